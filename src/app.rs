@@ -1,0 +1,93 @@
+//! Assembles the application: state, templates, routes, catchers, fairings. `build` is what the
+//! binary serves and what the integration tests drive.
+
+use crate::clock::Clock;
+use crate::config::{Config, Keys, Mode, Resolved};
+use crate::db::{self, Db};
+use crate::domain::calendar::Calendar;
+use crate::mail::Mailer;
+use crate::{demo, i18n, web};
+use base64::{engine::general_purpose::STANDARD as B64, Engine};
+use figment::Figment;
+use rocket::{Build, Rocket};
+use rocket_dyn_templates::Template;
+
+/// Everything handlers share. One value, managed by Rocket; no globals.
+pub struct AppState {
+    pub db: Db,
+    pub clock: Clock,
+    pub mode: Mode,
+    pub config: Config,
+    pub keys: Keys,
+    pub calendar: Calendar,
+    pub mailer: Mailer,
+    /// Verified against when an account does not exist, to keep login timing flat.
+    pub dummy_hash: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Migrates, writes missing setting defaults and, in demo mode, loads demo data into a new
+/// database. Returns whether demo data was loaded now.
+pub async fn prepare(db: &Db, resolved: &Resolved, clock: &Clock) -> Result<bool, StartError> {
+    db::migrate::run(db).await?;
+    let mut c = db.acquire().await?;
+    db::settings::ensure_defaults(&mut c, clock.now_ms()).await?;
+    drop(c);
+    if resolved.mode == Mode::Demo {
+        return demo::load_if_new(db, resolved, clock).await.map_err(|e| StartError::Other(e.to_string()));
+    }
+    Ok(false)
+}
+
+pub fn state(resolved: &Resolved, db: Db, clock: Clock) -> Result<AppState, StartError> {
+    let calendar = Calendar::built_in().map_err(|e| StartError::Other(e.to_string()))?;
+    let mailer = Mailer::new(&resolved.config.template_dir, &resolved.config.public_url).map_err(StartError::Other)?;
+    Ok(AppState {
+        db,
+        clock,
+        mode: resolved.mode,
+        config: resolved.config.clone(),
+        keys: resolved.keys.clone(),
+        calendar,
+        mailer,
+        dummy_hash: crate::auth::password::dummy_hash(resolved.config.password_hash),
+    })
+}
+
+/// Rocket's own configuration, from ours.
+pub fn rocket_figment(resolved: &Resolved) -> Figment {
+    let c = &resolved.config;
+    Figment::from(rocket::Config::default())
+        .merge(("address", c.address.clone()))
+        .merge(("port", c.port))
+        .merge(("log_level", c.log_level.clone()))
+        .merge(("secret_key", B64.encode(&resolved.keys.cookie.bytes)))
+        .merge(("template_dir", c.template_dir.display().to_string()))
+        .merge(("ident", "Huoban"))
+        .merge(("cli_colors", false))
+        .merge(("limits.form", "64 KiB"))
+}
+
+pub fn build(resolved: &Resolved, state: AppState) -> Rocket<Build> {
+    rocket::custom(rocket_figment(resolved))
+        .manage(state)
+        .attach(Template::custom(|engines| {
+            engines
+                .tera
+                .register_function("t", fluent_templates::FluentLoader::new(&*i18n::LOCALES));
+            engines.tera.register_filter("datetime", web::filters::datetime);
+            engines.tera.register_filter("date", web::filters::date);
+        }))
+        .attach(web::headers::SecurityHeaders)
+        .mount("/", web::routes())
+        .register("/", web::catchers())
+}

@@ -1,0 +1,189 @@
+//! The command line: `serve` (default), `migrate`, `create-user`, `demo`, `backup FILE`,
+//! `gen-key`. The binary only parses arguments and calls `run`.
+
+use crate::app;
+use crate::clock::Clock;
+use crate::config::{self, Mode, Resolved};
+use crate::db::directory::{self, UnitKind};
+use crate::db::{self, roles, settings, users, Backend, Db};
+use crate::domain::email::EmailAddress;
+use crate::domain::role::{Role, Scope};
+use crate::domain::password::check_new_password;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "huoban", version, about = "Huoban 伙伴: social organizations and government purchase of services")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the web application (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Create a confirmed user, optionally with staff roles.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// A role, repeatable; scoped roles name their unit: `registrar:nb-city`,
+        /// `purchaser:nb-civil-affairs`, `procurement_agency:nb-procurement-centre`.
+        #[arg(long = "role")]
+        roles: Vec<String>,
+        /// The password; a random one is generated and printed when absent.
+        #[arg(long, env = "HUOBAN_NEW_PASSWORD")]
+        password: Option<String>,
+    },
+    /// Load the demo data into the configured database.
+    Demo,
+    /// Write a consistent copy of the database to FILE (SQLite), or print the pg_dump command.
+    Backup { file: PathBuf },
+    /// Print a new key line for the [keys] section of Huoban.toml.
+    GenKey {
+        /// cookie_secret, audit_hmac, bid_sealing or identity
+        name: String,
+    },
+}
+
+pub async fn run(cli: Cli) -> Result<(), String> {
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::GenKey { name } = &command {
+        println!("{name} = \"{}\"", config::new_key_line(name));
+        return Ok(());
+    }
+    let resolved = config::load().map_err(|e| e.to_string())?;
+    let clock = Clock::system();
+    let db = db::connect(&resolved.database_url, resolved.config.max_connections)
+        .await
+        .map_err(|e| format!("cannot open the database: {e}"))?;
+    match command {
+        Command::Serve => serve(resolved, db, clock).await,
+        Command::Migrate => {
+            db::migrate::run(&db).await.map_err(|e| e.to_string())?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::CreateUser { email, name, roles, password } => create_user(&resolved, &db, &clock, &email, name, &roles, password).await,
+        Command::Demo => {
+            app::prepare(&db, &resolved, &clock).await.map_err(|e| e.to_string())?;
+            crate::demo::load(&db, resolved.config.password_hash, &clock).await.map_err(|e| e.to_string())?;
+            print_logins();
+            Ok(())
+        }
+        Command::Backup { file } => backup(&db, &resolved, &file).await,
+        Command::GenKey { .. } => Ok(()),
+    }
+}
+
+fn print_logins() {
+    println!("Demo logins (email / password / role):");
+    for (email, password, what) in crate::demo::logins() {
+        println!("  {email:<34} {password:<22} {what}");
+    }
+}
+
+async fn serve(resolved: Resolved, db: Db, clock: Clock) -> Result<(), String> {
+    app::prepare(&db, &resolved, &clock).await.map_err(|e| e.to_string())?;
+    if resolved.mode == Mode::Demo {
+        println!("Huoban is running in DEMO mode on an embedded SQLite database ({}).", config::demo_database_path(&resolved.config).display());
+        println!("Open http://{}:{}/", resolved.config.address, resolved.config.port);
+        print_logins();
+    }
+    let state = app::state(&resolved, db, clock).map_err(|e| e.to_string())?;
+    app::build(&resolved, state).launch().await.map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+async fn create_user(
+    resolved: &Resolved,
+    db: &Db,
+    clock: &Clock,
+    email: &str,
+    name: Option<String>,
+    role_args: &[String],
+    password: Option<String>,
+) -> Result<(), String> {
+    app::prepare(db, resolved, clock).await.map_err(|e| e.to_string())?;
+    let email = EmailAddress::parse(email).ok_or("the email address is not valid")?;
+    let (password, generated) = match password {
+        Some(p) => (p, false),
+        None => (crate::auth::tokens::new_token()[..16].to_string(), true),
+    };
+    check_new_password(&password, email.as_str()).map_err(|p| format!("password refused: {p:?}"))?;
+    let hash = crate::auth::password::hash(&password, resolved.config.password_hash)?;
+    let now = clock.now_ms();
+    let mut tx = db.begin_write().await.map_err(|e| e.to_string())?;
+    let name = name.unwrap_or_else(|| email.as_str().split('@').next().unwrap_or("user").to_string());
+    let uid = users::create_confirmed(&mut tx, email.as_str(), &name, &hash, now)
+        .await
+        .map_err(|e| if db::is_unique_violation(&e) { "a user with this email exists".to_string() } else { e.to_string() })?;
+    let version = settings::snapshot(&mut tx, now).await.map_err(|e| e.to_string())?.version;
+    for arg in role_args {
+        let (code, unit) = match arg.split_once(':') {
+            Some((c, u)) => (c, Some(u)),
+            None => (arg.as_str(), None),
+        };
+        let role = Role::parse(code).ok_or_else(|| format!("unknown role `{code}`; roles: {}", Role::ALL.map(|r| r.code()).join(", ")))?;
+        let kind = match role.scope() {
+            Scope::None => None,
+            Scope::Authority => Some(UnitKind::Authority),
+            Scope::Department => Some(UnitKind::Department),
+            Scope::Agency => Some(UnitKind::Agency),
+        };
+        let unit_id = match (kind, unit) {
+            (None, None) => None,
+            (None, Some(_)) => return Err(format!("role `{code}` takes no unit")),
+            (Some(_), None) => return Err(format!("role `{code}` needs a unit: `{code}:<unit code>`")),
+            (Some(k), Some(u)) => Some(
+                directory::id_by_code(&mut tx, k, u)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .ok_or_else(|| format!("no unit with code `{u}`"))?,
+            ),
+        };
+        let g = roles::NewGrant {
+            user: uid,
+            role,
+            authority_id: unit_id.filter(|_| kind == Some(UnitKind::Authority)),
+            department_id: unit_id.filter(|_| kind == Some(UnitKind::Department)),
+            agency_id: unit_id.filter(|_| kind == Some(UnitKind::Agency)),
+            granted_by: None,
+            settings_version: version,
+            now,
+        };
+        roles::grant_role(&mut tx, &g).await.map_err(|e| e.to_string())?;
+    }
+    tx.commit().await.map_err(|e| e.to_string())?;
+    println!("created user {} ({})", email, uid);
+    if generated {
+        println!("password: {password}");
+    }
+    Ok(())
+}
+
+async fn backup(db: &Db, resolved: &Resolved, file: &std::path::Path) -> Result<(), String> {
+    match db.backend {
+        Backend::Postgres => {
+            println!("PostgreSQL is backed up with its own tool, for example:");
+            println!("  pg_dump --format=custom --file={} \"$DATABASE_URL\"", file.display());
+            let _ = resolved;
+            Ok(())
+        }
+        Backend::Sqlite => {
+            if file.exists() {
+                return Err(format!("{} exists; choose a new file", file.display()));
+            }
+            let path = file.to_str().ok_or("the backup path must be UTF-8")?;
+            // VACUUM INTO writes a consistent snapshot while the server keeps serving.
+            let sql = format!("VACUUM INTO '{}'", path.replace('\'', "''"));
+            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&db.pool).await.map_err(|e| e.to_string())?;
+            println!("backup written to {}", file.display());
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! Reference units staff belong to: registering authorities (the city bureau and district
+//! bureaux), purchasing departments and procurement agencies.
+
+use super::Conn;
+use serde::Serialize;
+use sqlx::Row;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitKind {
+    Authority,
+    Department,
+    Agency,
+}
+
+impl UnitKind {
+    fn table(self) -> &'static str {
+        match self {
+            UnitKind::Authority => "authorities",
+            UnitKind::Department => "departments",
+            UnitKind::Agency => "agencies",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Unit {
+    pub id: i64,
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+pub async fn list(c: &mut Conn, kind: UnitKind) -> Result<Vec<Unit>, sqlx::Error> {
+    let sql = format!("SELECT id, code, name_zh, name_en FROM {} ORDER BY id", kind.table());
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *c).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Unit {
+                id: r.try_get("id")?,
+                code: r.try_get("code")?,
+                name_zh: r.try_get("name_zh")?,
+                name_en: r.try_get("name_en")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn id_by_code(c: &mut Conn, kind: UnitKind, code: &str) -> Result<Option<i64>, sqlx::Error> {
+    let sql = format!("SELECT id FROM {} WHERE code = $1", kind.table());
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(code).fetch_optional(&mut *c).await
+}
+
+pub async fn exists(c: &mut Conn, kind: UnitKind, id: i64) -> Result<bool, sqlx::Error> {
+    let sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {} WHERE id = $1", kind.table());
+    let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(&mut *c).await?;
+    Ok(n > 0)
+}
+
+pub async fn insert_authority(
+    c: &mut Conn,
+    code: &str,
+    name_zh: &str,
+    name_en: &str,
+    division_code: &str,
+    level: &str,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO authorities (code, name_zh, name_en, division_code, level) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(code)
+    .bind(name_zh)
+    .bind(name_en)
+    .bind(division_code)
+    .bind(level)
+    .fetch_one(&mut *c)
+    .await
+}
+
+pub async fn insert_unit(c: &mut Conn, kind: UnitKind, code: &str, name_zh: &str, name_en: &str) -> Result<i64, sqlx::Error> {
+    let sql = format!(
+        "INSERT INTO {} (code, name_zh, name_en) VALUES ($1, $2, $3) RETURNING id",
+        kind.table()
+    );
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(code)
+        .bind(name_zh)
+        .bind(name_en)
+        .fetch_one(&mut *c)
+        .await
+}

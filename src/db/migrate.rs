@@ -1,0 +1,50 @@
+//! The two migration folders, embedded in the binary. `migrations/sqlite` and
+//! `migrations/postgres` describe the same schema; a test compares what both end with.
+
+use super::{Backend, Db};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::SqlSafeStr;
+
+struct Step {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const STEPS: &[Step] = &[Step {
+    version: 1,
+    name: "core",
+    sqlite: include_str!("../../migrations/sqlite/0001_core.sql"),
+    postgres: include_str!("../../migrations/postgres/0001_core.sql"),
+}];
+
+pub fn migrator(backend: Backend) -> Migrator {
+    let migrations = STEPS
+        .iter()
+        .map(|s| {
+            let sql = match backend {
+                Backend::Sqlite => s.sqlite,
+                Backend::Postgres => s.postgres,
+            };
+            Migration::new(s.version, s.name.into(), MigrationType::Simple, sql.into_sql_str(), false)
+        })
+        .collect();
+    Migrator::with_migrations(migrations)
+}
+
+pub async fn run(db: &Db) -> Result<(), sqlx::migrate::MigrateError> {
+    migrator(db.backend).run(&db.pool).await
+}
+
+/// A digest of every migration's text, so test templates built from an older schema are
+/// never reused.
+pub fn fingerprint() -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for s in STEPS {
+        h.update(s.sqlite.as_bytes());
+        h.update(s.postgres.as_bytes());
+    }
+    hex::encode(&h.finalize()[..6])
+}

@@ -1,0 +1,130 @@
+//! Storage through `sqlx::Any`: embedded SQLite by default, PostgreSQL by URL. One module per
+//! aggregate, free functions over a connection. Instants are epoch milliseconds, flags and
+//! money are BIGINT, dates are `YYYY-MM-DD` text, and placeholders are `$n` on both backends.
+
+pub mod directory;
+pub mod mail;
+pub mod meta;
+pub mod migrate;
+pub mod orgs;
+pub mod roles;
+pub mod settings;
+pub mod throttle;
+pub mod tokens;
+pub mod users;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub use sqlx::AnyConnection as Conn;
+pub type Tx = Transaction<'static, sqlx::Any>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Backend {
+        if url.starts_with("postgres") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+/// Opens a pool. File databases get WAL and a busy timeout; every SQLite connection enforces
+/// foreign keys.
+pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error> {
+    sqlx::any::install_default_drivers();
+    let backend = Backend::of_url(url);
+    if backend == Backend::Sqlite {
+        ensure_sqlite_parent(url);
+    }
+    let options = AnyConnectOptions::from_str(url)?;
+    let pool = AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .min_connections(if backend == Backend::Sqlite { 1 } else { 0 })
+        .acquire_timeout(Duration::from_secs(30))
+        // An in-memory shared-cache database lives while one connection to it is open.
+        .idle_timeout(if url.contains("mode=memory") { None } else { Some(Duration::from_secs(600)) })
+        .max_lifetime(if url.contains("mode=memory") { None } else { Some(Duration::from_secs(1800)) })
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut *conn).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect_with(options)
+        .await?;
+    if backend == Backend::Sqlite && !url.contains("mode=memory") {
+        sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
+    }
+    Ok(Db { pool, backend })
+}
+
+fn ensure_sqlite_parent(url: &str) {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or("");
+    if path.is_empty() || path.starts_with("file:") || path == ":memory:" {
+        return;
+    }
+    if let Some(parent) = std::path::Path::new(path).parent() {
+        if !parent.as_os_str().is_empty() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+    }
+}
+
+impl Db {
+    /// A transaction for an action that reads and then writes. On SQLite it starts with
+    /// `BEGIN IMMEDIATE` so that concurrent writers queue on the busy timeout instead of
+    /// failing with a stale snapshot; on PostgreSQL the action takes row locks itself.
+    pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
+    pub async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, sqlx::Error> {
+        self.pool.acquire().await
+    }
+
+    /// ` FOR UPDATE` on PostgreSQL, nothing on SQLite (whose write transaction already holds
+    /// the database lock).
+    pub fn for_update(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        }
+    }
+}
+
+/// True when the error is a unique-constraint violation on either backend.
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => {
+            d.code().is_some_and(|c| c == "23505" || c == "2067" || c == "1555")
+                || d.message().contains("UNIQUE constraint failed")
+        }
+        _ => false,
+    }
+}

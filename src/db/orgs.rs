@@ -1,0 +1,243 @@
+//! Organizations and their dated memberships. A membership is never edited into another kind:
+//! handing over the admin role ends one row and opens another, so history is kept.
+
+use super::Conn;
+use crate::ids::{InvitationId, MembershipId, OrgId, PersonId, UserId};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Org {
+    pub id: OrgId,
+    pub name: String,
+    pub org_type: String,
+    pub district_code: String,
+    pub status: String,
+    pub uscc: Option<String>,
+}
+
+pub async fn insert(
+    c: &mut Conn,
+    name: &str,
+    org_type: &str,
+    district_code: &str,
+    status: &str,
+    uscc: Option<&str>,
+    now: i64,
+) -> Result<OrgId, sqlx::Error> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO organizations (name, org_type, district_code, status, uscc, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(name)
+    .bind(org_type)
+    .bind(district_code)
+    .bind(status)
+    .bind(uscc)
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(OrgId(id))
+}
+
+pub async fn by_id(c: &mut Conn, id: OrgId) -> Result<Option<Org>, sqlx::Error> {
+    let row = sqlx::query("SELECT id, name, org_type, district_code, status, uscc FROM organizations WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(&mut *c)
+        .await?;
+    row.map(|r| {
+        Ok(Org {
+            id: OrgId(r.try_get("id")?),
+            name: r.try_get("name")?,
+            org_type: r.try_get("org_type")?,
+            district_code: r.try_get("district_code")?,
+            status: r.try_get("status")?,
+            uscc: r.try_get("uscc")?,
+        })
+    })
+    .transpose()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberKind {
+    Member,
+    Admin,
+}
+
+impl MemberKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            MemberKind::Member => "member",
+            MemberKind::Admin => "admin",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Membership {
+    pub id: MembershipId,
+    pub org_id: OrgId,
+    pub org_name: String,
+    pub person_id: PersonId,
+    pub user_id: Option<UserId>,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub kind: MemberKind,
+    pub joined_on: String,
+    pub left_on: Option<String>,
+}
+
+const MEMBERSHIP_SELECT: &str = "SELECT m.id, m.org_id, o.name AS org_name, m.person_id, m.user_id, \
+    p.name AS display_name, u.email, m.kind, m.joined_on, m.left_on \
+    FROM memberships m JOIN organizations o ON o.id = m.org_id JOIN persons p ON p.id = m.person_id \
+    LEFT JOIN users u ON u.id = m.user_id";
+
+fn membership(r: &AnyRow) -> Result<Membership, sqlx::Error> {
+    let kind: String = r.try_get("kind")?;
+    Ok(Membership {
+        id: MembershipId(r.try_get("id")?),
+        org_id: OrgId(r.try_get("org_id")?),
+        org_name: r.try_get("org_name")?,
+        person_id: PersonId(r.try_get("person_id")?),
+        user_id: r.try_get::<Option<i64>, _>("user_id")?.map(UserId),
+        display_name: r.try_get("display_name")?,
+        email: r.try_get("email")?,
+        kind: if kind == "admin" { MemberKind::Admin } else { MemberKind::Member },
+        joined_on: r.try_get("joined_on")?,
+        left_on: r.try_get("left_on")?,
+    })
+}
+
+/// Memberships of a user that have not ended.
+pub async fn active_for_user(c: &mut Conn, user: UserId) -> Result<Vec<Membership>, sqlx::Error> {
+    let sql = format!("{MEMBERSHIP_SELECT} WHERE m.user_id = $1 AND m.left_on IS NULL ORDER BY m.id");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user.0).fetch_all(&mut *c).await?;
+    rows.iter().map(membership).collect()
+}
+
+/// Every membership of an organization, ended ones included (the history).
+pub async fn for_org(c: &mut Conn, org: OrgId) -> Result<Vec<Membership>, sqlx::Error> {
+    let sql = format!("{MEMBERSHIP_SELECT} WHERE m.org_id = $1 ORDER BY m.left_on IS NOT NULL, m.id");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(org.0).fetch_all(&mut *c).await?;
+    rows.iter().map(membership).collect()
+}
+
+pub async fn membership_by_id(c: &mut Conn, id: MembershipId) -> Result<Option<Membership>, sqlx::Error> {
+    let sql = format!("{MEMBERSHIP_SELECT} WHERE m.id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(&mut *c).await?;
+    row.as_ref().map(membership).transpose()
+}
+
+pub struct NewMembership<'a> {
+    pub org: OrgId,
+    pub person: PersonId,
+    pub user: Option<UserId>,
+    pub kind: MemberKind,
+    pub joined_on: &'a str,
+    pub created_by: Option<UserId>,
+    pub now: i64,
+}
+
+pub async fn add(c: &mut Conn, m: NewMembership<'_>) -> Result<MembershipId, sqlx::Error> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO memberships (org_id, person_id, user_id, kind, joined_on, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(m.org.0)
+    .bind(m.person.0)
+    .bind(m.user.map(|u| u.0))
+    .bind(m.kind.code())
+    .bind(m.joined_on)
+    .bind(m.created_by.map(|u| u.0))
+    .bind(m.now)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(MembershipId(id))
+}
+
+/// Ends a membership on `left_on`. Returns false when it had already ended.
+pub async fn end(c: &mut Conn, id: MembershipId, left_on: &str, by: UserId) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE memberships SET left_on = $1, ended_by = $2 WHERE id = $3 AND left_on IS NULL")
+        .bind(left_on)
+        .bind(by.0)
+        .bind(id.0)
+        .execute(&mut *c)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Invitation {
+    pub id: InvitationId,
+    pub org_id: OrgId,
+    pub email: String,
+    pub expires_at: i64,
+    pub accepted_at: Option<i64>,
+}
+
+fn invitation(r: &AnyRow) -> Result<Invitation, sqlx::Error> {
+    Ok(Invitation {
+        id: InvitationId(r.try_get("id")?),
+        org_id: OrgId(r.try_get("org_id")?),
+        email: r.try_get("email")?,
+        expires_at: r.try_get("expires_at")?,
+        accepted_at: r.try_get("accepted_at")?,
+    })
+}
+
+pub async fn invite(
+    c: &mut Conn,
+    org: OrgId,
+    email: &str,
+    token_hash: &str,
+    by: UserId,
+    now: i64,
+    expires_at: i64,
+) -> Result<InvitationId, sqlx::Error> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO invitations (org_id, email, token_hash, invited_by, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(org.0)
+    .bind(email)
+    .bind(token_hash)
+    .bind(by.0)
+    .bind(now)
+    .bind(expires_at)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(InvitationId(id))
+}
+
+pub async fn invitation_by_token(c: &mut Conn, token_hash: &str) -> Result<Option<Invitation>, sqlx::Error> {
+    let row = sqlx::query("SELECT id, org_id, email, expires_at, accepted_at FROM invitations WHERE token_hash = $1")
+        .bind(token_hash)
+        .fetch_optional(&mut *c)
+        .await?;
+    row.as_ref().map(invitation).transpose()
+}
+
+pub async fn pending_invitations(c: &mut Conn, org: OrgId, now: i64) -> Result<Vec<Invitation>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, org_id, email, expires_at, accepted_at FROM invitations \
+         WHERE org_id = $1 AND accepted_at IS NULL AND expires_at > $2 ORDER BY id",
+    )
+    .bind(org.0)
+    .bind(now)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter().map(invitation).collect()
+}
+
+/// Marks an invitation accepted. Returns false if it was accepted already (a double submit).
+pub async fn accept_invitation(c: &mut Conn, id: InvitationId, by: UserId, now: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE invitations SET accepted_at = $1, accepted_by = $2 WHERE id = $3 AND accepted_at IS NULL")
+        .bind(now)
+        .bind(by.0)
+        .bind(id.0)
+        .execute(&mut *c)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}

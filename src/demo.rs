@@ -1,0 +1,185 @@
+//! Demo data from `seeds/demo.toml`: one user per role with printed passwords, two authorities,
+//! two purchasing departments, an agency and a few organizations. Loaded in one transaction
+//! into a new database in demo mode, or by `huoban demo`.
+
+use crate::clock::Clock;
+use crate::config::{HashParams, Resolved};
+use crate::db::directory::{self, UnitKind};
+use crate::db::orgs::{self, MemberKind, NewMembership};
+use crate::db::{meta, roles, settings, users, Db};
+use crate::domain::role::{Role, Scope};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+const DEMO: &str = include_str!("../seeds/demo.toml");
+const LOADED_KEY: &str = "demo_loaded";
+
+#[derive(Deserialize)]
+pub struct DemoData {
+    authorities: Vec<AuthoritySeed>,
+    departments: Vec<UnitSeed>,
+    agencies: Vec<UnitSeed>,
+    organizations: Vec<OrgSeed>,
+    pub users: Vec<UserSeed>,
+}
+
+#[derive(Deserialize)]
+struct AuthoritySeed {
+    code: String,
+    name_zh: String,
+    name_en: String,
+    division_code: String,
+    level: String,
+}
+
+#[derive(Deserialize)]
+struct UnitSeed {
+    code: String,
+    name_zh: String,
+    name_en: String,
+}
+
+#[derive(Deserialize)]
+struct OrgSeed {
+    key: String,
+    name: String,
+    org_type: String,
+    district_code: String,
+    status: String,
+}
+
+#[derive(Deserialize)]
+pub struct UserSeed {
+    pub email: String,
+    pub name: String,
+    pub password: String,
+    #[serde(default)]
+    pub roles: Vec<RoleSeed>,
+    #[serde(default)]
+    memberships: Vec<MembershipSeed>,
+}
+
+#[derive(Deserialize)]
+pub struct RoleSeed {
+    pub role: String,
+    pub unit: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct MembershipSeed {
+    org: String,
+    kind: String,
+    joined_on: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("seeds/demo.toml: {0}")]
+    Parse(String),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub fn data() -> Result<DemoData, DemoError> {
+    toml::from_str(DEMO).map_err(|e| DemoError::Parse(e.to_string()))
+}
+
+/// Loads demo data unless it was loaded before or the database already has users.
+pub async fn load_if_new(db: &Db, resolved: &Resolved, clock: &Clock) -> Result<bool, DemoError> {
+    let mut c = db.acquire().await?;
+    if meta::get(&mut c, LOADED_KEY).await?.is_some() || users::count(&mut c).await? > 0 {
+        return Ok(false);
+    }
+    drop(c);
+    load(db, resolved.config.password_hash, clock).await?;
+    Ok(true)
+}
+
+/// Loads the demo data in one transaction. Refuses when it was loaded already.
+pub async fn load(db: &Db, params: HashParams, clock: &Clock) -> Result<(), DemoError> {
+    let data = data()?;
+    let now = clock.now_ms();
+    // Hash before the transaction: hashing is slow and holds no lock.
+    let mut hashes = HashMap::new();
+    for u in &data.users {
+        if !hashes.contains_key(&u.password) {
+            let h = crate::auth::password::hash(&u.password, params).map_err(DemoError::Invalid)?;
+            hashes.insert(u.password.clone(), h);
+        }
+    }
+    let mut tx = db.begin_write().await?;
+    if meta::get(&mut tx, LOADED_KEY).await?.is_some() {
+        return Err(DemoError::Invalid("demo data is already loaded".into()));
+    }
+    let mut units: HashMap<String, (UnitKind, i64)> = HashMap::new();
+    for a in &data.authorities {
+        let id = directory::insert_authority(&mut tx, &a.code, &a.name_zh, &a.name_en, &a.division_code, &a.level).await?;
+        units.insert(a.code.clone(), (UnitKind::Authority, id));
+    }
+    for (kind, list) in [(UnitKind::Department, &data.departments), (UnitKind::Agency, &data.agencies)] {
+        for u in list {
+            let id = directory::insert_unit(&mut tx, kind, &u.code, &u.name_zh, &u.name_en).await?;
+            units.insert(u.code.clone(), (kind, id));
+        }
+    }
+    let mut org_ids = HashMap::new();
+    for o in &data.organizations {
+        let id = orgs::insert(&mut tx, &o.name, &o.org_type, &o.district_code, &o.status, None, now).await?;
+        org_ids.insert(o.key.clone(), id);
+    }
+    let version = settings::snapshot(&mut tx, now).await?.version;
+    for u in &data.users {
+        let hash = hashes.get(&u.password).cloned().unwrap_or_default();
+        let uid = users::create_confirmed(&mut tx, &u.email, &u.name, &hash, now).await?;
+        for r in &u.roles {
+            let role = Role::parse(&r.role).ok_or_else(|| DemoError::Invalid(format!("unknown role {}", r.role)))?;
+            let unit = match &r.unit {
+                Some(code) => Some(*units.get(code).ok_or_else(|| DemoError::Invalid(format!("unknown unit {code}")))?),
+                None => None,
+            };
+            let scoped = |k: UnitKind| unit.filter(|(kind, _)| *kind == k).map(|(_, id)| id);
+            if role.scope() != Scope::None && unit.is_none() {
+                return Err(DemoError::Invalid(format!("{} needs a unit", r.role)));
+            }
+            let g = roles::NewGrant {
+                user: uid,
+                role,
+                authority_id: scoped(UnitKind::Authority),
+                department_id: scoped(UnitKind::Department),
+                agency_id: scoped(UnitKind::Agency),
+                granted_by: None,
+                settings_version: version,
+                now,
+            };
+            roles::grant_role(&mut tx, &g).await?;
+        }
+        let person = users::by_id(&mut tx, uid).await?.map(|x| x.person_id).ok_or_else(|| DemoError::Invalid("user vanished".into()))?;
+        for m in &u.memberships {
+            let org = *org_ids.get(&m.org).ok_or_else(|| DemoError::Invalid(format!("unknown org {}", m.org)))?;
+            let kind = if m.kind == "admin" { MemberKind::Admin } else { MemberKind::Member };
+            let nm = NewMembership { org, person, user: Some(uid), kind, joined_on: &m.joined_on, created_by: None, now };
+            orgs::add(&mut tx, nm).await?;
+        }
+    }
+    meta::set(&mut tx, LOADED_KEY, &now.to_string()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The demo logins, for printing at start.
+pub fn logins() -> Vec<(String, String, String)> {
+    let Ok(d) = data() else { return Vec::new() };
+    d.users
+        .into_iter()
+        .map(|u| {
+            let what = if u.roles.is_empty() {
+                "org member".to_string()
+            } else {
+                u.roles.iter().map(|r| r.role.as_str()).collect::<Vec<_>>().join(", ")
+            };
+            (u.email, u.password, what)
+        })
+        .collect()
+}

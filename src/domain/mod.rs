@@ -1,0 +1,9 @@
+//! Pure rules: no Rocket, no sqlx. Newtypes that parse, calendars, roles, settings.
+
+pub mod calendar;
+pub mod email;
+pub mod id_number;
+pub mod lang;
+pub mod password;
+pub mod role;
+pub mod setting;

@@ -1,0 +1,205 @@
+//! Rule parameters that DOMAIN.md marks *(config)*: their keys, kinds, defaults and bounds.
+//! Values live in the settings table with history; every decision records the settings
+//! version it used. A key not listed here cannot be stored.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Kind {
+    Int { min: i64, max: i64 },
+    Bool,
+    Choice { options: &'static [&'static str] },
+    /// A day of the year, `MM-DD`.
+    MonthDay,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Definition {
+    pub key: &'static str,
+    pub kind: Kind,
+    pub default: &'static str,
+    /// DOMAIN.md section the rule comes from.
+    pub source: &'static str,
+}
+
+const fn int(key: &'static str, min: i64, max: i64, default: &'static str, source: &'static str) -> Definition {
+    Definition { key, kind: Kind::Int { min, max }, default, source }
+}
+const fn flag(key: &'static str, default: &'static str, source: &'static str) -> Definition {
+    Definition { key, kind: Kind::Bool, default, source }
+}
+const fn day(key: &'static str, default: &'static str, source: &'static str) -> Definition {
+    Definition { key, kind: Kind::MonthDay, default, source }
+}
+
+pub const DEFINITIONS: &[Definition] = &[
+    int("registry.service_institution_min_funds_yuan", 0, 100_000_000, "30000", "§2"),
+    int("registry.decision_days", 1, 365, "60", "§2"),
+    Definition {
+        key: "registry.decision_day_kind",
+        kind: Kind::Choice { options: &["calendar", "working"] },
+        default: "calendar",
+        source: "§2",
+    },
+    day("registry.annual_report_due.social_group", "05-31", "§2"),
+    day("registry.annual_report_due.service_institution", "05-31", "§2"),
+    day("registry.annual_report_due.foundation", "03-31", "§2"),
+    day("registry.first_year_cutoff", "06-30", "§2"),
+    flag("evaluation.upgrade_allowed", "false", "§4"),
+    Definition {
+        key: "evaluation.aggregate",
+        kind: Kind::Choice { options: &["mean", "trimmed_mean"] },
+        default: "mean",
+        source: "§4",
+    },
+    int("evaluation.notice_days", 1, 60, "7", "§4"),
+    int("evaluation.threshold.5a", 0, 1000, "950", "§4"),
+    int("evaluation.threshold.4a", 0, 1000, "900", "§4"),
+    int("evaluation.threshold.3a", 0, 1000, "850", "§4"),
+    int("evaluation.threshold.2a", 0, 1000, "800", "§4"),
+    int("evaluation.threshold.1a", 0, 1000, "700", "§4"),
+    flag("evaluation.bar.missed_inspection", "false", "§4"),
+    flag("evaluation.bar.basic_pass_twice", "false", "§4"),
+    flag("evaluation.bar.open_investigation", "false", "§4"),
+    flag("evaluation.bar.unexecuted_penalty", "false", "§4"),
+    int("procurement.consultation_min_bids", 2, 3, "3", "§5"),
+    int("performance.threshold.excellent", 0, 100, "90", "§6"),
+    int("performance.threshold.good", 0, 100, "80", "§6"),
+    int("performance.threshold.fair", 0, 100, "60", "§6"),
+    int("payment.term_days", 1, 60, "30", "§6"),
+];
+
+pub fn definition(key: &str) -> Option<&'static Definition> {
+    DEFINITIONS.iter().find(|d| d.key == key)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SettingProblem {
+    UnknownKey,
+    NotANumber,
+    OutOfRange { min: i64, max: i64 },
+    NotABool,
+    NotAnOption,
+    NotADay,
+    /// Thresholds of one ladder must fall strictly from the top grade down.
+    LadderOrder(&'static str),
+}
+
+impl SettingProblem {
+    pub fn message_key(&self) -> &'static str {
+        match self {
+            SettingProblem::UnknownKey => "err-setting-unknown",
+            SettingProblem::NotANumber => "err-setting-number",
+            SettingProblem::OutOfRange { .. } => "err-setting-range",
+            SettingProblem::NotABool => "err-setting-bool",
+            SettingProblem::NotAnOption => "err-setting-option",
+            SettingProblem::NotADay => "err-setting-day",
+            SettingProblem::LadderOrder(_) => "err-setting-ladder",
+        }
+    }
+}
+
+/// Parses a submitted value into its canonical text form.
+pub fn normalize(key: &str, raw: &str) -> Result<String, SettingProblem> {
+    let def = definition(key).ok_or(SettingProblem::UnknownKey)?;
+    let raw = raw.trim();
+    match def.kind {
+        Kind::Int { min, max } => {
+            let n: i64 = raw.parse().map_err(|_| SettingProblem::NotANumber)?;
+            if n < min || n > max {
+                return Err(SettingProblem::OutOfRange { min, max });
+            }
+            Ok(n.to_string())
+        }
+        Kind::Bool => match raw {
+            "true" | "1" | "on" | "yes" => Ok("true".into()),
+            "false" | "0" | "off" | "no" => Ok("false".into()),
+            _ => Err(SettingProblem::NotABool),
+        },
+        Kind::Choice { options } => options
+            .iter()
+            .find(|o| **o == raw)
+            .map(|o| o.to_string())
+            .ok_or(SettingProblem::NotAnOption),
+        Kind::MonthDay => {
+            let (m, d) = raw.split_once('-').ok_or(SettingProblem::NotADay)?;
+            let (m, d): (u8, u8) = (
+                m.parse().map_err(|_| SettingProblem::NotADay)?,
+                d.parse().map_err(|_| SettingProblem::NotADay)?,
+            );
+            let month = time::Month::try_from(m).map_err(|_| SettingProblem::NotADay)?;
+            // 2024 is a leap year, so 02-29 is accepted as a day that exists.
+            time::Date::from_calendar_date(2024, month, d).map_err(|_| SettingProblem::NotADay)?;
+            Ok(format!("{m:02}-{d:02}"))
+        }
+    }
+}
+
+const LADDERS: &[&[&str]] = &[
+    &[
+        "evaluation.threshold.5a",
+        "evaluation.threshold.4a",
+        "evaluation.threshold.3a",
+        "evaluation.threshold.2a",
+        "evaluation.threshold.1a",
+    ],
+    &[
+        "performance.threshold.excellent",
+        "performance.threshold.good",
+        "performance.threshold.fair",
+    ],
+];
+
+/// Checks rules that span several keys, on the full set of values that would be in force.
+pub fn check_consistency(values: &BTreeMap<String, String>) -> Result<(), SettingProblem> {
+    for ladder in LADDERS {
+        let nums: Vec<i64> = ladder
+            .iter()
+            .map(|k| values.get(*k).and_then(|v| v.parse().ok()).unwrap_or(0))
+            .collect();
+        if nums.windows(2).any(|w| w[0] <= w[1]) {
+            return Err(SettingProblem::LadderOrder(ladder[0]));
+        }
+    }
+    Ok(())
+}
+
+pub fn defaults() -> BTreeMap<String, String> {
+    DEFINITIONS
+        .iter()
+        .map(|d| (d.key.to_string(), d.default.to_string()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_default_is_valid_and_the_defaults_are_consistent() {
+        for d in DEFINITIONS {
+            assert_eq!(normalize(d.key, d.default).as_deref(), Ok(d.default), "{}", d.key);
+        }
+        assert_eq!(check_consistency(&defaults()), Ok(()));
+    }
+
+    #[test]
+    fn values_are_checked_against_their_kind() {
+        assert_eq!(normalize("payment.term_days", "61"), Err(SettingProblem::OutOfRange { min: 1, max: 60 }));
+        assert_eq!(normalize("payment.term_days", " 45 ").as_deref(), Ok("45"));
+        assert_eq!(normalize("payment.term_days", "4.5"), Err(SettingProblem::NotANumber));
+        assert_eq!(normalize("registry.first_year_cutoff", "2-30"), Err(SettingProblem::NotADay));
+        assert_eq!(normalize("registry.first_year_cutoff", "7-1").as_deref(), Ok("07-01"));
+        assert_eq!(normalize("evaluation.aggregate", "median"), Err(SettingProblem::NotAnOption));
+        assert_eq!(normalize("no.such.key", "1"), Err(SettingProblem::UnknownKey));
+    }
+
+    #[test]
+    fn a_threshold_ladder_must_fall() {
+        let mut v = defaults();
+        v.insert("evaluation.threshold.4a".into(), "960".into());
+        assert_eq!(check_consistency(&v), Err(SettingProblem::LadderOrder("evaluation.threshold.5a")));
+    }
+}

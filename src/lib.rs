@@ -1,0 +1,18 @@
+//! Huoban 伙伴: the library behind the `huoban` binary. `app::build` assembles the Rocket
+//! application that the binary serves and the integration tests drive.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod ids;
+pub mod mail;
+pub mod web;
+
+pub use error::{AppError, AppResult};

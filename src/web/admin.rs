@@ -1,0 +1,227 @@
+//! Administration: users and their dated role grants, the settings with their history, and
+//! the mail outbox (in the demo, new users confirm their address from there).
+
+use crate::app::AppState;
+use crate::auth::csrf::CsrfForm;
+use crate::auth::guards::Admin;
+use crate::db::directory::{self, UnitKind};
+use crate::db::{mail, roles, settings, users};
+use crate::domain::calendar::{parse_iso_date, SHANGHAI};
+use crate::domain::role::{Role, Scope};
+use crate::domain::setting;
+use crate::error::{AppError, AppResult};
+use crate::ids::{RoleGrantId, UserId};
+use crate::web::ctx::{Page, Reply};
+use crate::web::forms::{Empty, text, FormErrors};
+use rocket::http::Status;
+use rocket::{get, post, routes, FromForm, Route, State};
+use rocket_dyn_templates::Template;
+use serde_json::json;
+
+pub fn routes() -> Vec<Route> {
+    routes![user_list, user_detail, grant, revoke, settings_page, change_setting, outbox]
+}
+
+#[get("/admin/users")]
+async fn user_list(page: Page, state: &State<AppState>, _admin: Admin<'_>) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let mut rows = Vec::new();
+    for u in users::all(&mut c).await? {
+        let grants = roles::active_for_user(&mut c, u.id).await?;
+        let roles: Vec<&str> = grants.iter().map(|g| g.role.code()).collect();
+        rows.push(json!({ "id": u.id, "email": u.email, "name": u.display_name, "confirmed": u.email_confirmed_at.is_some(), "roles": roles }));
+    }
+    Ok(page.render("admin/users", json!({ "users": rows })))
+}
+
+async fn detail_page(page: &Page, state: &AppState, id: UserId, errors: FormErrors) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let u = users::by_id(&mut c, id).await?.ok_or(AppError::NotFound)?;
+    let history = roles::history_for_user(&mut c, id).await?;
+    let roles: Vec<_> = Role::ALL
+        .iter()
+        .map(|r| json!({ "code": r.code(), "label_key": r.label_key(), "scope": r.scope() }))
+        .collect();
+    Ok(page.render(
+        "admin/user",
+        json!({
+            "user": { "id": u.id, "email": u.email, "name": u.display_name, "confirmed": u.email_confirmed_at.is_some() },
+            "grants": history,
+            "roles": roles,
+            "authorities": directory::list(&mut c, UnitKind::Authority).await?,
+            "departments": directory::list(&mut c, UnitKind::Department).await?,
+            "agencies": directory::list(&mut c, UnitKind::Agency).await?,
+            "errors": errors,
+        }),
+    ))
+}
+
+#[get("/admin/users/<id>")]
+async fn user_detail(page: Page, state: &State<AppState>, _admin: Admin<'_>, id: UserId) -> AppResult<Template> {
+    detail_page(&page, state, id, FormErrors::default()).await
+}
+
+#[derive(FromForm)]
+pub struct GrantForm {
+    role: Option<String>,
+    unit: Option<i64>,
+}
+
+/// Grants a role. Scoped roles must name a unit of the right kind; the grant records the
+/// settings version in force.
+#[post("/admin/users/<id>/roles", data = "<form>")]
+async fn grant(page: Page, state: &State<AppState>, admin: Admin<'_>, id: UserId, form: CsrfForm<GrantForm>) -> AppResult<Reply> {
+    let f = form.into_inner();
+    let mut errors = FormErrors::default();
+    let role = f.role.as_deref().and_then(Role::parse);
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin_write().await?;
+    users::by_id(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let mut new = None;
+    match role {
+        None => errors.add(page.lang, "role", "err-role-choose"),
+        Some(role) => {
+            let kind = match role.scope() {
+                Scope::None => None,
+                Scope::Authority => Some(UnitKind::Authority),
+                Scope::Department => Some(UnitKind::Department),
+                Scope::Agency => Some(UnitKind::Agency),
+            };
+            let unit = match (kind, f.unit) {
+                (None, _) => None,
+                (Some(k), Some(u)) if directory::exists(&mut tx, k, u).await? => Some(u),
+                (Some(_), _) => {
+                    errors.add(page.lang, "unit", "err-unit-choose");
+                    None
+                }
+            };
+            let snapshot = settings::snapshot(&mut tx, now).await?;
+            let g = roles::NewGrant {
+                user: id,
+                role,
+                authority_id: unit.filter(|_| kind == Some(UnitKind::Authority)),
+                department_id: unit.filter(|_| kind == Some(UnitKind::Department)),
+                agency_id: unit.filter(|_| kind == Some(UnitKind::Agency)),
+                granted_by: Some(admin.user.id()),
+                settings_version: snapshot.version,
+                now,
+            };
+            if errors.is_empty() && roles::holds(&mut tx, &g).await? {
+                errors.add(page.lang, "role", "err-role-held");
+            }
+            new = Some(g);
+        }
+    }
+    let Some(g) = new.filter(|_| errors.is_empty()) else {
+        drop(tx);
+        let t = detail_page(&page, state, id, errors).await?;
+        return Ok(Reply::page(Status::UnprocessableEntity, t));
+    };
+    roles::grant_role(&mut tx, &g).await?;
+    tx.commit().await?;
+    Ok(Reply::flash(format!("/admin/users/{id}"), page.t("flash-role-granted")))
+}
+
+/// Revokes a grant and ends the user's sessions at once.
+#[post("/admin/grants/<id>/revoke", data = "<_form>")]
+async fn revoke(page: Page, state: &State<AppState>, admin: Admin<'_>, id: RoleGrantId, _form: CsrfForm<Empty>) -> AppResult<Reply> {
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin_write().await?;
+    let g = roles::by_id(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    if g.user_id == admin.user.id() && g.role == Role::Admin {
+        return Err(AppError::Conflict("err-revoke-own-admin"));
+    }
+    if roles::revoke(&mut tx, id, admin.user.id(), now).await? {
+        users::bump_epoch(&mut tx, g.user_id).await?;
+    }
+    tx.commit().await?;
+    Ok(Reply::flash(format!("/admin/users/{}", g.user_id), page.t("flash-role-revoked")))
+}
+
+async fn settings_view(page: &Page, state: &AppState, errors: FormErrors, values: serde_json::Value) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let now = state.clock.now_ms();
+    let snap = settings::snapshot(&mut c, now).await?;
+    let rows: Vec<_> = setting::DEFINITIONS
+        .iter()
+        .map(|d| {
+            json!({
+                "key": d.key, "label_key": format!("setting-{}", d.key.replace('.', "-")),
+                "kind": d.kind, "value": snap.get(d.key), "default": d.default, "source": d.source,
+            })
+        })
+        .collect();
+    let history = settings::history(&mut c).await?;
+    Ok(page.render(
+        "admin/settings",
+        json!({ "version": snap.version, "settings": rows, "history": history, "errors": errors, "values": values }),
+    ))
+}
+
+#[get("/admin/settings")]
+async fn settings_page(page: Page, state: &State<AppState>, _admin: Admin<'_>) -> AppResult<Template> {
+    settings_view(&page, state, FormErrors::default(), json!({})).await
+}
+
+#[derive(FromForm)]
+pub struct SettingForm {
+    key: Option<String>,
+    value: Option<String>,
+    /// Optional date (YYYY-MM-DD, Beijing time) from which the value applies; today if blank.
+    valid_from: Option<String>,
+    reason: Option<String>,
+}
+
+#[post("/admin/settings", data = "<form>")]
+async fn change_setting(page: Page, state: &State<AppState>, admin: Admin<'_>, form: CsrfForm<SettingForm>) -> AppResult<Reply> {
+    let f = form.into_inner();
+    let lang = page.lang;
+    let mut errors = FormErrors::default();
+    let now = state.clock.now_ms();
+    let key = text(&f.key);
+    let value = match setting::normalize(key, text(&f.value)) {
+        Ok(v) => Some(v),
+        Err(p) => {
+            errors.add(lang, "value", p.message_key());
+            None
+        }
+    };
+    let valid_from = match text(&f.valid_from) {
+        "" => Some(now),
+        s => match parse_iso_date(s) {
+            Some(d) => Some(crate::clock::to_ms(d.midnight().assume_offset(SHANGHAI)).max(now)),
+            None => {
+                errors.add(lang, "valid_from", "err-date-invalid");
+                None
+            }
+        },
+    };
+    let reason = text(&f.reason);
+    if reason.is_empty() {
+        errors.add(lang, "reason", "err-reason-required");
+    }
+    let mut tx = state.db.begin_write().await?;
+    if let (Some(v), Some(from)) = (&value, valid_from) {
+        let mut in_force = settings::snapshot(&mut tx, from).await?.values;
+        in_force.insert(key.to_string(), v.clone());
+        if let Err(p) = setting::check_consistency(&in_force) {
+            errors.add(lang, "value", p.message_key());
+        }
+    }
+    let (Some(v), Some(from), true) = (value, valid_from, errors.is_empty()) else {
+        drop(tx);
+        let values = json!({ "key": key, "value": text(&f.value), "valid_from": text(&f.valid_from), "reason": reason });
+        let t = settings_view(&page, state, errors, values).await?;
+        return Ok(Reply::page(Status::UnprocessableEntity, t));
+    };
+    settings::record(&mut tx, key, &v, from, admin.user.id().0, now, reason).await?;
+    tx.commit().await?;
+    Ok(Reply::flash("/admin/settings", page.t("flash-saved")))
+}
+
+#[get("/admin/mail")]
+async fn outbox(page: Page, state: &State<AppState>, _admin: Admin<'_>) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let mails = mail::recent(&mut c, 200).await?;
+    Ok(page.render("admin/mail", json!({ "mails": mails })))
+}

@@ -1,0 +1,47 @@
+//! Error pages for 400/401/403/404/422/500 (and the other statuses Rocket may raise) inside the
+//! layout, JSON problems under /api. A browser without a session is sent to the login page.
+
+use crate::error::{is_api, render_error, CsrfRefused};
+use rocket::http::Status;
+use rocket::response::{self, Redirect, Responder};
+use rocket::{catch, catchers, Catcher, Request};
+
+pub struct ErrorResponse(Status);
+
+impl<'r> Responder<'r, 'static> for ErrorResponse {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        let status = self.0;
+        if status == Status::Unauthorized && !is_api(req) {
+            let next = req.uri().path().to_string();
+            let target = format!("/login?next={}", urlencode(&next));
+            return Redirect::to(target).respond_to(req);
+        }
+        let key = if status == Status::Forbidden && req.local_cache(|| CsrfRefused(false)).0 {
+            "err-csrf"
+        } else {
+            crate::error::status_message_key(status)
+        };
+        render_error(req, status, key)
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[catch(default)]
+fn any(status: Status, _req: &Request<'_>) -> ErrorResponse {
+    ErrorResponse(status)
+}
+
+pub fn all() -> Vec<Catcher> {
+    catchers![any]
+}

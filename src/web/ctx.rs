@@ -1,0 +1,179 @@
+//! What every page needs besides its own data: language, the signed-in user, the CSRF token,
+//! the demo banner, a flash message. `Page` is a request guard; `Page::render` merges its
+//! `PageBase` into the page's own view model under the key `page`.
+
+use crate::app::AppState;
+use crate::auth::{csrf, guards};
+use crate::config::Mode;
+use crate::domain::lang::Lang;
+use crate::error::AppError;
+use rocket::http::Status;
+use rocket::request::{FlashMessage, FromRequest, Outcome, Request};
+use rocket_dyn_templates::Template;
+use serde::Serialize;
+
+pub const LANG_COOKIE: &str = "huoban_lang";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UserView {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub roles: Vec<&'static str>,
+    pub is_admin: bool,
+    pub is_member: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Flash {
+    pub kind: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PageBase {
+    pub lang: &'static str,
+    pub other_lang: &'static str,
+    pub csrf: Option<String>,
+    pub demo: bool,
+    pub path: String,
+    pub user: Option<UserView>,
+    pub flash: Option<Flash>,
+}
+
+/// Cookie, then the user's preference, then Accept-Language, then Chinese.
+pub fn negotiate_lang(req: &Request<'_>, user_pref: Option<&str>) -> Lang {
+    if let Some(l) = req.cookies().get(LANG_COOKIE).and_then(|c| Lang::parse(c.value())) {
+        return l;
+    }
+    if let Some(l) = user_pref.and_then(Lang::parse) {
+        return l;
+    }
+    req.headers()
+        .get_one("Accept-Language")
+        .and_then(Lang::from_accept_language)
+        .unwrap_or_default()
+}
+
+fn other(lang: Lang) -> &'static str {
+    match lang {
+        Lang::ZhCn => "en",
+        Lang::En => "zh-CN",
+    }
+}
+
+fn demo(req: &Request<'_>) -> bool {
+    req.rocket().state::<AppState>().is_some_and(|s| s.mode == Mode::Demo)
+}
+
+impl PageBase {
+    /// The base of an error page: no session lookup (it may be what failed), and a token only
+    /// if the client already has one.
+    pub fn for_error(req: &Request<'_>, lang: Lang) -> PageBase {
+        PageBase {
+            lang: lang.code(),
+            other_lang: other(lang),
+            csrf: req.cookies().get_private(csrf::COOKIE).map(|c| c.value().to_string()),
+            demo: demo(req),
+            path: req.uri().path().to_string(),
+            user: None,
+            flash: None,
+        }
+    }
+}
+
+/// The request guard pages take.
+pub struct Page {
+    pub base: PageBase,
+    pub lang: Lang,
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Page {
+    type Error = AppError;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let user = match guards::current(req).await {
+            Ok(u) => u,
+            Err(e) => return Outcome::Error((Status::InternalServerError, e)),
+        };
+        let lang = negotiate_lang(req, user.map(|u| u.user.preferred_lang.as_str()));
+        let flash = match req.guard::<Option<FlashMessage<'_>>>().await {
+            Outcome::Success(Some(f)) => Some(Flash {
+                kind: f.kind().to_string(),
+                message: f.message().to_string(),
+            }),
+            _ => None,
+        };
+        let user = user.map(|u| UserView {
+            id: u.user.id.0,
+            name: u.user.display_name.clone(),
+            email: u.user.email.clone(),
+            roles: u.roles().into_iter().map(|r| r.code()).collect(),
+            is_admin: u.has(crate::domain::role::Role::Admin),
+            is_member: !u.memberships.is_empty(),
+        });
+        let path = match req.uri().query() {
+            Some(q) => format!("{}?{}", req.uri().path(), q),
+            None => req.uri().path().to_string(),
+        };
+        Outcome::Success(Page {
+            base: PageBase {
+                lang: lang.code(),
+                other_lang: other(lang),
+                csrf: Some(csrf::token(req)),
+                demo: demo(req),
+                path,
+                user,
+                flash,
+            },
+            lang,
+        })
+    }
+}
+
+impl Page {
+    /// Renders `name` with the page's own data (a struct or map) plus `page`.
+    pub fn render<T: Serialize>(&self, name: &'static str, data: T) -> Template {
+        let mut value = match serde_json::to_value(data) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => serde_json::Map::new(),
+        };
+        value.insert(
+            "page".into(),
+            serde_json::to_value(&self.base).unwrap_or(serde_json::Value::Null),
+        );
+        Template::render(name, serde_json::Value::Object(value))
+    }
+
+    /// A message from the catalogue in the page's language.
+    pub fn t(&self, key: &str) -> String {
+        crate::i18n::t(self.lang, key)
+    }
+}
+
+/// What a form handler answers: a redirect (after success), a redirect with a flash message, or
+/// the page again with a status (422 with messages, 429 when throttled).
+#[derive(rocket::Responder)]
+pub enum Reply {
+    Redirect(rocket::response::Redirect),
+    Flash(rocket::response::Flash<rocket::response::Redirect>),
+    Page((Status, Template)),
+}
+
+impl Reply {
+    pub fn to(path: impl Into<String>) -> Reply {
+        Reply::Redirect(rocket::response::Redirect::to(path.into()))
+    }
+
+    pub fn flash(path: impl Into<String>, message: impl Into<String>) -> Reply {
+        Reply::Flash(rocket::response::Flash::success(
+            rocket::response::Redirect::to(path.into()),
+            message.into(),
+        ))
+    }
+
+    pub fn page(status: Status, t: Template) -> Reply {
+        Reply::Page((status, t))
+    }
+}

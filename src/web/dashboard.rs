@@ -1,0 +1,57 @@
+//! The dashboard: one panel per role the user holds and per organization they belong to.
+//! Later issues fill the panels with their queues.
+
+use crate::app::AppState;
+use crate::auth::guards::CurrentUser;
+use crate::db::{mail, users};
+use crate::domain::calendar::shanghai_date;
+use crate::domain::role::Role;
+use crate::error::AppResult;
+use crate::web::ctx::Page;
+use rocket::{get, routes, Route, State};
+use rocket_dyn_templates::Template;
+use serde_json::json;
+
+pub fn routes() -> Vec<Route> {
+    routes![dashboard]
+}
+
+/// Years the admin must be warned about: this year, and next year from November (when the
+/// State Council publishes it), if their working-day table is missing.
+pub fn calendar_warnings(state: &AppState) -> Vec<i32> {
+    let today = shanghai_date(state.clock.now());
+    let last = if u8::from(today.month()) >= 11 { today.year() + 1 } else { today.year() };
+    state.calendar.missing_years(today.year(), last)
+}
+
+#[get("/dashboard")]
+async fn dashboard(page: Page, state: &State<AppState>, user: &CurrentUser) -> AppResult<Template> {
+    let panels: Vec<serde_json::Value> = user
+        .roles()
+        .into_iter()
+        .map(|r| {
+            let scopes: Vec<_> = user
+                .grants
+                .iter()
+                .filter(|g| g.role == r)
+                .filter_map(|g| if page.lang == crate::domain::lang::Lang::En { g.scope_en.clone() } else { g.scope_zh.clone() })
+                .collect();
+            json!({ "role": r.code(), "label_key": r.label_key(), "scopes": scopes })
+        })
+        .collect();
+    let admin = if user.has(Role::Admin) {
+        let mut c = state.db.acquire().await?;
+        let pending = mail::recent(&mut c, 1000).await?.iter().filter(|m| m.status == "pending").count();
+        Some(json!({
+            "users": users::count(&mut c).await?,
+            "pending_mail": pending,
+            "calendar_missing": calendar_warnings(state),
+        }))
+    } else {
+        None
+    };
+    Ok(page.render(
+        "dashboard",
+        json!({ "panels": panels, "memberships": user.memberships, "admin": admin }),
+    ))
+}

@@ -1,0 +1,73 @@
+//! Re-rendering failed forms: the values as typed and the messages, both for the error
+//! summary at the top (linked to each field) and beside each field.
+
+use crate::domain::lang::Lang;
+use crate::i18n;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The form of a button that only confirms an action (it still carries the CSRF token).
+#[derive(rocket::FromForm)]
+pub struct Empty {
+    pub confirm: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct FormErrors {
+    pub list: Vec<FieldError>,
+    pub by_field: BTreeMap<String, String>,
+}
+
+impl FormErrors {
+    /// Adds the message `key` for `field` (the first message per field is kept beside it).
+    pub fn add(&mut self, lang: Lang, field: &str, key: &str) {
+        self.add_text(field, i18n::t(lang, key));
+    }
+
+    pub fn add_text(&mut self, field: &str, message: String) {
+        self.by_field.entry(field.to_string()).or_insert_with(|| message.clone());
+        self.list.push(FieldError {
+            field: field.to_string(),
+            message,
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+}
+
+/// A submitted text field, trimmed; `None` and blank are the same.
+pub fn text(v: &Option<String>) -> &str {
+    v.as_deref().map(str::trim).unwrap_or("")
+}
+
+/// A local path to go back to after login: only same-site paths, never `//host`.
+pub fn safe_next(next: Option<&str>) -> Option<String> {
+    let n = next?.trim();
+    if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) {
+        Some(n.to_string())
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed_after_login() {
+        assert_eq!(safe_next(Some("/dashboard")), Some("/dashboard".into()));
+        assert_eq!(safe_next(Some("//evil.example/x")), None);
+        assert_eq!(safe_next(Some("https://evil.example")), None);
+        assert_eq!(safe_next(Some("/\\evil.example")), None);
+        assert_eq!(safe_next(None), None);
+    }
+}

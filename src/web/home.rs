@@ -1,0 +1,55 @@
+//! The home page, the stylesheet, and the language switch.
+
+use crate::app::AppState;
+use crate::auth::csrf::CsrfForm;
+use crate::auth::guards::CurrentUser;
+use crate::db::users;
+use crate::domain::lang::Lang;
+use crate::error::AppResult;
+use crate::web::ctx::{Page, LANG_COOKIE};
+use crate::web::forms::safe_next;
+use rocket::http::{ContentType, Cookie, CookieJar, SameSite};
+use rocket::response::Redirect;
+use rocket::{get, post, routes, FromForm, Route, State};
+use rocket_dyn_templates::Template;
+use serde_json::json;
+
+pub fn routes() -> Vec<Route> {
+    routes![home, stylesheet, switch_lang]
+}
+
+#[get("/")]
+fn home(page: Page) -> Template {
+    page.render("home", json!({}))
+}
+
+const CSS: &str = include_str!("../../templates/static/app.css");
+
+#[get("/static/app.css")]
+fn stylesheet() -> (ContentType, &'static str) {
+    (ContentType::CSS, CSS)
+}
+
+#[derive(FromForm)]
+pub struct LangForm {
+    lang: Option<String>,
+    next: Option<String>,
+}
+
+/// Sets the language cookie (and the signed-in user's preference) and goes back.
+#[post("/lang", data = "<form>")]
+async fn switch_lang(jar: &CookieJar<'_>, user: Option<&CurrentUser>, state: &State<AppState>, form: CsrfForm<LangForm>) -> AppResult<Redirect> {
+    let form = form.into_inner();
+    let lang = form.lang.as_deref().and_then(Lang::parse).unwrap_or_default();
+    let cookie = Cookie::build((LANG_COOKIE, lang.code()))
+        .same_site(SameSite::Lax)
+        .secure(state.config.secure_cookies)
+        .path("/")
+        .max_age(rocket::time::Duration::days(365));
+    jar.add(cookie);
+    if let Some(u) = user {
+        let mut c = state.db.acquire().await?;
+        users::set_lang(&mut c, u.id(), lang.code()).await?;
+    }
+    Ok(Redirect::to(safe_next(form.next.as_deref()).unwrap_or_else(|| "/".into())))
+}

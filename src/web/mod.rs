@@ -1,0 +1,30 @@
+//! The web layer: one module per area, each with its `routes()`; mounted in `app::build`.
+
+pub mod account;
+pub mod admin;
+pub mod api;
+pub mod catchers;
+pub mod ctx;
+pub mod dashboard;
+pub mod filters;
+pub mod forms;
+pub mod headers;
+pub mod home;
+pub mod orgs;
+
+use rocket::{Catcher, Route};
+
+pub fn routes() -> Vec<Route> {
+    let mut r = Vec::new();
+    r.extend(home::routes());
+    r.extend(account::routes());
+    r.extend(dashboard::routes());
+    r.extend(admin::routes());
+    r.extend(orgs::routes());
+    r.extend(api::routes());
+    r
+}
+
+pub fn catchers() -> Vec<Catcher> {
+    catchers::all()
+}
