@@ -43,14 +43,17 @@ pub async fn prepare(db: &Db, resolved: &Resolved, clock: &Clock) -> Result<bool
     db::settings::ensure_defaults(&mut c, clock.now_ms()).await?;
     drop(c);
     if resolved.mode == Mode::Demo {
-        return demo::load_if_new(db, resolved, clock).await.map_err(|e| StartError::Other(e.to_string()));
+        return demo::load_if_new(db, resolved, clock)
+            .await
+            .map_err(|e| StartError::Other(e.to_string()));
     }
     Ok(false)
 }
 
 pub fn state(resolved: &Resolved, db: Db, clock: Clock) -> Result<AppState, StartError> {
     let calendar = Calendar::built_in().map_err(|e| StartError::Other(e.to_string()))?;
-    let mailer = Mailer::new(&resolved.config.template_dir, &resolved.config.public_url).map_err(StartError::Other)?;
+    let mailer = Mailer::new(&resolved.config.template_dir, &resolved.config.public_url)
+        .map_err(StartError::Other)?;
     Ok(AppState {
         db,
         clock,
@@ -84,7 +87,9 @@ pub fn build(resolved: &Resolved, state: AppState) -> Rocket<Build> {
             engines
                 .tera
                 .register_function("t", fluent_templates::FluentLoader::new(&*i18n::LOCALES));
-            engines.tera.register_filter("datetime", web::filters::datetime);
+            engines
+                .tera
+                .register_filter("datetime", web::filters::datetime);
             engines.tera.register_filter("date", web::filters::date);
         }))
         .attach(web::headers::SecurityHeaders)

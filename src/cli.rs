@@ -7,13 +7,17 @@ use crate::config::{self, Mode, Resolved};
 use crate::db::directory::{self, UnitKind};
 use crate::db::{self, roles, settings, users, Backend, Db};
 use crate::domain::email::EmailAddress;
-use crate::domain::role::{Role, Scope};
 use crate::domain::password::check_new_password;
+use crate::domain::role::{Role, Scope};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "huoban", version, about = "Huoban 伙伴: social organizations and government purchase of services")]
+#[command(
+    name = "huoban",
+    version,
+    about = "Huoban 伙伴: social organizations and government purchase of services"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -68,10 +72,19 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             println!("migrations applied");
             Ok(())
         }
-        Command::CreateUser { email, name, roles, password } => create_user(&resolved, &db, &clock, &email, name, &roles, password).await,
+        Command::CreateUser {
+            email,
+            name,
+            roles,
+            password,
+        } => create_user(&resolved, &db, &clock, &email, name, &roles, password).await,
         Command::Demo => {
-            app::prepare(&db, &resolved, &clock).await.map_err(|e| e.to_string())?;
-            crate::demo::load(&db, resolved.config.password_hash, &clock).await.map_err(|e| e.to_string())?;
+            app::prepare(&db, &resolved, &clock)
+                .await
+                .map_err(|e| e.to_string())?;
+            crate::demo::load(&db, resolved.config.password_hash, &clock)
+                .await
+                .map_err(|e| e.to_string())?;
             print_logins();
             Ok(())
         }
@@ -88,14 +101,25 @@ fn print_logins() {
 }
 
 async fn serve(resolved: Resolved, db: Db, clock: Clock) -> Result<(), String> {
-    app::prepare(&db, &resolved, &clock).await.map_err(|e| e.to_string())?;
+    app::prepare(&db, &resolved, &clock)
+        .await
+        .map_err(|e| e.to_string())?;
     if resolved.mode == Mode::Demo {
-        println!("Huoban is running in DEMO mode on an embedded SQLite database ({}).", config::demo_database_path(&resolved.config).display());
-        println!("Open http://{}:{}/", resolved.config.address, resolved.config.port);
+        println!(
+            "Huoban is running in DEMO mode on an embedded SQLite database ({}).",
+            config::demo_database_path(&resolved.config).display()
+        );
+        println!(
+            "Open http://{}:{}/",
+            resolved.config.address, resolved.config.port
+        );
         print_logins();
     }
     let state = app::state(&resolved, db, clock).map_err(|e| e.to_string())?;
-    app::build(&resolved, state).launch().await.map_err(|e| e.to_string())?;
+    app::build(&resolved, state)
+        .launch()
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(())
 }
 
@@ -108,27 +132,51 @@ async fn create_user(
     role_args: &[String],
     password: Option<String>,
 ) -> Result<(), String> {
-    app::prepare(db, resolved, clock).await.map_err(|e| e.to_string())?;
+    app::prepare(db, resolved, clock)
+        .await
+        .map_err(|e| e.to_string())?;
     let email = EmailAddress::parse(email).ok_or("the email address is not valid")?;
     let (password, generated) = match password {
         Some(p) => (p, false),
         None => (crate::auth::tokens::new_token()[..16].to_string(), true),
     };
-    check_new_password(&password, email.as_str()).map_err(|p| format!("password refused: {p:?}"))?;
+    check_new_password(&password, email.as_str())
+        .map_err(|p| format!("password refused: {p:?}"))?;
     let hash = crate::auth::password::hash(&password, resolved.config.password_hash)?;
     let now = clock.now_ms();
     let mut tx = db.begin_write().await.map_err(|e| e.to_string())?;
-    let name = name.unwrap_or_else(|| email.as_str().split('@').next().unwrap_or("user").to_string());
+    let name = name.unwrap_or_else(|| {
+        email
+            .as_str()
+            .split('@')
+            .next()
+            .unwrap_or("user")
+            .to_string()
+    });
     let uid = users::create_confirmed(&mut tx, email.as_str(), &name, &hash, now)
         .await
-        .map_err(|e| if db::is_unique_violation(&e) { "a user with this email exists".to_string() } else { e.to_string() })?;
-    let version = settings::snapshot(&mut tx, now).await.map_err(|e| e.to_string())?.version;
+        .map_err(|e| {
+            if db::is_unique_violation(&e) {
+                "a user with this email exists".to_string()
+            } else {
+                e.to_string()
+            }
+        })?;
+    let version = settings::snapshot(&mut tx, now)
+        .await
+        .map_err(|e| e.to_string())?
+        .version;
     for arg in role_args {
         let (code, unit) = match arg.split_once(':') {
             Some((c, u)) => (c, Some(u)),
             None => (arg.as_str(), None),
         };
-        let role = Role::parse(code).ok_or_else(|| format!("unknown role `{code}`; roles: {}", Role::ALL.map(|r| r.code()).join(", ")))?;
+        let role = Role::parse(code).ok_or_else(|| {
+            format!(
+                "unknown role `{code}`; roles: {}",
+                Role::ALL.map(|r| r.code()).join(", ")
+            )
+        })?;
         let kind = match role.scope() {
             Scope::None => None,
             Scope::Authority => Some(UnitKind::Authority),
@@ -138,7 +186,9 @@ async fn create_user(
         let unit_id = match (kind, unit) {
             (None, None) => None,
             (None, Some(_)) => return Err(format!("role `{code}` takes no unit")),
-            (Some(_), None) => return Err(format!("role `{code}` needs a unit: `{code}:<unit code>`")),
+            (Some(_), None) => {
+                return Err(format!("role `{code}` needs a unit: `{code}:<unit code>`"))
+            }
             (Some(k), Some(u)) => Some(
                 directory::id_by_code(&mut tx, k, u)
                     .await
@@ -156,7 +206,9 @@ async fn create_user(
             settings_version: version,
             now,
         };
-        roles::grant_role(&mut tx, &g).await.map_err(|e| e.to_string())?;
+        roles::grant_role(&mut tx, &g)
+            .await
+            .map_err(|e| e.to_string())?;
     }
     tx.commit().await.map_err(|e| e.to_string())?;
     println!("created user {} ({})", email, uid);
@@ -170,7 +222,10 @@ async fn backup(db: &Db, resolved: &Resolved, file: &std::path::Path) -> Result<
     match db.backend {
         Backend::Postgres => {
             println!("PostgreSQL is backed up with its own tool, for example:");
-            println!("  pg_dump --format=custom --file={} \"$DATABASE_URL\"", file.display());
+            println!(
+                "  pg_dump --format=custom --file={} \"$DATABASE_URL\"",
+                file.display()
+            );
             let _ = resolved;
             Ok(())
         }
@@ -181,7 +236,10 @@ async fn backup(db: &Db, resolved: &Resolved, file: &std::path::Path) -> Result<
             let path = file.to_str().ok_or("the backup path must be UTF-8")?;
             // VACUUM INTO writes a consistent snapshot while the server keeps serving.
             let sql = format!("VACUUM INTO '{}'", path.replace('\'', "''"));
-            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&db.pool).await.map_err(|e| e.to_string())?;
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&db.pool)
+                .await
+                .map_err(|e| e.to_string())?;
             println!("backup written to {}", file.display());
             Ok(())
         }

@@ -189,9 +189,14 @@ pub fn resolve(mut config: Config, mode: Mode) -> Result<Resolved, ConfigError> 
     validate(&config)?;
     let database_url = match (&config.database_url, mode) {
         (Some(url), _) => url.clone(),
-        (None, Mode::Demo) => format!("sqlite://{}?mode=rwc", demo_database_path(&config).display()),
+        (None, Mode::Demo) => format!(
+            "sqlite://{}?mode=rwc",
+            demo_database_path(&config).display()
+        ),
         (None, Mode::Production) => {
-            return Err(ConfigError::Invalid("production mode needs database_url".into()))
+            return Err(ConfigError::Invalid(
+                "production mode needs database_url".into(),
+            ))
         }
     };
     if !(database_url.starts_with("sqlite:")
@@ -217,20 +222,37 @@ fn validate(c: &Config) -> Result<(), ConfigError> {
         return Err(ConfigError::Invalid("port must not be 0".into()));
     }
     if c.address.parse::<std::net::IpAddr>().is_err() {
-        return Err(ConfigError::Invalid(format!("address `{}` is not an IP address", c.address)));
+        return Err(ConfigError::Invalid(format!(
+            "address `{}` is not an IP address",
+            c.address
+        )));
     }
     if !(c.public_url.starts_with("http://") || c.public_url.starts_with("https://")) {
-        return Err(ConfigError::Invalid("public_url must start with http:// or https://".into()));
+        return Err(ConfigError::Invalid(
+            "public_url must start with http:// or https://".into(),
+        ));
     }
     let h = c.password_hash;
-    if !(8..=1024 * 1024).contains(&h.m_cost_kib) || !(1..=10).contains(&h.t_cost) || !(1..=16).contains(&h.p_cost) {
-        return Err(ConfigError::Invalid("password_hash parameters are out of range".into()));
+    if !(8..=1024 * 1024).contains(&h.m_cost_kib)
+        || !(1..=10).contains(&h.t_cost)
+        || !(1..=16).contains(&h.p_cost)
+    {
+        return Err(ConfigError::Invalid(
+            "password_hash parameters are out of range".into(),
+        ));
     }
-    if !matches!(c.log_level.as_str(), "off" | "critical" | "normal" | "debug") {
-        return Err(ConfigError::Invalid("log_level must be off, critical, normal or debug".into()));
+    if !matches!(
+        c.log_level.as_str(),
+        "off" | "critical" | "normal" | "debug"
+    ) {
+        return Err(ConfigError::Invalid(
+            "log_level must be off, critical, normal or debug".into(),
+        ));
     }
     if c.max_connections == 0 {
-        return Err(ConfigError::Invalid("max_connections must be at least 1".into()));
+        return Err(ConfigError::Invalid(
+            "max_connections must be at least 1".into(),
+        ));
     }
     Ok(())
 }
@@ -306,19 +328,35 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::write(path, text)
 }
 
-fn parse_key(name: &'static str, secret: &Secret, min: usize, max: usize) -> Result<KeyMaterial, ConfigError> {
+fn parse_key(
+    name: &'static str,
+    secret: &Secret,
+    min: usize,
+    max: usize,
+) -> Result<KeyMaterial, ConfigError> {
     let (id, b64) = match secret.0.split_once(':') {
         Some((id, rest)) => (id.trim().to_string(), rest.trim()),
         None => ("k1".to_string(), secret.0.trim()),
     };
-    if id.is_empty() || id.len() > 32 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        return Err(ConfigError::BadKey(name, "the key id (before ':') must be 1-32 letters, digits, - or _".into()));
+    if id.is_empty()
+        || id.len() > 32
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(ConfigError::BadKey(
+            name,
+            "the key id (before ':') must be 1-32 letters, digits, - or _".into(),
+        ));
     }
     let bytes = B64
         .decode(b64)
         .map_err(|_| ConfigError::BadKey(name, "not base64".into()))?;
     if bytes.len() < min || bytes.len() > max {
-        return Err(ConfigError::BadKey(name, format!("must decode to {min}..={max} bytes, got {}", bytes.len())));
+        return Err(ConfigError::BadKey(
+            name,
+            format!("must decode to {min}..={max} bytes, got {}", bytes.len()),
+        ));
     }
     Ok(KeyMaterial { id, bytes })
 }
@@ -355,19 +393,25 @@ mod tests {
 
     #[test]
     fn production_refuses_to_start_without_keys_and_names_them() {
-        let mut c = Config::default();
-        c.database_url = Some("sqlite::memory:".into());
+        let mut c = Config {
+            database_url: Some("sqlite::memory:".into()),
+            ..Config::default()
+        };
         c.keys.cookie_secret = Some(Secret(new_key_line("cookie_secret")));
         match resolve(c, Mode::Production) {
-            Err(ConfigError::MissingKeys(names)) => assert_eq!(names, "audit_hmac, bid_sealing, identity"),
+            Err(ConfigError::MissingKeys(names)) => {
+                assert_eq!(names, "audit_hmac, bid_sealing, identity")
+            }
             other => panic!("expected missing keys, got {other:?}"),
         }
     }
 
     #[test]
     fn a_key_of_the_wrong_length_is_refused() {
-        let mut c = Config::default();
-        c.database_url = Some("postgres://x/y".into());
+        let mut c = Config {
+            database_url: Some("postgres://x/y".into()),
+            ..Config::default()
+        };
         for n in KEY_NAMES {
             if let Some(slot) = key_slot(&mut c.keys, n) {
                 *slot = Some(Secret(new_key_line(n)));
@@ -375,7 +419,10 @@ mod tests {
         }
         assert!(resolve(c.clone(), Mode::Production).is_ok());
         c.keys.bid_sealing = Some(Secret(format!("k9:{}", B64.encode([1u8; 16]))));
-        assert!(matches!(resolve(c, Mode::Production), Err(ConfigError::BadKey("bid_sealing", _))));
+        assert!(matches!(
+            resolve(c, Mode::Production),
+            Err(ConfigError::BadKey("bid_sealing", _))
+        ));
     }
 
     #[test]

@@ -115,10 +115,21 @@ pub async fn load(db: &Db, params: HashParams, clock: &Clock) -> Result<(), Demo
     }
     let mut units: HashMap<String, (UnitKind, i64)> = HashMap::new();
     for a in &data.authorities {
-        let id = directory::insert_authority(&mut tx, &a.code, &a.name_zh, &a.name_en, &a.division_code, &a.level).await?;
+        let id = directory::insert_authority(
+            &mut tx,
+            &a.code,
+            &a.name_zh,
+            &a.name_en,
+            &a.division_code,
+            &a.level,
+        )
+        .await?;
         units.insert(a.code.clone(), (UnitKind::Authority, id));
     }
-    for (kind, list) in [(UnitKind::Department, &data.departments), (UnitKind::Agency, &data.agencies)] {
+    for (kind, list) in [
+        (UnitKind::Department, &data.departments),
+        (UnitKind::Agency, &data.agencies),
+    ] {
         for u in list {
             let id = directory::insert_unit(&mut tx, kind, &u.code, &u.name_zh, &u.name_en).await?;
             units.insert(u.code.clone(), (kind, id));
@@ -126,7 +137,16 @@ pub async fn load(db: &Db, params: HashParams, clock: &Clock) -> Result<(), Demo
     }
     let mut org_ids = HashMap::new();
     for o in &data.organizations {
-        let id = orgs::insert(&mut tx, &o.name, &o.org_type, &o.district_code, &o.status, None, now).await?;
+        let id = orgs::insert(
+            &mut tx,
+            &o.name,
+            &o.org_type,
+            &o.district_code,
+            &o.status,
+            None,
+            now,
+        )
+        .await?;
         org_ids.insert(o.key.clone(), id);
     }
     let version = settings::snapshot(&mut tx, now).await?.version;
@@ -134,9 +154,14 @@ pub async fn load(db: &Db, params: HashParams, clock: &Clock) -> Result<(), Demo
         let hash = hashes.get(&u.password).cloned().unwrap_or_default();
         let uid = users::create_confirmed(&mut tx, &u.email, &u.name, &hash, now).await?;
         for r in &u.roles {
-            let role = Role::parse(&r.role).ok_or_else(|| DemoError::Invalid(format!("unknown role {}", r.role)))?;
+            let role = Role::parse(&r.role)
+                .ok_or_else(|| DemoError::Invalid(format!("unknown role {}", r.role)))?;
             let unit = match &r.unit {
-                Some(code) => Some(*units.get(code).ok_or_else(|| DemoError::Invalid(format!("unknown unit {code}")))?),
+                Some(code) => Some(
+                    *units
+                        .get(code)
+                        .ok_or_else(|| DemoError::Invalid(format!("unknown unit {code}")))?,
+                ),
                 None => None,
             };
             let scoped = |k: UnitKind| unit.filter(|(kind, _)| *kind == k).map(|(_, id)| id);
@@ -155,11 +180,28 @@ pub async fn load(db: &Db, params: HashParams, clock: &Clock) -> Result<(), Demo
             };
             roles::grant_role(&mut tx, &g).await?;
         }
-        let person = users::by_id(&mut tx, uid).await?.map(|x| x.person_id).ok_or_else(|| DemoError::Invalid("user vanished".into()))?;
+        let person = users::by_id(&mut tx, uid)
+            .await?
+            .map(|x| x.person_id)
+            .ok_or_else(|| DemoError::Invalid("user vanished".into()))?;
         for m in &u.memberships {
-            let org = *org_ids.get(&m.org).ok_or_else(|| DemoError::Invalid(format!("unknown org {}", m.org)))?;
-            let kind = if m.kind == "admin" { MemberKind::Admin } else { MemberKind::Member };
-            let nm = NewMembership { org, person, user: Some(uid), kind, joined_on: &m.joined_on, created_by: None, now };
+            let org = *org_ids
+                .get(&m.org)
+                .ok_or_else(|| DemoError::Invalid(format!("unknown org {}", m.org)))?;
+            let kind = if m.kind == "admin" {
+                MemberKind::Admin
+            } else {
+                MemberKind::Member
+            };
+            let nm = NewMembership {
+                org,
+                person,
+                user: Some(uid),
+                kind,
+                joined_on: &m.joined_on,
+                created_by: None,
+                now,
+            };
             orgs::add(&mut tx, nm).await?;
         }
     }
@@ -177,7 +219,11 @@ pub fn logins() -> Vec<(String, String, String)> {
             let what = if u.roles.is_empty() {
                 "org member".to_string()
             } else {
-                u.roles.iter().map(|r| r.role.as_str()).collect::<Vec<_>>().join(", ")
+                u.roles
+                    .iter()
+                    .map(|r| r.role.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             };
             (u.email, u.password, what)
         })

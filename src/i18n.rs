@@ -34,8 +34,3 @@ pub fn t_args(lang: Lang, key: &str, args: &[(&'static str, String)]) -> String 
         .collect();
     LOCALES.lookup_with_args(&langid(lang), key, &map)
 }
-
-/// Whether a key exists in the catalogue of `lang` (used by the catalogue tests).
-pub fn has(lang: Lang, key: &str) -> bool {
-    LOCALES.try_lookup(&langid(lang), key).is_some()
-}

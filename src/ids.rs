@@ -28,4 +28,15 @@ macro_rules! typed_id {
     )*};
 }
 
-typed_id!(UserId, PersonId, OrgId, MembershipId, RoleGrantId, AuthorityId, DepartmentId, AgencyId, MailId, InvitationId);
+typed_id!(
+    UserId,
+    PersonId,
+    OrgId,
+    MembershipId,
+    RoleGrantId,
+    AuthorityId,
+    DepartmentId,
+    AgencyId,
+    MailId,
+    InvitationId
+);

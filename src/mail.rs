@@ -36,8 +36,14 @@ impl Mailer {
     }
 
     /// Subject and body of mail `name` in `lang`.
-    pub fn render<T: Serialize>(&self, name: &str, lang: Lang, data: &T) -> AppResult<(String, String)> {
-        let mut ctx = Context::from_serialize(data).map_err(|e| AppError::Internal(format!("mail context: {e}")))?;
+    pub fn render<T: Serialize>(
+        &self,
+        name: &str,
+        lang: Lang,
+        data: &T,
+    ) -> AppResult<(String, String)> {
+        let mut ctx = Context::from_serialize(data)
+            .map_err(|e| AppError::Internal(format!("mail context: {e}")))?;
         ctx.insert("base_url", &self.public_url);
         let template = format!("{name}.{}.txt.tera", lang.code());
         let body = self

@@ -22,7 +22,10 @@ pub fn token(req: &Request<'_>) -> String {
     }
     // A token created earlier in this request (the cookie jar shows pending cookies too, but
     // be explicit about reusing it).
-    let secure = req.rocket().state::<AppState>().is_some_and(|s| s.config.secure_cookies);
+    let secure = req
+        .rocket()
+        .state::<AppState>()
+        .is_some_and(|s| s.config.secure_cookies);
     let t = tokens::new_token();
     set(req.cookies(), &t, secure);
     t
@@ -121,7 +124,10 @@ impl<'r, T: FromForm<'r> + 'r> FromData<'r> for CsrfForm<T> {
                     Ok(v) => data::Outcome::Success(CsrfForm(v)),
                     Err(errors) => {
                         log::info!("form did not parse: {errors}");
-                        data::Outcome::Error((Status::UnprocessableEntity, AppError::Unprocessable("err-422")))
+                        data::Outcome::Error((
+                            Status::UnprocessableEntity,
+                            AppError::Unprocessable("err-422"),
+                        ))
                     }
                 }
             }

@@ -45,7 +45,8 @@ impl CurrentUser {
     }
 
     pub fn is_org_admin(&self, org: OrgId) -> bool {
-        self.membership(org).is_some_and(|m| m.kind == MemberKind::Admin)
+        self.membership(org)
+            .is_some_and(|m| m.kind == MemberKind::Admin)
     }
 }
 
@@ -68,7 +69,10 @@ async fn load(req: &Request<'_>) -> Loaded {
         let Some(user) = users::by_id(&mut c, UserId(cookie.uid)).await? else {
             return Ok(Loaded::Anonymous);
         };
-        if user.session_epoch != cookie.epoch || user.disabled_at.is_some() || user.email_confirmed_at.is_none() {
+        if user.session_epoch != cookie.epoch
+            || user.disabled_at.is_some()
+            || user.email_confirmed_at.is_none()
+        {
             return Ok(Loaded::Anonymous);
         }
         let grants = roles::active_for_user(&mut c, user.id).await?;
@@ -192,7 +196,9 @@ impl<'r> FromRequest<'r> for OrgMember<'r> {
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
         match <&CurrentUser>::from_request(req).await {
-            Outcome::Success(u) if !u.memberships.is_empty() => Outcome::Success(OrgMember { user: u }),
+            Outcome::Success(u) if !u.memberships.is_empty() => {
+                Outcome::Success(OrgMember { user: u })
+            }
             Outcome::Success(_) => Outcome::Error((Status::Forbidden, AppError::Forbidden)),
             Outcome::Error(e) => Outcome::Error(e),
             Outcome::Forward(s) => Outcome::Forward(s),

@@ -25,7 +25,9 @@ pub fn verify(password: &str, stored: &str) -> bool {
     let Ok(parsed) = PasswordHash::new(stored) else {
         return false;
     };
-    Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()
+    Argon2::default()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok()
 }
 
 /// A hash of a random password, verified against when the account does not exist, so that a
@@ -40,7 +42,11 @@ mod tests {
 
     #[test]
     fn a_hash_verifies_its_password_only() {
-        let p = HashParams { m_cost_kib: 64, t_cost: 1, p_cost: 1 };
+        let p = HashParams {
+            m_cost_kib: 64,
+            t_cost: 1,
+            p_cost: 1,
+        };
         let h = hash("correct horse battery", p).unwrap_or_default();
         assert!(h.starts_with("$argon2id$"));
         assert!(verify("correct horse battery", &h));

@@ -32,8 +32,13 @@ pub struct Unit {
 }
 
 pub async fn list(c: &mut Conn, kind: UnitKind) -> Result<Vec<Unit>, sqlx::Error> {
-    let sql = format!("SELECT id, code, name_zh, name_en FROM {} ORDER BY id", kind.table());
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *c).await?;
+    let sql = format!(
+        "SELECT id, code, name_zh, name_en FROM {} ORDER BY id",
+        kind.table()
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *c)
+        .await?;
     rows.iter()
         .map(|r| {
             Ok(Unit {
@@ -46,14 +51,27 @@ pub async fn list(c: &mut Conn, kind: UnitKind) -> Result<Vec<Unit>, sqlx::Error
         .collect()
 }
 
-pub async fn id_by_code(c: &mut Conn, kind: UnitKind, code: &str) -> Result<Option<i64>, sqlx::Error> {
+pub async fn id_by_code(
+    c: &mut Conn,
+    kind: UnitKind,
+    code: &str,
+) -> Result<Option<i64>, sqlx::Error> {
     let sql = format!("SELECT id FROM {} WHERE code = $1", kind.table());
-    sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(code).fetch_optional(&mut *c).await
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(code)
+        .fetch_optional(&mut *c)
+        .await
 }
 
 pub async fn exists(c: &mut Conn, kind: UnitKind, id: i64) -> Result<bool, sqlx::Error> {
-    let sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {} WHERE id = $1", kind.table());
-    let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(&mut *c).await?;
+    let sql = format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM {} WHERE id = $1",
+        kind.table()
+    );
+    let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_one(&mut *c)
+        .await?;
     Ok(n > 0)
 }
 
@@ -77,7 +95,13 @@ pub async fn insert_authority(
     .await
 }
 
-pub async fn insert_unit(c: &mut Conn, kind: UnitKind, code: &str, name_zh: &str, name_en: &str) -> Result<i64, sqlx::Error> {
+pub async fn insert_unit(
+    c: &mut Conn,
+    kind: UnitKind,
+    code: &str,
+    name_zh: &str,
+    name_en: &str,
+) -> Result<i64, sqlx::Error> {
     let sql = format!(
         "INSERT INTO {} (code, name_zh, name_en) VALUES ($1, $2, $3) RETURNING id",
         kind.table()

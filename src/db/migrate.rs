@@ -27,7 +27,13 @@ pub fn migrator(backend: Backend) -> Migrator {
                 Backend::Sqlite => s.sqlite,
                 Backend::Postgres => s.postgres,
             };
-            Migration::new(s.version, s.name.into(), MigrationType::Simple, sql.into_sql_str(), false)
+            Migration::new(
+                s.version,
+                s.name.into(),
+                MigrationType::Simple,
+                sql.into_sql_str(),
+                false,
+            )
         })
         .collect();
     Migrator::with_migrations(migrations)

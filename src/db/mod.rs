@@ -57,13 +57,25 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error>
         .min_connections(if backend == Backend::Sqlite { 1 } else { 0 })
         .acquire_timeout(Duration::from_secs(30))
         // An in-memory shared-cache database lives while one connection to it is open.
-        .idle_timeout(if url.contains("mode=memory") { None } else { Some(Duration::from_secs(600)) })
-        .max_lifetime(if url.contains("mode=memory") { None } else { Some(Duration::from_secs(1800)) })
+        .idle_timeout(if url.contains("mode=memory") {
+            None
+        } else {
+            Some(Duration::from_secs(600))
+        })
+        .max_lifetime(if url.contains("mode=memory") {
+            None
+        } else {
+            Some(Duration::from_secs(1800))
+        })
         .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 if backend == Backend::Sqlite {
-                    sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
-                    sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA foreign_keys = ON")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("PRAGMA busy_timeout = 10000")
+                        .execute(&mut *conn)
+                        .await?;
                 }
                 Ok(())
             })
@@ -71,7 +83,9 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error>
         .connect_with(options)
         .await?;
     if backend == Backend::Sqlite && !url.contains("mode=memory") {
-        sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
+        sqlx::query("PRAGMA journal_mode = WAL")
+            .execute(&pool)
+            .await?;
     }
     Ok(Db { pool, backend })
 }
@@ -122,7 +136,8 @@ impl Db {
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::Database(d) => {
-            d.code().is_some_and(|c| c == "23505" || c == "2067" || c == "1555")
+            d.code()
+                .is_some_and(|c| c == "23505" || c == "2067" || c == "1555")
                 || d.message().contains("UNIQUE constraint failed")
         }
         _ => false,

@@ -42,10 +42,12 @@ pub async fn insert(
 }
 
 pub async fn by_id(c: &mut Conn, id: OrgId) -> Result<Option<Org>, sqlx::Error> {
-    let row = sqlx::query("SELECT id, name, org_type, district_code, status, uscc FROM organizations WHERE id = $1")
-        .bind(id.0)
-        .fetch_optional(&mut *c)
-        .await?;
+    let row = sqlx::query(
+        "SELECT id, name, org_type, district_code, status, uscc FROM organizations WHERE id = $1",
+    )
+    .bind(id.0)
+    .fetch_optional(&mut *c)
+    .await?;
     row.map(|r| {
         Ok(Org {
             id: OrgId(r.try_get("id")?),
@@ -104,7 +106,11 @@ fn membership(r: &AnyRow) -> Result<Membership, sqlx::Error> {
         user_id: r.try_get::<Option<i64>, _>("user_id")?.map(UserId),
         display_name: r.try_get("display_name")?,
         email: r.try_get("email")?,
-        kind: if kind == "admin" { MemberKind::Admin } else { MemberKind::Member },
+        kind: if kind == "admin" {
+            MemberKind::Admin
+        } else {
+            MemberKind::Member
+        },
         joined_on: r.try_get("joined_on")?,
         left_on: r.try_get("left_on")?,
     })
@@ -112,21 +118,35 @@ fn membership(r: &AnyRow) -> Result<Membership, sqlx::Error> {
 
 /// Memberships of a user that have not ended.
 pub async fn active_for_user(c: &mut Conn, user: UserId) -> Result<Vec<Membership>, sqlx::Error> {
-    let sql = format!("{MEMBERSHIP_SELECT} WHERE m.user_id = $1 AND m.left_on IS NULL ORDER BY m.id");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user.0).fetch_all(&mut *c).await?;
+    let sql =
+        format!("{MEMBERSHIP_SELECT} WHERE m.user_id = $1 AND m.left_on IS NULL ORDER BY m.id");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(user.0)
+        .fetch_all(&mut *c)
+        .await?;
     rows.iter().map(membership).collect()
 }
 
 /// Every membership of an organization, ended ones included (the history).
 pub async fn for_org(c: &mut Conn, org: OrgId) -> Result<Vec<Membership>, sqlx::Error> {
-    let sql = format!("{MEMBERSHIP_SELECT} WHERE m.org_id = $1 ORDER BY m.left_on IS NOT NULL, m.id");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(org.0).fetch_all(&mut *c).await?;
+    let sql =
+        format!("{MEMBERSHIP_SELECT} WHERE m.org_id = $1 ORDER BY m.left_on IS NOT NULL, m.id");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(org.0)
+        .fetch_all(&mut *c)
+        .await?;
     rows.iter().map(membership).collect()
 }
 
-pub async fn membership_by_id(c: &mut Conn, id: MembershipId) -> Result<Option<Membership>, sqlx::Error> {
+pub async fn membership_by_id(
+    c: &mut Conn,
+    id: MembershipId,
+) -> Result<Option<Membership>, sqlx::Error> {
     let sql = format!("{MEMBERSHIP_SELECT} WHERE m.id = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(&mut *c).await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.0)
+        .fetch_optional(&mut *c)
+        .await?;
     row.as_ref().map(membership).transpose()
 }
 
@@ -158,13 +178,20 @@ pub async fn add(c: &mut Conn, m: NewMembership<'_>) -> Result<MembershipId, sql
 }
 
 /// Ends a membership on `left_on`. Returns false when it had already ended.
-pub async fn end(c: &mut Conn, id: MembershipId, left_on: &str, by: UserId) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE memberships SET left_on = $1, ended_by = $2 WHERE id = $3 AND left_on IS NULL")
-        .bind(left_on)
-        .bind(by.0)
-        .bind(id.0)
-        .execute(&mut *c)
-        .await?;
+pub async fn end(
+    c: &mut Conn,
+    id: MembershipId,
+    left_on: &str,
+    by: UserId,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE memberships SET left_on = $1, ended_by = $2 WHERE id = $3 AND left_on IS NULL",
+    )
+    .bind(left_on)
+    .bind(by.0)
+    .bind(id.0)
+    .execute(&mut *c)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -211,15 +238,24 @@ pub async fn invite(
     Ok(InvitationId(id))
 }
 
-pub async fn invitation_by_token(c: &mut Conn, token_hash: &str) -> Result<Option<Invitation>, sqlx::Error> {
-    let row = sqlx::query("SELECT id, org_id, email, expires_at, accepted_at FROM invitations WHERE token_hash = $1")
-        .bind(token_hash)
-        .fetch_optional(&mut *c)
-        .await?;
+pub async fn invitation_by_token(
+    c: &mut Conn,
+    token_hash: &str,
+) -> Result<Option<Invitation>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT id, org_id, email, expires_at, accepted_at FROM invitations WHERE token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(&mut *c)
+    .await?;
     row.as_ref().map(invitation).transpose()
 }
 
-pub async fn pending_invitations(c: &mut Conn, org: OrgId, now: i64) -> Result<Vec<Invitation>, sqlx::Error> {
+pub async fn pending_invitations(
+    c: &mut Conn,
+    org: OrgId,
+    now: i64,
+) -> Result<Vec<Invitation>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT id, org_id, email, expires_at, accepted_at FROM invitations \
          WHERE org_id = $1 AND accepted_at IS NULL AND expires_at > $2 ORDER BY id",
@@ -232,7 +268,12 @@ pub async fn pending_invitations(c: &mut Conn, org: OrgId, now: i64) -> Result<V
 }
 
 /// Marks an invitation accepted. Returns false if it was accepted already (a double submit).
-pub async fn accept_invitation(c: &mut Conn, id: InvitationId, by: UserId, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn accept_invitation(
+    c: &mut Conn,
+    id: InvitationId,
+    by: UserId,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("UPDATE invitations SET accepted_at = $1, accepted_by = $2 WHERE id = $3 AND accepted_at IS NULL")
         .bind(now)
         .bind(by.0)

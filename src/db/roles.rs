@@ -63,18 +63,31 @@ fn collect(rows: Vec<AnyRow>) -> Result<Vec<Grant>, sqlx::Error> {
 
 pub async fn active_for_user(c: &mut Conn, user: UserId) -> Result<Vec<Grant>, sqlx::Error> {
     let sql = format!("{SELECT} WHERE g.user_id = $1 AND g.revoked_at IS NULL ORDER BY g.id");
-    collect(sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user.0).fetch_all(&mut *c).await?)
+    collect(
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(user.0)
+            .fetch_all(&mut *c)
+            .await?,
+    )
 }
 
 /// Every grant of a user, revoked ones included.
 pub async fn history_for_user(c: &mut Conn, user: UserId) -> Result<Vec<Grant>, sqlx::Error> {
     let sql = format!("{SELECT} WHERE g.user_id = $1 ORDER BY g.id");
-    collect(sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user.0).fetch_all(&mut *c).await?)
+    collect(
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(user.0)
+            .fetch_all(&mut *c)
+            .await?,
+    )
 }
 
 pub async fn by_id(c: &mut Conn, id: RoleGrantId) -> Result<Option<Grant>, sqlx::Error> {
     let sql = format!("{SELECT} WHERE g.id = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(&mut *c).await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.0)
+        .fetch_optional(&mut *c)
+        .await?;
     match row {
         Some(r) => grant(&r),
         None => Ok(None),
@@ -127,7 +140,12 @@ pub async fn grant_role(c: &mut Conn, g: &NewGrant) -> Result<RoleGrantId, sqlx:
 }
 
 /// Revokes a grant. Returns false if it was already revoked.
-pub async fn revoke(c: &mut Conn, id: RoleGrantId, by: UserId, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn revoke(
+    c: &mut Conn,
+    id: RoleGrantId,
+    by: UserId,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("UPDATE role_grants SET revoked_at = $1, revoked_by = $2 WHERE id = $3 AND revoked_at IS NULL")
         .bind(now)
         .bind(by.0)

@@ -39,10 +39,11 @@ pub struct Change {
 /// added keys). Idempotent.
 pub async fn ensure_defaults(c: &mut Conn, now: i64) -> Result<(), sqlx::Error> {
     for def in setting::DEFINITIONS {
-        let n: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM settings WHERE key = $1")
-            .bind(def.key)
-            .fetch_one(&mut *c)
-            .await?;
+        let n: i64 =
+            sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM settings WHERE key = $1")
+                .bind(def.key)
+                .fetch_one(&mut *c)
+                .await?;
         if n == 0 {
             sqlx::query(
                 "INSERT INTO settings (key, value, valid_from, changed_by, changed_at, reason) VALUES ($1, $2, 0, NULL, $3, $4)",
@@ -60,10 +61,12 @@ pub async fn ensure_defaults(c: &mut Conn, now: i64) -> Result<(), sqlx::Error> 
 
 /// The values in force at `at` and their version.
 pub async fn snapshot(c: &mut Conn, at: i64) -> Result<Snapshot, sqlx::Error> {
-    let rows = sqlx::query("SELECT id, key, value FROM settings WHERE valid_from <= $1 ORDER BY valid_from, id")
-        .bind(at)
-        .fetch_all(&mut *c)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT id, key, value FROM settings WHERE valid_from <= $1 ORDER BY valid_from, id",
+    )
+    .bind(at)
+    .fetch_all(&mut *c)
+    .await?;
     let mut values = setting::defaults();
     let mut version = 0;
     for r in rows {
@@ -76,7 +79,11 @@ pub async fn snapshot(c: &mut Conn, at: i64) -> Result<Snapshot, sqlx::Error> {
 
 /// The values a decision made at `at` with settings `version` used: rows written by then
 /// (id up to the version) that were already valid at that instant.
-pub async fn as_used(c: &mut Conn, version: i64, at: i64) -> Result<BTreeMap<String, String>, sqlx::Error> {
+pub async fn as_used(
+    c: &mut Conn,
+    version: i64,
+    at: i64,
+) -> Result<BTreeMap<String, String>, sqlx::Error> {
     let rows = sqlx::query("SELECT key, value FROM settings WHERE id <= $1 AND valid_from <= $2 ORDER BY valid_from, id")
         .bind(version)
         .bind(at)

@@ -9,10 +9,11 @@ pub const LOCK_MS: i64 = 15 * 60 * 1000;
 
 /// When the key is locked, the instant the lock ends.
 pub async fn locked_until(c: &mut Conn, key: &str, now: i64) -> Result<Option<i64>, sqlx::Error> {
-    let until: Option<i64> = sqlx::query_scalar("SELECT locked_until FROM login_throttle WHERE key = $1")
-        .bind(key)
-        .fetch_optional(&mut *c)
-        .await?;
+    let until: Option<i64> =
+        sqlx::query_scalar("SELECT locked_until FROM login_throttle WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&mut *c)
+            .await?;
     Ok(until.filter(|u| *u > now))
 }
 
@@ -37,6 +38,9 @@ pub async fn record_failure(c: &mut Conn, key: &str, now: i64) -> Result<(), sql
 }
 
 pub async fn clear(c: &mut Conn, key: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM login_throttle WHERE key = $1").bind(key).execute(&mut *c).await?;
+    sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+        .bind(key)
+        .execute(&mut *c)
+        .await?;
     Ok(())
 }

@@ -43,7 +43,12 @@ pub async fn insert(
 
 /// Uses a token: returns its user if it exists, has this purpose, is unexpired and unused, and
 /// marks it used in the same statement so it can be used once only.
-pub async fn consume(c: &mut Conn, purpose: Purpose, token_hash: &str, now: i64) -> Result<Option<UserId>, sqlx::Error> {
+pub async fn consume(
+    c: &mut Conn,
+    purpose: Purpose,
+    token_hash: &str,
+    now: i64,
+) -> Result<Option<UserId>, sqlx::Error> {
     let row = sqlx::query(
         "UPDATE one_time_tokens SET used_at = $1 WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL \
          AND expires_at > $1 RETURNING user_id",
@@ -53,11 +58,17 @@ pub async fn consume(c: &mut Conn, purpose: Purpose, token_hash: &str, now: i64)
     .bind(purpose.code())
     .fetch_optional(&mut *c)
     .await?;
-    row.map(|r| r.try_get::<i64, _>("user_id").map(UserId)).transpose()
+    row.map(|r| r.try_get::<i64, _>("user_id").map(UserId))
+        .transpose()
 }
 
 /// Whether a token is currently usable (without using it): for showing the reset form.
-pub async fn is_valid(c: &mut Conn, purpose: Purpose, token_hash: &str, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn is_valid(
+    c: &mut Conn,
+    purpose: Purpose,
+    token_hash: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     let n: i64 = sqlx::query_scalar(
         "SELECT CAST(COUNT(*) AS BIGINT) FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2 \
          AND used_at IS NULL AND expires_at > $3",

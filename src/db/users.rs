@@ -42,19 +42,27 @@ fn from_row(r: &AnyRow) -> Result<User, sqlx::Error> {
 
 pub async fn by_id(c: &mut Conn, id: UserId) -> Result<Option<User>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(&mut *c).await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.0)
+        .fetch_optional(&mut *c)
+        .await?;
     row.as_ref().map(from_row).transpose()
 }
 
 pub async fn by_email(c: &mut Conn, email: &str) -> Result<Option<User>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE email = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(email).fetch_optional(&mut *c).await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(email)
+        .fetch_optional(&mut *c)
+        .await?;
     row.as_ref().map(from_row).transpose()
 }
 
 pub async fn all(c: &mut Conn) -> Result<Vec<User>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM users ORDER BY id");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *c).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *c)
+        .await?;
     rows.iter().map(from_row).collect()
 }
 
@@ -88,21 +96,25 @@ pub async fn insert(c: &mut Conn, u: NewUser<'_>) -> Result<UserId, sqlx::Error>
 }
 
 pub async fn confirm_email(c: &mut Conn, id: UserId, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET email_confirmed_at = $1 WHERE id = $2 AND email_confirmed_at IS NULL")
-        .bind(now)
-        .bind(id.0)
-        .execute(&mut *c)
-        .await?;
+    sqlx::query(
+        "UPDATE users SET email_confirmed_at = $1 WHERE id = $2 AND email_confirmed_at IS NULL",
+    )
+    .bind(now)
+    .bind(id.0)
+    .execute(&mut *c)
+    .await?;
     Ok(())
 }
 
 /// Sets a new password hash and ends every session of the user.
 pub async fn set_password(c: &mut Conn, id: UserId, hash: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET password_hash = $1, session_epoch = session_epoch + 1 WHERE id = $2")
-        .bind(hash)
-        .bind(id.0)
-        .execute(&mut *c)
-        .await?;
+    sqlx::query(
+        "UPDATE users SET password_hash = $1, session_epoch = session_epoch + 1 WHERE id = $2",
+    )
+    .bind(hash)
+    .bind(id.0)
+    .execute(&mut *c)
+    .await?;
     Ok(())
 }
 
@@ -124,7 +136,12 @@ pub async fn set_lang(c: &mut Conn, id: UserId, lang: &str) -> Result<(), sqlx::
     Ok(())
 }
 
-pub async fn set_profile(c: &mut Conn, id: UserId, display_name: &str, phone: Option<&str>) -> Result<(), sqlx::Error> {
+pub async fn set_profile(
+    c: &mut Conn,
+    id: UserId,
+    display_name: &str,
+    phone: Option<&str>,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET display_name = $1, phone = $2 WHERE id = $3")
         .bind(display_name)
         .bind(phone)
@@ -142,10 +159,11 @@ pub async fn person_for(
     now: i64,
 ) -> Result<PersonId, sqlx::Error> {
     if let Some((hash, _)) = id_hash {
-        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM persons WHERE id_number_hash = $1")
-            .bind(hash)
-            .fetch_optional(&mut *c)
-            .await?;
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM persons WHERE id_number_hash = $1")
+                .bind(hash)
+                .fetch_optional(&mut *c)
+                .await?;
         if let Some(id) = found {
             return Ok(PersonId(id));
         }
@@ -170,7 +188,9 @@ pub async fn person_name(c: &mut Conn, id: PersonId) -> Result<Option<String>, s
 }
 
 pub async fn count(c: &mut Conn) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM users").fetch_one(&mut *c).await
+    sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM users")
+        .fetch_one(&mut *c)
+        .await
 }
 
 /// A new person and a confirmed account for them (CLI and demo data; sign-up confirms by mail).

@@ -82,7 +82,9 @@ impl YearTable {
             let mut d = from;
             while d <= to {
                 holidays.insert(d);
-                d = d.next_day().ok_or_else(|| CalendarError::BadDate(item.clone()))?;
+                d = d
+                    .next_day()
+                    .ok_or_else(|| CalendarError::BadDate(item.clone()))?;
             }
         }
         let adjusted = raw
@@ -212,9 +214,18 @@ mod tests {
             assert!(!c.is_working_day(day.unwrap_or(date!(2026 - 02 - 15))));
         }
         // From Fri 13 Feb: 14 (Sat, working), then 24, 25, 26, 27.
-        assert_eq!(c.add_working_days(date!(2026 - 02 - 13), 5), date!(2026 - 02 - 27));
-        assert_eq!(c.add_working_days(date!(2026 - 02 - 13), 6), date!(2026 - 02 - 28));
-        assert_eq!(c.working_days_between(date!(2026 - 02 - 13), date!(2026 - 02 - 27)), 5);
+        assert_eq!(
+            c.add_working_days(date!(2026 - 02 - 13), 5),
+            date!(2026 - 02 - 27)
+        );
+        assert_eq!(
+            c.add_working_days(date!(2026 - 02 - 13), 6),
+            date!(2026 - 02 - 28)
+        );
+        assert_eq!(
+            c.working_days_between(date!(2026 - 02 - 13), date!(2026 - 02 - 27)),
+            5
+        );
     }
 
     #[test]
@@ -225,10 +236,19 @@ mod tests {
         assert!(!c.is_working_day(date!(2026 - 09 - 25))); // Mid-Autumn (Friday)
         assert!(!c.is_working_day(date!(2026 - 10 - 05)));
         // From Wed 30 Sep: 1-7 Oct holiday, Thu 8, Fri 9, Sat 10 (adjusted), Mon 12.
-        assert_eq!(c.add_working_days(date!(2026 - 09 - 30), 3), date!(2026 - 10 - 10));
-        assert_eq!(c.add_working_days(date!(2026 - 09 - 30), 4), date!(2026 - 10 - 12));
+        assert_eq!(
+            c.add_working_days(date!(2026 - 09 - 30), 3),
+            date!(2026 - 10 - 10)
+        );
+        assert_eq!(
+            c.add_working_days(date!(2026 - 09 - 30), 4),
+            date!(2026 - 10 - 12)
+        );
         // Thu 24 Sep to Mon 28 Sep passes only Mon 28.
-        assert_eq!(c.working_days_between(date!(2026 - 09 - 24), date!(2026 - 09 - 28)), 1);
+        assert_eq!(
+            c.working_days_between(date!(2026 - 09 - 24), date!(2026 - 09 - 28)),
+            1
+        );
     }
 
     #[test]
@@ -243,15 +263,25 @@ mod tests {
     #[test]
     fn days_are_taken_in_shanghai_time() {
         // 17:00 UTC on 13 Feb is already 01:00 on 14 Feb in Shanghai.
-        assert_eq!(shanghai_date(datetime!(2026-02-13 17:00 UTC)), date!(2026 - 02 - 14));
-        assert_eq!(end_of_day(date!(2026 - 02 - 27)), datetime!(2026-02-27 16:00 UTC));
+        assert_eq!(
+            shanghai_date(datetime!(2026-02-13 17:00 UTC)),
+            date!(2026 - 02 - 14)
+        );
+        assert_eq!(
+            end_of_day(date!(2026 - 02 - 27)),
+            datetime!(2026-02-27 16:00 UTC)
+        );
     }
 
     #[test]
     fn a_table_that_lists_a_day_twice_is_refused() {
         let t = "year = 2030\nsource = \"x\"\nholidays = [\"2030-01-01\"]\nadjusted_working_days = [\"2030-01-01\"]";
         assert!(matches!(YearTable::parse(t), Err(CalendarError::Both(_))));
-        let t = "year = 2030\nsource = \"x\"\nholidays = [\"2031-01-01\"]\nadjusted_working_days = []";
-        assert!(matches!(YearTable::parse(t), Err(CalendarError::WrongYear(_, _))));
+        let t =
+            "year = 2030\nsource = \"x\"\nholidays = [\"2031-01-01\"]\nadjusted_working_days = []";
+        assert!(matches!(
+            YearTable::parse(t),
+            Err(CalendarError::WrongYear(_, _))
+        ));
     }
 }

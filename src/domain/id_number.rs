@@ -62,7 +62,9 @@ mod tests {
     #[test]
     fn the_hash_depends_on_the_key_and_never_shows_the_number() {
         let id = IdNumber::parse("11010519491231002X");
-        let Some(id) = id else { panic!("valid example") };
+        let Some(id) = id else {
+            panic!("valid example")
+        };
         let a = id.keyed_hash(b"key-one");
         assert_eq!(a, id.keyed_hash(b"key-one"));
         assert_ne!(a, id.keyed_hash(b"key-two"));

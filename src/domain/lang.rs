@@ -37,7 +37,11 @@ impl Lang {
             let mut bits = part.split(';');
             let tag = bits.next().unwrap_or("").trim();
             let q = bits
-                .find_map(|b| b.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+                .find_map(|b| {
+                    b.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                })
                 .unwrap_or(1.0);
             if let Some(lang) = Lang::parse(tag) {
                 if best.is_none_or(|(bq, _)| q > bq) {
@@ -56,7 +60,10 @@ mod tests {
     #[test]
     fn accept_language_picks_the_highest_supported() {
         assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Some(Lang::En));
-        assert_eq!(Lang::from_accept_language("fr;q=1, zh-TW;q=0.5, en;q=0.4"), Some(Lang::ZhCn));
+        assert_eq!(
+            Lang::from_accept_language("fr;q=1, zh-TW;q=0.5, en;q=0.4"),
+            Some(Lang::ZhCn)
+        );
         assert_eq!(Lang::from_accept_language("fr, de"), None);
     }
 }

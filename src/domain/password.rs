@@ -39,9 +39,15 @@ mod tests {
 
     #[test]
     fn length_boundaries() {
-        assert_eq!(check_new_password("123456789", "a@b.cn"), Err(PasswordProblem::TooShort));
+        assert_eq!(
+            check_new_password("123456789", "a@b.cn"),
+            Err(PasswordProblem::TooShort)
+        );
         assert_eq!(check_new_password("1234567890", "a@b.cn"), Ok(()));
         assert_eq!(check_new_password("一二三四五六七八九十", "a@b.cn"), Ok(()));
-        assert_eq!(check_new_password("li@example.cn", "LI@example.cn"), Err(PasswordProblem::SameAsEmail));
+        assert_eq!(
+            check_new_password("li@example.cn", "LI@example.cn"),
+            Err(PasswordProblem::SameAsEmail)
+        );
     }
 }

@@ -8,9 +8,14 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Kind {
-    Int { min: i64, max: i64 },
+    Int {
+        min: i64,
+        max: i64,
+    },
     Bool,
-    Choice { options: &'static [&'static str] },
+    Choice {
+        options: &'static [&'static str],
+    },
     /// A day of the year, `MM-DD`.
     MonthDay,
 }
@@ -24,33 +29,68 @@ pub struct Definition {
     pub source: &'static str,
 }
 
-const fn int(key: &'static str, min: i64, max: i64, default: &'static str, source: &'static str) -> Definition {
-    Definition { key, kind: Kind::Int { min, max }, default, source }
+const fn int(
+    key: &'static str,
+    min: i64,
+    max: i64,
+    default: &'static str,
+    source: &'static str,
+) -> Definition {
+    Definition {
+        key,
+        kind: Kind::Int { min, max },
+        default,
+        source,
+    }
 }
 const fn flag(key: &'static str, default: &'static str, source: &'static str) -> Definition {
-    Definition { key, kind: Kind::Bool, default, source }
+    Definition {
+        key,
+        kind: Kind::Bool,
+        default,
+        source,
+    }
 }
 const fn day(key: &'static str, default: &'static str, source: &'static str) -> Definition {
-    Definition { key, kind: Kind::MonthDay, default, source }
+    Definition {
+        key,
+        kind: Kind::MonthDay,
+        default,
+        source,
+    }
 }
 
 pub const DEFINITIONS: &[Definition] = &[
-    int("registry.service_institution_min_funds_yuan", 0, 100_000_000, "30000", "§2"),
+    int(
+        "registry.service_institution_min_funds_yuan",
+        0,
+        100_000_000,
+        "30000",
+        "§2",
+    ),
     int("registry.decision_days", 1, 365, "60", "§2"),
     Definition {
         key: "registry.decision_day_kind",
-        kind: Kind::Choice { options: &["calendar", "working"] },
+        kind: Kind::Choice {
+            options: &["calendar", "working"],
+        },
         default: "calendar",
         source: "§2",
     },
     day("registry.annual_report_due.social_group", "05-31", "§2"),
-    day("registry.annual_report_due.service_institution", "05-31", "§2"),
+    day(
+        "registry.annual_report_due.service_institution",
+        "05-31",
+        "§2",
+    ),
     day("registry.annual_report_due.foundation", "03-31", "§2"),
     day("registry.first_year_cutoff", "06-30", "§2"),
     flag("evaluation.upgrade_allowed", "false", "§4"),
     Definition {
         key: "evaluation.aggregate",
-        kind: Kind::Choice { options: &["mean", "trimmed_mean"] },
+        kind: Kind::Choice {
+            options: &["mean", "trimmed_mean"],
+        },
         default: "mean",
         source: "§4",
     },
@@ -79,7 +119,10 @@ pub fn definition(key: &str) -> Option<&'static Definition> {
 pub enum SettingProblem {
     UnknownKey,
     NotANumber,
-    OutOfRange { min: i64, max: i64 },
+    OutOfRange {
+        min: i64,
+        max: i64,
+    },
     NotABool,
     NotAnOption,
     NotADay,
@@ -180,26 +223,52 @@ mod tests {
     #[test]
     fn every_default_is_valid_and_the_defaults_are_consistent() {
         for d in DEFINITIONS {
-            assert_eq!(normalize(d.key, d.default).as_deref(), Ok(d.default), "{}", d.key);
+            assert_eq!(
+                normalize(d.key, d.default).as_deref(),
+                Ok(d.default),
+                "{}",
+                d.key
+            );
         }
         assert_eq!(check_consistency(&defaults()), Ok(()));
     }
 
     #[test]
     fn values_are_checked_against_their_kind() {
-        assert_eq!(normalize("payment.term_days", "61"), Err(SettingProblem::OutOfRange { min: 1, max: 60 }));
+        assert_eq!(
+            normalize("payment.term_days", "61"),
+            Err(SettingProblem::OutOfRange { min: 1, max: 60 })
+        );
         assert_eq!(normalize("payment.term_days", " 45 ").as_deref(), Ok("45"));
-        assert_eq!(normalize("payment.term_days", "4.5"), Err(SettingProblem::NotANumber));
-        assert_eq!(normalize("registry.first_year_cutoff", "2-30"), Err(SettingProblem::NotADay));
-        assert_eq!(normalize("registry.first_year_cutoff", "7-1").as_deref(), Ok("07-01"));
-        assert_eq!(normalize("evaluation.aggregate", "median"), Err(SettingProblem::NotAnOption));
-        assert_eq!(normalize("no.such.key", "1"), Err(SettingProblem::UnknownKey));
+        assert_eq!(
+            normalize("payment.term_days", "4.5"),
+            Err(SettingProblem::NotANumber)
+        );
+        assert_eq!(
+            normalize("registry.first_year_cutoff", "2-30"),
+            Err(SettingProblem::NotADay)
+        );
+        assert_eq!(
+            normalize("registry.first_year_cutoff", "7-1").as_deref(),
+            Ok("07-01")
+        );
+        assert_eq!(
+            normalize("evaluation.aggregate", "median"),
+            Err(SettingProblem::NotAnOption)
+        );
+        assert_eq!(
+            normalize("no.such.key", "1"),
+            Err(SettingProblem::UnknownKey)
+        );
     }
 
     #[test]
     fn a_threshold_ladder_must_fall() {
         let mut v = defaults();
         v.insert("evaluation.threshold.4a".into(), "960".into());
-        assert_eq!(check_consistency(&v), Err(SettingProblem::LadderOrder("evaluation.threshold.5a")));
+        assert_eq!(
+            check_consistency(&v),
+            Err(SettingProblem::LadderOrder("evaluation.threshold.5a"))
+        );
     }
 }

@@ -15,13 +15,13 @@ use crate::error::{AppError, AppResult};
 use crate::i18n;
 use crate::mail::Recipient;
 use crate::web::ctx::{Page, Reply};
-use crate::web::forms::{Empty, safe_next, text, FormErrors};
-use rocket::http::Status;
+use crate::web::forms::{safe_next, text, Empty, FormErrors};
 use rocket::http::CookieJar;
+use rocket::http::Status;
 use rocket::{get, post, routes, FromForm, Route, State};
-use std::net::IpAddr;
 use rocket_dyn_templates::Template;
 use serde_json::json;
+use std::net::IpAddr;
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -69,21 +69,38 @@ fn login_again(page: &Page, status: Status, f: &LoginForm, errors: FormErrors) -
 }
 
 #[post("/login", data = "<form>")]
-async fn login(jar: &CookieJar<'_>, ip: Option<IpAddr>, page: Page, state: &State<AppState>, form: CsrfForm<LoginForm>) -> AppResult<Reply> {
+async fn login(
+    jar: &CookieJar<'_>,
+    ip: Option<IpAddr>,
+    page: Page,
+    state: &State<AppState>,
+    form: CsrfForm<LoginForm>,
+) -> AppResult<Reply> {
     let f = form.into_inner();
     let email = text(&f.email).to_lowercase();
     let pw = f.password.clone().unwrap_or_default();
     let now = state.clock.now_ms();
     let keys = [
         format!("acct:{email}"),
-        format!("ip:{}", ip.map(|i| i.to_string()).unwrap_or_else(|| "unknown".into())),
+        format!(
+            "ip:{}",
+            ip.map(|i| i.to_string())
+                .unwrap_or_else(|| "unknown".into())
+        ),
     ];
     let mut c = state.db.acquire().await?;
     for key in &keys {
         if let Some(until) = throttle::locked_until(&mut c, key, now).await? {
             let minutes = ((until - now) + 59_999) / 60_000;
             let mut errors = FormErrors::default();
-            errors.add_text("email", i18n::t_args(page.lang, "err-login-throttled", &[("minutes", minutes.to_string())]));
+            errors.add_text(
+                "email",
+                i18n::t_args(
+                    page.lang,
+                    "err-login-throttled",
+                    &[("minutes", minutes.to_string())],
+                ),
+            );
             return Ok(login_again(&page, Status::TooManyRequests, &f, errors));
         }
     }
@@ -111,12 +128,25 @@ async fn login(jar: &CookieJar<'_>, ip: Option<IpAddr>, page: Page, state: &Stat
     throttle::clear(&mut c, &keys[0]).await?;
     let secure = state.config.secure_cookies;
     csrf::rotate(jar, secure);
-    session::start(jar, session::CookiePolicy { secure }, user.id, user.session_epoch, &state.keys.cookie.id);
-    Ok(Reply::to(safe_next(f.next.as_deref()).unwrap_or_else(|| "/dashboard".into())))
+    session::start(
+        jar,
+        session::CookiePolicy { secure },
+        user.id,
+        user.session_epoch,
+        &state.keys.cookie.id,
+    );
+    Ok(Reply::to(
+        safe_next(f.next.as_deref()).unwrap_or_else(|| "/dashboard".into()),
+    ))
 }
 
 #[post("/logout", data = "<_form>")]
-fn logout(jar: &CookieJar<'_>, page: Page, state: &State<AppState>, _form: CsrfForm<Empty>) -> Reply {
+fn logout(
+    jar: &CookieJar<'_>,
+    page: Page,
+    state: &State<AppState>,
+    _form: CsrfForm<Empty>,
+) -> Reply {
     session::end(jar);
     csrf::rotate(jar, state.config.secure_cookies);
     Reply::flash("/", page.t("flash-logged-out"))
@@ -124,7 +154,10 @@ fn logout(jar: &CookieJar<'_>, page: Page, state: &State<AppState>, _form: CsrfF
 
 #[get("/signup")]
 fn signup_form(page: Page) -> Template {
-    page.render("account/signup", json!({ "values": {}, "errors": FormErrors::default() }))
+    page.render(
+        "account/signup",
+        json!({ "values": {}, "errors": FormErrors::default() }),
+    )
 }
 
 #[derive(FromForm)]
@@ -143,7 +176,11 @@ fn valid_phone(p: &str) -> bool {
 }
 
 #[post("/signup", data = "<form>")]
-async fn signup(page: Page, state: &State<AppState>, form: CsrfForm<SignupForm>) -> AppResult<Reply> {
+async fn signup(
+    page: Page,
+    state: &State<AppState>,
+    form: CsrfForm<SignupForm>,
+) -> AppResult<Reply> {
     let f = form.into_inner();
     let lang = page.lang;
     let mut errors = FormErrors::default();
@@ -168,7 +205,11 @@ async fn signup(page: Page, state: &State<AppState>, form: CsrfForm<SignupForm>)
         errors.add(lang, "phone", "err-phone-invalid");
     }
     let id_raw = text(&f.id_number);
-    let id_number = if id_raw.is_empty() { None } else { IdNumber::parse(id_raw) };
+    let id_number = if id_raw.is_empty() {
+        None
+    } else {
+        IdNumber::parse(id_raw)
+    };
     if !id_raw.is_empty() && id_number.is_none() {
         errors.add(lang, "id_number", "err-id-number-invalid");
     }
@@ -176,21 +217,41 @@ async fn signup(page: Page, state: &State<AppState>, form: CsrfForm<SignupForm>)
         let values = json!({ "display_name": name, "email": text(&f.email), "phone": phone });
         return Ok(Reply::page(
             Status::UnprocessableEntity,
-            page.render("account/signup", json!({ "values": values, "errors": errors })),
+            page.render(
+                "account/signup",
+                json!({ "values": values, "errors": errors }),
+            ),
         ));
     };
     let hash = password::hash(&pw, state.config.password_hash).map_err(AppError::Internal)?;
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_write().await?;
-    let to = Recipient { addr: email.as_str(), user: None, lang };
+    let to = Recipient {
+        addr: email.as_str(),
+        user: None,
+        lang,
+    };
     if let Some(existing) = users::by_email(&mut tx, email.as_str()).await? {
         // Say the same as for a new account (no account enumeration); tell the owner by mail.
-        let to = Recipient { user: Some(existing.id), ..to };
-        state.mailer.queue(&mut tx, to, "already_registered", &json!({ "name": existing.display_name }), now).await?;
+        let to = Recipient {
+            user: Some(existing.id),
+            ..to
+        };
+        state
+            .mailer
+            .queue(
+                &mut tx,
+                to,
+                "already_registered",
+                &json!({ "name": existing.display_name }),
+                now,
+            )
+            .await?;
     } else {
         let id_hash = id_number.map(|n| n.keyed_hash(&state.keys.identity.bytes));
         let key_id = state.keys.identity.id.as_str();
-        let person = users::person_for(&mut tx, name, id_hash.as_deref().map(|h| (h, key_id)), now).await?;
+        let person =
+            users::person_for(&mut tx, name, id_hash.as_deref().map(|h| (h, key_id)), now).await?;
         let user = users::insert(
             &mut tx,
             users::NewUser {
@@ -206,9 +267,29 @@ async fn signup(page: Page, state: &State<AppState>, form: CsrfForm<SignupForm>)
         )
         .await?;
         let token = tokens::new_token();
-        db::tokens::insert(&mut tx, user, Purpose::ConfirmEmail, &tokens::digest(&token), now, now + CONFIRM_TTL_MS).await?;
-        let to = Recipient { user: Some(user), ..to };
-        state.mailer.queue(&mut tx, to, "confirm_email", &json!({ "name": name, "token": token }), now).await?;
+        db::tokens::insert(
+            &mut tx,
+            user,
+            Purpose::ConfirmEmail,
+            &tokens::digest(&token),
+            now,
+            now + CONFIRM_TTL_MS,
+        )
+        .await?;
+        let to = Recipient {
+            user: Some(user),
+            ..to
+        };
+        state
+            .mailer
+            .queue(
+                &mut tx,
+                to,
+                "confirm_email",
+                &json!({ "name": name, "token": token }),
+                now,
+            )
+            .await?;
     }
     tx.commit().await?;
     Ok(Reply::to("/signup/sent"))
@@ -222,15 +303,28 @@ fn signup_sent(page: Page) -> Template {
 #[get("/confirm/<token>")]
 async fn confirm_form(page: Page, state: &State<AppState>, token: &str) -> AppResult<Template> {
     let mut c = state.db.acquire().await?;
-    let valid = db::tokens::is_valid(&mut c, Purpose::ConfirmEmail, &tokens::digest(token), state.clock.now_ms()).await?;
+    let valid = db::tokens::is_valid(
+        &mut c,
+        Purpose::ConfirmEmail,
+        &tokens::digest(token),
+        state.clock.now_ms(),
+    )
+    .await?;
     Ok(page.render("account/confirm", json!({ "token": token, "valid": valid })))
 }
 
 #[post("/confirm/<token>", data = "<_form>")]
-async fn confirm(page: Page, state: &State<AppState>, token: &str, _form: CsrfForm<Empty>) -> AppResult<Reply> {
+async fn confirm(
+    page: Page,
+    state: &State<AppState>,
+    token: &str,
+    _form: CsrfForm<Empty>,
+) -> AppResult<Reply> {
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_write().await?;
-    let Some(user) = db::tokens::consume(&mut tx, Purpose::ConfirmEmail, &tokens::digest(token), now).await? else {
+    let Some(user) =
+        db::tokens::consume(&mut tx, Purpose::ConfirmEmail, &tokens::digest(token), now).await?
+    else {
         return Err(AppError::BadRequest("err-token-invalid"));
     };
     users::confirm_email(&mut tx, user, now).await?;
@@ -240,7 +334,10 @@ async fn confirm(page: Page, state: &State<AppState>, token: &str, _form: CsrfFo
 
 #[get("/password/forgot")]
 fn forgot_form(page: Page) -> Template {
-    page.render("account/forgot", json!({ "values": {}, "errors": FormErrors::default() }))
+    page.render(
+        "account/forgot",
+        json!({ "values": {}, "errors": FormErrors::default() }),
+    )
 }
 
 #[derive(FromForm)]
@@ -249,34 +346,74 @@ pub struct ForgotForm {
 }
 
 #[post("/password/forgot", data = "<form>")]
-async fn forgot(page: Page, state: &State<AppState>, form: CsrfForm<ForgotForm>) -> AppResult<Reply> {
+async fn forgot(
+    page: Page,
+    state: &State<AppState>,
+    form: CsrfForm<ForgotForm>,
+) -> AppResult<Reply> {
     let f = form.into_inner();
     let Some(email) = EmailAddress::parse(text(&f.email)) else {
         let mut errors = FormErrors::default();
         errors.add(page.lang, "email", "err-email-invalid");
         return Ok(Reply::page(
             Status::UnprocessableEntity,
-            page.render("account/forgot", json!({ "values": { "email": text(&f.email) }, "errors": errors })),
+            page.render(
+                "account/forgot",
+                json!({ "values": { "email": text(&f.email) }, "errors": errors }),
+            ),
         ));
     };
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_write().await?;
     if let Some(user) = users::by_email(&mut tx, email.as_str()).await? {
         let token = tokens::new_token();
-        db::tokens::insert(&mut tx, user.id, Purpose::ResetPassword, &tokens::digest(&token), now, now + RESET_TTL_MS).await?;
+        db::tokens::insert(
+            &mut tx,
+            user.id,
+            Purpose::ResetPassword,
+            &tokens::digest(&token),
+            now,
+            now + RESET_TTL_MS,
+        )
+        .await?;
         let lang = Lang::parse(&user.preferred_lang).unwrap_or_default();
-        let to = Recipient { addr: &user.email, user: Some(user.id), lang };
-        state.mailer.queue(&mut tx, to, "reset_password", &json!({ "name": user.display_name, "token": token }), now).await?;
+        let to = Recipient {
+            addr: &user.email,
+            user: Some(user.id),
+            lang,
+        };
+        state
+            .mailer
+            .queue(
+                &mut tx,
+                to,
+                "reset_password",
+                &json!({ "name": user.display_name, "token": token }),
+                now,
+            )
+            .await?;
     }
     tx.commit().await?;
-    Ok(Reply::page(Status::Ok, page.render("account/sent", json!({ "kind": "reset" }))))
+    Ok(Reply::page(
+        Status::Ok,
+        page.render("account/sent", json!({ "kind": "reset" })),
+    ))
 }
 
 #[get("/password/reset/<token>")]
 async fn reset_form(page: Page, state: &State<AppState>, token: &str) -> AppResult<Template> {
     let mut c = state.db.acquire().await?;
-    let valid = db::tokens::is_valid(&mut c, Purpose::ResetPassword, &tokens::digest(token), state.clock.now_ms()).await?;
-    Ok(page.render("account/reset", json!({ "token": token, "valid": valid, "errors": FormErrors::default() })))
+    let valid = db::tokens::is_valid(
+        &mut c,
+        Purpose::ResetPassword,
+        &tokens::digest(token),
+        state.clock.now_ms(),
+    )
+    .await?;
+    Ok(page.render(
+        "account/reset",
+        json!({ "token": token, "valid": valid, "errors": FormErrors::default() }),
+    ))
 }
 
 #[derive(FromForm)]
@@ -286,7 +423,12 @@ pub struct ResetForm {
 }
 
 #[post("/password/reset/<token>", data = "<form>")]
-async fn reset(page: Page, state: &State<AppState>, token: &str, form: CsrfForm<ResetForm>) -> AppResult<Reply> {
+async fn reset(
+    page: Page,
+    state: &State<AppState>,
+    token: &str,
+    form: CsrfForm<ResetForm>,
+) -> AppResult<Reply> {
     let f = form.into_inner();
     let pw = f.password.clone().unwrap_or_default();
     let mut errors = FormErrors::default();
@@ -298,13 +440,18 @@ async fn reset(page: Page, state: &State<AppState>, token: &str, form: CsrfForm<
     if !errors.is_empty() {
         return Ok(Reply::page(
             Status::UnprocessableEntity,
-            page.render("account/reset", json!({ "token": token, "valid": true, "errors": errors })),
+            page.render(
+                "account/reset",
+                json!({ "token": token, "valid": true, "errors": errors }),
+            ),
         ));
     }
     let hash = password::hash(&pw, state.config.password_hash).map_err(AppError::Internal)?;
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_write().await?;
-    let Some(user) = db::tokens::consume(&mut tx, Purpose::ResetPassword, &tokens::digest(token), now).await? else {
+    let Some(user) =
+        db::tokens::consume(&mut tx, Purpose::ResetPassword, &tokens::digest(token), now).await?
+    else {
         return Err(AppError::BadRequest("err-token-invalid"));
     };
     // A new password ends every session of the account.
@@ -340,7 +487,12 @@ pub struct ProfileForm {
 }
 
 #[post("/account/profile", data = "<form>")]
-async fn profile(page: Page, state: &State<AppState>, user: &CurrentUser, form: CsrfForm<ProfileForm>) -> AppResult<Reply> {
+async fn profile(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    form: CsrfForm<ProfileForm>,
+) -> AppResult<Reply> {
     let f = form.into_inner();
     let name = text(&f.display_name);
     let phone = text(&f.phone);
@@ -368,7 +520,13 @@ async fn profile(page: Page, state: &State<AppState>, user: &CurrentUser, form: 
         ));
     }
     let mut c = state.db.acquire().await?;
-    users::set_profile(&mut c, user.id(), name, (!phone.is_empty()).then_some(phone)).await?;
+    users::set_profile(
+        &mut c,
+        user.id(),
+        name,
+        (!phone.is_empty()).then_some(phone),
+    )
+    .await?;
     Ok(Reply::flash("/account", page.t("flash-saved")))
 }
 
@@ -384,5 +542,8 @@ async fn logout_all(
     users::bump_epoch(&mut c, user.id()).await?;
     session::end(jar);
     csrf::rotate(jar, state.config.secure_cookies);
-    Ok(Reply::flash("/login", page.t("flash-logged-out-everywhere")))
+    Ok(Reply::flash(
+        "/login",
+        page.t("flash-logged-out-everywhere"),
+    ))
 }

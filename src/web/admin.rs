@@ -12,14 +12,22 @@ use crate::domain::setting;
 use crate::error::{AppError, AppResult};
 use crate::ids::{RoleGrantId, UserId};
 use crate::web::ctx::{Page, Reply};
-use crate::web::forms::{Empty, text, FormErrors};
+use crate::web::forms::{text, Empty, FormErrors};
 use rocket::http::Status;
 use rocket::{get, post, routes, FromForm, Route, State};
 use rocket_dyn_templates::Template;
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {
-    routes![user_list, user_detail, grant, revoke, settings_page, change_setting, outbox]
+    routes![
+        user_list,
+        user_detail,
+        grant,
+        revoke,
+        settings_page,
+        change_setting,
+        outbox
+    ]
 }
 
 #[get("/admin/users")]
@@ -34,7 +42,12 @@ async fn user_list(page: Page, state: &State<AppState>, _admin: Admin<'_>) -> Ap
     Ok(page.render("admin/users", json!({ "users": rows })))
 }
 
-async fn detail_page(page: &Page, state: &AppState, id: UserId, errors: FormErrors) -> AppResult<Template> {
+async fn detail_page(
+    page: &Page,
+    state: &AppState,
+    id: UserId,
+    errors: FormErrors,
+) -> AppResult<Template> {
     let mut c = state.db.acquire().await?;
     let u = users::by_id(&mut c, id).await?.ok_or(AppError::NotFound)?;
     let history = roles::history_for_user(&mut c, id).await?;
@@ -57,7 +70,12 @@ async fn detail_page(page: &Page, state: &AppState, id: UserId, errors: FormErro
 }
 
 #[get("/admin/users/<id>")]
-async fn user_detail(page: Page, state: &State<AppState>, _admin: Admin<'_>, id: UserId) -> AppResult<Template> {
+async fn user_detail(
+    page: Page,
+    state: &State<AppState>,
+    _admin: Admin<'_>,
+    id: UserId,
+) -> AppResult<Template> {
     detail_page(&page, state, id, FormErrors::default()).await
 }
 
@@ -70,7 +88,13 @@ pub struct GrantForm {
 /// Grants a role. Scoped roles must name a unit of the right kind; the grant records the
 /// settings version in force.
 #[post("/admin/users/<id>/roles", data = "<form>")]
-async fn grant(page: Page, state: &State<AppState>, admin: Admin<'_>, id: UserId, form: CsrfForm<GrantForm>) -> AppResult<Reply> {
+async fn grant(
+    page: Page,
+    state: &State<AppState>,
+    admin: Admin<'_>,
+    id: UserId,
+    form: CsrfForm<GrantForm>,
+) -> AppResult<Reply> {
     let f = form.into_inner();
     let mut errors = FormErrors::default();
     let role = f.role.as_deref().and_then(Role::parse);
@@ -119,12 +143,21 @@ async fn grant(page: Page, state: &State<AppState>, admin: Admin<'_>, id: UserId
     };
     roles::grant_role(&mut tx, &g).await?;
     tx.commit().await?;
-    Ok(Reply::flash(format!("/admin/users/{id}"), page.t("flash-role-granted")))
+    Ok(Reply::flash(
+        format!("/admin/users/{id}"),
+        page.t("flash-role-granted"),
+    ))
 }
 
 /// Revokes a grant and ends the user's sessions at once.
 #[post("/admin/grants/<id>/revoke", data = "<_form>")]
-async fn revoke(page: Page, state: &State<AppState>, admin: Admin<'_>, id: RoleGrantId, _form: CsrfForm<Empty>) -> AppResult<Reply> {
+async fn revoke(
+    page: Page,
+    state: &State<AppState>,
+    admin: Admin<'_>,
+    id: RoleGrantId,
+    _form: CsrfForm<Empty>,
+) -> AppResult<Reply> {
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_write().await?;
     let g = roles::by_id(&mut tx, id).await?.ok_or(AppError::NotFound)?;
@@ -135,10 +168,18 @@ async fn revoke(page: Page, state: &State<AppState>, admin: Admin<'_>, id: RoleG
         users::bump_epoch(&mut tx, g.user_id).await?;
     }
     tx.commit().await?;
-    Ok(Reply::flash(format!("/admin/users/{}", g.user_id), page.t("flash-role-revoked")))
+    Ok(Reply::flash(
+        format!("/admin/users/{}", g.user_id),
+        page.t("flash-role-revoked"),
+    ))
 }
 
-async fn settings_view(page: &Page, state: &AppState, errors: FormErrors, values: serde_json::Value) -> AppResult<Template> {
+async fn settings_view(
+    page: &Page,
+    state: &AppState,
+    errors: FormErrors,
+    values: serde_json::Value,
+) -> AppResult<Template> {
     let mut c = state.db.acquire().await?;
     let now = state.clock.now_ms();
     let snap = settings::snapshot(&mut c, now).await?;
@@ -159,7 +200,11 @@ async fn settings_view(page: &Page, state: &AppState, errors: FormErrors, values
 }
 
 #[get("/admin/settings")]
-async fn settings_page(page: Page, state: &State<AppState>, _admin: Admin<'_>) -> AppResult<Template> {
+async fn settings_page(
+    page: Page,
+    state: &State<AppState>,
+    _admin: Admin<'_>,
+) -> AppResult<Template> {
     settings_view(&page, state, FormErrors::default(), json!({})).await
 }
 
@@ -173,7 +218,12 @@ pub struct SettingForm {
 }
 
 #[post("/admin/settings", data = "<form>")]
-async fn change_setting(page: Page, state: &State<AppState>, admin: Admin<'_>, form: CsrfForm<SettingForm>) -> AppResult<Reply> {
+async fn change_setting(
+    page: Page,
+    state: &State<AppState>,
+    admin: Admin<'_>,
+    form: CsrfForm<SettingForm>,
+) -> AppResult<Reply> {
     let f = form.into_inner();
     let lang = page.lang;
     let mut errors = FormErrors::default();

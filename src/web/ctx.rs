@@ -43,7 +43,11 @@ pub struct PageBase {
 
 /// Cookie, then the user's preference, then Accept-Language, then Chinese.
 pub fn negotiate_lang(req: &Request<'_>, user_pref: Option<&str>) -> Lang {
-    if let Some(l) = req.cookies().get(LANG_COOKIE).and_then(|c| Lang::parse(c.value())) {
+    if let Some(l) = req
+        .cookies()
+        .get(LANG_COOKIE)
+        .and_then(|c| Lang::parse(c.value()))
+    {
         return l;
     }
     if let Some(l) = user_pref.and_then(Lang::parse) {
@@ -63,7 +67,9 @@ fn other(lang: Lang) -> &'static str {
 }
 
 fn demo(req: &Request<'_>) -> bool {
-    req.rocket().state::<AppState>().is_some_and(|s| s.mode == Mode::Demo)
+    req.rocket()
+        .state::<AppState>()
+        .is_some_and(|s| s.mode == Mode::Demo)
 }
 
 impl PageBase {
@@ -73,7 +79,10 @@ impl PageBase {
         PageBase {
             lang: lang.code(),
             other_lang: other(lang),
-            csrf: req.cookies().get_private(csrf::COOKIE).map(|c| c.value().to_string()),
+            csrf: req
+                .cookies()
+                .get_private(csrf::COOKIE)
+                .map(|c| c.value().to_string()),
             demo: demo(req),
             path: req.uri().path().to_string(),
             user: None,

@@ -20,7 +20,11 @@ pub fn routes() -> Vec<Route> {
 /// State Council publishes it), if their working-day table is missing.
 pub fn calendar_warnings(state: &AppState) -> Vec<i32> {
     let today = shanghai_date(state.clock.now());
-    let last = if u8::from(today.month()) >= 11 { today.year() + 1 } else { today.year() };
+    let last = if u8::from(today.month()) >= 11 {
+        today.year() + 1
+    } else {
+        today.year()
+    };
     state.calendar.missing_years(today.year(), last)
 }
 
@@ -34,14 +38,24 @@ async fn dashboard(page: Page, state: &State<AppState>, user: &CurrentUser) -> A
                 .grants
                 .iter()
                 .filter(|g| g.role == r)
-                .filter_map(|g| if page.lang == crate::domain::lang::Lang::En { g.scope_en.clone() } else { g.scope_zh.clone() })
+                .filter_map(|g| {
+                    if page.lang == crate::domain::lang::Lang::En {
+                        g.scope_en.clone()
+                    } else {
+                        g.scope_zh.clone()
+                    }
+                })
                 .collect();
             json!({ "role": r.code(), "label_key": r.label_key(), "scopes": scopes })
         })
         .collect();
     let admin = if user.has(Role::Admin) {
         let mut c = state.db.acquire().await?;
-        let pending = mail::recent(&mut c, 1000).await?.iter().filter(|m| m.status == "pending").count();
+        let pending = mail::recent(&mut c, 1000)
+            .await?
+            .iter()
+            .filter(|m| m.status == "pending")
+            .count();
         Some(json!({
             "users": users::count(&mut c).await?,
             "pending_mail": pending,

@@ -9,7 +9,9 @@ fn lang_of(args: &HashMap<String, Value>) -> &str {
     args.get("lang").and_then(Value::as_str).unwrap_or("zh-CN")
 }
 
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 
 /// `{{ ms | datetime(lang=page.lang) }}`: an instant in epoch milliseconds.
 pub fn datetime(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
@@ -26,18 +28,33 @@ pub fn datetime(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Va
             t.hour(),
             t.minute()
         ),
-        _ => format!("{}年{}月{}日 {:02}:{:02}", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute()),
+        _ => format!(
+            "{}年{}月{}日 {:02}:{:02}",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute()
+        ),
     };
     Ok(Value::String(s))
 }
 
 /// `{{ "2026-11-28" | date(lang=page.lang) }}`: a calendar date.
 pub fn date(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
-    let Some(d) = value.as_str().and_then(crate::domain::calendar::parse_iso_date) else {
+    let Some(d) = value
+        .as_str()
+        .and_then(crate::domain::calendar::parse_iso_date)
+    else {
         return Ok(value.clone());
     };
     let s = match lang_of(args) {
-        "en" => format!("{} {} {}", d.day(), MONTHS[usize::from(u8::from(d.month())) - 1], d.year()),
+        "en" => format!(
+            "{} {} {}",
+            d.day(),
+            MONTHS[usize::from(u8::from(d.month())) - 1],
+            d.year()
+        ),
         _ => format!("{}年{}月{}日", d.year(), u8::from(d.month()), d.day()),
     };
     Ok(Value::String(s))

@@ -31,7 +31,9 @@ impl FormErrors {
     }
 
     pub fn add_text(&mut self, field: &str, message: String) {
-        self.by_field.entry(field.to_string()).or_insert_with(|| message.clone());
+        self.by_field
+            .entry(field.to_string())
+            .or_insert_with(|| message.clone());
         self.list.push(FieldError {
             field: field.to_string(),
             message,
@@ -51,7 +53,11 @@ pub fn text(v: &Option<String>) -> &str {
 /// A local path to go back to after login: only same-site paths, never `//host`.
 pub fn safe_next(next: Option<&str>) -> Option<String> {
     let n = next?.trim();
-    if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) {
+    if n.starts_with('/')
+        && !n.starts_with("//")
+        && !n.starts_with("/\\")
+        && !n.contains(['\r', '\n'])
+    {
         Some(n.to_string())
     } else {
         None

@@ -38,9 +38,18 @@ pub struct LangForm {
 
 /// Sets the language cookie (and the signed-in user's preference) and goes back.
 #[post("/lang", data = "<form>")]
-async fn switch_lang(jar: &CookieJar<'_>, user: Option<&CurrentUser>, state: &State<AppState>, form: CsrfForm<LangForm>) -> AppResult<Redirect> {
+async fn switch_lang(
+    jar: &CookieJar<'_>,
+    user: Option<&CurrentUser>,
+    state: &State<AppState>,
+    form: CsrfForm<LangForm>,
+) -> AppResult<Redirect> {
     let form = form.into_inner();
-    let lang = form.lang.as_deref().and_then(Lang::parse).unwrap_or_default();
+    let lang = form
+        .lang
+        .as_deref()
+        .and_then(Lang::parse)
+        .unwrap_or_default();
     let cookie = Cookie::build((LANG_COOKIE, lang.code()))
         .same_site(SameSite::Lax)
         .secure(state.config.secure_cookies)
@@ -51,5 +60,7 @@ async fn switch_lang(jar: &CookieJar<'_>, user: Option<&CurrentUser>, state: &St
         let mut c = state.db.acquire().await?;
         users::set_lang(&mut c, u.id(), lang.code()).await?;
     }
-    Ok(Redirect::to(safe_next(form.next.as_deref()).unwrap_or_else(|| "/".into())))
+    Ok(Redirect::to(
+        safe_next(form.next.as_deref()).unwrap_or_else(|| "/".into()),
+    ))
 }

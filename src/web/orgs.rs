@@ -14,19 +14,32 @@ use crate::error::{AppError, AppResult};
 use crate::ids::{MembershipId, OrgId};
 use crate::mail::Recipient;
 use crate::web::ctx::{Page, Reply};
-use crate::web::forms::{Empty, text, FormErrors};
+use crate::web::forms::{text, Empty, FormErrors};
 use rocket::http::Status;
 use rocket::{get, post, routes, FromForm, Route, State};
 use rocket_dyn_templates::Template;
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {
-    routes![members, invite, invitation, accept, end_membership, handover]
+    routes![
+        members,
+        invite,
+        invitation,
+        accept,
+        end_membership,
+        handover
+    ]
 }
 
 const INVITE_TTL_MS: i64 = 14 * 24 * 3600 * 1000;
 
-async fn members_page(page: &Page, state: &AppState, user: &CurrentUser, org: OrgId, errors: FormErrors) -> AppResult<Template> {
+async fn members_page(
+    page: &Page,
+    state: &AppState,
+    user: &CurrentUser,
+    org: OrgId,
+    errors: FormErrors,
+) -> AppResult<Template> {
     let mut c = state.db.acquire().await?;
     let o = orgs::by_id(&mut c, org).await?.ok_or(AppError::NotFound)?;
     let members = orgs::for_org(&mut c, org).await?;
@@ -42,7 +55,12 @@ async fn members_page(page: &Page, state: &AppState, user: &CurrentUser, org: Or
 
 /// Members of the organization; only its own members may look.
 #[get("/orgs/<org>/members")]
-async fn members(page: Page, state: &State<AppState>, user: &CurrentUser, org: OrgId) -> AppResult<Template> {
+async fn members(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    org: OrgId,
+) -> AppResult<Template> {
     if user.membership(org).is_none() {
         return Err(AppError::Forbidden);
     }
@@ -55,7 +73,13 @@ pub struct InviteForm {
 }
 
 #[post("/orgs/<org>/invitations", data = "<form>")]
-async fn invite(page: Page, state: &State<AppState>, user: &CurrentUser, org: OrgId, form: CsrfForm<InviteForm>) -> AppResult<Reply> {
+async fn invite(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    org: OrgId,
+    form: CsrfForm<InviteForm>,
+) -> AppResult<Reply> {
     if !user.is_org_admin(org) {
         return Err(AppError::Forbidden);
     }
@@ -70,33 +94,68 @@ async fn invite(page: Page, state: &State<AppState>, user: &CurrentUser, org: Or
     let token = tokens::new_token();
     let mut tx = state.db.begin_write().await?;
     let o = orgs::by_id(&mut tx, org).await?.ok_or(AppError::NotFound)?;
-    orgs::invite(&mut tx, org, email.as_str(), &tokens::digest(&token), user.id(), now, now + INVITE_TTL_MS).await?;
-    let to = Recipient { addr: email.as_str(), user: None, lang: page.lang };
+    orgs::invite(
+        &mut tx,
+        org,
+        email.as_str(),
+        &tokens::digest(&token),
+        user.id(),
+        now,
+        now + INVITE_TTL_MS,
+    )
+    .await?;
+    let to = Recipient {
+        addr: email.as_str(),
+        user: None,
+        lang: page.lang,
+    };
     let data = json!({ "org": o.name, "inviter": user.user.display_name, "token": token });
-    state.mailer.queue(&mut tx, to, "invitation", &data, now).await?;
+    state
+        .mailer
+        .queue(&mut tx, to, "invitation", &data, now)
+        .await?;
     tx.commit().await?;
-    Ok(Reply::flash(format!("/orgs/{org}/members"), page.t("flash-invited")))
+    Ok(Reply::flash(
+        format!("/orgs/{org}/members"),
+        page.t("flash-invited"),
+    ))
 }
 
 #[get("/invitations/<token>")]
-async fn invitation(page: Page, state: &State<AppState>, user: &CurrentUser, token: &str) -> AppResult<Template> {
+async fn invitation(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    token: &str,
+) -> AppResult<Template> {
     let mut c = state.db.acquire().await?;
     let inv = orgs::invitation_by_token(&mut c, &tokens::digest(token)).await?;
-    let usable = inv
-        .as_ref()
-        .is_some_and(|i| i.accepted_at.is_none() && i.expires_at > state.clock.now_ms() && i.email == user.user.email);
+    let usable = inv.as_ref().is_some_and(|i| {
+        i.accepted_at.is_none() && i.expires_at > state.clock.now_ms() && i.email == user.user.email
+    });
     let org = match &inv {
         Some(i) => orgs::by_id(&mut c, i.org_id).await?,
         None => None,
     };
-    Ok(page.render("orgs/invitation", json!({ "token": token, "usable": usable, "org": org })))
+    Ok(page.render(
+        "orgs/invitation",
+        json!({ "token": token, "usable": usable, "org": org }),
+    ))
 }
 
 #[post("/invitations/<token>/accept", data = "<_form>")]
-async fn accept(page: Page, state: &State<AppState>, user: &CurrentUser, token: &str, _form: CsrfForm<Empty>) -> AppResult<Reply> {
+async fn accept(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    token: &str,
+    _form: CsrfForm<Empty>,
+) -> AppResult<Reply> {
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_write().await?;
-    let inv = orgs::invitation_by_token(&mut tx, &tokens::digest(token)).await?.ok_or(AppError::BadRequest("err-token-invalid"))?;
+    let inv = orgs::invitation_by_token(&mut tx, &tokens::digest(token))
+        .await?
+        .ok_or(AppError::BadRequest("err-token-invalid"))?;
     if inv.accepted_at.is_some() || inv.expires_at <= now {
         return Err(AppError::BadRequest("err-token-invalid"));
     }
@@ -123,7 +182,10 @@ async fn accept(page: Page, state: &State<AppState>, user: &CurrentUser, token: 
         .await?;
     }
     tx.commit().await?;
-    Ok(Reply::flash(format!("/orgs/{}/members", inv.org_id), page.t("flash-joined")))
+    Ok(Reply::flash(
+        format!("/orgs/{}/members", inv.org_id),
+        page.t("flash-joined"),
+    ))
 }
 
 /// The admin ends someone's membership (or a member leaves). The last admin cannot leave
@@ -138,7 +200,10 @@ async fn end_membership(
     _form: CsrfForm<Empty>,
 ) -> AppResult<Reply> {
     let mut tx = state.db.begin_write().await?;
-    let m = orgs::membership_by_id(&mut tx, member).await?.filter(|m| m.org_id == org && m.left_on.is_none()).ok_or(AppError::NotFound)?;
+    let m = orgs::membership_by_id(&mut tx, member)
+        .await?
+        .filter(|m| m.org_id == org && m.left_on.is_none())
+        .ok_or(AppError::NotFound)?;
     let own = m.user_id == Some(user.id());
     if !(user.is_org_admin(org) || own) {
         return Err(AppError::Forbidden);
@@ -149,7 +214,14 @@ async fn end_membership(
     let today = iso_date(shanghai_date(state.clock.now()));
     orgs::end(&mut tx, member, &today, user.id()).await?;
     tx.commit().await?;
-    Ok(Reply::flash(if own { "/dashboard".to_string() } else { format!("/orgs/{org}/members") }, page.t("flash-saved")))
+    Ok(Reply::flash(
+        if own {
+            "/dashboard".to_string()
+        } else {
+            format!("/orgs/{org}/members")
+        },
+        page.t("flash-saved"),
+    ))
 }
 
 #[derive(FromForm)]
@@ -160,11 +232,21 @@ pub struct HandoverForm {
 /// Hands the admin role to another current member: both old rows end today, two new rows
 /// start today (the old admin stays a member).
 #[post("/orgs/<org>/admin-handover", data = "<form>")]
-async fn handover(page: Page, state: &State<AppState>, user: &CurrentUser, org: OrgId, form: CsrfForm<HandoverForm>) -> AppResult<Reply> {
+async fn handover(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    org: OrgId,
+    form: CsrfForm<HandoverForm>,
+) -> AppResult<Reply> {
     if !user.is_org_admin(org) {
         return Err(AppError::Forbidden);
     }
-    let target = form.into_inner().member.map(MembershipId).ok_or(AppError::BadRequest("err-member-choose"))?;
+    let target = form
+        .into_inner()
+        .member
+        .map(MembershipId)
+        .ok_or(AppError::BadRequest("err-member-choose"))?;
     let now = state.clock.now_ms();
     let today = iso_date(shanghai_date(state.clock.now()));
     let mut tx = state.db.begin_write().await?;
@@ -173,17 +255,53 @@ async fn handover(page: Page, state: &State<AppState>, user: &CurrentUser, org: 
         .filter(|m| m.org_id == org && m.left_on.is_none() && m.kind == MemberKind::Member)
         .ok_or(AppError::BadRequest("err-member-choose"))?;
     let mine = user.membership(org).ok_or(AppError::Forbidden)?;
-    if !orgs::end(&mut tx, mine.id, &today, user.id()).await? || !orgs::end(&mut tx, t.id, &today, user.id()).await? {
+    if !orgs::end(&mut tx, mine.id, &today, user.id()).await?
+        || !orgs::end(&mut tx, t.id, &today, user.id()).await?
+    {
         return Err(AppError::Conflict("err-stale"));
     }
-    for (person, uid, kind) in [(mine.person_id, Some(user.id()), MemberKind::Member), (t.person_id, t.user_id, MemberKind::Admin)] {
-        orgs::add(&mut tx, NewMembership { org, person, user: uid, kind, joined_on: &today, created_by: Some(user.id()), now }).await?;
+    for (person, uid, kind) in [
+        (mine.person_id, Some(user.id()), MemberKind::Member),
+        (t.person_id, t.user_id, MemberKind::Admin),
+    ] {
+        orgs::add(
+            &mut tx,
+            NewMembership {
+                org,
+                person,
+                user: uid,
+                kind,
+                joined_on: &today,
+                created_by: Some(user.id()),
+                now,
+            },
+        )
+        .await?;
     }
     if let (Some(addr), Some(uid)) = (t.email.as_deref(), t.user_id) {
-        let lang = users::by_id(&mut tx, uid).await?.and_then(|u| Lang::parse(&u.preferred_lang)).unwrap_or_default();
-        let to = Recipient { addr, user: Some(uid), lang };
-        state.mailer.queue(&mut tx, to, "org_admin", &json!({ "org": mine.org_name, "name": t.display_name }), now).await?;
+        let lang = users::by_id(&mut tx, uid)
+            .await?
+            .and_then(|u| Lang::parse(&u.preferred_lang))
+            .unwrap_or_default();
+        let to = Recipient {
+            addr,
+            user: Some(uid),
+            lang,
+        };
+        state
+            .mailer
+            .queue(
+                &mut tx,
+                to,
+                "org_admin",
+                &json!({ "org": mine.org_name, "name": t.display_name }),
+                now,
+            )
+            .await?;
     }
     tx.commit().await?;
-    Ok(Reply::flash(format!("/orgs/{org}/members"), page.t("flash-saved")))
+    Ok(Reply::flash(
+        format!("/orgs/{org}/members"),
+        page.t("flash-saved"),
+    ))
 }

@@ -1,0 +1,195 @@
+//! Every state-changing route refuses a request without a valid CSRF token, and writes nothing.
+
+use crate::helpers::*;
+use rocket::http::{ContentType, Method, Status};
+
+/// A digest of the database state a POST could change.
+async fn fingerprint(app: &TestApp) -> Vec<i64> {
+    let mut out = Vec::new();
+    for sql in [
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM users",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM persons",
+        "SELECT CAST(COALESCE(SUM(session_epoch), 0) AS BIGINT) FROM users",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM users WHERE email_confirmed_at IS NOT NULL",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM users WHERE preferred_lang = 'en'",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM users WHERE phone IS NOT NULL",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM memberships",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM memberships WHERE left_on IS NOT NULL",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM invitations",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM role_grants",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM role_grants WHERE revoked_at IS NOT NULL",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM settings",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM one_time_tokens",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM mail_outbox",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM organizations",
+    ] {
+        out.push(app.scalar(sql).await);
+    }
+    out
+}
+
+/// Fields that would make each route act if its token were accepted.
+fn plausible_fields(path: &str) -> Vec<(&'static str, &'static str)> {
+    match path {
+        "/login" => vec![("email", ADMIN.0), ("password", ADMIN.1)],
+        "/signup" => vec![
+            ("display_name", "测试"),
+            ("email", "csrf@example.cn"),
+            ("password", "a-long-password"),
+            ("password_confirm", "a-long-password"),
+        ],
+        "/lang" => vec![("lang", "en"), ("next", "/")],
+        "/password/forgot" => vec![("email", ADMIN.0)],
+        "/account/profile" => vec![("display_name", "改名"), ("phone", "13800000000")],
+        "/admin/settings" => vec![
+            ("key", "payment.term_days"),
+            ("value", "45"),
+            ("reason", "csrf test"),
+        ],
+        p if p.ends_with("/roles") => vec![("role", "expert")],
+        p if p.ends_with("/invitations") => vec![("email", "new@example.cn")],
+        p if p.ends_with("/admin-handover") => vec![("member", "2")],
+        p if p.starts_with("/password/reset/") => vec![
+            ("password", "a-long-password"),
+            ("password_confirm", "a-long-password"),
+        ],
+        _ => vec![],
+    }
+}
+
+fn concrete(uri: &str) -> String {
+    uri.split('?')
+        .next()
+        .unwrap_or("")
+        .split('/')
+        .map(|seg| {
+            if seg.starts_with('<') {
+                match seg {
+                    "<token>" => "not-a-real-token",
+                    "<member>" => "2",
+                    _ => "1",
+                }
+            } else {
+                seg
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[rocket::async_test]
+async fn every_post_route_refuses_a_missing_or_wrong_token_and_writes_nothing() {
+    let app = TestApp::spawn().await;
+    let posts: Vec<String> = app
+        .client
+        .rocket()
+        .routes()
+        .filter(|r| r.method == Method::Post)
+        .map(|r| concrete(&r.uri.to_string()))
+        .collect();
+    assert!(posts.len() >= 15, "all POST routes are found: {posts:?}");
+    let identities: [Option<(&str, &str)>; 4] =
+        [None, Some(ADMIN), Some(NGO_ADMIN), Some(NGO_MEMBER)];
+    for path in &posts {
+        let fields = plausible_fields(path);
+        let mut refused_for_csrf = false;
+        for who in identities {
+            app.logout().await;
+            if let Some(who) = who {
+                app.login_as(who).await;
+            }
+            for token in [None, Some("forged-token-value")] {
+                let before = fingerprint(&app).await;
+                let mut all: Vec<(&str, &str)> = fields.clone();
+                if let Some(t) = token {
+                    all.push(("_csrf", t));
+                }
+                let r = app.post_raw(path, &encode(&all)).await;
+                let status = r.status();
+                let body = r.into_string().await.unwrap_or_default();
+                assert!(
+                    status.code >= 400 || (status == Status::SeeOther && who.is_none()),
+                    "{path} as {who:?} without a valid token answered {status}"
+                );
+                if status == Status::Forbidden && body.contains("页面已过期或表单来源无法验证")
+                {
+                    refused_for_csrf = true;
+                }
+                assert_eq!(
+                    fingerprint(&app).await,
+                    before,
+                    "{path} as {who:?} wrote without a valid token"
+                );
+            }
+        }
+        assert!(
+            refused_for_csrf,
+            "{path} was never refused for its CSRF token: is it unprotected?"
+        );
+    }
+}
+
+#[rocket::async_test]
+async fn a_body_that_is_not_a_form_is_refused_too() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .client
+        .post("/login")
+        .header(ContentType::JSON)
+        .body(r#"{"email":"admin@demo.huoban.cn","password":"demo-admin-2026"}"#)
+        .dispatch()
+        .await;
+    assert_eq!(r.status(), Status::Forbidden);
+    assert!(app.session_cookie().is_none());
+}
+
+#[rocket::async_test]
+async fn multipart_forms_carry_the_token_the_same_way() {
+    let app = TestApp::spawn().await;
+    let token = app.csrf().await;
+    let multipart = |with_token: bool| {
+        let mut body = String::new();
+        let mut parts = vec![("email", ADMIN.0), ("password", ADMIN.1)];
+        if with_token {
+            parts.push(("_csrf", token.as_str()));
+        }
+        for (k, v) in parts {
+            body.push_str(&format!(
+                "--XBOUNDARY\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+            ));
+        }
+        body.push_str("--XBOUNDARY--\r\n");
+        body
+    };
+    let ct = ContentType::new("multipart", "form-data").with_params(("boundary", "XBOUNDARY"));
+    let r = app
+        .client
+        .post("/login")
+        .header(ct.clone())
+        .body(multipart(false))
+        .dispatch()
+        .await;
+    assert_eq!(r.status(), Status::Forbidden);
+    let r = app
+        .client
+        .post("/login")
+        .header(ct)
+        .body(multipart(true))
+        .dispatch()
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    assert_eq!(r.headers().get_one("Location"), Some("/dashboard"));
+}
+
+#[rocket::async_test]
+async fn the_token_changes_at_login_so_a_token_seen_before_is_useless_after() {
+    let app = TestApp::spawn().await;
+    let before = app.csrf().await;
+    app.login_as(ADMIN).await;
+    let after = app.csrf().await;
+    assert_ne!(before, after);
+    let r = app
+        .post_raw("/lang", &encode(&[("_csrf", &before), ("lang", "en")]))
+        .await;
+    assert_eq!(r.status(), Status::Forbidden);
+}

@@ -1,0 +1,317 @@
+//! `TestApp`: the real application on a fresh database, a settable clock, and one helper per
+//! action a person takes in the browser.
+
+#![allow(dead_code)]
+
+use huoban::app;
+use huoban::clock::Clock;
+use huoban::config::{self, Config, HashParams, Mode, Resolved};
+use huoban::db::{self, Db};
+use rocket::http::{ContentType, Cookie, Header, Status};
+use rocket::local::asynchronous::{Client, LocalResponse};
+use std::sync::atomic::{AtomicU64, Ordering};
+use time::macros::datetime;
+
+pub const CHEAP_HASH: HashParams = HashParams {
+    m_cost_kib: 64,
+    t_cost: 1,
+    p_cost: 1,
+};
+
+/// The demo users, one per role (passwords from seeds/demo.toml).
+pub const ADMIN: (&str, &str) = ("admin@demo.huoban.cn", "demo-admin-2026");
+pub const REGISTRAR: (&str, &str) = ("registrar@demo.huoban.cn", "demo-registrar-2026");
+pub const EXPERT: (&str, &str) = ("expert@demo.huoban.cn", "demo-expert-2026");
+pub const PURCHASER: (&str, &str) = ("purchaser@demo.huoban.cn", "demo-purchaser-2026");
+pub const NGO_ADMIN: (&str, &str) = ("ngo@demo.huoban.cn", "demo-ngo-2026");
+pub const NGO_MEMBER: (&str, &str) = ("ngo.member@demo.huoban.cn", "demo-member-2026");
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+pub struct TestApp {
+    pub client: Client,
+    pub clock: Clock,
+    pub db: Db,
+    pub resolved: Resolved,
+}
+
+fn test_config() -> Config {
+    let mut c = Config {
+        log_level: "off".into(),
+        jobs: false,
+        password_hash: CHEAP_HASH,
+        public_url: "http://huoban.test".into(),
+        ..Config::default()
+    };
+    c.keys.cookie_secret = Some(config::Secret(config::new_key_line("cookie_secret")));
+    c.keys.audit_hmac = Some(config::Secret(config::new_key_line("audit_hmac")));
+    c.keys.bid_sealing = Some(config::Secret(config::new_key_line("bid_sealing")));
+    c.keys.identity = Some(config::Secret(config::new_key_line("identity")));
+    c
+}
+
+fn unique_name(prefix: &str) -> String {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    format!("{prefix}_{}_{}_{n}", std::process::id(), rand_suffix())
+}
+
+fn rand_suffix() -> String {
+    use rand::Rng;
+    let n: u32 = rand::thread_rng().gen();
+    format!("{n:08x}")
+}
+
+pub fn pg_url() -> Option<String> {
+    std::env::var("HUOBAN_TEST_DATABASE_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+/// `url` with its database name replaced.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let cut = base.rfind('/').unwrap_or(base.len());
+    let mut out = format!("{}/{name}", &base[..cut]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+
+/// A migrated template database, made once per schema (named by the migrations' fingerprint)
+/// under an advisory lock so parallel test processes agree.
+async fn pg_template(admin_url: &str) -> String {
+    TEMPLATE
+        .get_or_init(|| async {
+            use sqlx::Connection;
+            sqlx::any::install_default_drivers();
+            let name = format!("huoban_tpl_{}", db::migrate::fingerprint());
+            let mut c = sqlx::AnyConnection::connect(admin_url).await.expect("connect to PostgreSQL");
+            sqlx::query("SELECT pg_advisory_lock(4242)").execute(&mut c).await.expect("lock");
+            let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
+                .bind(&name)
+                .fetch_optional(&mut c)
+                .await
+                .expect("look up template");
+            if exists.is_none() {
+                let sql = format!(
+                    "CREATE DATABASE {name} ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8' TEMPLATE template0"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut c).await.expect("create template");
+                let tdb = db::connect(&with_database(admin_url, &name), 1).await.expect("connect template");
+                db::migrate::run(&tdb).await.expect("migrate template");
+                tdb.pool.close().await;
+            }
+            sqlx::query("SELECT pg_advisory_unlock(4242)").execute(&mut c).await.expect("unlock");
+            c.close().await.ok();
+            name
+        })
+        .await
+        .clone()
+}
+
+async fn pg_database(admin_url: &str) -> String {
+    use sqlx::Connection;
+    let template = pg_template(admin_url).await;
+    let name = unique_name("huoban_t");
+    let mut c = sqlx::AnyConnection::connect(admin_url)
+        .await
+        .expect("connect to PostgreSQL");
+    let sql = format!("CREATE DATABASE {name} TEMPLATE {template}");
+    let mut tries = 0;
+    loop {
+        match sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .execute(&mut c)
+            .await
+        {
+            Ok(_) => break,
+            // Another process may be copying the template at this instant.
+            Err(e) if tries < 50 && e.to_string().contains("being accessed by other users") => {
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("create test database: {e}"),
+        }
+    }
+    c.close().await.ok();
+    with_database(admin_url, &name)
+}
+
+/// A fresh, migrated, empty database and its URL.
+pub async fn fresh_db() -> (Db, String) {
+    let url = match pg_url() {
+        Some(admin) => pg_database(&admin).await,
+        None => format!(
+            "sqlite:file:{}?mode=memory&cache=shared",
+            unique_name("huoban_test")
+        ),
+    };
+    let db = db::connect(&url, 5).await.expect("connect test database");
+    db::migrate::run(&db).await.expect("migrate");
+    (db, url)
+}
+
+impl TestApp {
+    /// The application with the demo data (one user per role) on a fresh database.
+    pub async fn spawn() -> TestApp {
+        let clock = Clock::fixed(datetime!(2026-11-28 02:00 UTC));
+        let (db, url) = fresh_db().await;
+        let mut config = test_config();
+        config.database_url = Some(url);
+        let resolved = config::resolve(config, Mode::Production).expect("test config");
+        app::prepare(&db, &resolved, &clock).await.expect("prepare");
+        huoban::demo::load(&db, CHEAP_HASH, &clock)
+            .await
+            .expect("demo data");
+        let state = app::state(&resolved, db.clone(), clock.clone()).expect("state");
+        let client = Client::tracked(app::build(&resolved, state))
+            .await
+            .expect("rocket");
+        TestApp {
+            client,
+            clock,
+            db,
+            resolved,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> (Status, String) {
+        let r = self.client.get(path.to_string()).dispatch().await;
+        let status = r.status();
+        (status, r.into_string().await.unwrap_or_default())
+    }
+
+    pub async fn get_with(
+        &self,
+        path: &str,
+        headers: &[(&'static str, &'static str)],
+    ) -> LocalResponse<'_> {
+        let mut req = self.client.get(path.to_string());
+        for (k, v) in headers {
+            req = req.header(Header::new(*k, *v));
+        }
+        req.dispatch().await
+    }
+
+    /// The CSRF token of this client (from the hidden field of a page).
+    pub async fn csrf(&self) -> String {
+        let (_, body) = self.get("/login").await;
+        extract_csrf(&body).expect("a CSRF token on the login page")
+    }
+
+    /// Posts a form as a browser would: urlencoded, with this client's CSRF token.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> LocalResponse<'_> {
+        let token = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &encode(&all)).await
+    }
+
+    pub async fn post_raw(&self, path: &str, body: &str) -> LocalResponse<'_> {
+        self.client
+            .post(path.to_string())
+            .header(ContentType::Form)
+            .body(body)
+            .dispatch()
+            .await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> LocalResponse<'_> {
+        self.post("/login", &[("email", email), ("password", password)])
+            .await
+    }
+
+    /// Logs in and checks it worked.
+    pub async fn login_as(&self, who: (&str, &str)) {
+        let r = self.login(who.0, who.1).await;
+        assert_eq!(
+            r.status(),
+            Status::SeeOther,
+            "login as {} should redirect",
+            who.0
+        );
+        assert_eq!(r.headers().get_one("Location"), Some("/dashboard"));
+    }
+
+    pub async fn logout(&self) {
+        let r = self.post("/logout", &[]).await;
+        assert_eq!(r.status(), Status::SeeOther);
+    }
+
+    /// The raw (sealed) session cookie, to replay it as another device would.
+    pub fn session_cookie(&self) -> Option<Cookie<'static>> {
+        self.client
+            .cookies()
+            .get("huoban_session")
+            .map(|c| c.clone().into_owned())
+    }
+
+    pub async fn scalar(&self, sql: &'static str) -> i64 {
+        let mut c = self.db.acquire().await.expect("conn");
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(&mut *c)
+            .await
+            .expect("scalar")
+    }
+
+    /// The newest mail to `addr`: (subject, body).
+    pub async fn last_mail_to(&self, addr: &str) -> Option<(String, String)> {
+        let mut c = self.db.acquire().await.expect("conn");
+        sqlx::query_as::<_, (String, String)>(
+            "SELECT subject, body_text FROM mail_outbox WHERE to_addr = $1 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(addr)
+        .fetch_optional(&mut *c)
+        .await
+        .expect("mail")
+    }
+}
+
+pub fn extract_csrf(body: &str) -> Option<String> {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = body.find(marker)? + marker.len();
+    let end = body[start..].find('"')? + start;
+    Some(html_unescape(&body[start..end]))
+}
+
+pub fn html_unescape(s: &str) -> String {
+    s.replace("&#x2F;", "/")
+        .replace("&#x3D;", "=")
+        .replace("&#x2B;", "+")
+        .replace("&amp;", "&")
+        .replace("&quot;", "\"")
+}
+
+/// A link from a mail body that starts with `prefix` (for example `/confirm/`): the path.
+pub fn link_in(body: &str, prefix: &str) -> Option<String> {
+    let start = body.find(&format!("http://huoban.test{prefix}"))? + "http://huoban.test".len();
+    let rest = &body[start..];
+    let end = rest.find(|c: char| c.is_whitespace()).unwrap_or(rest.len());
+    Some(rest[..end].to_string())
+}
+
+pub fn encode(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
