@@ -78,6 +78,10 @@ pub fn rocket_figment(resolved: &Resolved) -> Figment {
         .merge(("ident", "Huoban"))
         .merge(("cli_colors", false))
         .merge(("limits.form", "64 KiB"))
+        .merge(match &c.ip_header {
+            Some(h) => ("ip_header", figment::value::Value::from(h.clone())),
+            None => ("ip_header", figment::value::Value::from(false)),
+        })
 }
 
 pub fn build(resolved: &Resolved, state: AppState) -> Rocket<Build> {

@@ -8,7 +8,7 @@ use crate::db::directory::{self, UnitKind};
 use crate::db::{self, roles, settings, users, Backend, Db};
 use crate::domain::email::EmailAddress;
 use crate::domain::password::check_new_password;
-use crate::domain::role::{Role, Scope};
+use crate::domain::role::Role;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -177,12 +177,7 @@ async fn create_user(
                 Role::ALL.map(|r| r.code()).join(", ")
             )
         })?;
-        let kind = match role.scope() {
-            Scope::None => None,
-            Scope::Authority => Some(UnitKind::Authority),
-            Scope::Department => Some(UnitKind::Department),
-            Scope::Agency => Some(UnitKind::Agency),
-        };
+        let kind = UnitKind::for_scope(role.scope());
         let unit_id = match (kind, unit) {
             (None, None) => None,
             (None, Some(_)) => return Err(format!("role `{code}` takes no unit")),

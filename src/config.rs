@@ -77,6 +77,9 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Run background jobs in this process.
     pub jobs: bool,
+    /// The header a trusted proxy puts the client address in (e.g. `X-Real-IP`). Unset when
+    /// clients connect directly, so a client cannot choose its own address for throttling.
+    pub ip_header: Option<String>,
     pub max_connections: u32,
     pub password_hash: HashParams,
     pub keys: KeyConfig,
@@ -94,6 +97,7 @@ impl Default for Config {
             public_url: "http://127.0.0.1:8000".into(),
             secure_cookies: false,
             jobs: true,
+            ip_header: None,
             max_connections: 8,
             password_hash: HashParams::default(),
             keys: KeyConfig::default(),

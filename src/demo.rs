@@ -7,7 +7,7 @@ use crate::config::{HashParams, Resolved};
 use crate::db::directory::{self, UnitKind};
 use crate::db::orgs::{self, MemberKind, NewMembership};
 use crate::db::{meta, roles, settings, users, Db};
-use crate::domain::role::{Role, Scope};
+use crate::domain::role::Role;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -165,8 +165,8 @@ pub async fn load(db: &Db, params: HashParams, clock: &Clock) -> Result<(), Demo
                 None => None,
             };
             let scoped = |k: UnitKind| unit.filter(|(kind, _)| *kind == k).map(|(_, id)| id);
-            if role.scope() != Scope::None && unit.is_none() {
-                return Err(DemoError::Invalid(format!("{} needs a unit", r.role)));
+            if UnitKind::for_scope(role.scope()) != unit.map(|(kind, _)| kind) {
+                return Err(DemoError::Invalid(format!("{} needs a unit of its scope's kind", r.role)));
             }
             let g = roles::NewGrant {
                 user: uid,

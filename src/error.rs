@@ -98,7 +98,8 @@ pub fn is_api(req: &Request<'_>) -> bool {
 
 /// Renders an error for `req`: a JSON problem under /api, otherwise a page in the layout.
 pub fn render_error(req: &Request<'_>, status: Status, key: &str) -> response::Result<'static> {
-    let lang = crate::web::ctx::negotiate_lang(req, None);
+    let pref = crate::auth::guards::already_loaded(req).map(|u| u.user.preferred_lang.as_str());
+    let lang = crate::web::ctx::negotiate_lang(req, pref);
     let title = i18n::t(lang, status_message_key(status));
     let detail = i18n::t(lang, key);
     if is_api(req) {

@@ -108,6 +108,15 @@ pub async fn current<'r>(req: &'r Request<'_>) -> Result<Option<&'r CurrentUser>
     }
 }
 
+/// The user an earlier guard of this request already loaded, without loading one (error pages
+/// are rendered synchronously, after the guards ran).
+pub fn already_loaded<'r>(req: &'r Request<'_>) -> Option<&'r CurrentUser> {
+    match req.local_cache(|| Loaded::Anonymous) {
+        Loaded::User(u) => Some(u),
+        _ => None,
+    }
+}
+
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for &'r CurrentUser {
     type Error = AppError;

@@ -2,6 +2,7 @@
 //! bureaux), purchasing departments and procurement agencies.
 
 use super::Conn;
+use crate::domain::role::Scope;
 use serde::Serialize;
 use sqlx::Row;
 
@@ -14,6 +15,33 @@ pub enum UnitKind {
 }
 
 impl UnitKind {
+    /// The kind of unit a role's scope names.
+    pub fn for_scope(scope: Scope) -> Option<UnitKind> {
+        match scope {
+            Scope::None => None,
+            Scope::Authority => Some(UnitKind::Authority),
+            Scope::Department => Some(UnitKind::Department),
+            Scope::Agency => Some(UnitKind::Agency),
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            UnitKind::Authority => "authority",
+            UnitKind::Department => "department",
+            UnitKind::Agency => "agency",
+        }
+    }
+
+    /// Parses a unit reference of a form, `authority:1`, `department:2`, `agency:1`.
+    pub fn parse_ref(s: &str) -> Option<(UnitKind, i64)> {
+        let (kind, id) = s.trim().split_once(':')?;
+        let kind = [UnitKind::Authority, UnitKind::Department, UnitKind::Agency]
+            .into_iter()
+            .find(|k| k.code() == kind)?;
+        Some((kind, id.parse().ok().filter(|n: &i64| *n > 0)?))
+    }
+
     fn table(self) -> &'static str {
         match self {
             UnitKind::Authority => "authorities",

@@ -7,7 +7,7 @@ use crate::auth::guards::Admin;
 use crate::db::directory::{self, UnitKind};
 use crate::db::{mail, roles, settings, users};
 use crate::domain::calendar::{parse_iso_date, SHANGHAI};
-use crate::domain::role::{Role, Scope};
+use crate::domain::role::Role;
 use crate::domain::setting;
 use crate::error::{AppError, AppResult};
 use crate::ids::{RoleGrantId, UserId};
@@ -82,7 +82,8 @@ async fn user_detail(
 #[derive(FromForm)]
 pub struct GrantForm {
     role: Option<String>,
-    unit: Option<i64>,
+    /// `authority:1`, `department:2`, `agency:1`; blank for roles without a unit.
+    unit: Option<String>,
 }
 
 /// Grants a role. Scoped roles must name a unit of the right kind; the grant records the
@@ -105,15 +106,13 @@ async fn grant(
     match role {
         None => errors.add(page.lang, "role", "err-role-choose"),
         Some(role) => {
-            let kind = match role.scope() {
-                Scope::None => None,
-                Scope::Authority => Some(UnitKind::Authority),
-                Scope::Department => Some(UnitKind::Department),
-                Scope::Agency => Some(UnitKind::Agency),
-            };
-            let unit = match (kind, f.unit) {
+            let kind = UnitKind::for_scope(role.scope());
+            let chosen = f.unit.as_deref().and_then(UnitKind::parse_ref);
+            let unit = match (kind, chosen) {
                 (None, _) => None,
-                (Some(k), Some(u)) if directory::exists(&mut tx, k, u).await? => Some(u),
+                (Some(k), Some((ck, u))) if ck == k && directory::exists(&mut tx, k, u).await? => {
+                    Some(u)
+                }
                 (Some(_), _) => {
                     errors.add(page.lang, "unit", "err-unit-choose");
                     None

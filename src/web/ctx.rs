@@ -24,6 +24,19 @@ pub struct UserView {
     pub is_member: bool,
 }
 
+impl UserView {
+    pub fn of(u: &guards::CurrentUser) -> UserView {
+        UserView {
+            id: u.user.id.0,
+            name: u.user.display_name.clone(),
+            email: u.user.email.clone(),
+            roles: u.roles().into_iter().map(|r| r.code()).collect(),
+            is_admin: u.has(crate::domain::role::Role::Admin),
+            is_member: !u.memberships.is_empty(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Flash {
     pub kind: String,
@@ -73,9 +86,10 @@ fn demo(req: &Request<'_>) -> bool {
 }
 
 impl PageBase {
-    /// The base of an error page: no session lookup (it may be what failed), and a token only
-    /// if the client already has one.
+    /// The base of an error page: no new session lookup (it may be what failed) but the user
+    /// an earlier guard loaded, and a token only if the client already has one.
     pub fn for_error(req: &Request<'_>, lang: Lang) -> PageBase {
+        let user = guards::already_loaded(req);
         PageBase {
             lang: lang.code(),
             other_lang: other(lang),
@@ -85,7 +99,7 @@ impl PageBase {
                 .map(|c| c.value().to_string()),
             demo: demo(req),
             path: req.uri().path().to_string(),
-            user: None,
+            user: user.map(UserView::of),
             flash: None,
         }
     }
@@ -114,14 +128,7 @@ impl<'r> FromRequest<'r> for Page {
             }),
             _ => None,
         };
-        let user = user.map(|u| UserView {
-            id: u.user.id.0,
-            name: u.user.display_name.clone(),
-            email: u.user.email.clone(),
-            roles: u.roles().into_iter().map(|r| r.code()).collect(),
-            is_admin: u.has(crate::domain::role::Role::Admin),
-            is_member: !u.memberships.is_empty(),
-        });
+        let user = user.map(UserView::of);
         let path = match req.uri().query() {
             Some(q) => format!("{}?{}", req.uri().path(), q),
             None => req.uri().path().to_string(),

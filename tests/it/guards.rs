@@ -58,6 +58,10 @@ async fn a_user_without_the_admin_role_gets_a_403_page_on_admin_pages() {
             assert_eq!(status, Status::Forbidden, "{path} as {}", who.0);
             assert!(body.contains("没有权限"), "a page in the layout says why");
             assert!(body.contains("<main"), "inside the layout");
+            assert!(
+                body.contains("退出登录"),
+                "the layout still knows who is signed in"
+            );
         }
     }
     app.logout().await;
@@ -184,7 +188,7 @@ async fn a_scoped_role_needs_a_unit_of_the_right_kind() {
     let r = app
         .post(
             "/admin/users/5/roles",
-            &[("role", "registrar"), ("unit", "2")],
+            &[("role", "registrar"), ("unit", "authority:2")],
         )
         .await;
     assert_eq!(r.status(), Status::SeeOther);
@@ -197,7 +201,7 @@ async fn a_scoped_role_needs_a_unit_of_the_right_kind() {
     let r = app
         .post(
             "/admin/users/5/roles",
-            &[("role", "registrar"), ("unit", "2")],
+            &[("role", "registrar"), ("unit", "authority:2")],
         )
         .await;
     assert_eq!(r.status(), Status::UnprocessableEntity);

@@ -6,6 +6,7 @@
 mod helpers;
 
 mod accounts;
+mod cli;
 mod csrf;
 mod guards;
 mod i18n;

@@ -1,0 +1,232 @@
+//! The binary: production refuses to start without keys, the CLI commands work on a real
+//! SQLite file, and with no configuration `huoban` serves the demo.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_huoban");
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("huoban-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn huoban(dir: &std::path::Path) -> Command {
+    let mut c = Command::new(BIN);
+    c.env_clear()
+        .current_dir(dir)
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    c
+}
+
+fn with_keys(c: &mut Command) -> &mut Command {
+    for name in ["cookie_secret", "audit_hmac", "bid_sealing", "identity"] {
+        c.env(
+            format!("HUOBAN_KEYS__{}", name.to_uppercase()),
+            huoban::config::new_key_line(name),
+        );
+    }
+    c.env("HUOBAN_PASSWORD_HASH__M_COST_KIB", "64")
+        .env("HUOBAN_PASSWORD_HASH__T_COST", "1")
+}
+
+#[test]
+fn production_without_keys_refuses_to_start_and_names_them() {
+    let dir = temp_dir("nokeys");
+    let out = huoban(&dir)
+        .env("DATABASE_URL", "sqlite://prod.db?mode=rwc")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cookie_secret, audit_hmac, bid_sealing, identity"),
+        "{err}"
+    );
+    assert!(!dir.join("prod.db").exists(), "nothing was created");
+}
+
+#[test]
+fn migrate_demo_create_user_and_backup_on_a_sqlite_file() {
+    let dir = temp_dir("cmds");
+    let url = "sqlite://prod.db?mode=rwc";
+    let run = |args: &[&str]| {
+        let mut c = huoban(&dir);
+        with_keys(c.env("DATABASE_URL", url))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(run(&["migrate"]).status.success());
+    let out = run(&[
+        "create-user",
+        "--email",
+        "a@example.cn",
+        "--role",
+        "registrar:nb-city",
+        "--password",
+        "long-enough-pw",
+    ]);
+    assert!(!out.status.success(), "no such unit before the demo data");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no unit with code `nb-city`"));
+    let out = run(&["demo"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("admin@demo.huoban.cn"));
+    assert!(!run(&["demo"]).status.success(), "demo data loads once");
+    let out = run(&[
+        "create-user",
+        "--email",
+        "Li@Example.cn",
+        "--name",
+        "李",
+        "--role",
+        "registrar:nb-city",
+        "--role",
+        "expert",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("password: "),
+        "a generated password is printed"
+    );
+    assert!(
+        !run(&["create-user", "--email", "li@example.cn"])
+            .status
+            .success(),
+        "the email is taken"
+    );
+    assert!(
+        !run(&["create-user", "--email", "x@example.cn", "--role", "wizard"])
+            .status
+            .success()
+    );
+    let out = run(&["backup", "copy.db"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !run(&["backup", "copy.db"]).status.success(),
+        "never overwrites"
+    );
+    // The copy is a complete database.
+    let copy = dir.join("copy.db");
+    let n = rocket::async_test(async move {
+        let db = huoban::db::connect(&format!("sqlite://{}", copy.display()), 1)
+            .await
+            .unwrap();
+        let mut c = db.acquire().await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM role_grants")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
+        n
+    });
+    assert_eq!(n, 12, "ten demo grants plus the two new ones");
+}
+
+#[test]
+fn with_no_configuration_it_serves_the_demo_and_keeps_its_keys_across_restarts() {
+    let dir = temp_dir("demo");
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let start = || {
+        huoban(&dir)
+            .env("HUOBAN_PORT", port.to_string())
+            .env("HUOBAN_LOG_LEVEL", "critical")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let fetch = |path: &str| -> Option<String> {
+        use std::io::Write;
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        )
+        .ok()?;
+        let mut body = String::new();
+        s.read_to_string(&mut body).ok()?;
+        Some(body)
+    };
+    let wait = || {
+        let t = Instant::now();
+        while t.elapsed() < Duration::from_secs(60) {
+            if let Some(b) = fetch("/") {
+                return b;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        panic!("the demo server did not start");
+    };
+    let mut child = start();
+    let home = wait();
+    assert!(home.contains("演示模式"), "the demo banner is on the page");
+    let login = fetch("/login").unwrap();
+    assert!(login.contains("name=\"_csrf\""));
+    child.kill().unwrap();
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    child.wait().unwrap();
+    assert!(
+        out.contains("DEMO mode") && out.contains("demo-admin-2026"),
+        "the demo logins are printed: {out}"
+    );
+    let keys = std::fs::read_to_string(dir.join("data/huoban-demo-keys.toml")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("data/huoban-demo-keys.toml"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // A restart reuses the keys and does not load the demo data twice.
+    let mut child = start();
+    wait();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        std::fs::read_to_string(dir.join("data/huoban-demo-keys.toml")).unwrap(),
+        keys
+    );
+    let file = dir.join("data/huoban-demo.sqlite3");
+    let users = rocket::async_test(async move {
+        let db = huoban::db::connect(&format!("sqlite://{}", file.display()), 1)
+            .await
+            .unwrap();
+        let mut c = db.acquire().await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM users")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
+        n
+    });
+    assert_eq!(
+        users,
+        huoban::demo::data().unwrap().users.len() as i64,
+        "demo data loaded once"
+    );
+}
