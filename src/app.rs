@@ -1,16 +1,21 @@
 //! Assembles the application: state, templates, routes, catchers, fairings. `build` is what the
 //! binary serves and what the integration tests drive.
 
+use crate::audit::{Actor, Auditor};
 use crate::clock::Clock;
 use crate::config::{Config, Keys, Mode, Resolved};
+use crate::db::Conn;
 use crate::db::{self, Db};
 use crate::domain::calendar::Calendar;
+use crate::mail::transport::{Smtp, Transport};
 use crate::mail::Mailer;
 use crate::{demo, i18n, web};
 use base64::{engine::general_purpose::STANDARD as B64, Engine};
 use figment::Figment;
 use rocket::{Build, Rocket};
 use rocket_dyn_templates::Template;
+use serde_json::Value;
+use std::sync::Arc;
 
 /// Everything handlers share. One value, managed by Rocket; no globals.
 pub struct AppState {
@@ -23,6 +28,29 @@ pub struct AppState {
     pub mailer: Mailer,
     /// Verified against when an account does not exist, to keep login timing flat.
     pub dummy_hash: String,
+    pub auditor: Auditor,
+    /// Where the mail worker delivers; `None` without SMTP (mail stays in the outbox).
+    pub mail_transport: Option<Arc<dyn Transport>>,
+}
+
+impl AppState {
+    /// Records one audit entry on `c`, the transaction of the change.
+    pub async fn audit(
+        &self,
+        c: &mut Conn,
+        actor: Actor,
+        action: &str,
+        entity: (&str, String),
+        summary: Value,
+    ) -> Result<(), sqlx::Error> {
+        self.auditor
+            .record(c, self.clock.now_ms(), actor, action, entity, summary)
+            .await
+    }
+}
+
+pub fn auditor(resolved: &Resolved, db: &Db) -> Auditor {
+    Auditor::new(resolved.keys.audit_hmac.clone(), db.backend)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -39,9 +67,23 @@ pub enum StartError {
 /// database. Returns whether demo data was loaded now.
 pub async fn prepare(db: &Db, resolved: &Resolved, clock: &Clock) -> Result<bool, StartError> {
     db::migrate::run(db).await?;
-    let mut c = db.acquire().await?;
-    db::settings::ensure_defaults(&mut c, clock.now_ms()).await?;
-    drop(c);
+    let now = clock.now_ms();
+    let mut tx = db.begin_write().await?;
+    let written = db::settings::ensure_defaults(&mut tx, now).await?;
+    if !written.is_empty() {
+        let summary = serde_json::json!({ "keys": written });
+        auditor(resolved, db)
+            .record(
+                &mut tx,
+                now,
+                Actor::System,
+                "settings.defaults_written",
+                ("settings", "*".into()),
+                summary,
+            )
+            .await?;
+    }
+    tx.commit().await?;
     if resolved.mode == Mode::Demo {
         return demo::load_if_new(db, resolved, clock)
             .await
@@ -54,8 +96,11 @@ pub fn state(resolved: &Resolved, db: Db, clock: Clock) -> Result<AppState, Star
     let calendar = Calendar::built_in().map_err(|e| StartError::Other(e.to_string()))?;
     let mailer = Mailer::new(&resolved.config.template_dir, &resolved.config.public_url)
         .map_err(StartError::Other)?;
+    let mail_transport: Option<Arc<dyn Transport>> = match &resolved.config.smtp {
+        Some(c) => Some(Arc::new(Smtp::new(c).map_err(StartError::Other)?)),
+        None => None,
+    };
     Ok(AppState {
-        db,
         clock,
         mode: resolved.mode,
         config: resolved.config.clone(),
@@ -63,6 +108,9 @@ pub fn state(resolved: &Resolved, db: Db, clock: Clock) -> Result<AppState, Star
         calendar,
         mailer,
         dummy_hash: crate::auth::password::dummy_hash(resolved.config.password_hash),
+        auditor: auditor(resolved, &db),
+        mail_transport,
+        db,
     })
 }
 
@@ -97,6 +145,7 @@ pub fn build(resolved: &Resolved, state: AppState) -> Rocket<Build> {
             engines.tera.register_filter("date", web::filters::date);
         }))
         .attach(web::headers::SecurityHeaders)
+        .attach(crate::jobs::fairing())
         .mount("/", web::routes())
         .register("/", web::catchers())
 }

@@ -2,6 +2,7 @@
 //! `gen-key`. The binary only parses arguments and calls `run`.
 
 use crate::app;
+use crate::audit::{self, Actor};
 use crate::clock::Clock;
 use crate::config::{self, Mode, Resolved};
 use crate::db::directory::{self, UnitKind};
@@ -47,6 +48,12 @@ pub enum Command {
     Demo,
     /// Write a consistent copy of the database to FILE (SQLite), or print the pg_dump command.
     Backup { file: PathBuf },
+    /// Check the audit trail: the chain, every HMAC, and the published heads (also those in
+    /// FILE, the heads file the daily job appends to). Names the first bad entry.
+    VerifyAudit {
+        #[arg(long)]
+        heads: Option<PathBuf>,
+    },
     /// Print a new key line for the [keys] section of Huoban.toml.
     GenKey {
         /// cookie_secret, audit_hmac, bid_sealing or identity
@@ -82,12 +89,14 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             app::prepare(&db, &resolved, &clock)
                 .await
                 .map_err(|e| e.to_string())?;
-            crate::demo::load(&db, resolved.config.password_hash, &clock)
+            let auditor = app::auditor(&resolved, &db);
+            crate::demo::load(&db, resolved.config.password_hash, &clock, &auditor)
                 .await
                 .map_err(|e| e.to_string())?;
             print_logins();
             Ok(())
         }
+        Command::VerifyAudit { heads } => verify_audit(&db, &resolved, heads).await,
         Command::Backup { file } => backup(&db, &resolved, &file).await,
         Command::GenKey { .. } => Ok(()),
     }
@@ -205,6 +214,18 @@ async fn create_user(
             .await
             .map_err(|e| e.to_string())?;
     }
+    let summary = serde_json::json!({ "roles": role_args, "generated_password": generated });
+    app::auditor(resolved, db)
+        .record(
+            &mut tx,
+            now,
+            Actor::Cli,
+            "user.created",
+            ("user", uid.to_string()),
+            summary,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
     println!("created user {} ({})", email, uid);
     if generated {
@@ -238,5 +259,36 @@ async fn backup(db: &Db, resolved: &Resolved, file: &std::path::Path) -> Result<
             println!("backup written to {}", file.display());
             Ok(())
         }
+    }
+}
+
+async fn verify_audit(db: &Db, resolved: &Resolved, heads: Option<PathBuf>) -> Result<(), String> {
+    let heads = heads.or_else(|| {
+        resolved
+            .config
+            .audit_heads_file
+            .clone()
+            .filter(|p| p.exists())
+    });
+    let path = heads.as_ref().map(|p| p.display().to_string());
+    let report = audit::verify(
+        db,
+        std::slice::from_ref(&resolved.keys.audit_hmac),
+        path.as_deref(),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    match report.problem {
+        None => {
+            println!(
+                "audit trail verified: {} entries, head {}",
+                report.entries, report.head_hash
+            );
+            if let Some(p) = path {
+                println!("published heads checked, including {p}");
+            }
+            Ok(())
+        }
+        Some(p) => Err(format!("audit trail NOT valid: {p}")),
     }
 }

@@ -61,6 +61,36 @@ impl Default for HashParams {
     }
 }
 
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain SMTP (a relay on the same host or network).
+    None,
+    /// STARTTLS on the submission port.
+    Starttls,
+    /// Implicit TLS (SMTPS).
+    Tls,
+}
+
+/// The SMTP server mail is delivered through. Without it mail stays in the outbox.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    /// The sender, e.g. `伙伴平台 <noreply@huoban.example.gov.cn>`.
+    pub from: String,
+    /// Seconds to wait for the server.
+    #[serde(default = "default_smtp_timeout")]
+    pub timeout_secs: u64,
+}
+
+fn default_smtp_timeout() -> u64 {
+    20
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Config {
     pub address: String,
@@ -82,6 +112,11 @@ pub struct Config {
     pub ip_header: Option<String>,
     pub max_connections: u32,
     pub password_hash: HashParams,
+    pub smtp: Option<SmtpConfig>,
+    /// How often the mail worker looks for mail to deliver, in milliseconds.
+    pub mail_poll_ms: u64,
+    /// A file outside the database the daily audit head is also appended to.
+    pub audit_heads_file: Option<PathBuf>,
     pub keys: KeyConfig,
 }
 
@@ -100,6 +135,9 @@ impl Default for Config {
             ip_header: None,
             max_connections: 8,
             password_hash: HashParams::default(),
+            smtp: None,
+            mail_poll_ms: 2000,
+            audit_heads_file: None,
             keys: KeyConfig::default(),
         }
     }
@@ -211,6 +249,9 @@ pub fn resolve(mut config: Config, mode: Mode) -> Result<Resolved, ConfigError> 
     }
     if mode == Mode::Demo {
         fill_demo_keys(&mut config)?;
+        if config.audit_heads_file.is_none() {
+            config.audit_heads_file = Some(config.data_dir.join("huoban-demo-audit-heads.txt"));
+        }
     }
     let keys = parse_keys(&config.keys)?;
     Ok(Resolved {
@@ -251,6 +292,28 @@ fn validate(c: &Config) -> Result<(), ConfigError> {
     ) {
         return Err(ConfigError::Invalid(
             "log_level must be off, critical, normal or debug".into(),
+        ));
+    }
+    if let Some(s) = &c.smtp {
+        if s.host.trim().is_empty() || s.port == 0 {
+            return Err(ConfigError::Invalid(
+                "smtp.host and smtp.port must be set".into(),
+            ));
+        }
+        if s.from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError::Invalid(
+                "smtp.from must be a mailbox such as `Huoban <noreply@example.cn>`".into(),
+            ));
+        }
+        if s.username.is_some() != s.password.is_some() {
+            return Err(ConfigError::Invalid(
+                "smtp.username and smtp.password go together".into(),
+            ));
+        }
+    }
+    if c.mail_poll_ms < 50 {
+        return Err(ConfigError::Invalid(
+            "mail_poll_ms must be at least 50".into(),
         ));
     }
     if c.max_connections == 0 {

@@ -2,6 +2,7 @@
 //! two purchasing departments, an agency and a few organizations. Loaded in one transaction
 //! into a new database in demo mode, or by `huoban demo`.
 
+use crate::audit::{Actor, Auditor};
 use crate::clock::Clock;
 use crate::config::{HashParams, Resolved};
 use crate::db::directory::{self, UnitKind};
@@ -93,12 +94,18 @@ pub async fn load_if_new(db: &Db, resolved: &Resolved, clock: &Clock) -> Result<
         return Ok(false);
     }
     drop(c);
-    load(db, resolved.config.password_hash, clock).await?;
+    let auditor = crate::app::auditor(resolved, db);
+    load(db, resolved.config.password_hash, clock, &auditor).await?;
     Ok(true)
 }
 
 /// Loads the demo data in one transaction. Refuses when it was loaded already.
-pub async fn load(db: &Db, params: HashParams, clock: &Clock) -> Result<(), DemoError> {
+pub async fn load(
+    db: &Db,
+    params: HashParams,
+    clock: &Clock,
+    auditor: &Auditor,
+) -> Result<(), DemoError> {
     let data = data()?;
     let now = clock.now_ms();
     // Hash before the transaction: hashing is slow and holds no lock.
@@ -166,7 +173,10 @@ pub async fn load(db: &Db, params: HashParams, clock: &Clock) -> Result<(), Demo
             };
             let scoped = |k: UnitKind| unit.filter(|(kind, _)| *kind == k).map(|(_, id)| id);
             if UnitKind::for_scope(role.scope()) != unit.map(|(kind, _)| kind) {
-                return Err(DemoError::Invalid(format!("{} needs a unit of its scope's kind", r.role)));
+                return Err(DemoError::Invalid(format!(
+                    "{} needs a unit of its scope's kind",
+                    r.role
+                )));
             }
             let g = roles::NewGrant {
                 user: uid,
@@ -206,6 +216,20 @@ pub async fn load(db: &Db, params: HashParams, clock: &Clock) -> Result<(), Demo
         }
     }
     meta::set(&mut tx, LOADED_KEY, &now.to_string()).await?;
+    let summary = serde_json::json!({
+        "users": data.users.len(), "organizations": data.organizations.len(),
+        "authorities": data.authorities.len(), "departments": data.departments.len(), "agencies": data.agencies.len(),
+    });
+    auditor
+        .record(
+            &mut tx,
+            now,
+            Actor::System,
+            "demo.loaded",
+            ("demo", "seeds/demo.toml".into()),
+            summary,
+        )
+        .await?;
     tx.commit().await?;
     Ok(())
 }

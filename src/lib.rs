@@ -2,6 +2,7 @@
 //! application that the binary serves and the integration tests drive.
 
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod clock;
@@ -12,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod i18n;
 pub mod ids;
+pub mod jobs;
 pub mod mail;
 pub mod web;
 

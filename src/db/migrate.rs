@@ -12,12 +12,20 @@ struct Step {
     postgres: &'static str,
 }
 
-const STEPS: &[Step] = &[Step {
-    version: 1,
-    name: "core",
-    sqlite: include_str!("../../migrations/sqlite/0001_core.sql"),
-    postgres: include_str!("../../migrations/postgres/0001_core.sql"),
-}];
+const STEPS: &[Step] = &[
+    Step {
+        version: 1,
+        name: "core",
+        sqlite: include_str!("../../migrations/sqlite/0001_core.sql"),
+        postgres: include_str!("../../migrations/postgres/0001_core.sql"),
+    },
+    Step {
+        version: 2,
+        name: "services",
+        sqlite: include_str!("../../migrations/sqlite/0002_services.sql"),
+        postgres: include_str!("../../migrations/postgres/0002_services.sql"),
+    },
+];
 
 pub fn migrator(backend: Backend) -> Migrator {
     let migrations = STEPS

@@ -36,8 +36,9 @@ pub struct Change {
 }
 
 /// Writes the default of every known key that has no row yet (first start, or a release that
-/// added keys). Idempotent.
-pub async fn ensure_defaults(c: &mut Conn, now: i64) -> Result<(), sqlx::Error> {
+/// added keys). Idempotent; returns the keys written.
+pub async fn ensure_defaults(c: &mut Conn, now: i64) -> Result<Vec<&'static str>, sqlx::Error> {
+    let mut written = Vec::new();
     for def in setting::DEFINITIONS {
         let n: i64 =
             sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM settings WHERE key = $1")
@@ -54,9 +55,10 @@ pub async fn ensure_defaults(c: &mut Conn, now: i64) -> Result<(), sqlx::Error> 
             .bind("default")
             .execute(&mut *c)
             .await?;
+            written.push(def.key);
         }
     }
-    Ok(())
+    Ok(written)
 }
 
 /// The values in force at `at` and their version.

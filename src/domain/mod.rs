@@ -1,6 +1,7 @@
 //! Pure rules: no Rocket, no sqlx. Newtypes that parse, calendars, roles, settings.
 
 pub mod calendar;
+pub mod chain;
 pub mod email;
 pub mod id_number;
 pub mod lang;

@@ -2,6 +2,7 @@
 //! logout everywhere, password reset by a mailed one-time token, and the profile page.
 
 use crate::app::AppState;
+use crate::audit::Actor;
 use crate::auth::csrf::{self, CsrfForm};
 use crate::auth::guards::CurrentUser;
 use crate::auth::{password, session, tokens};
@@ -247,6 +248,16 @@ async fn signup(
                 now,
             )
             .await?;
+        let entity = ("user", existing.id.to_string());
+        state
+            .audit(
+                &mut tx,
+                Actor::Anonymous,
+                "user.signup_existing_email",
+                entity,
+                json!({}),
+            )
+            .await?;
     } else {
         let id_hash = id_number.map(|n| n.keyed_hash(&state.keys.identity.bytes));
         let key_id = state.keys.identity.id.as_str();
@@ -290,6 +301,16 @@ async fn signup(
                 now,
             )
             .await?;
+        let summary = json!({ "person": person, "id_number_given": id_hash.is_some() });
+        state
+            .audit(
+                &mut tx,
+                Actor::Anonymous,
+                "user.signed_up",
+                ("user", user.to_string()),
+                summary,
+            )
+            .await?;
     }
     tx.commit().await?;
     Ok(Reply::to("/signup/sent"))
@@ -328,6 +349,15 @@ async fn confirm(
         return Err(AppError::BadRequest("err-token-invalid"));
     };
     users::confirm_email(&mut tx, user, now).await?;
+    state
+        .audit(
+            &mut tx,
+            Actor::User(user),
+            "user.email_confirmed",
+            ("user", user.to_string()),
+            json!({}),
+        )
+        .await?;
     tx.commit().await?;
     Ok(Reply::flash("/login", page.t("flash-email-confirmed")))
 }
@@ -390,6 +420,16 @@ async fn forgot(
                 "reset_password",
                 &json!({ "name": user.display_name, "token": token }),
                 now,
+            )
+            .await?;
+        let entity = ("user", user.id.to_string());
+        state
+            .audit(
+                &mut tx,
+                Actor::Anonymous,
+                "user.password_reset_requested",
+                entity,
+                json!({}),
             )
             .await?;
     }
@@ -461,6 +501,15 @@ async fn reset(
     if let Some(u) = users::by_id(&mut tx, user).await? {
         throttle::clear(&mut tx, &format!("acct:{}", u.email)).await?;
     }
+    state
+        .audit(
+            &mut tx,
+            Actor::User(user),
+            "user.password_reset",
+            ("user", user.to_string()),
+            json!({}),
+        )
+        .await?;
     tx.commit().await?;
     Ok(Reply::flash("/login", page.t("flash-password-reset")))
 }
@@ -519,14 +568,28 @@ async fn profile(
             ),
         ));
     }
-    let mut c = state.db.acquire().await?;
+    let mut tx = state.db.begin_write().await?;
     users::set_profile(
-        &mut c,
+        &mut tx,
         user.id(),
         name,
         (!phone.is_empty()).then_some(phone),
     )
     .await?;
+    let summary = json!({
+        "display_name_changed": name != user.user.display_name,
+        "phone_changed": user.user.phone.as_deref().unwrap_or("") != phone,
+    });
+    state
+        .audit(
+            &mut tx,
+            Actor::User(user.id()),
+            "user.profile_changed",
+            ("user", user.id().to_string()),
+            summary,
+        )
+        .await?;
+    tx.commit().await?;
     Ok(Reply::flash("/account", page.t("flash-saved")))
 }
 
@@ -538,8 +601,18 @@ async fn logout_all(
     user: &CurrentUser,
     _form: CsrfForm<Empty>,
 ) -> AppResult<Reply> {
-    let mut c = state.db.acquire().await?;
-    users::bump_epoch(&mut c, user.id()).await?;
+    let mut tx = state.db.begin_write().await?;
+    users::bump_epoch(&mut tx, user.id()).await?;
+    state
+        .audit(
+            &mut tx,
+            Actor::User(user.id()),
+            "user.sessions_ended",
+            ("user", user.id().to_string()),
+            json!({}),
+        )
+        .await?;
+    tx.commit().await?;
     session::end(jar);
     csrf::rotate(jar, state.config.secure_cookies);
     Ok(Reply::flash(

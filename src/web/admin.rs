@@ -2,6 +2,7 @@
 //! the mail outbox (in the demo, new users confirm their address from there).
 
 use crate::app::AppState;
+use crate::audit::Actor;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::guards::Admin;
 use crate::db::directory::{self, UnitKind};
@@ -140,7 +141,20 @@ async fn grant(
         let t = detail_page(&page, state, id, errors).await?;
         return Ok(Reply::page(Status::UnprocessableEntity, t));
     };
-    roles::grant_role(&mut tx, &g).await?;
+    let grant_id = roles::grant_role(&mut tx, &g).await?;
+    let summary = json!({
+        "grant": grant_id, "role": g.role.code(), "authority": g.authority_id, "department": g.department_id,
+        "agency": g.agency_id, "settings_version": g.settings_version,
+    });
+    state
+        .audit(
+            &mut tx,
+            Actor::User(admin.user.id()),
+            "role.granted",
+            ("user", id.to_string()),
+            summary,
+        )
+        .await?;
     tx.commit().await?;
     Ok(Reply::flash(
         format!("/admin/users/{id}"),
@@ -165,6 +179,16 @@ async fn revoke(
     }
     if roles::revoke(&mut tx, id, admin.user.id(), now).await? {
         users::bump_epoch(&mut tx, g.user_id).await?;
+        let summary = json!({ "grant": id, "role": g.role.code() });
+        state
+            .audit(
+                &mut tx,
+                Actor::User(admin.user.id()),
+                "role.revoked",
+                ("user", g.user_id.to_string()),
+                summary,
+            )
+            .await?;
     }
     tx.commit().await?;
     Ok(Reply::flash(
@@ -263,7 +287,17 @@ async fn change_setting(
         let t = settings_view(&page, state, errors, values).await?;
         return Ok(Reply::page(Status::UnprocessableEntity, t));
     };
-    settings::record(&mut tx, key, &v, from, admin.user.id().0, now, reason).await?;
+    let version = settings::record(&mut tx, key, &v, from, admin.user.id().0, now, reason).await?;
+    let summary = json!({ "value": v, "valid_from": from, "version": version });
+    state
+        .audit(
+            &mut tx,
+            Actor::User(admin.user.id()),
+            "setting.changed",
+            ("setting", key.to_string()),
+            summary,
+        )
+        .await?;
     tx.commit().await?;
     Ok(Reply::flash("/admin/settings", page.t("flash-saved")))
 }

@@ -1,6 +1,7 @@
 //! The home page, the stylesheet, and the language switch.
 
 use crate::app::AppState;
+use crate::audit::Actor;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::guards::CurrentUser;
 use crate::db::users;
@@ -56,9 +57,20 @@ async fn switch_lang(
         .path("/")
         .max_age(rocket::time::Duration::days(365));
     jar.add(cookie);
-    if let Some(u) = user {
-        let mut c = state.db.acquire().await?;
-        users::set_lang(&mut c, u.id(), lang.code()).await?;
+    if let Some(u) = user.filter(|u| u.user.preferred_lang != lang.code()) {
+        let mut tx = state.db.begin_write().await?;
+        users::set_lang(&mut tx, u.id(), lang.code()).await?;
+        let summary = serde_json::json!({ "lang": lang.code() });
+        state
+            .audit(
+                &mut tx,
+                Actor::User(u.id()),
+                "user.language_changed",
+                ("user", u.id().to_string()),
+                summary,
+            )
+            .await?;
+        tx.commit().await?;
     }
     Ok(Redirect::to(
         safe_next(form.next.as_deref()).unwrap_or_else(|| "/".into()),

@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod filters;
 pub mod forms;
 pub mod headers;
+pub mod history;
 pub mod home;
 pub mod orgs;
 
@@ -22,6 +23,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(admin::routes());
     r.extend(orgs::routes());
     r.extend(api::routes());
+    r.extend(history::routes());
     r
 }
 

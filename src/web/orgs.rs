@@ -2,6 +2,7 @@
 //! the admin role to another member. Every change ends a dated row and opens another.
 
 use crate::app::AppState;
+use crate::audit::Actor;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::guards::CurrentUser;
 use crate::auth::tokens;
@@ -94,16 +95,27 @@ async fn invite(
     let token = tokens::new_token();
     let mut tx = state.db.begin_write().await?;
     let o = orgs::by_id(&mut tx, org).await?.ok_or(AppError::NotFound)?;
-    orgs::invite(
+    let digest = tokens::digest(&token);
+    let inv = orgs::invite(
         &mut tx,
         org,
         email.as_str(),
-        &tokens::digest(&token),
+        &digest,
         user.id(),
         now,
         now + INVITE_TTL_MS,
     )
     .await?;
+    let summary = json!({ "invitation": inv, "email_sha256": tokens::digest(email.as_str()) });
+    state
+        .audit(
+            &mut tx,
+            Actor::User(user.id()),
+            "invitation.created",
+            ("org", org.to_string()),
+            summary,
+        )
+        .await?;
     let to = Recipient {
         addr: email.as_str(),
         user: None,
@@ -167,7 +179,7 @@ async fn accept(
     }
     if user.membership(inv.org_id).is_none() {
         let today = iso_date(shanghai_date(state.clock.now()));
-        orgs::add(
+        let m = orgs::add(
             &mut tx,
             NewMembership {
                 org: inv.org_id,
@@ -180,6 +192,17 @@ async fn accept(
             },
         )
         .await?;
+        let summary =
+            json!({ "membership": m, "user": user.id(), "invitation": inv.id, "kind": "member" });
+        state
+            .audit(
+                &mut tx,
+                Actor::User(user.id()),
+                "membership.started",
+                ("org", inv.org_id.to_string()),
+                summary,
+            )
+            .await?;
     }
     tx.commit().await?;
     Ok(Reply::flash(
@@ -212,7 +235,18 @@ async fn end_membership(
         return Err(AppError::Conflict("err-last-admin"));
     }
     let today = iso_date(shanghai_date(state.clock.now()));
-    orgs::end(&mut tx, member, &today, user.id()).await?;
+    if orgs::end(&mut tx, member, &today, user.id()).await? {
+        let summary = json!({ "membership": member, "left_on": today });
+        state
+            .audit(
+                &mut tx,
+                Actor::User(user.id()),
+                "membership.ended",
+                ("org", org.to_string()),
+                summary,
+            )
+            .await?;
+    }
     tx.commit().await?;
     Ok(Reply::flash(
         if own {
@@ -260,11 +294,12 @@ async fn handover(
     {
         return Err(AppError::Conflict("err-stale"));
     }
+    let mut opened = Vec::new();
     for (person, uid, kind) in [
         (mine.person_id, Some(user.id()), MemberKind::Member),
         (t.person_id, t.user_id, MemberKind::Admin),
     ] {
-        orgs::add(
+        let opened_id = orgs::add(
             &mut tx,
             NewMembership {
                 org,
@@ -277,7 +312,19 @@ async fn handover(
             },
         )
         .await?;
+        opened.push(opened_id);
     }
+    let summary =
+        json!({ "ended": [mine.id, t.id], "opened": opened, "new_admin_person": t.person_id });
+    state
+        .audit(
+            &mut tx,
+            Actor::User(user.id()),
+            "org.admin_handover",
+            ("org", org.to_string()),
+            summary,
+        )
+        .await?;
     if let (Some(addr), Some(uid)) = (t.email.as_deref(), t.user_id) {
         let lang = users::by_id(&mut tx, uid)
             .await?

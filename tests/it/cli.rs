@@ -22,15 +22,20 @@ fn huoban(dir: &std::path::Path) -> Command {
     c
 }
 
-fn with_keys(c: &mut Command) -> &mut Command {
-    for name in ["cookie_secret", "audit_hmac", "bid_sealing", "identity"] {
-        c.env(
-            format!("HUOBAN_KEYS__{}", name.to_uppercase()),
-            huoban::config::new_key_line(name),
-        );
-    }
-    c.env("HUOBAN_PASSWORD_HASH__M_COST_KIB", "64")
-        .env("HUOBAN_PASSWORD_HASH__T_COST", "1")
+/// Keys for one test's runs: the same for every command, as an operator's would be.
+fn keys() -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = ["cookie_secret", "audit_hmac", "bid_sealing", "identity"]
+        .iter()
+        .map(|n| {
+            (
+                format!("HUOBAN_KEYS__{}", n.to_uppercase()),
+                huoban::config::new_key_line(n),
+            )
+        })
+        .collect();
+    v.push(("HUOBAN_PASSWORD_HASH__M_COST_KIB".into(), "64".into()));
+    v.push(("HUOBAN_PASSWORD_HASH__T_COST".into(), "1".into()));
+    v
 }
 
 #[test]
@@ -54,9 +59,11 @@ fn production_without_keys_refuses_to_start_and_names_them() {
 fn migrate_demo_create_user_and_backup_on_a_sqlite_file() {
     let dir = temp_dir("cmds");
     let url = "sqlite://prod.db?mode=rwc";
+    let keys = keys();
     let run = |args: &[&str]| {
-        let mut c = huoban(&dir);
-        with_keys(c.env("DATABASE_URL", url))
+        huoban(&dir)
+            .env("DATABASE_URL", url)
+            .envs(keys.clone())
             .args(args)
             .output()
             .unwrap()
@@ -136,6 +143,31 @@ fn migrate_demo_create_user_and_backup_on_a_sqlite_file() {
         n
     });
     assert_eq!(n, 12, "ten demo grants plus the two new ones");
+    // The audit trail of everything above verifies; an entry altered by hand is named.
+    let out = run(&["verify-audit"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("audit trail verified"));
+    let db_file = dir.join("prod.db");
+    rocket::async_test(async move {
+        let db = huoban::db::connect(&format!("sqlite://{}", db_file.display()), 1)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE audit_log SET actor = 'user:1' WHERE seq = 2")
+            .execute(&db.pool)
+            .await
+            .unwrap();
+    });
+    let out = run(&["verify-audit"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("entry 2 (demo.loaded on demo seeds/demo.toml) was altered"),
+        "{err}"
+    );
 }
 
 #[test]

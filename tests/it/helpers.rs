@@ -7,9 +7,12 @@ use huoban::app;
 use huoban::clock::Clock;
 use huoban::config::{self, Config, HashParams, Mode, Resolved};
 use huoban::db::{self, Db};
+use huoban::jobs::JobContext;
+use huoban::mail::transport::Memory;
 use rocket::http::{ContentType, Cookie, Header, Status};
 use rocket::local::asynchronous::{Client, LocalResponse};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use time::macros::datetime;
 
 pub const CHEAP_HASH: HashParams = HashParams {
@@ -33,6 +36,8 @@ pub struct TestApp {
     pub clock: Clock,
     pub db: Db,
     pub resolved: Resolved,
+    /// Where this instance's mail worker delivers.
+    pub mail: Arc<Memory>,
 }
 
 fn test_config() -> Config {
@@ -166,10 +171,17 @@ impl TestApp {
         config.database_url = Some(url);
         let resolved = config::resolve(config, Mode::Production).expect("test config");
         app::prepare(&db, &resolved, &clock).await.expect("prepare");
-        huoban::demo::load(&db, CHEAP_HASH, &clock)
+        let auditor = app::auditor(&resolved, &db);
+        huoban::demo::load(&db, CHEAP_HASH, &clock, &auditor)
             .await
             .expect("demo data");
-        let state = app::state(&resolved, db.clone(), clock.clone()).expect("state");
+        Self::instance(resolved, db, clock).await
+    }
+
+    async fn instance(resolved: Resolved, db: Db, clock: Clock) -> TestApp {
+        let mut state = app::state(&resolved, db.clone(), clock.clone()).expect("state");
+        let mail = Arc::new(Memory::default());
+        state.mail_transport = Some(mail.clone());
         let client = Client::tracked(app::build(&resolved, state))
             .await
             .expect("rocket");
@@ -178,7 +190,48 @@ impl TestApp {
             clock,
             db,
             resolved,
+            mail,
         }
+    }
+
+    /// A second application process on the same database, with the same keys and its own
+    /// connection pool and mail transport.
+    pub async fn second_instance(&self) -> TestApp {
+        let url = self.resolved.database_url.clone();
+        let db = db::connect(&url, 5).await.expect("connect");
+        Self::instance(self.resolved.clone(), db, self.clock.clone()).await
+    }
+
+    /// Job context of this instance, as the liftoff fairing would build it.
+    pub fn jobs(&self) -> JobContext {
+        let state = self
+            .client
+            .rocket()
+            .state::<app::AppState>()
+            .expect("state");
+        JobContext::from_state(state)
+    }
+
+    /// Runs the mail worker of this instance once.
+    pub async fn deliver_mail(&self) -> huoban::mail::worker::Round {
+        let ctx = self.jobs();
+        let transport = self.mail.clone();
+        let round = ctx
+            .mail_worker(transport.as_ref())
+            .run_once()
+            .await
+            .expect("mail worker");
+        round
+    }
+
+    pub async fn verify_audit(&self) -> huoban::audit::Report {
+        huoban::audit::verify(
+            &self.db,
+            std::slice::from_ref(&self.resolved.keys.audit_hmac),
+            None,
+        )
+        .await
+        .expect("verify")
     }
 
     pub async fn get(&self, path: &str) -> (Status, String) {

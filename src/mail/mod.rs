@@ -2,6 +2,9 @@
 //! (subject from the catalogue key `mail-<name>-subject`) and written to the outbox in the
 //! caller's transaction, so a mail exists exactly when the change that caused it does.
 
+pub mod transport;
+pub mod worker;
+
 use crate::db::{self, Conn};
 use crate::domain::lang::Lang;
 use crate::error::{AppError, AppResult};
