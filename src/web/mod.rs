@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod api;
+pub mod authz;
 pub mod catchers;
 pub mod ctx;
 pub mod dashboard;

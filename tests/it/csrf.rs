@@ -28,55 +28,6 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
     out
 }
 
-/// Fields that would make each route act if its token were accepted.
-fn plausible_fields(path: &str) -> Vec<(&'static str, &'static str)> {
-    match path {
-        "/login" => vec![("email", ADMIN.0), ("password", ADMIN.1)],
-        "/signup" => vec![
-            ("display_name", "测试"),
-            ("email", "csrf@example.cn"),
-            ("password", "a-long-password"),
-            ("password_confirm", "a-long-password"),
-        ],
-        "/lang" => vec![("lang", "en"), ("next", "/")],
-        "/password/forgot" => vec![("email", ADMIN.0)],
-        "/account/profile" => vec![("display_name", "改名"), ("phone", "13800000000")],
-        "/admin/settings" => vec![
-            ("key", "payment.term_days"),
-            ("value", "45"),
-            ("reason", "csrf test"),
-        ],
-        p if p.ends_with("/roles") => vec![("role", "expert")],
-        p if p.ends_with("/invitations") => vec![("email", "new@example.cn")],
-        p if p.ends_with("/admin-handover") => vec![("member", "2")],
-        p if p.starts_with("/password/reset/") => vec![
-            ("password", "a-long-password"),
-            ("password_confirm", "a-long-password"),
-        ],
-        _ => vec![],
-    }
-}
-
-fn concrete(uri: &str) -> String {
-    uri.split('?')
-        .next()
-        .unwrap_or("")
-        .split('/')
-        .map(|seg| {
-            if seg.starts_with('<') {
-                match seg {
-                    "<token>" => "not-a-real-token",
-                    "<member>" => "2",
-                    _ => "1",
-                }
-            } else {
-                seg
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
 #[rocket::async_test]
 async fn every_post_route_refuses_a_missing_or_wrong_token_and_writes_nothing() {
     let app = TestApp::spawn().await;

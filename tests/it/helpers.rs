@@ -368,3 +368,53 @@ fn urlencode(s: &str) -> String {
     }
     out
 }
+
+/// Fields that would make each route act if its token were accepted.
+pub fn plausible_fields(path: &str) -> Vec<(&'static str, &'static str)> {
+    match path {
+        "/login" => vec![("email", ADMIN.0), ("password", ADMIN.1)],
+        "/signup" => vec![
+            ("display_name", "测试"),
+            ("email", "csrf@example.cn"),
+            ("password", "a-long-password"),
+            ("password_confirm", "a-long-password"),
+        ],
+        "/lang" => vec![("lang", "en"), ("next", "/")],
+        "/password/forgot" => vec![("email", ADMIN.0)],
+        "/account/profile" => vec![("display_name", "改名"), ("phone", "13800000000")],
+        "/admin/settings" => vec![
+            ("key", "payment.term_days"),
+            ("value", "45"),
+            ("reason", "csrf test"),
+        ],
+        p if p.ends_with("/roles") => vec![("role", "expert")],
+        p if p.ends_with("/invitations") => vec![("email", "new@example.cn")],
+        p if p.ends_with("/admin-handover") => vec![("member", "2")],
+        p if p.starts_with("/password/reset/") => vec![
+            ("password", "a-long-password"),
+            ("password_confirm", "a-long-password"),
+        ],
+        _ => vec![],
+    }
+}
+
+/// A route's URI with its parameters filled in (org 1, membership 2, id 1, a made-up token).
+pub fn concrete(uri: &str) -> String {
+    uri.split('?')
+        .next()
+        .unwrap_or("")
+        .split('/')
+        .map(|seg| {
+            if seg.starts_with('<') {
+                match seg {
+                    "<token>" => "not-a-real-token",
+                    "<member>" => "2",
+                    _ => "1",
+                }
+            } else {
+                seg
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}

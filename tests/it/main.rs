@@ -7,6 +7,7 @@ mod helpers;
 
 mod accounts;
 mod audit;
+mod authz;
 mod cli;
 mod csrf;
 mod guards;
@@ -17,3 +18,4 @@ mod orgs;
 mod pages;
 mod parity;
 mod settings;
+mod smtp;

@@ -1,0 +1,88 @@
+//! The authorization matrix: every route the application registers, and who may use it. The
+//! guards in each handler enforce it; `tests/it/authz.rs` calls every route as every demo role
+//! (with a valid CSRF token, so a refusal means the role) and fails when a route has no row here.
+//! Later issues add their rows.
+
+use crate::domain::role::Role;
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    /// Anyone, signed in or not (what happens next may depend on a token in the URL).
+    Anyone,
+    /// Any signed-in user.
+    SignedIn,
+    /// A signed-in user holding this staff role.
+    Role(Role),
+    /// A signed-in user holding any staff role.
+    AnyStaff,
+    /// A current member of the organization in the path (`<org>`).
+    OrgMember,
+    /// The admin of the organization in the path.
+    OrgAdmin,
+    /// The admin of the organization in the path, or the member whose membership it is.
+    OrgAdminOrSelf,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    pub method: &'static str,
+    /// The route's URI exactly as Rocket shows it.
+    pub uri: &'static str,
+    pub who: Who,
+}
+
+const fn rule(method: &'static str, uri: &'static str, who: Who) -> Rule {
+    Rule { method, uri, who }
+}
+
+pub const MATRIX: &[Rule] = &[
+    // Public pages and the account flows that start without a session.
+    rule("GET", "/", Who::Anyone),
+    rule("GET", "/static/app.css", Who::Anyone),
+    rule("POST", "/lang", Who::Anyone),
+    rule("GET", "/login?<next>", Who::Anyone),
+    rule("POST", "/login", Who::Anyone),
+    rule("POST", "/logout", Who::Anyone),
+    rule("GET", "/signup", Who::Anyone),
+    rule("POST", "/signup", Who::Anyone),
+    rule("GET", "/signup/sent", Who::Anyone),
+    rule("GET", "/confirm/<token>", Who::Anyone),
+    rule("POST", "/confirm/<token>", Who::Anyone),
+    rule("GET", "/password/forgot", Who::Anyone),
+    rule("POST", "/password/forgot", Who::Anyone),
+    rule("GET", "/password/reset/<token>", Who::Anyone),
+    rule("POST", "/password/reset/<token>", Who::Anyone),
+    rule("GET", "/audit/heads", Who::Anyone),
+    rule("GET", "/api/v1/health", Who::Anyone),
+    // Signed in.
+    rule("GET", "/dashboard", Who::SignedIn),
+    rule("GET", "/account", Who::SignedIn),
+    rule("POST", "/account/profile", Who::SignedIn),
+    rule("POST", "/account/logout-all", Who::SignedIn),
+    rule("GET", "/api/v1/me", Who::SignedIn),
+    rule("GET", "/invitations/<token>", Who::SignedIn),
+    rule("POST", "/invitations/<token>/accept", Who::SignedIn),
+    // Organizations: own organization only.
+    rule("GET", "/orgs/<org>/members", Who::OrgMember),
+    rule("POST", "/orgs/<org>/invitations", Who::OrgAdmin),
+    rule(
+        "POST",
+        "/orgs/<org>/members/<member>/end",
+        Who::OrgAdminOrSelf,
+    ),
+    rule("POST", "/orgs/<org>/admin-handover", Who::OrgAdmin),
+    // Staff.
+    rule("GET", "/history/<entity>/<id>", Who::AnyStaff),
+    rule("GET", "/admin/users", Who::Role(Role::Admin)),
+    rule("GET", "/admin/users/<id>", Who::Role(Role::Admin)),
+    rule("POST", "/admin/users/<id>/roles", Who::Role(Role::Admin)),
+    rule("POST", "/admin/grants/<id>/revoke", Who::Role(Role::Admin)),
+    rule("GET", "/admin/settings", Who::Role(Role::Admin)),
+    rule("POST", "/admin/settings", Who::Role(Role::Admin)),
+    rule("GET", "/admin/mail", Who::Role(Role::Admin)),
+];
+
+pub fn rule_for(method: &str, uri: &str) -> Option<&'static Rule> {
+    MATRIX.iter().find(|r| r.method == method && r.uri == uri)
+}

@@ -1,0 +1,533 @@
+#!/usr/bin/env node
+// Headless-browser and accessibility checks for Huoban.
+//
+// Starts the already-built binary in demo mode in a fresh temporary folder, drives Debian's
+// Chromium through playwright-core, runs axe-core (WCAG 2.0/2.1 A and AA) on the public pages and
+// on the pages each demo identity sees, takes a full-page screenshot of every dashboard and
+// checks the language switch. Any axe violation of impact "serious" or "critical" fails the run.
+//
+// Usage (from the repository root):  node tests/browser/run.mjs
+// Environment:
+//   HUOBAN_BIN       binary to start (default target/debug/huoban)
+//   SCREENSHOT_DIR   where screenshots go (default target/screenshots)
+//   CHROMIUM_PATH    browser executable (default /usr/bin/chromium)
+//
+// The last line of output is always `browser: N passed, M failed`; the exit status is non-zero
+// when M > 0 or the harness itself could not run.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import process from 'node:process';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+// The dependencies live in tests/browser/node_modules; resolve them from here whatever the cwd.
+const require = createRequire(import.meta.url);
+let chromium, AxeBuilder;
+try {
+  ({ chromium } = require('playwright-core'));
+  ({ AxeBuilder } = require('@axe-core/playwright'));
+  if (!AxeBuilder) AxeBuilder = require('@axe-core/playwright').default;
+} catch (e) {
+  console.error(`browser: cannot load playwright-core / @axe-core/playwright (${e.message}).`);
+  console.error('browser: run `npm ci --prefix tests/browser` first.');
+  console.log('browser: 0 passed, 1 failed');
+  process.exit(2);
+}
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.resolve(HERE, '..', '..');
+const BIN = process.env.HUOBAN_BIN
+  ? path.resolve(process.env.HUOBAN_BIN)
+  : path.join(REPO, 'target', 'debug', 'huoban');
+const SHOT_DIR = process.env.SCREENSHOT_DIR
+  ? path.resolve(process.env.SCREENSHOT_DIR)
+  : path.join(REPO, 'target', 'screenshots');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+const T0 = Date.now();
+const elapsed = () => `${((Date.now() - T0) / 1000).toFixed(1)} s`;
+const HOST = '127.0.0.1';
+const STARTUP_TIMEOUT_MS = 60_000;
+const NAV_TIMEOUT_MS = 20_000;
+const CHECK_TIMEOUT_MS = 45_000;
+const TOTAL_TIMEOUT_MS = 170_000;
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+const FAILING_IMPACTS = new Set(['serious', 'critical']);
+
+const USERS = [
+  ['admin@demo.huoban.cn', 'demo-admin-2026'],
+  ['registrar@demo.huoban.cn', 'demo-registrar-2026'],
+  ['registrar.haishu@demo.huoban.cn', 'demo-registrar-2026'],
+  ['evaluation@demo.huoban.cn', 'demo-evaluation-2026'],
+  ['expert@demo.huoban.cn', 'demo-expert-2026'],
+  ['purchaser@demo.huoban.cn', 'demo-purchaser-2026'],
+  ['agency@demo.huoban.cn', 'demo-agency-2026'],
+  ['supervisor@demo.huoban.cn', 'demo-supervisor-2026'],
+  ['reviewer@demo.huoban.cn', 'demo-reviewer-2026'],
+  ['finance@demo.huoban.cn', 'demo-finance-2026'],
+  ['ngo@demo.huoban.cn', 'demo-ngo-2026'],
+  ['ngo.member@demo.huoban.cn', 'demo-member-2026'],
+];
+// Pages scanned, after /dashboard, for particular identities.
+const EXTRA_PAGES = {
+  'admin@demo.huoban.cn': ['/admin/users', '/admin/users/2', '/admin/settings', '/admin/mail', '/history/user/1'],
+  'ngo@demo.huoban.cn': ['/orgs/1/members', '/account'],
+};
+// The identity whose session is switched to English at the end.
+const LANG_SWITCH_USER = 'ngo.member@demo.huoban.cn';
+
+const LAUNCH_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+// ---------------------------------------------------------------------------------------------
+// Bookkeeping
+
+const results = []; // { name, ok, detail }
+let server = null; // { child, output: string[], exited: Promise }
+let browser = null;
+let tmpDir = null;
+let finished = false;
+
+function log(msg) {
+  console.log(msg);
+}
+
+function pass(name, detail = '') {
+  results.push({ name, ok: true, detail });
+  log(`ok    ${name}${detail ? ` — ${detail}` : ''}`);
+}
+
+function fail(name, detail) {
+  results.push({ name, ok: false, detail });
+  log(`FAIL  ${name} — ${detail}`);
+}
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms / 1000} s`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** Runs one named check; a thrown error or timeout is a failure with the error's message. */
+async function check(name, fn) {
+  try {
+    const detail = await withTimeout(Promise.resolve().then(fn), CHECK_TIMEOUT_MS, name);
+    pass(name, typeof detail === 'string' ? detail : '');
+    return true;
+  } catch (e) {
+    fail(name, oneLine(e));
+    return false;
+  }
+}
+
+function oneLine(e) {
+  const msg = (e && e.message) || String(e);
+  // Playwright errors carry a multi-line call log; the first lines are the useful part.
+  return msg.split('\n').filter(Boolean).slice(0, 3).join(' | ');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, HOST, () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function serverTail(lines = 40) {
+  if (!server) return '';
+  const text = server.output.join('').trimEnd();
+  if (!text) return '(the server wrote nothing)';
+  return text.split('\n').slice(-lines).join('\n');
+}
+
+async function startServer() {
+  if (!fs.existsSync(BIN)) {
+    throw new Error(`binary ${BIN} does not exist; build it with \`cargo build\` or set HUOBAN_BIN`);
+  }
+  tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'huoban-browser-'));
+  const port = await freePort();
+  // Demo mode needs no config file and no database URL: drop anything inherited that would
+  // switch the server to production mode or point it elsewhere.
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k.startsWith('HUOBAN_') || k === 'DATABASE_URL' || k.startsWith('ROCKET_')) continue;
+    env[k] = v;
+  }
+  Object.assign(env, {
+    HUOBAN_PORT: String(port),
+    HUOBAN_ADDRESS: HOST,
+    HUOBAN_LOG_LEVEL: 'critical',
+  });
+  const child = spawn(BIN, [], { cwd: tmpDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = [];
+  const keep = (chunk) => {
+    output.push(chunk.toString());
+    if (output.length > 400) output.splice(0, output.length - 400);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let exitInfo = null;
+  const exited = new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      exitInfo = { code, signal };
+      resolve(exitInfo);
+    });
+    child.on('error', (err) => {
+      exitInfo = { error: err };
+      resolve(exitInfo);
+    });
+  });
+  server = { child, output, exited, port, base: `http://${HOST}:${port}` };
+
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  let lastErr = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (exitInfo) {
+      const why = exitInfo.error
+        ? exitInfo.error.message
+        : `exit code ${exitInfo.code}${exitInfo.signal ? `, signal ${exitInfo.signal}` : ''}`;
+      throw new Error(`the server stopped during start-up (${why}). Its output:\n${serverTail()}`);
+    }
+    try {
+      const res = await fetch(`${server.base}/`, { signal: AbortSignal.timeout(3000) });
+      await res.arrayBuffer();
+      if (res.status < 500) {
+        server.ready = true;
+        return server;
+      }
+      lastErr = `GET / answered ${res.status}`;
+    } catch (e) {
+      lastErr = e.cause?.code || e.message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(
+    `the server did not answer GET ${server.base}/ within ${STARTUP_TIMEOUT_MS / 1000} s ` +
+      `(last: ${lastErr}). Its output:\n${serverTail()}`,
+  );
+}
+
+async function stopServer() {
+  if (!server) return;
+  const { child, exited } = server;
+  if (child.exitCode !== null || child.signalCode !== null) {
+    if (!server.ready) {
+      server = null;
+      return;
+    }
+    // It should still have been running: say so, with what it printed.
+    fail(
+      'server stayed up',
+      `the server exited during the run (code ${child.exitCode}, signal ${child.signalCode}). ` +
+        `Its output:\n${serverTail()}`,
+    );
+  } else {
+    try {
+      child.kill('SIGTERM');
+    } catch {}
+    const t = setTimeout(() => {
+      try {
+        child.kill('SIGKILL');
+      } catch {}
+    }, 5000);
+    let t2;
+    await Promise.race([exited, new Promise((r) => (t2 = setTimeout(r, 7000)))]);
+    clearTimeout(t);
+    clearTimeout(t2);
+  }
+  server = null;
+}
+
+/** Synchronous last resort for signal/exit paths where nothing can be awaited. */
+function killServerNow() {
+  if (server && server.child.exitCode === null && server.child.signalCode === null) {
+    try {
+      server.child.kill('SIGKILL');
+    } catch {}
+  }
+  if (browser) {
+    try {
+      const proc = browser.process?.();
+      proc?.kill('SIGKILL');
+    } catch {}
+  }
+  if (tmpDir) {
+    try {
+      fs.rmSync(tmpDir, { recursive: true, force: true });
+    } catch {}
+    tmpDir = null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Browser helpers
+
+async function newContext(locale = 'zh-CN') {
+  const ctx = await browser.newContext({
+    locale,
+    viewport: { width: 1280, height: 900 },
+    baseURL: server.base,
+  });
+  ctx.setDefaultTimeout(NAV_TIMEOUT_MS);
+  ctx.setDefaultNavigationTimeout(NAV_TIMEOUT_MS);
+  // Never talk to anything but the local test server.
+  await ctx.route('**/*', (route) => {
+    let host = '';
+    try {
+      host = new URL(route.request().url()).hostname;
+    } catch {}
+    if (host === HOST || route.request().url().startsWith('data:')) return route.continue();
+    return route.abort('blockedbyclient');
+  });
+  return ctx;
+}
+
+async function newPage(ctx) {
+  const page = await ctx.newPage();
+  page.on('pageerror', (err) => log(`      page error on ${page.url()}: ${err.message}`));
+  return page;
+}
+
+async function goto(page, urlPath) {
+  const res = await page.goto(urlPath, { waitUntil: 'load' });
+  if (!res) throw new Error(`no response for ${urlPath}`);
+  if (res.status() >= 400) throw new Error(`GET ${urlPath} answered HTTP ${res.status()}`);
+  return res;
+}
+
+function formatNode(node) {
+  const target = node.target.map((t) => (Array.isArray(t) ? t.join(' >>> ') : t)).join(', ');
+  return target;
+}
+
+/** Runs axe on the page as it stands; throws when a serious/critical violation is found. */
+async function axe(page, label) {
+  const results = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
+  const bad = [];
+  for (const v of results.violations) {
+    const failing = FAILING_IMPACTS.has(v.impact);
+    if (failing) bad.push(v);
+    log(`      axe ${failing ? 'VIOLATION' : 'minor'} [${v.id}] impact=${v.impact} on ${label}: ${v.help}`);
+    for (const n of v.nodes) {
+      log(`        - ${formatNode(n)}`);
+      if (failing && n.failureSummary) {
+        for (const line of n.failureSummary.split('\n').slice(1, 3)) log(`            ${line.trim()}`);
+      }
+    }
+  }
+  const incomplete = results.incomplete.length;
+  if (bad.length) {
+    throw new Error(
+      `${bad.length} serious/critical axe violation(s): ` +
+        bad.map((v) => `${v.id} (${v.impact}, ${v.nodes.length} element(s))`).join(', '),
+    );
+  }
+  return `${results.passes.length} rules passed, ${results.violations.length} minor/moderate, ${incomplete} need review`;
+}
+
+async function axePage(page, urlPath, label) {
+  await goto(page, urlPath);
+  return axe(page, label);
+}
+
+async function login(page, email, password) {
+  await goto(page, '/login');
+  await page.fill('#email', email);
+  await page.fill('#password', password);
+  await Promise.all([
+    page.waitForNavigation({ waitUntil: 'load' }),
+    page.click('main form[action="/login"] button.button'),
+  ]);
+  const url = new URL(page.url());
+  if (url.pathname !== '/dashboard') {
+    const msg = await page
+      .locator('.error-summary, .notice')
+      .allInnerTexts()
+      .catch(() => []);
+    throw new Error(
+      `after login the URL is ${url.pathname}, not /dashboard` +
+        (msg.length ? ` (page says: ${msg.join(' / ').replace(/\s+/g, ' ').slice(0, 200)})` : ''),
+    );
+  }
+  const h1 = page.locator('main h1').first();
+  await h1.waitFor({ state: 'visible', timeout: 5000 }).catch(() => {
+    throw new Error('the dashboard has no visible <h1>');
+  });
+  const text = (await h1.innerText()).trim();
+  if (text !== '工作台' && text !== 'Dashboard') {
+    throw new Error(`the dashboard <h1> reads "${text}", expected 工作台`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The checks
+
+async function anonymousChecks() {
+  const ctx = await newContext();
+  try {
+    const page = await newPage(ctx);
+    for (const p of ['/', '/login', '/signup', '/password/forgot', '/audit/heads']) {
+      await check(`axe ${p} (anonymous)`, () => axePage(page, p, p));
+    }
+    await check('axe /signup after an empty submit (error summary)', async () => {
+      await goto(page, '/signup');
+      await Promise.all([
+        page.waitForNavigation({ waitUntil: 'load' }),
+        page.click('main form[action="/signup"] button[type="submit"]'),
+      ]);
+      const summary = page.locator('.error-summary');
+      if ((await summary.count()) === 0) {
+        throw new Error('submitting the empty sign-up form showed no .error-summary');
+      }
+      return axe(page, '/signup (errors)');
+    });
+  } finally {
+    await ctx.close().catch(() => {});
+  }
+}
+
+async function userChecks(email, password) {
+  const who = email.split('@')[0];
+  const ctx = await newContext();
+  try {
+    const page = await newPage(ctx);
+    const loggedIn = await check(`login ${email}`, async () => {
+      await login(page, email, password);
+      const file = path.join(SHOT_DIR, `${who}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+      return `screenshot ${path.relative(process.cwd(), file) || file}`;
+    });
+    if (!loggedIn) return;
+    await check(`axe /dashboard (${who})`, () => axe(page, `/dashboard as ${who}`));
+    for (const p of EXTRA_PAGES[email] || []) {
+      await check(`axe ${p} (${who})`, () => axePage(page, p, `${p} as ${who}`));
+    }
+    if (email === LANG_SWITCH_USER) {
+      const switched = await check(`language switch to English (${who})`, async () => {
+        await goto(page, '/dashboard');
+        const button = page.locator('header form.lang-switch button[type="submit"]');
+        if ((await button.count()) === 0) throw new Error('no language button (header form.lang-switch)');
+        await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), button.click()]);
+        const lang = await page.locator('html').getAttribute('lang');
+        if (lang !== 'en') throw new Error(`after the switch <html lang> is "${lang}", not "en"`);
+        const h1 = (await page.locator('main h1').first().innerText()).trim();
+        return `now at ${new URL(page.url()).pathname}, <html lang="en">, h1 "${h1}"`;
+      });
+      if (switched) {
+        await check(`axe ${new URL(page.url()).pathname} in English (${who})`, () =>
+          axe(page, `${new URL(page.url()).pathname} (en) as ${who}`),
+        );
+      }
+    }
+  } finally {
+    await ctx.close().catch(() => {});
+  }
+}
+
+async function main() {
+  fs.mkdirSync(SHOT_DIR, { recursive: true });
+
+  log(`browser: starting ${BIN}`);
+  await startServer();
+  log(`browser: server up at ${server.base} (demo data in ${tmpDir}) at ${elapsed()}`);
+
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM} (set CHROMIUM_PATH)`);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS, timeout: 30_000 });
+  log(`browser: Chromium ${browser.version()}, axe tags ${AXE_TAGS.join(', ')}`);
+
+  await anonymousChecks();
+  // Two identities at a time keeps the run short without starving a two-core machine.
+  const queue = [...USERS];
+  const worker = async () => {
+    while (queue.length) {
+      const [email, password] = queue.shift();
+      await userChecks(email, password);
+    }
+  };
+  await Promise.all([worker(), worker()]);
+
+  log(`browser: checks done at ${elapsed()}; screenshots in ${SHOT_DIR}`);
+}
+
+async function cleanup() {
+  if (browser) {
+    await withTimeout(browser.close(), 10_000, 'closing the browser').catch(() => killServerNow());
+    browser = null;
+  }
+  await stopServer();
+  if (tmpDir) {
+    try {
+      fs.rmSync(tmpDir, { recursive: true, force: true });
+    } catch {}
+    tmpDir = null;
+  }
+}
+
+function summaryAndExit(extraFailure) {
+  if (finished) return;
+  finished = true;
+  if (extraFailure) results.push({ name: 'harness', ok: false, detail: extraFailure });
+  const failed = results.filter((r) => !r.ok);
+  const passed = results.length - failed.length;
+  if (failed.length) {
+    log('');
+    log('Failed checks:');
+    for (const r of failed) log(`  - ${r.name}: ${String(r.detail).split('\n')[0]}`);
+  }
+  log(`browser: total run time ${elapsed()}`);
+  log(`browser: ${passed} passed, ${failed.length} failed`);
+  process.exitCode = failed.length ? 1 : 0;
+}
+
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    log(`browser: interrupted by ${sig}`);
+    killServerNow();
+    summaryAndExit(`interrupted by ${sig}`);
+    process.exit(130);
+  });
+}
+process.on('exit', killServerNow);
+
+const overall = setTimeout(() => {
+  log(`browser: the whole run exceeded ${TOTAL_TIMEOUT_MS / 1000} s; giving up`);
+  if (server) log(`server output:\n${serverTail()}`);
+  killServerNow();
+  summaryAndExit(`overall timeout of ${TOTAL_TIMEOUT_MS / 1000} s`);
+  process.exit(1);
+}, TOTAL_TIMEOUT_MS);
+
+
+try {
+  await main();
+  await cleanup();
+  summaryAndExit();
+} catch (e) {
+  log(`browser: ERROR ${e.message}`);
+  await cleanup().catch(() => {});
+  summaryAndExit(e.message.split('\n')[0]);
+}
+clearTimeout(overall);

@@ -1,0 +1,184 @@
+//! The authorization matrix (`src/web/authz.rs`), cell by cell: every route as every demo role,
+//! with a valid CSRF token so that a refusal can only mean the role.
+
+use crate::helpers::*;
+use huoban::domain::role::Role;
+use huoban::web::authz::{rule_for, Who, MATRIX};
+use rocket::http::{Method, Status};
+
+/// An identity and what it is in the demo data (org 1 is the one the NGO users belong to).
+struct Identity {
+    login: Option<(String, String)>,
+    roles: Vec<String>,
+    org1_admin: bool,
+    org1_member: bool,
+}
+
+fn identities() -> Vec<Identity> {
+    let mut v = vec![Identity {
+        login: None,
+        roles: vec![],
+        org1_admin: false,
+        org1_member: false,
+    }];
+    for u in huoban::demo::data().unwrap().users {
+        v.push(Identity {
+            org1_admin: u.email == NGO_ADMIN.0,
+            org1_member: u.email == NGO_ADMIN.0 || u.email == NGO_MEMBER.0,
+            roles: u.roles.iter().map(|r| r.role.clone()).collect(),
+            login: Some((u.email, u.password)),
+        });
+    }
+    v
+}
+
+fn allowed(who: Who, id: &Identity) -> bool {
+    let signed_in = id.login.is_some();
+    match who {
+        Who::Anyone => true,
+        Who::SignedIn => signed_in,
+        Who::Role(r) => id.roles.iter().any(|x| *x == r.code()),
+        Who::AnyStaff => !id.roles.is_empty(),
+        Who::OrgMember => id.org1_member,
+        Who::OrgAdmin => id.org1_admin,
+        // Membership 2 in the demo data is the plain member's own.
+        Who::OrgAdminOrSelf => id.org1_member,
+    }
+}
+
+async fn app_as(id: &Identity) -> TestApp {
+    let app = TestApp::spawn().await;
+    if let Some((email, password)) = &id.login {
+        app.login_as((email, password)).await;
+    }
+    app
+}
+
+/// Calls one route as the identity `app` is signed in as. Returns whether the call was refused
+/// for who the caller is.
+async fn refused(app: &TestApp, method: Method, path: &str) -> (bool, Status) {
+    let r = if method == Method::Get {
+        app.client.get(path.to_string()).dispatch().await
+    } else {
+        app.post(path, &plausible_fields(path)).await
+    };
+    let status = r.status();
+    let to_login = r
+        .headers()
+        .get_one("Location")
+        .is_some_and(|l| l.starts_with("/login?next="));
+    let csrf = r
+        .into_string()
+        .await
+        .unwrap_or_default()
+        .contains("页面已过期或表单来源无法验证");
+    assert!(
+        !csrf,
+        "{method} {path}: refused for its CSRF token although it had a valid one"
+    );
+    (
+        status == Status::Unauthorized || status == Status::Forbidden || to_login,
+        status,
+    )
+}
+
+#[test]
+fn every_registered_route_has_a_row_in_the_matrix() {
+    let rocket = rocket::async_test(async {
+        TestApp::spawn()
+            .await
+            .client
+            .rocket()
+            .routes()
+            .map(|r| (r.method.to_string(), r.uri.to_string()))
+            .collect::<Vec<_>>()
+    });
+    let missing: Vec<String> = rocket
+        .iter()
+        .filter(|(m, u)| rule_for(m, u).is_none())
+        .map(|(m, u)| format!("{m} {u}"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "routes without a row in src/web/authz.rs: {missing:?}"
+    );
+    let stale: Vec<String> = MATRIX
+        .iter()
+        .filter(|r| !rocket.iter().any(|(m, u)| m == r.method && u == r.uri))
+        .map(|r| format!("{} {}", r.method, r.uri))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "rows for routes that do not exist: {stale:?}"
+    );
+}
+
+/// GETs change nothing, so one application per identity serves every GET row; each POST runs on
+/// its own fresh application, so that what one call changes cannot decide the next.
+async fn check_rows(method: &str) {
+    let ids = identities();
+    let mut failures = Vec::new();
+    let mut shared = Vec::new();
+    if method == "GET" {
+        for id in &ids {
+            shared.push(app_as(id).await);
+        }
+    }
+    for rule in MATRIX.iter().filter(|r| r.method == method) {
+        let path = concrete(rule.uri);
+        for (i, id) in ids.iter().enumerate() {
+            let m = if method == "GET" {
+                Method::Get
+            } else {
+                Method::Post
+            };
+            let fresh;
+            let app = match shared.get(i) {
+                Some(app) => app,
+                None => {
+                    fresh = app_as(id).await;
+                    &fresh
+                }
+            };
+            let (was_refused, status) = refused(app, m, &path).await;
+            let expected = allowed(rule.who, id);
+            if was_refused == expected {
+                let who = id
+                    .login
+                    .as_ref()
+                    .map(|l| l.0.as_str())
+                    .unwrap_or("anonymous");
+                failures.push(format!(
+                    "{method} {path} as {who}: expected {}, got {status}",
+                    if expected { "allowed" } else { "refused" }
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "matrix cells that do not hold:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[rocket::async_test]
+async fn every_get_cell_of_the_matrix_holds() {
+    check_rows("GET").await;
+}
+
+#[rocket::async_test]
+async fn every_post_cell_of_the_matrix_holds() {
+    check_rows("POST").await;
+}
+
+#[test]
+fn every_staff_role_appears_in_the_demo_identities() {
+    let ids = identities();
+    for r in Role::ALL {
+        assert!(
+            ids.iter().any(|i| i.roles.iter().any(|x| x == r.code())),
+            "{r:?}"
+        );
+    }
+}
