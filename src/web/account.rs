@@ -1,22 +1,16 @@
-//! Accounts: sign-up with email confirmation, login with database-kept throttling, logout,
-//! logout everywhere, password reset by a mailed one-time token, and the profile page.
+//! Signing in and out: login with database-kept throttling, logout, logout everywhere, and the
+//! account page with the profile.
 
 use crate::app::AppState;
 use crate::audit::Actor;
 use crate::auth::csrf::{self, CsrfForm};
 use crate::auth::guards::CurrentUser;
-use crate::auth::{password, session, tokens};
-use crate::db::tokens::Purpose;
+use crate::auth::{password, session};
 use crate::db::{self, throttle, users};
-use crate::domain::email::EmailAddress;
-use crate::domain::id_number::IdNumber;
-use crate::domain::lang::Lang;
-use crate::domain::password::check_new_password;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::i18n;
-use crate::mail::Recipient;
 use crate::web::ctx::{Page, Reply};
-use crate::web::forms::{safe_next, text, Empty, FormErrors};
+use crate::web::forms::{check_name, check_phone, safe_next, text, Empty, FormErrors};
 use rocket::http::CookieJar;
 use rocket::http::Status;
 use rocket::{get, post, routes, FromForm, Route, State};
@@ -25,27 +19,8 @@ use serde_json::json;
 use std::net::IpAddr;
 
 pub fn routes() -> Vec<Route> {
-    routes![
-        login_form,
-        login,
-        logout,
-        signup_form,
-        signup,
-        signup_sent,
-        confirm_form,
-        confirm,
-        forgot_form,
-        forgot,
-        reset_form,
-        reset,
-        account,
-        profile,
-        logout_all
-    ]
+    routes![login_form, login, logout, account, profile, logout_all]
 }
-
-const CONFIRM_TTL_MS: i64 = 48 * 3600 * 1000;
-const RESET_TTL_MS: i64 = 3600 * 1000;
 
 #[get("/login?<next>")]
 fn login_form(page: Page, next: Option<String>) -> Template {
@@ -153,380 +128,31 @@ fn logout(
     Reply::flash("/", page.t("flash-logged-out"))
 }
 
-#[get("/signup")]
-fn signup_form(page: Page) -> Template {
-    page.render(
-        "account/signup",
-        json!({ "values": {}, "errors": FormErrors::default() }),
-    )
-}
-
-#[derive(FromForm)]
-pub struct SignupForm {
-    display_name: Option<String>,
-    email: Option<String>,
-    password: Option<String>,
-    password_confirm: Option<String>,
-    phone: Option<String>,
-    id_number: Option<String>,
-}
-
-fn valid_phone(p: &str) -> bool {
-    let digits = p.chars().filter(char::is_ascii_digit).count();
-    (5..=20).contains(&digits) && p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
-}
-
-#[post("/signup", data = "<form>")]
-async fn signup(
-    page: Page,
-    state: &State<AppState>,
-    form: CsrfForm<SignupForm>,
-) -> AppResult<Reply> {
-    let f = form.into_inner();
-    let lang = page.lang;
-    let mut errors = FormErrors::default();
-    let name = text(&f.display_name);
-    if name.is_empty() {
-        errors.add(lang, "display_name", "err-name-required");
-    } else if name.chars().count() > 50 {
-        errors.add(lang, "display_name", "err-name-long");
-    }
-    let email = EmailAddress::parse(text(&f.email));
-    if email.is_none() {
-        errors.add(lang, "email", "err-email-invalid");
-    }
-    let pw = f.password.clone().unwrap_or_default();
-    if let Err(p) = check_new_password(&pw, text(&f.email)) {
-        errors.add(lang, "password", p.message_key());
-    } else if f.password_confirm.as_deref() != Some(pw.as_str()) {
-        errors.add(lang, "password_confirm", "err-password-mismatch");
-    }
-    let phone = text(&f.phone);
-    if !phone.is_empty() && !valid_phone(phone) {
-        errors.add(lang, "phone", "err-phone-invalid");
-    }
-    let id_raw = text(&f.id_number);
-    let id_number = if id_raw.is_empty() {
-        None
-    } else {
-        IdNumber::parse(id_raw)
-    };
-    if !id_raw.is_empty() && id_number.is_none() {
-        errors.add(lang, "id_number", "err-id-number-invalid");
-    }
-    let Some(email) = email.filter(|_| errors.is_empty()) else {
-        let values = json!({ "display_name": name, "email": text(&f.email), "phone": phone });
-        return Ok(Reply::page(
-            Status::UnprocessableEntity,
-            page.render(
-                "account/signup",
-                json!({ "values": values, "errors": errors }),
-            ),
-        ));
-    };
-    let hash = password::hash(&pw, state.config.password_hash).map_err(AppError::Internal)?;
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    let to = Recipient {
-        addr: email.as_str(),
-        user: None,
-        lang,
-    };
-    if let Some(existing) = users::by_email(&mut tx, email.as_str()).await? {
-        // Say the same as for a new account (no account enumeration); tell the owner by mail.
-        let to = Recipient {
-            user: Some(existing.id),
-            ..to
-        };
-        state
-            .mailer
-            .queue(
-                &mut tx,
-                to,
-                "already_registered",
-                &json!({ "name": existing.display_name }),
-                now,
-            )
-            .await?;
-        let entity = ("user", existing.id.to_string());
-        state
-            .audit(
-                &mut tx,
-                Actor::Anonymous,
-                "user.signup_existing_email",
-                entity,
-                json!({}),
-            )
-            .await?;
-    } else {
-        let id_hash = id_number.map(|n| n.keyed_hash(&state.keys.identity.bytes));
-        let key_id = state.keys.identity.id.as_str();
-        let person =
-            users::person_for(&mut tx, name, id_hash.as_deref().map(|h| (h, key_id)), now).await?;
-        let user = users::insert(
-            &mut tx,
-            users::NewUser {
-                person_id: person,
-                email: email.as_str(),
-                display_name: name,
-                phone: (!phone.is_empty()).then_some(phone),
-                preferred_lang: lang.code(),
-                password_hash: &hash,
-                email_confirmed_at: None,
-                now,
-            },
-        )
-        .await?;
-        let token = tokens::new_token();
-        db::tokens::insert(
-            &mut tx,
-            user,
-            Purpose::ConfirmEmail,
-            &tokens::digest(&token),
-            now,
-            now + CONFIRM_TTL_MS,
-        )
-        .await?;
-        let to = Recipient {
-            user: Some(user),
-            ..to
-        };
-        state
-            .mailer
-            .queue(
-                &mut tx,
-                to,
-                "confirm_email",
-                &json!({ "name": name, "token": token }),
-                now,
-            )
-            .await?;
-        let summary = json!({ "person": person, "id_number_given": id_hash.is_some() });
-        state
-            .audit(
-                &mut tx,
-                Actor::Anonymous,
-                "user.signed_up",
-                ("user", user.to_string()),
-                summary,
-            )
-            .await?;
-    }
-    tx.commit().await?;
-    Ok(Reply::to("/signup/sent"))
-}
-
-#[get("/signup/sent")]
-fn signup_sent(page: Page) -> Template {
-    page.render("account/sent", json!({ "kind": "signup" }))
-}
-
-#[get("/confirm/<token>")]
-async fn confirm_form(page: Page, state: &State<AppState>, token: &str) -> AppResult<Template> {
-    let mut c = state.db.acquire().await?;
-    let valid = db::tokens::is_valid(
-        &mut c,
-        Purpose::ConfirmEmail,
-        &tokens::digest(token),
-        state.clock.now_ms(),
-    )
-    .await?;
-    Ok(page.render("account/confirm", json!({ "token": token, "valid": valid })))
-}
-
-#[post("/confirm/<token>", data = "<_form>")]
-async fn confirm(
-    page: Page,
-    state: &State<AppState>,
-    token: &str,
-    _form: CsrfForm<Empty>,
-) -> AppResult<Reply> {
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    let Some(user) =
-        db::tokens::consume(&mut tx, Purpose::ConfirmEmail, &tokens::digest(token), now).await?
-    else {
-        return Err(AppError::BadRequest("err-token-invalid"));
-    };
-    users::confirm_email(&mut tx, user, now).await?;
-    state
-        .audit(
-            &mut tx,
-            Actor::User(user),
-            "user.email_confirmed",
-            ("user", user.to_string()),
-            json!({}),
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(Reply::flash("/login", page.t("flash-email-confirmed")))
-}
-
-#[get("/password/forgot")]
-fn forgot_form(page: Page) -> Template {
-    page.render(
-        "account/forgot",
-        json!({ "values": {}, "errors": FormErrors::default() }),
-    )
-}
-
-#[derive(FromForm)]
-pub struct ForgotForm {
-    email: Option<String>,
-}
-
-#[post("/password/forgot", data = "<form>")]
-async fn forgot(
-    page: Page,
-    state: &State<AppState>,
-    form: CsrfForm<ForgotForm>,
-) -> AppResult<Reply> {
-    let f = form.into_inner();
-    let Some(email) = EmailAddress::parse(text(&f.email)) else {
-        let mut errors = FormErrors::default();
-        errors.add(page.lang, "email", "err-email-invalid");
-        return Ok(Reply::page(
-            Status::UnprocessableEntity,
-            page.render(
-                "account/forgot",
-                json!({ "values": { "email": text(&f.email) }, "errors": errors }),
-            ),
-        ));
-    };
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    if let Some(user) = users::by_email(&mut tx, email.as_str()).await? {
-        let token = tokens::new_token();
-        db::tokens::insert(
-            &mut tx,
-            user.id,
-            Purpose::ResetPassword,
-            &tokens::digest(&token),
-            now,
-            now + RESET_TTL_MS,
-        )
-        .await?;
-        let lang = Lang::parse(&user.preferred_lang).unwrap_or_default();
-        let to = Recipient {
-            addr: &user.email,
-            user: Some(user.id),
-            lang,
-        };
-        state
-            .mailer
-            .queue(
-                &mut tx,
-                to,
-                "reset_password",
-                &json!({ "name": user.display_name, "token": token }),
-                now,
-            )
-            .await?;
-        let entity = ("user", user.id.to_string());
-        state
-            .audit(
-                &mut tx,
-                Actor::Anonymous,
-                "user.password_reset_requested",
-                entity,
-                json!({}),
-            )
-            .await?;
-    }
-    tx.commit().await?;
-    Ok(Reply::page(
-        Status::Ok,
-        page.render("account/sent", json!({ "kind": "reset" })),
-    ))
-}
-
-#[get("/password/reset/<token>")]
-async fn reset_form(page: Page, state: &State<AppState>, token: &str) -> AppResult<Template> {
-    let mut c = state.db.acquire().await?;
-    let valid = db::tokens::is_valid(
-        &mut c,
-        Purpose::ResetPassword,
-        &tokens::digest(token),
-        state.clock.now_ms(),
-    )
-    .await?;
-    Ok(page.render(
-        "account/reset",
-        json!({ "token": token, "valid": valid, "errors": FormErrors::default() }),
-    ))
-}
-
-#[derive(FromForm)]
-pub struct ResetForm {
-    password: Option<String>,
-    password_confirm: Option<String>,
-}
-
-#[post("/password/reset/<token>", data = "<form>")]
-async fn reset(
-    page: Page,
-    state: &State<AppState>,
-    token: &str,
-    form: CsrfForm<ResetForm>,
-) -> AppResult<Reply> {
-    let f = form.into_inner();
-    let pw = f.password.clone().unwrap_or_default();
-    let mut errors = FormErrors::default();
-    if let Err(p) = check_new_password(&pw, "") {
-        errors.add(page.lang, "password", p.message_key());
-    } else if f.password_confirm.as_deref() != Some(pw.as_str()) {
-        errors.add(page.lang, "password_confirm", "err-password-mismatch");
-    }
-    if !errors.is_empty() {
-        return Ok(Reply::page(
-            Status::UnprocessableEntity,
-            page.render(
-                "account/reset",
-                json!({ "token": token, "valid": true, "errors": errors }),
-            ),
-        ));
-    }
-    let hash = password::hash(&pw, state.config.password_hash).map_err(AppError::Internal)?;
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    let Some(user) =
-        db::tokens::consume(&mut tx, Purpose::ResetPassword, &tokens::digest(token), now).await?
-    else {
-        return Err(AppError::BadRequest("err-token-invalid"));
-    };
-    // A new password ends every session of the account.
-    users::set_password(&mut tx, user, &hash).await?;
-    // Receiving the mail proves the address, so an unconfirmed account is confirmed too.
-    users::confirm_email(&mut tx, user, now).await?;
-    if let Some(u) = users::by_id(&mut tx, user).await? {
-        throttle::clear(&mut tx, &format!("acct:{}", u.email)).await?;
-    }
-    state
-        .audit(
-            &mut tx,
-            Actor::User(user),
-            "user.password_reset",
-            ("user", user.to_string()),
-            json!({}),
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(Reply::flash("/login", page.t("flash-password-reset")))
-}
-
-#[get("/account")]
-async fn account(page: Page, state: &State<AppState>, user: &CurrentUser) -> AppResult<Template> {
+/// The account page, with the profile fields as given (stored, or as typed in a failed form).
+async fn account_page(
+    page: &Page,
+    state: &AppState,
+    user: &CurrentUser,
+    profile: (&str, Option<&str>),
+    errors: FormErrors,
+) -> AppResult<Template> {
     let mut c = state.db.acquire().await?;
     let history = db::roles::history_for_user(&mut c, user.id()).await?;
     Ok(page.render(
         "account/account",
         json!({
-            "profile": { "display_name": user.user.display_name, "email": user.user.email, "phone": user.user.phone },
+            "profile": { "display_name": profile.0, "email": user.user.email, "phone": profile.1 },
             "grants": history,
             "memberships": user.memberships,
-            "errors": FormErrors::default(),
+            "errors": errors,
         }),
     ))
+}
+
+#[get("/account")]
+async fn account(page: Page, state: &State<AppState>, user: &CurrentUser) -> AppResult<Template> {
+    let profile = (user.user.display_name.as_str(), user.user.phone.as_deref());
+    account_page(&page, state, user, profile, FormErrors::default()).await
 }
 
 #[derive(FromForm)]
@@ -546,27 +172,11 @@ async fn profile(
     let name = text(&f.display_name);
     let phone = text(&f.phone);
     let mut errors = FormErrors::default();
-    if name.is_empty() {
-        errors.add(page.lang, "display_name", "err-name-required");
-    } else if name.chars().count() > 50 {
-        errors.add(page.lang, "display_name", "err-name-long");
-    }
-    if !phone.is_empty() && !valid_phone(phone) {
-        errors.add(page.lang, "phone", "err-phone-invalid");
-    }
+    check_name(&mut errors, page.lang, name);
+    check_phone(&mut errors, page.lang, phone);
     if !errors.is_empty() {
-        let mut c = state.db.acquire().await?;
-        let history = db::roles::history_for_user(&mut c, user.id()).await?;
-        return Ok(Reply::page(
-            Status::UnprocessableEntity,
-            page.render(
-                "account/account",
-                json!({
-                    "profile": { "display_name": name, "email": user.user.email, "phone": phone },
-                    "grants": history, "memberships": user.memberships, "errors": errors,
-                }),
-            ),
-        ));
+        let t = account_page(&page, state, user, (name, Some(phone)), errors).await?;
+        return Ok(Reply::page(Status::UnprocessableEntity, t));
     }
     let mut tx = state.db.begin_write().await?;
     users::set_profile(

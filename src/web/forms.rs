@@ -50,6 +50,43 @@ pub fn text(v: &Option<String>) -> &str {
     v.as_deref().map(str::trim).unwrap_or("")
 }
 
+/// A phone number as people type it: 5 to 20 digits, with spaces, `+`, `-` and brackets.
+pub fn valid_phone(p: &str) -> bool {
+    let digits = p.chars().filter(char::is_ascii_digit).count();
+    (5..=20).contains(&digits) && p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
+}
+
+/// A person's name: required, at most 50 characters (field `display_name`).
+pub fn check_name(errors: &mut FormErrors, lang: Lang, name: &str) {
+    if name.is_empty() {
+        errors.add(lang, "display_name", "err-name-required");
+    } else if name.chars().count() > 50 {
+        errors.add(lang, "display_name", "err-name-long");
+    }
+}
+
+/// An optional phone number (field `phone`).
+pub fn check_phone(errors: &mut FormErrors, lang: Lang, phone: &str) {
+    if !phone.is_empty() && !valid_phone(phone) {
+        errors.add(lang, "phone", "err-phone-invalid");
+    }
+}
+
+/// A new password and its confirmation (fields `password`, `password_confirm`).
+pub fn check_new_password_pair(
+    errors: &mut FormErrors,
+    lang: Lang,
+    password: &str,
+    confirm: Option<&str>,
+    email: &str,
+) {
+    if let Err(p) = crate::domain::password::check_new_password(password, email) {
+        errors.add(lang, "password", p.message_key());
+    } else if confirm != Some(password) {
+        errors.add(lang, "password_confirm", "err-password-mismatch");
+    }
+}
+
 /// A local path to go back to after login: only same-site paths, never `//host`.
 pub fn safe_next(next: Option<&str>) -> Option<String> {
     let n = next?.trim();

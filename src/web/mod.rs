@@ -13,6 +13,8 @@ pub mod headers;
 pub mod history;
 pub mod home;
 pub mod orgs;
+pub mod password;
+pub mod signup;
 
 use rocket::{Catcher, Route};
 
@@ -20,6 +22,8 @@ pub fn routes() -> Vec<Route> {
     let mut r = Vec::new();
     r.extend(home::routes());
     r.extend(account::routes());
+    r.extend(signup::routes());
+    r.extend(password::routes());
     r.extend(dashboard::routes());
     r.extend(admin::routes());
     r.extend(orgs::routes());
