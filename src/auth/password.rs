@@ -30,6 +30,23 @@ pub fn verify(password: &str, stored: &str) -> bool {
         .is_ok()
 }
 
+/// `hash` on the blocking pool: argon2 is deliberately slow and must not stall the request
+/// workers.
+pub async fn hash_off_thread(password: &str, p: HashParams) -> Result<String, String> {
+    let password = password.to_string();
+    rocket::tokio::task::spawn_blocking(move || hash(&password, p))
+        .await
+        .map_err(|e| e.to_string())?
+}
+
+/// `verify` on the blocking pool.
+pub async fn verify_off_thread(password: &str, stored: &str) -> bool {
+    let (password, stored) = (password.to_string(), stored.to_string());
+    rocket::tokio::task::spawn_blocking(move || verify(&password, &stored))
+        .await
+        .unwrap_or(false)
+}
+
 /// A hash of a random password, verified against when the account does not exist, so that a
 /// login attempt takes the same time whether or not the email is registered.
 pub fn dummy_hash(p: HashParams) -> String {

@@ -111,11 +111,21 @@ fn ensure_sqlite_parent(url: &str) {
 impl Db {
     /// A transaction for an action that reads and then writes. On SQLite it starts with
     /// `BEGIN IMMEDIATE` so that concurrent writers queue on the busy timeout instead of
-    /// failing with a stale snapshot; on PostgreSQL the action takes row locks itself.
+    /// failing with a stale snapshot; on PostgreSQL it first locks the audit chain head.
     pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
         match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+            Backend::Postgres => {
+                // Every write appends to the audit chain and so locks its head row before it
+                // commits; taking that lock first makes write transactions run one at a time,
+                // as SQLite's BEGIN IMMEDIATE does, so a check made inside one (a duplicate, a
+                // threshold ladder, a balance) still holds when it commits.
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(tx)
+            }
         }
     }
 

@@ -80,3 +80,19 @@ pub async fn is_valid(
     .await?;
     Ok(n > 0)
 }
+
+/// Uses up every unused token of a user for a purpose (after a reset, older reset links die).
+pub async fn revoke_all(
+    c: &mut Conn,
+    user: UserId,
+    purpose: Purpose,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE one_time_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL")
+        .bind(now)
+        .bind(user.0)
+        .bind(purpose.code())
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}

@@ -151,23 +151,22 @@ pub async fn set_profile(
     Ok(())
 }
 
-/// The person with this identity hash (hash, key id), or else a new person record.
-pub async fn person_for(
+/// The person whose ID number has this keyed hash, if one is recorded.
+pub async fn person_by_id_hash(c: &mut Conn, hash: &str) -> Result<Option<PersonId>, sqlx::Error> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM persons WHERE id_number_hash = $1")
+        .bind(hash)
+        .fetch_optional(&mut *c)
+        .await?;
+    Ok(found.map(PersonId))
+}
+
+/// A new person record, with the keyed hash of their ID number (hash, key id) if known.
+pub async fn insert_person(
     c: &mut Conn,
     name: &str,
     id_hash: Option<(&str, &str)>,
     now: i64,
 ) -> Result<PersonId, sqlx::Error> {
-    if let Some((hash, _)) = id_hash {
-        let found: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM persons WHERE id_number_hash = $1")
-                .bind(hash)
-                .fetch_optional(&mut *c)
-                .await?;
-        if let Some(id) = found {
-            return Ok(PersonId(id));
-        }
-    }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO persons (name, id_number_hash, id_hash_key_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
@@ -201,7 +200,7 @@ pub async fn create_confirmed(
     password_hash: &str,
     now: i64,
 ) -> Result<UserId, sqlx::Error> {
-    let person = person_for(c, name, None, now).await?;
+    let person = insert_person(c, name, None, now).await?;
     insert(
         c,
         NewUser {

@@ -38,7 +38,8 @@ pub struct Round {
 }
 
 impl Worker<'_> {
-    async fn claim(&self) -> Result<Vec<(Outgoing, i64)>, sqlx::Error> {
+    /// Claims up to a batch of due mail for this process (a lease of `LEASE_MS`).
+    pub async fn claim(&self) -> Result<Vec<(Outgoing, i64)>, sqlx::Error> {
         let now = self.clock.now_ms();
         let pick =
             "SELECT id FROM mail_outbox WHERE (status = 'pending' AND next_attempt_at <= $3) \
@@ -79,8 +80,36 @@ impl Worker<'_> {
 
     /// One pass: claim what is due, send it, record each outcome.
     pub async fn run_once(&self) -> Result<Round, sqlx::Error> {
+        let batch = self.claim().await?;
+        self.deliver(batch).await
+    }
+
+    /// Extends the claim on one mail just before sending it. False when the claim was lost
+    /// (it expired and another process took the mail): then this process must not send it.
+    async fn still_mine(&self, id: i64) -> Result<bool, sqlx::Error> {
+        let mut c = self.db.acquire().await?;
+        let done = sqlx::query(
+            "UPDATE mail_outbox SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 AND status = 'sending'",
+        )
+        .bind(self.clock.now_ms() + LEASE_MS)
+        .bind(id)
+        .bind(self.holder)
+        .execute(&mut *c)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Sends claimed mail one by one, re-checking each claim first, and records each outcome.
+    pub async fn deliver(&self, batch: Vec<(Outgoing, i64)>) -> Result<Round, sqlx::Error> {
         let mut round = Round::default();
-        for (mail, attempts) in self.claim().await? {
+        for (mail, attempts) in batch {
+            if !self.still_mine(mail.id).await? {
+                log::warn!(
+                    "mail {}: claim lost to another process, not sent here",
+                    mail.id
+                );
+                continue;
+            }
             let result = self.transport.send(&mail).await;
             let now = self.clock.now_ms();
             let mut tx = self.db.begin_write().await?;
@@ -96,10 +125,17 @@ impl Worker<'_> {
                     ("failed", "mail.failed", Some(e.clone()), 0)
                 }
             };
+            // Once a mail is delivered or given up, its one-time links are of no more use to
+            // anyone reading the outbox: they are cut from the stored text.
+            let body = if status == "pending" {
+                mail.body.clone()
+            } else {
+                scrub_links(&mail.body)
+            };
             let done = sqlx::query(
                 "UPDATE mail_outbox SET status = $1, attempts = attempts + 1, last_error = $2, next_attempt_at = $3, \
-                 sent_at = CASE WHEN $1 = 'sent' THEN $4 ELSE sent_at END, lease_owner = NULL, lease_until = NULL \
-                 WHERE id = $5 AND lease_owner = $6",
+                 sent_at = CASE WHEN $1 = 'sent' THEN $4 ELSE sent_at END, lease_owner = NULL, lease_until = NULL, \
+                 body_text = $7 WHERE id = $5 AND lease_owner = $6",
             )
             .bind(status)
             .bind(error.as_deref())
@@ -107,21 +143,27 @@ impl Worker<'_> {
             .bind(now)
             .bind(mail.id)
             .bind(self.holder)
+            .bind(&body)
             .execute(&mut *tx)
             .await?;
-            if done.rows_affected() == 1 {
-                let summary = json!({ "mail_id": mail.id, "attempt": attempts + 1 });
-                self.auditor
-                    .record(
-                        &mut tx,
-                        now,
-                        Actor::System,
-                        action,
-                        ("mail", mail.id.to_string()),
-                        summary,
-                    )
-                    .await?;
+            if done.rows_affected() != 1 {
+                log::warn!(
+                    "mail {}: outcome not recorded, the claim was lost meanwhile",
+                    mail.id
+                );
+                continue;
             }
+            let summary = json!({ "mail_id": mail.id, "attempt": attempts + 1 });
+            self.auditor
+                .record(
+                    &mut tx,
+                    now,
+                    Actor::System,
+                    action,
+                    ("mail", mail.id.to_string()),
+                    summary,
+                )
+                .await?;
             tx.commit().await?;
             match status {
                 "sent" => round.sent += 1,
@@ -147,9 +189,40 @@ impl Worker<'_> {
     }
 }
 
+/// Paths whose last segment is a one-time token.
+const TOKEN_PATHS: [&str; 3] = ["/confirm/", "/password/reset/", "/invitations/"];
+
+/// The text with the token of every one-time link replaced by `…`.
+pub fn scrub_links(body: &str) -> String {
+    let mut out = body.to_string();
+    for p in TOKEN_PATHS {
+        let mut from = 0;
+        while let Some(i) = out[from..].find(p) {
+            let start = from + i + p.len();
+            let len = out[start..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                .unwrap_or(out.len() - start);
+            if len > 0 {
+                out.replace_range(start..start + len, "…");
+            }
+            from = start;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::backoff_ms;
+
+    #[test]
+    fn one_time_links_are_cut_from_delivered_mail() {
+        let body = "打开 http://x.cn/password/reset/AbC-12_z 即可。\nhttp://x.cn/confirm/T0k3n\n/invitations/q";
+        assert_eq!(
+            super::scrub_links(body),
+            "打开 http://x.cn/password/reset/… 即可。\nhttp://x.cn/confirm/…\n/invitations/…"
+        );
+    }
 
     #[test]
     fn backoff_doubles_from_thirty_seconds() {

@@ -65,8 +65,15 @@ async fn login(
         ),
     ];
     let mut c = state.db.acquire().await?;
+    // Count the attempt first: parallel guesses cannot all pass a check made before counting.
+    let mut locked: Option<i64> = None;
     for key in &keys {
-        if let Some(until) = throttle::locked_until(&mut c, key, now).await? {
+        if let Some(until) = throttle::attempt(&mut c, key, now).await? {
+            locked = Some(locked.map_or(until, |l| l.max(until)));
+        }
+    }
+    {
+        if let Some(until) = locked {
             let minutes = ((until - now) + 59_999) / 60_000;
             let mut errors = FormErrors::default();
             errors.add_text(
@@ -82,26 +89,27 @@ async fn login(
     }
     let user = users::by_email(&mut c, &email).await?;
     let ok = match &user {
-        Some(u) => password::verify(&pw, &u.password_hash) && u.disabled_at.is_none(),
+        Some(u) => {
+            password::verify_off_thread(&pw, &u.password_hash).await && u.disabled_at.is_none()
+        }
         None => {
-            password::verify(&pw, &state.dummy_hash);
+            password::verify_off_thread(&pw, &state.dummy_hash).await;
             false
         }
     };
     let Some(user) = user.filter(|_| ok) else {
-        for key in &keys {
-            throttle::record_failure(&mut c, key, now).await?;
-        }
         let mut errors = FormErrors::default();
         errors.add(page.lang, "email", "err-login-failed");
         return Ok(login_again(&page, Status::UnprocessableEntity, &f, errors));
     };
+    // The right password: not a failure for the account, nor for a shared address.
+    throttle::clear(&mut c, &keys[0]).await?;
+    throttle::forgive_one(&mut c, &keys[1]).await?;
     if user.email_confirmed_at.is_none() {
         let mut errors = FormErrors::default();
         errors.add(page.lang, "email", "err-login-unconfirmed");
         return Ok(login_again(&page, Status::UnprocessableEntity, &f, errors));
     }
-    throttle::clear(&mut c, &keys[0]).await?;
     let secure = state.config.secure_cookies;
     csrf::rotate(jar, secure);
     session::start(

@@ -306,5 +306,12 @@ async fn change_setting(
 async fn outbox(page: Page, state: &State<AppState>, _admin: Admin<'_>) -> AppResult<Template> {
     let mut c = state.db.acquire().await?;
     let mails = mail::recent(&mut c, 200).await?;
-    Ok(page.render("admin/mail", json!({ "mails": mails })))
+    // Bodies hold one-time links until delivery. Where mail is delivered (SMTP configured) an
+    // admin sees who was mailed what and its state, never the links; where it is not (the
+    // demo), this page is how a new user's link reaches them.
+    let show_bodies = state.mail_transport.is_none();
+    Ok(page.render(
+        "admin/mail",
+        json!({ "mails": mails, "show_bodies": show_bodies }),
+    ))
 }

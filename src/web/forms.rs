@@ -90,15 +90,9 @@ pub fn check_new_password_pair(
 /// A local path to go back to after login: only same-site paths, never `//host`.
 pub fn safe_next(next: Option<&str>) -> Option<String> {
     let n = next?.trim();
-    if n.starts_with('/')
-        && !n.starts_with("//")
-        && !n.starts_with("/\\")
-        && !n.contains(['\r', '\n'])
-    {
-        Some(n.to_string())
-    } else {
-        None
-    }
+    let local = n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\");
+    // Redirect::to needs a valid URI: anything else (spaces, raw non-ASCII) goes to the default.
+    (local && rocket::http::uri::Origin::parse(n).is_ok()).then(|| n.to_string())
 }
 
 #[cfg(test)]
@@ -112,5 +106,14 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), None);
         assert_eq!(safe_next(Some("/\\evil.example")), None);
         assert_eq!(safe_next(None), None);
+        assert_eq!(
+            safe_next(Some("/a b")),
+            None,
+            "not a valid URI: it would fail the redirect"
+        );
+        assert_eq!(
+            safe_next(Some("/admin/users?x=1")),
+            Some("/admin/users?x=1".into())
+        );
     }
 }

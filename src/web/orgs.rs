@@ -116,10 +116,14 @@ async fn invite(
             summary,
         )
         .await?;
+    // In the invitee's own language when they have an account, else in the inviter's.
+    let invitee = users::by_email(&mut tx, email.as_str()).await?;
     let to = Recipient {
         addr: email.as_str(),
-        user: None,
-        lang: page.lang,
+        user: invitee.as_ref().map(|u| u.id),
+        lang: invitee
+            .and_then(|u| Lang::parse(&u.preferred_lang))
+            .unwrap_or(page.lang),
     };
     let data = json!({ "org": o.name, "inviter": user.user.display_name, "token": token });
     state
@@ -177,6 +181,8 @@ async fn accept(
     if !orgs::accept_invitation(&mut tx, inv.id, user.id(), now).await? {
         return Err(AppError::BadRequest("err-token-invalid"));
     }
+    // One audit entry whether or not a membership is opened (the invitee may be a member).
+    let mut membership = None;
     if user.membership(inv.org_id).is_none() {
         let today = iso_date(shanghai_date(state.clock.now()));
         let m = orgs::add(
@@ -192,18 +198,19 @@ async fn accept(
             },
         )
         .await?;
-        let summary =
-            json!({ "membership": m, "user": user.id(), "invitation": inv.id, "kind": "member" });
-        state
-            .audit(
-                &mut tx,
-                Actor::User(user.id()),
-                "membership.started",
-                ("org", inv.org_id.to_string()),
-                summary,
-            )
-            .await?;
+        membership = Some(m);
     }
+    let summary = json!({ "invitation": inv.id, "user": user.id(), "membership": membership, "kind": "member" });
+    let entity = ("org", inv.org_id.to_string());
+    state
+        .audit(
+            &mut tx,
+            Actor::User(user.id()),
+            "invitation.accepted",
+            entity,
+            summary,
+        )
+        .await?;
     tx.commit().await?;
     Ok(Reply::flash(
         format!("/orgs/{}/members", inv.org_id),

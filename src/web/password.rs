@@ -149,7 +149,9 @@ async fn reset(
             ),
         ));
     }
-    let hash = password::hash(&pw, state.config.password_hash).map_err(AppError::Internal)?;
+    let hash = password::hash_off_thread(&pw, state.config.password_hash)
+        .await
+        .map_err(AppError::Internal)?;
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_write().await?;
     let Some(user) =
@@ -157,6 +159,7 @@ async fn reset(
     else {
         return Err(AppError::BadRequest("err-token-invalid"));
     };
+    db::tokens::revoke_all(&mut tx, user, Purpose::ResetPassword, now).await?;
     // A new password ends every session of the account.
     users::set_password(&mut tx, user, &hash).await?;
     // Receiving the mail proves the address, so an unconfirmed account is confirmed too.

@@ -9,6 +9,7 @@ use crate::db::tokens::Purpose;
 use crate::db::{self, users};
 use crate::domain::email::EmailAddress;
 use crate::domain::id_number::IdNumber;
+use crate::domain::lang::Lang;
 use crate::error::{AppError, AppResult};
 use crate::mail::Recipient;
 use crate::web::ctx::{Page, Reply};
@@ -88,7 +89,9 @@ async fn signup(
             ),
         ));
     };
-    let hash = password::hash(&pw, state.config.password_hash).map_err(AppError::Internal)?;
+    let hash = password::hash_off_thread(&pw, state.config.password_hash)
+        .await
+        .map_err(AppError::Internal)?;
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_write().await?;
     let to = Recipient {
@@ -100,6 +103,7 @@ async fn signup(
         // Say the same as for a new account (no account enumeration); tell the owner by mail.
         let to = Recipient {
             user: Some(existing.id),
+            lang: Lang::parse(&existing.preferred_lang).unwrap_or(lang),
             ..to
         };
         state
@@ -125,8 +129,18 @@ async fn signup(
     } else {
         let id_hash = id_number.map(|n| n.keyed_hash(&state.keys.identity.bytes));
         let key_id = state.keys.identity.id.as_str();
-        let person =
-            users::person_for(&mut tx, name, id_hash.as_deref().map(|h| (h, key_id)), now).await?;
+        // An ID number typed at sign-up is not verified: it never attaches the new account to
+        // a person already on record (that would let anyone who knows a number take over a
+        // person's name and history). Such a claim is kept off the record and left to staff.
+        let claimed_by = match id_hash.as_deref() {
+            Some(h) => users::person_by_id_hash(&mut tx, h).await?,
+            None => None,
+        };
+        let recorded_hash = id_hash
+            .as_deref()
+            .filter(|_| claimed_by.is_none())
+            .map(|h| (h, key_id));
+        let person = users::insert_person(&mut tx, name, recorded_hash, now).await?;
         let user = users::insert(
             &mut tx,
             users::NewUser {
@@ -165,7 +179,11 @@ async fn signup(
                 now,
             )
             .await?;
-        let summary = json!({ "person": person, "id_number_given": id_hash.is_some() });
+        let summary = json!({
+            "person": person,
+            "id_number_given": id_hash.is_some(),
+            "id_number_already_on_record_for_person": claimed_by,
+        });
         state
             .audit(
                 &mut tx,

@@ -346,3 +346,119 @@ async fn the_next_parameter_only_leads_to_local_pages() {
         .await;
     assert_eq!(r.headers().get_one("Location"), Some("/admin/settings"));
 }
+
+#[rocket::async_test]
+async fn parallel_guesses_cannot_slip_past_the_limit() {
+    let app = TestApp::spawn().await;
+    let token = app.csrf().await;
+    let bodies: Vec<String> = (0..10)
+        .map(|_| {
+            encode(&[
+                ("_csrf", &token),
+                ("email", PURCHASER.0),
+                ("password", "wrong-password-1"),
+            ])
+        })
+        .collect();
+    let requests = bodies.iter().enumerate().map(|(i, body)| {
+        let addr: SocketAddr = format!("198.51.100.{}:1000", i + 1).parse().unwrap();
+        app.client
+            .post("/login")
+            .remote(addr)
+            .header(rocket::http::ContentType::Form)
+            .body(body.as_str())
+            .dispatch()
+    });
+    let statuses: Vec<u16> = futures::future::join_all(requests)
+        .await
+        .iter()
+        .map(|r| r.status().code)
+        .collect();
+    let checked = statuses.iter().filter(|s| **s == 422).count();
+    assert!(
+        checked <= 5,
+        "at most five guesses were checked: {statuses:?}"
+    );
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 10 - checked);
+}
+
+#[rocket::async_test]
+async fn a_reset_ends_the_other_reset_links_too() {
+    let app = TestApp::spawn().await;
+    app.post("/password/forgot", &[("email", EXPERT.0)]).await;
+    let (_, first) = app.last_mail_to(EXPERT.0).await.unwrap();
+    app.post("/password/forgot", &[("email", EXPERT.0)]).await;
+    let (_, second) = app.last_mail_to(EXPERT.0).await.unwrap();
+    let (first, second) = (
+        link_in(&first, "/password/reset/").unwrap(),
+        link_in(&second, "/password/reset/").unwrap(),
+    );
+    assert_ne!(first, second);
+    let r = app
+        .post(
+            &second,
+            &[
+                ("password", "brand-new-password"),
+                ("password_confirm", "brand-new-password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let r = app
+        .post(
+            &first,
+            &[
+                ("password", "another-password"),
+                ("password_confirm", "another-password"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        Status::BadRequest,
+        "the older link died with the reset"
+    );
+}
+
+#[rocket::async_test]
+async fn an_id_number_already_on_record_does_not_attach_a_new_account_to_that_person() {
+    let app = TestApp::spawn().await;
+    let sign_up = |email: &'static str, name: &'static str| {
+        let app = &app;
+        async move {
+            let fields = [
+                ("display_name", name),
+                ("email", email),
+                ("password", "a-long-password"),
+                ("password_confirm", "a-long-password"),
+                ("id_number", "11010519491231002X"),
+            ];
+            assert_eq!(
+                app.post("/signup", &fields).await.status(),
+                Status::SeeOther
+            );
+        }
+    };
+    sign_up("owner@example.cn", "真名").await;
+    sign_up("claimant@example.cn", "冒名").await;
+    let linked = app
+        .scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM users u JOIN persons p ON p.id = u.person_id WHERE p.id_number_hash IS NOT NULL")
+        .await;
+    assert_eq!(linked, 1, "only the first account is tied to the number");
+    let distinct = app.scalar("SELECT CAST(COUNT(DISTINCT person_id) AS BIGINT) FROM users WHERE email LIKE '%@example.cn'").await;
+    assert_eq!(distinct, 2, "the second account has a person of its own");
+    let flagged = app.scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE summary LIKE '%id_number_already_on_record_for_person\":%' AND summary NOT LIKE '%person\":null%'").await;
+    assert_eq!(flagged, 1, "the claim is on record for staff");
+}
+
+#[rocket::async_test]
+async fn a_next_that_is_not_a_valid_uri_goes_to_the_dashboard() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .post(
+            "/login",
+            &[("email", ADMIN.0), ("password", ADMIN.1), ("next", "/a b")],
+        )
+        .await;
+    assert_eq!(r.headers().get_one("Location"), Some("/dashboard"));
+}

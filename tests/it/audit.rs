@@ -287,3 +287,144 @@ async fn entries_record_the_id_of_the_key_that_signed_them() {
         .unwrap()
         .starts_with("entry 1 was signed with key"));
 }
+
+/// Runs `action` and checks it wrote exactly one audit entry with the given action name.
+async fn one_entry(
+    app: &TestApp,
+    expected: &str,
+    status: Status,
+    r: rocket::local::asynchronous::LocalResponse<'_>,
+    before: i64,
+) {
+    assert_eq!(r.status(), status, "{expected}");
+    let after = entries(app).await;
+    assert_eq!(
+        after,
+        before + 1,
+        "{expected} wrote {} entries",
+        after - before
+    );
+    let mut c = app.db.acquire().await.unwrap();
+    let last: String = sqlx::query_scalar("SELECT action FROM audit_log ORDER BY seq DESC LIMIT 1")
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+    assert_eq!(last, expected);
+}
+
+#[rocket::async_test]
+async fn every_kind_of_change_writes_exactly_one_entry() {
+    let app = TestApp::spawn().await;
+    let see_other = Status::SeeOther;
+    let fields = [
+        ("display_name", "新用户"),
+        ("email", "new@example.cn"),
+        ("password", "a-long-password"),
+        ("password_confirm", "a-long-password"),
+    ];
+    let n = entries(&app).await;
+    one_entry(
+        &app,
+        "user.signed_up",
+        see_other,
+        app.post("/signup", &fields).await,
+        n,
+    )
+    .await;
+    let (_, body) = app.last_mail_to("new@example.cn").await.unwrap();
+    let n = entries(&app).await;
+    one_entry(
+        &app,
+        "user.email_confirmed",
+        see_other,
+        app.post(&link_in(&body, "/confirm/").unwrap(), &[]).await,
+        n,
+    )
+    .await;
+    let n = entries(&app).await;
+    one_entry(
+        &app,
+        "user.password_reset_requested",
+        Status::Ok,
+        app.post("/password/forgot", &[("email", "new@example.cn")])
+            .await,
+        n,
+    )
+    .await;
+    let (_, body) = app.last_mail_to("new@example.cn").await.unwrap();
+    let reset = [
+        ("password", "brand-new-password"),
+        ("password_confirm", "brand-new-password"),
+    ];
+    let n = entries(&app).await;
+    one_entry(
+        &app,
+        "user.password_reset",
+        see_other,
+        app.post(&link_in(&body, "/password/reset/").unwrap(), &reset)
+            .await,
+        n,
+    )
+    .await;
+    app.login_as(NGO_ADMIN).await;
+    let n = entries(&app).await;
+    one_entry(
+        &app,
+        "invitation.created",
+        see_other,
+        app.post("/orgs/1/invitations", &[("email", "new@example.cn")])
+            .await,
+        n,
+    )
+    .await;
+    let member_row: i64 = app
+        .scalar("SELECT m.id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'ngo.member@demo.huoban.cn' AND m.org_id = 1")
+        .await;
+    let n = entries(&app).await;
+    one_entry(
+        &app,
+        "org.admin_handover",
+        see_other,
+        app.post(
+            "/orgs/1/admin-handover",
+            &[("member", &member_row.to_string())],
+        )
+        .await,
+        n,
+    )
+    .await;
+    let own: i64 = app
+        .scalar("SELECT m.id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'ngo@demo.huoban.cn' AND m.left_on IS NULL")
+        .await;
+    let n = entries(&app).await;
+    one_entry(
+        &app,
+        "membership.ended",
+        see_other,
+        app.post(&format!("/orgs/1/members/{own}/end"), &[]).await,
+        n,
+    )
+    .await;
+    let n = entries(&app).await;
+    one_entry(
+        &app,
+        "user.sessions_ended",
+        see_other,
+        app.post("/account/logout-all", &[]).await,
+        n,
+    )
+    .await;
+    app.login_as(ADMIN).await;
+    let grant: i64 = app.scalar("SELECT g.id FROM role_grants g JOIN users u ON u.id = g.user_id WHERE u.email = 'expert@demo.huoban.cn'").await;
+    let n = entries(&app).await;
+    one_entry(
+        &app,
+        "role.revoked",
+        see_other,
+        app.post(&format!("/admin/grants/{grant}/revoke"), &[])
+            .await,
+        n,
+    )
+    .await;
+    assert!(app.verify_audit().await.ok());
+}

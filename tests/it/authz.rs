@@ -63,6 +63,7 @@ async fn refused(app: &TestApp, method: Method, path: &str) -> (bool, Status) {
         app.post(path, &plausible_fields(path)).await
     };
     let status = r.status();
+    assert!(status.code < 500, "{method} {path}: {status}");
     let to_login = r
         .headers()
         .get_one("Location")

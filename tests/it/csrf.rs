@@ -22,6 +22,8 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "SELECT CAST(COUNT(*) AS BIGINT) FROM one_time_tokens",
         "SELECT CAST(COUNT(*) AS BIGINT) FROM mail_outbox",
         "SELECT CAST(COUNT(*) AS BIGINT) FROM organizations",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log",
+        "SELECT CAST(COALESCE(SUM(failures), 0) AS BIGINT) FROM login_throttle",
     ] {
         out.push(app.scalar(sql).await);
     }

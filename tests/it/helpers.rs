@@ -175,13 +175,25 @@ impl TestApp {
         huoban::demo::load(&db, CHEAP_HASH, &clock, &auditor)
             .await
             .expect("demo data");
-        Self::instance(resolved, db, clock).await
+        Self::instance(resolved, db, clock, false).await
     }
 
-    async fn instance(resolved: Resolved, db: Db, clock: Clock) -> TestApp {
+    /// As `spawn`, with a mail transport configured (as with SMTP in production).
+    pub async fn spawn_delivering() -> TestApp {
+        let app = Self::spawn().await;
+        let url = app.resolved.database_url.clone();
+        let db = db::connect(&url, 5).await.expect("connect");
+        Self::instance(app.resolved.clone(), db, app.clock.clone(), true).await
+    }
+
+    /// The application on `db`. Tests drive the mail worker themselves (`deliver_mail`) with
+    /// `mail`; `delivering` also gives the application state that transport, as SMTP would.
+    async fn instance(resolved: Resolved, db: Db, clock: Clock, delivering: bool) -> TestApp {
         let mut state = app::state(&resolved, db.clone(), clock.clone()).expect("state");
         let mail = Arc::new(Memory::default());
-        state.mail_transport = Some(mail.clone());
+        if delivering {
+            state.mail_transport = Some(mail.clone());
+        }
         let client = Client::tracked(app::build(&resolved, state))
             .await
             .expect("rocket");
@@ -199,7 +211,7 @@ impl TestApp {
     pub async fn second_instance(&self) -> TestApp {
         let url = self.resolved.database_url.clone();
         let db = db::connect(&url, 5).await.expect("connect");
-        Self::instance(self.resolved.clone(), db, self.clock.clone()).await
+        Self::instance(self.resolved.clone(), db, self.clock.clone(), false).await
     }
 
     /// Job context of this instance, as the liftoff fairing would build it.

@@ -127,3 +127,46 @@ async fn a_claim_left_by_a_crashed_process_is_taken_over_when_its_lease_expires(
     app.clock.advance(time::Duration::minutes(6));
     assert_eq!(app.deliver_mail().await.sent, 1);
 }
+
+#[rocket::async_test]
+async fn delivered_mail_keeps_no_usable_link_and_admins_do_not_see_bodies_where_mail_is_sent() {
+    let app = TestApp::spawn_delivering().await;
+    app.post("/password/forgot", &[("email", EXPERT.0)]).await;
+    let (_, stored) = app.last_mail_to(EXPERT.0).await.unwrap();
+    let link = link_in(&stored, "/password/reset/").unwrap();
+    app.login_as(ADMIN).await;
+    let (_, page) = app.get("/admin/mail").await;
+    assert!(
+        page.contains("伙伴平台：重设密码"),
+        "the admin sees what was sent to whom"
+    );
+    assert!(!html_unescape(&page).contains(&link), "but not the link");
+    app.deliver_mail().await;
+    assert!(
+        app.mail.sent()[0].body.contains(&link),
+        "the recipient got the link"
+    );
+    let (_, stored) = app.last_mail_to(EXPERT.0).await.unwrap();
+    assert!(
+        !stored.contains(&link),
+        "the outbox keeps no usable link after delivery"
+    );
+    assert!(stored.contains("/password/reset/…"));
+}
+
+#[rocket::async_test]
+async fn a_worker_that_lost_its_claim_does_not_send_the_mail_again() {
+    let a = TestApp::spawn().await;
+    let b = a.second_instance().await;
+    a.post("/password/forgot", &[("email", EXPERT.0)]).await;
+    let ctx_a = a.jobs();
+    let worker_a = ctx_a.mail_worker(a.mail.as_ref());
+    let batch = worker_a.claim().await.unwrap();
+    assert_eq!(batch.len(), 1);
+    // A is stalled past its lease; B takes the mail over and sends it.
+    a.clock.advance(time::Duration::minutes(6));
+    assert_eq!(b.deliver_mail().await.sent, 1);
+    // A wakes up with its old batch: it must not send it.
+    assert_eq!(worker_a.deliver(batch).await.unwrap().sent, 0);
+    assert_eq!(a.mail.sent().len() + b.mail.sent().len(), 1);
+}

@@ -104,3 +104,52 @@ async fn an_invitation_with_a_bad_address_is_re_rendered_with_the_message() {
         0
     );
 }
+
+#[rocket::async_test]
+async fn an_org_admin_cannot_reach_another_organizations_memberships_through_their_own() {
+    let app = TestApp::spawn().await;
+    app.login_as(NGO_ADMIN).await;
+    // Membership 3 is the plain member's in organization 3 (志愿者协会).
+    let other: i64 = app
+        .scalar("SELECT m.id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'ngo.member@demo.huoban.cn' AND m.org_id = 3")
+        .await;
+    let r = app.post(&format!("/orgs/1/members/{other}/end"), &[]).await;
+    assert_eq!(r.status(), Status::NotFound);
+    let r = app
+        .post("/orgs/1/admin-handover", &[("member", &other.to_string())])
+        .await;
+    assert_eq!(r.status(), Status::BadRequest);
+    assert_eq!(
+        app.scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM memberships WHERE left_on IS NOT NULL")
+            .await,
+        0
+    );
+}
+
+#[rocket::async_test]
+async fn accepting_an_invitation_when_already_a_member_is_still_recorded_once() {
+    let app = TestApp::spawn().await;
+    app.login_as(NGO_ADMIN).await;
+    app.post("/orgs/1/invitations", &[("email", NGO_MEMBER.0)])
+        .await;
+    let (_, body) = app.last_mail_to(NGO_MEMBER.0).await.unwrap();
+    let link = link_in(&body, "/invitations/").unwrap();
+    app.logout().await;
+    app.login_as(NGO_MEMBER).await;
+    let before = app
+        .scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log")
+        .await;
+    let r = app.post(&format!("{link}/accept"), &[]).await;
+    assert_eq!(r.status(), Status::SeeOther);
+    assert_eq!(
+        app.scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log")
+            .await,
+        before + 1
+    );
+    assert_eq!(
+        app.scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM memberships WHERE org_id = 1")
+            .await,
+        2,
+        "no second membership"
+    );
+}

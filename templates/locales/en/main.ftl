@@ -285,3 +285,4 @@ err-org-name-group-order = A social group's name is region, field, then form, su
 err-reg-members = A social group needs at least 50 individual members, or 30 unit members; mixed, 50 in total
 err-reg-funds = The funds are below the minimum for this type
 err-reg-board = A foundation's board has 5 to 25 directors
+mail-bodies-hidden = Mail is delivered by a server, so bodies (which hold one-time links) are not shown here.

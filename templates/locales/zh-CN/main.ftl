@@ -285,3 +285,4 @@ err-org-name-group-order = 社会团体名称应依次为地域、业务领域�
 err-reg-members = 社会团体应有 50 个以上个人会员，或 30 个以上单位会员；混合的，会员总数不少于 50 个
 err-reg-funds = 注册资金或开办资金低于规定的最低限额
 err-reg-board = 基金会理事会应由 5 至 25 名理事组成
+mail-bodies-hidden = 已配置邮件服务器：邮件正文含一次性链接，此处不予显示。
