@@ -8,7 +8,9 @@ use crate::config::{HashParams, Resolved};
 use crate::db::directory::{self, UnitKind};
 use crate::db::orgs::{self, MemberKind, NewMembership};
 use crate::db::{meta, roles, settings, users, Db};
+use crate::domain::registration::OrgType;
 use crate::domain::role::Role;
+use crate::domain::uscc::Uscc;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -45,8 +47,17 @@ struct OrgSeed {
     key: String,
     name: String,
     org_type: String,
+    category: String,
     district_code: String,
     status: String,
+    /// The registering authority's code; its division and this serial make the USCC.
+    authority: String,
+    serial: u32,
+    registered_on: String,
+    legal_representative: String,
+    domicile: String,
+    #[serde(default)]
+    charity: bool,
 }
 
 #[derive(Deserialize)]
@@ -144,16 +155,31 @@ pub async fn load(
     }
     let mut org_ids = HashMap::new();
     for o in &data.organizations {
-        let id = orgs::insert(
-            &mut tx,
-            &o.name,
-            &o.org_type,
-            &o.district_code,
-            &o.status,
-            None,
+        let authority = data
+            .authorities
+            .iter()
+            .find(|a| a.code == o.authority)
+            .ok_or_else(|| DemoError::Invalid(format!("unknown authority {}", o.authority)))?;
+        let org_type = OrgType::parse(&o.org_type)
+            .ok_or_else(|| DemoError::Invalid(format!("type {}", o.org_type)))?;
+        let uscc = Uscc::issue(org_type.civil_type(), &authority.division_code, o.serial)
+            .map_err(|e| DemoError::Invalid(format!("USCC for {}: {e:?}", o.name)))?;
+        let new = orgs::NewOrg {
+            name: &o.name,
+            org_type: &o.org_type,
+            category: &o.category,
+            district_code: &o.district_code,
+            status: &o.status,
+            uscc: Some(uscc.as_str()),
+            uscc_checksum_ok: true,
+            authority_id: units.get(&o.authority).map(|(_, id)| *id),
+            registered_on: Some(&o.registered_on),
+            legal_representative: Some(&o.legal_representative),
+            domicile: Some(&o.domicile),
+            charity: o.charity,
             now,
-        )
-        .await?;
+        };
+        let id = orgs::insert(&mut tx, new).await?;
         org_ids.insert(o.key.clone(), id);
     }
     let version = settings::snapshot(&mut tx, now).await?.version;

@@ -25,6 +25,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0002_services.sql"),
         postgres: include_str!("../../migrations/postgres/0002_services.sql"),
     },
+    Step {
+        version: 3,
+        name: "directory",
+        sqlite: include_str!("../../migrations/sqlite/0003_directory.sql"),
+        postgres: include_str!("../../migrations/postgres/0003_directory.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

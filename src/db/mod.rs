@@ -9,6 +9,7 @@ pub mod meta;
 pub mod migrate;
 pub mod orgs;
 pub mod roles;
+pub mod search;
 pub mod settings;
 pub mod throttle;
 pub mod tokens;

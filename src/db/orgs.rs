@@ -17,28 +17,48 @@ pub struct Org {
     pub uscc: Option<String>,
 }
 
-pub async fn insert(
-    c: &mut Conn,
-    name: &str,
-    org_type: &str,
-    district_code: &str,
-    status: &str,
-    uscc: Option<&str>,
-    now: i64,
-) -> Result<OrgId, sqlx::Error> {
+/// A registered organization's facts, as recorded.
+pub struct NewOrg<'a> {
+    pub name: &'a str,
+    pub org_type: &'a str,
+    pub category: &'a str,
+    pub district_code: &'a str,
+    pub status: &'a str,
+    pub uscc: Option<&'a str>,
+    pub uscc_checksum_ok: bool,
+    pub authority_id: Option<i64>,
+    pub registered_on: Option<&'a str>,
+    pub legal_representative: Option<&'a str>,
+    pub domicile: Option<&'a str>,
+    pub charity: bool,
+    pub now: i64,
+}
+
+/// Records an organization and indexes its name for the directory.
+pub async fn insert(c: &mut Conn, o: NewOrg<'_>) -> Result<OrgId, sqlx::Error> {
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO organizations (name, org_type, district_code, status, uscc, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO organizations (name, org_type, category, district_code, status, uscc, uscc_checksum_ok, \
+         authority_id, registered_on, legal_representative, domicile, charity, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
     )
-    .bind(name)
-    .bind(org_type)
-    .bind(district_code)
-    .bind(status)
-    .bind(uscc)
-    .bind(now)
+    .bind(o.name)
+    .bind(o.org_type)
+    .bind(o.category)
+    .bind(o.district_code)
+    .bind(o.status)
+    .bind(o.uscc)
+    .bind(i64::from(o.uscc_checksum_ok))
+    .bind(o.authority_id)
+    .bind(o.registered_on)
+    .bind(o.legal_representative)
+    .bind(o.domicile)
+    .bind(i64::from(o.charity))
+    .bind(o.now)
     .fetch_one(&mut *c)
     .await?;
-    Ok(OrgId(id))
+    let id = OrgId(id);
+    super::search::index_name(c, id, o.name).await?;
+    Ok(id)
 }
 
 pub async fn by_id(c: &mut Conn, id: OrgId) -> Result<Option<Org>, sqlx::Error> {

@@ -2,6 +2,7 @@
 
 pub mod calendar;
 pub mod chain;
+pub mod division;
 pub mod email;
 pub mod id_number;
 pub mod lang;
@@ -10,5 +11,6 @@ pub mod org_name;
 pub mod password;
 pub mod registration;
 pub mod role;
+pub mod search;
 pub mod setting;
 pub mod uscc;

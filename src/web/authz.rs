@@ -55,6 +55,12 @@ pub const MATRIX: &[Rule] = &[
     rule("POST", "/password/reset/<token>", Who::Anyone),
     rule("GET", "/audit/heads", Who::Anyone),
     rule("GET", "/api/v1/health", Who::Anyone),
+    rule(
+        "GET",
+        "/directory?<q>&<org_type>&<category>&<district>&<status>&<page>",
+        Who::Anyone,
+    ),
+    rule("GET", "/organizations/<id>", Who::Anyone),
     // Signed in.
     rule("GET", "/dashboard", Who::SignedIn),
     rule("GET", "/account", Who::SignedIn),

@@ -13,7 +13,7 @@ impl<'r> Responder<'r, 'static> for ErrorResponse {
         let status = self.0;
         if status == Status::Unauthorized && !is_api(req) {
             let next = req.uri().path().to_string();
-            let target = format!("/login?next={}", urlencode(&next));
+            let target = format!("/login?next={}", crate::web::forms::urlencode(&next));
             return Redirect::to(target).respond_to(req);
         }
         let key = if status == Status::Forbidden && req.local_cache(|| CsrfRefused(false)).0 {
@@ -23,18 +23,6 @@ impl<'r> Responder<'r, 'static> for ErrorResponse {
         };
         render_error(req, status, key)
     }
-}
-
-fn urlencode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[catch(default)]

@@ -87,6 +87,19 @@ pub fn check_new_password_pair(
     }
 }
 
+/// Percent-encodes a value for a URL query or path (unreserved characters and `/` kept).
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// A local path to go back to after login: only same-site paths, never `//host`.
 pub fn safe_next(next: Option<&str>) -> Option<String> {
     let n = next?.trim();

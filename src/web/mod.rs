@@ -7,6 +7,7 @@ pub mod authz;
 pub mod catchers;
 pub mod ctx;
 pub mod dashboard;
+pub mod directory;
 pub mod filters;
 pub mod forms;
 pub mod headers;
@@ -29,6 +30,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(orgs::routes());
     r.extend(api::routes());
     r.extend(history::routes());
+    r.extend(directory::routes());
     r
 }
 

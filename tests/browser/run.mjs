@@ -389,7 +389,7 @@ async function anonymousChecks() {
   const ctx = await newContext();
   try {
     const page = await newPage(ctx);
-    for (const p of ['/', '/login', '/signup', '/password/forgot', '/audit/heads']) {
+    for (const p of ['/', '/login', '/signup', '/password/forgot', '/audit/heads', '/directory', '/directory?q=%E5%AE%81%E6%B3%A2', '/organizations/1']) {
       await check(`axe ${p} (anonymous)`, () => axePage(page, p, p));
     }
     await check('axe /signup after an empty submit (error summary)', async () => {

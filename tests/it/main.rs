@@ -10,6 +10,7 @@ mod audit;
 mod authz;
 mod cli;
 mod csrf;
+mod directory;
 mod guards;
 mod i18n;
 mod instances;

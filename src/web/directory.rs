@@ -1,0 +1,172 @@
+//! The public directory (no login): search by name (1- and 2-character queries included) or
+//! by exact USCC, filter by type, category, district and status, page through with a capped
+//! count; and each organization's public profile. No ID numbers, personal phones or scans.
+
+use crate::app::AppState;
+use crate::db::search::{self, Filters};
+use crate::db::Conn;
+use crate::domain::division;
+use crate::domain::registration::{Category, OrgType};
+use crate::error::{AppError, AppResult};
+use crate::ids::OrgId;
+use crate::web::ctx::Page;
+use crate::web::forms::urlencode;
+use rocket::{get, routes, Route, State};
+use rocket_dyn_templates::Template;
+use serde::Serialize;
+use serde_json::json;
+use sqlx::Row;
+
+pub fn routes() -> Vec<Route> {
+    routes![directory, profile]
+}
+
+pub const PAGE_SIZE: i64 = 20;
+pub const STATUSES: [&str; 3] = ["registered", "deregistered", "revoked"];
+
+#[derive(Serialize)]
+struct Choice {
+    value: &'static str,
+    label_key: String,
+}
+
+fn choices() -> serde_json::Value {
+    let types: Vec<Choice> = OrgType::ALL
+        .iter()
+        .map(|t| Choice {
+            value: t.code(),
+            label_key: format!("orgtype-{}", t.code()),
+        })
+        .collect();
+    let categories: Vec<Choice> = Category::ALL
+        .iter()
+        .map(|c| Choice {
+            value: c.code(),
+            label_key: format!("category-{}", c.code()),
+        })
+        .collect();
+    let statuses: Vec<Choice> = STATUSES
+        .iter()
+        .map(|s| Choice {
+            value: s,
+            label_key: format!("orgstatus-{s}"),
+        })
+        .collect();
+    let districts: Vec<_> = division::NINGBO
+        .iter()
+        .map(|(code, zh, en)| json!({ "value": code, "zh": zh, "en": en }))
+        .collect();
+    json!({ "types": types, "categories": categories, "statuses": statuses, "districts": districts })
+}
+
+/// Keeps only values that are one of the allowed ones (a typed URL cannot inject anything, and
+/// an unknown value is simply no filter).
+fn allowed(v: Option<String>, ok: impl Fn(&str) -> bool) -> Option<String> {
+    v.filter(|s| ok(s))
+}
+
+#[allow(clippy::too_many_arguments)]
+#[get("/directory?<q>&<org_type>&<category>&<district>&<status>&<page>")]
+async fn directory(
+    pg: Page,
+    state: &State<AppState>,
+    q: Option<String>,
+    org_type: Option<String>,
+    category: Option<String>,
+    district: Option<String>,
+    status: Option<String>,
+    page: Option<i64>,
+) -> AppResult<Template> {
+    let q = q
+        .map(|s| s.chars().take(50).collect::<String>())
+        .unwrap_or_default();
+    let filters = Filters {
+        org_type: allowed(org_type, |s| OrgType::parse(s).is_some()),
+        category: allowed(category, |s| Category::parse(s).is_some()),
+        district: allowed(district, division::is_current),
+        status: allowed(status, |s| STATUSES.contains(&s)),
+    };
+    let page = page.unwrap_or(1).clamp(1, 500);
+    let mut c = state.db.acquire().await?;
+    let result = search::search(&mut c, &q, &filters, (page - 1) * PAGE_SIZE, PAGE_SIZE).await?;
+    let pages = if result.capped {
+        500
+    } else {
+        ((result.count + PAGE_SIZE - 1) / PAGE_SIZE).max(1)
+    };
+    let hits: Vec<_> = result
+        .hits
+        .iter()
+        .map(|h| json!({ "hit": h, "district": division::name_zh(&h.district_code) }))
+        .collect();
+    let mut base_link = format!("/directory?q={}", urlencode(&q));
+    for (k, v) in [
+        ("org_type", &filters.org_type),
+        ("category", &filters.category),
+        ("district", &filters.district),
+        ("status", &filters.status),
+    ] {
+        if let Some(v) = v {
+            base_link.push_str(&format!("&{k}={}", urlencode(v)));
+        }
+    }
+    Ok(pg.render(
+        "directory/index",
+        json!({
+            "base_link": base_link,
+            "q": q, "filters": {
+                "org_type": filters.org_type, "category": filters.category,
+                "district": filters.district, "status": filters.status,
+            },
+            "hits": hits, "count": result.count, "capped": result.capped, "cap": search::COUNT_CAP,
+            "page_no": page, "pages": pages, "choices": choices(),
+        }),
+    ))
+}
+
+async fn authority_name(
+    c: &mut Conn,
+    id: Option<i64>,
+) -> Result<Option<(String, String)>, sqlx::Error> {
+    let Some(id) = id else { return Ok(None) };
+    let row = sqlx::query("SELECT name_zh, name_en FROM authorities WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?;
+    row.map(|r| Ok((r.try_get("name_zh")?, r.try_get("name_en")?)))
+        .transpose()
+}
+
+#[get("/organizations/<id>")]
+async fn profile(pg: Page, state: &State<AppState>, id: OrgId) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let row = sqlx::query(
+        "SELECT id, name, org_type, category, district_code, status, uscc, uscc_checksum_ok, authority_id, \
+         registered_on, legal_representative, domicile, charity FROM organizations WHERE id = $1",
+    )
+    .bind(id.0)
+    .fetch_optional(&mut *c)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let authority_id: Option<i64> = row.try_get("authority_id")?;
+    let authority = authority_name(&mut c, authority_id).await?;
+    let district: String = row.try_get("district_code")?;
+    Ok(pg.render(
+        "directory/profile",
+        json!({
+            "org": {
+                "id": id, "name": row.try_get::<String, _>("name")?,
+                "org_type": row.try_get::<String, _>("org_type")?,
+                "category": row.try_get::<String, _>("category")?,
+                "district": division::name_zh(&district), "status": row.try_get::<String, _>("status")?,
+                "uscc": row.try_get::<Option<String>, _>("uscc")?,
+                "uscc_checksum_ok": row.try_get::<i64, _>("uscc_checksum_ok")? == 1,
+                "registered_on": row.try_get::<Option<String>, _>("registered_on")?,
+                "legal_representative": row.try_get::<Option<String>, _>("legal_representative")?,
+                "domicile": row.try_get::<Option<String>, _>("domicile")?,
+                "charity": row.try_get::<i64, _>("charity")? == 1,
+                "authority": authority,
+            },
+        }),
+    ))
+}

@@ -1,0 +1,177 @@
+//! The public directory: no login, 1- and 2-character queries, exact USCC, filters, profiles
+//! without personal data.
+
+use crate::helpers::*;
+use huoban::db::orgs::{self, NewOrg};
+use rocket::http::Status;
+
+async fn add_org(
+    app: &TestApp,
+    name: &str,
+    district: &str,
+    org_type: &str,
+    uscc: Option<&str>,
+    checksum_ok: bool,
+) {
+    let mut c = app.db.acquire().await.unwrap();
+    orgs::insert(
+        &mut c,
+        NewOrg {
+            name,
+            org_type,
+            category: "community_service",
+            district_code: district,
+            status: "registered",
+            uscc,
+            uscc_checksum_ok: checksum_ok,
+            authority_id: None,
+            registered_on: Some("2020-01-02"),
+            legal_representative: Some("张三"),
+            domicile: Some("宁波市某路 1 号"),
+            charity: false,
+            now: 0,
+        },
+    )
+    .await
+    .unwrap();
+}
+
+fn count_in(page: &str) -> Option<i64> {
+    let start = page.find("共 ")? + "共 ".len();
+    page[start..].split(' ').next()?.parse().ok()
+}
+
+async fn search(app: &TestApp, query: &str) -> (i64, String) {
+    let (status, page) = app.get(&format!("/directory?{query}")).await;
+    assert_eq!(status, Status::Ok, "{query}");
+    (count_in(&page).unwrap_or(-1), page)
+}
+
+#[rocket::async_test]
+async fn short_chinese_queries_find_organizations_without_login() {
+    let app = TestApp::spawn().await;
+    add_org(
+        &app,
+        "宁波市江北区社工发展促进会",
+        "330205",
+        "social_group",
+        None,
+        true,
+    )
+    .await;
+    add_org(
+        &app,
+        "象山县夕阳红养老服务中心",
+        "330225",
+        "social_service_institution",
+        None,
+        true,
+    )
+    .await;
+    let enc = |s: &str| encode(&[("q", s)]);
+    assert_eq!(search(&app, &enc("社工")).await.0, 1);
+    assert_eq!(
+        search(&app, &enc("养老")).await.0,
+        2,
+        "乐龄养老 and 夕阳红养老"
+    );
+    assert_eq!(search(&app, &enc("宁波")).await.0, 5);
+    assert_eq!(search(&app, &enc("老")).await.0, 2, "one character");
+    assert_eq!(
+        search(&app, &enc("养老服务中心")).await.0,
+        2,
+        "longer queries are checked whole"
+    );
+    assert_eq!(
+        search(&app, &enc("养老 服务")).await.0,
+        2,
+        "spaces do not matter"
+    );
+    assert_eq!(
+        search(&app, &enc("服务养老")).await.0,
+        0,
+        "the whole query must appear"
+    );
+    assert_eq!(search(&app, &enc("魑魅")).await.0, 0);
+    let (_, page) = search(&app, &enc("社工")).await;
+    assert!(page.contains("宁波市江北区社工发展促进会"));
+}
+
+#[rocket::async_test]
+async fn an_exact_code_finds_its_organization_and_legacy_codes_are_flagged() {
+    let app = TestApp::spawn().await;
+    add_org(
+        &app,
+        "福建早期机构",
+        "330200",
+        "social_group",
+        Some("91350100M0001TGQXM"),
+        false,
+    )
+    .await;
+    let (n, page) = search(&app, &encode(&[("q", "91350100m0001tgqxm")])).await;
+    assert_eq!(n, 1);
+    assert!(page.contains("历史代码，校验位不符"));
+    let sunshine: String = {
+        let mut c = app.db.acquire().await.unwrap();
+        sqlx::query_scalar("SELECT uscc FROM organizations WHERE name LIKE '%阳光%'")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap()
+    };
+    assert!(
+        huoban::domain::uscc::Uscc::parse(&sunshine).is_ok(),
+        "demo codes are issued with both checks"
+    );
+    let (n, page) = search(&app, &encode(&[("q", &sunshine)])).await;
+    assert_eq!(n, 1);
+    assert!(page.contains("宁波市海曙区阳光社会工作服务中心"));
+}
+
+#[rocket::async_test]
+async fn filters_narrow_the_results_and_unknown_values_are_ignored() {
+    let app = TestApp::spawn().await;
+    assert_eq!(search(&app, "org_type=foundation").await.0, 1);
+    assert_eq!(search(&app, "district=330203").await.0, 1);
+    assert_eq!(
+        search(
+            &app,
+            &format!("{}&district=330212", encode(&[("q", "宁波")]))
+        )
+        .await
+        .0,
+        1
+    );
+    assert_eq!(
+        search(&app, "category=charity&org_type=social_group")
+            .await
+            .0,
+        1
+    );
+    assert_eq!(search(&app, "status=revoked").await.0, 0);
+    assert_eq!(
+        search(&app, "district=%27%3B--&org_type=x&page=-3").await.0,
+        4,
+        "nonsense is no filter"
+    );
+    assert_eq!(search(&app, "page=99999").await.0, 4);
+}
+
+#[rocket::async_test]
+async fn a_profile_shows_registered_facts_and_no_personal_data() {
+    let app = TestApp::spawn().await;
+    let (status, page) = app.get("/organizations/1").await;
+    assert_eq!(status, Status::Ok);
+    for fact in [
+        "宁波市海曙区阳光社会工作服务中心",
+        "钱社工",
+        "宁波市海曙区中山西路 88 号",
+        "宁波市海曙区民政局",
+        "2019年4月16日",
+    ] {
+        assert!(page.contains(fact), "{fact}");
+    }
+    assert!(!page.contains("ngo@demo.huoban.cn"), "no personal contact");
+    let (status, _) = app.get("/organizations/9999").await;
+    assert_eq!(status, Status::NotFound);
+}
