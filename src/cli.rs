@@ -44,8 +44,12 @@ pub enum Command {
         #[arg(long, env = "HUOBAN_NEW_PASSWORD")]
         password: Option<String>,
     },
-    /// Load the demo data into the configured database.
-    Demo,
+    /// Load the demo data into the configured database; with --orgs N, add N generated
+    /// organizations (for the directory at scale).
+    Demo {
+        #[arg(long)]
+        orgs: Option<u64>,
+    },
     /// Write a consistent copy of the database to FILE (SQLite), or print the pg_dump command.
     Backup { file: PathBuf },
     /// Check the audit trail: the chain, every HMAC, and the published heads (also those in
@@ -85,7 +89,23 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             roles,
             password,
         } => create_user(&resolved, &db, &clock, &email, name, &roles, password).await,
-        Command::Demo => {
+        Command::Demo { orgs: Some(n) } => {
+            app::prepare(&db, &resolved, &clock)
+                .await
+                .map_err(|e| e.to_string())?;
+            let auditor = app::auditor(&resolved, &db);
+            let started = std::time::Instant::now();
+            let step = (n / 20).max(1);
+            crate::scale::generate_orgs(&db, n, &clock, &auditor, |done| {
+                if done % step < 400 || done == n {
+                    eprintln!("  {done}/{n} organizations ({:.0?})", started.elapsed());
+                }
+            })
+            .await?;
+            println!("{n} organizations added in {:.1?}", started.elapsed());
+            Ok(())
+        }
+        Command::Demo { orgs: None } => {
             app::prepare(&db, &resolved, &clock)
                 .await
                 .map_err(|e| e.to_string())?;

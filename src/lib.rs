@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod ids;
 pub mod jobs;
 pub mod mail;
+pub mod scale;
 pub mod web;
 
 pub use error::{AppError, AppResult};

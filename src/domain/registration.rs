@@ -5,7 +5,7 @@ use crate::domain::money::Money;
 use crate::domain::uscc::CivilType;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrgType {
     /// 社会团体
