@@ -6,6 +6,7 @@
 
 use crate::audit::{Actor, Auditor};
 use crate::clock::Clock;
+use crate::db::search::{add_counts, FacetKey};
 use crate::db::{Backend, Db};
 use crate::domain::division::NINGBO;
 use crate::domain::registration::OrgType;
@@ -218,7 +219,7 @@ const BATCH: usize = 400;
 /// (`sqlite3_bind_parameter_name`), so a statement's cost grows with the square of its
 /// parameters: 8,000 parameters spent 78% of the time there. A few hundred keep it linear.
 const ORGS_PER_INSERT: usize = 40;
-const PAIRS_PER_INSERT: usize = 250;
+const PAIRS_PER_INSERT: usize = 80;
 
 /// Adds `n` generated organizations (ids after the current maximum). Returns how many.
 pub async fn generate_orgs(
@@ -241,7 +242,7 @@ pub async fn generate_orgs(
     drop(c);
     let now = clock.now_ms();
     let mut rng = Rng(0x4855_4F42_414E ^ offset);
-    let mut counts: HashMap<String, i64> = HashMap::new();
+    let mut counts: HashMap<(String, FacetKey), i64> = HashMap::new();
     let mut done = 0u64;
     while done < n {
         let take = BATCH.min(usize::try_from(n - done).unwrap_or(BATCH));
@@ -255,40 +256,33 @@ pub async fn generate_orgs(
             let id = first_id + (k * ORGS_PER_INSERT) as i64;
             insert_orgs(&mut tx, id, chunk, now).await.map_err(err)?;
         }
-        let mut pairs: Vec<(String, i64)> = Vec::with_capacity(orgs.len() * 30);
+        let mut pairs: Vec<(String, i64, usize)> = Vec::with_capacity(orgs.len() * 30);
         for (k, o) in orgs.iter().enumerate() {
             let id = first_id + k as i64;
+            let key = FacetKey {
+                district_code: o.district.to_string(),
+                org_type: o.org_type.code().to_string(),
+                status: o.status.to_string(),
+                category: o.category.to_string(),
+            };
             for g in grams(&o.name) {
-                *counts.entry(g.clone()).or_default() += 1;
-                pairs.push((g, id));
+                *counts.entry((g.clone(), key.clone())).or_default() += 1;
+                pairs.push((g, id, k));
             }
         }
         // In gram order, so the index B-tree is filled in runs rather than at random.
         pairs.sort_unstable();
         for chunk in pairs.chunks(PAIRS_PER_INSERT) {
-            insert_grams(&mut tx, chunk).await.map_err(err)?;
+            insert_grams(&mut tx, chunk, &orgs).await.map_err(err)?;
         }
         tx.commit().await.map_err(err)?;
         done += take as u64;
         progress(done);
     }
     let mut tx = db.begin_write().await.map_err(err)?;
-    let all: Vec<(String, i64)> = counts.into_iter().collect();
-    for chunk in all.chunks(PAIRS_PER_INSERT) {
-        let mut sql = String::from("INSERT INTO org_gram_counts (gram, n) VALUES ");
-        for k in 0..chunk.len() {
-            if k > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!("(${}, ${})", 2 * k + 1, 2 * k + 2));
-        }
-        sql.push_str(" ON CONFLICT (gram) DO UPDATE SET n = org_gram_counts.n + excluded.n");
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (g, n) in chunk {
-            q = q.bind(g.clone()).bind(*n);
-        }
-        q.execute(&mut *tx).await.map_err(err)?;
-    }
+    let all: Vec<(String, FacetKey, i64)> =
+        counts.into_iter().map(|((g, f), n)| (g, f, n)).collect();
+    add_counts(&mut tx, &all).await.map_err(err)?;
     if db.backend == Backend::Postgres {
         sqlx::query("SELECT setval(pg_get_serial_sequence('organizations', 'id'), (SELECT MAX(id) FROM organizations))")
             .execute(&mut *tx)
@@ -365,17 +359,37 @@ async fn insert_orgs(
     Ok(())
 }
 
-async fn insert_grams(c: &mut crate::db::Conn, pairs: &[(String, i64)]) -> Result<(), sqlx::Error> {
-    let mut sql = String::from("INSERT INTO org_name_grams (gram, org_id) VALUES ");
+async fn insert_grams(
+    c: &mut crate::db::Conn,
+    pairs: &[(String, i64, usize)],
+    orgs: &[Generated],
+) -> Result<(), sqlx::Error> {
+    let mut sql = String::from("INSERT INTO org_name_grams (gram, org_id, district_code, org_type, status, category) VALUES ");
     for k in 0..pairs.len() {
         if k > 0 {
             sql.push(',');
         }
-        sql.push_str(&format!("(${}, ${})", 2 * k + 1, 2 * k + 2));
+        let b = 6 * k;
+        sql.push_str(&format!(
+            "(${}, ${}, ${}, ${}, ${}, ${})",
+            b + 1,
+            b + 2,
+            b + 3,
+            b + 4,
+            b + 5,
+            b + 6
+        ));
     }
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for (g, id) in pairs {
-        q = q.bind(g.clone()).bind(*id);
+    for (g, id, k) in pairs {
+        let o = &orgs[*k];
+        q = q
+            .bind(g.clone())
+            .bind(*id)
+            .bind(o.district)
+            .bind(o.org_type.code())
+            .bind(o.status)
+            .bind(o.category);
     }
     q.execute(&mut *c).await?;
     Ok(())

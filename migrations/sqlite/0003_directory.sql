@@ -12,19 +12,33 @@ ALTER TABLE organizations ADD COLUMN legal_representative TEXT;
 ALTER TABLE organizations ADD COLUMN domicile TEXT;
 ALTER TABLE organizations ADD COLUMN charity BIGINT NOT NULL DEFAULT 0;
 
-CREATE INDEX organizations_district ON organizations (district_code, id);
-CREATE INDEX organizations_type ON organizations (org_type, id);
-CREATE INDEX organizations_status ON organizations (status, id);
-CREATE INDEX organizations_category ON organizations (category, id);
-
+-- Each row also carries the organization's filter values, so a filtered query reads one
+-- range of this index and never looks the organization up to test a filter.
 CREATE TABLE org_name_grams (
     gram TEXT NOT NULL,
     org_id BIGINT NOT NULL REFERENCES organizations(id),
+    district_code TEXT NOT NULL,
+    org_type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    category TEXT NOT NULL,
     PRIMARY KEY (gram, org_id)
 ) WITHOUT ROWID;
+CREATE INDEX org_name_grams_org ON org_name_grams (org_id);
 
 -- How many organizations each gram points at: a query starts from its rarest pair.
 CREATE TABLE org_gram_counts (
     gram TEXT PRIMARY KEY,
     n BIGINT NOT NULL
+);
+
+-- The same counts split by filter values: the exact count of a filtered 1- or 2-character
+-- query (or of filters alone, under the empty gram) is a sum over at most a few hundred rows.
+CREATE TABLE org_gram_facets (
+    gram TEXT NOT NULL,
+    district_code TEXT NOT NULL,
+    org_type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    category TEXT NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (gram, district_code, org_type, status, category)
 );

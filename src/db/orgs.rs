@@ -57,7 +57,13 @@ pub async fn insert(c: &mut Conn, o: NewOrg<'_>) -> Result<OrgId, sqlx::Error> {
     .fetch_one(&mut *c)
     .await?;
     let id = OrgId(id);
-    super::search::index_name(c, id, o.name).await?;
+    let facets = super::search::FacetKey {
+        district_code: o.district_code.to_string(),
+        org_type: o.org_type.to_string(),
+        status: o.status.to_string(),
+        category: o.category.to_string(),
+    };
+    super::search::index_name(c, id, o.name, &facets).await?;
     Ok(id)
 }
 

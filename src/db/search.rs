@@ -65,24 +65,101 @@ fn hit(r: &AnyRow) -> Result<Hit, sqlx::Error> {
     })
 }
 
-/// Indexes one organization's name (after it is inserted or renamed).
-pub async fn index_name(c: &mut Conn, org: OrgId, name: &str) -> Result<(), sqlx::Error> {
+/// The filter values an organization is indexed with.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FacetKey {
+    pub district_code: String,
+    pub org_type: String,
+    pub status: String,
+    pub category: String,
+}
+
+/// Indexes one organization's name with its filter values (after it is inserted).
+pub async fn index_name(
+    c: &mut Conn,
+    org: OrgId,
+    name: &str,
+    f: &FacetKey,
+) -> Result<(), sqlx::Error> {
     for g in search::grams(name) {
-        sqlx::query("INSERT INTO org_name_grams (gram, org_id) VALUES ($1, $2) ON CONFLICT (gram, org_id) DO NOTHING")
-            .bind(&g)
-            .bind(org.0)
-            .execute(&mut *c)
-            .await?;
-        sqlx::query("INSERT INTO org_gram_counts (gram, n) VALUES ($1, 1) ON CONFLICT (gram) DO UPDATE SET n = org_gram_counts.n + 1")
-            .bind(&g)
-            .execute(&mut *c)
-            .await?;
+        sqlx::query(
+            "INSERT INTO org_name_grams (gram, org_id, district_code, org_type, status, category) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (gram, org_id) DO NOTHING",
+        )
+        .bind(&g)
+        .bind(org.0)
+        .bind(&f.district_code)
+        .bind(&f.org_type)
+        .bind(&f.status)
+        .bind(&f.category)
+        .execute(&mut *c)
+        .await?;
+        add_counts(c, &[(g, f.clone(), 1)]).await?;
     }
     sqlx::query("UPDATE organizations SET name_norm = $1 WHERE id = $2")
         .bind(crate::domain::org_name::normalize(name))
         .bind(org.0)
         .execute(&mut *c)
         .await?;
+    Ok(())
+}
+
+/// Adds `n` to the counts of each (gram, filter values).
+pub async fn add_counts(c: &mut Conn, rows: &[(String, FacetKey, i64)]) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(60) {
+        let mut sql = String::from(
+            "INSERT INTO org_gram_facets (gram, district_code, org_type, status, category, n) VALUES ",
+        );
+        for k in 0..chunk.len() {
+            if k > 0 {
+                sql.push(',');
+            }
+            let b = 6 * k;
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6
+            ));
+        }
+        sql.push_str(
+            " ON CONFLICT (gram, district_code, org_type, status, category) DO UPDATE SET n = org_gram_facets.n + excluded.n",
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (g, f, n) in chunk {
+            q = q
+                .bind(g.clone())
+                .bind(f.district_code.clone())
+                .bind(f.org_type.clone())
+                .bind(f.status.clone())
+                .bind(f.category.clone())
+                .bind(*n);
+        }
+        q.execute(&mut *c).await?;
+    }
+    let mut per_gram: BTreeMap<&str, i64> = BTreeMap::new();
+    for (g, _, n) in rows {
+        *per_gram.entry(g.as_str()).or_default() += n;
+    }
+    let per_gram: Vec<(&str, i64)> = per_gram.into_iter().collect();
+    for chunk in per_gram.chunks(200) {
+        let mut sql = String::from("INSERT INTO org_gram_counts (gram, n) VALUES ");
+        for k in 0..chunk.len() {
+            if k > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!("(${}, ${})", 2 * k + 1, 2 * k + 2));
+        }
+        sql.push_str(" ON CONFLICT (gram) DO UPDATE SET n = org_gram_counts.n + excluded.n");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (g, n) in chunk {
+            q = q.bind(g.to_string()).bind(*n);
+        }
+        q.execute(&mut *c).await?;
+    }
     Ok(())
 }
 
@@ -105,7 +182,9 @@ async fn rarest(c: &mut Conn, grams: &[String]) -> Result<Option<String>, sqlx::
     Ok(best.map(|(_, g)| g))
 }
 
-/// A page of organizations matching `query` and `filters`, in id order, with a capped count.
+/// A page of organizations matching `query` and `filters`, in id order, with a count that is
+/// exact for queries of up to two characters and for filters alone (summed from the facet
+/// counts), and capped at `COUNT_CAP` for longer queries (which must be checked name by name).
 pub async fn search(
     c: &mut Conn,
     query: &str,
@@ -113,56 +192,62 @@ pub async fn search(
     offset: i64,
     limit: i64,
 ) -> Result<Page, sqlx::Error> {
-    let mut binds: Vec<String> = Vec::new();
-    let mut wheres: Vec<String> = Vec::new();
-    let mut from = "organizations o".to_string();
-    let mut order = "o.id";
-    match search::plan(query) {
-        Plan::All => {}
+    let (grams, needle) = match search::plan(query) {
         Plan::Uscc(code) => {
-            binds.push(code);
-            wheres.push(format!("o.uscc = ${}", binds.len()));
+            let sql = format!("SELECT {HIT_COLUMNS} FROM organizations o WHERE o.uscc = $1");
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(&code)
+                .fetch_all(&mut *c)
+                .await?;
+            let hits = rows.iter().map(hit).collect::<Result<Vec<_>, _>>()?;
+            let count = hits.len() as i64;
+            let hits = hits
+                .into_iter()
+                .skip(usize::try_from(offset).unwrap_or(0))
+                .collect();
+            return Ok(Page {
+                hits,
+                count,
+                capped: false,
+            });
         }
-        Plan::Grams { grams, needle } => {
-            let Some(gram) = rarest(c, &grams).await? else {
-                return Ok(Page {
-                    hits: vec![],
-                    count: 0,
-                    capped: false,
-                });
-            };
-            binds.push(gram);
-            from = "org_name_grams g JOIN organizations o ON o.id = g.org_id".into();
-            wheres.push(format!("g.gram = ${}", binds.len()));
-            order = "g.org_id";
-            if let Some(n) = needle {
-                binds.push(format!("%{n}%"));
-                wheres.push(format!("o.name_norm LIKE ${}", binds.len()));
-            }
-        }
-    }
-    let filter_columns: BTreeMap<&str, &Option<String>> = [
-        ("o.org_type", &filters.org_type),
-        ("o.category", &filters.category),
-        ("o.district_code", &filters.district),
-        ("o.status", &filters.status),
-    ]
-    .into_iter()
-    .collect();
-    for (col, value) in filter_columns {
+        Plan::Grams { grams, needle } => (grams, needle),
+    };
+    let Some(gram) = rarest(c, &grams).await? else {
+        return Ok(Page {
+            hits: vec![],
+            count: 0,
+            capped: false,
+        });
+    };
+    let mut binds: Vec<String> = vec![gram];
+    let mut wheres: Vec<String> = vec!["g.gram = $1".into()];
+    for (col, value) in [
+        ("district_code", &filters.district),
+        ("org_type", &filters.org_type),
+        ("status", &filters.status),
+        ("category", &filters.category),
+    ] {
         if let Some(v) = value.as_ref().filter(|v| !v.is_empty()) {
             binds.push(v.clone());
-            wheres.push(format!("{col} = ${}", binds.len()));
+            wheres.push(format!("g.{col} = ${}", binds.len()));
         }
     }
-    let where_sql = if wheres.is_empty() {
-        String::new()
-    } else {
-        format!(" WHERE {}", wheres.join(" AND "))
-    };
+    let facet_where = wheres
+        .iter()
+        .map(|w| w.replace("g.", ""))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let facet_binds = binds.clone();
+    if let Some(n) = &needle {
+        binds.push(format!("%{n}%"));
+        wheres.push(format!("o.name_norm LIKE ${}", binds.len()));
+    }
+    let where_sql = wheres.join(" AND ");
     let n = binds.len();
     let page_sql = format!(
-        "SELECT {HIT_COLUMNS} FROM {from}{where_sql} ORDER BY {order} LIMIT ${} OFFSET ${}",
+        "SELECT {HIT_COLUMNS} FROM org_name_grams g JOIN organizations o ON o.id = g.org_id WHERE {where_sql} \
+         ORDER BY g.org_id LIMIT ${} OFFSET ${}",
         n + 1,
         n + 2
     );
@@ -172,15 +257,27 @@ pub async fn search(
     }
     let rows = q.bind(limit).bind(offset).fetch_all(&mut *c).await?;
     let hits = rows.iter().map(hit).collect::<Result<Vec<_>, _>>()?;
-    let count_sql = format!(
-        "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 AS one FROM {from}{where_sql} LIMIT ${}) capped",
-        n + 1
-    );
-    let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql));
-    for b in &binds {
-        q = q.bind(b.clone());
-    }
-    let count = q.bind(COUNT_CAP + 1).fetch_one(&mut *c).await?;
+    let count = if needle.is_none() {
+        let sql = format!(
+            "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM org_gram_facets WHERE {facet_where}"
+        );
+        let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
+        for b in &facet_binds {
+            q = q.bind(b.clone());
+        }
+        q.fetch_one(&mut *c).await?
+    } else {
+        let sql = format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 AS one FROM org_name_grams g JOIN organizations o \
+             ON o.id = g.org_id WHERE {where_sql} LIMIT ${}) capped",
+            n + 1
+        );
+        let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
+        for b in &binds {
+            q = q.bind(b.clone());
+        }
+        q.bind(COUNT_CAP + 1).fetch_one(&mut *c).await?
+    };
     Ok(Page {
         hits,
         count,

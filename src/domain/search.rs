@@ -8,18 +8,21 @@ use crate::domain::org_name::normalize;
 use crate::domain::uscc::Uscc;
 use std::collections::BTreeSet;
 
-/// The grams a name is indexed under: each distinct character and each distinct pair.
+/// The gram every organization is indexed under, so that filters alone read the same index.
+pub const EVERYONE: &str = "";
+
+/// The grams a name is indexed under: each distinct character, each distinct pair, and
+/// `EVERYONE`.
 pub fn grams(name: &str) -> BTreeSet<String> {
     let chars: Vec<char> = normalize(name).chars().collect();
     let mut out: BTreeSet<String> = chars.iter().map(|c| c.to_string()).collect();
+    out.insert(EVERYONE.to_string());
     out.extend(chars.windows(2).map(|w| w.iter().collect::<String>()));
     out
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Plan {
-    /// No text: filters only.
-    All,
     /// An exact code (checked or legacy).
     Uscc(String),
     /// Start from one of `grams` (the rarest), and where `needle` is set keep only names that
@@ -33,7 +36,10 @@ pub enum Plan {
 pub fn plan(query: &str) -> Plan {
     let q = normalize(query);
     if q.is_empty() {
-        return Plan::All;
+        return Plan::Grams {
+            grams: vec![EVERYONE.to_string()],
+            needle: None,
+        };
     }
     if q.chars().count() == 18 {
         if let Ok((code, _)) = Uscc::parse_legacy(&q) {
@@ -62,7 +68,7 @@ mod tests {
     #[test]
     fn names_are_indexed_by_characters_and_pairs() {
         let g = grams("宁波 阳光");
-        let expected: BTreeSet<String> = ["宁", "波", "阳", "光", "宁波", "波阳", "阳光"]
+        let expected: BTreeSet<String> = ["", "宁", "波", "阳", "光", "宁波", "波阳", "阳光"]
             .iter()
             .map(|s| s.to_string())
             .collect();
@@ -71,7 +77,13 @@ mod tests {
 
     #[test]
     fn queries_are_planned_by_length() {
-        assert_eq!(plan("  "), Plan::All);
+        assert_eq!(
+            plan("  "),
+            Plan::Grams {
+                grams: vec![String::new()],
+                needle: None
+            }
+        );
         assert_eq!(
             plan("社"),
             Plan::Grams {
