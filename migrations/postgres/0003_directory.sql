@@ -23,7 +23,6 @@ CREATE TABLE org_name_grams (
     category TEXT NOT NULL,
     PRIMARY KEY (gram, org_id)
 );
-CREATE INDEX org_name_grams_org ON org_name_grams (org_id);
 
 -- How many organizations each gram points at: a query starts from its rarest pair.
 CREATE TABLE org_gram_counts (

@@ -1,6 +1,6 @@
 //! The public directory's queries and its name index (see `domain::search` for why).
 
-use super::Conn;
+use super::{Backend, Conn};
 use crate::domain::search::{self, Plan};
 use crate::ids::OrgId;
 use serde::Serialize;
@@ -8,8 +8,9 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 use std::collections::BTreeMap;
 
-/// Counts above this are shown as "10,000+".
-pub const COUNT_CAP: i64 = 10_000;
+/// Counts of longer queries are checked name by name; above this they are shown as "1,000+".
+/// (Queries of up to two characters, and filters alone, are counted exactly from the facets.)
+pub const COUNT_CAP: i64 = 1_000;
 
 #[derive(Debug, Clone, Default)]
 pub struct Filters {
@@ -187,6 +188,7 @@ async fn rarest(c: &mut Conn, grams: &[String]) -> Result<Option<String>, sqlx::
 /// counts), and capped at `COUNT_CAP` for longer queries (which must be checked name by name).
 pub async fn search(
     c: &mut Conn,
+    backend: Backend,
     query: &str,
     filters: &Filters,
     offset: i64,
@@ -238,11 +240,16 @@ pub async fn search(
         .map(|w| w.replace("g.", ""))
         .collect::<Vec<_>>()
         .join(" AND ");
-    let facet_binds = binds.clone();
     if let Some(n) = &needle {
-        binds.push(format!("%{n}%"));
-        wheres.push(format!("o.name_norm LIKE ${}", binds.len()));
+        return match backend {
+            // SQLite walks the pair's index range and checks each name on the way: one join.
+            Backend::Sqlite => joined_needle_search(c, &wheres, &binds, n, offset, limit).await,
+            Backend::Postgres => {
+                needle_search(c, &wheres.join(" AND "), &binds, n, offset, limit).await
+            }
+        };
     }
+    let facet_binds = binds.clone();
     let where_sql = wheres.join(" AND ");
     let n = binds.len();
     let page_sql = format!(
@@ -257,30 +264,124 @@ pub async fn search(
     }
     let rows = q.bind(limit).bind(offset).fetch_all(&mut *c).await?;
     let hits = rows.iter().map(hit).collect::<Result<Vec<_>, _>>()?;
-    let count = if needle.is_none() {
-        let sql = format!(
-            "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM org_gram_facets WHERE {facet_where}"
-        );
-        let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
-        for b in &facet_binds {
-            q = q.bind(b.clone());
-        }
-        q.fetch_one(&mut *c).await?
-    } else {
-        let sql = format!(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 AS one FROM org_name_grams g JOIN organizations o \
-             ON o.id = g.org_id WHERE {where_sql} LIMIT ${}) capped",
-            n + 1
-        );
-        let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
-        for b in &binds {
-            q = q.bind(b.clone());
-        }
-        q.bind(COUNT_CAP + 1).fetch_one(&mut *c).await?
-    };
+    let sql = format!(
+        "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM org_gram_facets WHERE {facet_where}"
+    );
+    let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
+    for b in &facet_binds {
+        q = q.bind(b.clone());
+    }
+    let count = q.fetch_one(&mut *c).await?;
     Ok(Page {
         hits,
         count,
         capped: count > COUNT_CAP,
+    })
+}
+
+/// A longer query on SQLite: one statement that walks the rarest pair's index range in id
+/// order and checks each name (measured at a million rows: p95 16 ms).
+async fn joined_needle_search(
+    c: &mut Conn,
+    wheres: &[String],
+    binds: &[String],
+    needle: &str,
+    offset: i64,
+    limit: i64,
+) -> Result<Page, sqlx::Error> {
+    let mut binds = binds.to_vec();
+    let mut wheres = wheres.to_vec();
+    binds.push(format!("%{needle}%"));
+    wheres.push(format!("o.name_norm LIKE ${}", binds.len()));
+    let where_sql = wheres.join(" AND ");
+    let n = binds.len();
+    let from = "org_name_grams g JOIN organizations o ON o.id = g.org_id";
+    let page_sql = format!(
+        "SELECT {HIT_COLUMNS} FROM {from} WHERE {where_sql} ORDER BY g.org_id LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(page_sql));
+    for b in &binds {
+        q = q.bind(b.clone());
+    }
+    let rows = q.bind(limit).bind(offset).fetch_all(&mut *c).await?;
+    let hits = rows.iter().map(hit).collect::<Result<Vec<_>, _>>()?;
+    let count_sql = format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 AS one FROM {from} WHERE {where_sql} LIMIT ${}) capped",
+        n + 1
+    );
+    let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql));
+    for b in &binds {
+        q = q.bind(b.clone());
+    }
+    let count = q.bind(COUNT_CAP + 1).fetch_one(&mut *c).await?;
+    Ok(Page {
+        hits,
+        count,
+        capped: count > COUNT_CAP,
+    })
+}
+
+/// Candidates per round of a longer query.
+const CHUNK: usize = 1000;
+
+/// A longer query on PostgreSQL: candidates are read from the rarest pair's index range
+/// in id order, a chunk at a time, and each chunk's names are checked for the whole query. The
+/// database never gets to pick a plan that walks every organization in id order testing the
+/// name (PostgreSQL did, misjudging how rare the match is: 0.2–2.7 s at a million rows).
+/// Counting stops past `COUNT_CAP`.
+async fn needle_search(
+    c: &mut Conn,
+    gram_where: &str,
+    binds: &[String],
+    needle: &str,
+    offset: i64,
+    limit: i64,
+) -> Result<Page, sqlx::Error> {
+    let n = binds.len();
+    let ids_sql = format!(
+        "SELECT g.org_id FROM org_name_grams g WHERE {gram_where} AND g.org_id > ${} ORDER BY g.org_id LIMIT ${}",
+        n + 1,
+        n + 2
+    );
+    let (mut last, mut matched) = (0i64, 0i64);
+    let mut hits = Vec::new();
+    loop {
+        let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(ids_sql.clone()));
+        for b in binds {
+            q = q.bind(b.clone());
+        }
+        let ids = q.bind(last).bind(CHUNK as i64).fetch_all(&mut *c).await?;
+        let Some(&max) = ids.last() else { break };
+        last = max;
+        let list = (1..=ids.len())
+            .map(|k| format!("${k}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!("SELECT {HIT_COLUMNS}, o.name_norm FROM organizations o WHERE o.id IN ({list}) ORDER BY o.id");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        for r in q.fetch_all(&mut *c).await? {
+            let name_norm: String = r.try_get("name_norm")?;
+            if !name_norm.contains(needle) {
+                continue;
+            }
+            if matched >= offset && (hits.len() as i64) < limit {
+                hits.push(hit(&r)?);
+            }
+            matched += 1;
+        }
+        // Enough to fill the page asked for and to know whether the count passes the cap.
+        if matched >= (offset + limit).max(COUNT_CAP + 1) || ids.len() < CHUNK {
+            break;
+        }
+    }
+    Ok(Page {
+        hits,
+        count: matched,
+        capped: matched > COUNT_CAP,
     })
 }

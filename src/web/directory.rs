@@ -88,11 +88,21 @@ async fn directory(
     };
     let page = page.unwrap_or(1).clamp(1, 500);
     let mut c = state.db.acquire().await?;
-    let result = search::search(&mut c, &q, &filters, (page - 1) * PAGE_SIZE, PAGE_SIZE).await?;
+    let result = search::search(
+        &mut c,
+        state.db.backend,
+        &q,
+        &filters,
+        (page - 1) * PAGE_SIZE,
+        PAGE_SIZE,
+    )
+    .await?;
+    // Past the cap the total is unknown: offer the next page while there are more matches.
+    let known = ((result.count + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let pages = if result.capped {
-        500
+        known.max(page + 1).min(500)
     } else {
-        ((result.count + PAGE_SIZE - 1) / PAGE_SIZE).max(1)
+        known.min(500)
     };
     let hits: Vec<_> = result
         .hits
