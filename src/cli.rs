@@ -52,6 +52,8 @@ pub enum Command {
     },
     /// Write a consistent copy of the database to FILE (SQLite), or print the pg_dump command.
     Backup { file: PathBuf },
+    /// Import registered organizations from a legacy system (CSV or XLSX; idempotent by USCC).
+    ImportOrgs { file: PathBuf },
     /// Check the audit trail: the chain, every HMAC, and the published heads (also those in
     /// FILE, the heads file the daily job appends to). Names the first bad entry.
     VerifyAudit {
@@ -116,6 +118,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             print_logins();
             Ok(())
         }
+        Command::ImportOrgs { file } => import_orgs(&db, &resolved, &clock, &file).await,
         Command::VerifyAudit { heads } => verify_audit(&db, &resolved, heads).await,
         Command::Backup { file } => backup(&db, &resolved, &file).await,
         Command::GenKey { .. } => Ok(()),
@@ -311,4 +314,38 @@ async fn verify_audit(db: &Db, resolved: &Resolved, heads: Option<PathBuf>) -> R
         }
         Some(p) => Err(format!("audit trail NOT valid: {p}")),
     }
+}
+
+async fn import_orgs(
+    db: &Db,
+    resolved: &Resolved,
+    clock: &Clock,
+    file: &std::path::Path,
+) -> Result<(), String> {
+    app::prepare(db, resolved, clock)
+        .await
+        .map_err(|e| e.to_string())?;
+    let auditor = app::auditor(resolved, db);
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows ({elapsed})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let report = crate::import::import(db, file, clock, &auditor, |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })
+    .await?;
+    bar.finish_and_clear();
+    println!(
+        "imported {} organizations ({} with a legacy code whose checksum is not valid, kept and flagged); {} already present; {} rejected",
+        report.added,
+        report.legacy_flagged,
+        report.already_present,
+        report.rejected.len()
+    );
+    for (line, reason) in &report.rejected {
+        println!("  line {line}: {reason}");
+    }
+    Ok(())
 }

@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod i18n;
 pub mod ids;
+pub mod import;
 pub mod jobs;
 pub mod mail;
 pub mod scale;

@@ -143,6 +143,23 @@ fn migrate_demo_create_user_and_backup_on_a_sqlite_file() {
         n
     });
     assert_eq!(n, 12, "ten demo grants plus the two new ones");
+    // Import from a legacy file, twice: the second run adds nothing.
+    let csv_path = dir.join("legacy.csv");
+    std::fs::write(&csv_path, "名称,统一社会信用代码,类型,地区代码,成立日期\n福建早期机构,91350100M0001TGQXM,社会团体,330200,2001-03-01\n无代码机构,,社会团体,330200,2001-03-01\n").unwrap();
+    let out = run(&["import-orgs", "legacy.csv"]);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("imported 1 organizations (1 with a legacy code")
+            && text.contains("line 3: 缺少统一社会信用代码"),
+        "{text}"
+    );
+    let out = run(&["import-orgs", "legacy.csv"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 0 organizations (0 with a legacy code whose checksum is not valid, kept and flagged); 1 already present"));
     // The audit trail of everything above verifies; an entry altered by hand is named.
     let out = run(&["verify-audit"]);
     assert!(

@@ -13,6 +13,7 @@ mod csrf;
 mod directory;
 mod guards;
 mod i18n;
+mod import;
 mod instances;
 mod mail;
 mod orgs;
