@@ -84,6 +84,23 @@ pub async fn prepare(db: &Db, resolved: &Resolved, clock: &Clock) -> Result<bool
             .await?;
     }
     tx.commit().await?;
+    // Organizations recorded before the directory index existed (or by an interrupted load).
+    let mut tx = db.begin_write().await?;
+    let indexed = db::search::index_missing(&mut tx).await?;
+    if indexed > 0 {
+        let summary = serde_json::json!({ "organizations": indexed });
+        auditor(resolved, db)
+            .record(
+                &mut tx,
+                now,
+                Actor::System,
+                "directory.indexed",
+                ("directory", "*".into()),
+                summary,
+            )
+            .await?;
+    }
+    tx.commit().await?;
     if resolved.mode == Mode::Demo {
         return demo::load_if_new(db, resolved, clock)
             .await

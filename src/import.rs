@@ -47,8 +47,36 @@ const COLUMNS: &[(&str, &str)] = &[
     ("domicile", "domicile"),
 ];
 
-/// Reads the file's rows (header first) as text.
-pub fn read_rows(path: &Path) -> Result<Vec<Vec<String>>, String> {
+/// A cell as text, without control characters (which no name or address has, and which
+/// PostgreSQL refuses in text).
+fn clean(s: &str) -> String {
+    s.trim()
+        .trim_start_matches('\u{feff}')
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect()
+}
+
+/// An XLSX cell as the text a person sees: dates as YYYY-MM-DD (Excel keeps them as day serials
+/// from 1899-12-30), whole numbers without a decimal point.
+fn cell_text(c: &calamine::Data) -> String {
+    use calamine::Data;
+    match c {
+        Data::DateTime(d) => {
+            let days = d.as_f64().floor() as i64;
+            let base = time::macros::date!(1899 - 12 - 30);
+            base.checked_add(time::Duration::days(days))
+                .map(iso_date)
+                .unwrap_or_default()
+        }
+        Data::DateTimeIso(s) => s.get(..10).unwrap_or(s).to_string(),
+        Data::Float(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{}", *x as i64),
+        other => clean(&other.to_string()),
+    }
+}
+
+/// The file's rows (header first) as text, each with the line a person sees it on.
+pub fn read_rows(path: &Path) -> Result<Vec<(usize, Vec<String>)>, String> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -62,9 +90,11 @@ pub fn read_rows(path: &Path) -> Result<Vec<Vec<String>>, String> {
             .worksheet_range_at(0)
             .ok_or("the workbook has no sheet")?
             .map_err(|e| format!("cannot read the first sheet: {e}"))?;
+        let first = range.start().map(|(r, _)| r as usize).unwrap_or(0);
         Ok(range
             .rows()
-            .map(|r| r.iter().map(|c| c.to_string().trim().to_string()).collect())
+            .enumerate()
+            .map(|(k, r)| (first + k + 1, r.iter().map(cell_text).collect()))
             .collect())
     } else {
         let mut rdr = csv::ReaderBuilder::new()
@@ -72,14 +102,23 @@ pub fn read_rows(path: &Path) -> Result<Vec<Vec<String>>, String> {
             .flexible(true)
             .from_path(path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        // The csv reader's own line counter points at a blank line before a record, so the
+        // line is counted from the record's byte offset instead.
+        let bytes =
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let mut out = Vec::new();
         for rec in rdr.records() {
             let rec = rec.map_err(|e| format!("CSV: {e}"))?;
-            out.push(
-                rec.iter()
-                    .map(|s| s.trim().trim_start_matches('\u{feff}').to_string())
-                    .collect(),
-            );
+            let mut at = rec
+                .position()
+                .map(|p| p.byte() as usize)
+                .unwrap_or(0)
+                .min(bytes.len());
+            while at < bytes.len() && (bytes[at] == b'\n' || bytes[at] == b'\r') {
+                at += 1;
+            }
+            let line = 1 + bytes[..at].iter().filter(|b| **b == b'\n').count();
+            out.push((line, rec.iter().map(clean).collect()));
         }
         Ok(out)
     }
@@ -145,6 +184,11 @@ fn check(row: &HashMap<&str, String>) -> Result<Checked, String> {
     if name.is_empty() {
         return Err("名称为空 (no name)".into());
     }
+    if name.chars().count() > 100 || row.values().any(|v| v.chars().count() > 500) {
+        return Err(
+            "内容过长 (a cell is too long: names up to 100 characters, other cells 500)".into(),
+        );
+    }
     let code = get("uscc");
     if code.is_empty() {
         return Err("缺少统一社会信用代码 (no USCC: rows are matched by it)".into());
@@ -208,7 +252,7 @@ pub async fn import(
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let digest = hex::encode(Sha256::digest(&bytes));
     let rows = read_rows(path)?;
-    let Some((header, data)) = rows.split_first() else {
+    let Some(((_, header), data)) = rows.split_first() else {
         return Err("the file is empty".into());
     };
     let fields: Vec<Option<&str>> = header
@@ -229,15 +273,15 @@ pub async fn import(
         }
     }
     let mut report = Report::default();
+    let mut seen: HashMap<String, usize> = HashMap::new();
     let err = |e: sqlx::Error| e.to_string();
     let total = data.len() as u64;
     for (b, batch) in data.chunks(BATCH).enumerate() {
         let now = clock.now_ms();
         let mut tx = db.begin_write().await.map_err(err)?;
         let mut added_ids = Vec::new();
-        for (k, cells) in batch.iter().enumerate() {
-            // Line numbers as a person sees them in the file: the header is line 1.
-            let line = b * BATCH + k + 2;
+        for (line, cells) in batch {
+            let line = *line;
             if cells.iter().all(|c| c.trim().is_empty()) {
                 continue;
             }
@@ -253,6 +297,13 @@ pub async fn import(
                     continue;
                 }
             };
+            if let Some(first) = seen.get(c.uscc.as_str()) {
+                let reason =
+                    format!("统一社会信用代码与第 {first} 行重复 (the same code as line {first})");
+                report.rejected.push((line, reason));
+                continue;
+            }
+            seen.insert(c.uscc.to_string(), line);
             let exists: Option<i64> =
                 sqlx::query_scalar("SELECT id FROM organizations WHERE uscc = $1")
                     .bind(c.uscc.as_str())

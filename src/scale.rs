@@ -275,14 +275,15 @@ pub async fn generate_orgs(
         for chunk in pairs.chunks(PAIRS_PER_INSERT) {
             insert_grams(&mut tx, chunk, &orgs).await.map_err(err)?;
         }
+        // The counts go in with their rows: an interrupted run leaves a consistent index.
+        let batch_counts: Vec<(String, FacetKey, i64)> =
+            counts.drain().map(|((g, f), n)| (g, f, n)).collect();
+        add_counts(&mut tx, &batch_counts).await.map_err(err)?;
         tx.commit().await.map_err(err)?;
         done += take as u64;
         progress(done);
     }
     let mut tx = db.begin_write().await.map_err(err)?;
-    let all: Vec<(String, FacetKey, i64)> =
-        counts.into_iter().map(|((g, f), n)| (g, f, n)).collect();
-    add_counts(&mut tx, &all).await.map_err(err)?;
     if db.backend == Backend::Postgres {
         sqlx::query("SELECT setval(pg_get_serial_sequence('organizations', 'id'), (SELECT MAX(id) FROM organizations))")
             .execute(&mut *tx)

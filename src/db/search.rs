@@ -196,11 +196,24 @@ pub async fn search(
 ) -> Result<Page, sqlx::Error> {
     let (grams, needle) = match search::plan(query) {
         Plan::Uscc(code) => {
-            let sql = format!("SELECT {HIT_COLUMNS} FROM organizations o WHERE o.uscc = $1");
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(&code)
-                .fetch_all(&mut *c)
-                .await?;
+            let mut sql = format!("SELECT {HIT_COLUMNS} FROM organizations o WHERE o.uscc = $1");
+            let mut values = vec![code];
+            for (col, value) in [
+                ("district_code", &filters.district),
+                ("org_type", &filters.org_type),
+                ("status", &filters.status),
+                ("category", &filters.category),
+            ] {
+                if let Some(v) = value.as_ref().filter(|v| !v.is_empty()) {
+                    values.push(v.clone());
+                    sql.push_str(&format!(" AND o.{col} = ${}", values.len()));
+                }
+            }
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for v in &values {
+                q = q.bind(v.clone());
+            }
+            let rows = q.fetch_all(&mut *c).await?;
             let hits = rows.iter().map(hit).collect::<Result<Vec<_>, _>>()?;
             let count = hits.len() as i64;
             let hits = hits
@@ -275,7 +288,8 @@ pub async fn search(
     Ok(Page {
         hits,
         count,
-        capped: count > COUNT_CAP,
+        // Exact from the facets: never capped.
+        capped: false,
     })
 }
 
@@ -384,4 +398,26 @@ async fn needle_search(
         count: matched,
         capped: matched > COUNT_CAP,
     })
+}
+
+/// Indexes every organization that has no index rows yet (organizations recorded before the
+/// directory existed, or by an interrupted bulk load). Returns how many were indexed.
+pub async fn index_missing(c: &mut Conn) -> Result<usize, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT o.id, o.name, o.district_code, o.org_type, o.status, o.category FROM organizations o \
+         WHERE NOT EXISTS (SELECT 1 FROM org_name_grams g WHERE g.gram = '' AND g.org_id = o.id) ORDER BY o.id",
+    )
+    .fetch_all(&mut *c)
+    .await?;
+    for r in &rows {
+        let key = FacetKey {
+            district_code: r.try_get("district_code")?,
+            org_type: r.try_get("org_type")?,
+            status: r.try_get("status")?,
+            category: r.try_get("category")?,
+        };
+        let name: String = r.try_get("name")?;
+        index_name(c, OrgId(r.try_get("id")?), &name, &key).await?;
+    }
+    Ok(rows.len())
 }

@@ -97,7 +97,8 @@ impl Money {
         if d.is_sign_negative() && !d.is_zero() {
             return Err(MoneyError::Negative);
         }
-        Money::from_decimal(d)
+        // "-0" is zero, shown as 0.00.
+        Money::from_decimal(if d.is_zero() { Decimal::ZERO } else { d })
     }
 
     pub fn from_decimal(d: Decimal) -> Result<Money, MoneyError> {
@@ -200,6 +201,10 @@ mod tests {
         assert_eq!(Money::parse("1,00.00"), Err(MoneyError::Format));
         assert_eq!(Money::parse("1e5"), Err(MoneyError::Format));
         assert_eq!(Money::parse("-5"), Err(MoneyError::Negative));
+        assert_eq!(
+            Money::parse("-0").map(|m| m.to_string()),
+            Ok("0.00".to_string())
+        );
         assert_eq!(Money::parse("1."), Err(MoneyError::Format));
         assert_eq!(Money::parse("1000000000000000"), Err(MoneyError::TooLarge));
     }

@@ -80,21 +80,15 @@ const GROUP_FORMS: &[&str] = &[
     "学会",
 ];
 
-fn is_punct(c: char) -> bool {
-    c.is_ascii_punctuation()
-        || c.is_whitespace()
-        || "、。，；：？！“”‘’（）《》【】—…·・「」『』〔〕〈〉﹏～".contains(c)
-}
-
-/// Full-width forms to ASCII, spaces and punctuation removed, ASCII lower-cased.
+/// Full-width forms to ASCII, then only letters and digits kept (spaces, punctuation, dashes,
+/// control, zero-width and other format characters all go), ASCII lower-cased.
 pub fn normalize(name: &str) -> String {
     name.chars()
         .map(|c| match c {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            '\u{3000}' => ' ',
             _ => c,
         })
-        .filter(|c| !is_punct(*c))
+        .filter(|c| c.is_alphanumeric())
         .map(|c| c.to_ascii_lowercase())
         .collect()
 }

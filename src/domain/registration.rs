@@ -139,7 +139,12 @@ pub fn shortfalls(f: &Facts, service_institution_min: Money) -> Vec<Shortfall> {
     let mut out = Vec::new();
     if f.org_type == OrgType::SocialGroup {
         let total = f.individual_members.saturating_add(f.unit_members);
-        if !(f.unit_members >= 30 || total >= 50) {
+        let enough = if f.individual_members > 0 && f.unit_members > 0 {
+            total >= 50 // mixed: 50 members in total
+        } else {
+            f.individual_members >= 50 || f.unit_members >= 30
+        };
+        if !enough {
             out.push(Shortfall::Members);
         }
     }
@@ -188,6 +193,11 @@ mod tests {
         assert!(!ok(0, 29));
         assert!(ok(25, 25), "mixed: 50 in total");
         assert!(!ok(20, 29), "mixed: 49 in total");
+        assert!(
+            !ok(10, 30),
+            "mixed: 40 in total, though 30 units alone would do"
+        );
+        assert!(ok(20, 30), "mixed: 50 in total");
     }
 
     #[test]

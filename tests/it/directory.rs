@@ -131,7 +131,18 @@ async fn an_exact_code_finds_its_organization_and_legacy_codes_are_flagged() {
 #[rocket::async_test]
 async fn filters_narrow_the_results_and_unknown_values_are_ignored() {
     let app = TestApp::spawn().await;
-    assert_eq!(search(&app, "org_type=foundation").await.0, 1);
+    let (n, page) = search(&app, "org_type=foundation").await;
+    assert_eq!(n, 1);
+    assert!(
+        page.contains("宁波市慈善助学基金会") && !page.contains("宁波市志愿者协会"),
+        "the rows listed are filtered too"
+    );
+    let (_, page) = search(
+        &app,
+        &format!("{}&district=330212", encode(&[("q", "宁波")])),
+    )
+    .await;
+    assert!(page.contains("乐龄养老") && !page.contains("阳光社会工作"));
     assert_eq!(search(&app, "district=330203").await.0, 1);
     assert_eq!(
         search(
@@ -174,4 +185,39 @@ async fn a_profile_shows_registered_facts_and_no_personal_data() {
     assert!(!page.contains("ngo@demo.huoban.cn"), "no personal contact");
     let (status, _) = app.get("/organizations/9999").await;
     assert_eq!(status, Status::NotFound);
+}
+
+#[rocket::async_test]
+async fn an_exact_code_with_a_filter_that_excludes_it_finds_nothing() {
+    let app = TestApp::spawn().await;
+    let code: String = {
+        let mut c = app.db.acquire().await.unwrap();
+        sqlx::query_scalar("SELECT uscc FROM organizations WHERE id = 1")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap()
+    };
+    assert_eq!(
+        search(&app, &format!("{}&status=revoked", encode(&[("q", &code)])))
+            .await
+            .0,
+        0
+    );
+}
+
+#[rocket::async_test]
+async fn organizations_recorded_without_an_index_are_indexed_at_start() {
+    let app = TestApp::spawn().await;
+    {
+        let mut c = app.db.acquire().await.unwrap();
+        sqlx::query("INSERT INTO organizations (name, org_type, district_code, status, created_at) VALUES ('宁波市古琴研究会', 'social_group', '330200', 'registered', 0)")
+            .execute(&mut *c)
+            .await
+            .unwrap();
+    }
+    assert_eq!(search(&app, &encode(&[("q", "古琴")])).await.0, 0);
+    let mut c = app.db.acquire().await.unwrap();
+    assert_eq!(huoban::db::search::index_missing(&mut c).await.unwrap(), 1);
+    drop(c);
+    assert_eq!(search(&app, &encode(&[("q", "古琴")])).await.0, 1);
 }

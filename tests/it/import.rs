@@ -160,9 +160,25 @@ async fn an_xlsx_import_reads_the_same_columns() {
     let path = temp_file("orgs.xlsx");
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
+    let date_format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
     for (r, row) in rows().iter().enumerate().take(3) {
         for (c, v) in row.iter().enumerate() {
-            sheet.write_string(r as u32, c as u16, v).unwrap();
+            // Dates typed into Excel are date cells, not text.
+            if r > 0 && c == 6 {
+                let d = v.replace('/', "-");
+                let parts: Vec<u16> = d.split('-').map(|x| x.parse().unwrap()).collect();
+                let when = rust_xlsxwriter::ExcelDateTime::from_ymd(
+                    parts[0],
+                    parts[1] as u8,
+                    parts[2] as u8,
+                )
+                .unwrap();
+                sheet
+                    .write_datetime_with_format(r as u32, c as u16, &when, &date_format)
+                    .unwrap();
+            } else {
+                sheet.write_string(r as u32, c as u16, v).unwrap();
+            }
         }
     }
     book.save(&path).unwrap();
@@ -200,4 +216,21 @@ async fn without_a_district_column_a_ningbo_codes_division_is_used() {
     assert_eq!(report.added, 1, "{report:?}");
     let n = app.scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM organizations WHERE name = '宁海县摄影协会' AND district_code = '330226'").await;
     assert_eq!(n, 1);
+}
+
+#[rocket::async_test]
+async fn rejected_rows_are_named_by_the_files_own_lines_and_repeated_codes_are_caught() {
+    let app = TestApp::spawn().await;
+    let path = temp_file("lines.csv");
+    let a = valid(CivilType::SocialGroup, 888_001);
+    // Line 3 is blank; line 5 repeats line 2's code.
+    let text = format!(
+        "name,uscc,type,district,registered_on\n甲协会,{a},social_group,330212,2015-01-01\n\n乙协会,,social_group,330212,2015-01-01\n丙协会,{a},social_group,330212,2015-01-01\n"
+    );
+    std::fs::write(&path, text).unwrap();
+    let report = run(&app, &path).await;
+    assert_eq!(report.added, 1);
+    let lines: Vec<usize> = report.rejected.iter().map(|(l, _)| *l).collect();
+    assert_eq!(lines, vec![4, 5], "{:?}", report.rejected);
+    assert!(report.rejected[1].1.contains("第 2 行重复"));
 }
