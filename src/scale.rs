@@ -312,33 +312,12 @@ async fn insert_orgs(
     orgs: &[Generated],
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    const COLS: usize = 13;
+    // Generated codes are issued ones, so uscc_checksum_ok keeps its default of 1.
     let mut sql = String::from(
         "INSERT INTO organizations (id, name, name_norm, org_type, category, district_code, status, uscc, \
-         uscc_checksum_ok, registered_on, legal_representative, domicile, charity, created_at) VALUES ",
+         registered_on, legal_representative, domicile, charity, created_at) VALUES ",
     );
-    for k in 0..orgs.len() {
-        if k > 0 {
-            sql.push(',');
-        }
-        let b = k * COLS;
-        sql.push_str(&format!(
-            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 1, ${}, ${}, ${}, ${}, ${})",
-            b + 1,
-            b + 2,
-            b + 3,
-            b + 4,
-            b + 5,
-            b + 6,
-            b + 7,
-            b + 8,
-            b + 9,
-            b + 10,
-            b + 11,
-            b + 12,
-            b + 13
-        ));
-    }
+    sql.push_str(&crate::db::placeholders(orgs.len(), 13));
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
     for (k, o) in orgs.iter().enumerate() {
         q = q
@@ -366,21 +345,7 @@ async fn insert_grams(
     orgs: &[Generated],
 ) -> Result<(), sqlx::Error> {
     let mut sql = String::from("INSERT INTO org_name_grams (gram, org_id, district_code, org_type, status, category) VALUES ");
-    for k in 0..pairs.len() {
-        if k > 0 {
-            sql.push(',');
-        }
-        let b = 6 * k;
-        sql.push_str(&format!(
-            "(${}, ${}, ${}, ${}, ${}, ${})",
-            b + 1,
-            b + 2,
-            b + 3,
-            b + 4,
-            b + 5,
-            b + 6
-        ));
-    }
+    sql.push_str(&crate::db::placeholders(pairs.len(), 6));
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
     for (g, id, k) in pairs {
         let o = &orgs[*k];

@@ -144,6 +144,17 @@ impl Db {
     }
 }
 
+/// `($1, $2), ($3, $4), …` for a multi-row INSERT of `rows` rows of `cols` values.
+pub fn placeholders(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let row: Vec<String> = (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
+            format!("({})", row.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// True when the error is a unique-constraint violation on either backend.
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     match e {

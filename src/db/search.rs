@@ -111,21 +111,7 @@ pub async fn add_counts(c: &mut Conn, rows: &[(String, FacetKey, i64)]) -> Resul
         let mut sql = String::from(
             "INSERT INTO org_gram_facets (gram, district_code, org_type, status, category, n) VALUES ",
         );
-        for k in 0..chunk.len() {
-            if k > 0 {
-                sql.push(',');
-            }
-            let b = 6 * k;
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6
-            ));
-        }
+        sql.push_str(&super::placeholders(chunk.len(), 6));
         sql.push_str(
             " ON CONFLICT (gram, district_code, org_type, status, category) DO UPDATE SET n = org_gram_facets.n + excluded.n",
         );
@@ -148,12 +134,7 @@ pub async fn add_counts(c: &mut Conn, rows: &[(String, FacetKey, i64)]) -> Resul
     let per_gram: Vec<(&str, i64)> = per_gram.into_iter().collect();
     for chunk in per_gram.chunks(200) {
         let mut sql = String::from("INSERT INTO org_gram_counts (gram, n) VALUES ");
-        for k in 0..chunk.len() {
-            if k > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!("(${}, ${})", 2 * k + 1, 2 * k + 2));
-        }
+        sql.push_str(&super::placeholders(chunk.len(), 2));
         sql.push_str(" ON CONFLICT (gram) DO UPDATE SET n = org_gram_counts.n + excluded.n");
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (g, n) in chunk {
@@ -263,20 +244,7 @@ pub async fn search(
         };
     }
     let facet_binds = binds.clone();
-    let where_sql = wheres.join(" AND ");
-    let n = binds.len();
-    let page_sql = format!(
-        "SELECT {HIT_COLUMNS} FROM org_name_grams g JOIN organizations o ON o.id = g.org_id WHERE {where_sql} \
-         ORDER BY g.org_id LIMIT ${} OFFSET ${}",
-        n + 1,
-        n + 2
-    );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(page_sql));
-    for b in &binds {
-        q = q.bind(b.clone());
-    }
-    let rows = q.bind(limit).bind(offset).fetch_all(&mut *c).await?;
-    let hits = rows.iter().map(hit).collect::<Result<Vec<_>, _>>()?;
+    let hits = page_of(c, &wheres.join(" AND "), &binds, offset, limit).await?;
     let sql = format!(
         "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM org_gram_facets WHERE {facet_where}"
     );
@@ -310,17 +278,7 @@ async fn joined_needle_search(
     let where_sql = wheres.join(" AND ");
     let n = binds.len();
     let from = "org_name_grams g JOIN organizations o ON o.id = g.org_id";
-    let page_sql = format!(
-        "SELECT {HIT_COLUMNS} FROM {from} WHERE {where_sql} ORDER BY g.org_id LIMIT ${} OFFSET ${}",
-        n + 1,
-        n + 2
-    );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(page_sql));
-    for b in &binds {
-        q = q.bind(b.clone());
-    }
-    let rows = q.bind(limit).bind(offset).fetch_all(&mut *c).await?;
-    let hits = rows.iter().map(hit).collect::<Result<Vec<_>, _>>()?;
+    let hits = page_of(c, &where_sql, &binds, offset, limit).await?;
     let count_sql = format!(
         "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 AS one FROM {from} WHERE {where_sql} LIMIT ${}) capped",
         n + 1
@@ -398,6 +356,29 @@ async fn needle_search(
         count: matched,
         capped: matched > COUNT_CAP,
     })
+}
+
+/// One page of organizations from the gram index: `where_sql` over `g` (the index) and `o`.
+async fn page_of(
+    c: &mut Conn,
+    where_sql: &str,
+    binds: &[String],
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<Hit>, sqlx::Error> {
+    let n = binds.len();
+    let sql = format!(
+        "SELECT {HIT_COLUMNS} FROM org_name_grams g JOIN organizations o ON o.id = g.org_id WHERE {where_sql} \
+         ORDER BY g.org_id LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for b in binds {
+        q = q.bind(b.clone());
+    }
+    let rows = q.bind(limit).bind(offset).fetch_all(&mut *c).await?;
+    rows.iter().map(hit).collect()
 }
 
 /// Indexes every organization that has no index rows yet (organizations recorded before the

@@ -143,6 +143,30 @@ fn migrate_demo_create_user_and_backup_on_a_sqlite_file() {
         n
     });
     assert_eq!(n, 12, "ten demo grants plus the two new ones");
+    // Generated organizations at scale: indexed, counted, found.
+    let out = run(&["demo", "--orgs", "300"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let db_file = dir.join("prod.db");
+    let (orgs, counted) = rocket::async_test(async move {
+        let db = huoban::db::connect(&format!("sqlite://{}", db_file.display()), 1)
+            .await
+            .unwrap();
+        let mut c = db.acquire().await.unwrap();
+        let orgs: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM organizations")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
+        let page = huoban::db::search::search(&mut c, db.backend, "", &Default::default(), 0, 20)
+            .await
+            .unwrap();
+        (orgs, page.count)
+    });
+    assert_eq!(orgs, 304, "four demo organizations and 300 generated");
+    assert_eq!(counted, 304, "all of them counted by the directory");
     // Import from a legacy file, twice: the second run adds nothing.
     let csv_path = dir.join("legacy.csv");
     std::fs::write(&csv_path, "名称,统一社会信用代码,类型,地区代码,成立日期\n福建早期机构,91350100M0001TGQXM,社会团体,330200,2001-03-01\n无代码机构,,社会团体,330200,2001-03-01\n").unwrap();
