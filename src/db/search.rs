@@ -20,6 +20,26 @@ pub struct Filters {
     pub status: Option<String>,
 }
 
+impl Filters {
+    /// `alias.column = $n` for each filter set, its value appended to `binds` (so `$n` counts
+    /// on from the binds already there).
+    fn conditions(&self, alias: &str, binds: &mut Vec<String>) -> Vec<String> {
+        let mut out = Vec::new();
+        for (col, value) in [
+            ("district_code", &self.district),
+            ("org_type", &self.org_type),
+            ("status", &self.status),
+            ("category", &self.category),
+        ] {
+            if let Some(v) = value.as_ref().filter(|v| !v.is_empty()) {
+                binds.push(v.clone());
+                out.push(format!("{alias}.{col} = ${}", binds.len()));
+            }
+        }
+        out
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Hit {
     pub id: OrgId,
@@ -179,16 +199,8 @@ pub async fn search(
         Plan::Uscc(code) => {
             let mut sql = format!("SELECT {HIT_COLUMNS} FROM organizations o WHERE o.uscc = $1");
             let mut values = vec![code];
-            for (col, value) in [
-                ("district_code", &filters.district),
-                ("org_type", &filters.org_type),
-                ("status", &filters.status),
-                ("category", &filters.category),
-            ] {
-                if let Some(v) = value.as_ref().filter(|v| !v.is_empty()) {
-                    values.push(v.clone());
-                    sql.push_str(&format!(" AND o.{col} = ${}", values.len()));
-                }
+            for cond in filters.conditions("o", &mut values) {
+                sql.push_str(&format!(" AND {cond}"));
             }
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for v in &values {
@@ -218,17 +230,8 @@ pub async fn search(
     };
     let mut binds: Vec<String> = vec![gram];
     let mut wheres: Vec<String> = vec!["g.gram = $1".into()];
-    for (col, value) in [
-        ("district_code", &filters.district),
-        ("org_type", &filters.org_type),
-        ("status", &filters.status),
-        ("category", &filters.category),
-    ] {
-        if let Some(v) = value.as_ref().filter(|v| !v.is_empty()) {
-            binds.push(v.clone());
-            wheres.push(format!("g.{col} = ${}", binds.len()));
-        }
-    }
+    let conditions = filters.conditions("g", &mut binds);
+    wheres.extend(conditions);
     let facet_where = wheres
         .iter()
         .map(|w| w.replace("g.", ""))
