@@ -117,6 +117,10 @@ pub struct Config {
     pub mail_poll_ms: u64,
     /// A file outside the database the daily audit head is also appended to.
     pub audit_heads_file: Option<PathBuf>,
+    /// Where uploaded attachments are kept, named by SHA-256 (default: `<data_dir>/uploads`).
+    pub uploads_dir: Option<PathBuf>,
+    /// The largest upload accepted, in bytes.
+    pub upload_max_bytes: u64,
     pub keys: KeyConfig,
 }
 
@@ -138,6 +142,8 @@ impl Default for Config {
             smtp: None,
             mail_poll_ms: 2000,
             audit_heads_file: None,
+            uploads_dir: None,
+            upload_max_bytes: 10 * 1024 * 1024,
             keys: KeyConfig::default(),
         }
     }

@@ -38,5 +38,7 @@ typed_id!(
     DepartmentId,
     AgencyId,
     MailId,
-    InvitationId
+    InvitationId,
+    ApplicationId,
+    AttachmentId
 );

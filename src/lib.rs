@@ -16,6 +16,7 @@ pub mod ids;
 pub mod import;
 pub mod jobs;
 pub mod mail;
+pub mod registry;
 pub mod scale;
 pub mod web;
 

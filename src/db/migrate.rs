@@ -31,6 +31,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0003_directory.sql"),
         postgres: include_str!("../../migrations/postgres/0003_directory.sql"),
     },
+    Step {
+        version: 4,
+        name: "applications",
+        sqlite: include_str!("../../migrations/sqlite/0004_applications.sql"),
+        postgres: include_str!("../../migrations/postgres/0004_applications.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

@@ -2,6 +2,7 @@
 //! aggregate, free functions over a connection. Instants are epoch milliseconds, flags and
 //! money are BIGINT, dates are `YYYY-MM-DD` text, and placeholders are `$n` on both backends.
 
+pub mod applications;
 pub mod audit;
 pub mod directory;
 pub mod mail;

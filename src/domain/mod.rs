@@ -1,5 +1,6 @@
 //! Pure rules: no Rocket, no sqlx. Newtypes that parse, calendars, roles, settings.
 
+pub mod application;
 pub mod calendar;
 pub mod chain;
 pub mod division;

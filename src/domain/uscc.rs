@@ -188,6 +188,21 @@ impl Serialize for Uscc {
     }
 }
 
+/// Appends an issued code to the file named by `HUOBAN_USCC_LOG` (CI checks every one with
+/// python-stdnum, an independent implementation).
+pub fn log_issued(code: &str) {
+    if let Some(path) = std::env::var_os("HUOBAN_USCC_LOG") {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = writeln!(f, "{code}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,24 +267,10 @@ mod tests {
             let a = Uscc::issue(kinds[kind], divisions[district], serial).unwrap_or_else(|e| panic!("{e:?}"));
             proptest::prop_assert_eq!(Uscc::parse(a.as_str()), Ok(a.clone()));
             proptest::prop_assert_eq!(a.civil_type(), Some(kinds[kind]));
-            crate::domain::uscc::tests::log_issued(a.as_str());
+            crate::domain::uscc::log_issued(a.as_str());
             let b = Uscc::issue(kinds[kind], divisions[district], other).unwrap_or_else(|e| panic!("{e:?}"));
             proptest::prop_assert_eq!(a == b, serial == other);
         }
     }
 
-    /// Appends an issued code to the file named by `HUOBAN_USCC_LOG` (CI checks every one with
-    /// python-stdnum, an independent implementation).
-    pub fn log_issued(code: &str) {
-        if let Some(path) = std::env::var_os("HUOBAN_USCC_LOG") {
-            use std::io::Write;
-            if let Ok(mut f) = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-            {
-                let _ = writeln!(f, "{code}");
-            }
-        }
-    }
 }

@@ -21,6 +21,7 @@ pub struct Recipient<'a> {
     pub lang: Lang,
 }
 
+#[derive(Clone)]
 pub struct Mailer {
     tera: Tera,
     /// Base of the links in mails, without a trailing slash.

@@ -189,6 +189,14 @@ impl Reply {
         ))
     }
 
+    /// A redirect with an error message shown on the next page.
+    pub fn flash_error(path: impl Into<String>, message: impl Into<String>) -> Reply {
+        Reply::Flash(rocket::response::Flash::error(
+            rocket::response::Redirect::to(path.into()),
+            message.into(),
+        ))
+    }
+
     pub fn page(status: Status, t: Template) -> Reply {
         Reply::Page((status, t))
     }

@@ -147,36 +147,48 @@ async fn authority_name(
         .transpose()
 }
 
-#[get("/organizations/<id>")]
-async fn profile(pg: Page, state: &State<AppState>, id: OrgId) -> AppResult<Template> {
-    let mut c = state.db.acquire().await?;
-    let row = sqlx::query(
+/// The public facts of an organization (no ID numbers, personal phones or scans).
+pub async fn public_facts(c: &mut Conn, id: OrgId) -> AppResult<Option<serde_json::Value>> {
+    let Some(row) = sqlx::query(
         "SELECT id, name, org_type, category, district_code, status, uscc, uscc_checksum_ok, authority_id, \
-         registered_on, legal_representative, domicile, charity FROM organizations WHERE id = $1",
+         registered_on, legal_representative, domicile, charity, purpose, business_scope, funds_fen \
+         FROM organizations WHERE id = $1",
     )
     .bind(id.0)
     .fetch_optional(&mut *c)
     .await?
-    .ok_or(AppError::NotFound)?;
+    else {
+        return Ok(None);
+    };
     let authority_id: Option<i64> = row.try_get("authority_id")?;
-    let authority = authority_name(&mut c, authority_id).await?;
+    let authority = authority_name(c, authority_id).await?;
     let district: String = row.try_get("district_code")?;
+    let funds: Option<i64> = row.try_get("funds_fen")?;
+    Ok(Some(json!({
+        "id": id, "name": row.try_get::<String, _>("name")?,
+        "org_type": row.try_get::<String, _>("org_type")?,
+        "category": row.try_get::<String, _>("category")?,
+        "district": division::name_zh(&district), "status": row.try_get::<String, _>("status")?,
+        "uscc": row.try_get::<Option<String>, _>("uscc")?,
+        "uscc_checksum_ok": row.try_get::<i64, _>("uscc_checksum_ok")? == 1,
+        "registered_on": row.try_get::<Option<String>, _>("registered_on")?,
+        "legal_representative": row.try_get::<Option<String>, _>("legal_representative")?,
+        "domicile": row.try_get::<Option<String>, _>("domicile")?,
+        "charity": row.try_get::<i64, _>("charity")? == 1,
+        "purpose": row.try_get::<Option<String>, _>("purpose")?,
+        "business_scope": row.try_get::<Option<String>, _>("business_scope")?,
+        "funds": funds.map(|f| crate::domain::money::Money::from_fen(f).to_string()),
+        "authority": authority,
+    })))
+}
+
+#[get("/organizations/<id>")]
+async fn profile(pg: Page, state: &State<AppState>, id: OrgId) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let org = public_facts(&mut c, id).await?.ok_or(AppError::NotFound)?;
+    let events = crate::db::applications::public_events(&mut c, id).await?;
     Ok(pg.render(
         "directory/profile",
-        json!({
-            "org": {
-                "id": id, "name": row.try_get::<String, _>("name")?,
-                "org_type": row.try_get::<String, _>("org_type")?,
-                "category": row.try_get::<String, _>("category")?,
-                "district": division::name_zh(&district), "status": row.try_get::<String, _>("status")?,
-                "uscc": row.try_get::<Option<String>, _>("uscc")?,
-                "uscc_checksum_ok": row.try_get::<i64, _>("uscc_checksum_ok")? == 1,
-                "registered_on": row.try_get::<Option<String>, _>("registered_on")?,
-                "legal_representative": row.try_get::<Option<String>, _>("legal_representative")?,
-                "domicile": row.try_get::<Option<String>, _>("domicile")?,
-                "charity": row.try_get::<i64, _>("charity")? == 1,
-                "authority": authority,
-            },
-        }),
+        json!({ "org": org, "events": events }),
     ))
 }

@@ -1,6 +1,8 @@
 //! The web layer: one module per area, each with its `routes()`; mounted in `app::build`.
 
 pub mod account;
+pub mod applications;
+pub mod attachments;
 pub mod admin;
 pub mod api;
 pub mod authz;
@@ -15,6 +17,7 @@ pub mod history;
 pub mod home;
 pub mod orgs;
 pub mod password;
+pub mod registry;
 pub mod signup;
 
 use rocket::{Catcher, Route};
@@ -31,6 +34,9 @@ pub fn routes() -> Vec<Route> {
     r.extend(api::routes());
     r.extend(history::routes());
     r.extend(directory::routes());
+    r.extend(applications::routes());
+    r.extend(attachments::routes());
+    r.extend(registry::routes());
     r
 }
 

@@ -1,0 +1,413 @@
+//! The registry's state changes that both the web handlers and the jobs make: submission checks,
+//! the statutory clocks, automatic acceptance, and approval (USCC, organization, announcement).
+//! Each change runs in one write transaction with exactly one audit entry and its mail.
+
+use crate::audit::{Actor, Auditor};
+use crate::clock::Clock;
+use crate::db::applications::{self as store, Application, Value};
+use crate::db::orgs::{self, MemberKind, NewMembership, NewOrg};
+use crate::db::{settings, users, Conn, Db};
+use crate::domain::application::{self as rules, Status};
+use crate::domain::calendar::{iso_date, parse_iso_date, shanghai_date, Calendar};
+use crate::domain::lang::Lang;
+use crate::domain::money::Money;
+use crate::domain::org_name;
+use crate::domain::registration::{self, Category, Facts, OrgType};
+use crate::domain::uscc::Uscc;
+use crate::error::{AppError, AppResult};
+use crate::ids::{OrgId, UserId};
+use crate::mail::{Mailer, Recipient};
+use serde_json::json;
+
+/// What the registry needs besides a connection.
+pub struct Registry<'a> {
+    pub db: &'a Db,
+    pub clock: &'a Clock,
+    pub auditor: &'a Auditor,
+    pub mailer: &'a Mailer,
+    pub calendar: &'a Calendar,
+}
+
+impl<'a> Registry<'a> {
+    pub fn of(state: &'a crate::app::AppState) -> Registry<'a> {
+        Registry {
+            db: &state.db,
+            clock: &state.clock,
+            auditor: &state.auditor,
+            mailer: &state.mailer,
+            calendar: &state.calendar,
+        }
+    }
+
+    pub fn today(&self) -> time::Date {
+        shanghai_date(self.clock.now())
+    }
+
+    pub async fn audit(
+        &self,
+        c: &mut Conn,
+        actor: Actor,
+        action: &str,
+        app: &Application,
+        summary: serde_json::Value,
+    ) -> Result<(), sqlx::Error> {
+        self.auditor
+            .record(
+                c,
+                self.clock.now_ms(),
+                actor,
+                action,
+                ("application", app.id.to_string()),
+                summary,
+            )
+            .await
+    }
+
+    /// Mails the applicant that something happened to their application (`event`).
+    pub async fn notify(&self, c: &mut Conn, app: &Application, event: &str) -> AppResult<()> {
+        let Some(u) = users::by_id(c, app.applicant_user_id).await? else {
+            return Ok(());
+        };
+        let lang = Lang::parse(&u.preferred_lang).unwrap_or_default();
+        let data = json!({ "event": event, "name": app.name, "id": app.id, "status": app.status });
+        self.mailer
+            .queue(
+                c,
+                Recipient {
+                    addr: &u.email,
+                    user: Some(u.id),
+                    lang,
+                },
+                "application",
+                &data,
+                self.clock.now_ms(),
+            )
+            .await
+    }
+
+    /// The decision clock's values for an acceptance on `accepted`, from the settings in force.
+    pub async fn decision_clock(
+        &self,
+        c: &mut Conn,
+        accepted: time::Date,
+        charity: bool,
+    ) -> Result<Vec<(&'static str, Value)>, sqlx::Error> {
+        let s = settings::snapshot(c, self.clock.now_ms()).await?;
+        let configured = s.int("registry.decision_days").unwrap_or(60);
+        let days = rules::decision_days(u32::try_from(configured).unwrap_or(60), charity);
+        let kind = s
+            .get("registry.decision_day_kind")
+            .unwrap_or("calendar")
+            .to_string();
+        let due = rules::decision_due(self.calendar, accepted, days, kind == "working");
+        Ok(vec![
+            ("status", Value::Text(Status::Accepted.code().into())),
+            ("accepted_on", Value::Text(iso_date(accepted))),
+            ("decision_days", Value::Int(i64::from(days))),
+            ("decision_day_kind", Value::Text(kind)),
+            ("decision_due", Value::Text(iso_date(due))),
+            ("settings_version", Value::Int(s.version)),
+        ])
+    }
+
+    /// Marks accepted, from the day each was received, every application whose 5 working days
+    /// ended with neither acceptance nor a correction notice (行政许可法 32(四)). Idempotent:
+    /// each is moved only while still `submitted`. Returns how many were accepted.
+    pub async fn auto_accept(&self) -> AppResult<usize> {
+        let today = iso_date(self.today());
+        let due = {
+            let mut c = self.db.acquire().await?;
+            store::overdue_for_acceptance(&mut c, &today).await?
+        };
+        let mut n = 0;
+        for app in due {
+            let Some(received) = app.received_on.as_deref().and_then(parse_iso_date) else {
+                continue;
+            };
+            let mut tx = self.db.begin_write().await?;
+            let now = self.clock.now_ms();
+            if !store::transition(&mut tx, app.id, "submitted", "accepted", now).await? {
+                continue;
+            }
+            let mut fields = self.decision_clock(&mut tx, received, app.charity).await?;
+            fields.push(("accepted_automatically", Value::Int(1)));
+            store::set(&mut tx, app.id, &fields, now).await?;
+            store::add_event(&mut tx, app.id, now, None, "accepted_automatically", None).await?;
+            let app = store::by_id(&mut tx, app.id).await?.ok_or(AppError::NotFound)?;
+            self.audit(
+                &mut tx,
+                Actor::System,
+                "application.accepted_automatically",
+                &app,
+                json!({ "received_on": app.received_on, "accept_by": app.accept_by,
+                        "decision_due": app.decision_due }),
+            )
+            .await?;
+            self.notify(&mut tx, &app, "accepted_automatically").await?;
+            tx.commit().await?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Approves an accepted application: issues the USCC from the authority's block, records
+    /// the organization (the applicant becomes its admin), its public registration event and
+    /// the decision. `None` when the authority has no serial left to issue.
+    pub async fn approve(
+        &self,
+        c: &mut Conn,
+        app: &Application,
+        by: UserId,
+    ) -> AppResult<Option<(OrgId, Uscc)>> {
+        let Some(org_type) = OrgType::parse(&app.org_type) else {
+            return Err(AppError::Unprocessable("err-app-type"));
+        };
+        let kind = org_type.civil_type();
+        let division = app.division_code.clone();
+        let issue = |serial: i64| {
+            u32::try_from(serial)
+                .ok()
+                .and_then(|s| Uscc::issue(kind, &division, s).ok())
+                .map(|u| u.subject_identifier().to_string())
+        };
+        let Some(serial) = store::take_serial(c, app.authority_id, issue).await? else {
+            return Ok(None);
+        };
+        let uscc = u32::try_from(serial)
+            .ok()
+            .and_then(|s| Uscc::issue(kind, &division, s).ok())
+            .ok_or_else(|| AppError::Internal(format!("serial {serial} gave no code")))?;
+        let now = self.clock.now_ms();
+        let today = iso_date(self.today());
+        let representative = legal_representative(c, app).await?;
+        let org = orgs::insert(
+            c,
+            NewOrg {
+                name: &app.name,
+                org_type: &app.org_type,
+                category: &app.category,
+                district_code: &app.district_code,
+                status: "registered",
+                uscc: Some(uscc.as_str()),
+                uscc_checksum_ok: true,
+                authority_id: Some(app.authority_id),
+                registered_on: Some(&today),
+                legal_representative: representative.as_deref(),
+                domicile: Some(&app.domicile),
+                charity: app.charity,
+                now,
+            },
+        )
+        .await?;
+        sqlx::query(
+            "UPDATE organizations SET purpose = $1, business_scope = $2, funds_fen = $3 WHERE id = $4",
+        )
+        .bind(&app.purpose)
+        .bind(&app.business_scope)
+        .bind(app.funds_fen)
+        .bind(org.0)
+        .execute(&mut *c)
+        .await?;
+        store::record_issued(
+            c,
+            uscc.subject_identifier(),
+            uscc.as_str(),
+            Some(app.authority_id),
+            org,
+            now,
+        )
+        .await?;
+        crate::domain::uscc::log_issued(uscc.as_str());
+        if let Some(u) = users::by_id(c, app.applicant_user_id).await? {
+            orgs::add(
+                c,
+                NewMembership {
+                    org,
+                    person: u.person_id,
+                    user: Some(u.id),
+                    kind: MemberKind::Admin,
+                    joined_on: &today,
+                    created_by: Some(by),
+                    now,
+                },
+            )
+            .await?;
+        }
+        store::add_org_event(
+            c,
+            store::NewOrgEvent {
+                org,
+                on_date: &today,
+                kind: "registered",
+                public: true,
+                application: Some(app.id),
+                detail: uscc.as_str(),
+                now,
+            },
+        )
+        .await?;
+        store::set(
+            c,
+            app.id,
+            &[
+                ("status", Value::Text(Status::Approved.code().into())),
+                ("org_id", Value::OptInt(Some(org.0))),
+                ("decided_on", Value::Text(today)),
+            ],
+            now,
+        )
+        .await?;
+        Ok(Some((org, uscc)))
+    }
+}
+
+async fn legal_representative(c: &mut Conn, app: &Application) -> AppResult<Option<String>> {
+    Ok(store::officers(c, app.id)
+        .await?
+        .into_iter()
+        .find(|o| o.role == "legal_representative")
+        .map(|o| o.name))
+}
+
+/// One problem found at submission: the section it belongs to and its message key, with an
+/// argument for the message where it needs one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub section: &'static str,
+    pub key: &'static str,
+    pub arg: Option<String>,
+}
+
+fn problem(section: &'static str, key: &'static str) -> Problem {
+    Problem {
+        section,
+        key,
+        arg: None,
+    }
+}
+
+/// Everything of DOMAIN §2 that can be checked before submission, with the names flagged as
+/// similar (for the registrar; not a refusal).
+pub async fn check(
+    c: &mut Conn,
+    app: &Application,
+    now: i64,
+) -> AppResult<(Vec<Problem>, Vec<String>)> {
+    let mut out = Vec::new();
+    for s in rules::SECTIONS {
+        if !app.sections_done.iter().any(|d| d == s) {
+            out.push(problem(s, "err-app-section-incomplete"));
+        }
+    }
+    let org_type = OrgType::parse(&app.org_type);
+    let category = Category::parse(&app.category);
+    if org_type.is_none() {
+        out.push(problem("basics", "err-app-type"));
+    }
+    if category.is_none() {
+        out.push(problem("basics", "err-app-category"));
+    }
+    let name = app.name.trim();
+    if name.is_empty() {
+        out.push(problem("basics", "err-app-name-missing"));
+    } else {
+        for p in org_name::check(name, org_type == Some(OrgType::SocialGroup)) {
+            out.push(problem("basics", p.message_key()));
+        }
+    }
+    let mut similar = Vec::new();
+    if !name.is_empty() {
+        let norm = org_name::normalize(name);
+        let registered: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM organizations WHERE name_norm = $1 AND status <> 'deregistered'",
+        )
+        .bind(&norm)
+        .fetch_all(&mut *c)
+        .await?;
+        let pending = store::pending_names(c, app.authority_id, app.id).await?;
+        if registered
+            .iter()
+            .chain(pending.iter())
+            .any(|n| org_name::identical(n, name))
+        {
+            out.push(problem("basics", "err-app-name-identical"));
+        }
+        let core = org_name::core(name);
+        let candidates: Vec<String> = if core.chars().count() >= 2 {
+            sqlx::query_scalar(
+                "SELECT name FROM organizations WHERE authority_id = $1 AND name_norm LIKE $2 LIMIT 200",
+            )
+            .bind(app.authority_id)
+            .bind(format!("%{}%", org_name::normalize(&core)))
+            .fetch_all(&mut *c)
+            .await?
+        } else {
+            Vec::new()
+        };
+        for n in candidates.iter().chain(pending.iter()) {
+            if !org_name::identical(n, name) && org_name::similar(name, n) && !similar.contains(n)
+            {
+                similar.push(n.clone());
+            }
+        }
+    }
+    if let Some(t) = org_type {
+        let s = settings::snapshot(c, now).await?;
+        let si_min = Money::yuan(
+            s.int("registry.service_institution_min_funds_yuan")
+                .unwrap_or(30_000),
+        );
+        let facts = Facts {
+            org_type: t,
+            individual_members: u32::try_from(app.individual_members).unwrap_or(0),
+            unit_members: u32::try_from(app.unit_members).unwrap_or(0),
+            funds: Money::from_fen(app.funds_fen.unwrap_or(0)),
+            board_size: u32::try_from(app.board_size).unwrap_or(0),
+            public_fundraising: app.public_fundraising,
+            national: false,
+        };
+        for sf in registration::shortfalls(&facts, si_min) {
+            out.push(Problem {
+                section: "funds",
+                key: sf.message_key(),
+                arg: match sf {
+                    registration::Shortfall::Funds(m) => Some(m.to_string()),
+                    _ => None,
+                },
+            });
+        }
+    }
+    let officers = store::officers(c, app.id).await?;
+    if !officers.iter().any(|o| o.role == "legal_representative") {
+        out.push(problem("people", "err-app-no-representative"));
+    }
+    let attachments = store::attachments(c, app.id).await?;
+    let has = |k: &str| attachments.iter().any(|a| a.kind == k);
+    for k in [
+        "articles",
+        "capital",
+        "domicile_proof",
+        "representative_id",
+    ] {
+        if !has(k) {
+            out.push(Problem {
+                section: "documents",
+                key: "err-app-attachment-missing",
+                arg: Some(k.to_string()),
+            });
+        }
+    }
+    if category.is_some_and(|c| !c.registers_directly()) {
+        if app.supervising_unit.trim().is_empty() {
+            out.push(problem("basics", "err-app-supervisor-missing"));
+        }
+        if !has("supervisor_approval") {
+            out.push(Problem {
+                section: "documents",
+                key: "err-app-attachment-missing",
+                arg: Some("supervisor_approval".into()),
+            });
+        }
+    }
+    Ok((out, similar))
+}

@@ -1,0 +1,707 @@
+//! The applicant's side of registration (DOMAIN §2): start an application to an authority, fill
+//! in its sections from a task list, name officers, attach documents, check the answers and
+//! submit. Only the applicant sees a draft; nothing is saved from a form that has errors.
+
+use crate::app::AppState;
+use crate::audit::Actor;
+use crate::auth::csrf::CsrfForm;
+use crate::auth::guards::CurrentUser;
+use crate::db::applications::{self as store, Application, NewOfficer, Value};
+use crate::db::directory::{self, UnitKind};
+use crate::db::users;
+use crate::domain::application::{self as rules, Status};
+use crate::domain::calendar::{iso_date, parse_iso_date};
+use crate::domain::email::EmailAddress;
+use crate::domain::id_number::IdNumber;
+use crate::domain::money::Money;
+use crate::domain::registration::{Category, OrgType};
+use crate::domain::{division, lang::Lang};
+use crate::error::{AppError, AppResult};
+use crate::i18n;
+use crate::ids::ApplicationId;
+use crate::registry::{self, Registry};
+use crate::web::ctx::{Page, Reply};
+use crate::web::forms::{check_name, text, valid_phone, Empty, FormErrors};
+use rocket::http::Status as Http;
+use rocket::{get, post, routes, FromForm, Route, State};
+use rocket_dyn_templates::Template;
+use serde_json::json;
+
+pub fn routes() -> Vec<Route> {
+    routes![
+        index,
+        start,
+        tasks,
+        section,
+        save_section,
+        add_officer,
+        remove_officer,
+        check_page,
+        submit,
+        withdraw
+    ]
+}
+
+/// The application, if `user` is its applicant; 404 when it does not exist, 403 when it is
+/// someone else's.
+pub async fn own(
+    state: &AppState,
+    user: &CurrentUser,
+    id: ApplicationId,
+) -> AppResult<Application> {
+    let mut c = state.db.acquire().await?;
+    let app = store::by_id(&mut c, id).await?.ok_or(AppError::NotFound)?;
+    if app.applicant_user_id != user.id() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(app)
+}
+
+fn editable(app: &Application) -> AppResult<()> {
+    match Status::parse(&app.status) {
+        Some(s) if s.editable() => Ok(()),
+        _ => Err(AppError::Conflict("err-app-not-editable")),
+    }
+}
+
+#[get("/applications")]
+async fn index(page: Page, state: &State<AppState>, user: &CurrentUser) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let apps = store::for_applicant(&mut c, user.id()).await?;
+    let authorities = directory::list(&mut c, UnitKind::Authority).await?;
+    Ok(page.render(
+        "applications/index",
+        json!({ "applications": apps, "authorities": authorities, "errors": FormErrors::default() }),
+    ))
+}
+
+#[derive(FromForm)]
+pub struct StartForm {
+    authority: Option<i64>,
+}
+
+#[post("/applications", data = "<form>")]
+async fn start(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    form: CsrfForm<StartForm>,
+) -> AppResult<Reply> {
+    let f = form.into_inner();
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin_write().await?;
+    let authorities = directory::list(&mut tx, UnitKind::Authority).await?;
+    let Some(authority) = f
+        .authority
+        .and_then(|a| authorities.iter().find(|x| x.id == a))
+    else {
+        drop(tx);
+        let mut errors = FormErrors::default();
+        errors.add(page.lang, "authority", "err-app-authority");
+        let mut c = state.db.acquire().await?;
+        let apps = store::for_applicant(&mut c, user.id()).await?;
+        let t = page.render(
+            "applications/index",
+            json!({ "applications": apps, "authorities": authorities, "errors": errors }),
+        );
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    };
+    let id = store::create(&mut tx, user.id(), authority.id, now).await?;
+    store::add_event(&mut tx, id, now, Some(user.id()), "created", None).await?;
+    state
+        .audit(
+            &mut tx,
+            Actor::User(user.id()),
+            "application.created",
+            ("application", id.to_string()),
+            json!({ "authority": authority.code }),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Reply::to(format!("/applications/{id}")))
+}
+
+/// Everything a page about one application shows.
+pub async fn view(state: &AppState, app: &Application) -> AppResult<serde_json::Value> {
+    let mut c = state.db.acquire().await?;
+    let officers = store::officers(&mut c, app.id).await?;
+    let attachments = store::attachments(&mut c, app.id).await?;
+    let events = store::events(&mut c, app.id).await?;
+    let referral = match app.referral_authority_id {
+        Some(a) => directory::list(&mut c, UnitKind::Authority)
+            .await?
+            .into_iter()
+            .find(|x| x.id == a),
+        None => None,
+    };
+    let correction: Vec<String> = app
+        .correction
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_default();
+    let similar: Vec<String> = app
+        .similar_names
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_default();
+    let grounds: Vec<String> = app
+        .refusal_grounds
+        .as_deref()
+        .map(|s| s.split(',').filter(|x| !x.is_empty()).map(String::from).collect())
+        .unwrap_or_default();
+    Ok(json!({
+        "app": app,
+        "funds": app.funds_fen.map(|f| Money::from_fen(f).to_string()),
+        "officers": officers,
+        "attachments": attachments,
+        "events": events,
+        "referral": referral,
+        "correction_items": correction,
+        "similar": similar,
+        "grounds": grounds,
+        "district_name": division::name_zh(&app.district_code),
+        "sections": rules::SECTIONS,
+        "editable": Status::parse(&app.status).is_some_and(Status::editable),
+    }))
+}
+
+#[get("/applications/<id>")]
+async fn tasks(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    id: ApplicationId,
+) -> AppResult<Template> {
+    let app = own(state, user, id).await?;
+    let v = view(state, &app).await?;
+    Ok(page.render("applications/tasks", v))
+}
+
+fn known_section(s: &str) -> AppResult<&'static str> {
+    rules::SECTIONS
+        .into_iter()
+        .find(|x| *x == s)
+        .ok_or(AppError::NotFound)
+}
+
+async fn section_page(
+    page: &Page,
+    state: &AppState,
+    app: &Application,
+    section: &str,
+    values: serde_json::Value,
+    errors: FormErrors,
+) -> AppResult<Template> {
+    let mut v = view(state, app).await?;
+    if let Some(m) = v.as_object_mut() {
+        m.insert("section".into(), json!(section));
+        m.insert("values".into(), values);
+        m.insert("errors".into(), serde_json::to_value(&errors).unwrap_or_default());
+        m.insert("org_types".into(), json!(OrgType::ALL.map(OrgType::code)));
+        m.insert("categories".into(), json!(Category::ALL.map(Category::code)));
+        m.insert("districts".into(), json!(division::NINGBO.iter().map(|(code, zh, en)| json!({"code": code, "zh": zh, "en": en})).collect::<Vec<_>>()));
+        m.insert("officer_roles".into(), json!(rules::OFFICER_ROLES));
+        m.insert("attachment_kinds".into(), json!(rules::ATTACHMENT_KINDS));
+        m.insert("max_mb".into(), json!(state.config.upload_max_bytes / (1024 * 1024)));
+    }
+    Ok(page.render("applications/section", v))
+}
+
+/// The values a section form starts with: what the application holds.
+fn current_values(app: &Application) -> serde_json::Value {
+    json!({
+        "name": app.name, "org_type": app.org_type, "category": app.category,
+        "charity": app.charity, "public_fundraising": app.public_fundraising,
+        "supervising_unit": app.supervising_unit, "district_code": app.district_code,
+        "domicile": app.domicile, "purpose": app.purpose, "business_scope": app.business_scope,
+        "funds": app.funds_fen.map(|f| Money::from_fen(f).to_string()).unwrap_or_default(),
+        "individual_members": app.individual_members, "unit_members": app.unit_members,
+        "board_size": app.board_size, "contact_name": app.contact_name,
+        "contact_phone": app.contact_phone, "contact_email": app.contact_email,
+    })
+}
+
+#[get("/applications/<id>/<section>", rank = 3)]
+async fn section(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    id: ApplicationId,
+    section: &str,
+) -> AppResult<Template> {
+    let section = known_section(section)?;
+    let app = own(state, user, id).await?;
+    editable(&app)?;
+    section_page(&page, state, &app, section, current_values(&app), FormErrors::default()).await
+}
+
+#[derive(FromForm, serde::Serialize)]
+pub struct SectionForm {
+    name: Option<String>,
+    org_type: Option<String>,
+    category: Option<String>,
+    charity: Option<String>,
+    public_fundraising: Option<String>,
+    supervising_unit: Option<String>,
+    district_code: Option<String>,
+    domicile: Option<String>,
+    purpose: Option<String>,
+    business_scope: Option<String>,
+    funds: Option<String>,
+    individual_members: Option<String>,
+    unit_members: Option<String>,
+    board_size: Option<String>,
+    contact_name: Option<String>,
+    contact_phone: Option<String>,
+    contact_email: Option<String>,
+}
+
+fn required(errors: &mut FormErrors, lang: Lang, field: &str, v: &str, max: usize) -> String {
+    if v.is_empty() {
+        errors.add(lang, field, &format!("err-app-{}-missing", field.replace('_', "-")));
+    } else if v.chars().count() > max {
+        errors.add(lang, field, "err-app-too-long");
+    }
+    v.to_string()
+}
+
+fn count(errors: &mut FormErrors, lang: Lang, field: &str, v: &str) -> i64 {
+    if v.is_empty() {
+        return 0;
+    }
+    match v.parse::<i64>() {
+        Ok(n) if (0..=10_000_000).contains(&n) => n,
+        _ => {
+            errors.add(lang, field, "err-app-count");
+            0
+        }
+    }
+}
+
+/// Checks one section's form; the columns to write when it has no errors.
+async fn parse_section(
+    state: &AppState,
+    app: &Application,
+    section: &str,
+    f: &SectionForm,
+    lang: Lang,
+    errors: &mut FormErrors,
+) -> AppResult<Vec<(&'static str, Value)>> {
+    let on = |v: &Option<String>| i64::from(!text(v).is_empty());
+    Ok(match section {
+        "basics" => {
+            let name = required(errors, lang, "name", text(&f.name), 100);
+            let t = OrgType::parse(text(&f.org_type));
+            if t.is_none() {
+                errors.add(lang, "org_type", "err-app-type");
+            }
+            let cat = Category::parse(text(&f.category));
+            if cat.is_none() {
+                errors.add(lang, "category", "err-app-category");
+            }
+            let sup = text(&f.supervising_unit).to_string();
+            if cat == Some(Category::Other) && sup.is_empty() {
+                errors.add(lang, "supervising_unit", "err-app-supervisor-missing");
+            }
+            vec![
+                ("name", Value::Text(name)),
+                ("org_type", Value::Text(t.map(OrgType::code).unwrap_or("").into())),
+                ("category", Value::Text(cat.map(Category::code).unwrap_or("").into())),
+                ("charity", Value::Int(on(&f.charity))),
+                (
+                    "public_fundraising",
+                    Value::Int(on(&f.public_fundraising) * i64::from(t == Some(OrgType::Foundation))),
+                ),
+                ("supervising_unit", Value::Text(sup)),
+            ]
+        }
+        "domicile" => {
+            let d = text(&f.district_code);
+            if !division::is_current(d) {
+                errors.add(lang, "district_code", "err-app-district");
+            }
+            let addr = required(errors, lang, "domicile", text(&f.domicile), 200);
+            vec![
+                ("district_code", Value::Text(d.into())),
+                ("domicile", Value::Text(addr)),
+            ]
+        }
+        "funds" => {
+            let funds = match Money::parse(text(&f.funds)) {
+                Ok(m) => m,
+                Err(e) => {
+                    errors.add(lang, "funds", e.message_key());
+                    Money::ZERO
+                }
+            };
+            let individual = count(errors, lang, "individual_members", text(&f.individual_members));
+            let unit = count(errors, lang, "unit_members", text(&f.unit_members));
+            let board = count(errors, lang, "board_size", text(&f.board_size));
+            let purpose = required(errors, lang, "purpose", text(&f.purpose), 1000);
+            let scope = required(errors, lang, "business_scope", text(&f.business_scope), 1000);
+            vec![
+                ("funds_fen", Value::OptInt(Some(funds.fen()))),
+                ("individual_members", Value::Int(individual)),
+                ("unit_members", Value::Int(unit)),
+                ("board_size", Value::Int(board)),
+                ("purpose", Value::Text(purpose)),
+                ("business_scope", Value::Text(scope)),
+            ]
+        }
+        "contact" => {
+            let name = text(&f.contact_name).to_string();
+            if name.is_empty() {
+                errors.add(lang, "contact_name", "err-app-contact-name-missing");
+            }
+            let phone = text(&f.contact_phone).to_string();
+            if !valid_phone(&phone) {
+                errors.add(lang, "contact_phone", "err-phone-invalid");
+            }
+            let email = EmailAddress::parse(text(&f.contact_email));
+            if email.is_none() {
+                errors.add(lang, "contact_email", "err-email-invalid");
+            }
+            vec![
+                ("contact_name", Value::Text(name)),
+                ("contact_phone", Value::Text(phone)),
+                (
+                    "contact_email",
+                    Value::Text(email.map(|e| e.as_str().to_string()).unwrap_or_default()),
+                ),
+            ]
+        }
+        "people" => {
+            let mut c = state.db.acquire().await?;
+            let officers = store::officers(&mut c, app.id).await?;
+            if !officers.iter().any(|o| o.role == "legal_representative") {
+                errors.add(lang, "role", "err-app-no-representative");
+            }
+            vec![]
+        }
+        "documents" => {
+            let mut c = state.db.acquire().await?;
+            let atts = store::attachments(&mut c, app.id).await?;
+            for k in ["articles", "capital", "domicile_proof", "representative_id"] {
+                if !atts.iter().any(|a| a.kind == k) {
+                    let msg = i18n::t_args(lang, "err-app-attachment-missing", &[("kind", i18n::t(lang, &format!("attachment-{}", k.replace('_', "-"))))]);
+                    errors.add_text("kind", msg);
+                }
+            }
+            vec![]
+        }
+        _ => return Err(AppError::NotFound),
+    })
+}
+
+#[post("/applications/<id>/<section>", data = "<form>", rank = 3)]
+async fn save_section(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    id: ApplicationId,
+    section: &str,
+    form: CsrfForm<SectionForm>,
+) -> AppResult<Reply> {
+    let section = known_section(section)?;
+    let app = own(state, user, id).await?;
+    editable(&app)?;
+    let f = form.into_inner();
+    let mut errors = FormErrors::default();
+    let mut fields = parse_section(state, &app, section, &f, page.lang, &mut errors).await?;
+    if !errors.is_empty() {
+        let values = serde_json::to_value(&f).unwrap_or_default();
+        let t = section_page(&page, state, &app, section, values, errors).await?;
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    }
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin_write().await?;
+    let fresh = store::by_id(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    editable(&fresh)?;
+    let mut done = fresh.sections_done.clone();
+    if !done.iter().any(|d| d == section) {
+        done.push(section.to_string());
+    }
+    fields.push(("sections_done", Value::Text(done.join(","))));
+    store::set(&mut tx, id, &fields, now).await?;
+    state
+        .audit(
+            &mut tx,
+            Actor::User(user.id()),
+            "application.section_saved",
+            ("application", id.to_string()),
+            json!({ "section": section }),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Reply::flash(format!("/applications/{id}"), page.t("flash-app-saved")))
+}
+
+#[derive(FromForm, serde::Serialize)]
+pub struct OfficerForm {
+    role: Option<String>,
+    officer_name: Option<String>,
+    id_number: Option<String>,
+    term_start: Option<String>,
+    term_end: Option<String>,
+}
+
+#[post("/applications/<id>/officers", data = "<form>")]
+async fn add_officer(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    id: ApplicationId,
+    form: CsrfForm<OfficerForm>,
+) -> AppResult<Reply> {
+    let app = own(state, user, id).await?;
+    editable(&app)?;
+    let f = form.into_inner();
+    let lang = page.lang;
+    let mut errors = FormErrors::default();
+    let role = rules::OFFICER_ROLES.into_iter().find(|r| *r == text(&f.role));
+    if role.is_none() {
+        errors.add(lang, "role", "err-app-officer-role");
+    }
+    let name = text(&f.officer_name).to_string();
+    let mut name_errors = FormErrors::default();
+    check_name(&mut name_errors, lang, &name);
+    for e in name_errors.list {
+        errors.add_text("officer_name", e.message);
+    }
+    let idn = IdNumber::parse(text(&f.id_number));
+    if idn.is_none() {
+        errors.add(lang, "id_number", "err-id-number-invalid");
+    }
+    let start = parse_iso_date(text(&f.term_start));
+    let end = parse_iso_date(text(&f.term_end));
+    if start.is_none() {
+        errors.add(lang, "term_start", "err-app-date");
+    }
+    if end.is_none() {
+        errors.add(lang, "term_end", "err-app-date");
+    }
+    if let (Some(s), Some(e)) = (start, end) {
+        if e <= s {
+            errors.add(lang, "term_end", "err-app-term-order");
+        }
+    }
+    {
+        let mut c = state.db.acquire().await?;
+        let existing = store::officers(&mut c, id).await?;
+        if role == Some("legal_representative")
+            && existing.iter().any(|o| o.role == "legal_representative")
+        {
+            errors.add(lang, "role", "err-app-one-representative");
+        }
+    }
+    let (Some(role), Some(idn), Some(start), Some(end), true) =
+        (role, idn, start, end, errors.is_empty())
+    else {
+        let values = serde_json::to_value(&f).unwrap_or_default();
+        let mut v = current_values(&app);
+        if let (Some(m), Some(o)) = (v.as_object_mut(), values.as_object()) {
+            m.extend(o.clone());
+            m.remove("id_number");
+        }
+        let t = section_page(&page, state, &app, "people", v, errors).await?;
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    };
+    let now = state.clock.now_ms();
+    let hash = idn.keyed_hash(&state.keys.identity.bytes);
+    let mut tx = state.db.begin_write().await?;
+    editable(&store::by_id(&mut tx, id).await?.ok_or(AppError::NotFound)?)?;
+    let person = match users::person_by_id_hash(&mut tx, &hash).await? {
+        Some(p) => p,
+        None => {
+            users::insert_person(&mut tx, &name, Some((&hash, &state.keys.identity.id)), now)
+                .await?
+        }
+    };
+    let officer = store::add_officer(
+        &mut tx,
+        NewOfficer {
+            application: id,
+            role,
+            name: &name,
+            person,
+            id_masked: &rules::mask_id_number(text(&f.id_number).to_uppercase().as_str()),
+            term_start: &iso_date(start),
+            term_end: &iso_date(end),
+            now,
+        },
+    )
+    .await?;
+    state
+        .audit(
+            &mut tx,
+            Actor::User(user.id()),
+            "application.officer_added",
+            ("application", id.to_string()),
+            json!({ "officer": officer, "role": role, "person": person }),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Reply::to(format!("/applications/{id}/people")))
+}
+
+#[post("/applications/<id>/officers/<officer>/remove", data = "<_form>")]
+async fn remove_officer(
+    state: &State<AppState>,
+    user: &CurrentUser,
+    id: ApplicationId,
+    officer: i64,
+    _form: CsrfForm<Empty>,
+) -> AppResult<Reply> {
+    let app = own(state, user, id).await?;
+    editable(&app)?;
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin_write().await?;
+    if !store::remove_officer(&mut tx, id, officer, now).await? {
+        return Err(AppError::NotFound);
+    }
+    state
+        .audit(
+            &mut tx,
+            Actor::User(user.id()),
+            "application.officer_removed",
+            ("application", id.to_string()),
+            json!({ "officer": officer }),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Reply::to(format!("/applications/{id}/people")))
+}
+
+fn problems_to_errors(lang: Lang, problems: &[registry::Problem]) -> FormErrors {
+    let mut errors = FormErrors::default();
+    for p in problems {
+        let msg = match (&p.arg, p.key) {
+            (Some(k), "err-app-attachment-missing") => i18n::t_args(
+                lang,
+                p.key,
+                &[("kind", i18n::t(lang, &format!("attachment-{}", k.replace('_', "-"))))],
+            ),
+            (Some(a), _) => i18n::t_args(lang, p.key, &[("amount", a.clone())]),
+            (None, _) => i18n::t(lang, p.key),
+        };
+        errors.add_text(&format!("section-{}", p.section), msg);
+    }
+    errors
+}
+
+async fn check_view(
+    page: &Page,
+    state: &AppState,
+    app: &Application,
+) -> AppResult<(Template, bool)> {
+    let (problems, similar) = {
+        let mut c = state.db.acquire().await?;
+        registry::check(&mut c, app, state.clock.now_ms()).await?
+    };
+    let errors = problems_to_errors(page.lang, &problems);
+    let mut v = view(state, app).await?;
+    if let Some(m) = v.as_object_mut() {
+        m.insert("errors".into(), serde_json::to_value(&errors).unwrap_or_default());
+        m.insert("similar".into(), json!(similar));
+    }
+    Ok((page.render("applications/check", v), problems.is_empty()))
+}
+
+#[get("/applications/<id>/check")]
+async fn check_page(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    id: ApplicationId,
+) -> AppResult<Template> {
+    let app = own(state, user, id).await?;
+    editable(&app)?;
+    Ok(check_view(&page, state, &app).await?.0)
+}
+
+#[post("/applications/<id>/submit", data = "<_form>")]
+async fn submit(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    id: ApplicationId,
+    _form: CsrfForm<Empty>,
+) -> AppResult<Reply> {
+    let reg = Registry::of(state);
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin_write().await?;
+    let app = store::by_id(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    if app.applicant_user_id != user.id() {
+        return Err(AppError::Forbidden);
+    }
+    editable(&app)?;
+    let (problems, similar) = registry::check(&mut tx, &app, now).await?;
+    if !problems.is_empty() {
+        drop(tx);
+        let (t, _) = check_view(&page, state, &app).await?;
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    }
+    let received = reg.today();
+    let again = app.status == Status::Correction.code();
+    store::set(
+        &mut tx,
+        id,
+        &[
+            ("status", Value::Text(Status::Submitted.code().into())),
+            ("received_on", Value::Text(iso_date(received))),
+            ("submitted_at", Value::OptInt(Some(now))),
+            ("accept_by", Value::Text(iso_date(rules::accept_by(&state.calendar, received)))),
+            ("similar_names", Value::OptText(Some(json!(similar).to_string()))),
+        ],
+        now,
+    )
+    .await?;
+    let action = if again { "resubmitted" } else { "submitted" };
+    store::add_event(&mut tx, id, now, Some(user.id()), action, None).await?;
+    let app = store::by_id(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    reg.audit(
+        &mut tx,
+        Actor::User(user.id()),
+        &format!("application.{action}"),
+        &app,
+        json!({ "received_on": app.received_on, "accept_by": app.accept_by, "similar": similar }),
+    )
+    .await?;
+    reg.notify(&mut tx, &app, "submitted").await?;
+    tx.commit().await?;
+    Ok(Reply::flash(format!("/applications/{id}"), page.t("flash-app-submitted")))
+}
+
+#[post("/applications/<id>/withdraw", data = "<_form>")]
+async fn withdraw(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    id: ApplicationId,
+    _form: CsrfForm<Empty>,
+) -> AppResult<Reply> {
+    let app = own(state, user, id).await?;
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin_write().await?;
+    let moved = match Status::parse(&app.status) {
+        Some(s @ (Status::Draft | Status::Correction | Status::Submitted | Status::Accepted)) => {
+            store::transition(&mut tx, id, s.code(), Status::Withdrawn.code(), now).await?
+        }
+        _ => false,
+    };
+    if !moved {
+        return Err(AppError::Conflict("err-app-not-editable"));
+    }
+    store::add_event(&mut tx, id, now, Some(user.id()), "withdrawn", None).await?;
+    state
+        .audit(
+            &mut tx,
+            Actor::User(user.id()),
+            "application.withdrawn",
+            ("application", id.to_string()),
+            json!({ "from": app.status }),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Reply::flash(format!("/applications/{id}"), page.t("flash-app-withdrawn")))
+}

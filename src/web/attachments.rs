@@ -1,0 +1,273 @@
+//! Attachments: uploaded outside the database into the uploads folder, each file named by the
+//! SHA-256 of its content; the type is decided by the content (PDF, JPEG, PNG), never by the
+//! name or the declared type. Served only to the applicant (and, once registered, the members
+//! of the organization) and to the registrars of the authority handling a submitted
+//! application; never to the public.
+
+use crate::app::AppState;
+use crate::audit::Actor;
+use crate::auth::csrf::CsrfForm;
+use crate::auth::guards::CurrentUser;
+use crate::db::applications::{self as store, Application, NewAttachment};
+use crate::domain::application::{self as rules, Status};
+use crate::domain::role::Role;
+use crate::error::{AppError, AppResult};
+use crate::ids::{ApplicationId, AttachmentId};
+use crate::web::applications::own;
+use crate::web::ctx::{Page, Reply};
+use crate::web::forms::{text, Empty};
+use rocket::form::{self, DataField, FromFormField, ValueField};
+use rocket::fs::TempFile;
+use rocket::http::{ContentType, Header};
+use rocket::tokio::io::AsyncReadExt;
+use rocket::{get, post, routes, FromForm, Responder, Route, State};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+
+pub fn routes() -> Vec<Route> {
+    routes![upload, download, remove]
+}
+
+pub fn uploads_dir(state: &AppState) -> PathBuf {
+    state
+        .config
+        .uploads_dir
+        .clone()
+        .unwrap_or_else(|| state.config.data_dir.join("uploads"))
+}
+
+/// Whether `user` registers for the authority of `app` (and so handles it once submitted).
+pub fn handles(user: &CurrentUser, app: &Application) -> bool {
+    user.grants
+        .iter()
+        .any(|g| g.role == Role::Registrar && g.authority_id == Some(app.authority_id))
+}
+
+/// Who may read an application's files: its applicant, members of the organization it
+/// registered, and the registrars of its authority once it has left the draft state.
+pub fn may_read(user: &CurrentUser, app: &Application) -> bool {
+    app.applicant_user_id == user.id()
+        || app.org_id.is_some_and(|o| user.membership(o).is_some())
+        || (handles(user, app) && app.status != Status::Draft.code())
+}
+
+/// A file field: the file, or the fact that it could not be taken (over the size limit, or a
+/// text value where a file belongs). Keeps Rocket's error values out of the handler.
+pub enum Upload<'r> {
+    File(TempFile<'r>),
+    Refused,
+}
+
+#[rocket::async_trait]
+impl<'r> FromFormField<'r> for Upload<'r> {
+    fn from_value(_field: ValueField<'r>) -> form::Result<'r, Self> {
+        Ok(Upload::Refused)
+    }
+
+    async fn from_data(field: DataField<'r, '_>) -> form::Result<'r, Self> {
+        Ok(match <TempFile<'r> as FromFormField<'r>>::from_data(field).await {
+            Ok(f) => Upload::File(f),
+            Err(_) => Upload::Refused,
+        })
+    }
+}
+
+#[derive(FromForm)]
+pub struct UploadForm<'r> {
+    kind: Option<String>,
+    file: Option<Upload<'r>>,
+}
+
+/// Why an upload was refused (a catalogue key).
+async fn read_upload(file: &Option<Upload<'_>>, max: u64) -> Result<Vec<u8>, &'static str> {
+    let file = match file {
+        Some(Upload::File(f)) => f,
+        Some(Upload::Refused) => return Err("err-upload-too-large"),
+        None => return Err("err-upload-empty"),
+    };
+    if file.len() == 0 {
+        return Err("err-upload-empty");
+    }
+    if file.len() > max {
+        return Err("err-upload-too-large");
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(file.len()).unwrap_or(0));
+    let mut r = file.open().await.map_err(|_| "err-upload-unreadable")?;
+    r.read_to_end(&mut bytes)
+        .await
+        .map_err(|_| "err-upload-unreadable")?;
+    Ok(bytes)
+}
+
+/// Writes the content under its digest (once; an identical file is already there).
+fn store_file(dir: &std::path::Path, digest: &str, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(digest);
+    if path.exists() {
+        return Ok(());
+    }
+    let tmp = dir.join(format!(".{digest}.{}", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, &path)
+}
+
+#[post("/applications/<id>/attachments", data = "<form>")]
+async fn upload(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    id: ApplicationId,
+    form: CsrfForm<UploadForm<'_>>,
+) -> AppResult<Reply> {
+    let app = own(state, user, id).await?;
+    if !Status::parse(&app.status).is_some_and(Status::editable) {
+        return Err(AppError::Conflict("err-app-not-editable"));
+    }
+    let f = form.into_inner();
+    let kind = rules::ATTACHMENT_KINDS
+        .into_iter()
+        .find(|k| *k == text(&f.kind));
+    let refuse = |key: &'static str| Reply::flash_error(format!("/applications/{id}/documents"), page.t(key));
+    let Some(kind) = kind else {
+        return Ok(refuse("err-upload-kind"));
+    };
+    let bytes = match read_upload(&f.file, state.config.upload_max_bytes).await {
+        Ok(b) => b,
+        Err(key) => return Ok(refuse(key)),
+    };
+    let Some(content_type) = rules::sniff(&bytes) else {
+        return Ok(refuse("err-upload-type"));
+    };
+    let digest = hex::encode(Sha256::digest(&bytes));
+    let dir = uploads_dir(state);
+    let write = {
+        let dir = dir.clone();
+        let digest = digest.clone();
+        rocket::tokio::task::spawn_blocking(move || store_file(&dir, &digest, &bytes)).await
+    };
+    if !matches!(write, Ok(Ok(()))) {
+        return Err(AppError::Internal(format!("upload not written to {}", dir.display())));
+    }
+    let file = match &f.file {
+        Some(Upload::File(t)) => Some(t),
+        _ => None,
+    };
+    let original: String = file
+        .and_then(|t| t.raw_name())
+        .map(|n| n.dangerous_unsafe_unsanitized_raw().as_str().chars().take(120).collect())
+        .unwrap_or_default();
+    let size = file.map(|t| t.len()).unwrap_or(0);
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin_write().await?;
+    let att = store::add_attachment(
+        &mut tx,
+        NewAttachment {
+            application: id,
+            kind,
+            sha256: &digest,
+            content_type,
+            size_bytes: i64::try_from(size).unwrap_or(i64::MAX),
+            original_name: &original,
+            by: user.id(),
+            now,
+        },
+    )
+    .await?;
+    state
+        .audit(
+            &mut tx,
+            Actor::User(user.id()),
+            "application.attachment_added",
+            ("application", id.to_string()),
+            json!({ "attachment": att, "kind": kind, "sha256": digest, "type": content_type, "size": size }),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Reply::flash(format!("/applications/{id}/documents"), page.t("flash-upload-done")))
+}
+
+#[derive(Responder)]
+pub struct FileReply {
+    body: Vec<u8>,
+    content_type: ContentType,
+    disposition: Header<'static>,
+    sandbox: Header<'static>,
+}
+
+#[get("/applications/<id>/attachments/<att>")]
+async fn download(
+    state: &State<AppState>,
+    user: &CurrentUser,
+    id: ApplicationId,
+    att: AttachmentId,
+) -> AppResult<FileReply> {
+    let mut c = state.db.acquire().await?;
+    let app = store::by_id(&mut c, id).await?.ok_or(AppError::NotFound)?;
+    if !may_read(user, &app) {
+        // A registrar of the authority sees drafts as absent, everyone else as forbidden.
+        return Err(if handles(user, &app) {
+            AppError::NotFound
+        } else {
+            AppError::Forbidden
+        });
+    }
+    let a = store::attachment_by_id(&mut c, att)
+        .await?
+        .filter(|a| a.application_id == id)
+        .ok_or(AppError::NotFound)?;
+    drop(c);
+    if a.sha256.len() != 64 || !a.sha256.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(AppError::NotFound);
+    }
+    let path = uploads_dir(state).join(&a.sha256);
+    let body = rocket::tokio::fs::read(&path).await.map_err(|e| {
+        AppError::Internal(format!("attachment {} missing at {}: {e}", a.id, path.display()))
+    })?;
+    let content_type = ContentType::parse_flexible(&a.content_type).unwrap_or(ContentType::Binary);
+    let ext = match a.content_type.as_str() {
+        "application/pdf" => "pdf",
+        "image/png" => "png",
+        _ => "jpg",
+    };
+    Ok(FileReply {
+        body,
+        content_type,
+        disposition: Header::new(
+            "Content-Disposition",
+            format!("inline; filename=\"attachment-{}.{ext}\"", a.id),
+        ),
+        sandbox: Header::new("Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self'; object-src 'self'"),
+    })
+}
+
+#[post("/applications/<id>/attachments/<att>/remove", data = "<_form>")]
+async fn remove(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    id: ApplicationId,
+    att: AttachmentId,
+    _form: CsrfForm<Empty>,
+) -> AppResult<Reply> {
+    let app = own(state, user, id).await?;
+    if !Status::parse(&app.status).is_some_and(Status::editable) {
+        return Err(AppError::Conflict("err-app-not-editable"));
+    }
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin_write().await?;
+    if !store::remove_attachment(&mut tx, id, att, now).await? {
+        return Err(AppError::NotFound);
+    }
+    state
+        .audit(
+            &mut tx,
+            Actor::User(user.id()),
+            "application.attachment_removed",
+            ("application", id.to_string()),
+            json!({ "attachment": att }),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Reply::flash(format!("/applications/{id}/documents"), page.t("flash-upload-removed")))
+}

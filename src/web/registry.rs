@@ -1,0 +1,350 @@
+//! The registrar's side (DOMAIN §2): a queue ordered by statutory deadline, the review of one
+//! application, and the actions — accept, one correction notice, decline with a referral,
+//! approve (USCC, certificate, announcement), refuse with grounds. Registrars act only on their
+//! own authority's cases. Also the printable notices and the public certificate and
+//! announcements.
+
+use crate::app::AppState;
+use crate::audit::Actor;
+use crate::auth::csrf::CsrfForm;
+use crate::auth::guards::{role, CurrentUser, Staff};
+use crate::db::applications::{self as store, Application, Value};
+use crate::db::directory::{self, UnitKind};
+use crate::domain::application::{self as rules, Action, Status};
+use crate::domain::calendar::{iso_date, parse_iso_date};
+use crate::error::{AppError, AppResult};
+use crate::ids::{ApplicationId, OrgId};
+use crate::registry::Registry;
+use crate::web::applications::view;
+use crate::web::attachments::{handles, may_read};
+use crate::web::ctx::{Page, Reply};
+use crate::web::forms::{text, FormErrors};
+use rocket::http::Status as Http;
+use rocket::{get, post, routes, FromForm, Route, State};
+use rocket_dyn_templates::Template;
+use serde::Serialize;
+use serde_json::json;
+
+pub fn routes() -> Vec<Route> {
+    routes![queue, review, act, notice, certificate, announcements]
+}
+
+type Registrar<'r> = Staff<'r, role::Registrar>;
+
+fn authorities_of(user: &CurrentUser) -> Vec<i64> {
+    user.grants
+        .iter()
+        .filter(|g| g.role == crate::domain::role::Role::Registrar)
+        .filter_map(|g| g.authority_id)
+        .collect()
+}
+
+#[derive(Serialize)]
+struct QueueRow {
+    app: Application,
+    stage: &'static str,
+    due: Option<String>,
+    days_left: Option<i64>,
+    overdue: bool,
+}
+
+/// The clock an application is on: to accept (working days) or to decide.
+fn clock(state: &AppState, app: &Application) -> (&'static str, Option<String>, Option<i64>) {
+    let today = Registry::of(state).today();
+    let left = |due: &Option<String>, working: bool| {
+        due.as_deref()
+            .and_then(parse_iso_date)
+            .map(|d| rules::days_left(&state.calendar, today, d, working))
+    };
+    match Status::parse(&app.status) {
+        Some(Status::Submitted) => ("accept", app.accept_by.clone(), left(&app.accept_by, true)),
+        Some(Status::Accepted) => {
+            let working = app.decision_day_kind.as_deref() == Some("working");
+            ("decide", app.decision_due.clone(), left(&app.decision_due, working))
+        }
+        Some(Status::Correction) => ("applicant", None, None),
+        _ => ("closed", None, None),
+    }
+}
+
+#[get("/registry")]
+async fn queue(page: Page, state: &State<AppState>, staff: Registrar<'_>) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let apps = store::queue(&mut c, &authorities_of(staff.user)).await?;
+    let mut rows: Vec<QueueRow> = apps
+        .into_iter()
+        .map(|app| {
+            let (stage, due, days_left) = clock(state, &app);
+            QueueRow {
+                overdue: days_left.is_some_and(|d| d < 0),
+                app,
+                stage,
+                due,
+                days_left,
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        (a.due.is_none(), a.due.clone(), a.app.id).cmp(&(b.due.is_none(), b.due.clone(), b.app.id))
+    });
+    Ok(page.render("registry/queue", json!({ "rows": rows })))
+}
+
+/// The application, if this registrar handles it: 403 for another authority's case, 404 for a
+/// draft (drafts are the applicant's alone).
+async fn handled(state: &AppState, user: &CurrentUser, id: ApplicationId) -> AppResult<Application> {
+    let mut c = state.db.acquire().await?;
+    let app = store::by_id(&mut c, id).await?.ok_or(AppError::NotFound)?;
+    if !handles(user, &app) {
+        return Err(AppError::Forbidden);
+    }
+    if app.status == Status::Draft.code() {
+        return Err(AppError::NotFound);
+    }
+    Ok(app)
+}
+
+async fn review_page(
+    page: &Page,
+    state: &AppState,
+    app: &Application,
+    values: serde_json::Value,
+    errors: FormErrors,
+) -> AppResult<Template> {
+    let mut v = view(state, app).await?;
+    let mut c = state.db.acquire().await?;
+    let others: Vec<_> = directory::list(&mut c, UnitKind::Authority)
+        .await?
+        .into_iter()
+        .filter(|a| a.id != app.authority_id)
+        .collect();
+    let (stage, due, days_left) = clock(state, app);
+    let status = Status::parse(&app.status).unwrap_or(Status::Draft);
+    let sent = app.correction_sent_at.is_some();
+    let allowed: Vec<&str> = ["accept", "correct", "decline", "approve", "refuse"]
+        .into_iter()
+        .filter(|a| Action::parse(a).is_some_and(|x| x.allowed(status, sent)))
+        .collect();
+    if let Some(m) = v.as_object_mut() {
+        m.insert("others".into(), json!(others));
+        m.insert("stage".into(), json!(stage));
+        m.insert("due".into(), json!(due));
+        m.insert("days_left".into(), json!(days_left));
+        m.insert("allowed".into(), json!(allowed));
+        m.insert("refusal_grounds".into(), json!(rules::REFUSAL_GROUNDS));
+        m.insert("attachment_kinds".into(), json!(rules::ATTACHMENT_KINDS));
+        m.insert("values".into(), values);
+        m.insert("errors".into(), serde_json::to_value(&errors).unwrap_or_default());
+    }
+    Ok(page.render("registry/review", v))
+}
+
+#[get("/registry/applications/<id>")]
+async fn review(
+    page: Page,
+    state: &State<AppState>,
+    staff: Registrar<'_>,
+    id: ApplicationId,
+) -> AppResult<Template> {
+    let app = handled(state, staff.user, id).await?;
+    review_page(&page, state, &app, json!({}), FormErrors::default()).await
+}
+
+#[derive(FromForm, Serialize)]
+pub struct ActionForm {
+    items: Vec<String>,
+    correction_text: Option<String>,
+    referral: Option<i64>,
+    decline_text: Option<String>,
+    grounds: Vec<String>,
+    refusal_text: Option<String>,
+}
+
+#[post("/registry/applications/<id>/<action>", data = "<form>")]
+async fn act(
+    page: Page,
+    state: &State<AppState>,
+    staff: Registrar<'_>,
+    id: ApplicationId,
+    action: &str,
+    form: CsrfForm<ActionForm>,
+) -> AppResult<Reply> {
+    let Some(act) = Action::parse(action) else {
+        return Err(AppError::NotFound);
+    };
+    let user = staff.user;
+    let app = handled(state, user, id).await?;
+    let f = form.into_inner();
+    let lang = page.lang;
+    let mut errors = FormErrors::default();
+    let mut fields: Vec<(&'static str, Value)> = Vec::new();
+    let reg = Registry::of(state);
+    let today = reg.today();
+    let mut note = None;
+    match act {
+        Action::Accept => {}
+        Action::Correct => {
+            let mut items: Vec<String> = f
+                .items
+                .iter()
+                .filter(|k| rules::ATTACHMENT_KINDS.contains(&k.as_str()))
+                .map(|k| crate::i18n::t(crate::domain::lang::Lang::ZhCn, &format!("attachment-{}", k.replace('_', "-"))))
+                .collect();
+            items.extend(
+                text(&f.correction_text)
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(String::from),
+            );
+            if items.is_empty() {
+                errors.add(lang, "correction_text", "err-reg-correction-empty");
+            }
+            note = Some(items.join("；"));
+            fields.push(("correction", Value::OptText(Some(json!(items).to_string()))));
+            fields.push(("correction_sent_at", Value::OptInt(Some(state.clock.now_ms()))));
+        }
+        Action::Decline => {
+            let mut c = state.db.acquire().await?;
+            let others = directory::list(&mut c, UnitKind::Authority).await?;
+            let referral = f
+                .referral
+                .and_then(|r| others.iter().find(|a| a.id == r && a.id != app.authority_id));
+            if referral.is_none() {
+                errors.add(lang, "referral", "err-reg-referral");
+            }
+            let why = text(&f.decline_text).to_string();
+            if why.is_empty() {
+                errors.add(lang, "decline_text", "err-reg-reason-missing");
+            }
+            note = Some(why.clone());
+            fields.push(("referral_authority_id", Value::OptInt(referral.map(|a| a.id))));
+            fields.push(("decline_text", Value::OptText(Some(why))));
+            fields.push(("decided_on", Value::Text(iso_date(today))));
+        }
+        Action::Refuse => {
+            let grounds: Vec<&str> = f
+                .grounds
+                .iter()
+                .map(String::as_str)
+                .filter(|g| rules::REFUSAL_GROUNDS.contains(g))
+                .collect();
+            if grounds.is_empty() {
+                errors.add(lang, "grounds", "err-reg-grounds");
+            }
+            let why = text(&f.refusal_text).to_string();
+            if why.is_empty() {
+                errors.add(lang, "refusal_text", "err-reg-reason-missing");
+            }
+            note = Some(why.clone());
+            fields.push(("refusal_grounds", Value::OptText(Some(grounds.join(",")))));
+            fields.push(("refusal_text", Value::OptText(Some(why))));
+            fields.push(("decided_on", Value::Text(iso_date(today))));
+        }
+        Action::Approve => {}
+    }
+    if !errors.is_empty() {
+        let values = serde_json::to_value(&f).unwrap_or_default();
+        let t = review_page(&page, state, &app, values, errors).await?;
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    }
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin_write().await?;
+    let app = store::by_id(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let status = Status::parse(&app.status).unwrap_or(Status::Draft);
+    if !act.allowed(status, app.correction_sent_at.is_some()) {
+        return Err(AppError::Conflict("err-reg-action-state"));
+    }
+    let (to, event) = match act {
+        Action::Accept => (Status::Accepted, "accepted"),
+        Action::Correct => (Status::Correction, "correction_sent"),
+        Action::Decline => (Status::Declined, "declined"),
+        Action::Refuse => (Status::Refused, "refused"),
+        Action::Approve => (Status::Approved, "approved"),
+    };
+    let mut summary = json!({ "from": app.status, "to": to.code() });
+    if act == Action::Accept {
+        fields = reg.decision_clock(&mut tx, today, app.charity).await?;
+    }
+    if act == Action::Approve {
+        let Some((org, uscc)) = reg.approve(&mut tx, &app, user.id()).await? else {
+            drop(tx);
+            let mut errors = FormErrors::default();
+            errors.add(lang, "approve", "err-uscc-no-block");
+            let t = review_page(&page, state, &app, json!({}), errors).await?;
+            return Ok(Reply::page(Http::UnprocessableEntity, t));
+        };
+        summary = json!({ "from": app.status, "to": to.code(), "org": org, "uscc": uscc.as_str() });
+    } else {
+        if !store::transition(&mut tx, id, status.code(), to.code(), now).await? {
+            return Err(AppError::Conflict("err-reg-action-state"));
+        }
+        store::set(&mut tx, id, &fields, now).await?;
+    }
+    store::add_event(&mut tx, id, now, Some(user.id()), event, note.as_deref()).await?;
+    let app = store::by_id(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    if let Some(m) = summary.as_object_mut() {
+        m.insert("note".into(), json!(note));
+        m.insert("decision_due".into(), json!(app.decision_due));
+        m.insert("settings_version".into(), json!(app.settings_version));
+    }
+    reg.audit(&mut tx, Actor::User(user.id()), &format!("application.{event}"), &app, summary)
+        .await?;
+    reg.notify(&mut tx, &app, event).await?;
+    tx.commit().await?;
+    Ok(Reply::flash(
+        format!("/registry/applications/{id}"),
+        page.t(&format!("flash-reg-{}", event.replace('_', "-"))),
+    ))
+}
+
+/// Printable notices: 受理通知书 (acceptance), 一次性补正告知书 (correction), 不予受理决定书
+/// (decline) and 不予登记决定书 (refusal). For the applicant and the registrars handling it.
+#[get("/applications/<id>/notices/<doc>")]
+async fn notice(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    id: ApplicationId,
+    doc: &str,
+) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let app = store::by_id(&mut c, id).await?.ok_or(AppError::NotFound)?;
+    drop(c);
+    if !may_read(user, &app) {
+        return Err(if handles(user, &app) { AppError::NotFound } else { AppError::Forbidden });
+    }
+    let issued = match doc {
+        "acceptance" => app.accepted_on.is_some(),
+        "correction" => app.correction_sent_at.is_some(),
+        "decline" => app.status == Status::Declined.code(),
+        "refusal" => app.status == Status::Refused.code(),
+        _ => false,
+    };
+    if !issued {
+        return Err(AppError::NotFound);
+    }
+    let mut v = view(state, &app).await?;
+    if let Some(m) = v.as_object_mut() {
+        m.insert("doc".into(), json!(doc));
+    }
+    Ok(page.render("registry/notice", v))
+}
+
+/// The registration certificate (登记证书) of a registered organization: public facts only.
+#[get("/organizations/<id>/certificate")]
+async fn certificate(page: Page, state: &State<AppState>, id: OrgId) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let org = crate::web::directory::public_facts(&mut c, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(page.render("registry/certificate", json!({ "org": org })))
+}
+
+/// Registration announcements (登记公告), newest first.
+#[get("/announcements")]
+async fn announcements(page: Page, state: &State<AppState>) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let items = store::announcements(&mut c, 100).await?;
+    Ok(page.render("registry/announcements", json!({ "items": items })))
+}
