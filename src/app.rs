@@ -144,7 +144,7 @@ pub fn rocket_figment(resolved: &Resolved) -> Figment {
         .merge(("cli_colors", false))
         .merge(("limits.form", "64 KiB"))
         .merge(("limits.file", c.upload_max_bytes))
-        .merge(("limits.data-form", c.upload_max_bytes + 256 * 1024))
+        .merge(("limits.data-form", c.upload_max_bytes * 2 + 256 * 1024))
         .merge(match &c.ip_header {
             Some(h) => ("ip_header", figment::value::Value::from(h.clone())),
             None => ("ip_header", figment::value::Value::from(false)),

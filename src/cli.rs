@@ -60,6 +60,17 @@ pub enum Command {
         #[arg(long)]
         heads: Option<PathBuf>,
     },
+    /// Give a registering authority a block of serials to issue USCC subject identifiers from
+    /// (positions 9–16; the system never reuses one and skips any already recorded).
+    UsccBlock {
+        /// The authority's code, e.g. nb-city.
+        #[arg(long)]
+        authority: String,
+        #[arg(long)]
+        first: u32,
+        #[arg(long)]
+        last: u32,
+    },
     /// Print a new key line for the [keys] section of Huoban.toml.
     GenKey {
         /// cookie_secret, audit_hmac, bid_sealing or identity
@@ -121,8 +132,75 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::ImportOrgs { file } => import_orgs(&db, &resolved, &clock, &file).await,
         Command::VerifyAudit { heads } => verify_audit(&db, &resolved, heads).await,
         Command::Backup { file } => backup(&db, &resolved, &file).await,
+        Command::UsccBlock {
+            authority,
+            first,
+            last,
+        } => uscc_block(&db, &resolved, &clock, &authority, first, last).await,
         Command::GenKey { .. } => Ok(()),
     }
+}
+
+async fn uscc_block(
+    db: &Db,
+    resolved: &Resolved,
+    clock: &Clock,
+    authority: &str,
+    first: u32,
+    last: u32,
+) -> Result<(), String> {
+    if first > last || last > 99_999_999 {
+        return Err(format!(
+            "the block {first}–{last} is not a range of 8-digit serials (first ≤ last ≤ 99999999)"
+        ));
+    }
+    db::migrate::run(db).await.map_err(|e| e.to_string())?;
+    let e = |e: sqlx::Error| e.to_string();
+    let mut tx = db.begin_write().await.map_err(e)?;
+    let id = crate::db::directory::id_by_code(
+        &mut tx,
+        crate::db::directory::UnitKind::Authority,
+        authority,
+    )
+    .await
+    .map_err(e)?
+    .ok_or_else(|| format!("no registering authority with code `{authority}`"))?;
+    let overlap: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM uscc_blocks WHERE first_serial <= $1 AND last_serial >= $2",
+    )
+    .bind(i64::from(last))
+    .bind(i64::from(first))
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(e)?;
+    if overlap.is_some() {
+        return Err(format!(
+            "serials {first}–{last} overlap a block already configured"
+        ));
+    }
+    let block = crate::db::applications::add_block(
+        &mut tx,
+        id,
+        i64::from(first),
+        i64::from(last),
+        clock.now_ms(),
+    )
+    .await
+    .map_err(e)?;
+    app::auditor(resolved, db)
+        .record(
+            &mut tx,
+            clock.now_ms(),
+            crate::audit::Actor::Cli,
+            "uscc_block.added",
+            ("uscc_block", block.to_string()),
+            serde_json::json!({ "authority": authority, "first": first, "last": last }),
+        )
+        .await
+        .map_err(e)?;
+    tx.commit().await.map_err(e)?;
+    println!("block {block}: serials {first}–{last} for {authority}");
+    Ok(())
 }
 
 fn print_logins() {

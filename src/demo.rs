@@ -24,6 +24,32 @@ pub struct DemoData {
     agencies: Vec<UnitSeed>,
     organizations: Vec<OrgSeed>,
     pub users: Vec<UserSeed>,
+    uscc_blocks: Vec<BlockSeed>,
+    applications: Vec<ApplicationSeed>,
+}
+
+/// Serials an authority issues subject identifiers from.
+#[derive(Deserialize)]
+struct BlockSeed {
+    authority: String,
+    first: i64,
+    last: i64,
+}
+
+/// A draft application, part filled in, so the demo shows the task list.
+#[derive(Deserialize)]
+struct ApplicationSeed {
+    applicant: String,
+    authority: String,
+    name: String,
+    org_type: String,
+    category: String,
+    district_code: String,
+    domicile: String,
+    contact_name: String,
+    contact_phone: String,
+    contact_email: String,
+    sections_done: String,
 }
 
 #[derive(Deserialize)]
@@ -180,6 +206,22 @@ pub async fn load(
             now,
         };
         let id = orgs::insert(&mut tx, new).await?;
+        let authority_id = units.get(&o.authority).map(|(_, id)| *id);
+        crate::db::applications::note_existing(&mut tx, uscc.as_str(), authority_id, id, now)
+            .await?;
+        crate::db::applications::add_org_event(
+            &mut tx,
+            crate::db::applications::NewOrgEvent {
+                org: id,
+                on_date: &o.registered_on,
+                kind: "registered",
+                public: true,
+                application: None,
+                detail: uscc.as_str(),
+                now,
+            },
+        )
+        .await?;
         org_ids.insert(o.key.clone(), id);
     }
     let version = settings::snapshot(&mut tx, now).await?.version;
@@ -240,6 +282,41 @@ pub async fn load(
             };
             orgs::add(&mut tx, nm).await?;
         }
+    }
+    for b in &data.uscc_blocks {
+        let (_, authority) = *units
+            .get(&b.authority)
+            .ok_or_else(|| DemoError::Invalid(format!("unknown authority {}", b.authority)))?;
+        crate::db::applications::add_block(&mut tx, authority, b.first, b.last, now).await?;
+    }
+    for a in &data.applications {
+        use crate::db::applications::{self as apps, Value};
+        let applicant = users::by_email(&mut tx, &a.applicant)
+            .await?
+            .ok_or_else(|| DemoError::Invalid(format!("unknown applicant {}", a.applicant)))?;
+        let (_, authority) = *units
+            .get(&a.authority)
+            .ok_or_else(|| DemoError::Invalid(format!("unknown authority {}", a.authority)))?;
+        let id = apps::create(&mut tx, applicant.id, authority, now).await?;
+        let text = |s: &str| Value::Text(s.to_string());
+        apps::set(
+            &mut tx,
+            id,
+            &[
+                ("name", text(&a.name)),
+                ("org_type", text(&a.org_type)),
+                ("category", text(&a.category)),
+                ("district_code", text(&a.district_code)),
+                ("domicile", text(&a.domicile)),
+                ("contact_name", text(&a.contact_name)),
+                ("contact_phone", text(&a.contact_phone)),
+                ("contact_email", text(&a.contact_email)),
+                ("sections_done", text(&a.sections_done)),
+            ],
+            now,
+        )
+        .await?;
+        apps::add_event(&mut tx, id, now, Some(applicant.id), "created", None).await?;
     }
     meta::set(&mut tx, LOADED_KEY, &now.to_string()).await?;
     let summary = serde_json::json!({

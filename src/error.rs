@@ -27,6 +27,9 @@ pub enum AppError {
     Unprocessable(&'static str),
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// A request body over the configured limit (an upload far over the size limit).
+    #[error("payload too large")]
+    TooLarge,
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
     #[error("internal: {0}")]
@@ -44,6 +47,7 @@ impl AppError {
             AppError::BadRequest(_) => Status::BadRequest,
             AppError::Unprocessable(_) => Status::UnprocessableEntity,
             AppError::Conflict(_) => Status::Conflict,
+            AppError::TooLarge => Status::PayloadTooLarge,
             AppError::Db(_) | AppError::Internal(_) => Status::InternalServerError,
         }
     }
@@ -52,6 +56,7 @@ impl AppError {
     pub fn message_key(&self) -> &'static str {
         match self {
             AppError::Csrf => "err-csrf",
+            AppError::TooLarge => "err-upload-too-large",
             AppError::BadRequest(k) | AppError::Unprocessable(k) | AppError::Conflict(k) => k,
             _ => status_message_key(self.status()),
         }

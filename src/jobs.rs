@@ -48,6 +48,8 @@ pub struct JobContext {
     pub heads_file: Option<PathBuf>,
     pub mail_poll: Duration,
     pub holder: String,
+    pub mailer: crate::mail::Mailer,
+    pub calendar: crate::domain::calendar::Calendar,
 }
 
 impl JobContext {
@@ -59,11 +61,23 @@ impl JobContext {
             transport: state.mail_transport.clone(),
             heads_file: state.config.audit_heads_file.clone(),
             mail_poll: Duration::from_millis(state.config.mail_poll_ms),
+            mailer: state.mailer.clone(),
+            calendar: state.calendar.clone(),
             holder: format!(
                 "{}-{}",
                 std::process::id(),
                 crate::auth::tokens::new_token().get(..8).unwrap_or("x")
             ),
+        }
+    }
+
+    pub fn registry(&self) -> crate::registry::Registry<'_> {
+        crate::registry::Registry {
+            db: &self.db,
+            clock: &self.clock,
+            auditor: &self.auditor,
+            mailer: &self.mailer,
+            calendar: &self.calendar,
         }
     }
 
@@ -145,6 +159,24 @@ async fn audit_head_loop(ctx: JobContext) {
     }
 }
 
+/// The registry's clocks: applications left unanswered for 5 working days become accepted as
+/// from the day they were received. Idempotent; one holder at a time.
+async fn registry_loop(ctx: JobContext) {
+    loop {
+        let now = ctx.clock.now_ms();
+        match claim_lease(&ctx.db, "registry.clocks", &ctx.holder, now, 10 * 60 * 1000).await {
+            Ok(true) => match ctx.registry().auto_accept().await {
+                Ok(0) => {}
+                Ok(n) => log::info!("registry: {n} application(s) accepted by lapse of time"),
+                Err(e) => log::error!("registry clocks: {e}"),
+            },
+            Ok(false) => {}
+            Err(e) => log::error!("registry lease: {e}"),
+        }
+        tokio::time::sleep(Duration::from_secs(300)).await;
+    }
+}
+
 /// Starts the jobs at liftoff (when `jobs` is on) and stops them at shutdown.
 pub fn fairing() -> AdHoc {
     AdHoc::on_liftoff("background jobs", |rocket| {
@@ -160,7 +192,7 @@ pub fn fairing() -> AdHoc {
             tokio::spawn(async move {
                 tokio::select! {
                     _ = shutdown => {}
-                    _ = async { tokio::join!(mail_loop(ctx.clone()), audit_head_loop(ctx)) } => {}
+                    _ = async { tokio::join!(mail_loop(ctx.clone()), audit_head_loop(ctx.clone()), registry_loop(ctx)) } => {}
                 }
             });
         })

@@ -133,7 +133,9 @@ impl<'a> Registry<'a> {
             fields.push(("accepted_automatically", Value::Int(1)));
             store::set(&mut tx, app.id, &fields, now).await?;
             store::add_event(&mut tx, app.id, now, None, "accepted_automatically", None).await?;
-            let app = store::by_id(&mut tx, app.id).await?.ok_or(AppError::NotFound)?;
+            let app = store::by_id(&mut tx, app.id)
+                .await?
+                .ok_or(AppError::NotFound)?;
             self.audit(
                 &mut tx,
                 Actor::System,
@@ -168,7 +170,7 @@ impl<'a> Registry<'a> {
             u32::try_from(serial)
                 .ok()
                 .and_then(|s| Uscc::issue(kind, &division, s).ok())
-                .map(|u| u.subject_identifier().to_string())
+                .map(|u| (u.subject_identifier().to_string(), u.as_str().to_string()))
         };
         let Some(serial) = store::take_serial(c, app.authority_id, issue).await? else {
             return Ok(None);
@@ -345,8 +347,7 @@ pub async fn check(
             Vec::new()
         };
         for n in candidates.iter().chain(pending.iter()) {
-            if !org_name::identical(n, name) && org_name::similar(name, n) && !similar.contains(n)
-            {
+            if !org_name::identical(n, name) && org_name::similar(name, n) && !similar.contains(n) {
                 similar.push(n.clone());
             }
         }
@@ -383,12 +384,7 @@ pub async fn check(
     }
     let attachments = store::attachments(c, app.id).await?;
     let has = |k: &str| attachments.iter().any(|a| a.kind == k);
-    for k in [
-        "articles",
-        "capital",
-        "domicile_proof",
-        "representative_id",
-    ] {
+    for k in ["articles", "capital", "domicile_proof", "representative_id"] {
         if !has(k) {
             out.push(Problem {
                 section: "documents",

@@ -131,6 +131,10 @@ impl<'r, T: FromForm<'r> + 'r> FromData<'r> for CsrfForm<T> {
                     }
                 }
             }
+            // A body over the size limit: say so (the token may be valid; nothing is written).
+            data::Outcome::Error((Status::PayloadTooLarge, _)) => {
+                data::Outcome::Error((Status::PayloadTooLarge, AppError::TooLarge))
+            }
             // Not a form at all, or a body that cannot be read: no token could be present.
             data::Outcome::Error(_) | data::Outcome::Forward(_) => refuse(req),
         }

@@ -391,7 +391,8 @@ pub async fn add_attachment(
     Ok(AttachmentId(id))
 }
 
-const ATTACHMENT: &str = "SELECT id, application_id, kind, sha256, content_type, size_bytes, original_name, \
+const ATTACHMENT: &str =
+    "SELECT id, application_id, kind, sha256, content_type, size_bytes, original_name, \
     uploaded_at FROM attachments";
 
 fn attachment(r: &AnyRow) -> Result<Attachment, sqlx::Error> {
@@ -520,7 +521,7 @@ pub async fn add_block(
 pub async fn take_serial(
     c: &mut Conn,
     authority: i64,
-    subject_taken: impl Fn(i64) -> Option<String>,
+    code_of: impl Fn(i64) -> Option<(String, String)>,
 ) -> Result<Option<i64>, sqlx::Error> {
     let blocks: Vec<(i64, i64, i64)> = sqlx::query_as(
         "SELECT id, next_serial, last_serial FROM uscc_blocks WHERE authority_id = $1 \
@@ -533,14 +534,16 @@ pub async fn take_serial(
         while next <= last {
             let serial = next;
             next += 1;
-            let Some(subject) = subject_taken(serial) else {
+            let Some((subject, code)) = code_of(serial) else {
                 continue;
             };
-            let used: Option<i64> =
-                sqlx::query_scalar("SELECT 1 FROM uscc_issued WHERE subject = $1")
-                    .bind(&subject)
-                    .fetch_optional(&mut *c)
-                    .await?;
+            let used: Option<i64> = sqlx::query_scalar(
+                "SELECT 1 FROM uscc_issued WHERE subject = $1 UNION ALL SELECT 1 FROM organizations WHERE uscc = $2",
+            )
+            .bind(&subject)
+            .bind(&code)
+            .fetch_optional(&mut *c)
+            .await?;
             if used.is_some() {
                 continue;
             }
@@ -560,7 +563,33 @@ pub async fn take_serial(
     Ok(None)
 }
 
-/// Records an issued (or imported) code's subject identifier; the primary key refuses reuse.
+/// Records an imported or seeded code's subject identifier unless it is already recorded (a
+/// legacy code may share one); the serials it covers are then never issued again.
+pub async fn note_existing(
+    c: &mut Conn,
+    uscc: &str,
+    authority: Option<i64>,
+    org: OrgId,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let Some(subject) = uscc.get(8..17) else {
+        return Ok(());
+    };
+    sqlx::query(
+        "INSERT INTO uscc_issued (subject, uscc, authority_id, org_id, issued_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(subject)
+    .bind(uscc)
+    .bind(authority)
+    .bind(org.0)
+    .bind(now)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// Records an issued code's subject identifier; the primary key refuses reuse.
 pub async fn record_issued(
     c: &mut Conn,
     subject: &str,

@@ -99,7 +99,12 @@ impl Action {
 
 /// The parts of the application form, in the order of the task list.
 pub const SECTIONS: [&str; 6] = [
-    "basics", "domicile", "people", "funds", "contact", "documents",
+    "basics",
+    "domicile",
+    "people",
+    "funds",
+    "contact",
+    "documents",
 ];
 
 /// The mandatory refusal grounds of 社团条例 13 (and their counterparts for the other types).

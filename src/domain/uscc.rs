@@ -272,5 +272,4 @@ mod tests {
             proptest::prop_assert_eq!(a == b, serial == other);
         }
     }
-
 }

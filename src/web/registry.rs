@@ -60,7 +60,11 @@ fn clock(state: &AppState, app: &Application) -> (&'static str, Option<String>, 
         Some(Status::Submitted) => ("accept", app.accept_by.clone(), left(&app.accept_by, true)),
         Some(Status::Accepted) => {
             let working = app.decision_day_kind.as_deref() == Some("working");
-            ("decide", app.decision_due.clone(), left(&app.decision_due, working))
+            (
+                "decide",
+                app.decision_due.clone(),
+                left(&app.decision_due, working),
+            )
         }
         Some(Status::Correction) => ("applicant", None, None),
         _ => ("closed", None, None),
@@ -92,7 +96,11 @@ async fn queue(page: Page, state: &State<AppState>, staff: Registrar<'_>) -> App
 
 /// The application, if this registrar handles it: 403 for another authority's case, 404 for a
 /// draft (drafts are the applicant's alone).
-async fn handled(state: &AppState, user: &CurrentUser, id: ApplicationId) -> AppResult<Application> {
+async fn handled(
+    state: &AppState,
+    user: &CurrentUser,
+    id: ApplicationId,
+) -> AppResult<Application> {
     let mut c = state.db.acquire().await?;
     let app = store::by_id(&mut c, id).await?.ok_or(AppError::NotFound)?;
     if !handles(user, &app) {
@@ -134,7 +142,10 @@ async fn review_page(
         m.insert("refusal_grounds".into(), json!(rules::REFUSAL_GROUNDS));
         m.insert("attachment_kinds".into(), json!(rules::ATTACHMENT_KINDS));
         m.insert("values".into(), values);
-        m.insert("errors".into(), serde_json::to_value(&errors).unwrap_or_default());
+        m.insert(
+            "errors".into(),
+            serde_json::to_value(&errors).unwrap_or_default(),
+        );
     }
     Ok(page.render("registry/review", v))
 }
@@ -169,11 +180,11 @@ async fn act(
     action: &str,
     form: CsrfForm<ActionForm>,
 ) -> AppResult<Reply> {
+    let user = staff.user;
+    let app = handled(state, user, id).await?;
     let Some(act) = Action::parse(action) else {
         return Err(AppError::NotFound);
     };
-    let user = staff.user;
-    let app = handled(state, user, id).await?;
     let f = form.into_inner();
     let lang = page.lang;
     let mut errors = FormErrors::default();
@@ -188,7 +199,9 @@ async fn act(
                 .items
                 .iter()
                 .filter(|k| rules::ATTACHMENT_KINDS.contains(&k.as_str()))
-                .map(|k| crate::i18n::t(crate::domain::lang::Lang::ZhCn, &format!("attachment-{}", k.replace('_', "-"))))
+                .map(|k| {
+                    crate::i18n::t(crate::domain::lang::Lang::ZhCn, &format!("attachment-{k}"))
+                })
                 .collect();
             items.extend(
                 text(&f.correction_text)
@@ -202,14 +215,19 @@ async fn act(
             }
             note = Some(items.join("；"));
             fields.push(("correction", Value::OptText(Some(json!(items).to_string()))));
-            fields.push(("correction_sent_at", Value::OptInt(Some(state.clock.now_ms()))));
+            fields.push((
+                "correction_sent_at",
+                Value::OptInt(Some(state.clock.now_ms())),
+            ));
         }
         Action::Decline => {
             let mut c = state.db.acquire().await?;
             let others = directory::list(&mut c, UnitKind::Authority).await?;
-            let referral = f
-                .referral
-                .and_then(|r| others.iter().find(|a| a.id == r && a.id != app.authority_id));
+            let referral = f.referral.and_then(|r| {
+                others
+                    .iter()
+                    .find(|a| a.id == r && a.id != app.authority_id)
+            });
             if referral.is_none() {
                 errors.add(lang, "referral", "err-reg-referral");
             }
@@ -218,7 +236,10 @@ async fn act(
                 errors.add(lang, "decline_text", "err-reg-reason-missing");
             }
             note = Some(why.clone());
-            fields.push(("referral_authority_id", Value::OptInt(referral.map(|a| a.id))));
+            fields.push((
+                "referral_authority_id",
+                Value::OptInt(referral.map(|a| a.id)),
+            ));
             fields.push(("decline_text", Value::OptText(Some(why))));
             fields.push(("decided_on", Value::Text(iso_date(today))));
         }
@@ -288,8 +309,14 @@ async fn act(
         m.insert("decision_due".into(), json!(app.decision_due));
         m.insert("settings_version".into(), json!(app.settings_version));
     }
-    reg.audit(&mut tx, Actor::User(user.id()), &format!("application.{event}"), &app, summary)
-        .await?;
+    reg.audit(
+        &mut tx,
+        Actor::User(user.id()),
+        &format!("application.{event}"),
+        &app,
+        summary,
+    )
+    .await?;
     reg.notify(&mut tx, &app, event).await?;
     tx.commit().await?;
     Ok(Reply::flash(
@@ -312,7 +339,11 @@ async fn notice(
     let app = store::by_id(&mut c, id).await?.ok_or(AppError::NotFound)?;
     drop(c);
     if !may_read(user, &app) {
-        return Err(if handles(user, &app) { AppError::NotFound } else { AppError::Forbidden });
+        return Err(if handles(user, &app) {
+            AppError::NotFound
+        } else {
+            AppError::Forbidden
+        });
     }
     let issued = match doc {
         "acceptance" => app.accepted_on.is_some(),

@@ -12,6 +12,8 @@ struct Identity {
     roles: Vec<String>,
     org1_admin: bool,
     org1_member: bool,
+    /// A registrar of the city bureau, which application 1 (the NGO admin's draft) is made to.
+    city_registrar: bool,
 }
 
 fn identities() -> Vec<Identity> {
@@ -20,11 +22,16 @@ fn identities() -> Vec<Identity> {
         roles: vec![],
         org1_admin: false,
         org1_member: false,
+        city_registrar: false,
     }];
     for u in huoban::demo::data().unwrap().users {
         v.push(Identity {
             org1_admin: u.email == NGO_ADMIN.0,
             org1_member: u.email == NGO_ADMIN.0 || u.email == NGO_MEMBER.0,
+            city_registrar: u
+                .roles
+                .iter()
+                .any(|r| r.role == "registrar" && r.unit.as_deref() == Some("nb-city")),
             roles: u.roles.iter().map(|r| r.role.clone()).collect(),
             login: Some((u.email, u.password)),
         });
@@ -43,6 +50,9 @@ fn allowed(who: Who, id: &Identity) -> bool {
         Who::OrgAdmin => id.org1_admin,
         // Membership 2 in the demo data is the plain member's own.
         Who::OrgAdminOrSelf => id.org1_member,
+        Who::Applicant => id.org1_admin,
+        Who::RegistrarOfApplication => id.city_registrar,
+        Who::ApplicationReader => id.org1_admin || id.city_registrar,
     }
 }
 

@@ -23,6 +23,10 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "SELECT CAST(COUNT(*) AS BIGINT) FROM mail_outbox",
         "SELECT CAST(COUNT(*) AS BIGINT) FROM organizations",
         "SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM applications",
+        "SELECT CAST(COALESCE(SUM(updated_at), 0) AS BIGINT) FROM applications",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM application_officers",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM attachments",
         "SELECT CAST(COALESCE(SUM(failures), 0) AS BIGINT) FROM login_throttle",
     ] {
         out.push(app.scalar(sql).await);
@@ -41,8 +45,13 @@ async fn every_post_route_refuses_a_missing_or_wrong_token_and_writes_nothing() 
         .map(|r| concrete(&r.uri.to_string()))
         .collect();
     assert!(posts.len() >= 15, "all POST routes are found: {posts:?}");
-    let identities: [Option<(&str, &str)>; 4] =
-        [None, Some(ADMIN), Some(NGO_ADMIN), Some(NGO_MEMBER)];
+    let identities: [Option<(&str, &str)>; 5] = [
+        None,
+        Some(ADMIN),
+        Some(NGO_ADMIN),
+        Some(NGO_MEMBER),
+        Some(REGISTRAR),
+    ];
     for path in &posts {
         let fields = plausible_fields(path);
         let mut refused_for_csrf = false;

@@ -52,6 +52,8 @@ fn test_config() -> Config {
     c.keys.audit_hmac = Some(config::Secret(config::new_key_line("audit_hmac")));
     c.keys.bid_sealing = Some(config::Secret(config::new_key_line("bid_sealing")));
     c.keys.identity = Some(config::Secret(config::new_key_line("identity")));
+    c.uploads_dir =
+        Some(std::env::temp_dir().join(format!("huoban-test-uploads-{}", std::process::id())));
     c
 }
 
@@ -421,6 +423,9 @@ pub fn concrete(uri: &str) -> String {
                 match seg {
                     "<token>" => "not-a-real-token",
                     "<member>" => "2",
+                    "<section>" => "basics",
+                    "<action>" => "accept",
+                    "<doc>" => "acceptance",
                     _ => "1",
                 }
             } else {

@@ -19,5 +19,6 @@ mod mail;
 mod orgs;
 mod pages;
 mod parity;
+mod registry;
 mod settings;
 mod smtp;
