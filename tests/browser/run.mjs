@@ -53,8 +53,8 @@ const elapsed = () => `${((Date.now() - T0) / 1000).toFixed(1)} s`;
 const HOST = '127.0.0.1';
 const STARTUP_TIMEOUT_MS = 60_000;
 const NAV_TIMEOUT_MS = 20_000;
-const CHECK_TIMEOUT_MS = 45_000;
-const TOTAL_TIMEOUT_MS = 170_000;
+const CHECK_TIMEOUT_MS = 90_000;
+const TOTAL_TIMEOUT_MS = 300_000;
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const FAILING_IMPACTS = new Set(['serious', 'critical']);
 
@@ -75,7 +75,7 @@ const USERS = [
 // Pages scanned, after /dashboard, for particular identities.
 const EXTRA_PAGES = {
   'admin@demo.huoban.cn': ['/admin/users', '/admin/users/2', '/admin/settings', '/admin/mail', '/history/user/1'],
-  'ngo@demo.huoban.cn': ['/orgs/1/members', '/account'],
+  'ngo@demo.huoban.cn': ['/orgs/1/members', '/account', '/applications', '/applications/1', '/applications/1/basics', '/applications/1/people', '/applications/1/documents'],
 };
 // The identity whose session is switched to English at the end.
 const LANG_SWITCH_USER = 'ngo.member@demo.huoban.cn';
@@ -447,6 +447,143 @@ async function userChecks(email, password) {
   }
 }
 
+// A tiny valid PDF: what an applicant attaches (the server checks the content, not the name).
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n');
+const JOURNEY = {
+  email: `journey-${process.pid}@example.cn`,
+  password: 'journey-password-2026',
+  name: '宁波市江北区浏览器测试社区服务中心',
+  query: '浏览',
+};
+
+async function submitForm(page, selector) {
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(selector)]);
+  const summary = page.locator('.error-summary');
+  if ((await summary.count()) > 0) {
+    throw new Error(`the form answered with errors: ${(await summary.innerText()).replace(/\s+/g, ' ')}`);
+  }
+}
+
+/** Sign-up to a printed certificate: the done-when of the registry issue, in the browser. */
+async function registrationJourney() {
+  const ngo = await newContext();
+  const staff = await newContext();
+  const pub = await newContext();
+  try {
+    const p = await newPage(ngo);
+    const s = await newPage(staff);
+    let appPath = null;
+    const signedUp = await check('journey: sign up and confirm the email', async () => {
+      await goto(p, '/signup');
+      await p.fill('#display_name', '浏览器测试');
+      await p.fill('#email', JOURNEY.email);
+      await p.fill('#password', JOURNEY.password);
+      await p.fill('#password_confirm', JOURNEY.password);
+      await submitForm(p, 'main form[action="/signup"] button[type="submit"]');
+      // No SMTP in demo mode: the administrator's outbox shows the mail and its link.
+      await login(s, 'admin@demo.huoban.cn', 'demo-admin-2026');
+      await goto(s, '/admin/mail');
+      const text = await s.locator('main').innerText();
+      const m = text.match(/\/confirm\/[A-Za-z0-9_-]+/);
+      if (!m) throw new Error('no confirmation link in /admin/mail');
+      await goto(p, m[0]);
+      await submitForm(p, `main form[action="${m[0]}"] button[type="submit"]`);
+      await login(p, JOURNEY.email, JOURNEY.password);
+      await s.context().clearCookies();
+      return `confirmed via ${m[0].slice(0, 14)}…`;
+    });
+    if (!signedUp) return;
+    const applied = await check('journey: apply (task list, officers, uploads, check, submit)', async () => {
+      await goto(p, '/applications');
+      await submitForm(p, 'main form[action="/applications"] button[type="submit"]');
+      appPath = new URL(p.url()).pathname;
+      await goto(p, `${appPath}/basics`);
+      await p.fill('#name', JOURNEY.name);
+      await p.check('#org_type-social_service_institution');
+      await p.check('#category-community_service');
+      await submitForm(p, 'main form button.button');
+      await goto(p, `${appPath}/domicile`);
+      await p.selectOption('#district_code', '330205');
+      await p.fill('#domicile', '宁波市江北区人民路 8 号');
+      await submitForm(p, 'main form button.button');
+      await goto(p, `${appPath}/funds`);
+      await p.fill('#funds', '50,000');
+      await p.fill('#purpose', '为社区居民提供互助服务');
+      await p.fill('#business_scope', '邻里互助、居家照护咨询');
+      await submitForm(p, 'main form button.button');
+      await goto(p, `${appPath}/contact`);
+      await p.fill('#contact_name', '浏览器测试');
+      await p.fill('#contact_phone', '0574-87000001');
+      await p.fill('#contact_email', JOURNEY.email);
+      await submitForm(p, 'main form button.button');
+      await goto(p, `${appPath}/people`);
+      await p.selectOption('#role', 'legal_representative');
+      await p.fill('#officer_name', '浏览器测试');
+      await p.fill('#id_number', '11010519491231002X');
+      await p.fill('#term_start', '2026-12-01');
+      await p.fill('#term_end', '2031-11-30');
+      await submitForm(p, `main form[action="${appPath}/officers"] button`);
+      await submitForm(p, `main form[action="${appPath}/people"] button`);
+      for (const kind of ['articles', 'capital', 'domicile_proof', 'representative_id']) {
+        await goto(p, `${appPath}/documents`);
+        await p.selectOption('#kind', kind);
+        await p.setInputFiles('#file', { name: `${kind}.pdf`, mimeType: 'application/pdf', buffer: PDF });
+        await submitForm(p, `main form[action="${appPath}/attachments"] button`);
+      }
+      await submitForm(p, `main form[action="${appPath}/documents"] button`);
+      await goto(p, `${appPath}/check`);
+      await axe(p, `${appPath}/check`);
+      await submitForm(p, `main form[action="${appPath}/submit"] button`);
+      const status = await p.locator('main .tag').first().innerText();
+      return `${appPath}: ${status.trim()}`;
+    });
+    if (!applied) return;
+    const approved = await check('journey: the registrar accepts and approves', async () => {
+      await login(s, 'registrar@demo.huoban.cn', 'demo-registrar-2026');
+      await goto(s, '/registry');
+      await axe(s, '/registry');
+      const id = appPath.split('/').pop();
+      await goto(s, `/registry/applications/${id}`);
+      await axe(s, `/registry/applications/${id}`);
+      await submitForm(s, `main form[action="/registry/applications/${id}/accept"] button`);
+      await submitForm(s, `main form[action="/registry/applications/${id}/approve"] button`);
+      const flash = await s.locator('.notice').first().innerText();
+      return flash.trim();
+    });
+    if (!approved) return;
+    await check('journey: the applicant prints the certificate', async () => {
+      await goto(p, appPath);
+      await axe(p, appPath);
+      const href = await p.locator('a[href$="/certificate"]').first().getAttribute('href');
+      await goto(p, href);
+      await axe(p, href);
+      const code = (await p.locator('article code').first().innerText()).trim();
+      if (!/^52330200[0-9A-Z]{10}$/.test(code)) throw new Error(`certificate shows code "${code}"`);
+      const file = path.join(SHOT_DIR, 'certificate.pdf');
+      await p.pdf({ path: file, format: 'A4', printBackground: true });
+      const size = fs.statSync(file).size;
+      if (size < 1000) throw new Error(`the printed certificate is only ${size} bytes`);
+      await goto(p, `${appPath}/notices/acceptance`);
+      await axe(p, `${appPath}/notices/acceptance`);
+      return `USCC ${code}, printed to ${path.relative(process.cwd(), file)} (${size} bytes)`;
+    });
+    await check(`journey: the public finds it with "${JOURNEY.query}"`, async () => {
+      const q = await newPage(pub);
+      await goto(q, `/directory?q=${encodeURIComponent(JOURNEY.query)}`);
+      const text = await q.locator('main').innerText();
+      if (!text.includes(JOURNEY.name)) throw new Error('not in the directory results');
+      await goto(q, '/announcements');
+      await axe(q, '/announcements');
+      if (!(await q.locator('main').innerText()).includes(JOURNEY.name)) throw new Error('no announcement');
+      return 'in the directory and the announcements';
+    });
+  } finally {
+    await ngo.close().catch(() => {});
+    await staff.close().catch(() => {});
+    await pub.close().catch(() => {});
+  }
+}
+
 async function main() {
   fs.mkdirSync(SHOT_DIR, { recursive: true });
 
@@ -459,6 +596,7 @@ async function main() {
   log(`browser: Chromium ${browser.version()}, axe tags ${AXE_TAGS.join(', ')}`);
 
   await anonymousChecks();
+  await registrationJourney();
   // Two identities at a time keeps the run short without starving a two-core machine.
   const queue = [...USERS];
   const worker = async () => {
