@@ -26,6 +26,17 @@ pub struct DemoData {
     pub users: Vec<UserSeed>,
     uscc_blocks: Vec<BlockSeed>,
     applications: Vec<ApplicationSeed>,
+    annual_reports: Vec<ReportSeed>,
+}
+
+/// An annual report already filed (and inspected, when `outcome` is set).
+#[derive(Deserialize)]
+struct ReportSeed {
+    org: String,
+    year: i64,
+    due_on: String,
+    filed_on: String,
+    outcome: Option<String>,
 }
 
 /// Serials an authority issues subject identifiers from.
@@ -282,6 +293,25 @@ pub async fn load(
             };
             orgs::add(&mut tx, nm).await?;
         }
+    }
+    for r in &data.annual_reports {
+        let org = *org_ids
+            .get(&r.org)
+            .ok_or_else(|| DemoError::Invalid(format!("unknown org {}", r.org)))?;
+        sqlx::query(
+            "INSERT INTO annual_reports (org_id, year, due_on, filed_on, summary, outcome, outcome_on, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(org.0)
+        .bind(r.year)
+        .bind(&r.due_on)
+        .bind(&r.filed_on)
+        .bind("（演示数据）年度工作报告")
+        .bind(r.outcome.as_deref())
+        .bind(r.outcome.as_ref().map(|_| r.filed_on.clone()))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
     }
     for b in &data.uscc_blocks {
         let (_, authority) = *units

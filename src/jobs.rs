@@ -165,16 +165,41 @@ async fn registry_loop(ctx: JobContext) {
     loop {
         let now = ctx.clock.now_ms();
         match claim_lease(&ctx.db, "registry.clocks", &ctx.holder, now, 10 * 60 * 1000).await {
-            Ok(true) => match ctx.registry().auto_accept().await {
-                Ok(0) => {}
-                Ok(n) => log::info!("registry: {n} application(s) accepted by lapse of time"),
-                Err(e) => log::error!("registry clocks: {e}"),
-            },
+            Ok(true) => {
+                match ctx.registry().auto_accept().await {
+                    Ok(0) => {}
+                    Ok(n) => log::info!("registry: {n} application(s) accepted by lapse of time"),
+                    Err(e) => log::error!("registry clocks: {e}"),
+                }
+                if let Err(e) = daily_supervision(&ctx).await {
+                    log::error!("registry daily job: {e}");
+                }
+            }
             Ok(false) => {}
             Err(e) => log::error!("registry lease: {e}"),
         }
         tokio::time::sleep(Duration::from_secs(300)).await;
     }
+}
+
+/// Runs the registry's daily job once per Beijing day (reminders, credit lists).
+pub async fn daily_supervision(ctx: &JobContext) -> crate::error::AppResult<bool> {
+    let day = iso_date(shanghai_date(ctx.clock.now()));
+    {
+        let mut c = ctx.db.acquire().await?;
+        if crate::db::meta::get(&mut c, "supervision.ran_on")
+            .await?
+            .as_deref()
+            == Some(day.as_str())
+        {
+            return Ok(false);
+        }
+    }
+    let report = crate::supervision::run_daily(&ctx.registry()).await?;
+    log::info!("registry daily job for {day}: {report:?}");
+    let mut c = ctx.db.acquire().await?;
+    crate::db::meta::set(&mut c, "supervision.ran_on", &day).await?;
+    Ok(true)
 }
 
 /// Starts the jobs at liftoff (when `jobs` is on) and stops them at shutdown.

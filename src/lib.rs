@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod mail;
 pub mod registry;
 pub mod scale;
+pub mod supervision;
 pub mod web;
 
 pub use error::{AppError, AppResult};

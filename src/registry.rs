@@ -263,6 +263,96 @@ impl<'a> Registry<'a> {
     }
 }
 
+impl Registry<'_> {
+    /// Applies an approved change registration to the organization: the name (re-indexed for
+    /// the directory), domicile, legal representative, business scope and funds. Name,
+    /// domicile and representative changes are announced (a public event).
+    pub async fn apply_change(&self, c: &mut Conn, app: &Application) -> AppResult<()> {
+        let org = app.org_id.ok_or(AppError::NotFound)?;
+        let changes: serde_json::Map<String, serde_json::Value> = app
+            .changes
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or_default();
+        let now = self.clock.now_ms();
+        let today = iso_date(self.today());
+        if let Some(name) = changes.get("name").and_then(|v| v.as_str()) {
+            crate::db::search::reindex(c, org, Some(name), None).await?;
+        }
+        for col in ["domicile", "legal_representative", "business_scope"] {
+            if let Some(v) = changes.get(col).and_then(|v| v.as_str()) {
+                let sql = format!("UPDATE organizations SET {col} = $1 WHERE id = $2");
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(v)
+                    .bind(org.0)
+                    .execute(&mut *c)
+                    .await?;
+            }
+        }
+        if let Some(f) = changes.get("funds_fen").and_then(serde_json::Value::as_i64) {
+            sqlx::query("UPDATE organizations SET funds_fen = $1 WHERE id = $2")
+                .bind(f)
+                .bind(org.0)
+                .execute(&mut *c)
+                .await?;
+        }
+        let announced = ["name", "domicile", "legal_representative"]
+            .iter()
+            .any(|k| changes.contains_key(*k));
+        let fields: Vec<&str> = changes.keys().map(String::as_str).collect();
+        store::add_org_event(
+            c,
+            store::NewOrgEvent {
+                org,
+                on_date: &today,
+                kind: "changed",
+                public: announced,
+                application: Some(app.id),
+                detail: &fields.join(","),
+                now,
+            },
+        )
+        .await?;
+        self.close(c, app, &today, now).await
+    }
+
+    /// Deregisters the organization (注销): its status, the directory, a public event.
+    pub async fn deregister(&self, c: &mut Conn, app: &Application) -> AppResult<()> {
+        let org = app.org_id.ok_or(AppError::NotFound)?;
+        let now = self.clock.now_ms();
+        let today = iso_date(self.today());
+        crate::db::search::reindex(c, org, None, Some("deregistered")).await?;
+        store::add_org_event(
+            c,
+            store::NewOrgEvent {
+                org,
+                on_date: &today,
+                kind: "deregistered",
+                public: true,
+                application: Some(app.id),
+                detail: "",
+                now,
+            },
+        )
+        .await?;
+        self.close(c, app, &today, now).await
+    }
+
+    async fn close(&self, c: &mut Conn, app: &Application, today: &str, now: i64) -> AppResult<()> {
+        store::set(
+            c,
+            app.id,
+            &[
+                ("status", Value::Text(Status::Approved.code().into())),
+                ("decided_on", Value::Text(today.to_string())),
+            ],
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
 async fn legal_representative(c: &mut Conn, app: &Application) -> AppResult<Option<String>> {
     Ok(store::officers(c, app.id)
         .await?

@@ -37,6 +37,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0004_applications.sql"),
         postgres: include_str!("../../migrations/postgres/0004_applications.sql"),
     },
+    Step {
+        version: 5,
+        name: "supervision",
+        sqlite: include_str!("../../migrations/sqlite/0005_supervision.sql"),
+        postgres: include_str!("../../migrations/postgres/0005_supervision.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

@@ -8,12 +8,14 @@ pub mod directory;
 pub mod mail;
 pub mod meta;
 pub mod migrate;
+pub mod org_events;
 pub mod orgs;
 pub mod roles;
 pub mod search;
 pub mod settings;
 pub mod throttle;
 pub mod tokens;
+pub mod uscc_blocks;
 pub mod users;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

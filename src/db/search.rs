@@ -405,3 +405,55 @@ pub async fn index_missing(c: &mut Conn) -> Result<usize, sqlx::Error> {
     }
     Ok(rows.len())
 }
+
+/// The facet values an organization is indexed under now.
+async fn facets_of(c: &mut Conn, org: OrgId) -> Result<(String, FacetKey), sqlx::Error> {
+    let r = sqlx::query(
+        "SELECT name, district_code, org_type, status, category FROM organizations WHERE id = $1",
+    )
+    .bind(org.0)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok((
+        r.try_get("name")?,
+        FacetKey {
+            district_code: r.try_get("district_code")?,
+            org_type: r.try_get("org_type")?,
+            status: r.try_get("status")?,
+            category: r.try_get("category")?,
+        },
+    ))
+}
+
+/// Re-indexes an organization whose name or filter values change: its grams under the old
+/// values are removed (and counted down) and indexed again under the new. Call it inside the
+/// transaction of the change, before updating the organization row with `update`.
+pub async fn reindex<'a>(
+    c: &mut Conn,
+    org: OrgId,
+    new_name: Option<&'a str>,
+    new_status: Option<&'a str>,
+) -> Result<(), sqlx::Error> {
+    let (name, old) = facets_of(c, org).await?;
+    sqlx::query("DELETE FROM org_name_grams WHERE org_id = $1")
+        .bind(org.0)
+        .execute(&mut *c)
+        .await?;
+    let down: Vec<(String, FacetKey, i64)> = search::grams(&name)
+        .into_iter()
+        .map(|g| (g, old.clone(), -1))
+        .collect();
+    add_counts(c, &down).await?;
+    let name = new_name.unwrap_or(&name).to_string();
+    let new = FacetKey {
+        status: new_status.map(str::to_string).unwrap_or(old.status.clone()),
+        ..old
+    };
+    sqlx::query("UPDATE organizations SET name = $1, status = $2 WHERE id = $3")
+        .bind(&name)
+        .bind(&new.status)
+        .bind(org.0)
+        .execute(&mut *c)
+        .await?;
+    index_name(c, org, &name, &new).await
+}

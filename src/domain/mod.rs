@@ -3,6 +3,7 @@
 pub mod application;
 pub mod calendar;
 pub mod chain;
+pub mod credit;
 pub mod division;
 pub mod email;
 pub mod id_number;

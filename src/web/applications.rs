@@ -11,7 +11,6 @@ use crate::db::directory::{self, UnitKind};
 use crate::db::users;
 use crate::domain::application::{self as rules, Status};
 use crate::domain::calendar::{iso_date, parse_iso_date};
-use crate::domain::email::EmailAddress;
 use crate::domain::id_number::IdNumber;
 use crate::domain::money::Money;
 use crate::domain::registration::{Category, OrgType};
@@ -20,8 +19,9 @@ use crate::error::{AppError, AppResult};
 use crate::i18n;
 use crate::ids::ApplicationId;
 use crate::registry::{self, Registry};
+use crate::web::application_form::{parse_section, SectionForm};
 use crate::web::ctx::{Page, Reply};
-use crate::web::forms::{check_name, text, valid_phone, Empty, FormErrors};
+use crate::web::forms::{check_name, text, Empty, FormErrors};
 use rocket::http::Status as Http;
 use rocket::{get, post, routes, FromForm, Route, State};
 use rocket_dyn_templates::Template;
@@ -164,6 +164,7 @@ pub async fn view(state: &AppState, app: &Application) -> AppResult<serde_json::
         "correction_items": correction,
         "similar": similar,
         "grounds": grounds,
+        "changes": app.changes.as_deref().and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok()),
         "district_name": division::name_zh(&app.district_code),
         "sections": rules::SECTIONS,
         "editable": Status::parse(&app.status).is_some_and(Status::editable),
@@ -261,191 +262,6 @@ async fn section(
         FormErrors::default(),
     )
     .await
-}
-
-#[derive(FromForm, serde::Serialize)]
-pub struct SectionForm {
-    name: Option<String>,
-    org_type: Option<String>,
-    category: Option<String>,
-    charity: Option<String>,
-    public_fundraising: Option<String>,
-    supervising_unit: Option<String>,
-    district_code: Option<String>,
-    domicile: Option<String>,
-    purpose: Option<String>,
-    business_scope: Option<String>,
-    funds: Option<String>,
-    individual_members: Option<String>,
-    unit_members: Option<String>,
-    board_size: Option<String>,
-    contact_name: Option<String>,
-    contact_phone: Option<String>,
-    contact_email: Option<String>,
-}
-
-fn required(errors: &mut FormErrors, lang: Lang, field: &str, v: &str, max: usize) -> String {
-    if v.is_empty() {
-        errors.add(
-            lang,
-            field,
-            &format!("err-app-{}-missing", field.replace('_', "-")),
-        );
-    } else if v.chars().count() > max {
-        errors.add(lang, field, "err-app-too-long");
-    }
-    v.to_string()
-}
-
-fn count(errors: &mut FormErrors, lang: Lang, field: &str, v: &str) -> i64 {
-    if v.is_empty() {
-        return 0;
-    }
-    match v.parse::<i64>() {
-        Ok(n) if (0..=10_000_000).contains(&n) => n,
-        _ => {
-            errors.add(lang, field, "err-app-count");
-            0
-        }
-    }
-}
-
-/// Checks one section's form; the columns to write when it has no errors.
-async fn parse_section(
-    state: &AppState,
-    app: &Application,
-    section: &str,
-    f: &SectionForm,
-    lang: Lang,
-    errors: &mut FormErrors,
-) -> AppResult<Vec<(&'static str, Value)>> {
-    let on = |v: &Option<String>| i64::from(!text(v).is_empty());
-    Ok(match section {
-        "basics" => {
-            let name = required(errors, lang, "name", text(&f.name), 100);
-            let t = OrgType::parse(text(&f.org_type));
-            if t.is_none() {
-                errors.add(lang, "org_type", "err-app-type");
-            }
-            let cat = Category::parse(text(&f.category));
-            if cat.is_none() {
-                errors.add(lang, "category", "err-app-category");
-            }
-            let sup = text(&f.supervising_unit).to_string();
-            if cat == Some(Category::Other) && sup.is_empty() {
-                errors.add(lang, "supervising_unit", "err-app-supervisor-missing");
-            }
-            vec![
-                ("name", Value::Text(name)),
-                (
-                    "org_type",
-                    Value::Text(t.map(OrgType::code).unwrap_or("").into()),
-                ),
-                (
-                    "category",
-                    Value::Text(cat.map(Category::code).unwrap_or("").into()),
-                ),
-                ("charity", Value::Int(on(&f.charity))),
-                (
-                    "public_fundraising",
-                    Value::Int(
-                        on(&f.public_fundraising) * i64::from(t == Some(OrgType::Foundation)),
-                    ),
-                ),
-                ("supervising_unit", Value::Text(sup)),
-            ]
-        }
-        "domicile" => {
-            let d = text(&f.district_code);
-            if !division::is_current(d) {
-                errors.add(lang, "district_code", "err-app-district");
-            }
-            let addr = required(errors, lang, "domicile", text(&f.domicile), 200);
-            vec![
-                ("district_code", Value::Text(d.into())),
-                ("domicile", Value::Text(addr)),
-            ]
-        }
-        "funds" => {
-            let funds = match Money::parse(text(&f.funds)) {
-                Ok(m) => m,
-                Err(e) => {
-                    errors.add(lang, "funds", e.message_key());
-                    Money::ZERO
-                }
-            };
-            let individual = count(
-                errors,
-                lang,
-                "individual_members",
-                text(&f.individual_members),
-            );
-            let unit = count(errors, lang, "unit_members", text(&f.unit_members));
-            let board = count(errors, lang, "board_size", text(&f.board_size));
-            let purpose = required(errors, lang, "purpose", text(&f.purpose), 1000);
-            let scope = required(
-                errors,
-                lang,
-                "business_scope",
-                text(&f.business_scope),
-                1000,
-            );
-            vec![
-                ("funds_fen", Value::OptInt(Some(funds.fen()))),
-                ("individual_members", Value::Int(individual)),
-                ("unit_members", Value::Int(unit)),
-                ("board_size", Value::Int(board)),
-                ("purpose", Value::Text(purpose)),
-                ("business_scope", Value::Text(scope)),
-            ]
-        }
-        "contact" => {
-            let name = text(&f.contact_name).to_string();
-            if name.is_empty() {
-                errors.add(lang, "contact_name", "err-app-contact-name-missing");
-            }
-            let phone = text(&f.contact_phone).to_string();
-            if !valid_phone(&phone) {
-                errors.add(lang, "contact_phone", "err-phone-invalid");
-            }
-            let email = EmailAddress::parse(text(&f.contact_email));
-            if email.is_none() {
-                errors.add(lang, "contact_email", "err-email-invalid");
-            }
-            vec![
-                ("contact_name", Value::Text(name)),
-                ("contact_phone", Value::Text(phone)),
-                (
-                    "contact_email",
-                    Value::Text(email.map(|e| e.as_str().to_string()).unwrap_or_default()),
-                ),
-            ]
-        }
-        "people" => {
-            let mut c = state.db.acquire().await?;
-            let officers = store::officers(&mut c, app.id).await?;
-            if !officers.iter().any(|o| o.role == "legal_representative") {
-                errors.add(lang, "role", "err-app-no-representative");
-            }
-            vec![]
-        }
-        "documents" => {
-            let mut c = state.db.acquire().await?;
-            let atts = store::attachments(&mut c, app.id).await?;
-            for k in ["articles", "capital", "domicile_proof", "representative_id"] {
-                if !atts.iter().any(|a| a.kind == k) {
-                    let msg = i18n::t_args(
-                        lang,
-                        "err-app-attachment-missing",
-                        &[("kind", i18n::t(lang, &format!("attachment-{k}")))],
-                    );
-                    errors.add_text("kind", msg);
-                }
-            }
-            vec![]
-        }
-        _ => return Err(AppError::NotFound),
-    })
 }
 
 #[post("/applications/<id>/<section>", data = "<form>", rank = 3)]

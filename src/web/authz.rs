@@ -24,6 +24,8 @@ pub enum Who {
     OrgAdminOrSelf,
     /// The applicant of the application in the path (`<id>`).
     Applicant,
+    /// A registrar of the authority the organization in the path (`<org>`) is registered with.
+    RegistrarOfOrg,
     /// A registrar of the authority the application in the path was made to.
     RegistrarOfApplication,
     /// The applicant, or a registrar of the application's authority (drafts are the
@@ -121,6 +123,29 @@ pub const MATRIX: &[Rule] = &[
         "/registry/applications/<id>/<action>",
         Who::RegistrarOfApplication,
     ),
+    rule("GET", "/registry/orgs/<org>", Who::RegistrarOfOrg),
+    rule(
+        "POST",
+        "/registry/orgs/<org>/reports/<report>/outcome",
+        Who::RegistrarOfOrg,
+    ),
+    rule(
+        "POST",
+        "/registry/orgs/<org>/penalties",
+        Who::RegistrarOfOrg,
+    ),
+    rule(
+        "POST",
+        "/registry/orgs/<org>/penalties/<penalty>/close",
+        Who::RegistrarOfOrg,
+    ),
+    rule("POST", "/registry/orgs/<org>/listings", Who::RegistrarOfOrg),
+    rule(
+        "POST",
+        "/registry/orgs/<org>/listings/<listing>/remove",
+        Who::RegistrarOfOrg,
+    ),
+    rule("POST", "/registry/orgs/<org>/revoke", Who::RegistrarOfOrg),
     // Organizations: own organization only.
     rule("GET", "/orgs/<org>/members", Who::OrgMember),
     rule("POST", "/orgs/<org>/invitations", Who::OrgAdmin),
@@ -130,6 +155,10 @@ pub const MATRIX: &[Rule] = &[
         Who::OrgAdminOrSelf,
     ),
     rule("POST", "/orgs/<org>/admin-handover", Who::OrgAdmin),
+    rule("GET", "/orgs/<org>/registry", Who::OrgMember),
+    rule("POST", "/orgs/<org>/annual-reports", Who::OrgAdmin),
+    rule("POST", "/orgs/<org>/changes", Who::OrgAdmin),
+    rule("POST", "/orgs/<org>/deregistration", Who::OrgAdmin),
     // Staff.
     rule("GET", "/history/<entity>/<id>", Who::AnyStaff),
     rule("GET", "/admin/users", Who::Role(Role::Admin)),

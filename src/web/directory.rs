@@ -185,7 +185,12 @@ pub async fn public_facts(c: &mut Conn, id: OrgId) -> AppResult<Option<serde_jso
 #[get("/organizations/<id>")]
 async fn profile(pg: Page, state: &State<AppState>, id: OrgId) -> AppResult<Template> {
     let mut c = state.db.acquire().await?;
-    let org = public_facts(&mut c, id).await?.ok_or(AppError::NotFound)?;
+    public_facts(&mut c, id).await?.ok_or(AppError::NotFound)?;
     let events = crate::db::applications::public_events(&mut c, id).await?;
-    Ok(pg.render("directory/profile", json!({ "org": org, "events": events })))
+    drop(c);
+    let mut v = crate::web::supervision::record(state, id).await?;
+    if let Some(m) = v.as_object_mut() {
+        m.insert("events".into(), json!(events));
+    }
+    Ok(pg.render("directory/profile", v))
 }

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod api;
+pub mod application_form;
 pub mod applications;
 pub mod attachments;
 pub mod authz;
@@ -16,9 +17,11 @@ pub mod headers;
 pub mod history;
 pub mod home;
 pub mod orgs;
+pub mod oversight;
 pub mod password;
 pub mod registry;
 pub mod signup;
+pub mod supervision;
 
 use rocket::{Catcher, Route};
 
@@ -37,6 +40,8 @@ pub fn routes() -> Vec<Route> {
     r.extend(applications::routes());
     r.extend(attachments::routes());
     r.extend(registry::routes());
+    r.extend(supervision::routes());
+    r.extend(oversight::routes());
     r
 }
 

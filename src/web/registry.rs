@@ -287,7 +287,15 @@ async fn act(
     if act == Action::Accept {
         fields = reg.decision_clock(&mut tx, today, app.charity).await?;
     }
-    if act == Action::Approve {
+    if act == Action::Approve && app.kind != "registration" {
+        if app.kind == "change" {
+            reg.apply_change(&mut tx, &app).await?;
+        } else {
+            reg.deregister(&mut tx, &app).await?;
+        }
+        summary =
+            json!({ "from": app.status, "to": to.code(), "kind": app.kind, "org": app.org_id });
+    } else if act == Action::Approve {
         let Some((org, uscc)) = reg.approve(&mut tx, &app, user.id()).await? else {
             drop(tx);
             let mut errors = FormErrors::default();

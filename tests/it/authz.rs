@@ -14,6 +14,8 @@ struct Identity {
     org1_member: bool,
     /// A registrar of the city bureau, which application 1 (the NGO admin's draft) is made to.
     city_registrar: bool,
+    /// A registrar of the Haishu bureau, which organization 1 is registered with.
+    haishu_registrar: bool,
 }
 
 fn identities() -> Vec<Identity> {
@@ -23,6 +25,7 @@ fn identities() -> Vec<Identity> {
         org1_admin: false,
         org1_member: false,
         city_registrar: false,
+        haishu_registrar: false,
     }];
     for u in huoban::demo::data().unwrap().users {
         v.push(Identity {
@@ -32,6 +35,10 @@ fn identities() -> Vec<Identity> {
                 .roles
                 .iter()
                 .any(|r| r.role == "registrar" && r.unit.as_deref() == Some("nb-city")),
+            haishu_registrar: u
+                .roles
+                .iter()
+                .any(|r| r.role == "registrar" && r.unit.as_deref() == Some("nb-haishu")),
             roles: u.roles.iter().map(|r| r.role.clone()).collect(),
             login: Some((u.email, u.password)),
         });
@@ -52,6 +59,7 @@ fn allowed(who: Who, id: &Identity) -> bool {
         Who::OrgAdminOrSelf => id.org1_member,
         Who::Applicant => id.org1_admin,
         Who::RegistrarOfApplication => id.city_registrar,
+        Who::RegistrarOfOrg => id.haishu_registrar,
         Who::ApplicationReader => id.org1_admin || id.city_registrar,
     }
 }

@@ -22,3 +22,4 @@ mod parity;
 mod registry;
 mod settings;
 mod smtp;
+mod supervision;

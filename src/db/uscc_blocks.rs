@@ -1,0 +1,120 @@
+//! The serial blocks an authority issues USCC subject identifiers from, and every subject
+//! identifier issued or recorded, so none is ever reused.
+
+use super::Conn;
+use crate::ids::OrgId;
+
+/// Adds a block of serials an authority issues subject identifiers from.
+pub async fn add_block(
+    c: &mut Conn,
+    authority: i64,
+    first: i64,
+    last: i64,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO uscc_blocks (authority_id, first_serial, last_serial, next_serial, created_at) \
+         VALUES ($1, $2, $3, $2, $4) RETURNING id",
+    )
+    .bind(authority)
+    .bind(first)
+    .bind(last)
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await
+}
+
+/// The next unused serial of the authority's blocks, taken (inside a write transaction): a
+/// serial already recorded as issued (by import or by hand) is skipped, never reused.
+pub async fn take_serial(
+    c: &mut Conn,
+    authority: i64,
+    code_of: impl Fn(i64) -> Option<(String, String)>,
+) -> Result<Option<i64>, sqlx::Error> {
+    let blocks: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT id, next_serial, last_serial FROM uscc_blocks WHERE authority_id = $1 \
+         AND next_serial <= last_serial ORDER BY id",
+    )
+    .bind(authority)
+    .fetch_all(&mut *c)
+    .await?;
+    for (block, mut next, last) in blocks {
+        while next <= last {
+            let serial = next;
+            next += 1;
+            let Some((subject, code)) = code_of(serial) else {
+                continue;
+            };
+            let used: Option<i64> = sqlx::query_scalar(
+                "SELECT 1 FROM uscc_issued WHERE subject = $1 UNION ALL SELECT 1 FROM organizations WHERE uscc = $2",
+            )
+            .bind(&subject)
+            .bind(&code)
+            .fetch_optional(&mut *c)
+            .await?;
+            if used.is_some() {
+                continue;
+            }
+            sqlx::query("UPDATE uscc_blocks SET next_serial = $1 WHERE id = $2")
+                .bind(next)
+                .bind(block)
+                .execute(&mut *c)
+                .await?;
+            return Ok(Some(serial));
+        }
+        sqlx::query("UPDATE uscc_blocks SET next_serial = $1 WHERE id = $2")
+            .bind(next)
+            .bind(block)
+            .execute(&mut *c)
+            .await?;
+    }
+    Ok(None)
+}
+
+/// Records an imported or seeded code's subject identifier unless it is already recorded (a
+/// legacy code may share one); the serials it covers are then never issued again.
+pub async fn note_existing(
+    c: &mut Conn,
+    uscc: &str,
+    authority: Option<i64>,
+    org: OrgId,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let Some(subject) = uscc.get(8..17) else {
+        return Ok(());
+    };
+    sqlx::query(
+        "INSERT INTO uscc_issued (subject, uscc, authority_id, org_id, issued_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(subject)
+    .bind(uscc)
+    .bind(authority)
+    .bind(org.0)
+    .bind(now)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// Records an issued code's subject identifier; the primary key refuses reuse.
+pub async fn record_issued(
+    c: &mut Conn,
+    subject: &str,
+    uscc: &str,
+    authority: Option<i64>,
+    org: OrgId,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO uscc_issued (subject, uscc, authority_id, org_id, issued_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(subject)
+    .bind(uscc)
+    .bind(authority)
+    .bind(org.0)
+    .bind(now)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}

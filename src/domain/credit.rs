@@ -1,0 +1,218 @@
+//! Annual inspection dates and the credit lists (DOMAIN §2, 民政部令60). Pure rules: which
+//! years an organization owes a report for, when the abnormal-activity listing may end by
+//! itself, and what puts an organization on the serious-violation list and takes it off.
+
+use crate::domain::money::Money;
+use time::{Date, Month};
+
+/// The day a report for `year` is due: `month_day` ("05-31") of the next year.
+pub fn report_due(year: i32, month_day: &str) -> Option<Date> {
+    let (m, d) = month_day.split_once('-')?;
+    let month = Month::try_from(m.parse::<u8>().ok()?).ok()?;
+    Date::from_calendar_date(year + 1, month, d.parse().ok()?).ok()
+}
+
+/// Whether an organization registered on `registered` skips the report for `year`: it did
+/// not exist yet, or was registered after the cut-off day (30 June) of that year.
+pub fn exempt(registered: Date, year: i32, cutoff_month_day: &str) -> bool {
+    if registered.year() > year {
+        return true;
+    }
+    if registered.year() < year {
+        return false;
+    }
+    match report_due(year - 1, cutoff_month_day) {
+        Some(cutoff) => registered > cutoff,
+        None => false,
+    }
+}
+
+/// Adds calendar months, clamping the day to the month's end.
+pub fn add_months(d: Date, months: i32) -> Date {
+    let total = d.year() * 12 + i32::from(u8::from(d.month())) - 1 + months;
+    let year = total.div_euclid(12);
+    let month = Month::try_from(u8::try_from(total.rem_euclid(12) + 1).unwrap_or(1))
+        .unwrap_or(Month::January);
+    let mut day = d.day();
+    loop {
+        if let Ok(x) = Date::from_calendar_date(year, month, day) {
+            return x;
+        }
+        day -= 1;
+    }
+}
+
+/// An abnormal listing ends by itself 6 months after the latest listing event, and only when
+/// nothing remains to rectify.
+pub fn abnormal_ends(latest_listing: Date, today: Date, nothing_to_rectify: bool) -> bool {
+    nothing_to_rectify && today >= add_months(latest_listing, 6)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PenaltyKind {
+    Warning,
+    Fine,
+    Suspension,
+    Revocation,
+    Investigation,
+    DishonestDebtor,
+}
+
+impl PenaltyKind {
+    pub const ALL: [PenaltyKind; 6] = [
+        PenaltyKind::Warning,
+        PenaltyKind::Fine,
+        PenaltyKind::Suspension,
+        PenaltyKind::Revocation,
+        PenaltyKind::Investigation,
+        PenaltyKind::DishonestDebtor,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            PenaltyKind::Warning => "warning",
+            PenaltyKind::Fine => "fine",
+            PenaltyKind::Suspension => "suspension",
+            PenaltyKind::Revocation => "revocation",
+            PenaltyKind::Investigation => "investigation",
+            PenaltyKind::DishonestDebtor => "dishonest_debtor",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PenaltyKind> {
+        PenaltyKind::ALL.into_iter().find(|k| k.code() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Penalty {
+    pub kind: PenaltyKind,
+    pub on: Date,
+    pub amount: Option<Money>,
+}
+
+/// A fine of at least this much puts an organization on the serious list.
+pub fn large_fine() -> Money {
+    Money::yuan(50_000)
+}
+
+/// The events that put an organization on the serious-violation list, with their dates:
+/// 2 years on the abnormal list, revocation, an order to suspend, a fine ≥ 50,000, two or more
+/// warnings or small fines within 3 years, listing as a dishonest judgment debtor.
+pub fn serious_events(
+    penalties: &[Penalty],
+    abnormal_since: Option<Date>,
+    today: Date,
+) -> Vec<(&'static str, Date)> {
+    let mut out = Vec::new();
+    if let Some(since) = abnormal_since {
+        let two_years = add_months(since, 24);
+        if today >= two_years {
+            out.push(("abnormal_two_years", two_years));
+        }
+    }
+    let mut small: Vec<Date> = Vec::new();
+    for p in penalties.iter().filter(|p| p.on <= today) {
+        match p.kind {
+            PenaltyKind::Revocation => out.push(("revoked", p.on)),
+            PenaltyKind::Suspension => out.push(("suspension", p.on)),
+            PenaltyKind::DishonestDebtor => out.push(("dishonest_debtor", p.on)),
+            PenaltyKind::Fine if p.amount.is_some_and(|a| a >= large_fine()) => {
+                out.push(("large_fine", p.on));
+            }
+            PenaltyKind::Fine | PenaltyKind::Warning => small.push(p.on),
+            PenaltyKind::Investigation => {}
+        }
+    }
+    small.sort();
+    for w in small.windows(2) {
+        if w[1] <= add_months(w[0], 36) {
+            out.push(("repeated_penalties", w[1]));
+        }
+    }
+    out
+}
+
+/// A serious listing ends only after 2 years without a new event.
+pub fn serious_ends(latest_event: Date, today: Date) -> bool {
+    today >= add_months(latest_event, 24)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn reports_are_due_the_next_year_and_late_registrations_skip_a_year() {
+        assert_eq!(report_due(2025, "05-31"), Some(date!(2026 - 05 - 31)));
+        assert_eq!(report_due(2025, "03-31"), Some(date!(2026 - 03 - 31)));
+        assert!(!exempt(date!(2025 - 06 - 30), 2025, "06-30"));
+        assert!(exempt(date!(2025 - 07 - 01), 2025, "06-30"));
+        assert!(!exempt(date!(2025 - 07 - 01), 2026, "06-30"));
+        assert!(exempt(date!(2026 - 01 - 01), 2025, "06-30"));
+        assert!(!exempt(date!(2019 - 04 - 16), 2025, "06-30"));
+    }
+
+    #[test]
+    fn months_clamp_to_the_end_of_the_month() {
+        assert_eq!(add_months(date!(2026 - 08 - 31), 6), date!(2027 - 02 - 28));
+        assert_eq!(add_months(date!(2026 - 06 - 01), 6), date!(2026 - 12 - 01));
+        assert_eq!(add_months(date!(2026 - 06 - 01), 24), date!(2028 - 06 - 01));
+    }
+
+    #[test]
+    fn the_abnormal_list_ends_after_six_months_only_when_rectified() {
+        let listed = date!(2026 - 06 - 01);
+        assert!(!abnormal_ends(listed, date!(2026 - 11 - 30), true));
+        assert!(abnormal_ends(listed, date!(2026 - 12 - 01), true));
+        assert!(!abnormal_ends(listed, date!(2027 - 12 - 01), false));
+    }
+
+    #[test]
+    fn serious_list_events() {
+        let p = |kind, on, amount: Option<i64>| Penalty {
+            kind,
+            on,
+            amount: amount.map(Money::yuan),
+        };
+        let today = date!(2026 - 11 - 28);
+        assert!(serious_events(
+            &[p(PenaltyKind::Fine, date!(2026 - 01 - 01), Some(49_999))],
+            None,
+            today
+        )
+        .is_empty());
+        assert_eq!(
+            serious_events(
+                &[p(PenaltyKind::Fine, date!(2026 - 01 - 01), Some(50_000))],
+                None,
+                today
+            ),
+            vec![("large_fine", date!(2026 - 01 - 01))]
+        );
+        let two = [
+            p(PenaltyKind::Warning, date!(2023 - 12 - 01), None),
+            p(PenaltyKind::Fine, date!(2026 - 11 - 01), Some(1000)),
+        ];
+        assert_eq!(
+            serious_events(&two, None, today),
+            vec![("repeated_penalties", date!(2026 - 11 - 01))]
+        );
+        let far = [
+            p(PenaltyKind::Warning, date!(2023 - 10 - 01), None),
+            p(PenaltyKind::Warning, date!(2026 - 11 - 01), None),
+        ];
+        assert!(
+            serious_events(&far, None, today).is_empty(),
+            "more than 3 years apart"
+        );
+        assert_eq!(
+            serious_events(&[], Some(date!(2024 - 11 - 28)), today),
+            vec![("abnormal_two_years", date!(2026 - 11 - 28))]
+        );
+        assert!(serious_events(&[], Some(date!(2024 - 11 - 29)), today).is_empty());
+        assert!(serious_ends(date!(2024 - 11 - 28), today));
+        assert!(!serious_ends(date!(2024 - 11 - 29), today));
+    }
+}

@@ -1,0 +1,460 @@
+//! The registrar's side of a registered organization's record: inspection outcomes, the
+//! register of penalties and investigations, credit listings and revocation. Only a registrar
+//! of the organization's authority acts on it; every change is audited and public facts appear
+//! on the profile.
+
+use crate::app::AppState;
+use crate::audit::Actor;
+use crate::auth::csrf::CsrfForm;
+use crate::auth::guards::{role, CurrentUser, Staff};
+use crate::domain::calendar::{iso_date, parse_iso_date};
+use crate::domain::credit::PenaltyKind;
+use crate::domain::money::Money;
+use crate::error::{AppError, AppResult};
+use crate::ids::OrgId;
+use crate::registry::Registry;
+use crate::supervision::{add_event, add_listing};
+use crate::web::ctx::{Page, Reply};
+use crate::web::forms::{text, FormErrors};
+use crate::web::supervision::record;
+use rocket::http::Status as Http;
+use rocket::{get, post, routes, FromForm, Route, State};
+use rocket_dyn_templates::Template;
+use serde_json::json;
+
+pub fn routes() -> Vec<Route> {
+    routes![
+        registrar_record,
+        outcome,
+        add_penalty,
+        close_penalty,
+        list_org,
+        remove_listing,
+        revoke
+    ]
+}
+
+type Registrar<'r> = Staff<'r, role::Registrar>;
+
+/// Whether the registrar handles this organization: its authority's, or (for organizations
+/// imported without one) a city-level registrar.
+pub async fn handles_org(state: &AppState, user: &CurrentUser, org: OrgId) -> AppResult<()> {
+    let mut c = state.db.acquire().await?;
+    let authority: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT authority_id FROM organizations WHERE id = $1")
+            .bind(org.0)
+            .fetch_optional(&mut *c)
+            .await?;
+    let Some(authority) = authority else {
+        return Err(AppError::NotFound);
+    };
+    let city: Option<i64> =
+        sqlx::query_scalar("SELECT MIN(id) FROM authorities WHERE level = 'city'")
+            .fetch_one(&mut *c)
+            .await?;
+    let wanted = authority.or(city);
+    let ok = user.grants.iter().any(|g| {
+        g.role == crate::domain::role::Role::Registrar
+            && g.authority_id.is_some()
+            && g.authority_id == wanted
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+async fn registrar_page(
+    page: &Page,
+    state: &AppState,
+    org: OrgId,
+    errors: FormErrors,
+) -> AppResult<Template> {
+    let mut v = record(state, org).await?;
+    if let Some(m) = v.as_object_mut() {
+        m.insert(
+            "errors".into(),
+            serde_json::to_value(&errors).unwrap_or_default(),
+        );
+    }
+    Ok(page.render("registry/org", v))
+}
+
+#[get("/registry/orgs/<org>")]
+async fn registrar_record(
+    page: Page,
+    state: &State<AppState>,
+    staff: Registrar<'_>,
+    org: OrgId,
+) -> AppResult<Template> {
+    handles_org(state, staff.user, org).await?;
+    registrar_page(&page, state, org, FormErrors::default()).await
+}
+
+#[derive(FromForm)]
+pub struct OutcomeForm {
+    outcome: Option<String>,
+}
+
+#[post("/registry/orgs/<org>/reports/<report>/outcome", data = "<form>")]
+async fn outcome(
+    page: Page,
+    state: &State<AppState>,
+    staff: Registrar<'_>,
+    org: OrgId,
+    report: i64,
+    form: CsrfForm<OutcomeForm>,
+) -> AppResult<Reply> {
+    handles_org(state, staff.user, org).await?;
+    let f = form.into_inner();
+    let Some(outcome) = ["qualified", "basically_qualified", "unqualified"]
+        .into_iter()
+        .find(|o| *o == text(&f.outcome))
+    else {
+        let mut errors = FormErrors::default();
+        errors.add(page.lang, "outcome", "err-outcome");
+        let t = registrar_page(&page, state, org, errors).await?;
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    };
+    let now = state.clock.now_ms();
+    let today = iso_date(Registry::of(state).today());
+    let mut tx = state.db.begin_write().await?;
+    let version = crate::db::settings::snapshot(&mut tx, now).await?.version;
+    let done = sqlx::query(
+        "UPDATE annual_reports SET outcome = $1, outcome_on = $2, outcome_by = $3, settings_version = $4 \
+         WHERE id = $5 AND org_id = $6",
+    )
+    .bind(outcome)
+    .bind(&today)
+    .bind(staff.user.id().0)
+    .bind(version)
+    .bind(report)
+    .bind(org.0)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    add_event(&mut tx, org, &today, &format!("inspection_{outcome}"), now).await?;
+    state
+        .audit(
+            &mut tx,
+            Actor::User(staff.user.id()),
+            "annual_report.outcome",
+            ("org", org.to_string()),
+            json!({ "report": report, "outcome": outcome }),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Reply::flash(
+        format!("/registry/orgs/{org}"),
+        page.t("flash-saved"),
+    ))
+}
+
+#[derive(FromForm)]
+pub struct PenaltyForm {
+    kind: Option<String>,
+    decided_on: Option<String>,
+    amount: Option<String>,
+    reason: Option<String>,
+}
+
+#[post("/registry/orgs/<org>/penalties", data = "<form>")]
+async fn add_penalty(
+    page: Page,
+    state: &State<AppState>,
+    staff: Registrar<'_>,
+    org: OrgId,
+    form: CsrfForm<PenaltyForm>,
+) -> AppResult<Reply> {
+    handles_org(state, staff.user, org).await?;
+    let f = form.into_inner();
+    let mut errors = FormErrors::default();
+    let kind = PenaltyKind::parse(text(&f.kind));
+    if kind.is_none() || kind == Some(PenaltyKind::Revocation) {
+        errors.add(page.lang, "kind", "err-penalty-kind");
+    }
+    let on = parse_iso_date(text(&f.decided_on));
+    if on.is_none_or(|d| d > Registry::of(state).today()) {
+        errors.add(page.lang, "decided_on", "err-app-date");
+    }
+    let amount = match (kind, Money::parse(text(&f.amount))) {
+        (Some(PenaltyKind::Fine), Ok(m)) if m > Money::ZERO => Some(m),
+        (Some(PenaltyKind::Fine), _) => {
+            errors.add(page.lang, "amount", "err-penalty-amount");
+            None
+        }
+        _ => None,
+    };
+    let reason = text(&f.reason).to_string();
+    if reason.is_empty() {
+        errors.add(page.lang, "reason", "err-reg-reason-missing");
+    }
+    let (Some(kind), Some(on), true) = (kind, on, errors.is_empty()) else {
+        let t = registrar_page(&page, state, org, errors).await?;
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    };
+    let now = state.clock.now_ms();
+    let authority = staff.grants().find_map(|g| g.authority_id);
+    let mut tx = state.db.begin_write().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO penalties (org_id, kind, decided_on, amount_fen, authority_id, reason, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(org.0)
+    .bind(kind.code())
+    .bind(iso_date(on))
+    .bind(amount.map(Money::fen))
+    .bind(authority)
+    .bind(&reason)
+    .bind(staff.user.id().0)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    add_event(
+        &mut tx,
+        org,
+        &iso_date(on),
+        &format!("penalty_{}", kind.code()),
+        now,
+    )
+    .await?;
+    state
+        .audit(
+            &mut tx,
+            Actor::User(staff.user.id()),
+            "penalty.recorded",
+            ("org", org.to_string()),
+            json!({ "penalty": id, "kind": kind.code(), "amount_fen": amount.map(Money::fen) }),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Reply::flash(
+        format!("/registry/orgs/{org}"),
+        page.t("flash-saved"),
+    ))
+}
+
+#[post("/registry/orgs/<org>/penalties/<penalty>/close", data = "<_form>")]
+async fn close_penalty(
+    page: Page,
+    state: &State<AppState>,
+    staff: Registrar<'_>,
+    org: OrgId,
+    penalty: i64,
+    _form: CsrfForm<crate::web::forms::Empty>,
+) -> AppResult<Reply> {
+    handles_org(state, staff.user, org).await?;
+    let today = iso_date(Registry::of(state).today());
+    let mut tx = state.db.begin_write().await?;
+    let done = sqlx::query(
+        "UPDATE penalties SET closed_on = $1 WHERE id = $2 AND org_id = $3 AND kind = 'investigation' AND closed_on IS NULL",
+    )
+    .bind(&today)
+    .bind(penalty)
+    .bind(org.0)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::Conflict("err-reg-action-state"));
+    }
+    state
+        .audit(
+            &mut tx,
+            Actor::User(staff.user.id()),
+            "penalty.closed",
+            ("org", org.to_string()),
+            json!({ "penalty": penalty }),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Reply::flash(
+        format!("/registry/orgs/{org}"),
+        page.t("flash-saved"),
+    ))
+}
+
+#[derive(FromForm)]
+pub struct ListingForm {
+    reason: Option<String>,
+}
+
+/// Lists an organization on the abnormal-activity list for a cause a registrar finds
+/// (unreachable at its address, rectification not done).
+#[post("/registry/orgs/<org>/listings", data = "<form>")]
+async fn list_org(
+    page: Page,
+    state: &State<AppState>,
+    staff: Registrar<'_>,
+    org: OrgId,
+    form: CsrfForm<ListingForm>,
+) -> AppResult<Reply> {
+    handles_org(state, staff.user, org).await?;
+    let f = form.into_inner();
+    let Some(reason) = ["unreachable", "rectification_not_done"]
+        .into_iter()
+        .find(|r| *r == text(&f.reason))
+    else {
+        let mut errors = FormErrors::default();
+        errors.add(page.lang, "reason", "err-listing-reason");
+        let t = registrar_page(&page, state, org, errors).await?;
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    };
+    let now = state.clock.now_ms();
+    let today = iso_date(Registry::of(state).today());
+    let mut tx = state.db.begin_write().await?;
+    let id = add_listing(&mut tx, org, "abnormal", reason, None, &today, now).await?;
+    add_event(&mut tx, org, &today, "listed_abnormal", now).await?;
+    state
+        .audit(
+            &mut tx,
+            Actor::User(staff.user.id()),
+            "credit.listed",
+            ("org", org.to_string()),
+            json!({ "listing": id, "list": "abnormal", "reason": reason }),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Reply::flash(
+        format!("/registry/orgs/{org}"),
+        page.t("flash-saved"),
+    ))
+}
+
+/// Removes an abnormal listing once the rectification is verified (on the organization's
+/// request). A serious listing is removed only by the daily job, 2 years after its last event.
+#[post("/registry/orgs/<org>/listings/<listing>/remove", data = "<_form>")]
+async fn remove_listing(
+    page: Page,
+    state: &State<AppState>,
+    staff: Registrar<'_>,
+    org: OrgId,
+    listing: i64,
+    _form: CsrfForm<crate::web::forms::Empty>,
+) -> AppResult<Reply> {
+    handles_org(state, staff.user, org).await?;
+    let now = state.clock.now_ms();
+    let today = iso_date(Registry::of(state).today());
+    let mut tx = state.db.begin_write().await?;
+    let open: Option<(String, Option<i64>, String)> = sqlx::query_as(
+        "SELECT reason, ref_year, list FROM credit_listings WHERE id = $1 AND org_id = $2 AND removed_on IS NULL",
+    )
+    .bind(listing)
+    .bind(org.0)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((reason, year, list)) = open else {
+        return Err(AppError::NotFound);
+    };
+    if list != "abnormal" {
+        return Err(AppError::Conflict("err-listing-serious"));
+    }
+    if reason == "annual_report_missing" {
+        let filed: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM annual_reports WHERE org_id = $1 AND year = $2",
+        )
+        .bind(org.0)
+        .bind(year)
+        .fetch_one(&mut *tx)
+        .await?;
+        if filed == 0 {
+            return Err(AppError::Conflict("err-listing-not-rectified"));
+        }
+    }
+    sqlx::query("UPDATE credit_listings SET removed_on = $1, removal = 'rectified' WHERE id = $2")
+        .bind(&today)
+        .bind(listing)
+        .execute(&mut *tx)
+        .await?;
+    add_event(&mut tx, org, &today, "removed_abnormal", now).await?;
+    state
+        .audit(
+            &mut tx,
+            Actor::User(staff.user.id()),
+            "credit.removed",
+            ("org", org.to_string()),
+            json!({ "listing": listing, "removal": "rectified" }),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Reply::flash(
+        format!("/registry/orgs/{org}"),
+        page.t("flash-saved"),
+    ))
+}
+
+#[derive(FromForm)]
+pub struct RevokeForm {
+    ground: Option<String>,
+    reason: Option<String>,
+}
+
+/// 撤销登记: for fraud in registration, or no activity for a year after registration.
+#[post("/registry/orgs/<org>/revoke", data = "<form>")]
+async fn revoke(
+    page: Page,
+    state: &State<AppState>,
+    staff: Registrar<'_>,
+    org: OrgId,
+    form: CsrfForm<RevokeForm>,
+) -> AppResult<Reply> {
+    handles_org(state, staff.user, org).await?;
+    let f = form.into_inner();
+    let ground = ["fraud", "inactive_one_year"]
+        .into_iter()
+        .find(|g| *g == text(&f.ground));
+    let reason = text(&f.reason).to_string();
+    let mut errors = FormErrors::default();
+    if ground.is_none() {
+        errors.add(page.lang, "ground", "err-revoke-ground");
+    }
+    if reason.is_empty() {
+        errors.add(page.lang, "reason", "err-reg-reason-missing");
+    }
+    let (Some(ground), true) = (ground, errors.is_empty()) else {
+        let t = registrar_page(&page, state, org, errors).await?;
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    };
+    let now = state.clock.now_ms();
+    let today = iso_date(Registry::of(state).today());
+    let authority = staff.grants().find_map(|g| g.authority_id);
+    let mut tx = state.db.begin_write().await?;
+    let status: Option<String> =
+        sqlx::query_scalar("SELECT status FROM organizations WHERE id = $1")
+            .bind(org.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if status.as_deref() != Some("registered") {
+        return Err(AppError::Conflict("err-reg-action-state"));
+    }
+    crate::db::search::reindex(&mut tx, org, None, Some("revoked")).await?;
+    sqlx::query(
+        "INSERT INTO penalties (org_id, kind, decided_on, authority_id, reason, created_by, created_at) \
+         VALUES ($1, 'revocation', $2, $3, $4, $5, $6)",
+    )
+    .bind(org.0)
+    .bind(&today)
+    .bind(authority)
+    .bind(format!("{ground}: {reason}"))
+    .bind(staff.user.id().0)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    add_event(&mut tx, org, &today, "revoked", now).await?;
+    state
+        .audit(
+            &mut tx,
+            Actor::User(staff.user.id()),
+            "org.revoked",
+            ("org", org.to_string()),
+            json!({ "ground": ground, "reason": reason }),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Reply::flash(
+        format!("/registry/orgs/{org}"),
+        page.t("flash-saved"),
+    ))
+}
