@@ -72,6 +72,7 @@ pub const MATRIX: &[Rule] = &[
     rule("GET", "/organizations/<id>", Who::Anyone),
     rule("GET", "/organizations/<id>/certificate", Who::Anyone),
     rule("GET", "/announcements", Who::Anyone),
+    rule("GET", "/directory/filings?<q>", Who::Anyone),
     // Signed in.
     rule("GET", "/dashboard", Who::SignedIn),
     rule("GET", "/account", Who::SignedIn),
@@ -113,6 +114,8 @@ pub const MATRIX: &[Rule] = &[
     ),
     // The registry: registrars, on their own authority's cases.
     rule("GET", "/registry", Who::Role(Role::Registrar)),
+    rule("GET", "/registry/filings", Who::Role(Role::Registrar)),
+    rule("POST", "/registry/filings", Who::Role(Role::Registrar)),
     rule(
         "GET",
         "/registry/applications/<id>",

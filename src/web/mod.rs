@@ -11,6 +11,7 @@ pub mod catchers;
 pub mod ctx;
 pub mod dashboard;
 pub mod directory;
+pub mod filings;
 pub mod filters;
 pub mod forms;
 pub mod headers;
@@ -42,6 +43,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(registry::routes());
     r.extend(supervision::routes());
     r.extend(oversight::routes());
+    r.extend(filings::routes());
     r
 }
 

@@ -75,7 +75,8 @@ const USERS = [
 // Pages scanned, after /dashboard, for particular identities.
 const EXTRA_PAGES = {
   'admin@demo.huoban.cn': ['/admin/users', '/admin/users/2', '/admin/settings', '/admin/mail', '/history/user/1'],
-  'ngo@demo.huoban.cn': ['/orgs/1/members', '/account', '/applications', '/applications/1', '/applications/1/basics', '/applications/1/people', '/applications/1/documents'],
+  'registrar.haishu@demo.huoban.cn': ['/registry', '/registry/orgs/1', '/registry/filings'],
+  'ngo@demo.huoban.cn': ['/orgs/1/members', '/orgs/1/registry', '/account', '/applications', '/applications/1', '/applications/1/basics', '/applications/1/people', '/applications/1/documents'],
 };
 // The identity whose session is switched to English at the end.
 const LANG_SWITCH_USER = 'ngo.member@demo.huoban.cn';
@@ -389,7 +390,7 @@ async function anonymousChecks() {
   const ctx = await newContext();
   try {
     const page = await newPage(ctx);
-    for (const p of ['/', '/login', '/signup', '/password/forgot', '/audit/heads', '/directory', '/directory?q=%E5%AE%81%E6%B3%A2', '/organizations/1']) {
+    for (const p of ['/', '/login', '/signup', '/password/forgot', '/audit/heads', '/directory', '/directory?q=%E5%AE%81%E6%B3%A2', '/organizations/1', '/organizations/2', '/organizations/1/certificate', '/announcements', '/directory/filings']) {
       await check(`axe ${p} (anonymous)`, () => axePage(page, p, p));
     }
     await check('axe /signup after an empty submit (error summary)', async () => {

@@ -377,3 +377,50 @@ async fn revocation_and_deregistration_end_the_registration() {
     );
     assert!(app.verify_audit().await.ok());
 }
+
+#[rocket::async_test]
+async fn community_filings_are_listed_apart_without_a_code() {
+    let app = TestApp::spawn().await;
+    app.login_as(REGISTRAR_HAISHU).await;
+    let r = app
+        .post("/registry/filings", &[("name", "月湖读书会")])
+        .await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    ok_post(
+        &app,
+        "/registry/filings",
+        &[
+            ("name", "月湖读书会"),
+            ("district_code", "330203"),
+            ("street_office", "月湖街道"),
+            ("activity", "社区读书分享"),
+            ("contact_name", "张读书"),
+        ],
+    )
+    .await;
+    app.logout().await;
+    let (status, list) = app
+        .get(&format!(
+            "/directory/filings?q={}",
+            huoban::web::forms::urlencode("读书")
+        ))
+        .await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        list.contains("月湖读书会") && list.contains("月湖街道"),
+        "{list}"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM organizations WHERE name = '月湖读书会'")
+            .await,
+        0,
+        "a filing is not a registered organization"
+    );
+    let (_, dir) = app
+        .get(&format!(
+            "/directory?q={}",
+            huoban::web::forms::urlencode("读书")
+        ))
+        .await;
+    assert!(!dir.contains("月湖读书会"), "registered organizations only");
+}

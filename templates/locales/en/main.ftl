@@ -624,3 +624,19 @@ err-listing-serious = The serious-violation list is cleared only by the system, 
 err-listing-not-rectified = That year's report has still not been filed; the listing stays
 err-revoke-ground = Choose the statutory ground for revocation
 mail-annual-report-reminder-subject = Your annual report is due soon
+
+## Community filings
+filing-title = Filed community organizations
+filing-lead = Community organizations that do not meet the registration conditions are filed with a street office: they are not legal persons and have no Unified Social Credit Code.
+filing-search = Find by name
+filing-street = Street office
+filing-activity = Main activities
+filing-on = Filed on
+filing-tag = Filed
+filing-none = No filings yet.
+filing-add = Record a filing
+filing-submit = File
+filing-list = Filed community organizations
+dir-filings-link = See filed community organizations (not legal persons)
+err-filing-street = Enter the street office it is filed with
+err-filing-activity = Enter its main activities (at most 500 characters)

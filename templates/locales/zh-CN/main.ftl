@@ -624,3 +624,19 @@ err-listing-serious = 严重违法失信名单只能在 2 年内无新的失信�
 err-listing-not-rectified = 该年度报告仍未报送，不能移出
 err-revoke-ground = 请选择撤销登记的法定理由
 mail-annual-report-reminder-subject = 年度工作报告即将到期
+
+## Community filings
+filing-title = 社区社会组织备案
+filing-lead = 未达到登记条件的社区社会组织向街道（乡镇）备案，不具有法人资格，没有统一社会信用代码。
+filing-search = 按名称查找
+filing-street = 备案街道（乡镇）
+filing-activity = 主要活动
+filing-on = 备案日期
+filing-tag = 备案
+filing-none = 暂无备案记录。
+filing-add = 登记一项备案
+filing-submit = 备案
+filing-list = 已备案的社区社会组织
+dir-filings-link = 查看社区社会组织备案名录（非法人组织）
+err-filing-street = 请填写备案的街道（乡镇）
+err-filing-activity = 请填写主要活动（不超过 500 字）

@@ -1,0 +1,165 @@
+//! Community social organizations (社区社会组织) that do not meet the registration conditions are
+//! filed (备案) with a street office: no legal-person status and no USCC. Registrars record the
+//! filings; the public sees them in a list of their own, apart from registered organizations.
+
+use crate::app::AppState;
+use crate::audit::Actor;
+use crate::auth::csrf::CsrfForm;
+use crate::auth::guards::{role, Staff};
+use crate::domain::calendar::iso_date;
+use crate::domain::division;
+use crate::error::AppResult;
+use crate::registry::Registry;
+use crate::web::ctx::{Page, Reply};
+use crate::web::forms::{text, FormErrors};
+use rocket::http::Status;
+use rocket::{get, post, routes, FromForm, Route, State};
+use rocket_dyn_templates::Template;
+use serde_json::json;
+use sqlx::Row;
+
+pub fn routes() -> Vec<Route> {
+    routes![public_list, registrar_list, record]
+}
+
+async fn filings(state: &AppState, q: &str) -> AppResult<Vec<serde_json::Value>> {
+    let mut c = state.db.acquire().await?;
+    let rows = sqlx::query(
+        "SELECT id, name, district_code, street_office, activity, filed_on, status FROM community_filings \
+         WHERE ($1 = '' OR name LIKE $2) ORDER BY id DESC LIMIT 200",
+    )
+    .bind(q)
+    .bind(format!("%{}%", q.replace(['%', '_'], "")))
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let d: String = r.try_get("district_code")?;
+            Ok(json!({
+                "id": r.try_get::<i64, _>("id")?, "name": r.try_get::<String, _>("name")?,
+                "district": division::name_zh(&d), "street_office": r.try_get::<String, _>("street_office")?,
+                "activity": r.try_get::<String, _>("activity")?, "filed_on": r.try_get::<String, _>("filed_on")?,
+                "status": r.try_get::<String, _>("status")?,
+            }))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// The public list of filed community organizations.
+#[get("/directory/filings?<q>")]
+async fn public_list(page: Page, state: &State<AppState>, q: Option<&str>) -> AppResult<Template> {
+    let q: String = q
+        .unwrap_or("")
+        .trim()
+        .chars()
+        .filter(|c| *c != '\0')
+        .take(50)
+        .collect();
+    let items = filings(state, &q).await?;
+    Ok(page.render("directory/filings", json!({ "items": items, "q": q })))
+}
+
+async fn registrar_page(
+    page: &Page,
+    state: &AppState,
+    values: serde_json::Value,
+    errors: FormErrors,
+) -> AppResult<Template> {
+    let items = filings(state, "").await?;
+    let districts: Vec<_> = division::NINGBO
+        .iter()
+        .map(|(code, zh, en)| json!({ "code": code, "zh": zh, "en": en }))
+        .collect();
+    Ok(page.render(
+        "registry/filings",
+        json!({ "items": items, "districts": districts, "values": values, "errors": errors }),
+    ))
+}
+
+#[get("/registry/filings")]
+async fn registrar_list(
+    page: Page,
+    state: &State<AppState>,
+    _staff: Staff<'_, role::Registrar>,
+) -> AppResult<Template> {
+    registrar_page(&page, state, json!({}), FormErrors::default()).await
+}
+
+#[derive(FromForm, serde::Serialize)]
+pub struct FilingForm {
+    name: Option<String>,
+    district_code: Option<String>,
+    street_office: Option<String>,
+    activity: Option<String>,
+    contact_name: Option<String>,
+}
+
+#[post("/registry/filings", data = "<form>")]
+async fn record(
+    page: Page,
+    state: &State<AppState>,
+    staff: Staff<'_, role::Registrar>,
+    form: CsrfForm<FilingForm>,
+) -> AppResult<Reply> {
+    let f = form.into_inner();
+    let lang = page.lang;
+    let mut errors = FormErrors::default();
+    let mut need = |field: &str, key: &str, v: &str, max: usize| {
+        if v.is_empty() || v.chars().count() > max {
+            errors.add(lang, field, key);
+        }
+    };
+    need("name", "err-app-name-missing", text(&f.name), 100);
+    need(
+        "street_office",
+        "err-filing-street",
+        text(&f.street_office),
+        100,
+    );
+    need("activity", "err-filing-activity", text(&f.activity), 500);
+    need(
+        "contact_name",
+        "err-app-contact-name-missing",
+        text(&f.contact_name),
+        50,
+    );
+    if !division::is_current(text(&f.district_code)) {
+        errors.add(lang, "district_code", "err-app-district");
+    }
+    if !errors.is_empty() {
+        let values = serde_json::to_value(&f).unwrap_or_default();
+        let t = registrar_page(&page, state, values, errors).await?;
+        return Ok(Reply::page(Status::UnprocessableEntity, t));
+    }
+    let now = state.clock.now_ms();
+    let today = iso_date(Registry::of(state).today());
+    let authority = staff.grants().find_map(|g| g.authority_id);
+    let mut tx = state.db.begin_write().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO community_filings (name, district_code, street_office, activity, contact_name, filed_on, \
+         status, authority_id, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'filed', $7, $8, $9) RETURNING id",
+    )
+    .bind(text(&f.name))
+    .bind(text(&f.district_code))
+    .bind(text(&f.street_office))
+    .bind(text(&f.activity))
+    .bind(text(&f.contact_name))
+    .bind(&today)
+    .bind(authority)
+    .bind(staff.user.id().0)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    state
+        .audit(
+            &mut tx,
+            Actor::User(staff.user.id()),
+            "filing.recorded",
+            ("community_filing", id.to_string()),
+            json!({ "name": text(&f.name), "district": text(&f.district_code) }),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Reply::flash("/registry/filings", page.t("flash-saved")))
+}
