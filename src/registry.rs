@@ -164,6 +164,10 @@ impl<'a> Registry<'a> {
         let Some(org_type) = OrgType::parse(&app.org_type) else {
             return Err(AppError::Unprocessable("err-app-type"));
         };
+        // Another authority may have registered the same name since this one was submitted.
+        if name_taken(c, &app.name, None, Some(app.id)).await? {
+            return Err(AppError::Conflict("err-app-name-identical"));
+        }
         let kind = org_type.civil_type();
         let division = app.division_code.clone();
         let issue = |serial: i64| {
@@ -276,7 +280,18 @@ impl Registry<'_> {
             .unwrap_or_default();
         let now = self.clock.now_ms();
         let today = iso_date(self.today());
+        let status: Option<String> =
+            sqlx::query_scalar("SELECT status FROM organizations WHERE id = $1")
+                .bind(org.0)
+                .fetch_optional(&mut *c)
+                .await?;
+        if status.as_deref() != Some("registered") {
+            return Err(AppError::Conflict("err-reg-action-state"));
+        }
         if let Some(name) = changes.get("name").and_then(|v| v.as_str()) {
+            if name_taken(c, name, Some(org), Some(app.id)).await? {
+                return Err(AppError::Conflict("err-app-name-identical"));
+            }
             crate::db::search::reindex(c, org, Some(name), None).await?;
         }
         for col in ["domicile", "legal_representative", "business_scope"] {
@@ -321,6 +336,14 @@ impl Registry<'_> {
         let org = app.org_id.ok_or(AppError::NotFound)?;
         let now = self.clock.now_ms();
         let today = iso_date(self.today());
+        let status: Option<String> =
+            sqlx::query_scalar("SELECT status FROM organizations WHERE id = $1")
+                .bind(org.0)
+                .fetch_optional(&mut *c)
+                .await?;
+        if status.as_deref() != Some("registered") {
+            return Err(AppError::Conflict("err-reg-action-state"));
+        }
         crate::db::search::reindex(c, org, None, Some("deregistered")).await?;
         store::add_org_event(
             c,
@@ -359,6 +382,35 @@ async fn legal_representative(c: &mut Conn, app: &Application) -> AppResult<Opti
         .into_iter()
         .find(|o| o.role == "legal_representative")
         .map(|o| o.name))
+}
+
+/// Whether another organization (not deregistered) or a pending registration application of
+/// any authority already has this name, after normalising width, spaces and punctuation.
+pub async fn name_taken(
+    c: &mut Conn,
+    name: &str,
+    except_org: Option<OrgId>,
+    except_app: Option<crate::ids::ApplicationId>,
+) -> Result<bool, sqlx::Error> {
+    let norm = org_name::normalize(name);
+    let orgs: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM organizations WHERE name_norm = $1 AND status <> 'deregistered' AND id <> $2",
+    )
+    .bind(&norm)
+    .bind(except_org.map_or(0, |o| o.0))
+    .fetch_one(&mut *c)
+    .await?;
+    if orgs > 0 {
+        return Ok(true);
+    }
+    let pending: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM applications WHERE kind = 'registration' AND id <> $1 \
+         AND status IN ('submitted', 'correction', 'accepted')",
+    )
+    .bind(except_app.map_or(0, |a| a.0))
+    .fetch_all(&mut *c)
+    .await?;
+    Ok(pending.iter().any(|n| org_name::identical(n, name)))
 }
 
 /// One problem found at submission: the section it belongs to and its message key, with an
@@ -409,19 +461,8 @@ pub async fn check(
     }
     let mut similar = Vec::new();
     if !name.is_empty() {
-        let norm = org_name::normalize(name);
-        let registered: Vec<String> = sqlx::query_scalar(
-            "SELECT name FROM organizations WHERE name_norm = $1 AND status <> 'deregistered'",
-        )
-        .bind(&norm)
-        .fetch_all(&mut *c)
-        .await?;
         let pending = store::pending_names(c, app.authority_id, app.id).await?;
-        if registered
-            .iter()
-            .chain(pending.iter())
-            .any(|n| org_name::identical(n, name))
-        {
+        if name_taken(c, name, None, Some(app.id)).await? {
             out.push(problem("basics", "err-app-name-identical"));
         }
         let core = org_name::core(name);
@@ -469,8 +510,26 @@ pub async fn check(
         }
     }
     let officers = store::officers(c, app.id).await?;
-    if !officers.iter().any(|o| o.role == "legal_representative") {
-        out.push(problem("people", "err-app-no-representative"));
+    let representative = officers.iter().find(|o| o.role == "legal_representative");
+    match representative {
+        None => out.push(problem("people", "err-app-no-representative")),
+        // 社团条例: a social group's legal representative may not represent another one.
+        Some(r) if org_type == Some(OrgType::SocialGroup) => {
+            let elsewhere: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM application_officers f JOIN applications a ON a.id = f.application_id \
+                 JOIN organizations o ON o.id = a.org_id WHERE f.person_id = $1 AND f.role = 'legal_representative' \
+                 AND f.removed_at IS NULL AND a.kind = 'registration' AND a.status = 'approved' \
+                 AND a.org_type = 'social_group' AND o.status = 'registered' AND a.id <> $2",
+            )
+            .bind(r.person_id.map_or(0, |p| p.0))
+            .bind(app.id.0)
+            .fetch_one(&mut *c)
+            .await?;
+            if elsewhere > 0 {
+                out.push(problem("people", "err-app-representative-elsewhere"));
+            }
+        }
+        Some(_) => {}
     }
     let attachments = store::attachments(c, app.id).await?;
     let has = |k: &str| attachments.iter().any(|a| a.kind == k);

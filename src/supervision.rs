@@ -293,7 +293,6 @@ struct Open {
     id: i64,
     org: i64,
     reason: String,
-    year: Option<i64>,
     listed_on: String,
 }
 
@@ -321,7 +320,6 @@ async fn open_listings(c: &mut Conn, list: &str) -> AppResult<Vec<Open>> {
             id: r.try_get("id")?,
             org: r.try_get("org_id")?,
             reason,
-            year: r.try_get("ref_year")?,
             listed_on: r.try_get("listed_on")?,
         });
     }
@@ -340,6 +338,7 @@ async fn end_abnormal(reg: &Registry<'_>, today: Date) -> AppResult<usize> {
         by_org.entry(o.org).or_default().push(o);
     }
     let mut ending: Vec<i64> = Vec::new();
+    let mut listing_ids: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
     for (org, list) in &by_org {
         let latest = list
             .iter()
@@ -348,27 +347,32 @@ async fn end_abnormal(reg: &Registry<'_>, today: Date) -> AppResult<usize> {
         let clear = list.iter().all(|o| o.reason == "rectified");
         if latest.is_some_and(|l| credit::abnormal_ends(l, today, clear)) {
             ending.push(*org);
+            listing_ids.insert(*org, list.iter().map(|o| o.id).collect());
         }
     }
     let on = iso_date(today);
     let now = reg.clock.now_ms();
-    let years: Vec<Option<i64>> = open.iter().map(|o| o.year).collect();
+    let listing_ids = std::sync::Arc::new(listing_ids);
     in_batches(
         reg,
         &ending,
         "credit.removed",
-        json!({ "list": "abnormal", "removal": "automatic", "years": years.len() }),
+        json!({ "list": "abnormal", "removal": "automatic" }),
         |c, id| {
             let on = on.clone();
+            let ids = listing_ids.get(&id).cloned().unwrap_or_default();
             Box::pin(async move {
-                sqlx::query(
-                    "UPDATE credit_listings SET removed_on = $1, removal = 'automatic' \
-                     WHERE org_id = $2 AND list = 'abnormal' AND removed_on IS NULL",
-                )
-                .bind(&on)
-                .bind(id)
-                .execute(&mut *c)
-                .await?;
+                // Only the listings read above: one added since restarts the clock.
+                for listing in ids {
+                    sqlx::query(
+                        "UPDATE credit_listings SET removed_on = $1, removal = 'automatic' \
+                         WHERE id = $2 AND removed_on IS NULL",
+                    )
+                    .bind(&on)
+                    .bind(listing)
+                    .execute(&mut *c)
+                    .await?;
+                }
                 add_event(c, OrgId(id), &on, "removed_abnormal", now).await
             })
         },
@@ -403,11 +407,17 @@ async fn serious(reg: &Registry<'_>, today: Date) -> AppResult<(usize, usize)> {
                 amount: amount.map(Money::from_fen),
             });
     }
-    let mut abnormal_since: BTreeMap<i64, Date> = BTreeMap::new();
-    for o in open_listings(&mut c, "abnormal").await? {
-        if let Some(d) = parse_iso_date(&o.listed_on) {
-            let e = abnormal_since.entry(o.org).or_insert(d);
-            *e = (*e).min(d);
+    let mut abnormal: BTreeMap<i64, Vec<(Date, Option<Date>)>> = BTreeMap::new();
+    let spans: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT org_id, listed_on, removed_on FROM credit_listings WHERE list = 'abnormal' AND listed_on <= $1",
+    )
+    .bind(iso_date(credit::add_months(today, -24)))
+    .fetch_all(&mut *c)
+    .await?;
+    for (org, listed, removed) in spans {
+        if let Some(d) = parse_iso_date(&listed) {
+            let end = removed.as_deref().and_then(parse_iso_date);
+            abnormal.entry(org).or_default().push((d, end));
         }
     }
     let serious_open: BTreeMap<i64, i64> = open_listings(&mut c, "serious")
@@ -417,7 +427,7 @@ async fn serious(reg: &Registry<'_>, today: Date) -> AppResult<(usize, usize)> {
         .collect();
     drop(c);
     let mut orgs: Vec<i64> = penalties.keys().copied().collect();
-    orgs.extend(abnormal_since.keys().copied());
+    orgs.extend(abnormal.keys().copied());
     orgs.extend(serious_open.keys().copied());
     orgs.sort_unstable();
     orgs.dedup();
@@ -425,18 +435,9 @@ async fn serious(reg: &Registry<'_>, today: Date) -> AppResult<(usize, usize)> {
     let mut to_end: Vec<i64> = Vec::new();
     for org in orgs {
         let p = penalties.get(&org).map(Vec::as_slice).unwrap_or(&[]);
-        let events = credit::serious_events(p, abnormal_since.get(&org).copied(), today);
-        // Two years on the abnormal list is an event that lasts while the listing does.
-        let latest = events
-            .iter()
-            .map(|(why, d)| {
-                if *why == "abnormal_two_years" {
-                    today
-                } else {
-                    *d
-                }
-            })
-            .max();
+        let spans = abnormal.get(&org).map(Vec::as_slice).unwrap_or(&[]);
+        let events = credit::serious_events(p, spans, today);
+        let latest = events.iter().map(|(_, d)| *d).max();
         match (serious_open.contains_key(&org), events.first(), latest) {
             (false, Some((why, _)), Some(l)) if !credit::serious_ends(l, today) => {
                 to_list.push((org, why));

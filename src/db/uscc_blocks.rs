@@ -46,7 +46,8 @@ pub async fn take_serial(
                 continue;
             };
             let used: Option<i64> = sqlx::query_scalar(
-                "SELECT 1 FROM uscc_issued WHERE subject = $1 UNION ALL SELECT 1 FROM organizations WHERE uscc = $2",
+                "SELECT 1 FROM uscc_issued WHERE subject = $1 UNION ALL SELECT 1 FROM organizations WHERE uscc_subject = $1 \
+                 UNION ALL SELECT 1 FROM organizations WHERE uscc = $2",
             )
             .bind(&subject)
             .bind(&code)

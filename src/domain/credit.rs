@@ -99,16 +99,21 @@ pub fn large_fine() -> Money {
 /// The events that put an organization on the serious-violation list, with their dates:
 /// 2 years on the abnormal list, revocation, an order to suspend, a fine ≥ 50,000, two or more
 /// warnings or small fines within 3 years, listing as a dishonest judgment debtor.
+///
+/// `abnormal` are the organization's abnormal-list spans (listed, removed or `None` while
+/// listed). A span of 2 years or more is an event that lasts until the span ends, so its date
+/// is the day it ended (today while it continues): the 2 years before a serious listing ends
+/// count from there.
 pub fn serious_events(
     penalties: &[Penalty],
-    abnormal_since: Option<Date>,
+    abnormal: &[(Date, Option<Date>)],
     today: Date,
 ) -> Vec<(&'static str, Date)> {
     let mut out = Vec::new();
-    if let Some(since) = abnormal_since {
-        let two_years = add_months(since, 24);
-        if today >= two_years {
-            out.push(("abnormal_two_years", two_years));
+    for (listed, removed) in abnormal {
+        let end = removed.unwrap_or(today).min(today);
+        if end >= add_months(*listed, 24) {
+            out.push(("abnormal_two_years", end));
         }
     }
     let mut small: Vec<Date> = Vec::new();
@@ -179,14 +184,14 @@ mod tests {
         let today = date!(2026 - 11 - 28);
         assert!(serious_events(
             &[p(PenaltyKind::Fine, date!(2026 - 01 - 01), Some(49_999))],
-            None,
+            &[],
             today
         )
         .is_empty());
         assert_eq!(
             serious_events(
                 &[p(PenaltyKind::Fine, date!(2026 - 01 - 01), Some(50_000))],
-                None,
+                &[],
                 today
             ),
             vec![("large_fine", date!(2026 - 01 - 01))]
@@ -196,7 +201,7 @@ mod tests {
             p(PenaltyKind::Fine, date!(2026 - 11 - 01), Some(1000)),
         ];
         assert_eq!(
-            serious_events(&two, None, today),
+            serious_events(&two, &[], today),
             vec![("repeated_penalties", date!(2026 - 11 - 01))]
         );
         let far = [
@@ -204,14 +209,23 @@ mod tests {
             p(PenaltyKind::Warning, date!(2026 - 11 - 01), None),
         ];
         assert!(
-            serious_events(&far, None, today).is_empty(),
+            serious_events(&far, &[], today).is_empty(),
             "more than 3 years apart"
         );
         assert_eq!(
-            serious_events(&[], Some(date!(2024 - 11 - 28)), today),
+            serious_events(&[], &[(date!(2024 - 11 - 28), None)], today),
             vec![("abnormal_two_years", date!(2026 - 11 - 28))]
         );
-        assert!(serious_events(&[], Some(date!(2024 - 11 - 29)), today).is_empty());
+        assert!(serious_events(&[], &[(date!(2024 - 11 - 29), None)], today).is_empty());
+        // Ended after 2 years and 3 months: the event is dated the day it ended.
+        assert_eq!(
+            serious_events(
+                &[],
+                &[(date!(2023 - 01 - 10), Some(date!(2025 - 04 - 10)))],
+                today
+            ),
+            vec![("abnormal_two_years", date!(2025 - 04 - 10))]
+        );
         assert!(serious_ends(date!(2024 - 11 - 28), today));
         assert!(!serious_ends(date!(2024 - 11 - 29), today));
     }

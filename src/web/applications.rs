@@ -64,6 +64,15 @@ fn editable(app: &Application) -> AppResult<()> {
     }
 }
 
+/// The sections and officers belong to registration applications only; a change or a
+/// deregistration carries its facts from the organization's form.
+fn form_editable(app: &Application) -> AppResult<()> {
+    if app.kind != "registration" {
+        return Err(AppError::Conflict("err-app-not-editable"));
+    }
+    editable(app)
+}
+
 #[get("/applications")]
 async fn index(page: Page, state: &State<AppState>, user: &CurrentUser) -> AppResult<Template> {
     let mut c = state.db.acquire().await?;
@@ -252,7 +261,7 @@ async fn section(
 ) -> AppResult<Template> {
     let app = own(state, user, id).await?;
     let section = known_section(section)?;
-    editable(&app)?;
+    form_editable(&app)?;
     section_page(
         &page,
         state,
@@ -275,7 +284,7 @@ async fn save_section(
 ) -> AppResult<Reply> {
     let app = own(state, user, id).await?;
     let section = known_section(section)?;
-    editable(&app)?;
+    form_editable(&app)?;
     let f = form.into_inner();
     let mut errors = FormErrors::default();
     let mut fields = parse_section(state, &app, section, &f, page.lang, &mut errors).await?;
@@ -328,7 +337,7 @@ async fn add_officer(
     form: CsrfForm<OfficerForm>,
 ) -> AppResult<Reply> {
     let app = own(state, user, id).await?;
-    editable(&app)?;
+    form_editable(&app)?;
     let f = form.into_inner();
     let lang = page.lang;
     let mut errors = FormErrors::default();
@@ -429,7 +438,7 @@ async fn remove_officer(
     _form: CsrfForm<Empty>,
 ) -> AppResult<Reply> {
     let app = own(state, user, id).await?;
-    editable(&app)?;
+    form_editable(&app)?;
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_write().await?;
     if !store::remove_officer(&mut tx, id, officer, now).await? {
@@ -514,7 +523,13 @@ async fn submit(
         return Err(AppError::Forbidden);
     }
     editable(&app)?;
-    let (problems, similar) = registry::check(&mut tx, &app, now).await?;
+    // A change or deregistration returned for correction is submitted again as it stands
+    // (with any documents added); only a registration is checked section by section.
+    let (problems, similar) = if app.kind == "registration" {
+        registry::check(&mut tx, &app, now).await?
+    } else {
+        (Vec::new(), Vec::new())
+    };
     if !problems.is_empty() {
         drop(tx);
         let (t, _) = check_view(&page, state, &app).await?;

@@ -48,8 +48,8 @@ pub fn handles(user: &CurrentUser, app: &Application) -> bool {
 /// registered, and the registrars of its authority once it has left the draft state.
 pub fn may_read(user: &CurrentUser, app: &Application) -> bool {
     app.applicant_user_id == user.id()
-        || app.org_id.is_some_and(|o| user.membership(o).is_some())
-        || (handles(user, app) && app.status != Status::Draft.code())
+        || app.org_id.is_some_and(|o| user.is_org_admin(o))
+        || (handles(user, app) && app.submitted_at.is_some())
 }
 
 /// A file field: the file, or the fact that it could not be taken (over the size limit, or a

@@ -127,6 +127,27 @@ async fn record(
     if !division::is_current(text(&f.district_code)) {
         errors.add(lang, "district_code", "err-app-district");
     }
+    // A district bureau files its own district's organizations; the city bureau any.
+    let mut authority = None;
+    {
+        let mut c = state.db.acquire().await?;
+        for id in staff.grants().filter_map(|g| g.authority_id) {
+            let row: Option<(String, String)> =
+                sqlx::query_as("SELECT level, division_code FROM authorities WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *c)
+                    .await?;
+            if let Some((level, division)) = row {
+                if level == "city" || division == text(&f.district_code) {
+                    authority = Some(id);
+                    break;
+                }
+            }
+        }
+    }
+    if authority.is_none() && division::is_current(text(&f.district_code)) {
+        errors.add(lang, "district_code", "err-filing-jurisdiction");
+    }
     if !errors.is_empty() {
         let values = serde_json::to_value(&f).unwrap_or_default();
         let t = registrar_page(&page, state, values, errors).await?;
@@ -134,7 +155,6 @@ async fn record(
     }
     let now = state.clock.now_ms();
     let today = iso_date(Registry::of(state).today());
-    let authority = staff.grants().find_map(|g| g.authority_id);
     let mut tx = state.db.begin_write().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO community_filings (name, district_code, street_office, activity, contact_name, filed_on, \

@@ -38,7 +38,11 @@ type Registrar<'r> = Staff<'r, role::Registrar>;
 
 /// Whether the registrar handles this organization: its authority's, or (for organizations
 /// imported without one) a city-level registrar.
-pub async fn handles_org(state: &AppState, user: &CurrentUser, org: OrgId) -> AppResult<()> {
+pub async fn handles_org(
+    state: &AppState,
+    user: &CurrentUser,
+    org: OrgId,
+) -> AppResult<Option<i64>> {
     let mut c = state.db.acquire().await?;
     let authority: Option<Option<i64>> =
         sqlx::query_scalar("SELECT authority_id FROM organizations WHERE id = $1")
@@ -58,8 +62,9 @@ pub async fn handles_org(state: &AppState, user: &CurrentUser, org: OrgId) -> Ap
             && g.authority_id.is_some()
             && g.authority_id == wanted
     });
-    if ok {
-        Ok(())
+    // Never on a matter of one's own organization (DOMAIN §1).
+    if ok && user.membership(org).is_none() {
+        Ok(wanted)
     } else {
         Err(AppError::Forbidden)
     }
@@ -197,7 +202,7 @@ async fn add_penalty(
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     };
     let now = state.clock.now_ms();
-    let authority = staff.grants().find_map(|g| g.authority_id);
+    let authority = handles_org(state, staff.user, org).await?;
     let mut tx = state.db.begin_write().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO penalties (org_id, kind, decided_on, amount_fen, authority_id, reason, created_by, created_at) \
@@ -413,13 +418,30 @@ async fn revoke(
     if reason.is_empty() {
         errors.add(page.lang, "reason", "err-reg-reason-missing");
     }
+    if ground == Some("inactive_one_year") {
+        let mut c = state.db.acquire().await?;
+        let registered: Option<Option<String>> =
+            sqlx::query_scalar("SELECT registered_on FROM organizations WHERE id = $1")
+                .bind(org.0)
+                .fetch_optional(&mut *c)
+                .await?;
+        let year_ago = crate::domain::credit::add_months(Registry::of(state).today(), -12);
+        let old_enough = registered
+            .flatten()
+            .as_deref()
+            .and_then(parse_iso_date)
+            .is_some_and(|d| d <= year_ago);
+        if !old_enough {
+            errors.add(page.lang, "ground", "err-revoke-too-early");
+        }
+    }
     let (Some(ground), true) = (ground, errors.is_empty()) else {
         let t = registrar_page(&page, state, org, errors).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     };
     let now = state.clock.now_ms();
     let today = iso_date(Registry::of(state).today());
-    let authority = staff.grants().find_map(|g| g.authority_id);
+    let authority = handles_org(state, staff.user, org).await?;
     let mut tx = state.db.begin_write().await?;
     let status: Option<String> =
         sqlx::query_scalar("SELECT status FROM organizations WHERE id = $1")
@@ -430,6 +452,15 @@ async fn revoke(
         return Err(AppError::Conflict("err-reg-action-state"));
     }
     crate::db::search::reindex(&mut tx, org, None, Some("revoked")).await?;
+    // Pending changes or deregistration of a revoked organization end with it.
+    sqlx::query(
+        "UPDATE applications SET status = 'withdrawn', updated_at = $1 WHERE org_id = $2 \
+         AND status IN ('submitted', 'accepted', 'correction')",
+    )
+    .bind(now)
+    .bind(org.0)
+    .execute(&mut *tx)
+    .await?;
     sqlx::query(
         "INSERT INTO penalties (org_id, kind, decided_on, authority_id, reason, created_by, created_at) \
          VALUES ($1, 'revocation', $2, $3, $4, $5, $6)",

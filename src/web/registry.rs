@@ -103,10 +103,14 @@ async fn handled(
 ) -> AppResult<Application> {
     let mut c = state.db.acquire().await?;
     let app = store::by_id(&mut c, id).await?.ok_or(AppError::NotFound)?;
-    if !handles(user, &app) {
+    // Never on a matter of one's own (DOMAIN §1): one's own application or organization.
+    let own = app.applicant_user_id == user.id()
+        || app.org_id.is_some_and(|o| user.membership(o).is_some());
+    if !handles(user, &app) || own {
         return Err(AppError::Forbidden);
     }
-    if app.status == Status::Draft.code() {
+    // Drafts never submitted (also when withdrawn as drafts) are the applicant's alone.
+    if app.submitted_at.is_none() {
         return Err(AppError::NotFound);
     }
     Ok(app)
@@ -276,6 +280,18 @@ async fn act(
     if !act.allowed(status, app.correction_sent_at.is_some()) {
         return Err(AppError::Conflict("err-reg-action-state"));
     }
+    // Past the 5 working days the application counts as accepted from the day it was
+    // received (行政许可法 32(四)): no correction notice or refusal to accept any more.
+    let received = app.received_on.as_deref().and_then(parse_iso_date);
+    let lapsed = status == Status::Submitted
+        && app
+            .accept_by
+            .as_deref()
+            .and_then(parse_iso_date)
+            .is_some_and(|d| today > d);
+    if lapsed && matches!(act, Action::Correct | Action::Decline) {
+        return Err(AppError::Conflict("err-reg-accept-lapsed"));
+    }
     let (to, event) = match act {
         Action::Accept => (Status::Accepted, "accepted"),
         Action::Correct => (Status::Correction, "correction_sent"),
@@ -285,7 +301,15 @@ async fn act(
     };
     let mut summary = json!({ "from": app.status, "to": to.code() });
     if act == Action::Accept {
-        fields = reg.decision_clock(&mut tx, today, app.charity).await?;
+        let from = if lapsed {
+            received.unwrap_or(today)
+        } else {
+            today
+        };
+        fields = reg.decision_clock(&mut tx, from, app.charity).await?;
+        if lapsed {
+            fields.push(("accepted_automatically", Value::Int(1)));
+        }
     }
     if act == Action::Approve && app.kind != "registration" {
         if app.kind == "change" {

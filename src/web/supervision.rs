@@ -252,14 +252,19 @@ async fn open_application(
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_write().await?;
     let row = sqlx::query(
-        "SELECT o.name, o.org_type, o.category, o.district_code, o.charity, COALESCE(o.authority_id, \
+        "SELECT o.name, o.org_type, o.category, o.district_code, o.charity, o.status, COALESCE(o.authority_id, \
          (SELECT MIN(id) FROM authorities WHERE level = 'city')) AS authority FROM organizations o WHERE o.id = $1",
     )
     .bind(org.0)
     .fetch_one(&mut *tx)
     .await?;
+    let status: String = row.try_get("status")?;
+    if status != "registered" {
+        return Err(AppError::Conflict("err-reg-action-state"));
+    }
     let open: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM applications WHERE org_id = $1 AND kind = $2 AND status IN ('submitted', 'accepted')",
+        "SELECT COUNT(*) FROM applications WHERE org_id = $1 AND kind = $2 \
+         AND status IN ('submitted', 'accepted', 'correction')",
     )
     .bind(org.0)
     .bind(kind)
@@ -328,18 +333,16 @@ async fn apply_change(
     let mut changes = serde_json::Map::new();
     let name = text(&f.name);
     if !name.is_empty() {
-        for p in org_name::check(name, false) {
+        let mut c = state.db.acquire().await?;
+        let org_type: Option<String> =
+            sqlx::query_scalar("SELECT org_type FROM organizations WHERE id = $1")
+                .bind(org.0)
+                .fetch_optional(&mut *c)
+                .await?;
+        for p in org_name::check(name, org_type.as_deref() == Some("social_group")) {
             errors.add(page.lang, "name", p.message_key());
         }
-        let mut c = state.db.acquire().await?;
-        let same: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM organizations WHERE name_norm = $1 AND id <> $2",
-        )
-        .bind(org_name::normalize(name))
-        .bind(org.0)
-        .fetch_one(&mut *c)
-        .await?;
-        if same > 0 {
+        if crate::registry::name_taken(&mut c, name, Some(org), None).await? {
             errors.add(page.lang, "name", "err-app-name-identical");
         }
         changes.insert("name".into(), json!(name));

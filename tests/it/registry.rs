@@ -642,3 +642,113 @@ async fn one_correction_notice_then_refusal_with_grounds_or_a_referral() {
     assert_eq!(audit_count(&app, a, "application.correction_sent").await, 1);
     assert_eq!(audit_count(&app, a, "application.refused").await, 1);
 }
+
+#[rocket::async_test]
+async fn review_findings_hold() {
+    let app = TestApp::spawn().await;
+    // A legacy organization already carries the subject identifier of the city's first free
+    // serial (20000), under another type and a retired division: that serial is skipped.
+    let legacy = huoban::domain::uscc::Uscc::issue(
+        huoban::domain::uscc::CivilType::SocialGroup,
+        "330204",
+        20000,
+    )
+    .unwrap();
+    let mut c = app.db.acquire().await.unwrap();
+    huoban::db::orgs::insert(
+        &mut c,
+        huoban::db::orgs::NewOrg {
+            name: "宁波市江东区旧代码协会",
+            org_type: "social_group",
+            category: "charity",
+            district_code: "330203",
+            status: "registered",
+            uscc: Some(legacy.as_str()),
+            uscc_checksum_ok: true,
+            authority_id: None,
+            registered_on: Some("2001-01-01"),
+            legal_representative: None,
+            domicile: None,
+            charity: false,
+            now: 0,
+        },
+    )
+    .await
+    .unwrap();
+    drop(c);
+    // A draft withdrawn before submission stays the applicant's alone.
+    app.login_as(NGO_ADMIN).await;
+    let draft = complete_application(&app, "宁波市江北区撤回测试服务中心", "50000", false).await;
+    ok_post(&app, &format!("/applications/{draft}/withdraw"), &[]).await;
+    let id = complete_application(&app, "宁波市江北区代码测试服务中心", "50000", false).await;
+    ok_post(&app, &format!("/applications/{id}/submit"), &[]).await;
+    app.logout().await;
+    app.login_as(REGISTRAR).await;
+    let (status, _) = app.get(&format!("/registry/applications/{draft}")).await;
+    assert_eq!(status, Status::NotFound);
+    let att = app
+        .scalar("SELECT MIN(id) FROM attachments WHERE application_id = (SELECT MIN(id) FROM applications WHERE status = 'withdrawn')")
+        .await;
+    let (status, _) = app
+        .get(&format!("/applications/{draft}/attachments/{att}"))
+        .await;
+    assert_eq!(status, Status::NotFound);
+    // Past the 5 working days (Friday 4 December): no correction notice; acceptance is
+    // dated from receipt.
+    app.clock.set(datetime!(2026-12-07 02:00 UTC));
+    let r = app
+        .post(
+            &format!("/registry/applications/{id}/correct"),
+            &[("correction_text", "x")],
+        )
+        .await;
+    assert_eq!(r.status(), Status::Conflict);
+    ok_post(&app, &format!("/registry/applications/{id}/accept"), &[]).await;
+    assert_eq!(
+        field(&app, id, "accepted_on").await.as_deref(),
+        Some("2026-11-28")
+    );
+    ok_post(&app, &format!("/registry/applications/{id}/approve"), &[]).await;
+    let mut c = app.db.acquire().await.unwrap();
+    let issued: String = sqlx::query_scalar(
+        "SELECT o.uscc FROM organizations o JOIN applications a ON a.org_id = o.id WHERE a.id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *c)
+    .await
+    .unwrap();
+    drop(c);
+    assert_ne!(
+        &issued[8..17],
+        legacy.subject_identifier(),
+        "subject identifier reused"
+    );
+    assert_eq!(
+        &issued[8..16],
+        "00020004",
+        "20000 skipped, 20001–20003 taken by the demo"
+    );
+    app.logout().await;
+    // A registrar never decides their own application.
+    app.login_as(REGISTRAR).await;
+    let own = complete_application(&app, "宁波市江北区回避测试服务中心", "50000", false).await;
+    ok_post(&app, &format!("/applications/{own}/submit"), &[]).await;
+    let (status, _) = app.get(&format!("/registry/applications/{own}")).await;
+    assert_eq!(status, Status::Forbidden);
+    // A district bureau files only its own district's community organizations.
+    app.logout().await;
+    app.login_as(REGISTRAR_HAISHU).await;
+    let r = app
+        .post(
+            "/registry/filings",
+            &[
+                ("name", "江北读书会"),
+                ("district_code", "330205"),
+                ("street_office", "庄桥街道"),
+                ("activity", "读书"),
+                ("contact_name", "王"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+}

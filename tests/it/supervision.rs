@@ -424,3 +424,35 @@ async fn community_filings_are_listed_apart_without_a_code() {
         .await;
     assert!(!dir.contains("月湖读书会"), "registered organizations only");
 }
+
+#[rocket::async_test]
+async fn a_revoked_organization_cannot_change_or_deregister() {
+    let app = TestApp::spawn().await;
+    app.login_as(NGO_ADMIN).await;
+    ok_post(
+        &app,
+        "/orgs/1/changes",
+        &[("domicile", "宁波市海曙区新址 2 号")],
+    )
+    .await;
+    app.logout().await;
+    app.login_as(REGISTRAR_HAISHU).await;
+    ok_post(
+        &app,
+        "/registry/orgs/1/revoke",
+        &[("ground", "fraud"), ("reason", "虚假材料")],
+    )
+    .await;
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM applications WHERE org_id = 1 AND status = 'withdrawn'")
+            .await,
+        1,
+        "the pending change ended with the registration"
+    );
+    app.logout().await;
+    app.login_as(NGO_ADMIN).await;
+    let r = app
+        .post("/orgs/1/deregistration", &[("reason", "清算")])
+        .await;
+    assert_eq!(r.status(), Status::Conflict);
+}

@@ -640,3 +640,7 @@ filing-list = Filed community organizations
 dir-filings-link = See filed community organizations (not legal persons)
 err-filing-street = Enter the street office it is filed with
 err-filing-activity = Enter its main activities (at most 500 characters)
+err-filing-jurisdiction = That district is outside your registering authority's jurisdiction
+err-revoke-too-early = Registered less than a year ago: registration cannot be revoked for a year without activity
+err-reg-accept-lapsed = The 5 working days have passed: the application counts as accepted from the day it was received, so no correction notice or refusal to accept is possible
+err-app-representative-elsewhere = This person already represents another social group (a social group's legal representative may not represent another)

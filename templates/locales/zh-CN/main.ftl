@@ -640,3 +640,7 @@ filing-list = 已备案的社区社会组织
 dir-filings-link = 查看社区社会组织备案名录（非法人组织）
 err-filing-street = 请填写备案的街道（乡镇）
 err-filing-activity = 请填写主要活动（不超过 500 字）
+err-filing-jurisdiction = 该区县不在您所在登记管理机关的管辖范围内
+err-revoke-too-early = 取得登记证书未满 1 年，不能以“1 年未开展活动”为由撤销登记
+err-reg-accept-lapsed = 已超过 5 个工作日的受理期限，依法视为自收到之日起受理，不能再告知补正或不予受理
+err-app-representative-elsewhere = 该法定代表人已担任另一个社会团体的法定代表人（社会团体的法定代表人不得同时担任其他社会团体的法定代表人）
