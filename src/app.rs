@@ -31,6 +31,8 @@ pub struct AppState {
     pub auditor: Auditor,
     /// Where the mail worker delivers; `None` without SMTP (mail stays in the outbox).
     pub mail_transport: Option<Arc<dyn Transport>>,
+    /// Rendered public pages for anonymous visitors (see `web::page_cache`).
+    pub page_cache: crate::web::page_cache::PageCache,
 }
 
 impl AppState {
@@ -127,6 +129,7 @@ pub fn state(resolved: &Resolved, db: Db, clock: Clock) -> Result<AppState, Star
         dummy_hash: crate::auth::password::dummy_hash(resolved.config.password_hash),
         auditor: auditor(resolved, &db),
         mail_transport,
+        page_cache: Default::default(),
         db,
     })
 }

@@ -43,6 +43,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0005_supervision.sql"),
         postgres: include_str!("../../migrations/postgres/0005_supervision.sql"),
     },
+    Step {
+        version: 6,
+        name: "trigram",
+        sqlite: include_str!("../../migrations/sqlite/0006_trigram.sql"),
+        postgres: include_str!("../../migrations/postgres/0006_trigram.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

@@ -151,6 +151,11 @@ impl<'r> FromRequest<'r> for Page {
 impl Page {
     /// Renders `name` with the page's own data (a struct or map) plus `page`.
     pub fn render<T: Serialize>(&self, name: &'static str, data: T) -> Template {
+        Template::render(name, self.context(data))
+    }
+
+    /// The page's own data plus `page`, as the template sees it.
+    pub fn context<T: Serialize>(&self, data: T) -> serde_json::Value {
         let mut value = match serde_json::to_value(data) {
             Ok(serde_json::Value::Object(m)) => m,
             _ => serde_json::Map::new(),
@@ -159,7 +164,13 @@ impl Page {
             "page".into(),
             serde_json::to_value(&self.base).unwrap_or(serde_json::Value::Null),
         );
-        Template::render(name, serde_json::Value::Object(value))
+        serde_json::Value::Object(value)
+    }
+
+    /// Whether this page may come from (and go into) the public page cache: an anonymous
+    /// visitor with no message to show.
+    pub fn cacheable(&self) -> bool {
+        self.base.user.is_none() && self.base.flash.is_none() && self.base.csrf.is_some()
     }
 
     /// A message from the catalogue in the page's language.

@@ -11,8 +11,10 @@ use crate::error::{AppError, AppResult};
 use crate::ids::OrgId;
 use crate::web::ctx::Page;
 use crate::web::forms::urlencode;
+use crate::web::page_cache;
+use rocket::response::content::RawHtml;
 use rocket::{get, routes, Route, State};
-use rocket_dyn_templates::Template;
+use rocket_dyn_templates::{Metadata, Template};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
@@ -65,18 +67,37 @@ fn allowed(v: Option<String>, ok: impl Fn(&str) -> bool) -> Option<String> {
     v.filter(|s| ok(s))
 }
 
+/// A page from the cache or freshly rendered.
+#[derive(rocket::Responder)]
+pub enum Html {
+    Cached(RawHtml<String>),
+    Rendered(Box<Template>),
+}
+
 #[allow(clippy::too_many_arguments)]
 #[get("/directory?<q>&<org_type>&<category>&<district>&<status>&<page>")]
 async fn directory(
     pg: Page,
     state: &State<AppState>,
+    templates: Metadata<'_>,
     q: Option<String>,
     org_type: Option<String>,
     category: Option<String>,
     district: Option<String>,
     status: Option<String>,
     page: Option<i64>,
-) -> AppResult<Template> {
+) -> AppResult<Html> {
+    let cache_key = format!("{}|{}", pg.base.path, pg.lang.code());
+    let token = pg.base.csrf.clone().unwrap_or_default();
+    let mut version = None;
+    if pg.cacheable() {
+        let mut c = state.db.acquire().await?;
+        let v = page_cache::version(&mut c).await?;
+        if let Some(html) = state.page_cache.get(&cache_key, v, &token) {
+            return Ok(Html::Cached(RawHtml(html)));
+        }
+        version = Some(v);
+    }
     let q = q
         .map(|s| s.chars().take(50).collect::<String>())
         .unwrap_or_default();
@@ -120,9 +141,7 @@ async fn directory(
             base_link.push_str(&format!("&{k}={}", urlencode(v)));
         }
     }
-    Ok(pg.render(
-        "directory/index",
-        json!({
+    let context = pg.context(json!({
             "base_link": base_link,
             "q": q, "filters": {
                 "org_type": filters.org_type, "category": filters.category,
@@ -130,8 +149,17 @@ async fn directory(
             },
             "hits": hits, "count": result.count, "capped": result.capped, "cap": search::COUNT_CAP,
             "page_no": page, "pages": pages, "choices": choices(),
-        }),
-    ))
+    }));
+    if let Some(v) = version {
+        if let Some((_, html)) = templates.render("directory/index", &context) {
+            state.page_cache.put(cache_key, v, &html, &token);
+            return Ok(Html::Cached(RawHtml(html)));
+        }
+    }
+    Ok(Html::Rendered(Box::new(Template::render(
+        "directory/index",
+        context,
+    ))))
 }
 
 async fn authority_name(

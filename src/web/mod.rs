@@ -19,6 +19,7 @@ pub mod history;
 pub mod home;
 pub mod orgs;
 pub mod oversight;
+pub mod page_cache;
 pub mod password;
 pub mod registry;
 pub mod signup;

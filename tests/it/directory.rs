@@ -219,5 +219,99 @@ async fn organizations_recorded_without_an_index_are_indexed_at_start() {
     let mut c = app.db.acquire().await.unwrap();
     assert_eq!(huoban::db::search::index_missing(&mut c).await.unwrap(), 1);
     drop(c);
+    // index_missing runs at start, before any page is cached; model the restart.
+    app.client
+        .rocket()
+        .state::<huoban::app::AppState>()
+        .unwrap()
+        .page_cache
+        .clear();
     assert_eq!(search(&app, &encode(&[("q", "古琴")])).await.0, 1);
+}
+
+#[rocket::async_test]
+async fn a_cached_page_follows_every_change_and_keeps_the_language_switch_working() {
+    let app = TestApp::spawn().await;
+    let url = format!("/directory?{}", encode(&[("q", "阳光")]));
+    let (_, first) = app.get(&url).await;
+    assert!(
+        first.contains("宁波市海曙区阳光社会工作服务中心")
+            && first.contains("tag tag-green\">正常")
+    );
+    let (_, cached) = app.get(&url).await;
+    // The form token in a cached page is this visitor's: the language switch still works.
+    let token = extract_csrf(&cached).unwrap();
+    let r = app
+        .post_raw(
+            "/lang",
+            &encode(&[("_csrf", &token), ("lang", "zh-CN"), ("next", "/")]),
+        )
+        .await;
+    assert_eq!(r.status(), rocket::http::Status::SeeOther);
+    app.login_as(crate::registry::REGISTRAR_HAISHU).await;
+    let r = app
+        .post(
+            "/registry/orgs/1/revoke",
+            &[("ground", "fraud"), ("reason", "测试")],
+        )
+        .await;
+    assert_eq!(r.status(), rocket::http::Status::SeeOther);
+    app.logout().await;
+    let (_, after) = app.get(&url).await;
+    assert!(
+        after.contains("tag tag-grey\">已撤销") && !after.contains("tag tag-green\">正常"),
+        "the cached page was replaced after the change"
+    );
+}
+
+/// Longer queries over thousands of generated organizations give what a plain scan gives: the
+/// first page in id order and the count capped at 1,000 — whichever index answers them (on
+/// PostgreSQL the pair index for common text, the trigram index for rare text).
+#[rocket::async_test]
+async fn longer_queries_match_a_plain_scan_at_scale() {
+    let app = TestApp::spawn().await;
+    let auditor = huoban::app::auditor(&app.resolved, &app.db);
+    huoban::scale::generate_orgs(&app.db, 6000, &app.clock, &auditor, |_| {})
+        .await
+        .unwrap();
+    let mut checked = 0;
+    for q in [
+        "养老服务",
+        "社会工作服务中心",
+        "海曙区阳光",
+        "宁波市慈善",
+        "志愿服务协会",
+        "慈溪市",
+        "余姚市阳光",
+        "镇海区社区",
+    ] {
+        let norm = huoban::domain::org_name::normalize(q);
+        let mut c = app.db.acquire().await.unwrap();
+        let all: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM organizations WHERE name_norm LIKE $1 ORDER BY id")
+                .bind(format!("%{norm}%"))
+                .fetch_all(&mut *c)
+                .await
+                .unwrap();
+        let page = huoban::db::search::search(
+            &mut c,
+            app.db.backend,
+            q,
+            &huoban::db::search::Filters::default(),
+            0,
+            20,
+        )
+        .await
+        .unwrap();
+        let ids: Vec<i64> = page.hits.iter().map(|h| h.id.0).collect();
+        assert_eq!(ids, all.iter().take(20).copied().collect::<Vec<_>>(), "{q}");
+        assert_eq!(page.capped, all.len() > 1000, "{q}");
+        if page.capped {
+            assert!(page.count > 1000, "{q}");
+        } else {
+            assert_eq!(page.count, all.len() as i64, "{q}");
+        }
+        checked += all.len();
+    }
+    assert!(checked > 0, "the queries match something");
 }
