@@ -3,6 +3,8 @@
 
 use crate::app::AppState;
 use crate::db::applications::{self as store, Application, Value};
+use crate::db::directory::{self, UnitKind};
+use crate::domain::application::{self as rules, Status};
 use crate::domain::email::EmailAddress;
 use crate::domain::money::Money;
 use crate::domain::registration::{Category, OrgType};
@@ -11,6 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n;
 use crate::web::forms::{text, valid_phone, FormErrors};
 use rocket::FromForm;
+use serde_json::json;
 
 #[derive(FromForm, serde::Serialize)]
 pub struct SectionForm {
@@ -195,4 +198,54 @@ pub async fn parse_section(
         }
         _ => return Err(AppError::NotFound),
     })
+}
+
+/// Everything a page about one application shows.
+pub async fn view(state: &AppState, app: &Application) -> AppResult<serde_json::Value> {
+    let mut c = state.db.acquire().await?;
+    let officers = store::officers(&mut c, app.id).await?;
+    let attachments = store::attachments(&mut c, app.id).await?;
+    let events = store::events(&mut c, app.id).await?;
+    let referral = match app.referral_authority_id {
+        Some(a) => directory::list(&mut c, UnitKind::Authority)
+            .await?
+            .into_iter()
+            .find(|x| x.id == a),
+        None => None,
+    };
+    let correction: Vec<String> = app
+        .correction
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_default();
+    let similar: Vec<String> = app
+        .similar_names
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_default();
+    let grounds: Vec<String> = app
+        .refusal_grounds
+        .as_deref()
+        .map(|s| {
+            s.split(',')
+                .filter(|x| !x.is_empty())
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(json!({
+        "app": app,
+        "funds": app.funds_fen.map(|f| Money::from_fen(f).to_string()),
+        "officers": officers,
+        "attachments": attachments,
+        "events": events,
+        "referral": referral,
+        "correction_items": correction,
+        "similar": similar,
+        "grounds": grounds,
+        "changes": app.changes.as_deref().and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok()),
+        "district_name": division::name_zh(&app.district_code),
+        "sections": rules::SECTIONS,
+        "editable": Status::parse(&app.status).is_some_and(Status::editable),
+    }))
 }

@@ -19,7 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n;
 use crate::ids::ApplicationId;
 use crate::registry::{self, Registry};
-use crate::web::application_form::{parse_section, SectionForm};
+use crate::web::application_form::{parse_section, view, SectionForm};
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{check_name, text, Empty, FormErrors};
 use rocket::http::Status as Http;
@@ -128,56 +128,6 @@ async fn start(
         .await?;
     tx.commit().await?;
     Ok(Reply::to(format!("/applications/{id}")))
-}
-
-/// Everything a page about one application shows.
-pub async fn view(state: &AppState, app: &Application) -> AppResult<serde_json::Value> {
-    let mut c = state.db.acquire().await?;
-    let officers = store::officers(&mut c, app.id).await?;
-    let attachments = store::attachments(&mut c, app.id).await?;
-    let events = store::events(&mut c, app.id).await?;
-    let referral = match app.referral_authority_id {
-        Some(a) => directory::list(&mut c, UnitKind::Authority)
-            .await?
-            .into_iter()
-            .find(|x| x.id == a),
-        None => None,
-    };
-    let correction: Vec<String> = app
-        .correction
-        .as_deref()
-        .and_then(|s| serde_json::from_str(s).ok())
-        .unwrap_or_default();
-    let similar: Vec<String> = app
-        .similar_names
-        .as_deref()
-        .and_then(|s| serde_json::from_str(s).ok())
-        .unwrap_or_default();
-    let grounds: Vec<String> = app
-        .refusal_grounds
-        .as_deref()
-        .map(|s| {
-            s.split(',')
-                .filter(|x| !x.is_empty())
-                .map(String::from)
-                .collect()
-        })
-        .unwrap_or_default();
-    Ok(json!({
-        "app": app,
-        "funds": app.funds_fen.map(|f| Money::from_fen(f).to_string()),
-        "officers": officers,
-        "attachments": attachments,
-        "events": events,
-        "referral": referral,
-        "correction_items": correction,
-        "similar": similar,
-        "grounds": grounds,
-        "changes": app.changes.as_deref().and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok()),
-        "district_name": division::name_zh(&app.district_code),
-        "sections": rules::SECTIONS,
-        "editable": Status::parse(&app.status).is_some_and(Status::editable),
-    }))
 }
 
 #[get("/applications/<id>")]

@@ -36,6 +36,33 @@ pub fn routes() -> Vec<Route> {
 
 type Registrar<'r> = Staff<'r, role::Registrar>;
 
+/// Ends a registrar's change to an organization's record: its one audit entry, the commit, and
+/// back to the record with a message.
+async fn finish(
+    state: &AppState,
+    mut tx: crate::db::Tx,
+    page: &Page,
+    staff: &Registrar<'_>,
+    org: OrgId,
+    action: &str,
+    summary: serde_json::Value,
+) -> AppResult<Reply> {
+    state
+        .audit(
+            &mut tx,
+            Actor::User(staff.user.id()),
+            action,
+            ("org", org.to_string()),
+            summary,
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Reply::flash(
+        format!("/registry/orgs/{org}"),
+        page.t("flash-saved"),
+    ))
+}
+
 /// Whether the registrar handles this organization: its authority's, or (for organizations
 /// imported without one) a city-level registrar.
 pub async fn handles_org(
@@ -142,20 +169,16 @@ async fn outcome(
         return Err(AppError::NotFound);
     }
     add_event(&mut tx, org, &today, &format!("inspection_{outcome}"), now).await?;
-    state
-        .audit(
-            &mut tx,
-            Actor::User(staff.user.id()),
-            "annual_report.outcome",
-            ("org", org.to_string()),
-            json!({ "report": report, "outcome": outcome }),
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(Reply::flash(
-        format!("/registry/orgs/{org}"),
-        page.t("flash-saved"),
-    ))
+    finish(
+        state,
+        tx,
+        &page,
+        &staff,
+        org,
+        "annual_report.outcome",
+        json!({ "report": report, "outcome": outcome }),
+    )
+    .await
 }
 
 #[derive(FromForm)]
@@ -226,20 +249,16 @@ async fn add_penalty(
         now,
     )
     .await?;
-    state
-        .audit(
-            &mut tx,
-            Actor::User(staff.user.id()),
-            "penalty.recorded",
-            ("org", org.to_string()),
-            json!({ "penalty": id, "kind": kind.code(), "amount_fen": amount.map(Money::fen) }),
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(Reply::flash(
-        format!("/registry/orgs/{org}"),
-        page.t("flash-saved"),
-    ))
+    finish(
+        state,
+        tx,
+        &page,
+        &staff,
+        org,
+        "penalty.recorded",
+        json!({ "penalty": id, "kind": kind.code(), "amount_fen": amount.map(Money::fen) }),
+    )
+    .await
 }
 
 #[post("/registry/orgs/<org>/penalties/<penalty>/close", data = "<_form>")]
@@ -265,20 +284,16 @@ async fn close_penalty(
     if done.rows_affected() == 0 {
         return Err(AppError::Conflict("err-reg-action-state"));
     }
-    state
-        .audit(
-            &mut tx,
-            Actor::User(staff.user.id()),
-            "penalty.closed",
-            ("org", org.to_string()),
-            json!({ "penalty": penalty }),
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(Reply::flash(
-        format!("/registry/orgs/{org}"),
-        page.t("flash-saved"),
-    ))
+    finish(
+        state,
+        tx,
+        &page,
+        &staff,
+        org,
+        "penalty.closed",
+        json!({ "penalty": penalty }),
+    )
+    .await
 }
 
 #[derive(FromForm)]
@@ -312,20 +327,16 @@ async fn list_org(
     let mut tx = state.db.begin_write().await?;
     let id = add_listing(&mut tx, org, "abnormal", reason, None, &today, now).await?;
     add_event(&mut tx, org, &today, "listed_abnormal", now).await?;
-    state
-        .audit(
-            &mut tx,
-            Actor::User(staff.user.id()),
-            "credit.listed",
-            ("org", org.to_string()),
-            json!({ "listing": id, "list": "abnormal", "reason": reason }),
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(Reply::flash(
-        format!("/registry/orgs/{org}"),
-        page.t("flash-saved"),
-    ))
+    finish(
+        state,
+        tx,
+        &page,
+        &staff,
+        org,
+        "credit.listed",
+        json!({ "listing": id, "list": "abnormal", "reason": reason }),
+    )
+    .await
 }
 
 /// Removes an abnormal listing once the rectification is verified (on the organization's
@@ -374,20 +385,16 @@ async fn remove_listing(
         .execute(&mut *tx)
         .await?;
     add_event(&mut tx, org, &today, "removed_abnormal", now).await?;
-    state
-        .audit(
-            &mut tx,
-            Actor::User(staff.user.id()),
-            "credit.removed",
-            ("org", org.to_string()),
-            json!({ "listing": listing, "removal": "rectified" }),
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(Reply::flash(
-        format!("/registry/orgs/{org}"),
-        page.t("flash-saved"),
-    ))
+    finish(
+        state,
+        tx,
+        &page,
+        &staff,
+        org,
+        "credit.removed",
+        json!({ "listing": listing, "removal": "rectified" }),
+    )
+    .await
 }
 
 #[derive(FromForm)]
@@ -474,18 +481,14 @@ async fn revoke(
     .execute(&mut *tx)
     .await?;
     add_event(&mut tx, org, &today, "revoked", now).await?;
-    state
-        .audit(
-            &mut tx,
-            Actor::User(staff.user.id()),
-            "org.revoked",
-            ("org", org.to_string()),
-            json!({ "ground": ground, "reason": reason }),
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(Reply::flash(
-        format!("/registry/orgs/{org}"),
-        page.t("flash-saved"),
-    ))
+    finish(
+        state,
+        tx,
+        &page,
+        &staff,
+        org,
+        "org.revoked",
+        json!({ "ground": ground, "reason": reason }),
+    )
+    .await
 }

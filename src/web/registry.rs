@@ -15,7 +15,7 @@ use crate::domain::calendar::{iso_date, parse_iso_date};
 use crate::error::{AppError, AppResult};
 use crate::ids::{ApplicationId, OrgId};
 use crate::registry::Registry;
-use crate::web::applications::view;
+use crate::web::application_form::view;
 use crate::web::attachments::{handles, may_read};
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, FormErrors};

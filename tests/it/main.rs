@@ -20,6 +20,7 @@ mod orgs;
 mod pages;
 mod parity;
 mod registry;
+mod registry_decisions;
 mod settings;
 mod smtp;
 mod supervision;
