@@ -83,12 +83,16 @@ pub async fn run_daily(reg: &Registry<'_>) -> AppResult<DailyReport> {
         .get("registry.first_year_cutoff")
         .unwrap_or("06-30")
         .to_string();
+    let first_year = snapshot
+        .int("registry.credit_first_year")
+        .and_then(|y| i32::try_from(y).ok())
+        .unwrap_or(2025);
     for org_type in ["social_group", "social_service_institution", "foundation"] {
         let md = snapshot
             .get(due_setting(org_type))
             .unwrap_or("05-31")
             .to_string();
-        for year in (today.year() - 3)..today.year() {
+        for year in (today.year() - 3).max(first_year)..today.year() {
             let Some(due) = credit::report_due(year, &md) else {
                 continue;
             };

@@ -85,6 +85,9 @@ pub const DEFINITIONS: &[Definition] = &[
     ),
     day("registry.annual_report_due.foundation", "03-31", "§2"),
     day("registry.first_year_cutoff", "06-30", "§2"),
+    // The first report year the daily job enforces: earlier years were kept outside this
+    // system (a register imported at cut-over has no report history to check).
+    int("registry.credit_first_year", 2000, 2100, "2025", "§2"),
     flag("evaluation.upgrade_allowed", "false", "§4"),
     Definition {
         key: "evaluation.aggregate",

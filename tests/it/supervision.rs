@@ -456,3 +456,35 @@ async fn a_revoked_organization_cannot_change_or_deregister() {
         .await;
     assert_eq!(r.status(), Status::Conflict);
 }
+
+#[rocket::async_test]
+async fn years_before_the_cut_over_are_not_enforced() {
+    let app = TestApp::spawn().await;
+    // 阳光 filed nothing before 2023 in this system; the job looks back three years at most
+    // and not before registry.credit_first_year (2025 by default).
+    exec(
+        &app,
+        "DELETE FROM annual_reports WHERE org_id = 1 AND year = 2024",
+    )
+    .await;
+    daily(&app).await;
+    assert!(open_listings(&app, 1, "abnormal").await.is_empty());
+    app.login_as(ADMIN).await;
+    ok_post(
+        &app,
+        "/admin/settings",
+        &[
+            ("key", "registry.credit_first_year"),
+            ("value", "2024"),
+            ("reason", "cut-over 2024"),
+        ],
+    )
+    .await;
+    app.logout().await;
+    app.clock.set(datetime!(2026-11-29 02:00 UTC));
+    daily(&app).await;
+    assert_eq!(
+        open_listings(&app, 1, "abnormal").await,
+        vec![("annual_report_missing".to_string(), Some(2024))]
+    );
+}

@@ -644,3 +644,4 @@ err-filing-jurisdiction = That district is outside your registering authority's 
 err-revoke-too-early = Registered less than a year ago: registration cannot be revoked for a year without activity
 err-reg-accept-lapsed = The 5 working days have passed: the application counts as accepted from the day it was received, so no correction notice or refusal to accept is possible
 err-app-representative-elsewhere = This person already represents another social group (a social group's legal representative may not represent another)
+setting-registry-credit_first_year = First report year the credit-list job enforces (earlier reports were not filed in this system)

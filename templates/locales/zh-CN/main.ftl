@@ -644,3 +644,4 @@ err-filing-jurisdiction = 该区县不在您所在登记管理机关的管辖范
 err-revoke-too-early = 取得登记证书未满 1 年，不能以“1 年未开展活动”为由撤销登记
 err-reg-accept-lapsed = 已超过 5 个工作日的受理期限，依法视为自收到之日起受理，不能再告知补正或不予受理
 err-app-representative-elsewhere = 该法定代表人已担任另一个社会团体的法定代表人（社会团体的法定代表人不得同时担任其他社会团体的法定代表人）
+setting-registry-credit_first_year = 信用名单自动列入的起始报告年度（此前年度的年报未在本系统报送）
