@@ -103,6 +103,30 @@ pub async fn prepare(db: &Db, resolved: &Resolved, clock: &Clock) -> Result<bool
             .await?;
     }
     tx.commit().await?;
+    // The built-in indicator standards (version 1 of each type), once.
+    let mut tx = db.begin_write().await?;
+    let mut added = Vec::new();
+    for (name, text) in crate::domain::standard::BUILT_IN {
+        match db::standards::load(&mut tx, text, now).await {
+            Ok((db::standards::Loaded::Added(id), _)) => added.push(id),
+            Ok((db::standards::Loaded::Unchanged(_), _)) => {}
+            Err(db::standards::LoadError::Db(e)) => return Err(e.into()),
+            Err(e) => return Err(StartError::Other(format!("standard {name}: {e}"))),
+        }
+    }
+    if !added.is_empty() {
+        auditor(resolved, db)
+            .record(
+                &mut tx,
+                now,
+                Actor::System,
+                "standards.loaded",
+                ("eval_standards", "*".into()),
+                serde_json::json!({ "standards": added }),
+            )
+            .await?;
+    }
+    tx.commit().await?;
     if resolved.mode == Mode::Demo {
         return demo::load_if_new(db, resolved, clock)
             .await

@@ -71,6 +71,9 @@ pub enum Command {
         #[arg(long)]
         last: u32,
     },
+    /// Load an indicator standard (TOML, as in seeds/standards/) as a new version; loading the
+    /// same file again changes nothing, other content under a loaded version is refused.
+    LoadStandard { file: PathBuf },
     /// Print a new key line for the [keys] section of Huoban.toml.
     GenKey {
         /// cookie_secret, audit_hmac, bid_sealing or identity
@@ -137,7 +140,55 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             first,
             last,
         } => uscc_block(&db, &resolved, &clock, &authority, first, last).await,
+        Command::LoadStandard { file } => load_standard(&db, &resolved, &clock, &file).await,
         Command::GenKey { .. } => Ok(()),
+    }
+}
+
+async fn load_standard(
+    db: &Db,
+    resolved: &Resolved,
+    clock: &Clock,
+    file: &std::path::Path,
+) -> Result<(), String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    db::migrate::run(db).await.map_err(|e| e.to_string())?;
+    let e = |e: sqlx::Error| e.to_string();
+    let mut tx = db.begin_write().await.map_err(e)?;
+    let (loaded, standard) = crate::db::standards::load(&mut tx, &text, clock.now_ms())
+        .await
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+    match loaded {
+        crate::db::standards::Loaded::Unchanged(id) => {
+            println!(
+                "{} version {} is already loaded (standard {id}); nothing changed",
+                standard.code, standard.version
+            );
+            Ok(())
+        }
+        crate::db::standards::Loaded::Added(id) => {
+            app::auditor(resolved, db)
+                .record(
+                    &mut tx,
+                    clock.now_ms(),
+                    crate::audit::Actor::Cli,
+                    "standard.loaded",
+                    ("eval_standard", id.to_string()),
+                    serde_json::json!({ "type": standard.code, "version": standard.version, "title": standard.title }),
+                )
+                .await
+                .map_err(e)?;
+            tx.commit().await.map_err(e)?;
+            println!(
+                "standard {id}: {} version {} ({} items, base total {})",
+                standard.code,
+                standard.version,
+                standard.items().count(),
+                standard.base_total()
+            );
+            Ok(())
+        }
     }
 }
 

@@ -49,6 +49,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0006_trigram.sql"),
         postgres: include_str!("../../migrations/postgres/0006_trigram.sql"),
     },
+    Step {
+        version: 7,
+        name: "standards",
+        sqlite: include_str!("../../migrations/sqlite/0007_standards.sql"),
+        postgres: include_str!("../../migrations/postgres/0007_standards.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

@@ -13,6 +13,7 @@ pub mod orgs;
 pub mod roles;
 pub mod search;
 pub mod settings;
+pub mod standards;
 pub mod throttle;
 pub mod tokens;
 pub mod uscc_blocks;

@@ -303,3 +303,63 @@ fn with_no_configuration_it_serves_the_demo_and_keeps_its_keys_across_restarts()
         "demo data loaded once"
     );
 }
+
+#[test]
+fn load_standard_adds_a_new_version_once_and_never_rewrites_one() {
+    let dir = temp_dir("standard");
+    let keys = keys();
+    let run = |args: &[&str]| {
+        huoban(&dir)
+            .env("DATABASE_URL", "sqlite://std.db?mode=rwc")
+            .envs(keys.clone())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let v1 = huoban::domain::standard::BUILT_IN[0].1;
+    std::fs::write(dir.join("v1.toml"), v1).unwrap();
+    let out = run(&["load-standard", "v1.toml"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("base total 1000"));
+    let out = run(&["load-standard", "v1.toml"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("nothing changed"));
+    // Other content under the same version is refused; as version 2 it is added.
+    let changed = v1
+        .replacen("max = 10\n", "max = 5\n", 1)
+        .replacen("max = 15\n", "max = 20\n", 1);
+    std::fs::write(dir.join("changed.toml"), &changed).unwrap();
+    let out = run(&["load-standard", "changed.toml"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already loaded with other content"));
+    std::fs::write(
+        dir.join("v2.toml"),
+        changed.replacen("version = 1", "version = 2", 1),
+    )
+    .unwrap();
+    let out = run(&["load-standard", "v2.toml"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A standard that does not add up to 1000 is refused with the total it has.
+    std::fs::write(
+        dir.join("bad.toml"),
+        v1.replacen("max = 10\n", "max = 9\n", 1)
+            .replacen("version = 1", "version = 3", 1),
+    )
+    .unwrap();
+    let out = run(&["load-standard", "bad.toml"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("999"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

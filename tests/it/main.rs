@@ -11,6 +11,7 @@ mod authz;
 mod cli;
 mod csrf;
 mod directory;
+mod evaluation;
 mod guards;
 mod i18n;
 mod import;
