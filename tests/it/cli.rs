@@ -206,7 +206,7 @@ fn migrate_demo_create_user_and_backup_on_a_sqlite_file() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("entry 2 (demo.loaded on demo seeds/demo.toml) was altered"),
+        err.contains("entry 2 (standards.loaded on eval_standards *) was altered"),
         "{err}"
     );
 }

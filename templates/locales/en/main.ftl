@@ -645,3 +645,14 @@ err-revoke-too-early = Registered less than a year ago: registration cannot be r
 err-reg-accept-lapsed = The 5 working days have passed: the application counts as accepted from the day it was received, so no correction notice or refusal to accept is possible
 err-app-representative-elsewhere = This person already represents another social group (a social group's legal representative may not represent another)
 setting-registry-credit_first_year = First report year the credit-list job enforces (earlier reports were not filed in this system)
+
+## Evaluation
+err-eval-too-new = Not yet registered for two full calendar years (registered in 2023: eligible from 2026)
+err-eval-not-registered = The organization is not in registered status
+err-eval-abnormal = The organization is on the abnormal-activity list
+err-eval-serious = The organization is on the serious-violation list
+err-eval-grade-in-force = The organization's grade is still valid (upgrades are not allowed here)
+err-eval-missed-inspection = Last year's annual inspection was missed or failed
+err-eval-basic-twice = Two annual inspections in a row were only basically passed
+err-eval-investigation = An investigation of the organization is open
+err-eval-penalty = An administrative penalty has not been carried out

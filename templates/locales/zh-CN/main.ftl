@@ -645,3 +645,14 @@ err-revoke-too-early = 取得登记证书未满 1 年，不能以“1 年未开�
 err-reg-accept-lapsed = 已超过 5 个工作日的受理期限，依法视为自收到之日起受理，不能再告知补正或不予受理
 err-app-representative-elsewhere = 该法定代表人已担任另一个社会团体的法定代表人（社会团体的法定代表人不得同时担任其他社会团体的法定代表人）
 setting-registry-credit_first_year = 信用名单自动列入的起始报告年度（此前年度的年报未在本系统报送）
+
+## Evaluation
+err-eval-too-new = 登记未满两个完整年度（例如 2023 年登记的，2026 年起方可申请评估）
+err-eval-not-registered = 组织不是正常登记状态
+err-eval-abnormal = 组织在活动异常名录中
+err-eval-serious = 组织在严重违法失信名单中
+err-eval-grade-in-force = 组织的评估等级仍在有效期内（本地设置不允许申请升级）
+err-eval-missed-inspection = 上一年度未参加年检或年检不合格
+err-eval-basic-twice = 连续两年年检基本合格
+err-eval-investigation = 正在被立案调查
+err-eval-penalty = 受到的行政处罚尚未执行完毕
