@@ -217,9 +217,6 @@ pub async fn load(
             now,
         };
         let id = orgs::insert(&mut tx, new).await?;
-        let authority_id = units.get(&o.authority).map(|(_, id)| *id);
-        crate::db::applications::note_existing(&mut tx, uscc.as_str(), authority_id, id, now)
-            .await?;
         crate::db::applications::add_org_event(
             &mut tx,
             crate::db::applications::NewOrgEvent {

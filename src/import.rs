@@ -335,9 +335,6 @@ pub async fn import(
             )
             .await
             .map_err(err)?;
-            crate::db::applications::note_existing(&mut tx, c.uscc.as_str(), None, id, now)
-                .await
-                .map_err(err)?;
             added_ids.push(id);
             report.added += 1;
             if !c.checksum_ok {

@@ -174,7 +174,7 @@ impl<'a> Registry<'a> {
             u32::try_from(serial)
                 .ok()
                 .and_then(|s| Uscc::issue(kind, &division, s).ok())
-                .map(|u| (u.subject_identifier().to_string(), u.as_str().to_string()))
+                .map(|u| u.subject_identifier().to_string())
         };
         let Some(serial) = store::take_serial(c, app.authority_id, issue).await? else {
             return Ok(None);

@@ -323,9 +323,9 @@ async fn insert_orgs(
     // Generated codes are issued ones, so uscc_checksum_ok keeps its default of 1.
     let mut sql = String::from(
         "INSERT INTO organizations (id, name, name_norm, org_type, category, district_code, status, uscc, \
-         registered_on, legal_representative, domicile, charity, created_at, uscc_subject) VALUES ",
+         registered_on, legal_representative, domicile, charity, created_at) VALUES ",
     );
-    sql.push_str(&crate::db::placeholders(orgs.len(), 14));
+    sql.push_str(&crate::db::placeholders(orgs.len(), 13));
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
     for (k, o) in orgs.iter().enumerate() {
         q = q
@@ -341,8 +341,7 @@ async fn insert_orgs(
             .bind(o.legal_representative.clone())
             .bind(o.domicile.clone())
             .bind(i64::from(o.charity))
-            .bind(now)
-            .bind(o.uscc.get(8..17).map(str::to_string));
+            .bind(now);
     }
     q.execute(&mut *c).await?;
     Ok(())

@@ -56,10 +56,6 @@ pub async fn insert(c: &mut Conn, o: NewOrg<'_>) -> Result<OrgId, sqlx::Error> {
     .bind(o.now)
     .fetch_one(&mut *c)
     .await?;
-    sqlx::query("UPDATE organizations SET uscc_subject = substr(uscc, 9, 9) WHERE id = $1 AND uscc IS NOT NULL")
-        .bind(id)
-        .execute(&mut *c)
-        .await?;
     let id = OrgId(id);
     let facets = super::search::FacetKey {
         district_code: o.district_code.to_string(),

@@ -25,11 +25,12 @@ pub async fn add_block(
 }
 
 /// The next unused serial of the authority's blocks, taken (inside a write transaction): a
-/// serial already recorded as issued (by import or by hand) is skipped, never reused.
+/// serial whose subject identifier was issued here or is carried by any organization (imported,
+/// generated, of another type or a retired division) is skipped, never reused.
 pub async fn take_serial(
     c: &mut Conn,
     authority: i64,
-    code_of: impl Fn(i64) -> Option<(String, String)>,
+    subject_of: impl Fn(i64) -> Option<String>,
 ) -> Result<Option<i64>, sqlx::Error> {
     let blocks: Vec<(i64, i64, i64)> = sqlx::query_as(
         "SELECT id, next_serial, last_serial FROM uscc_blocks WHERE authority_id = $1 \
@@ -42,15 +43,14 @@ pub async fn take_serial(
         while next <= last {
             let serial = next;
             next += 1;
-            let Some((subject, code)) = code_of(serial) else {
+            let Some(subject) = subject_of(serial) else {
                 continue;
             };
             let used: Option<i64> = sqlx::query_scalar(
-                "SELECT 1 FROM uscc_issued WHERE subject = $1 UNION ALL SELECT 1 FROM organizations WHERE uscc_subject = $1 \
-                 UNION ALL SELECT 1 FROM organizations WHERE uscc = $2",
+                "SELECT 1 FROM uscc_issued WHERE subject = $1 \
+                 UNION ALL SELECT 1 FROM organizations WHERE substr(uscc, 9, 9) = $1",
             )
             .bind(&subject)
-            .bind(&code)
             .fetch_optional(&mut *c)
             .await?;
             if used.is_some() {
@@ -72,33 +72,9 @@ pub async fn take_serial(
     Ok(None)
 }
 
-/// Records an imported or seeded code's subject identifier unless it is already recorded (a
-/// legacy code may share one); the serials it covers are then never issued again.
-pub async fn note_existing(
-    c: &mut Conn,
-    uscc: &str,
-    authority: Option<i64>,
-    org: OrgId,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    let Some(subject) = uscc.get(8..17) else {
-        return Ok(());
-    };
-    sqlx::query(
-        "INSERT INTO uscc_issued (subject, uscc, authority_id, org_id, issued_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(subject)
-    .bind(uscc)
-    .bind(authority)
-    .bind(org.0)
-    .bind(now)
-    .execute(&mut *c)
-    .await?;
-    Ok(())
-}
-
-/// Records an issued code's subject identifier; the primary key refuses reuse.
+/// Records a code this system issued; the primary key refuses a subject identifier twice.
+/// (Codes organizations already carry are found through the expression index on
+/// `substr(uscc, 9, 9)`, so they need no row here.)
 pub async fn record_issued(
     c: &mut Conn,
     subject: &str,
