@@ -7,7 +7,7 @@ use crate::db::search::{self, Filters};
 use crate::db::Conn;
 use crate::domain::division;
 use crate::domain::registration::{Category, OrgType};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::ids::OrgId;
 use crate::web::ctx::Page;
 use crate::web::forms::urlencode;
@@ -213,10 +213,8 @@ pub async fn public_facts(c: &mut Conn, id: OrgId) -> AppResult<Option<serde_jso
 #[get("/organizations/<id>")]
 async fn profile(pg: Page, state: &State<AppState>, id: OrgId) -> AppResult<Template> {
     let mut c = state.db.acquire().await?;
-    public_facts(&mut c, id).await?.ok_or(AppError::NotFound)?;
+    let mut v = crate::web::supervision::public_record(&mut c, id).await?;
     let events = crate::db::applications::public_events(&mut c, id).await?;
-    drop(c);
-    let mut v = crate::web::supervision::record(state, id).await?;
     if let Some(m) = v.as_object_mut() {
         m.insert("events".into(), json!(events));
     }

@@ -27,20 +27,12 @@ pub fn routes() -> Vec<Route> {
     routes![org_record, file_report, apply_change, apply_deregistration]
 }
 
-/// The organization's registry facts, reports, penalties and listings.
-pub async fn record(state: &AppState, org: OrgId) -> AppResult<serde_json::Value> {
-    let mut c = state.db.acquire().await?;
-    let facts = crate::web::directory::public_facts(&mut c, org)
+/// The organization's public record: registered facts, annual reports and their outcomes,
+/// penalties and credit listings (what its profile shows).
+pub async fn public_record(c: &mut crate::db::Conn, org: OrgId) -> AppResult<serde_json::Value> {
+    let facts = crate::web::directory::public_facts(c, org)
         .await?
         .ok_or(AppError::NotFound)?;
-    let row = sqlx::query(
-        "SELECT org_type, registered_on, authority_id FROM organizations WHERE id = $1",
-    )
-    .bind(org.0)
-    .fetch_one(&mut *c)
-    .await?;
-    let org_type: String = row.try_get("org_type")?;
-    let registered: Option<String> = row.try_get("registered_on")?;
     let reports = sqlx::query(
         "SELECT id, year, due_on, filed_on, summary, outcome, outcome_on FROM annual_reports \
          WHERE org_id = $1 ORDER BY year DESC",
@@ -58,7 +50,21 @@ pub async fn record(state: &AppState, org: OrgId) -> AppResult<serde_json::Value
         }))
     })
     .collect::<Result<Vec<_>, _>>()?;
-    // The years a report may be filed for: from the registration year (unless exempt) to last year.
+    let penalties = penalties(c, org).await?;
+    let listings = listings(c, org).await?;
+    Ok(json!({
+        "org": facts, "reports": reports, "penalties": penalties, "listings": listings,
+    }))
+}
+
+/// The record as the organization and its registrar work on it: the public record, the years
+/// a report may be filed for (from the registration year, unless exempt, to last year) and the
+/// kinds of penalty.
+pub async fn record(state: &AppState, org: OrgId) -> AppResult<serde_json::Value> {
+    let mut c = state.db.acquire().await?;
+    let mut v = public_record(&mut c, org).await?;
+    let org_type = v["org"]["org_type"].as_str().unwrap_or("").to_string();
+    let registered = v["org"]["registered_on"].as_str().and_then(parse_iso_date);
     let s = crate::db::settings::snapshot(&mut c, state.clock.now_ms()).await?;
     let cutoff = s
         .get("registry.first_year_cutoff")
@@ -67,7 +73,7 @@ pub async fn record(state: &AppState, org: OrgId) -> AppResult<serde_json::Value
     let md = s.get(due_setting(&org_type)).unwrap_or("05-31").to_string();
     let today = Registry::of(state).today();
     let mut due_years = Vec::new();
-    if let Some(reg) = registered.as_deref().and_then(parse_iso_date) {
+    if let Some(reg) = registered {
         for y in (today.year() - 3).max(reg.year())..today.year() {
             if !credit::exempt(reg, y, &cutoff) {
                 due_years
@@ -75,12 +81,14 @@ pub async fn record(state: &AppState, org: OrgId) -> AppResult<serde_json::Value
             }
         }
     }
-    let penalties = penalties(&mut c, org).await?;
-    let listings = listings(&mut c, org).await?;
-    Ok(json!({
-        "org": facts, "reports": reports, "due_years": due_years, "penalties": penalties,
-        "listings": listings, "penalty_kinds": PenaltyKind::ALL.map(PenaltyKind::code),
-    }))
+    if let Some(m) = v.as_object_mut() {
+        m.insert("due_years".into(), json!(due_years));
+        m.insert(
+            "penalty_kinds".into(),
+            json!(PenaltyKind::ALL.map(PenaltyKind::code)),
+        );
+    }
+    Ok(v)
 }
 
 pub async fn penalties(c: &mut crate::db::Conn, org: OrgId) -> AppResult<Vec<serde_json::Value>> {
