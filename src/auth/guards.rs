@@ -40,6 +40,14 @@ impl CurrentUser {
         r
     }
 
+    /// The authorities this user holds `role` in (registrars, evaluation officers).
+    pub fn authorities(&self, role: Role) -> impl Iterator<Item = i64> + '_ {
+        self.grants
+            .iter()
+            .filter(move |g| g.role == role)
+            .filter_map(|g| g.authority_id)
+    }
+
     pub fn membership(&self, org: OrgId) -> Option<&Membership> {
         self.memberships.iter().find(|m| m.org_id == org)
     }

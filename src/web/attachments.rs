@@ -39,9 +39,8 @@ pub fn uploads_dir(state: &AppState) -> PathBuf {
 
 /// Whether `user` registers for the authority of `app` (and so handles it once submitted).
 pub fn handles(user: &CurrentUser, app: &Application) -> bool {
-    user.grants
-        .iter()
-        .any(|g| g.role == Role::Registrar && g.authority_id == Some(app.authority_id))
+    user.authorities(Role::Registrar)
+        .any(|a| a == app.authority_id)
 }
 
 /// Who may read an application's files: its applicant, members of the organization it

@@ -84,10 +84,9 @@ pub async fn handles_org(
             .fetch_one(&mut *c)
             .await?;
     let wanted = authority.or(city);
-    let ok = user.grants.iter().any(|g| {
-        g.role == crate::domain::role::Role::Registrar
-            && g.authority_id.is_some()
-            && g.authority_id == wanted
+    let ok = wanted.is_some_and(|w| {
+        user.authorities(crate::domain::role::Role::Registrar)
+            .any(|a| a == w)
     });
     // Never on a matter of one's own organization (DOMAIN §1).
     if ok && user.membership(org).is_none() {

@@ -31,14 +31,6 @@ pub fn routes() -> Vec<Route> {
 
 type Registrar<'r> = Staff<'r, role::Registrar>;
 
-fn authorities_of(user: &CurrentUser) -> Vec<i64> {
-    user.grants
-        .iter()
-        .filter(|g| g.role == crate::domain::role::Role::Registrar)
-        .filter_map(|g| g.authority_id)
-        .collect()
-}
-
 #[derive(Serialize)]
 struct QueueRow {
     app: Application,
@@ -74,7 +66,14 @@ fn clock(state: &AppState, app: &Application) -> (&'static str, Option<String>, 
 #[get("/registry")]
 async fn queue(page: Page, state: &State<AppState>, staff: Registrar<'_>) -> AppResult<Template> {
     let mut c = state.db.acquire().await?;
-    let apps = store::queue(&mut c, &authorities_of(staff.user)).await?;
+    let apps = store::queue(
+        &mut c,
+        &staff
+            .user
+            .authorities(crate::domain::role::Role::Registrar)
+            .collect::<Vec<_>>(),
+    )
+    .await?;
     let mut rows: Vec<QueueRow> = apps
         .into_iter()
         .map(|app| {
