@@ -3,7 +3,7 @@
 //! registration, deregistration and revocation.
 
 use crate::helpers::*;
-use crate::registry::REGISTRAR_HAISHU;
+use crate::registry::{ok_post, REGISTRAR_HAISHU};
 use huoban::supervision::{run_daily, DailyReport};
 use rocket::http::Status;
 use time::macros::datetime;
@@ -28,13 +28,6 @@ async fn open_listings(app: &TestApp, org: i64, list: &str) -> Vec<(String, Opti
 async fn exec(app: &TestApp, sql: &'static str) {
     let mut c = app.db.acquire().await.unwrap();
     sqlx::query(sql).execute(&mut *c).await.unwrap();
-}
-
-async fn ok_post(app: &TestApp, path: &str, fields: &[(&str, &str)]) {
-    let r = app.post(path, fields).await;
-    let status = r.status();
-    let body = r.into_string().await.unwrap_or_default();
-    assert_eq!(status, Status::SeeOther, "POST {path}: {body}");
 }
 
 #[rocket::async_test]
