@@ -27,6 +27,30 @@ pub struct DemoData {
     uscc_blocks: Vec<BlockSeed>,
     applications: Vec<ApplicationSeed>,
     annual_reports: Vec<ReportSeed>,
+    #[serde(default)]
+    eval_rounds: Vec<RoundSeed>,
+    #[serde(default)]
+    grades: Vec<GradeSeed>,
+}
+
+/// An evaluation round already opened, with the default thresholds and rules.
+#[derive(Deserialize)]
+struct RoundSeed {
+    authority: String,
+    year: i64,
+    title: String,
+    apply_from: String,
+    apply_to: String,
+    scoring_due: String,
+    opened_by: String,
+}
+
+/// A grade announced in an earlier round (before this system).
+#[derive(Deserialize)]
+struct GradeSeed {
+    org: String,
+    grade: String,
+    announced_on: String,
 }
 
 /// An annual report already filed (and inspected, when `outcome` is set).
@@ -344,6 +368,57 @@ pub async fn load(
         )
         .await?;
         apps::add_event(&mut tx, id, now, Some(applicant.id), "created", None).await?;
+    }
+    for r in &data.eval_rounds {
+        let (_, authority) = *units
+            .get(&r.authority)
+            .ok_or_else(|| DemoError::Invalid(format!("unknown authority {}", r.authority)))?;
+        let by = users::by_email(&mut tx, &r.opened_by)
+            .await?
+            .ok_or_else(|| DemoError::Invalid(format!("unknown user {}", r.opened_by)))?;
+        let th = crate::domain::scoring::format_thresholds(&Default::default());
+        let s = crate::db::settings::snapshot(&mut tx, now).await?;
+        crate::db::evaluation::create_round(
+            &mut tx,
+            &crate::db::evaluation::NewRound {
+                authority_id: authority,
+                year: r.year,
+                title: &r.title,
+                apply_from: &r.apply_from,
+                apply_to: &r.apply_to,
+                scoring_due: &r.scoring_due,
+                notice_days: s.int("evaluation.notice_days").unwrap_or(7),
+                thresholds: &th,
+                aggregate: s.get("evaluation.aggregate").unwrap_or("mean"),
+                upgrade_allowed: false,
+                bars: "",
+                settings_version: s.version,
+                created_by: by.id.0,
+            },
+            now,
+        )
+        .await?;
+    }
+    for g in &data.grades {
+        let org = *org_ids
+            .get(&g.org)
+            .ok_or_else(|| DemoError::Invalid(format!("unknown org {}", g.org)))?;
+        let announced = crate::domain::calendar::parse_iso_date(&g.announced_on)
+            .ok_or_else(|| DemoError::Invalid(format!("bad date {}", g.announced_on)))?;
+        let (from, to) = crate::domain::evaluation::validity(announced);
+        crate::db::evaluation::add_grade(
+            &mut tx,
+            &crate::db::evaluation::NewGrade {
+                org_id: org.0,
+                app_id: None,
+                grade: &g.grade,
+                announced_on: &g.announced_on,
+                valid_from: &crate::domain::calendar::iso_date(from),
+                valid_to: &crate::domain::calendar::iso_date(to),
+            },
+            now,
+        )
+        .await?;
     }
     meta::set(&mut tx, LOADED_KEY, &now.to_string()).await?;
     let summary = serde_json::json!({

@@ -40,5 +40,10 @@ typed_id!(
     MailId,
     InvitationId,
     ApplicationId,
-    AttachmentId
+    AttachmentId,
+    RoundId,
+    EvalAppId,
+    AssignmentId,
+    ObjectionId,
+    GradeId
 );

@@ -81,6 +81,16 @@ impl JobContext {
         }
     }
 
+    pub fn evaluation(&self) -> crate::evaluation::Evaluation<'_> {
+        crate::evaluation::Evaluation {
+            db: &self.db,
+            clock: &self.clock,
+            auditor: &self.auditor,
+            mailer: &self.mailer,
+            calendar: &self.calendar,
+        }
+    }
+
     pub fn mail_worker<'a>(&'a self, transport: &'a dyn Transport) -> Worker<'a> {
         Worker {
             db: &self.db,
@@ -197,6 +207,8 @@ pub async fn daily_supervision(ctx: &JobContext) -> crate::error::AppResult<bool
     }
     let report = crate::supervision::run_daily(&ctx.registry()).await?;
     log::info!("registry daily job for {day}: {report:?}");
+    let report = ctx.evaluation().run_daily().await?;
+    log::info!("evaluation daily job for {day}: {report:?}");
     let mut c = ctx.db.acquire().await?;
     crate::db::meta::set(&mut c, "supervision.ran_on", &day).await?;
     Ok(true)

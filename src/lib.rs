@@ -11,6 +11,8 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod eval_daily;
+pub mod evaluation;
 pub mod i18n;
 pub mod ids;
 pub mod import;

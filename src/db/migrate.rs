@@ -55,6 +55,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0007_standards.sql"),
         postgres: include_str!("../../migrations/postgres/0007_standards.sql"),
     },
+    Step {
+        version: 8,
+        name: "evaluation",
+        sqlite: include_str!("../../migrations/sqlite/0008_evaluation.sql"),
+        postgres: include_str!("../../migrations/postgres/0008_evaluation.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

@@ -5,6 +5,8 @@
 pub mod applications;
 pub mod audit;
 pub mod directory;
+pub mod eval_panel;
+pub mod evaluation;
 pub mod mail;
 pub mod meta;
 pub mod migrate;

@@ -14,6 +14,7 @@ pub mod org_name;
 pub mod password;
 pub mod registration;
 pub mod role;
+pub mod scoring;
 pub mod search;
 pub mod setting;
 pub mod standard;

@@ -81,7 +81,7 @@ pub struct UploadForm<'r> {
 }
 
 /// Why an upload was refused (a catalogue key).
-async fn read_upload(file: &Option<Upload<'_>>, max: u64) -> Result<Vec<u8>, &'static str> {
+async fn read_upload(file: Option<&Upload<'_>>, max: u64) -> Result<Vec<u8>, &'static str> {
     let file = match file {
         Some(Upload::File(f)) => f,
         Some(Upload::Refused) => return Err("err-upload-too-large"),
@@ -135,7 +135,7 @@ async fn upload(
     let Some(kind) = kind else {
         return Ok(refuse("err-upload-kind"));
     };
-    let bytes = match read_upload(&f.file, state.config.upload_max_bytes).await {
+    let bytes = match read_upload(f.file.as_ref(), state.config.upload_max_bytes).await {
         Ok(b) => b,
         Err(key) => return Ok(refuse(key)),
     };
@@ -290,4 +290,89 @@ async fn remove(
         format!("/applications/{id}/documents"),
         page.t("flash-upload-removed"),
     ))
+}
+
+/// A file taken from a form and written to the uploads folder.
+pub struct Stored {
+    pub sha256: String,
+    pub content_type: &'static str,
+    pub size_bytes: i64,
+    pub original_name: String,
+}
+
+/// Reads, checks (size, type by content) and stores an uploaded file; the refusal is a
+/// catalogue key.
+pub async fn take_file(
+    state: &AppState,
+    file: Option<&Upload<'_>>,
+) -> Result<Result<Stored, &'static str>, AppError> {
+    let bytes = match read_upload(file, state.config.upload_max_bytes).await {
+        Ok(b) => b,
+        Err(key) => return Ok(Err(key)),
+    };
+    let Some(content_type) = rules::sniff(&bytes) else {
+        return Ok(Err("err-upload-type"));
+    };
+    let digest = hex::encode(Sha256::digest(&bytes));
+    let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+    let dir = uploads_dir(state);
+    let write = {
+        let dir = dir.clone();
+        let digest = digest.clone();
+        rocket::tokio::task::spawn_blocking(move || store_file(&dir, &digest, &bytes)).await
+    };
+    if !matches!(write, Ok(Ok(()))) {
+        return Err(AppError::Internal(format!(
+            "upload not written to {}",
+            dir.display()
+        )));
+    }
+    let original_name = match file {
+        Some(Upload::File(t)) => t
+            .raw_name()
+            .map(|n| {
+                n.dangerous_unsafe_unsanitized_raw()
+                    .as_str()
+                    .chars()
+                    .take(120)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    Ok(Ok(Stored {
+        sha256: digest,
+        content_type,
+        size_bytes: size,
+        original_name,
+    }))
+}
+
+/// Serves a stored file inline.
+pub async fn serve(
+    state: &AppState,
+    sha256: &str,
+    content_type: &str,
+    name: &str,
+) -> AppResult<FileReply> {
+    if sha256.len() != 64 || !sha256.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(AppError::NotFound);
+    }
+    let path = uploads_dir(state).join(sha256);
+    let body = rocket::tokio::fs::read(&path)
+        .await
+        .map_err(|e| AppError::Internal(format!("file missing at {}: {e}", path.display())))?;
+    let ext = match content_type {
+        "application/pdf" => "pdf",
+        "image/png" => "png",
+        _ => "jpg",
+    };
+    Ok(FileReply {
+        body,
+        content_type: ContentType::parse_flexible(content_type).unwrap_or(ContentType::Binary),
+        disposition: Header::new(
+            "Content-Disposition",
+            format!("inline; filename=\"{name}.{ext}\""),
+        ),
+    })
 }

@@ -66,7 +66,7 @@ pub const MATRIX: &[Rule] = &[
     rule("GET", "/api/v1/health", Who::Anyone),
     rule(
         "GET",
-        "/directory?<q>&<org_type>&<category>&<district>&<status>&<page>",
+        "/directory?<q>&<org_type>&<category>&<district>&<status>&<grade>&<page>",
         Who::Anyone,
     ),
     rule("GET", "/organizations/<id>", Who::Anyone),
@@ -162,6 +162,80 @@ pub const MATRIX: &[Rule] = &[
     rule("POST", "/orgs/<org>/annual-reports", Who::OrgAdmin),
     rule("POST", "/orgs/<org>/changes", Who::OrgAdmin),
     rule("POST", "/orgs/<org>/deregistration", Who::OrgAdmin),
+    // Evaluation: officers on their own authority's rounds, experts on their own assignments
+    // (anyone else's is absent), organizations on their own applications; notices public.
+    rule("GET", "/evaluation", Who::Role(Role::EvaluationOfficer)),
+    rule(
+        "POST",
+        "/evaluation/rounds",
+        Who::Role(Role::EvaluationOfficer),
+    ),
+    rule(
+        "GET",
+        "/evaluation/rounds/<id>",
+        Who::Role(Role::EvaluationOfficer),
+    ),
+    rule(
+        "POST",
+        "/evaluation/rounds/<id>/committee",
+        Who::Role(Role::EvaluationOfficer),
+    ),
+    rule(
+        "POST",
+        "/evaluation/rounds/<id>/notice",
+        Who::Role(Role::EvaluationOfficer),
+    ),
+    rule(
+        "POST",
+        "/evaluation/rounds/<id>/announce",
+        Who::Role(Role::EvaluationOfficer),
+    ),
+    rule(
+        "GET",
+        "/evaluation/applications/<id>",
+        Who::Role(Role::EvaluationOfficer),
+    ),
+    rule(
+        "POST",
+        "/evaluation/applications/<id>/assign",
+        Who::Role(Role::EvaluationOfficer),
+    ),
+    rule(
+        "GET",
+        "/evaluation/objections",
+        Who::Role(Role::EvaluationOfficer),
+    ),
+    rule(
+        "POST",
+        "/evaluation/objections/<id>/answer",
+        Who::Role(Role::EvaluationOfficer),
+    ),
+    rule(
+        "GET",
+        "/evaluation/downgrades",
+        Who::Role(Role::EvaluationOfficer),
+    ),
+    rule(
+        "POST",
+        "/evaluation/downgrades/<id>",
+        Who::Role(Role::EvaluationOfficer),
+    ),
+    rule("GET", "/scoring", Who::Role(Role::Expert)),
+    rule("GET", "/scoring/<id>", Who::Role(Role::Expert)),
+    rule("POST", "/scoring/<id>", Who::Role(Role::Expert)),
+    rule("POST", "/scoring/<id>/declare", Who::Role(Role::Expert)),
+    rule("GET", "/orgs/<org>/evaluation", Who::OrgMember),
+    rule("POST", "/orgs/<org>/evaluation/<round>", Who::OrgAdmin),
+    rule(
+        "POST",
+        "/orgs/<org>/evaluation/applications/<id>/review",
+        Who::OrgAdmin,
+    ),
+    rule("GET", "/evaluation/evidence/<id>", Who::SignedIn),
+    rule("GET", "/evaluation/notices", Who::Anyone),
+    rule("GET", "/evaluation/rounds/<id>/notice", Who::Anyone),
+    rule("POST", "/evaluation/rounds/<id>/objections", Who::Anyone),
+    rule("GET", "/grades/<id>/certificate", Who::Anyone),
     // Staff.
     rule("GET", "/history/<entity>/<id>", Who::AnyStaff),
     rule("GET", "/admin/users", Who::Role(Role::Admin)),

@@ -5,7 +5,9 @@
 use crate::app::AppState;
 use crate::db::search::{self, Filters};
 use crate::db::Conn;
+use crate::domain::calendar::{iso_date, shanghai_date};
 use crate::domain::division;
+use crate::domain::evaluation::Grade;
 use crate::domain::registration::{Category, OrgType};
 use crate::error::AppResult;
 use crate::ids::OrgId;
@@ -58,7 +60,8 @@ fn choices() -> serde_json::Value {
         .iter()
         .map(|(code, zh, en)| json!({ "value": code, "zh": zh, "en": en }))
         .collect();
-    json!({ "types": types, "categories": categories, "statuses": statuses, "districts": districts })
+    let grades: Vec<&str> = Grade::ALL.iter().map(|g| g.code()).collect();
+    json!({ "types": types, "categories": categories, "statuses": statuses, "districts": districts, "grades": grades })
 }
 
 /// Keeps only values that are one of the allowed ones (a typed URL cannot inject anything, and
@@ -75,7 +78,7 @@ pub enum Html {
 }
 
 #[allow(clippy::too_many_arguments)]
-#[get("/directory?<q>&<org_type>&<category>&<district>&<status>&<page>")]
+#[get("/directory?<q>&<org_type>&<category>&<district>&<status>&<grade>&<page>")]
 async fn directory(
     pg: Page,
     state: &State<AppState>,
@@ -85,9 +88,12 @@ async fn directory(
     category: Option<String>,
     district: Option<String>,
     status: Option<String>,
+    grade: Option<String>,
     page: Option<i64>,
 ) -> AppResult<Html> {
-    let cache_key = format!("{}|{}", pg.base.path, pg.lang.code());
+    // Grades come into force on a date: the day is part of the key.
+    let today = iso_date(shanghai_date(state.clock.now()));
+    let cache_key = format!("{}|{}|{today}", pg.base.path, pg.lang.code());
     let token = pg.base.csrf.clone().unwrap_or_default();
     let mut version = None;
     if pg.cacheable() {
@@ -107,17 +113,37 @@ async fn directory(
         district: allowed(district, division::is_current),
         status: allowed(status, |s| STATUSES.contains(&s)),
     };
+    let grade = grade
+        .as_deref()
+        .and_then(Grade::parse)
+        .map(|g| g.code().to_string());
     let page = page.unwrap_or(1).clamp(1, 500);
     let mut c = state.db.acquire().await?;
-    let result = search::search(
-        &mut c,
-        state.db.backend,
-        &q,
-        &filters,
-        (page - 1) * PAGE_SIZE,
-        PAGE_SIZE,
-    )
-    .await?;
+    let result = match &grade {
+        Some(g) => {
+            search::search_graded(
+                &mut c,
+                &q,
+                &filters,
+                g,
+                &today,
+                (page - 1) * PAGE_SIZE,
+                PAGE_SIZE,
+            )
+            .await?
+        }
+        None => {
+            search::search(
+                &mut c,
+                state.db.backend,
+                &q,
+                &filters,
+                (page - 1) * PAGE_SIZE,
+                PAGE_SIZE,
+            )
+            .await?
+        }
+    };
     // Past the cap the total is unknown: offer the next page while there are more matches.
     let known = ((result.count + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let pages = if result.capped {
@@ -136,6 +162,7 @@ async fn directory(
         ("category", &filters.category),
         ("district", &filters.district),
         ("status", &filters.status),
+        ("grade", &grade),
     ] {
         if let Some(v) = v {
             base_link.push_str(&format!("&{k}={}", urlencode(v)));
@@ -145,7 +172,7 @@ async fn directory(
             "base_link": base_link,
             "q": q, "filters": {
                 "org_type": filters.org_type, "category": filters.category,
-                "district": filters.district, "status": filters.status,
+                "district": filters.district, "status": filters.status, "grade": grade,
             },
             "hits": hits, "count": result.count, "capped": result.capped, "cap": search::COUNT_CAP,
             "page_no": page, "pages": pages, "choices": choices(),
@@ -215,8 +242,32 @@ async fn profile(pg: Page, state: &State<AppState>, id: OrgId) -> AppResult<Temp
     let mut c = state.db.acquire().await?;
     let mut v = crate::web::supervision::public_record(&mut c, id).await?;
     let events = crate::db::applications::public_events(&mut c, id).await?;
+    let today = iso_date(shanghai_date(state.clock.now()));
+    let grades = crate::db::evaluation::grades_where(&mut c, "g.org_id", id.0).await?;
+    let live = |g: &&crate::db::evaluation::GradeRow| {
+        g.ended_on.as_deref().is_none_or(|e| e > today.as_str())
+    };
+    let in_force = grades
+        .iter()
+        .filter(live)
+        .filter(|g| g.valid_from <= today && today <= g.valid_to)
+        .max_by_key(|g| (g.valid_from.clone(), g.id))
+        .cloned();
+    let announced = grades
+        .iter()
+        .filter(live)
+        .find(|g| g.valid_from > today)
+        .cloned();
     if let Some(m) = v.as_object_mut() {
         m.insert("events".into(), json!(events));
+        let certified = in_force
+            .as_ref()
+            .and_then(|g| Grade::parse(&g.grade))
+            .is_some_and(Grade::certified);
+        m.insert("grade_certified".into(), json!(certified));
+        m.insert("grade_in_force".into(), json!(in_force));
+        m.insert("grade_announced".into(), json!(announced));
+        m.insert("grades".into(), json!(grades));
     }
     Ok(pg.render("directory/profile", v))
 }

@@ -11,6 +11,11 @@ pub mod catchers;
 pub mod ctx;
 pub mod dashboard;
 pub mod directory;
+pub mod eval_committee;
+pub mod eval_org;
+pub mod eval_public;
+pub mod eval_review;
+pub mod evaluation;
 pub mod filings;
 pub mod filters;
 pub mod forms;
@@ -22,6 +27,7 @@ pub mod oversight;
 pub mod page_cache;
 pub mod password;
 pub mod registry;
+pub mod scoring;
 pub mod signup;
 pub mod supervision;
 
@@ -45,6 +51,11 @@ pub fn routes() -> Vec<Route> {
     r.extend(supervision::routes());
     r.extend(oversight::routes());
     r.extend(filings::routes());
+    r.extend(evaluation::routes());
+    r.extend(eval_org::routes());
+    r.extend(eval_review::routes());
+    r.extend(eval_public::routes());
+    r.extend(scoring::routes());
     r
 }
 

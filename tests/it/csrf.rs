@@ -28,6 +28,15 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "SELECT CAST(COUNT(*) AS BIGINT) FROM application_officers",
         "SELECT CAST(COUNT(*) AS BIGINT) FROM attachments",
         "SELECT CAST(COALESCE(SUM(failures), 0) AS BIGINT) FROM login_throttle",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM eval_rounds",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM eval_rounds WHERE committee_on IS NOT NULL",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM eval_applications",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM eval_assignments",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM eval_assignments WHERE declared_at IS NOT NULL",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM eval_scores",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM eval_objections",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM org_grades",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM grade_downgrades WHERE outcome IS NOT NULL",
     ] {
         out.push(app.scalar(sql).await);
     }
@@ -45,12 +54,14 @@ async fn every_post_route_refuses_a_missing_or_wrong_token_and_writes_nothing() 
         .map(|r| concrete(&r.uri.to_string()))
         .collect();
     assert!(posts.len() >= 15, "all POST routes are found: {posts:?}");
-    let identities: [Option<(&str, &str)>; 5] = [
+    let identities: [Option<(&str, &str)>; 7] = [
         None,
         Some(ADMIN),
         Some(NGO_ADMIN),
         Some(NGO_MEMBER),
         Some(REGISTRAR),
+        Some(EVALUATION),
+        Some(EXPERT),
     ];
     for path in &posts {
         let fields = plausible_fields(path);

@@ -25,6 +25,7 @@ pub const CHEAP_HASH: HashParams = HashParams {
 pub const ADMIN: (&str, &str) = ("admin@demo.huoban.cn", "demo-admin-2026");
 pub const REGISTRAR: (&str, &str) = ("registrar@demo.huoban.cn", "demo-registrar-2026");
 pub const EXPERT: (&str, &str) = ("expert@demo.huoban.cn", "demo-expert-2026");
+pub const EVALUATION: (&str, &str) = ("evaluation@demo.huoban.cn", "demo-evaluation-2026");
 pub const PURCHASER: (&str, &str) = ("purchaser@demo.huoban.cn", "demo-purchaser-2026");
 pub const NGO_ADMIN: (&str, &str) = ("ngo@demo.huoban.cn", "demo-ngo-2026");
 pub const NGO_MEMBER: (&str, &str) = ("ngo.member@demo.huoban.cn", "demo-member-2026");

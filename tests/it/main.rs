@@ -12,6 +12,8 @@ mod cli;
 mod csrf;
 mod directory;
 mod evaluation;
+mod evaluation_flow;
+mod evaluation_rules;
 mod guards;
 mod i18n;
 mod import;

@@ -1,0 +1,367 @@
+//! Evaluation rounds, applications, evidence, expert assignments and their scores (hundredths
+//! of a point), objections during the notice, grades awarded and downgrade proposals.
+
+use super::Conn;
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Round {
+    pub id: i64,
+    pub authority_id: i64,
+    pub authority_zh: String,
+    pub authority_en: String,
+    pub year: i64,
+    pub title: String,
+    pub apply_from: String,
+    pub apply_to: String,
+    pub scoring_due: String,
+    pub notice_days: i64,
+    pub thresholds: String,
+    pub aggregate: String,
+    pub upgrade_allowed: bool,
+    pub bars: String,
+    pub settings_version: Option<i64>,
+    pub status: String,
+    pub committee_on: Option<String>,
+    pub committee_members: Option<i64>,
+    pub committee_present: Option<i64>,
+    pub notice_from: Option<String>,
+    pub notice_to: Option<String>,
+    pub announced_on: Option<String>,
+}
+
+pub struct NewRound<'a> {
+    pub authority_id: i64,
+    pub year: i64,
+    pub title: &'a str,
+    pub apply_from: &'a str,
+    pub apply_to: &'a str,
+    pub scoring_due: &'a str,
+    pub notice_days: i64,
+    pub thresholds: &'a str,
+    pub aggregate: &'a str,
+    pub upgrade_allowed: bool,
+    pub bars: &'a str,
+    pub settings_version: i64,
+    pub created_by: i64,
+}
+
+const ROUND_SELECT: &str = "SELECT r.*, a.name_zh AS authority_zh, a.name_en AS authority_en \
+    FROM eval_rounds r JOIN authorities a ON a.id = r.authority_id";
+
+fn round(r: &AnyRow) -> Result<Round, sqlx::Error> {
+    Ok(Round {
+        id: r.try_get("id")?,
+        authority_id: r.try_get("authority_id")?,
+        authority_zh: r.try_get("authority_zh")?,
+        authority_en: r.try_get("authority_en")?,
+        year: r.try_get("year")?,
+        title: r.try_get("title")?,
+        apply_from: r.try_get("apply_from")?,
+        apply_to: r.try_get("apply_to")?,
+        scoring_due: r.try_get("scoring_due")?,
+        notice_days: r.try_get("notice_days")?,
+        thresholds: r.try_get("thresholds")?,
+        aggregate: r.try_get("aggregate")?,
+        upgrade_allowed: r.try_get::<i64, _>("upgrade_allowed")? != 0,
+        bars: r.try_get("bars")?,
+        settings_version: r.try_get("settings_version")?,
+        status: r.try_get("status")?,
+        committee_on: r.try_get("committee_on")?,
+        committee_members: r.try_get("committee_members")?,
+        committee_present: r.try_get("committee_present")?,
+        notice_from: r.try_get("notice_from")?,
+        notice_to: r.try_get("notice_to")?,
+        announced_on: r.try_get("announced_on")?,
+    })
+}
+
+pub async fn create_round(c: &mut Conn, n: &NewRound<'_>, now: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO eval_rounds (authority_id, year, title, apply_from, apply_to, scoring_due, \
+         notice_days, thresholds, aggregate, upgrade_allowed, bars, settings_version, status, \
+         created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13, $14) \
+         RETURNING id",
+    )
+    .bind(n.authority_id)
+    .bind(n.year)
+    .bind(n.title)
+    .bind(n.apply_from)
+    .bind(n.apply_to)
+    .bind(n.scoring_due)
+    .bind(n.notice_days)
+    .bind(n.thresholds)
+    .bind(n.aggregate)
+    .bind(i64::from(n.upgrade_allowed))
+    .bind(n.bars)
+    .bind(n.settings_version)
+    .bind(n.created_by)
+    .bind(now)
+    .fetch_one(c)
+    .await
+}
+
+pub async fn round_by_id(c: &mut Conn, id: i64) -> Result<Option<Round>, sqlx::Error> {
+    let sql = format!("{ROUND_SELECT} WHERE r.id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(c)
+        .await?;
+    row.as_ref().map(round).transpose()
+}
+
+/// Rounds of these authorities (all rounds when `None`: the public list filters by status).
+pub async fn rounds(c: &mut Conn, authorities: Option<&[i64]>) -> Result<Vec<Round>, sqlx::Error> {
+    let sql = format!("{ROUND_SELECT} ORDER BY r.year DESC, r.id DESC");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(c).await?;
+    let all = rows.iter().map(round).collect::<Result<Vec<_>, _>>()?;
+    Ok(match authorities {
+        Some(a) => all
+            .into_iter()
+            .filter(|r| a.contains(&r.authority_id))
+            .collect(),
+        None => all,
+    })
+}
+
+/// Moves a round from one status to the next with the columns that go with it; false if the
+/// round was no longer in `from` (a second officer got there first).
+pub async fn advance_round(
+    c: &mut Conn,
+    id: i64,
+    from: &str,
+    to: &str,
+    dates: [(&'static str, Option<String>); 2],
+) -> Result<bool, sqlx::Error> {
+    let mut sql = String::from("UPDATE eval_rounds SET status = $1");
+    for (i, (col, _)) in dates.iter().enumerate() {
+        sql.push_str(&format!(", {col} = COALESCE(${}, {col})", i + 2));
+    }
+    sql.push_str(" WHERE id = $4 AND status = $5");
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(to);
+    for (_, v) in dates {
+        q = q.bind(v);
+    }
+    let done = q.bind(id).bind(from).execute(c).await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn set_committee(
+    c: &mut Conn,
+    id: i64,
+    on: &str,
+    members: i64,
+    present: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE eval_rounds SET committee_on = $1, committee_members = $2, committee_present = $3 WHERE id = $4",
+    )
+    .bind(on)
+    .bind(members)
+    .bind(present)
+    .bind(id)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EvalApp {
+    pub id: i64,
+    pub round_id: i64,
+    pub org_id: i64,
+    pub org_name: String,
+    pub org_type: String,
+    pub standard_id: i64,
+    pub applicant_user_id: i64,
+    pub self_assessment: String,
+    pub status: String,
+    pub submitted_at: i64,
+    pub total_centi: Option<i64>,
+    pub proposed_grade: Option<String>,
+    pub veto: Option<String>,
+    pub flagged: Option<String>,
+    pub votes_for: Option<i64>,
+    pub decided_grade: Option<String>,
+    pub change_reason: Option<String>,
+}
+
+const APP_SELECT: &str = "SELECT e.*, o.name AS org_name, o.org_type AS org_type \
+    FROM eval_applications e JOIN organizations o ON o.id = e.org_id";
+
+fn eval_app(r: &AnyRow) -> Result<EvalApp, sqlx::Error> {
+    Ok(EvalApp {
+        id: r.try_get("id")?,
+        round_id: r.try_get("round_id")?,
+        org_id: r.try_get("org_id")?,
+        org_name: r.try_get("org_name")?,
+        org_type: r.try_get("org_type")?,
+        standard_id: r.try_get("standard_id")?,
+        applicant_user_id: r.try_get("applicant_user_id")?,
+        self_assessment: r.try_get("self_assessment")?,
+        status: r.try_get("status")?,
+        submitted_at: r.try_get("submitted_at")?,
+        total_centi: r.try_get("total_centi")?,
+        proposed_grade: r.try_get("proposed_grade")?,
+        veto: r.try_get("veto")?,
+        flagged: r.try_get("flagged")?,
+        votes_for: r.try_get("votes_for")?,
+        decided_grade: r.try_get("decided_grade")?,
+        change_reason: r.try_get("change_reason")?,
+    })
+}
+
+async fn apps_where(c: &mut Conn, cond: &str, id: i64) -> Result<Vec<EvalApp>, sqlx::Error> {
+    let sql = format!("{APP_SELECT} WHERE {cond} = $1 ORDER BY e.id");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_all(c)
+        .await?;
+    rows.iter().map(eval_app).collect()
+}
+
+pub async fn app_by_id(c: &mut Conn, id: i64) -> Result<Option<EvalApp>, sqlx::Error> {
+    Ok(apps_where(c, "e.id", id).await?.into_iter().next())
+}
+
+pub async fn apps_of_round(c: &mut Conn, round: i64) -> Result<Vec<EvalApp>, sqlx::Error> {
+    apps_where(c, "e.round_id", round).await
+}
+
+pub async fn apps_of_org(c: &mut Conn, org: i64) -> Result<Vec<EvalApp>, sqlx::Error> {
+    apps_where(c, "e.org_id", org).await
+}
+
+pub async fn create_app(
+    c: &mut Conn,
+    round: i64,
+    org: i64,
+    standard: i64,
+    user: i64,
+    text: &str,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO eval_applications (round_id, org_id, standard_id, applicant_user_id, \
+         self_assessment, status, submitted_at) VALUES ($1, $2, $3, $4, $5, 'review', $6) RETURNING id",
+    )
+    .bind(round)
+    .bind(org)
+    .bind(standard)
+    .bind(user)
+    .bind(text)
+    .bind(now)
+    .fetch_one(c)
+    .await
+}
+
+/// Stores the aggregation's proposal (when at least three experts have submitted).
+pub async fn set_proposal(
+    c: &mut Conn,
+    id: i64,
+    total_centi: i64,
+    grade: Option<&str>,
+    veto: Option<&str>,
+    flagged: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE eval_applications SET status = 'scored', total_centi = $1, proposed_grade = $2, \
+         veto = $3, flagged = $4 WHERE id = $5 AND status IN ('review', 'scored')",
+    )
+    .bind(total_centi)
+    .bind(grade)
+    .bind(veto)
+    .bind(flagged)
+    .bind(id)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_decision(
+    c: &mut Conn,
+    id: i64,
+    grade: Option<&str>,
+    votes_for: i64,
+    reason: Option<&str>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE eval_applications SET status = 'decided', decided_grade = $1, votes_for = $2, \
+         change_reason = $3, decided_at = $4 WHERE id = $5",
+    )
+    .bind(grade)
+    .bind(votes_for)
+    .bind(reason)
+    .bind(now)
+    .bind(id)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_app_status(c: &mut Conn, id: i64, status: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE eval_applications SET status = $1 WHERE id = $2")
+        .bind(status)
+        .bind(id)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Evidence {
+    pub id: i64,
+    pub sha256: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub original_name: String,
+}
+
+pub async fn add_evidence(
+    c: &mut Conn,
+    app: i64,
+    e: &Evidence,
+    user: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO eval_evidence (eval_application_id, sha256, content_type, size_bytes, \
+         original_name, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(app)
+    .bind(&e.sha256)
+    .bind(&e.content_type)
+    .bind(e.size_bytes)
+    .bind(&e.original_name)
+    .bind(user)
+    .bind(now)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+pub async fn evidence(c: &mut Conn, app: i64) -> Result<Vec<Evidence>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, sha256, content_type, size_bytes, original_name FROM eval_evidence \
+         WHERE eval_application_id = $1 ORDER BY id",
+    )
+    .bind(app)
+    .fetch_all(c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Evidence {
+                id: r.try_get("id")?,
+                sha256: r.try_get("sha256")?,
+                content_type: r.try_get("content_type")?,
+                size_bytes: r.try_get("size_bytes")?,
+                original_name: r.try_get("original_name")?,
+            })
+        })
+        .collect()
+}
+
+pub use super::eval_panel::*;

@@ -1,0 +1,350 @@
+//! Evaluation state changes shared by the web handlers and the daily job (DOMAIN §4): who may
+//! apply, the aggregate once three experts have submitted, announcing a round's grades, the
+//! downgrade proposals and expiries, and the evaluation mails. Each change runs in one write
+//! transaction with one audit entry.
+
+use crate::audit::{Actor, Auditor};
+use crate::clock::Clock;
+use crate::db::evaluation::{self as store, EvalApp, NewGrade, Round};
+use crate::db::{standards, users, Conn, Db};
+use crate::domain::calendar::{iso_date, parse_iso_date, shanghai_date, Calendar};
+use crate::domain::evaluation::{self as ev, Aggregate, Applicant, Bars, Grade, Ineligible};
+use crate::domain::lang::Lang;
+use crate::domain::scoring::{self, Outcome};
+use crate::domain::standard::Standard;
+use crate::error::{AppError, AppResult};
+use crate::ids::UserId;
+use crate::mail::{Mailer, Recipient};
+use rust_decimal::Decimal;
+use serde_json::json;
+use sqlx::Row;
+use std::collections::BTreeMap;
+
+pub struct Evaluation<'a> {
+    pub db: &'a Db,
+    pub clock: &'a Clock,
+    pub auditor: &'a Auditor,
+    pub mailer: &'a Mailer,
+    pub calendar: &'a Calendar,
+}
+
+/// The bars of the older rule a round was opened with, as recorded ("missed_inspection,…").
+pub fn bars_of(round: &Round) -> Bars {
+    let on: Vec<&str> = round.bars.split(',').map(str::trim).collect();
+    Bars {
+        upgrade_allowed: round.upgrade_allowed,
+        missed_inspection: on.contains(&"missed_inspection"),
+        basic_pass_twice: on.contains(&"basic_pass_twice"),
+        open_investigation: on.contains(&"open_investigation"),
+        unexecuted_penalty: on.contains(&"unexecuted_penalty"),
+    }
+}
+
+pub fn centi(d: Decimal) -> i64 {
+    (ev::round2(d) * Decimal::from(100))
+        .trunc()
+        .try_into()
+        .unwrap_or(0)
+}
+
+pub fn from_centi(c: i64) -> Decimal {
+    Decimal::new(c, 2)
+}
+
+impl<'a> Evaluation<'a> {
+    pub fn of(state: &'a crate::app::AppState) -> Evaluation<'a> {
+        Evaluation {
+            db: &state.db,
+            clock: &state.clock,
+            auditor: &state.auditor,
+            mailer: &state.mailer,
+            calendar: &state.calendar,
+        }
+    }
+
+    pub fn today(&self) -> time::Date {
+        shanghai_date(self.clock.now())
+    }
+
+    pub async fn audit(
+        &self,
+        c: &mut Conn,
+        actor: Actor,
+        action: &str,
+        entity: (&str, i64),
+        summary: serde_json::Value,
+    ) -> Result<(), sqlx::Error> {
+        self.auditor
+            .record(
+                c,
+                self.clock.now_ms(),
+                actor,
+                action,
+                (entity.0, entity.1.to_string()),
+                summary,
+            )
+            .await
+    }
+
+    /// Queues the `evaluation` mail (`event`: assigned, reminder, result, answer) to a user.
+    pub async fn mail(&self, c: &mut Conn, user: i64, data: serde_json::Value) -> AppResult<()> {
+        let Some(u) = users::by_id(c, UserId(user)).await? else {
+            return Ok(());
+        };
+        self.mail_to(c, &u.email, Some(u.id), &u.preferred_lang, data)
+            .await
+    }
+
+    pub async fn mail_to(
+        &self,
+        c: &mut Conn,
+        addr: &str,
+        user: Option<UserId>,
+        lang: &str,
+        data: serde_json::Value,
+    ) -> AppResult<()> {
+        self.mailer
+            .queue(
+                c,
+                Recipient {
+                    addr,
+                    user,
+                    lang: Lang::parse(lang).unwrap_or_default(),
+                },
+                "evaluation",
+                &data,
+                self.clock.now_ms(),
+            )
+            .await
+    }
+
+    /// Why the organization may not apply in this round (empty: it may), DOMAIN §4.
+    pub async fn eligibility(
+        &self,
+        c: &mut Conn,
+        org: i64,
+        round: &Round,
+    ) -> AppResult<Vec<Ineligible>> {
+        let today = self.today();
+        let day = iso_date(today);
+        let row = sqlx::query("SELECT status, registered_on FROM organizations WHERE id = $1")
+            .bind(org)
+            .fetch_optional(&mut *c)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let status: String = row.try_get("status")?;
+        let registered_on: Option<String> = row.try_get("registered_on")?;
+        let count = |sql: &'static str| {
+            sqlx::query_scalar::<_, i64>(sql)
+                .bind(org)
+                .bind(day.clone())
+        };
+        let listed = |list: &'static str| {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM credit_listings WHERE org_id = $1 AND list = $2 AND removed_on IS NULL",
+            )
+            .bind(org)
+            .bind(list)
+        };
+        let abnormal = listed("abnormal").fetch_one(&mut *c).await? > 0;
+        let serious = listed("serious").fetch_one(&mut *c).await? > 0;
+        let grade_valid_to: Option<String> = sqlx::query_scalar(
+            "SELECT MAX(valid_to) FROM org_grades WHERE org_id = $1 AND ended_on IS NULL AND valid_to >= $2",
+        )
+        .bind(org)
+        .bind(day.clone())
+        .fetch_one(&mut *c)
+        .await?;
+        let outcomes: Vec<(i64, Option<String>)> = sqlx::query_as(
+            "SELECT year, outcome FROM annual_reports WHERE org_id = $1 ORDER BY year DESC LIMIT 2",
+        )
+        .bind(org)
+        .fetch_all(&mut *c)
+        .await?;
+        // The last inspection due: last year's report once its 31 May deadline has passed.
+        let last_due = if today.month() as u8 > 5 {
+            today.year() - 1
+        } else {
+            today.year() - 2
+        };
+        let missed = !outcomes.iter().any(|(y, o)| {
+            *y == i64::from(last_due) && o.as_deref().is_some_and(|o| o != "unqualified")
+        });
+        let basic_twice = outcomes.len() == 2
+            && outcomes
+                .iter()
+                .all(|(_, o)| o.as_deref() == Some("basically_qualified"));
+        let investigation = count(
+            "SELECT COUNT(*) FROM penalties WHERE org_id = $1 AND kind = 'investigation' AND closed_on IS NULL AND decided_on <= $2",
+        )
+        .fetch_one(&mut *c)
+        .await?
+            > 0;
+        let penalty = count(
+            "SELECT COUNT(*) FROM penalties WHERE org_id = $1 AND kind <> 'investigation' AND closed_on IS NULL AND decided_on <= $2",
+        )
+        .fetch_one(&mut *c)
+        .await?
+            > 0;
+        let a = Applicant {
+            registered: status == "registered",
+            registered_on: registered_on
+                .as_deref()
+                .and_then(parse_iso_date)
+                .unwrap_or(today),
+            on_abnormal_list: abnormal,
+            on_serious_list: serious,
+            grade_valid_to: grade_valid_to.as_deref().and_then(parse_iso_date),
+            missed_or_failed_last_inspection: missed,
+            basic_pass_twice: basic_twice,
+            open_investigation: investigation,
+            unexecuted_penalty: penalty,
+        };
+        let year = i32::try_from(round.year).unwrap_or(today.year());
+        Ok(ev::eligibility(&a, year, today, bars_of(round)))
+    }
+
+    /// The standard an application is scored under.
+    pub async fn standard_of(&self, c: &mut Conn, app: &EvalApp) -> AppResult<Standard> {
+        let body: String = sqlx::query_scalar("SELECT body FROM eval_standards WHERE id = $1")
+            .bind(app.standard_id)
+            .fetch_one(&mut *c)
+            .await?;
+        Standard::parse(&body).map_err(|e| AppError::Internal(e.to_string()))
+    }
+
+    /// The aggregate of the submitted experts' scores.
+    pub async fn outcome(&self, c: &mut Conn, app: &EvalApp, round: &Round) -> AppResult<Outcome> {
+        let standard = self.standard_of(c, app).await?;
+        let scores = store::submitted_scores(c, app.id).await?;
+        let mut per: BTreeMap<i64, BTreeMap<String, Decimal>> = BTreeMap::new();
+        for s in scores {
+            per.entry(s.assignment_id)
+                .or_default()
+                .insert(s.item_code, from_centi(s.centi));
+        }
+        // Experts who submitted without any score row still count (every base item is
+        // required, so this does not happen; kept exact anyway).
+        let experts: Vec<_> = per.into_values().collect();
+        let how = Aggregate::parse(&round.aggregate).unwrap_or(Aggregate::Mean);
+        let th = scoring::parse_thresholds(&round.thresholds).unwrap_or_default();
+        Ok(scoring::outcome(&standard, &experts, how, &th))
+    }
+
+    /// Stores the proposal once at least three experts have submitted (after each submission).
+    pub async fn refresh_proposal(&self, c: &mut Conn, app_id: i64) -> AppResult<()> {
+        let app = store::app_by_id(c, app_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let round = store::round_by_id(c, app.round_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let o = self.outcome(c, &app, &round).await?;
+        if o.experts >= 3 {
+            store::set_proposal(
+                c,
+                app.id,
+                centi(o.total),
+                o.proposed.map(Grade::code),
+                o.veto.as_deref(),
+                &o.flagged.join(","),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Announces a round whose notice has ended and whose objections are all answered: each
+    /// decided grade is recorded with its validity, and each organization is told.
+    pub async fn announce(&self, round_id: i64, by: UserId) -> AppResult<usize> {
+        let today = self.today();
+        let day = iso_date(today);
+        let now = self.clock.now_ms();
+        let mut tx = self.db.begin_write().await?;
+        let round = store::round_by_id(&mut tx, round_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if round.status != "notice" {
+            return Err(AppError::Conflict("err-round-state"));
+        }
+        if round
+            .notice_to
+            .as_deref()
+            .is_some_and(|to| day.as_str() <= to)
+        {
+            return Err(AppError::Conflict("err-round-notice-running"));
+        }
+        let open: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM eval_objections j JOIN eval_applications e ON e.id = j.eval_application_id \
+             WHERE e.round_id = $1 AND j.answer IS NULL",
+        )
+        .bind(round_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if open > 0 {
+            return Err(AppError::Conflict("err-round-objections-open"));
+        }
+        let (from, to) = ev::validity(today);
+        let mut n = 0;
+        for app in store::apps_of_round(&mut tx, round_id).await? {
+            if app.status != "decided" {
+                continue;
+            }
+            if let Some(g) = app.decided_grade.as_deref() {
+                store::add_grade(
+                    &mut tx,
+                    &NewGrade {
+                        org_id: app.org_id,
+                        app_id: Some(app.id),
+                        grade: g,
+                        announced_on: &day,
+                        valid_from: &iso_date(from),
+                        valid_to: &iso_date(to),
+                    },
+                    now,
+                )
+                .await?;
+                n += 1;
+            }
+            store::set_app_status(&mut tx, app.id, "announced").await?;
+            self.mail(
+                &mut tx,
+                app.applicant_user_id,
+                json!({ "event": "result", "round": round.title, "org": app.org_name,
+                        "grade": app.decided_grade, "valid_from": iso_date(from), "valid_to": iso_date(to) }),
+            )
+            .await?;
+        }
+        if !store::advance_round(
+            &mut tx,
+            round_id,
+            "notice",
+            "announced",
+            [("announced_on", Some(day.clone())), ("notice_to", None)],
+        )
+        .await?
+        {
+            return Err(AppError::Conflict("err-round-state"));
+        }
+        self.audit(
+            &mut tx,
+            Actor::User(by),
+            "evaluation.announced",
+            ("eval_round", round_id),
+            json!({ "grades": n, "valid_from": iso_date(from), "valid_to": iso_date(to) }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+}
+
+pub use crate::eval_daily::*;
+
+/// The newest standard for an organization type (for a new application).
+pub async fn standard_for(c: &mut Conn, org_type: &str) -> AppResult<(i64, Standard)> {
+    standards::latest(c, org_type)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .ok_or(AppError::Conflict("err-eval-no-standard"))
+}

@@ -1,0 +1,200 @@
+//! A round's last steps: the committee meeting (quorum two thirds, a grade needs a majority of
+//! all members, a change from the proposal needs its reason), the public notice for the
+//! round's notice period, and the announcement once the notice ended and every objection has
+//! its written answer.
+
+use crate::app::AppState;
+use crate::audit::Actor;
+use crate::auth::csrf::CsrfForm;
+use crate::db::evaluation as store;
+use crate::domain::calendar::iso_date;
+use crate::domain::evaluation::Grade;
+use crate::domain::scoring;
+use crate::error::{AppError, AppResult};
+use crate::evaluation::Evaluation;
+use crate::ids::RoundId;
+use crate::web::ctx::{Page, Reply};
+use crate::web::evaluation::{officers_round, round_page, Officer};
+use crate::web::forms::{text, FormErrors};
+use rocket::http::Status as Http;
+use rocket::{post, FromForm, State};
+use serde::Serialize;
+use serde_json::json;
+use std::collections::HashMap;
+
+#[derive(FromForm, Serialize, Default)]
+pub struct Decision {
+    grade: Option<String>,
+    votes: Option<i64>,
+    reason: Option<String>,
+}
+
+#[derive(FromForm, Serialize)]
+pub struct CommitteeForm {
+    held_on: Option<String>,
+    members: Option<i64>,
+    present: Option<i64>,
+    decisions: HashMap<i64, Decision>,
+}
+
+#[post("/evaluation/rounds/<id>/committee", data = "<form>")]
+pub async fn committee(
+    page: Page,
+    state: &State<AppState>,
+    staff: Officer<'_>,
+    id: RoundId,
+    form: CsrfForm<CommitteeForm>,
+) -> AppResult<Reply> {
+    let r = officers_round(state, staff.user, id.0).await?;
+    if r.status != "open" {
+        return Err(AppError::Conflict("err-round-state"));
+    }
+    let f = form.into_inner();
+    let lang = page.lang;
+    let mut errors = FormErrors::default();
+    let held_on = crate::domain::calendar::parse_iso_date(text(&f.held_on));
+    if held_on.is_none() {
+        errors.add(lang, "held_on", "err-date-invalid");
+    }
+    let (members, present) = (f.members.unwrap_or(0), f.present.unwrap_or(0));
+    if let Some(k) = scoring::committee_problem(members, present) {
+        errors.add(lang, "members", k);
+    }
+    let apps = {
+        let mut c = state.db.acquire().await?;
+        store::apps_of_round(&mut c, r.id).await?
+    };
+    if apps.is_empty() || apps.iter().any(|a| a.status == "review") {
+        errors.add(lang, "decisions", "err-committee-unscored");
+    }
+    let mut decided = Vec::new();
+    for a in apps.iter().filter(|a| a.status == "scored") {
+        let d = f.decisions.get(&a.id);
+        let field = format!("decisions[{}].grade", a.id);
+        let choice = d.map(|d| text(&d.grade)).unwrap_or("");
+        let grade = match choice {
+            "none" => None,
+            g => match Grade::parse(g) {
+                Some(g) => Some(g.code()),
+                None => {
+                    errors.add(lang, &field, "err-committee-grade");
+                    continue;
+                }
+            },
+        };
+        let votes = d.and_then(|d| d.votes).unwrap_or(-1);
+        if let Some(k) = scoring::majority(members, present, votes) {
+            errors.add(lang, &format!("decisions[{}].votes", a.id), k);
+        }
+        let reason = d.map(|d| text(&d.reason).to_string()).unwrap_or_default();
+        if grade != a.proposed_grade.as_deref() && reason.is_empty() {
+            errors.add(
+                lang,
+                &format!("decisions[{}].reason", a.id),
+                "err-committee-reason",
+            );
+        }
+        decided.push((a.id, grade, votes, reason));
+    }
+    let Some(held_on) = held_on.filter(|_| errors.is_empty()) else {
+        let values = serde_json::to_value(&f).unwrap_or_default();
+        let t = round_page(&page, state, &r, values, errors).await?;
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    };
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin_write().await?;
+    if !store::advance_round(
+        &mut tx,
+        r.id,
+        "open",
+        "committee",
+        [
+            ("committee_on", Some(iso_date(held_on))),
+            ("notice_to", None),
+        ],
+    )
+    .await?
+    {
+        return Err(AppError::Conflict("err-round-state"));
+    }
+    store::set_committee(&mut tx, r.id, &iso_date(held_on), members, present).await?;
+    for (app, grade, votes, reason) in &decided {
+        let reason = (!reason.is_empty()).then_some(reason.as_str());
+        store::set_decision(&mut tx, *app, *grade, *votes, reason, now).await?;
+    }
+    Evaluation::of(state)
+        .audit(
+            &mut tx,
+            Actor::User(staff.user.id()),
+            "evaluation.committee",
+            ("eval_round", r.id),
+            json!({ "held_on": iso_date(held_on), "members": members, "present": present,
+                    "decisions": decided.iter().map(|(a, g, v, why)| json!({ "application": a, "grade": g, "votes": v, "reason": why })).collect::<Vec<_>>() }),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Reply::flash(
+        format!("/evaluation/rounds/{}", r.id),
+        page.t("flash-committee-recorded"),
+    ))
+}
+
+#[post("/evaluation/rounds/<id>/notice", data = "<_form>")]
+pub async fn notice(
+    page: Page,
+    state: &State<AppState>,
+    staff: Officer<'_>,
+    id: RoundId,
+    _form: CsrfForm<crate::web::forms::Empty>,
+) -> AppResult<Reply> {
+    let r = officers_round(state, staff.user, id.0).await?;
+    let ev = Evaluation::of(state);
+    let today = ev.today();
+    let to = today + time::Duration::days(r.notice_days.max(1) - 1);
+    let mut tx = state.db.begin_write().await?;
+    if !store::advance_round(
+        &mut tx,
+        r.id,
+        "committee",
+        "notice",
+        [
+            ("notice_from", Some(iso_date(today))),
+            ("notice_to", Some(iso_date(to))),
+        ],
+    )
+    .await?
+    {
+        return Err(AppError::Conflict("err-round-state"));
+    }
+    ev.audit(
+        &mut tx,
+        Actor::User(staff.user.id()),
+        "evaluation.notice_published",
+        ("eval_round", r.id),
+        json!({ "from": iso_date(today), "to": iso_date(to) }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Reply::flash(
+        format!("/evaluation/rounds/{}", r.id),
+        page.t("flash-notice-published"),
+    ))
+}
+
+#[post("/evaluation/rounds/<id>/announce", data = "<_form>")]
+pub async fn announce(
+    page: Page,
+    state: &State<AppState>,
+    staff: Officer<'_>,
+    id: RoundId,
+    _form: CsrfForm<crate::web::forms::Empty>,
+) -> AppResult<Reply> {
+    let r = officers_round(state, staff.user, id.0).await?;
+    Evaluation::of(state)
+        .announce(r.id, staff.user.id())
+        .await?;
+    Ok(Reply::flash(
+        format!("/evaluation/rounds/{}", r.id),
+        page.t("flash-round-announced"),
+    ))
+}

@@ -1,0 +1,304 @@
+//! The organization's side of evaluation: the rounds open to it with the reasons it may not
+//! apply (if any), the application with a self-assessment and evidence files, its applications
+//! and grades, and a request for re-review (复核申请) during the public notice.
+
+use crate::app::AppState;
+use crate::audit::Actor;
+use crate::auth::csrf::CsrfForm;
+use crate::auth::guards::CurrentUser;
+use crate::db::evaluation::{self as store, Evidence, NewObjection};
+use crate::domain::calendar::{iso_date, parse_iso_date};
+use crate::error::{AppError, AppResult};
+use crate::evaluation::{standard_for, Evaluation};
+use crate::ids::{EvalAppId, OrgId, RoundId};
+use crate::web::attachments::{serve, take_file, FileReply, Upload};
+use crate::web::ctx::{Page, Reply};
+use crate::web::forms::{text, FormErrors};
+use rocket::http::Status as Http;
+use rocket::{get, post, routes, FromForm, Route, State};
+use rocket_dyn_templates::Template;
+use serde_json::json;
+
+pub fn routes() -> Vec<Route> {
+    routes![index, apply, review_request, evidence]
+}
+
+/// The organization's authority and type.
+async fn org_facts(state: &AppState, org: OrgId) -> AppResult<(String, Option<i64>, String)> {
+    let mut c = state.db.acquire().await?;
+    let row: Option<(String, Option<i64>, String)> =
+        sqlx::query_as("SELECT name, authority_id, org_type FROM organizations WHERE id = $1")
+            .bind(org.0)
+            .fetch_optional(&mut *c)
+            .await?;
+    row.ok_or(AppError::NotFound)
+}
+
+async fn index_page(
+    page: &Page,
+    state: &AppState,
+    org: OrgId,
+    values: serde_json::Value,
+    errors: FormErrors,
+) -> AppResult<Template> {
+    let ev = Evaluation::of(state);
+    let (name, authority, _) = org_facts(state, org).await?;
+    let today = iso_date(ev.today());
+    let mut c = state.db.acquire().await?;
+    let apps = store::apps_of_org(&mut c, org.0).await?;
+    let mut open = Vec::new();
+    for r in store::rounds(&mut c, authority.as_ref().map(std::slice::from_ref)).await? {
+        let window = r.apply_from <= today && today <= r.apply_to && r.status == "open";
+        if !window || apps.iter().any(|a| a.round_id == r.id) {
+            continue;
+        }
+        let reasons: Vec<String> = ev
+            .eligibility(&mut c, org.0, &r)
+            .await?
+            .into_iter()
+            .map(|w| page.t(w.message_key()))
+            .collect();
+        open.push(json!({ "round": r, "reasons": reasons }));
+    }
+    let mut mine = Vec::new();
+    for a in apps {
+        let round = store::round_by_id(&mut c, a.round_id).await?;
+        let in_notice = round.as_ref().is_some_and(|r| {
+            r.status == "notice"
+                && r.notice_to
+                    .as_deref()
+                    .is_some_and(|to| today.as_str() <= to)
+        });
+        let objections = store::objections_where(&mut c, "j.eval_application_id", a.id)
+            .await?
+            .into_iter()
+            .filter(|o| o.kind == "review")
+            .collect::<Vec<_>>();
+        mine.push(
+            json!({ "app": a, "round": round, "in_notice": in_notice, "requests": objections }),
+        );
+    }
+    let grades: Vec<_> = store::grades_where(&mut c, "g.org_id", org.0)
+        .await?
+        .into_iter()
+        .map(|g| json!({ "future": g.valid_from > today, "g": g }))
+        .collect();
+    Ok(page.render(
+        "evaluation/org",
+        json!({ "org": { "id": org.0, "name": name }, "open": open, "mine": mine, "grades": grades,
+                "today": today, "values": values, "errors": errors }),
+    ))
+}
+
+#[get("/orgs/<org>/evaluation")]
+async fn index(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    org: OrgId,
+) -> AppResult<Template> {
+    if user.membership(org).is_none() {
+        return Err(AppError::Forbidden);
+    }
+    index_page(&page, state, org, json!({}), FormErrors::default()).await
+}
+
+#[derive(FromForm)]
+pub struct ApplyForm<'r> {
+    self_assessment: Option<String>,
+    evidence: Vec<Upload<'r>>,
+}
+
+#[post("/orgs/<org>/evaluation/<round>", data = "<form>")]
+async fn apply(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    org: OrgId,
+    round: RoundId,
+    form: CsrfForm<ApplyForm<'_>>,
+) -> AppResult<Reply> {
+    if !user.is_org_admin(org) {
+        return Err(AppError::Forbidden);
+    }
+    let ev = Evaluation::of(state);
+    let (_, authority, org_type) = org_facts(state, org).await?;
+    let today = iso_date(ev.today());
+    let r = {
+        let mut c = state.db.acquire().await?;
+        store::round_by_id(&mut c, round.0)
+            .await?
+            .filter(|r| Some(r.authority_id) == authority)
+            .ok_or(AppError::NotFound)?
+    };
+    if r.status != "open" || today.as_str() < r.apply_from.as_str() || today > r.apply_to {
+        return Err(AppError::Conflict("err-round-closed"));
+    }
+    let f = form.into_inner();
+    let body = text(&f.self_assessment).to_string();
+    let mut errors = FormErrors::default();
+    let lang = page.lang;
+    {
+        let mut c = state.db.acquire().await?;
+        for why in ev.eligibility(&mut c, org.0, &r).await? {
+            errors.add(lang, "eligibility", why.message_key());
+        }
+    }
+    if body.chars().count() < 20 || body.chars().count() > 10000 {
+        errors.add(lang, "self_assessment", "err-eval-self-assessment");
+    }
+    let mut files = Vec::new();
+    for up in &f.evidence {
+        match take_file(state, Some(up)).await? {
+            Ok(s) => files.push(s),
+            Err("err-upload-empty") => {}
+            Err(key) => errors.add(lang, "evidence", key),
+        }
+    }
+    if files.is_empty() {
+        errors.add(lang, "evidence", "err-eval-evidence");
+    }
+    if !errors.is_empty() {
+        let values = json!({ "round": r.id, "self_assessment": body });
+        let t = index_page(&page, state, org, values, errors).await?;
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    }
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin_write().await?;
+    let (standard_id, _) = standard_for(&mut tx, &org_type).await?;
+    let taken: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM eval_applications WHERE round_id = $1 AND org_id = $2",
+    )
+    .bind(r.id)
+    .bind(org.0)
+    .fetch_one(&mut *tx)
+    .await?;
+    if taken > 0 {
+        return Err(AppError::Conflict("err-eval-applied"));
+    }
+    let id = store::create_app(&mut tx, r.id, org.0, standard_id, user.id().0, &body, now).await?;
+    for s in &files {
+        let e = Evidence {
+            id: 0,
+            sha256: s.sha256.clone(),
+            content_type: s.content_type.into(),
+            size_bytes: s.size_bytes,
+            original_name: s.original_name.clone(),
+        };
+        store::add_evidence(&mut tx, id, &e, user.id().0, now).await?;
+    }
+    ev.audit(
+        &mut tx,
+        Actor::User(user.id()),
+        "evaluation.applied",
+        ("eval_application", id),
+        json!({ "round": r.id, "org": org.0, "standard": standard_id, "evidence": files.iter().map(|s| &s.sha256).collect::<Vec<_>>() }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Reply::flash(
+        format!("/orgs/{}/evaluation", org.0),
+        page.t("flash-eval-applied"),
+    ))
+}
+
+#[derive(FromForm)]
+pub struct RequestForm {
+    body: Option<String>,
+}
+
+/// The organization's request for re-review of its proposed grade, during the notice.
+#[post("/orgs/<org>/evaluation/applications/<id>/review", data = "<form>")]
+async fn review_request(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    org: OrgId,
+    id: EvalAppId,
+    form: CsrfForm<RequestForm>,
+) -> AppResult<Reply> {
+    if !user.is_org_admin(org) {
+        return Err(AppError::Forbidden);
+    }
+    let body = text(&form.into_inner().body).to_string();
+    let back = format!("/orgs/{}/evaluation", org.0);
+    if body.chars().count() < 10 || body.chars().count() > 5000 {
+        return Ok(Reply::flash_error(back, page.t("err-objection-body")));
+    }
+    let ev = Evaluation::of(state);
+    let today = ev.today();
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin_write().await?;
+    let app = store::app_by_id(&mut tx, id.0)
+        .await?
+        .filter(|a| a.org_id == org.0)
+        .ok_or(AppError::NotFound)?;
+    let round = store::round_by_id(&mut tx, app.round_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let in_notice = round.status == "notice"
+        && round
+            .notice_to
+            .as_deref()
+            .and_then(parse_iso_date)
+            .is_some_and(|to| today <= to);
+    if !in_notice {
+        return Err(AppError::Conflict("err-objection-closed"));
+    }
+    let name = user.user.display_name.clone();
+    let oid = store::add_objection(
+        &mut tx,
+        &NewObjection {
+            app_id: app.id,
+            kind: "review",
+            name: &name,
+            contact: &user.user.email,
+            body: &body,
+            filed_by: Some(user.id().0),
+            filed_on: &iso_date(today),
+            due_on: &iso_date(today + time::Duration::days(15)),
+        },
+        now,
+    )
+    .await?;
+    ev.audit(
+        &mut tx,
+        Actor::User(user.id()),
+        "evaluation.review_requested",
+        ("eval_objection", oid),
+        json!({ "application": app.id }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Reply::flash(back, page.t("flash-objection-filed")))
+}
+
+/// An evidence file: to the organization's members, the round's officers and the
+/// application's experts who have not been recused.
+#[get("/evaluation/evidence/<id>")]
+async fn evidence(state: &State<AppState>, user: &CurrentUser, id: i64) -> AppResult<FileReply> {
+    let mut c = state.db.acquire().await?;
+    let row: Option<(i64, String, String)> = sqlx::query_as(
+        "SELECT eval_application_id, sha256, content_type FROM eval_evidence WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *c)
+    .await?;
+    let (app_id, sha, ct) = row.ok_or(AppError::NotFound)?;
+    let app = store::app_by_id(&mut c, app_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let round = store::round_by_id(&mut c, app.round_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let officer = crate::web::evaluation::officer_of(user, &round);
+    let expert = store::assignments_of_app(&mut c, app.id)
+        .await?
+        .iter()
+        .any(|a| a.expert_user_id == user.id().0 && a.recused_at.is_none());
+    if !(user.membership(OrgId(app.org_id)).is_some() || officer || expert) {
+        return Err(AppError::Forbidden);
+    }
+    drop(c);
+    serve(state, &sha, &ct, &format!("evidence-{id}")).await
+}

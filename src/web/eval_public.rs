@@ -1,0 +1,177 @@
+//! Public evaluation pages, no login: the notices (公示) of proposed grades with the objection
+//! form anyone may use during the notice period (with contact details), the announced results,
+//! and the printable certificate of a 3A-or-above grade.
+
+use crate::app::AppState;
+use crate::audit::Actor;
+use crate::auth::csrf::CsrfForm;
+use crate::db::evaluation::{self as store, NewObjection, Round};
+use crate::domain::calendar::iso_date;
+use crate::domain::evaluation::Grade;
+use crate::error::{AppError, AppResult};
+use crate::evaluation::Evaluation;
+use crate::ids::{GradeId, RoundId};
+use crate::web::ctx::{Page, Reply};
+use crate::web::forms::{text, FormErrors};
+use rocket::http::Status as Http;
+use rocket::{get, post, routes, FromForm, Route, State};
+use rocket_dyn_templates::Template;
+use serde::Serialize;
+use serde_json::json;
+
+pub fn routes() -> Vec<Route> {
+    routes![notices, notice, object, certificate]
+}
+
+fn public(r: &Round) -> bool {
+    matches!(r.status.as_str(), "notice" | "announced")
+}
+
+#[get("/evaluation/notices")]
+async fn notices(page: Page, state: &State<AppState>) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let rounds: Vec<Round> = store::rounds(&mut c, None)
+        .await?
+        .into_iter()
+        .filter(public)
+        .collect();
+    Ok(page.render("evaluation/notices", json!({ "rounds": rounds })))
+}
+
+async fn notice_page(
+    page: &Page,
+    state: &AppState,
+    id: i64,
+    values: serde_json::Value,
+    errors: FormErrors,
+) -> AppResult<Template> {
+    let today = iso_date(Evaluation::of(state).today());
+    let mut c = state.db.acquire().await?;
+    let r = store::round_by_id(&mut c, id)
+        .await?
+        .filter(public)
+        .ok_or(AppError::NotFound)?;
+    let apps: Vec<_> = store::apps_of_round(&mut c, id)
+        .await?
+        .into_iter()
+        .filter(|a| matches!(a.status.as_str(), "decided" | "announced"))
+        .map(|a| json!({ "id": a.id, "org_id": a.org_id, "org_name": a.org_name, "grade": a.decided_grade }))
+        .collect();
+    let open = r.status == "notice" && r.notice_to.as_deref().is_some_and(|t| today.as_str() <= t);
+    Ok(page.render(
+        "evaluation/notice",
+        json!({ "round": r, "apps": apps, "open": open, "values": values, "errors": errors }),
+    ))
+}
+
+#[get("/evaluation/rounds/<id>/notice")]
+async fn notice(page: Page, state: &State<AppState>, id: RoundId) -> AppResult<Template> {
+    notice_page(&page, state, id.0, json!({}), FormErrors::default()).await
+}
+
+#[derive(FromForm, Serialize)]
+pub struct ObjectionForm {
+    application: Option<i64>,
+    name: Option<String>,
+    contact: Option<String>,
+    body: Option<String>,
+}
+
+/// An objection (举报) by anyone during the notice: answered in writing within 15 days.
+#[post("/evaluation/rounds/<id>/objections", data = "<form>")]
+async fn object(
+    page: Page,
+    state: &State<AppState>,
+    id: RoundId,
+    form: CsrfForm<ObjectionForm>,
+) -> AppResult<Reply> {
+    let f = form.into_inner();
+    let lang = page.lang;
+    let ev = Evaluation::of(state);
+    let today = ev.today();
+    let day = iso_date(today);
+    let mut errors = FormErrors::default();
+    let (app, open) = {
+        let mut c = state.db.acquire().await?;
+        let r = store::round_by_id(&mut c, id.0)
+            .await?
+            .filter(public)
+            .ok_or(AppError::NotFound)?;
+        let open =
+            r.status == "notice" && r.notice_to.as_deref().is_some_and(|t| day.as_str() <= t);
+        let app = match f.application {
+            Some(a) => store::app_by_id(&mut c, a)
+                .await?
+                .filter(|x| x.round_id == r.id && x.status == "decided"),
+            None => None,
+        };
+        (app, open)
+    };
+    if !open {
+        return Err(AppError::Conflict("err-objection-closed"));
+    }
+    if app.is_none() {
+        errors.add(lang, "application", "err-objection-app");
+    }
+    let name = text(&f.name).to_string();
+    if name.is_empty() || name.chars().count() > 100 {
+        errors.add(lang, "name", "err-objection-name");
+    }
+    let contact = text(&f.contact).to_string();
+    let contact_ok = crate::domain::email::EmailAddress::parse(&contact).is_some()
+        || crate::web::forms::valid_phone(&contact);
+    if !contact_ok {
+        errors.add(lang, "contact", "err-objection-contact");
+    }
+    let body = text(&f.body).to_string();
+    if body.chars().count() < 10 || body.chars().count() > 5000 {
+        errors.add(lang, "body", "err-objection-body");
+    }
+    let Some(app) = app.filter(|_| errors.is_empty()) else {
+        let values = serde_json::to_value(&f).unwrap_or_default();
+        let t = notice_page(&page, state, id.0, values, errors).await?;
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    };
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin_write().await?;
+    let oid = store::add_objection(
+        &mut tx,
+        &NewObjection {
+            app_id: app.id,
+            kind: "report",
+            name: &name,
+            contact: &contact,
+            body: &body,
+            filed_by: None,
+            filed_on: &day,
+            due_on: &iso_date(today + time::Duration::days(15)),
+        },
+        now,
+    )
+    .await?;
+    ev.audit(
+        &mut tx,
+        Actor::Anonymous,
+        "evaluation.objection_filed",
+        ("eval_objection", oid),
+        json!({ "application": app.id }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Reply::flash(
+        format!("/evaluation/rounds/{}/notice", id.0),
+        page.t("flash-objection-filed"),
+    ))
+}
+
+#[get("/grades/<id>/certificate")]
+async fn certificate(page: Page, state: &State<AppState>, id: GradeId) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let g = store::grades_where(&mut c, "g.id", id.0)
+        .await?
+        .into_iter()
+        .next()
+        .filter(|g| Grade::parse(&g.grade).is_some_and(Grade::certified))
+        .ok_or(AppError::NotFound)?;
+    Ok(page.render("evaluation/certificate", json!({ "g": g })))
+}

@@ -1,0 +1,325 @@
+//! The officer's view of one evaluation application: self-assessment and evidence, the
+//! experts (assign, automatic recusal for anyone who was a member or officer of the
+//! organization in the last 2 years, replacement of recused experts), the aggregate with
+//! flagged items; the objections queue with its 15-day clock and written answers; and the
+//! downgrade proposals the officer confirms or dismisses.
+
+use crate::app::AppState;
+use crate::audit::Actor;
+use crate::auth::csrf::CsrfForm;
+use crate::db::evaluation::{self as store, EvalApp, Round};
+use crate::domain::calendar::{iso_date, parse_iso_date};
+use crate::domain::evaluation::{validity, Grade};
+use crate::error::{AppError, AppResult};
+use crate::evaluation::Evaluation;
+use crate::ids::{EvalAppId, ObjectionId};
+use crate::web::ctx::{Page, Reply};
+use crate::web::evaluation::{officer_of, officers_round, Officer};
+use crate::web::forms::text;
+use rocket::{get, post, routes, FromForm, Route, State};
+use rocket_dyn_templates::Template;
+use serde_json::json;
+
+pub fn routes() -> Vec<Route> {
+    routes![view, assign, objections, answer, downgrades, decide]
+}
+
+async fn officers_app(
+    state: &AppState,
+    user: &crate::auth::guards::CurrentUser,
+    id: i64,
+) -> AppResult<(EvalApp, Round)> {
+    let mut c = state.db.acquire().await?;
+    let app = store::app_by_id(&mut c, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    drop(c);
+    let round = officers_round(state, user, app.round_id).await?;
+    Ok((app, round))
+}
+
+#[get("/evaluation/applications/<id>")]
+async fn view(
+    page: Page,
+    state: &State<AppState>,
+    staff: Officer<'_>,
+    id: EvalAppId,
+) -> AppResult<Template> {
+    let (app, round) = officers_app(state, staff.user, id.0).await?;
+    let ev = Evaluation::of(state);
+    let mut c = state.db.acquire().await?;
+    let assignments = store::assignments_of_app(&mut c, app.id).await?;
+    let assigned: Vec<i64> = assignments.iter().map(|a| a.expert_user_id).collect();
+    let experts: Vec<_> = store::experts(&mut c)
+        .await?
+        .into_iter()
+        .filter(|e| !assigned.contains(&e.id))
+        .collect();
+    let outcome = ev.outcome(&mut c, &app, &round).await?;
+    let evidence = store::evidence(&mut c, app.id).await?;
+    let objections = store::objections_where(&mut c, "j.eval_application_id", app.id).await?;
+    let active = assignments
+        .iter()
+        .filter(|a| a.recused_at.is_none())
+        .count();
+    Ok(page.render(
+        "evaluation/application",
+        json!({ "app": app, "round": round, "assignments": assignments, "experts": experts,
+                "proposed_code": outcome.proposed.map(crate::domain::evaluation::Grade::code),
+                "outcome": outcome, "evidence": evidence, "objections": objections,
+                "active": active, "needs": 3_usize.saturating_sub(active),
+                "eligibility": ev.eligibility(&mut c, app.org_id, &round).await?.into_iter().map(|w| page.t(w.message_key())).collect::<Vec<_>>() }),
+    ))
+}
+
+#[derive(FromForm)]
+pub struct AssignForm {
+    expert: Option<i64>,
+}
+
+#[post("/evaluation/applications/<id>/assign", data = "<form>")]
+async fn assign(
+    page: Page,
+    state: &State<AppState>,
+    staff: Officer<'_>,
+    id: EvalAppId,
+    form: CsrfForm<AssignForm>,
+) -> AppResult<Reply> {
+    let (app, round) = officers_app(state, staff.user, id.0).await?;
+    let back = format!("/evaluation/applications/{}", app.id);
+    if app.status != "review" || round.status != "open" {
+        return Err(AppError::Conflict("err-eval-assign-state"));
+    }
+    let ev = Evaluation::of(state);
+    let now = state.clock.now_ms();
+    let since = iso_date(ev.today() - time::Duration::days(731));
+    let mut tx = state.db.begin_write().await?;
+    let expert = match form.into_inner().expert {
+        Some(e) => store::experts(&mut tx)
+            .await?
+            .into_iter()
+            .find(|x| x.id == e),
+        None => None,
+    };
+    let Some(expert) = expert else {
+        return Ok(Reply::flash_error(back, page.t("err-eval-expert")));
+    };
+    let recusal = store::worked_for(&mut tx, expert.person_id, app.org_id, &since).await?;
+    let reason = recusal.map(|k| format!("automatic:{k}"));
+    if !store::assign(
+        &mut tx,
+        app.id,
+        expert.id,
+        staff.user.id().0,
+        reason.as_deref(),
+        now,
+    )
+    .await?
+    {
+        return Ok(Reply::flash_error(back, page.t("err-eval-expert-twice")));
+    }
+    ev.audit(
+        &mut tx,
+        Actor::User(staff.user.id()),
+        "evaluation.expert_assigned",
+        ("eval_application", app.id),
+        json!({ "expert": expert.id, "recused": reason }),
+    )
+    .await?;
+    if reason.is_none() {
+        ev.mail(
+            &mut tx,
+            expert.id,
+            json!({ "event": "assigned", "round": round.title, "org": app.org_name, "due": round.scoring_due }),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(match reason {
+        Some(_) => Reply::flash_error(back, page.t("flash-expert-recused")),
+        None => Reply::flash(back, page.t("flash-expert-assigned")),
+    })
+}
+
+#[get("/evaluation/objections")]
+async fn objections(
+    page: Page,
+    state: &State<AppState>,
+    staff: Officer<'_>,
+) -> AppResult<Template> {
+    let ev = Evaluation::of(state);
+    let today = ev.today();
+    let mut c = state.db.acquire().await?;
+    let mut rows = Vec::new();
+    for r in store::rounds(&mut c, None).await? {
+        if !officer_of(staff.user, &r) {
+            continue;
+        }
+        for o in store::objections_where(&mut c, "e.round_id", r.id).await? {
+            let left = parse_iso_date(&o.due_on).map(|d| (d - today).whole_days());
+            rows.push(json!({ "o": o, "round": r.title, "left": left,
+                              "overdue": o.answer.is_none() && left.is_some_and(|l| l < 0) }));
+        }
+    }
+    Ok(page.render("evaluation/objections", json!({ "rows": rows })))
+}
+
+#[derive(FromForm)]
+pub struct AnswerForm {
+    answer: Option<String>,
+}
+
+#[post("/evaluation/objections/<id>/answer", data = "<form>")]
+async fn answer(
+    page: Page,
+    state: &State<AppState>,
+    staff: Officer<'_>,
+    id: ObjectionId,
+    form: CsrfForm<AnswerForm>,
+) -> AppResult<Reply> {
+    let text_ = text(&form.into_inner().answer).to_string();
+    if text_.chars().count() < 10 {
+        return Ok(Reply::flash_error(
+            "/evaluation/objections",
+            page.t("err-objection-answer"),
+        ));
+    }
+    let ev = Evaluation::of(state);
+    let now = state.clock.now_ms();
+    let today = iso_date(ev.today());
+    let mut tx = state.db.begin_write().await?;
+    let o = store::objections_where(&mut tx, "j.id", id.0)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(AppError::NotFound)?;
+    let r = store::round_by_id(&mut tx, o.round_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !officer_of(staff.user, &r) {
+        return Err(AppError::Forbidden);
+    }
+    if !store::answer_objection(&mut tx, o.id, &text_, staff.user.id().0, &today, now).await? {
+        return Err(AppError::Conflict("err-objection-answered"));
+    }
+    ev.audit(
+        &mut tx,
+        Actor::User(staff.user.id()),
+        "evaluation.objection_answered",
+        ("eval_objection", o.id),
+        json!({ "on": today, "due": o.due_on }),
+    )
+    .await?;
+    let data = json!({ "event": "answer", "round": r.title, "org": o.org_name, "answer": text_ });
+    match o.filed_by {
+        Some(u) => ev.mail(&mut tx, u, data).await?,
+        None if crate::domain::email::EmailAddress::parse(&o.contact).is_some() => {
+            ev.mail_to(&mut tx, &o.contact, None, "zh-CN", data).await?
+        }
+        None => {}
+    }
+    tx.commit().await?;
+    Ok(Reply::flash(
+        "/evaluation/objections",
+        page.t("flash-objection-answered"),
+    ))
+}
+
+#[get("/evaluation/downgrades")]
+async fn downgrades(
+    page: Page,
+    state: &State<AppState>,
+    _staff: Officer<'_>,
+) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let rows = store::downgrades(&mut c, false).await?;
+    Ok(page.render(
+        "evaluation/downgrades",
+        json!({ "rows": rows, "grades": Grade::ALL.iter().map(|g| g.code()).collect::<Vec<_>>() }),
+    ))
+}
+
+#[derive(FromForm)]
+pub struct DecideForm {
+    outcome: Option<String>,
+    new_grade: Option<String>,
+    reason: Option<String>,
+}
+
+#[post("/evaluation/downgrades/<id>", data = "<form>")]
+async fn decide(
+    page: Page,
+    state: &State<AppState>,
+    staff: Officer<'_>,
+    id: i64,
+    form: CsrfForm<DecideForm>,
+) -> AppResult<Reply> {
+    let f = form.into_inner();
+    let back = "/evaluation/downgrades";
+    let reason = text(&f.reason).to_string();
+    let outcome = text(&f.outcome);
+    let new_grade = Grade::parse(text(&f.new_grade));
+    if reason.is_empty() || !matches!(outcome, "confirmed" | "dismissed") {
+        return Ok(Reply::flash_error(back, page.t("err-downgrade-form")));
+    }
+    let ev = Evaluation::of(state);
+    let today = ev.today();
+    let day = iso_date(today);
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin_write().await?;
+    let d = store::downgrades(&mut tx, true)
+        .await?
+        .into_iter()
+        .find(|d| d.id == id)
+        .ok_or(AppError::Conflict("err-downgrade-decided"))?;
+    let old = store::grades_where(&mut tx, "g.id", d.grade_id)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(AppError::NotFound)?;
+    let lower = new_grade.filter(|g| Grade::parse(&old.grade).is_some_and(|o| *g < o));
+    if outcome == "confirmed" && new_grade.is_some() && lower.is_none() {
+        return Ok(Reply::flash_error(back, page.t("err-downgrade-grade")));
+    }
+    store::decide_downgrade(
+        &mut tx,
+        id,
+        outcome,
+        lower.map(Grade::code),
+        &reason,
+        staff.user.id().0,
+        now,
+    )
+    .await?;
+    if outcome == "confirmed" {
+        store::end_grade(&mut tx, old.id, &day, "downgraded").await?;
+        if let Some(g) = lower {
+            // The lower grade runs for the rest of the old grade's validity.
+            let (_, to) = validity(today);
+            let to = parse_iso_date(&old.valid_to).unwrap_or(to);
+            store::add_grade(
+                &mut tx,
+                &store::NewGrade {
+                    org_id: old.org_id,
+                    app_id: old.app_id,
+                    grade: g.code(),
+                    announced_on: &day,
+                    valid_from: &day,
+                    valid_to: &iso_date(to),
+                },
+                now,
+            )
+            .await?;
+        }
+    }
+    ev.audit(
+        &mut tx,
+        Actor::User(staff.user.id()),
+        "evaluation.downgrade_decided",
+        ("org", d.org_id),
+        json!({ "proposal": id, "outcome": outcome, "from": old.grade, "to": lower.map(Grade::code), "reason": reason }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Reply::flash(back, page.t("flash-downgrade-decided")))
+}
