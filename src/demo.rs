@@ -28,29 +28,11 @@ pub struct DemoData {
     applications: Vec<ApplicationSeed>,
     annual_reports: Vec<ReportSeed>,
     #[serde(default)]
-    eval_rounds: Vec<RoundSeed>,
+    eval_rounds: Vec<crate::demo_eval::RoundSeed>,
     #[serde(default)]
-    grades: Vec<GradeSeed>,
-}
-
-/// An evaluation round already opened, with the default thresholds and rules.
-#[derive(Deserialize)]
-struct RoundSeed {
-    authority: String,
-    year: i64,
-    title: String,
-    apply_from: String,
-    apply_to: String,
-    scoring_due: String,
-    opened_by: String,
-}
-
-/// A grade announced in an earlier round (before this system).
-#[derive(Deserialize)]
-struct GradeSeed {
-    org: String,
-    grade: String,
-    announced_on: String,
+    grades: Vec<crate::demo_eval::GradeSeed>,
+    #[serde(default)]
+    eval_results: Vec<crate::demo_eval::ResultSeed>,
 }
 
 /// An annual report already filed (and inspected, when `outcome` is set).
@@ -369,6 +351,7 @@ pub async fn load(
         .await?;
         apps::add_event(&mut tx, id, now, Some(applicant.id), "created", None).await?;
     }
+    let mut round_ids = HashMap::new();
     for r in &data.eval_rounds {
         let (_, authority) = *units
             .get(&r.authority)
@@ -378,7 +361,7 @@ pub async fn load(
             .ok_or_else(|| DemoError::Invalid(format!("unknown user {}", r.opened_by)))?;
         let th = crate::domain::scoring::format_thresholds(&Default::default());
         let s = crate::db::settings::snapshot(&mut tx, now).await?;
-        crate::db::evaluation::create_round(
+        let id = crate::db::evaluation::create_round(
             &mut tx,
             &crate::db::evaluation::NewRound {
                 authority_id: authority,
@@ -398,6 +381,30 @@ pub async fn load(
             now,
         )
         .await?;
+        if let Some(st) = &r.stage {
+            sqlx::query(
+                "UPDATE eval_rounds SET status = 'notice', committee_on = $1, committee_members = $2, \
+                 committee_present = $3, notice_from = $4, notice_to = $5 WHERE id = $6",
+            )
+            .bind(&st.committee_on)
+            .bind(st.committee_members)
+            .bind(st.committee_present)
+            .bind(&st.notice_from)
+            .bind(&st.notice_to)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        round_ids.insert(r.title.clone(), id);
+    }
+    for res in &data.eval_results {
+        let round = *round_ids
+            .get(&res.round)
+            .ok_or_else(|| DemoError::Invalid(format!("unknown round {}", res.round)))?;
+        let org = *org_ids
+            .get(&res.org)
+            .ok_or_else(|| DemoError::Invalid(format!("unknown org {}", res.org)))?;
+        crate::demo_eval::seed_result(&mut tx, round, org, res, now).await?;
     }
     for g in &data.grades {
         let org = *org_ids

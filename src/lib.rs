@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod demo_eval;
 pub mod domain;
 pub mod error;
 pub mod eval_daily;

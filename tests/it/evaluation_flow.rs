@@ -141,7 +141,7 @@ pub async fn post_owned(
 async fn assignment_of(app: &TestApp, email: &str) -> i64 {
     int(
         app,
-        "SELECT s.id FROM eval_assignments s JOIN users u ON u.id = s.expert_user_id WHERE u.email = $1",
+        "SELECT s.id FROM eval_assignments s JOIN users u ON u.id = s.expert_user_id WHERE u.email = $1 AND s.eval_application_id IN (SELECT id FROM eval_applications WHERE org_id = (SELECT id FROM organizations WHERE name = '宁波市海曙区阳光社会工作服务中心'))",
         email,
     )
     .await
@@ -163,7 +163,7 @@ pub async fn scored_application(app: &TestApp) -> i64 {
     assert_eq!(status, Status::SeeOther, "{body}");
     let id = int(
         app,
-        "SELECT id FROM eval_applications WHERE self_assessment <> $1",
+        "SELECT id FROM eval_applications WHERE self_assessment <> $1 AND org_id = (SELECT id FROM organizations WHERE name = '宁波市海曙区阳光社会工作服务中心')",
         "",
     )
     .await;
@@ -209,7 +209,7 @@ async fn a_round_runs_from_application_to_an_announced_grade_in_force_on_1_janua
         );
     let total = int(
         &app,
-        "SELECT total_centi FROM eval_applications WHERE self_assessment <> $1",
+        "SELECT total_centi FROM eval_applications WHERE self_assessment <> $1 AND org_id = (SELECT id FROM organizations WHERE name = '宁波市海曙区阳光社会工作服务中心')",
         "",
     )
     .await;
@@ -248,7 +248,7 @@ async fn a_round_runs_from_application_to_an_announced_grade_in_force_on_1_janua
     assert_eq!(
         int(
             &app,
-            "SELECT COUNT(*) FROM eval_applications WHERE status = $1",
+            "SELECT COUNT(*) FROM eval_applications WHERE status = $1 AND org_id = (SELECT id FROM organizations WHERE name = '宁波市海曙区阳光社会工作服务中心')",
             "decided"
         )
         .await,

@@ -65,7 +65,7 @@ async fn each_reason_an_organization_may_not_apply_is_named_and_nothing_is_writt
     let (s, _) = apply(&app, org, round, "太短", &[("a.pdf", PDF)]).await;
     assert_eq!(s, Status::UnprocessableEntity);
     assert_eq!(
-        app.scalar("SELECT COUNT(*) FROM eval_applications").await,
+        app.scalar("SELECT COUNT(*) FROM eval_applications WHERE org_id = (SELECT id FROM organizations WHERE name = '宁波市海曙区阳光社会工作服务中心')").await,
         0
     );
     let (s, _) = apply(&app, org, round, TEXT, &[("a.pdf", PDF)]).await;
@@ -74,8 +74,8 @@ async fn each_reason_an_organization_may_not_apply_is_named_and_nothing_is_writt
     let (s, _) = apply(&app, org, round, TEXT, &[("a.pdf", PDF)]).await;
     assert_eq!(s, Status::Conflict, "once per round");
     exec(&app, &format!("INSERT INTO org_grades (org_id, grade, announced_on, valid_from, valid_to, created_at) VALUES ({org}, '3a', '2024-12-01', '2025-01-01', '2029-12-31', 0)")).await;
-    exec(&app, "DELETE FROM eval_evidence").await;
-    exec(&app, "DELETE FROM eval_applications").await;
+    exec(&app, "DELETE FROM eval_evidence WHERE eval_application_id IN (SELECT id FROM eval_applications WHERE org_id = (SELECT id FROM organizations WHERE name = '宁波市海曙区阳光社会工作服务中心'))").await;
+    exec(&app, "DELETE FROM eval_applications WHERE org_id = (SELECT id FROM organizations WHERE name = '宁波市海曙区阳光社会工作服务中心')").await;
     let (_, page) = app.get(&format!("/orgs/{org}/evaluation")).await;
     assert!(page.contains("评估等级仍在有效期内"));
 }
@@ -103,13 +103,13 @@ async fn a_recent_member_is_recused_automatically_and_a_declared_conflict_recuse
         .is_none_or(|(s, _)| !s.contains("评估")));
     // Left more than two years ago: no longer a reason.
     exec(&app, "UPDATE memberships SET left_on = '2024-10-01' WHERE user_id = (SELECT id FROM users WHERE email = 'ngo.member@demo.huoban.cn')").await;
-    exec(&app, "DELETE FROM eval_assignments").await;
+    exec(&app, "DELETE FROM eval_assignments WHERE eval_application_id IN (SELECT id FROM eval_applications WHERE org_id = (SELECT id FROM organizations WHERE name = '宁波市海曙区阳光社会工作服务中心'))").await;
     let (_, page) = assign(&app, id, NGO_MEMBER.0).await;
     assert!(!page.contains("已自动回避"));
     // A declared conflict recuses; the recused expert can no longer score.
     let (_, _) = assign(&app, id, EXPERT.0).await;
     switch(&app, EXPERT).await;
-    let a = int(&app, "SELECT s.id FROM eval_assignments s JOIN users u ON u.id = s.expert_user_id WHERE u.email = $1", EXPERT.0).await;
+    let a = int(&app, "SELECT s.id FROM eval_assignments s JOIN users u ON u.id = s.expert_user_id WHERE u.email = $1 AND s.eval_application_id IN (SELECT id FROM eval_applications WHERE org_id = (SELECT id FROM organizations WHERE name = '宁波市海曙区阳光社会工作服务中心'))", EXPERT.0).await;
     let r = app
         .post(
             &format!("/scoring/{a}/declare"),
@@ -122,7 +122,7 @@ async fn a_recent_member_is_recused_automatically_and_a_declared_conflict_recuse
         "a conflict without its description is sent back"
     );
     assert_eq!(
-        app.scalar("SELECT COUNT(*) FROM eval_assignments WHERE declared_at IS NOT NULL")
+        app.scalar("SELECT COUNT(*) FROM eval_assignments WHERE declared_at IS NOT NULL AND eval_application_id IN (SELECT id FROM eval_applications WHERE org_id = (SELECT id FROM organizations WHERE name = '宁波市海曙区阳光社会工作服务中心'))")
             .await,
         0
     );
@@ -150,8 +150,8 @@ async fn an_expert_sees_only_their_own_sheet_scores_within_bounds_and_submits_on
     switch(&app, EVALUATION).await;
     assign(&app, id, EXPERT.0).await;
     assign(&app, id, EXPERT2.0).await;
-    let a1 = int(&app, "SELECT s.id FROM eval_assignments s JOIN users u ON u.id = s.expert_user_id WHERE u.email = $1", EXPERT.0).await;
-    let a2 = int(&app, "SELECT s.id FROM eval_assignments s JOIN users u ON u.id = s.expert_user_id WHERE u.email = $1", EXPERT2.0).await;
+    let a1 = int(&app, "SELECT s.id FROM eval_assignments s JOIN users u ON u.id = s.expert_user_id WHERE u.email = $1 AND s.eval_application_id IN (SELECT id FROM eval_applications WHERE org_id = (SELECT id FROM organizations WHERE name = '宁波市海曙区阳光社会工作服务中心'))", EXPERT.0).await;
+    let a2 = int(&app, "SELECT s.id FROM eval_assignments s JOIN users u ON u.id = s.expert_user_id WHERE u.email = $1 AND s.eval_application_id IN (SELECT id FROM eval_applications WHERE org_id = (SELECT id FROM organizations WHERE name = '宁波市海曙区阳光社会工作服务中心'))", EXPERT2.0).await;
     switch(&app, EXPERT2).await;
     ok_post(
         &app,
@@ -255,7 +255,7 @@ async fn an_expert_sees_only_their_own_sheet_scores_within_bounds_and_submits_on
     assert!(page.contains("评分已提交并锁定"));
     // One or two submissions propose nothing: the committee needs three.
     assert_eq!(
-        app.scalar("SELECT COUNT(*) FROM eval_applications WHERE proposed_grade IS NOT NULL")
+        app.scalar("SELECT COUNT(*) FROM eval_applications WHERE proposed_grade IS NOT NULL AND org_id = (SELECT id FROM organizations WHERE name = '宁波市海曙区阳光社会工作服务中心')")
             .await,
         0
     );
@@ -405,4 +405,65 @@ async fn objections_are_answered_on_a_15_day_clock_and_the_organization_may_ask_
         .await,
         1
     );
+}
+
+#[rocket::async_test]
+async fn evidence_is_read_by_the_organization_the_officers_and_the_assigned_experts_only() {
+    let app = TestApp::spawn().await;
+    let id = applied(&app).await;
+    let ev = int(
+        &app,
+        "SELECT id FROM eval_evidence WHERE eval_application_id = CAST($1 AS BIGINT)",
+        &id.to_string(),
+    )
+    .await;
+    let path = format!("/evaluation/evidence/{ev}");
+    let (s, body) = read(&app, &path).await;
+    assert_eq!(
+        (s, body.as_slice()),
+        (Status::Ok, PDF),
+        "the organization's admin"
+    );
+    for who in [REGISTRAR, EXPERT] {
+        switch(&app, who).await;
+        assert_eq!(read(&app, &path).await.0, Status::Forbidden, "{}", who.0);
+    }
+    switch(&app, EVALUATION).await;
+    assert_eq!(read(&app, &path).await.0, Status::Ok);
+    assign(&app, id, EXPERT.0).await;
+    switch(&app, EXPERT).await;
+    assert_eq!(read(&app, &path).await.0, Status::Ok, "once assigned");
+    app.logout().await;
+    assert!(read(&app, &path).await.0.code >= 300);
+}
+
+#[rocket::async_test]
+async fn an_officer_of_the_organization_in_the_last_two_years_is_recused_automatically() {
+    let app = TestApp::spawn().await;
+    let id = applied(&app).await;
+    // The expert sat on the organization's board until last year (an officer record of one of
+    // its applications).
+    exec(&app, "INSERT INTO applications (kind, status, applicant_user_id, authority_id, name, sections_done, created_at, updated_at) \
+        SELECT 'change', 'approved', u.id, o.authority_id, o.name, '', 0, 0 FROM users u, organizations o \
+        WHERE u.email = 'ngo@demo.huoban.cn' AND o.name = '宁波市海曙区阳光社会工作服务中心'").await;
+    exec(&app, "UPDATE applications SET org_id = (SELECT id FROM organizations WHERE name = '宁波市海曙区阳光社会工作服务中心') WHERE kind = 'change'").await;
+    exec(&app, "INSERT INTO application_officers (application_id, role, name, person_id, id_masked, term_start, term_end, created_at) \
+        SELECT a.id, 'director', '赵专家', u.person_id, '330203********123X', '2021-01-01', '2025-12-31', 0 \
+        FROM applications a, users u WHERE a.kind = 'change' AND u.email = 'expert@demo.huoban.cn'").await;
+    switch(&app, EVALUATION).await;
+    let (_, page) = assign(&app, id, EXPERT.0).await;
+    assert!(page.contains("已自动回避"), "{page}");
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM eval_assignments WHERE recusal_reason = 'automatic:officer'"
+        )
+        .await,
+        1
+    );
+}
+
+async fn read(app: &TestApp, path: &str) -> (Status, Vec<u8>) {
+    let r = app.client.get(path.to_string()).dispatch().await;
+    let s = r.status();
+    (s, r.into_bytes().await.unwrap_or_default())
 }
