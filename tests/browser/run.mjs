@@ -76,7 +76,9 @@ const USERS = [
 const EXTRA_PAGES = {
   'admin@demo.huoban.cn': ['/admin/users', '/admin/users/2', '/admin/settings', '/admin/mail', '/history/user/1'],
   'registrar.haishu@demo.huoban.cn': ['/registry', '/registry/orgs/1', '/registry/filings'],
-  'ngo@demo.huoban.cn': ['/orgs/1/members', '/orgs/1/registry', '/account', '/applications', '/applications/1', '/applications/1/basics', '/applications/1/people', '/applications/1/documents'],
+  'evaluation@demo.huoban.cn': ['/evaluation', '/evaluation/rounds/2', '/evaluation/applications/1', '/evaluation/objections', '/evaluation/downgrades'],
+  'expert@demo.huoban.cn': ['/scoring', '/scoring/1'],
+  'ngo@demo.huoban.cn': ['/orgs/1/evaluation', '/orgs/1/members', '/orgs/1/registry', '/account', '/applications', '/applications/1', '/applications/1/basics', '/applications/1/people', '/applications/1/documents'],
 };
 // The identity whose session is switched to English at the end.
 const LANG_SWITCH_USER = 'ngo.member@demo.huoban.cn';
@@ -390,7 +392,7 @@ async function anonymousChecks() {
   const ctx = await newContext();
   try {
     const page = await newPage(ctx);
-    for (const p of ['/', '/login', '/signup', '/password/forgot', '/audit/heads', '/directory', '/directory?q=%E5%AE%81%E6%B3%A2', '/organizations/1', '/organizations/2', '/organizations/1/certificate', '/announcements', '/directory/filings']) {
+    for (const p of ['/', '/login', '/signup', '/password/forgot', '/audit/heads', '/directory', '/directory?q=%E5%AE%81%E6%B3%A2', '/organizations/1', '/organizations/2', '/organizations/1/certificate', '/announcements', '/directory/filings', '/evaluation/notices', '/evaluation/rounds/2/notice', '/directory?grade=4a', '/organizations/3']) {
       await check(`axe ${p} (anonymous)`, () => axePage(page, p, p));
     }
     await check('axe /signup after an empty submit (error summary)', async () => {
@@ -585,6 +587,92 @@ async function registrationJourney() {
   }
 }
 
+/** The evaluation issue's done-when in the browser: the demo organization applies, three
+ * demo experts declare and score, the committee decides and the notice is published; the
+ * demo's city round, past its notice, is announced and its grade shows on the profile. */
+async function evaluationJourney() {
+  const ctxs = [];
+  const open = async (email, password) => {
+    const ctx = await newContext();
+    ctxs.push(ctx);
+    const page = await newPage(ctx);
+    await login(page, email, password);
+    return page;
+  };
+  try {
+    const applied = await check('evaluation: the organization applies with evidence', async () => {
+      const p = await open('ngo@demo.huoban.cn', 'demo-ngo-2026');
+      await goto(p, '/orgs/1/evaluation');
+      await axe(p, '/orgs/1/evaluation');
+      await p.fill('#self_assessment', '（浏览器测试）本中心按章程开展社会工作服务，治理结构健全，财务公开透明。');
+      await p.setInputFiles('#evidence', { name: 'evidence.pdf', mimeType: 'application/pdf', buffer: PDF });
+      await submitForm(p, 'main form[action="/orgs/1/evaluation/1"] button');
+      return (await p.locator('.notice').first().innerText()).trim();
+    });
+    if (!applied) return;
+    const officer = await open('evaluation@demo.huoban.cn', 'demo-evaluation-2026');
+    let appId = null;
+    const assigned = await check('evaluation: the officer assigns three experts', async () => {
+      await goto(officer, '/evaluation/rounds/1');
+      const href = await officer.locator('main a[href^="/evaluation/applications/"]').first().getAttribute('href');
+      appId = href.split('/').pop();
+      for (let i = 0; i < 3; i++) {
+        await goto(officer, href);
+        await submitForm(officer, `main form[action="${href}/assign"] button`);
+      }
+      await axe(officer, href);
+      return `application ${appId}`;
+    });
+    if (!assigned) return;
+    for (const email of ['expert@demo.huoban.cn', 'expert2@demo.huoban.cn', 'expert3@demo.huoban.cn']) {
+      const ok = await check(`evaluation: ${email.split('@')[0]} declares and scores`, async () => {
+        const e = await open(email, 'demo-expert-2026');
+        await goto(e, '/scoring');
+        const rows = e.locator('main a[href^="/scoring/"]');
+        const href = await rows.last().getAttribute('href');
+        await goto(e, href);
+        await axe(e, `${href} (declaration)`);
+        await e.check('#c-none');
+        await submitForm(e, `main form[action="${href}/declare"] button`);
+        await axe(e, `${href} (sheet)`);
+        await e.$$eval('main tbody tr', (trs) => trs.forEach((tr) => {
+          const input = tr.querySelector('input[type="text"][name^="score["]');
+          if (input && !tr.querySelector('.tag')) input.value = tr.children[1].innerText.trim();
+        }));
+        await submitForm(e, 'main button[value="submit"]');
+        return (await e.locator('.notice').first().innerText()).trim();
+      });
+      if (!ok) return;
+    }
+    await check('evaluation: committee, notice, and the public notice page', async () => {
+      await goto(officer, '/evaluation/rounds/1');
+      await axe(officer, '/evaluation/rounds/1 (committee form)');
+      await officer.fill('#held_on', new Date().toISOString().slice(0, 10));
+      await officer.fill('#members', '9');
+      await officer.fill('#present', '8');
+      await officer.fill(`#v${appId}`, '7');
+      await submitForm(officer, 'main form[action="/evaluation/rounds/1/committee"] button[type="submit"]');
+      await submitForm(officer, 'main form[action="/evaluation/rounds/1/notice"] button');
+      const pub = await newPage(ctxs[0]);
+      await goto(pub, '/evaluation/rounds/1/notice');
+      await axe(pub, '/evaluation/rounds/1/notice (open for objections)');
+      const text = await pub.locator('main').innerText();
+      if (!text.includes('阳光社会工作服务中心')) throw new Error('the notice does not list the organization');
+      return 'notice published';
+    });
+    await check('evaluation: the city round is announced and the grade shows on the profile', async () => {
+      await goto(officer, '/evaluation/rounds/2');
+      await submitForm(officer, 'main form[action="/evaluation/rounds/2/announce"] button');
+      await goto(officer, '/organizations/4');
+      const text = await officer.locator('main').innerText();
+      if (!text.includes('4A') || !text.includes('已公告')) throw new Error('no announced 4A on the profile');
+      return 'announced 4A, in force from 1 January';
+    });
+  } finally {
+    for (const c of ctxs) await c.close().catch(() => {});
+  }
+}
+
 async function main() {
   fs.mkdirSync(SHOT_DIR, { recursive: true });
 
@@ -598,6 +686,7 @@ async function main() {
 
   await anonymousChecks();
   await registrationJourney();
+  await evaluationJourney();
   // Two identities at a time keeps the run short without starving a two-core machine.
   const queue = [...USERS];
   const worker = async () => {
