@@ -157,16 +157,28 @@ async fn objections(
         }
         for o in store::objections_where(&mut c, "e.round_id", r.id).await? {
             let left = parse_iso_date(&o.due_on).map(|d| (d - today).whole_days());
-            rows.push(json!({ "o": o, "round": r.title, "left": left,
-                              "overdue": o.answer.is_none() && left.is_some_and(|l| l < 0) }));
+            let grade = store::app_by_id(&mut c, o.app_id)
+                .await?
+                .and_then(|a| a.decided_grade);
+            rows.push(
+                json!({ "o": o, "round": r.title, "left": left, "grade": grade,
+                              "may_change": r.status == "notice",
+                              "overdue": o.answer.is_none() && left.is_some_and(|l| l < 0) }),
+            );
         }
     }
-    Ok(page.render("evaluation/objections", json!({ "rows": rows })))
+    let grades: Vec<&str> = Grade::ALL.iter().map(|g| g.code()).collect();
+    Ok(page.render(
+        "evaluation/objections",
+        json!({ "rows": rows, "grades": grades }),
+    ))
 }
 
 #[derive(FromForm)]
 pub struct AnswerForm {
     answer: Option<String>,
+    /// After re-review: empty keeps the decided grade, a grade code or `none` changes it.
+    new_grade: Option<String>,
 }
 
 #[post("/evaluation/objections/<id>/answer", data = "<form>")]
@@ -177,7 +189,21 @@ async fn answer(
     id: ObjectionId,
     form: CsrfForm<AnswerForm>,
 ) -> AppResult<Reply> {
-    let text_ = text(&form.into_inner().answer).to_string();
+    let f = form.into_inner();
+    let text_ = text(&f.answer).to_string();
+    let change = match text(&f.new_grade) {
+        "" => None,
+        "none" => Some(None),
+        g => match Grade::parse(g) {
+            Some(g) => Some(Some(g.code())),
+            None => {
+                return Ok(Reply::flash_error(
+                    "/evaluation/objections",
+                    page.t("err-committee-grade"),
+                ))
+            }
+        },
+    };
     if text_.chars().count() < 10 {
         return Ok(Reply::flash_error(
             "/evaluation/objections",
@@ -202,12 +228,32 @@ async fn answer(
     if !store::answer_objection(&mut tx, o.id, &text_, staff.user.id().0, &today, now).await? {
         return Err(AppError::Conflict("err-objection-answered"));
     }
+    // A re-review may change the decided grade while the round is still in its notice.
+    let app = store::app_by_id(&mut tx, o.app_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let changed = change.filter(|g| *g != app.decided_grade.as_deref());
+    if let Some(g) = changed {
+        if r.status != "notice" || app.status != "decided" {
+            return Err(AppError::Conflict("err-round-state"));
+        }
+        let why = format!("复核：{text_}");
+        store::set_decision(
+            &mut tx,
+            app.id,
+            g,
+            app.votes_for.unwrap_or(0),
+            Some(&why),
+            now,
+        )
+        .await?;
+    }
     ev.audit(
         &mut tx,
         Actor::User(staff.user.id()),
         "evaluation.objection_answered",
         ("eval_objection", o.id),
-        json!({ "on": today, "due": o.due_on }),
+        json!({ "on": today, "due": o.due_on, "grade_from": app.decided_grade, "grade_to": changed }),
     )
     .await?;
     let data = json!({ "event": "answer", "round": r.title, "org": o.org_name, "answer": text_ });

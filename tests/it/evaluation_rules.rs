@@ -387,20 +387,36 @@ async fn objections_are_answered_on_a_15_day_clock_and_the_organization_may_ask_
     assert_eq!(r.status(), Status::Conflict);
     switch(&app, EVALUATION).await;
     let oid = app.scalar("SELECT MIN(id) FROM eval_objections").await;
+    let (_, q) = app.get("/evaluation/objections").await;
+    assert!(
+        q.contains("复核后的等级"),
+        "a re-review may change the grade"
+    );
+    // The re-review finds the committee's change unfounded: back to the proposed 5A.
     ok_post(
         &app,
         &format!("/evaluation/objections/{oid}/answer"),
-        &[("answer", "经复核，维持 4A 等级，理由见委员会纪要。")],
+        &[
+            ("answer", "经复核，社会评价指标扣分依据不足，改为 5A。"),
+            ("new_grade", "5a"),
+        ],
     )
     .await;
     assert!(app
         .last_mail_to(NGO_ADMIN.0)
         .await
-        .is_some_and(|(_, b)| b.contains("维持 4A")));
+        .is_some_and(|(_, b)| b.contains("改为 5A")));
+    let r = app
+        .post(
+            &format!("/evaluation/objections/{oid}/answer"),
+            &[("answer", "第二次答复不应被接受。")],
+        )
+        .await;
+    assert_eq!(r.status(), Status::Conflict, "answered once");
     ok_post(&app, &format!("/evaluation/rounds/{round}/announce"), &[]).await;
     assert_eq!(
         app.scalar(
-            "SELECT COUNT(*) FROM org_grades WHERE grade = '4a' AND valid_from = '2027-01-01'"
+            "SELECT COUNT(*) FROM org_grades WHERE grade = '5a' AND valid_from = '2027-01-01'"
         )
         .await,
         1
