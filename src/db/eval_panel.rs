@@ -452,6 +452,7 @@ pub async fn orgs_with_grade(
 pub struct Downgrade {
     pub id: i64,
     pub org_id: i64,
+    pub authority_id: Option<i64>,
     pub org_name: String,
     pub grade_id: i64,
     pub grade: String,
@@ -490,7 +491,7 @@ pub async fn propose_downgrade(
 
 pub async fn downgrades(c: &mut Conn, pending_only: bool) -> Result<Vec<Downgrade>, sqlx::Error> {
     let sql = format!(
-        "SELECT d.*, o.name AS org_name, g.grade AS grade FROM grade_downgrades d \
+        "SELECT d.*, o.name AS org_name, o.authority_id AS authority_id, g.grade AS grade FROM grade_downgrades d \
          JOIN organizations o ON o.id = d.org_id JOIN org_grades g ON g.id = d.grade_id {} ORDER BY d.id",
         if pending_only {
             "WHERE d.outcome IS NULL"
@@ -504,6 +505,7 @@ pub async fn downgrades(c: &mut Conn, pending_only: bool) -> Result<Vec<Downgrad
             Ok(Downgrade {
                 id: r.try_get("id")?,
                 org_id: r.try_get("org_id")?,
+                authority_id: r.try_get("authority_id")?,
                 org_name: r.try_get("org_name")?,
                 grade_id: r.try_get("grade_id")?,
                 grade: r.try_get("grade")?,

@@ -135,41 +135,12 @@ async fn upload(
     let Some(kind) = kind else {
         return Ok(refuse("err-upload-kind"));
     };
-    let bytes = match read_upload(f.file.as_ref(), state.config.upload_max_bytes).await {
-        Ok(b) => b,
+    let stored = match take_file(state, f.file.as_ref()).await? {
+        Ok(s) => s,
         Err(key) => return Ok(refuse(key)),
     };
-    let Some(content_type) = rules::sniff(&bytes) else {
-        return Ok(refuse("err-upload-type"));
-    };
-    let digest = hex::encode(Sha256::digest(&bytes));
-    let dir = uploads_dir(state);
-    let write = {
-        let dir = dir.clone();
-        let digest = digest.clone();
-        rocket::tokio::task::spawn_blocking(move || store_file(&dir, &digest, &bytes)).await
-    };
-    if !matches!(write, Ok(Ok(()))) {
-        return Err(AppError::Internal(format!(
-            "upload not written to {}",
-            dir.display()
-        )));
-    }
-    let file = match &f.file {
-        Some(Upload::File(t)) => Some(t),
-        _ => None,
-    };
-    let original: String = file
-        .and_then(|t| t.raw_name())
-        .map(|n| {
-            n.dangerous_unsafe_unsanitized_raw()
-                .as_str()
-                .chars()
-                .take(120)
-                .collect()
-        })
-        .unwrap_or_default();
-    let size = file.map(|t| t.len()).unwrap_or(0);
+    let (digest, content_type, size) = (stored.sha256, stored.content_type, stored.size_bytes);
+    let original = stored.original_name;
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_write().await?;
     let att = store::add_attachment(
@@ -179,7 +150,7 @@ async fn upload(
             kind,
             sha256: &digest,
             content_type,
-            size_bytes: i64::try_from(size).unwrap_or(i64::MAX),
+            size_bytes: size,
             original_name: &original,
             by: user.id(),
             now,

@@ -47,7 +47,8 @@ async fn index_page(
     let mut c = state.db.acquire().await?;
     let apps = store::apps_of_org(&mut c, org.0).await?;
     let mut open = Vec::new();
-    for r in store::rounds(&mut c, authority.as_ref().map(std::slice::from_ref)).await? {
+    let authorities: Vec<i64> = authority.into_iter().collect();
+    for r in store::rounds(&mut c, Some(&authorities)).await? {
         let window = r.apply_from <= today && today <= r.apply_to && r.status == "open";
         if !window || apps.iter().any(|a| a.round_id == r.id) {
             continue;

@@ -271,14 +271,26 @@ async fn answer(
     ))
 }
 
+/// Whether the officer evaluates for the organization's authority.
+fn evaluates(user: &crate::auth::guards::CurrentUser, authority: Option<i64>) -> bool {
+    authority.is_some_and(|a| {
+        user.authorities(crate::domain::role::Role::EvaluationOfficer)
+            .any(|x| x == a)
+    })
+}
+
 #[get("/evaluation/downgrades")]
 async fn downgrades(
     page: Page,
     state: &State<AppState>,
-    _staff: Officer<'_>,
+    staff: Officer<'_>,
 ) -> AppResult<Template> {
     let mut c = state.db.acquire().await?;
-    let rows = store::downgrades(&mut c, false).await?;
+    let rows: Vec<_> = store::downgrades(&mut c, false)
+        .await?
+        .into_iter()
+        .filter(|d| evaluates(staff.user, d.authority_id))
+        .collect();
     Ok(page.render(
         "evaluation/downgrades",
         json!({ "rows": rows, "grades": Grade::ALL.iter().map(|g| g.code()).collect::<Vec<_>>() }),
@@ -318,6 +330,9 @@ async fn decide(
         .into_iter()
         .find(|d| d.id == id)
         .ok_or(AppError::Conflict("err-downgrade-decided"))?;
+    if !evaluates(staff.user, d.authority_id) {
+        return Err(AppError::Forbidden);
+    }
     let old = store::grades_where(&mut tx, "g.id", d.grade_id)
         .await?
         .into_iter()
