@@ -71,6 +71,7 @@ const USERS = [
   ['finance@demo.huoban.cn', 'demo-finance-2026'],
   ['ngo@demo.huoban.cn', 'demo-ngo-2026'],
   ['ngo.member@demo.huoban.cn', 'demo-member-2026'],
+  ['charity@demo.huoban.cn', 'demo-charity-2026'],
 ];
 // Pages scanned, after /dashboard, for particular identities.
 const EXTRA_PAGES = {
@@ -78,6 +79,7 @@ const EXTRA_PAGES = {
   'registrar.haishu@demo.huoban.cn': ['/registry', '/registry/orgs/1', '/registry/filings'],
   'evaluation@demo.huoban.cn': ['/evaluation', '/evaluation/rounds/2', '/evaluation/applications/1', '/evaluation/objections', '/evaluation/downgrades'],
   'expert@demo.huoban.cn': ['/scoring', '/scoring/1'],
+  'charity@demo.huoban.cn': ['/orgs/4/evaluation'],
   'ngo@demo.huoban.cn': ['/orgs/1/evaluation', '/orgs/1/members', '/orgs/1/registry', '/account', '/applications', '/applications/1', '/applications/1/basics', '/applications/1/people', '/applications/1/documents'],
 };
 // The identity whose session is switched to English at the end.
