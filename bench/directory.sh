@@ -32,6 +32,11 @@ run_one() { # kind database_url location
   local t0=$(date +%s)
   (cd "$dir" && "$BIN" demo --orgs "$N" 2>/dev/null | tail -1)
   echo "generation: $(( $(date +%s) - t0 )) s"
+  # Grades in force for every 20th organization (a stress case: 5% graded, 1A–5A in turn).
+  local grades="INSERT INTO org_grades (org_id, grade, announced_on, valid_from, valid_to, created_at) \
+    SELECT id, CASE id % 100 WHEN 0 THEN '5a' WHEN 20 THEN '4a' WHEN 40 THEN '3a' WHEN 60 THEN '2a' ELSE '1a' END, \
+    '2025-12-01', '2026-01-01', '2030-12-31', 0 FROM organizations WHERE id % 20 = 0"
+  if [ "$kind" = sqlite ]; then sqlite3 "$loc" "$grades"; else psql "$loc" -qc "$grades"; fi
   (cd "$dir" && "$BIN" serve > "$dir/serve.log" 2>&1 &)
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/" >/dev/null && break; sleep 0.2; done
   echo "== $kind: search latency (sequential)"

@@ -39,6 +39,11 @@ CLASSES = {
     "filters only": [{"district": "330226"}, {"org_type": "foundation", "status": "revoked"}, {"category": "other", "district": "330211"}],
 }
 CLASSES["exact USCC"] = [{"q": c} for c in sample_codes()]
+# Grades (issue 5): the filter starts from the organizations holding the grade in force.
+CLASSES["grade filter"] = [
+    {"grade": "4a"}, {"grade": "3a", "q": "养老"}, {"grade": "5a", "district": "330203"},
+    {"grade": "2a", "q": "社会工作服务中心"}, {"grade": "1a", "org_type": "foundation"},
+]
 
 conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
 nonce = [int(time.time() * 1000) * 1000]  # distinct from any earlier run

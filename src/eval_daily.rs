@@ -4,6 +4,7 @@
 
 use crate::audit::Actor;
 use crate::db::evaluation as store;
+use crate::db::Conn;
 use crate::domain::calendar::{iso_date, parse_iso_date};
 use crate::error::AppResult;
 use crate::evaluation::Evaluation;
@@ -36,6 +37,24 @@ const CAUSES: [(&str, &str); 3] = [
          WHERE g.ended_on IS NULL AND g.valid_to >= $1 AND p.kind <> 'investigation' AND p.decided_on >= g.announced_on",
     ),
 ];
+
+/// Proposes every downgrade that a grade in force on `day` calls for, once each (also right
+/// after a registrar records an inspection outcome or a penalty); returns how many are new.
+pub async fn propose_downgrades(c: &mut Conn, day: &str, now: i64) -> Result<usize, sqlx::Error> {
+    let mut n = 0;
+    for (cause, sql) in CAUSES {
+        let rows: Vec<(i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(day.to_string())
+            .fetch_all(&mut *c)
+            .await?;
+        for (grade, org, detail) in rows {
+            if store::propose_downgrade(c, org, grade, cause, &detail, day, now).await? {
+                n += 1;
+            }
+        }
+    }
+    Ok(n)
+}
 
 impl Evaluation<'_> {
     pub async fn run_daily(&self) -> AppResult<EvalDaily> {
@@ -86,17 +105,7 @@ impl Evaluation<'_> {
                 report.expired += 1;
             }
         }
-        for (cause, sql) in CAUSES {
-            let rows: Vec<(i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(day.clone())
-                .fetch_all(&mut *tx)
-                .await?;
-            for (grade, org, detail) in rows {
-                if store::propose_downgrade(&mut tx, org, grade, cause, &detail, &day, now).await? {
-                    report.proposed += 1;
-                }
-            }
-        }
+        report.proposed = propose_downgrades(&mut tx, &day, now).await?;
         if report != EvalDaily::default() {
             self.audit(
                 &mut tx,

@@ -168,6 +168,7 @@ async fn outcome(
         return Err(AppError::NotFound);
     }
     add_event(&mut tx, org, &today, &format!("inspection_{outcome}"), now).await?;
+    let proposed = crate::eval_daily::propose_downgrades(&mut tx, &today, now).await?;
     finish(
         state,
         tx,
@@ -175,7 +176,7 @@ async fn outcome(
         &staff,
         org,
         "annual_report.outcome",
-        json!({ "report": report, "outcome": outcome }),
+        json!({ "report": report, "outcome": outcome, "downgrades_proposed": proposed }),
     )
     .await
 }
@@ -248,6 +249,8 @@ async fn add_penalty(
         now,
     )
     .await?;
+    let today = iso_date(Registry::of(state).today());
+    let proposed = crate::eval_daily::propose_downgrades(&mut tx, &today, now).await?;
     finish(
         state,
         tx,
@@ -255,7 +258,8 @@ async fn add_penalty(
         &staff,
         org,
         "penalty.recorded",
-        json!({ "penalty": id, "kind": kind.code(), "amount_fen": amount.map(Money::fen) }),
+        json!({ "penalty": id, "kind": kind.code(), "amount_fen": amount.map(Money::fen),
+                "downgrades_proposed": proposed }),
     )
     .await
 }

@@ -483,3 +483,35 @@ async fn read(app: &TestApp, path: &str) -> (Status, Vec<u8>) {
     let s = r.status();
     (s, r.into_bytes().await.unwrap_or_default())
 }
+
+#[rocket::async_test]
+async fn a_penalty_recorded_by_the_registrar_proposes_a_downgrade_at_once() {
+    let app = TestApp::spawn().await;
+    let volunteers = int(
+        &app,
+        "SELECT id FROM organizations WHERE name = $1",
+        "宁波市志愿者协会",
+    )
+    .await;
+    switch(&app, REGISTRAR).await;
+    ok_post(
+        &app,
+        &format!("/registry/orgs/{volunteers}/penalties"),
+        &[
+            ("kind", "warning"),
+            ("decided_on", "2026-11-20"),
+            ("reason", "未按规定公开年度报告"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM grade_downgrades WHERE cause = 'penalty' AND outcome IS NULL"
+        )
+        .await,
+        1
+    );
+    switch(&app, EVALUATION).await;
+    let (_, page) = app.get("/evaluation/downgrades").await;
+    assert!(page.contains("宁波市志愿者协会") && page.contains("受到行政处罚"));
+}
