@@ -71,7 +71,8 @@ CREATE TABLE community_filings (
 -- A change registration carries the proposed facts (JSON) until it is decided.
 ALTER TABLE applications ADD COLUMN changes TEXT;
 
--- Positions 9-17 of every organization's code, indexed by expression: a serial is never issued
--- when any organization (registered, imported or generated) already carries its subject
--- identifier. Queries must write the expression exactly so: substr(uscc, 9, 9).
-CREATE INDEX organizations_uscc_subject ON organizations (substr(uscc, 9, 9));
+-- Positions 9-17 of every organization's code, indexed: a serial is never issued when any
+-- organization (registered, imported or generated) already carries its subject identifier.
+ALTER TABLE organizations ADD COLUMN uscc_subject TEXT;
+UPDATE organizations SET uscc_subject = substr(uscc, 9, 9) WHERE uscc IS NOT NULL;
+CREATE INDEX organizations_uscc_subject ON organizations (uscc_subject);

@@ -61,6 +61,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0008_evaluation.sql"),
         postgres: include_str!("../../migrations/postgres/0008_evaluation.sql"),
     },
+    Step {
+        version: 9,
+        name: "uscc subject expression",
+        sqlite: include_str!("../../migrations/sqlite/0009_uscc_subject_expression.sql"),
+        postgres: include_str!("../../migrations/postgres/0009_uscc_subject_expression.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {
