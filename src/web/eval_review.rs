@@ -14,7 +14,7 @@ use crate::error::{AppError, AppResult};
 use crate::evaluation::Evaluation;
 use crate::ids::{EvalAppId, ObjectionId};
 use crate::web::ctx::{Page, Reply};
-use crate::web::evaluation::{officer_of, officers_round, Officer};
+use crate::web::evaluation::{evaluates, officer_of, officers_round, Officer};
 use crate::web::forms::text;
 use rocket::{get, post, routes, FromForm, Route, State};
 use rocket_dyn_templates::Template;
@@ -269,14 +269,6 @@ async fn answer(
         "/evaluation/objections",
         page.t("flash-objection-answered"),
     ))
-}
-
-/// Whether the officer evaluates for the organization's authority.
-fn evaluates(user: &crate::auth::guards::CurrentUser, authority: Option<i64>) -> bool {
-    authority.is_some_and(|a| {
-        user.authorities(crate::domain::role::Role::EvaluationOfficer)
-            .any(|x| x == a)
-    })
 }
 
 #[get("/evaluation/downgrades")]

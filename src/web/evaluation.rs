@@ -31,10 +31,14 @@ pub fn routes() -> Vec<Route> {
 
 pub type Officer<'r> = Staff<'r, role::EvaluationOfficer>;
 
+/// Whether the user is an evaluation officer of this authority.
+pub fn evaluates(user: &CurrentUser, authority: Option<i64>) -> bool {
+    authority.is_some_and(|a| user.authorities(Role::EvaluationOfficer).any(|x| x == a))
+}
+
 /// Whether the user is an evaluation officer of the round's authority.
 pub fn officer_of(user: &CurrentUser, round: &Round) -> bool {
-    user.authorities(Role::EvaluationOfficer)
-        .any(|a| a == round.authority_id)
+    evaluates(user, Some(round.authority_id))
 }
 
 /// The round, if this officer's authority runs it (403 otherwise).
