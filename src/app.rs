@@ -33,6 +33,8 @@ pub struct AppState {
     pub mail_transport: Option<Arc<dyn Transport>>,
     /// Rendered public pages for anonymous visitors (see `web::page_cache`).
     pub page_cache: crate::web::page_cache::PageCache,
+    /// Seals bids under the dedicated bid-sealing key.
+    pub sealer: crate::sealing::Sealer,
 }
 
 impl AppState {
@@ -127,6 +129,24 @@ pub async fn prepare(db: &Db, resolved: &Resolved, clock: &Clock) -> Result<bool
             .await?;
     }
     tx.commit().await?;
+    // The service catalogue: new codes added, names refreshed.
+    let cats = db::projects::parse_catalogue(db::projects::CATALOGUE)
+        .map_err(|e| StartError::Other(format!("service catalogue: {e}")))?;
+    let mut tx = db.begin_write().await?;
+    let added = db::projects::load_catalogue(&mut tx, &cats).await?;
+    if added > 0 {
+        auditor(resolved, db)
+            .record(
+                &mut tx,
+                now,
+                Actor::System,
+                "catalogue.loaded",
+                ("service_categories", "*".into()),
+                serde_json::json!({ "added": added }),
+            )
+            .await?;
+    }
+    tx.commit().await?;
     if resolved.mode == Mode::Demo {
         return demo::load_if_new(db, resolved, clock)
             .await
@@ -154,6 +174,7 @@ pub fn state(resolved: &Resolved, db: Db, clock: Clock) -> Result<AppState, Star
         auditor: auditor(resolved, &db),
         mail_transport,
         page_cache: Default::default(),
+        sealer: crate::sealing::Sealer::new(&resolved.keys.bid_sealing),
         db,
     })
 }
@@ -189,6 +210,7 @@ pub fn build(resolved: &Resolved, state: AppState) -> Rocket<Build> {
                 .tera
                 .register_filter("datetime", web::filters::datetime);
             engines.tera.register_filter("date", web::filters::date);
+            engines.tera.register_filter("money", web::filters::money);
         }))
         .attach(web::headers::SecurityHeaders)
         .attach(crate::jobs::fairing())

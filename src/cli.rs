@@ -126,9 +126,16 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?;
             let auditor = app::auditor(&resolved, &db);
-            crate::demo::load(&db, resolved.config.password_hash, &clock, &auditor)
-                .await
-                .map_err(|e| e.to_string())?;
+            let sealer = crate::sealing::Sealer::new(&resolved.keys.bid_sealing);
+            crate::demo::load(
+                &db,
+                resolved.config.password_hash,
+                &clock,
+                &auditor,
+                &sealer,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
             print_logins();
             Ok(())
         }

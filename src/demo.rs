@@ -149,7 +149,8 @@ pub async fn load_if_new(db: &Db, resolved: &Resolved, clock: &Clock) -> Result<
     }
     drop(c);
     let auditor = crate::app::auditor(resolved, db);
-    load(db, resolved.config.password_hash, clock, &auditor).await?;
+    let sealer = crate::sealing::Sealer::new(&resolved.keys.bid_sealing);
+    load(db, resolved.config.password_hash, clock, &auditor, &sealer).await?;
     Ok(true)
 }
 
@@ -159,6 +160,7 @@ pub async fn load(
     params: HashParams,
     clock: &Clock,
     auditor: &Auditor,
+    sealer: &crate::sealing::Sealer,
 ) -> Result<(), DemoError> {
     let data = data()?;
     let now = clock.now_ms();
@@ -427,6 +429,14 @@ pub async fn load(
         )
         .await?;
     }
+    let department = units
+        .get("nb-civil-affairs")
+        .map(|u| u.1)
+        .ok_or_else(|| DemoError::Invalid("unknown department nb-civil-affairs".into()))?;
+    let plain: HashMap<String, i64> = org_ids.iter().map(|(k, v)| (k.clone(), v.0)).collect();
+    crate::demo_procurement::seed(&mut tx, sealer, &plain, department, now)
+        .await
+        .map_err(|e| DemoError::Invalid(format!("service purchase: {e}")))?;
     meta::set(&mut tx, LOADED_KEY, &now.to_string()).await?;
     let summary = serde_json::json!({
         "users": data.users.len(), "organizations": data.organizations.len(),

@@ -4,12 +4,14 @@
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod bidding;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod demo_eval;
+pub mod demo_procurement;
 pub mod domain;
 pub mod error;
 pub mod eval_daily;
@@ -19,8 +21,10 @@ pub mod ids;
 pub mod import;
 pub mod jobs;
 pub mod mail;
+pub mod procurement;
 pub mod registry;
 pub mod scale;
+pub mod sealing;
 pub mod supervision;
 pub mod web;
 

@@ -67,6 +67,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0009_uscc_subject_expression.sql"),
         postgres: include_str!("../../migrations/postgres/0009_uscc_subject_expression.sql"),
     },
+    Step {
+        version: 10,
+        name: "procurement",
+        sqlite: include_str!("../../migrations/sqlite/0010_procurement.sql"),
+        postgres: include_str!("../../migrations/postgres/0010_procurement.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

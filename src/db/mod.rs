@@ -4,6 +4,7 @@
 
 pub mod applications;
 pub mod audit;
+pub mod bids;
 pub mod directory;
 pub mod eval_panel;
 pub mod evaluation;
@@ -12,6 +13,8 @@ pub mod meta;
 pub mod migrate;
 pub mod org_events;
 pub mod orgs;
+pub mod project_qa;
+pub mod projects;
 pub mod roles;
 pub mod search;
 pub mod settings;

@@ -12,6 +12,7 @@ pub mod lang;
 pub mod money;
 pub mod org_name;
 pub mod password;
+pub mod procurement;
 pub mod registration;
 pub mod role;
 pub mod scoring;

@@ -305,7 +305,14 @@ async fn change_setting(
 #[get("/admin/mail")]
 async fn outbox(page: Page, state: &State<AppState>, _admin: Admin<'_>) -> AppResult<Template> {
     let mut c = state.db.acquire().await?;
-    let mails = mail::recent(&mut c, 200).await?;
+    let mut mails = mail::recent(&mut c, 200).await?;
+    // Procurement notices go to those who obtained a project's documents or bid on it: who
+    // they are is secret until the opening (DOMAIN §5), so their recipients and bodies are not
+    // shown here.
+    for m in mails.iter_mut().filter(|m| m.template == "procurement") {
+        m.to_addr = page.t("mail-recipient-sealed");
+        m.body_text = String::new();
+    }
     // Bodies hold one-time links until delivery. Where mail is delivered (SMTP configured) an
     // admin sees who was mailed what and its state, never the links; where it is not (the
     // demo), this page is how a new user's link reaches them.

@@ -81,7 +81,7 @@ pub struct UploadForm<'r> {
 }
 
 /// Why an upload was refused (a catalogue key).
-async fn read_upload(file: Option<&Upload<'_>>, max: u64) -> Result<Vec<u8>, &'static str> {
+pub async fn read_upload(file: Option<&Upload<'_>>, max: u64) -> Result<Vec<u8>, &'static str> {
     let file = match file {
         Some(Upload::File(f)) => f,
         Some(Upload::Refused) => return Err("err-upload-too-large"),

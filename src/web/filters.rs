@@ -40,6 +40,17 @@ pub fn datetime(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Va
     Ok(Value::String(s))
 }
 
+/// `{{ fen | money }}`: an amount in fen as ¥1,234,567.00.
+pub fn money(value: &Value, _args: &HashMap<String, Value>) -> tera::Result<Value> {
+    match value.as_i64() {
+        Some(f) => Ok(Value::String(format!(
+            "¥{}",
+            crate::domain::money::Money::from_fen(f).grouped()
+        ))),
+        None => Ok(Value::String(String::new())),
+    }
+}
+
 /// `{{ "2026-11-28" | date(lang=page.lang) }}`: a calendar date.
 pub fn date(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
     let Some(d) = value

@@ -7,6 +7,7 @@ pub mod application_form;
 pub mod applications;
 pub mod attachments;
 pub mod authz;
+pub mod bids;
 pub mod catchers;
 pub mod ctx;
 pub mod dashboard;
@@ -26,6 +27,9 @@ pub mod orgs;
 pub mod oversight;
 pub mod page_cache;
 pub mod password;
+pub mod project_form;
+pub mod projects;
+pub mod purchase;
 pub mod registry;
 pub mod scoring;
 pub mod signup;
@@ -56,6 +60,9 @@ pub fn routes() -> Vec<Route> {
     r.extend(eval_review::routes());
     r.extend(eval_public::routes());
     r.extend(scoring::routes());
+    r.extend(purchase::routes());
+    r.extend(projects::routes());
+    r.extend(bids::routes());
     r
 }
 

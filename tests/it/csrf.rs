@@ -37,6 +37,14 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "SELECT CAST(COUNT(*) AS BIGINT) FROM eval_objections",
         "SELECT CAST(COUNT(*) AS BIGINT) FROM org_grades",
         "SELECT CAST(COUNT(*) AS BIGINT) FROM grade_downgrades WHERE outcome IS NOT NULL",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM intentions",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM projects",
+        "SELECT CAST(COALESCE(SUM(updated_at), 0) AS BIGINT) FROM projects",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM doc_obtained",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM project_questions",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM project_amendments",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM bids",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM bids WHERE status <> 'sealed'",
     ] {
         out.push(app.scalar(sql).await);
     }
@@ -54,7 +62,8 @@ async fn every_post_route_refuses_a_missing_or_wrong_token_and_writes_nothing() 
         .map(|r| concrete(&r.uri.to_string()))
         .collect();
     assert!(posts.len() >= 15, "all POST routes are found: {posts:?}");
-    let identities: [Option<(&str, &str)>; 7] = [
+    let identities: [Option<(&str, &str)>; 8] = [
+        Some(PURCHASER),
         None,
         Some(ADMIN),
         Some(NGO_ADMIN),

@@ -175,7 +175,8 @@ impl TestApp {
         let resolved = config::resolve(config, Mode::Production).expect("test config");
         app::prepare(&db, &resolved, &clock).await.expect("prepare");
         let auditor = app::auditor(&resolved, &db);
-        huoban::demo::load(&db, CHEAP_HASH, &clock, &auditor)
+        let sealer = huoban::sealing::Sealer::new(&resolved.keys.bid_sealing);
+        huoban::demo::load(&db, CHEAP_HASH, &clock, &auditor, &sealer)
             .await
             .expect("demo data");
         Self::instance(resolved, db, clock, false).await

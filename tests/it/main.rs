@@ -22,6 +22,7 @@ mod mail;
 mod orgs;
 mod pages;
 mod parity;
+mod procurement;
 mod registry;
 mod registry_decisions;
 mod settings;

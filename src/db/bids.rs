@@ -1,0 +1,311 @@
+//! Sealed bids and openings. A bid row holds its place (project, round, organization,
+//! envelope), its status and times, and the ciphertext with its key id, nonce and receipt
+//! digest: no column holds a price or proposal until the opening copies the prices of the
+//! opened bids into `opening_bids`.
+
+use super::Conn;
+use crate::sealing::Sealed;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Bid {
+    pub id: i64,
+    pub project_id: i64,
+    pub round: i64,
+    pub org_id: i64,
+    pub envelope: String,
+    pub status: String,
+    pub submitted_at: i64,
+    pub digest: String,
+    #[serde(skip)]
+    pub sealed: Sealed,
+}
+
+const BID: &str = "SELECT id, project_id, round, org_id, envelope, status, submitted_at, digest, key_id, nonce, sealed FROM bids";
+
+type BidRow = (
+    i64,
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    String,
+);
+
+fn bid(r: BidRow) -> Bid {
+    let (
+        id,
+        project_id,
+        round,
+        org_id,
+        envelope,
+        status,
+        submitted_at,
+        digest,
+        key_id,
+        nonce,
+        sealed,
+    ) = r;
+    Bid {
+        id,
+        project_id,
+        round,
+        org_id,
+        envelope,
+        status,
+        submitted_at,
+        digest,
+        sealed: Sealed {
+            key_id,
+            nonce,
+            sealed,
+        },
+    }
+}
+
+pub async fn by_id(c: &mut Conn, id: i64) -> Result<Option<Bid>, sqlx::Error> {
+    let row: Option<BidRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{BID} WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?;
+    Ok(row.map(bid))
+}
+
+/// The organization's sealed bid in this envelope of this round, if any.
+pub async fn sealed_of(
+    c: &mut Conn,
+    project: i64,
+    round: i64,
+    org: i64,
+    envelope: &str,
+) -> Result<Option<Bid>, sqlx::Error> {
+    let row: Option<BidRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{BID} WHERE project_id = $1 AND round = $2 AND org_id = $3 AND envelope = $4 AND status = 'sealed'"
+    )))
+    .bind(project)
+    .bind(round)
+    .bind(org)
+    .bind(envelope)
+    .fetch_optional(&mut *c)
+    .await?;
+    Ok(row.map(bid))
+}
+
+/// Every bid (any status) the organization made on a project, newest first.
+pub async fn history_of(c: &mut Conn, project: i64, org: i64) -> Result<Vec<Bid>, sqlx::Error> {
+    let rows: Vec<BidRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{BID} WHERE project_id = $1 AND org_id = $2 ORDER BY id DESC"
+    )))
+    .bind(project)
+    .bind(org)
+    .fetch_all(&mut *c)
+    .await?;
+    Ok(rows.into_iter().map(bid).collect())
+}
+
+/// The sealed bids of a round's envelope: for the opening only.
+pub async fn sealed_for_opening(
+    c: &mut Conn,
+    project: i64,
+    round: i64,
+    envelope: &str,
+) -> Result<Vec<Bid>, sqlx::Error> {
+    let rows: Vec<BidRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{BID} WHERE project_id = $1 AND round = $2 AND envelope = $3 AND status = 'sealed' ORDER BY submitted_at, id"
+    )))
+    .bind(project)
+    .bind(round)
+    .bind(envelope)
+    .fetch_all(&mut *c)
+    .await?;
+    Ok(rows.into_iter().map(bid).collect())
+}
+
+pub struct NewBid<'a> {
+    pub project: i64,
+    pub round: i64,
+    pub org: i64,
+    pub envelope: &'a str,
+    pub user: i64,
+    pub sealed: &'a Sealed,
+    pub digest: &'a str,
+    pub at: i64,
+}
+
+/// Ends the organization's current sealed bid (replaced or withdrawn) and returns its id.
+pub async fn end_sealed(
+    c: &mut Conn,
+    project: i64,
+    round: i64,
+    org: i64,
+    envelope: &str,
+    status: &str,
+    at: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM bids WHERE project_id = $1 AND round = $2 AND org_id = $3 AND envelope = $4 AND status = 'sealed'",
+    )
+    .bind(project)
+    .bind(round)
+    .bind(org)
+    .bind(envelope)
+    .fetch_optional(&mut *c)
+    .await?;
+    if let Some(id) = id {
+        sqlx::query("UPDATE bids SET status = $2, ended_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(status)
+            .bind(at)
+            .execute(&mut *c)
+            .await?;
+    }
+    Ok(id)
+}
+
+pub async fn insert(c: &mut Conn, b: &NewBid<'_>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO bids (project_id, round, org_id, envelope, status, submitted_at, submitted_by, key_id, nonce, sealed, digest) \
+         VALUES ($1, $2, $3, $4, 'sealed', $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(b.project)
+    .bind(b.round)
+    .bind(b.org)
+    .bind(b.envelope)
+    .bind(b.at)
+    .bind(b.user)
+    .bind(&b.sealed.key_id)
+    .bind(&b.sealed.nonce)
+    .bind(&b.sealed.sealed)
+    .bind(b.digest)
+    .fetch_one(&mut *c)
+    .await
+}
+
+pub async fn add_file(c: &mut Conn, id: &str, bid: i64, at: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO bid_files (id, bid_id, stored_at) VALUES ($1, $2, $3)")
+        .bind(id)
+        .bind(bid)
+        .bind(at)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// The bid a stored file belongs to.
+pub async fn bid_of_file(c: &mut Conn, file: &str) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT bid_id FROM bid_files WHERE id = $1")
+        .bind(file)
+        .fetch_optional(&mut *c)
+        .await
+}
+
+type OpeningRow = (i64, i64, i64, String, i64, String, i64, i64);
+type OpenedRow = (i64, i64, String, Option<String>, i64, String, i64);
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Opening {
+    pub id: i64,
+    pub project_id: i64,
+    pub round: i64,
+    pub envelope: String,
+    pub opened_at: i64,
+    pub outcome: String,
+    pub bid_count: i64,
+    pub min_bids: i64,
+}
+
+pub async fn openings(c: &mut Conn, project: i64) -> Result<Vec<Opening>, sqlx::Error> {
+    let rows: Vec<OpeningRow> = sqlx::query_as(
+        "SELECT id, project_id, round, envelope, opened_at, outcome, bid_count, min_bids FROM openings \
+         WHERE project_id = $1 ORDER BY round, id",
+    )
+    .bind(project)
+    .fetch_all(&mut *c)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, project_id, round, envelope, opened_at, outcome, bid_count, min_bids)| Opening {
+                id,
+                project_id,
+                round,
+                envelope,
+                opened_at,
+                outcome,
+                bid_count,
+                min_bids,
+            },
+        )
+        .collect())
+}
+
+pub async fn add_opening(c: &mut Conn, o: &Opening) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO openings (project_id, round, envelope, opened_at, outcome, bid_count, min_bids) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(o.project_id)
+    .bind(o.round)
+    .bind(&o.envelope)
+    .bind(o.opened_at)
+    .bind(&o.outcome)
+    .bind(o.bid_count)
+    .bind(o.min_bids)
+    .fetch_one(&mut *c)
+    .await
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OpenedBid {
+    pub bid_id: i64,
+    pub org_id: i64,
+    pub org_name: String,
+    pub uscc: Option<String>,
+    pub price_fen: i64,
+    pub digest: String,
+    pub submitted_at: i64,
+}
+
+pub async fn add_opened(c: &mut Conn, opening: i64, b: &OpenedBid) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO opening_bids (opening_id, bid_id, org_id, price_fen, digest, submitted_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(opening)
+    .bind(b.bid_id)
+    .bind(b.org_id)
+    .bind(b.price_fen)
+    .bind(&b.digest)
+    .bind(b.submitted_at)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+pub async fn opened(c: &mut Conn, opening: i64) -> Result<Vec<OpenedBid>, sqlx::Error> {
+    let rows: Vec<OpenedRow> = sqlx::query_as(
+        "SELECT b.bid_id, b.org_id, o.name, o.uscc, b.price_fen, b.digest, b.submitted_at FROM opening_bids b \
+         JOIN organizations o ON o.id = b.org_id WHERE b.opening_id = $1 ORDER BY b.submitted_at, b.bid_id",
+    )
+    .bind(opening)
+    .fetch_all(&mut *c)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(bid_id, org_id, org_name, uscc, price_fen, digest, submitted_at)| OpenedBid {
+                bid_id,
+                org_id,
+                org_name,
+                uscc,
+                price_fen,
+                digest,
+                submitted_at,
+            },
+        )
+        .collect())
+}

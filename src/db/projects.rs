@@ -1,0 +1,626 @@
+//! Projects, their frozen criteria and append-only event history, procurement intentions, the
+//! service catalogue and the categories organizations follow, the secret register of who
+//! obtained the documents, questions and amendments. Bids and openings are in `db::bids`.
+
+use super::Conn;
+use serde::{Deserialize, Serialize};
+use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
+
+/// The service catalogue, loaded from `seeds/service_catalogue.toml`.
+pub const CATALOGUE: &str = include_str!("../../seeds/service_catalogue.toml");
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Category {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+#[derive(Deserialize)]
+struct CatalogueFile {
+    category: Vec<Category>,
+}
+
+pub fn parse_catalogue(text: &str) -> Result<Vec<Category>, toml::de::Error> {
+    Ok(toml::from_str::<CatalogueFile>(text)?.category)
+}
+
+/// Adds new catalogue codes and refreshes the names of known ones; returns how many were new.
+pub async fn load_catalogue(c: &mut Conn, cats: &[Category]) -> Result<usize, sqlx::Error> {
+    let mut added = 0;
+    for (pos, cat) in cats.iter().enumerate() {
+        let n = sqlx::query(
+            "UPDATE service_categories SET name_zh = $2, name_en = $3, pos = $4 WHERE code = $1",
+        )
+        .bind(&cat.code)
+        .bind(&cat.name_zh)
+        .bind(&cat.name_en)
+        .bind(pos as i64)
+        .execute(&mut *c)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            sqlx::query(
+                "INSERT INTO service_categories (code, name_zh, name_en, pos) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&cat.code)
+            .bind(&cat.name_zh)
+            .bind(&cat.name_en)
+            .bind(pos as i64)
+            .execute(&mut *c)
+            .await?;
+            added += 1;
+        }
+    }
+    Ok(added)
+}
+
+pub async fn categories(c: &mut Conn) -> Result<Vec<Category>, sqlx::Error> {
+    let rows: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT code, name_zh, name_en FROM service_categories ORDER BY pos")
+            .fetch_all(&mut *c)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(code, name_zh, name_en)| Category {
+            code,
+            name_zh,
+            name_en,
+        })
+        .collect())
+}
+
+pub async fn follows(c: &mut Conn, org: i64) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT category_code FROM category_follows WHERE org_id = $1 ORDER BY category_code",
+    )
+    .bind(org)
+    .fetch_all(&mut *c)
+    .await
+}
+
+pub async fn set_follows(
+    c: &mut Conn,
+    org: i64,
+    codes: &[String],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM category_follows WHERE org_id = $1")
+        .bind(org)
+        .execute(&mut *c)
+        .await?;
+    for code in codes {
+        sqlx::query(
+            "INSERT INTO category_follows (org_id, category_code, since) VALUES ($1, $2, $3)",
+        )
+        .bind(org)
+        .bind(code)
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The organizations following a category.
+pub async fn followers(c: &mut Conn, code: &str) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT org_id FROM category_follows WHERE category_code = $1 ORDER BY org_id",
+    )
+    .bind(code)
+    .fetch_all(&mut *c)
+    .await
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Intention {
+    pub id: i64,
+    pub department_id: i64,
+    pub department_zh: String,
+    pub department_en: String,
+    pub title: String,
+    pub category_code: String,
+    pub budget_fen: i64,
+    pub need: String,
+    pub planned_month: String,
+    pub published_at: i64,
+    pub published_on: String,
+}
+
+const INTENTION: &str = "SELECT i.id, i.department_id, d.name_zh AS department_zh, d.name_en AS department_en, \
+    i.title, i.category_code, i.budget_fen, i.need, i.planned_month, i.published_at, i.published_on \
+    FROM intentions i JOIN departments d ON d.id = i.department_id";
+
+fn intention(r: &AnyRow) -> Result<Intention, sqlx::Error> {
+    Ok(Intention {
+        id: r.try_get("id")?,
+        department_id: r.try_get("department_id")?,
+        department_zh: r.try_get("department_zh")?,
+        department_en: r.try_get("department_en")?,
+        title: r.try_get("title")?,
+        category_code: r.try_get("category_code")?,
+        budget_fen: r.try_get("budget_fen")?,
+        need: r.try_get("need")?,
+        planned_month: r.try_get("planned_month")?,
+        published_at: r.try_get("published_at")?,
+        published_on: r.try_get("published_on")?,
+    })
+}
+
+pub struct NewIntention<'a> {
+    pub department_id: i64,
+    pub title: &'a str,
+    pub category_code: &'a str,
+    pub budget_fen: i64,
+    pub need: &'a str,
+    pub planned_month: &'a str,
+    pub published_at: i64,
+    pub published_on: &'a str,
+    pub created_by: i64,
+}
+
+pub async fn add_intention(c: &mut Conn, i: &NewIntention<'_>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO intentions (department_id, title, category_code, budget_fen, need, planned_month, \
+         published_at, published_on, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(i.department_id)
+    .bind(i.title)
+    .bind(i.category_code)
+    .bind(i.budget_fen)
+    .bind(i.need)
+    .bind(i.planned_month)
+    .bind(i.published_at)
+    .bind(i.published_on)
+    .bind(i.created_by)
+    .fetch_one(&mut *c)
+    .await
+}
+
+/// Intentions, newest first; of some departments only when given.
+pub async fn intentions(
+    c: &mut Conn,
+    departments: Option<&[i64]>,
+) -> Result<Vec<Intention>, sqlx::Error> {
+    let filter = match departments {
+        Some([]) => return Ok(Vec::new()),
+        Some(d) => format!(
+            " WHERE i.department_id IN ({})",
+            d.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+        ),
+        None => String::new(),
+    };
+    let sql = format!("{INTENTION}{filter} ORDER BY i.published_at DESC, i.id DESC LIMIT 500");
+    sqlx::query(AssertSqlSafe(sql))
+        .fetch_all(&mut *c)
+        .await?
+        .iter()
+        .map(intention)
+        .collect()
+}
+
+pub async fn intention_by_id(c: &mut Conn, id: i64) -> Result<Option<Intention>, sqlx::Error> {
+    let sql = format!("{INTENTION} WHERE i.id = $1");
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?
+        .as_ref()
+        .map(intention)
+        .transpose()
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Project {
+    pub id: i64,
+    pub number: String,
+    pub kind: String,
+    pub department_id: i64,
+    pub department_zh: String,
+    pub department_en: String,
+    pub title: String,
+    pub category_code: String,
+    pub requirements: String,
+    pub budget_fen: i64,
+    pub max_price_fen: Option<i64>,
+    pub method: String,
+    pub price_weight_pct: i64,
+    pub tie_rule: String,
+    pub grade_use: String,
+    pub intention_id: Option<i64>,
+    pub city_division: Option<String>,
+    pub min_grade: Option<String>,
+    pub need_inspection: bool,
+    pub min_bids: i64,
+    pub round: i64,
+    pub status: String,
+    pub notice_at: Option<i64>,
+    pub deadline_at: Option<i64>,
+    pub cancel_reason: Option<String>,
+    pub created_by: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const PROJECT: &str = "SELECT p.id, p.number, p.kind, p.department_id, d.name_zh AS department_zh, \
+    d.name_en AS department_en, p.title, p.category_code, p.requirements, p.budget_fen, p.max_price_fen, \
+    p.method, p.price_weight_pct, p.tie_rule, p.grade_use, p.intention_id, p.city_division, p.min_grade, \
+    p.need_inspection, p.min_bids, p.round, p.status, p.notice_at, p.deadline_at, p.cancel_reason, \
+    p.created_by, p.created_at, p.updated_at FROM projects p JOIN departments d ON d.id = p.department_id";
+
+fn project(r: &AnyRow) -> Result<Project, sqlx::Error> {
+    Ok(Project {
+        id: r.try_get("id")?,
+        number: r.try_get("number")?,
+        kind: r.try_get("kind")?,
+        department_id: r.try_get("department_id")?,
+        department_zh: r.try_get("department_zh")?,
+        department_en: r.try_get("department_en")?,
+        title: r.try_get("title")?,
+        category_code: r.try_get("category_code")?,
+        requirements: r.try_get("requirements")?,
+        budget_fen: r.try_get("budget_fen")?,
+        max_price_fen: r.try_get("max_price_fen")?,
+        method: r.try_get("method")?,
+        price_weight_pct: r.try_get("price_weight_pct")?,
+        tie_rule: r.try_get("tie_rule")?,
+        grade_use: r.try_get("grade_use")?,
+        intention_id: r.try_get("intention_id")?,
+        city_division: r.try_get("city_division")?,
+        min_grade: r.try_get("min_grade")?,
+        need_inspection: r.try_get::<i64, _>("need_inspection")? != 0,
+        min_bids: r.try_get("min_bids")?,
+        round: r.try_get("round")?,
+        status: r.try_get("status")?,
+        notice_at: r.try_get("notice_at")?,
+        deadline_at: r.try_get("deadline_at")?,
+        cancel_reason: r.try_get("cancel_reason")?,
+        created_by: r.try_get("created_by")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+pub async fn by_id(c: &mut Conn, id: i64) -> Result<Option<Project>, sqlx::Error> {
+    let sql = format!("{PROJECT} WHERE p.id = $1");
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?
+        .as_ref()
+        .map(project)
+        .transpose()
+}
+
+pub async fn by_number(c: &mut Conn, number: &str) -> Result<Option<Project>, sqlx::Error> {
+    let sql = format!("{PROJECT} WHERE p.number = $1");
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(number)
+        .fetch_optional(&mut *c)
+        .await?
+        .as_ref()
+        .map(project)
+        .transpose()
+}
+
+/// Locks the project row for the rest of the write transaction (bids and opening take it).
+pub async fn lock(c: &mut Conn, id: i64, for_update: &str) -> Result<Option<Project>, sqlx::Error> {
+    // The lock is taken on the bare row; the join is read after it.
+    let sql = format!("SELECT id FROM projects WHERE id = $1{for_update}");
+    let found: Option<i64> = sqlx::query_scalar(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?;
+    match found {
+        Some(id) => by_id(c, id).await,
+        None => Ok(None),
+    }
+}
+
+/// Projects in the given statuses, newest notice first; of some departments when given.
+pub async fn list(
+    c: &mut Conn,
+    statuses: &[&str],
+    departments: Option<&[i64]>,
+    limit: i64,
+) -> Result<Vec<Project>, sqlx::Error> {
+    let quoted: Vec<String> = statuses
+        .iter()
+        .filter(|s| s.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'))
+        .map(|s| format!("'{s}'"))
+        .collect();
+    let mut sql = format!("{PROJECT} WHERE p.status IN ({})", quoted.join(","));
+    if let Some(d) = departments {
+        if d.is_empty() {
+            return Ok(Vec::new());
+        }
+        sql.push_str(&format!(
+            " AND p.department_id IN ({})",
+            d.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+        ));
+    }
+    sql.push_str(&format!(
+        " ORDER BY COALESCE(p.notice_at, p.created_at) DESC, p.id DESC LIMIT {limit}"
+    ));
+    sqlx::query(AssertSqlSafe(sql))
+        .fetch_all(&mut *c)
+        .await?
+        .iter()
+        .map(project)
+        .collect()
+}
+
+/// Published projects whose deadline has passed: the opening job's work.
+pub async fn due_for_opening(c: &mut Conn, now: i64) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM projects WHERE status = 'published' AND deadline_at <= $1 ORDER BY deadline_at, id",
+    )
+    .bind(now)
+    .fetch_all(&mut *c)
+    .await
+}
+
+/// Published projects whose deadline falls in (now, until]: the reminder's work.
+pub async fn deadlines_between(
+    c: &mut Conn,
+    now: i64,
+    until: i64,
+) -> Result<Vec<Project>, sqlx::Error> {
+    let sql = format!(
+        "{PROJECT} WHERE p.status = 'published' AND p.deadline_at > $1 AND p.deadline_at <= $2 ORDER BY p.id"
+    );
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(now)
+        .bind(until)
+        .fetch_all(&mut *c)
+        .await?
+        .iter()
+        .map(project)
+        .collect()
+}
+
+pub struct NewProject<'a> {
+    pub number: &'a str,
+    pub kind: &'a str,
+    pub department_id: i64,
+    pub title: &'a str,
+    pub category_code: &'a str,
+    pub requirements: &'a str,
+    pub budget_fen: i64,
+    pub max_price_fen: Option<i64>,
+    pub method: &'a str,
+    pub price_weight_pct: i64,
+    pub tie_rule: &'a str,
+    pub grade_use: &'a str,
+    pub intention_id: Option<i64>,
+    pub city_division: Option<&'a str>,
+    pub min_grade: Option<&'a str>,
+    pub need_inspection: bool,
+    pub min_bids: i64,
+    pub notice_at: Option<i64>,
+    pub deadline_at: Option<i64>,
+}
+
+pub async fn create(
+    c: &mut Conn,
+    p: &NewProject<'_>,
+    user: i64,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO projects (number, kind, department_id, title, category_code, requirements, budget_fen, \
+         max_price_fen, method, price_weight_pct, tie_rule, grade_use, intention_id, city_division, min_grade, \
+         need_inspection, min_bids, round, status, notice_at, deadline_at, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 1, 'draft', $18, $19, $20, $21, $21) \
+         RETURNING id",
+    )
+    .bind(p.number)
+    .bind(p.kind)
+    .bind(p.department_id)
+    .bind(p.title)
+    .bind(p.category_code)
+    .bind(p.requirements)
+    .bind(p.budget_fen)
+    .bind(p.max_price_fen)
+    .bind(p.method)
+    .bind(p.price_weight_pct)
+    .bind(p.tie_rule)
+    .bind(p.grade_use)
+    .bind(p.intention_id)
+    .bind(p.city_division)
+    .bind(p.min_grade)
+    .bind(i64::from(p.need_inspection))
+    .bind(p.min_bids)
+    .bind(p.notice_at)
+    .bind(p.deadline_at)
+    .bind(user)
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await
+}
+
+/// Rewrites a draft (the number, kind and round stay).
+pub async fn update_draft(
+    c: &mut Conn,
+    id: i64,
+    p: &NewProject<'_>,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE projects SET title = $2, category_code = $3, requirements = $4, budget_fen = $5, max_price_fen = $6, \
+         method = $7, price_weight_pct = $8, tie_rule = $9, grade_use = $10, intention_id = $11, city_division = $12, \
+         min_grade = $13, need_inspection = $14, min_bids = $15, notice_at = $16, deadline_at = $17, updated_at = $18 \
+         WHERE id = $1 AND status = 'draft'",
+    )
+    .bind(id)
+    .bind(p.title)
+    .bind(p.category_code)
+    .bind(p.requirements)
+    .bind(p.budget_fen)
+    .bind(p.max_price_fen)
+    .bind(p.method)
+    .bind(p.price_weight_pct)
+    .bind(p.tie_rule)
+    .bind(p.grade_use)
+    .bind(p.intention_id)
+    .bind(p.city_division)
+    .bind(p.min_grade)
+    .bind(i64::from(p.need_inspection))
+    .bind(p.min_bids)
+    .bind(p.notice_at)
+    .bind(p.deadline_at)
+    .bind(now)
+    .execute(&mut *c)
+    .await?
+    .rows_affected())
+}
+
+pub async fn set_status(c: &mut Conn, id: i64, status: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE projects SET status = $2, updated_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(status)
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_deadline(
+    c: &mut Conn,
+    id: i64,
+    deadline: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE projects SET deadline_at = $2, updated_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(deadline)
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+pub async fn cancel(c: &mut Conn, id: i64, reason: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE projects SET status = 'cancelled', cancel_reason = $2, updated_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(reason)
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// A failed round becomes the draft of the next round under the same number.
+pub async fn next_round(c: &mut Conn, id: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE projects SET round = round + 1, status = 'draft', notice_at = NULL, deadline_at = NULL, \
+         updated_at = $2 WHERE id = $1 AND status = 'failed'",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Criterion {
+    pub name: String,
+    pub max_centi: i64,
+    pub guidance: String,
+}
+
+pub async fn criteria(c: &mut Conn, project: i64) -> Result<Vec<Criterion>, sqlx::Error> {
+    let rows: Vec<(String, i64, String)> = sqlx::query_as(
+        "SELECT name, max_centi, guidance FROM project_criteria WHERE project_id = $1 ORDER BY pos",
+    )
+    .bind(project)
+    .fetch_all(&mut *c)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(name, max_centi, guidance)| Criterion {
+            name,
+            max_centi,
+            guidance,
+        })
+        .collect())
+}
+
+/// Replaces a draft's criteria (published criteria are frozen: callers check the status).
+pub async fn set_criteria(
+    c: &mut Conn,
+    project: i64,
+    list: &[Criterion],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM project_criteria WHERE project_id = $1")
+        .bind(project)
+        .execute(&mut *c)
+        .await?;
+    for (pos, k) in list.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO project_criteria (project_id, pos, name, max_centi, guidance) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(project)
+        .bind(pos as i64)
+        .bind(&k.name)
+        .bind(k.max_centi)
+        .bind(&k.guidance)
+        .execute(&mut *c)
+        .await?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub id: i64,
+    pub round: i64,
+    pub at: i64,
+    pub kind: String,
+    pub data: serde_json::Value,
+}
+
+/// Appends to the project's public event history: `data` holds only what may be public at
+/// the time it is written.
+pub async fn add_event(
+    c: &mut Conn,
+    project: i64,
+    round: i64,
+    kind: &str,
+    data: &serde_json::Value,
+    user: Option<i64>,
+    at: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO project_events (project_id, round, at, kind, data, actor_user_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(project)
+    .bind(round)
+    .bind(at)
+    .bind(kind)
+    .bind(data.to_string())
+    .bind(user)
+    .fetch_one(&mut *c)
+    .await
+}
+
+pub async fn events(c: &mut Conn, project: i64) -> Result<Vec<Event>, sqlx::Error> {
+    let rows: Vec<(i64, i64, i64, String, String)> = sqlx::query_as(
+        "SELECT id, round, at, kind, data FROM project_events WHERE project_id = $1 ORDER BY id",
+    )
+    .bind(project)
+    .fetch_all(&mut *c)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, round, at, kind, data)| Event {
+            id,
+            round,
+            at,
+            kind,
+            data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
+        })
+        .collect())
+}

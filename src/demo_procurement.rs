@@ -1,0 +1,245 @@
+//! Demo service purchase: an intention published 45 days ago, an open consultation the demo NGO
+//! can bid on, and a closed open tender whose three sealed bids were opened at its deadline, so
+//! the public opening record shows bidders, prices and digests. Written inside the demo load's
+//! transaction, with the bids sealed under the configured bid-sealing key exactly as live bids.
+
+use crate::bidding::{record_opening, seal};
+use crate::db::bids::{self, NewBid};
+use crate::db::projects::{self as store, Criterion, NewIntention, NewProject};
+use crate::db::Conn;
+use crate::domain::calendar::{iso_date, shanghai_date, SHANGHAI};
+use crate::domain::money::Money;
+use crate::error::{AppError, AppResult};
+use crate::procurement::published_data;
+use crate::sealing::Sealer;
+use serde_json::json;
+use std::collections::HashMap;
+use time::{Duration, Time};
+
+const DAY: i64 = 24 * 3600 * 1000;
+
+/// 09:30 Beijing time, `days` days from the instant `now`.
+fn at_0930(now: i64, days: i64) -> i64 {
+    let d = shanghai_date(crate::clock::from_ms(now)) + Duration::days(days);
+    let t = d
+        .with_time(Time::from_hms(9, 30, 0).unwrap_or(Time::MIDNIGHT))
+        .assume_offset(SHANGHAI);
+    crate::clock::to_ms(t)
+}
+
+async fn user_id(c: &mut Conn, email: &str) -> AppResult<i64> {
+    sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_optional(&mut *c)
+        .await?
+        .ok_or_else(|| AppError::Internal(format!("demo user {email}")))
+}
+
+/// A member of the organization to sign its demo bid.
+async fn signer(c: &mut Conn, org: i64, fallback: i64) -> AppResult<i64> {
+    let u: Option<i64> = sqlx::query_scalar(
+        "SELECT MIN(user_id) FROM memberships WHERE org_id = $1 AND user_id IS NOT NULL",
+    )
+    .bind(org)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(u.unwrap_or(fallback))
+}
+
+fn criteria(list: &[(&str, i64, &str)]) -> Vec<Criterion> {
+    list.iter()
+        .map(|(name, points, guidance)| Criterion {
+            name: (*name).into(),
+            max_centi: points * 100,
+            guidance: (*guidance).into(),
+        })
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn project(
+    c: &mut Conn,
+    p: &NewProject<'_>,
+    list: &[Criterion],
+    user: i64,
+    notice: i64,
+    status: &str,
+) -> AppResult<store::Project> {
+    let id = store::create(c, p, user, notice - DAY).await?;
+    store::set_criteria(c, id, list).await?;
+    store::add_event(
+        c,
+        id,
+        1,
+        "created",
+        &json!({ "number": p.number }),
+        Some(user),
+        notice - DAY,
+    )
+    .await?;
+    sqlx::query("UPDATE projects SET status = $2, notice_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(status)
+        .bind(notice)
+        .execute(&mut *c)
+        .await?;
+    let row = store::by_id(c, id).await?.ok_or(AppError::NotFound)?;
+    store::add_event(
+        c,
+        id,
+        1,
+        "published",
+        &published_data(&row, list),
+        Some(user),
+        notice,
+    )
+    .await?;
+    Ok(row)
+}
+
+pub async fn seed(
+    c: &mut Conn,
+    sealer: &Sealer,
+    orgs: &HashMap<String, i64>,
+    department: i64,
+    now: i64,
+) -> AppResult<()> {
+    let purchaser = user_id(c, "purchaser@demo.huoban.cn").await?;
+    let org = |k: &str| {
+        orgs.get(k)
+            .copied()
+            .ok_or_else(|| AppError::Internal(format!("demo org {k}")))
+    };
+    let intention_at = now - 45 * DAY;
+    let intention = store::add_intention(
+        c,
+        &NewIntention {
+            department_id: department,
+            title: "2027年度居家养老上门服务",
+            category_code: "elderly-care",
+            budget_fen: Money::yuan(400_000).fen(),
+            need: "为辖区内约 300 名高龄独居老人提供上门探访、助餐、助洁和紧急呼叫响应服务，服务期一年。",
+            planned_month: &iso_date(shanghai_date(crate::clock::from_ms(now)))[..7],
+            published_at: intention_at,
+            published_on: &iso_date(shanghai_date(crate::clock::from_ms(intention_at))),
+            created_by: purchaser,
+        },
+    )
+    .await?;
+    // The open consultation.
+    let open_list = criteria(&[
+        (
+            "服务方案",
+            40,
+            "需求分析准确，服务内容、频次和质量控制措施完整可行",
+        ),
+        ("团队与经验", 30, "持证社工比例、同类项目经验和督导安排"),
+    ]);
+    project(
+        c,
+        &NewProject {
+            number: "NBMZ-2026-031",
+            kind: "procurement",
+            department_id: department,
+            title: "2027年度居家养老上门服务项目",
+            category_code: "elderly-care",
+            requirements: "为辖区内约 300 名高龄独居老人提供上门探访（每周不少于两次）、助餐、助洁和紧急呼叫响应服务；建立服务档案，按月报送服务数据；服务期一年。",
+            budget_fen: Money::yuan(400_000).fen(),
+            max_price_fen: Some(Money::yuan(390_000).fen()),
+            method: "consultation",
+            price_weight_pct: 30,
+            tie_rule: "random",
+            grade_use: "equal_conditions",
+            intention_id: Some(intention),
+            city_division: None,
+            min_grade: None,
+            need_inspection: false,
+            min_bids: 3,
+            notice_at: None,
+            deadline_at: Some(at_0930(now, 20)),
+        },
+        &open_list,
+        purchaser,
+        now - 2 * DAY,
+        "published",
+    )
+    .await?;
+    sqlx::query("INSERT INTO category_follows (org_id, category_code, since) VALUES ($1, 'elderly-care', $2), ($1, 'community-governance', $2)")
+        .bind(org("sunshine")?)
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
+    // The closed open tender with three bids, opened at its deadline.
+    let deadline = at_0930(now, -10);
+    let closed_list = criteria(&[
+        ("培育方案", 40, "孵化流程、能力建设和陪伴支持设计"),
+        ("团队与督导", 25, "专职人员、督导资源"),
+        ("同类项目经验", 15, "近三年同类项目及成效"),
+    ]);
+    let p = project(
+        c,
+        &NewProject {
+            number: "NBMZ-2026-018",
+            kind: "procurement",
+            department_id: department,
+            title: "海曙区社区社会组织培育孵化项目",
+            category_code: "community-governance",
+            requirements: "培育孵化社区社会组织不少于 20 家，开展能力建设培训不少于 12 场，建立社区社会组织数据库并按季度更新；服务期一年。",
+            budget_fen: Money::yuan(600_000).fen(),
+            max_price_fen: None,
+            method: "open_tender",
+            price_weight_pct: 20,
+            tie_rule: "random",
+            grade_use: "criterion",
+            intention_id: None,
+            city_division: None,
+            min_grade: None,
+            need_inspection: false,
+            min_bids: 3,
+            notice_at: None,
+            deadline_at: Some(deadline),
+        },
+        &closed_list,
+        purchaser,
+        deadline - 25 * DAY,
+        "published",
+    )
+    .await?;
+    for (i, (key, price)) in [
+        ("sunshine", 568_000),
+        ("volunteers", 545_500),
+        ("charity", 589_000),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let o = org(key)?;
+        let (content, sealed) = seal(
+            sealer,
+            &p,
+            o,
+            "initial",
+            Money::yuan(price),
+            "培育孵化服务方案：需求调研、分类孵化、陪伴成长、成效评估四个阶段，配备专职社工与督导。",
+            vec![],
+        )?;
+        let user = signer(c, o, purchaser).await?;
+        bids::insert(
+            c,
+            &NewBid {
+                project: p.id,
+                round: 1,
+                org: o,
+                envelope: "initial",
+                user,
+                sealed: &sealed,
+                digest: &content.digest(),
+                at: deadline - (3 - i as i64) * DAY,
+            },
+        )
+        .await?;
+    }
+    let sealed = bids::sealed_for_opening(c, p.id, 1, "initial").await?;
+    record_opening(c, sealer, &p, &sealed, deadline + 60_000).await?;
+    Ok(())
+}

@@ -1,0 +1,483 @@
+//! Service-purchase state changes shared by the web handlers, the demo loader and the jobs
+//! (DOMAIN §5): publishing, cancelling and re-publishing projects, intentions, documents,
+//! questions and amendments (moving the deadline when the margin requires it), and the
+//! procurement mails. Each change runs in one write transaction with an audit entry and, when
+//! it is public, an entry in the project's event history. Bids and openings are in `bidding`.
+
+use crate::audit::{Actor, Auditor};
+use crate::clock::{to_ms, Clock};
+use crate::db::project_qa::{self as qa, NewAmendment};
+use crate::db::projects::{self as store, Criterion, Project};
+use crate::db::{Conn, Db};
+use crate::domain::calendar::{shanghai_date, Calendar};
+use crate::domain::lang::Lang;
+use crate::domain::procurement::{self as rules, Method};
+use crate::error::{AppError, AppResult};
+use crate::ids::UserId;
+use crate::mail::{Mailer, Recipient};
+use crate::sealing::Sealer;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use time::OffsetDateTime;
+
+pub struct Procurement<'a> {
+    pub db: &'a Db,
+    pub clock: &'a Clock,
+    pub auditor: &'a Auditor,
+    pub mailer: &'a Mailer,
+    pub calendar: &'a Calendar,
+    pub sealer: &'a Sealer,
+    pub uploads: PathBuf,
+}
+
+pub use crate::clock::from_ms;
+
+/// "2026-12-20 09:30" in Asia/Shanghai.
+pub fn shanghai_time(ms: i64) -> String {
+    let t = from_ms(ms).to_offset(crate::domain::calendar::SHANGHAI);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}
+
+/// The public summary of a project recorded with its `published` event: everything a notice
+/// shows, so the history can be read without the current row.
+pub fn published_data(p: &Project, criteria: &[Criterion]) -> Value {
+    json!({
+        "number": p.number, "title": p.title, "kind": p.kind, "method": p.method,
+        "department": p.department_zh, "category": p.category_code,
+        "budget_fen": p.budget_fen, "max_price_fen": p.max_price_fen,
+        "price_weight_pct": p.price_weight_pct, "tie_rule": p.tie_rule, "grade_use": p.grade_use,
+        "city_division": p.city_division, "min_grade": p.min_grade, "need_inspection": p.need_inspection,
+        "min_bids": p.min_bids, "notice_at": p.notice_at, "deadline_at": p.deadline_at,
+        "intention_id": p.intention_id, "requirements": p.requirements, "criteria": criteria,
+    })
+}
+
+impl<'a> Procurement<'a> {
+    pub fn of(state: &'a crate::app::AppState) -> Procurement<'a> {
+        Procurement {
+            db: &state.db,
+            clock: &state.clock,
+            auditor: &state.auditor,
+            mailer: &state.mailer,
+            calendar: &state.calendar,
+            sealer: &state.sealer,
+            uploads: crate::web::attachments::uploads_dir(state),
+        }
+    }
+
+    pub fn method(p: &Project) -> AppResult<Method> {
+        Method::parse(&p.method).ok_or_else(|| AppError::Internal(format!("method {}", p.method)))
+    }
+
+    pub async fn audit(
+        &self,
+        c: &mut Conn,
+        actor: Actor,
+        action: &str,
+        entity: (&str, i64),
+        summary: Value,
+    ) -> Result<(), sqlx::Error> {
+        self.auditor
+            .record(
+                c,
+                self.clock.now_ms(),
+                actor,
+                action,
+                (entity.0, entity.1.to_string()),
+                summary,
+            )
+            .await
+    }
+
+    /// Queues the `procurement` mail to one user (never a list: notices are individual).
+    pub async fn mail(&self, c: &mut Conn, user: i64, data: Value) -> AppResult<()> {
+        let Some(u) = crate::db::users::by_id(c, UserId(user)).await? else {
+            return Ok(());
+        };
+        self.mailer
+            .queue(
+                c,
+                Recipient {
+                    addr: &u.email,
+                    user: Some(u.id),
+                    lang: Lang::parse(&u.preferred_lang).unwrap_or_default(),
+                },
+                "procurement",
+                &data,
+                self.clock.now_ms(),
+            )
+            .await
+    }
+
+    /// The current admins of an organization (who receive its procurement notices).
+    pub async fn org_admins(c: &mut Conn, org: i64) -> Result<Vec<i64>, sqlx::Error> {
+        sqlx::query_scalar(
+            "SELECT user_id FROM memberships WHERE org_id = $1 AND kind = 'admin' AND left_on IS NULL \
+             AND user_id IS NOT NULL ORDER BY user_id",
+        )
+        .bind(org)
+        .fetch_all(&mut *c)
+        .await
+    }
+
+    /// Tells the admins of every organization following the category about a new project or
+    /// intention, one mail each.
+    async fn tell_followers(&self, c: &mut Conn, category: &str, data: Value) -> AppResult<()> {
+        for org in store::followers(c, category).await? {
+            for user in Self::org_admins(c, org).await? {
+                self.mail(c, user, data.clone()).await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn publish_intention(&self, c: &mut Conn, id: i64, user: i64) -> AppResult<()> {
+        let i = store::intention_by_id(c, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        self.audit(
+            c,
+            Actor::User(UserId(user)),
+            "intention.published",
+            ("intention", id),
+            json!({ "title": i.title, "budget_fen": i.budget_fen }),
+        )
+        .await?;
+        let data = json!({ "event": "new_intention", "title": i.title, "department": i.department_zh,
+                           "planned": i.planned_month, "link": format!("intentions#intention-{id}") });
+        self.tell_followers(c, &i.category_code, data).await
+    }
+
+    /// Publishes a draft now: the deadline must respect the method's window from now.
+    /// Returns the earliest lawful deadline when it does not.
+    pub async fn publish(
+        &self,
+        c: &mut Conn,
+        p: &Project,
+        user: i64,
+    ) -> AppResult<Result<(), OffsetDateTime>> {
+        if p.status != "draft" {
+            return Err(AppError::Conflict("err-project-not-draft"));
+        }
+        let now = self.clock.now();
+        let method = Self::method(p)?;
+        let earliest = rules::earliest_deadline(self.calendar, method, now);
+        let deadline = p.deadline_at.map(from_ms);
+        if deadline.is_none_or(|d| d < earliest) {
+            return Ok(Err(earliest));
+        }
+        let now_ms = to_ms(now);
+        sqlx::query("UPDATE projects SET status = 'published', notice_at = $2, updated_at = $2 WHERE id = $1")
+            .bind(p.id)
+            .bind(now_ms)
+            .execute(&mut *c)
+            .await?;
+        let fresh = store::by_id(c, p.id).await?.ok_or(AppError::NotFound)?;
+        let criteria = store::criteria(c, p.id).await?;
+        let data = published_data(&fresh, &criteria);
+        store::add_event(c, p.id, p.round, "published", &data, Some(user), now_ms).await?;
+        self.audit(
+            c,
+            Actor::User(UserId(user)),
+            "project.published",
+            ("project", p.id),
+            json!({ "number": p.number, "round": p.round }),
+        )
+        .await?;
+        let mail = json!({ "event": "new_project", "title": p.title, "number": p.number,
+                           "deadline": shanghai_time(fresh.deadline_at.unwrap_or(now_ms)),
+                           "link": format!("projects/{}", p.number) });
+        self.tell_followers(c, &p.category_code, mail).await?;
+        Ok(Ok(()))
+    }
+
+    pub async fn cancel(
+        &self,
+        c: &mut Conn,
+        p: &Project,
+        reason: &str,
+        user: i64,
+    ) -> AppResult<()> {
+        if !matches!(p.status.as_str(), "draft" | "published") {
+            return Err(AppError::Conflict("err-project-not-cancellable"));
+        }
+        let now = self.clock.now_ms();
+        store::cancel(c, p.id, reason, now).await?;
+        store::add_event(
+            c,
+            p.id,
+            p.round,
+            "cancelled",
+            &json!({ "reason": reason }),
+            Some(user),
+            now,
+        )
+        .await?;
+        self.audit(
+            c,
+            Actor::User(UserId(user)),
+            "project.cancelled",
+            ("project", p.id),
+            json!({ "reason": reason }),
+        )
+        .await?;
+        for (_, u) in qa::obtained_by(c, p.id, p.round).await? {
+            self.mail(
+                c,
+                u,
+                json!({ "event": "cancelled", "title": p.title, "number": p.number,
+                                    "reason": reason, "link": format!("projects/{}", p.number) }),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// After a failed round, the next round of the same number starts as a draft.
+    pub async fn republish(&self, c: &mut Conn, p: &Project, user: i64) -> AppResult<()> {
+        if p.status != "failed" {
+            return Err(AppError::Conflict("err-project-not-failed"));
+        }
+        let now = self.clock.now_ms();
+        store::next_round(c, p.id, now).await?;
+        store::add_event(
+            c,
+            p.id,
+            p.round + 1,
+            "round_opened",
+            &json!({ "round": p.round + 1 }),
+            Some(user),
+            now,
+        )
+        .await?;
+        self.audit(
+            c,
+            Actor::User(UserId(user)),
+            "project.round_opened",
+            ("project", p.id),
+            json!({ "round": p.round + 1 }),
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn obtain(&self, c: &mut Conn, p: &Project, org: i64, user: i64) -> AppResult<bool> {
+        if p.status != "published" {
+            return Err(AppError::Conflict("err-project-closed"));
+        }
+        let now = self.clock.now_ms();
+        if p.deadline_at.is_some_and(|d| now >= d) {
+            return Err(AppError::Conflict("err-project-closed"));
+        }
+        Ok(qa::obtain(c, p.id, p.round, org, user, now).await?)
+    }
+
+    pub async fn ask(
+        &self,
+        c: &mut Conn,
+        p: &Project,
+        org: i64,
+        user: i64,
+        body: &str,
+    ) -> AppResult<i64> {
+        let now = self.clock.now_ms();
+        if p.status != "published" || p.deadline_at.is_some_and(|d| now >= d) {
+            return Err(AppError::Conflict("err-project-closed"));
+        }
+        let id = qa::ask(c, p.id, p.round, org, user, body, now).await?;
+        // The question is public, its asker is not: the event carries the pseudonym only.
+        let asked: Vec<_> = qa::questions(c, p.id)
+            .await?
+            .into_iter()
+            .filter(|q| q.id == id)
+            .collect();
+        let no = asked.first().map(|q| q.asker_no).unwrap_or(0);
+        store::add_event(
+            c,
+            p.id,
+            p.round,
+            "question",
+            &json!({ "question": id, "asker_no": no, "body": body }),
+            None,
+            now,
+        )
+        .await?;
+        self.audit(
+            c,
+            Actor::User(UserId(user)),
+            "project.question_asked",
+            ("project_question", id),
+            json!({ "project": p.id }),
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// Publishes an amendment (or a clarifying answer); when it affects bid preparation and
+    /// leaves less than the method's margin, the deadline moves. Everyone who obtained the
+    /// documents is told, one mail each. Returns the deadline after.
+    pub async fn amend(
+        &self,
+        c: &mut Conn,
+        p: &Project,
+        body: &str,
+        affects: bool,
+        question: Option<i64>,
+        user: i64,
+    ) -> AppResult<i64> {
+        let now = self.clock.now();
+        let now_ms = to_ms(now);
+        let Some(before) = p
+            .deadline_at
+            .filter(|d| p.status == "published" && now_ms < *d)
+        else {
+            return Err(AppError::Conflict("err-project-closed"));
+        };
+        let after = to_ms(rules::deadline_after_amendment(
+            self.calendar,
+            Self::method(p)?,
+            from_ms(before),
+            now,
+            affects,
+        ));
+        let id = qa::add_amendment(
+            c,
+            &NewAmendment {
+                project: p.id,
+                round: p.round,
+                question_id: question,
+                body,
+                affects,
+                published_at: now_ms,
+                deadline_before: before,
+                deadline_after: after,
+                user,
+            },
+        )
+        .await?;
+        if after != before {
+            store::set_deadline(c, p.id, after, now_ms).await?;
+        }
+        store::add_event(
+            c,
+            p.id,
+            p.round,
+            "amendment",
+            &json!({ "amendment": id, "question": question, "body": body, "affects": affects,
+                     "deadline_before": before, "deadline_after": after }),
+            Some(user),
+            now_ms,
+        )
+        .await?;
+        self.audit(
+            c,
+            Actor::User(UserId(user)),
+            "project.amended",
+            ("project", p.id),
+            json!({ "amendment": id, "affects": affects, "deadline_after": after }),
+        )
+        .await?;
+        for (_, u) in qa::obtained_by(c, p.id, p.round).await? {
+            self.mail(
+                c,
+                u,
+                json!({ "event": "amendment", "title": p.title, "number": p.number, "body": body,
+                        "moved": after != before, "deadline": shanghai_time(after),
+                        "link": format!("projects/{}", p.number) }),
+            )
+            .await?;
+        }
+        Ok(after)
+    }
+
+    /// Answers a question publicly; an answer marked as affecting bid preparation is also an
+    /// amendment. The asker is told.
+    pub async fn answer(
+        &self,
+        c: &mut Conn,
+        p: &Project,
+        question: i64,
+        text: &str,
+        affects: bool,
+        user: i64,
+    ) -> AppResult<()> {
+        let q = qa::questions(c, p.id)
+            .await?
+            .into_iter()
+            .find(|q| q.id == question)
+            .ok_or(AppError::NotFound)?;
+        let now = self.clock.now_ms();
+        if !qa::answer(c, question, text, affects, user, now).await? {
+            return Err(AppError::Conflict("err-question-answered"));
+        }
+        if affects {
+            self.amend(c, p, text, true, Some(question), user).await?;
+        } else {
+            store::add_event(
+                c,
+                p.id,
+                p.round,
+                "answer",
+                &json!({ "question": question, "body": text }),
+                Some(user),
+                now,
+            )
+            .await?;
+        }
+        self.audit(
+            c,
+            Actor::User(UserId(user)),
+            "project.question_answered",
+            ("project_question", question),
+            json!({ "affects": affects }),
+        )
+        .await?;
+        self.mail(c, q.user_id, json!({ "event": "answer", "title": p.title, "number": p.number, "question": q.body,
+                                        "answer": text, "link": format!("projects/{}#questions", p.number) }))
+            .await?;
+        Ok(())
+    }
+
+    /// Reminds those who obtained the documents 3 days before the deadline, once per round.
+    pub async fn remind(&self) -> AppResult<usize> {
+        let now = self.clock.now_ms();
+        let until = now + 3 * 24 * 3600 * 1000;
+        let mut sent = 0;
+        let mut c = self.db.acquire().await?;
+        let due = store::deadlines_between(&mut c, now, until).await?;
+        drop(c);
+        for p in due {
+            let mut tx = self.db.begin_write().await?;
+            let kind = format!("bid_deadline:{}:{}", p.id, p.round);
+            let year = i64::from(shanghai_date(from_ms(p.deadline_at.unwrap_or(now))).year());
+            for (org, user) in qa::obtained_by(&mut tx, p.id, p.round).await? {
+                let n = sqlx::query(
+                    "INSERT INTO reminders (kind, org_id, year, sent_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                )
+                .bind(&kind)
+                .bind(org)
+                .bind(year)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if n == 1 {
+                    self.mail(&mut tx, user, json!({ "event": "reminder", "title": p.title, "number": p.number,
+                                                     "deadline": shanghai_time(p.deadline_at.unwrap_or(now)),
+                                                     "link": format!("projects/{}", p.number) }))
+                        .await?;
+                    sent += 1;
+                }
+            }
+            tx.commit().await?;
+        }
+        Ok(sent)
+    }
+}

@@ -1,0 +1,298 @@
+//! The organization's bid on a project (DOMAIN §5): eligibility, the sealed bid (price,
+//! technical proposal, files) that it may replace or withdraw until the deadline, the receipt
+//! (time, digest, salt), and its own files. Only the organization's own members reach these
+//! pages; anyone else is refused whether or not a bid exists, so a guessed URL learns nothing.
+
+use crate::app::AppState;
+use crate::auth::csrf::CsrfForm;
+use crate::auth::guards::CurrentUser;
+use crate::bidding::{BidInput, PlainFile};
+use crate::db::bids as store;
+use crate::domain::money::Money;
+use crate::error::{AppError, AppResult};
+use crate::ids::OrgId;
+use crate::procurement::Procurement;
+use crate::web::attachments::{read_upload, Upload};
+use crate::web::ctx::{Page, Reply};
+use crate::web::forms::{text, FormErrors};
+use crate::web::projects::by_number;
+use rocket::http::{ContentType, Status as Http};
+use rocket::{get, post, routes, FromForm, Route, State};
+use rocket_dyn_templates::Template;
+use serde_json::json;
+
+pub fn routes() -> Vec<Route> {
+    routes![page, submit, withdraw, receipt, file]
+}
+
+/// The organization, if the user is one of its members. Anyone else is refused before
+/// anything about a bid is read, so the answer is the same whether a bid exists or not.
+fn member_org(user: &CurrentUser, org: i64) -> AppResult<OrgId> {
+    let org = OrgId(org);
+    if user.membership(org).is_none() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(org)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn bid_page(
+    page: &Page,
+    state: &AppState,
+    user: &CurrentUser,
+    number: &str,
+    org: OrgId,
+    values: serde_json::Value,
+    errors: FormErrors,
+    receipt: Option<serde_json::Value>,
+) -> AppResult<Template> {
+    let p = by_number(state, number).await?;
+    let pr = Procurement::of(state);
+    let mut c = state.db.acquire().await?;
+    let reasons: Vec<String> = pr
+        .exclusions(&mut c, &p, org.0)
+        .await?
+        .into_iter()
+        .map(|w| page.t(w.message_key()))
+        .collect();
+    let own = pr.own_bid(&mut c, &p, org.0, "initial").await?;
+    let history = store::history_of(&mut c, p.id, org.0).await?;
+    let now = state.clock.now_ms();
+    let open = p.status == "published" && p.deadline_at.is_some_and(|d| now < d);
+    let own = own.map(|(b, content)| {
+        json!({ "id": b.id, "submitted_at": b.submitted_at, "digest": b.digest,
+                "price": content.price, "proposal": content.proposal, "files": content.files,
+                "salt": content.salt })
+    });
+    Ok(page.render(
+        "bids/bid",
+        json!({ "p": p, "org": { "id": org.0, "name": user.membership(org).map(|m| m.org_name.clone()) },
+                "reasons": reasons, "own": own, "history": history, "open": open,
+                "admin": user.is_org_admin(org), "values": values, "errors": errors,
+                "receipt": receipt }),
+    ))
+}
+
+#[get("/projects/<number>/bid/<org>")]
+async fn page(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    number: &str,
+    org: i64,
+) -> AppResult<Template> {
+    let org = member_org(user, org)?;
+    bid_page(
+        &page,
+        state,
+        user,
+        number,
+        org,
+        json!({}),
+        FormErrors::default(),
+        None,
+    )
+    .await
+}
+
+#[derive(FromForm)]
+pub struct BidForm<'r> {
+    price: Option<String>,
+    proposal: Option<String>,
+    files: Vec<Upload<'r>>,
+}
+
+#[post("/projects/<number>/bid/<org>", data = "<form>")]
+async fn submit(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    number: &str,
+    org: i64,
+    form: CsrfForm<BidForm<'_>>,
+) -> AppResult<Reply> {
+    let org = member_org(user, org)?;
+    if !user.is_org_admin(org) {
+        return Err(AppError::Forbidden);
+    }
+    let p = by_number(state, number).await?;
+    let f = form.into_inner();
+    let lang = page.lang;
+    let mut e = FormErrors::default();
+    let price = match Money::parse(text(&f.price)) {
+        Ok(m) if m.fen() > 0 => Some(m),
+        Ok(_) => {
+            e.add(lang, "price", "err-bid-price");
+            None
+        }
+        Err(k) => {
+            e.add(lang, "price", k.message_key());
+            None
+        }
+    };
+    let proposal = text(&f.proposal).to_string();
+    if proposal.chars().count() < 20 || proposal.chars().count() > 50_000 {
+        e.add(lang, "proposal", "err-bid-proposal");
+    }
+    let mut files = Vec::new();
+    for up in &f.files {
+        match read_upload(Some(up), state.config.upload_max_bytes).await {
+            Ok(bytes) => match crate::domain::application::sniff(&bytes) {
+                Some(ct) => files.push(PlainFile {
+                    name: match up {
+                        Upload::File(t) => t
+                            .raw_name()
+                            .map(|n| {
+                                n.dangerous_unsafe_unsanitized_raw()
+                                    .as_str()
+                                    .chars()
+                                    .take(120)
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                        _ => String::new(),
+                    },
+                    content_type: ct.into(),
+                    bytes,
+                }),
+                None => e.add(lang, "files", "err-upload-type"),
+            },
+            Err("err-upload-empty") => {}
+            Err(key) => e.add(lang, "files", key),
+        }
+    }
+    // The form is shown again with what was typed (to the bidder only); nothing is stored.
+    let values = json!({ "price": text(&f.price), "proposal": proposal });
+    let Some(price) = price.filter(|_| e.is_empty()) else {
+        let t = bid_page(&page, state, user, number, org, values, e, None).await?;
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    };
+    let input = BidInput {
+        price,
+        proposal: proposal.clone(),
+        files,
+    };
+    match Procurement::of(state)
+        .submit_bid(&p, org.0, user.id().0, "initial", input)
+        .await?
+    {
+        Ok(r) => {
+            let receipt = json!({ "bid_id": r.bid_id, "submitted_at": r.submitted_at,
+                                  "digest": r.digest, "salt": r.salt });
+            let t = bid_page(
+                &page,
+                state,
+                user,
+                number,
+                org,
+                json!({}),
+                FormErrors::default(),
+                Some(receipt),
+            )
+            .await?;
+            Ok(Reply::page(Http::Ok, t))
+        }
+        Err(key) => {
+            let mut e = FormErrors::default();
+            e.add(lang, "bid", key);
+            let t = bid_page(&page, state, user, number, org, values, e, None).await?;
+            Ok(Reply::page(Http::UnprocessableEntity, t))
+        }
+    }
+}
+
+#[post("/projects/<number>/bid/<org>/withdraw", data = "<_form>")]
+async fn withdraw(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    number: &str,
+    org: i64,
+    _form: CsrfForm<crate::web::forms::Empty>,
+) -> AppResult<Reply> {
+    let org = member_org(user, org)?;
+    if !user.is_org_admin(org) {
+        return Err(AppError::Forbidden);
+    }
+    let p = by_number(state, number).await?;
+    let back = format!("/projects/{}/bid/{}", p.number, org.0);
+    match Procurement::of(state)
+        .withdraw_bid(&p, org.0, user.id().0, "initial")
+        .await?
+    {
+        Ok(()) => Ok(Reply::flash(back, page.t("flash-bid-withdrawn"))),
+        Err(key) => Ok(Reply::flash_error(back, page.t(key))),
+    }
+}
+
+/// The receipt of one of the organization's bids: time, digest and the salt (no content).
+#[get("/projects/<number>/bid/<org>/receipt/<bid>")]
+async fn receipt(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    number: &str,
+    org: i64,
+    bid: i64,
+) -> AppResult<Template> {
+    let org = member_org(user, org)?;
+    let p = by_number(state, number).await?;
+    let mut c = state.db.acquire().await?;
+    let b = store::by_id(&mut c, bid)
+        .await?
+        .filter(|b| b.org_id == org.0 && b.project_id == p.id)
+        .ok_or(AppError::NotFound)?;
+    let content = state
+        .sealer
+        .open_bid(p.id, b.round, org.0, &b.envelope, &b.sealed)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(page.render(
+        "bids/receipt",
+        json!({ "p": p, "b": b, "salt": content.salt, "org": org.0 }),
+    ))
+}
+
+/// One of the organization's own bid files, decrypted for its members.
+#[get("/projects/<number>/bid/<org>/files/<id>")]
+async fn file(
+    state: &State<AppState>,
+    user: &CurrentUser,
+    number: &str,
+    org: i64,
+    id: &str,
+) -> AppResult<(ContentType, Vec<u8>)> {
+    let org = member_org(user, org)?;
+    let p = by_number(state, number).await?;
+    if id.len() != 32 || !id.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(AppError::NotFound);
+    }
+    let mut c = state.db.acquire().await?;
+    let bid = store::bid_of_file(&mut c, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let b = store::by_id(&mut c, bid)
+        .await?
+        .filter(|b| b.org_id == org.0 && b.project_id == p.id)
+        .ok_or(AppError::NotFound)?;
+    let content = state
+        .sealer
+        .open_bid(p.id, b.round, org.0, &b.envelope, &b.sealed)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let meta = content
+        .files
+        .iter()
+        .find(|f| f.id == id)
+        .ok_or(AppError::NotFound)?;
+    let path = crate::web::attachments::uploads_dir(state)
+        .join("bids")
+        .join(id);
+    let stored = rocket::tokio::fs::read(&path)
+        .await
+        .map_err(|e| AppError::Internal(format!("bid file: {e}")))?;
+    let bytes = state
+        .sealer
+        .open_file(p.id, id, &stored)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let ct = ContentType::parse_flexible(&meta.content_type).unwrap_or(ContentType::Binary);
+    Ok((ct, bytes))
+}

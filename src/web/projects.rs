@@ -1,0 +1,287 @@
+//! The public side of service purchase (DOMAIN §5): intentions, the list of projects and
+//! programmes, each project's notice with its criteria, questions (the asker pseudonymized),
+//! answers, amendments, history and, after the deadline, the opening record; a digest check for
+//! bidders. Signed-in organizations obtain the documents and ask questions here. Nothing on
+//! these pages reveals a bid, a bidder or the number of bids before the opening.
+
+use crate::app::AppState;
+use crate::auth::csrf::CsrfForm;
+use crate::auth::guards::CurrentUser;
+use crate::db::bids;
+use crate::db::project_qa as qa;
+use crate::db::projects::{self as store, Project};
+use crate::domain::procurement::Method;
+use crate::error::{AppError, AppResult};
+use crate::ids::OrgId;
+use crate::procurement::Procurement;
+use crate::web::ctx::{Page, Reply};
+use crate::web::forms::{text, FormErrors};
+use rocket::http::Status as Http;
+use rocket::{get, post, routes, FromForm, Route, State};
+use rocket_dyn_templates::Template;
+use serde_json::json;
+
+pub fn routes() -> Vec<Route> {
+    routes![list, intentions, show, documents, obtain, ask, verify]
+}
+
+pub async fn by_number(state: &AppState, number: &str) -> AppResult<Project> {
+    if !crate::domain::procurement::valid_number(number) {
+        return Err(AppError::NotFound);
+    }
+    let mut c = state.db.acquire().await?;
+    let p = store::by_number(&mut c, number)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // A draft is not public.
+    if p.status == "draft" && p.round == 1 {
+        return Err(AppError::NotFound);
+    }
+    Ok(p)
+}
+
+#[get("/projects?<status>")]
+async fn list(page: Page, state: &State<AppState>, status: Option<&str>) -> AppResult<Template> {
+    let (statuses, which): (&[&str], &str) = match status {
+        Some("closed") => (&["opened", "failed", "cancelled"], "closed"),
+        _ => (&["published"], "open"),
+    };
+    let mut c = state.db.acquire().await?;
+    let projects = store::list(&mut c, statuses, None, 500).await?;
+    let categories = store::categories(&mut c).await?;
+    let rows: Vec<_> = projects
+        .iter()
+        .map(|p| {
+            let label = Method::parse(&p.method)
+                .map(|m| page.t(&m.label_key()))
+                .unwrap_or_default();
+            json!({ "p": p, "method_label": label })
+        })
+        .collect();
+    Ok(page.render(
+        "projects/index",
+        json!({ "rows": rows, "which": which, "categories": categories }),
+    ))
+}
+
+#[get("/intentions")]
+async fn intentions(page: Page, state: &State<AppState>) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let list = store::intentions(&mut c, None).await?;
+    let categories = store::categories(&mut c).await?;
+    Ok(page.render(
+        "projects/intentions",
+        json!({ "intentions": list, "categories": categories }),
+    ))
+}
+
+/// The signed-in user's organizations with what each has done on this project.
+async fn my_orgs(
+    state: &AppState,
+    user: Option<&CurrentUser>,
+    p: &Project,
+) -> AppResult<Vec<serde_json::Value>> {
+    let Some(u) = user else {
+        return Ok(Vec::new());
+    };
+    let mut c = state.db.acquire().await?;
+    let mut out = Vec::new();
+    for m in &u.memberships {
+        let obtained = qa::has_obtained(&mut c, p.id, p.round, m.org_id.0).await?;
+        out.push(
+            json!({ "id": m.org_id.0, "name": m.org_name, "obtained": obtained,
+                         "admin": u.is_org_admin(m.org_id) }),
+        );
+    }
+    Ok(out)
+}
+
+async fn show_page(
+    page: &Page,
+    state: &AppState,
+    user: Option<&CurrentUser>,
+    p: &Project,
+    errors: FormErrors,
+    values: serde_json::Value,
+) -> AppResult<Template> {
+    let orgs = my_orgs(state, user, p).await?;
+    let mut c = state.db.acquire().await?;
+    let criteria = store::criteria(&mut c, p.id).await?;
+    // The asker's organization is never shown: only its number within the project.
+    let questions: Vec<_> = qa::questions(&mut c, p.id)
+        .await?
+        .into_iter()
+        .map(|q| {
+            json!({ "id": q.id, "asker_no": q.asker_no, "body": q.body, "asked_at": q.asked_at,
+                         "answer": q.answer, "answered_at": q.answered_at, "affects": q.affects })
+        })
+        .collect();
+    let amendments = qa::amendments(&mut c, p.id).await?;
+    let events = store::events(&mut c, p.id).await?;
+    let mut openings = Vec::new();
+    for o in bids::openings(&mut c, p.id).await? {
+        let record = bids::opened(&mut c, o.id).await?;
+        openings.push(json!({ "o": o, "bids": record }));
+    }
+    let intention = match p.intention_id {
+        Some(i) => store::intention_by_id(&mut c, i).await?,
+        None => None,
+    };
+    let now = state.clock.now_ms();
+    let open = p.status == "published" && p.deadline_at.is_some_and(|d| now < d);
+    let method = Procurement::method(p)?;
+    let category = store::categories(&mut c)
+        .await?
+        .into_iter()
+        .find(|k| k.code == p.category_code);
+    Ok(page.render(
+        "projects/show",
+        json!({ "p": p, "criteria": criteria, "questions": questions, "amendments": amendments,
+                "events": events, "openings": openings, "intention": intention, "open": open,
+                "orgs": orgs, "method_label": page.t(&method.label_key()), "category": category,
+                "errors": errors, "values": values }),
+    ))
+}
+
+#[get("/projects/<number>")]
+async fn show(
+    page: Page,
+    state: &State<AppState>,
+    user: Option<&CurrentUser>,
+    number: &str,
+) -> AppResult<Template> {
+    let p = by_number(state, number).await?;
+    show_page(&page, state, user, &p, FormErrors::default(), json!({})).await
+}
+
+#[get("/projects/<number>/documents?<org>")]
+async fn documents(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    number: &str,
+    org: Option<i64>,
+) -> AppResult<Template> {
+    let p = by_number(state, number).await?;
+    let org = org.map(OrgId).filter(|o| user.membership(*o).is_some());
+    let Some(org) = org else {
+        return Err(AppError::Forbidden);
+    };
+    let mut c = state.db.acquire().await?;
+    if !qa::has_obtained(&mut c, p.id, p.round, org.0).await? {
+        return Err(AppError::Forbidden);
+    }
+    let criteria = store::criteria(&mut c, p.id).await?;
+    let amendments = qa::amendments(&mut c, p.id).await?;
+    let method = Procurement::method(&p)?;
+    Ok(page.render(
+        "projects/documents",
+        json!({ "p": p, "criteria": criteria, "amendments": amendments, "org": org.0,
+                "method_label": page.t(&method.label_key()) }),
+    ))
+}
+
+#[derive(FromForm)]
+pub struct OrgForm {
+    org: Option<i64>,
+}
+
+#[post("/projects/<number>/obtain", data = "<form>")]
+async fn obtain(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    number: &str,
+    form: CsrfForm<OrgForm>,
+) -> AppResult<Reply> {
+    let p = by_number(state, number).await?;
+    let org = form
+        .into_inner()
+        .org
+        .map(OrgId)
+        .filter(|o| user.membership(*o).is_some())
+        .ok_or(AppError::Forbidden)?;
+    let pr = Procurement::of(state);
+    let mut tx = state.db.begin_write().await?;
+    let first = pr.obtain(&mut tx, &p, org.0, user.id().0).await?;
+    if first {
+        pr.audit(
+            &mut tx,
+            crate::audit::Actor::User(user.id()),
+            "project.documents_obtained",
+            ("project", p.id),
+            json!({ "org": org.0 }),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Reply::flash(
+        format!("/projects/{}/documents?org={}", p.number, org.0),
+        page.t("flash-documents-obtained"),
+    ))
+}
+
+#[derive(FromForm)]
+pub struct AskForm {
+    org: Option<i64>,
+    question: Option<String>,
+}
+
+#[post("/projects/<number>/questions", data = "<form>")]
+async fn ask(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    number: &str,
+    form: CsrfForm<AskForm>,
+) -> AppResult<Reply> {
+    let p = by_number(state, number).await?;
+    let f = form.into_inner();
+    let org = f
+        .org
+        .map(OrgId)
+        .filter(|o| user.membership(*o).is_some())
+        .ok_or(AppError::Forbidden)?;
+    let body = text(&f.question).to_string();
+    if body.chars().count() < 5 || body.chars().count() > 2000 {
+        let mut e = FormErrors::default();
+        e.add(page.lang, "question", "err-question-text");
+        let t = show_page(&page, state, Some(user), &p, e, json!({ "question": body })).await?;
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    }
+    let mut tx = state.db.begin_write().await?;
+    Procurement::of(state)
+        .ask(&mut tx, &p, org.0, user.id().0, &body)
+        .await?;
+    tx.commit().await?;
+    Ok(Reply::flash(
+        format!("/projects/{}#questions", p.number),
+        page.t("flash-question-asked"),
+    ))
+}
+
+/// Whether a digest appears in the project's opening records (a bidder checks its receipt).
+#[get("/projects/<number>/verify?<digest>")]
+async fn verify(
+    page: Page,
+    state: &State<AppState>,
+    number: &str,
+    digest: Option<&str>,
+) -> AppResult<Template> {
+    let p = by_number(state, number).await?;
+    let digest = digest.unwrap_or("").trim().to_lowercase();
+    let mut found = None;
+    let mut c = state.db.acquire().await?;
+    for o in bids::openings(&mut c, p.id).await? {
+        for b in bids::opened(&mut c, o.id).await? {
+            if !digest.is_empty() && b.digest == digest {
+                found = Some(json!({ "round": o.round, "org": b.org_name, "at": b.submitted_at }));
+            }
+        }
+    }
+    let checked = !digest.is_empty();
+    Ok(page.render(
+        "projects/verify",
+        json!({ "p": p, "digest": digest, "found": found, "checked": checked }),
+    ))
+}

@@ -1,0 +1,654 @@
+//! The purchaser's side (DOMAIN §5): procurement intentions, projects from draft to publication
+//! (criteria frozen once published), cancellation with a public reason, answers and amendments,
+//! and the next round after a failed one. A purchaser acts for its own departments only and
+//! never sees a bid, a bidder's name, the number of bids or who obtained the documents before
+//! the opening.
+
+use crate::app::AppState;
+use crate::audit::Actor;
+use crate::auth::csrf::CsrfForm;
+use crate::auth::guards::{role, CurrentUser, Staff};
+use crate::db::projects::{self as store, NewIntention, Project};
+use crate::db::{project_qa as qa, settings};
+use crate::domain::calendar::{iso_date, shanghai_date};
+use crate::domain::money::Money;
+use crate::domain::procurement::{self as rules, Method};
+use crate::domain::role::Role;
+use crate::error::{AppError, AppResult};
+use crate::procurement::{from_ms, shanghai_time, Procurement};
+use crate::web::ctx::{Page, Reply};
+use crate::web::forms::{text, FormErrors};
+use crate::web::project_form::{self as pf, local_value, ProjectForm};
+use rocket::http::Status as Http;
+use rocket::{get, post, routes, FromForm, Route, State};
+use rocket_dyn_templates::Template;
+use serde_json::json;
+
+pub fn routes() -> Vec<Route> {
+    routes![
+        index,
+        intention,
+        new_project,
+        create,
+        manage,
+        update,
+        publish,
+        cancel,
+        republish,
+        answer,
+        amend
+    ]
+}
+
+pub type Purchaser<'r> = Staff<'r, role::Purchaser>;
+
+pub fn departments(user: &CurrentUser) -> Vec<i64> {
+    let mut d: Vec<i64> = user
+        .grants
+        .iter()
+        .filter(|g| g.role == Role::Purchaser)
+        .filter_map(|g| g.department_id)
+        .collect();
+    d.sort();
+    d.dedup();
+    d
+}
+
+/// The project, if one of this purchaser's departments owns it (403 otherwise).
+async fn purchasers_project(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Project> {
+    let mut c = state.db.acquire().await?;
+    let p = store::by_id(&mut c, id).await?.ok_or(AppError::NotFound)?;
+    if !departments(user).contains(&p.department_id) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(p)
+}
+
+async fn index_page(
+    page: &Page,
+    state: &AppState,
+    user: &CurrentUser,
+    values: serde_json::Value,
+    errors: FormErrors,
+) -> AppResult<Template> {
+    let mine = departments(user);
+    let mut c = state.db.acquire().await?;
+    let projects = store::list(
+        &mut c,
+        &["draft", "published", "opened", "failed", "cancelled"],
+        Some(&mine),
+        500,
+    )
+    .await?;
+    let intentions = store::intentions(&mut c, Some(&mine)).await?;
+    let categories = store::categories(&mut c).await?;
+    let units: Vec<_> = user
+        .grants
+        .iter()
+        .filter(|g| g.role == Role::Purchaser)
+        .map(|g| json!({ "id": g.department_id, "zh": g.scope_zh, "en": g.scope_en }))
+        .collect();
+    Ok(page.render(
+        "purchase/index",
+        json!({ "projects": projects, "intentions": intentions, "categories": categories,
+                "departments": units, "values": values, "errors": errors }),
+    ))
+}
+
+#[get("/purchase")]
+async fn index(page: Page, state: &State<AppState>, staff: Purchaser<'_>) -> AppResult<Template> {
+    index_page(&page, state, staff.user, json!({}), FormErrors::default()).await
+}
+
+#[derive(FromForm, serde::Serialize)]
+pub struct IntentionForm {
+    department: Option<i64>,
+    i_title: Option<String>,
+    category: Option<String>,
+    i_budget: Option<String>,
+    need: Option<String>,
+    i_planned_month: Option<String>,
+}
+
+#[post("/purchase/intentions", data = "<form>")]
+async fn intention(
+    page: Page,
+    state: &State<AppState>,
+    staff: Purchaser<'_>,
+    form: CsrfForm<IntentionForm>,
+) -> AppResult<Reply> {
+    let user = staff.user;
+    let f = form.into_inner();
+    let lang = page.lang;
+    let mut e = FormErrors::default();
+    let mine = departments(user);
+    let department = f
+        .department
+        .filter(|d| mine.contains(d))
+        .or_else(|| (mine.len() == 1).then(|| mine[0]));
+    if department.is_none() {
+        e.add(lang, "i_department", "err-project-department");
+    }
+    let title = text(&f.i_title).to_string();
+    if title.is_empty() || title.chars().count() > 200 {
+        e.add(lang, "i_title", "err-project-title");
+    }
+    let categories = {
+        let mut c = state.db.acquire().await?;
+        store::categories(&mut c).await?
+    };
+    let category = text(&f.category).to_string();
+    if !categories.iter().any(|c| c.code == category) {
+        e.add(lang, "i_category", "err-project-category");
+    }
+    let budget = match Money::parse(text(&f.i_budget)) {
+        Ok(m) if m.fen() > 0 => m.fen(),
+        Ok(_) => {
+            e.add(lang, "i_budget", "err-project-budget");
+            0
+        }
+        Err(k) => {
+            e.add(lang, "i_budget", k.message_key());
+            0
+        }
+    };
+    let need = text(&f.need).to_string();
+    if need.chars().count() < 10 || need.chars().count() > 5000 {
+        e.add(lang, "i_need", "err-intention-need");
+    }
+    let month = text(&f.i_planned_month).to_string();
+    let month_ok = month.len() == 7
+        && crate::domain::calendar::parse_iso_date(&format!("{month}-01")).is_some();
+    if !month_ok {
+        e.add(lang, "i_planned_month", "err-intention-month");
+    }
+    if !e.is_empty() {
+        let values = json!({ "intention": f });
+        let t = index_page(&page, state, user, values, e).await?;
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    }
+    let pr = Procurement::of(state);
+    let now = state.clock.now();
+    let mut tx = state.db.begin_write().await?;
+    let id = store::add_intention(
+        &mut tx,
+        &NewIntention {
+            department_id: department.unwrap_or_default(),
+            title: &title,
+            category_code: &category,
+            budget_fen: budget,
+            need: &need,
+            planned_month: &month,
+            published_at: crate::clock::to_ms(now),
+            published_on: &iso_date(shanghai_date(now)),
+            created_by: user.id().0,
+        },
+    )
+    .await?;
+    pr.publish_intention(&mut tx, id, user.id().0).await?;
+    tx.commit().await?;
+    Ok(Reply::flash(
+        "/purchase",
+        page.t("flash-intention-published"),
+    ))
+}
+
+async fn form_page(
+    page: &Page,
+    state: &AppState,
+    user: &CurrentUser,
+    project: Option<&Project>,
+    values: serde_json::Value,
+    errors: FormErrors,
+) -> AppResult<Template> {
+    let mine = departments(user);
+    let mut c = state.db.acquire().await?;
+    let categories = store::categories(&mut c).await?;
+    let intentions = store::intentions(&mut c, Some(&mine)).await?;
+    let methods: Vec<_> = Method::ALL
+        .iter()
+        .map(|m| {
+            json!({ "code": m.code(), "label": page.t(&m.label_key()), "offered": m.offered(),
+                          "range": m.price_weight_range() })
+        })
+        .collect();
+    let units: Vec<_> = user
+        .grants
+        .iter()
+        .filter(|g| g.role == Role::Purchaser)
+        .map(|g| json!({ "id": g.department_id, "zh": g.scope_zh, "en": g.scope_en }))
+        .collect();
+    let grades: Vec<&str> = crate::domain::evaluation::Grade::ALL
+        .iter()
+        .map(|g| g.code())
+        .collect();
+    Ok(page.render(
+        "purchase/form",
+        json!({ "project": project, "values": values, "errors": errors, "categories": categories,
+                "intentions": intentions, "methods": methods, "departments": units, "grades": grades }),
+    ))
+}
+
+/// The form's values from a stored draft.
+async fn values_of(state: &AppState, p: &Project) -> AppResult<serde_json::Value> {
+    let mut c = state.db.acquire().await?;
+    let criteria = store::criteria(&mut c, p.id).await?;
+    Ok(json!({
+        "department": p.department_id, "number": p.number, "title": p.title, "category": p.category_code,
+        "requirements": p.requirements, "budget": Money::from_fen(p.budget_fen).to_string(),
+        "max_price": p.max_price_fen.map(|f| Money::from_fen(f).to_string()).unwrap_or_default(),
+        "method": p.method, "price_weight": p.price_weight_pct.to_string(), "tie_rule": p.tie_rule,
+        "grade_use": p.grade_use, "intention": p.intention_id, "deadline": p.deadline_at.map(local_value),
+        "city_division": p.city_division, "min_grade": p.min_grade, "need_inspection": p.need_inspection,
+        "criterion_name": criteria.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
+        "criterion_max": criteria.iter().map(|c| rust_decimal::Decimal::new(c.max_centi, 2).normalize().to_string()).collect::<Vec<_>>(),
+        "criterion_guidance": criteria.iter().map(|c| c.guidance.clone()).collect::<Vec<_>>(),
+    }))
+}
+
+#[get("/purchase/projects/new")]
+async fn new_project(
+    page: Page,
+    state: &State<AppState>,
+    staff: Purchaser<'_>,
+) -> AppResult<Template> {
+    form_page(
+        &page,
+        state,
+        staff.user,
+        None,
+        json!({ "method": "open_tender", "price_weight": "30" }),
+        FormErrors::default(),
+    )
+    .await
+}
+
+async fn checked(
+    page: &Page,
+    state: &AppState,
+    user: &CurrentUser,
+    f: &ProjectForm,
+    new_number: bool,
+) -> AppResult<Result<pf::Checked, FormErrors>> {
+    let mine = departments(user);
+    let categories = {
+        let mut c = state.db.acquire().await?;
+        store::categories(&mut c).await?
+    };
+    let cx = pf::Context {
+        lang: page.lang,
+        departments: &mine,
+        categories: &categories,
+        now: state.clock.now(),
+        calendar: &state.calendar,
+        new_number,
+    };
+    Ok(pf::check(f, &cx))
+}
+
+async fn min_bids(state: &AppState, method: Method) -> AppResult<i64> {
+    let mut c = state.db.acquire().await?;
+    let s = settings::snapshot(&mut c, state.clock.now_ms()).await?;
+    Ok(method.minimum_bids(s.int("procurement.consultation_min_bids").unwrap_or(3)))
+}
+
+#[post("/purchase/projects", data = "<form>")]
+async fn create(
+    page: Page,
+    state: &State<AppState>,
+    staff: Purchaser<'_>,
+    form: CsrfForm<ProjectForm>,
+) -> AppResult<Reply> {
+    let user = staff.user;
+    let f = form.into_inner();
+    let ok = match checked(&page, state, user, &f, true).await? {
+        Ok(ok) => ok,
+        Err(e) => {
+            let t = form_page(&page, state, user, None, json!(f), e).await?;
+            return Ok(Reply::page(Http::UnprocessableEntity, t));
+        }
+    };
+    let min = min_bids(state, ok.method).await?;
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin_write().await?;
+    let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM projects WHERE number = $1")
+        .bind(&ok.number)
+        .fetch_one(&mut *tx)
+        .await?;
+    if taken > 0 {
+        drop(tx);
+        let mut e = FormErrors::default();
+        e.add(page.lang, "number", "err-project-number-taken");
+        let t = form_page(&page, state, user, None, json!(f), e).await?;
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    }
+    let id = store::create(&mut tx, &ok.project(min), user.id().0, now).await?;
+    store::set_criteria(&mut tx, id, &ok.criteria).await?;
+    store::add_event(
+        &mut tx,
+        id,
+        1,
+        "created",
+        &json!({ "number": ok.number }),
+        Some(user.id().0),
+        now,
+    )
+    .await?;
+    state
+        .audit(
+            &mut tx,
+            Actor::User(user.id()),
+            "project.created",
+            ("project", id.to_string()),
+            json!({ "number": ok.number }),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Reply::flash(
+        format!("/purchase/projects/{id}"),
+        page.t("flash-project-saved"),
+    ))
+}
+
+async fn manage_page(
+    page: &Page,
+    state: &AppState,
+    p: &Project,
+    errors: FormErrors,
+) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let criteria = store::criteria(&mut c, p.id).await?;
+    let questions = qa::questions(&mut c, p.id).await?;
+    let amendments = qa::amendments(&mut c, p.id).await?;
+    let events = store::events(&mut c, p.id).await?;
+    let openings = crate::db::bids::openings(&mut c, p.id).await?;
+    let intention = match p.intention_id {
+        Some(i) => store::intention_by_id(&mut c, i).await?,
+        None => None,
+    };
+    let now = state.clock.now();
+    let notice = p.notice_at.map(from_ms).unwrap_or(now);
+    let intention_ok = intention
+        .as_ref()
+        .is_some_and(|i| rules::intention_in_time(from_ms(i.published_at), notice));
+    let method = Procurement::method(p)?;
+    let earliest = shanghai_time(crate::clock::to_ms(rules::earliest_deadline(
+        &state.calendar,
+        method,
+        now,
+    )));
+    let deadline_passed = p.deadline_at.is_some_and(|d| crate::clock::to_ms(now) >= d);
+    Ok(page.render(
+        "purchase/manage",
+        json!({ "p": p, "criteria": criteria, "questions": questions, "amendments": amendments,
+                "events": events, "openings": openings, "intention": intention,
+                "intention_warning": p.kind == "procurement" && !intention_ok,
+                "earliest": earliest, "deadline_passed": deadline_passed,
+                "method_label": page.t(&method.label_key()), "errors": errors }),
+    ))
+}
+
+#[get("/purchase/projects/<id>")]
+async fn manage(
+    page: Page,
+    state: &State<AppState>,
+    staff: Purchaser<'_>,
+    id: i64,
+) -> AppResult<Template> {
+    let p = purchasers_project(state, staff.user, id).await?;
+    if p.status == "draft" {
+        let values = values_of(state, &p).await?;
+        return form_page(
+            &page,
+            state,
+            staff.user,
+            Some(&p),
+            values,
+            FormErrors::default(),
+        )
+        .await;
+    }
+    manage_page(&page, state, &p, FormErrors::default()).await
+}
+
+#[post("/purchase/projects/<id>", data = "<form>")]
+async fn update(
+    page: Page,
+    state: &State<AppState>,
+    staff: Purchaser<'_>,
+    id: i64,
+    form: CsrfForm<ProjectForm>,
+) -> AppResult<Reply> {
+    let user = staff.user;
+    let p = purchasers_project(state, user, id).await?;
+    if p.status != "draft" {
+        return Err(AppError::Conflict("err-project-frozen"));
+    }
+    let mut f = form.into_inner();
+    f.number = Some(p.number.clone());
+    let ok = match checked(&page, state, user, &f, false).await? {
+        Ok(ok) => ok,
+        Err(e) => {
+            let t = form_page(&page, state, user, Some(&p), json!(f), e).await?;
+            return Ok(Reply::page(Http::UnprocessableEntity, t));
+        }
+    };
+    let min = min_bids(state, ok.method).await?;
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin_write().await?;
+    if store::update_draft(&mut tx, p.id, &ok.project(min), now).await? != 1 {
+        return Err(AppError::Conflict("err-project-frozen"));
+    }
+    store::set_criteria(&mut tx, p.id, &ok.criteria).await?;
+    state
+        .audit(
+            &mut tx,
+            Actor::User(user.id()),
+            "project.draft_saved",
+            ("project", p.id.to_string()),
+            json!({}),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Reply::flash(
+        format!("/purchase/projects/{id}"),
+        page.t("flash-project-saved"),
+    ))
+}
+
+#[post("/purchase/projects/<id>/publish", data = "<_form>")]
+async fn publish(
+    page: Page,
+    state: &State<AppState>,
+    staff: Purchaser<'_>,
+    id: i64,
+    _form: CsrfForm<crate::web::forms::Empty>,
+) -> AppResult<Reply> {
+    let user = staff.user;
+    let p = purchasers_project(state, user, id).await?;
+    let pr = Procurement::of(state);
+    let mut tx = state.db.begin_write().await?;
+    let p = store::lock(&mut tx, p.id, state.db.for_update())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    match pr.publish(&mut tx, &p, user.id().0).await? {
+        Ok(()) => {
+            tx.commit().await?;
+            Ok(Reply::flash(
+                format!("/purchase/projects/{id}"),
+                page.t("flash-project-published"),
+            ))
+        }
+        Err(earliest) => {
+            drop(tx);
+            let msg = format!(
+                "{} {}",
+                page.t("err-project-deadline-early"),
+                shanghai_time(crate::clock::to_ms(earliest))
+            );
+            Ok(Reply::flash_error(format!("/purchase/projects/{id}"), msg))
+        }
+    }
+}
+
+#[derive(FromForm)]
+pub struct ReasonForm {
+    reason: Option<String>,
+}
+
+#[post("/purchase/projects/<id>/cancel", data = "<form>")]
+async fn cancel(
+    page: Page,
+    state: &State<AppState>,
+    staff: Purchaser<'_>,
+    id: i64,
+    form: CsrfForm<ReasonForm>,
+) -> AppResult<Reply> {
+    let user = staff.user;
+    let p = purchasers_project(state, user, id).await?;
+    let reason = text(&form.into_inner().reason).to_string();
+    if reason.chars().count() < 5 || reason.chars().count() > 2000 {
+        let mut e = FormErrors::default();
+        e.add(page.lang, "reason", "err-project-cancel-reason");
+        let t = manage_page(&page, state, &p, e).await?;
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    }
+    let mut tx = state.db.begin_write().await?;
+    let p = store::lock(&mut tx, p.id, state.db.for_update())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Procurement::of(state)
+        .cancel(&mut tx, &p, &reason, user.id().0)
+        .await?;
+    tx.commit().await?;
+    Ok(Reply::flash(
+        format!("/purchase/projects/{id}"),
+        page.t("flash-project-cancelled"),
+    ))
+}
+
+#[post("/purchase/projects/<id>/republish", data = "<_form>")]
+async fn republish(
+    page: Page,
+    state: &State<AppState>,
+    staff: Purchaser<'_>,
+    id: i64,
+    _form: CsrfForm<crate::web::forms::Empty>,
+) -> AppResult<Reply> {
+    let user = staff.user;
+    let p = purchasers_project(state, user, id).await?;
+    let mut tx = state.db.begin_write().await?;
+    let p = store::lock(&mut tx, p.id, state.db.for_update())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Procurement::of(state)
+        .republish(&mut tx, &p, user.id().0)
+        .await?;
+    tx.commit().await?;
+    Ok(Reply::flash(
+        format!("/purchase/projects/{id}"),
+        page.t("flash-project-new-round"),
+    ))
+}
+
+#[derive(FromForm)]
+pub struct AnswerForm {
+    answer: Option<String>,
+    affects: Option<bool>,
+}
+
+#[post("/purchase/projects/<id>/questions/<question>", data = "<form>")]
+async fn answer(
+    page: Page,
+    state: &State<AppState>,
+    staff: Purchaser<'_>,
+    id: i64,
+    question: i64,
+    form: CsrfForm<AnswerForm>,
+) -> AppResult<Reply> {
+    let user = staff.user;
+    let p = purchasers_project(state, user, id).await?;
+    let f = form.into_inner();
+    let body = text(&f.answer).to_string();
+    if body.chars().count() < 2 || body.chars().count() > 5000 {
+        let mut e = FormErrors::default();
+        e.add(page.lang, &format!("answer-{question}"), "err-answer-text");
+        let t = manage_page(&page, state, &p, e).await?;
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    }
+    let mut tx = state.db.begin_write().await?;
+    let p = store::lock(&mut tx, p.id, state.db.for_update())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Procurement::of(state)
+        .answer(
+            &mut tx,
+            &p,
+            question,
+            &body,
+            f.affects.unwrap_or(false),
+            user.id().0,
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Reply::flash(
+        format!("/purchase/projects/{id}#questions"),
+        page.t("flash-answer-published"),
+    ))
+}
+
+#[derive(FromForm)]
+pub struct AmendForm {
+    body: Option<String>,
+    affects: Option<bool>,
+}
+
+#[post("/purchase/projects/<id>/amendments", data = "<form>")]
+async fn amend(
+    page: Page,
+    state: &State<AppState>,
+    staff: Purchaser<'_>,
+    id: i64,
+    form: CsrfForm<AmendForm>,
+) -> AppResult<Reply> {
+    let user = staff.user;
+    let p = purchasers_project(state, user, id).await?;
+    let f = form.into_inner();
+    let body = text(&f.body).to_string();
+    if body.chars().count() < 5 || body.chars().count() > 10_000 {
+        let mut e = FormErrors::default();
+        e.add(page.lang, "amendment", "err-amendment-text");
+        let t = manage_page(&page, state, &p, e).await?;
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    }
+    let mut tx = state.db.begin_write().await?;
+    let p = store::lock(&mut tx, p.id, state.db.for_update())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let before = p.deadline_at;
+    let after = Procurement::of(state)
+        .amend(
+            &mut tx,
+            &p,
+            &body,
+            f.affects.unwrap_or(false),
+            None,
+            user.id().0,
+        )
+        .await?;
+    tx.commit().await?;
+    let key = if Some(after) != before {
+        "flash-amendment-moved"
+    } else {
+        "flash-amendment-published"
+    };
+    Ok(Reply::flash(
+        format!("/purchase/projects/{id}"),
+        page.t(key),
+    ))
+}
+
+/// Whether the user is a purchaser of the project's department (used by other pages).
+pub fn purchases(user: &CurrentUser, p: &Project) -> bool {
+    departments(user).contains(&p.department_id)
+}
