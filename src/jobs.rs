@@ -50,6 +50,8 @@ pub struct JobContext {
     pub holder: String,
     pub mailer: crate::mail::Mailer,
     pub calendar: crate::domain::calendar::Calendar,
+    pub sealer: crate::sealing::Sealer,
+    pub uploads: PathBuf,
 }
 
 impl JobContext {
@@ -63,6 +65,8 @@ impl JobContext {
             mail_poll: Duration::from_millis(state.config.mail_poll_ms),
             mailer: state.mailer.clone(),
             calendar: state.calendar.clone(),
+            sealer: state.sealer.clone(),
+            uploads: crate::web::attachments::uploads_dir(state),
             holder: format!(
                 "{}-{}",
                 std::process::id(),
@@ -88,6 +92,18 @@ impl JobContext {
             auditor: &self.auditor,
             mailer: &self.mailer,
             calendar: &self.calendar,
+        }
+    }
+
+    pub fn procurement(&self) -> crate::procurement::Procurement<'_> {
+        crate::procurement::Procurement {
+            db: &self.db,
+            clock: &self.clock,
+            auditor: &self.auditor,
+            mailer: &self.mailer,
+            calendar: &self.calendar,
+            sealer: &self.sealer,
+            uploads: self.uploads.clone(),
         }
     }
 
@@ -192,6 +208,20 @@ async fn registry_loop(ctx: JobContext) {
     }
 }
 
+/// Opens every project whose deadline has passed, within seconds of it, and sends the 3-day
+/// reminders. The opening is idempotent and takes the project's lock, so two processes running
+/// this loop open each project once.
+async fn opening_loop(ctx: JobContext) {
+    loop {
+        match ctx.procurement().run_due().await {
+            Ok(0) => {}
+            Ok(n) => log::info!("procurement: {n} project(s) opened"),
+            Err(e) => log::error!("procurement opening: {e}"),
+        }
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
+}
+
 /// Runs the registry's daily job once per Beijing day (reminders, credit lists).
 pub async fn daily_supervision(ctx: &JobContext) -> crate::error::AppResult<bool> {
     let day = iso_date(shanghai_date(ctx.clock.now()));
@@ -229,7 +259,7 @@ pub fn fairing() -> AdHoc {
             tokio::spawn(async move {
                 tokio::select! {
                     _ = shutdown => {}
-                    _ = async { tokio::join!(mail_loop(ctx.clone()), audit_head_loop(ctx.clone()), registry_loop(ctx)) } => {}
+                    _ = async { tokio::join!(mail_loop(ctx.clone()), audit_head_loop(ctx.clone()), opening_loop(ctx.clone()), registry_loop(ctx)) } => {}
                 }
             });
         })

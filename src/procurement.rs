@@ -451,7 +451,22 @@ impl<'a> Procurement<'a> {
         let until = now + 3 * 24 * 3600 * 1000;
         let mut sent = 0;
         let mut c = self.db.acquire().await?;
-        let due = store::deadlines_between(&mut c, now, until).await?;
+        let mut due = Vec::new();
+        for p in store::deadlines_between(&mut c, now, until).await? {
+            // Read first: the loop runs every few seconds and writes only when someone is due.
+            let pending: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM doc_obtained d WHERE d.project_id = $1 AND d.round = $2 AND NOT EXISTS \
+                 (SELECT 1 FROM reminders r WHERE r.kind = $3 AND r.org_id = d.org_id)",
+            )
+            .bind(p.id)
+            .bind(p.round)
+            .bind(format!("bid_deadline:{}:{}", p.id, p.round))
+            .fetch_one(&mut *c)
+            .await?;
+            if pending > 0 {
+                due.push(p);
+            }
+        }
         drop(c);
         for p in due {
             let mut tx = self.db.begin_write().await?;

@@ -261,6 +261,8 @@ pub const MATRIX: &[Rule] = &[
         "/projects/<number>/bid/<org>/files/<id>",
         Who::OrgMember,
     ),
+    rule("GET", "/orgs/<org>/procurement", Who::OrgMember),
+    rule("POST", "/orgs/<org>/procurement/follows", Who::OrgAdmin),
     rule("GET", "/purchase", Who::Role(Role::Purchaser)),
     rule("POST", "/purchase/intentions", Who::Role(Role::Purchaser)),
     rule("GET", "/purchase/projects/new", Who::Role(Role::Purchaser)),

@@ -23,6 +23,7 @@ pub mod forms;
 pub mod headers;
 pub mod history;
 pub mod home;
+pub mod org_procurement;
 pub mod orgs;
 pub mod oversight;
 pub mod page_cache;
@@ -63,6 +64,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(purchase::routes());
     r.extend(projects::routes());
     r.extend(bids::routes());
+    r.extend(org_procurement::routes());
     r
 }
 

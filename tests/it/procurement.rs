@@ -308,6 +308,18 @@ async fn documents_questions_and_a_late_marked_amendment_move_the_deadline() {
     // An answer that changes nothing moves nothing, even when late.
     app.login_as(PURCHASER).await;
     app.clock.set(datetime!(2026-12-17 02:00 UTC));
+    let pr = Procurement::of(state(&app));
+    assert_eq!(
+        pr.remind().await.unwrap(),
+        2,
+        "both who obtained the documents"
+    );
+    assert_eq!(pr.remind().await.unwrap(), 0, "once");
+    let (_, reminder) = app.last_mail_to(CHARITY.0).await.expect("reminder");
+    assert!(
+        reminder.contains("将于 2026-12-20 10:00 截止投标"),
+        "{reminder}"
+    );
     let q = app.scalar("SELECT MAX(id) FROM project_questions").await;
     let before = int(
         &app,
@@ -782,4 +794,41 @@ async fn the_demo_has_an_open_project_and_an_opened_one_with_three_bids() {
     assert!(page.contains("递交投标") && !page.contains("本机构不能参与本项目"));
     let (s, _) = bid(&app, "NBMZ-2026-031", org, "385000", None).await;
     assert_eq!(s, Status::Ok);
+}
+
+#[rocket::async_test]
+async fn followers_hear_of_new_projects_and_intentions_in_their_categories() {
+    let app = TestApp::spawn().await;
+    app.login_as(NGO_ADMIN).await;
+    let org = crate::evaluation_flow::sunshine(&app).await;
+    let r = app
+        .post(
+            &format!("/orgs/{org}/procurement/follows"),
+            &[("category", "legal-aid"), ("category", "no-such")],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let (_, page) = app.get(&format!("/orgs/{org}/procurement")).await;
+    assert!(page.contains("id=\"cat-legal-aid\" name=\"category\" value=\"legal-aid\" checked"));
+    switch(&app, PURCHASER).await;
+    let mut f = project_fields("NB-TEST-050", "consultation", "2026-12-20T10:00");
+    f[2] = ("category", "legal-aid");
+    app.post("/purchase/projects", &f).await;
+    let id = int(
+        &app,
+        "SELECT id FROM projects WHERE number = $1",
+        "NB-TEST-050",
+    )
+    .await;
+    app.post(&format!("/purchase/projects/{id}/publish"), &[])
+        .await;
+    let (_, mail) = app
+        .last_mail_to(NGO_ADMIN.0)
+        .await
+        .expect("new project mail");
+    assert!(mail.contains("NB-TEST-050") && mail.contains("/projects/NB-TEST-050"));
+    // A project in a category nobody follows mails no one.
+    let before = app.scalar("SELECT COUNT(*) FROM mail_outbox").await;
+    publish_project(&app, "NB-TEST-051", "consultation", "2026-12-20T10:00").await;
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM mail_outbox").await, before);
 }
