@@ -56,6 +56,39 @@ pub fn conditions(p: &Project) -> Conditions {
     }
 }
 
+/// When an envelope stops taking bids: the deadline for the responses, the final-quote
+/// deadline for a consultation's final quotes.
+pub fn window_end(p: &Project, envelope: &str) -> Option<i64> {
+    match envelope {
+        "final" => p.final_deadline_at,
+        _ => p.deadline_at,
+    }
+}
+
+/// Whether the project takes bids in this envelope at `now` (server time, under the lock).
+pub fn accepts(p: &Project, envelope: &str, now: i64) -> bool {
+    let status = if envelope == "final" {
+        "opened"
+    } else {
+        "published"
+    };
+    p.status == status && window_end(p, envelope).is_some_and(|d| now < d)
+}
+
+/// Whether the organization's response was opened in this round (only they quote finally).
+pub async fn was_opened(c: &mut Conn, p: &Project, org: i64) -> AppResult<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM opening_bids b JOIN openings o ON o.id = b.opening_id \
+         WHERE o.project_id = $1 AND o.round = $2 AND o.envelope = 'initial' AND b.org_id = $3",
+    )
+    .bind(p.id)
+    .bind(p.round)
+    .bind(org)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(n > 0)
+}
+
 /// A bid's canonical content with a fresh salt, and its ciphertext.
 pub fn seal(
     sealer: &Sealer,
@@ -92,6 +125,7 @@ pub async fn record_opening(
     sealer: &Sealer,
     p: &Project,
     sealed: &[store::Bid],
+    envelope: &str,
     now: i64,
 ) -> AppResult<Opening> {
     let count = i64::try_from(sealed.len()).unwrap_or(i64::MAX);
@@ -100,7 +134,7 @@ pub async fn record_opening(
         id: 0,
         project_id: p.id,
         round: p.round,
-        envelope: "initial".into(),
+        envelope: envelope.into(),
         opened_at: now,
         outcome: if failed { "failed" } else { "opened" }.into(),
         bid_count: count,
@@ -137,11 +171,17 @@ pub async fn record_opening(
         }
     }
     projects::set_status(c, p.id, &o.outcome, now).await?;
+    let kind = match (envelope, failed) {
+        ("final", true) => "final_failed",
+        ("final", false) => "final_opened",
+        (_, true) => "failed",
+        _ => "opened",
+    };
     projects::add_event(
         c,
         p.id,
         p.round,
-        &o.outcome,
+        kind,
         &json!({ "opening": o.id, "bid_count": count, "min_bids": p.min_bids, "bids": record }),
         None,
         now,
@@ -272,13 +312,16 @@ impl Procurement<'_> {
         let locked = projects::lock(&mut tx, p.id, self.db.for_update()).await?;
         // The clock is read under the project lock: the opening reads it under the same lock.
         let now = self.clock.now_ms();
-        let open = locked.as_ref().is_some_and(|l| {
-            l.status == "published" && l.round == p.round && l.deadline_at.is_some_and(|d| now < d)
-        });
+        let mut open = locked
+            .as_ref()
+            .is_some_and(|l| l.round == p.round && accepts(l, envelope, now));
+        if open && envelope == "final" {
+            open = was_opened(&mut tx, p, org).await?;
+        }
         if !open {
             drop(tx);
             self.discard(&written);
-            let late = locked.is_some_and(|l| l.deadline_at.is_some_and(|d| now >= d));
+            let late = locked.is_some_and(|l| window_end(&l, envelope).is_some_and(|d| now >= d));
             return Ok(Err(if late {
                 "err-bid-late"
             } else {
@@ -337,9 +380,7 @@ impl Procurement<'_> {
         let mut tx = self.db.begin_write().await?;
         let locked = projects::lock(&mut tx, p.id, self.db.for_update()).await?;
         let now = self.clock.now_ms();
-        if !locked
-            .is_some_and(|l| l.status == "published" && l.deadline_at.is_some_and(|d| now < d))
-        {
+        if !locked.is_some_and(|l| accepts(&l, envelope, now)) {
             return Ok(Err("err-bid-late"));
         }
         let Some(id) =
@@ -385,18 +426,28 @@ impl Procurement<'_> {
             return Ok(None);
         };
         let now = self.clock.now_ms();
-        if p.status != "published" || p.deadline_at.is_none_or(|d| now < d) {
+        let envelope = if p.status == "published" && p.deadline_at.is_some_and(|d| now >= d) {
+            "initial"
+        } else if p.status == "opened"
+            && p.final_deadline_at.is_some_and(|d| now >= d)
+            && !store::openings(&mut tx, p.id)
+                .await?
+                .iter()
+                .any(|o| o.round == p.round && o.envelope == "final")
+        {
+            "final"
+        } else {
             return Ok(None);
-        }
-        let sealed = store::sealed_for_opening(&mut tx, p.id, p.round, "initial").await?;
-        let o = record_opening(&mut tx, self.sealer, &p, &sealed, now).await?;
+        };
+        let sealed = store::sealed_for_opening(&mut tx, p.id, p.round, envelope).await?;
+        let o = record_opening(&mut tx, self.sealer, &p, &sealed, envelope, now).await?;
         let (count, failed) = (o.bid_count, o.outcome == "failed");
         self.audit(
             &mut tx,
             Actor::System,
             "project.opened",
             ("project", p.id),
-            json!({ "round": p.round, "outcome": o.outcome, "bids": count }),
+            json!({ "round": p.round, "envelope": envelope, "outcome": o.outcome, "bids": count }),
         )
         .await?;
         // Each bidder is told on its own; a failed round's bids stay sealed.
@@ -409,6 +460,7 @@ impl Procurement<'_> {
                 &mut tx,
                 submitter,
                 json!({ "event": "opening", "title": p.title, "number": p.number, "failed": failed,
+                        "final": envelope == "final",
                         "link": format!("projects/{}#opening", p.number) }),
             )
             .await?;
@@ -424,7 +476,10 @@ impl Procurement<'_> {
     pub async fn run_due(&self) -> AppResult<usize> {
         let due = {
             let mut c = self.db.acquire().await?;
-            projects::due_for_opening(&mut c, self.clock.now_ms()).await?
+            let now = self.clock.now_ms();
+            let mut ids = projects::due_for_opening(&mut c, now).await?;
+            ids.extend(projects::due_for_final(&mut c, now).await?);
+            ids
         };
         let mut opened = 0;
         for id in due {

@@ -71,6 +71,19 @@ pub enum Command {
         #[arg(long)]
         last: u32,
     },
+    /// Benchmark set-up: N bidders and a consultation closing in S seconds (bench/bid_crunch.py).
+    #[command(hide = true)]
+    BenchBidders {
+        #[arg(long)]
+        orgs: i64,
+        #[arg(long)]
+        deadline_secs: i64,
+        #[arg(long)]
+        password: String,
+    },
+    /// Benchmark check: every bid of the project decrypts to its digest.
+    #[command(hide = true)]
+    BenchVerifyBids { number: String },
     /// Load an indicator standard (TOML, as in seeds/standards/) as a new version; loading the
     /// same file again changes nothing, other content under a loaded version is refused.
     LoadStandard { file: PathBuf },
@@ -138,6 +151,17 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
             print_logins();
             Ok(())
+        }
+        Command::BenchBidders {
+            orgs,
+            deadline_secs,
+            password,
+        } => {
+            crate::bench_setup::bidders(&db, &resolved, &clock, orgs, deadline_secs, &password)
+                .await
+        }
+        Command::BenchVerifyBids { number } => {
+            crate::bench_setup::verify(&db, &resolved, &number).await
         }
         Command::ImportOrgs { file } => import_orgs(&db, &resolved, &clock, &file).await,
         Command::VerifyAudit { heads } => verify_audit(&db, &resolved, heads).await,

@@ -240,6 +240,6 @@ pub async fn seed(
         .await?;
     }
     let sealed = bids::sealed_for_opening(c, p.id, 1, "initial").await?;
-    record_opening(c, sealer, &p, &sealed, deadline + 60_000).await?;
+    record_opening(c, sealer, &p, &sealed, "initial", deadline + 60_000).await?;
     Ok(())
 }

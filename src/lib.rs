@@ -4,6 +4,7 @@
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod bench_setup;
 pub mod bidding;
 pub mod cli;
 pub mod clock;

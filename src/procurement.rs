@@ -445,6 +445,57 @@ impl<'a> Procurement<'a> {
         Ok(())
     }
 
+    /// After the consultation, calls the bidders whose responses were opened for their sealed
+    /// final quotes by `deadline` (consultation only; once per round). Each is told on its own.
+    pub async fn call_final(
+        &self,
+        c: &mut Conn,
+        p: &Project,
+        deadline: i64,
+        user: i64,
+    ) -> AppResult<Result<(), &'static str>> {
+        let now = self.clock.now_ms();
+        if p.method != "consultation" || p.status != "opened" || p.final_deadline_at.is_some() {
+            return Ok(Err("err-final-not-now"));
+        }
+        if deadline < now + 3600 * 1000 {
+            return Ok(Err("err-final-deadline"));
+        }
+        store::set_final_deadline(c, p.id, deadline, now).await?;
+        store::add_event(
+            c,
+            p.id,
+            p.round,
+            "final_called",
+            &json!({ "final_deadline_at": deadline }),
+            Some(user),
+            now,
+        )
+        .await?;
+        self.audit(
+            c,
+            Actor::User(UserId(user)),
+            "project.final_called",
+            ("project", p.id),
+            json!({ "final_deadline_at": deadline }),
+        )
+        .await?;
+        let bidders: Vec<i64> = sqlx::query_scalar(
+            "SELECT b.submitted_by FROM opening_bids ob JOIN openings o ON o.id = ob.opening_id JOIN bids b ON b.id = ob.bid_id \
+             WHERE o.project_id = $1 AND o.round = $2 AND o.envelope = 'initial' ORDER BY ob.bid_id",
+        )
+        .bind(p.id)
+        .bind(p.round)
+        .fetch_all(&mut *c)
+        .await?;
+        for u in bidders {
+            self.mail(c, u, json!({ "event": "final_called", "title": p.title, "number": p.number,
+                                    "deadline": shanghai_time(deadline), "link": format!("projects/{}", p.number) }))
+                .await?;
+        }
+        Ok(Ok(()))
+    }
+
     /// Reminds those who obtained the documents 3 days before the deadline, once per round.
     pub async fn remind(&self) -> AppResult<usize> {
         let now = self.clock.now_ms();

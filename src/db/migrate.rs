@@ -73,6 +73,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0010_procurement.sql"),
         postgres: include_str!("../../migrations/postgres/0010_procurement.sql"),
     },
+    Step {
+        version: 11,
+        name: "final quotes",
+        sqlite: include_str!("../../migrations/sqlite/0011_final_quotes.sql"),
+        postgres: include_str!("../../migrations/postgres/0011_final_quotes.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

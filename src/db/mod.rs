@@ -8,6 +8,7 @@ pub mod bids;
 pub mod directory;
 pub mod eval_panel;
 pub mod evaluation;
+pub mod intentions;
 pub mod mail;
 pub mod meta;
 pub mod migrate;

@@ -298,6 +298,12 @@ pub const MATRIX: &[Rule] = &[
         "/purchase/projects/<id>/amendments",
         Who::Role(Role::Purchaser),
     ),
+    rule(
+        "POST",
+        "/purchase/projects/<id>/final-quotes",
+        Who::Role(Role::Purchaser),
+    ),
+    rule("POST", "/projects/<number>/bid/<org>/final", Who::OrgAdmin),
     // Staff.
     rule("GET", "/history/<entity>/<id>", Who::AnyStaff),
     rule("GET", "/admin/users", Who::Role(Role::Admin)),

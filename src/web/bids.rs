@@ -6,7 +6,7 @@
 use crate::app::AppState;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::guards::CurrentUser;
-use crate::bidding::{BidInput, PlainFile};
+use crate::bidding::{accepts, was_opened, BidInput, PlainFile};
 use crate::db::bids as store;
 use crate::domain::money::Money;
 use crate::error::{AppError, AppResult};
@@ -22,7 +22,7 @@ use rocket_dyn_templates::Template;
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {
-    routes![page, submit, withdraw, receipt, file]
+    routes![page, submit, submit_final, withdraw, receipt, file]
 }
 
 /// The organization, if the user is one of its members. Anyone else is refused before
@@ -58,16 +58,20 @@ async fn bid_page(
     let own = pr.own_bid(&mut c, &p, org.0, "initial").await?;
     let history = store::history_of(&mut c, p.id, org.0).await?;
     let now = state.clock.now_ms();
-    let open = p.status == "published" && p.deadline_at.is_some_and(|d| now < d);
-    let own = own.map(|(b, content)| {
+    let open = accepts(&p, "initial", now);
+    let final_open = accepts(&p, "final", now) && was_opened(&mut c, &p, org.0).await?;
+    let view = |(b, content): (store::Bid, crate::sealing::BidContent)| {
         json!({ "id": b.id, "submitted_at": b.submitted_at, "digest": b.digest,
                 "price": content.price, "proposal": content.proposal, "files": content.files,
                 "salt": content.salt })
-    });
+    };
+    let own = own.map(view);
+    let own_final = pr.own_bid(&mut c, &p, org.0, "final").await?.map(view);
     Ok(page.render(
         "bids/bid",
         json!({ "p": p, "org": { "id": org.0, "name": user.membership(org).map(|m| m.org_name.clone()) },
                 "reasons": reasons, "own": own, "history": history, "open": open,
+                "final_open": final_open, "own_final": own_final,
                 "admin": user.is_org_admin(org), "values": values, "errors": errors,
                 "receipt": receipt }),
     ))
@@ -111,12 +115,37 @@ async fn submit(
     org: i64,
     form: CsrfForm<BidForm<'_>>,
 ) -> AppResult<Reply> {
+    take(page, state, user, number, org, form.into_inner(), "initial").await
+}
+
+/// A consultation's sealed final quote (最后报价), from an organization whose response was
+/// opened, until the final-quote deadline.
+#[post("/projects/<number>/bid/<org>/final", data = "<form>")]
+async fn submit_final(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    number: &str,
+    org: i64,
+    form: CsrfForm<BidForm<'_>>,
+) -> AppResult<Reply> {
+    take(page, state, user, number, org, form.into_inner(), "final").await
+}
+
+async fn take(
+    page: Page,
+    state: &AppState,
+    user: &CurrentUser,
+    number: &str,
+    org: i64,
+    f: BidForm<'_>,
+    envelope: &str,
+) -> AppResult<Reply> {
     let org = member_org(user, org)?;
     if !user.is_org_admin(org) {
         return Err(AppError::Forbidden);
     }
     let p = by_number(state, number).await?;
-    let f = form.into_inner();
     let lang = page.lang;
     let mut e = FormErrors::default();
     let price = match Money::parse(text(&f.price)) {
@@ -131,7 +160,8 @@ async fn submit(
         }
     };
     let proposal = text(&f.proposal).to_string();
-    if proposal.chars().count() < 20 || proposal.chars().count() > 50_000 {
+    let least = if envelope == "final" { 0 } else { 20 };
+    if proposal.chars().count() < least || proposal.chars().count() > 50_000 {
         e.add(lang, "proposal", "err-bid-proposal");
     }
     let mut files = Vec::new();
@@ -173,7 +203,7 @@ async fn submit(
         files,
     };
     match Procurement::of(state)
-        .submit_bid(&p, org.0, user.id().0, "initial", input)
+        .submit_bid(&p, org.0, user.id().0, envelope, input)
         .await?
     {
         Ok(r) => {

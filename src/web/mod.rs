@@ -31,6 +31,7 @@ pub mod password;
 pub mod project_form;
 pub mod projects;
 pub mod purchase;
+pub mod purchase_qa;
 pub mod registry;
 pub mod scoring;
 pub mod signup;
@@ -62,6 +63,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(eval_public::routes());
     r.extend(scoring::routes());
     r.extend(purchase::routes());
+    r.extend(purchase_qa::routes());
     r.extend(projects::routes());
     r.extend(bids::routes());
     r.extend(org_procurement::routes());

@@ -34,9 +34,7 @@ pub fn routes() -> Vec<Route> {
         update,
         publish,
         cancel,
-        republish,
-        answer,
-        amend
+        republish
     ]
 }
 
@@ -55,7 +53,11 @@ pub fn departments(user: &CurrentUser) -> Vec<i64> {
 }
 
 /// The project, if one of this purchaser's departments owns it (403 otherwise).
-async fn purchasers_project(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Project> {
+pub(crate) async fn purchasers_project(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+) -> AppResult<Project> {
     let mut c = state.db.acquire().await?;
     let p = store::by_id(&mut c, id).await?.ok_or(AppError::NotFound)?;
     if !departments(user).contains(&p.department_id) {
@@ -350,7 +352,7 @@ async fn create(
     ))
 }
 
-async fn manage_page(
+pub(crate) async fn manage_page(
     page: &Page,
     state: &AppState,
     p: &Project,
@@ -548,103 +550,6 @@ async fn republish(
     Ok(Reply::flash(
         format!("/purchase/projects/{id}"),
         page.t("flash-project-new-round"),
-    ))
-}
-
-#[derive(FromForm)]
-pub struct AnswerForm {
-    answer: Option<String>,
-    affects: Option<bool>,
-}
-
-#[post("/purchase/projects/<id>/questions/<question>", data = "<form>")]
-async fn answer(
-    page: Page,
-    state: &State<AppState>,
-    staff: Purchaser<'_>,
-    id: i64,
-    question: i64,
-    form: CsrfForm<AnswerForm>,
-) -> AppResult<Reply> {
-    let user = staff.user;
-    let p = purchasers_project(state, user, id).await?;
-    let f = form.into_inner();
-    let body = text(&f.answer).to_string();
-    if body.chars().count() < 2 || body.chars().count() > 5000 {
-        let mut e = FormErrors::default();
-        e.add(page.lang, &format!("answer-{question}"), "err-answer-text");
-        let t = manage_page(&page, state, &p, e).await?;
-        return Ok(Reply::page(Http::UnprocessableEntity, t));
-    }
-    let mut tx = state.db.begin_write().await?;
-    let p = store::lock(&mut tx, p.id, state.db.for_update())
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Procurement::of(state)
-        .answer(
-            &mut tx,
-            &p,
-            question,
-            &body,
-            f.affects.unwrap_or(false),
-            user.id().0,
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(Reply::flash(
-        format!("/purchase/projects/{id}#questions"),
-        page.t("flash-answer-published"),
-    ))
-}
-
-#[derive(FromForm)]
-pub struct AmendForm {
-    body: Option<String>,
-    affects: Option<bool>,
-}
-
-#[post("/purchase/projects/<id>/amendments", data = "<form>")]
-async fn amend(
-    page: Page,
-    state: &State<AppState>,
-    staff: Purchaser<'_>,
-    id: i64,
-    form: CsrfForm<AmendForm>,
-) -> AppResult<Reply> {
-    let user = staff.user;
-    let p = purchasers_project(state, user, id).await?;
-    let f = form.into_inner();
-    let body = text(&f.body).to_string();
-    if body.chars().count() < 5 || body.chars().count() > 10_000 {
-        let mut e = FormErrors::default();
-        e.add(page.lang, "amendment", "err-amendment-text");
-        let t = manage_page(&page, state, &p, e).await?;
-        return Ok(Reply::page(Http::UnprocessableEntity, t));
-    }
-    let mut tx = state.db.begin_write().await?;
-    let p = store::lock(&mut tx, p.id, state.db.for_update())
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let before = p.deadline_at;
-    let after = Procurement::of(state)
-        .amend(
-            &mut tx,
-            &p,
-            &body,
-            f.affects.unwrap_or(false),
-            None,
-            user.id().0,
-        )
-        .await?;
-    tx.commit().await?;
-    let key = if Some(after) != before {
-        "flash-amendment-moved"
-    } else {
-        "flash-amendment-published"
-    };
-    Ok(Reply::flash(
-        format!("/purchase/projects/{id}"),
-        page.t(key),
     ))
 }
 

@@ -832,3 +832,110 @@ async fn followers_hear_of_new_projects_and_intentions_in_their_categories() {
     publish_project(&app, "NB-TEST-051", "consultation", "2026-12-20T10:00").await;
     assert_eq!(app.scalar("SELECT COUNT(*) FROM mail_outbox").await, before);
 }
+
+#[rocket::async_test]
+async fn a_consultation_opens_sealed_final_quotes_after_the_consultation() {
+    let app = TestApp::spawn().await;
+    app.login_as(PURCHASER).await;
+    let id = publish_project(&app, "NB-TEST-060", "consultation", "2026-12-20T10:00").await;
+    let p = |app: &TestApp| {
+        let db = app.db.clone();
+        async move {
+            let mut c = db.acquire().await.unwrap();
+            huoban::db::projects::by_number(&mut c, "NB-TEST-060")
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let pr = Procurement::of(state(&app));
+    let quote = |price: &str| huoban::bidding::BidInput {
+        price: huoban::domain::money::Money::parse(price).unwrap(),
+        proposal: PROPOSAL.into(),
+        files: vec![],
+    };
+    let sunshine = crate::evaluation_flow::sunshine(&app).await;
+    let ngo = int(&app, "SELECT id FROM users WHERE email = $1", NGO_ADMIN.0).await;
+    for (org, price) in [(sunshine, "380000"), (3, "385000"), (4, "372500")] {
+        let user = if org == sunshine { ngo } else { 1 };
+        assert!(pr
+            .submit_bid(&p(&app).await, org, user, "initial", quote(price))
+            .await
+            .unwrap()
+            .is_ok());
+    }
+    // No final quote before the call.
+    assert_eq!(
+        pr.submit_bid(&p(&app).await, 3, 1, "final", quote("360000"))
+            .await
+            .unwrap()
+            .err(),
+        Some("err-project-closed")
+    );
+    app.clock.set(datetime!(2026-12-20 02:00 UTC));
+    pr.run_due().await.unwrap();
+    let r = app
+        .post(
+            &format!("/purchase/projects/{id}/final-quotes"),
+            &[("final_deadline", "2026-12-20T09:30")],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        Status::UnprocessableEntity,
+        "less than an hour away"
+    );
+    let r = app
+        .post(
+            &format!("/purchase/projects/{id}/final-quotes"),
+            &[("final_deadline", "2026-12-21T10:00")],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let (_, mail) = app.last_mail_to(NGO_ADMIN.0).await.unwrap();
+    assert!(mail.contains("最后报价") && mail.contains("2026-12-21 10:00"));
+    // Only those whose responses were opened may quote; the quote is sealed like a bid.
+    assert!(pr
+        .submit_bid(&p(&app).await, 2, 1, "final", quote("1000"))
+        .await
+        .unwrap()
+        .is_err());
+    switch(&app, NGO_ADMIN).await;
+    let (_, page) = app
+        .get(&format!("/projects/NB-TEST-060/bid/{sunshine}"))
+        .await;
+    assert!(page.contains("递交最后报价"));
+    let token = app.csrf().await;
+    let (ct, body) = bid_body(&token, "365000", "", None);
+    let r = app
+        .client
+        .post(format!("/projects/NB-TEST-060/bid/{sunshine}/final"))
+        .header(ct)
+        .body(body)
+        .dispatch()
+        .await;
+    assert_eq!(r.status(), Status::Ok);
+    for (org, price) in [(3, "371000"), (4, "366000")] {
+        assert!(pr
+            .submit_bid(&p(&app).await, org, 1, "final", quote(price))
+            .await
+            .unwrap()
+            .is_ok());
+    }
+    switch(&app, PURCHASER).await;
+    let (_, page) = app.get("/projects/NB-TEST-060").await;
+    assert!(
+        !page.contains("¥365,000.00"),
+        "final quotes stay sealed until their deadline"
+    );
+    app.clock.set(datetime!(2026-12-21 02:00 UTC));
+    assert_eq!(pr.run_due().await.unwrap(), 1);
+    assert_eq!(pr.run_due().await.unwrap(), 0);
+    let (_, page) = app.get("/projects/NB-TEST-060").await;
+    assert!(
+        page.contains("¥365,000.00")
+            && page.contains("¥366,000.00")
+            && page.contains("¥371,000.00")
+    );
+    assert!(page.contains("最后报价"));
+}
