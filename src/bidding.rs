@@ -224,6 +224,7 @@ pub async fn bidder(c: &mut Conn, org: i64, on: &str) -> AppResult<Bidder> {
             .flatten();
     Ok(Bidder {
         active: status == "registered",
+        supplier: status == "supplier",
         serious_list: serious > 0,
         district_code: Some(district),
         grade: grades.iter().filter_map(|g| Grade::parse(g)).max(),

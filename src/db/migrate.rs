@@ -79,6 +79,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0011_final_quotes.sql"),
         postgres: include_str!("../../migrations/postgres/0011_final_quotes.sql"),
     },
+    Step {
+        version: 12,
+        name: "suppliers",
+        sqlite: include_str!("../../migrations/sqlite/0012_suppliers.sql"),
+        postgres: include_str!("../../migrations/postgres/0012_suppliers.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

@@ -20,6 +20,7 @@ pub mod roles;
 pub mod search;
 pub mod settings;
 pub mod standards;
+pub mod suppliers;
 pub mod throttle;
 pub mod tokens;
 pub mod uscc_blocks;

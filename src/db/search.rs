@@ -439,7 +439,7 @@ async fn page_of(
 pub async fn index_missing(c: &mut Conn) -> Result<usize, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT o.id, o.name, o.district_code, o.org_type, o.status, o.category FROM organizations o \
-         WHERE NOT EXISTS (SELECT 1 FROM org_name_grams g WHERE g.gram = '' AND g.org_id = o.id) ORDER BY o.id",
+         WHERE o.status <> 'supplier' AND NOT EXISTS (SELECT 1 FROM org_name_grams g WHERE g.gram = '' AND g.org_id = o.id) ORDER BY o.id",
     )
     .fetch_all(&mut *c)
     .await?;

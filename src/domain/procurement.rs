@@ -264,8 +264,11 @@ pub fn condition_problems(method: Method, c: &Conditions) -> Vec<&'static str> {
 /// What the application knows about a would-be bidder on the deadline.
 #[derive(Debug, Clone, Default)]
 pub struct Bidder {
-    /// Registered and not revoked or deregistered (or an external supplier checked by staff).
+    /// Registered and not revoked or deregistered.
     pub active: bool,
+    /// A supplier from outside the registry, checked by staff: may take part in procurement,
+    /// not in special-fund programmes.
+    pub supplier: bool,
     pub serious_list: bool,
     pub district_code: Option<String>,
     /// The best grade in force on the deadline.
@@ -276,6 +279,7 @@ pub struct Bidder {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Excluded {
     NotActive,
+    SupplierInProgramme,
     SeriousList,
     Region,
     Grade,
@@ -286,6 +290,7 @@ impl Excluded {
     pub fn message_key(self) -> &'static str {
         match self {
             Excluded::NotActive => "err-bid-not-active",
+            Excluded::SupplierInProgramme => "err-bid-supplier-programme",
             Excluded::SeriousList => "err-bid-serious-list",
             Excluded::Region => "err-bid-region",
             Excluded::Grade => "err-bid-grade",
@@ -298,7 +303,9 @@ impl Excluded {
 /// programme may apply its entry conditions.
 pub fn exclusions(method: Method, c: &Conditions, b: &Bidder) -> Vec<Excluded> {
     let mut out = Vec::new();
-    if !b.active {
+    if b.supplier && !method.is_procurement() {
+        out.push(Excluded::SupplierInProgramme);
+    } else if !b.active && !b.supplier {
         out.push(Excluded::NotActive);
     }
     if b.serious_list {

@@ -207,7 +207,7 @@ pub async fn public_facts(c: &mut Conn, id: OrgId) -> AppResult<Option<serde_jso
     let Some(row) = sqlx::query(
         "SELECT id, name, org_type, category, district_code, status, uscc, uscc_checksum_ok, authority_id, \
          registered_on, legal_representative, domicile, charity, purpose, business_scope, funds_fen \
-         FROM organizations WHERE id = $1",
+         FROM organizations WHERE id = $1 AND status <> 'supplier'",
     )
     .bind(id.0)
     .fetch_optional(&mut *c)

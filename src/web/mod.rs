@@ -36,6 +36,7 @@ pub mod registry;
 pub mod scoring;
 pub mod signup;
 pub mod supervision;
+pub mod suppliers;
 
 use rocket::{Catcher, Route};
 
@@ -67,6 +68,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(projects::routes());
     r.extend(bids::routes());
     r.extend(org_procurement::routes());
+    r.extend(suppliers::routes());
     r
 }
 

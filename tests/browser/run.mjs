@@ -79,7 +79,8 @@ const EXTRA_PAGES = {
   'registrar.haishu@demo.huoban.cn': ['/registry', '/registry/orgs/1', '/registry/filings'],
   'evaluation@demo.huoban.cn': ['/evaluation', '/evaluation/rounds/2', '/evaluation/applications/1', '/evaluation/objections', '/evaluation/downgrades'],
   'expert@demo.huoban.cn': ['/scoring', '/scoring/1'],
-  'charity@demo.huoban.cn': ['/orgs/4/evaluation'],
+  'charity@demo.huoban.cn': ['/orgs/4/evaluation', '/orgs/4/procurement'],
+  'purchaser@demo.huoban.cn': ['/purchase', '/purchase/projects/new', '/purchase/projects/1', '/purchase/projects/2'],
   'ngo@demo.huoban.cn': ['/orgs/1/evaluation', '/orgs/1/members', '/orgs/1/registry', '/account', '/applications', '/applications/1', '/applications/1/basics', '/applications/1/people', '/applications/1/documents'],
 };
 // The identity whose session is switched to English at the end.
@@ -394,7 +395,7 @@ async function anonymousChecks() {
   const ctx = await newContext();
   try {
     const page = await newPage(ctx);
-    for (const p of ['/', '/login', '/signup', '/password/forgot', '/audit/heads', '/directory', '/directory?q=%E5%AE%81%E6%B3%A2', '/organizations/1', '/organizations/2', '/organizations/1/certificate', '/announcements', '/directory/filings', '/evaluation/notices', '/evaluation/rounds/2/notice', '/directory?grade=4a', '/organizations/3']) {
+    for (const p of ['/', '/login', '/signup', '/password/forgot', '/audit/heads', '/directory', '/directory?q=%E5%AE%81%E6%B3%A2', '/organizations/1', '/organizations/2', '/organizations/1/certificate', '/announcements', '/directory/filings', '/evaluation/notices', '/evaluation/rounds/2/notice', '/directory?grade=4a', '/organizations/3', '/projects', '/projects?status=closed', '/intentions', '/projects/NBMZ-2026-031', '/projects/NBMZ-2026-018']) {
       await check(`axe ${p} (anonymous)`, () => axePage(page, p, p));
     }
     await check('axe /signup after an empty submit (error summary)', async () => {
@@ -675,6 +676,81 @@ async function evaluationJourney() {
   }
 }
 
+/** A purchaser publishes a project; the NGO obtains the documents, bids and keeps its receipt;
+ * the public reads the opening record of the closed demo project and checks a digest. */
+async function procurementJourney() {
+  const ctxs = [];
+  const open = async (email, password) => {
+    const ctx = await newContext();
+    ctxs.push(ctx);
+    const page = await newPage(ctx);
+    if (email) await login(page, email, password);
+    return page;
+  };
+  const local = (d) => {
+    const z = new Date(d.getTime() + 8 * 3600 * 1000).toISOString();
+    return z.slice(0, 16);
+  };
+  try {
+    await check('procurement: the purchaser publishes a consultation', async () => {
+      const p = await open('purchaser@demo.huoban.cn', 'demo-purchaser-2026');
+      await goto(p, '/purchase/projects/new');
+      await Promise.all([p.waitForNavigation({ waitUntil: 'load' }), p.click('main form button[type="submit"]')]);
+      if ((await p.locator('.error-summary').count()) === 0) throw new Error('an empty form was accepted');
+      await axe(p, '/purchase/projects (errors)');
+      await p.fill('#number', 'NB-BROWSER-001');
+      await p.fill('#title', '浏览器测试：社区心理关爱服务');
+      await p.selectOption('#category', 'social-work');
+      await p.fill('#requirements', '为辖区内困境家庭提供心理关爱、个案辅导和小组活动服务，服务期一年，按季度报告。');
+      await p.fill('#budget', '200000');
+      await p.check('#method-consultation');
+      await p.fill('#price_weight', '30');
+      const names = p.locator('input[name="criterion_name"]');
+      const maxes = p.locator('input[name="criterion_max"]');
+      await names.nth(0).fill('服务方案');
+      await maxes.nth(0).fill('40');
+      await names.nth(1).fill('团队与经验');
+      await maxes.nth(1).fill('30');
+      await p.fill('#deadline', local(new Date(Date.now() + 25 * 86400 * 1000)));
+      await submitForm(p, 'main form[action="/purchase/projects"] button[type="submit"]');
+      await axe(p, 'project draft');
+      await submitForm(p, 'main form[action$="/publish"] button');
+      await axe(p, 'published project (purchaser)');
+      return new URL(p.url()).pathname;
+    });
+    await check('procurement: the NGO obtains the documents, bids and gets a receipt', async () => {
+      const n = await open('ngo@demo.huoban.cn', 'demo-ngo-2026');
+      await goto(n, '/projects/NBMZ-2026-031');
+      await submitForm(n, 'main form[action="/projects/NBMZ-2026-031/obtain"] button');
+      await axe(n, '/projects/NBMZ-2026-031/documents');
+      await goto(n, '/projects/NBMZ-2026-031/bid/1');
+      await axe(n, '/projects/NBMZ-2026-031/bid/1');
+      await n.fill('#price', '385,000.00');
+      await n.fill('#proposal', '（浏览器测试）以社区为单位组建服务团队，每周两次上门探访并提供助餐。');
+      await n.setInputFiles('#files', { name: 'proposal.pdf', mimeType: 'application/pdf', buffer: PDF });
+      await submitForm(n, 'main form[action="/projects/NBMZ-2026-031/bid/1"] button[type="submit"]');
+      const digest = (await n.locator('#receipt-digest').innerText()).trim();
+      if (!/^[0-9a-f]{64}$/.test(digest)) throw new Error(`no receipt digest: ${digest}`);
+      await axe(n, 'bid receipt');
+      await goto(n, '/orgs/1/procurement');
+      await axe(n, '/orgs/1/procurement');
+      return `receipt ${digest.slice(0, 12)}…`;
+    });
+    await check('procurement: the public checks a digest in the opening record', async () => {
+      const pub = await open(null);
+      await goto(pub, '/projects/NBMZ-2026-018');
+      const digest = (await pub.locator('code.digest').first().innerText()).trim();
+      await goto(pub, `/projects/NBMZ-2026-018/verify?digest=${digest}`);
+      const text = await pub.locator('main').innerText();
+      if (!text.includes('该摘要值在开标记录中')) throw new Error('the digest was not found');
+      await axe(pub, '/projects/NBMZ-2026-018/verify');
+      return 'found';
+    });
+  } finally {
+    for (const c of ctxs) await c.close().catch(() => {});
+  }
+}
+
 async function main() {
   fs.mkdirSync(SHOT_DIR, { recursive: true });
 
@@ -689,6 +765,7 @@ async function main() {
   await anonymousChecks();
   await registrationJourney();
   await evaluationJourney();
+  await procurementJourney();
   // Two identities at a time keeps the run short without starving a two-core machine.
   const queue = [...USERS];
   const worker = async () => {

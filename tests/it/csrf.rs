@@ -45,6 +45,10 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "SELECT CAST(COUNT(*) AS BIGINT) FROM project_amendments",
         "SELECT CAST(COUNT(*) AS BIGINT) FROM bids",
         "SELECT CAST(COUNT(*) AS BIGINT) FROM bids WHERE status <> 'sealed'",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM suppliers",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM suppliers WHERE status <> 'pending'",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM category_follows",
+        "SELECT CAST(COALESCE(SUM(final_deadline_at), 0) AS BIGINT) FROM projects",
     ] {
         out.push(app.scalar(sql).await);
     }
@@ -62,8 +66,9 @@ async fn every_post_route_refuses_a_missing_or_wrong_token_and_writes_nothing() 
         .map(|r| concrete(&r.uri.to_string()))
         .collect();
     assert!(posts.len() >= 15, "all POST routes are found: {posts:?}");
-    let identities: [Option<(&str, &str)>; 8] = [
+    let identities: [Option<(&str, &str)>; 9] = [
         Some(PURCHASER),
+        Some(crate::suppliers::SUPERVISOR),
         None,
         Some(ADMIN),
         Some(NGO_ADMIN),

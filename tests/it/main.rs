@@ -28,3 +28,4 @@ mod registry_decisions;
 mod settings;
 mod smtp;
 mod supervision;
+mod suppliers;

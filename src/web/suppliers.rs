@@ -1,0 +1,299 @@
+//! Suppliers from outside the registry (DOMAIN §5): an organization registered elsewhere or an
+//! enterprise signs up with its USCC and certificate; a procurement supervisor checks the
+//! certificate and approves (the applicant becomes the admin of a supplier organization that can
+//! obtain documents and bid on procurement) or refuses with a reason. Special-fund programmes
+//! stay with registered social organizations.
+
+use crate::app::AppState;
+use crate::audit::Actor;
+use crate::auth::csrf::CsrfForm;
+use crate::auth::guards::{role, CurrentUser, Staff};
+use crate::db::orgs::{self, MemberKind, NewMembership};
+use crate::db::suppliers::{self as store, NewSupplier};
+use crate::domain::calendar::{iso_date, shanghai_date};
+use crate::domain::lang::Lang;
+use crate::domain::uscc::Uscc;
+use crate::error::{AppError, AppResult};
+use crate::ids::{OrgId, PersonId};
+use crate::mail::Recipient;
+use crate::web::attachments::{serve, take_file, FileReply, Upload};
+use crate::web::ctx::{Page, Reply};
+use crate::web::forms::{text, FormErrors};
+use rocket::http::Status as Http;
+use rocket::{get, post, routes, FromForm, Route, State};
+use rocket_dyn_templates::Template;
+use serde_json::json;
+
+pub fn routes() -> Vec<Route> {
+    routes![mine, apply, queue, show, decide, certificate]
+}
+
+type Supervisor<'r> = Staff<'r, role::ProcurementSupervisor>;
+
+async fn mine_page(
+    page: &Page,
+    state: &AppState,
+    user: &CurrentUser,
+    values: serde_json::Value,
+    errors: FormErrors,
+) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let list = store::list(&mut c, Some(user.id().0)).await?;
+    Ok(page.render(
+        "suppliers/mine",
+        json!({ "list": list, "values": values, "errors": errors }),
+    ))
+}
+
+#[get("/suppliers/apply")]
+async fn mine(page: Page, state: &State<AppState>, user: &CurrentUser) -> AppResult<Template> {
+    mine_page(&page, state, user, json!({}), FormErrors::default()).await
+}
+
+#[derive(FromForm)]
+pub struct ApplyForm<'r> {
+    kind: Option<String>,
+    name: Option<String>,
+    uscc: Option<String>,
+    registered_with: Option<String>,
+    address: Option<String>,
+    certificate: Option<Upload<'r>>,
+}
+
+#[post("/suppliers/apply", data = "<form>")]
+async fn apply(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    form: CsrfForm<ApplyForm<'_>>,
+) -> AppResult<Reply> {
+    let f = form.into_inner();
+    let lang = page.lang;
+    let mut e = FormErrors::default();
+    let kind = match text(&f.kind) {
+        k @ ("enterprise" | "org_elsewhere") => k.to_string(),
+        _ => {
+            e.add(lang, "kind", "err-supplier-kind");
+            String::new()
+        }
+    };
+    let name = text(&f.name).to_string();
+    if name.chars().count() < 2 || name.chars().count() > 200 {
+        e.add(lang, "name", "err-supplier-name");
+    }
+    let uscc = match Uscc::parse(&text(&f.uscc).to_uppercase()) {
+        Ok(u) => Some(u.as_str().to_string()),
+        Err(k) => {
+            e.add(lang, "uscc", k.message_key());
+            None
+        }
+    };
+    let registered_with = text(&f.registered_with).to_string();
+    if registered_with.chars().count() < 2 || registered_with.chars().count() > 200 {
+        e.add(lang, "registered_with", "err-supplier-registered-with");
+    }
+    let address = text(&f.address).to_string();
+    if address.chars().count() < 5 || address.chars().count() > 300 {
+        e.add(lang, "address", "err-supplier-address");
+    }
+    if let Some(u) = &uscc {
+        let mut c = state.db.acquire().await?;
+        if store::uscc_taken(&mut c, u).await? {
+            e.add(lang, "uscc", "err-supplier-uscc-taken");
+        }
+    }
+    let stored = if e.is_empty() {
+        match take_file(state, f.certificate.as_ref()).await? {
+            Ok(s) => Some(s),
+            Err(key) => {
+                e.add(lang, "certificate", key);
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let (Some(uscc), Some(cert)) = (uscc, stored) else {
+        if e.is_empty() {
+            e.add(lang, "certificate", "err-upload-empty");
+        }
+        let values = json!({ "kind": kind, "name": name, "uscc": text(&f.uscc), "registered_with": registered_with, "address": address });
+        let t = mine_page(&page, state, user, values, e).await?;
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    };
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin_write().await?;
+    if store::uscc_taken(&mut tx, &uscc).await? {
+        return Err(AppError::Conflict("err-supplier-uscc-taken"));
+    }
+    let id = store::apply(
+        &mut tx,
+        &NewSupplier {
+            kind: &kind,
+            name: &name,
+            uscc: &uscc,
+            registered_with: &registered_with,
+            address: &address,
+            certificate_sha256: &cert.sha256,
+            certificate_type: cert.content_type,
+            applicant: user.id().0,
+            now,
+        },
+    )
+    .await?;
+    state
+        .audit(
+            &mut tx,
+            Actor::User(user.id()),
+            "supplier.applied",
+            ("supplier", id.to_string()),
+            json!({ "uscc": uscc, "certificate": cert.sha256 }),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Reply::flash(
+        "/suppliers/apply",
+        page.t("flash-supplier-applied"),
+    ))
+}
+
+#[get("/suppliers")]
+async fn queue(page: Page, state: &State<AppState>, _staff: Supervisor<'_>) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let list = store::list(&mut c, None).await?;
+    Ok(page.render("suppliers/queue", json!({ "list": list })))
+}
+
+async fn show_page(
+    page: &Page,
+    state: &AppState,
+    id: i64,
+    errors: FormErrors,
+) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let s = store::by_id(&mut c, id).await?.ok_or(AppError::NotFound)?;
+    Ok(page.render("suppliers/show", json!({ "s": s, "errors": errors })))
+}
+
+#[get("/suppliers/<id>")]
+async fn show(
+    page: Page,
+    state: &State<AppState>,
+    _staff: Supervisor<'_>,
+    id: i64,
+) -> AppResult<Template> {
+    show_page(&page, state, id, FormErrors::default()).await
+}
+
+#[derive(FromForm)]
+pub struct DecideForm {
+    decision: Option<String>,
+    reason: Option<String>,
+}
+
+#[post("/suppliers/<id>/decide", data = "<form>")]
+async fn decide(
+    page: Page,
+    state: &State<AppState>,
+    staff: Supervisor<'_>,
+    id: i64,
+    form: CsrfForm<DecideForm>,
+) -> AppResult<Reply> {
+    let user = staff.user;
+    let f = form.into_inner();
+    let reason = text(&f.reason).to_string();
+    let decision = text(&f.decision).to_string();
+    let mut e = FormErrors::default();
+    if decision != "approved" && decision != "refused" {
+        e.add(page.lang, "decision", "err-supplier-decision");
+    }
+    if decision == "refused" && reason.chars().count() < 5 {
+        e.add(page.lang, "reason", "err-supplier-reason");
+    }
+    if !e.is_empty() {
+        let t = show_page(&page, state, id, e).await?;
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    }
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin_write().await?;
+    let s = store::by_id(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    if s.status != "pending" {
+        return Err(AppError::Conflict("err-supplier-decided"));
+    }
+    let org = if decision == "approved" {
+        let org = store::insert_org(&mut tx, &s, now).await?;
+        let person: i64 = sqlx::query_scalar("SELECT person_id FROM users WHERE id = $1")
+            .bind(s.applicant_user_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        orgs::add(
+            &mut tx,
+            NewMembership {
+                org: OrgId(org),
+                person: PersonId(person),
+                user: Some(crate::ids::UserId(s.applicant_user_id)),
+                kind: MemberKind::Admin,
+                joined_on: &iso_date(shanghai_date(state.clock.now())),
+                created_by: Some(user.id()),
+                now,
+            },
+        )
+        .await?;
+        Some(org)
+    } else {
+        None
+    };
+    let reason_opt = (!reason.is_empty()).then_some(reason.as_str());
+    if !store::decide(&mut tx, id, &decision, reason_opt, org, user.id().0, now).await? {
+        return Err(AppError::Conflict("err-supplier-decided"));
+    }
+    state
+        .audit(
+            &mut tx,
+            Actor::User(user.id()),
+            &format!("supplier.{decision}"),
+            ("supplier", id.to_string()),
+            json!({ "org": org, "reason": reason_opt }),
+        )
+        .await?;
+    if let Some(u) =
+        crate::db::users::by_id(&mut tx, crate::ids::UserId(s.applicant_user_id)).await?
+    {
+        state
+            .mailer
+            .queue(
+                &mut tx,
+                Recipient {
+                    addr: &u.email,
+                    user: Some(u.id),
+                    lang: Lang::parse(&u.preferred_lang).unwrap_or_default(),
+                },
+                "procurement",
+                &json!({ "event": "supplier", "approved": decision == "approved", "title": s.name,
+                         "reason": reason, "link": "suppliers/apply" }),
+                now,
+            )
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(Reply::flash("/suppliers", page.t("flash-supplier-decided")))
+}
+
+/// The certificate, for the applicant and procurement supervisors.
+#[get("/suppliers/<id>/certificate")]
+async fn certificate(state: &State<AppState>, user: &CurrentUser, id: i64) -> AppResult<FileReply> {
+    let mut c = state.db.acquire().await?;
+    let s = store::by_id(&mut c, id).await?.ok_or(AppError::NotFound)?;
+    if s.applicant_user_id != user.id().0
+        && !user.has(crate::domain::role::Role::ProcurementSupervisor)
+    {
+        return Err(AppError::Forbidden);
+    }
+    serve(
+        state,
+        &s.certificate_sha256,
+        &s.certificate_type,
+        "certificate",
+    )
+    .await
+}
