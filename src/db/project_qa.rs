@@ -14,15 +14,7 @@ pub async fn obtain(
     user: i64,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let had: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM doc_obtained WHERE project_id = $1 AND round = $2 AND org_id = $3",
-    )
-    .bind(project)
-    .bind(round)
-    .bind(org)
-    .fetch_one(&mut *c)
-    .await?;
-    if had > 0 {
+    if has_obtained(c, project, round, org).await? {
         return Ok(false);
     }
     sqlx::query(

@@ -8,13 +8,12 @@ use crate::auth::csrf::CsrfForm;
 use crate::auth::guards::CurrentUser;
 use crate::bidding::{accepts, was_opened, BidInput, PlainFile};
 use crate::db::bids as store;
-use crate::domain::money::Money;
 use crate::error::{AppError, AppResult};
 use crate::ids::OrgId;
 use crate::procurement::Procurement;
 use crate::web::attachments::{read_upload, Upload};
 use crate::web::ctx::{Page, Reply};
-use crate::web::forms::{text, FormErrors};
+use crate::web::forms::{positive_money, text, FormErrors};
 use crate::web::projects::by_number;
 use rocket::http::{ContentType, Status as Http};
 use rocket::{get, post, routes, FromForm, Route, State};
@@ -148,17 +147,7 @@ async fn take(
     let p = by_number(state, number).await?;
     let lang = page.lang;
     let mut e = FormErrors::default();
-    let price = match Money::parse(text(&f.price)) {
-        Ok(m) if m.fen() > 0 => Some(m),
-        Ok(_) => {
-            e.add(lang, "price", "err-bid-price");
-            None
-        }
-        Err(k) => {
-            e.add(lang, "price", k.message_key());
-            None
-        }
-    };
+    let price = positive_money(&mut e, lang, "price", text(&f.price), "err-bid-price");
     let proposal = text(&f.proposal).to_string();
     let least = if envelope == "final" { 0 } else { 20 };
     if proposal.chars().count() < least || proposal.chars().count() > 50_000 {

@@ -45,6 +45,28 @@ impl FormErrors {
     }
 }
 
+/// An amount of money above zero typed into `field` (`1,234.56`, `¥1234`); otherwise the
+/// message why not (`zero_key` for zero) is added and `None` returned.
+pub fn positive_money(
+    errors: &mut FormErrors,
+    lang: Lang,
+    field: &str,
+    value: &str,
+    zero_key: &str,
+) -> Option<crate::domain::money::Money> {
+    match crate::domain::money::Money::parse(value) {
+        Ok(m) if m.fen() > 0 => Some(m),
+        Ok(_) => {
+            errors.add(lang, field, zero_key);
+            None
+        }
+        Err(k) => {
+            errors.add(lang, field, k.message_key());
+            None
+        }
+    }
+}
+
 /// A submitted text field, trimmed; `None` and blank are the same.
 pub fn text(v: &Option<String>) -> &str {
     v.as_deref().map(str::trim).unwrap_or("")

@@ -8,7 +8,7 @@ use crate::domain::lang::Lang;
 use crate::domain::money::Money;
 use crate::domain::procurement::{self as rules, Conditions, CriteriaProblem, GradeUse, Method};
 use crate::i18n;
-use crate::web::forms::{text, FormErrors};
+use crate::web::forms::{positive_money, text, FormErrors};
 use rocket::FromForm;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -154,30 +154,17 @@ pub fn check(f: &ProjectForm, cx: &Context<'_>) -> Result<Checked, FormErrors> {
     if requirements.chars().count() < 20 || requirements.chars().count() > 20_000 {
         e.add(lang, "requirements", "err-project-requirements");
     }
-    let budget = match Money::parse(text(&f.budget)) {
-        Ok(m) if m.fen() > 0 => Some(m.fen()),
-        Ok(_) => {
-            e.add(lang, "budget", "err-project-budget");
-            None
-        }
-        Err(k) => {
-            e.add(lang, "budget", k.message_key());
-            None
-        }
-    };
+    let budget = positive_money(
+        &mut e,
+        lang,
+        "budget",
+        text(&f.budget),
+        "err-project-budget",
+    )
+    .map(Money::fen);
     let max_price = match text(&f.max_price) {
         "" => None,
-        s => match Money::parse(s) {
-            Ok(m) if m.fen() > 0 => Some(m.fen()),
-            Ok(_) => {
-                e.add(lang, "max_price", "err-project-budget");
-                None
-            }
-            Err(k) => {
-                e.add(lang, "max_price", k.message_key());
-                None
-            }
-        },
+        s => positive_money(&mut e, lang, "max_price", s, "err-project-budget").map(Money::fen),
     };
     if let (Some(b), Some(m)) = (budget, max_price) {
         if m > b {

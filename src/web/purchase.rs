@@ -17,7 +17,7 @@ use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
 use crate::procurement::{from_ms, shanghai_time, Procurement};
 use crate::web::ctx::{Page, Reply};
-use crate::web::forms::{text, FormErrors};
+use crate::web::forms::{positive_money, text, FormErrors};
 use crate::web::project_form::{self as pf, local_value, ProjectForm};
 use rocket::http::Status as Http;
 use rocket::{get, post, routes, FromForm, Route, State};
@@ -143,17 +143,15 @@ async fn intention(
     if !categories.iter().any(|c| c.code == category) {
         e.add(lang, "i_category", "err-project-category");
     }
-    let budget = match Money::parse(text(&f.i_budget)) {
-        Ok(m) if m.fen() > 0 => m.fen(),
-        Ok(_) => {
-            e.add(lang, "i_budget", "err-project-budget");
-            0
-        }
-        Err(k) => {
-            e.add(lang, "i_budget", k.message_key());
-            0
-        }
-    };
+    let budget = positive_money(
+        &mut e,
+        lang,
+        "i_budget",
+        text(&f.i_budget),
+        "err-project-budget",
+    )
+    .map(Money::fen)
+    .unwrap_or(0);
     let need = text(&f.need).to_string();
     if need.chars().count() < 10 || need.chars().count() > 5000 {
         e.add(lang, "i_need", "err-intention-need");
@@ -470,9 +468,7 @@ async fn publish(
     let p = purchasers_project(state, user, id).await?;
     let pr = Procurement::of(state);
     let mut tx = state.db.begin_write().await?;
-    let p = store::lock(&mut tx, p.id, state.db.for_update())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let p = lock(state, &mut tx, p.id).await?;
     match pr.publish(&mut tx, &p, user.id().0).await? {
         Ok(()) => {
             tx.commit().await?;
@@ -510,15 +506,10 @@ async fn cancel(
     let p = purchasers_project(state, user, id).await?;
     let reason = text(&form.into_inner().reason).to_string();
     if reason.chars().count() < 5 || reason.chars().count() > 2000 {
-        let mut e = FormErrors::default();
-        e.add(page.lang, "reason", "err-project-cancel-reason");
-        let t = manage_page(&page, state, &p, e).await?;
-        return Ok(Reply::page(Http::UnprocessableEntity, t));
+        return refuse(&page, state, &p, "reason", "err-project-cancel-reason").await;
     }
     let mut tx = state.db.begin_write().await?;
-    let p = store::lock(&mut tx, p.id, state.db.for_update())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let p = lock(state, &mut tx, p.id).await?;
     Procurement::of(state)
         .cancel(&mut tx, &p, &reason, user.id().0)
         .await?;
@@ -540,9 +531,7 @@ async fn republish(
     let user = staff.user;
     let p = purchasers_project(state, user, id).await?;
     let mut tx = state.db.begin_write().await?;
-    let p = store::lock(&mut tx, p.id, state.db.for_update())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let p = lock(state, &mut tx, p.id).await?;
     Procurement::of(state)
         .republish(&mut tx, &p, user.id().0)
         .await?;
@@ -551,6 +540,31 @@ async fn republish(
         format!("/purchase/projects/{id}"),
         page.t("flash-project-new-round"),
     ))
+}
+
+/// The manage page again with one message (422): nothing was written.
+pub(crate) async fn refuse(
+    page: &Page,
+    state: &AppState,
+    p: &Project,
+    field: &str,
+    key: &str,
+) -> AppResult<Reply> {
+    let mut e = FormErrors::default();
+    e.add(page.lang, field, key);
+    let t = manage_page(page, state, p, e).await?;
+    Ok(Reply::page(Http::UnprocessableEntity, t))
+}
+
+/// The project row, locked for the rest of the write transaction.
+pub(crate) async fn lock(
+    state: &AppState,
+    tx: &mut crate::db::Conn,
+    id: i64,
+) -> AppResult<Project> {
+    store::lock(tx, id, state.db.for_update())
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// Whether the user is a purchaser of the project's department (used by other pages).

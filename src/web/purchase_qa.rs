@@ -3,14 +3,12 @@
 
 use crate::app::AppState;
 use crate::auth::csrf::CsrfForm;
-use crate::db::projects as store;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::procurement::Procurement;
 use crate::web::ctx::{Page, Reply};
-use crate::web::forms::{text, FormErrors};
+use crate::web::forms::text;
 use crate::web::project_form as pf;
-use crate::web::purchase::{manage_page, purchasers_project, Purchaser};
-use rocket::http::Status as Http;
+use crate::web::purchase::{lock, purchasers_project, refuse, Purchaser};
 use rocket::{post, routes, FromForm, Route, State};
 
 pub fn routes() -> Vec<Route> {
@@ -37,15 +35,17 @@ async fn answer(
     let f = form.into_inner();
     let body = text(&f.answer).to_string();
     if body.chars().count() < 2 || body.chars().count() > 5000 {
-        let mut e = FormErrors::default();
-        e.add(page.lang, &format!("answer-{question}"), "err-answer-text");
-        let t = manage_page(&page, state, &p, e).await?;
-        return Ok(Reply::page(Http::UnprocessableEntity, t));
+        return refuse(
+            &page,
+            state,
+            &p,
+            &format!("answer-{question}"),
+            "err-answer-text",
+        )
+        .await;
     }
     let mut tx = state.db.begin_write().await?;
-    let p = store::lock(&mut tx, p.id, state.db.for_update())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let p = lock(state, &mut tx, p.id).await?;
     Procurement::of(state)
         .answer(
             &mut tx,
@@ -82,15 +82,10 @@ async fn amend(
     let f = form.into_inner();
     let body = text(&f.body).to_string();
     if body.chars().count() < 5 || body.chars().count() > 10_000 {
-        let mut e = FormErrors::default();
-        e.add(page.lang, "amendment", "err-amendment-text");
-        let t = manage_page(&page, state, &p, e).await?;
-        return Ok(Reply::page(Http::UnprocessableEntity, t));
+        return refuse(&page, state, &p, "amendment", "err-amendment-text").await;
     }
     let mut tx = state.db.begin_write().await?;
-    let p = store::lock(&mut tx, p.id, state.db.for_update())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let p = lock(state, &mut tx, p.id).await?;
     let before = p.deadline_at;
     let after = Procurement::of(state)
         .amend(
@@ -131,15 +126,10 @@ async fn final_quotes(
     let user = staff.user;
     let p = purchasers_project(state, user, id).await?;
     let Some(deadline) = pf::parse_local(text(&form.into_inner().final_deadline)) else {
-        let mut e = FormErrors::default();
-        e.add(page.lang, "final_deadline", "err-final-deadline");
-        let t = manage_page(&page, state, &p, e).await?;
-        return Ok(Reply::page(Http::UnprocessableEntity, t));
+        return refuse(&page, state, &p, "final_deadline", "err-final-deadline").await;
     };
     let mut tx = state.db.begin_write().await?;
-    let p = store::lock(&mut tx, p.id, state.db.for_update())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let p = lock(state, &mut tx, p.id).await?;
     match Procurement::of(state)
         .call_final(&mut tx, &p, crate::clock::to_ms(deadline), user.id().0)
         .await?
@@ -153,10 +143,7 @@ async fn final_quotes(
         }
         Err(key) => {
             drop(tx);
-            let mut e = FormErrors::default();
-            e.add(page.lang, "final_deadline", key);
-            let t = manage_page(&page, state, &p, e).await?;
-            Ok(Reply::page(Http::UnprocessableEntity, t))
+            refuse(&page, state, &p, "final_deadline", key).await
         }
     }
 }
