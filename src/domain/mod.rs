@@ -1,6 +1,7 @@
 //! Pure rules: no Rocket, no sqlx. Newtypes that parse, calendars, roles, settings.
 
 pub mod application;
+pub mod award;
 pub mod calendar;
 pub mod chain;
 pub mod credit;
