@@ -24,6 +24,7 @@ pub mod jobs;
 pub mod mail;
 pub mod procurement;
 pub mod registry;
+pub mod review;
 pub mod scale;
 pub mod sealing;
 pub mod supervision;

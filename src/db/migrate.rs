@@ -85,6 +85,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0012_suppliers.sql"),
         postgres: include_str!("../../migrations/postgres/0012_suppliers.sql"),
     },
+    Step {
+        version: 13,
+        name: "bid reviews",
+        sqlite: include_str!("../../migrations/sqlite/0013_bid_reviews.sql"),
+        postgres: include_str!("../../migrations/postgres/0013_bid_reviews.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

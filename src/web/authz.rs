@@ -318,6 +318,11 @@ pub const MATRIX: &[Rule] = &[
         Who::Role(Role::Purchaser),
     ),
     rule("POST", "/projects/<number>/bid/<org>/final", Who::OrgAdmin),
+    rule(
+        "POST",
+        "/purchase/projects/<id>/qualification",
+        Who::Role(Role::Purchaser),
+    ),
     // Staff.
     rule("GET", "/history/<entity>/<id>", Who::AnyStaff),
     rule("GET", "/admin/users", Who::Role(Role::Admin)),

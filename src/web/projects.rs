@@ -118,6 +118,12 @@ async fn show_page(
         .collect();
     let amendments = qa::amendments(&mut c, p.id).await?;
     let events = store::events(&mut c, p.id).await?;
+    // The latest review result of the current round, as published in its event.
+    let review = events
+        .iter()
+        .rev()
+        .find(|e| e.round == p.round && (e.kind == "qualified" || e.kind == "review_failed"))
+        .map(|e| json!({ "failed": e.kind == "review_failed", "data": e.data }));
     let mut openings = Vec::new();
     for o in bids::openings(&mut c, p.id).await? {
         let record = bids::opened(&mut c, o.id).await?;
@@ -138,6 +144,7 @@ async fn show_page(
         "projects/show",
         json!({ "p": p, "criteria": criteria, "questions": questions, "amendments": amendments,
                 "events": events, "openings": openings, "intention": intention, "open": open,
+                "review": review,
                 "orgs": orgs, "method_label": page.t(&method.label_key()), "category": category,
                 "errors": errors, "values": values }),
     ))

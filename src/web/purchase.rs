@@ -362,6 +362,8 @@ pub(crate) async fn manage_page(
     let amendments = qa::amendments(&mut c, p.id).await?;
     let events = store::events(&mut c, p.id).await?;
     let openings = crate::db::bids::openings(&mut c, p.id).await?;
+    let review = crate::review::rows(&mut c, p).await?;
+    let review_open = p.status == "opened" && review.iter().all(|r| r.qualified.is_none());
     let intention = match p.intention_id {
         Some(i) => store::intention_by_id(&mut c, i).await?,
         None => None,
@@ -382,6 +384,7 @@ pub(crate) async fn manage_page(
         "purchase/manage",
         json!({ "p": p, "criteria": criteria, "questions": questions, "amendments": amendments,
                 "events": events, "openings": openings, "intention": intention,
+                "review": review, "review_open": review_open,
                 "intention_warning": p.kind == "procurement" && !intention_ok,
                 "earliest": earliest, "deadline_passed": deadline_passed,
                 "method_label": page.t(&method.label_key()), "errors": errors }),

@@ -12,7 +12,7 @@ use crate::web::purchase::{lock, purchasers_project, refuse, Purchaser};
 use rocket::{post, routes, FromForm, Route, State};
 
 pub fn routes() -> Vec<Route> {
-    routes![answer, amend, final_quotes]
+    routes![answer, amend, final_quotes, qualification]
 }
 
 #[derive(FromForm)]
@@ -144,6 +144,62 @@ async fn final_quotes(
         Err(key) => {
             drop(tx);
             refuse(&page, state, &p, "final_deadline", key).await
+        }
+    }
+}
+
+#[derive(FromForm)]
+pub struct QualifyForm {
+    decision: std::collections::HashMap<i64, String>,
+    reason: std::collections::HashMap<i64, String>,
+}
+
+/// The purchaser's qualification check of every opened bid, each rejection with its reason.
+#[post("/purchase/projects/<id>/qualification", data = "<form>")]
+async fn qualification(
+    page: Page,
+    state: &State<AppState>,
+    staff: Purchaser<'_>,
+    id: i64,
+    form: CsrfForm<QualifyForm>,
+) -> AppResult<Reply> {
+    let user = staff.user;
+    let p = purchasers_project(state, user, id).await?;
+    let f = form.into_inner();
+    let mut decisions = std::collections::HashMap::new();
+    for (bid, d) in &f.decision {
+        let reason = f
+            .reason
+            .get(bid)
+            .map(|r| r.trim().to_string())
+            .unwrap_or_default();
+        match d.as_str() {
+            "pass" => decisions.insert(*bid, (true, String::new())),
+            "fail" => decisions.insert(*bid, (false, reason)),
+            _ => None,
+        };
+    }
+    let mut tx = state.db.begin_write().await?;
+    let p = lock(state, &mut tx, p.id).await?;
+    match Procurement::of(state)
+        .qualify(&mut tx, &p, &decisions, user.id().0)
+        .await?
+    {
+        Ok(outcome) => {
+            tx.commit().await?;
+            let key = if outcome.failed {
+                "flash-review-failed"
+            } else {
+                "flash-review-recorded"
+            };
+            Ok(Reply::flash(
+                format!("/purchase/projects/{id}#review"),
+                page.t(key),
+            ))
+        }
+        Err(key) => {
+            drop(tx);
+            refuse(&page, state, &p, "review", key).await
         }
     }
 }

@@ -25,6 +25,7 @@ mod parity;
 mod procurement;
 mod registry;
 mod registry_decisions;
+mod review;
 mod settings;
 mod smtp;
 mod supervision;
