@@ -22,6 +22,7 @@ pub mod ids;
 pub mod import;
 pub mod jobs;
 pub mod mail;
+pub mod panel;
 pub mod procurement;
 pub mod registry;
 pub mod review;

@@ -91,6 +91,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0013_bid_reviews.sql"),
         postgres: include_str!("../../migrations/postgres/0013_bid_reviews.sql"),
     },
+    Step {
+        version: 14,
+        name: "panels",
+        sqlite: include_str!("../../migrations/sqlite/0014_panels.sql"),
+        postgres: include_str!("../../migrations/postgres/0014_panels.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

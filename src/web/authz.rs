@@ -323,6 +323,16 @@ pub const MATRIX: &[Rule] = &[
         "/purchase/projects/<id>/qualification",
         Who::Role(Role::Purchaser),
     ),
+    rule(
+        "POST",
+        "/purchase/projects/<id>/panel",
+        Who::Role(Role::Purchaser),
+    ),
+    rule(
+        "POST",
+        "/purchase/projects/<id>/panel/<member>/recuse",
+        Who::Role(Role::Purchaser),
+    ),
     // Staff.
     rule("GET", "/history/<entity>/<id>", Who::AnyStaff),
     rule("GET", "/admin/users", Who::Role(Role::Admin)),

@@ -363,6 +363,14 @@ pub(crate) async fn manage_page(
     let events = store::events(&mut c, p.id).await?;
     let openings = crate::db::bids::openings(&mut c, p.id).await?;
     let review = crate::review::rows(&mut c, p).await?;
+    let panel = crate::panel::panel_of(&mut c, p).await?;
+    let purchasers =
+        crate::web::purchase_qa::department_purchasers(&mut c, p.department_id).await?;
+    let panel_open = p.status == "opened"
+        && panel.is_none()
+        && review
+            .iter()
+            .any(|r| r.price_ok && r.qualified == Some(true));
     let review_open = p.status == "opened" && review.iter().all(|r| r.qualified.is_none());
     let intention = match p.intention_id {
         Some(i) => store::intention_by_id(&mut c, i).await?,
@@ -384,7 +392,9 @@ pub(crate) async fn manage_page(
         "purchase/manage",
         json!({ "p": p, "criteria": criteria, "questions": questions, "amendments": amendments,
                 "events": events, "openings": openings, "intention": intention,
-                "review": review, "review_open": review_open,
+                "review": review, "review_open": review_open, "panel": panel,
+                "panel_open": panel_open, "purchasers": purchasers,
+                "panel_minimum": crate::panel::minimum_size(&p.method),
                 "intention_warning": p.kind == "procurement" && !intention_ok,
                 "earliest": earliest, "deadline_passed": deadline_passed,
                 "method_label": page.t(&method.label_key()), "errors": errors }),

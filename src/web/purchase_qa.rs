@@ -12,7 +12,7 @@ use crate::web::purchase::{lock, purchasers_project, refuse, Purchaser};
 use rocket::{post, routes, FromForm, Route, State};
 
 pub fn routes() -> Vec<Route> {
-    routes![answer, amend, final_quotes, qualification]
+    routes![answer, amend, final_quotes, qualification, draw, recuse]
 }
 
 #[derive(FromForm)]
@@ -200,6 +200,116 @@ async fn qualification(
         Err(key) => {
             drop(tx);
             refuse(&page, state, &p, "review", key).await
+        }
+    }
+}
+
+/// The purchasers of the project's department: who may sit as its representatives.
+pub async fn department_purchasers(
+    c: &mut crate::db::Conn,
+    department: i64,
+) -> AppResult<Vec<(i64, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT DISTINCT u.id, u.display_name FROM role_grants g JOIN users u ON u.id = g.user_id \
+         WHERE g.role = 'purchaser' AND g.department_id = $1 AND g.revoked_at IS NULL ORDER BY u.id",
+    )
+    .bind(department)
+    .fetch_all(&mut *c)
+    .await?)
+}
+
+#[derive(FromForm)]
+pub struct PanelForm {
+    size: Option<usize>,
+    representative: Vec<i64>,
+}
+
+/// Draws the panel at random from the expert library (after the qualification review).
+#[post("/purchase/projects/<id>/panel", data = "<form>")]
+async fn draw(
+    page: Page,
+    state: &State<AppState>,
+    staff: Purchaser<'_>,
+    id: i64,
+    form: CsrfForm<PanelForm>,
+) -> AppResult<Reply> {
+    let user = staff.user;
+    let p = purchasers_project(state, user, id).await?;
+    let f = form.into_inner();
+    let mut reps = f.representative.clone();
+    reps.sort();
+    reps.dedup();
+    let allowed: Vec<i64> = {
+        let mut c = state.db.acquire().await?;
+        department_purchasers(&mut c, p.department_id)
+            .await?
+            .into_iter()
+            .map(|u| u.0)
+            .collect()
+    };
+    if reps.iter().any(|r| !allowed.contains(r)) {
+        return refuse(&page, state, &p, "panel", "err-panel-representatives").await;
+    }
+    let Some(size) = f.size else {
+        return refuse(&page, state, &p, "panel", "err-panel-size").await;
+    };
+    let mut tx = state.db.begin_write().await?;
+    let p = lock(state, &mut tx, p.id).await?;
+    match Procurement::of(state)
+        .draw_panel(&mut tx, &p, size, &reps, user.id().0)
+        .await?
+    {
+        Ok(_) => {
+            tx.commit().await?;
+            Ok(Reply::flash(
+                format!("/purchase/projects/{id}#panel"),
+                page.t("flash-panel-drawn"),
+            ))
+        }
+        Err(key) => {
+            drop(tx);
+            refuse(&page, state, &p, "panel", key).await
+        }
+    }
+}
+
+#[derive(FromForm)]
+pub struct RecuseForm {
+    reason: Option<String>,
+}
+
+/// A panelist's recusal, with its reason; the next candidate in the draw's order is seated.
+#[post("/purchase/projects/<id>/panel/<member>/recuse", data = "<form>")]
+async fn recuse(
+    page: Page,
+    state: &State<AppState>,
+    staff: Purchaser<'_>,
+    id: i64,
+    member: i64,
+    form: CsrfForm<RecuseForm>,
+) -> AppResult<Reply> {
+    let user = staff.user;
+    let p = purchasers_project(state, user, id).await?;
+    let reason = text(&form.into_inner().reason).to_string();
+    if reason.chars().count() < 2 {
+        return refuse(&page, state, &p, "panel", "err-panel-reason").await;
+    }
+    let mut tx = state.db.begin_write().await?;
+    let p = lock(state, &mut tx, p.id).await?;
+    match Procurement::of(state)
+        .recuse(&mut tx, &p, member, &reason, user.id().0)
+        .await?
+    {
+        Ok(()) => {
+            tx.commit().await?;
+            Ok(Reply::flash(
+                format!("/purchase/projects/{id}#panel"),
+                page.t("flash-panel-recused"),
+            ))
+        }
+        Err(key) => {
+            drop(tx);
+            refuse(&page, state, &p, "panel", key).await
         }
     }
 }

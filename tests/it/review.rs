@@ -146,3 +146,140 @@ async fn three_valid_bids_go_on_to_scoring() {
         .await;
     assert_eq!(resp.status(), Status::Forbidden);
 }
+
+#[rocket::async_test]
+async fn the_panel_is_drawn_without_conflicted_experts_and_the_draw_is_recorded() {
+    let app = TestApp::spawn().await;
+    let (id, bids) = opened_project(&app, "NB-PANEL-01", ["380000", "385000", "372500"]).await;
+    let panel = format!("/purchase/projects/{id}/panel");
+    // Before the qualification review: refused.
+    let resp = app.post(&panel, &[("size", "3")]).await;
+    assert_eq!(resp.status(), Status::UnprocessableEntity);
+    let fields: Vec<(String, String)> = bids
+        .iter()
+        .map(|b| (format!("decision[{b}]"), "pass".to_string()))
+        .collect();
+    let f: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    app.post(&format!("/purchase/projects/{id}/qualification"), &f)
+        .await;
+    // expert2 was a member of a bidder (volunteers, org 3) until last year: excluded.
+    let expert2 = int(
+        &app,
+        "SELECT id FROM users WHERE email = $1",
+        "expert2@demo.huoban.cn",
+    )
+    .await;
+    crate::evaluation_flow::exec(
+        &app,
+        &format!(
+            "INSERT INTO memberships (org_id, person_id, user_id, kind, joined_on, left_on, created_at) \
+             SELECT 3, person_id, NULL, 'member', '2022-01-01', '2025-06-30', 0 FROM users WHERE id = {expert2}"
+        ),
+    )
+    .await;
+    // A fourth expert in the library (the city registrar, no tie to any bidder).
+    crate::evaluation_flow::exec(
+        &app,
+        "INSERT INTO role_grants (user_id, role, granted_at, settings_version) \
+         SELECT id, 'expert', 0, 1 FROM users WHERE email = 'registrar@demo.huoban.cn'",
+    )
+    .await;
+    let purchaser = int(&app, "SELECT id FROM users WHERE email = $1", PURCHASER.0)
+        .await
+        .to_string();
+    let ngo = int(&app, "SELECT id FROM users WHERE email = $1", NGO_ADMIN.0)
+        .await
+        .to_string();
+    for bad in [
+        vec![("size", "4")],
+        vec![("size", "1")],
+        vec![("size", "3"), ("representative", ngo.as_str())],
+    ] {
+        let resp = app.post(&panel, &bad).await;
+        assert_eq!(resp.status(), Status::UnprocessableEntity, "{bad:?}");
+    }
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM panels").await, 0);
+    let resp = app
+        .post(
+            &panel,
+            &[("size", "3"), ("representative", purchaser.as_str())],
+        )
+        .await;
+    assert_eq!(resp.status(), Status::SeeOther);
+    let seated: Vec<(i64, String)> = {
+        let mut c = app.db.acquire().await.unwrap();
+        sqlx::query_as("SELECT user_id, kind FROM panel_members ORDER BY id")
+            .fetch_all(&mut *c)
+            .await
+            .unwrap()
+    };
+    assert_eq!(seated.len(), 3);
+    assert!(
+        seated.iter().all(|(u, _)| *u != expert2),
+        "the conflicted expert is not drawn"
+    );
+    assert_eq!(
+        seated.iter().filter(|(_, k)| k == "representative").count(),
+        1
+    );
+    let excluded: String = {
+        let mut c = app.db.acquire().await.unwrap();
+        sqlx::query_scalar("SELECT excluded FROM panels")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap()
+    };
+    assert!(
+        excluded.contains(&format!("[{expert2},\"member:3\"]")),
+        "{excluded}"
+    );
+    let drawn = seated.iter().find(|(_, k)| k == "expert").unwrap().0;
+    let email: String = {
+        let mut c = app.db.acquire().await.unwrap();
+        sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+            .bind(drawn)
+            .fetch_one(&mut *c)
+            .await
+            .unwrap()
+    };
+    let (_, mail) = app.last_mail_to(&email).await.unwrap();
+    assert!(mail.contains("评审专家") && mail.contains("NB-PANEL-01"));
+    // Once per round.
+    let resp = app.post(&panel, &[("size", "3")]).await;
+    assert_eq!(resp.status(), Status::UnprocessableEntity);
+    // A recusal seats the next candidate in the seed's order; when none is left, it is refused
+    // and nothing changes.
+    let recuse = |m: i64| format!("{panel}/{m}/recuse");
+    let member = app
+        .scalar("SELECT MIN(id) FROM panel_members WHERE kind = 'expert'")
+        .await;
+    let resp = app
+        .post(&recuse(member), &[("reason", "与投标人负责人为近亲属")])
+        .await;
+    assert_eq!(resp.status(), Status::SeeOther);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM panel_members WHERE status = 'recused'")
+            .await,
+        1
+    );
+    let replacement = app
+        .scalar("SELECT MAX(id) FROM panel_members WHERE replaces IS NOT NULL")
+        .await;
+    let resp = app
+        .post(&recuse(replacement), &[("reason", "临时出差")])
+        .await;
+    assert_eq!(resp.status(), Status::UnprocessableEntity);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM panel_members WHERE status = 'recused'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM panel_members WHERE status = 'seated'")
+            .await,
+        3
+    );
+}
