@@ -265,6 +265,12 @@ pub const MATRIX: &[Rule] = &[
     rule("POST", "/suppliers/apply", Who::SignedIn),
     rule("GET", "/suppliers/<id>/certificate", Who::SignedIn),
     rule("GET", "/suppliers", Who::Role(Role::ProcurementSupervisor)),
+    rule("GET", "/experts", Who::Role(Role::ProcurementSupervisor)),
+    rule(
+        "POST",
+        "/experts/<user>",
+        Who::Role(Role::ProcurementSupervisor),
+    ),
     rule(
         "GET",
         "/suppliers/<id>",

@@ -17,6 +17,7 @@ pub mod eval_org;
 pub mod eval_public;
 pub mod eval_review;
 pub mod evaluation;
+pub mod experts;
 pub mod filings;
 pub mod filters;
 pub mod forms;
@@ -69,6 +70,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(bids::routes());
     r.extend(org_procurement::routes());
     r.extend(suppliers::routes());
+    r.extend(experts::routes());
     r
 }
 

@@ -79,7 +79,7 @@ const EXTRA_PAGES = {
   'registrar.haishu@demo.huoban.cn': ['/registry', '/registry/orgs/1', '/registry/filings'],
   'evaluation@demo.huoban.cn': ['/evaluation', '/evaluation/rounds/2', '/evaluation/applications/1', '/evaluation/objections', '/evaluation/downgrades'],
   'expert@demo.huoban.cn': ['/scoring', '/scoring/1', '/suppliers/apply'],
-  'supervisor@demo.huoban.cn': ['/suppliers'],
+  'supervisor@demo.huoban.cn': ['/suppliers', '/experts'],
   'charity@demo.huoban.cn': ['/orgs/4/evaluation', '/orgs/4/procurement'],
   'purchaser@demo.huoban.cn': ['/purchase', '/purchase/projects/new', '/purchase/projects/1', '/purchase/projects/2'],
   'ngo@demo.huoban.cn': ['/orgs/1/evaluation', '/orgs/1/members', '/orgs/1/registry', '/account', '/applications', '/applications/1', '/applications/1/basics', '/applications/1/people', '/applications/1/documents'],

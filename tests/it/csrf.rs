@@ -48,6 +48,10 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "SELECT CAST(COUNT(*) AS BIGINT) FROM suppliers",
         "SELECT CAST(COUNT(*) AS BIGINT) FROM suppliers WHERE status <> 'pending'",
         "SELECT CAST(COUNT(*) AS BIGINT) FROM category_follows",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM expert_fields",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM bid_reviews",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM panels",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM panel_members WHERE status = 'recused'",
         "SELECT CAST(COALESCE(SUM(final_deadline_at), 0) AS BIGINT) FROM projects",
     ] {
         out.push(app.scalar(sql).await);

@@ -129,3 +129,38 @@ async fn an_enterprise_signs_up_is_checked_and_bids_on_procurement_only() {
     assert_eq!(s, Status::UnprocessableEntity);
     assert!(page.contains("专项资金项目仅限登记的社会组织参与"));
 }
+
+#[rocket::async_test]
+async fn the_supervisor_keeps_the_experts_fields() {
+    let app = TestApp::spawn().await;
+    app.login_as(SUPERVISOR).await;
+    let expert = int(
+        &app,
+        "SELECT id FROM users WHERE email = $1",
+        "expert@demo.huoban.cn",
+    )
+    .await;
+    let r = app
+        .post(
+            &format!("/experts/{expert}"),
+            &[("fields", "社会工作；养老服务")],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let (_, page) = app.get("/experts").await;
+    assert!(page.contains("社会工作；养老服务"));
+    let long = "长".repeat(501);
+    let r = app
+        .post(&format!("/experts/{expert}"), &[("fields", &long)])
+        .await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    // Only experts are in the library.
+    let ngo = int(&app, "SELECT id FROM users WHERE email = $1", NGO_ADMIN.0).await;
+    let r = app
+        .post(&format!("/experts/{ngo}"), &[("fields", "x")])
+        .await;
+    assert_eq!(r.status(), Status::NotFound);
+    switch(&app, PURCHASER).await;
+    let (s, _) = app.get("/experts").await;
+    assert_eq!(s, Status::Forbidden);
+}
