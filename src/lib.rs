@@ -23,6 +23,7 @@ pub mod import;
 pub mod jobs;
 pub mod mail;
 pub mod panel;
+pub mod panel_scoring;
 pub mod procurement;
 pub mod registry;
 pub mod review;

@@ -97,6 +97,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0014_panels.sql"),
         postgres: include_str!("../../migrations/postgres/0014_panels.sql"),
     },
+    Step {
+        version: 15,
+        name: "panel scores",
+        sqlite: include_str!("../../migrations/sqlite/0015_panel_scores.sql"),
+        postgres: include_str!("../../migrations/postgres/0015_panel_scores.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

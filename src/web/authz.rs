@@ -266,6 +266,14 @@ pub const MATRIX: &[Rule] = &[
     rule("GET", "/suppliers/<id>/certificate", Who::SignedIn),
     rule("GET", "/suppliers", Who::Role(Role::ProcurementSupervisor)),
     rule("GET", "/experts", Who::Role(Role::ProcurementSupervisor)),
+    rule("GET", "/panel/<member>", Who::SignedIn),
+    rule("POST", "/panel/<member>/declare", Who::SignedIn),
+    rule("POST", "/panel/<member>/scores", Who::SignedIn),
+    rule(
+        "GET",
+        "/purchase/projects/<id>/report",
+        Who::Role(Role::Purchaser),
+    ),
     rule(
         "POST",
         "/experts/<user>",

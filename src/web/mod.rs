@@ -28,6 +28,7 @@ pub mod org_procurement;
 pub mod orgs;
 pub mod oversight;
 pub mod page_cache;
+pub mod panel_seat;
 pub mod password;
 pub mod project_form;
 pub mod projects;
@@ -71,6 +72,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(org_procurement::routes());
     r.extend(suppliers::routes());
     r.extend(experts::routes());
+    r.extend(panel_seat::routes());
     r
 }
 

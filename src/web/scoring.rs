@@ -36,7 +36,8 @@ async fn list(page: Page, state: &State<AppState>, staff: Expert<'_>) -> AppResu
         let round = store::round_by_id(&mut c, a.round_id).await?;
         out.push(json!({ "a": a, "round": round }));
     }
-    Ok(page.render("scoring/list", json!({ "rows": out })))
+    let seats = crate::panel_scoring::seats_of(&mut c, staff.user.id().0).await?;
+    Ok(page.render("scoring/list", json!({ "rows": out, "seats": seats })))
 }
 
 /// The expert's own assignment; anyone else's is 404.

@@ -51,6 +51,8 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "SELECT CAST(COUNT(*) AS BIGINT) FROM expert_fields",
         "SELECT CAST(COUNT(*) AS BIGINT) FROM bid_reviews",
         "SELECT CAST(COUNT(*) AS BIGINT) FROM panels",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM panel_scores",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM panel_members WHERE declared_at IS NOT NULL",
         "SELECT CAST(COUNT(*) AS BIGINT) FROM panel_members WHERE status = 'recused'",
         "SELECT CAST(COALESCE(SUM(final_deadline_at), 0) AS BIGINT) FROM projects",
     ] {

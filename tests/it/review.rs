@@ -283,3 +283,93 @@ async fn the_panel_is_drawn_without_conflicted_experts_and_the_draw_is_recorded(
         3
     );
 }
+
+#[rocket::async_test]
+async fn panelists_declare_score_independently_and_the_report_ranks_the_bids() {
+    let app = TestApp::spawn().await;
+    let (id, bids) = opened_project(&app, "NB-PANEL-02", ["380000", "385000", "372500"]).await;
+    let fields: Vec<(String, String)> = bids
+        .iter()
+        .map(|b| (format!("decision[{b}]"), "pass".to_string()))
+        .collect();
+    let f: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    app.post(&format!("/purchase/projects/{id}/qualification"), &f)
+        .await;
+    let purchaser = int(&app, "SELECT id FROM users WHERE email = $1", PURCHASER.0)
+        .await
+        .to_string();
+    let r = app
+        .post(
+            &format!("/purchase/projects/{id}/panel"),
+            &[("size", "3"), ("representative", purchaser.as_str())],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let seats: Vec<(i64, String)> = {
+        let mut c = app.db.acquire().await.unwrap();
+        sqlx::query_as("SELECT m.id, u.email FROM panel_members m JOIN users u ON u.id = m.user_id ORDER BY m.id")
+            .fetch_all(&mut *c)
+            .await
+            .unwrap()
+    };
+    // Technical scores per bid (in org order: sunshine, volunteers, charity), the same from everyone.
+    let marks = [("35", "25"), ("30", "20"), ("20", "20")];
+    for (i, (seat, email)) in seats.iter().enumerate() {
+        app.logout().await;
+        let password = if email == PURCHASER.0 {
+            PURCHASER.1
+        } else {
+            "demo-expert-2026"
+        };
+        app.login_as((email, password)).await;
+        // Another panelist's seat is not theirs.
+        let other = seats[(i + 1) % seats.len()].0;
+        let (s, _) = app.get(&format!("/panel/{other}")).await;
+        assert_eq!(s, Status::Forbidden);
+        let (_, page) = app.get(&format!("/panel/{seat}")).await;
+        assert!(page.contains("利益关系声明"));
+        let r = app
+            .post(&format!("/panel/{seat}/declare"), &[("conflict", "no")])
+            .await;
+        assert_eq!(r.status(), Status::SeeOther);
+        // Over the maximum: refused, nothing stored.
+        let mut over: Vec<(String, String)> = Vec::new();
+        for (b, (a, t)) in bids.iter().zip(marks) {
+            over.push((format!("score[{b}-0]"), a.to_string()));
+            over.push((format!("score[{b}-1]"), t.to_string()));
+        }
+        over[0].1 = "41".into();
+        let body: Vec<(&str, &str)> = over.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let r = app.post(&format!("/panel/{seat}/scores"), &body).await;
+        assert_eq!(r.status(), Status::UnprocessableEntity);
+        over[0].1 = marks[0].0.into();
+        let body: Vec<(&str, &str)> = over.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        if i < seats.len() - 1 {
+            // Before everyone has submitted, the report has no ranking.
+            let r = app.post(&format!("/panel/{seat}/scores"), &body).await;
+            assert_eq!(r.status(), Status::SeeOther);
+            let again = app.post(&format!("/panel/{seat}/scores"), &body).await;
+            assert_eq!(again.status(), Status::Conflict, "one submission");
+        } else {
+            let r = app.post(&format!("/panel/{seat}/scores"), &body).await;
+            assert_eq!(r.status(), Status::SeeOther);
+        }
+    }
+    app.logout().await;
+    app.login_as(PURCHASER).await;
+    let (s, report) = app.get(&format!("/purchase/projects/{id}/report")).await;
+    assert_eq!(s, Status::Ok);
+    // Base price 372,500: 372500/380000×30 = 29.41; 372500/385000×30 = 29.03; 30.
+    for total in ["89.41", "79.03", "70.00"] {
+        assert!(report.contains(total), "{total} in the report");
+    }
+    let first = report.find("89.41").unwrap();
+    assert!(
+        first < report.find("79.03").unwrap()
+            && report.find("79.03").unwrap() < report.find("70.00").unwrap()
+    );
+    assert!(!report.contains("尚有评审委员会成员未提交评分"));
+}

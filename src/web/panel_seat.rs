@@ -1,0 +1,267 @@
+//! A panelist's seat (DOMAIN §5): the declaration, then the scoring sheet for every valid bid
+//! and technical criterion, submitted once. Only the panelist reaches their seat; no page shows
+//! another panelist's scores before the report. The purchaser's printable evaluation report.
+
+use crate::app::AppState;
+use crate::audit::Actor;
+use crate::auth::csrf::CsrfForm;
+use crate::auth::guards::CurrentUser;
+use crate::db::projects as store;
+use crate::error::{AppError, AppResult};
+use crate::panel_scoring::{self as scoring, Seat};
+use crate::procurement::Procurement;
+use crate::web::ctx::{Page, Reply};
+use crate::web::forms::{text, FormErrors};
+use crate::web::purchase::{purchasers_project, Purchaser};
+use rocket::http::Status as Http;
+use rocket::{get, post, routes, FromForm, Route, State};
+use rocket_dyn_templates::Template;
+use rust_decimal::Decimal;
+use serde_json::json;
+use std::collections::HashMap;
+use std::str::FromStr;
+
+pub fn routes() -> Vec<Route> {
+    routes![sheet, declare, submit, report]
+}
+
+/// The seat, if it is this user's (someone else's seat: 403; the seat tells no scores either way).
+async fn own_seat(state: &AppState, user: &CurrentUser, member: i64) -> AppResult<Seat> {
+    let mut c = state.db.acquire().await?;
+    let seat = scoring::seat(&mut c, member)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if seat.user_id != user.id().0 {
+        return Err(AppError::Forbidden);
+    }
+    Ok(seat)
+}
+
+async fn sheet_page(
+    page: &Page,
+    state: &AppState,
+    seat: &Seat,
+    values: HashMap<String, String>,
+    errors: FormErrors,
+) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let p = store::by_id(&mut c, seat.project_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let criteria = store::criteria(&mut c, p.id).await?;
+    let bids = scoring::valid_bids(&mut c, &p).await?;
+    let own = scoring::own_scores(&mut c, seat.member).await?;
+    let rows: Vec<_> = bids
+        .iter()
+        .map(|b| {
+            let cells: Vec<_> = criteria
+                .iter()
+                .enumerate()
+                .map(|(pos, k)| {
+                    let key = format!("{}-{pos}", b.bid.bid_id);
+                    let value = values.get(&key).cloned().unwrap_or_else(|| {
+                        own.get(&(b.bid.bid_id, pos as i64))
+                            .map(|v| Decimal::new(*v, 2).normalize().to_string())
+                            .unwrap_or_default()
+                    });
+                    json!({ "key": key, "value": value, "max": Decimal::new(k.max_centi, 2).normalize(), "name": k.name })
+                })
+                .collect();
+            json!({ "bid": b.bid.bid_id, "org": b.bid.org_name, "cells": cells })
+        })
+        .collect();
+    Ok(page.render(
+        "scoring/panel",
+        json!({ "seat": seat, "p": p, "criteria": criteria, "rows": rows, "errors": errors }),
+    ))
+}
+
+#[get("/panel/<member>")]
+async fn sheet(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    member: i64,
+) -> AppResult<Template> {
+    let seat = own_seat(state, user, member).await?;
+    sheet_page(&page, state, &seat, HashMap::new(), FormErrors::default()).await
+}
+
+#[derive(FromForm)]
+pub struct DeclareForm {
+    conflict: Option<String>,
+    detail: Option<String>,
+}
+
+/// No conflict: the sheet opens. A conflict: the panelist is recused and the next candidate in
+/// the draw's order seated.
+#[post("/panel/<member>/declare", data = "<form>")]
+async fn declare(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    member: i64,
+    form: CsrfForm<DeclareForm>,
+) -> AppResult<Reply> {
+    let seat = own_seat(state, user, member).await?;
+    if seat.status != "seated" || seat.declared_at.is_some() {
+        return Err(AppError::Conflict("err-panel-declared"));
+    }
+    let f = form.into_inner();
+    let back = format!("/panel/{member}");
+    let mut tx = state.db.begin_write().await?;
+    let now = state.clock.now_ms();
+    if text(&f.conflict) == "yes" {
+        let detail = text(&f.detail).to_string();
+        if detail.chars().count() < 2 {
+            drop(tx);
+            let mut e = FormErrors::default();
+            e.add(page.lang, "detail", "err-panel-reason");
+            let t = sheet_page(&page, state, &seat, HashMap::new(), e).await?;
+            return Ok(Reply::page(Http::UnprocessableEntity, t));
+        }
+        let p = crate::web::purchase::lock(state, &mut tx, seat.project_id).await?;
+        match Procurement::of(state)
+            .recuse(&mut tx, &p, member, &format!("声明：{detail}"), user.id().0)
+            .await?
+        {
+            Ok(()) => {
+                tx.commit().await?;
+                return Ok(Reply::flash("/scoring", page.t("flash-panel-recused")));
+            }
+            Err(key) => return Ok(Reply::flash_error(back, page.t(key))),
+        }
+    }
+    sqlx::query("UPDATE panel_members SET declared_at = $2 WHERE id = $1")
+        .bind(member)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    state
+        .audit(
+            &mut tx,
+            Actor::User(user.id()),
+            "panel.declared",
+            ("panel_member", member.to_string()),
+            json!({}),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Reply::flash(back, page.t("flash-panel-declared")))
+}
+
+#[derive(FromForm)]
+pub struct ScoreForm {
+    score: HashMap<String, String>,
+}
+
+#[post("/panel/<member>/scores", data = "<form>")]
+async fn submit(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    member: i64,
+    form: CsrfForm<ScoreForm>,
+) -> AppResult<Reply> {
+    let seat = own_seat(state, user, member).await?;
+    if seat.status != "seated" || seat.declared_at.is_none() || seat.submitted_at.is_some() {
+        return Err(AppError::Conflict("err-panel-sheet-closed"));
+    }
+    let values = form.into_inner().score;
+    let (criteria, bids) = {
+        let mut c = state.db.acquire().await?;
+        let p = store::by_id(&mut c, seat.project_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        (
+            store::criteria(&mut c, p.id).await?,
+            scoring::valid_bids(&mut c, &p).await?,
+        )
+    };
+    let mut e = FormErrors::default();
+    let mut parsed = Vec::new();
+    for b in &bids {
+        for (pos, k) in criteria.iter().enumerate() {
+            let key = format!("{}-{pos}", b.bid.bid_id);
+            let raw = values.get(&key).map(|v| v.trim()).unwrap_or("");
+            let max = Decimal::new(k.max_centi, 2);
+            match Decimal::from_str(raw) {
+                Ok(v) if v.scale() <= 2 && v >= Decimal::ZERO && v <= max => {
+                    let centi: i64 = (v * Decimal::from(100)).trunc().try_into().unwrap_or(0);
+                    parsed.push((b.bid.bid_id, pos as i64, centi));
+                }
+                _ => e.add_text(
+                    &format!("s{}-{pos}", b.bid.bid_id),
+                    format!(
+                        "{}：{} — {} 0–{}",
+                        b.bid.org_name,
+                        k.name,
+                        page.t("err-panel-score"),
+                        max.normalize()
+                    ),
+                ),
+            }
+        }
+    }
+    if !e.is_empty() {
+        let t = sheet_page(&page, state, &seat, values, e).await?;
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    }
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin_write().await?;
+    let n = sqlx::query("UPDATE panel_members SET submitted_at = $2 WHERE id = $1 AND submitted_at IS NULL AND status = 'seated'")
+        .bind(member)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if n != 1 {
+        return Err(AppError::Conflict("err-panel-sheet-closed"));
+    }
+    for (bid, pos, centi) in &parsed {
+        sqlx::query(
+            "INSERT INTO panel_scores (member_id, bid_id, pos, centi) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(member)
+        .bind(bid)
+        .bind(pos)
+        .bind(centi)
+        .execute(&mut *tx)
+        .await?;
+    }
+    state
+        .audit(
+            &mut tx,
+            Actor::User(user.id()),
+            "panel.scored",
+            ("panel_member", member.to_string()),
+            json!({ "scores": parsed.len() }),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Reply::flash(
+        format!("/panel/{member}"),
+        page.t("flash-panel-scored"),
+    ))
+}
+
+/// The evaluation report: complete once every seated panelist has submitted.
+#[get("/purchase/projects/<id>/report")]
+async fn report(
+    page: Page,
+    state: &State<AppState>,
+    staff: Purchaser<'_>,
+    id: i64,
+) -> AppResult<Template> {
+    let p = purchasers_project(state, staff.user, id).await?;
+    let mut c = state.db.acquire().await?;
+    let r = scoring::report(&mut c, &p)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let criteria = store::criteria(&mut c, p.id).await?;
+    let panel = crate::panel::panel_of(&mut c, &p).await?;
+    Ok(page.render(
+        "purchase/report",
+        json!({ "p": p, "r": r, "criteria": criteria, "panel": panel }),
+    ))
+}
