@@ -77,6 +77,15 @@ pub async fn valid_bids(c: &mut Conn, p: &Project) -> AppResult<Vec<review::Row>
     Ok(review::rows(c, p)
         .await?
         .into_iter()
+        .filter(|r| r.price_ok && r.qualified == Some(true) && r.compliant == Some(true))
+        .collect())
+}
+
+/// The bids the panel checks for compliance: qualified and within the price limits.
+pub async fn qualified_bids(c: &mut Conn, p: &Project) -> AppResult<Vec<review::Row>> {
+    Ok(review::rows(c, p)
+        .await?
+        .into_iter()
         .filter(|r| r.price_ok && r.qualified == Some(true))
         .collect())
 }

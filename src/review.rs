@@ -24,6 +24,12 @@ pub struct Row {
     /// The recorded qualification: passed, and the reason of a rejection.
     pub qualified: Option<bool>,
     pub reason: Option<String>,
+    /// The panel's compliance check, once recorded.
+    pub compliant: Option<bool>,
+    pub compliance_reason: Option<String>,
+    /// On the abnormal-operation list now (shown to the panel), on the serious list (excluded).
+    pub abnormal: bool,
+    pub serious: bool,
 }
 
 /// Whether a price is within the budget and the maximum price.
@@ -44,25 +50,37 @@ pub async fn rows(c: &mut Conn, p: &Project) -> AppResult<Vec<Row>> {
     let Some(o) = opening_of(c, p).await? else {
         return Ok(Vec::new());
     };
-    let recorded: Vec<(i64, i64, Option<String>)> = sqlx::query_as(
-        "SELECT bid_id, passed, reason FROM bid_reviews WHERE opening_id = $1 AND stage = 'qualification'",
+    let recorded: Vec<(i64, String, i64, Option<String>)> = sqlx::query_as(
+        "SELECT bid_id, stage, passed, reason FROM bid_reviews WHERE opening_id = $1 AND stage IN ('qualification', 'compliance')",
     )
     .bind(o.id)
     .fetch_all(&mut *c)
     .await?;
-    Ok(bids::opened(c, o.id)
-        .await?
-        .into_iter()
-        .map(|b| {
-            let r = recorded.iter().find(|r| r.0 == b.bid_id);
-            Row {
-                price_ok: price_ok(p, b.price_fen),
-                qualified: r.map(|r| r.1 != 0),
-                reason: r.and_then(|r| r.2.clone()),
-                bid: b,
-            }
-        })
-        .collect())
+    let mut out = Vec::new();
+    for b in bids::opened(c, o.id).await? {
+        let find = |stage: &str| recorded.iter().find(|r| r.0 == b.bid_id && r.1 == stage);
+        let (q, k) = (find("qualification"), find("compliance"));
+        let listed = |list: &'static str| {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM credit_listings WHERE org_id = $1 AND list = $2 AND removed_on IS NULL",
+            )
+            .bind(b.org_id)
+            .bind(list)
+        };
+        let abnormal = listed("abnormal").fetch_one(&mut *c).await? > 0;
+        let serious = listed("serious").fetch_one(&mut *c).await? > 0;
+        out.push(Row {
+            price_ok: price_ok(p, b.price_fen),
+            qualified: q.map(|r| r.2 != 0),
+            reason: q.and_then(|r| r.3.clone()),
+            compliant: k.map(|r| r.2 != 0),
+            compliance_reason: k.and_then(|r| r.3.clone()),
+            abnormal,
+            serious,
+            bid: b,
+        });
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -160,6 +178,98 @@ impl Procurement<'_> {
             c,
             Actor::User(UserId(user)),
             "project.qualified",
+            ("project", p.id),
+            json!({ "round": p.round, "valid": valid, "failed": failed }),
+        )
+        .await?;
+        Ok(Ok(Outcome { valid, failed }))
+    }
+}
+
+impl Procurement<'_> {
+    /// The panel's compliance check of every bid that passed the qualification and price
+    /// checks (a bid on the serious list now cannot pass), each failure with its reason; once
+    /// per round. Too few compliant bids fail the round publicly.
+    pub async fn comply(
+        &self,
+        c: &mut Conn,
+        p: &Project,
+        decisions: &HashMap<i64, (bool, String)>,
+        user: i64,
+    ) -> AppResult<Result<Outcome, &'static str>> {
+        if p.status != "opened" {
+            return Ok(Err("err-review-not-opened"));
+        }
+        let Some(o) = opening_of(c, p).await? else {
+            return Ok(Err("err-review-not-opened"));
+        };
+        let list: Vec<Row> = rows(c, p)
+            .await?
+            .into_iter()
+            .filter(|r| r.price_ok && r.qualified == Some(true))
+            .collect();
+        if list.is_empty() {
+            return Ok(Err("err-panel-review-first"));
+        }
+        if list.iter().any(|r| r.compliant.is_some()) {
+            return Err(AppError::Conflict("err-review-done"));
+        }
+        for r in &list {
+            match decisions.get(&r.bid.bid_id) {
+                None => return Ok(Err("err-review-every-bid")),
+                Some((true, _)) if r.serious => return Ok(Err("err-review-serious")),
+                Some((false, reason)) if reason.chars().count() < 2 => {
+                    return Ok(Err("err-review-reason"))
+                }
+                _ => {}
+            }
+        }
+        let now = self.clock.now_ms();
+        let (mut valid, mut rejected) = (0, Vec::new());
+        for r in &list {
+            let (passed, reason) = decisions.get(&r.bid.bid_id).cloned().unwrap_or_default();
+            let reason = (!passed).then_some(reason);
+            sqlx::query(
+                "INSERT INTO bid_reviews (opening_id, bid_id, stage, passed, reason, by_user_id, at) \
+                 VALUES ($1, $2, 'compliance', $3, $4, $5, $6)",
+            )
+            .bind(o.id)
+            .bind(r.bid.bid_id)
+            .bind(i64::from(passed))
+            .bind(reason.clone())
+            .bind(user)
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
+            if passed {
+                valid += 1;
+            } else {
+                // Shown on the public page as a failed check with its reason.
+                rejected.push(json!({ "org": r.bid.org_name, "qualified": false, "price_ok": true, "reason": reason }));
+            }
+        }
+        let failed = valid < p.min_bids;
+        store::add_event(
+            c,
+            p.id,
+            p.round,
+            if failed {
+                "compliance_failed"
+            } else {
+                "compliance"
+            },
+            &json!({ "valid": valid, "min_bids": p.min_bids, "rejected": rejected }),
+            Some(user),
+            now,
+        )
+        .await?;
+        if failed {
+            store::set_status(c, p.id, "failed", now).await?;
+        }
+        self.audit(
+            c,
+            Actor::User(UserId(user)),
+            "project.compliance",
             ("project", p.id),
             json!({ "round": p.round, "valid": valid, "failed": failed }),
         )

@@ -268,6 +268,7 @@ pub const MATRIX: &[Rule] = &[
     rule("GET", "/experts", Who::Role(Role::ProcurementSupervisor)),
     rule("GET", "/panel/<member>", Who::SignedIn),
     rule("POST", "/panel/<member>/declare", Who::SignedIn),
+    rule("POST", "/panel/<member>/compliance", Who::SignedIn),
     rule("POST", "/panel/<member>/scores", Who::SignedIn),
     rule(
         "GET",

@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use std::str::FromStr;
 
 pub fn routes() -> Vec<Route> {
-    routes![sheet, declare, submit, report]
+    routes![sheet, declare, comply, submit, report]
 }
 
 /// The seat, if it is this user's (someone else's seat: 403; the seat tells no scores either way).
@@ -50,6 +50,8 @@ async fn sheet_page(
         .ok_or(AppError::NotFound)?;
     let criteria = store::criteria(&mut c, p.id).await?;
     let bids = scoring::valid_bids(&mut c, &p).await?;
+    let checks = scoring::qualified_bids(&mut c, &p).await?;
+    let compliance_open = checks.iter().all(|r| r.compliant.is_none());
     let own = scoring::own_scores(&mut c, seat.member).await?;
     let rows: Vec<_> = bids
         .iter()
@@ -72,7 +74,8 @@ async fn sheet_page(
         .collect();
     Ok(page.render(
         "scoring/panel",
-        json!({ "seat": seat, "p": p, "criteria": criteria, "rows": rows, "errors": errors }),
+        json!({ "seat": seat, "p": p, "criteria": criteria, "rows": rows, "errors": errors,
+                "checks": checks, "compliance_open": compliance_open }),
     ))
 }
 
@@ -264,4 +267,63 @@ async fn report(
         "purchase/report",
         json!({ "p": p, "r": r, "criteria": criteria, "panel": panel }),
     ))
+}
+
+#[derive(FromForm)]
+pub struct ComplyForm {
+    decision: HashMap<i64, String>,
+    reason: HashMap<i64, String>,
+}
+
+/// The panel's compliance check (符合性审查), recorded once by a seated panelist who has
+/// declared; the sheets then open on the compliant bids.
+#[post("/panel/<member>/compliance", data = "<form>")]
+async fn comply(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    member: i64,
+    form: CsrfForm<ComplyForm>,
+) -> AppResult<Reply> {
+    let seat = own_seat(state, user, member).await?;
+    if seat.status != "seated" || seat.declared_at.is_none() {
+        return Err(AppError::Conflict("err-panel-sheet-closed"));
+    }
+    let f = form.into_inner();
+    let mut decisions = HashMap::new();
+    for (bid, d) in &f.decision {
+        let reason = f
+            .reason
+            .get(bid)
+            .map(|r| r.trim().to_string())
+            .unwrap_or_default();
+        match d.as_str() {
+            "pass" => decisions.insert(*bid, (true, String::new())),
+            "fail" => decisions.insert(*bid, (false, reason)),
+            _ => None,
+        };
+    }
+    let mut tx = state.db.begin_write().await?;
+    let p = crate::web::purchase::lock(state, &mut tx, seat.project_id).await?;
+    match Procurement::of(state)
+        .comply(&mut tx, &p, &decisions, user.id().0)
+        .await?
+    {
+        Ok(outcome) => {
+            tx.commit().await?;
+            let key = if outcome.failed {
+                "flash-review-failed"
+            } else {
+                "flash-review-recorded"
+            };
+            Ok(Reply::flash(format!("/panel/{member}"), page.t(key)))
+        }
+        Err(key) => {
+            drop(tx);
+            let mut e = FormErrors::default();
+            e.add(page.lang, "compliance", key);
+            let t = sheet_page(&page, state, &seat, HashMap::new(), e).await?;
+            Ok(Reply::page(Http::UnprocessableEntity, t))
+        }
+    }
 }

@@ -122,8 +122,14 @@ async fn show_page(
     let review = events
         .iter()
         .rev()
-        .find(|e| e.round == p.round && (e.kind == "qualified" || e.kind == "review_failed"))
-        .map(|e| json!({ "failed": e.kind == "review_failed", "data": e.data }));
+        .find(|e| {
+            e.round == p.round
+                && matches!(
+                    e.kind.as_str(),
+                    "qualified" | "review_failed" | "compliance" | "compliance_failed"
+                )
+        })
+        .map(|e| json!({ "failed": e.kind.ends_with("failed"), "data": e.data }));
     let mut openings = Vec::new();
     for o in bids::openings(&mut c, p.id).await? {
         let record = bids::opened(&mut c, o.id).await?;

@@ -335,6 +335,19 @@ async fn panelists_declare_score_independently_and_the_report_ranks_the_bids() {
             .post(&format!("/panel/{seat}/declare"), &[("conflict", "no")])
             .await;
         assert_eq!(r.status(), Status::SeeOther);
+        if i == 0 {
+            // The first panelist records the panel's compliance check: the sheets then open.
+            let (_, page) = app.get(&format!("/panel/{seat}")).await;
+            assert!(page.contains("符合性审查") && page.contains("未列入信用名单"));
+            let pass: Vec<(String, String)> = bids
+                .iter()
+                .map(|b| (format!("decision[{b}]"), "pass".to_string()))
+                .collect();
+            let body: Vec<(&str, &str)> =
+                pass.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+            let r = app.post(&format!("/panel/{seat}/compliance"), &body).await;
+            assert_eq!(r.status(), Status::SeeOther);
+        }
         // Over the maximum: refused, nothing stored.
         let mut over: Vec<(String, String)> = Vec::new();
         for (b, (a, t)) in bids.iter().zip(marks) {
@@ -372,4 +385,78 @@ async fn panelists_declare_score_independently_and_the_report_ranks_the_bids() {
             && report.find("79.03").unwrap() < report.find("70.00").unwrap()
     );
     assert!(!report.contains("尚有评审委员会成员未提交评分"));
+}
+
+#[rocket::async_test]
+async fn a_failed_compliance_check_needs_its_reason_and_can_fail_the_round() {
+    let app = TestApp::spawn().await;
+    let (id, bids) = opened_project(&app, "NB-PANEL-03", ["380000", "385000", "372500"]).await;
+    let fields: Vec<(String, String)> = bids
+        .iter()
+        .map(|b| (format!("decision[{b}]"), "pass".to_string()))
+        .collect();
+    let f: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    app.post(&format!("/purchase/projects/{id}/qualification"), &f)
+        .await;
+    let purchaser = int(&app, "SELECT id FROM users WHERE email = $1", PURCHASER.0)
+        .await
+        .to_string();
+    app.post(
+        &format!("/purchase/projects/{id}/panel"),
+        &[("size", "3"), ("representative", purchaser.as_str())],
+    )
+    .await;
+    // The purchaser's representative sits on the panel.
+    let seat = app
+        .scalar("SELECT MIN(m.id) FROM panel_members m JOIN users u ON u.id = m.user_id WHERE u.email = 'purchaser@demo.huoban.cn'")
+        .await;
+    let r = app.post(&format!("/panel/{seat}/compliance"), &f).await;
+    assert_eq!(r.status(), Status::Conflict, "declare first");
+    app.post(&format!("/panel/{seat}/declare"), &[("conflict", "no")])
+        .await;
+    // A bidder put on the serious violation list since the opening cannot pass.
+    let org = sunshine(&app).await;
+    crate::evaluation_flow::exec(&app, &format!("INSERT INTO credit_listings (org_id, list, reason, listed_on, created_at) VALUES ({org}, 'serious', 'test', '2026-12-19', 0)")).await;
+    let (_, sheet) = app.get(&format!("/panel/{seat}")).await;
+    assert!(sheet.contains("列入严重违法失信名单"));
+    let r = app.post(&format!("/panel/{seat}/compliance"), &f).await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    crate::evaluation_flow::exec(&app, "DELETE FROM credit_listings WHERE reason = 'test'").await;
+    let mut fail: Vec<(String, String)> = fields.clone();
+    fail[1].1 = "fail".into();
+    let body: Vec<(&str, &str)> = fail.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let r = app.post(&format!("/panel/{seat}/compliance"), &body).await;
+    assert_eq!(
+        r.status(),
+        Status::UnprocessableEntity,
+        "a failure needs its reason"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM bid_reviews WHERE stage = 'compliance'")
+            .await,
+        0
+    );
+    let reason = (
+        format!("reason[{}]", bids[1]),
+        "服务期限不满足采购文件要求".to_string(),
+    );
+    fail.push(reason);
+    let body: Vec<(&str, &str)> = fail.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let r = app.post(&format!("/panel/{seat}/compliance"), &body).await;
+    assert_eq!(r.status(), Status::SeeOther);
+    assert_eq!(
+        int(
+            &app,
+            "SELECT COUNT(*) FROM projects WHERE status = 'failed' AND number = $1",
+            "NB-PANEL-03"
+        )
+        .await,
+        1
+    );
+    app.logout().await;
+    let (_, public) = app.get("/projects/NB-PANEL-03").await;
+    assert!(public.contains("服务期限不满足采购文件要求") && public.contains("2 / 3"));
 }
