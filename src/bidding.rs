@@ -198,12 +198,7 @@ pub async fn bidder(c: &mut Conn, org: i64, on: &str) -> AppResult<Bidder> {
             .fetch_optional(&mut *c)
             .await?;
     let (status, district) = row.ok_or(AppError::NotFound)?;
-    let serious: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM credit_listings WHERE org_id = $1 AND list = 'serious' AND removed_on IS NULL",
-    )
-    .bind(org)
-    .fetch_one(&mut *c)
-    .await?;
+    let serious = crate::db::orgs::on_list(c, org, "serious").await?;
     let grades: Vec<String> = sqlx::query_scalar(
         "SELECT grade FROM org_grades WHERE org_id = $1 AND ended_on IS NULL AND valid_from <= $2 AND valid_to >= $2",
     )
@@ -225,7 +220,7 @@ pub async fn bidder(c: &mut Conn, org: i64, on: &str) -> AppResult<Bidder> {
     Ok(Bidder {
         active: status == "registered",
         supplier: status == "supplier",
-        serious_list: serious > 0,
+        serious_list: serious,
         district_code: Some(district),
         grade: grades.iter().filter_map(|g| Grade::parse(g)).max(),
         inspection_passed: outcome.is_some_and(|o| o != "unqualified"),

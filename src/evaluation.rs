@@ -139,15 +139,8 @@ impl<'a> Evaluation<'a> {
                 .bind(org)
                 .bind(day.clone())
         };
-        let listed = |list: &'static str| {
-            sqlx::query_scalar::<_, i64>(
-                "SELECT COUNT(*) FROM credit_listings WHERE org_id = $1 AND list = $2 AND removed_on IS NULL",
-            )
-            .bind(org)
-            .bind(list)
-        };
-        let abnormal = listed("abnormal").fetch_one(&mut *c).await? > 0;
-        let serious = listed("serious").fetch_one(&mut *c).await? > 0;
+        let abnormal = crate::db::orgs::on_list(c, org, "abnormal").await?;
+        let serious = crate::db::orgs::on_list(c, org, "serious").await?;
         let grade_valid_to: Option<String> = sqlx::query_scalar(
             "SELECT MAX(valid_to) FROM org_grades WHERE org_id = $1 AND ended_on IS NULL AND valid_to >= $2",
         )

@@ -60,15 +60,8 @@ pub async fn rows(c: &mut Conn, p: &Project) -> AppResult<Vec<Row>> {
     for b in bids::opened(c, o.id).await? {
         let find = |stage: &str| recorded.iter().find(|r| r.0 == b.bid_id && r.1 == stage);
         let (q, k) = (find("qualification"), find("compliance"));
-        let listed = |list: &'static str| {
-            sqlx::query_scalar::<_, i64>(
-                "SELECT COUNT(*) FROM credit_listings WHERE org_id = $1 AND list = $2 AND removed_on IS NULL",
-            )
-            .bind(b.org_id)
-            .bind(list)
-        };
-        let abnormal = listed("abnormal").fetch_one(&mut *c).await? > 0;
-        let serious = listed("serious").fetch_one(&mut *c).await? > 0;
+        let abnormal = crate::db::orgs::on_list(c, b.org_id, "abnormal").await?;
+        let serious = crate::db::orgs::on_list(c, b.org_id, "serious").await?;
         out.push(Row {
             price_ok: price_ok(p, b.price_fen),
             qualified: q.map(|r| r.2 != 0),
@@ -83,6 +76,56 @@ pub async fn rows(c: &mut Conn, p: &Project) -> AppResult<Vec<Row>> {
     Ok(out)
 }
 
+/// Records one check of one bid.
+#[allow(clippy::too_many_arguments)]
+async fn record(
+    c: &mut Conn,
+    opening: i64,
+    bid: i64,
+    stage: &str,
+    passed: bool,
+    reason: Option<&str>,
+    user: Option<i64>,
+    now: i64,
+) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO bid_reviews (opening_id, bid_id, stage, passed, reason, by_user_id, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(opening)
+    .bind(bid)
+    .bind(stage)
+    .bind(i64::from(passed))
+    .bind(reason)
+    .bind(user)
+    .bind(now)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// The decisions of a review form (`decision[bid]` = pass|fail, `reason[bid]`): bid → (passed,
+/// reason). Anything else is left out, so the check asks for it.
+pub fn decisions(
+    decision: &HashMap<i64, String>,
+    reason: &HashMap<i64, String>,
+) -> HashMap<i64, (bool, String)> {
+    decision
+        .iter()
+        .filter_map(|(bid, d)| {
+            let why = reason
+                .get(bid)
+                .map(|r| r.trim().to_string())
+                .unwrap_or_default();
+            match d.as_str() {
+                "pass" => Some((*bid, (true, String::new()))),
+                "fail" => Some((*bid, (false, why))),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Outcome {
     pub valid: i64,
@@ -90,6 +133,44 @@ pub struct Outcome {
 }
 
 impl Procurement<'_> {
+    /// After a check: the public event (`events`: failed kind, passed kind, audit action), the
+    /// failed status when too few valid bids remain, and the audit entry.
+    #[allow(clippy::too_many_arguments)]
+    async fn conclude(
+        &self,
+        c: &mut Conn,
+        p: &Project,
+        events: (&str, &str, &str),
+        valid: i64,
+        rejected: Vec<serde_json::Value>,
+        user: i64,
+        now: i64,
+    ) -> AppResult<Outcome> {
+        let failed = valid < p.min_bids;
+        store::add_event(
+            c,
+            p.id,
+            p.round,
+            if failed { events.0 } else { events.1 },
+            &json!({ "valid": valid, "min_bids": p.min_bids, "rejected": rejected }),
+            Some(user),
+            now,
+        )
+        .await?;
+        if failed {
+            store::set_status(c, p.id, "failed", now).await?;
+        }
+        self.audit(
+            c,
+            Actor::User(UserId(user)),
+            events.2,
+            ("project", p.id),
+            json!({ "round": p.round, "valid": valid, "failed": failed }),
+        )
+        .await?;
+        Ok(Outcome { valid, failed })
+    }
+
     /// Records the qualification of every opened bid (`decisions`: bid → passed, reason) and the
     /// price checks, once per round; fails the round when too few valid bids remain.
     /// `Ok(Err(key))` is a refusal shown on the form.
@@ -128,27 +209,28 @@ impl Procurement<'_> {
                 .cloned()
                 .unwrap_or((false, String::new()));
             let reason = (!passed).then_some(reason);
-            sqlx::query(
-                "INSERT INTO bid_reviews (opening_id, bid_id, stage, passed, reason, by_user_id, at) \
-                 VALUES ($1, $2, 'qualification', $3, $4, $5, $6)",
+            record(
+                c,
+                o.id,
+                r.bid.bid_id,
+                "qualification",
+                passed,
+                reason.as_deref(),
+                Some(user),
+                now,
             )
-            .bind(o.id)
-            .bind(r.bid.bid_id)
-            .bind(i64::from(passed))
-            .bind(reason.clone())
-            .bind(user)
-            .bind(now)
-            .execute(&mut *c)
             .await?;
             if !r.price_ok {
-                sqlx::query(
-                    "INSERT INTO bid_reviews (opening_id, bid_id, stage, passed, reason, by_user_id, at) \
-                     VALUES ($1, $2, 'price', 0, 'over_budget', NULL, $3)",
+                record(
+                    c,
+                    o.id,
+                    r.bid.bid_id,
+                    "price",
+                    false,
+                    Some("over_budget"),
+                    None,
+                    now,
                 )
-                .bind(o.id)
-                .bind(r.bid.bid_id)
-                .bind(now)
-                .execute(&mut *c)
                 .await?;
             }
             if passed && r.price_ok {
@@ -160,29 +242,10 @@ impl Procurement<'_> {
                 );
             }
         }
-        let failed = valid < p.min_bids;
-        store::add_event(
-            c,
-            p.id,
-            p.round,
-            if failed { "review_failed" } else { "qualified" },
-            &json!({ "valid": valid, "min_bids": p.min_bids, "rejected": rejected }),
-            Some(user),
-            now,
-        )
-        .await?;
-        if failed {
-            store::set_status(c, p.id, "failed", now).await?;
-        }
-        self.audit(
-            c,
-            Actor::User(UserId(user)),
-            "project.qualified",
-            ("project", p.id),
-            json!({ "round": p.round, "valid": valid, "failed": failed }),
-        )
-        .await?;
-        Ok(Ok(Outcome { valid, failed }))
+        let events = ("review_failed", "qualified", "project.qualified");
+        Ok(Ok(self
+            .conclude(c, p, events, valid, rejected, user, now)
+            .await?))
     }
 }
 
@@ -229,17 +292,16 @@ impl Procurement<'_> {
         for r in &list {
             let (passed, reason) = decisions.get(&r.bid.bid_id).cloned().unwrap_or_default();
             let reason = (!passed).then_some(reason);
-            sqlx::query(
-                "INSERT INTO bid_reviews (opening_id, bid_id, stage, passed, reason, by_user_id, at) \
-                 VALUES ($1, $2, 'compliance', $3, $4, $5, $6)",
+            record(
+                c,
+                o.id,
+                r.bid.bid_id,
+                "compliance",
+                passed,
+                reason.as_deref(),
+                Some(user),
+                now,
             )
-            .bind(o.id)
-            .bind(r.bid.bid_id)
-            .bind(i64::from(passed))
-            .bind(reason.clone())
-            .bind(user)
-            .bind(now)
-            .execute(&mut *c)
             .await?;
             if passed {
                 valid += 1;
@@ -248,32 +310,9 @@ impl Procurement<'_> {
                 rejected.push(json!({ "org": r.bid.org_name, "qualified": false, "price_ok": true, "reason": reason }));
             }
         }
-        let failed = valid < p.min_bids;
-        store::add_event(
-            c,
-            p.id,
-            p.round,
-            if failed {
-                "compliance_failed"
-            } else {
-                "compliance"
-            },
-            &json!({ "valid": valid, "min_bids": p.min_bids, "rejected": rejected }),
-            Some(user),
-            now,
-        )
-        .await?;
-        if failed {
-            store::set_status(c, p.id, "failed", now).await?;
-        }
-        self.audit(
-            c,
-            Actor::User(UserId(user)),
-            "project.compliance",
-            ("project", p.id),
-            json!({ "round": p.round, "valid": valid, "failed": failed }),
-        )
-        .await?;
-        Ok(Ok(Outcome { valid, failed }))
+        let events = ("compliance_failed", "compliance", "project.compliance");
+        Ok(Ok(self
+            .conclude(c, p, events, valid, rejected, user, now)
+            .await?))
     }
 }

@@ -308,3 +308,15 @@ pub async fn accept_invitation(
         .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Whether the organization is on a credit list now (`abnormal` or `serious`).
+pub async fn on_list(c: &mut Conn, org: i64, list: &str) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM credit_listings WHERE org_id = $1 AND list = $2 AND removed_on IS NULL",
+    )
+    .bind(org)
+    .bind(list)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(n > 0)
+}

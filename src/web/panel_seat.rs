@@ -290,19 +290,7 @@ async fn comply(
         return Err(AppError::Conflict("err-panel-sheet-closed"));
     }
     let f = form.into_inner();
-    let mut decisions = HashMap::new();
-    for (bid, d) in &f.decision {
-        let reason = f
-            .reason
-            .get(bid)
-            .map(|r| r.trim().to_string())
-            .unwrap_or_default();
-        match d.as_str() {
-            "pass" => decisions.insert(*bid, (true, String::new())),
-            "fail" => decisions.insert(*bid, (false, reason)),
-            _ => None,
-        };
-    }
+    let decisions = crate::review::decisions(&f.decision, &f.reason);
     let mut tx = state.db.begin_write().await?;
     let p = crate::web::purchase::lock(state, &mut tx, seat.project_id).await?;
     match Procurement::of(state)

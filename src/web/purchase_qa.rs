@@ -166,19 +166,7 @@ async fn qualification(
     let user = staff.user;
     let p = purchasers_project(state, user, id).await?;
     let f = form.into_inner();
-    let mut decisions = std::collections::HashMap::new();
-    for (bid, d) in &f.decision {
-        let reason = f
-            .reason
-            .get(bid)
-            .map(|r| r.trim().to_string())
-            .unwrap_or_default();
-        match d.as_str() {
-            "pass" => decisions.insert(*bid, (true, String::new())),
-            "fail" => decisions.insert(*bid, (false, reason)),
-            _ => None,
-        };
-    }
+    let decisions = crate::review::decisions(&f.decision, &f.reason);
     let mut tx = state.db.begin_write().await?;
     let p = lock(state, &mut tx, p.id).await?;
     match Procurement::of(state)
