@@ -90,10 +90,30 @@ pub async fn qualified_bids(c: &mut Conn, p: &Project) -> AppResult<Vec<review::
         .collect())
 }
 
+/// A consultation's opened final quotes for the round: organization → price (None before the
+/// final quotes are opened). Other methods score the opened responses' prices.
+pub async fn final_quotes(c: &mut Conn, p: &Project) -> AppResult<Option<HashMap<i64, i64>>> {
+    let Some(o) = crate::db::bids::openings(c, p.id)
+        .await?
+        .into_iter()
+        .find(|o| o.round == p.round && o.envelope == "final" && o.outcome == "opened")
+    else {
+        return Ok(None);
+    };
+    Ok(Some(
+        crate::db::bids::opened(c, o.id)
+            .await?
+            .into_iter()
+            .map(|b| (b.org_id, b.price_fen))
+            .collect(),
+    ))
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportRow {
     pub rank: usize,
     pub bid_id: i64,
+    pub org_id: i64,
     pub org_name: String,
     pub price_fen: i64,
     pub price_score: Decimal,
@@ -104,6 +124,11 @@ pub struct ReportRow {
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub complete: bool,
+    /// A consultation whose final quotes are not opened yet: no ranking.
+    pub awaiting_final: bool,
+    /// Valid responses left out of the ranking: no final quote, or a final quote above the
+    /// budget or the maximum price (organization name, reason key).
+    pub left_out: Vec<(String, &'static str)>,
     pub drawn: bool,
     pub seed: String,
     pub rows: Vec<ReportRow>,
@@ -142,9 +167,35 @@ pub async fn report(c: &mut Conn, p: &Project) -> AppResult<Option<Report>> {
         }
         panelists.push((m.name.clone(), per_bid));
     }
-    let input: Vec<(i64, i64, Vec<Decimal>)> = bids
+    // A consultation ranks the sealed final quotes (DOMAIN §5): a bidder without one, or with
+    // one above the budget or maximum price, drops out; before they are opened nothing ranks.
+    let finals = if p.method == "consultation" {
+        Some(final_quotes(c, p).await?)
+    } else {
+        None
+    };
+    let awaiting_final = matches!(finals, Some(None));
+    if awaiting_final {
+        complete = false;
+    }
+    let mut left_out = Vec::new();
+    let mut priced = Vec::new();
+    for b in &bids {
+        match &finals {
+            None => priced.push((b, b.bid.price_fen)),
+            Some(None) => {}
+            Some(Some(f)) => match f.get(&b.bid.org_id) {
+                None => left_out.push((b.bid.org_name.clone(), "report-no-final")),
+                Some(&q) if !review::price_ok(p, q) => {
+                    left_out.push((b.bid.org_name.clone(), "review-over-budget"))
+                }
+                Some(&q) => priced.push((b, q)),
+            },
+        }
+    }
+    let input: Vec<(i64, i64, Vec<Decimal>)> = priced
         .iter()
-        .map(|b| {
+        .map(|(b, price)| {
             let technical = (0..criteria.len() as i64)
                 .map(|pos| {
                     all.get(&(b.bid.bid_id, pos))
@@ -152,7 +203,7 @@ pub async fn report(c: &mut Conn, p: &Project) -> AppResult<Option<Report>> {
                         .unwrap_or(Decimal::ZERO)
                 })
                 .collect();
-            (b.bid.bid_id, b.bid.price_fen, technical)
+            (b.bid.bid_id, *price, technical)
         })
         .collect();
     let seed: u64 = panel.seed.parse().unwrap_or(0);
@@ -161,9 +212,9 @@ pub async fn report(c: &mut Conn, p: &Project) -> AppResult<Option<Report>> {
         TieRule::parse(&p.tie_rule),
         seed,
     );
-    let names: HashMap<i64, String> = bids
+    let names: HashMap<i64, (i64, String)> = bids
         .iter()
-        .map(|b| (b.bid.bid_id, b.bid.org_name.clone()))
+        .map(|b| (b.bid.bid_id, (b.bid.org_id, b.bid.org_name.clone())))
         .collect();
     let rows = ranked
         .into_iter()
@@ -171,7 +222,8 @@ pub async fn report(c: &mut Conn, p: &Project) -> AppResult<Option<Report>> {
         .map(|(i, s)| ReportRow {
             rank: i + 1,
             bid_id: s.bid,
-            org_name: names.get(&s.bid).cloned().unwrap_or_default(),
+            org_id: names.get(&s.bid).map(|n| n.0).unwrap_or_default(),
+            org_name: names.get(&s.bid).map(|n| n.1.clone()).unwrap_or_default(),
             price_fen: s.price_fen,
             price_score: s.price_score,
             total: s.total(),
@@ -180,6 +232,8 @@ pub async fn report(c: &mut Conn, p: &Project) -> AppResult<Option<Report>> {
         .collect();
     Ok(Some(Report {
         complete,
+        awaiting_final,
+        left_out,
         drawn,
         seed: panel.seed,
         rows,

@@ -265,17 +265,24 @@ async fn the_panel_is_drawn_without_conflicted_experts_and_the_draw_is_recorded(
             .await,
         1
     );
-    let replacement = app
-        .scalar("SELECT MAX(id) FROM panel_members WHERE replaces IS NOT NULL")
-        .await;
-    let resp = app
-        .post(&recuse(replacement), &[("reason", "临时出差")])
-        .await;
-    assert_eq!(resp.status(), Status::UnprocessableEntity);
+    // Five unconflicted experts, two seated: the three left in reserve replace in turn.
+    for recused in 2..=4 {
+        let replacement = app
+            .scalar("SELECT MAX(id) FROM panel_members WHERE replaces IS NOT NULL")
+            .await;
+        let resp = app
+            .post(&recuse(replacement), &[("reason", "临时出差")])
+            .await;
+        if recused < 4 {
+            assert_eq!(resp.status(), Status::SeeOther);
+        } else {
+            assert_eq!(resp.status(), Status::UnprocessableEntity);
+        }
+    }
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM panel_members WHERE status = 'recused'")
             .await,
-        1
+        3
     );
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM panel_members WHERE status = 'seated'")
@@ -375,6 +382,57 @@ async fn panelists_declare_score_independently_and_the_report_ranks_the_bids() {
     app.login_as(PURCHASER).await;
     let (s, report) = app.get(&format!("/purchase/projects/{id}/report")).await;
     assert_eq!(s, Status::Ok);
+    // A consultation ranks the sealed final quotes: nothing ranks before they are opened.
+    assert!(report.contains("须开启最后报价后"));
+    assert!(!report.contains("89.41"));
+    let r = app
+        .post(
+            &format!("/purchase/projects/{id}/final-quotes"),
+            &[("final_deadline", "2026-12-21T10:00")],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let pr = Procurement::of(state(&app));
+    let p = {
+        let mut c = app.db.acquire().await.unwrap();
+        huoban::db::projects::by_id(&mut c, id)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    // Sunshine and the volunteers quote lower; the charity's final quote is above the maximum.
+    let orgs = [sunshine(&app).await, 3, 4];
+    for (org, price) in orgs.iter().zip(["370000", "360000", "395000"]) {
+        let input = huoban::bidding::BidInput {
+            price: huoban::domain::money::Money::parse(price).unwrap(),
+            proposal: PROPOSAL.into(),
+            files: vec![],
+        };
+        assert!(pr
+            .submit_bid(&p, *org, 1, "final", input)
+            .await
+            .unwrap()
+            .is_ok());
+    }
+    app.clock.set(datetime!(2026-12-21 02:00 UTC));
+    pr.run_due().await.unwrap();
+    let (_, report) = app.get(&format!("/purchase/projects/{id}/report")).await;
+    // Base price 360,000 (a final quote): 360000/370000×30 = 29.189… → 29.19, total 89.19;
+    // the volunteers 30 + 20 + 30 = 80.00; the charity's final quote is invalid.
+    for total in ["89.19", "80.00"] {
+        assert!(report.contains(total), "{total} in the report");
+    }
+    assert!(report.find("89.19").unwrap() < report.find("80.00").unwrap());
+    assert!(report.contains("报价超过预算或最高限价，投标无效"));
+    assert!(!report.contains("尚有评审委员会成员未提交评分"));
+    assert!(!report.contains("须开启最后报价后"));
+}
+
+#[rocket::async_test]
+async fn an_open_tender_ranks_the_opened_prices() {
+    let app = TestApp::spawn().await;
+    let (id, _) = scored_tender(&app, "NB-PANEL-03").await;
+    let (_, report) = app.get(&format!("/purchase/projects/{id}/report")).await;
     // Base price 372,500: 372500/380000×30 = 29.41; 372500/385000×30 = 29.03; 30.
     for total in ["89.41", "79.03", "70.00"] {
         assert!(report.contains(total), "{total} in the report");
@@ -384,7 +442,6 @@ async fn panelists_declare_score_independently_and_the_report_ranks_the_bids() {
         first < report.find("79.03").unwrap()
             && report.find("79.03").unwrap() < report.find("70.00").unwrap()
     );
-    assert!(!report.contains("尚有评审委员会成员未提交评分"));
 }
 
 #[rocket::async_test]
@@ -459,4 +516,101 @@ async fn a_failed_compliance_check_needs_its_reason_and_can_fail_the_round() {
     app.logout().await;
     let (_, public) = app.get("/projects/NB-PANEL-03").await;
     assert!(public.contains("服务期限不满足采购文件要求") && public.contains("2 / 3"));
+}
+
+/// An open tender opened with three bids (sunshine 380,000, volunteers 385,000, charity
+/// 372,500), all qualified and compliant, scored by a panel of five (four experts and the
+/// purchaser) with the same marks from everyone; the purchaser is signed in at the end.
+pub async fn scored_tender(app: &TestApp, number: &str) -> (i64, Vec<i64>) {
+    app.login_as(PURCHASER).await;
+    let id = publish_project(app, number, "open_tender", "2026-12-20T10:00").await;
+    let p = {
+        let mut c = app.db.acquire().await.unwrap();
+        huoban::db::projects::by_id(&mut c, id)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let pr = Procurement::of(state(app));
+    let orgs = [sunshine(app).await, 3, 4];
+    for (org, price) in orgs.iter().zip(["380000", "385000", "372500"]) {
+        let input = huoban::bidding::BidInput {
+            price: huoban::domain::money::Money::parse(price).unwrap(),
+            proposal: PROPOSAL.into(),
+            files: vec![],
+        };
+        assert!(pr
+            .submit_bid(&p, *org, 1, "initial", input)
+            .await
+            .unwrap()
+            .is_ok());
+    }
+    app.clock.set(datetime!(2026-12-20 02:00 UTC));
+    pr.run_due().await.unwrap();
+    let bids: Vec<i64> = {
+        let mut c = app.db.acquire().await.unwrap();
+        sqlx::query_scalar("SELECT id FROM bids WHERE project_id = $1 ORDER BY org_id")
+            .bind(id)
+            .fetch_all(&mut *c)
+            .await
+            .unwrap()
+    };
+    let pass: Vec<(String, String)> = bids
+        .iter()
+        .map(|b| (format!("decision[{b}]"), "pass".to_string()))
+        .collect();
+    let pass: Vec<(&str, &str)> = pass.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let r = app
+        .post(&format!("/purchase/projects/{id}/qualification"), &pass)
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let purchaser = int(app, "SELECT id FROM users WHERE email = $1", PURCHASER.0)
+        .await
+        .to_string();
+    let r = app
+        .post(
+            &format!("/purchase/projects/{id}/panel"),
+            &[("size", "5"), ("representative", purchaser.as_str())],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let seats: Vec<(i64, String)> = {
+        let mut c = app.db.acquire().await.unwrap();
+        sqlx::query_as(
+            "SELECT m.id, u.email FROM panel_members m JOIN users u ON u.id = m.user_id \
+             JOIN panels p ON p.id = m.panel_id WHERE p.project_id = $1 ORDER BY m.id",
+        )
+        .bind(id)
+        .fetch_all(&mut *c)
+        .await
+        .unwrap()
+    };
+    assert_eq!(seats.len(), 5);
+    let marks = [("35", "25"), ("30", "20"), ("20", "20")];
+    for (i, (seat, email)) in seats.iter().enumerate() {
+        app.logout().await;
+        let password = if email == PURCHASER.0 {
+            PURCHASER.1
+        } else {
+            "demo-expert-2026"
+        };
+        app.login_as((email, password)).await;
+        app.post(&format!("/panel/{seat}/declare"), &[("conflict", "no")])
+            .await;
+        if i == 0 {
+            let r = app.post(&format!("/panel/{seat}/compliance"), &pass).await;
+            assert_eq!(r.status(), Status::SeeOther);
+        }
+        let mut body: Vec<(String, String)> = Vec::new();
+        for (b, (a, t)) in bids.iter().zip(marks) {
+            body.push((format!("score[{b}-0]"), a.to_string()));
+            body.push((format!("score[{b}-1]"), t.to_string()));
+        }
+        let body: Vec<(&str, &str)> = body.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let r = app.post(&format!("/panel/{seat}/scores"), &body).await;
+        assert_eq!(r.status(), Status::SeeOther);
+    }
+    app.logout().await;
+    app.login_as(PURCHASER).await;
+    (id, bids)
 }

@@ -1229,3 +1229,5 @@ compliance-submit = Record the compliance check
 projevent-compliance = Compliance check
 projevent-compliance_failed = Too few valid bids after the compliance check: failed
 err-review-serious = A supplier on the serious violation list cannot pass.
+report-awaiting-final = A consultation ranks the final quotes: the ranking appears once they are opened.
+report-no-final = no final quote before the deadline; not ranked

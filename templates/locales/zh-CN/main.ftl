@@ -1229,3 +1229,5 @@ compliance-submit = 记录符合性审查结论
 projevent-compliance = 符合性审查
 projevent-compliance_failed = 符合性审查后有效投标不足，废标
 err-review-serious = 列入严重违法失信名单的供应商不能通过审查。
+report-awaiting-final = 磋商项目须开启最后报价后按最后报价计算价格分并排名。
+report-no-final = 未在截止时间前递交最后报价，不参与排名
