@@ -218,6 +218,11 @@ async fn opening_loop(ctx: JobContext) {
             Ok(n) => log::info!("procurement: {n} project(s) opened"),
             Err(e) => log::error!("procurement opening: {e}"),
         }
+        match ctx.procurement().run_awards().await {
+            Ok(0) => {}
+            Ok(n) => log::info!("procurement: {n} award step(s)"),
+            Err(e) => log::error!("procurement awards: {e}"),
+        }
         tokio::time::sleep(Duration::from_secs(5)).await;
     }
 }

@@ -4,11 +4,14 @@
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod award;
 pub mod bench_setup;
 pub mod bidding;
+pub mod challenge;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod contract;
 pub mod db;
 pub mod demo;
 pub mod demo_eval;

@@ -103,6 +103,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0015_panel_scores.sql"),
         postgres: include_str!("../../migrations/postgres/0015_panel_scores.sql"),
     },
+    Step {
+        version: 16,
+        name: "awards",
+        sqlite: include_str!("../../migrations/sqlite/0016_awards.sql"),
+        postgres: include_str!("../../migrations/postgres/0016_awards.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

@@ -245,6 +245,52 @@ pub const MATRIX: &[Rule] = &[
     rule("POST", "/projects/<number>/obtain", Who::SignedIn),
     rule("POST", "/projects/<number>/questions", Who::SignedIn),
     rule("GET", "/projects/<number>/bid/<org>", Who::OrgMember),
+    rule("GET", "/projects/<number>/award", Who::Anyone),
+    rule("GET", "/contracts", Who::Anyone),
+    rule("GET", "/contracts/<id>", Who::Anyone),
+    rule("GET", "/projects/<number>/challenges/<org>", Who::OrgMember),
+    rule("POST", "/projects/<number>/challenges/<org>", Who::OrgAdmin),
+    rule(
+        "POST",
+        "/projects/<number>/challenges/<org>/<cid>/complaint",
+        Who::OrgAdmin,
+    ),
+    rule("GET", "/complaints", Who::Role(Role::ProcurementSupervisor)),
+    rule(
+        "POST",
+        "/complaints/<id>/decide",
+        Who::Role(Role::ProcurementSupervisor),
+    ),
+    rule(
+        "GET",
+        "/purchase/projects/<id>/award",
+        Who::Role(Role::Purchaser),
+    ),
+    rule(
+        "POST",
+        "/purchase/projects/<id>/award/confirm",
+        Who::Role(Role::Purchaser),
+    ),
+    rule(
+        "POST",
+        "/purchase/projects/<id>/award/pass",
+        Who::Role(Role::Purchaser),
+    ),
+    rule(
+        "POST",
+        "/purchase/projects/<id>/challenges/<cid>/answer",
+        Who::Role(Role::Purchaser),
+    ),
+    rule(
+        "POST",
+        "/purchase/projects/<id>/contracts",
+        Who::Role(Role::Purchaser),
+    ),
+    rule(
+        "POST",
+        "/purchase/contracts/<kid>/filing",
+        Who::Role(Role::Purchaser),
+    ),
     rule("POST", "/projects/<number>/bid/<org>", Who::OrgAdmin),
     rule(
         "POST",

@@ -7,6 +7,8 @@ pub mod application_form;
 pub mod applications;
 pub mod attachments;
 pub mod authz;
+pub mod award;
+pub mod award_public;
 pub mod bids;
 pub mod catchers;
 pub mod ctx;
@@ -73,6 +75,8 @@ pub fn routes() -> Vec<Route> {
     r.extend(suppliers::routes());
     r.extend(experts::routes());
     r.extend(panel_seat::routes());
+    r.extend(award::routes());
+    r.extend(award_public::routes());
     r
 }
 

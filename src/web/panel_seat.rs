@@ -242,6 +242,10 @@ async fn submit(
         )
         .await?;
     tx.commit().await?;
+    // The last submission completes the report: it reaches the purchaser at once.
+    Procurement::of(state)
+        .deliver_project(seat.project_id)
+        .await?;
     Ok(Reply::flash(
         format!("/panel/{member}"),
         page.t("flash-panel-scored"),

@@ -43,7 +43,10 @@ pub async fn by_number(state: &AppState, number: &str) -> AppResult<Project> {
 #[get("/projects?<status>")]
 async fn list(page: Page, state: &State<AppState>, status: Option<&str>) -> AppResult<Template> {
     let (statuses, which): (&[&str], &str) = match status {
-        Some("closed") => (&["opened", "failed", "cancelled"], "closed"),
+        Some("closed") => (
+            &["opened", "awarded", "contracted", "failed", "cancelled"],
+            "closed",
+        ),
         _ => (&["published"], "open"),
     };
     let mut c = state.db.acquire().await?;

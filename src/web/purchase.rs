@@ -77,7 +77,15 @@ async fn index_page(
     let mut c = state.db.acquire().await?;
     let projects = store::list(
         &mut c,
-        &["draft", "published", "opened", "failed", "cancelled"],
+        &[
+            "draft",
+            "published",
+            "opened",
+            "awarded",
+            "contracted",
+            "failed",
+            "cancelled",
+        ],
         Some(&mine),
         500,
     )

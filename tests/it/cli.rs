@@ -142,7 +142,7 @@ fn migrate_demo_create_user_and_backup_on_a_sqlite_file() {
             .unwrap();
         n
     });
-    assert_eq!(n, 15, "thirteen demo grants plus the two new ones");
+    assert_eq!(n, 17, "fifteen demo grants plus the two new ones");
     // Generated organizations at scale: indexed, counted, found.
     let out = run(&["demo", "--orgs", "300"]);
     assert!(

@@ -8,6 +8,7 @@ mod helpers;
 mod accounts;
 mod audit;
 mod authz;
+mod award;
 mod cli;
 mod csrf;
 mod directory;

@@ -1,0 +1,360 @@
+//! The purchaser's award page (DOMAIN §5): the frozen ranking with the 5-working-day clock to
+//! confirm the first-ranked, the winners and passing over one who refuses or is disqualified
+//! (with the reason), inquiries and challenges to answer (clock shown), the contract form with
+//! its installment plan, and the filing with the finance department (clock shown).
+
+use crate::app::AppState;
+use crate::auth::csrf::CsrfForm;
+use crate::award::{award_of, winners};
+use crate::challenge;
+use crate::contract::{self, check_plan, check_term, Draft, PlanLine};
+use crate::db::projects::Project;
+use crate::domain::calendar::parse_iso_date;
+use crate::error::{AppError, AppResult};
+use crate::procurement::Procurement;
+use crate::web::ctx::{Page, Reply};
+use crate::web::forms::{text, FormErrors};
+use crate::web::purchase::{lock, purchasers_project, Purchaser};
+use rocket::http::Status as Http;
+use rocket::{get, post, routes, FromForm, Route, State};
+use rocket_dyn_templates::Template;
+use serde_json::json;
+use std::collections::HashMap;
+
+pub fn routes() -> Vec<Route> {
+    routes![page_get, confirm, pass_over, answer, sign, filing]
+}
+
+/// Rows of the installment plan offered by the contract form.
+const PLAN_ROWS: usize = 4;
+
+pub(crate) async fn award_page(
+    page: &Page,
+    state: &AppState,
+    p: &Project,
+    values: serde_json::Value,
+    errors: FormErrors,
+) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let a = award_of(&mut c, p).await?;
+    let ws = match &a {
+        Some(a) => winners(&mut c, a.id).await?,
+        None => Vec::new(),
+    };
+    let contracts = contract::of_project(&mut c, p.id).await?;
+    let mut plans = HashMap::new();
+    for k in &contracts {
+        plans.insert(
+            k.id.to_string(),
+            contract::installments(&mut c, k.id).await?,
+        );
+    }
+    let challenges = challenge::of_project(&mut c, p.id).await?;
+    let suspended = challenge::signing_suspended(&mut c, p).await?;
+    let now = state.clock.now_ms();
+    // Winners still to sign, with the 30-day limit from the award notice.
+    let unsigned: Vec<_> = ws
+        .iter()
+        .filter(|w| w.status == "winner" && !contracts.iter().any(|k| k.winner_id == w.id))
+        .cloned()
+        .collect();
+    let sign_due = a
+        .as_ref()
+        .and_then(|a| a.notice_at)
+        .map(|n| n + contract::SIGN_WITHIN_DAYS * 86_400_000);
+    Ok(page.render(
+        "purchase/award",
+        json!({ "p": p, "award": a, "winners": ws, "unsigned": unsigned, "contracts": contracts,
+                "plans": plans, "challenges": challenges, "suspended": suspended, "now": now,
+                "sign_due": sign_due, "sign_overdue": sign_due.is_some_and(|d| now > d) && !unsigned.is_empty(),
+                "notice_running": a.as_ref().and_then(|a| a.notice_end_at).is_some_and(|e| now < e),
+                "plan_rows": (0..PLAN_ROWS).collect::<Vec<_>>(),
+                "values": values, "errors": errors }),
+    ))
+}
+
+async fn refuse(
+    page: &Page,
+    state: &AppState,
+    p: &Project,
+    values: serde_json::Value,
+    field: &str,
+    key: &str,
+) -> AppResult<Reply> {
+    let mut e = FormErrors::default();
+    e.add(page.lang, field, key);
+    let t = award_page(page, state, p, values, e).await?;
+    Ok(Reply::page(Http::UnprocessableEntity, t))
+}
+
+#[get("/purchase/projects/<id>/award")]
+async fn page_get(
+    page: Page,
+    state: &State<AppState>,
+    staff: Purchaser<'_>,
+    id: i64,
+) -> AppResult<Template> {
+    let p = purchasers_project(state, staff.user, id).await?;
+    award_page(&page, state, &p, json!({}), FormErrors::default()).await
+}
+
+/// Confirms the first-ranked bidder (there is no choice to make).
+#[post("/purchase/projects/<id>/award/confirm", data = "<_form>")]
+async fn confirm(
+    page: Page,
+    state: &State<AppState>,
+    staff: Purchaser<'_>,
+    id: i64,
+    _form: CsrfForm<crate::web::forms::Empty>,
+) -> AppResult<Reply> {
+    let p = purchasers_project(state, staff.user, id).await?;
+    let mut tx = state.db.begin_write().await?;
+    let p = lock(state, &mut tx, p.id).await?;
+    let a = award_of(&mut tx, &p).await?.ok_or(AppError::NotFound)?;
+    match Procurement::of(state)
+        .confirm(&mut tx, &p, &a, Some(staff.user.id().0))
+        .await?
+    {
+        Ok(()) => {
+            tx.commit().await?;
+            Ok(Reply::flash(
+                format!("/purchase/projects/{id}/award"),
+                page.t("flash-award-confirmed"),
+            ))
+        }
+        Err(key) => {
+            drop(tx);
+            refuse(&page, state, &p, json!({}), "award", key).await
+        }
+    }
+}
+
+#[derive(FromForm)]
+pub struct PassForm {
+    winner: Option<i64>,
+    kind: Option<String>,
+    reason: Option<String>,
+}
+
+#[post("/purchase/projects/<id>/award/pass", data = "<form>")]
+async fn pass_over(
+    page: Page,
+    state: &State<AppState>,
+    staff: Purchaser<'_>,
+    id: i64,
+    form: CsrfForm<PassForm>,
+) -> AppResult<Reply> {
+    let p = purchasers_project(state, staff.user, id).await?;
+    let f = form.into_inner();
+    let values = json!({ "pass_reason": text(&f.reason) });
+    let mut tx = state.db.begin_write().await?;
+    let p = lock(state, &mut tx, p.id).await?;
+    let a = award_of(&mut tx, &p).await?.ok_or(AppError::NotFound)?;
+    match Procurement::of(state)
+        .pass_over(
+            &mut tx,
+            &p,
+            &a,
+            f.winner.unwrap_or(0),
+            text(&f.kind),
+            text(&f.reason),
+            staff.user.id().0,
+        )
+        .await?
+    {
+        Ok(()) => {
+            tx.commit().await?;
+            Ok(Reply::flash(
+                format!("/purchase/projects/{id}/award"),
+                page.t("flash-award-passed"),
+            ))
+        }
+        Err(key) => {
+            drop(tx);
+            refuse(&page, state, &p, values, "pass_reason", key).await
+        }
+    }
+}
+
+#[derive(FromForm)]
+pub struct AnswerForm {
+    answer: Option<String>,
+}
+
+#[post("/purchase/projects/<id>/challenges/<cid>/answer", data = "<form>")]
+async fn answer(
+    page: Page,
+    state: &State<AppState>,
+    staff: Purchaser<'_>,
+    id: i64,
+    cid: i64,
+    form: CsrfForm<AnswerForm>,
+) -> AppResult<Reply> {
+    let p = purchasers_project(state, staff.user, id).await?;
+    let text_in = text(&form.into_inner().answer).to_string();
+    let mut tx = state.db.begin_write().await?;
+    let p = lock(state, &mut tx, p.id).await?;
+    let ch = challenge::by_id(&mut tx, cid)
+        .await?
+        .filter(|c| c.project_id == p.id)
+        .ok_or(AppError::NotFound)?;
+    match Procurement::of(state)
+        .answer_challenge(&mut tx, &p, &ch, &text_in, staff.user.id().0)
+        .await?
+    {
+        Ok(()) => {
+            tx.commit().await?;
+            Ok(Reply::flash(
+                format!("/purchase/projects/{id}/award#challenges"),
+                page.t("flash-challenge-answered"),
+            ))
+        }
+        Err(key) => {
+            drop(tx);
+            let values = json!({ format!("answer-{cid}"): text_in });
+            refuse(&page, state, &p, values, &format!("answer-{cid}"), key).await
+        }
+    }
+}
+
+#[derive(FromForm)]
+pub struct SignForm {
+    winner: Option<i64>,
+    starts_on: Option<String>,
+    ends_on: Option<String>,
+    term_reason: Option<String>,
+    mode: Option<String>,
+    value: HashMap<usize, String>,
+    condition: HashMap<usize, String>,
+    review: HashMap<usize, String>,
+}
+
+/// Signs and publishes the contract (or a programme's agreement) with a winner.
+#[post("/purchase/projects/<id>/contracts", data = "<form>")]
+async fn sign(
+    page: Page,
+    state: &State<AppState>,
+    staff: Purchaser<'_>,
+    id: i64,
+    form: CsrfForm<SignForm>,
+) -> AppResult<Reply> {
+    let p = purchasers_project(state, staff.user, id).await?;
+    let f = form.into_inner();
+    let lines: Vec<PlanLine> = (0..PLAN_ROWS)
+        .map(|i| PlanLine {
+            value: f.value.get(&i).cloned().unwrap_or_default(),
+            condition: f.condition.get(&i).cloned().unwrap_or_default(),
+            review: f.review.get(&i).cloned().unwrap_or_default(),
+        })
+        .collect();
+    let mut values = json!({ "starts_on": text(&f.starts_on), "ends_on": text(&f.ends_on),
+                             "term_reason": text(&f.term_reason), "mode": text(&f.mode) });
+    for (i, l) in lines.iter().enumerate() {
+        values[format!("value{i}")] = json!(l.value);
+        values[format!("condition{i}")] = json!(l.condition);
+        values[format!("review{i}")] = json!(l.review);
+    }
+    let mut e = FormErrors::default();
+    let starts = parse_iso_date(text(&f.starts_on));
+    let ends = parse_iso_date(text(&f.ends_on));
+    if starts.is_none() {
+        e.add(page.lang, "starts_on", "err-contract-date");
+    }
+    if ends.is_none() {
+        e.add(page.lang, "ends_on", "err-contract-date");
+    }
+    if let (Some(s), Some(x)) = (starts, ends) {
+        if let Err(k) = check_term(s, x, text(&f.term_reason)) {
+            e.add(page.lang, "term_reason", k);
+        }
+    }
+    let mut tx = state.db.begin_write().await?;
+    let p = lock(state, &mut tx, p.id).await?;
+    let a = award_of(&mut tx, &p).await?.ok_or(AppError::NotFound)?;
+    let w = winners(&mut tx, a.id)
+        .await?
+        .into_iter()
+        .find(|w| Some(w.id) == f.winner)
+        .ok_or(AppError::NotFound)?;
+    let plan = match check_plan(w.amount_fen, text(&f.mode), &lines) {
+        Ok(plan) => Some(plan),
+        Err(k) => {
+            e.add(page.lang, "plan", k);
+            None
+        }
+    };
+    let (Some(starts_on), Some(ends_on), Some(plan), true) = (starts, ends, plan, e.is_empty())
+    else {
+        drop(tx);
+        let t = award_page(&page, state, &p, values, e).await?;
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    };
+    let d = Draft {
+        starts_on,
+        ends_on,
+        term_reason: text(&f.term_reason).to_string(),
+        plan,
+    };
+    match Procurement::of(state)
+        .sign(&mut tx, &p, &a, &w, &d, staff.user.id().0)
+        .await?
+    {
+        Ok(k) => {
+            tx.commit().await?;
+            Ok(Reply::flash(
+                format!("/contracts/{k}"),
+                page.t("flash-contract-signed"),
+            ))
+        }
+        Err(key) => {
+            drop(tx);
+            refuse(&page, state, &p, values, "contract", key).await
+        }
+    }
+}
+
+#[derive(FromForm)]
+pub struct FilingForm {
+    reference: Option<String>,
+}
+
+/// Records that the contract was filed with the finance department.
+#[post("/purchase/contracts/<kid>/filing", data = "<form>")]
+async fn filing(
+    page: Page,
+    state: &State<AppState>,
+    staff: Purchaser<'_>,
+    kid: i64,
+    form: CsrfForm<FilingForm>,
+) -> AppResult<Reply> {
+    let k = {
+        let mut c = state.db.acquire().await?;
+        contract::by_id(&mut c, kid)
+            .await?
+            .ok_or(AppError::NotFound)?
+    };
+    let p = purchasers_project(state, staff.user, k.project_id).await?;
+    let reference = text(&form.into_inner().reference).to_string();
+    let mut tx = state.db.begin_write().await?;
+    let p = lock(state, &mut tx, p.id).await?;
+    let k = contract::by_id(&mut tx, kid)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    match Procurement::of(state)
+        .record_filing(&mut tx, &k, &reference, staff.user.id().0)
+        .await?
+    {
+        Ok(()) => {
+            tx.commit().await?;
+            Ok(Reply::flash(
+                format!("/purchase/projects/{}/award#contracts", p.id),
+                page.t("flash-contract-filed"),
+            ))
+        }
+        Err(key) => {
+            drop(tx);
+            let values = json!({ format!("reference-{kid}"): reference });
+            refuse(&page, state, &p, values, &format!("reference-{kid}"), key).await
+        }
+    }
+}

@@ -1,0 +1,298 @@
+//! The public side of the award (DOMAIN §5): the award notice (purchaser, project name and
+//! number, winner with address and amount, the service requirements, the panel's names), the
+//! published contracts with their installment plans and filing; a bidder's inquiries,
+//! challenges and complaints; and the procurement supervisor's complaint decisions.
+
+use crate::app::AppState;
+use crate::auth::csrf::CsrfForm;
+use crate::auth::guards::{role, CurrentUser, Staff};
+use crate::award::{award_of, panel_names, winners};
+use crate::challenge::{self, Filing};
+use crate::contract;
+use crate::error::{AppError, AppResult};
+use crate::ids::OrgId;
+use crate::procurement::Procurement;
+use crate::web::ctx::{Page, Reply};
+use crate::web::forms::{text, FormErrors};
+use crate::web::projects::by_number;
+use rocket::http::Status as Http;
+use rocket::{get, post, routes, FromForm, Route, State};
+use rocket_dyn_templates::Template;
+use serde_json::json;
+
+pub fn routes() -> Vec<Route> {
+    routes![
+        notice,
+        contracts,
+        contract_show,
+        challenges,
+        file,
+        complain,
+        complaints,
+        decide
+    ]
+}
+
+type Supervisor<'r> = Staff<'r, role::ProcurementSupervisor>;
+
+/// The award notice, once the award is confirmed (404 before).
+#[get("/projects/<number>/award")]
+async fn notice(page: Page, state: &State<AppState>, number: &str) -> AppResult<Template> {
+    let p = by_number(state, number).await?;
+    let mut c = state.db.acquire().await?;
+    let a = award_of(&mut c, &p)
+        .await?
+        .filter(|a| a.confirmed_at.is_some())
+        .ok_or(AppError::NotFound)?;
+    let ws = winners(&mut c, a.id).await?;
+    let panel = panel_names(&mut c, &p).await?;
+    let contracts = contract::of_project(&mut c, p.id).await?;
+    Ok(page.render(
+        "projects/award",
+        json!({ "p": p, "award": a, "winners": ws, "panel": panel, "contracts": contracts }),
+    ))
+}
+
+#[get("/contracts")]
+async fn contracts(page: Page, state: &State<AppState>) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let list = contract::published(&mut c, 500).await?;
+    Ok(page.render("contracts/index", json!({ "contracts": list })))
+}
+
+#[get("/contracts/<id>")]
+async fn contract_show(page: Page, state: &State<AppState>, id: i64) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let k = contract::by_id(&mut c, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let plan = contract::installments(&mut c, id).await?;
+    Ok(page.render(
+        "contracts/show",
+        json!({ "k": k, "plan": plan, "now": state.clock.now_ms() }),
+    ))
+}
+
+fn member_org(user: &CurrentUser, org: i64) -> AppResult<OrgId> {
+    let org = OrgId(org);
+    if user.membership(org).is_none() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(org)
+}
+
+/// Challenges and complaints are filed for the organization by its admin.
+fn admin_org(user: &CurrentUser, org: i64) -> AppResult<OrgId> {
+    let org = OrgId(org);
+    if !user.is_org_admin(org) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(org)
+}
+
+async fn challenges_page(
+    page: &Page,
+    state: &AppState,
+    number: &str,
+    org: OrgId,
+    values: serde_json::Value,
+    errors: FormErrors,
+) -> AppResult<Template> {
+    let p = by_number(state, number).await?;
+    let mut c = state.db.acquire().await?;
+    let took_part = challenge::took_part(&mut c, &p, org.0).await?;
+    let mut own = Vec::new();
+    for ch in challenge::of_project(&mut c, p.id).await? {
+        if ch.org_id == org.0 {
+            let complaint = challenge::complaint_of(&mut c, ch.id).await?;
+            own.push(json!({ "c": ch, "complaint": complaint }));
+        }
+    }
+    Ok(page.render(
+        "projects/challenges",
+        json!({ "p": p, "org": org.0, "took_part": took_part, "own": own,
+                "now": state.clock.now_ms(), "values": values, "errors": errors }),
+    ))
+}
+
+/// A bidder's inquiries, challenges and complaints on a project (its own only).
+#[get("/projects/<number>/challenges/<org>")]
+async fn challenges(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    number: &str,
+    org: i64,
+) -> AppResult<Template> {
+    let org = member_org(user, org)?;
+    challenges_page(&page, state, number, org, json!({}), FormErrors::default()).await
+}
+
+#[derive(FromForm)]
+pub struct FileForm {
+    kind: Option<String>,
+    target: Option<String>,
+    body: Option<String>,
+}
+
+#[post("/projects/<number>/challenges/<org>", data = "<form>")]
+async fn file(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    number: &str,
+    org: i64,
+    form: CsrfForm<FileForm>,
+) -> AppResult<Reply> {
+    let org = admin_org(user, org)?;
+    let p = by_number(state, number).await?;
+    let f = form.into_inner();
+    let filing = Filing {
+        org: org.0,
+        user: user.id().0,
+        kind: text(&f.kind),
+        target: text(&f.target),
+        body: text(&f.body),
+    };
+    let mut tx = state.db.begin_write().await?;
+    let p = crate::web::purchase::lock(state, &mut tx, p.id).await?;
+    match Procurement::of(state)
+        .file_challenge(&mut tx, &p, &filing)
+        .await?
+    {
+        Ok(_) => {
+            tx.commit().await?;
+            Ok(Reply::flash(
+                format!("/projects/{number}/challenges/{}", org.0),
+                page.t("flash-challenge-filed"),
+            ))
+        }
+        Err(key) => {
+            drop(tx);
+            let mut e = FormErrors::default();
+            e.add(page.lang, "body", key);
+            let values =
+                json!({ "kind": filing.kind, "target": filing.target, "body": filing.body });
+            let t = challenges_page(&page, state, number, org, values, e).await?;
+            Ok(Reply::page(Http::UnprocessableEntity, t))
+        }
+    }
+}
+
+#[derive(FromForm)]
+pub struct ComplainForm {
+    body: Option<String>,
+}
+
+/// A complaint to the procurement supervisor about one of the organization's challenges.
+#[post("/projects/<number>/challenges/<org>/<cid>/complaint", data = "<form>")]
+async fn complain(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    number: &str,
+    org: i64,
+    cid: i64,
+    form: CsrfForm<ComplainForm>,
+) -> AppResult<Reply> {
+    let org = admin_org(user, org)?;
+    let p = by_number(state, number).await?;
+    let body = text(&form.into_inner().body).to_string();
+    let mut tx = state.db.begin_write().await?;
+    let p = crate::web::purchase::lock(state, &mut tx, p.id).await?;
+    let ch = challenge::by_id(&mut tx, cid)
+        .await?
+        .filter(|c| c.project_id == p.id && c.org_id == org.0)
+        .ok_or(AppError::NotFound)?;
+    match Procurement::of(state)
+        .complain(&mut tx, &p, &ch, &body, user.id().0)
+        .await?
+    {
+        Ok(_) => {
+            tx.commit().await?;
+            Ok(Reply::flash(
+                format!("/projects/{number}/challenges/{}", org.0),
+                page.t("flash-complaint-filed"),
+            ))
+        }
+        Err(key) => {
+            drop(tx);
+            let mut e = FormErrors::default();
+            e.add(page.lang, &format!("complaint-{cid}"), key);
+            let values = json!({ format!("complaint-{cid}"): body });
+            let t = challenges_page(&page, state, number, org, values, e).await?;
+            Ok(Reply::page(Http::UnprocessableEntity, t))
+        }
+    }
+}
+
+async fn complaints_page(
+    page: &Page,
+    state: &AppState,
+    values: serde_json::Value,
+    errors: FormErrors,
+) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let list = challenge::complaints(&mut c).await?;
+    Ok(page.render(
+        "suppliers/complaints",
+        json!({ "complaints": list, "now": state.clock.now_ms(), "values": values, "errors": errors }),
+    ))
+}
+
+/// The procurement supervisor's complaints, undecided first, each with its 30-working-day clock.
+#[get("/complaints")]
+async fn complaints(
+    page: Page,
+    state: &State<AppState>,
+    _s: Supervisor<'_>,
+) -> AppResult<Template> {
+    complaints_page(&page, state, json!({}), FormErrors::default()).await
+}
+
+#[derive(FromForm)]
+pub struct DecideForm {
+    outcome: Option<String>,
+    decision: Option<String>,
+}
+
+#[post("/complaints/<id>/decide", data = "<form>")]
+async fn decide(
+    page: Page,
+    state: &State<AppState>,
+    staff: Supervisor<'_>,
+    id: i64,
+    form: CsrfForm<DecideForm>,
+) -> AppResult<Reply> {
+    let f = form.into_inner();
+    let mut tx = state.db.begin_write().await?;
+    let k = challenge::complaint_by_id(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    match Procurement::of(state)
+        .decide_complaint(
+            &mut tx,
+            &k,
+            text(&f.outcome),
+            text(&f.decision),
+            staff.user.id().0,
+        )
+        .await?
+    {
+        Ok(()) => {
+            tx.commit().await?;
+            Ok(Reply::flash(
+                "/complaints",
+                page.t("flash-complaint-decided"),
+            ))
+        }
+        Err(key) => {
+            drop(tx);
+            let mut e = FormErrors::default();
+            e.add(page.lang, &format!("decision-{id}"), key);
+            let values = json!({ format!("decision-{id}"): text(&f.decision) });
+            let t = complaints_page(&page, state, values, e).await?;
+            Ok(Reply::page(Http::UnprocessableEntity, t))
+        }
+    }
+}

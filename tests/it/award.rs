@@ -1,0 +1,340 @@
+//! Award, challenges, complaints and the contract (DOMAIN §5, issue 7): the report reaches the
+//! purchaser when the last panelist submits; only the first-ranked can be confirmed (silence
+//! confirms it after 5 working days); each bidder learns its own rank and score; the public
+//! notice names the winner with address and amount, the requirements and the panel; a
+//! challenge suspends signing until answered (and a complaint about it until decided); the
+//! contract's term and installment plan are checked; the filing is recorded.
+
+use crate::evaluation_flow::{int, sunshine};
+use crate::helpers::*;
+use crate::procurement::{state, CHARITY};
+use crate::review::scored_tender;
+use crate::suppliers::SUPERVISOR;
+use huoban::procurement::Procurement;
+use rocket::http::Status;
+use time::macros::datetime;
+
+async fn text(app: &TestApp, sql: &str, id: i64) -> String {
+    let mut c = app.db.acquire().await.unwrap();
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+        .bind(id)
+        .fetch_one(&mut *c)
+        .await
+        .unwrap()
+}
+
+#[rocket::async_test]
+async fn an_award_runs_to_a_signed_filed_contract_through_a_challenge_and_a_complaint() {
+    let app = TestApp::spawn().await;
+    let (id, _) = scored_tender(&app, "NB-AWARD-01").await;
+    // The last submission delivered the report: ranking frozen, clock running.
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM awards").await, 1);
+    let (_, mail) = app.last_mail_to(PURCHASER.0).await.unwrap();
+    assert!(mail.contains("评审报告已送达") && mail.contains("NB-AWARD-01"));
+    let (s, _) = app.get("/projects/NB-AWARD-01/award").await;
+    assert_eq!(s, Status::NotFound, "no public notice before confirmation");
+    let award = format!("/purchase/projects/{id}/award");
+    let (_, page) = app.get(&award).await;
+    assert!(page.contains("89.41") && page.contains("不得跳过排名第一的候选人"));
+    // Nothing to pass over before the award is confirmed.
+    let r = app
+        .post(
+            &format!("{award}/pass"),
+            &[("winner", "1"), ("kind", "refused"), ("reason", "放弃签约")],
+        )
+        .await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    let r = app.post(&format!("{award}/confirm"), &[]).await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let r = app.post(&format!("{award}/confirm"), &[]).await;
+    assert_eq!(r.status(), Status::UnprocessableEntity, "once");
+    // Each bidder learns its own rank and score only.
+    let (_, won) = app.last_mail_to(NGO_ADMIN.0).await.unwrap();
+    assert!(won.contains("排名第 1") && won.contains("89.41") && won.contains("中标"));
+    let (_, third) = app.last_mail_to(CHARITY.0).await.unwrap();
+    assert!(third.contains("排名第 3") && third.contains("70.00"));
+    assert!(!third.contains("89.41") && !third.contains("79.03") && !third.contains("阳光"));
+    // The public notice: purchaser, number, winner with address and amount, requirements, panel.
+    let sun = sunshine(&app).await;
+    let (s, notice) = app.get("/projects/NB-AWARD-01/award").await;
+    assert_eq!(s, Status::Ok);
+    let org = text(&app, "SELECT name FROM organizations WHERE id = $1", sun).await;
+    let address = text(
+        &app,
+        "SELECT COALESCE(domicile, '') FROM organizations WHERE id = $1",
+        sun,
+    )
+    .await;
+    let department = text(
+        &app,
+        "SELECT d.name_zh FROM projects p JOIN departments d ON d.id = p.department_id WHERE p.id = $1",
+        id,
+    )
+    .await;
+    assert!(!address.is_empty());
+    for needle in [
+        org.as_str(),
+        address.as_str(),
+        department.as_str(),
+        "¥380,000.00",
+        "NB-AWARD-01",
+    ] {
+        assert!(notice.contains(needle), "{needle} in the notice");
+    }
+    let names: Vec<String> = {
+        let mut c = app.db.acquire().await.unwrap();
+        sqlx::query_scalar(
+            "SELECT u.display_name FROM panel_members m JOIN users u ON u.id = m.user_id JOIN panels p ON p.id = m.panel_id \
+             WHERE p.project_id = $1 AND m.status = 'seated'",
+        )
+        .bind(id)
+        .fetch_all(&mut *c)
+        .await
+        .unwrap()
+    };
+    assert_eq!(names.len(), 5);
+    assert!(names.iter().all(|n| notice.contains(n.as_str())));
+    // No contract during the notice period (it ends with the next working day).
+    let contract = format!("/purchase/projects/{id}/contracts");
+    let winner = app
+        .scalar("SELECT MAX(id) FROM award_winners")
+        .await
+        .to_string();
+    let good: Vec<(&str, &str)> = vec![
+        ("winner", &winner),
+        ("starts_on", "2027-01-01"),
+        ("ends_on", "2027-12-31"),
+        ("mode", "percent"),
+        ("value[0]", "30"),
+        ("condition[0]", "signing"),
+        ("value[1]", "40"),
+        ("condition[1]", "review"),
+        ("review[1]", "中期评估"),
+        ("value[2]", "30"),
+        ("condition[2]", "acceptance"),
+    ];
+    let r = app.post(&contract, &good).await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    assert!(r
+        .into_string()
+        .await
+        .unwrap()
+        .contains("中标公告期尚未结束"));
+    app.clock.set(datetime!(2026-12-22 02:00 UTC));
+    // The charity (third) challenges the result: signing is suspended until the answer.
+    app.logout().await;
+    app.login_as(CHARITY).await;
+    let filing = "/projects/NB-AWARD-01/challenges/4";
+    let r = app
+        .post(
+            filing,
+            &[
+                ("kind", "challenge"),
+                ("target", "documents"),
+                ("body", "采购文件的评分标准对小型组织不公平。"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        Status::UnprocessableEntity,
+        "documents: 7 working days from the notice have passed"
+    );
+    assert!(r
+        .into_string()
+        .await
+        .unwrap()
+        .contains("已超过提出质疑的期限"));
+    let r = app
+        .post(
+            filing,
+            &[
+                ("kind", "challenge"),
+                ("target", "result"),
+                ("body", "我方服务方案的评分明显偏低，请复核。"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    app.logout().await;
+    app.login_as(PURCHASER).await;
+    let r = app.post(&contract, &good).await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    assert!(r.into_string().await.unwrap().contains("暂停签订合同"));
+    let ch = app.scalar("SELECT MAX(id) FROM challenges").await;
+    let r = app
+        .post(
+            &format!("/purchase/projects/{id}/challenges/{ch}/answer"),
+            &[("answer", "经复核，评分符合评分标准，维持原结果。")],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let (_, answer) = app.last_mail_to(CHARITY.0).await.unwrap();
+    assert!(answer.contains("维持原结果") && answer.contains("投诉"));
+    // Not satisfied: a complaint to the supervisor suspends signing until it is decided.
+    app.logout().await;
+    app.login_as(CHARITY).await;
+    let r = app
+        .post(
+            &format!("{filing}/{ch}/complaint"),
+            &[("body", "答复未说明具体评分理由，请监督部门处理。")],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    app.logout().await;
+    app.login_as(PURCHASER).await;
+    let r = app.post(&contract, &good).await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    app.logout().await;
+    app.login_as(SUPERVISOR).await;
+    let k = app.scalar("SELECT MAX(id) FROM complaints").await;
+    let r = app
+        .post(
+            &format!("/complaints/{k}/decide"),
+            &[
+                ("outcome", "dismissed"),
+                ("decision", "评审过程和评分符合采购文件规定，投诉不成立。"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    assert!(app
+        .last_mail_to(CHARITY.0)
+        .await
+        .unwrap()
+        .1
+        .contains("投诉不成立"));
+    app.logout().await;
+    app.login_as(PURCHASER).await;
+    // The plan must add up; a term over a year needs its reason; nothing is written otherwise.
+    let mut bad = good.clone();
+    bad[9] = ("value[2]", "20");
+    let r = app.post(&contract, &bad).await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    assert!(r
+        .into_string()
+        .await
+        .unwrap()
+        .contains("各期比例合计须为 100%"));
+    let mut long = good.clone();
+    long[2] = ("ends_on", "2028-12-31");
+    let r = app.post(&contract, &long).await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    assert!(r.into_string().await.unwrap().contains("须说明理由"));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM contracts").await, 0);
+    let r = app.post(&contract, &good).await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let kid = app.scalar("SELECT MAX(id) FROM contracts").await;
+    assert_eq!(
+        r.headers().get_one("Location"),
+        Some(format!("/contracts/{kid}").as_str())
+    );
+    app.logout().await;
+    let (s, page) = app.get(&format!("/contracts/{kid}")).await;
+    assert_eq!(s, Status::Ok, "public without login");
+    for needle in [
+        "¥114,000.00",
+        "¥152,000.00",
+        "中期评估",
+        "2027-12-31",
+        "应于以下时间前报财政部门备案",
+    ] {
+        assert!(page.contains(needle), "{needle} on the contract page");
+    }
+    assert!(app
+        .last_mail_to(NGO_ADMIN.0)
+        .await
+        .unwrap()
+        .1
+        .contains("合同已签订并公开"));
+    app.login_as(PURCHASER).await;
+    let file = format!("/purchase/contracts/{kid}/filing");
+    let r = app.post(&file, &[("reference", "")]).await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    let r = app.post(&file, &[("reference", "NBCZ-BA-2026-001")]).await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let (_, page) = app.get(&format!("/contracts/{kid}")).await;
+    assert!(page.contains("已报财政部门备案"));
+    // Signed: the winner can no longer be passed over.
+    let r = app
+        .post(
+            &format!("{award}/pass"),
+            &[
+                ("winner", &winner),
+                ("kind", "refused"),
+                ("reason", "放弃签约"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    assert_eq!(
+        int(
+            &app,
+            "SELECT COUNT(*) FROM projects WHERE status = 'contracted' AND number = $1",
+            "NB-AWARD-01"
+        )
+        .await,
+        1
+    );
+}
+
+#[rocket::async_test]
+async fn silence_confirms_the_first_ranked_and_a_refusal_passes_to_the_next_with_its_reason() {
+    let app = TestApp::spawn().await;
+    let (id, _) = scored_tender(&app, "NB-AWARD-02").await;
+    let pr = Procurement::of(state(&app));
+    // Reported Sunday 20 December: the 5 working days end with Friday the 25th.
+    app.clock.set(datetime!(2026-12-25 15:00 UTC));
+    pr.run_awards().await.unwrap();
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM awards WHERE confirmed_at IS NOT NULL")
+            .await,
+        0
+    );
+    app.clock.set(datetime!(2026-12-25 16:00 UTC));
+    pr.run_awards().await.unwrap();
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM awards WHERE confirmed_at IS NOT NULL AND confirmed_by IS NULL"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM project_events WHERE kind = 'awarded_by_rule'")
+            .await,
+        1
+    );
+    let first = app
+        .scalar("SELECT MIN(id) FROM award_winners")
+        .await
+        .to_string();
+    let pass = format!("/purchase/projects/{id}/award/pass");
+    let r = app
+        .post(
+            &pass,
+            &[("winner", &first), ("kind", "refused"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM award_winners").await, 1);
+    let r = app
+        .post(
+            &pass,
+            &[
+                ("winner", &first),
+                ("kind", "refused"),
+                ("reason", "中标人书面表示放弃签订合同"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let (_, notice) = app.get("/projects/NB-AWARD-02/award").await;
+    assert!(notice.contains("放弃签订合同：中标人书面表示放弃签订合同"));
+    // The second-ranked (the volunteers, 385,000) now wins.
+    let winner: i64 = app
+        .scalar("SELECT org_id FROM award_winners WHERE status = 'winner'")
+        .await;
+    assert_eq!(winner, 3);
+    assert!(notice.contains("¥385,000.00"));
+}
