@@ -338,3 +338,171 @@ async fn silence_confirms_the_first_ranked_and_a_refusal_passes_to_the_next_with
     assert_eq!(winner, 3);
     assert!(notice.contains("¥385,000.00"));
 }
+
+#[rocket::async_test]
+async fn a_programme_funds_applicants_in_rank_order_within_its_budget_each_with_an_agreement() {
+    let app = TestApp::spawn().await;
+    let mut fields =
+        crate::procurement::project_fields("NB-FUND-01", "programme", "2026-12-20T10:00");
+    for (k, v) in fields.iter_mut() {
+        match *k {
+            "title" => *v = "2027 年社区公益创投",
+            "budget" => *v = "500,000.00",
+            "max_price" => *v = "",
+            "price_weight" => *v = "0",
+            "criterion_max" if *v == "40" => *v = "60",
+            "criterion_max" => *v = "40",
+            _ => {}
+        }
+    }
+    // Technical totals 85, 75, 50 for requests of 200,000, 250,000 and 150,000.
+    let marks = [("50", "35"), ("45", "30"), ("30", "20")];
+    let (id, _) =
+        crate::review::scored_with(&app, &fields, ["200000", "250000", "150000"], marks, "3").await;
+    let award = format!("/purchase/projects/{id}/award");
+    let r = app.post(&format!("{award}/confirm"), &[]).await;
+    assert_eq!(r.status(), Status::SeeOther);
+    // 200,000 + 250,000 of 500,000: the third (150,000) no longer fits.
+    let funded: Vec<(i64, i64)> = {
+        let mut c = app.db.acquire().await.unwrap();
+        sqlx::query_as(
+            "SELECT org_id, amount_fen FROM award_winners WHERE status = 'winner' ORDER BY rank",
+        )
+        .fetch_all(&mut *c)
+        .await
+        .unwrap()
+    };
+    let sun = sunshine(&app).await;
+    assert_eq!(funded, vec![(sun, 200_000_00), (3, 250_000_00)]);
+    // The volunteers decline: the charity's 150,000 fits what is left (300,000).
+    let w3 = app
+        .scalar("SELECT id FROM award_winners WHERE org_id = 3")
+        .await
+        .to_string();
+    let r = app
+        .post(
+            &format!("{award}/pass"),
+            &[
+                ("winner", &w3),
+                ("kind", "refused"),
+                ("reason", "项目负责人离职，无法实施"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM award_winners WHERE status = 'winner' AND org_id = 4")
+            .await,
+        1
+    );
+    app.clock.set(datetime!(2026-12-22 02:00 UTC));
+    let contract = format!("/purchase/projects/{id}/contracts");
+    let winners: Vec<(i64, i64)> = {
+        let mut c = app.db.acquire().await.unwrap();
+        sqlx::query_as(
+            "SELECT id, amount_fen FROM award_winners WHERE status = 'winner' ORDER BY rank",
+        )
+        .fetch_all(&mut *c)
+        .await
+        .unwrap()
+    };
+    for (i, (w, amount)) in winners.iter().enumerate() {
+        let half = format!("{}", amount / 200);
+        let w = w.to_string();
+        let r = app
+            .post(
+                &contract,
+                &[
+                    ("winner", w.as_str()),
+                    ("starts_on", "2027-01-01"),
+                    ("ends_on", "2027-12-31"),
+                    ("mode", "amount"),
+                    ("value[0]", half.as_str()),
+                    ("condition[0]", "signing"),
+                    ("value[1]", half.as_str()),
+                    ("condition[1]", "acceptance"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), Status::SeeOther);
+        let status = int(
+            &app,
+            "SELECT COUNT(*) FROM projects WHERE status = 'contracted' AND number = $1",
+            "NB-FUND-01",
+        )
+        .await;
+        assert_eq!(
+            status,
+            i64::from(i == 1),
+            "contracted once every funded applicant signed"
+        );
+    }
+    let kid = app.scalar("SELECT MIN(id) FROM contracts").await;
+    let (_, page) = app.get(&format!("/contracts/{kid}")).await;
+    assert!(page.contains("资助协议") && page.contains("¥100,000.00"));
+}
+
+#[rocket::async_test]
+async fn panelists_who_have_not_submitted_are_reminded_once_and_inquiries_get_a_three_day_clock() {
+    let app = TestApp::spawn().await;
+    let (id, bids) =
+        crate::review::opened_project(&app, "NB-REMIND-01", ["380000", "385000", "372500"]).await;
+    let pass: Vec<(String, String)> = bids
+        .iter()
+        .map(|b| (format!("decision[{b}]"), "pass".to_string()))
+        .collect();
+    let pass: Vec<(&str, &str)> = pass.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    app.post(&format!("/purchase/projects/{id}/qualification"), &pass)
+        .await;
+    let r = app
+        .post(&format!("/purchase/projects/{id}/panel"), &[("size", "3")])
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let pr = Procurement::of(state(&app));
+    // Drawn on Sunday the 20th: nobody is reminded before the end of Monday the 21st.
+    app.clock.set(datetime!(2026-12-21 15:00 UTC));
+    pr.run_awards().await.unwrap();
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM panel_members WHERE reminded_at IS NOT NULL")
+            .await,
+        0
+    );
+    app.clock.set(datetime!(2026-12-21 16:00 UTC));
+    pr.run_awards().await.unwrap();
+    pr.run_awards().await.unwrap();
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM panel_members WHERE reminded_at IS NOT NULL")
+            .await,
+        3
+    );
+    let reminders = app
+        .scalar("SELECT COUNT(*) FROM mail_outbox WHERE body_text LIKE '%尚未提交%'")
+        .await;
+    assert_eq!(reminders, 3, "one each");
+    // An inquiry by a bidder on Tuesday the 22nd (Beijing): answered by the end of Friday the 25th.
+    app.logout().await;
+    app.login_as(CHARITY).await;
+    let r = app
+        .post(
+            "/projects/NB-REMIND-01/challenges/4",
+            &[
+                ("kind", "inquiry"),
+                ("target", "process"),
+                ("body", "请问评审结果预计何时公布？"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let due = app.scalar("SELECT due_at FROM challenges").await;
+    assert_eq!(due, huoban::clock::to_ms(datetime!(2026-12-25 16:00 UTC)));
+    assert_eq!(app.scalar("SELECT suspends FROM challenges").await, 0);
+    // Another organization's member cannot read or file on the charity's page.
+    app.logout().await;
+    app.login_as(NGO_ADMIN).await;
+    let (s, _) = app.get("/projects/NB-REMIND-01/challenges/4").await;
+    assert_eq!(s, Status::Forbidden);
+    app.logout().await;
+    app.login_as(PURCHASER).await;
+    let (_, page) = app.get(&format!("/purchase/projects/{id}/award")).await;
+    assert!(page.contains("请问评审结果预计何时公布") && page.contains("答复期限"));
+}

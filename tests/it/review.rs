@@ -9,7 +9,7 @@ use huoban::procurement::Procurement;
 use rocket::http::Status;
 use time::macros::datetime;
 
-async fn opened_project(app: &TestApp, number: &str, prices: [&str; 3]) -> (i64, Vec<i64>) {
+pub async fn opened_project(app: &TestApp, number: &str, prices: [&str; 3]) -> (i64, Vec<i64>) {
     app.login_as(PURCHASER).await;
     let id = publish_project(app, number, "consultation", "2026-12-20T10:00").await;
     let p = {
@@ -522,8 +522,35 @@ async fn a_failed_compliance_check_needs_its_reason_and_can_fail_the_round() {
 /// 372,500), all qualified and compliant, scored by a panel of five (four experts and the
 /// purchaser) with the same marks from everyone; the purchaser is signed in at the end.
 pub async fn scored_tender(app: &TestApp, number: &str) -> (i64, Vec<i64>) {
+    let fields = crate::procurement::project_fields(number, "open_tender", "2026-12-20T10:00");
+    let marks = [("35", "25"), ("30", "20"), ("20", "20")];
+    scored_with(app, &fields, ["380000", "385000", "372500"], marks, "5").await
+}
+
+/// A project published from `fields`, opened with the three bids at `prices` (sunshine,
+/// volunteers, charity), qualified and compliant, scored with `marks` by a panel of `size`
+/// (the purchaser one of them); the purchaser is signed in at the end.
+pub async fn scored_with(
+    app: &TestApp,
+    fields: &[(&str, &str)],
+    prices: [&str; 3],
+    marks: [(&str, &str); 3],
+    size: &str,
+) -> (i64, Vec<i64>) {
     app.login_as(PURCHASER).await;
-    let id = publish_project(app, number, "open_tender", "2026-12-20T10:00").await;
+    let number = fields[0].1;
+    let r = app.post("/purchase/projects", fields).await;
+    assert_eq!(
+        r.status(),
+        Status::SeeOther,
+        "{}",
+        r.into_string().await.unwrap_or_default()
+    );
+    let id = int(app, "SELECT id FROM projects WHERE number = $1", number).await;
+    let r = app
+        .post(&format!("/purchase/projects/{id}/publish"), &[])
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
     let p = {
         let mut c = app.db.acquire().await.unwrap();
         huoban::db::projects::by_id(&mut c, id)
@@ -533,7 +560,7 @@ pub async fn scored_tender(app: &TestApp, number: &str) -> (i64, Vec<i64>) {
     };
     let pr = Procurement::of(state(app));
     let orgs = [sunshine(app).await, 3, 4];
-    for (org, price) in orgs.iter().zip(["380000", "385000", "372500"]) {
+    for (org, price) in orgs.iter().zip(prices) {
         let input = huoban::bidding::BidInput {
             price: huoban::domain::money::Money::parse(price).unwrap(),
             proposal: PROPOSAL.into(),
@@ -570,7 +597,7 @@ pub async fn scored_tender(app: &TestApp, number: &str) -> (i64, Vec<i64>) {
     let r = app
         .post(
             &format!("/purchase/projects/{id}/panel"),
-            &[("size", "5"), ("representative", purchaser.as_str())],
+            &[("size", size), ("representative", purchaser.as_str())],
         )
         .await;
     assert_eq!(r.status(), Status::SeeOther);
@@ -585,8 +612,7 @@ pub async fn scored_tender(app: &TestApp, number: &str) -> (i64, Vec<i64>) {
         .await
         .unwrap()
     };
-    assert_eq!(seats.len(), 5);
-    let marks = [("35", "25"), ("30", "20"), ("20", "20")];
+    assert_eq!(seats.len().to_string(), size);
     for (i, (seat, email)) in seats.iter().enumerate() {
         app.logout().await;
         let password = if email == PURCHASER.0 {
