@@ -373,7 +373,7 @@ async fn a_programme_funds_applicants_in_rank_order_within_its_budget_each_with_
         .unwrap()
     };
     let sun = sunshine(&app).await;
-    assert_eq!(funded, vec![(sun, 200_000_00), (3, 250_000_00)]);
+    assert_eq!(funded, vec![(sun, 20_000_000), (3, 25_000_000)]);
     // The volunteers decline: the charity's 150,000 fits what is left (300,000).
     let w3 = app
         .scalar("SELECT id FROM award_winners WHERE org_id = 3")
