@@ -101,7 +101,13 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         return Ok(());
     }
     let resolved = config::load().map_err(|e| e.to_string())?;
-    let clock = Clock::system();
+    let clock = Clock::system_ahead(resolved.config.clock_offset_hours);
+    if resolved.config.clock_offset_hours != 0 {
+        log::warn!(
+            "demo clock running {} hour(s) ahead of the system time",
+            resolved.config.clock_offset_hours
+        );
+    }
     let db = db::connect(&resolved.database_url, resolved.config.max_connections)
         .await
         .map_err(|e| format!("cannot open the database: {e}"))?;

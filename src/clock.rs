@@ -7,24 +7,38 @@ use time::{Duration, OffsetDateTime};
 #[derive(Clone, Debug)]
 pub struct Clock {
     fixed: Option<Arc<Mutex<OffsetDateTime>>>,
+    /// Added to the system time (demo rehearsals only; zero otherwise).
+    offset: Duration,
 }
 
 impl Clock {
     /// The real clock.
     pub fn system() -> Self {
-        Clock { fixed: None }
+        Clock {
+            fixed: None,
+            offset: Duration::ZERO,
+        }
+    }
+
+    /// The real clock running `hours` ahead (the demo's `clock_offset_hours`).
+    pub fn system_ahead(hours: i64) -> Self {
+        Clock {
+            fixed: None,
+            offset: Duration::hours(hours),
+        }
     }
 
     /// A clock that stands still at `at` until it is set or advanced.
     pub fn fixed(at: OffsetDateTime) -> Self {
         Clock {
             fixed: Some(Arc::new(Mutex::new(at))),
+            offset: Duration::ZERO,
         }
     }
 
     pub fn now(&self) -> OffsetDateTime {
         match &self.fixed {
-            None => OffsetDateTime::now_utc(),
+            None => OffsetDateTime::now_utc() + self.offset,
             Some(m) => match m.lock() {
                 Ok(t) => *t,
                 Err(poisoned) => *poisoned.into_inner(),

@@ -121,6 +121,9 @@ pub struct Config {
     pub uploads_dir: Option<PathBuf>,
     /// The largest upload accepted, in bytes.
     pub upload_max_bytes: u64,
+    /// Demo mode only: run the clock this many hours ahead, to rehearse steps that wait for
+    /// working days (the award notice, the filing clock) without waiting. Refused in production.
+    pub clock_offset_hours: i64,
     pub keys: KeyConfig,
 }
 
@@ -144,6 +147,7 @@ impl Default for Config {
             audit_heads_file: None,
             uploads_dir: None,
             upload_max_bytes: 10 * 1024 * 1024,
+            clock_offset_hours: 0,
             keys: KeyConfig::default(),
         }
     }
@@ -252,6 +256,12 @@ pub fn resolve(mut config: Config, mode: Mode) -> Result<Resolved, ConfigError> 
         || database_url.starts_with("postgresql://"))
     {
         return Err(ConfigError::BadDatabaseUrl);
+    }
+    if mode == Mode::Production && config.clock_offset_hours != 0 {
+        return Err(ConfigError::Invalid(
+            "clock_offset_hours is for demo rehearsals only; production runs on the real clock"
+                .into(),
+        ));
     }
     if mode == Mode::Demo {
         fill_demo_keys(&mut config)?;
@@ -477,6 +487,26 @@ mod tests {
             }
             other => panic!("expected missing keys, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn only_the_demo_may_run_its_clock_ahead() {
+        let mut c = Config {
+            database_url: Some("postgres://x/y".into()),
+            clock_offset_hours: 72,
+            ..Config::default()
+        };
+        for n in KEY_NAMES {
+            if let Some(slot) = key_slot(&mut c.keys, n) {
+                *slot = Some(Secret(new_key_line(n)));
+            }
+        }
+        assert!(matches!(
+            resolve(c.clone(), Mode::Production),
+            Err(ConfigError::Invalid(m)) if m.contains("clock_offset_hours")
+        ));
+        c.database_url = None;
+        assert!(resolve(c, Mode::Demo).is_ok());
     }
 
     #[test]

@@ -79,7 +79,7 @@ const EXTRA_PAGES = {
   'registrar.haishu@demo.huoban.cn': ['/registry', '/registry/orgs/1', '/registry/filings'],
   'evaluation@demo.huoban.cn': ['/evaluation', '/evaluation/rounds/2', '/evaluation/applications/1', '/evaluation/objections', '/evaluation/downgrades'],
   'expert@demo.huoban.cn': ['/scoring', '/scoring/1', '/suppliers/apply'],
-  'supervisor@demo.huoban.cn': ['/suppliers', '/experts'],
+  'supervisor@demo.huoban.cn': ['/suppliers', '/experts', '/complaints'],
   'charity@demo.huoban.cn': ['/orgs/4/evaluation', '/orgs/4/procurement'],
   'purchaser@demo.huoban.cn': ['/purchase', '/purchase/projects/new', '/purchase/projects/1', '/purchase/projects/2'],
   'ngo@demo.huoban.cn': ['/orgs/1/evaluation', '/orgs/1/members', '/orgs/1/registry', '/account', '/applications', '/applications/1', '/applications/1/basics', '/applications/1/people', '/applications/1/documents'],
@@ -170,11 +170,12 @@ function serverTail(lines = 40) {
   return text.split('\n').slice(-lines).join('\n');
 }
 
-async function startServer() {
+async function startServer(extraEnv = {}) {
   if (!fs.existsSync(BIN)) {
     throw new Error(`binary ${BIN} does not exist; build it with \`cargo build\` or set HUOBAN_BIN`);
   }
-  tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'huoban-browser-'));
+  // A restart keeps the demo database of the first start.
+  if (!tmpDir) tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'huoban-browser-'));
   const port = await freePort();
   // Demo mode needs no config file and no database URL: drop anything inherited that would
   // switch the server to production mode or point it elsewhere.
@@ -187,6 +188,7 @@ async function startServer() {
     HUOBAN_PORT: String(port),
     HUOBAN_ADDRESS: HOST,
     HUOBAN_LOG_LEVEL: 'critical',
+    ...extraEnv,
   });
   const child = spawn(BIN, [], { cwd: tmpDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = [];
@@ -396,7 +398,7 @@ async function anonymousChecks() {
   const ctx = await newContext();
   try {
     const page = await newPage(ctx);
-    for (const p of ['/', '/login', '/signup', '/password/forgot', '/audit/heads', '/directory', '/directory?q=%E5%AE%81%E6%B3%A2', '/organizations/1', '/organizations/2', '/organizations/1/certificate', '/announcements', '/directory/filings', '/evaluation/notices', '/evaluation/rounds/2/notice', '/directory?grade=4a', '/organizations/3', '/projects', '/projects?status=closed', '/intentions', '/projects/NBMZ-2026-031', '/projects/NBMZ-2026-018']) {
+    for (const p of ['/', '/login', '/signup', '/password/forgot', '/audit/heads', '/directory', '/directory?q=%E5%AE%81%E6%B3%A2', '/organizations/1', '/organizations/2', '/organizations/1/certificate', '/announcements', '/directory/filings', '/evaluation/notices', '/evaluation/rounds/2/notice', '/directory?grade=4a', '/organizations/3', '/projects', '/projects?status=closed', '/intentions', '/projects/NBMZ-2026-031', '/projects/NBMZ-2026-018', '/contracts']) {
       await check(`axe ${p} (anonymous)`, () => axePage(page, p, p));
     }
     await check('axe /signup after an empty submit (error summary)', async () => {
@@ -752,6 +754,150 @@ async function procurementJourney() {
   }
 }
 
+/** The service-purchase issue's done-when in the browser, on the demo's opened tender
+ * NBMZ-2026-018: qualification, the panel draw, each panelist's declaration and scores (the
+ * first also records the compliance check), the award confirmed and its public notice; then,
+ * with the demo clock restarted past the award notice, a bidder's challenge, the purchaser's
+ * answer, the signed contract with its installment plan, and the filing. */
+async function awardJourney() {
+  const ctxs = [];
+  const open = async (email, password) => {
+    const ctx = await newContext();
+    ctxs.push(ctx);
+    const page = await newPage(ctx);
+    if (email) await login(page, email, password);
+    return page;
+  };
+  const NUMBER = 'NBMZ-2026-018';
+  let manage = null;
+  let noticeEnd = 0;
+  try {
+    const p = await open('purchaser@demo.huoban.cn', 'demo-purchaser-2026');
+    const reviewed = await check('award: the purchaser records the qualification check and draws the panel', async () => {
+      await goto(p, '/purchase');
+      manage = await p.locator('main tr', { hasText: NUMBER }).locator('a[href^="/purchase/projects/"]').first().getAttribute('href');
+      await goto(p, manage);
+      await p.$$eval('main form[action$="/qualification"] input[type="radio"][value="pass"]', (rs) => rs.forEach((r) => { r.checked = true; }));
+      await submitForm(p, 'main form[action$="/qualification"] button[type="submit"]');
+      await axe(p, `${manage} (qualified)`);
+      await p.fill('#panel-size', '5');
+      await p.check('main form[action$="/panel"] input[name="representative"] >> nth=0');
+      await submitForm(p, 'main form[action$="/panel"] button[type="submit"]');
+      await axe(p, `${manage} (panel drawn)`);
+      return `${await p.locator('main table tbody tr').count()} rows on ${manage}`;
+    });
+    if (!reviewed) return;
+    const score = async (page, who) => {
+      await page.check('#conflict-no');
+      await submitForm(page, 'main form[action$="/declare"] button');
+      if ((await page.locator('main form[action$="/compliance"]').count()) > 0) {
+        await axe(page, `panel compliance (${who})`);
+        await page.$$eval('main form[action$="/compliance"] input[type="radio"][value="pass"]', (rs) => rs.forEach((r) => { r.checked = true; }));
+        await submitForm(page, 'main form[action$="/compliance"] button[type="submit"]');
+      }
+      await axe(page, `panel sheet (${who})`);
+      await page.$$eval('main tbody tr', (trs) => trs.forEach((tr, i) => {
+        tr.querySelectorAll('input[name^="score["]').forEach((input) => {
+          const max = Number((input.labels[0].innerText.match(/0–([0-9.]+)/) || [0, 0])[1]);
+          input.value = String(Math.round(max * (0.9 - 0.15 * i)));
+        });
+      }));
+      await submitForm(page, 'main form[action$="/scores"] button[type="submit"]');
+    };
+    let seated = 0;
+    const panelists = [['purchaser@demo.huoban.cn', 'demo-purchaser-2026']];
+    for (const n of ['', '2', '3', '4', '5']) panelists.push([`expert${n}@demo.huoban.cn`, 'demo-expert-2026']);
+    for (const [email, password] of panelists) {
+      const who = email.split('@')[0];
+      const page = email.startsWith('purchaser') ? p : await open(email, password);
+      const from = email.startsWith('purchaser') ? manage : '/scoring';
+      await goto(page, from);
+      const seat = page.locator('main a[href^="/panel/"]');
+      if ((await seat.count()) === 0) continue;
+      seated += 1;
+      const ok = await check(`award: ${who} declares and scores independently`, async () => {
+        const href = await seat.first().getAttribute('href');
+        await goto(page, href);
+        await axe(page, `${href} (declaration)`);
+        await score(page, who);
+        return (await page.locator('.notice').first().innerText()).trim();
+      });
+      if (!ok) return;
+    }
+    const awarded = await check('award: the report reaches the purchaser, who confirms the first-ranked', async () => {
+      if (seated !== 5) throw new Error(`${seated} panelists found, not 5`);
+      const id = manage.split('/').pop();
+      await goto(p, `/purchase/projects/${id}/report`);
+      await axe(p, 'evaluation report (complete)');
+      await goto(p, `/purchase/projects/${id}/award`);
+      await axe(p, 'award page (to confirm)');
+      await submitForm(p, 'main form[action$="/award/confirm"] button');
+      await axe(p, 'award page (confirmed)');
+      noticeEnd = Number(await p.locator('#award-confirmed').getAttribute('data-notice-end'));
+      if (!(noticeEnd > Date.now())) throw new Error(`notice end ${noticeEnd} is not in the future`);
+      const pub = await open(null);
+      await goto(pub, `/projects/${NUMBER}/award`);
+      await axe(pub, `/projects/${NUMBER}/award`);
+      const text = await pub.locator('main').innerText();
+      if (!text.includes('评审委员会成员名单') || !text.includes('¥')) throw new Error('the notice lacks the panel or the amount');
+      return `notice until ${new Date(noticeEnd).toISOString()}`;
+    });
+    if (!awarded) return;
+    // Past the award notice: the demo clock restarts that far ahead (the database is kept).
+    const hours = Math.ceil((noticeEnd - Date.now()) / 3600000) + 1;
+    for (const c of ctxs.splice(0)) await c.close().catch(() => {});
+    await stopServer();
+    await startServer({ HUOBAN_CLOCK_OFFSET_HOURS: String(hours) });
+    const challenged = await check(`award: with the clock ${hours} h ahead, a bidder challenges the result`, async () => {
+      const c = await open('charity@demo.huoban.cn', 'demo-charity-2026');
+      await goto(c, `/projects/${NUMBER}/challenges/4`);
+      await axe(c, `/projects/${NUMBER}/challenges/4`);
+      await c.check('#kind-challenge');
+      await c.check('#target-result');
+      await c.fill('#body', '（浏览器测试）我方服务方案的得分明显偏低，请复核评分。');
+      await submitForm(c, `main form[action="/projects/${NUMBER}/challenges/4"] button`);
+      await axe(c, 'challenge filed');
+      return (await c.locator('.notice').first().innerText()).trim();
+    });
+    if (!challenged) return;
+    await check('award: the purchaser answers, signs the contract with its plan and files it', async () => {
+      const q = await open('purchaser@demo.huoban.cn', 'demo-purchaser-2026');
+      const award = `${manage}/award`;
+      await goto(q, award);
+      if ((await q.locator('main form[action$="/contracts"]').count()) > 0) throw new Error('the contract form shows while the challenge is open');
+      await q.fill('main form[action*="/challenges/"] textarea', '（浏览器测试）经复核，评分符合评分标准，维持原结果。');
+      await submitForm(q, 'main form[action*="/challenges/"] button');
+      await q.fill('#starts_on', '2027-01-01');
+      await q.fill('#ends_on', '2027-12-31');
+      await q.check('#mode-percent');
+      await q.fill('#value-0', '40');
+      await q.selectOption('#condition-0', 'signing');
+      await q.fill('#value-1', '30');
+      await q.selectOption('#condition-1', 'review');
+      await q.fill('#review-1', '中期评估');
+      await q.fill('#value-2', '30');
+      await q.selectOption('#condition-2', 'acceptance');
+      await axe(q, 'award page (contract form)');
+      await submitForm(q, 'main form[action$="/contracts"] button[type="submit"]');
+      const contract = new URL(q.url()).pathname;
+      await axe(q, contract);
+      await goto(q, award);
+      await q.fill('main form[action$="/filing"] input[name="reference"]', 'NBCZ-BA-BROWSER-1');
+      await submitForm(q, 'main form[action$="/filing"] button');
+      const pub = await open(null);
+      await goto(pub, contract);
+      const text = await pub.locator('main').innerText();
+      if (!text.includes('中期评估') || !text.includes('已报财政部门备案')) throw new Error('the public contract page lacks the plan or the filing');
+      await axe(pub, `${contract} (public)`);
+      await goto(pub, '/contracts');
+      await axe(pub, '/contracts');
+      return contract;
+    });
+  } finally {
+    for (const c of ctxs) await c.close().catch(() => {});
+  }
+}
+
 async function main() {
   fs.mkdirSync(SHOT_DIR, { recursive: true });
 
@@ -776,6 +922,8 @@ async function main() {
     }
   };
   await Promise.all([worker(), worker()]);
+  // Last: it restarts the server with the demo clock ahead.
+  await awardJourney();
 
   log(`browser: checks done at ${elapsed()}; screenshots in ${SHOT_DIR}`);
 }
