@@ -173,11 +173,27 @@ pub async fn took_part(c: &mut Conn, p: &Project, org: i64) -> AppResult<bool> {
     Ok(n > 0)
 }
 
-/// The moment the 7 working days of a challenge run from: the notice (documents), the
-/// opening (process), the end of the award notice (result). `None` while it has not happened.
-pub async fn relevant_date(c: &mut Conn, p: &Project, target: &str) -> AppResult<Option<i64>> {
+/// The moment the 7 working days of a challenge run from: for the documents, when the
+/// organization obtained them (or the notice, if it did not); the opening (process); the end
+/// of the award notice (result). `None` while it has not happened.
+pub async fn relevant_date(
+    c: &mut Conn,
+    p: &Project,
+    org: i64,
+    target: &str,
+) -> AppResult<Option<i64>> {
     Ok(match target {
-        "documents" => p.notice_at,
+        "documents" => {
+            let obtained: Option<i64> = sqlx::query_scalar(
+                "SELECT at FROM doc_obtained WHERE project_id = $1 AND round = $2 AND org_id = $3",
+            )
+            .bind(p.id)
+            .bind(p.round)
+            .bind(org)
+            .fetch_optional(&mut *c)
+            .await?;
+            obtained.or(p.notice_at)
+        }
         "process" => crate::review::opening_of(c, p).await?.map(|o| o.opened_at),
         "result" => award_of(c, p).await?.and_then(|a| a.notice_end_at),
         _ => None,
@@ -217,7 +233,7 @@ impl Procurement<'_> {
         let (due, suspends) = if f.kind == "inquiry" {
             (working_days_after(self, now, 3), false)
         } else {
-            let Some(from) = relevant_date(c, p, f.target).await? else {
+            let Some(from) = relevant_date(c, p, f.org, f.target).await? else {
                 return Ok(Err("err-challenge-too-early"));
             };
             if now > working_days_after(self, from, 7) {

@@ -506,3 +506,54 @@ async fn panelists_who_have_not_submitted_are_reminded_once_and_inquiries_get_a_
     let (_, page) = app.get(&format!("/purchase/projects/{id}/award")).await;
     assert!(page.contains("请问评审结果预计何时公布") && page.contains("答复期限"));
 }
+
+#[rocket::async_test]
+async fn without_an_answer_a_complaint_waits_for_the_answer_period_and_signing_late_is_flagged() {
+    let app = TestApp::spawn().await;
+    let (id, _) = scored_tender(&app, "NB-AWARD-03").await;
+    let award = format!("/purchase/projects/{id}/award");
+    let r = app.post(&format!("{award}/confirm"), &[]).await;
+    assert_eq!(r.status(), Status::SeeOther);
+    app.clock.set(datetime!(2026-12-22 02:00 UTC));
+    app.logout().await;
+    app.login_as(CHARITY).await;
+    let page = "/projects/NB-AWARD-03/challenges/4";
+    let r = app
+        .post(
+            page,
+            &[
+                ("kind", "challenge"),
+                ("target", "process"),
+                ("body", "开标后资格审查未通知我方结果，程序不当。"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let ch = app.scalar("SELECT MAX(id) FROM challenges").await;
+    let complaint = format!("{page}/{ch}/complaint");
+    let body = [("body", "采购人逾期未答复质疑，请监督部门处理。")];
+    // Before the answer period ends (7 working days: end of 31 December), no complaint.
+    let r = app.post(&complaint, &body).await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    assert!(r.into_string().await.unwrap().contains("答复期满前"));
+    app.clock.set(datetime!(2026-12-31 16:30 UTC));
+    let r = app.post(&complaint, &body).await;
+    assert_eq!(
+        r.status(),
+        Status::SeeOther,
+        "no answer came: the complaint is open"
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM complaints").await, 1);
+    let r = app.post(&complaint, &body).await;
+    assert_eq!(
+        r.status(),
+        Status::UnprocessableEntity,
+        "one complaint per challenge"
+    );
+    // More than 30 days after the award notice, the purchaser is warned the contract is late.
+    app.clock.set(datetime!(2027-01-21 02:00 UTC));
+    app.logout().await;
+    app.login_as(PURCHASER).await;
+    let (_, page) = app.get(&award).await;
+    assert!(page.contains("已超过期限") && page.contains("暂停签订合同"));
+}
