@@ -12,9 +12,15 @@ use time::macros::datetime;
 pub async fn opened_project(app: &TestApp, number: &str, prices: [&str; 3]) -> (i64, Vec<i64>) {
     app.login_as(PURCHASER).await;
     let id = publish_project(app, number, "consultation", "2026-12-20T10:00").await;
+    (id, bid_and_open(app, id, prices).await)
+}
+
+/// Sunshine, the volunteers and the charity bid `prices` on the published project, which the
+/// job opens at its deadline (20 December, 10:00); the bids' ids in that order.
+async fn bid_and_open(app: &TestApp, id: i64, prices: [&str; 3]) -> Vec<i64> {
     let p = {
         let mut c = app.db.acquire().await.unwrap();
-        huoban::db::projects::by_number(&mut c, number)
+        huoban::db::projects::by_id(&mut c, id)
             .await
             .unwrap()
             .unwrap()
@@ -35,15 +41,12 @@ pub async fn opened_project(app: &TestApp, number: &str, prices: [&str; 3]) -> (
     }
     app.clock.set(datetime!(2026-12-20 02:00 UTC));
     pr.run_due().await.unwrap();
-    let bids: Vec<i64> = {
-        let mut c = app.db.acquire().await.unwrap();
-        sqlx::query_scalar("SELECT b.id FROM bids b WHERE b.project_id = $1 ORDER BY b.org_id")
-            .bind(id)
-            .fetch_all(&mut *c)
-            .await
-            .unwrap()
-    };
-    (id, bids)
+    let mut c = app.db.acquire().await.unwrap();
+    sqlx::query_scalar("SELECT id FROM bids WHERE project_id = $1 ORDER BY org_id")
+        .bind(id)
+        .fetch_all(&mut *c)
+        .await
+        .unwrap()
 }
 
 #[rocket::async_test]
@@ -551,37 +554,7 @@ pub async fn scored_with(
         .post(&format!("/purchase/projects/{id}/publish"), &[])
         .await;
     assert_eq!(r.status(), Status::SeeOther);
-    let p = {
-        let mut c = app.db.acquire().await.unwrap();
-        huoban::db::projects::by_id(&mut c, id)
-            .await
-            .unwrap()
-            .unwrap()
-    };
-    let pr = Procurement::of(state(app));
-    let orgs = [sunshine(app).await, 3, 4];
-    for (org, price) in orgs.iter().zip(prices) {
-        let input = huoban::bidding::BidInput {
-            price: huoban::domain::money::Money::parse(price).unwrap(),
-            proposal: PROPOSAL.into(),
-            files: vec![],
-        };
-        assert!(pr
-            .submit_bid(&p, *org, 1, "initial", input)
-            .await
-            .unwrap()
-            .is_ok());
-    }
-    app.clock.set(datetime!(2026-12-20 02:00 UTC));
-    pr.run_due().await.unwrap();
-    let bids: Vec<i64> = {
-        let mut c = app.db.acquire().await.unwrap();
-        sqlx::query_scalar("SELECT id FROM bids WHERE project_id = $1 ORDER BY org_id")
-            .bind(id)
-            .fetch_all(&mut *c)
-            .await
-            .unwrap()
-    };
+    let bids = bid_and_open(app, id, prices).await;
     let pass: Vec<(String, String)> = bids
         .iter()
         .map(|b| (format!("decision[{b}]"), "pass".to_string()))
