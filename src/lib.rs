@@ -24,6 +24,7 @@ pub mod i18n;
 pub mod ids;
 pub mod import;
 pub mod jobs;
+pub mod ledger;
 pub mod mail;
 pub mod panel;
 pub mod panel_scoring;

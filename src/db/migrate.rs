@@ -109,6 +109,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0016_awards.sql"),
         postgres: include_str!("../../migrations/postgres/0016_awards.sql"),
     },
+    Step {
+        version: 17,
+        name: "delivery",
+        sqlite: include_str!("../../migrations/sqlite/0017_delivery.sql"),
+        postgres: include_str!("../../migrations/postgres/0017_delivery.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

@@ -10,6 +10,7 @@ pub mod email;
 pub mod evaluation;
 pub mod id_number;
 pub mod lang;
+pub mod ledger;
 pub mod money;
 pub mod org_name;
 pub mod password;

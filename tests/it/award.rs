@@ -557,3 +557,48 @@ async fn without_an_answer_a_complaint_waits_for_the_answer_period_and_signing_l
     let (_, page) = app.get(&award).await;
     assert!(page.contains("已超过期限") && page.contains("暂停签订合同"));
 }
+
+/// An open tender scored, awarded to sunshine (¥380,000.00) and signed with a plan of 30% on
+/// signing, 40% after the "中期评估" review and 30% after final acceptance; the clock stands at
+/// 22 December 2026 and the purchaser is signed in. The contract's id.
+pub async fn signed_contract(app: &TestApp, number: &str) -> i64 {
+    let (id, _) = scored_tender(app, number).await;
+    let r = app
+        .post(&format!("/purchase/projects/{id}/award/confirm"), &[])
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    app.clock.set(datetime!(2026-12-22 02:00 UTC));
+    let winner = int(
+        app,
+        "SELECT w.id FROM award_winners w JOIN awards a ON a.id = w.award_id JOIN projects p ON p.id = a.project_id \
+         WHERE p.number = $1 AND w.status = 'winner'",
+        number,
+    )
+    .await
+    .to_string();
+    let r = app
+        .post(
+            &format!("/purchase/projects/{id}/contracts"),
+            &[
+                ("winner", winner.as_str()),
+                ("starts_on", "2027-01-01"),
+                ("ends_on", "2027-12-31"),
+                ("mode", "percent"),
+                ("value[0]", "30"),
+                ("condition[0]", "signing"),
+                ("value[1]", "40"),
+                ("condition[1]", "review"),
+                ("review[1]", "中期评估"),
+                ("value[2]", "30"),
+                ("condition[2]", "acceptance"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    int(
+        app,
+        "SELECT k.id FROM contracts k JOIN projects p ON p.id = k.project_id WHERE p.number = $1",
+        number,
+    )
+    .await
+}

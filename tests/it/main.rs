@@ -19,6 +19,7 @@ mod guards;
 mod i18n;
 mod import;
 mod instances;
+mod ledger;
 mod mail;
 mod orgs;
 mod pages;
