@@ -168,3 +168,120 @@ async fn two_requests_for_the_last_remaining_amount_exactly_one_succeeds() {
         11_400_000
     );
 }
+
+#[derive(Debug, Clone)]
+enum Op {
+    Pay { installment: i64, yuan: i64 },
+    Reverse { pick: usize },
+    AddOn { yuan: i64 },
+    Terminate { extra_yuan: i64 },
+    Accept,
+}
+
+fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+    use proptest::prelude::*;
+    prop_oneof![
+        5 => (1i64..=4, 1i64..150_000).prop_map(|(installment, yuan)| Op::Pay { installment, yuan }),
+        2 => (0usize..64).prop_map(|pick| Op::Reverse { pick }),
+        1 => (1i64..30_000).prop_map(|yuan| Op::AddOn { yuan }),
+        1 => (0i64..100_000).prop_map(|extra_yuan| Op::Terminate { extra_yuan }),
+        1 => Just(Op::Accept),
+    ]
+}
+
+/// Random sequences of payments, reversals, add-ons, a termination and the acceptance through
+/// the service and the database: after every step the balance is between zero and the cap,
+/// equals the sum of the entries, and no installment is overpaid.
+#[rocket::async_test]
+async fn random_sequences_keep_the_balance_between_zero_and_the_cap() {
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::TestRunner;
+    let app = TestApp::spawn().await;
+    let a = approver(&app).await;
+    let pr = Procurement::of(state(&app));
+    let mut runner = TestRunner::deterministic();
+    let sequences = proptest::collection::vec(op(), 10..30);
+    for case in 0..6 {
+        let ops = sequences.new_tree(&mut runner).unwrap().current();
+        app.clock.set(time::macros::datetime!(2026-11-28 02:00 UTC));
+        let k = signed_contract(&app, &format!("NB-PROP-{case:02}")).await;
+        for (n, o) in ops.iter().enumerate() {
+            let key = format!("p{case}-{n}");
+            match o {
+                Op::Pay { installment, yuan } => {
+                    let amount = format!("{yuan}");
+                    let _ = pr
+                        .record_payment(&payment(k, *installment, &amount, &key, a), 1, TERM)
+                        .await;
+                }
+                Op::Reverse { pick } => {
+                    let ids: Vec<i64> = {
+                        let mut c = app.db.acquire().await.unwrap();
+                        sqlx::query_scalar(
+                            "SELECT id FROM ledger_entries WHERE contract_id = $1 ORDER BY id",
+                        )
+                        .bind(k)
+                        .fetch_all(&mut *c)
+                        .await
+                        .unwrap()
+                    };
+                    if !ids.is_empty() {
+                        let _ = pr
+                            .reverse_payment(k, ids[pick % ids.len()], "随机冲销测试", &key, 1)
+                            .await
+                            .unwrap();
+                    }
+                }
+                Op::AddOn { yuan } => {
+                    let _ = pr
+                        .add_on(k, yuan * 100, "signing", None, "增加服务对象", 1)
+                        .await
+                        .unwrap();
+                }
+                Op::Terminate { extra_yuan } => {
+                    let paid = sum(&app, k).await;
+                    let _ = pr
+                        .terminate(k, paid + extra_yuan * 100, "服务对象迁出，提前终止", 1)
+                        .await
+                        .unwrap();
+                }
+                Op::Accept => {
+                    let _ = pr.accept_final(k, 1).await.unwrap();
+                }
+            }
+            let paid = sum(&app, k).await;
+            let (cap, over) = {
+                let mut c = app.db.acquire().await.unwrap();
+                let kk = huoban::contract::by_id(&mut c, k).await.unwrap().unwrap();
+                let cap = huoban::ledger::cap(&mut c, &kk).await.unwrap();
+                let over: i64 = sqlx::query_scalar(
+                    "SELECT CAST(COUNT(*) AS BIGINT) FROM installments i WHERE i.contract_id = $1 AND \
+                     ((SELECT CAST(COALESCE(SUM(e.amount_fen), 0) AS BIGINT) FROM ledger_entries e \
+                       WHERE e.contract_id = i.contract_id AND e.installment_pos = i.pos) NOT BETWEEN 0 AND i.amount_fen)",
+                )
+                .bind(k)
+                .fetch_one(&mut *c)
+                .await
+                .unwrap();
+                (cap, over)
+            };
+            assert!(
+                (0..=cap).contains(&paid),
+                "case {case} step {n} {o:?}: paid {paid} cap {cap}"
+            );
+            assert_eq!(
+                over, 0,
+                "case {case} step {n} {o:?}: an installment is overpaid"
+            );
+        }
+    }
+}
+
+async fn sum(app: &TestApp, contract: i64) -> i64 {
+    let mut c = app.db.acquire().await.unwrap();
+    sqlx::query_scalar("SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM ledger_entries WHERE contract_id = $1")
+        .bind(contract)
+        .fetch_one(&mut *c)
+        .await
+        .unwrap()
+}
