@@ -305,7 +305,7 @@ impl Procurement<'_> {
                 &mut tx,
                 admin,
                 json!({ "event": "payment", "title": k.title, "number": k.number,
-                        "amount": crate::domain::money::Money::from_fen(pay.amount_fen).to_string(),
+                        "amount": crate::domain::money::Money::from_fen(pay.amount_fen).grouped(),
                         "value_date": iso_date(pay.value_date), "link": format!("contracts/{}", k.id) }),
             )
             .await?;
@@ -563,6 +563,7 @@ impl Procurement<'_> {
             json!({}),
         )
         .await?;
+        self.mail_payable(&mut tx, &k, None).await?;
         tx.commit().await?;
         Ok(Ok(()))
     }

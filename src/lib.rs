@@ -28,6 +28,7 @@ pub mod ledger;
 pub mod mail;
 pub mod panel;
 pub mod panel_scoring;
+pub mod performance;
 pub mod procurement;
 pub mod registry;
 pub mod review;

@@ -14,6 +14,7 @@ pub mod ledger;
 pub mod money;
 pub mod org_name;
 pub mod password;
+pub mod performance;
 pub mod procurement;
 pub mod registration;
 pub mod role;

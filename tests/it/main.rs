@@ -24,6 +24,7 @@ mod mail;
 mod orgs;
 mod pages;
 mod parity;
+mod performance;
 mod procurement;
 mod registry;
 mod registry_decisions;
