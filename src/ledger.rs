@@ -568,3 +568,55 @@ impl Procurement<'_> {
         Ok(Ok(()))
     }
 }
+
+/// What a contract page shows of the money: the cap, paid, remaining, each installment's
+/// state and the entries.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub cap_fen: i64,
+    pub addons_fen: i64,
+    pub paid_fen: i64,
+    pub remaining_fen: i64,
+    pub installments: Vec<InstallmentState>,
+    pub entries: Vec<LedgerEntry>,
+    pub terminated_at: Option<i64>,
+    pub accepted_at: Option<i64>,
+}
+
+pub async fn summary(c: &mut Conn, k: &Contract, now: i64) -> AppResult<Summary> {
+    let term = crate::db::settings::snapshot(c, now)
+        .await?
+        .int("payment.term_days")
+        .unwrap_or(30);
+    let list = entries(c, k.id).await?;
+    let plan = contract::installments(c, k.id).await?;
+    let installments = states(c, k, &plan, &list, now, term).await?;
+    let cap_fen = cap(c, k).await?;
+    let paid_fen = rules::paid(&rule_entries(&list));
+    let (terminated_at, _) = termination(c, k.id).await?;
+    let accepted_at: Option<i64> =
+        sqlx::query_scalar("SELECT accepted_at FROM contracts WHERE id = $1")
+            .bind(k.id)
+            .fetch_one(&mut *c)
+            .await?;
+    Ok(Summary {
+        cap_fen,
+        addons_fen: addons(c, k.id).await?,
+        paid_fen,
+        remaining_fen: cap_fen - paid_fen,
+        installments,
+        entries: list,
+        terminated_at,
+        accepted_at,
+    })
+}
+
+/// The contract changes (add-ons and termination), oldest first: (kind, amount, reason, at).
+pub async fn changes(c: &mut Conn, contract: i64) -> AppResult<Vec<(String, i64, String, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT kind, amount_fen, reason, at FROM contract_changes WHERE contract_id = $1 ORDER BY id",
+    )
+    .bind(contract)
+    .fetch_all(&mut *c)
+    .await?)
+}

@@ -31,6 +31,8 @@ pub struct Review {
     pub scores: BTreeMap<String, Decimal>,
     pub survey_centi: Option<i64>,
     pub total_centi: Option<i64>,
+    /// The total as shown, two decimals.
+    pub total: Option<String>,
     pub grade: Option<String>,
     pub created_at: i64,
     pub submitted_at: Option<i64>,
@@ -83,6 +85,7 @@ async fn complete(c: &mut Conn, row: ReviewRow) -> AppResult<Review> {
         scores: serde_json::from_str(&scores).unwrap_or_default(),
         survey_centi: row.7,
         total_centi: row.8,
+        total: row.8.map(|c| Decimal::new(c, 2).to_string()),
         grade: row.9,
         created_at: row.10,
         submitted_at: row.11,

@@ -266,6 +266,22 @@ pub const MATRIX: &[Rule] = &[
         "/purchase/projects/<id>/award",
         Who::Role(Role::Purchaser),
     ),
+    rule("GET", "/finance", Who::Role(Role::FinanceOfficer)),
+    rule(
+        "GET",
+        "/finance/contracts/<id>",
+        Who::Role(Role::FinanceOfficer),
+    ),
+    rule(
+        "POST",
+        "/finance/contracts/<id>/payments",
+        Who::Role(Role::FinanceOfficer),
+    ),
+    rule(
+        "POST",
+        "/finance/contracts/<id>/entries/<entry>/reverse",
+        Who::Role(Role::FinanceOfficer),
+    ),
     rule(
         "POST",
         "/purchase/projects/<id>/award/confirm",

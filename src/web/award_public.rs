@@ -67,9 +67,29 @@ async fn contract_show(page: Page, state: &State<AppState>, id: i64) -> AppResul
         .await?
         .ok_or(AppError::NotFound)?;
     let plan = contract::installments(&mut c, id).await?;
+    let now = state.clock.now_ms();
+    let s = crate::ledger::summary(&mut c, &k, now).await?;
+    // The public sees amounts and dates of payments, never accounts, vouchers or invoices.
+    let payments: Vec<_> = s
+        .entries
+        .iter()
+        .map(|e| {
+            json!({ "installment": e.installment_pos, "amount_fen": e.amount_fen,
+                         "value_date": e.value_date, "reversal": e.reverses_id.is_some() })
+        })
+        .collect();
+    let changes = crate::ledger::changes(&mut c, id).await?;
+    let reviews: Vec<_> = crate::performance::of_contract(&mut c, id)
+        .await?
+        .into_iter()
+        .filter(|r| r.submitted_at.is_some())
+        .collect();
     Ok(page.render(
         "contracts/show",
-        json!({ "k": k, "plan": plan, "now": state.clock.now_ms() }),
+        json!({ "k": k, "plan": plan, "now": now, "payments": payments, "changes": changes,
+                "reviews": reviews,
+                "money": { "cap_fen": s.cap_fen, "paid_fen": s.paid_fen, "remaining_fen": s.remaining_fen,
+                           "accepted_at": s.accepted_at, "terminated_at": s.terminated_at } }),
     ))
 }
 

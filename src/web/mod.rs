@@ -22,6 +22,7 @@ pub mod evaluation;
 pub mod experts;
 pub mod filings;
 pub mod filters;
+pub mod finance;
 pub mod forms;
 pub mod headers;
 pub mod history;
@@ -77,6 +78,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(panel_seat::routes());
     r.extend(award::routes());
     r.extend(award_public::routes());
+    r.extend(finance::routes());
     r
 }
 

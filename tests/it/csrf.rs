@@ -60,6 +60,16 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "SELECT CAST(COUNT(*) AS BIGINT) FROM complaints WHERE decision IS NOT NULL",
         "SELECT CAST(COUNT(*) AS BIGINT) FROM contracts",
         "SELECT CAST(COUNT(*) AS BIGINT) FROM contracts WHERE filed_at IS NOT NULL",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM ledger_entries",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM contract_changes",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM contracts WHERE accepted_at IS NOT NULL",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM deliverables",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM deliverables WHERE decided_at IS NOT NULL",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM perf_reviews",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM perf_reviews WHERE submitted_at IS NOT NULL",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM survey_links",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM survey_links WHERE answered_at IS NOT NULL",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM rectifications",
         "SELECT CAST(COUNT(*) AS BIGINT) FROM panel_members WHERE declared_at IS NOT NULL",
         "SELECT CAST(COUNT(*) AS BIGINT) FROM panel_members WHERE status = 'recused'",
         "SELECT CAST(COALESCE(SUM(final_deadline_at), 0) AS BIGINT) FROM projects",
@@ -80,7 +90,8 @@ async fn every_post_route_refuses_a_missing_or_wrong_token_and_writes_nothing() 
         .map(|r| concrete(&r.uri.to_string()))
         .collect();
     assert!(posts.len() >= 15, "all POST routes are found: {posts:?}");
-    let identities: [Option<(&str, &str)>; 9] = [
+    let identities: [Option<(&str, &str)>; 10] = [
+        Some(("finance@demo.huoban.cn", "demo-finance-2026")),
         Some(PURCHASER),
         Some(crate::suppliers::SUPERVISOR),
         None,

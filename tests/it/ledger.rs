@@ -285,3 +285,80 @@ async fn sum(app: &TestApp, contract: i64) -> i64 {
         .await
         .unwrap()
 }
+
+fn form_key(page: &str) -> String {
+    let marker = "name=\"key\" value=\"";
+    let start = page.find(marker).unwrap() + marker.len();
+    let end = page[start..].find('"').unwrap() + start;
+    page[start..end].to_string()
+}
+
+#[rocket::async_test]
+async fn the_finance_officer_records_through_the_form_once_with_exact_money_and_clear_errors() {
+    let app = TestApp::spawn().await;
+    let k = signed_contract(&app, "NB-LEDGER-03").await;
+    let a = approver(&app).await.to_string();
+    app.logout().await;
+    app.login_as(("finance@demo.huoban.cn", "demo-finance-2026"))
+        .await;
+    let path = format!("/finance/contracts/{k}");
+    let (s, page) = app.get(&path).await;
+    assert_eq!(s, rocket::http::Status::Ok);
+    let key = form_key(&page);
+    let post = format!("{path}/payments");
+    let fields = |amount: &'static str, key: &str| -> Vec<(&'static str, String)> {
+        vec![
+            ("installment", "1".into()),
+            ("amount", amount.into()),
+            ("value_date", "2027-01-05".into()),
+            ("voucher_no", "记-2027-0001".into()),
+            ("payee_account", "6222 0000 1111 2222".into()),
+            ("invoice_no", "33021270001".into()),
+            ("approved_by", a.clone()),
+            ("key", key.to_string()),
+        ]
+    };
+    for (bad, message) in [
+        ("1,000.005", "金额最多精确到分"),
+        ("abc", "请按“1234.56”或“1,234.56”的格式填写金额"),
+    ] {
+        let f = fields(bad, &key);
+        let body: Vec<(&str, &str)> = f.iter().map(|(x, y)| (*x, y.as_str())).collect();
+        let r = app.post(&post, &body).await;
+        assert_eq!(r.status(), rocket::http::Status::UnprocessableEntity);
+        assert!(r.into_string().await.unwrap().contains(message), "{bad}");
+    }
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM ledger_entries").await, 0);
+    // A double submission of the same form: one entry.
+    let f = fields("0.10", &key);
+    let body: Vec<(&str, &str)> = f.iter().map(|(x, y)| (*x, y.as_str())).collect();
+    for _ in 0..2 {
+        let r = app.post(&post, &body).await;
+        assert_eq!(r.status(), rocket::http::Status::SeeOther);
+    }
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM ledger_entries").await, 1);
+    let (_, page) = app.get(&path).await;
+    let f = fields("0.20", &form_key(&page));
+    let body: Vec<(&str, &str)> = f.iter().map(|(x, y)| (*x, y.as_str())).collect();
+    assert_eq!(
+        app.post(&post, &body).await.status(),
+        rocket::http::Status::SeeOther
+    );
+    let (_, page) = app.get(&path).await;
+    // 0.10 + 0.20 = 0.30 exactly, and the remainder to the fen.
+    assert!(page.contains("¥0.30") && page.contains("¥379,999.70"));
+    // Over the installment: refused with what is left.
+    let f = fields("114,000.00", &form_key(&page));
+    let body: Vec<(&str, &str)> = f.iter().map(|(x, y)| (*x, y.as_str())).collect();
+    let r = app.post(&post, &body).await;
+    assert_eq!(r.status(), rocket::http::Status::UnprocessableEntity);
+    assert!(r.into_string().await.unwrap().contains("¥113,999.70"));
+    // The public contract page shows totals and dates, never the account.
+    app.logout().await;
+    let (_, public) = app.get(&format!("/contracts/{k}")).await;
+    assert!(public.contains("¥0.30") && !public.contains("6222 0000 1111 2222"));
+    // Only finance officers reach the ledger.
+    app.login_as(NGO_ADMIN).await;
+    let (s, _) = app.get(&path).await;
+    assert_eq!(s, rocket::http::Status::Forbidden);
+}
