@@ -13,6 +13,7 @@ pub mod clock;
 pub mod config;
 pub mod contract;
 pub mod db;
+pub mod delivery;
 pub mod demo;
 pub mod demo_eval;
 pub mod demo_procurement;

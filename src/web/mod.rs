@@ -11,8 +11,10 @@ pub mod award;
 pub mod award_public;
 pub mod bids;
 pub mod catchers;
+pub mod contract_manage;
 pub mod ctx;
 pub mod dashboard;
+pub mod delivery;
 pub mod directory;
 pub mod eval_committee;
 pub mod eval_org;
@@ -79,6 +81,8 @@ pub fn routes() -> Vec<Route> {
     r.extend(award::routes());
     r.extend(award_public::routes());
     r.extend(finance::routes());
+    r.extend(contract_manage::routes());
+    r.extend(delivery::routes());
     r
 }
 

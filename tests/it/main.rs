@@ -11,6 +11,7 @@ mod authz;
 mod award;
 mod cli;
 mod csrf;
+mod delivery;
 mod directory;
 mod evaluation;
 mod evaluation_flow;

@@ -1,0 +1,362 @@
+//! Delivery pages (DOMAIN §6): the organization's contracts and its progress reports and
+//! deliverables; the reviewer's sheet (the purchaser or the assigned third party); the
+//! beneficiary survey behind a one-time link, without login, one page that works on a phone;
+//! and the deliverables' files for those who may read them.
+
+use crate::app::AppState;
+use crate::auth::csrf::CsrfForm;
+use crate::auth::guards::CurrentUser;
+use crate::contract::{self, Contract};
+use crate::domain::performance::Template as ReviewTemplate;
+use crate::error::{AppError, AppResult};
+use crate::ids::OrgId;
+use crate::procurement::Procurement;
+use crate::web::attachments::{take_file, FileReply, Upload};
+use crate::web::ctx::{Page, Reply};
+use crate::web::forms::{text, FormErrors};
+use rocket::http::Status as Http;
+use rocket::{get, post, routes, FromForm, Route, State};
+use rocket_dyn_templates::Template;
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
+
+pub fn routes() -> Vec<Route> {
+    routes![
+        org_contracts,
+        org_contract,
+        file_deliverable,
+        file,
+        review_sheet,
+        review_submit,
+        survey,
+        survey_answer
+    ]
+}
+
+fn member(user: &CurrentUser, org: i64) -> AppResult<OrgId> {
+    let org = OrgId(org);
+    if user.membership(org).is_none() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(org)
+}
+
+async fn orgs_contract(state: &AppState, org: OrgId, id: i64) -> AppResult<Contract> {
+    let mut c = state.db.acquire().await?;
+    contract::by_id(&mut c, id)
+        .await?
+        .filter(|k| k.org_id == org.0)
+        .ok_or(AppError::NotFound)
+}
+
+#[get("/orgs/<org>/contracts")]
+async fn org_contracts(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    org: i64,
+) -> AppResult<Template> {
+    let org = member(user, org)?;
+    let mut c = state.db.acquire().await?;
+    let list: Vec<Contract> = contract::published(&mut c, 500)
+        .await?
+        .into_iter()
+        .filter(|k| k.org_id == org.0)
+        .collect();
+    Ok(page.render("delivery/list", json!({ "org": org.0, "contracts": list })))
+}
+
+async fn org_page(
+    page: &Page,
+    state: &AppState,
+    org: OrgId,
+    k: &Contract,
+    values: Value,
+    errors: FormErrors,
+) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let s = crate::ledger::summary(&mut c, k, state.clock.now_ms()).await?;
+    let deliverables = crate::delivery::of_contract(&mut c, k.id).await?;
+    let reviews: Vec<_> = crate::performance::of_contract(&mut c, k.id)
+        .await?
+        .into_iter()
+        .filter(|r| r.submitted_at.is_some())
+        .collect();
+    let milestones: Vec<String> = s
+        .installments
+        .iter()
+        .filter_map(|i| i.review_name.clone())
+        .collect();
+    Ok(page.render(
+        "delivery/contract",
+        json!({ "org": org.0, "k": k, "s": s, "deliverables": deliverables, "reviews": reviews,
+                "milestones": milestones, "values": values, "errors": errors }),
+    ))
+}
+
+#[get("/orgs/<org>/contracts/<id>")]
+async fn org_contract(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    org: i64,
+    id: i64,
+) -> AppResult<Template> {
+    let org = member(user, org)?;
+    let k = orgs_contract(state, org, id).await?;
+    org_page(&page, state, org, &k, json!({}), FormErrors::default()).await
+}
+
+#[derive(FromForm)]
+pub struct DeliverableForm<'r> {
+    milestone: Option<String>,
+    kind: Option<String>,
+    body: Option<String>,
+    files: Vec<Upload<'r>>,
+}
+
+#[post("/orgs/<org>/contracts/<id>/deliverables", data = "<form>")]
+async fn file_deliverable(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    org: i64,
+    id: i64,
+    form: CsrfForm<DeliverableForm<'_>>,
+) -> AppResult<Reply> {
+    let org = member(user, org)?;
+    let k = orgs_contract(state, org, id).await?;
+    let f = form.into_inner();
+    let values =
+        json!({ "milestone": text(&f.milestone), "kind": text(&f.kind), "body": text(&f.body) });
+    let mut stored = Vec::new();
+    let chosen = f.files.iter().filter(|u| match u {
+        Upload::File(t) => t.len() > 0,
+        Upload::Refused => true,
+    });
+    for up in chosen.take(5) {
+        match take_file(state, Some(up)).await? {
+            Ok(s) => stored.push(s),
+            Err(key) => {
+                let mut e = FormErrors::default();
+                e.add(page.lang, "files", key);
+                let t = org_page(&page, state, org, &k, values, e).await?;
+                return Ok(Reply::page(Http::UnprocessableEntity, t));
+            }
+        }
+    }
+    match Procurement::of(state)
+        .file_deliverable(
+            &k,
+            text(&f.milestone),
+            text(&f.kind),
+            text(&f.body),
+            &stored,
+            user.id().0,
+        )
+        .await?
+    {
+        Ok(_) => Ok(Reply::flash(
+            format!("/orgs/{}/contracts/{id}", org.0),
+            page.t("flash-deliverable-filed"),
+        )),
+        Err(key) => {
+            let mut e = FormErrors::default();
+            e.add(page.lang, "body", key);
+            let t = org_page(&page, state, org, &k, values, e).await?;
+            Ok(Reply::page(Http::UnprocessableEntity, t))
+        }
+    }
+}
+
+/// A deliverable's file: for the organization's members and the purchasing department.
+#[get("/contracts/<id>/files/<sha>")]
+async fn file(
+    state: &State<AppState>,
+    user: &CurrentUser,
+    id: i64,
+    sha: &str,
+) -> AppResult<FileReply> {
+    let (k, found) = {
+        let mut c = state.db.acquire().await?;
+        let k = contract::by_id(&mut c, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let found = crate::delivery::file_of(&mut c, id, sha).await?;
+        (k, found)
+    };
+    let purchaser = crate::web::purchase::purchasers_project(state, user, k.project_id)
+        .await
+        .is_ok();
+    if user.membership(OrgId(k.org_id)).is_none() && !purchaser {
+        return Err(AppError::Forbidden);
+    }
+    let (content_type, _name) = found.ok_or(AppError::NotFound)?;
+    crate::web::attachments::serve(state, sha, &content_type, "deliverable").await
+}
+
+/// The review, if this user is its reviewer (403 otherwise).
+async fn reviewers(
+    state: &AppState,
+    user: &CurrentUser,
+    rid: i64,
+) -> AppResult<(crate::performance::Review, Contract)> {
+    let mut c = state.db.acquire().await?;
+    let r = crate::performance::by_id(&mut c, rid)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if r.reviewer_user_id != user.id().0 {
+        return Err(AppError::Forbidden);
+    }
+    let k = contract::by_id(&mut c, r.contract_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((r, k))
+}
+
+async fn sheet(
+    page: &Page,
+    r: &crate::performance::Review,
+    k: &Contract,
+    values: Value,
+    errors: FormErrors,
+) -> Template {
+    page.render(
+        "delivery/review",
+        json!({ "r": r, "k": k, "template": ReviewTemplate::shipped(), "values": values, "errors": errors }),
+    )
+}
+
+#[get("/reviews/<rid>")]
+async fn review_sheet(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    rid: i64,
+) -> AppResult<Template> {
+    let (r, k) = reviewers(state, user, rid).await?;
+    Ok(sheet(&page, &r, &k, json!({}), FormErrors::default()).await)
+}
+
+#[derive(FromForm)]
+pub struct ReviewForm {
+    score: HashMap<String, String>,
+    satisfaction: Option<String>,
+}
+
+#[post("/reviews/<rid>", data = "<form>")]
+async fn review_submit(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    rid: i64,
+    form: CsrfForm<ReviewForm>,
+) -> AppResult<Reply> {
+    let (r, k) = reviewers(state, user, rid).await?;
+    let f = form.into_inner();
+    let raw: BTreeMap<String, String> = f.score.into_iter().collect();
+    let t = ReviewTemplate::shipped();
+    let mut values = json!({ "satisfaction": text(&f.satisfaction) });
+    for (key, v) in &raw {
+        values[format!("s-{key}")] = json!(v);
+    }
+    let scores = match crate::performance::check_scores(t, &raw) {
+        Ok(s) => s,
+        Err(bad) => {
+            let mut e = FormErrors::default();
+            for key in bad {
+                let item = t.items().find(|i| i.key == key);
+                e.add_text(
+                    &format!("s-{key}"),
+                    format!(
+                        "{}：{} 0–{}",
+                        item.map(|i| i.zh.as_str()).unwrap_or(""),
+                        page.t("err-review-score"),
+                        item.map(|i| i.max).unwrap_or(0)
+                    ),
+                );
+            }
+            let tpl = sheet(&page, &r, &k, values, e).await;
+            return Ok(Reply::page(Http::UnprocessableEntity, tpl));
+        }
+    };
+    let manual = Decimal::from_str(text(&f.satisfaction).trim()).ok();
+    match Procurement::of(state)
+        .submit_review(&r, &scores, manual, user.id().0)
+        .await?
+    {
+        Ok(_) => Ok(Reply::flash(
+            format!("/reviews/{rid}"),
+            page.t("flash-review-submitted"),
+        )),
+        Err(key) => {
+            let mut e = FormErrors::default();
+            e.add(page.lang, "satisfaction", key);
+            let tpl = sheet(&page, &r, &k, values, e).await;
+            Ok(Reply::page(Http::UnprocessableEntity, tpl))
+        }
+    }
+}
+
+/// The beneficiary survey: no login; an unknown link is 404, a used one says so.
+#[get("/survey/<token>")]
+async fn survey(page: Page, state: &State<AppState>, token: &str) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let (_, _, title, answered) = crate::performance::survey_of(&mut c, token)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(page.render(
+        "delivery/survey",
+        json!({ "token": token, "title": title, "answered": answered,
+                "questions": ReviewTemplate::shipped().questions, "errors": FormErrors::default() }),
+    ))
+}
+
+#[derive(FromForm)]
+pub struct SurveyForm {
+    q: HashMap<usize, i64>,
+}
+
+#[post("/survey/<token>", data = "<form>")]
+async fn survey_answer(
+    page: Page,
+    state: &State<AppState>,
+    token: &str,
+    form: CsrfForm<SurveyForm>,
+) -> AppResult<Reply> {
+    let form = form.into_inner();
+    let n = ReviewTemplate::shipped().questions.len();
+    let answers: Vec<i64> = (0..n)
+        .map(|i| form.q.get(&i).copied().unwrap_or(0))
+        .collect();
+    let title = {
+        let mut c = state.db.acquire().await?;
+        crate::performance::survey_of(&mut c, token)
+            .await?
+            .ok_or(AppError::NotFound)?
+            .2
+    };
+    match Procurement::of(state)
+        .answer_survey(token, &answers)
+        .await?
+    {
+        Ok(()) => Ok(Reply::page(
+            Http::Ok,
+            page.render("delivery/survey_thanks", json!({ "title": title })),
+        )),
+        Err(key) => {
+            let mut e = FormErrors::default();
+            e.add(page.lang, "q-0", key);
+            Ok(Reply::page(
+                Http::UnprocessableEntity,
+                page.render(
+                    "delivery/survey",
+                    json!({ "token": token, "title": title, "answered": key == "err-survey-answered",
+                            "questions": ReviewTemplate::shipped().questions, "errors": e }),
+                ),
+            ))
+        }
+    }
+}
