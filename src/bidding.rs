@@ -239,7 +239,22 @@ impl Procurement<'_> {
             p.deadline_at.unwrap_or(self.clock.now_ms()),
         )));
         let b = bidder(c, org, &on).await?;
-        Ok(rules::exclusions(Self::method(p)?, &conditions(p), &b))
+        let mut out = rules::exclusions(Self::method(p)?, &conditions(p), &b);
+        // Programmes may count a poor performance record against an applicant (DOMAIN §6);
+        // procurement may not shut a supplier out for it.
+        if p.kind == "programme" {
+            let now = self.clock.now_ms();
+            let years = crate::db::settings::snapshot(c, now)
+                .await?
+                .int("performance.poor_bar_years")
+                .unwrap_or(0);
+            if years > 0
+                && crate::performance::poor_since(c, org, now - years * 365 * 86_400_000).await?
+            {
+                out.push(Excluded::PoorPerformance);
+            }
+        }
+        Ok(out)
     }
 
     fn bid_dir(&self) -> std::path::PathBuf {

@@ -495,3 +495,53 @@ impl Procurement<'_> {
         Ok(Ok(()))
     }
 }
+
+/// One submitted review in an organization's public performance history.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryLine {
+    pub contract_id: i64,
+    pub title: String,
+    pub milestone: String,
+    pub total: String,
+    pub grade: String,
+    pub submitted_at: i64,
+}
+
+/// The organization's submitted reviews, newest first.
+pub async fn history_of_org(c: &mut Conn, org: i64) -> AppResult<Vec<HistoryLine>> {
+    let rows: Vec<(i64, String, String, i64, String, i64)> = sqlx::query_as(
+        "SELECT k.id, p.title, r.milestone, r.total_centi, r.grade, r.submitted_at FROM perf_reviews r \
+         JOIN contracts k ON k.id = r.contract_id JOIN projects p ON p.id = k.project_id \
+         WHERE k.org_id = $1 AND r.submitted_at IS NOT NULL ORDER BY r.submitted_at DESC, r.id DESC",
+    )
+    .bind(org)
+    .fetch_all(&mut *c)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(contract_id, title, milestone, centi, grade, submitted_at)| HistoryLine {
+                contract_id,
+                title,
+                milestone,
+                total: Decimal::new(centi, 2).to_string(),
+                grade,
+                submitted_at,
+            },
+        )
+        .collect())
+}
+
+/// Whether the organization had a 差 review submitted on or after `since` (epoch ms): what
+/// programme eligibility reads when the settings bar it.
+pub async fn poor_since(c: &mut Conn, org: i64, since: i64) -> AppResult<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM perf_reviews r JOIN contracts k ON k.id = r.contract_id \
+         WHERE k.org_id = $1 AND r.grade = 'poor' AND r.submitted_at >= $2",
+    )
+    .bind(org)
+    .bind(since)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(n > 0)
+}

@@ -284,6 +284,8 @@ pub enum Excluded {
     Region,
     Grade,
     Inspection,
+    /// A programme, when the settings bar it: a 差 performance review in the last N years.
+    PoorPerformance,
 }
 
 impl Excluded {
@@ -295,6 +297,7 @@ impl Excluded {
             Excluded::Region => "err-bid-region",
             Excluded::Grade => "err-bid-grade",
             Excluded::Inspection => "err-bid-inspection",
+            Excluded::PoorPerformance => "err-bid-poor-performance",
         }
     }
 }

@@ -112,6 +112,8 @@ pub const DEFINITIONS: &[Definition] = &[
     int("performance.threshold.good", 0, 100, "80", "§6"),
     int("performance.threshold.fair", 0, 100, "60", "§6"),
     int("payment.term_days", 1, 60, "30", "§6"),
+    // Years in which a 差 performance review bars an applicant from programmes (0: never).
+    int("performance.poor_bar_years", 0, 10, "0", "§6"),
 ];
 
 pub fn definition(key: &str) -> Option<&'static Definition> {

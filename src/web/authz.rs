@@ -316,6 +316,7 @@ pub const MATRIX: &[Rule] = &[
         Who::OrgMember,
     ),
     rule("GET", "/contracts/<id>/files/<sha>", Who::SignedIn),
+    rule("GET", "/reviews", Who::SignedIn),
     rule("GET", "/reviews/<rid>", Who::SignedIn),
     rule("POST", "/reviews/<rid>", Who::SignedIn),
     rule("GET", "/survey/<token>", Who::Anyone),

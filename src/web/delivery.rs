@@ -24,6 +24,7 @@ use std::str::FromStr;
 
 pub fn routes() -> Vec<Route> {
     routes![
+        my_reviews,
         org_contracts,
         org_contract,
         file_deliverable,
@@ -195,6 +196,25 @@ async fn file(
     }
     let (content_type, _name) = found.ok_or(AppError::NotFound)?;
     crate::web::attachments::serve(state, sha, &content_type, "deliverable").await
+}
+
+/// The reviews assigned to this user (the purchaser's own, or a third party's).
+#[get("/reviews")]
+async fn my_reviews(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let rows: Vec<(i64, String, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT r.id, r.milestone, p.number, p.title, r.submitted_at FROM perf_reviews r \
+         JOIN contracts k ON k.id = r.contract_id JOIN projects p ON p.id = k.project_id \
+         WHERE r.reviewer_user_id = $1 ORDER BY r.id DESC",
+    )
+    .bind(user.id().0)
+    .fetch_all(&mut *c)
+    .await?;
+    Ok(page.render("delivery/reviews", json!({ "reviews": rows })))
 }
 
 /// The review, if this user is its reviewer (403 otherwise).

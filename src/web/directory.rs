@@ -268,6 +268,10 @@ async fn profile(pg: Page, state: &State<AppState>, id: OrgId) -> AppResult<Temp
         m.insert("grade_in_force".into(), json!(in_force));
         m.insert("grade_announced".into(), json!(announced));
         m.insert("grades".into(), json!(grades));
+        m.insert(
+            "performance".into(),
+            json!(crate::performance::history_of_org(&mut c, id.0).await?),
+        );
     }
     Ok(pg.render("directory/profile", v))
 }

@@ -147,4 +147,53 @@ async fn a_poor_review_blocks_the_next_installment_until_a_rectification_is_reco
         1,
         "payable once: after the rectification, not after the poor review"
     );
+    // When the settings bar it, the poor review keeps the organization out of programmes
+    // (never out of procurement).
+    let mut fields =
+        crate::procurement::project_fields("NB-FUND-PERF", "programme", "2027-08-20T10:00");
+    for (k, v) in fields.iter_mut() {
+        match *k {
+            "max_price" => *v = "",
+            "price_weight" => *v = "0",
+            "criterion_max" if *v == "40" => *v = "60",
+            "criterion_max" => *v = "40",
+            _ => {}
+        }
+    }
+    app.clock.set(time::macros::datetime!(2027-07-01 02:00 UTC));
+    let r = app.post("/purchase/projects", &fields).await;
+    assert_eq!(r.status(), rocket::http::Status::SeeOther);
+    let sun = crate::evaluation_flow::sunshine(&app).await;
+    assert!(excluded(&app, sun).await.0.is_empty(), "off by default");
+    {
+        let mut c = app.db.acquire().await.unwrap();
+        huoban::db::settings::record(&mut c, "performance.poor_bar_years", "3", 0, 1, 0, "test")
+            .await
+            .unwrap();
+    }
+    let (fund, tender) = excluded(&app, sun).await;
+    assert_eq!(
+        fund,
+        vec![huoban::domain::procurement::Excluded::PoorPerformance]
+    );
+    assert!(tender.is_empty());
+}
+
+type Exclusions = Vec<huoban::domain::procurement::Excluded>;
+
+/// The organization's exclusions from the programme NB-FUND-PERF and the tender NB-PERF-01.
+async fn excluded(app: &TestApp, org: i64) -> (Exclusions, Exclusions) {
+    let pr = Procurement::of(state(app));
+    let mut c = app.db.acquire().await.unwrap();
+    let fund = huoban::db::projects::by_number(&mut c, "NB-FUND-PERF")
+        .await
+        .unwrap()
+        .unwrap();
+    let tender = huoban::db::projects::by_number(&mut c, "NB-PERF-01")
+        .await
+        .unwrap()
+        .unwrap();
+    let a = pr.exclusions(&mut c, &fund, org).await.unwrap();
+    let b = pr.exclusions(&mut c, &tender, org).await.unwrap();
+    (a, b)
 }
