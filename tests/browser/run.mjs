@@ -81,8 +81,10 @@ const EXTRA_PAGES = {
   'expert@demo.huoban.cn': ['/scoring', '/scoring/1', '/suppliers/apply'],
   'supervisor@demo.huoban.cn': ['/suppliers', '/experts', '/complaints'],
   'charity@demo.huoban.cn': ['/orgs/4/evaluation', '/orgs/4/procurement'],
-  'purchaser@demo.huoban.cn': ['/purchase', '/purchase/projects/new', '/purchase/projects/1', '/purchase/projects/2'],
-  'ngo@demo.huoban.cn': ['/orgs/1/evaluation', '/orgs/1/members', '/orgs/1/registry', '/account', '/applications', '/applications/1', '/applications/1/basics', '/applications/1/people', '/applications/1/documents'],
+  'purchaser@demo.huoban.cn': ['/purchase', '/purchase/projects/new', '/purchase/projects/1', '/purchase/projects/2', '/purchase/delivery', '/reviews'],
+  'finance@demo.huoban.cn': ['/finance'],
+  'reviewer@demo.huoban.cn': ['/reviews'],
+  'ngo@demo.huoban.cn': ['/orgs/1/evaluation', '/orgs/1/members', '/orgs/1/registry', '/account', '/applications', '/applications/1', '/applications/1/basics', '/applications/1/people', '/applications/1/documents', '/orgs/1/contracts'],
 };
 // The identity whose session is switched to English at the end.
 const LANG_SWITCH_USER = 'ngo.member@demo.huoban.cn';
@@ -771,6 +773,7 @@ async function awardJourney() {
   const NUMBER = 'NBMZ-2026-018';
   let manage = null;
   let noticeEnd = 0;
+  let contract = null;
   try {
     const p = await open('purchaser@demo.huoban.cn', 'demo-purchaser-2026');
     const reviewed = await check('award: the purchaser records the qualification check and draws the panel', async () => {
@@ -879,7 +882,7 @@ async function awardJourney() {
       await q.selectOption('#condition-2', 'acceptance');
       await axe(q, 'award page (contract form)');
       await submitForm(q, 'main form[action$="/contracts"] button[type="submit"]');
-      const contract = new URL(q.url()).pathname;
+      contract = new URL(q.url()).pathname;
       await axe(q, contract);
       await goto(q, award);
       await q.fill('main form[action$="/filing"] input[name="reference"]', 'NBCZ-BA-BROWSER-1');
@@ -893,9 +896,136 @@ async function awardJourney() {
       await axe(pub, '/contracts');
       return contract;
     });
+    if (contract) await deliveryJourney(contract, open);
   } finally {
     for (const c of ctxs) await c.close().catch(() => {});
   }
+}
+
+/** The delivery issue's done-when in the browser: the signed contract runs through a
+ * deliverable, a mid-term review with a beneficiary survey answered on a phone, payments and a
+ * reversal, the final acceptance and a final review, to completion on the public page. */
+async function deliveryJourney(contract, open) {
+  const kid = contract.split('/').pop();
+  const money = (text) => (text.match(/¥([0-9,]+\.[0-9]{2})/) || [null, ''])[1];
+  let org = null;
+  let orgPage = null;
+  const filed = await check('delivery: the winner files its mid-term progress report with a file', async () => {
+    for (const [email, password, id] of [['ngo@demo.huoban.cn', 'demo-ngo-2026', 1], ['charity@demo.huoban.cn', 'demo-charity-2026', 4], ['ngo.member@demo.huoban.cn', 'demo-member-2026', 3]]) {
+      const page = await open(email, password);
+      const res = await page.goto(`/orgs/${id}/contracts/${kid}`, { waitUntil: 'load' });
+      if (res && res.status() === 200) { org = page; orgPage = `/orgs/${id}/contracts/${kid}`; break; }
+    }
+    if (!org) throw new Error('no member of the winning organization reaches the contract');
+    await axe(org, orgPage);
+    await org.fill('#milestone', '中期评估');
+    await org.check('#kind-progress');
+    await org.fill('#body', '（浏览器测试）上半年完成上门探访 3,120 人次、助餐 5,400 份，详见附件。');
+    await org.setInputFiles('#files', { name: 'progress.pdf', mimeType: 'application/pdf', buffer: PDF });
+    await submitForm(org, `main form[action="${orgPage}/deliverables"] button[type="submit"]`);
+    return orgPage;
+  });
+  if (!filed) return;
+  const p = await open('purchaser@demo.huoban.cn', 'demo-purchaser-2026');
+  const manage = `/purchase/contracts/${kid}`;
+  let survey = null;
+  const reviewing = await check('delivery: the purchaser accepts it, opens the mid-term review and issues a survey link', async () => {
+    await goto(p, manage);
+    await axe(p, manage);
+    await submitForm(p, `main form[action^="${manage}/deliverables/"] button[type="submit"]`);
+    await p.fill('#milestone', '中期评估');
+    await p.selectOption('#reviewer', '0');
+    await submitForm(p, `main form[action="${manage}/reviews"] button[type="submit"]`);
+    await p.fill('main form[action$="/surveys"] input[name="count"]', '1');
+    await submitForm(p, `main form[action$="/surveys"] button[type="submit"]`);
+    await axe(p, 'survey links');
+    survey = new URL((await p.locator('ol.survey-links code').first().innerText()).trim()).pathname;
+    return survey.slice(0, 16) + '…';
+  });
+  if (!reviewing) return;
+  await check('delivery: a beneficiary answers the survey on a phone, without login, once', async () => {
+    const ctx = await browser.newContext({ baseURL: server.base, locale: 'zh-CN', viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true });
+    try {
+      const phone = await ctx.newPage();
+      await goto(phone, survey);
+      await axe(phone, 'survey (phone)');
+      const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+      if (width > 380) throw new Error(`the survey scrolls sideways on a phone (${width}px)`);
+      for (let i = 0; i < 5; i++) await phone.check(`#q${i}-5`);
+      await submitForm(phone, 'main form button[type="submit"]');
+      const text = await phone.locator('main h1').innerText();
+      if (!text.includes('感谢')) throw new Error(`after submitting: ${text}`);
+      const again = await phone.goto(survey, { waitUntil: 'load' });
+      if (!(await phone.locator('main').innerText()).includes('只能填写一次')) throw new Error('the used link still takes answers');
+      return `status ${again.status()}`;
+    } finally {
+      await ctx.close().catch(() => {});
+    }
+  });
+  const score = async (page, href) => {
+    await goto(page, href);
+    await axe(page, `${href} (review sheet)`);
+    await page.$$eval('main input[name^="score["]', (inputs) => inputs.forEach((input) => {
+      const max = Number((input.labels[0].innerText.match(/0–([0-9.]+)/) || [0, 0])[1]);
+      input.value = String(Math.round(max * 0.9 * 100) / 100);
+    }));
+    if ((await page.locator('#satisfaction').count()) > 0) await page.fill('#satisfaction', '13.5');
+    await submitForm(page, 'main form button[type="submit"]');
+  };
+  const reviewed = await check('delivery: the purchaser scores the mid-term review', async () => {
+    await goto(p, manage);
+    const href = await p.locator('main a[href^="/reviews/"]').first().getAttribute('href');
+    await score(p, href);
+    return (await p.locator('main').innerText()).includes('优') ? '优' : 'submitted';
+  });
+  if (!reviewed) return;
+  const f = await open('finance@demo.huoban.cn', 'demo-finance-2026');
+  const ledger = `/finance/contracts/${kid}`;
+  const pay = async (pos) => {
+    await goto(f, ledger);
+    const option = f.locator(`#installment option[value="${pos}"]`);
+    const amount = money(await option.innerText());
+    await f.selectOption('#installment', String(pos));
+    await f.fill('#amount', amount);
+    await f.fill('#value_date', new Date().toISOString().slice(0, 10));
+    await f.fill('#voucher_no', `记-浏览器-${pos}`);
+    await f.fill('#payee_account', '6222 0000 1111 2222');
+    await f.fill('#invoice_no', `3302127000${pos}`);
+    await submitForm(f, `main form[action="${ledger}/payments"] button[type="submit"]`);
+    return amount;
+  };
+  const paid = await check('delivery: the finance officer pays two installments and reverses one', async () => {
+    await goto(f, '/finance');
+    await axe(f, '/finance');
+    const a1 = await pay(1);
+    const a2 = await pay(2);
+    await axe(f, ledger);
+    const last = f.locator('main form[action$="/reverse"]').last();
+    await last.locator('input[name="reason"]').fill('（浏览器测试）凭证号录入错误');
+    await Promise.all([f.waitForNavigation({ waitUntil: 'load' }), last.locator('button').click()]);
+    await pay(2);
+    return `¥${a1} and ¥${a2}, one reversed and paid again`;
+  });
+  if (!paid) return;
+  await check('delivery: final acceptance, a final review, the last payment, completed in public', async () => {
+    await goto(p, manage);
+    await submitForm(p, `main form[action="${manage}/accept"] button`);
+    await p.fill('#milestone', '终期评估');
+    await p.selectOption('#reviewer', '0');
+    await submitForm(p, `main form[action="${manage}/reviews"] button[type="submit"]`);
+    const href = await p.locator('main a[href^="/reviews/"]').last().getAttribute('href');
+    await score(p, href);
+    await pay(3);
+    const pub = await open(null);
+    await goto(pub, contract);
+    await axe(pub, `${contract} (completed)`);
+    const text = await pub.locator('main').innerText();
+    for (const needle of ['已履行完毕', '中期评估', '终期评估', '冲销']) {
+      if (!text.includes(needle)) throw new Error(`the public contract page lacks "${needle}"`);
+    }
+    if (text.includes('6222 0000 1111 2222')) throw new Error('the public page shows the bank account');
+    return 'completed';
+  });
 }
 
 async function main() {
