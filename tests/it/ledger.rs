@@ -362,3 +362,80 @@ async fn the_finance_officer_records_through_the_form_once_with_exact_money_and_
     let (s, _) = app.get(&path).await;
     assert_eq!(s, rocket::http::Status::Forbidden);
 }
+
+#[rocket::async_test]
+async fn the_largest_amount_round_trips_through_form_database_and_pages() {
+    let app = TestApp::spawn().await;
+    let k = signed_contract(&app, "NB-LEDGER-04").await;
+    let a = approver(&app).await.to_string();
+    // A contract of ¥999,999,999.99 whose first installment takes all but the other two.
+    let (second, third): (i64, i64) = {
+        let mut c = app.db.acquire().await.unwrap();
+        sqlx::query_as(
+            "SELECT (SELECT amount_fen FROM installments WHERE contract_id = $1 AND pos = 2), \
+             (SELECT amount_fen FROM installments WHERE contract_id = $1 AND pos = 3)",
+        )
+        .bind(k)
+        .fetch_one(&mut *c)
+        .await
+        .unwrap()
+    };
+    let first = 99_999_999_999 - second - third;
+    {
+        let mut c = app.db.acquire().await.unwrap();
+        for (sql, v) in [
+            (
+                "UPDATE contracts SET amount_fen = $2 WHERE id = $1",
+                99_999_999_999,
+            ),
+            (
+                "UPDATE installments SET amount_fen = $2 WHERE contract_id = $1 AND pos = 1",
+                first,
+            ),
+        ] {
+            sqlx::query(sql)
+                .bind(k)
+                .bind(v)
+                .execute(&mut *c)
+                .await
+                .unwrap();
+        }
+    }
+    app.logout().await;
+    app.login_as(("finance@demo.huoban.cn", "demo-finance-2026"))
+        .await;
+    let path = format!("/finance/contracts/{k}");
+    let (_, page) = app.get(&path).await;
+    let amount = Money::from_fen(first).grouped();
+    let key = form_key(&page);
+    let r = app
+        .post(
+            &format!("{path}/payments"),
+            &[
+                ("installment", "1"),
+                ("amount", amount.as_str()),
+                ("value_date", "2027-01-05"),
+                ("voucher_no", "记-2027-0009"),
+                ("payee_account", "6222 0000 1111 2222"),
+                ("invoice_no", "33021270009"),
+                ("approved_by", a.as_str()),
+                ("key", key.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), rocket::http::Status::SeeOther);
+    assert_eq!(
+        app.scalar("SELECT CAST(SUM(amount_fen) AS BIGINT) FROM ledger_entries")
+            .await,
+        first
+    );
+    app.logout().await;
+    let (_, public) = app.get(&format!("/contracts/{k}")).await;
+    assert!(public.contains("¥999,999,999.99"), "the cap to the fen");
+    assert!(
+        public.contains(&format!("¥{amount}")),
+        "the payment to the fen"
+    );
+    let json = serde_json::to_string(&Money::from_fen(first)).unwrap();
+    assert_eq!(serde_json::from_str::<Money>(&json).unwrap().fen(), first);
+}
