@@ -403,6 +403,32 @@ impl Procurement<'_> {
     }
 }
 
+/// A public event in the contract's project history and its audit entry.
+pub struct Logged<'a> {
+    pub kind: &'a str,
+    pub data: serde_json::Value,
+    pub action: &'a str,
+    pub entity: (&'a str, i64),
+    pub summary: serde_json::Value,
+}
+
+impl Procurement<'_> {
+    /// Records a contract step: the public event (by `user`, now) and the audit entry.
+    pub async fn log_contract(
+        &self,
+        c: &mut Conn,
+        k: &Contract,
+        user: i64,
+        l: Logged<'_>,
+    ) -> AppResult<()> {
+        let now = self.clock.now_ms();
+        store::add_event(c, k.project_id, k.round, l.kind, &l.data, Some(user), now).await?;
+        self.audit(c, Actor::User(UserId(user)), l.action, l.entity, l.summary)
+            .await?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

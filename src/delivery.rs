@@ -3,12 +3,9 @@
 //! or returns them with reasons (a returned one is filed again as a new entry, so the history
 //! stays). Accepting a milestone's deliverable tells the purchaser its review is due.
 
-use crate::audit::Actor;
 use crate::contract::Contract;
-use crate::db::projects as store;
 use crate::db::Conn;
 use crate::error::AppResult;
-use crate::ids::UserId;
 use crate::procurement::Procurement;
 use crate::web::attachments::Stored;
 use serde::Serialize;
@@ -165,22 +162,17 @@ impl Procurement<'_> {
             .execute(&mut *tx)
             .await?;
         }
-        store::add_event(
+        self.log_contract(
             &mut tx,
-            k.project_id,
-            k.round,
-            "deliverable",
-            &json!({ "contract": k.id, "deliverable": id, "milestone": milestone, "kind": kind }),
-            Some(user),
-            now,
-        )
-        .await?;
-        self.audit(
-            &mut tx,
-            Actor::User(UserId(user)),
-            "deliverable.filed",
-            ("contract", k.id),
-            json!({ "deliverable": id, "files": files.len() }),
+            k,
+            user,
+            crate::contract::Logged {
+                kind: "deliverable",
+                data: json!({ "contract": k.id, "deliverable": id, "milestone": milestone, "kind": kind }),
+                action: "deliverable.filed",
+                entity: ("contract", k.id),
+                summary: json!({ "deliverable": id, "files": files.len() }),
+            },
         )
         .await?;
         tx.commit().await?;
@@ -222,30 +214,25 @@ impl Procurement<'_> {
                 .bind(id)
                 .fetch_one(&mut *tx)
                 .await?;
-        store::add_event(
+        self.log_contract(
             &mut tx,
-            k.project_id,
-            k.round,
-            if accept {
-                "deliverable_accepted"
-            } else {
-                "deliverable_returned"
+            k,
+            user,
+            crate::contract::Logged {
+                kind: if accept {
+                    "deliverable_accepted"
+                } else {
+                    "deliverable_returned"
+                },
+                data: json!({ "contract": k.id, "deliverable": id, "milestone": milestone }),
+                action: if accept {
+                    "deliverable.accepted"
+                } else {
+                    "deliverable.returned"
+                },
+                entity: ("contract", k.id),
+                summary: json!({ "deliverable": id }),
             },
-            &json!({ "contract": k.id, "deliverable": id, "milestone": milestone }),
-            Some(user),
-            now,
-        )
-        .await?;
-        self.audit(
-            &mut tx,
-            Actor::User(UserId(user)),
-            if accept {
-                "deliverable.accepted"
-            } else {
-                "deliverable.returned"
-            },
-            ("contract", k.id),
-            json!({ "deliverable": id }),
         )
         .await?;
         let waiting: i64 = sqlx::query_scalar(

@@ -6,14 +6,11 @@
 //! corrected by a reversal that points at the original, with a reason. Add-on purchases (at
 //! most 10% of the amount) add an installment; a termination settles the cap.
 
-use crate::audit::Actor;
 use crate::contract::{self, Contract, Installment};
-use crate::db::projects as store;
 use crate::db::Conn;
 use crate::domain::calendar::iso_date;
 use crate::domain::ledger::{self as rules, Entry, Refusal};
 use crate::error::{AppError, AppResult};
-use crate::ids::UserId;
 use crate::procurement::Procurement;
 use serde::Serialize;
 use serde_json::json;
@@ -281,23 +278,18 @@ impl Procurement<'_> {
         .fetch_one(&mut *tx)
         .await?;
         // The public history has the amount and the date, never the account.
-        store::add_event(
+        self.log_contract(
             &mut tx,
-            k.project_id,
-            k.round,
-            "payment",
-            &json!({ "contract": k.id, "installment": s.pos, "amount_fen": pay.amount_fen,
+            &k,
+            user,
+            crate::contract::Logged {
+                kind: "payment",
+                data: json!({ "contract": k.id, "installment": s.pos, "amount_fen": pay.amount_fen,
                      "value_date": iso_date(pay.value_date) }),
-            Some(user),
-            now,
-        )
-        .await?;
-        self.audit(
-            &mut tx,
-            Actor::User(UserId(user)),
-            "ledger.payment",
-            ("contract", k.id),
-            json!({ "entry": id, "installment": s.pos, "amount_fen": pay.amount_fen }),
+                action: "ledger.payment",
+                entity: ("contract", k.id),
+                summary: json!({ "entry": id, "installment": s.pos, "amount_fen": pay.amount_fen }),
+            },
         )
         .await?;
         for admin in Procurement::org_admins(&mut tx, k.org_id).await? {
@@ -360,23 +352,18 @@ impl Procurement<'_> {
         .bind(reason.trim())
         .fetch_one(&mut *tx)
         .await?;
-        store::add_event(
+        self.log_contract(
             &mut tx,
-            k.project_id,
-            k.round,
-            "payment_reversed",
-            &json!({ "contract": k.id, "installment": r.installment, "amount_fen": r.amount_fen,
+            &k,
+            user,
+            crate::contract::Logged {
+                kind: "payment_reversed",
+                data: json!({ "contract": k.id, "installment": r.installment, "amount_fen": r.amount_fen,
                      "reverses": original, "reason": reason.trim() }),
-            Some(user),
-            now,
-        )
-        .await?;
-        self.audit(
-            &mut tx,
-            Actor::User(UserId(user)),
-            "ledger.reversal",
-            ("contract", k.id),
-            json!({ "entry": id, "reverses": original }),
+                action: "ledger.reversal",
+                entity: ("contract", k.id),
+                summary: json!({ "entry": id, "reverses": original }),
+            },
         )
         .await?;
         tx.commit().await?;
@@ -441,22 +428,17 @@ impl Procurement<'_> {
         .bind(review_name.map(str::trim).filter(|_| condition == "review"))
         .execute(&mut *tx)
         .await?;
-        store::add_event(
+        self.log_contract(
             &mut tx,
-            k.project_id,
-            k.round,
-            "contract_addon",
-            &json!({ "contract": k.id, "amount_fen": amount_fen, "reason": reason.trim(), "installment": pos }),
-            Some(user),
-            now,
-        )
-        .await?;
-        self.audit(
-            &mut tx,
-            Actor::User(UserId(user)),
-            "contract.addon",
-            ("contract", k.id),
-            json!({ "amount_fen": amount_fen, "installment": pos }),
+            &k,
+            user,
+            crate::contract::Logged {
+                kind: "contract_addon",
+                data: json!({ "contract": k.id, "amount_fen": amount_fen, "reason": reason.trim(), "installment": pos }),
+                action: "contract.addon",
+                entity: ("contract", k.id),
+                summary: json!({ "amount_fen": amount_fen, "installment": pos }),
+            },
         )
         .await?;
         tx.commit().await?;
@@ -502,22 +484,17 @@ impl Procurement<'_> {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        store::add_event(
+        self.log_contract(
             &mut tx,
-            k.project_id,
-            k.round,
-            "contract_terminated",
-            &json!({ "contract": k.id, "settlement_fen": settlement_fen, "reason": reason.trim() }),
-            Some(user),
-            now,
-        )
-        .await?;
-        self.audit(
-            &mut tx,
-            Actor::User(UserId(user)),
-            "contract.terminated",
-            ("contract", k.id),
-            json!({ "settlement_fen": settlement_fen }),
+            &k,
+            user,
+            crate::contract::Logged {
+                kind: "contract_terminated",
+                data: json!({ "contract": k.id, "settlement_fen": settlement_fen, "reason": reason.trim() }),
+                action: "contract.terminated",
+                entity: ("contract", k.id),
+                summary: json!({ "settlement_fen": settlement_fen }),
+            },
         )
         .await?;
         tx.commit().await?;
@@ -545,22 +522,17 @@ impl Procurement<'_> {
         if n == 0 {
             return Ok(Err("err-acceptance-done"));
         }
-        store::add_event(
+        self.log_contract(
             &mut tx,
-            k.project_id,
-            k.round,
-            "contract_accepted",
-            &json!({ "contract": k.id }),
-            Some(user),
-            now,
-        )
-        .await?;
-        self.audit(
-            &mut tx,
-            Actor::User(UserId(user)),
-            "contract.accepted",
-            ("contract", k.id),
-            json!({}),
+            &k,
+            user,
+            crate::contract::Logged {
+                kind: "contract_accepted",
+                data: json!({ "contract": k.id }),
+                action: "contract.accepted",
+                entity: ("contract", k.id),
+                summary: json!({}),
+            },
         )
         .await?;
         self.mail_payable(&mut tx, &k, None).await?;

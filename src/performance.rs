@@ -8,7 +8,6 @@
 use crate::audit::Actor;
 use crate::auth::tokens;
 use crate::contract::{self, Contract};
-use crate::db::projects as store;
 use crate::db::{settings, Conn};
 use crate::domain::performance::{self as rules, Template, Thresholds};
 use crate::error::{AppError, AppResult};
@@ -369,23 +368,18 @@ impl Procurement<'_> {
         let k = contract::by_id(&mut tx, r.contract_id)
             .await?
             .ok_or(AppError::NotFound)?;
-        store::add_event(
+        self.log_contract(
             &mut tx,
-            k.project_id,
-            k.round,
-            "review",
-            &json!({ "contract": k.id, "review": r.id, "milestone": r.milestone, "total": total.to_string(),
+            &k,
+            user,
+            crate::contract::Logged {
+                kind: "review",
+                data: json!({ "contract": k.id, "review": r.id, "milestone": r.milestone, "total": total.to_string(),
                      "grade": grade, "surveys": pcts.len() }),
-            Some(user),
-            now,
-        )
-        .await?;
-        self.audit(
-            &mut tx,
-            Actor::User(UserId(user)),
-            "review.submitted",
-            ("perf_review", r.id),
-            json!({ "total": total.to_string(), "grade": grade }),
+                action: "review.submitted",
+                entity: ("perf_review", r.id),
+                summary: json!({ "total": total.to_string(), "grade": grade }),
+            },
         )
         .await?;
         for admin in Procurement::org_admins(&mut tx, k.org_id).await? {
@@ -472,22 +466,17 @@ impl Procurement<'_> {
         let k = contract::by_id(&mut tx, r.contract_id)
             .await?
             .ok_or(AppError::NotFound)?;
-        store::add_event(
+        self.log_contract(
             &mut tx,
-            k.project_id,
-            k.round,
-            "rectification",
-            &json!({ "contract": k.id, "review": r.id, "decision": decision.trim() }),
-            Some(user),
-            now,
-        )
-        .await?;
-        self.audit(
-            &mut tx,
-            Actor::User(UserId(user)),
-            "review.rectified",
-            ("perf_review", r.id),
-            json!({}),
+            &k,
+            user,
+            crate::contract::Logged {
+                kind: "rectification",
+                data: json!({ "contract": k.id, "review": r.id, "decision": decision.trim() }),
+                action: "review.rectified",
+                entity: ("perf_review", r.id),
+                summary: json!({}),
+            },
         )
         .await?;
         self.mail_payable(&mut tx, &k, Some(&r.milestone)).await?;
