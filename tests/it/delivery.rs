@@ -149,6 +149,7 @@ async fn a_contract_is_delivered_reviewed_with_surveys_and_changed_through_the_p
     let (_, public) = app.get(&format!("/contracts/{k}")).await;
     assert!(public.contains("中期评估") && public.contains("91.50") && public.contains("优"));
     // A third-party reviewer is told and alone reaches its sheet.
+    app.login_as(PURCHASER).await;
     let reviewer = crate::evaluation_flow::int(
         &app,
         "SELECT id FROM users WHERE email = $1",
@@ -157,7 +158,10 @@ async fn a_contract_is_delivered_reviewed_with_surveys_and_changed_through_the_p
     .await
     .to_string();
     let r = app
-        .post(&format!("{manage}/reviews"), &[("milestone", "终期评估"), ("reviewer", reviewer.as_str())])
+        .post(
+            &format!("{manage}/reviews"),
+            &[("milestone", "终期评估"), ("reviewer", reviewer.as_str())],
+        )
         .await;
     assert_eq!(r.status(), Status::SeeOther);
     let third = app.scalar("SELECT MAX(id) FROM perf_reviews").await;
@@ -168,9 +172,14 @@ async fn a_contract_is_delivered_reviewed_with_surveys_and_changed_through_the_p
         .1
         .contains("终期评估"));
     let (s, _) = app.get(&format!("/reviews/{third}")).await;
-    assert_eq!(s, Status::Forbidden, "the purchaser is not this review's reviewer");
+    assert_eq!(
+        s,
+        Status::Forbidden,
+        "the purchaser is not this review's reviewer"
+    );
     app.logout().await;
-    app.login_as(("reviewer@demo.huoban.cn", "demo-reviewer-2026")).await;
+    app.login_as(("reviewer@demo.huoban.cn", "demo-reviewer-2026"))
+        .await;
     let (s, list) = app.get("/reviews").await;
     assert_eq!(s, Status::Ok);
     assert!(list.contains("终期评估"));
@@ -179,7 +188,6 @@ async fn a_contract_is_delivered_reviewed_with_surveys_and_changed_through_the_p
     app.logout().await;
     app.login_as(PURCHASER).await;
     // Changes: add-ons up to 10% (¥38,000.00), a termination not below what was paid.
-    app.login_as(PURCHASER).await;
     let add = |amount: &'static str| {
         vec![
             ("amount", amount),
