@@ -124,6 +124,9 @@ pub struct Config {
     /// Demo mode only: run the clock this many hours ahead, to rehearse steps that wait for
     /// working days (the award notice, the filing clock) without waiting. Refused in production.
     pub clock_offset_hours: i64,
+    /// The OCDS ocid prefix registered with the Open Contracting Partnership (`ocds-` and six
+    /// letters or digits); ocids are `<prefix>-<project number>`.
+    pub ocds_prefix: String,
     pub keys: KeyConfig,
 }
 
@@ -148,6 +151,7 @@ impl Default for Config {
             uploads_dir: None,
             upload_max_bytes: 10 * 1024 * 1024,
             clock_offset_hours: 0,
+            ocds_prefix: "ocds-hb2026".into(),
             keys: KeyConfig::default(),
         }
     }
@@ -287,6 +291,16 @@ fn validate(c: &Config) -> Result<(), ConfigError> {
             "address `{}` is not an IP address",
             c.address
         )));
+    }
+    let prefix_ok = c.ocds_prefix.strip_prefix("ocds-").is_some_and(|s| {
+        s.len() == 6
+            && s.chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit())
+    });
+    if !prefix_ok {
+        return Err(ConfigError::Invalid(
+            "ocds_prefix must be \"ocds-\" followed by six lowercase letters or digits".into(),
+        ));
     }
     if !(c.public_url.starts_with("http://") || c.public_url.starts_with("https://")) {
         return Err(ConfigError::Invalid(

@@ -27,6 +27,7 @@ pub mod import;
 pub mod jobs;
 pub mod ledger;
 pub mod mail;
+pub mod ocds;
 pub mod panel;
 pub mod panel_scoring;
 pub mod performance;

@@ -320,6 +320,9 @@ pub const MATRIX: &[Rule] = &[
     rule("GET", "/reviews/<rid>", Who::SignedIn),
     rule("POST", "/reviews/<rid>", Who::SignedIn),
     rule("GET", "/survey/<token>", Who::Anyone),
+    rule("GET", "/ocds/releases.json?<page>&<since>", Who::Anyone),
+    rule("GET", "/ocds/records/<ocid>", Who::Anyone),
+    rule("GET", "/ocds/bulk.json", Who::Anyone),
     rule("POST", "/survey/<token>", Who::Anyone),
     rule(
         "GET",

@@ -29,6 +29,7 @@ pub mod forms;
 pub mod headers;
 pub mod history;
 pub mod home;
+pub mod ocds;
 pub mod org_procurement;
 pub mod orgs;
 pub mod oversight;
@@ -83,6 +84,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(finance::routes());
     r.extend(contract_manage::routes());
     r.extend(delivery::routes());
+    r.extend(ocds::routes());
     r
 }
 

@@ -22,6 +22,7 @@ mod import;
 mod instances;
 mod ledger;
 mod mail;
+mod ocds;
 mod orgs;
 mod pages;
 mod parity;
