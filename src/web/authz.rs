@@ -323,6 +323,8 @@ pub const MATRIX: &[Rule] = &[
     rule("GET", "/ocds/releases.json?<page>&<since>", Who::Anyone),
     rule("GET", "/ocds/records/<ocid>", Who::Anyone),
     rule("GET", "/ocds/bulk.json", Who::Anyone),
+    rule("GET", "/feeds/projects.atom", Who::Anyone),
+    rule("GET", "/feeds/awards.atom", Who::Anyone),
     rule("POST", "/survey/<token>", Who::Anyone),
     rule(
         "GET",

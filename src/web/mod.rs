@@ -22,6 +22,7 @@ pub mod eval_public;
 pub mod eval_review;
 pub mod evaluation;
 pub mod experts;
+pub mod feeds;
 pub mod filings;
 pub mod filters;
 pub mod finance;
@@ -85,6 +86,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(contract_manage::routes());
     r.extend(delivery::routes());
     r.extend(ocds::routes());
+    r.extend(feeds::routes());
     r
 }
 

@@ -153,3 +153,45 @@ async fn a_process_compiles_into_a_record_that_matches_the_database() {
     .unwrap();
     std::fs::write(target.join("ocds-sample-record.json"), body).unwrap();
 }
+
+/// The entries of an Atom feed, checked for well-formedness by an XML parser: their titles.
+fn atom_titles(xml: &str) -> Vec<String> {
+    use quick_xml::events::Event;
+    let mut r = quick_xml::Reader::from_str(xml);
+    let (mut titles, mut in_entry, mut in_title) = (Vec::new(), false, false);
+    loop {
+        match r.read_event().expect("well-formed XML") {
+            Event::Start(e) if e.name().0 == "entry" => in_entry = true,
+            Event::End(e) if e.name().0 == "entry" => in_entry = false,
+            Event::Start(e) if e.name().0 == "title" => in_title = in_entry,
+            Event::End(e) if e.name().0 == "title" => in_title = false,
+            Event::Text(t) if in_title => titles.push(t.to_string()),
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    titles
+}
+
+#[rocket::async_test]
+async fn the_feeds_list_new_projects_and_award_notices() {
+    let app = TestApp::spawn().await;
+    let k = signed_contract(&app, "NB-FEED-01").await;
+    assert!(k > 0);
+    app.logout().await;
+    let (s, xml) = app.get("/feeds/projects.atom").await;
+    assert_eq!(s, Status::Ok);
+    let titles = atom_titles(&xml);
+    assert!(
+        titles.iter().any(|t| t.starts_with("NB-FEED-01")),
+        "{titles:?}"
+    );
+    assert!(
+        titles.iter().any(|t| t.starts_with("NBMZ-2026-031")),
+        "the demo's open project"
+    );
+    let (_, xml) = app.get("/feeds/awards.atom").await;
+    let titles = atom_titles(&xml);
+    assert_eq!(titles.len(), 1, "one award notice: {titles:?}");
+    assert!(titles[0].starts_with("NB-FEED-01"));
+}
