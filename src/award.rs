@@ -438,6 +438,18 @@ impl Procurement<'_> {
             .await?;
         } else if !all.iter().any(|x| x.status == "winner" && x.id != w.id) {
             store::set_status(c, p.id, "failed", now).await?;
+        } else {
+            // A programme whose other funded applicants have all signed is contracted.
+            let unsigned: i64 = sqlx::query_scalar(
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM award_winners x WHERE x.award_id = $1 AND x.status = 'winner' \
+                 AND NOT EXISTS (SELECT 1 FROM contracts k WHERE k.winner_id = x.id)",
+            )
+            .bind(a.id)
+            .fetch_one(&mut *c)
+            .await?;
+            if unsigned == 0 {
+                store::set_status(c, p.id, "contracted", now).await?;
+            }
         }
         store::add_event(c, p.id, p.round, "winner_changed", &data, Some(user), now).await?;
         self.audit(

@@ -144,12 +144,18 @@ pub async fn complaint_by_id(c: &mut Conn, id: i64) -> AppResult<Option<Complain
     Ok(row.as_ref().map(complaint).transpose()?)
 }
 
-/// Whether signing is suspended: an unanswered challenge that could change the result, or
-/// an undecided complaint about one.
+/// Whether signing is suspended, decided now: a challenge to the process or the result that is
+/// unanswered, or whose complaint is undecided, or whose complaint was upheld and no winner
+/// has been passed over since.
 pub async fn signing_suspended(c: &mut Conn, p: &Project) -> AppResult<bool> {
     let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM challenges c WHERE c.project_id = $1 AND c.round = $2 AND c.suspends = 1 AND \
-         (c.answered_at IS NULL OR EXISTS (SELECT 1 FROM complaints k WHERE k.challenge_id = c.id AND k.decided_at IS NULL))",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM challenges c WHERE c.project_id = $1 AND c.round = $2 \
+         AND c.kind = 'challenge' AND c.target IN ('process', 'result') AND \
+         (c.answered_at IS NULL \
+          OR EXISTS (SELECT 1 FROM complaints k WHERE k.challenge_id = c.id AND k.decided_at IS NULL) \
+          OR EXISTS (SELECT 1 FROM complaints k WHERE k.challenge_id = c.id AND k.outcome = 'upheld' \
+                     AND NOT EXISTS (SELECT 1 FROM project_events e WHERE e.project_id = c.project_id \
+                                     AND e.kind = 'winner_changed' AND e.at >= k.decided_at)))",
     )
     .bind(p.id)
     .bind(p.round)

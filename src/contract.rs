@@ -210,6 +210,9 @@ pub fn check_plan(
                 if v.scale() > 2 {
                     return Err("err-plan-percent-format");
                 }
+                if v > Decimal::from(100) {
+                    return Err("err-plan-percent-sum");
+                }
                 pcts.push(v);
             }
             plan_from_percentages(amount_fen, &pcts).map_err(problem)?
@@ -502,5 +505,11 @@ mod tests {
             Err("err-plan-review-name")
         );
         assert_eq!(check_plan(10_000, "amount", &[]), Err("err-plan-empty"));
+        // Absurd percentages are refused, never overflow.
+        let huge = "79228162514264337593543950335";
+        assert_eq!(
+            check_plan(10_000, "percent", &[l(huge), l(huge)]),
+            Err("err-plan-percent-sum")
+        );
     }
 }

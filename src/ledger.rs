@@ -69,6 +69,7 @@ pub async fn entries(c: &mut Conn, contract: i64) -> AppResult<Vec<LedgerEntry>>
     Ok(rows.iter().map(entry).collect::<Result<_, _>>()?)
 }
 
+/// The entry an idempotency key already recorded; a key is used once in the whole ledger.
 async fn by_key(c: &mut Conn, key: &str) -> AppResult<Option<LedgerEntry>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{ENTRY} WHERE e.idempotency_key = $1"
@@ -239,14 +240,21 @@ impl Procurement<'_> {
         let mut tx = self.db.begin_write().await?;
         let k = lock_contract(self, &mut tx, pay.contract).await?;
         if let Some(e) = by_key(&mut tx, pay.key).await? {
-            return Ok(Ok((e.id, false)));
+            // The same request again: its entry. A key from another request is not reused.
+            if e.contract_id == k.id
+                && e.reverses_id.is_none()
+                && e.installment_pos == pay.installment
+            {
+                return Ok(Ok((e.id, false)));
+            }
+            return Ok(Err(Refusal::NotPayable));
         }
         let list = entries(&mut tx, k.id).await?;
         let plan = contract::installments(&mut tx, k.id).await?;
         let now = self.clock.now_ms();
         let st = states(&mut tx, &k, &plan, &list, now, term_days).await?;
         let Some(s) = st.iter().find(|s| s.pos == pay.installment) else {
-            return Err(AppError::NotFound);
+            return Ok(Err(Refusal::NotPayable));
         };
         let cap = cap(&mut tx, &k).await?;
         if let Err(r) = rules::check_payment(
@@ -321,7 +329,10 @@ impl Procurement<'_> {
         let mut tx = self.db.begin_write().await?;
         let k = lock_contract(self, &mut tx, contract).await?;
         if let Some(e) = by_key(&mut tx, key).await? {
-            return Ok(Ok((e.id, false)));
+            if e.contract_id == k.id && e.reverses_id == Some(original) {
+                return Ok(Ok((e.id, false)));
+            }
+            return Ok(Err("err-pay-key"));
         }
         let list = entries(&mut tx, k.id).await?;
         let r = match rules::check_reversal(&rule_entries(&list), original) {

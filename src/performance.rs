@@ -454,15 +454,20 @@ impl Procurement<'_> {
         }
         let mut tx = self.db.begin_write().await?;
         let now = self.clock.now_ms();
-        sqlx::query(
-            "INSERT INTO rectifications (review_id, decision, decided_by, decided_at) VALUES ($1, $2, $3, $4)",
+        let n = sqlx::query(
+            "INSERT INTO rectifications (review_id, decision, decided_by, decided_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT DO NOTHING",
         )
         .bind(r.id)
         .bind(decision.trim())
         .bind(user)
         .bind(now)
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+        if n != 1 {
+            return Ok(Err("err-rectify-done"));
+        }
         let k = contract::by_id(&mut tx, r.contract_id)
             .await?
             .ok_or(AppError::NotFound)?;

@@ -198,7 +198,10 @@ pub fn plan_from_percentages(total_fen: i64, pcts: &[Decimal]) -> Result<Vec<i64
     if pcts.iter().any(|p| *p <= Decimal::ZERO) {
         return Err(PlanProblem::NotPositive);
     }
-    if pcts.iter().sum::<Decimal>() != Decimal::from(100) {
+    let sum = pcts
+        .iter()
+        .try_fold(Decimal::ZERO, |a, p| a.checked_add(*p));
+    if sum != Some(Decimal::from(100)) {
         return Err(PlanProblem::Percent);
     }
     let total = Decimal::from(total_fen);

@@ -175,10 +175,14 @@ async fn open_review(
     if third_party {
         let ok: i64 = {
             let mut c = state.db.acquire().await?;
+            // A current third-party reviewer who is not a member of the contractor.
             sqlx::query_scalar(
-                "SELECT CAST(COUNT(*) AS BIGINT) FROM role_grants WHERE user_id = $1 AND role = 'third_party_reviewer' AND revoked_at IS NULL",
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM role_grants g WHERE g.user_id = $1 AND g.role = 'third_party_reviewer' \
+                 AND g.revoked_at IS NULL AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = g.user_id \
+                 AND m.org_id = $2 AND m.left_on IS NULL)",
             )
             .bind(reviewer)
+            .bind(k.org_id)
             .fetch_one(&mut *c)
             .await?
         };

@@ -217,22 +217,34 @@ async fn my_reviews(
     Ok(page.render("delivery/reviews", json!({ "reviews": rows })))
 }
 
-/// The review, if this user is its reviewer (403 otherwise).
+/// The review, if this user is its reviewer and still holds the role it reviews in — a third
+/// party's grant, or a purchaser of the contract's department — and is no member of the
+/// contractor (403 otherwise).
 async fn reviewers(
     state: &AppState,
     user: &CurrentUser,
     rid: i64,
 ) -> AppResult<(crate::performance::Review, Contract)> {
-    let mut c = state.db.acquire().await?;
-    let r = crate::performance::by_id(&mut c, rid)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if r.reviewer_user_id != user.id().0 {
+    let (r, k) = {
+        let mut c = state.db.acquire().await?;
+        let r = crate::performance::by_id(&mut c, rid)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let k = contract::by_id(&mut c, r.contract_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        (r, k)
+    };
+    let role = if r.reviewer_kind == "third_party" {
+        user.has(crate::domain::role::Role::ThirdPartyReviewer)
+    } else {
+        crate::web::purchase::purchasers_project(state, user, k.project_id)
+            .await
+            .is_ok()
+    };
+    if r.reviewer_user_id != user.id().0 || !role || user.membership(OrgId(k.org_id)).is_some() {
         return Err(AppError::Forbidden);
     }
-    let k = contract::by_id(&mut c, r.contract_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     Ok((r, k))
 }
 

@@ -52,8 +52,10 @@ pub async fn overview(state: &AppState, department: Option<&[i64]>) -> AppResult
                 .await?;
         *by_category.entry(category).or_default() += s.paid_fen;
         for i in &s.installments {
-            if i.payable && i.paid_fen < i.amount_fen {
-                let line = json!({ "k": k, "i": i, "left_fen": i.amount_fen - i.paid_fen });
+            // What can still be paid on it: the installment's rest, within the contract's cap.
+            let left = (i.amount_fen - i.paid_fen).min(s.remaining_fen);
+            if i.payable && left > 0 {
+                let line = json!({ "k": k, "i": i, "left_fen": left });
                 if i.overdue_days.is_some() {
                     overdue.push(line.clone());
                 }
@@ -190,9 +192,11 @@ async fn pay(
                 .await?;
         crate::web::purchase_qa::department_purchasers(&mut c, department).await?
     };
+    // Four eyes: the approving purchaser is not the officer recording the payment.
     let approver = f
         .approved_by
-        .filter(|a| approvers.iter().any(|(id, _)| id == a));
+        .filter(|a| approvers.iter().any(|(id, _)| id == a))
+        .filter(|a| *a != staff.user.id().0);
     if approver.is_none() {
         e.add(page.lang, "approved_by", "err-pay-approver");
     }

@@ -61,7 +61,7 @@ async fn releases(
     page: Option<usize>,
     since: Option<&str>,
 ) -> AppResult<(ContentType, String)> {
-    let page = page.unwrap_or(1).max(1);
+    let page = page.unwrap_or(1).clamp(1, 1_000_000);
     let mut c = state.db.acquire().await?;
     let mut all = Vec::new();
     for n in numbers(&mut c).await? {

@@ -243,9 +243,13 @@ async fn submit(
         .await?;
     tx.commit().await?;
     // The last submission completes the report: it reaches the purchaser at once.
-    Procurement::of(state)
+    // (If that fails, the job delivers it within seconds; the scores are saved either way.)
+    if let Err(e) = Procurement::of(state)
         .deliver_project(seat.project_id)
-        .await?;
+        .await
+    {
+        log::error!("delivering the report of project {}: {e}", seat.project_id);
+    }
     Ok(Reply::flash(
         format!("/panel/{member}"),
         page.t("flash-panel-scored"),

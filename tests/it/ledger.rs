@@ -59,6 +59,19 @@ async fn payments_stay_within_payable_installments_once_per_key_and_are_reversed
         .unwrap();
     assert_eq!(again, Ok((id1, false)));
     assert_eq!(app.scalar("SELECT COUNT(*) FROM ledger_entries").await, 1);
+    // A key another request used is not taken for this one (nor reported as recorded).
+    let other = pr
+        .record_payment(&payment(k, 2, "1.00", "k1", a), 1, TERM)
+        .await
+        .unwrap();
+    assert_eq!(other, Err(Refusal::NotPayable));
+    assert_eq!(
+        pr.reverse_payment(k, id1, "键值被其他请求使用", "k1", 1)
+            .await
+            .unwrap(),
+        Err("err-pay-key")
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM ledger_entries").await, 1);
     let over = pr
         .record_payment(&payment(k, 1, "14,000.01", "k2", a), 1, TERM)
         .await
