@@ -8,11 +8,15 @@ use crate::db::projects as store;
 use crate::db::Conn;
 use crate::error::{AppError, AppResult};
 use crate::ocds;
-use rocket::http::ContentType;
-use rocket::request::FromParam;
-use rocket::response::stream::TextStream;
-use rocket::{get, routes, Route, State};
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use rocket::http::{ContentType, Header};
+use rocket::request::{FromParam, FromRequest, Outcome, Request};
+use rocket::response::stream::{ByteStream, TextStream};
+use rocket::Either;
+use rocket::{get, routes, Responder, Route, State};
 use serde_json::{json, Value};
+use std::io::Write;
 
 pub fn routes() -> Vec<Route> {
     routes![releases, record, bulk]
@@ -107,42 +111,118 @@ async fn record(
     Ok((ContentType::JSON, pkg.to_string()))
 }
 
-/// Every release in one package, written project by project (the whole set is never held).
+/// Whether the client accepts a gzip-encoded body.
+pub struct Gzip(pub bool);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Gzip {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let yes = req
+            .headers()
+            .get("Accept-Encoding")
+            .any(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+        Outcome::Success(Gzip(yes))
+    }
+}
+
+/// A gzip-encoded JSON body.
+#[derive(Responder)]
+#[response(content_type = "json")]
+pub struct GzipJson<S>(S, Header<'static>);
+
+/// The bulk package's head (up to its open releases array) and tail.
+fn bulk_ends(state: &AppState) -> (String, String) {
+    let head = ocds::package(
+        &format!("{}/ocds/bulk.json", base(state)),
+        state.clock.now_ms(),
+        Vec::new(),
+    )
+    .to_string();
+    let cut = head
+        .find("\"releases\":[")
+        .map(|i| i + "\"releases\":[".len())
+        .unwrap_or(head.len());
+    (head[..cut].to_string(), head[cut..].to_string())
+}
+
+/// One project's releases as a piece of the releases array (`None`: stop, logged).
+async fn bulk_chunk(state: &AppState, c: &mut Conn, n: &str, first: &mut bool) -> Option<String> {
+    match of_number(state, c, n).await {
+        Ok(rs) => {
+            let mut chunk = String::new();
+            for r in rs {
+                if !*first {
+                    chunk.push(',');
+                }
+                *first = false;
+                chunk.push_str(&r.to_string());
+            }
+            Some(chunk)
+        }
+        Err(e) => {
+            log::error!("ocds bulk: project {n}: {e}");
+            None
+        }
+    }
+}
+
+async fn bulk_list(
+    state: &AppState,
+) -> Option<(sqlx::pool::PoolConnection<sqlx::Any>, Vec<String>)> {
+    let mut c = state.db.acquire().await.ok()?;
+    let list = numbers(&mut c).await.ok()?;
+    Some((c, list))
+}
+
+/// Every release in one package, written project by project (the whole set is never held);
+/// gzip-encoded when the client accepts it.
 #[get("/ocds/bulk.json")]
-fn bulk(state: &State<AppState>) -> (ContentType, TextStream![String + '_]) {
-    let stream = TextStream! {
-        let head = ocds::package(&format!("{}/ocds/bulk.json", base(state)), state.clock.now_ms(), Vec::new());
-        let head = head.to_string();
-        // The package with its releases array left open: everything up to `"releases":[`.
-        let cut = head.find("\"releases\":[").map(|i| i + "\"releases\":[".len()).unwrap_or(head.len());
-        yield head[..cut].to_string();
-        let mut first = true;
-        let listed = match state.db.acquire().await {
-            Ok(mut c) => numbers(&mut c).await.ok().map(|n| (c, n)),
-            Err(_) => None,
-        };
-        if let Some((mut c, list)) = listed {
-            for n in list {
-                match of_number(state, &mut c, &n).await {
-                    Ok(rs) => {
-                        let mut chunk = String::new();
-                        for r in rs {
-                            if !first {
-                                chunk.push(',');
-                            }
-                            first = false;
-                            chunk.push_str(&r.to_string());
+// The stream macros' `impl Stream` types cannot be named in a type alias.
+#[allow(clippy::type_complexity)]
+fn bulk(
+    state: &State<AppState>,
+    gzip: Gzip,
+) -> Either<(ContentType, TextStream![String + '_]), GzipJson<ByteStream![Vec<u8> + '_]>> {
+    let (head, tail) = bulk_ends(state);
+    if !gzip.0 {
+        return Either::Left((
+            ContentType::JSON,
+            TextStream! {
+                yield head;
+                let mut first = true;
+                if let Some((mut c, list)) = bulk_list(state).await {
+                    for n in list {
+                        match bulk_chunk(state, &mut c, &n, &mut first).await {
+                            Some(chunk) => yield chunk,
+                            None => break,
                         }
-                        yield chunk;
                     }
-                    Err(e) => {
-                        log::error!("ocds bulk: project {n}: {e}");
-                        break;
+                }
+                yield tail;
+            },
+        ));
+    }
+    Either::Right(GzipJson(
+        ByteStream! {
+            let mut enc = GzEncoder::new(Vec::new(), Compression::default());
+            let _ = enc.write_all(head.as_bytes());
+            let mut first = true;
+            if let Some((mut c, list)) = bulk_list(state).await {
+                for n in list {
+                    match bulk_chunk(state, &mut c, &n, &mut first).await {
+                        Some(chunk) => {
+                            let _ = enc.write_all(chunk.as_bytes());
+                            yield std::mem::take(enc.get_mut());
+                        }
+                        None => break,
                     }
                 }
             }
-        }
-        yield head[cut..].to_string();
-    };
-    (ContentType::JSON, stream)
+            let _ = enc.write_all(tail.as_bytes());
+            yield enc.finish().unwrap_or_default();
+        },
+        Header::new("Content-Encoding", "gzip"),
+    ))
 }

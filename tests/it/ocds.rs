@@ -140,6 +140,29 @@ async fn a_process_compiles_into_a_record_that_matches_the_database() {
         bulk["releases"].as_array().unwrap().len(),
         a["releases"].as_array().unwrap().len()
     );
+    // Gzip when the client accepts it: the same package, compressed.
+    let r = app
+        .client
+        .get("/ocds/bulk.json")
+        .header(rocket::http::Header::new(
+            "Accept-Encoding",
+            "gzip, deflate",
+        ))
+        .dispatch()
+        .await;
+    assert_eq!(r.headers().get_one("Content-Encoding"), Some("gzip"));
+    let packed = r.into_bytes().await.unwrap();
+    let mut plain = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&packed[..]), &mut plain)
+        .unwrap();
+    let unpacked: Value = serde_json::from_str(&plain).unwrap();
+    assert_eq!(unpacked["releases"], bulk["releases"]);
+    assert!(
+        packed.len() * 3 < plain.len(),
+        "{} → {}",
+        plain.len(),
+        packed.len()
+    );
     let (s, _) = app.get("/ocds/records/ocds-hb2026-NB-NOPE-01.json").await;
     assert_eq!(s, Status::NotFound);
     let (s, _) = app.get("/ocds/records/ocds-hb2026-NB-OCDS-01").await;
