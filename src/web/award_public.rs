@@ -5,7 +5,7 @@
 
 use crate::app::AppState;
 use crate::auth::csrf::CsrfForm;
-use crate::auth::guards::{role, CurrentUser, Staff};
+use crate::auth::guards::CurrentUser;
 use crate::award::{award_of, panel_names, winners};
 use crate::challenge::{self, Filing};
 use crate::contract;
@@ -33,7 +33,8 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-type Supervisor<'r> = Staff<'r, role::ProcurementSupervisor>;
+use crate::web::bids::member_org;
+use crate::web::suppliers::Supervisor;
 
 /// The award notice, once the award is confirmed (404 before).
 #[get("/projects/<number>/award")]
@@ -91,14 +92,6 @@ async fn contract_show(page: Page, state: &State<AppState>, id: i64) -> AppResul
                 "money": { "cap_fen": s.cap_fen, "paid_fen": s.paid_fen, "remaining_fen": s.remaining_fen,
                            "accepted_at": s.accepted_at, "terminated_at": s.terminated_at } }),
     ))
-}
-
-fn member_org(user: &CurrentUser, org: i64) -> AppResult<OrgId> {
-    let org = OrgId(org);
-    if user.membership(org).is_none() {
-        return Err(AppError::Forbidden);
-    }
-    Ok(org)
 }
 
 /// Challenges and complaints are filed for the organization by its admin.

@@ -26,7 +26,7 @@ pub fn routes() -> Vec<Route> {
 
 /// The organization, if the user is one of its members. Anyone else is refused before
 /// anything about a bid is read, so the answer is the same whether a bid exists or not.
-fn member_org(user: &CurrentUser, org: i64) -> AppResult<OrgId> {
+pub(crate) fn member_org(user: &CurrentUser, org: i64) -> AppResult<OrgId> {
     let org = OrgId(org);
     if user.membership(org).is_none() {
         return Err(AppError::Forbidden);

@@ -36,13 +36,7 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-fn member(user: &CurrentUser, org: i64) -> AppResult<OrgId> {
-    let org = OrgId(org);
-    if user.membership(org).is_none() {
-        return Err(AppError::Forbidden);
-    }
-    Ok(org)
-}
+use crate::web::bids::member_org as member;
 
 async fn orgs_contract(state: &AppState, org: OrgId, id: i64) -> AppResult<Contract> {
     let mut c = state.db.acquire().await?;

@@ -28,7 +28,7 @@ pub fn routes() -> Vec<Route> {
     routes![mine, apply, queue, show, decide, certificate]
 }
 
-type Supervisor<'r> = Staff<'r, role::ProcurementSupervisor>;
+pub(crate) type Supervisor<'r> = Staff<'r, role::ProcurementSupervisor>;
 
 async fn mine_page(
     page: &Page,
