@@ -10,6 +10,8 @@ use crate::clock::from_ms;
 use crate::db::projects::{self as store, Event, Project};
 use crate::db::Conn;
 use crate::error::AppResult;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use time::format_description::well_known::Rfc3339;
@@ -19,8 +21,12 @@ pub fn date(ms: i64) -> String {
     from_ms(ms).format(&Rfc3339).unwrap_or_default()
 }
 
+/// An OCDS Value. Money stays in fen and `Decimal`; only the JSON number is written as a
+/// double (what OCDS readers parse it into), from the exact decimal: every amount the
+/// application accepts (≤ 15 significant digits) prints back to the same digits — see the test.
 fn amount(fen: i64) -> Value {
-    json!({ "amount": fen as f64 / 100.0, "currency": "CNY" })
+    let d = Decimal::new(fen, 2);
+    json!({ "amount": d.to_f64().map_or(Value::Null, Value::from), "currency": "CNY" })
 }
 
 pub fn ocid(prefix: &str, number: &str) -> String {
@@ -348,6 +354,23 @@ pub fn record_package(uri: &str, published: i64, oc: &str, releases: Vec<Value>)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_print_back_to_their_exact_decimal() {
+        for fen in [
+            30,
+            10,
+            1,
+            38_000_000,
+            11_399_970,
+            99_999_999_999,
+            99_999_999_999_999,
+        ] {
+            let text = amount(fen)["amount"].to_string();
+            let back: Decimal = text.parse().unwrap_or_default();
+            assert_eq!(back, Decimal::new(fen, 2), "{fen} fen printed as {text}");
+        }
+    }
 
     #[test]
     fn compiling_merges_objects_and_arrays_by_id() {

@@ -83,7 +83,8 @@ pub async fn overview(state: &AppState, department: Option<&[i64]>) -> AppResult
                 .map(|x| x.name_zh.clone())
                 .unwrap_or_else(|| code.clone());
             json!({ "code": code, "name": name, "fen": fen, "y": 10 + i * 28,
-                    "width": (*fen as f64 / max as f64 * 400.0).round() as i64 })
+                    // Bar length in whole pixels out of 400, in integers.
+                    "width": i64::try_from(i128::from(*fen) * 400 / i128::from(max)).unwrap_or(400) })
         })
         .collect();
     Ok(
