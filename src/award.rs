@@ -469,10 +469,16 @@ impl Procurement<'_> {
         let now = self.clock.now_ms();
         let (opened, due): (Vec<i64>, Vec<i64>) = {
             let mut c = self.db.acquire().await?;
+            // Only reports that can be complete: every seated panelist submitted and, for a
+            // consultation, the final quotes opened (the full report is computed only then).
             let opened = sqlx::query_scalar(
-                "SELECT p.id FROM projects p WHERE p.status = 'opened' AND NOT EXISTS \
+                "SELECT p.id FROM projects p JOIN panels pn ON pn.project_id = p.id AND pn.round = p.round \
+                 WHERE p.status = 'opened' AND NOT EXISTS \
                  (SELECT 1 FROM awards a WHERE a.project_id = p.id AND a.round = p.round) \
-                 AND EXISTS (SELECT 1 FROM panels pn WHERE pn.project_id = p.id AND pn.round = p.round) ORDER BY p.id",
+                 AND NOT EXISTS (SELECT 1 FROM panel_members m WHERE m.panel_id = pn.id AND m.status = 'seated' \
+                                 AND m.submitted_at IS NULL) \
+                 AND (p.method <> 'consultation' OR EXISTS (SELECT 1 FROM openings o WHERE o.project_id = p.id \
+                      AND o.round = p.round AND o.envelope = 'final' AND o.outcome = 'opened')) ORDER BY p.id",
             )
             .fetch_all(&mut *c)
             .await?;

@@ -38,12 +38,14 @@ fn buyer_id(p: &Project) -> String {
     format!("HUOBAN-DEPT-{}", p.department_id)
 }
 
-/// What the releases need to know about organizations: id → (party id, name).
-pub async fn org_parties(c: &mut Conn) -> AppResult<HashMap<i64, (String, String)>> {
+/// What one project's releases need to know about organizations (its bidders, winners and
+/// contractors): id → (party id, name).
+pub async fn org_parties(c: &mut Conn, project: i64) -> AppResult<HashMap<i64, (String, String)>> {
     let rows: Vec<(i64, Option<String>, String)> = sqlx::query_as(
-        "SELECT DISTINCT o.id, o.uscc, o.name FROM organizations o WHERE o.id IN \
-         (SELECT org_id FROM contracts UNION SELECT org_id FROM award_winners UNION SELECT org_id FROM bids)",
+        "SELECT o.id, o.uscc, o.name FROM organizations o WHERE o.id IN \
+         (SELECT org_id FROM bids WHERE project_id = $1 UNION SELECT org_id FROM contracts WHERE project_id = $1)",
     )
+    .bind(project)
     .fetch_all(&mut *c)
     .await?;
     Ok(rows
@@ -80,7 +82,7 @@ pub async fn contract_facts(c: &mut Conn, project: i64) -> AppResult<HashMap<i64
 
 /// The releases of one project, oldest first.
 pub async fn releases(c: &mut Conn, prefix: &str, p: &Project) -> AppResult<Vec<Value>> {
-    let orgs = org_parties(c).await?;
+    let orgs = org_parties(c, p.id).await?;
     let contracts = contract_facts(c, p.id).await?;
     let events = store::events(c, p.id).await?;
     let mut out = Vec::new();
