@@ -2,7 +2,7 @@
 //! working days. A bidder challenges (质疑) the documents, the process or the result within 7
 //! working days of the relevant date (the notice, the opening, the end of the award notice);
 //! the purchaser answers within 7 working days, and a challenge against the process or the
-//! result after the award suspends signing until answered. A complaint (投诉) goes to the
+//! result (`suspends`, set at filing) holds signing while it is open. A complaint (投诉) goes to the
 //! procurement supervisor within 15 working days after the end of the answer period (also when
 //! no answer came); the supervisor decides within 30 working days.
 
@@ -150,7 +150,7 @@ pub async fn complaint_by_id(c: &mut Conn, id: i64) -> AppResult<Option<Complain
 pub async fn signing_suspended(c: &mut Conn, p: &Project) -> AppResult<bool> {
     let n: i64 = sqlx::query_scalar(
         "SELECT CAST(COUNT(*) AS BIGINT) FROM challenges c WHERE c.project_id = $1 AND c.round = $2 \
-         AND c.kind = 'challenge' AND c.target IN ('process', 'result') AND \
+         AND c.suspends = 1 AND \
          (c.answered_at IS NULL \
           OR EXISTS (SELECT 1 FROM complaints k WHERE k.challenge_id = c.id AND k.decided_at IS NULL) \
           OR EXISTS (SELECT 1 FROM complaints k WHERE k.challenge_id = c.id AND k.outcome = 'upheld' \
@@ -245,17 +245,9 @@ impl Procurement<'_> {
             if now > working_days_after(self, from, 7) {
                 return Ok(Err("err-challenge-late"));
             }
-            let awarded = award_of(c, p)
-                .await?
-                .is_some_and(|a| a.confirmed_at.is_some());
-            let signed = crate::contract::of_project(c, p.id)
-                .await?
-                .iter()
-                .any(|k| k.round == p.round);
-            (
-                working_days_after(self, now, 7),
-                f.target != "documents" && awarded && !signed,
-            )
+            // A challenge to the process or the result could change the result: it holds
+            // signing while open (see `signing_suspended`).
+            (working_days_after(self, now, 7), f.target != "documents")
         };
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO challenges (project_id, round, org_id, user_id, kind, target, body, filed_at, due_at, suspends) \
