@@ -28,6 +28,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod mail;
 pub mod ocds;
+pub mod opendata;
 pub mod panel;
 pub mod panel_scoring;
 pub mod performance;

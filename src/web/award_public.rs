@@ -23,7 +23,6 @@ use serde_json::json;
 pub fn routes() -> Vec<Route> {
     routes![
         notice,
-        contracts,
         contract_show,
         challenges,
         file,
@@ -52,13 +51,6 @@ async fn notice(page: Page, state: &State<AppState>, number: &str) -> AppResult<
         "projects/award",
         json!({ "p": p, "award": a, "winners": ws, "panel": panel, "contracts": contracts }),
     ))
-}
-
-#[get("/contracts")]
-async fn contracts(page: Page, state: &State<AppState>) -> AppResult<Template> {
-    let mut c = state.db.acquire().await?;
-    let list = contract::published(&mut c, 500).await?;
-    Ok(page.render("contracts/index", json!({ "contracts": list })))
 }
 
 #[get("/contracts/<id>")]

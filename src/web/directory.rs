@@ -13,7 +13,7 @@ use crate::error::AppResult;
 use crate::ids::OrgId;
 use crate::web::ctx::Page;
 use crate::web::forms::urlencode;
-use crate::web::page_cache;
+use crate::web::page_cache::{self, Html};
 use rocket::response::content::RawHtml;
 use rocket::{get, routes, Route, State};
 use rocket_dyn_templates::{Metadata, Template};
@@ -68,13 +68,6 @@ fn choices() -> serde_json::Value {
 /// an unknown value is simply no filter).
 fn allowed(v: Option<String>, ok: impl Fn(&str) -> bool) -> Option<String> {
     v.filter(|s| ok(s))
-}
-
-/// A page from the cache or freshly rendered.
-#[derive(rocket::Responder)]
-pub enum Html {
-    Cached(RawHtml<String>),
-    Rendered(Box<Template>),
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -176,6 +169,7 @@ async fn directory(
             },
             "hits": hits, "count": result.count, "capped": result.capped, "cap": search::COUNT_CAP,
             "page_no": page, "pages": pages, "choices": choices(),
+            "export_qs": base_link.trim_start_matches("/directory?"),
     }));
     if let Some(v) = version {
         if let Some((_, html)) = templates.render("directory/index", &context) {

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod api;
+pub mod api_data;
 pub mod application_form;
 pub mod applications;
 pub mod attachments;
@@ -31,6 +32,7 @@ pub mod headers;
 pub mod history;
 pub mod home;
 pub mod ocds;
+pub mod opendata;
 pub mod org_procurement;
 pub mod orgs;
 pub mod oversight;
@@ -44,6 +46,7 @@ pub mod purchase_qa;
 pub mod registry;
 pub mod scoring;
 pub mod signup;
+pub mod stats;
 pub mod supervision;
 pub mod suppliers;
 
@@ -87,6 +90,9 @@ pub fn routes() -> Vec<Route> {
     r.extend(delivery::routes());
     r.extend(ocds::routes());
     r.extend(feeds::routes());
+    r.extend(opendata::routes());
+    r.extend(stats::routes());
+    r.extend(api_data::routes());
     r
 }
 

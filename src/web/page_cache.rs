@@ -4,6 +4,13 @@
 //! database). A hot query (宁波, 社工, 养老) is then served without searching or rendering. The
 //! visitor's own CSRF token is put back into the cached page on the way out.
 
+use crate::app::AppState;
+use crate::error::AppResult;
+use crate::web::ctx::Page;
+use rocket::request::Request;
+use rocket::response::content::RawHtml;
+use rocket::response::Responder;
+use rocket_dyn_templates::{Metadata, Template};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -22,6 +29,15 @@ impl PageCache {
         let pages = self.pages.lock().ok()?;
         let (v, html) = pages.get(key)?;
         (*v == version).then(|| html.replace(TOKEN_MARK, token))
+    }
+
+    /// The number of pages kept.
+    pub fn len(&self) -> usize {
+        self.pages.lock().map(|p| p.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Forgets every page (a start-up step changed data outside the audited paths).
@@ -48,6 +64,55 @@ impl PageCache {
         }
         pages.insert(key, (version, Arc::from(html.replace(token, TOKEN_MARK))));
     }
+}
+
+/// A page from the cache, or rendered now (and kept when the visitor may share it).
+pub enum Html {
+    Cached(RawHtml<String>),
+    Rendered(Box<Template>),
+}
+
+impl<'r> Responder<'r, 'static> for Html {
+    fn respond_to(self, req: &'r Request<'_>) -> rocket::response::Result<'static> {
+        match self {
+            Html::Cached(h) => h.respond_to(req),
+            Html::Rendered(t) => t.respond_to(req),
+        }
+    }
+}
+
+/// Serves `name` for `key` (the address and anything else the page depends on) from the cache
+/// at the current data version, or renders it with the context `build` makes and keeps it.
+pub async fn serve<F>(
+    pg: &Page,
+    state: &AppState,
+    templates: &Metadata<'_>,
+    name: &'static str,
+    key: &str,
+    build: F,
+) -> AppResult<Html>
+where
+    F: std::future::Future<Output = AppResult<serde_json::Value>>,
+{
+    let cache_key = format!("{}|{}|{key}", pg.base.path, pg.lang.code());
+    let token = pg.base.csrf.clone().unwrap_or_default();
+    let mut version = None;
+    if pg.cacheable() {
+        let mut c = state.db.acquire().await?;
+        let v = self::version(&mut c).await?;
+        if let Some(html) = state.page_cache.get(&cache_key, v, &token) {
+            return Ok(Html::Cached(RawHtml(html)));
+        }
+        version = Some(v);
+    }
+    let context = pg.context(build.await?);
+    if let Some(v) = version {
+        if let Some((_, html)) = templates.render(name, &context) {
+            state.page_cache.put(cache_key, v, &html, &token);
+            return Ok(Html::Cached(RawHtml(html)));
+        }
+    }
+    Ok(Html::Rendered(Box::new(Template::render(name, context))))
 }
 
 /// The current data version.

@@ -10,7 +10,6 @@ use crate::auth::guards::CurrentUser;
 use crate::db::bids;
 use crate::db::project_qa as qa;
 use crate::db::projects::{self as store, Project};
-use crate::domain::procurement::Method;
 use crate::error::{AppError, AppResult};
 use crate::ids::OrgId;
 use crate::procurement::Procurement;
@@ -22,7 +21,7 @@ use rocket_dyn_templates::Template;
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {
-    routes![list, intentions, show, documents, obtain, ask, verify]
+    routes![show, documents, obtain, ask, verify]
 }
 
 pub async fn by_number(state: &AppState, number: &str) -> AppResult<Project> {
@@ -40,45 +39,6 @@ pub async fn by_number(state: &AppState, number: &str) -> AppResult<Project> {
     Ok(p)
 }
 
-#[get("/projects?<status>")]
-async fn list(page: Page, state: &State<AppState>, status: Option<&str>) -> AppResult<Template> {
-    let (statuses, which): (&[&str], &str) = match status {
-        Some("closed") => (
-            &["opened", "awarded", "contracted", "failed", "cancelled"],
-            "closed",
-        ),
-        _ => (&["published"], "open"),
-    };
-    let mut c = state.db.acquire().await?;
-    let projects = store::list(&mut c, statuses, None, 500).await?;
-    let categories = store::categories(&mut c).await?;
-    let rows: Vec<_> = projects
-        .iter()
-        .map(|p| {
-            let label = Method::parse(&p.method)
-                .map(|m| page.t(&m.label_key()))
-                .unwrap_or_default();
-            json!({ "p": p, "method_label": label })
-        })
-        .collect();
-    Ok(page.render(
-        "projects/index",
-        json!({ "rows": rows, "which": which, "categories": categories }),
-    ))
-}
-
-#[get("/intentions")]
-async fn intentions(page: Page, state: &State<AppState>) -> AppResult<Template> {
-    let mut c = state.db.acquire().await?;
-    let list = store::intentions(&mut c, None).await?;
-    let categories = store::categories(&mut c).await?;
-    Ok(page.render(
-        "projects/intentions",
-        json!({ "intentions": list, "categories": categories }),
-    ))
-}
-
-/// The signed-in user's organizations with what each has done on this project.
 async fn my_orgs(
     state: &AppState,
     user: Option<&CurrentUser>,

@@ -23,6 +23,7 @@ mod instances;
 mod ledger;
 mod mail;
 mod ocds;
+mod opendata;
 mod orgs;
 mod pages;
 mod parity;

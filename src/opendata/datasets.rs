@@ -1,0 +1,477 @@
+//! The datasets' columns, filters and SQL. Every query selects the row key, the public link and
+//! then the columns in order; filters are bound parameters, never spliced text.
+
+use super::{col, link, Bind, Col, Dataset, Filter, Query, Row, Scope, Ty, COUNT_CAP};
+use crate::db::search::{self, Filters};
+use crate::db::Conn;
+use crate::domain::calendar::SHANGHAI;
+
+const NAME: Ty = Ty::Name;
+
+pub fn columns(ds: Dataset) -> &'static [Col] {
+    match ds {
+        Dataset::Intentions => {
+            const C: &[Col] = &[
+                col("published_on", Ty::Date),
+                col("department", NAME),
+                col("title", Ty::Text),
+                col("category", NAME),
+                col("budget", Ty::Money),
+                col("planned_month", Ty::Date),
+                col("need", Ty::Text),
+            ];
+            C
+        }
+        Dataset::Projects => {
+            const C: &[Col] = &[
+                link("number", Ty::Text),
+                col("title", Ty::Text),
+                col("department", NAME),
+                col("category", NAME),
+                col("project_kind", Ty::Code("projkind-")),
+                col("method", Ty::Code("method-")),
+                col("budget", Ty::Money),
+                col("notice_at", Ty::Time),
+                col("deadline_at", Ty::Time),
+                col("project_status", Ty::Code("projstatus-")),
+            ];
+            C
+        }
+        Dataset::Openings => {
+            const C: &[Col] = &[
+                col("opened_at", Ty::Time),
+                link("number", Ty::Text),
+                col("title", Ty::Text),
+                col("category", NAME),
+                col("round", Ty::Int),
+                col("envelope", Ty::Code("envelope-")),
+                col("bid_count", Ty::Int),
+                col("min_bids", Ty::Int),
+                col("outcome", Ty::Code("openoutcome-")),
+            ];
+            C
+        }
+        Dataset::Bids => {
+            const C: &[Col] = &[
+                col("opened_at", Ty::Time),
+                link("number", Ty::Text),
+                col("title", Ty::Text),
+                col("round", Ty::Int),
+                col("envelope", Ty::Code("envelope-")),
+                col("bidder", Ty::Text),
+                col("uscc", Ty::Text),
+                col("price", Ty::Money),
+                col("submitted_at", Ty::Time),
+                col("digest", Ty::Text),
+            ];
+            C
+        }
+        Dataset::Awards => {
+            const C: &[Col] = &[
+                col("notice_at", Ty::Time),
+                link("number", Ty::Text),
+                col("title", Ty::Text),
+                col("department", NAME),
+                col("category", NAME),
+                col("rank", Ty::Int),
+                col("supplier", Ty::Text),
+                col("uscc", Ty::Text),
+                col("district", Ty::District),
+                col("amount", Ty::Money),
+                col("winner_status", Ty::Code("winner-")),
+            ];
+            C
+        }
+        Dataset::Contracts => {
+            const C: &[Col] = &[
+                col("signed_at", Ty::Time),
+                col("number", Ty::Text),
+                link("title", Ty::Text),
+                col("department", NAME),
+                col("category", NAME),
+                col("supplier", Ty::Text),
+                col("uscc", Ty::Text),
+                col("district", Ty::District),
+                col("contract_kind", Ty::Code("contractkind-")),
+                col("amount", Ty::Money),
+                col("paid", Ty::Money),
+                col("starts_on", Ty::Date),
+                col("ends_on", Ty::Date),
+                col("contract_status", Ty::Code("contractstate-")),
+                col("review_grade", Ty::Code("perfgrade-")),
+            ];
+            C
+        }
+        Dataset::Grades => {
+            const C: &[Col] = &[
+                link("organization", Ty::Text),
+                col("uscc", Ty::Text),
+                col("district", Ty::District),
+                col("grade", Ty::Code("grade-")),
+                col("announced_on", Ty::Date),
+                col("valid_from", Ty::Date),
+                col("valid_to", Ty::Date),
+                col("ended_on", Ty::Date),
+            ];
+            C
+        }
+        Dataset::Organizations => {
+            const C: &[Col] = &[
+                link("organization", Ty::Text),
+                col("uscc", Ty::Text),
+                col("org_type", Ty::Code("orgtype-")),
+                col("org_category", Ty::Code("category-")),
+                col("district", Ty::District),
+                col("org_status", Ty::Code("orgstatus-")),
+                col("registered_on", Ty::Date),
+            ];
+            C
+        }
+    }
+}
+
+pub fn filters(ds: Dataset) -> &'static [Filter] {
+    use Filter::*;
+    match ds {
+        Dataset::Intentions => &[Q, Category, Year],
+        Dataset::Projects => &[Q, Status, Kind, Category, District, Year],
+        Dataset::Openings | Dataset::Bids => &[Q, Category, Year],
+        Dataset::Awards => &[Q, Category, District, Year],
+        Dataset::Contracts => &[Q, Status, Kind, Category, District, Year],
+        Dataset::Grades => &[Q, Grade, District, Year],
+        Dataset::Organizations => &[Q, OrgType, Category, District, Status, Grade],
+    }
+}
+
+/// How the year filter reads a column.
+enum YearOf {
+    Ms(&'static str),
+    Text(&'static str),
+}
+
+struct Spec {
+    select: &'static str,
+    from: &'static str,
+    key: &'static str,
+    always: &'static str,
+    q: &'static [&'static str],
+    category: Option<&'static str>,
+    district: Option<&'static str>,
+    year: Option<YearOf>,
+    grade: Option<&'static str>,
+}
+
+fn spec(ds: Dataset) -> Spec {
+    let none = Spec {
+        select: "",
+        from: "",
+        key: "",
+        always: "1 = 1",
+        q: &[],
+        category: None,
+        district: None,
+        year: None,
+        grade: None,
+    };
+    match ds {
+        Dataset::Intentions => Spec {
+            select: "i.id, NULL, i.published_on, d.name_zh, d.name_en, i.title, c.name_zh, c.name_en, \
+                     i.budget_fen, i.planned_month, i.need",
+            from: "intentions i JOIN departments d ON d.id = i.department_id \
+                   JOIN service_categories c ON c.code = i.category_code",
+            key: "i.id",
+            q: &["i.title"],
+            category: Some("i.category_code"),
+            year: Some(YearOf::Text("i.published_on")),
+            ..none
+        },
+        Dataset::Projects => Spec {
+            select: "p.id, '/projects/' || p.number, p.number, p.title, d.name_zh, d.name_en, \
+                     c.name_zh, c.name_en, p.kind, REPLACE(p.method, '_', '-'), p.budget_fen, \
+                     p.notice_at, p.deadline_at, p.status",
+            from: "projects p JOIN departments d ON d.id = p.department_id \
+                   JOIN service_categories c ON c.code = p.category_code",
+            key: "p.id",
+            always: "p.status <> 'draft'",
+            q: &["p.title", "p.number"],
+            category: Some("p.category_code"),
+            district: Some("p.city_division"),
+            year: Some(YearOf::Ms("p.notice_at")),
+            ..none
+        },
+        Dataset::Openings => Spec {
+            select: "o.id, '/projects/' || p.number, o.opened_at, p.number, p.title, c.name_zh, \
+                     c.name_en, o.round, o.envelope, o.bid_count, o.min_bids, o.outcome",
+            from: "openings o JOIN projects p ON p.id = o.project_id \
+                   JOIN service_categories c ON c.code = p.category_code",
+            key: "o.id",
+            q: &["p.title", "p.number"],
+            category: Some("p.category_code"),
+            year: Some(YearOf::Ms("o.opened_at")),
+            ..none
+        },
+        // Opening records only: a bid is public from the moment its envelope is opened.
+        Dataset::Bids => Spec {
+            select: "ob.bid_id, '/projects/' || p.number, o.opened_at, p.number, p.title, o.round, \
+                     o.envelope, g.name, g.uscc, ob.price_fen, ob.submitted_at, ob.digest",
+            from: "opening_bids ob JOIN openings o ON o.id = ob.opening_id \
+                   JOIN projects p ON p.id = o.project_id JOIN organizations g ON g.id = ob.org_id",
+            key: "ob.bid_id",
+            q: &["p.title", "p.number", "g.name"],
+            category: Some("p.category_code"),
+            year: Some(YearOf::Ms("o.opened_at")),
+            ..none
+        },
+        Dataset::Awards => Spec {
+            select: "w.id, '/projects/' || p.number || '/award', a.notice_at, p.number, p.title, \
+                     d.name_zh, d.name_en, c.name_zh, c.name_en, w.rank, g.name, g.uscc, \
+                     g.district_code, w.amount_fen, w.status",
+            from: "award_winners w JOIN awards a ON a.id = w.award_id \
+                   JOIN projects p ON p.id = a.project_id JOIN departments d ON d.id = p.department_id \
+                   JOIN service_categories c ON c.code = p.category_code \
+                   JOIN organizations g ON g.id = w.org_id",
+            key: "w.id",
+            always: "a.notice_at IS NOT NULL",
+            q: &["p.title", "p.number", "g.name"],
+            category: Some("p.category_code"),
+            district: Some("g.district_code"),
+            year: Some(YearOf::Ms("a.notice_at")),
+            ..none
+        },
+        Dataset::Contracts => Spec {
+            select: "k.id, '/contracts/' || CAST(k.id AS TEXT), k.signed_at, p.number, p.title, \
+                     d.name_zh, d.name_en, c.name_zh, c.name_en, g.name, g.uscc, g.district_code, \
+                     k.kind, k.amount_fen, \
+                     (SELECT CAST(COALESCE(SUM(e.amount_fen), 0) AS BIGINT) FROM ledger_entries e \
+                      WHERE e.contract_id = k.id), \
+                     k.starts_on, k.ends_on, \
+                     CASE WHEN k.terminated_at IS NOT NULL THEN 'terminated' \
+                          WHEN k.accepted_at IS NOT NULL THEN 'accepted' ELSE 'delivery' END, \
+                     (SELECT r.grade FROM perf_reviews r WHERE r.contract_id = k.id \
+                      AND r.submitted_at IS NOT NULL ORDER BY r.submitted_at DESC, r.id DESC LIMIT 1)",
+            from: "contracts k JOIN projects p ON p.id = k.project_id \
+                   JOIN departments d ON d.id = p.department_id \
+                   JOIN service_categories c ON c.code = p.category_code \
+                   JOIN organizations g ON g.id = k.org_id",
+            key: "k.id",
+            q: &["p.title", "p.number", "g.name"],
+            category: Some("p.category_code"),
+            district: Some("g.district_code"),
+            year: Some(YearOf::Ms("k.signed_at")),
+            ..none
+        },
+        Dataset::Grades => Spec {
+            select: "x.id, '/organizations/' || CAST(g.id AS TEXT), g.name, g.uscc, g.district_code, \
+                     x.grade, x.announced_on, x.valid_from, x.valid_to, x.ended_on",
+            from: "org_grades x JOIN organizations g ON g.id = x.org_id",
+            key: "x.id",
+            q: &["g.name"],
+            district: Some("g.district_code"),
+            year: Some(YearOf::Text("x.announced_on")),
+            grade: Some("x.grade"),
+            ..none
+        },
+        Dataset::Organizations => none,
+    }
+}
+
+/// `%text%` for LIKE, with the wildcards in the text escaped.
+fn like(q: &str) -> String {
+    let mut s = String::from("%");
+    for ch in q.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            s.push('\\');
+        }
+        s.push(ch);
+    }
+    s.push('%');
+    s
+}
+
+fn year_ms(y: i32) -> Option<i64> {
+    let d = time::Date::from_calendar_date(y, time::Month::January, 1).ok()?;
+    Some(crate::clock::to_ms(d.midnight().assume_offset(SHANGHAI)))
+}
+
+fn conditions(ds: Dataset, s: &Spec, q: &Query, binds: &mut Vec<Bind>) -> Vec<String> {
+    let mut w = vec![s.always.to_string()];
+    let push = |binds: &mut Vec<Bind>, b: Bind| {
+        binds.push(b);
+        format!("${}", binds.len())
+    };
+    if let Some(text) = q.q.as_deref().filter(|t| !t.is_empty()) {
+        let n = push(binds, Bind::Text(like(text)));
+        let ors: Vec<String> =
+            s.q.iter()
+                .map(|c| format!("{c} LIKE {n} ESCAPE '\\'"))
+                .collect();
+        w.push(format!("({})", ors.join(" OR ")));
+    }
+    for (colname, v) in [
+        (s.category, &q.category),
+        (s.district, &q.district),
+        (s.grade, &q.grade),
+    ] {
+        if let (Some(colname), Some(v)) = (colname, v) {
+            let n = push(binds, Bind::Text(v.clone()));
+            w.push(format!("{colname} = {n}"));
+        }
+    }
+    if let (Some(y), Some(of)) = (q.year, &s.year) {
+        match of {
+            YearOf::Ms(colname) => {
+                if let (Some(a), Some(b)) = (year_ms(y), year_ms(y + 1)) {
+                    let a = push(binds, Bind::Int(a));
+                    let b = push(binds, Bind::Int(b));
+                    w.push(format!("{colname} >= {a} AND {colname} < {b}"));
+                }
+            }
+            YearOf::Text(colname) => {
+                let a = push(binds, Bind::Text(format!("{y:04}-01-01")));
+                let b = push(binds, Bind::Text(format!("{:04}-01-01", y + 1)));
+                w.push(format!("{colname} >= {a} AND {colname} < {b}"));
+            }
+        }
+    }
+    match (ds, q.status.as_deref()) {
+        (Dataset::Projects, Some("closed")) => {
+            w.push("p.status IN ('opened', 'awarded', 'contracted', 'failed', 'cancelled')".into())
+        }
+        (Dataset::Projects, Some("all")) => {}
+        (Dataset::Projects, _) => w.push("p.status = 'published'".into()),
+        (Dataset::Contracts, Some("terminated")) => w.push("k.terminated_at IS NOT NULL".into()),
+        (Dataset::Contracts, Some("accepted")) => {
+            w.push("k.terminated_at IS NULL AND k.accepted_at IS NOT NULL".into())
+        }
+        (Dataset::Contracts, Some("delivery")) => {
+            w.push("k.terminated_at IS NULL AND k.accepted_at IS NULL".into())
+        }
+        _ => {}
+    }
+    if let Some(kind) = &q.kind {
+        let colname = match ds {
+            Dataset::Projects => Some("p.kind"),
+            Dataset::Contracts => Some("k.kind"),
+            _ => None,
+        };
+        if let Some(colname) = colname {
+            let n = push(binds, Bind::Text(kind.clone()));
+            w.push(format!("{colname} = {n}"));
+        }
+    }
+    w
+}
+
+/// The page (`offset` set) or batch (`before` set) query.
+pub(super) fn select(
+    ds: Dataset,
+    q: &Query,
+    before: Option<i64>,
+    limit: i64,
+    offset: Option<i64>,
+) -> (String, Vec<Bind>) {
+    let s = spec(ds);
+    let mut binds = Vec::new();
+    let mut w = conditions(ds, &s, q, &mut binds);
+    if let Some(b) = before {
+        binds.push(Bind::Int(b));
+        w.push(format!("{} < ${}", s.key, binds.len()));
+    }
+    binds.push(Bind::Int(limit));
+    let mut sql = format!(
+        "SELECT {} FROM {} WHERE {} ORDER BY {} DESC LIMIT ${}",
+        s.select,
+        s.from,
+        w.join(" AND "),
+        s.key,
+        binds.len()
+    );
+    if let Some(o) = offset {
+        binds.push(Bind::Int(o));
+        sql.push_str(&format!(" OFFSET ${}", binds.len()));
+    }
+    (sql, binds)
+}
+
+pub(super) fn count(ds: Dataset, q: &Query) -> (String, Vec<Bind>) {
+    let s = spec(ds);
+    let mut binds = Vec::new();
+    let w = conditions(ds, &s, q, &mut binds);
+    binds.push(Bind::Int(COUNT_CAP + 1));
+    (
+        format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 AS one FROM {} WHERE {} LIMIT ${}) capped",
+            s.from,
+            w.join(" AND "),
+            binds.len()
+        ),
+        binds,
+    )
+}
+
+fn org_filters(q: &Query) -> Filters {
+    Filters {
+        org_type: q.org_type.clone(),
+        category: q.category.clone(),
+        district: q.district.clone(),
+        status: q.status.clone(),
+    }
+}
+
+async fn org_search(
+    c: &mut Conn,
+    scope: &Scope,
+    q: &Query,
+    offset: i64,
+    limit: i64,
+) -> Result<search::Page, sqlx::Error> {
+    let text = q.q.clone().unwrap_or_default();
+    let f = org_filters(q);
+    match &q.grade {
+        Some(g) => search::search_graded(c, &text, &f, g, &scope.today, offset, limit).await,
+        None => search::search(c, scope.backend, &text, &f, offset, limit).await,
+    }
+}
+
+/// Organizations through the directory's own search (its name index answers 1–2 character
+/// queries that LIKE would scan a million rows for).
+pub(super) async fn organizations(
+    c: &mut Conn,
+    scope: &Scope,
+    q: &Query,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<Row>, sqlx::Error> {
+    let page = org_search(c, scope, q, offset, limit).await?;
+    Ok(page
+        .hits
+        .into_iter()
+        .map(|h| {
+            let opt = |v: Option<String>| v.map(super::Cell::Text).unwrap_or(super::Cell::Null);
+            Row {
+                key: h.id.0,
+                link: Some(format!("/organizations/{}", h.id.0)),
+                cells: vec![
+                    super::Cell::Text(h.name),
+                    opt(h.uscc),
+                    super::Cell::Code("orgtype-", h.org_type),
+                    super::Cell::Code("category-", h.category),
+                    super::Cell::District(h.district_code),
+                    super::Cell::Code("orgstatus-", h.status),
+                    h.registered_on
+                        .map(super::Cell::Date)
+                        .unwrap_or(super::Cell::Null),
+                ],
+            }
+        })
+        .collect())
+}
+
+pub(super) async fn count_organizations(
+    c: &mut Conn,
+    scope: &Scope,
+    q: &Query,
+) -> Result<Option<i64>, sqlx::Error> {
+    let page = org_search(c, scope, q, 0, 0).await?;
+    Ok((!page.capped).then_some(page.count))
+}

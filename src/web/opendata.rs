@@ -1,0 +1,500 @@
+//! Public lists with filters and pages, and their downloads: every list of `opendata::ALL`
+//! (the directory keeps its own page) offers CSV (streamed, any size), XLSX (capped) and JSON of
+//! exactly the rows its filters show, described on the data dictionary page. No login anywhere.
+
+use crate::app::AppState;
+use crate::db::Conn;
+use crate::domain::calendar::{iso_date, shanghai_date};
+use crate::domain::division;
+use crate::domain::evaluation::Grade;
+use crate::domain::procurement::Method;
+use crate::domain::registration::{Category, OrgType};
+use crate::error::{AppError, AppResult};
+use crate::opendata::{self, export, Cell, Dataset, Filter, Query, Row, Scope, Ty};
+use crate::web::ctx::Page;
+use crate::web::forms::urlencode;
+use crate::web::page_cache::{self, Html};
+use rocket::http::{ContentType, Header};
+use rocket::request::FromParam;
+use rocket::response::stream::ByteStream;
+use rocket::{get, routes, FromForm, Responder, Route, State};
+use rocket_dyn_templates::{Metadata, Template};
+use serde_json::{json, Value};
+
+pub fn routes() -> Vec<Route> {
+    routes![
+        intentions, projects, openings, bids, awards, contracts, grades, download, dictionary, hub
+    ]
+}
+
+/// The filters as they come in a query string (anything invalid is dropped by `clean`).
+#[derive(FromForm, Default, Debug, Clone)]
+pub struct Params {
+    pub q: Option<String>,
+    pub status: Option<String>,
+    pub category: Option<String>,
+    pub district: Option<String>,
+    pub year: Option<String>,
+    pub grade: Option<String>,
+    pub kind: Option<String>,
+    pub org_type: Option<String>,
+    pub page: Option<String>,
+}
+
+pub fn scope(state: &AppState) -> Scope {
+    Scope {
+        backend: state.db.backend,
+        today: iso_date(shanghai_date(state.clock.now())),
+    }
+}
+
+async fn service_categories(c: &mut Conn) -> AppResult<Vec<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT code FROM service_categories ORDER BY pos")
+            .fetch_all(&mut *c)
+            .await?,
+    )
+}
+
+/// The filters `ds` understands with valid values; everything else is no filter.
+pub async fn clean(c: &mut Conn, ds: Dataset, p: &Params) -> AppResult<Query> {
+    let has = |f: Filter| ds.filters().contains(&f);
+    let keep = |f: Filter, v: &Option<String>, ok: &dyn Fn(&str) -> bool| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| has(f) && !s.is_empty() && ok(s))
+            .map(str::to_string)
+    };
+    let cats = if has(Filter::Category) && ds != Dataset::Organizations {
+        service_categories(c).await?
+    } else {
+        Vec::new()
+    };
+    Ok(Query {
+        q: keep(Filter::Q, &p.q, &|_| true).map(|s| s.chars().take(50).collect()),
+        status: keep(Filter::Status, &p.status, &|s| ds.statuses().contains(&s)),
+        category: keep(Filter::Category, &p.category, &|s| {
+            if ds == Dataset::Organizations {
+                Category::parse(s).is_some()
+            } else {
+                cats.iter().any(|c| c == s)
+            }
+        }),
+        district: keep(Filter::District, &p.district, &division::is_current),
+        year: keep(Filter::Year, &p.year, &|s| {
+            s.parse::<i32>().is_ok_and(|y| (2000..=2100).contains(&y))
+        })
+        .and_then(|s| s.parse().ok()),
+        grade: keep(Filter::Grade, &p.grade, &|s| Grade::parse(s).is_some()),
+        kind: keep(Filter::Kind, &p.kind, &|s| ds.kinds().contains(&s)),
+        org_type: keep(Filter::OrgType, &p.org_type, &|s| {
+            OrgType::parse(s).is_some()
+        }),
+    })
+}
+
+/// `key=value&…` of the filters set.
+pub fn query_string(q: &Query) -> String {
+    q.pairs()
+        .iter()
+        .map(|(k, v)| format!("{k}={}", urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// A cell as the page shows it.
+fn display(pg: &Page, c: &Cell) -> String {
+    let en = pg.lang.code() == "en";
+    match c {
+        Cell::Null => String::new(),
+        Cell::Money(f) => format!("¥{}", crate::domain::money::Money::from_fen(*f).grouped()),
+        Cell::Time(ms) => {
+            let args = [("lang".to_string(), json!(pg.lang.code()))].into();
+            crate::web::filters::datetime(&json!(ms), &args)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        }
+        Cell::Code(prefix, code) => pg.t(&format!("{prefix}{code}")),
+        Cell::Name(zh, e) => if en { e } else { zh }.clone(),
+        Cell::District(code) => opendata::district_name(code, en),
+        other => other.plain(),
+    }
+}
+
+fn row_view(pg: &Page, ds: Dataset, r: &Row) -> Value {
+    let cells: Vec<Value> = ds
+        .columns()
+        .iter()
+        .zip(&r.cells)
+        .map(|(col, c)| {
+            json!({
+                "text": display(pg, c),
+                "num": matches!(col.ty, Ty::Money | Ty::Int),
+                "link": if col.link { r.link.clone() } else { None },
+            })
+        })
+        .collect();
+    json!(cells)
+}
+
+/// The choices of each filter the dataset has, for the filter form.
+async fn choices(c: &mut Conn, pg: &Page, ds: Dataset) -> AppResult<Value> {
+    let en = pg.lang.code() == "en";
+    let pair = |v: &str, label: String| json!({ "value": v, "label": label });
+    let mut out = serde_json::Map::new();
+    for f in ds.filters() {
+        let list: Vec<Value> = match f {
+            Filter::Q | Filter::Year => continue,
+            Filter::Status => ds
+                .statuses()
+                .iter()
+                .map(|s| pair(s, pg.t(&format!("datastatus-{s}"))))
+                .collect(),
+            Filter::Kind => ds
+                .kinds()
+                .iter()
+                .map(|s| pair(s, pg.t(&format!("datakind-{s}"))))
+                .collect(),
+            Filter::Category if ds == Dataset::Organizations => Category::ALL
+                .iter()
+                .map(|x| pair(x.code(), pg.t(&format!("category-{}", x.code()))))
+                .collect(),
+            Filter::Category => crate::db::intentions::categories(c)
+                .await?
+                .into_iter()
+                .map(|x| pair(&x.code, if en { x.name_en } else { x.name_zh }))
+                .collect(),
+            Filter::District => division::NINGBO
+                .iter()
+                .map(|(code, zh, e)| pair(code, if en { e } else { zh }.to_string()))
+                .collect(),
+            Filter::Grade => Grade::ALL
+                .iter()
+                .map(|g| pair(g.code(), pg.t(&format!("grade-{}", g.code()))))
+                .collect(),
+            Filter::OrgType => OrgType::ALL
+                .iter()
+                .map(|x| pair(x.code(), pg.t(&format!("orgtype-{}", x.code()))))
+                .collect(),
+        };
+        out.insert(f.key().to_string(), json!(list));
+    }
+    Ok(Value::Object(out))
+}
+
+async fn list_context(
+    pg: &Page,
+    state: &AppState,
+    ds: Dataset,
+    params: &Params,
+) -> AppResult<Value> {
+    let mut c = state.db.acquire().await?;
+    let mut q = clean(&mut c, ds, params).await?;
+    if ds == Dataset::Projects && q.status.is_none() {
+        q.status = Some("open".into());
+    }
+    let page_no = params
+        .page
+        .as_deref()
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or(1)
+        .clamp(1, opendata::MAX_PAGE);
+    let sc = scope(state);
+    let rows = opendata::page(&mut c, &sc, ds, &q, page_no, opendata::PAGE_SIZE).await?;
+    let count = opendata::count(&mut c, &sc, ds, &q).await?;
+    let pages = match count {
+        Some(n) => ((n + opendata::PAGE_SIZE - 1) / opendata::PAGE_SIZE).max(1),
+        None if rows.len() as i64 == opendata::PAGE_SIZE => page_no + 1,
+        None => page_no,
+    }
+    .min(opendata::MAX_PAGE);
+    let filters: Vec<&str> = ds.filters().iter().map(|f| f.key()).collect();
+    let qs = query_string(&q);
+    Ok(json!({
+        "ds": ds.slug(),
+        "list_path": ds.list_path(),
+        "columns": ds.columns().iter().map(|c| c.key).collect::<Vec<_>>(),
+        "rows": rows.iter().map(|r| row_view(pg, ds, r)).collect::<Vec<_>>(),
+        "count": count, "cap": opendata::COUNT_CAP,
+        "page_no": page_no, "pages": pages,
+        "filters": filters, "q": q.q, "year": q.year,
+        "selected": {
+            "status": q.status, "category": q.category, "district": q.district,
+            "grade": q.grade, "kind": q.kind, "org_type": q.org_type,
+        },
+        "choices": choices(&mut c, pg, ds).await?,
+        "qs": qs,
+        "datasets": opendata::ALL.iter().map(|d| json!({"slug": d.slug(), "path": d.list_path()})).collect::<Vec<_>>(),
+        "xlsx_cap": export::XLSX_CAP,
+    }))
+}
+
+async fn list(
+    pg: Page,
+    state: &AppState,
+    templates: Metadata<'_>,
+    ds: Dataset,
+    params: Params,
+) -> AppResult<Html> {
+    // Grades and contract states change with the day: the day is part of the key.
+    let today = scope(state).today;
+    page_cache::serve(
+        &pg,
+        state,
+        &templates,
+        "data/list",
+        &today,
+        list_context(&pg, state, ds, &params),
+    )
+    .await
+}
+
+macro_rules! list_route {
+    ($name:ident, $path:literal, $ds:expr) => {
+        #[get($path)]
+        async fn $name(
+            pg: Page,
+            state: &State<AppState>,
+            templates: Metadata<'_>,
+            f: Params,
+        ) -> AppResult<Html> {
+            list(pg, state, templates, $ds, f).await
+        }
+    };
+}
+
+list_route!(intentions, "/intentions?<f..>", Dataset::Intentions);
+list_route!(projects, "/projects?<f..>", Dataset::Projects);
+list_route!(openings, "/openings?<f..>", Dataset::Openings);
+list_route!(bids, "/openings/bids?<f..>", Dataset::Bids);
+list_route!(awards, "/awards?<f..>", Dataset::Awards);
+list_route!(contracts, "/contracts?<f..>", Dataset::Contracts);
+list_route!(grades, "/grades?<f..>", Dataset::Grades);
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+/// `awards.csv`, `grades.xlsx`, …
+pub struct ExportFile(pub Dataset, pub Format);
+
+impl<'a> FromParam<'a> for ExportFile {
+    type Error = &'a str;
+
+    fn from_param(param: &'a str) -> Result<Self, Self::Error> {
+        let (slug, ext) = param.rsplit_once('.').ok_or(param)?;
+        let ds = Dataset::parse(slug).ok_or(param)?;
+        match ext {
+            "csv" => Ok(ExportFile(ds, Format::Csv)),
+            "xlsx" => Ok(ExportFile(ds, Format::Xlsx)),
+            _ => Err(param),
+        }
+    }
+}
+
+#[derive(Responder)]
+pub struct Download<T> {
+    body: T,
+    kind: ContentType,
+    disposition: Header<'static>,
+}
+
+fn attachment(name: String) -> Header<'static> {
+    Header::new(
+        "Content-Disposition",
+        format!("attachment; filename=\"{name}\""),
+    )
+}
+
+/// Every row of `ds` under `q`, batch by batch, to `each` (which may stop by returning false).
+pub async fn each_batch<F>(
+    c: &mut Conn,
+    sc: &Scope,
+    ds: Dataset,
+    q: &Query,
+    mut each: F,
+) -> Result<(), sqlx::Error>
+where
+    F: FnMut(Vec<Row>) -> bool,
+{
+    let mut before = None;
+    let mut offset = 0;
+    loop {
+        let rows = opendata::batch(c, sc, ds, q, before, offset).await?;
+        let n = rows.len() as i64;
+        before = rows.last().map(|r| r.key);
+        offset += n;
+        if n == 0 || !each(rows) || n < opendata::BATCH {
+            return Ok(());
+        }
+    }
+}
+
+fn csv_stream(state: &AppState, ds: Dataset, q: Query) -> ByteStream![Vec<u8> + '_] {
+    ByteStream! {
+        yield export::csv_header(ds.columns());
+        let sc = scope(state);
+        let mut c = match state.db.acquire().await {
+            Ok(c) => c,
+            Err(e) => {
+                log::error!("csv export {}: {e}", ds.slug());
+                return;
+            }
+        };
+        let mut before = None;
+        let mut offset = 0;
+        loop {
+            match opendata::batch(&mut c, &sc, ds, &q, before, offset).await {
+                Ok(rows) => {
+                    let n = rows.len() as i64;
+                    before = rows.last().map(|r| r.key);
+                    offset += n;
+                    if n > 0 {
+                        yield export::csv_rows(&rows);
+                    }
+                    if n < opendata::BATCH {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    log::error!("csv export {}: {e}", ds.slug());
+                    yield "\r\n# export interrupted / 导出中断，请重试\r\n".as_bytes().to_vec();
+                    break;
+                }
+            }
+        }
+    }
+}
+
+#[get("/data/<file>?<f..>")]
+async fn download<'a>(
+    pg: Page,
+    state: &'a State<AppState>,
+    file: Result<ExportFile, &str>,
+    f: Params,
+) -> AppResult<rocket::Either<Download<ByteStream![Vec<u8> + 'a]>, Download<Vec<u8>>>> {
+    let ExportFile(ds, format) = file.map_err(|_| AppError::NotFound)?;
+    let mut c = state.db.acquire().await?;
+    let q = clean(&mut c, ds, &f).await?;
+    if format == Format::Csv {
+        drop(c);
+        return Ok(rocket::Either::Left(Download {
+            body: csv_stream(state, ds, q),
+            kind: ContentType::new("text", "csv").with_params(("charset", "utf-8")),
+            disposition: attachment(format!("{}.csv", ds.slug())),
+        }));
+    }
+    let sc = scope(state);
+    let mut rows = Vec::new();
+    each_batch(&mut c, &sc, ds, &q, |batch| {
+        rows.extend(batch);
+        rows.len() <= export::XLSX_CAP
+    })
+    .await?;
+    let more = rows.len() > export::XLSX_CAP;
+    rows.truncate(export::XLSX_CAP);
+    let labels: Vec<String> = ds
+        .columns()
+        .iter()
+        .map(|c| pg.t(&format!("col-{}", c.key)))
+        .collect();
+    let note = pg
+        .t("data-xlsx-truncated")
+        .replace("%N%", &export::XLSX_CAP.to_string());
+    let bytes = export::xlsx(ds.slug(), &labels, ds.columns(), &rows, more, &note)
+        .map_err(|e| AppError::Internal(format!("xlsx: {e}")))?;
+    Ok(rocket::Either::Right(Download {
+        body: bytes,
+        kind: ContentType::new(
+            "application",
+            "vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        disposition: attachment(format!("{}.xlsx", ds.slug())),
+    }))
+}
+
+/// The values a code column takes.
+pub fn codes(prefix: &str) -> Vec<String> {
+    let list: Vec<&str> = match prefix {
+        "projkind-" => vec!["procurement", "programme"],
+        "method-" => {
+            return Method::ALL
+                .iter()
+                .map(|m| m.code().replace('_', "-"))
+                .collect()
+        }
+        "projstatus-" => vec![
+            "published",
+            "opened",
+            "awarded",
+            "contracted",
+            "failed",
+            "cancelled",
+        ],
+        "envelope-" => vec!["initial", "final"],
+        "openoutcome-" => vec!["opened", "failed"],
+        "winner-" => vec!["winner", "refused", "disqualified"],
+        "contractkind-" => vec!["contract", "agreement"],
+        "contractstate-" => vec!["delivery", "accepted", "terminated"],
+        "perfgrade-" => vec!["excellent", "good", "fair", "poor"],
+        "grade-" => Grade::ALL.iter().map(|g| g.code()).collect(),
+        "orgtype-" => OrgType::ALL.iter().map(|t| t.code()).collect(),
+        "category-" => Category::ALL.iter().map(|t| t.code()).collect(),
+        "orgstatus-" => vec!["registered", "deregistered", "revoked"],
+        _ => Vec::new(),
+    };
+    list.into_iter().map(str::to_string).collect()
+}
+
+fn ty_key(t: Ty) -> &'static str {
+    match t {
+        Ty::Text => "text",
+        Ty::Int => "int",
+        Ty::Money => "money",
+        Ty::Date => "date",
+        Ty::Time => "time",
+        Ty::Code(_) => "code",
+        Ty::Name => "name",
+        Ty::District => "district",
+    }
+}
+
+#[get("/data/dictionary")]
+fn dictionary(pg: Page) -> Template {
+    let sets: Vec<Value> = opendata::ALL
+        .iter()
+        .map(|ds| {
+            let cols: Vec<Value> = ds
+                .columns()
+                .iter()
+                .map(|c| {
+                    let values: Vec<Value> = match c.ty {
+                        Ty::Code(p) => codes(p)
+                            .into_iter()
+                            .map(|v| json!({ "code": v, "label": pg.t(&format!("{p}{v}")) }))
+                            .collect(),
+                        _ => Vec::new(),
+                    };
+                    json!({ "key": c.key, "ty": ty_key(c.ty), "values": values })
+                })
+                .collect();
+            json!({ "slug": ds.slug(), "path": ds.list_path(), "columns": cols })
+        })
+        .collect();
+    pg.render("data/dictionary", json!({ "sets": sets }))
+}
+
+#[get("/data")]
+fn hub(pg: Page) -> Template {
+    let sets: Vec<Value> = opendata::ALL
+        .iter()
+        .map(|d| json!({ "slug": d.slug(), "path": d.list_path() }))
+        .collect();
+    pg.render(
+        "data/hub",
+        json!({ "sets": sets, "xlsx_cap": export::XLSX_CAP }),
+    )
+}

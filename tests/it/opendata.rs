@@ -1,0 +1,353 @@
+//! Open data (issue 9): every public list, its CSV and XLSX downloads and its JSON API give
+//! exactly the same rows under the same filters; no bid is public before its opening; cached
+//! public pages follow each kind of change made by another process; the API refuses unknown
+//! filter values with a problem document.
+
+use crate::award::signed_contract;
+use crate::evaluation_flow::int;
+use crate::helpers::*;
+use crate::procurement::{publish_project, state, PROPOSAL};
+use huoban::domain::money::Money;
+use huoban::ledger::Payment;
+use huoban::procurement::Procurement;
+use rocket::http::Status;
+use serde_json::Value;
+use time::macros::{date, datetime};
+
+async fn bytes(app: &TestApp, path: &str) -> (Status, Vec<u8>) {
+    let r = app.client.get(path.to_string()).dispatch().await;
+    let s = r.status();
+    (s, r.into_bytes().await.unwrap_or_default())
+}
+
+/// The CSV's header and rows.
+async fn csv_of(app: &TestApp, slug: &str, qs: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let (s, body) = bytes(app, &format!("/data/{slug}.csv?{qs}")).await;
+    assert_eq!(s, Status::Ok, "{slug}.csv?{qs}");
+    assert!(body.starts_with(b"\xEF\xBB\xBF"), "UTF-8 byte-order mark");
+    let mut r = csv::Reader::from_reader(&body[3..]);
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+    let rows = r
+        .records()
+        .map(|x| x.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    (header, rows)
+}
+
+/// The XLSX's data rows, as text the CSV would have (amounts with two decimals).
+async fn xlsx_of(app: &TestApp, slug: &str, qs: &str, money: &[usize]) -> Vec<Vec<String>> {
+    use calamine::{Data, Reader, Xlsx};
+    let (s, body) = bytes(app, &format!("/data/{slug}.xlsx?{qs}")).await;
+    assert_eq!(s, Status::Ok);
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(body)).unwrap();
+    let range = book.worksheet_range(slug).unwrap();
+    range
+        .rows()
+        .skip(1)
+        .filter(|r| r.iter().any(|c| !matches!(c, Data::Empty)))
+        .map(|r| {
+            r.iter()
+                .enumerate()
+                .map(|(i, c)| match c {
+                    Data::Empty => String::new(),
+                    Data::Float(f) if money.contains(&i) => format!("{f:.2}"),
+                    Data::Float(f) => format!("{}", *f as i64),
+                    Data::Int(n) => n.to_string(),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Every page of the API's rows, in the CSV's column order.
+async fn api_of(app: &TestApp, slug: &str, qs: &str, header: &[String]) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    let mut page = 1;
+    loop {
+        let (s, body) = app.get(&format!("/api/v1/{slug}?{qs}&page={page}")).await;
+        assert_eq!(s, Status::Ok, "{body}");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        for row in v["rows"].as_array().unwrap() {
+            out.push(
+                header
+                    .iter()
+                    .map(|k| match &row[k] {
+                        Value::Null => String::new(),
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect(),
+            );
+        }
+        if v["next"].is_null() {
+            return out;
+        }
+        page += 1;
+    }
+}
+
+/// The number of data rows in the page's table.
+async fn html_rows(app: &TestApp, path: &str) -> usize {
+    let (s, body) = app.get(path).await;
+    assert_eq!(s, Status::Ok, "{path}");
+    body.split("<tbody>")
+        .nth(1)
+        .map(|t| {
+            t.split("</tbody>")
+                .next()
+                .unwrap_or("")
+                .matches("<tr>")
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+#[rocket::async_test]
+async fn lists_downloads_and_the_api_show_exactly_the_filtered_rows() {
+    let app = TestApp::spawn().await;
+    let k = signed_contract(&app, "NB-DATA-01").await;
+    let purchaser = int(&app, "SELECT id FROM users WHERE email = $1", PURCHASER.0).await;
+    let pay = Payment {
+        contract: k,
+        installment: 1,
+        amount_fen: Money::parse("114,000.00").unwrap().fen(),
+        value_date: date!(2027 - 01 - 05),
+        voucher_no: "记-2027-0001",
+        payee_account: "6222 0000 1111 2222",
+        invoice_no: "33021270001",
+        approved_by: purchaser,
+        key: "d1",
+    };
+    let pr = Procurement::of(state(&app));
+    assert!(pr.record_payment(&pay, 1, 30).await.unwrap().is_ok());
+    app.logout().await;
+    // (dataset, filters, rows expected, the money columns)
+    let cases: &[(&str, &str, Option<usize>, &[usize])] = &[
+        ("awards", "district=330203", Some(1), &[9]),
+        ("awards", "district=330212", Some(0), &[9]),
+        ("awards", "q=NB-DATA", Some(1), &[9]),
+        ("contracts", "q=%E9%98%B3%E5%85%89", Some(1), &[9, 10]),
+        ("contracts", "status=accepted", Some(0), &[9, 10]),
+        ("bids", "q=NB-DATA-01", Some(3), &[7]),
+        ("bids", "year=2025", Some(0), &[7]),
+        ("openings", "year=2026", None, &[]),
+        ("projects", "status=closed", None, &[6]),
+        ("projects", "status=all&kind=programme", None, &[6]),
+        ("intentions", "", None, &[4]),
+        ("grades", "grade=4a", Some(1), &[]),
+        ("organizations", "district=330203", None, &[]),
+        (
+            "organizations",
+            "q=%E5%AE%81%E6%B3%A2&org_type=foundation",
+            None,
+            &[],
+        ),
+    ];
+    for (slug, qs, expected, money) in cases {
+        let (header, csv) = csv_of(&app, slug, qs).await;
+        if let Some(n) = expected {
+            assert_eq!(csv.len(), *n, "{slug}?{qs}: {csv:?}");
+        }
+        assert_eq!(
+            xlsx_of(&app, slug, qs, money).await,
+            csv,
+            "{slug}?{qs} XLSX"
+        );
+        assert_eq!(
+            api_of(&app, slug, qs, &header).await,
+            csv,
+            "{slug}?{qs} API"
+        );
+        let list = huoban::opendata::Dataset::parse(slug).unwrap().list_path();
+        assert_eq!(
+            html_rows(&app, &format!("{list}?{qs}")).await,
+            csv.len().min(20),
+            "{list}?{qs} page"
+        );
+    }
+    // The contract's row: amounts exact, paid so far, state, party.
+    let (header, rows) = csv_of(&app, "contracts", "q=NB-DATA-01").await;
+    let col = |k: &str| header.iter().position(|h| h == k).unwrap();
+    assert_eq!(rows[0][col("amount")], "380000.00");
+    assert_eq!(rows[0][col("paid")], "114000.00");
+    assert_eq!(rows[0][col("contract_status")], "delivery");
+    assert_eq!(rows[0][col("supplier")], "宁波市海曙区阳光社会工作服务中心");
+    assert_eq!(rows[0][col("signed_at")], "2026-12-22T10:00:00+08:00");
+    // The data dictionary describes every column of every dataset, in both languages.
+    for lang in ["zh-CN", "en"] {
+        let r = app
+            .get_with("/data/dictionary", &[("Accept-Language", lang)])
+            .await;
+        assert_eq!(r.status(), Status::Ok);
+        let page = r.into_string().await.unwrap_or_default();
+        for ds in huoban::opendata::ALL {
+            for c in ds.columns() {
+                assert!(page.contains(&format!("<code>{}</code>", c.key)));
+            }
+        }
+        assert!(
+            !page.contains("coldesc-") && !page.contains("col-") && !page.contains("ty-"),
+            "a message key shows instead of its text ({lang})"
+        );
+    }
+}
+
+#[rocket::async_test]
+async fn the_api_refuses_unknown_filters_and_values_with_a_problem_and_describes_itself() {
+    let app = TestApp::spawn().await;
+    for q in [
+        "/api/v1/awards?grade=5a",
+        "/api/v1/awards?district=999999",
+        "/api/v1/grades?year=1999",
+        "/api/v1/projects?page=0",
+        "/api/v1/projects?status=open&status=closed",
+        "/api/v1/organizations?q=%20",
+    ] {
+        let r = app.client.get(q).dispatch().await;
+        assert_eq!(r.status(), Status::BadRequest, "{q}");
+        assert_eq!(
+            r.content_type().map(|c| c.to_string()).unwrap_or_default(),
+            "application/problem+json",
+            "{q}"
+        );
+        let v: Value = serde_json::from_str(&r.into_string().await.unwrap()).unwrap();
+        assert!(!v["invalid_params"].as_array().unwrap().is_empty(), "{q}");
+    }
+    let (s, body) = app.get("/api/v1/openapi.json").await;
+    assert_eq!(s, Status::Ok);
+    let doc: Value = serde_json::from_str(&body).unwrap();
+    for ds in huoban::opendata::ALL {
+        let path = format!("/api/v1/{}", ds.slug());
+        assert!(doc["paths"][&path]["get"].is_object(), "{path}");
+    }
+    let cats = &doc["paths"]["/api/v1/awards"]["get"]["parameters"];
+    assert!(cats
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "category"
+            && p["schema"]["enum"]
+                .as_array()
+                .is_some_and(|e| !e.is_empty())));
+    let r = app.client.delete("/api/v1/awards").dispatch().await;
+    assert_eq!(r.status(), Status::MethodNotAllowed);
+}
+
+#[rocket::async_test]
+async fn no_bid_is_public_before_its_opening() {
+    let app = TestApp::spawn().await;
+    app.login_as(PURCHASER).await;
+    let id = publish_project(&app, "NB-DATA-02", "consultation", "2026-12-20T10:00").await;
+    app.logout().await;
+    let p = {
+        let mut c = app.db.acquire().await.unwrap();
+        huoban::db::projects::by_id(&mut c, id)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let pr = Procurement::of(state(&app));
+    for (org, price) in [(1, "379999"), (3, "388888"), (4, "366666")] {
+        let input = huoban::bidding::BidInput {
+            price: Money::parse(price).unwrap(),
+            proposal: PROPOSAL.into(),
+            files: vec![],
+        };
+        assert!(pr
+            .submit_bid(&p, org, 1, "initial", input)
+            .await
+            .unwrap()
+            .is_ok());
+    }
+    // The pages echo the search in their form: they must show no row and no price.
+    for path in ["/openings/bids?q=NB-DATA-02", "/openings?q=NB-DATA-02"] {
+        assert_eq!(html_rows(&app, path).await, 0, "{path}");
+        assert!(!app.get(path).await.1.contains("379999"));
+    }
+    let sealed = |s: &str| !s.contains("NB-DATA-02") && !s.contains("379999");
+    for path in [
+        "/data/bids.csv?q=NB-DATA-02",
+        "/data/openings.csv",
+        "/api/v1/bids?q=NB-DATA-02",
+        "/api/v1/openings",
+    ] {
+        let (s, body) = app.get(path).await;
+        assert_eq!(s, Status::Ok);
+        assert!(sealed(&body), "{path} shows a sealed bid");
+    }
+    app.clock.set(datetime!(2026-12-20 02:00 UTC));
+    pr.run_due().await.unwrap();
+    let (_, rows) = csv_of(&app, "bids", "q=NB-DATA-02").await;
+    assert_eq!(rows.len(), 3);
+    assert!(rows.iter().any(|r| r.contains(&"379999.00".to_string())));
+}
+
+#[rocket::async_test]
+async fn cached_public_pages_follow_each_kind_of_change_made_by_another_process() {
+    let app = TestApp::spawn().await;
+    // The visitor's server: another process on the same database, with its own page cache.
+    let viewer = app.second_instance().await;
+    async fn seen(viewer: &TestApp, path: &str, text: &str) -> bool {
+        let (s, body) = viewer.get(path).await;
+        assert_eq!(s, Status::Ok, "{path}");
+        body.contains(text)
+    }
+    let pages = [
+        "/projects",
+        "/openings",
+        "/awards",
+        "/contracts",
+        "/statistics",
+        "/grades",
+    ];
+    // Cached before anything happens (the second visit is served from the cache).
+    for p in pages {
+        viewer.get(p).await;
+        assert!(!seen(&viewer, p, "NB-DATA-03").await);
+    }
+    let cache = |a: &TestApp| {
+        a.client
+            .rocket()
+            .state::<huoban::app::AppState>()
+            .unwrap()
+            .page_cache
+            .len()
+    };
+    assert!(cache(&viewer) >= pages.len(), "the pages were cached");
+    // Published.
+    app.login_as(PURCHASER).await;
+    let id = publish_project(&app, "NB-DATA-03", "open_tender", "2026-12-20T10:00").await;
+    assert!(seen(&viewer, "/projects", "NB-DATA-03").await);
+    // Opened (by the job), awarded, signed: the review helper scores and awards another one.
+    let _ = id;
+    let k = signed_contract(&app, "NB-DATA-04").await;
+    assert!(seen(&viewer, "/openings", "NB-DATA-04").await);
+    assert!(seen(&viewer, "/awards", "NB-DATA-04").await);
+    assert!(seen(&viewer, "/contracts", "NB-DATA-04").await);
+    assert!(!seen(&viewer, "/contracts", "¥114,000.00").await);
+    assert!(!seen(&viewer, "/statistics", "¥114,000.00").await);
+    // Paid.
+    let purchaser = int(&app, "SELECT id FROM users WHERE email = $1", PURCHASER.0).await;
+    let pay = Payment {
+        contract: k,
+        installment: 1,
+        amount_fen: 11_400_000,
+        value_date: date!(2027 - 01 - 05),
+        voucher_no: "记-2027-0002",
+        payee_account: "6222 0000 1111 2222",
+        invoice_no: "33021270002",
+        approved_by: purchaser,
+        key: "c1",
+    };
+    let pr = Procurement::of(state(&app));
+    assert!(pr.record_payment(&pay, 1, 30).await.unwrap().is_ok());
+    assert!(seen(&viewer, "/contracts", "¥114,000.00").await);
+    assert!(seen(&viewer, "/statistics", "¥114,000.00").await);
+    // A grade lapses (the daily job, on the day after its validity).
+    app.clock.set(datetime!(2029-01-02 02:00 UTC));
+    assert!(!seen(&viewer, "/grades", "2029-01-0").await);
+    let r = app.jobs().evaluation().run_daily().await.unwrap();
+    assert!(r.expired >= 1);
+    assert!(seen(&viewer, "/grades", "2029-01-0").await);
+}
