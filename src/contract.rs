@@ -110,12 +110,68 @@ pub async fn by_id(c: &mut Conn, id: i64) -> AppResult<Option<Contract>> {
     Ok(row.as_ref().map(contract).transpose()?)
 }
 
-/// The published contracts, newest first (the public list).
-pub async fn published(c: &mut Conn, limit: i64) -> AppResult<Vec<Contract>> {
+/// `k.project's department IN (…)` for `departments` (none: every department), its values
+/// appended to `binds`.
+fn department_filter(departments: Option<&[i64]>, binds: &mut Vec<i64>) -> String {
+    match departments {
+        None => "1 = 1".into(),
+        Some(ds) => {
+            let marks: Vec<String> = ds
+                .iter()
+                .map(|d| {
+                    binds.push(*d);
+                    format!("${}", binds.len())
+                })
+                .collect();
+            if marks.is_empty() {
+                "1 = 0".into()
+            } else {
+                format!("p.department_id IN ({})", marks.join(", "))
+            }
+        }
+    }
+}
+
+/// Contracts that still need delivery or money — neither accepted nor terminated, or with
+/// part of their cap (amount and add-ons, or the settlement) unpaid — of `departments` (all
+/// when `None`), newest first.
+pub async fn still_open(c: &mut Conn, departments: Option<&[i64]>) -> AppResult<Vec<Contract>> {
+    let mut binds = Vec::new();
+    let dep = department_filter(departments, &mut binds);
+    let sql = format!(
+        "{CONTRACT} WHERE {dep} AND ((k.terminated_at IS NULL AND k.accepted_at IS NULL) OR          (SELECT COALESCE(SUM(e.amount_fen), 0) FROM ledger_entries e WHERE e.contract_id = k.id) <          CASE WHEN k.terminated_at IS NOT NULL THEN COALESCE(k.settlement_fen, 0)          ELSE k.amount_fen + (SELECT COALESCE(SUM(x.amount_fen), 0) FROM contract_changes x          WHERE x.contract_id = k.id AND x.kind = 'addon') END)          ORDER BY k.published_at DESC, k.id DESC"
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for b in binds {
+        q = q.bind(b);
+    }
+    let rows = q.fetch_all(&mut *c).await?;
+    Ok(rows.iter().map(contract).collect::<Result<_, _>>()?)
+}
+
+/// Payments net of reversals by service category, of `departments` (all when `None`).
+pub async fn paid_by_category(
+    c: &mut Conn,
+    departments: Option<&[i64]>,
+) -> AppResult<Vec<(String, i64)>> {
+    let mut binds = Vec::new();
+    let dep = department_filter(departments, &mut binds);
+    let sql = format!(
+        "SELECT p.category_code, CAST(SUM(e.amount_fen) AS BIGINT) FROM ledger_entries e          JOIN contracts k ON k.id = e.contract_id JOIN projects p ON p.id = k.project_id          WHERE {dep} GROUP BY p.category_code ORDER BY p.category_code"
+    );
+    let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+    for b in binds {
+        q = q.bind(b);
+    }
+    Ok(q.fetch_all(&mut *c).await?)
+}
+
+/// The organization's contracts, newest first.
+pub async fn of_org(c: &mut Conn, org: i64) -> AppResult<Vec<Contract>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{CONTRACT} ORDER BY k.published_at DESC, k.id DESC LIMIT $1"
+        "{CONTRACT} WHERE k.org_id = $1 ORDER BY k.published_at DESC, k.id DESC"
     )))
-    .bind(limit)
+    .bind(org)
     .fetch_all(&mut *c)
     .await?;
     Ok(rows.iter().map(contract).collect::<Result<_, _>>()?)

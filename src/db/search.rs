@@ -434,6 +434,30 @@ async fn page_of(
     rows.iter().map(hit).collect()
 }
 
+/// Organizations matching `filters` alone, in id order after `after` (the downloads walk the
+/// whole register this way without an ever-growing offset).
+pub async fn after(
+    c: &mut Conn,
+    filters: &Filters,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<Hit>, sqlx::Error> {
+    let mut binds = Vec::new();
+    let mut wheres = filters.conditions("o", &mut binds);
+    wheres.push(format!("o.id > ${}", binds.len() + 1));
+    let sql = format!(
+        "SELECT {HIT_COLUMNS} FROM organizations o WHERE {} ORDER BY o.id LIMIT ${}",
+        wheres.join(" AND "),
+        binds.len() + 2
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for b in binds {
+        q = q.bind(b);
+    }
+    let rows = q.bind(after).bind(limit).fetch_all(&mut *c).await?;
+    rows.iter().map(hit).collect()
+}
+
 /// Indexes every organization that has no index rows yet (organizations recorded before the
 /// directory existed, or by an interrupted bulk load). Returns how many were indexed.
 pub async fn index_missing(c: &mut Conn) -> Result<usize, sqlx::Error> {

@@ -443,9 +443,27 @@ pub(super) async fn organizations(
     limit: i64,
 ) -> Result<Vec<Row>, sqlx::Error> {
     let page = org_search(c, scope, q, offset, limit).await?;
-    Ok(page
-        .hits
-        .into_iter()
+    Ok(org_rows(page.hits))
+}
+
+/// The next batch of a download: filters alone walk the register by id; a search or a grade
+/// pages through the directory's own search.
+pub(super) async fn organizations_batch(
+    c: &mut Conn,
+    scope: &Scope,
+    q: &Query,
+    after: Option<i64>,
+    offset: i64,
+) -> Result<Vec<Row>, sqlx::Error> {
+    if q.q.is_none() && q.grade.is_none() {
+        let hits = search::after(c, &org_filters(q), after.unwrap_or(0), super::BATCH).await?;
+        return Ok(org_rows(hits));
+    }
+    organizations(c, scope, q, offset, super::BATCH).await
+}
+
+fn org_rows(hits: Vec<search::Hit>) -> Vec<Row> {
+    hits.into_iter()
         .map(|h| {
             let opt = |v: Option<String>| v.map(super::Cell::Text).unwrap_or(super::Cell::Null);
             Row {
@@ -464,7 +482,7 @@ pub(super) async fn organizations(
                 ],
             }
         })
-        .collect())
+        .collect()
 }
 
 pub(super) async fn count_organizations(

@@ -311,7 +311,8 @@ pub async fn page(
     fetch(c, ds, &sql, &binds).await
 }
 
-/// The next batch after `before` (a row key; `None` for the first), newest first.
+/// The next batch after the row key `before` (`None` for the first): newest first, except
+/// organizations, which come in the directory's id order (`before` is then the last id seen).
 pub async fn batch(
     c: &mut Conn,
     scope: &Scope,
@@ -321,8 +322,7 @@ pub async fn batch(
     offset: i64,
 ) -> Result<Vec<Row>, sqlx::Error> {
     if ds == Dataset::Organizations {
-        // The directory's search pages by offset (its own index decides the order).
-        return datasets::organizations(c, scope, q, offset, BATCH).await;
+        return datasets::organizations_batch(c, scope, q, before, offset).await;
     }
     let (sql, binds) = datasets::select(ds, q, before, BATCH, None);
     fetch(c, ds, &sql, &binds).await

@@ -55,11 +55,7 @@ async fn org_contracts(
 ) -> AppResult<Template> {
     let org = member(user, org)?;
     let mut c = state.db.acquire().await?;
-    let list: Vec<Contract> = contract::published(&mut c, 500)
-        .await?
-        .into_iter()
-        .filter(|k| k.org_id == org.0)
-        .collect();
+    let list: Vec<Contract> = contract::of_org(&mut c, org.0).await?;
     Ok(page.render("delivery/list", json!({ "org": org.0, "contracts": list })))
 }
 

@@ -14,9 +14,8 @@ use crate::ids::OrgId;
 use crate::web::ctx::Page;
 use crate::web::forms::urlencode;
 use crate::web::page_cache::{self, Html};
-use rocket::response::content::RawHtml;
 use rocket::{get, routes, Route, State};
-use rocket_dyn_templates::{Metadata, Template};
+use rocket_dyn_templates::Metadata;
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
@@ -86,17 +85,51 @@ async fn directory(
 ) -> AppResult<Html> {
     // Grades come into force on a date: the day is part of the key.
     let today = iso_date(shanghai_date(state.clock.now()));
-    let cache_key = format!("{}|{}|{today}", pg.base.path, pg.lang.code());
-    let token = pg.base.csrf.clone().unwrap_or_default();
-    let mut version = None;
-    if pg.cacheable() {
-        let mut c = state.db.acquire().await?;
-        let v = page_cache::version(&mut c).await?;
-        if let Some(html) = state.page_cache.get(&cache_key, v, &token) {
-            return Ok(Html::Cached(RawHtml(html)));
-        }
-        version = Some(v);
-    }
+    let ask = Ask {
+        q,
+        org_type,
+        category,
+        district,
+        status,
+        grade,
+        page,
+    };
+    page_cache::serve(
+        &pg,
+        state,
+        &templates,
+        "directory/index",
+        &today,
+        directory_context(state, ask, today.clone()),
+    )
+    .await
+}
+
+/// The directory's query as it came.
+struct Ask {
+    q: Option<String>,
+    org_type: Option<String>,
+    category: Option<String>,
+    district: Option<String>,
+    status: Option<String>,
+    grade: Option<String>,
+    page: Option<i64>,
+}
+
+async fn directory_context(
+    state: &AppState,
+    ask: Ask,
+    today: String,
+) -> AppResult<serde_json::Value> {
+    let Ask {
+        q,
+        org_type,
+        category,
+        district,
+        status,
+        grade,
+        page,
+    } = ask;
     let q = q
         .map(|s| s.chars().take(50).collect::<String>())
         .unwrap_or_default();
@@ -161,7 +194,7 @@ async fn directory(
             base_link.push_str(&format!("&{k}={}", urlencode(v)));
         }
     }
-    let context = pg.context(json!({
+    Ok(json!({
             "base_link": base_link,
             "q": q, "filters": {
                 "org_type": filters.org_type, "category": filters.category,
@@ -170,17 +203,7 @@ async fn directory(
             "hits": hits, "count": result.count, "capped": result.capped, "cap": search::COUNT_CAP,
             "page_no": page, "pages": pages, "choices": choices(),
             "export_qs": base_link.trim_start_matches("/directory?"),
-    }));
-    if let Some(v) = version {
-        if let Some((_, html)) = templates.render("directory/index", &context) {
-            state.page_cache.put(cache_key, v, &html, &token);
-            return Ok(Html::Cached(RawHtml(html)));
-        }
-    }
-    Ok(Html::Rendered(Box::new(Template::render(
-        "directory/index",
-        context,
-    ))))
+    }))
 }
 
 async fn authority_name(
@@ -232,7 +255,26 @@ pub async fn public_facts(c: &mut Conn, id: OrgId) -> AppResult<Option<serde_jso
 }
 
 #[get("/organizations/<id>")]
-async fn profile(pg: Page, state: &State<AppState>, id: OrgId) -> AppResult<Template> {
+async fn profile(
+    pg: Page,
+    state: &State<AppState>,
+    templates: Metadata<'_>,
+    id: OrgId,
+) -> AppResult<Html> {
+    // Grades come into force on a date: the day is part of the key.
+    let today = iso_date(shanghai_date(state.clock.now()));
+    page_cache::serve(
+        &pg,
+        state,
+        &templates,
+        "directory/profile",
+        &today,
+        profile_context(state, id),
+    )
+    .await
+}
+
+async fn profile_context(state: &AppState, id: OrgId) -> AppResult<serde_json::Value> {
     let mut c = state.db.acquire().await?;
     let mut v = crate::web::supervision::public_record(&mut c, id).await?;
     let events = crate::db::applications::public_events(&mut c, id).await?;
@@ -267,5 +309,5 @@ async fn profile(pg: Page, state: &State<AppState>, id: OrgId) -> AppResult<Temp
             json!(crate::performance::history_of_org(&mut c, id.0).await?),
         );
     }
-    Ok(pg.render("directory/profile", v))
+    Ok(v)
 }

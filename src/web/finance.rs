@@ -33,24 +33,8 @@ pub async fn overview(state: &AppState, department: Option<&[i64]>) -> AppResult
     let mut rows = Vec::new();
     let mut payable = Vec::new();
     let mut overdue = Vec::new();
-    let mut by_category: std::collections::BTreeMap<String, i64> = Default::default();
-    for k in contract::published(&mut c, 500).await? {
-        if let Some(d) = department {
-            let dep: i64 = sqlx::query_scalar("SELECT department_id FROM projects WHERE id = $1")
-                .bind(k.project_id)
-                .fetch_one(&mut *c)
-                .await?;
-            if !d.contains(&dep) {
-                continue;
-            }
-        }
+    for k in contract::still_open(&mut c, department).await? {
         let s = ledger::summary(&mut c, &k, now).await?;
-        let category: String =
-            sqlx::query_scalar("SELECT category_code FROM projects WHERE id = $1")
-                .bind(k.project_id)
-                .fetch_one(&mut *c)
-                .await?;
-        *by_category.entry(category).or_default() += s.paid_fen;
         for i in &s.installments {
             // What can still be paid on it: the installment's rest, within the contract's cap.
             let left = (i.amount_fen - i.paid_fen).min(s.remaining_fen);
@@ -72,7 +56,8 @@ pub async fn overview(state: &AppState, department: Option<&[i64]>) -> AppResult
             "reviews_due": reviews_due }));
     }
     let categories = crate::db::projects::categories(&mut c).await?;
-    let max = by_category.values().copied().max().unwrap_or(0).max(1);
+    let by_category = contract::paid_by_category(&mut c, department).await?;
+    let max = by_category.iter().map(|x| x.1).max().unwrap_or(0).max(1);
     let chart: Vec<Value> = by_category
         .iter()
         .enumerate()

@@ -212,7 +212,9 @@ async fn a_contract_is_delivered_reviewed_with_surveys_and_changed_through_the_p
         .await;
     let (_, fin) = app.get("/finance").await;
     assert!(
-        fin.contains("逾期未付的分期款项") && fin.contains("NB-DELIVER-01") && fin.contains("<svg")
+        fin.contains("逾期未付的分期款项")
+            && fin.contains("NB-DELIVER-01")
+            && fin.contains("id=\"spending\"")
     );
     let overdue = fin.split("id=\"payable\"").next().unwrap_or_default();
     assert!(overdue.contains("NB-DELIVER-01"), "on the overdue list");

@@ -442,7 +442,15 @@ async fn the_largest_amount_round_trips_through_form_database_and_pages() {
             .await,
         first
     );
+    let (_, fin) = app.get("/finance").await;
+    let spending = fin.split("id=\"spending\"").nth(1).unwrap_or_default();
+    assert!(
+        spending.contains("<svg") && spending.contains(&format!("¥{amount}")),
+        "the spending chart and its table show the payment"
+    );
     app.logout().await;
+    let (_, stats) = app.get("/statistics").await;
+    assert!(stats.contains(&format!("¥{amount}")), "public statistics");
     let (_, public) = app.get(&format!("/contracts/{k}")).await;
     assert!(public.contains("¥999,999,999.99"), "the cap to the fen");
     assert!(

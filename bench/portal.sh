@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Public portal benchmark (issue 9), release build, SQLite: N organizations (default 1,000,000)
+# and P finished processes (default 100,000, bench/gen_projects.py). Side by side in one run,
+# nginx (Debian package) serving the very response bytes Huoban gave as static files:
+#   the award-notice list (/awards), an organization profile, a directory search (宁波);
+# wrk, 64 connections, 2 threads, 15 s each; Huoban's requests per second as a share of nginx's,
+# and p99. Then the same list with a new address every request (no page cache: query and
+# rendering each time), and the bulk OCDS export of every process with the server's peak RSS.
+# Only 127.0.0.1 is contacted.
+#
+#   bench/portal.sh [N] [P]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N="${1:-1000000}"
+P="${2:-100000}"
+DUR="${DUR:-15s}"
+need() { command -v "$1" >/dev/null || { apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; }; }
+need wrk wrk
+need sqlite3 sqlite3
+need nginx nginx-light
+cargo build --release -q
+BIN="$PWD/target/release/huoban"
+WORK="$(mktemp -d)"
+PORT=18080
+NGINX_PORT=18081
+cleanup() {
+  [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+  pkill -f "$BIN serve" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+keys() { for k in cookie_secret audit_hmac bid_sealing identity; do "$BIN" gen-key "$k"; done; }
+DB="$WORK/bench.sqlite3"
+{ printf 'database_url = "sqlite://%s?mode=rwc"\nport = %s\nlog_level = "critical"\njobs = false\nmax_connections = 16\n[keys]\n' "$DB" "$PORT"; keys; } > "$WORK/Huoban.toml"
+cd "$WORK"
+"$BIN" demo > /dev/null
+t0=$(date +%s)
+"$BIN" demo --orgs "$N" 2>/dev/null | tail -1
+echo "organizations: $N in $(( $(date +%s) - t0 )) s"
+python3 "$OLDPWD/bench/gen_projects.py" "$DB" "$P" 2>/dev/null
+sqlite3 "$DB" "SELECT 'projects: ' || COUNT(*) FROM projects; SELECT 'award winners: ' || COUNT(*) FROM award_winners; SELECT 'organizations: ' || COUNT(*) FROM organizations"
+echo "database: $(du -h "$DB" | cut -f1)"
+
+"$BIN" serve > "$WORK/serve.log" 2>&1 &
+SERVER=$!
+for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$PORT/" >/dev/null && break; sleep 0.2; done
+# A contractor of the last process: its profile has a contract and a grade-less history.
+ORG=$(sqlite3 "$DB" "SELECT org_id FROM contracts ORDER BY id DESC LIMIT 1")
+declare -A PAGES=(
+  [awards]="/awards"
+  [profile]="/organizations/$ORG"
+  [directory]="/directory?q=%E5%AE%81%E6%B3%A2"
+)
+mkdir -p "$WORK/static"
+for k in awards profile directory; do
+  # The first request renders and caches; the bytes nginx serves are the cached page's.
+  curl -sf "http://127.0.0.1:$PORT${PAGES[$k]}" -o /dev/null
+  curl -sf "http://127.0.0.1:$PORT${PAGES[$k]}" -o "$WORK/static/$k.html"
+done
+cat > "$WORK/nginx.conf" <<EOF
+worker_processes auto;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    root $WORK/static;
+    default_type "text/html; charset=utf-8";
+  }
+}
+EOF
+nginx -c "$WORK/nginx.conf" -p "$WORK"
+
+measure() { # url -> "rps p99"
+  wrk -t2 -c64 -d"$DUR" --latency "$1" | awk '/Requests\/sec/ {r=$2} / 99%/ {p=$2} END {print r, p}'
+}
+printf '\n%-10s %8s %12s %12s %12s %12s %7s\n' page bytes nginx_rps nginx_p99 huoban_rps huoban_p99 ratio
+for k in awards profile directory; do
+  read -r nr np <<<"$(measure "http://127.0.0.1:$NGINX_PORT/$k.html")"
+  read -r hr hp <<<"$(measure "http://127.0.0.1:$PORT${PAGES[$k]}")"
+  printf '%-10s %8s %12s %12s %12s %12s %6.0f%%\n' "$k" "$(stat -c %s "$WORK/static/$k.html")" "$nr" "$np" "$hr" "$hp" \
+    "$(python3 -c "print(100*$hr/$nr)")"
+done
+
+echo
+echo "== the award list, a new address every request (no page cache: count, query, render)"
+cat > "$WORK/pages.lua" <<'EOF'
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", "/awards?page=" .. ((n % 400) + 1) .. "&x=" .. n)
+end
+EOF
+wrk -t2 -c64 -d"$DUR" --latency -s "$WORK/pages.lua" "http://127.0.0.1:$PORT" | sed -n '/Latency Distribution/,/Requests\/sec/p'
+
+echo
+echo "== bulk OCDS export of every process: time, size and the server's peak RSS"
+rss() { awk '/VmRSS/ {print $2}' "/proc/$SERVER/status"; }
+echo "RSS before: $(rss) kB"
+PEAK=0
+( while kill -0 "$SERVER" 2>/dev/null; do r=$(rss); echo "$r"; sleep 0.2; done ) > "$WORK/rss.log" &
+SAMPLER=$!
+t0=$(date +%s.%N)
+BYTES=$(curl -sf "http://127.0.0.1:$PORT/ocds/bulk.json" | wc -c)
+t1=$(date +%s.%N)
+GZ=$(curl -sf -H 'Accept-Encoding: gzip' "http://127.0.0.1:$PORT/ocds/bulk.json" | wc -c)
+t2=$(date +%s.%N)
+kill "$SAMPLER" 2>/dev/null || true
+PEAK=$(sort -n "$WORK/rss.log" | tail -1)
+python3 - "$BYTES" "$GZ" "$t0" "$t1" "$t2" "$PEAK" <<'EOF'
+import sys
+b, gz, t0, t1, t2, peak = sys.argv[1:]
+print(f"plain: {int(b)/1e6:.1f} MB in {float(t1)-float(t0):.1f} s; gzip: {int(gz)/1e6:.1f} MB in {float(t2)-float(t1):.1f} s")
+print(f"peak RSS of the server during both: {int(peak)/1024:.0f} MB")
+EOF
