@@ -102,6 +102,34 @@ pub fn columns(ds: Dataset) -> &'static [Col] {
             ];
             C
         }
+        Dataset::Payments => {
+            const C: &[Col] = &[
+                col("value_date", Ty::Date),
+                link("number", Ty::Text),
+                col("title", Ty::Text),
+                col("supplier", Ty::Text),
+                col("uscc", Ty::Text),
+                col("installment", Ty::Int),
+                col("payment_amount", Ty::Money),
+                col("entry_kind", Ty::Code("entrykind-")),
+                col("recorded_at", Ty::Time),
+            ];
+            C
+        }
+        Dataset::Reviews => {
+            const C: &[Col] = &[
+                col("submitted_at", Ty::Time),
+                link("number", Ty::Text),
+                col("title", Ty::Text),
+                col("supplier", Ty::Text),
+                col("uscc", Ty::Text),
+                col("milestone", Ty::Text),
+                col("reviewer_kind", Ty::Code("reviewer-")),
+                col("score", Ty::Centi),
+                col("review_grade", Ty::Code("perfgrade-")),
+            ];
+            C
+        }
         Dataset::Grades => {
             const C: &[Col] = &[
                 link("organization", Ty::Text),
@@ -138,6 +166,7 @@ pub fn filters(ds: Dataset) -> &'static [Filter] {
         Dataset::Openings | Dataset::Bids => &[Q, Category, Year],
         Dataset::Awards => &[Q, Category, District, Year],
         Dataset::Contracts => &[Q, Status, Kind, Category, District, Year],
+        Dataset::Payments | Dataset::Reviews => &[Q, Category, District, Year],
         Dataset::Grades => &[Q, Grade, District, Year],
         Dataset::Organizations => &[Q, OrgType, Category, District, Status, Grade],
     }
@@ -258,6 +287,33 @@ fn spec(ds: Dataset) -> Spec {
             category: Some("p.category_code"),
             district: Some("g.district_code"),
             year: Some(YearOf::Ms("k.signed_at")),
+            ..none
+        },
+        // Public facts of a payment only: never the voucher, the account or the invoice.
+        Dataset::Payments => Spec {
+            select: "e.id, '/contracts/' || CAST(k.id AS TEXT), e.value_date, p.number, p.title, g.name, \
+                     g.uscc, e.installment_pos, e.amount_fen, \
+                     CASE WHEN e.reverses_id IS NULL THEN 'payment' ELSE 'reversal' END, e.recorded_at",
+            from: "ledger_entries e JOIN contracts k ON k.id = e.contract_id \
+                   JOIN projects p ON p.id = k.project_id JOIN organizations g ON g.id = k.org_id",
+            key: "e.id",
+            q: &["p.title", "p.number", "g.name"],
+            category: Some("p.category_code"),
+            district: Some("g.district_code"),
+            year: Some(YearOf::Text("e.value_date")),
+            ..none
+        },
+        Dataset::Reviews => Spec {
+            select: "r.id, '/contracts/' || CAST(k.id AS TEXT), r.submitted_at, p.number, p.title, g.name, \
+                     g.uscc, r.milestone, r.reviewer_kind, r.total_centi, r.grade",
+            from: "perf_reviews r JOIN contracts k ON k.id = r.contract_id \
+                   JOIN projects p ON p.id = k.project_id JOIN organizations g ON g.id = k.org_id",
+            key: "r.id",
+            always: "r.submitted_at IS NOT NULL",
+            q: &["p.title", "p.number", "g.name"],
+            category: Some("p.category_code"),
+            district: Some("g.district_code"),
+            year: Some(YearOf::Ms("r.submitted_at")),
             ..none
         },
         Dataset::Grades => Spec {

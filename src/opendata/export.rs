@@ -102,7 +102,8 @@ pub fn xlsx(
                 (_, Cell::Int(n)) => {
                     ws.write_number(line, i, *n as f64)?;
                 }
-                (Ty::Money, Cell::Money(f)) => match money_number(*f) {
+                (Ty::Money, Cell::Money(f)) | (Ty::Centi, Cell::Centi(f)) => match money_number(*f)
+                {
                     Some(x) => {
                         ws.write_number_with_format(line, i, x, &money)?;
                     }

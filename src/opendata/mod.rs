@@ -29,17 +29,21 @@ pub enum Dataset {
     Bids,
     Awards,
     Contracts,
+    Payments,
+    Reviews,
     Grades,
     Organizations,
 }
 
-pub const ALL: [Dataset; 8] = [
+pub const ALL: [Dataset; 10] = [
     Dataset::Intentions,
     Dataset::Projects,
     Dataset::Openings,
     Dataset::Bids,
     Dataset::Awards,
     Dataset::Contracts,
+    Dataset::Payments,
+    Dataset::Reviews,
     Dataset::Grades,
     Dataset::Organizations,
 ];
@@ -61,6 +65,8 @@ pub enum Ty {
     Name,
     /// A division code; exports carry the code, pages its name.
     District,
+    /// Hundredths in the database (a score); two decimals in every format.
+    Centi,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -163,6 +169,7 @@ pub enum Cell {
     Code(&'static str, String),
     Name(String, String),
     District(String),
+    Centi(i64),
 }
 
 impl Cell {
@@ -173,7 +180,9 @@ impl Cell {
             Cell::Text(s) | Cell::Date(s) | Cell::Code(_, s) | Cell::District(s) => s.clone(),
             Cell::Name(zh, _) => zh.clone(),
             Cell::Int(i) => i.to_string(),
-            Cell::Money(f) => crate::domain::money::Money::from_fen(*f).to_string(),
+            Cell::Money(f) | Cell::Centi(f) => {
+                crate::domain::money::Money::from_fen(*f).to_string()
+            }
             Cell::Time(ms) => iso_time(*ms),
         }
     }
@@ -209,6 +218,8 @@ impl Dataset {
             Dataset::Bids => "bids",
             Dataset::Awards => "awards",
             Dataset::Contracts => "contracts",
+            Dataset::Payments => "payments",
+            Dataset::Reviews => "reviews",
             Dataset::Grades => "grades",
             Dataset::Organizations => "organizations",
         }
@@ -227,6 +238,8 @@ impl Dataset {
             Dataset::Bids => "/openings/bids",
             Dataset::Awards => "/awards",
             Dataset::Contracts => "/contracts",
+            Dataset::Payments => "/payments",
+            Dataset::Reviews => "/performance",
             Dataset::Grades => "/grades",
             Dataset::Organizations => "/directory",
         }
@@ -270,6 +283,7 @@ fn read_row(ds: Dataset, r: &AnyRow) -> Result<Row, sqlx::Error> {
             Ty::Int => opt(r.try_get::<Option<i64>, _>(i)?, Cell::Int),
             Ty::Money => opt(r.try_get::<Option<i64>, _>(i)?, Cell::Money),
             Ty::Time => opt(r.try_get::<Option<i64>, _>(i)?, Cell::Time),
+            Ty::Centi => opt(r.try_get::<Option<i64>, _>(i)?, Cell::Centi),
             Ty::Text => opt(r.try_get::<Option<String>, _>(i)?, Cell::Text),
             Ty::Date => opt(r.try_get::<Option<String>, _>(i)?, Cell::Date),
             Ty::District => opt(r.try_get::<Option<String>, _>(i)?, Cell::District),

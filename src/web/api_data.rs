@@ -29,6 +29,8 @@ pub fn routes() -> Vec<Route> {
         bids,
         awards,
         contracts,
+        payments,
+        reviews,
         grades,
         organizations
     ]
@@ -189,6 +191,8 @@ api_route!(openings, "/api/v1/openings?<f..>", Dataset::Openings);
 api_route!(bids, "/api/v1/bids?<f..>", Dataset::Bids);
 api_route!(awards, "/api/v1/awards?<f..>", Dataset::Awards);
 api_route!(contracts, "/api/v1/contracts?<f..>", Dataset::Contracts);
+api_route!(payments, "/api/v1/payments?<f..>", Dataset::Payments);
+api_route!(reviews, "/api/v1/reviews?<f..>", Dataset::Reviews);
 api_route!(grades, "/api/v1/grades?<f..>", Dataset::Grades);
 api_route!(
     organizations,
@@ -241,6 +245,10 @@ fn row_schema(ds: Dataset) -> Schema {
     for c in ds.columns() {
         let prop = match c.ty {
             Ty::Int => ObjectBuilder::new().schema_type(nullable(Type::Integer)),
+            Ty::Centi => ObjectBuilder::new()
+                .schema_type(nullable(Type::String))
+                .pattern(Some(r"^[0-9]+\.[0-9]{2}$"))
+                .description(Some("points, two decimals")),
             Ty::Money => ObjectBuilder::new()
                 .schema_type(nullable(Type::String))
                 .pattern(Some(r"^-?[0-9]+\.[0-9]{2}$"))

@@ -23,7 +23,8 @@ use serde_json::{json, Value};
 
 pub fn routes() -> Vec<Route> {
     routes![
-        intentions, projects, openings, bids, awards, contracts, grades, download, dictionary, hub
+        intentions, projects, openings, bids, awards, contracts, payments, reviews, grades,
+        download, dictionary, hub
     ]
 }
 
@@ -116,6 +117,7 @@ fn display(pg: &Page, c: &Cell) -> String {
                 .unwrap_or_default()
         }
         Cell::Code(prefix, code) => pg.t(&format!("{prefix}{code}")),
+        Cell::Centi(n) => crate::domain::money::Money::from_fen(*n).to_string(),
         Cell::Name(zh, e) => if en { e } else { zh }.clone(),
         Cell::District(code) => opendata::district_name(code, en),
         other => other.plain(),
@@ -130,7 +132,7 @@ fn row_view(pg: &Page, ds: Dataset, r: &Row) -> Value {
         .map(|(col, c)| {
             json!({
                 "text": display(pg, c),
-                "num": matches!(col.ty, Ty::Money | Ty::Int),
+                "num": matches!(col.ty, Ty::Money | Ty::Int | Ty::Centi),
                 "link": if col.link { r.link.clone() } else { None },
             })
         })
@@ -270,6 +272,8 @@ list_route!(openings, "/openings?<f..>", Dataset::Openings);
 list_route!(bids, "/openings/bids?<f..>", Dataset::Bids);
 list_route!(awards, "/awards?<f..>", Dataset::Awards);
 list_route!(contracts, "/contracts?<f..>", Dataset::Contracts);
+list_route!(payments, "/payments?<f..>", Dataset::Payments);
+list_route!(reviews, "/performance?<f..>", Dataset::Reviews);
 list_route!(grades, "/grades?<f..>", Dataset::Grades);
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -440,6 +444,8 @@ pub fn codes(prefix: &str) -> Vec<String> {
         "contractkind-" => vec!["contract", "agreement"],
         "contractstate-" => vec!["delivery", "accepted", "terminated"],
         "perfgrade-" => vec!["excellent", "good", "fair", "poor"],
+        "entrykind-" => vec!["payment", "reversal"],
+        "reviewer-" => vec!["purchaser", "third_party"],
         "grade-" => Grade::ALL.iter().map(|g| g.code()).collect(),
         "orgtype-" => OrgType::ALL.iter().map(|t| t.code()).collect(),
         "category-" => Category::ALL.iter().map(|t| t.code()).collect(),
@@ -459,6 +465,7 @@ fn ty_key(t: Ty) -> &'static str {
         Ty::Code(_) => "code",
         Ty::Name => "name",
         Ty::District => "district",
+        Ty::Centi => "centi",
     }
 }
 

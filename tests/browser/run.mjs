@@ -400,7 +400,7 @@ async function anonymousChecks() {
   const ctx = await newContext();
   try {
     const page = await newPage(ctx);
-    for (const p of ['/', '/login', '/signup', '/password/forgot', '/audit/heads', '/directory', '/directory?q=%E5%AE%81%E6%B3%A2', '/organizations/1', '/organizations/2', '/organizations/1/certificate', '/announcements', '/directory/filings', '/evaluation/notices', '/evaluation/rounds/2/notice', '/directory?grade=4a', '/organizations/3', '/projects', '/projects?status=closed', '/intentions', '/projects/NBMZ-2026-031', '/projects/NBMZ-2026-018', '/contracts', '/openings', '/openings/bids', '/awards', '/grades', '/data', '/data/dictionary', '/statistics', '/projects?status=all&kind=procurement']) {
+    for (const p of ['/', '/login', '/signup', '/password/forgot', '/audit/heads', '/directory', '/directory?q=%E5%AE%81%E6%B3%A2', '/organizations/1', '/organizations/2', '/organizations/1/certificate', '/announcements', '/directory/filings', '/evaluation/notices', '/evaluation/rounds/2/notice', '/directory?grade=4a', '/organizations/3', '/projects', '/projects?status=closed', '/intentions', '/projects/NBMZ-2026-031', '/projects/NBMZ-2026-018', '/contracts', '/openings', '/openings/bids', '/awards', '/payments', '/performance', '/grades', '/data', '/data/dictionary', '/statistics', '/projects?status=all&kind=procurement']) {
       await check(`axe ${p} (anonymous)`, () => axePage(page, p, p));
     }
     await check('axe /signup after an empty submit (error summary)', async () => {

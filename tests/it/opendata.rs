@@ -135,6 +135,9 @@ async fn lists_downloads_and_the_api_show_exactly_the_filtered_rows() {
         ("projects", "status=closed", None, &[6]),
         ("projects", "status=all&kind=programme", None, &[6]),
         ("intentions", "", None, &[4]),
+        ("payments", "q=NB-DATA-01", Some(1), &[6]),
+        ("payments", "year=2026", Some(0), &[6]),
+        ("reviews", "", Some(0), &[7]),
         ("grades", "grade=4a", Some(1), &[]),
         ("organizations", "district=330203", None, &[]),
         (
@@ -174,6 +177,15 @@ async fn lists_downloads_and_the_api_show_exactly_the_filtered_rows() {
     assert_eq!(rows[0][col("contract_status")], "delivery");
     assert_eq!(rows[0][col("supplier")], "宁波市海曙区阳光社会工作服务中心");
     assert_eq!(rows[0][col("signed_at")], "2026-12-22T10:00:00+08:00");
+    // The payment: its public facts only, never the account, voucher or invoice.
+    let (header, rows) = csv_of(&app, "payments", "year=2027").await;
+    let col = |k: &str| header.iter().position(|h| h == k).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0][col("payment_amount")], "114000.00");
+    assert_eq!(rows[0][col("value_date")], "2027-01-05");
+    assert_eq!(rows[0][col("entry_kind")], "payment");
+    let all = rows[0].join(",");
+    assert!(!all.contains("6222") && !all.contains("记-2027") && !all.contains("33021270001"));
     // The data dictionary describes every column of every dataset, in both languages.
     for lang in ["zh-CN", "en"] {
         let r = app
