@@ -115,6 +115,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0017_delivery.sql"),
         postgres: include_str!("../../migrations/postgres/0017_delivery.sql"),
     },
+    Step {
+        version: 18,
+        name: "bids by project",
+        sqlite: include_str!("../../migrations/sqlite/0018_bids_by_project.sql"),
+        postgres: include_str!("../../migrations/postgres/0018_bids_by_project.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

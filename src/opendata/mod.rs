@@ -16,8 +16,9 @@ use sqlx::Row as _;
 pub const PAGE_SIZE: i64 = 20;
 /// Pages beyond this are not offered (narrow the filters or download instead).
 pub const MAX_PAGE: i64 = 500;
-/// Counts stop here ("10,000+").
-pub const COUNT_CAP: i64 = 10_000;
+/// Counts stop here ("1,000+"): a capped count of a join costs about 4 µs a row on SQLite
+/// (44 ms at 10,000 over 100,000 award notices, measured), and is paid by every uncached page.
+pub const COUNT_CAP: i64 = 1_000;
 /// Rows per database round-trip while streaming an export.
 pub const BATCH: i64 = 500;
 
