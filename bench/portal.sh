@@ -87,7 +87,7 @@ measure() { # url [header] -> "rps p99"
 # A browser keeps the form-token cookie from its first page; wrk sends none, so each of its
 # requests is also a first visit (a new token made, sealed and set). Both are measured.
 curl -s -c "$WORK/jar" -o /dev/null "http://127.0.0.1:$PORT/"
-COOKIE="Cookie: $(awk '!/^#/ && NF >= 7 {printf "%s=%s; ", $6, $7}' "$WORK/jar")"
+COOKIE="Cookie: $(awk '($1 ~ /^#HttpOnly_/ || $1 !~ /^#/) && NF >= 7 {printf "%s=%s; ", $6, $7}' "$WORK/jar")"
 printf '\n%-10s %8s %12s %12s %12s %12s %7s %12s %12s %7s\n' page bytes nginx_rps nginx_p99 \
   first_rps first_p99 ratio return_rps return_p99 ratio
 for k in awards profile directory; do
