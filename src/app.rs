@@ -213,6 +213,7 @@ pub fn build(resolved: &Resolved, state: AppState) -> Rocket<Build> {
             engines.tera.register_filter("money", web::filters::money);
         }))
         .attach(web::headers::SecurityHeaders)
+        .attach(web::api_data::MethodNotAllowed)
         .attach(crate::jobs::fairing())
         .mount("/", web::routes())
         .register("/", web::catchers())

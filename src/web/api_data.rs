@@ -10,8 +10,10 @@ use crate::domain::division;
 use crate::error::AppResult;
 use crate::opendata::{self, export, Dataset, Filter, Query, Ty};
 use crate::web::opendata::{clean, codes, query_string, scope, Params};
-use rocket::http::{ContentType, Status};
+use rocket::fairing::{Fairing, Info, Kind};
+use rocket::http::{ContentType, Header, Method, Status};
 use rocket::{get, routes, Route, State};
+use rocket::{Request, Response};
 use serde_json::{json, Value};
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, SchemaType, Type};
@@ -462,6 +464,33 @@ impl Modify for Datasets {
             );
         }
         doc.components = Some(comps);
+    }
+}
+
+/// Anything but GET on the API that found no route is answered 405 with `Allow: GET`: Rocket
+/// cannot declare routes for TRACE, CONNECT or newer methods, so this runs on the response.
+pub struct MethodNotAllowed;
+
+#[rocket::async_trait]
+impl Fairing for MethodNotAllowed {
+    fn info(&self) -> Info {
+        Info {
+            name: "405 for other methods on the API",
+            kind: Kind::Response,
+        }
+    }
+
+    async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
+        if !matches!(req.method(), Method::Get | Method::Head)
+            && res.status() == Status::NotFound
+            && req.uri().path().starts_with("/api/")
+        {
+            let body = r#"{"type":"about:blank","title":"Method Not Allowed","status":405}"#;
+            res.set_status(Status::MethodNotAllowed);
+            res.set_header(Header::new("Allow", "GET"));
+            res.set_header(ContentType::new("application", "problem+json"));
+            res.set_sized_body(body.len(), std::io::Cursor::new(body));
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! a strict referrer policy.
 
 use rocket::fairing::{Fairing, Info, Kind};
-use rocket::http::{ContentType, Header, Method, Status};
+use rocket::http::Header;
 use rocket::{Request, Response};
 
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -19,19 +19,7 @@ impl Fairing for SecurityHeaders {
         }
     }
 
-    async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
-        // Rocket cannot route TRACE, CONNECT or the newer methods: on the API anything but GET
-        // that found no route is answered as not allowed.
-        if !matches!(req.method(), Method::Get | Method::Head)
-            && res.status() == Status::NotFound
-            && req.uri().path().starts_with("/api/")
-        {
-            let body = r#"{"type":"about:blank","title":"Method Not Allowed","status":405}"#;
-            res.set_status(Status::MethodNotAllowed);
-            res.set_header(Header::new("Allow", "GET"));
-            res.set_header(ContentType::new("application", "problem+json"));
-            res.set_sized_body(body.len(), std::io::Cursor::new(body));
-        }
+    async fn on_response<'r>(&self, _req: &'r Request<'_>, res: &mut Response<'r>) {
         res.set_header(Header::new("Content-Security-Policy", CSP));
         res.set_header(Header::new("X-Frame-Options", "DENY"));
         res.set_header(Header::new("X-Content-Type-Options", "nosniff"));
