@@ -16,6 +16,9 @@ pub enum OrgType {
     Foundation,
 }
 
+/// An organization's registration status codes (the directory filter, the open data).
+pub const ORG_STATUSES: [&str; 3] = ["registered", "deregistered", "revoked"];
+
 impl OrgType {
     pub const ALL: [OrgType; 3] = [
         OrgType::SocialGroup,

@@ -43,7 +43,7 @@ fn csv_line(fields: impl Iterator<Item = String>) -> Vec<u8> {
 fn defuse(s: &str) -> String {
     match s.chars().next() {
         Some('=' | '+' | '@') => format!("'{s}"),
-        Some('-') if s.parse::<f64>().is_err() => format!("'{s}"),
+        Some('-') if s.parse::<rust_decimal::Decimal>().is_err() => format!("'{s}"),
         _ => s.to_string(),
     }
 }
@@ -68,7 +68,8 @@ pub fn json_row(cols: &[Col], r: &Row) -> Value {
     Value::Object(m)
 }
 
-/// The exact yuan amount as a spreadsheet number, if the double prints back to the same digits.
+/// The exact yuan amount as a spreadsheet number (the format has doubles only), if the double
+/// prints back to the same digits; otherwise the caller writes the exact text.
 fn money_number(fen: i64) -> Option<f64> {
     let m = crate::domain::money::Money::from_fen(fen);
     let f = m.decimal().to_f64()?;
@@ -99,9 +100,15 @@ pub fn xlsx(
             let i = i as u16;
             match (c.ty, v) {
                 (_, Cell::Null) => {}
-                (_, Cell::Int(n)) => {
-                    ws.write_number(line, i, *n as f64)?;
-                }
+                // Counts and ranks: exact as a spreadsheet number (a double) within i32.
+                (_, Cell::Int(n)) => match i32::try_from(*n) {
+                    Ok(x) => {
+                        ws.write_number(line, i, f64::from(x))?;
+                    }
+                    Err(_) => {
+                        ws.write_string(line, i, n.to_string())?;
+                    }
+                },
                 (Ty::Money, Cell::Money(f)) | (Ty::Centi, Cell::Centi(f)) => match money_number(*f)
                 {
                     Some(x) => {
@@ -142,6 +149,44 @@ mod tests {
         };
         let s = String::from_utf8(csv_rows(&[r])).unwrap_or_default();
         assert_eq!(s, "\"'=HYPERLINK(\"\"x\"\")\",\"甲,乙\",-123.45,'-abc\r\n");
+    }
+
+    #[test]
+    fn a_workbook_holds_numbers_for_amounts_and_says_when_rows_were_left_out(
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        use calamine::{Data, Reader, Xlsx};
+        let cols = [
+            Col {
+                key: "title",
+                ty: Ty::Text,
+                link: false,
+            },
+            Col {
+                key: "amount",
+                ty: Ty::Money,
+                link: false,
+            },
+        ];
+        let rows = vec![Row {
+            key: 1,
+            link: None,
+            cells: vec![Cell::Text("项目".into()), Cell::Money(38_000_000)],
+        }];
+        let labels = vec!["名称".to_string(), "金额".to_string()];
+        for more in [false, true] {
+            let bytes = xlsx("awards", &labels, &cols, &rows, more, "仅含前若干行")?;
+            let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes))?;
+            let range = book.worksheet_range("awards")?;
+            let cells: Vec<Vec<Data>> = range.rows().map(|r| r.to_vec()).collect();
+            assert_eq!(cells[0][0], Data::String("名称".into()));
+            assert_eq!(cells[1][1], Data::Float(380_000.0));
+            let noted = cells
+                .iter()
+                .flatten()
+                .any(|c| *c == Data::String("仅含前若干行".into()));
+            assert_eq!(noted, more);
+        }
+        Ok(())
     }
 
     #[test]

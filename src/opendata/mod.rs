@@ -259,7 +259,7 @@ impl Dataset {
         match self {
             Dataset::Projects => &["open", "closed", "all"],
             Dataset::Contracts => &["delivery", "accepted", "terminated"],
-            Dataset::Organizations => &["registered", "deregistered", "revoked"],
+            Dataset::Organizations => &crate::domain::registration::ORG_STATUSES,
             _ => &[],
         }
     }

@@ -497,9 +497,7 @@ impl Fairing for MethodNotAllowed {
 #[get("/api/v1/openapi.json")]
 async fn openapi(state: &State<AppState>) -> AppResult<(ContentType, String)> {
     let mut c = state.db.acquire().await?;
-    let categories = sqlx::query_scalar("SELECT code FROM service_categories ORDER BY pos")
-        .fetch_all(&mut *c)
-        .await?;
+    let categories = crate::web::opendata::service_categories(&mut c).await?;
     let mut doc = ApiDoc::openapi();
     Datasets { categories }.modify(&mut doc);
     Ok((ContentType::JSON, doc.to_json().unwrap_or_default()))

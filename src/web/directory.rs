@@ -25,7 +25,7 @@ pub fn routes() -> Vec<Route> {
 }
 
 pub const PAGE_SIZE: i64 = 20;
-pub const STATUSES: [&str; 3] = ["registered", "deregistered", "revoked"];
+pub use crate::domain::registration::ORG_STATUSES as STATUSES;
 
 #[derive(Serialize)]
 struct Choice {

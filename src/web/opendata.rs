@@ -3,6 +3,7 @@
 //! exactly the rows its filters show, described on the data dictionary page. No login anywhere.
 
 use crate::app::AppState;
+use crate::db::intentions::Category as ServiceCategory;
 use crate::db::Conn;
 use crate::domain::calendar::{iso_date, shanghai_date};
 use crate::domain::division;
@@ -49,7 +50,7 @@ pub fn scope(state: &AppState) -> Scope {
     }
 }
 
-async fn service_categories(c: &mut Conn) -> AppResult<Vec<String>> {
+pub async fn service_categories(c: &mut Conn) -> AppResult<Vec<String>> {
     Ok(
         sqlx::query_scalar("SELECT code FROM service_categories ORDER BY pos")
             .fetch_all(&mut *c)
@@ -59,6 +60,16 @@ async fn service_categories(c: &mut Conn) -> AppResult<Vec<String>> {
 
 /// The filters `ds` understands with valid values; everything else is no filter.
 pub async fn clean(c: &mut Conn, ds: Dataset, p: &Params) -> AppResult<Query> {
+    let cats = if ds.filters().contains(&Filter::Category) && ds != Dataset::Organizations {
+        service_categories(c).await?
+    } else {
+        Vec::new()
+    };
+    Ok(clean_with(ds, p, &cats))
+}
+
+/// As `clean`, with the service categories' codes already read.
+fn clean_with(ds: Dataset, p: &Params, cats: &[String]) -> Query {
     let has = |f: Filter| ds.filters().contains(&f);
     let keep = |f: Filter, v: &Option<String>, ok: &dyn Fn(&str) -> bool| {
         v.as_deref()
@@ -66,12 +77,7 @@ pub async fn clean(c: &mut Conn, ds: Dataset, p: &Params) -> AppResult<Query> {
             .filter(|s| has(f) && !s.is_empty() && ok(s))
             .map(str::to_string)
     };
-    let cats = if has(Filter::Category) && ds != Dataset::Organizations {
-        service_categories(c).await?
-    } else {
-        Vec::new()
-    };
-    Ok(Query {
+    Query {
         q: keep(Filter::Q, &p.q, &|_| true).map(|s| s.chars().take(50).collect()),
         status: keep(Filter::Status, &p.status, &|s| ds.statuses().contains(&s)),
         category: keep(Filter::Category, &p.category, &|s| {
@@ -91,7 +97,7 @@ pub async fn clean(c: &mut Conn, ds: Dataset, p: &Params) -> AppResult<Query> {
         org_type: keep(Filter::OrgType, &p.org_type, &|s| {
             OrgType::parse(s).is_some()
         }),
-    })
+    }
 }
 
 /// `key=value&…` of the filters set.
@@ -141,7 +147,7 @@ fn row_view(pg: &Page, ds: Dataset, r: &Row) -> Value {
 }
 
 /// The choices of each filter the dataset has, for the filter form.
-async fn choices(c: &mut Conn, pg: &Page, ds: Dataset) -> AppResult<Value> {
+fn choices(pg: &Page, ds: Dataset, categories: &[ServiceCategory]) -> Value {
     let en = pg.lang.code() == "en";
     let pair = |v: &str, label: String| json!({ "value": v, "label": label });
     let mut out = serde_json::Map::new();
@@ -162,10 +168,9 @@ async fn choices(c: &mut Conn, pg: &Page, ds: Dataset) -> AppResult<Value> {
                 .iter()
                 .map(|x| pair(x.code(), pg.t(&format!("category-{}", x.code()))))
                 .collect(),
-            Filter::Category => crate::db::intentions::categories(c)
-                .await?
-                .into_iter()
-                .map(|x| pair(&x.code, if en { x.name_en } else { x.name_zh }))
+            Filter::Category => categories
+                .iter()
+                .map(|x| pair(&x.code, if en { &x.name_en } else { &x.name_zh }.clone()))
                 .collect(),
             Filter::District => division::NINGBO
                 .iter()
@@ -182,7 +187,7 @@ async fn choices(c: &mut Conn, pg: &Page, ds: Dataset) -> AppResult<Value> {
         };
         out.insert(f.key().to_string(), json!(list));
     }
-    Ok(Value::Object(out))
+    Value::Object(out)
 }
 
 async fn list_context(
@@ -192,7 +197,14 @@ async fn list_context(
     params: &Params,
 ) -> AppResult<Value> {
     let mut c = state.db.acquire().await?;
-    let mut q = clean(&mut c, ds, params).await?;
+    // The service categories, read once: the filter's valid codes and the form's choices.
+    let categories = if ds.filters().contains(&Filter::Category) && ds != Dataset::Organizations {
+        crate::db::intentions::categories(&mut c).await?
+    } else {
+        Vec::new()
+    };
+    let codes: Vec<String> = categories.iter().map(|x| x.code.clone()).collect();
+    let mut q = clean_with(ds, params, &codes);
     if ds == Dataset::Projects && q.status.is_none() {
         q.status = Some("open".into());
     }
@@ -225,7 +237,7 @@ async fn list_context(
             "status": q.status, "category": q.category, "district": q.district,
             "grade": q.grade, "kind": q.kind, "org_type": q.org_type,
         },
-        "choices": choices(&mut c, pg, ds).await?,
+        "choices": choices(pg, ds, &categories),
         "qs": qs,
         "datasets": opendata::ALL.iter().map(|d| json!({"slug": d.slug(), "path": d.list_path()})).collect::<Vec<_>>(),
         "xlsx_cap": export::XLSX_CAP,
@@ -449,7 +461,7 @@ pub fn codes(prefix: &str) -> Vec<String> {
         "grade-" => Grade::ALL.iter().map(|g| g.code()).collect(),
         "orgtype-" => OrgType::ALL.iter().map(|t| t.code()).collect(),
         "category-" => Category::ALL.iter().map(|t| t.code()).collect(),
-        "orgstatus-" => vec!["registered", "deregistered", "revoked"],
+        "orgstatus-" => crate::domain::registration::ORG_STATUSES.to_vec(),
         _ => Vec::new(),
     };
     list.into_iter().map(str::to_string).collect()
