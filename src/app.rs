@@ -173,7 +173,9 @@ pub fn state(resolved: &Resolved, db: Db, clock: Clock) -> Result<AppState, Star
         dummy_hash: crate::auth::password::dummy_hash(resolved.config.password_hash),
         auditor: auditor(resolved, &db),
         mail_transport,
-        page_cache: Default::default(),
+        page_cache: crate::web::page_cache::PageCache::new(
+            crate::db::wal_signal::WalSignal::for_url(&resolved.database_url),
+        ),
         sealer: crate::sealing::Sealer::new(&resolved.keys.bid_sealing),
         db,
     })
@@ -213,6 +215,7 @@ pub fn build(resolved: &Resolved, state: AppState) -> Rocket<Build> {
             engines.tera.register_filter("money", web::filters::money);
         }))
         .attach(web::headers::SecurityHeaders)
+        .attach(web::chunks::WholeBodies)
         .attach(web::api_data::MethodNotAllowed)
         .attach(crate::jobs::fairing())
         .mount("/", web::routes())

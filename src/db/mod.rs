@@ -25,6 +25,7 @@ pub mod throttle;
 pub mod tokens;
 pub mod uscc_blocks;
 pub mod users;
+pub mod wal_signal;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Transaction};
@@ -103,17 +104,33 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error>
     Ok(Db { pool, backend })
 }
 
-fn ensure_sqlite_parent(url: &str) {
+/// The file of a SQLite database URL (`sqlite://path?opts`), or `None` for an in-memory or
+/// `file:` URI database.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    if Backend::of_url(url) != Backend::Sqlite {
+        return None;
+    }
     let path = url
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:")
         .split('?')
         .next()
         .unwrap_or("");
-    if path.is_empty() || path.starts_with("file:") || path == ":memory:" {
-        return;
+    if path.is_empty()
+        || path.starts_with("file:")
+        || path == ":memory:"
+        || url.contains("mode=memory")
+    {
+        return None;
     }
-    if let Some(parent) = std::path::Path::new(path).parent() {
+    Some(std::path::PathBuf::from(path))
+}
+
+fn ensure_sqlite_parent(url: &str) {
+    let Some(path) = sqlite_file(url) else {
+        return;
+    };
+    if let Some(parent) = path.parent() {
         if !parent.as_os_str().is_empty() {
             let _ = std::fs::create_dir_all(parent);
         }

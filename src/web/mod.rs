@@ -12,6 +12,7 @@ pub mod award;
 pub mod award_public;
 pub mod bids;
 pub mod catchers;
+pub mod chunks;
 pub mod contract_manage;
 pub mod ctx;
 pub mod dashboard;

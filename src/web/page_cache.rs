@@ -2,10 +2,13 @@
 //! nothing has changed: the version is the audit chain's sequence number, which every state
 //! change advances in its own transaction (and so also on another server process sharing the
 //! database). A hot query (宁波, 社工, 养老) is then served without searching or rendering. The
-//! visitor's own CSRF token is put back into the cached page on the way out.
+//! visitor's own CSRF token is put back into the cached page on the way out (the page is kept
+//! split where the token stood).
 
 use crate::app::AppState;
-use crate::error::AppResult;
+use crate::db::wal_signal::{Mark, WalSignal};
+use crate::db::Db;
+use crate::error::{AppError, AppResult};
 use crate::web::ctx::Page;
 use rocket::request::Request;
 use rocket::response::content::RawHtml;
@@ -13,22 +16,52 @@ use rocket::response::Responder;
 use rocket_dyn_templates::{Metadata, Template};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use tokio::sync::oneshot;
 
-/// What stands for the visitor's CSRF token in a cached page.
-const TOKEN_MARK: &str = "__huoban_csrf_token__";
 const MAX_ENTRIES: usize = 2000;
+
+/// A rendered page split where the token that rendered it stood.
+struct Stored {
+    version: i64,
+    parts: Arc<[Box<str>]>,
+}
 
 #[derive(Default)]
 pub struct PageCache {
-    pages: Mutex<HashMap<String, (i64, Arc<str>)>>,
+    pages: Mutex<HashMap<String, Stored>>,
+    versions: Versions,
 }
 
 impl PageCache {
+    /// A cache for the database whose commits `signal` shows (a SQLite file), or, without one,
+    /// one that asks the database for every request (PostgreSQL, in-memory SQLite).
+    pub fn new(signal: Option<WalSignal>) -> PageCache {
+        PageCache {
+            pages: Mutex::default(),
+            versions: Versions(Arc::new(Shared {
+                signal,
+                ..Shared::default()
+            })),
+        }
+    }
+
     /// The page for `key` at `version`, with `token` in place, if it is cached.
     pub fn get(&self, key: &str, version: i64, token: &str) -> Option<String> {
-        let pages = self.pages.lock().ok()?;
-        let (v, html) = pages.get(key)?;
-        (*v == version).then(|| html.replace(TOKEN_MARK, token))
+        let parts = {
+            let pages = self.pages.lock().ok()?;
+            let stored = pages.get(key)?;
+            (stored.version == version).then(|| stored.parts.clone())?
+        };
+        let len = parts.iter().map(|p| p.len()).sum::<usize>()
+            + token.len() * parts.len().saturating_sub(1);
+        let mut html = String::with_capacity(len);
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                html.push_str(token);
+            }
+            html.push_str(part);
+        }
+        Some(html)
     }
 
     /// The number of pages kept.
@@ -52,17 +85,114 @@ impl PageCache {
         if token.len() < 16 {
             return;
         }
+        let parts: Arc<[Box<str>]> = html.split(token).map(Box::from).collect();
         let Ok(mut pages) = self.pages.lock() else {
             return;
         };
         if pages.len() >= MAX_ENTRIES {
             // Out of date entries first; failing that, start again (simple and bounded).
-            pages.retain(|_, (v, _)| *v == version);
+            pages.retain(|_, s| s.version == version);
             if pages.len() >= MAX_ENTRIES {
                 pages.clear();
             }
         }
-        pages.insert(key, (version, Arc::from(html.replace(token, TOKEN_MARK))));
+        pages.insert(key, Stored { version, parts });
+    }
+
+    /// The current data version, from a read of the database that began after this call.
+    pub async fn version(&self, db: &Db) -> AppResult<i64> {
+        self.versions.read(db).await
+    }
+}
+
+/// The data version for each request, exact and cheap. Each request gets its version from a
+/// read of the database that began after it asked, so a change committed (by any process)
+/// before the request arrived is always seen; the round trip (through sqlx's SQLite worker
+/// thread, the largest cost of a cached page) is avoided in two ways:
+/// - on a SQLite file, when the wal-index header (`WalSignal`) is as it was just before the last
+///   read, nothing has been committed since, and that read's version is still the version;
+/// - otherwise requests share reads: one arriving while a read is under way waits for the next
+///   one, which also serves everyone else who arrived meanwhile.
+#[derive(Default, Clone)]
+struct Versions(Arc<Shared>);
+
+#[derive(Default)]
+struct Shared {
+    signal: Option<WalSignal>,
+    /// The header seen before a read began, and what that read found.
+    last: Mutex<Option<(Mark, i64)>>,
+    waiting: Mutex<Waiting>,
+}
+
+type Answer = oneshot::Sender<Result<i64, String>>;
+
+#[derive(Default)]
+struct Waiting {
+    reading: bool,
+    next: Vec<Answer>,
+}
+
+impl Versions {
+    async fn read(&self, db: &Db) -> AppResult<i64> {
+        let mark = self.0.signal.as_ref().and_then(WalSignal::mark);
+        if let (Some(m), Ok(last)) = (&mark, self.0.last.lock()) {
+            if let Some((seen, v)) = &*last {
+                if seen == m {
+                    return Ok(*v);
+                }
+            }
+        }
+        let v = self.shared_read(db).await?;
+        if let (Some(m), Ok(mut last)) = (mark, self.0.last.lock()) {
+            *last = Some((m, v));
+        }
+        Ok(v)
+    }
+
+    async fn shared_read(&self, db: &Db) -> AppResult<i64> {
+        let (tx, rx) = oneshot::channel();
+        let start = {
+            let mut w = self
+                .0
+                .waiting
+                .lock()
+                .map_err(|_| AppError::Internal("data version lock poisoned".into()))?;
+            w.next.push(tx);
+            !std::mem::replace(&mut w.reading, true)
+        };
+        if start {
+            let (me, db) = (self.clone(), db.clone());
+            tokio::spawn(async move { me.serve_waiting(db).await });
+        }
+        match rx.await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(AppError::Internal(format!("reading the data version: {e}"))),
+            Err(_) => Err(AppError::Internal("the data version reader stopped".into())),
+        }
+    }
+
+    /// Reads for everyone waiting, again while more arrive, and stops when none are left.
+    async fn serve_waiting(self, db: Db) {
+        loop {
+            let batch = match self.0.waiting.lock() {
+                Ok(mut w) if w.next.is_empty() => {
+                    w.reading = false;
+                    return;
+                }
+                Ok(mut w) => std::mem::take(&mut w.next),
+                // The waiters' answers are dropped with the lock's contents: they get an error.
+                Err(_) => return,
+            };
+            let v = async {
+                let mut c = db.acquire().await?;
+                version(&mut c).await
+            }
+            .await
+            .map_err(|e| e.to_string());
+            for answer in batch {
+                let _ = answer.send(v.clone());
+            }
+        }
     }
 }
 
@@ -98,8 +228,7 @@ where
     let token = pg.base.csrf.clone().unwrap_or_default();
     let mut version = None;
     if pg.cacheable() {
-        let mut c = state.db.acquire().await?;
-        let v = self::version(&mut c).await?;
+        let v = state.page_cache.version(&state.db).await?;
         if let Some(html) = state.page_cache.get(&cache_key, v, &token) {
             return Ok(Html::Cached(RawHtml(html)));
         }

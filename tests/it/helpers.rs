@@ -168,8 +168,23 @@ pub async fn fresh_db() -> (Db, String) {
 impl TestApp {
     /// The application with the demo data (one user per role) on a fresh database.
     pub async fn spawn() -> TestApp {
-        let clock = Clock::fixed(datetime!(2026-11-28 02:00 UTC));
         let (db, url) = fresh_db().await;
+        Self::spawn_on(db, url).await
+    }
+
+    /// As `spawn`, on a SQLite database file (WAL mode, as the embedded default runs) in a new
+    /// directory under the system's temporary directory, whichever database the tests run on.
+    pub async fn spawn_on_file() -> TestApp {
+        let dir = std::env::temp_dir().join(unique_name("huoban_file"));
+        std::fs::create_dir_all(&dir).expect("temporary directory");
+        let url = format!("sqlite://{}?mode=rwc", dir.join("huoban.sqlite3").display());
+        let db = db::connect(&url, 5).await.expect("connect");
+        db::migrate::run(&db).await.expect("migrate");
+        Self::spawn_on(db, url).await
+    }
+
+    async fn spawn_on(db: Db, url: String) -> TestApp {
+        let clock = Clock::fixed(datetime!(2026-11-28 02:00 UTC));
         let mut config = test_config();
         config.database_url = Some(url);
         let resolved = config::resolve(config, Mode::Production).expect("test config");

@@ -7,6 +7,7 @@ use crate::award::signed_contract;
 use crate::evaluation_flow::int;
 use crate::helpers::*;
 use crate::procurement::{publish_project, state, PROPOSAL};
+use huoban::db::wal_signal::WalSignal;
 use huoban::domain::money::Money;
 use huoban::ledger::Payment;
 use huoban::procurement::Procurement;
@@ -297,7 +298,54 @@ async fn no_bid_is_public_before_its_opening() {
 
 #[rocket::async_test]
 async fn cached_public_pages_follow_each_kind_of_change_made_by_another_process() {
-    let app = TestApp::spawn().await;
+    follows_every_kind_of_change(TestApp::spawn().await).await;
+}
+
+/// On a SQLite file the second process learns of commits from the wal-index header instead of
+/// reading the version for every request.
+#[rocket::async_test]
+async fn on_a_sqlite_file_cached_pages_follow_changes_made_by_another_process() {
+    let app = TestApp::spawn_on_file().await;
+    assert!(WalSignal::for_url(&app.resolved.database_url)
+        .and_then(|s| s.mark())
+        .is_some());
+    follows_every_kind_of_change(app).await;
+}
+
+/// The signal the page cache trusts on SQLite files: the same header while nothing is
+/// committed, a new one after every commit from any connection, also once SQLite has deleted
+/// and recreated the file (when the last connection closes).
+#[rocket::async_test]
+async fn the_wal_index_header_changes_with_every_commit_and_only_then() {
+    let app = TestApp::spawn_on_file().await;
+    let url = app.resolved.database_url.clone();
+    let signal = WalSignal::for_url(&url).unwrap();
+    let other = huoban::db::connect(&url, 1).await.unwrap();
+    let run = |db: &huoban::db::Db, sql: &'static str| {
+        let pool = db.pool.clone();
+        async move { sqlx::query(sql).execute(&pool).await.unwrap() }
+    };
+    let first = signal.mark().unwrap();
+    assert_eq!(signal.mark(), Some(first), "nothing committed");
+    run(&other, "CREATE TABLE wal_probe (x INTEGER)").await;
+    let created = signal.mark().unwrap();
+    assert_ne!(created, first);
+    run(&app.db, "INSERT INTO wal_probe VALUES (1)").await;
+    let inserted = signal.mark().unwrap();
+    assert_ne!(inserted, created);
+    run(&other, "SELECT COUNT(*) FROM wal_probe").await;
+    assert_eq!(signal.mark(), Some(inserted), "a read commits nothing");
+    // Every connection closes: SQLite checkpoints and deletes the file. A new one starts again.
+    app.db.pool.close().await;
+    other.pool.close().await;
+    let again = huoban::db::connect(&url, 1).await.unwrap();
+    run(&again, "SELECT COUNT(*) FROM wal_probe").await;
+    let reopened = signal.mark().unwrap();
+    run(&again, "INSERT INTO wal_probe VALUES (2)").await;
+    assert_ne!(signal.mark().unwrap(), reopened);
+}
+
+async fn follows_every_kind_of_change(app: TestApp) {
     // The visitor's server: another process on the same database, with its own page cache.
     let viewer = app.second_instance().await;
     async fn seen(viewer: &TestApp, path: &str, text: &str) -> bool {
