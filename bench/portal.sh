@@ -4,7 +4,8 @@
 # nginx (Debian package) serving the very response bytes Huoban gave as static files:
 #   the award-notice list (/awards), an organization profile, a directory search (宁波);
 # wrk, 64 connections, 2 threads, 15 s each; Huoban's requests per second as a share of nginx's,
-# and p99. Then the same list with a new address every request (no page cache: query and
+# and p99. The stylesheet (a static body Rocket serves from memory) shows the framework's own
+# ceiling beside them. Then the same list with a new address every request (no page cache: query and
 # rendering each time), and the bulk OCDS export of every process with the server's peak RSS.
 # Only 127.0.0.1 is contacted.
 #
@@ -55,9 +56,11 @@ declare -A PAGES=(
   [awards]="/awards"
   [profile]="/organizations/$ORG"
   [directory]="/directory?q=%E5%AE%81%E6%B3%A2"
+  # Rocket's own floor: a static body from memory, no guard, no lookup, no page work.
+  [stylesheet]="/static/app.css"
 )
 mkdir -p "$WORK/static"
-for k in awards profile directory; do
+for k in awards profile directory stylesheet; do
   # The first request renders and caches; the bytes nginx serves are the cached page's.
   curl -sf "http://127.0.0.1:$PORT${PAGES[$k]}" -o /dev/null
   curl -sf "http://127.0.0.1:$PORT${PAGES[$k]}" -o "$WORK/static/$k.html"
@@ -90,7 +93,7 @@ curl -s -c "$WORK/jar" -o /dev/null "http://127.0.0.1:$PORT/"
 COOKIE="Cookie: $(awk '($1 ~ /^#HttpOnly_/ || $1 !~ /^#/) && NF >= 7 {printf "%s=%s; ", $6, $7}' "$WORK/jar")"
 printf '\n%-10s %8s %12s %12s %12s %12s %7s %12s %12s %7s\n' page bytes nginx_rps nginx_p99 \
   first_rps first_p99 ratio return_rps return_p99 ratio
-for k in awards profile directory; do
+for k in awards profile directory stylesheet; do
   read -r nr np <<<"$(measure "http://127.0.0.1:$NGINX_PORT/$k.html")"
   read -r hr hp <<<"$(measure "http://127.0.0.1:$PORT${PAGES[$k]}")"
   read -r cr cp <<<"$(measure "http://127.0.0.1:$PORT${PAGES[$k]}" "$COOKIE")"
