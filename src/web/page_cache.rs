@@ -15,7 +15,9 @@ use rocket::response::content::RawHtml;
 use rocket::response::Responder;
 use rocket_dyn_templates::{Metadata, Template};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 use tokio::sync::oneshot;
 
 const MAX_ENTRIES: usize = 2000;
@@ -99,9 +101,14 @@ impl PageCache {
         pages.insert(key, Stored { version, parts });
     }
 
-    /// The current data version, from a read of the database that began after this call.
+    /// The current data version, as a read of the database that began after this call finds it.
     pub async fn version(&self, db: &Db) -> AppResult<i64> {
         self.versions.read(db).await
+    }
+
+    /// How many times the version was actually read from the database.
+    pub fn version_reads(&self) -> u64 {
+        self.versions.0.reads.load(Ordering::Relaxed)
     }
 }
 
@@ -122,6 +129,35 @@ struct Shared {
     /// The header seen before a read began, and what that read found.
     last: Mutex<Option<(Mark, i64)>>,
     waiting: Mutex<Waiting>,
+    /// Reads of the database made so far.
+    reads: AtomicU64,
+}
+
+/// How long a read of the version may take before the requests waiting for it get an error.
+const READ_LIMIT: Duration = Duration::from_secs(10);
+
+/// A lock whatever panicked while holding it: every critical section here leaves its data
+/// consistent.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Leaves the reader's state consistent however `serve_waiting` ends early (dropped with the
+/// runtime, or a panic): the requests still waiting get an error instead of waiting forever,
+/// and the next request starts a new reader.
+struct Stopped<'a> {
+    shared: &'a Shared,
+    early: bool,
+}
+
+impl Drop for Stopped<'_> {
+    fn drop(&mut self) {
+        if self.early {
+            let mut w = lock(&self.shared.waiting);
+            w.reading = false;
+            w.next.clear();
+        }
+    }
 }
 
 type Answer = oneshot::Sender<Result<i64, String>>;
@@ -135,28 +171,20 @@ struct Waiting {
 impl Versions {
     async fn read(&self, db: &Db) -> AppResult<i64> {
         let mark = self.0.signal.as_ref().and_then(WalSignal::mark);
-        if let (Some(m), Ok(last)) = (&mark, self.0.last.lock()) {
-            if let Some((seen, v)) = &*last {
-                if seen == m {
-                    return Ok(*v);
-                }
-            }
+        match (&mark, &*lock(&self.0.last)) {
+            (Some(m), Some((seen, v))) if seen == m => return Ok(*v),
+            _ => {}
         }
         let v = self.shared_read(db).await?;
-        if let (Some(m), Ok(mut last)) = (mark, self.0.last.lock()) {
-            *last = Some((m, v));
-        }
+        // Without a mark now, no earlier one may stand for the present either.
+        *lock(&self.0.last) = mark.map(|m| (m, v));
         Ok(v)
     }
 
     async fn shared_read(&self, db: &Db) -> AppResult<i64> {
         let (tx, rx) = oneshot::channel();
         let start = {
-            let mut w = self
-                .0
-                .waiting
-                .lock()
-                .map_err(|_| AppError::Internal("data version lock poisoned".into()))?;
+            let mut w = lock(&self.0.waiting);
             w.next.push(tx);
             !std::mem::replace(&mut w.reading, true)
         };
@@ -173,22 +201,29 @@ impl Versions {
 
     /// Reads for everyone waiting, again while more arrive, and stops when none are left.
     async fn serve_waiting(self, db: Db) {
+        let mut stopped = Stopped {
+            shared: &self.0,
+            early: true,
+        };
         loop {
-            let batch = match self.0.waiting.lock() {
-                Ok(mut w) if w.next.is_empty() => {
+            let batch = {
+                let mut w = lock(&self.0.waiting);
+                if w.next.is_empty() {
                     w.reading = false;
+                    stopped.early = false;
                     return;
                 }
-                Ok(mut w) => std::mem::take(&mut w.next),
-                // The waiters' answers are dropped with the lock's contents: they get an error.
-                Err(_) => return,
+                std::mem::take(&mut w.next)
             };
-            let v = async {
+            self.0.reads.fetch_add(1, Ordering::Relaxed);
+            let read = async {
                 let mut c = db.acquire().await?;
                 version(&mut c).await
-            }
-            .await
-            .map_err(|e| e.to_string());
+            };
+            let v = match tokio::time::timeout(READ_LIMIT, read).await {
+                Ok(v) => v.map_err(|e| e.to_string()),
+                Err(_) => Err(format!("no answer in {} s", READ_LIMIT.as_secs())),
+            };
             for answer in batch {
                 let _ = answer.send(v.clone());
             }
