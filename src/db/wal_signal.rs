@@ -9,7 +9,8 @@
 //!
 //! Two cases where equal headers would prove nothing are excluded:
 //! - a header SQLite has just rebuilt (a new or reset file) always reads the same, with a
-//!   counter of 0, whatever the data: such a header gives no mark;
+//!   counter of 0, whatever the data: such a header gives no mark (`Look::Rebuilt`; the page
+//!   cache then commits one small write, after which looks give marks again);
 //! - a file SQLite deleted (it does when the last connection to the database closes) and made
 //!   again: each opening of the file is a new generation, part of the mark.
 //!
@@ -35,6 +36,18 @@ const WALINDEX_VERSION: u32 = 3_007_000;
 pub struct Mark {
     generation: u64,
     header: [u8; HEADER],
+}
+
+/// What a look at the header found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Look {
+    /// A header that proves no commit happened while it stays the same.
+    Mark(Mark),
+    /// A header SQLite rebuilt and nothing has been committed since: the same whatever the
+    /// data. One commit (of anything) makes the next look a mark.
+    Rebuilt,
+    /// No file, another format, or a commit writing the header right now.
+    Unknown,
 }
 
 #[derive(Debug)]
@@ -71,6 +84,18 @@ impl WalSignal {
 
     /// The current header, if it can be read whole and proves something.
     pub fn mark(&self) -> Option<Mark> {
+        match self.look() {
+            Look::Mark(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// What the header says now.
+    pub fn look(&self) -> Look {
+        self.read().unwrap_or(Look::Unknown)
+    }
+
+    fn read(&self) -> Option<Look> {
         let kept = self.current()?;
         let mut both = [0u8; 2 * HEADER];
         read_at(&kept.file, &mut both)?;
@@ -87,13 +112,16 @@ impl WalSignal {
         let version = word(0)?;
         let changes = word(8)?;
         let initialised = first.get(12) == Some(&1);
-        if first != second || version != WALINDEX_VERSION || !initialised || changes == 0 {
+        if first != second || version != WALINDEX_VERSION || !initialised {
             return None;
         }
-        Some(Mark {
+        if changes == 0 {
+            return Some(Look::Rebuilt);
+        }
+        Some(Look::Mark(Mark {
             generation: kept.generation,
             header: first.try_into().ok()?,
-        })
+        }))
     }
 
     /// The file as kept, opened now if it is not open yet or was found deleted.

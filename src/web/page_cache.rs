@@ -6,7 +6,7 @@
 //! split where the token stood).
 
 use crate::app::AppState;
-use crate::db::wal_signal::{Mark, WalSignal};
+use crate::db::wal_signal::{Look, Mark, WalSignal};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::web::ctx::Page;
@@ -15,7 +15,7 @@ use rocket::response::content::RawHtml;
 use rocket::response::Responder;
 use rocket_dyn_templates::{Metadata, Template};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 use tokio::sync::oneshot;
@@ -131,6 +131,8 @@ struct Shared {
     waiting: Mutex<Waiting>,
     /// Reads of the database made so far.
     reads: AtomicU64,
+    /// A write to restart the change signal is under way.
+    nudging: AtomicBool,
 }
 
 /// How long a read of the version may take before the requests waiting for it get an error.
@@ -170,7 +172,14 @@ struct Waiting {
 
 impl Versions {
     async fn read(&self, db: &Db) -> AppResult<i64> {
-        let mark = self.0.signal.as_ref().and_then(WalSignal::mark);
+        let look = self.0.signal.as_ref().map(WalSignal::look);
+        if look == Some(Look::Rebuilt) {
+            self.nudge(db);
+        }
+        let mark = match look {
+            Some(Look::Mark(m)) => Some(m),
+            _ => None,
+        };
         match (&mark, &*lock(&self.0.last)) {
             (Some(m), Some((seen, v))) if seen == m => return Ok(*v),
             _ => {}
@@ -179,6 +188,30 @@ impl Versions {
         // Without a mark now, no earlier one may stand for the present either.
         *lock(&self.0.last) = mark.map(|m| (m, v));
         Ok(v)
+    }
+
+    /// Commits one small write (a note in `app_meta`) so that the wal-index header, rebuilt
+    /// after the last connection to the database closed, proves something again; until then
+    /// every request reads the version. One at a time.
+    fn nudge(&self, db: &Db) {
+        if self.0.nudging.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let (me, db) = (self.clone(), db.clone());
+        tokio::spawn(async move {
+            let at = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis().to_string())
+                .unwrap_or_default();
+            let written = async {
+                let mut c = db.acquire().await?;
+                crate::db::meta::set(&mut c, "page_cache_signal_at", &at).await
+            };
+            if let Err(e) = written.await {
+                log::warn!("page cache: could not write to restart the change signal: {e}");
+            }
+            me.0.nudging.store(false, Ordering::SeqCst);
+        });
     }
 
     async fn shared_read(&self, db: &Db) -> AppResult<i64> {

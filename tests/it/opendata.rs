@@ -7,7 +7,7 @@ use crate::award::signed_contract;
 use crate::evaluation_flow::int;
 use crate::helpers::*;
 use crate::procurement::{publish_project, state, PROPOSAL};
-use huoban::db::wal_signal::WalSignal;
+use huoban::db::wal_signal::{Look, WalSignal};
 use huoban::domain::money::Money;
 use huoban::ledger::Payment;
 use huoban::procurement::Procurement;
@@ -372,6 +372,40 @@ async fn the_wal_index_header_changes_with_every_commit_and_only_then() {
     let latest = signal.mark().unwrap();
     assert_ne!(latest, reopened);
     assert_eq!(signal.mark(), Some(latest));
+}
+
+/// When the last connection closes, SQLite deletes the wal-index and rebuilds its header the
+/// same way whatever the data. The cache then reads the version for every request and commits
+/// one small write, after which it serves without queries again.
+#[rocket::async_test]
+async fn after_sqlite_rebuilds_the_header_the_cache_restarts_its_signal() {
+    let app = TestApp::spawn_on_file().await;
+    app.db.pool.close().await;
+    let viewer = app.second_instance().await;
+    let signal = WalSignal::for_url(&app.resolved.database_url).unwrap();
+    assert_eq!(signal.look(), Look::Rebuilt);
+    let cache = &viewer
+        .client
+        .rocket()
+        .state::<huoban::app::AppState>()
+        .unwrap()
+        .page_cache;
+    assert_eq!(viewer.get("/awards").await.0, Status::Ok);
+    let mut tries = 0;
+    while !matches!(signal.look(), Look::Mark(_)) {
+        tries += 1;
+        assert!(
+            tries < 200,
+            "the cache committed nothing to restart the signal"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    viewer.get("/awards").await;
+    let reads = cache.version_reads();
+    for _ in 0..3 {
+        assert_eq!(viewer.get("/awards").await.0, Status::Ok);
+    }
+    assert_eq!(cache.version_reads(), reads, "served without a query again");
 }
 
 async fn follows_every_kind_of_change(app: TestApp) {
