@@ -58,9 +58,14 @@ pub async fn service_categories(c: &mut Conn) -> AppResult<Vec<String>> {
     )
 }
 
+/// Whether `ds` filters by service category (organizations have their own categories).
+fn takes_service_category(ds: Dataset) -> bool {
+    ds.filters().contains(&Filter::Category) && ds != Dataset::Organizations
+}
+
 /// The filters `ds` understands with valid values; everything else is no filter.
 pub async fn clean(c: &mut Conn, ds: Dataset, p: &Params) -> AppResult<Query> {
-    let cats = if ds.filters().contains(&Filter::Category) && ds != Dataset::Organizations {
+    let cats = if takes_service_category(ds) {
         service_categories(c).await?
     } else {
         Vec::new()
@@ -198,7 +203,7 @@ async fn list_context(
 ) -> AppResult<Value> {
     let mut c = state.db.acquire().await?;
     // The service categories, read once: the filter's valid codes and the form's choices.
-    let categories = if ds.filters().contains(&Filter::Category) && ds != Dataset::Organizations {
+    let categories = if takes_service_category(ds) {
         crate::db::intentions::categories(&mut c).await?
     } else {
         Vec::new()

@@ -50,7 +50,7 @@ impl PageCache {
     /// The page for `key` at `version`, with `token` in place, if it is cached.
     pub fn get(&self, key: &str, version: i64, token: &str) -> Option<String> {
         let parts = {
-            let pages = self.pages.lock().ok()?;
+            let pages = lock(&self.pages);
             let stored = pages.get(key)?;
             (stored.version == version).then(|| stored.parts.clone())?
         };
@@ -68,7 +68,7 @@ impl PageCache {
 
     /// The number of pages kept.
     pub fn len(&self) -> usize {
-        self.pages.lock().map(|p| p.len()).unwrap_or(0)
+        lock(&self.pages).len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -77,9 +77,7 @@ impl PageCache {
 
     /// Forgets every page (a start-up step changed data outside the audited paths).
     pub fn clear(&self) {
-        if let Ok(mut pages) = self.pages.lock() {
-            pages.clear();
-        }
+        lock(&self.pages).clear();
     }
 
     /// Keeps `html` (rendered with `token`) for `key` at `version`.
@@ -88,9 +86,7 @@ impl PageCache {
             return;
         }
         let parts: Arc<[Box<str>]> = html.split(token).map(Box::from).collect();
-        let Ok(mut pages) = self.pages.lock() else {
-            return;
-        };
+        let mut pages = lock(&self.pages);
         if pages.len() >= MAX_ENTRIES {
             // Out of date entries first; failing that, start again (simple and bounded).
             pages.retain(|_, s| s.version == version);
@@ -138,8 +134,8 @@ struct Shared {
 /// How long a read of the version may take before the requests waiting for it get an error.
 const READ_LIMIT: Duration = Duration::from_secs(10);
 
-/// A lock whatever panicked while holding it: every critical section here leaves its data
-/// consistent.
+/// A lock whatever panicked while holding it: every critical section in this module leaves its
+/// data consistent.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -293,11 +289,11 @@ where
     F: std::future::Future<Output = AppResult<serde_json::Value>>,
 {
     let cache_key = format!("{}|{}|{key}", pg.base.path, pg.lang.code());
-    let token = pg.base.csrf.clone().unwrap_or_default();
+    let token = pg.base.csrf.as_deref().unwrap_or_default();
     let mut version = None;
     if pg.cacheable() {
         let v = state.page_cache.version(&state.db).await?;
-        if let Some(html) = state.page_cache.get(&cache_key, v, &token) {
+        if let Some(html) = state.page_cache.get(&cache_key, v, token) {
             return Ok(Html::Cached(RawHtml(html)));
         }
         version = Some(v);
@@ -305,7 +301,7 @@ where
     let context = pg.context(build.await?);
     if let Some(v) = version {
         if let Some((_, html)) = templates.render(name, &context) {
-            state.page_cache.put(cache_key, v, &html, &token);
+            state.page_cache.put(cache_key, v, &html, token);
             return Ok(Html::Cached(RawHtml(html)));
         }
     }

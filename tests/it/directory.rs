@@ -220,12 +220,7 @@ async fn organizations_recorded_without_an_index_are_indexed_at_start() {
     assert_eq!(huoban::db::search::index_missing(&mut c).await.unwrap(), 1);
     drop(c);
     // index_missing runs at start, before any page is cached; model the restart.
-    app.client
-        .rocket()
-        .state::<huoban::app::AppState>()
-        .unwrap()
-        .page_cache
-        .clear();
+    app.page_cache().clear();
     assert_eq!(search(&app, &encode(&[("q", "古琴")])).await.0, 1);
 }
 

@@ -233,6 +233,16 @@ impl TestApp {
         Self::instance(self.resolved.clone(), db, self.clock.clone(), false).await
     }
 
+    /// This instance's cache of public pages.
+    pub fn page_cache(&self) -> &huoban::web::page_cache::PageCache {
+        &self
+            .client
+            .rocket()
+            .state::<app::AppState>()
+            .expect("state")
+            .page_cache
+    }
+
     /// Job context of this instance, as the liftoff fairing would build it.
     pub fn jobs(&self) -> JobContext {
         let state = self

@@ -306,12 +306,7 @@ async fn cached_public_pages_follow_each_kind_of_change_made_by_another_process(
 #[rocket::async_test]
 async fn on_a_sqlite_file_cached_pages_follow_changes_made_by_another_process() {
     let app = TestApp::spawn_on_file().await;
-    let cache = &app
-        .client
-        .rocket()
-        .state::<huoban::app::AppState>()
-        .unwrap()
-        .page_cache;
+    let cache = app.page_cache();
     // While nothing is committed, the cached page is served without asking the database.
     app.get("/awards").await;
     let reads = cache.version_reads();
@@ -384,12 +379,7 @@ async fn after_sqlite_rebuilds_the_header_the_cache_restarts_its_signal() {
     let viewer = app.second_instance().await;
     let signal = WalSignal::for_url(&app.resolved.database_url).unwrap();
     assert_eq!(signal.look(), Look::Rebuilt);
-    let cache = &viewer
-        .client
-        .rocket()
-        .state::<huoban::app::AppState>()
-        .unwrap()
-        .page_cache;
+    let cache = viewer.page_cache();
     assert_eq!(viewer.get("/awards").await.0, Status::Ok);
     let mut tries = 0;
     while !matches!(signal.look(), Look::Mark(_)) {
@@ -429,15 +419,10 @@ async fn follows_every_kind_of_change(app: TestApp) {
         viewer.get(p).await;
         assert!(!seen(&viewer, p, "NB-DATA-03").await);
     }
-    let cache = |a: &TestApp| {
-        a.client
-            .rocket()
-            .state::<huoban::app::AppState>()
-            .unwrap()
-            .page_cache
-            .len()
-    };
-    assert!(cache(&viewer) >= pages.len(), "the pages were cached");
+    assert!(
+        viewer.page_cache().len() >= pages.len(),
+        "the pages were cached"
+    );
     // Published.
     app.login_as(PURCHASER).await;
     let id = publish_project(&app, "NB-DATA-03", "open_tender", "2026-12-20T10:00").await;
