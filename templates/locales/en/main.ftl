@@ -1719,6 +1719,12 @@ stats-registrations = Organizations registered per year
 stats-registrations-label = Year
 stats-registrations-value = Registrations
 stats-registrations-summary = Registrations in { $n } years; the most in { $top } ({ $value }).
+data-count = { $count ->
+    [one] 1 record
+   *[other] { $count } records
+}
+data-count-capped = More than { $cap } records; narrow the filters
+data-none = No record matches.
 data-payments = Payments
 data-reviews = Performance reviews
 col-value_date = Value date
