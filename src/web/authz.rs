@@ -49,6 +49,7 @@ pub const MATRIX: &[Rule] = &[
     // Public pages and the account flows that start without a session.
     rule("GET", "/", Who::Anyone),
     rule("GET", "/static/app.css", Who::Anyone),
+    rule("GET", "/lang?<lang>&<next>", Who::Anyone),
     rule("POST", "/lang", Who::Anyone),
     rule("GET", "/login?<next>", Who::Anyone),
     rule("POST", "/login", Who::Anyone),

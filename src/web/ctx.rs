@@ -116,6 +116,53 @@ impl<'r> FromRequest<'r> for Page {
     type Error = AppError;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        Page::build(req, FormToken::Always).await
+    }
+}
+
+/// Whether a page's visitor gets a form token.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FormToken {
+    /// Always (created on the first page, so forms before sign-in have one).
+    Always,
+    /// Only a signed-in user (their header has the sign-out form).
+    SignedIn,
+}
+
+/// The guard of the public pages kept in the page cache. As `Page`, except that an anonymous
+/// visitor gets no form token: these pages have no form for them (their language switch is a
+/// link), so the page is the same bytes for every anonymous visitor and is served as kept, with
+/// no token made, sealed or set.
+pub struct PublicPage(Page);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for PublicPage {
+    type Error = AppError;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        Page::build(req, FormToken::SignedIn).await.map(PublicPage)
+    }
+}
+
+impl std::ops::Deref for PublicPage {
+    type Target = Page;
+
+    fn deref(&self) -> &Page {
+        &self.0
+    }
+}
+
+impl PublicPage {
+    /// Whether this page may come from (and go into) the public page cache: an anonymous
+    /// visitor with no message to show (and so no form token in the page).
+    pub fn cacheable(&self) -> bool {
+        let b = &self.0.base;
+        b.user.is_none() && b.flash.is_none() && b.csrf.is_none()
+    }
+}
+
+impl Page {
+    async fn build(req: &Request<'_>, token: FormToken) -> Outcome<Page, AppError> {
         let user = match guards::current(req).await {
             Ok(u) => u,
             Err(e) => return Outcome::Error((Status::InternalServerError, e)),
@@ -137,7 +184,7 @@ impl<'r> FromRequest<'r> for Page {
             base: PageBase {
                 lang: lang.code(),
                 other_lang: other(lang),
-                csrf: Some(csrf::token(req)),
+                csrf: (token == FormToken::Always || user.is_some()).then(|| csrf::token(req)),
                 demo: demo(req),
                 path,
                 user,
@@ -165,12 +212,6 @@ impl Page {
             serde_json::to_value(&self.base).unwrap_or(serde_json::Value::Null),
         );
         serde_json::Value::Object(value)
-    }
-
-    /// Whether this page may come from (and go into) the public page cache: an anonymous
-    /// visitor with no message to show.
-    pub fn cacheable(&self) -> bool {
-        self.base.user.is_none() && self.base.flash.is_none() && self.base.csrf.is_some()
     }
 
     /// A message from the catalogue in the page's language.

@@ -11,7 +11,7 @@ use crate::domain::evaluation::Grade;
 use crate::domain::registration::{Category, OrgType};
 use crate::error::AppResult;
 use crate::ids::OrgId;
-use crate::web::ctx::Page;
+use crate::web::ctx::PublicPage;
 use crate::web::forms::urlencode;
 use crate::web::page_cache::{self, Html};
 use rocket::{get, routes, Route, State};
@@ -72,7 +72,7 @@ fn allowed(v: Option<String>, ok: impl Fn(&str) -> bool) -> Option<String> {
 #[allow(clippy::too_many_arguments)]
 #[get("/directory?<q>&<org_type>&<category>&<district>&<status>&<grade>&<page>")]
 async fn directory(
-    pg: Page,
+    pg: PublicPage,
     state: &State<AppState>,
     templates: Metadata<'_>,
     q: Option<String>,
@@ -256,7 +256,7 @@ pub async fn public_facts(c: &mut Conn, id: OrgId) -> AppResult<Option<serde_jso
 
 #[get("/organizations/<id>")]
 async fn profile(
-    pg: Page,
+    pg: PublicPage,
     state: &State<AppState>,
     templates: Metadata<'_>,
     id: OrgId,

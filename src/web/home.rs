@@ -16,7 +16,7 @@ use rocket_dyn_templates::Template;
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {
-    routes![home, stylesheet, switch_lang]
+    routes![home, stylesheet, link_lang, switch_lang]
 }
 
 #[get("/")]
@@ -37,6 +37,29 @@ pub struct LangForm {
     next: Option<String>,
 }
 
+fn remember_lang(jar: &CookieJar<'_>, state: &AppState, lang: Lang) {
+    let cookie = Cookie::build((LANG_COOKIE, lang.code()))
+        .same_site(SameSite::Lax)
+        .secure(state.config.secure_cookies)
+        .path("/")
+        .max_age(rocket::time::Duration::days(365));
+    jar.add(cookie);
+}
+
+/// The language switch of anonymous visitors, a link: it only sets the language cookie (no
+/// form, so public pages carry no form token and are the same bytes for every visitor; a
+/// language cookie set by another site's link is harmless) and goes back.
+#[get("/lang?<lang>&<next>")]
+fn link_lang(
+    jar: &CookieJar<'_>,
+    state: &State<AppState>,
+    lang: Option<&str>,
+    next: Option<&str>,
+) -> Redirect {
+    remember_lang(jar, state, lang.and_then(Lang::parse).unwrap_or_default());
+    Redirect::to(safe_next(next).unwrap_or_else(|| "/".into()))
+}
+
 /// Sets the language cookie (and the signed-in user's preference) and goes back.
 #[post("/lang", data = "<form>")]
 async fn switch_lang(
@@ -51,12 +74,7 @@ async fn switch_lang(
         .as_deref()
         .and_then(Lang::parse)
         .unwrap_or_default();
-    let cookie = Cookie::build((LANG_COOKIE, lang.code()))
-        .same_site(SameSite::Lax)
-        .secure(state.config.secure_cookies)
-        .path("/")
-        .max_age(rocket::time::Duration::days(365));
-    jar.add(cookie);
+    remember_lang(jar, state, lang);
     if let Some(u) = user.filter(|u| u.user.preferred_lang != lang.code()) {
         let mut tx = state.db.begin_write().await?;
         users::set_lang(&mut tx, u.id(), lang.code()).await?;

@@ -12,7 +12,7 @@ use crate::domain::procurement::Method;
 use crate::domain::registration::{Category, OrgType};
 use crate::error::{AppError, AppResult};
 use crate::opendata::{self, export, Cell, Dataset, Filter, Query, Row, Scope, Ty};
-use crate::web::ctx::Page;
+use crate::web::ctx::{Page, PublicPage};
 use crate::web::forms::urlencode;
 use crate::web::page_cache::{self, Html};
 use rocket::http::{ContentType, Header};
@@ -250,7 +250,7 @@ async fn list_context(
 }
 
 async fn list(
-    pg: Page,
+    pg: PublicPage,
     state: &AppState,
     templates: Metadata<'_>,
     ds: Dataset,
@@ -273,7 +273,7 @@ macro_rules! list_route {
     ($name:ident, $path:literal, $ds:expr) => {
         #[get($path)]
         async fn $name(
-            pg: Page,
+            pg: PublicPage,
             state: &State<AppState>,
             templates: Metadata<'_>,
             f: Params,

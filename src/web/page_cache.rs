@@ -1,18 +1,18 @@
 //! Rendered public pages for anonymous visitors, kept per address and language and valid while
 //! nothing has changed: the version is the audit chain's sequence number, which every state
 //! change advances in its own transaction (and so also on another server process sharing the
-//! database). A hot query (宁波, 社工, 养老) is then served without searching or rendering. The
-//! visitor's own CSRF token is put back into the cached page on the way out (the page is kept
-//! split where the token stood).
+//! database). A hot query (宁波, 社工, 养老) is then served without searching or rendering. These
+//! pages carry nothing of the visitor (`PublicPage`: no form token for anonymous visitors), so
+//! the kept bytes are sent as they are.
 
 use crate::app::AppState;
 use crate::db::wal_signal::{Look, Mark, WalSignal};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::web::ctx::Page;
+use crate::web::ctx::PublicPage;
+use rocket::http::ContentType;
 use rocket::request::Request;
-use rocket::response::content::RawHtml;
-use rocket::response::Responder;
+use rocket::response::{Responder, Response};
 use rocket_dyn_templates::{Metadata, Template};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -22,10 +22,10 @@ use tokio::sync::oneshot;
 
 const MAX_ENTRIES: usize = 2000;
 
-/// A rendered page split where the token that rendered it stood.
+/// A rendered page and the data version it shows.
 struct Stored {
     version: i64,
-    parts: Arc<[Box<str>]>,
+    body: Arc<[u8]>,
 }
 
 #[derive(Default)]
@@ -47,23 +47,11 @@ impl PageCache {
         }
     }
 
-    /// The page for `key` at `version`, with `token` in place, if it is cached.
-    pub fn get(&self, key: &str, version: i64, token: &str) -> Option<String> {
-        let parts = {
-            let pages = lock(&self.pages);
-            let stored = pages.get(key)?;
-            (stored.version == version).then(|| stored.parts.clone())?
-        };
-        let len = parts.iter().map(|p| p.len()).sum::<usize>()
-            + token.len() * parts.len().saturating_sub(1);
-        let mut html = String::with_capacity(len);
-        for (i, part) in parts.iter().enumerate() {
-            if i > 0 {
-                html.push_str(token);
-            }
-            html.push_str(part);
-        }
-        Some(html)
+    /// The page for `key` at `version`, if it is cached.
+    pub fn get(&self, key: &str, version: i64) -> Option<Arc<[u8]>> {
+        let pages = lock(&self.pages);
+        let stored = pages.get(key)?;
+        (stored.version == version).then(|| stored.body.clone())
     }
 
     /// The number of pages kept.
@@ -80,12 +68,8 @@ impl PageCache {
         lock(&self.pages).clear();
     }
 
-    /// Keeps `html` (rendered with `token`) for `key` at `version`.
-    pub fn put(&self, key: String, version: i64, html: &str, token: &str) {
-        if token.len() < 16 {
-            return;
-        }
-        let parts: Arc<[Box<str>]> = html.split(token).map(Box::from).collect();
+    /// Keeps `body` for `key` at `version`.
+    pub fn put(&self, key: String, version: i64, body: Arc<[u8]>) {
         let mut pages = lock(&self.pages);
         if pages.len() >= MAX_ENTRIES {
             // Out of date entries first; failing that, start again (simple and bounded).
@@ -94,7 +78,7 @@ impl PageCache {
                 pages.clear();
             }
         }
-        pages.insert(key, Stored { version, parts });
+        pages.insert(key, Stored { version, body });
     }
 
     /// The current data version, as a read of the database that began after this call finds it.
@@ -262,14 +246,17 @@ impl Versions {
 
 /// A page from the cache, or rendered now (and kept when the visitor may share it).
 pub enum Html {
-    Cached(RawHtml<String>),
+    Cached(Arc<[u8]>),
     Rendered(Box<Template>),
 }
 
 impl<'r> Responder<'r, 'static> for Html {
     fn respond_to(self, req: &'r Request<'_>) -> rocket::response::Result<'static> {
         match self {
-            Html::Cached(h) => h.respond_to(req),
+            Html::Cached(body) => Response::build()
+                .header(ContentType::HTML)
+                .sized_body(body.len(), std::io::Cursor::new(body))
+                .ok(),
             Html::Rendered(t) => t.respond_to(req),
         }
     }
@@ -278,7 +265,7 @@ impl<'r> Responder<'r, 'static> for Html {
 /// Serves `name` for `key` (the address and anything else the page depends on) from the cache
 /// at the current data version, or renders it with the context `build` makes and keeps it.
 pub async fn serve<F>(
-    pg: &Page,
+    pg: &PublicPage,
     state: &AppState,
     templates: &Metadata<'_>,
     name: &'static str,
@@ -289,20 +276,20 @@ where
     F: std::future::Future<Output = AppResult<serde_json::Value>>,
 {
     let cache_key = format!("{}|{}|{key}", pg.base.path, pg.lang.code());
-    let token = pg.base.csrf.as_deref().unwrap_or_default();
     let mut version = None;
     if pg.cacheable() {
         let v = state.page_cache.version(&state.db).await?;
-        if let Some(html) = state.page_cache.get(&cache_key, v, token) {
-            return Ok(Html::Cached(RawHtml(html)));
+        if let Some(body) = state.page_cache.get(&cache_key, v) {
+            return Ok(Html::Cached(body));
         }
         version = Some(v);
     }
     let context = pg.context(build.await?);
     if let Some(v) = version {
         if let Some((_, html)) = templates.render(name, &context) {
-            state.page_cache.put(cache_key, v, &html, token);
-            return Ok(Html::Cached(RawHtml(html)));
+            let body: Arc<[u8]> = html.into_bytes().into();
+            state.page_cache.put(cache_key, v, body.clone());
+            return Ok(Html::Cached(body));
         }
     }
     Ok(Html::Rendered(Box::new(Template::render(name, context))))
@@ -320,21 +307,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_page_is_served_with_each_visitors_token_and_only_at_its_version() {
+    fn a_page_is_served_only_for_its_address_and_language_at_its_version() {
         let cache = PageCache::default();
-        let a = "tokenAAAAAAAAAAAAAAAAAAAAAAA";
-        let b = "tokenBBBBBBBBBBBBBBBBBBBBBBB";
         cache.put(
             "/directory?q=x|zh-CN".into(),
             7,
-            &format!("<input value=\"{a}\">"),
-            a,
+            Arc::from(&b"<p>x</p>"[..]),
         );
         assert_eq!(
-            cache.get("/directory?q=x|zh-CN", 7, b).as_deref(),
-            Some(format!("<input value=\"{b}\">").as_str())
+            cache.get("/directory?q=x|zh-CN", 7).as_deref(),
+            Some(&b"<p>x</p>"[..])
         );
-        assert_eq!(cache.get("/directory?q=x|zh-CN", 8, b), None);
-        assert_eq!(cache.get("/directory?q=x|en", 7, b), None);
+        assert_eq!(cache.get("/directory?q=x|zh-CN", 8), None);
+        assert_eq!(cache.get("/directory?q=x|en", 7), None);
+        assert_eq!(cache.get("/directory?q=y|zh-CN", 7), None);
     }
 }

@@ -7,7 +7,7 @@ use crate::app::AppState;
 use crate::db::{Backend, Conn};
 use crate::domain::money::Money;
 use crate::error::AppResult;
-use crate::web::ctx::Page;
+use crate::web::ctx::{Page, PublicPage};
 use crate::web::page_cache::{self, Html};
 use rocket::{get, routes, Route, State};
 use rocket_dyn_templates::Metadata;
@@ -179,7 +179,11 @@ async fn context(pg: &Page, state: &AppState) -> AppResult<Value> {
 }
 
 #[get("/statistics")]
-async fn statistics(pg: Page, state: &State<AppState>, templates: Metadata<'_>) -> AppResult<Html> {
+async fn statistics(
+    pg: PublicPage,
+    state: &State<AppState>,
+    templates: Metadata<'_>,
+) -> AppResult<Html> {
     let today = crate::web::opendata::scope(state).today;
     page_cache::serve(
         &pg,

@@ -367,6 +367,14 @@ impl TestApp {
     }
 }
 
+/// The address of the language switch link an anonymous visitor's page has.
+pub fn language_link(body: &str) -> String {
+    let marker = "class=\"lang-switch\"><a href=\"";
+    let start = body.find(marker).expect("a language switch link") + marker.len();
+    let end = body[start..].find('"').expect("the end of the link") + start;
+    html_unescape(&body[start..end])
+}
+
 pub fn extract_csrf(body: &str) -> Option<String> {
     let marker = "name=\"_csrf\" value=\"";
     let start = body.find(marker)? + marker.len();

@@ -27,6 +27,34 @@ async fn pages_are_in_chinese_by_default_and_english_after_the_switch() {
         .contains("The email address or password is not right."));
 }
 
+/// The anonymous visitor's switch is a link: it sets the language cookie and goes back, only
+/// ever to a page of this site; an unknown language is Chinese.
+#[rocket::async_test]
+async fn an_anonymous_visitors_switch_is_a_link_that_only_goes_back_to_this_site() {
+    let app = TestApp::spawn().await;
+    let (_, home) = app.get("/").await;
+    assert_eq!(language_link(&home), "/lang?lang=en&next=%2F");
+    let r = app
+        .client
+        .get("/lang?lang=en&next=%2Fawards%3Fq%3D%25E5%25AE%2581")
+        .dispatch()
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    assert_eq!(r.headers().get_one("Location"), Some("/awards?q=%E5%AE%81"));
+    drop(r);
+    let (_, page) = app.get("/awards").await;
+    assert!(page.contains("<html lang=\"en\">"));
+    assert_eq!(language_link(&page), "/lang?lang=zh-CN&next=%2Fawards");
+    let r = app
+        .client
+        .get("/lang?lang=xx&next=%2F%2Fevil.example%2F")
+        .dispatch()
+        .await;
+    assert_eq!(r.headers().get_one("Location"), Some("/"));
+    drop(r);
+    assert!(app.get("/").await.1.contains("<html lang=\"zh-CN\">"));
+}
+
 #[rocket::async_test]
 async fn accept_language_is_honoured_without_a_cookie() {
     let app = TestApp::spawn().await;

@@ -296,6 +296,44 @@ async fn no_bid_is_public_before_its_opening() {
     assert!(rows.iter().any(|r| r.contains(&"379999.00".to_string())));
 }
 
+/// A public list holds nothing of its anonymous visitor: no form token is made for them (no
+/// cookie set), so every anonymous visitor gets the very bytes kept; a signed-in user gets their
+/// own page (with their token and the language form), never the kept one.
+#[rocket::async_test]
+async fn anonymous_visitors_share_the_kept_page_and_get_no_form_token() {
+    let app = TestApp::spawn().await;
+    for path in ["/awards", "/statistics", "/directory", "/organizations/1"] {
+        let r = app.client.get(path).dispatch().await;
+        assert_eq!(r.status(), Status::Ok, "{path}");
+        assert_eq!(
+            r.headers().get("Set-Cookie").count(),
+            0,
+            "{path}: no cookie"
+        );
+        let fresh = r.into_string().await.unwrap();
+        assert!(!fresh.contains("_csrf"), "{path}: no form token");
+        assert!(language_link(&fresh).starts_with("/lang?lang=en&next="));
+        // A visitor who has a token from another page (here the sign-in form) gets the same bytes.
+        app.csrf().await;
+        assert_eq!(app.get(path).await.1, fresh, "{path}: the kept page");
+    }
+    let (_, anonymous) = app.get("/awards").await;
+    // A list counts records, not organizations.
+    assert!(anonymous.contains("共 0 条") && anonymous.contains("没有符合条件的记录。"));
+    app.login_as(ADMIN).await;
+    let (_, own) = app.get("/awards").await;
+    assert!(extract_csrf(&own).is_some_and(|t| !t.is_empty()));
+    assert!(own.contains("<form method=\"post\" action=\"/lang\" class=\"lang-switch\">"));
+    app.logout().await;
+    // The first page after signing out shows its message (not kept); then the kept page.
+    assert!(app.get("/awards").await.1.contains("notice-success"));
+    assert_eq!(
+        app.get("/awards").await.1,
+        anonymous,
+        "the kept page is untouched"
+    );
+}
+
 #[rocket::async_test]
 async fn cached_public_pages_follow_each_kind_of_change_made_by_another_process() {
     follows_every_kind_of_change(TestApp::spawn().await).await;
