@@ -19,8 +19,11 @@ need() { command -v "$1" >/dev/null || { apt-get update -qq && apt-get install -
 need wrk wrk
 need sqlite3 sqlite3
 need nginx nginx-light
-cargo build --release -q
-BIN="$PWD/target/release/huoban"
+# BIN=path measures another build (say, an earlier commit's) against the same data set.
+if [ -z "${BIN:-}" ]; then
+  cargo build --release -q
+  BIN="$PWD/target/release/huoban"
+fi
 # WORK=DIR reuses a directory made by an earlier run (its data set is kept; generation is long).
 REUSE="${WORK:-}"
 WORK="${WORK:-$(mktemp -d)}"
@@ -84,21 +87,40 @@ http {
 EOF
 nginx -c "$WORK/nginx.conf" -p "$WORK"
 
-measure() { # url [header] -> "rps p99"
-  wrk -t2 -c64 -d"$DUR" --latency ${2:+-H "$2"} "$1" | awk '/Requests\/sec/ {r=$2} / 99%/ {p=$2} END {print r, p}'
+TCK=$(getconf CLK_TCK)
+ticks() { # pids -> CPU time used so far (user + system), in clock ticks
+  local t=0 p
+  for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
+  echo "$t"
 }
+# url header pids... -> "rps p99 cpu" (cpu: the server's CPU time per request, in µs; less
+# sensitive than rps to how the two cores are shared with wrk)
+measure() {
+  local url="$1" header="$2"
+  shift 2
+  local t0 out
+  t0=$(ticks "$@")
+  out=$(wrk -t2 -c64 -d"$DUR" --latency ${header:+-H "$header"} "$url")
+  awk -v used=$(( $(ticks "$@") - t0 )) -v tck="$TCK" \
+    '/Requests\/sec/ {r=$2} / 99%/ {p=$2} / requests in / {n=$1} END {printf "%s %s %.1f\n", r, p, used / tck * 1e6 / n}' <<<"$out"
+}
+NGINX_PIDS="$(cat "$WORK/nginx.pid") $(pgrep -P "$(cat "$WORK/nginx.pid")" | tr '\n' ' ')"
 # A browser keeps the form-token cookie from its first page; wrk sends none, so each of its
 # requests is also a first visit (a new token made, sealed and set). Both are measured.
 curl -s -c "$WORK/jar" -o /dev/null "http://127.0.0.1:$PORT/"
 COOKIE="Cookie: $(awk '($1 ~ /^#HttpOnly_/ || $1 !~ /^#/) && NF >= 7 {printf "%s=%s; ", $6, $7}' "$WORK/jar")"
-printf '\n%-10s %8s %12s %12s %12s %12s %7s %12s %12s %7s\n' page bytes nginx_rps nginx_p99 \
-  first_rps first_p99 ratio return_rps return_p99 ratio
+echo
+echo "rps at 64 connections; p99 latency; cpu = the server's CPU time per request (µs)"
+printf '%-10s %6s | %9s %7s %5s | %9s %7s %5s %5s | %9s %7s %5s %5s\n' page bytes \
+  nginx p99 cpu first p99 ratio cpu returning p99 ratio cpu
 for k in awards profile directory stylesheet; do
-  read -r nr np <<<"$(measure "http://127.0.0.1:$NGINX_PORT/$k.html")"
-  read -r hr hp <<<"$(measure "http://127.0.0.1:$PORT${PAGES[$k]}")"
-  read -r cr cp <<<"$(measure "http://127.0.0.1:$PORT${PAGES[$k]}" "$COOKIE")"
-  printf '%-10s %8s %12s %12s %12s %12s %6.0f%% %12s %12s %6.0f%%\n' "$k" "$(stat -c %s "$WORK/static/$k.html")" \
-    "$nr" "$np" "$hr" "$hp" "$(python3 -c "print(100*$hr/$nr)")" "$cr" "$cp" "$(python3 -c "print(100*$cr/$nr)")"
+  # shellcheck disable=SC2086
+  read -r nr np nc <<<"$(measure "http://127.0.0.1:$NGINX_PORT/$k.html" "" $NGINX_PIDS)"
+  read -r hr hp hc <<<"$(measure "http://127.0.0.1:$PORT${PAGES[$k]}" "" "$SERVER")"
+  read -r cr cp cc <<<"$(measure "http://127.0.0.1:$PORT${PAGES[$k]}" "$COOKIE" "$SERVER")"
+  printf '%-10s %6s | %9.0f %7s %5s | %9.0f %7s %4.0f%% %5s | %9.0f %7s %4.0f%% %5s\n' "$k" \
+    "$(stat -c %s "$WORK/static/$k.html")" "$nr" "$np" "$nc" \
+    "$hr" "$hp" "$(python3 -c "print(100*$hr/$nr)")" "$hc" "$cr" "$cp" "$(python3 -c "print(100*$cr/$nr)")" "$cc"
 done
 
 echo
