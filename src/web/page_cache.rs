@@ -21,6 +21,15 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 const MAX_ENTRIES: usize = 2000;
+/// Pages are kept for any address (a query string can be anything), so their bytes are bounded too.
+const MAX_BYTES: usize = 32 << 20;
+
+#[derive(Default)]
+struct Pages {
+    map: HashMap<String, Stored>,
+    /// The bodies' bytes.
+    bytes: usize,
+}
 
 /// A rendered page and the data version it shows.
 struct Stored {
@@ -30,7 +39,7 @@ struct Stored {
 
 #[derive(Default)]
 pub struct PageCache {
-    pages: Mutex<HashMap<String, Stored>>,
+    pages: Mutex<Pages>,
     versions: Versions,
 }
 
@@ -50,13 +59,18 @@ impl PageCache {
     /// The page for `key` at `version`, if it is cached.
     pub fn get(&self, key: &str, version: i64) -> Option<Arc<[u8]>> {
         let pages = lock(&self.pages);
-        let stored = pages.get(key)?;
+        let stored = pages.map.get(key)?;
         (stored.version == version).then(|| stored.body.clone())
     }
 
     /// The number of pages kept.
     pub fn len(&self) -> usize {
-        lock(&self.pages).len()
+        lock(&self.pages).map.len()
+    }
+
+    /// The bytes of the pages kept.
+    pub fn bytes(&self) -> usize {
+        lock(&self.pages).bytes
     }
 
     pub fn is_empty(&self) -> bool {
@@ -65,20 +79,28 @@ impl PageCache {
 
     /// Forgets every page (a start-up step changed data outside the audited paths).
     pub fn clear(&self) {
-        lock(&self.pages).clear();
+        *lock(&self.pages) = Pages::default();
     }
 
     /// Keeps `body` for `key` at `version`.
     pub fn put(&self, key: String, version: i64, body: Arc<[u8]>) {
+        if body.len() > MAX_BYTES / 16 {
+            return;
+        }
         let mut pages = lock(&self.pages);
-        if pages.len() >= MAX_ENTRIES {
+        let full = |p: &Pages| p.map.len() >= MAX_ENTRIES || p.bytes + body.len() > MAX_BYTES;
+        if full(&pages) {
             // Out of date entries first; failing that, start again (simple and bounded).
-            pages.retain(|_, s| s.version == version);
-            if pages.len() >= MAX_ENTRIES {
-                pages.clear();
+            pages.map.retain(|_, s| s.version == version);
+            pages.bytes = pages.map.values().map(|s| s.body.len()).sum();
+            if full(&pages) {
+                *pages = Pages::default();
             }
         }
-        pages.insert(key, Stored { version, body });
+        pages.bytes += body.len();
+        if let Some(old) = pages.map.insert(key, Stored { version, body }) {
+            pages.bytes = pages.bytes.saturating_sub(old.body.len());
+        }
     }
 
     /// The current data version, as a read of the database that began after this call finds it.
@@ -321,5 +343,26 @@ mod tests {
         assert_eq!(cache.get("/directory?q=x|zh-CN", 8), None);
         assert_eq!(cache.get("/directory?q=x|en", 7), None);
         assert_eq!(cache.get("/directory?q=y|zh-CN", 7), None);
+    }
+
+    #[test]
+    fn the_pages_kept_stay_within_their_byte_budget() {
+        let cache = PageCache::default();
+        let page = |n: usize| Arc::from(vec![b'a'; n]);
+        // Put again at the same address: counted once.
+        cache.put("/a|zh-CN".into(), 1, page(1000));
+        cache.put("/a|zh-CN".into(), 1, page(3000));
+        assert_eq!(cache.bytes(), 3000);
+        for i in 0..40 {
+            let key = format!("/awards?x={i}|zh-CN");
+            cache.put(key.clone(), 1, page(MAX_BYTES / 16));
+            assert!(cache.bytes() <= MAX_BYTES, "{} bytes", cache.bytes());
+            assert!(cache.get(&key, 1).is_some(), "the newest page is kept");
+        }
+        // A page too large to keep is served but not kept.
+        cache.put("/huge|zh-CN".into(), 1, page(MAX_BYTES / 16 + 1));
+        assert!(cache.get("/huge|zh-CN", 1).is_none());
+        cache.clear();
+        assert_eq!((cache.len(), cache.bytes()), (0, 0));
     }
 }
