@@ -105,8 +105,9 @@ measure() {
     '/Requests\/sec/ {r=$2} / 99%/ {p=$2} / requests in / {n=$1} END {printf "%s %s %.1f\n", r, p, used / tck * 1e6 / n}' <<<"$out"
 }
 NGINX_PIDS="$(cat "$WORK/nginx.pid") $(pgrep -P "$(cat "$WORK/nginx.pid")" | tr '\n' ' ')"
-# A browser keeps the form-token cookie from its first page; wrk sends none, so each of its
-# requests is also a first visit (a new token made, sealed and set). Both are measured.
+# A returning visitor sends the cookies a browser keeps from the home page (its form token, which
+# the cached public pages neither read nor set); wrk alone sends none (a first visit). Both are
+# measured.
 curl -s -c "$WORK/jar" -o /dev/null "http://127.0.0.1:$PORT/"
 COOKIE="Cookie: $(awk '($1 ~ /^#HttpOnly_/ || $1 !~ /^#/) && NF >= 7 {printf "%s=%s; ", $6, $7}' "$WORK/jar")"
 echo

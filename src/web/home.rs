@@ -37,13 +37,21 @@ pub struct LangForm {
     next: Option<String>,
 }
 
-fn remember_lang(jar: &CookieJar<'_>, state: &AppState, lang: Lang) {
+/// Sets the language cookie to the language asked for (Chinese when unknown) and says which.
+fn remember_lang(jar: &CookieJar<'_>, state: &AppState, asked: Option<&str>) -> Lang {
+    let lang = asked.and_then(Lang::parse).unwrap_or_default();
     let cookie = Cookie::build((LANG_COOKIE, lang.code()))
         .same_site(SameSite::Lax)
         .secure(state.config.secure_cookies)
         .path("/")
         .max_age(rocket::time::Duration::days(365));
     jar.add(cookie);
+    lang
+}
+
+/// Back to the page the switch was on (only a local one), or home.
+fn back(next: Option<&str>) -> Redirect {
+    Redirect::to(safe_next(next).unwrap_or_else(|| "/".into()))
 }
 
 /// The language switch of anonymous visitors, a link: it only sets the language cookie (no
@@ -56,8 +64,8 @@ fn link_lang(
     lang: Option<&str>,
     next: Option<&str>,
 ) -> Redirect {
-    remember_lang(jar, state, lang.and_then(Lang::parse).unwrap_or_default());
-    Redirect::to(safe_next(next).unwrap_or_else(|| "/".into()))
+    remember_lang(jar, state, lang);
+    back(next)
 }
 
 /// Sets the language cookie (and the signed-in user's preference) and goes back.
@@ -69,12 +77,7 @@ async fn switch_lang(
     form: CsrfForm<LangForm>,
 ) -> AppResult<Redirect> {
     let form = form.into_inner();
-    let lang = form
-        .lang
-        .as_deref()
-        .and_then(Lang::parse)
-        .unwrap_or_default();
-    remember_lang(jar, state, lang);
+    let lang = remember_lang(jar, state, form.lang.as_deref());
     if let Some(u) = user.filter(|u| u.user.preferred_lang != lang.code()) {
         let mut tx = state.db.begin_write().await?;
         users::set_lang(&mut tx, u.id(), lang.code()).await?;
@@ -90,7 +93,5 @@ async fn switch_lang(
             .await?;
         tx.commit().await?;
     }
-    Ok(Redirect::to(
-        safe_next(form.next.as_deref()).unwrap_or_else(|| "/".into()),
-    ))
+    Ok(back(form.next.as_deref()))
 }
