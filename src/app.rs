@@ -2,11 +2,11 @@
 //! binary serves and what the integration tests drive.
 
 use crate::audit::{Actor, Auditor};
+use crate::calendars::Calendars;
 use crate::clock::Clock;
 use crate::config::{Config, Keys, Mode, Resolved};
 use crate::db::Conn;
 use crate::db::{self, Db};
-use crate::domain::calendar::Calendar;
 use crate::mail::transport::{Smtp, Transport};
 use crate::mail::Mailer;
 use crate::{demo, i18n, web};
@@ -24,7 +24,8 @@ pub struct AppState {
     pub mode: Mode,
     pub config: Config,
     pub keys: Keys,
-    pub calendar: Calendar,
+    /// The working-day calendar in force (the tables loaded, the law for other years).
+    pub calendars: Arc<Calendars>,
     pub mailer: Mailer,
     /// Verified against when an account does not exist, to keep login timing flat.
     pub dummy_hash: String,
@@ -129,6 +130,24 @@ pub async fn prepare(db: &Db, resolved: &Resolved, clock: &Clock) -> Result<bool
             .await?;
     }
     tx.commit().await?;
+    // The working-day tables shipped in seeds/calendar/, as official, for years not loaded yet.
+    let mut tx = db.begin_write().await?;
+    let years = crate::calendars::ensure_built_in(&mut tx, now)
+        .await
+        .map_err(|e| StartError::Other(format!("calendar: {e}")))?;
+    if !years.is_empty() {
+        auditor(resolved, db)
+            .record(
+                &mut tx,
+                now,
+                Actor::System,
+                "calendar.loaded",
+                ("calendar", "*".into()),
+                serde_json::json!({ "years": years, "built_in": true }),
+            )
+            .await?;
+    }
+    tx.commit().await?;
     // The service catalogue: new codes added, names refreshed.
     let cats = db::projects::parse_catalogue(db::projects::CATALOGUE)
         .map_err(|e| StartError::Other(format!("service catalogue: {e}")))?;
@@ -156,9 +175,13 @@ pub async fn prepare(db: &Db, resolved: &Resolved, clock: &Clock) -> Result<bool
 }
 
 pub fn state(resolved: &Resolved, db: Db, clock: Clock) -> Result<AppState, StartError> {
-    let calendar = Calendar::built_in().map_err(|e| StartError::Other(e.to_string()))?;
-    let mailer = Mailer::new(&resolved.config.template_dir, &resolved.config.public_url)
-        .map_err(StartError::Other)?;
+    let calendars = Arc::new(Calendars::new(clock.clone()));
+    let mailer = Mailer::new(
+        &resolved.config.template_dir,
+        &resolved.config.public_url,
+        calendars.clone(),
+    )
+    .map_err(StartError::Other)?;
     let mail_transport: Option<Arc<dyn Transport>> = match &resolved.config.smtp {
         Some(c) => Some(Arc::new(Smtp::new(c).map_err(StartError::Other)?)),
         None => None,
@@ -168,7 +191,7 @@ pub fn state(resolved: &Resolved, db: Db, clock: Clock) -> Result<AppState, Star
         mode: resolved.mode,
         config: resolved.config.clone(),
         keys: resolved.keys.clone(),
-        calendar,
+        calendars,
         mailer,
         dummy_hash: crate::auth::password::dummy_hash(resolved.config.password_hash),
         auditor: auditor(resolved, &db),
@@ -202,9 +225,10 @@ pub fn rocket_figment(resolved: &Resolved) -> Figment {
 }
 
 pub fn build(resolved: &Resolved, state: AppState) -> Rocket<Build> {
+    let calendars = state.calendars.clone();
     rocket::custom(rocket_figment(resolved))
         .manage(state)
-        .attach(Template::custom(|engines| {
+        .attach(Template::custom(move |engines| {
             engines
                 .tera
                 .register_function("t", fluent_templates::FluentLoader::new(&*i18n::LOCALES));
@@ -213,6 +237,10 @@ pub fn build(resolved: &Resolved, state: AppState) -> Rocket<Build> {
                 .register_filter("datetime", web::filters::datetime);
             engines.tera.register_filter("date", web::filters::date);
             engines.tera.register_filter("money", web::filters::money);
+            engines.tera.register_filter("day", web::filters::day);
+            engines
+                .tera
+                .register_filter("due", web::filters::due(calendars.clone()));
         }))
         .attach(web::headers::SecurityHeaders)
         .attach(web::chunks::WholeBodies)

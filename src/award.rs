@@ -10,7 +10,8 @@ use crate::audit::Actor;
 use crate::clock::from_ms;
 use crate::db::projects::{self as store, Project};
 use crate::db::Conn;
-use crate::domain::calendar::{end_of_day, shanghai_date};
+use crate::deadlines::DueClock;
+use crate::domain::calendar::{end_of_day, shanghai_date, Calendar, Due, Period};
 use crate::error::{AppError, AppResult};
 use crate::ids::UserId;
 use crate::procurement::Procurement;
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::Row;
+use time::Date;
 
 /// One line of the frozen ranking.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -161,10 +163,64 @@ pub fn initial_winners<'r>(kind: &str, budget_fen: i64, ranking: &'r [Ranked]) -
     out
 }
 
-/// The end of the n-th working day after the moment `at`.
-pub fn working_days_after(p: &Procurement<'_>, at: i64, n: u32) -> i64 {
-    let d = p.calendar.add_working_days(shanghai_date(from_ms(at)), n);
+/// The end of the n-th working day after the moment `at`, by `cal`.
+pub fn end_of_working_days(cal: &Calendar, at: i64, n: u32) -> i64 {
+    let d = cal.add_working_days(shanghai_date(from_ms(at)), n);
     crate::clock::to_ms(end_of_day(d))
+}
+
+/// The end of the n-th working day after the moment `at`, by the calendar in force as `c`
+/// (the caller's transaction) sees it. For windows checked now; a due date that is stored
+/// uses `count_working_days` so that a new calendar can find it.
+pub async fn working_days_after(
+    p: &Procurement<'_>,
+    c: &mut Conn,
+    at: i64,
+    n: u32,
+) -> AppResult<i64> {
+    let cal = p.calendars.exact(c).await?;
+    Ok(end_of_working_days(&cal, at, n))
+}
+
+/// A stored due date: the end of the n-th working day after the moment `at`, and how it was
+/// computed.
+pub struct Counted {
+    pub start: Date,
+    pub period: Period,
+    pub due: Due,
+    /// The end of the due day, epoch milliseconds (what the entity stores).
+    pub end_ms: i64,
+}
+
+impl Counted {
+    /// Records it in the register of due dates, once the entity has its id.
+    pub async fn record(
+        &self,
+        c: &mut Conn,
+        clock: DueClock,
+        id: i64,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        crate::deadlines::record(c, clock, id, self.start, self.period, &self.due, now).await
+    }
+}
+
+pub async fn count_working_days(
+    p: &Procurement<'_>,
+    c: &mut Conn,
+    at: i64,
+    n: u32,
+) -> AppResult<Counted> {
+    let cal = p.calendars.exact(c).await?;
+    let start = shanghai_date(from_ms(at));
+    let period = Period::WorkingDays(n);
+    let due = cal.due(start, period);
+    Ok(Counted {
+        start,
+        period,
+        end_ms: crate::clock::to_ms(end_of_day(due.on)),
+        due,
+    })
 }
 
 impl Procurement<'_> {
@@ -194,7 +250,8 @@ impl Procurement<'_> {
             })
             .collect();
         let now = self.clock.now_ms();
-        let due = working_days_after(self, now, 5);
+        let counted = count_working_days(self, c, now, 5).await?;
+        let due = counted.end_ms;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO awards (project_id, round, ranking, report_at, confirm_due_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
@@ -205,6 +262,7 @@ impl Procurement<'_> {
         .bind(due)
         .fetch_one(&mut *c)
         .await?;
+        counted.record(c, DueClock::AwardConfirm, id, now).await?;
         store::add_event(
             c,
             p.id,
@@ -227,7 +285,7 @@ impl Procurement<'_> {
             c,
             p.created_by,
             json!({ "event": "report", "title": p.title, "number": p.number,
-                    "due": crate::procurement::shanghai_time(due),
+                    "due": due,
                     "link": format!("purchase/projects/{}/award", p.id) }),
         )
         .await?;
@@ -267,7 +325,8 @@ impl Procurement<'_> {
         for r in &chosen {
             self.add_winner(c, a.id, r, now).await?;
         }
-        let end = working_days_after(self, now, 1);
+        let counted = count_working_days(self, c, now, 1).await?;
+        let end = counted.end_ms;
         sqlx::query(
             "UPDATE awards SET confirmed_at = $2, confirmed_by = $3, notice_at = $2, notice_end_at = $4 WHERE id = $1",
         )
@@ -277,6 +336,7 @@ impl Procurement<'_> {
         .bind(end)
         .execute(&mut *c)
         .await?;
+        counted.record(c, DueClock::AwardNotice, a.id, now).await?;
         store::set_status(c, p.id, "awarded", now).await?;
         let names = panel_names(c, p).await?;
         let listed: Vec<_> = chosen
@@ -421,13 +481,15 @@ impl Procurement<'_> {
                            "to": next.map(|r| r.org_name.clone()), "amount_fen": next.map(|r| r.price_fen) });
         if let Some(r) = next {
             self.add_winner(c, a.id, r, now).await?;
-            let end = working_days_after(self, now, 1);
+            let counted = count_working_days(self, c, now, 1).await?;
+            let end = counted.end_ms;
             sqlx::query("UPDATE awards SET notice_at = $2, notice_end_at = $3 WHERE id = $1")
                 .bind(a.id)
                 .bind(now)
                 .bind(end)
                 .execute(&mut *c)
                 .await?;
+            counted.record(c, DueClock::AwardNotice, a.id, now).await?;
             self.mail_bidder(
                 c,
                 r.bid_id,
@@ -527,9 +589,13 @@ impl Procurement<'_> {
             .fetch_all(&mut *c)
             .await?
         };
+        let cal = {
+            let mut c = self.db.acquire().await?;
+            self.calendars.exact(&mut c).await?
+        };
         let mut sent = 0;
         for (member, user, project, drawn_at) in rows {
-            if working_days_after(self, drawn_at, 1) > now {
+            if end_of_working_days(&cal, drawn_at, 1) > now {
                 continue;
             }
             let mut tx = self.db.begin_write().await?;

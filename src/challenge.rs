@@ -7,9 +7,10 @@
 //! no answer came); the supervisor decides within 30 working days.
 
 use crate::audit::Actor;
-use crate::award::{award_of, working_days_after};
+use crate::award::{award_of, count_working_days, working_days_after};
 use crate::db::projects::{self as store, Project};
 use crate::db::Conn;
+use crate::deadlines::DueClock;
 use crate::error::AppResult;
 use crate::ids::UserId;
 use crate::procurement::Procurement;
@@ -236,19 +237,23 @@ impl Procurement<'_> {
             return Ok(Err("err-challenge-not-bidder"));
         }
         let now = self.clock.now_ms();
-        let (due, suspends) = if f.kind == "inquiry" {
-            (working_days_after(self, now, 3), false)
+        let (counted, suspends) = if f.kind == "inquiry" {
+            (count_working_days(self, c, now, 3).await?, false)
         } else {
             let Some(from) = relevant_date(c, p, f.org, f.target).await? else {
                 return Ok(Err("err-challenge-too-early"));
             };
-            if now > working_days_after(self, from, 7) {
+            if now > working_days_after(self, c, from, 7).await? {
                 return Ok(Err("err-challenge-late"));
             }
             // A challenge to the process or the result could change the result: it holds
             // signing while open (see `signing_suspended`).
-            (working_days_after(self, now, 7), f.target != "documents")
+            (
+                count_working_days(self, c, now, 7).await?,
+                f.target != "documents",
+            )
         };
+        let due = counted.end_ms;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO challenges (project_id, round, org_id, user_id, kind, target, body, filed_at, due_at, suspends) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
@@ -265,6 +270,7 @@ impl Procurement<'_> {
         .bind(i64::from(suspends))
         .fetch_one(&mut *c)
         .await?;
+        counted.record(c, DueClock::Answer, id, now).await?;
         // The history shows that a challenge came and when, not who filed it.
         store::add_event(
             c,
@@ -292,7 +298,7 @@ impl Procurement<'_> {
             c,
             p.created_by,
             json!({ "event": "challenge_filed", "title": p.title, "number": p.number,
-                    "inquiry": f.kind == "inquiry", "due": crate::procurement::shanghai_time(due),
+                    "inquiry": f.kind == "inquiry", "due": due,
                     "link": format!("purchase/projects/{}/award#challenges", p.id) }),
         )
         .await?;
@@ -376,10 +382,11 @@ impl Procurement<'_> {
         if ch.answered_at.is_none() && now <= ch.due_at {
             return Ok(Err("err-complaint-early"));
         }
-        if now > working_days_after(self, ch.due_at, 15) {
+        if now > working_days_after(self, c, ch.due_at, 15).await? {
             return Ok(Err("err-complaint-late"));
         }
-        let due = working_days_after(self, now, 30);
+        let counted = count_working_days(self, c, now, 30).await?;
+        let due = counted.end_ms;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO complaints (challenge_id, project_id, org_id, user_id, body, filed_at, due_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -393,6 +400,9 @@ impl Procurement<'_> {
         .bind(due)
         .fetch_one(&mut *c)
         .await?;
+        counted
+            .record(c, DueClock::ComplaintDecision, id, now)
+            .await?;
         store::add_event(
             c,
             p.id,

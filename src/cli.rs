@@ -87,11 +87,27 @@ pub enum Command {
     /// Load an indicator standard (TOML, as in seeds/standards/) as a new version; loading the
     /// same file again changes nothing, other content under a loaded version is refused.
     LoadStandard { file: PathBuf },
+    /// The working-day calendar: load a year's official table, or show a year.
+    Calendar {
+        #[command(subcommand)]
+        action: CalendarCommand,
+    },
     /// Print a new key line for the [keys] section of Huoban.toml.
     GenKey {
         /// cookie_secret, audit_hmac, bid_sealing or identity
         name: String,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CalendarCommand {
+    /// Load the State Council's table for a year (TOML, as in seeds/calendar/) as official:
+    /// a year already loaded keeps its old version in the history, and every due date ahead
+    /// that depended on the year is recomputed, audited and mailed.
+    Load { file: PathBuf },
+    /// Print a year's holidays and adjusted working days, one date a line, and whether the year
+    /// is official or provisional (computed from the law).
+    Show { year: i32 },
 }
 
 pub async fn run(cli: Cli) -> Result<(), String> {
@@ -178,7 +194,95 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             last,
         } => uscc_block(&db, &resolved, &clock, &authority, first, last).await,
         Command::LoadStandard { file } => load_standard(&db, &resolved, &clock, &file).await,
+        Command::Calendar { action } => calendar(db, &resolved, clock, action).await,
         Command::GenKey { .. } => Ok(()),
+    }
+}
+
+async fn calendar(
+    db: Db,
+    resolved: &Resolved,
+    clock: Clock,
+    action: CalendarCommand,
+) -> Result<(), String> {
+    use crate::domain::calendar::{iso_date, YearTable};
+    let e = |e: sqlx::Error| e.to_string();
+    db::migrate::run(&db).await.map_err(|e| e.to_string())?;
+    let mut tx = db.begin_write().await.map_err(e)?;
+    crate::calendars::ensure_built_in(&mut tx, clock.now_ms())
+        .await
+        .map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(e)?;
+    let state = app::state(resolved, db, clock).map_err(|e| e.to_string())?;
+    match action {
+        CalendarCommand::Load { file } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let table = YearTable::parse(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+            let loader = crate::calendars::Loader {
+                db: &state.db,
+                calendars: &state.calendars,
+                clock: &state.clock,
+                auditor: &state.auditor,
+                mailer: &state.mailer,
+            };
+            let done = loader
+                .load(&table, Actor::Cli)
+                .await
+                .map_err(|e| e.to_string())?;
+            if done.unchanged {
+                println!(
+                    "{}: the same table is already in force (version {}); nothing changed",
+                    table.year, done.version
+                );
+                return Ok(());
+            }
+            match done.replaced {
+                Some(old) => println!(
+                    "{}: official table {} loaded as version {} (version {old} kept as replaced)",
+                    table.year, table.reference, done.version
+                ),
+                None => println!(
+                    "{}: official table {} loaded as version {}",
+                    table.year, table.reference, done.version
+                ),
+            }
+            println!(
+                "{} due date(s) recomputed, {} moved later and their parties mailed",
+                done.changes.len(),
+                done.moved
+            );
+            for c in done.changes.iter().filter(|c| c.running) {
+                println!(
+                    "  {} {}: {} -> {}",
+                    c.clock.code(),
+                    c.entity_id,
+                    c.old,
+                    c.new
+                );
+            }
+            Ok(())
+        }
+        CalendarCommand::Show { year } => {
+            if !crate::domain::calendar::YEARS.contains(&year) {
+                return Err(format!("the year must be between 2000 and 2100: {year}"));
+            }
+            let mut c = state.db.acquire().await.map_err(e)?;
+            let cal = state.calendars.exact(&mut c).await.map_err(e)?;
+            let t = cal.table(year);
+            if t.official {
+                println!("{year} official {} (version {})", t.reference, t.version);
+            } else {
+                println!("{year} provisional {}", t.reference);
+            }
+            for d in &t.holidays {
+                println!("{} holiday", iso_date(*d));
+            }
+            for d in &t.adjusted_working_days {
+                println!("{} working", iso_date(*d));
+            }
+            Ok(())
+        }
     }
 }
 

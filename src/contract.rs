@@ -7,9 +7,10 @@
 //! named review, after final acceptance). The delivery issue pays against it.
 
 use crate::audit::Actor;
-use crate::award::{working_days_after, Award, Winner};
+use crate::award::{count_working_days, Award, Winner};
 use crate::db::projects::{self as store, Project};
 use crate::db::Conn;
+use crate::deadlines::DueClock;
 use crate::domain::award::{check_amounts, plan_from_percentages, PlanProblem};
 use crate::domain::calendar::iso_date;
 use crate::domain::money::Money;
@@ -26,6 +27,18 @@ use time::{Date, Month};
 
 /// Days from the award notice within which the contract is signed.
 pub const SIGN_WITHIN_DAYS: i64 = 30;
+
+/// When the 30 days to sign from the award notice at `notice_at` end: 30 days later, or with
+/// `roll` (setting `calendar.roll.contract_signing`), on the next working day when that day is
+/// not one.
+pub fn sign_due(cal: &crate::domain::calendar::Calendar, notice_at: i64, roll: bool) -> i64 {
+    let due = notice_at + SIGN_WITHIN_DAYS * 86_400_000;
+    if !roll {
+        return due;
+    }
+    let day = crate::domain::calendar::shanghai_date(crate::clock::from_ms(due));
+    due + (cal.working_day_on_or_after(day) - day).whole_days() * 86_400_000
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Contract {
@@ -343,7 +356,8 @@ impl Procurement<'_> {
             "contract"
         };
         let reason = d.term_reason.trim();
-        let filing_due = working_days_after(self, now, 7);
+        let counted = count_working_days(self, c, now, 7).await?;
+        let filing_due = counted.end_ms;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO contracts (project_id, award_id, winner_id, org_id, kind, amount_fen, starts_on, ends_on, \
              term_reason, signed_at, signed_by, published_at, filing_due_at) \
@@ -363,6 +377,7 @@ impl Procurement<'_> {
         .bind(filing_due)
         .fetch_one(&mut *c)
         .await?;
+        counted.record(c, DueClock::ContractFiling, id, now).await?;
         for (pos, (amount, condition, review)) in d.plan.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO installments (contract_id, pos, amount_fen, condition, review_name) VALUES ($1, $2, $3, $4, $5)",
@@ -375,6 +390,11 @@ impl Procurement<'_> {
             .execute(&mut *c)
             .await?;
         }
+        let cal = self.calendars.exact(c).await?;
+        let roll = crate::db::settings::snapshot(c, now)
+            .await?
+            .flag("calendar.roll.contract_signing")
+            .unwrap_or(false);
         let open: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM award_winners w WHERE w.award_id = $1 AND w.status = 'winner' \
              AND NOT EXISTS (SELECT 1 FROM contracts k WHERE k.winner_id = w.id)",
@@ -392,7 +412,7 @@ impl Procurement<'_> {
             "contract_signed",
             &json!({ "contract": id, "kind": kind, "org": w.org_name, "amount_fen": w.amount_fen,
                      "starts_on": iso_date(d.starts_on), "ends_on": iso_date(d.ends_on),
-                     "installments": d.plan.len(), "late": a.notice_at.is_some_and(|n| now > n + SIGN_WITHIN_DAYS * 86_400_000) }),
+                     "installments": d.plan.len(), "late": a.notice_at.is_some_and(|n| now > sign_due(&cal, n, roll)) }),
             Some(user),
             now,
         )

@@ -4,10 +4,11 @@
 //! transaction with one audit entry.
 
 use crate::audit::{Actor, Auditor};
+use crate::calendars::Calendars;
 use crate::clock::Clock;
 use crate::db::evaluation::{self as store, EvalApp, NewGrade, Round};
 use crate::db::{standards, users, Conn, Db};
-use crate::domain::calendar::{iso_date, parse_iso_date, shanghai_date, Calendar};
+use crate::domain::calendar::{iso_date, parse_iso_date, shanghai_date};
 use crate::domain::evaluation::{self as ev, Aggregate, Applicant, Bars, Grade, Ineligible};
 use crate::domain::lang::Lang;
 use crate::domain::scoring::{self, Outcome};
@@ -25,7 +26,7 @@ pub struct Evaluation<'a> {
     pub clock: &'a Clock,
     pub auditor: &'a Auditor,
     pub mailer: &'a Mailer,
-    pub calendar: &'a Calendar,
+    pub calendars: &'a Calendars,
 }
 
 /// The bars of the older rule a round was opened with, as recorded ("missed_inspection,…").
@@ -58,7 +59,7 @@ impl<'a> Evaluation<'a> {
             clock: &state.clock,
             auditor: &state.auditor,
             mailer: &state.mailer,
-            calendar: &state.calendar,
+            calendars: &state.calendars,
         }
     }
 

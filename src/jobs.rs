@@ -49,7 +49,7 @@ pub struct JobContext {
     pub mail_poll: Duration,
     pub holder: String,
     pub mailer: crate::mail::Mailer,
-    pub calendar: crate::domain::calendar::Calendar,
+    pub calendars: Arc<crate::calendars::Calendars>,
     pub sealer: crate::sealing::Sealer,
     pub uploads: PathBuf,
 }
@@ -64,7 +64,7 @@ impl JobContext {
             heads_file: state.config.audit_heads_file.clone(),
             mail_poll: Duration::from_millis(state.config.mail_poll_ms),
             mailer: state.mailer.clone(),
-            calendar: state.calendar.clone(),
+            calendars: state.calendars.clone(),
             sealer: state.sealer.clone(),
             uploads: crate::web::attachments::uploads_dir(state),
             holder: format!(
@@ -81,7 +81,7 @@ impl JobContext {
             clock: &self.clock,
             auditor: &self.auditor,
             mailer: &self.mailer,
-            calendar: &self.calendar,
+            calendars: &self.calendars,
         }
     }
 
@@ -91,7 +91,7 @@ impl JobContext {
             clock: &self.clock,
             auditor: &self.auditor,
             mailer: &self.mailer,
-            calendar: &self.calendar,
+            calendars: &self.calendars,
         }
     }
 
@@ -101,7 +101,7 @@ impl JobContext {
             clock: &self.clock,
             auditor: &self.auditor,
             mailer: &self.mailer,
-            calendar: &self.calendar,
+            calendars: &self.calendars,
             sealer: &self.sealer,
             uploads: self.uploads.clone(),
         }

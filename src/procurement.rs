@@ -5,11 +5,12 @@
 //! it is public, an entry in the project's event history. Bids and openings are in `bidding`.
 
 use crate::audit::{Actor, Auditor};
+use crate::calendars::Calendars;
 use crate::clock::{to_ms, Clock};
 use crate::db::project_qa::{self as qa, NewAmendment};
 use crate::db::projects::{self as store, Criterion, Project};
 use crate::db::{Conn, Db};
-use crate::domain::calendar::{shanghai_date, Calendar};
+use crate::domain::calendar::shanghai_date;
 use crate::domain::lang::Lang;
 use crate::domain::procurement::{self as rules, Method};
 use crate::error::{AppError, AppResult};
@@ -25,7 +26,7 @@ pub struct Procurement<'a> {
     pub clock: &'a Clock,
     pub auditor: &'a Auditor,
     pub mailer: &'a Mailer,
-    pub calendar: &'a Calendar,
+    pub calendars: &'a Calendars,
     pub sealer: &'a Sealer,
     pub uploads: PathBuf,
 }
@@ -66,7 +67,7 @@ impl<'a> Procurement<'a> {
             clock: &state.clock,
             auditor: &state.auditor,
             mailer: &state.mailer,
-            calendar: &state.calendar,
+            calendars: &state.calendars,
             sealer: &state.sealer,
             uploads: crate::web::attachments::uploads_dir(state),
         }
@@ -168,7 +169,12 @@ impl<'a> Procurement<'a> {
         }
         let now = self.clock.now();
         let method = Self::method(p)?;
-        let earliest = rules::earliest_deadline(self.calendar, method, now);
+        let cal = self.calendars.exact(c).await?;
+        let roll = crate::db::settings::snapshot(c, to_ms(now))
+            .await?
+            .flag("calendar.roll.bid_window")
+            .unwrap_or(false);
+        let earliest = rules::earliest_deadline(&cal, method, now, roll);
         let deadline = p.deadline_at.map(from_ms);
         if deadline.is_none_or(|d| d < earliest) {
             return Ok(Err(earliest));
@@ -340,8 +346,9 @@ impl<'a> Procurement<'a> {
         else {
             return Err(AppError::Conflict("err-project-closed"));
         };
+        let cal = self.calendars.exact(c).await?;
         let after = to_ms(rules::deadline_after_amendment(
-            self.calendar,
+            &cal,
             Self::method(p)?,
             from_ms(before),
             now,

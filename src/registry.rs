@@ -3,19 +3,20 @@
 //! Each change runs in one write transaction with exactly one audit entry and its mail.
 
 use crate::audit::{Actor, Auditor};
+use crate::calendars::Calendars;
 use crate::clock::Clock;
 use crate::db::applications::{self as store, Application, Value};
 use crate::db::orgs::{self, MemberKind, NewMembership, NewOrg};
 use crate::db::{settings, users, Conn, Db};
 use crate::domain::application::{self as rules, Status};
-use crate::domain::calendar::{iso_date, parse_iso_date, shanghai_date, Calendar};
+use crate::domain::calendar::{iso_date, parse_iso_date, shanghai_date, Period};
 use crate::domain::lang::Lang;
 use crate::domain::money::Money;
 use crate::domain::org_name;
 use crate::domain::registration::{self, Category, Facts, OrgType};
 use crate::domain::uscc::Uscc;
 use crate::error::{AppError, AppResult};
-use crate::ids::{OrgId, UserId};
+use crate::ids::{ApplicationId, OrgId, UserId};
 use crate::mail::{Mailer, Recipient};
 use serde_json::json;
 
@@ -25,7 +26,7 @@ pub struct Registry<'a> {
     pub clock: &'a Clock,
     pub auditor: &'a Auditor,
     pub mailer: &'a Mailer,
-    pub calendar: &'a Calendar,
+    pub calendars: &'a Calendars,
 }
 
 impl<'a> Registry<'a> {
@@ -35,7 +36,7 @@ impl<'a> Registry<'a> {
             clock: &state.clock,
             auditor: &state.auditor,
             mailer: &state.mailer,
-            calendar: &state.calendar,
+            calendars: &state.calendars,
         }
     }
 
@@ -86,9 +87,35 @@ impl<'a> Registry<'a> {
     }
 
     /// The decision clock's values for an acceptance on `accepted`, from the settings in force.
+    /// The last day to accept an application received on `received` (5 working days), recorded
+    /// in the register of due dates for `app`: the value of its `accept_by`.
+    pub async fn accept_clock(
+        &self,
+        c: &mut Conn,
+        app: ApplicationId,
+        received: time::Date,
+    ) -> Result<Value, sqlx::Error> {
+        let cal = self.calendars.exact(c).await?;
+        let period = Period::WorkingDays(rules::ACCEPT_WORKING_DAYS);
+        let due = cal.due(received, period);
+        crate::deadlines::record(
+            c,
+            crate::deadlines::DueClock::AcceptBy,
+            app.0,
+            received,
+            period,
+            &due,
+            self.clock.now_ms(),
+        )
+        .await?;
+        Ok(Value::Text(iso_date(due.on)))
+    }
+
+    /// The due date is recorded in the register of due dates (`deadlines`) for `app`.
     pub async fn decision_clock(
         &self,
         c: &mut Conn,
+        app: ApplicationId,
         accepted: time::Date,
         charity: bool,
     ) -> Result<Vec<(&'static str, Value)>, sqlx::Error> {
@@ -99,7 +126,21 @@ impl<'a> Registry<'a> {
             .get("registry.decision_day_kind")
             .unwrap_or("calendar")
             .to_string();
-        let due = rules::decision_due(self.calendar, accepted, days, kind == "working");
+        let roll = s.flag("calendar.roll.registry_decision").unwrap_or(false);
+        let period = rules::decision_period(days, kind == "working", roll);
+        let cal = self.calendars.exact(c).await?;
+        let counted = cal.due(accepted, period);
+        let due = counted.on;
+        crate::deadlines::record(
+            c,
+            crate::deadlines::DueClock::Decision,
+            app.0,
+            accepted,
+            period,
+            &counted,
+            self.clock.now_ms(),
+        )
+        .await?;
         Ok(vec![
             ("status", Value::Text(Status::Accepted.code().into())),
             ("accepted_on", Value::Text(iso_date(accepted))),
@@ -129,7 +170,9 @@ impl<'a> Registry<'a> {
             if !store::transition(&mut tx, app.id, "submitted", "accepted", now).await? {
                 continue;
             }
-            let mut fields = self.decision_clock(&mut tx, received, app.charity).await?;
+            let mut fields = self
+                .decision_clock(&mut tx, app.id, received, app.charity)
+                .await?;
             fields.push(("accepted_automatically", Value::Int(1)));
             store::set(&mut tx, app.id, &fields, now).await?;
             store::add_event(&mut tx, app.id, now, None, "accepted_automatically", None).await?;

@@ -121,6 +121,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0018_bids_by_project.sql"),
         postgres: include_str!("../../migrations/postgres/0018_bids_by_project.sql"),
     },
+    Step {
+        version: 19,
+        name: "calendar",
+        sqlite: include_str!("../../migrations/sqlite/0019_calendar.sql"),
+        postgres: include_str!("../../migrations/postgres/0019_calendar.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

@@ -22,6 +22,10 @@ impl Snapshot {
     pub fn int(&self, key: &str) -> Option<i64> {
         self.get(key).and_then(|v| v.parse().ok())
     }
+
+    pub fn flag(&self, key: &str) -> Option<bool> {
+        self.get(key).and_then(|v| v.parse().ok())
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

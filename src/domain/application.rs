@@ -132,10 +132,24 @@ pub const OFFICER_ROLES: [&str; 4] = [
     "secretary_general",
 ];
 
+/// Working days to accept or send the one correction notice (行政许可法 32).
+pub const ACCEPT_WORKING_DAYS: u32 = 5;
+
 /// The last day the registrar may accept or send the correction notice: the 5th working day
 /// after the day the application was received.
 pub fn accept_by(cal: &Calendar, received: Date) -> Date {
-    cal.add_working_days(received, 5)
+    cal.add_working_days(received, ACCEPT_WORKING_DAYS)
+}
+
+/// The decision clock's period: working days, or calendar days that with `roll` move off a
+/// last day that is not a working day.
+pub fn decision_period(days: u32, working: bool, roll: bool) -> crate::domain::calendar::Period {
+    use crate::domain::calendar::Period;
+    if working {
+        Period::WorkingDays(days)
+    } else {
+        Period::Days { days, roll }
+    }
 }
 
 /// The decision clock's last day, counted from the day of acceptance.

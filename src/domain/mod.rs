@@ -8,6 +8,7 @@ pub mod credit;
 pub mod division;
 pub mod email;
 pub mod evaluation;
+pub mod holiday_law;
 pub mod id_number;
 pub mod lang;
 pub mod ledger;

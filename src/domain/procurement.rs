@@ -136,9 +136,19 @@ fn add_span(cal: &Calendar, at: OffsetDateTime, span: Span) -> OffsetDateTime {
 /// The earliest lawful deadline for a notice published at `notice`: the method's minimum
 /// window and, for tenders, consultations and programmes (whose documents are sold or
 /// obtained for at least 5 working days: 87号令 27, 214号 10), no earlier than the end of
-/// the fifth working day.
-pub fn earliest_deadline(cal: &Calendar, method: Method, notice: OffsetDateTime) -> OffsetDateTime {
-    let window = add_span(cal, notice, method.minimum_window());
+/// the fifth working day. With `roll` (a setting), a window of calendar days whose last day
+/// is not a working day ends on the next working day.
+pub fn earliest_deadline(
+    cal: &Calendar,
+    method: Method,
+    notice: OffsetDateTime,
+    roll: bool,
+) -> OffsetDateTime {
+    let mut window = add_span(cal, notice, method.minimum_window());
+    if roll && matches!(method.minimum_window(), Span::Days(_)) {
+        let day = shanghai_date(window);
+        window += cal.working_day_on_or_after(day) - day;
+    }
     match method.minimum_window() {
         Span::Days(_) => window.max(add_span(
             cal,
@@ -363,17 +373,17 @@ mod tests {
         let c = cal();
         let notice = datetime!(2026-03-02 09:00 +8);
         assert_eq!(
-            earliest_deadline(&c, Method::OpenTender, notice),
+            earliest_deadline(&c, Method::OpenTender, notice, false),
             datetime!(2026-03-22 09:00 +8)
         );
         assert_eq!(
-            earliest_deadline(&c, Method::Consultation, notice),
+            earliest_deadline(&c, Method::Consultation, notice, false),
             datetime!(2026-03-12 09:00 +8)
         );
         // Three working days from Friday 2026-04-03: the 4th–6th are Qingming holidays,
         // so the 7th, 8th, 9th; the window ends with the 9th.
         assert_eq!(
-            earliest_deadline(&c, Method::Quotation, datetime!(2026-04-03 10:00 +8)),
+            earliest_deadline(&c, Method::Quotation, datetime!(2026-04-03 10:00 +8), false),
             datetime!(2026-04-10 00:00 +8)
         );
     }
@@ -386,7 +396,7 @@ mod tests {
         // Ten calendar days would end on the 23rd, inside the holiday.
         let notice = datetime!(2026-02-13 09:00 +8);
         assert_eq!(
-            earliest_deadline(&c, Method::Consultation, notice),
+            earliest_deadline(&c, Method::Consultation, notice, false),
             datetime!(2026-02-28 00:00 +8)
         );
     }

@@ -114,6 +114,11 @@ pub const DEFINITIONS: &[Definition] = &[
     int("payment.term_days", 1, 60, "30", "§6"),
     // Years in which a 差 performance review bars an applicant from programmes (0: never).
     int("performance.poor_bar_years", 0, 10, "0", "§6"),
+    // Calendar-day periods that end on a holiday or weekend move to the next working day
+    // (off: the period ends on its day, as the statutes count it).
+    flag("calendar.roll.registry_decision", "false", "§2"),
+    flag("calendar.roll.bid_window", "false", "§5"),
+    flag("calendar.roll.contract_signing", "false", "§5"),
 ];
 
 pub fn definition(key: &str) -> Option<&'static Definition> {

@@ -29,10 +29,16 @@ pub struct Mailer {
 }
 
 impl Mailer {
-    pub fn new(template_dir: &Path, public_url: &str) -> Result<Mailer, String> {
+    pub fn new(
+        template_dir: &Path,
+        public_url: &str,
+        calendars: std::sync::Arc<crate::calendars::Calendars>,
+    ) -> Result<Mailer, String> {
         let glob = format!("{}/email/*.tera", template_dir.display());
         let mut tera = Tera::new(&glob).map_err(|e| format!("mail templates: {e}"))?;
         tera.autoescape_on(vec![]);
+        tera.register_filter("day", crate::web::filters::day);
+        tera.register_filter("due", crate::web::filters::due(calendars));
         Ok(Mailer {
             tera,
             public_url: public_url.trim_end_matches('/').to_string(),

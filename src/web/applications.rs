@@ -487,6 +487,7 @@ async fn submit(
     }
     let received = reg.today();
     let again = app.status == Status::Correction.code();
+    let accept_by = reg.accept_clock(&mut tx, id, received).await?;
     store::set(
         &mut tx,
         id,
@@ -494,10 +495,7 @@ async fn submit(
             ("status", Value::Text(Status::Submitted.code().into())),
             ("received_on", Value::Text(iso_date(received))),
             ("submitted_at", Value::OptInt(Some(now))),
-            (
-                "accept_by",
-                Value::Text(iso_date(rules::accept_by(&state.calendar, received))),
-            ),
+            ("accept_by", accept_by),
             (
                 "similar_names",
                 Value::OptText(Some(json!(similar).to_string())),

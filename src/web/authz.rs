@@ -501,6 +501,10 @@ pub const MATRIX: &[Rule] = &[
     rule("GET", "/admin/settings", Who::Role(Role::Admin)),
     rule("POST", "/admin/settings", Who::Role(Role::Admin)),
     rule("GET", "/admin/mail", Who::Role(Role::Admin)),
+    rule("GET", "/admin/calendar", Who::Role(Role::Admin)),
+    rule("GET", "/admin/calendar/<y>", Who::Role(Role::Admin)),
+    rule("POST", "/admin/calendar/preview", Who::Role(Role::Admin)),
+    rule("POST", "/admin/calendar", Who::Role(Role::Admin)),
 ];
 
 pub fn rule_for(method: &str, uri: &str) -> Option<&'static Rule> {

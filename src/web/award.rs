@@ -58,10 +58,18 @@ pub(crate) async fn award_page(
         .filter(|w| w.status == "winner" && !contracts.iter().any(|k| k.winner_id == w.id))
         .cloned()
         .collect();
+    let roll = {
+        let mut c = state.db.acquire().await?;
+        crate::db::settings::snapshot(&mut c, now)
+            .await?
+            .flag("calendar.roll.contract_signing")
+            .unwrap_or(false)
+    };
+    let cal = state.calendars.now();
     let sign_due = a
         .as_ref()
         .and_then(|a| a.notice_at)
-        .map(|n| n + contract::SIGN_WITHIN_DAYS * 86_400_000);
+        .map(|n| contract::sign_due(&cal, n, roll));
     Ok(page.render(
         "purchase/award",
         json!({ "p": p, "award": a, "winners": ws, "unsigned": unsigned, "contracts": contracts,

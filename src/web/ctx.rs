@@ -168,6 +168,19 @@ impl Page {
             Err(e) => return Outcome::Error((Status::InternalServerError, e)),
         };
         let lang = negotiate_lang(req, user.map(|u| u.user.preferred_lang.as_str()));
+        // Pages that show due dates read the calendar in force; the kept public pages do not.
+        if token == FormToken::Always {
+            if let Some(state) = req.rocket().state::<crate::app::AppState>() {
+                let followed = async {
+                    let v = state.page_cache.version(&state.db).await?;
+                    state.calendars.follow(&state.db, v).await?;
+                    Ok::<(), AppError>(())
+                };
+                if let Err(e) = followed.await {
+                    return Outcome::Error((Status::InternalServerError, e));
+                }
+            }
+        }
         let flash = match req.guard::<Option<FlashMessage<'_>>>().await {
             Outcome::Success(Some(f)) => Some(Flash {
                 kind: f.kind().to_string(),

@@ -25,7 +25,7 @@ pub fn calendar_warnings(state: &AppState) -> Vec<i32> {
     } else {
         today.year()
     };
-    state.calendar.missing_years(today.year(), last)
+    state.calendars.now().missing_years(today.year(), last)
 }
 
 #[get("/dashboard")]

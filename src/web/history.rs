@@ -15,7 +15,9 @@ pub fn routes() -> Vec<Route> {
 }
 
 /// Entities that have a history tab.
-pub const ENTITIES: &[&str] = &["user", "org", "setting", "mail", "settings", "demo"];
+pub const ENTITIES: &[&str] = &[
+    "user", "org", "setting", "mail", "settings", "demo", "calendar",
+];
 
 #[get("/history/<entity>/<id>")]
 async fn history(

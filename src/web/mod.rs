@@ -11,6 +11,7 @@ pub mod authz;
 pub mod award;
 pub mod award_public;
 pub mod bids;
+pub mod calendar_admin;
 pub mod catchers;
 pub mod chunks;
 pub mod contract_manage;
@@ -61,6 +62,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(password::routes());
     r.extend(dashboard::routes());
     r.extend(admin::routes());
+    r.extend(calendar_admin::routes());
     r.extend(orgs::routes());
     r.extend(api::routes());
     r.extend(history::routes());

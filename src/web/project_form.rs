@@ -124,6 +124,8 @@ pub struct Context<'a> {
     pub categories: &'a [Category],
     pub now: OffsetDateTime,
     pub calendar: &'a crate::domain::calendar::Calendar,
+    /// Whether a window of calendar days rolls off a holiday (`calendar.roll.bid_window`).
+    pub roll: bool,
     /// Whether the number is checked (a new project) or kept (editing a draft).
     pub new_number: bool,
 }
@@ -203,7 +205,7 @@ pub fn check(f: &ProjectForm, cx: &Context<'_>) -> Result<Checked, FormErrors> {
     match (deadline, method) {
         (None, _) => e.add(lang, "deadline", "err-project-deadline"),
         (Some(d), Some(m)) => {
-            let earliest = rules::earliest_deadline(cx.calendar, m, cx.now);
+            let earliest = rules::earliest_deadline(cx.calendar, m, cx.now, cx.roll);
             if d < earliest {
                 e.add_text(
                     "deadline",

@@ -279,16 +279,21 @@ async fn checked(
     new_number: bool,
 ) -> AppResult<Result<pf::Checked, FormErrors>> {
     let mine = departments(user);
-    let categories = {
+    let (categories, roll) = {
         let mut c = state.db.acquire().await?;
-        store::categories(&mut c).await?
+        let s = settings::snapshot(&mut c, state.clock.now_ms()).await?;
+        (
+            store::categories(&mut c).await?,
+            s.flag("calendar.roll.bid_window").unwrap_or(false),
+        )
     };
     let cx = pf::Context {
+        roll,
         lang: page.lang,
         departments: &mine,
         categories: &categories,
         now: state.clock.now(),
-        calendar: &state.calendar,
+        calendar: &state.calendars.now(),
         new_number,
     };
     Ok(pf::check(f, &cx))
@@ -390,10 +395,18 @@ pub(crate) async fn manage_page(
         .as_ref()
         .is_some_and(|i| rules::intention_in_time(from_ms(i.published_at), notice));
     let method = Procurement::method(p)?;
+    let roll = {
+        let mut c = state.db.acquire().await?;
+        settings::snapshot(&mut c, crate::clock::to_ms(now))
+            .await?
+            .flag("calendar.roll.bid_window")
+            .unwrap_or(false)
+    };
     let earliest = shanghai_time(crate::clock::to_ms(rules::earliest_deadline(
-        &state.calendar,
+        &state.calendars.now(),
         method,
         now,
+        roll,
     )));
     let deadline_passed = p.deadline_at.is_some_and(|d| crate::clock::to_ms(now) >= d);
     Ok(page.render(

@@ -46,7 +46,7 @@ fn clock(state: &AppState, app: &Application) -> (&'static str, Option<String>, 
     let left = |due: &Option<String>, working: bool| {
         due.as_deref()
             .and_then(parse_iso_date)
-            .map(|d| rules::days_left(&state.calendar, today, d, working))
+            .map(|d| rules::days_left(&state.calendars.now(), today, d, working))
     };
     match Status::parse(&app.status) {
         Some(Status::Submitted) => ("accept", app.accept_by.clone(), left(&app.accept_by, true)),
@@ -305,7 +305,9 @@ async fn act(
         } else {
             today
         };
-        fields = reg.decision_clock(&mut tx, from, app.charity).await?;
+        fields = reg
+            .decision_clock(&mut tx, app.id, from, app.charity)
+            .await?;
         if lapsed {
             fields.push(("accepted_automatically", Value::Int(1)));
         }

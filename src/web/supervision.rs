@@ -284,6 +284,7 @@ async fn open_application(
     let authority: i64 = row.try_get("authority")?;
     let id = store::create(&mut tx, user.id(), authority, now).await?;
     let received = reg.today();
+    let accept_by = reg.accept_clock(&mut tx, id, received).await?;
     store::set(
         &mut tx,
         id,
@@ -299,13 +300,7 @@ async fn open_application(
             ("changes", Value::OptText(Some(changes.to_string()))),
             ("received_on", Value::Text(iso_date(received))),
             ("submitted_at", Value::OptInt(Some(now))),
-            (
-                "accept_by",
-                Value::Text(iso_date(crate::domain::application::accept_by(
-                    &state.calendar,
-                    received,
-                ))),
-            ),
+            ("accept_by", accept_by),
         ],
         now,
     )

@@ -1028,6 +1028,50 @@ async function deliveryJourney(contract, open) {
   });
 }
 
+/** The working-day calendar (issue 19): from the admin's dashboard warning to an official 2027
+ * table checked on its month grid and loaded; a malformed table is refused naming the date. */
+async function calendarJourney() {
+  const ctx = await newContext();
+  try {
+    const p = await newPage(ctx);
+    await check('calendar: the admin follows the dashboard warning and is refused a Wednesday make-up day', async () => {
+      await login(p, 'admin@demo.huoban.cn', 'demo-admin-2026');
+      const link = p.locator('main .notice-warning a[href="/admin/calendar"]').first();
+      if ((await link.count()) === 0) throw new Error('no link to /admin/calendar in the dashboard warning');
+      await Promise.all([p.waitForNavigation({ waitUntil: 'load' }), link.click()]);
+      await axe(p, '/admin/calendar');
+      await p.fill('#year', '2027');
+      await p.fill('#reference', '国办发明电〔2026〕99号（浏览器测试）');
+      await p.fill('#holidays', '2027-01-01..2027-01-03\n2027-02-05..2027-02-12');
+      await p.fill('#adjusted_working_days', '2027-01-06');
+      await Promise.all([p.waitForNavigation({ waitUntil: 'load' }), p.click('main form[action="/admin/calendar/preview"] button[type="submit"]')]);
+      const summary = (await p.locator('.error-summary').innerText()).replace(/\s+/g, ' ');
+      if (!summary.includes('2027-01-06')) throw new Error(`the error does not name the date: ${summary}`);
+      await axe(p, '/admin/calendar (errors)');
+      return summary;
+    });
+    await check('calendar: the table is checked on its month grid (desktop and 390 px) and loaded', async () => {
+      await p.fill('#adjusted_working_days', '2027-02-20');
+      await Promise.all([p.waitForNavigation({ waitUntil: 'load' }), p.click('main form[action="/admin/calendar/preview"] button[type="submit"]')]);
+      if ((await p.locator('.error-summary').count()) > 0) throw new Error('refused a valid table');
+      if ((await p.locator('td.cal-holiday[data-date="2027-02-12"]').count()) !== 1) throw new Error('no month grid');
+      await axe(p, '/admin/calendar/preview');
+      await p.screenshot({ path: path.join(SHOT_DIR, 'calendar-check.png'), fullPage: true });
+      await p.setViewportSize({ width: 390, height: 844 });
+      await p.screenshot({ path: path.join(SHOT_DIR, 'calendar-check-390.png'), fullPage: true });
+      await p.setViewportSize({ width: 1280, height: 900 });
+      await Promise.all([p.waitForNavigation({ waitUntil: 'load' }), p.click('main form[action="/admin/calendar"] button[type="submit"]')]);
+      const flash = await p.locator('main').innerText();
+      if (!flash.includes('已载入 2027 年官方放假安排')) throw new Error(`no confirmation: ${flash.slice(0, 200)}`);
+      await axe(p, '/admin/calendar/2027');
+      await p.screenshot({ path: path.join(SHOT_DIR, 'calendar-2027.png'), fullPage: true });
+      return new URL(p.url()).pathname;
+    });
+  } finally {
+    await ctx.close().catch(() => {});
+  }
+}
+
 async function main() {
   fs.mkdirSync(SHOT_DIR, { recursive: true });
 
@@ -1054,6 +1098,7 @@ async function main() {
   await Promise.all([worker(), worker()]);
   // Last: it restarts the server with the demo clock ahead.
   await awardJourney();
+  await calendarJourney();
 
   log(`browser: checks done at ${elapsed()}; screenshots in ${SHOT_DIR}`);
 }

@@ -363,3 +363,79 @@ fn load_standard_adds_a_new_version_once_and_never_rewrites_one() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn calendar_show_prints_a_year_and_load_stores_an_official_table_or_refuses_naming_the_date() {
+    let dir = temp_dir("calendar");
+    let url = "sqlite://prod.db?mode=rwc";
+    let keys = keys();
+    let run = |args: &[&str]| {
+        huoban(&dir)
+            .env("DATABASE_URL", url)
+            .envs(keys.clone())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let stdout = |o: &std::process::Output| String::from_utf8_lossy(&o.stdout).to_string();
+    // No official 2027 table: provisional, from the law; holidays one ISO date a line.
+    let out = run(&["calendar", "show", "2027"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "2027 provisional 全国年节及纪念日放假办法（2024年修订）"
+    );
+    for d in [
+        "2027-01-01",
+        "2027-02-05",
+        "2027-02-10",
+        "2027-04-05",
+        "2027-10-05",
+    ] {
+        assert!(
+            lines.contains(&format!("{d} holiday").as_str()),
+            "{d}: {text}"
+        );
+    }
+    assert!(
+        !text.contains("working"),
+        "the law knows no adjusted working days"
+    );
+    let out = run(&["calendar", "show", "2026"]);
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("2026 official 国务院办公厅通知 2025-11-04 (version "),
+        "{text}"
+    );
+    assert!(text.contains("\n2026-02-23 holiday\n") && text.contains("\n2026-01-04 working\n"));
+    // A make-up working day on a Wednesday is refused, naming it; nothing is stored.
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "year = 2027\nsource = \"国办发明电〔2026〕99号\"\nholidays = [\"2027-01-01..2027-01-03\"]\nadjusted_working_days = [\"2027-01-06\"]\n",
+    )
+    .unwrap();
+    let out = run(&["calendar", "load", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2027-01-06"));
+    assert!(stdout(&run(&["calendar", "show", "2027"])).starts_with("2027 provisional"));
+    let good = dir.join("2027.toml");
+    std::fs::write(
+        &good,
+        "year = 2027\nsource = \"国办发明电〔2026〕99号\"\nholidays = [\"2027-01-01..2027-01-03\", \"2027-02-05..2027-02-12\"]\nadjusted_working_days = [\"2027-02-20\"]\n",
+    )
+    .unwrap();
+    let out = run(&["calendar", "load", good.to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(stdout(&out).contains("2027: official table 国办发明电〔2026〕99号 loaded as version"));
+    let text = stdout(&run(&["calendar", "show", "2027"]));
+    assert!(
+        text.starts_with("2027 official 国办发明电〔2026〕99号"),
+        "{text}"
+    );
+    assert!(text.contains("\n2027-02-12 holiday\n") && text.ends_with("2027-02-20 working\n"));
+    let out = run(&["calendar", "load", good.to_str().unwrap()]);
+    assert!(stdout(&out).contains("nothing changed"));
+}

@@ -9,6 +9,7 @@ mod accounts;
 mod audit;
 mod authz;
 mod award;
+mod calendar;
 mod cli;
 mod csrf;
 mod delivery;

@@ -113,11 +113,15 @@ async fn an_admin_sees_the_outbox_and_the_calendar_warning_for_next_year() {
     assert!(html_unescape(&mail).contains("http://huoban.test/password/reset/"));
     // It is 28 November 2026 and there is no 2027 table yet.
     let (_, dash) = app.get("/dashboard").await;
-    assert!(dash.contains("尚未录入 2027 年的工作日历"), "{dash}");
+    assert!(dash.contains("尚未载入 2027 年国务院放假安排"), "{dash}");
+    assert!(
+        dash.contains("href=\"/admin/calendar\""),
+        "with the way to load it"
+    );
     app.clock.set(time::macros::datetime!(2026-06-01 02:00 UTC));
     let (_, dash) = app.get("/dashboard").await;
     assert!(
-        !dash.contains("工作日历"),
+        !dash.contains("尚未载入"),
         "in June only the current year is checked"
     );
 }

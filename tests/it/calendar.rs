@@ -1,0 +1,426 @@
+//! The working-day calendar as data (issue 19): a year without an official table is provisional
+//! from the law (never Monday to Friday only), due dates computed from it say so, and loading
+//! the official table recomputes every due date ahead that depended on it — later when the
+//! table says so, never earlier than what the parties were told, dates already passed left
+//! alone — with the old and new date audited, in the entity's history and mailed.
+
+use crate::helpers::*;
+use crate::procurement::CHARITY;
+use rocket::http::Status;
+use time::macros::datetime;
+
+async fn strings(app: &TestApp, sql: &str) -> Vec<String> {
+    let mut c = app.db.acquire().await.unwrap();
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_all(&mut *c)
+        .await
+        .unwrap()
+}
+
+fn end_of(y: i32, m: u8, d: u8) -> i64 {
+    let date = time::Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), d).unwrap();
+    huoban::clock::to_ms(huoban::domain::calendar::end_of_day(date))
+}
+
+/// Loads a 2027 table as the admin does: the form, the check page, then the confirmation.
+async fn load_2027(app: &TestApp, reference: &str, holidays: &str, working: &str) -> String {
+    let r = app
+        .post(
+            "/admin/calendar/preview",
+            &[
+                ("year", "2027"),
+                ("reference", reference),
+                ("holidays", holidays),
+                ("adjusted_working_days", working),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::Ok);
+    let check = r.into_string().await.unwrap();
+    let start = check.find("name=\"table\" value=\"").unwrap() + "name=\"table\" value=\"".len();
+    let end = start + check[start..].find('"').unwrap();
+    let table = html_unescape(&check[start..end]);
+    let r = app.post("/admin/calendar", &[("table", &table)]).await;
+    assert_eq!(r.status(), Status::SeeOther, "{check}");
+    check
+}
+
+#[rocket::async_test]
+async fn an_inquiry_filed_on_30_december_is_due_at_the_end_of_5_january_and_follows_the_official_2027_table(
+) {
+    let app = TestApp::spawn().await;
+    let (id, _) =
+        crate::review::opened_project(&app, "NB-CAL-01", ["380000", "385000", "372500"]).await;
+    app.logout().await;
+    // Wednesday 30 December 2026, 10:00 in Beijing; 2027 has no official table yet.
+    app.clock.set(datetime!(2026-12-30 02:00 UTC));
+    app.login_as(CHARITY).await;
+    let r = app
+        .post(
+            "/projects/NB-CAL-01/challenges/4",
+            &[
+                ("kind", "inquiry"),
+                ("target", "process"),
+                ("body", "请问评审结果预计何时公布？"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    // 3 working days: Thursday 31 December, then 1 January (元旦, by law) is skipped, Monday 4
+    // and Tuesday 5 January. Monday-to-Friday counting gave the end of 4 January.
+    assert_eq!(
+        app.scalar("SELECT due_at FROM challenges").await,
+        end_of(2027, 1, 5)
+    );
+    let basis = strings(&app, "SELECT basis FROM deadlines WHERE clock = 'answer'").await;
+    let v2026 = app
+        .scalar("SELECT id FROM calendar_years WHERE year = 2026")
+        .await;
+    assert_eq!(basis, vec![format!("2026@{v2026} 2027@p")]);
+    // The purchaser is told the date, marked provisional, and sees it so on the award page.
+    let mail = strings(
+        &app,
+        "SELECT body_text FROM mail_outbox WHERE body_text LIKE '%收到询问%' ORDER BY id DESC",
+    )
+    .await;
+    assert!(
+        mail[0].contains("2027年1月5日（周二）24:00（暂定"),
+        "{}",
+        mail[0]
+    );
+    let (_, page) = app.get("/projects/NB-CAL-01/challenges/4").await;
+    assert!(page.contains("2027年1月5日（周二）24:00（暂定"), "{page}");
+    app.logout().await;
+    app.login_as(PURCHASER).await;
+    let (_, page) = app.get(&format!("/purchase/projects/{id}/award")).await;
+    assert!(page.contains("2027年1月5日（周二）24:00（暂定"));
+    app.logout().await;
+
+    // The official table makes Monday 4 January a holiday (with Saturday 9 January worked):
+    // the answer is now due at the end of Wednesday 6 January.
+    app.login_as(ADMIN).await;
+    let check = load_2027(
+        &app,
+        "国办发明电〔2026〕99号",
+        "2027-01-01..2027-01-04\n2027-02-05..2027-02-13",
+        "2027-01-09\n2027-02-20",
+    )
+    .await;
+    assert!(check.contains("data-date=\"2027-01-04\""), "the month grid");
+    assert!(
+        check.contains("2027年1月6日（周三）"),
+        "the move is shown before saving"
+    );
+    assert_eq!(
+        app.scalar("SELECT due_at FROM challenges").await,
+        end_of(2027, 1, 6)
+    );
+    let v2027 = app
+        .scalar("SELECT id FROM calendar_years WHERE year = 2027")
+        .await;
+    assert_eq!(
+        strings(&app, "SELECT basis FROM deadlines WHERE clock = 'answer'").await,
+        vec![format!("2026@{v2026} 2027@{v2027}")]
+    );
+    assert_eq!(
+        app.scalar("SELECT provisional FROM deadlines WHERE clock = 'answer'")
+            .await,
+        0
+    );
+    let audit = strings(
+        &app,
+        "SELECT summary FROM audit_log WHERE action = 'deadline.recomputed'",
+    )
+    .await;
+    assert_eq!(audit.len(), 1);
+    assert!(
+        audit[0].contains("\"old\":\"2027-01-05\"") && audit[0].contains("\"new\":\"2027-01-06\"")
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM project_events WHERE kind = 'deadline_moved'")
+            .await,
+        1
+    );
+    // The one who asked and the purchaser who answers are both mailed.
+    let moved = strings(
+        &app,
+        "SELECT to_addr FROM mail_outbox WHERE template = 'deadline_moved' ORDER BY to_addr",
+    )
+    .await;
+    assert_eq!(moved, vec![CHARITY.0.to_string(), PURCHASER.0.to_string()]);
+    let (_, body) = app.last_mail_to(CHARITY.0).await.unwrap();
+    assert!(
+        body.contains("原期限：2027年1月5日（周二）")
+            && body.contains("新期限：2027年1月6日（周三）")
+    );
+    assert!(!body.contains("暂定"));
+
+    // A replacement that would bring the date forward (Saturday 2 January worked, 4 January
+    // not a holiday) keeps the later date the parties were told; the old version stays.
+    let check = load_2027(&app, "国办发明电〔2026〕100号", "2027-01-01", "2027-01-02").await;
+    assert!(
+        check.contains("2027年1月4日（周一）"),
+        "the earlier date is shown as kept"
+    );
+    assert_eq!(
+        app.scalar("SELECT due_at FROM challenges").await,
+        end_of(2027, 1, 6)
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM calendar_years WHERE year = 2027 AND replaced_at IS NOT NULL"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM mail_outbox WHERE template = 'deadline_moved'")
+            .await,
+        2,
+        "nobody is told of a date that did not move"
+    );
+    let (_, overview) = app.get("/admin/calendar").await;
+    assert!(
+        overview.contains("国办发明电〔2026〕99号") && overview.contains("国办发明电〔2026〕100号")
+    );
+
+    // Once a date has passed, a new table leaves it alone.
+    app.clock.set(datetime!(2027-01-07 02:00 UTC));
+    load_2027(
+        &app,
+        "国办发明电〔2026〕101号",
+        "2027-01-01..2027-01-06",
+        "",
+    )
+    .await;
+    assert_eq!(
+        app.scalar("SELECT due_at FROM challenges").await,
+        end_of(2027, 1, 6)
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'deadline.recomputed'")
+            .await,
+        1
+    );
+}
+
+#[rocket::async_test]
+async fn a_registration_received_before_new_year_is_accepted_by_a_provisional_day_until_the_table_moves_it(
+) {
+    let app = TestApp::spawn().await;
+    // Tuesday 29 December 2026: 5 working days are 30, 31 December, 4, 5 and 6 January.
+    app.clock.set(datetime!(2026-12-29 02:00 UTC));
+    app.login_as(NGO_ADMIN).await;
+    let id =
+        crate::registry::complete_application(&app, "宁波市江北区跨年测试服务中心", "50000", false)
+            .await;
+    crate::registry::ok_post(&app, &format!("/applications/{id}/submit"), &[]).await;
+    assert_eq!(
+        crate::registry::field(&app, id, "accept_by")
+            .await
+            .as_deref(),
+        Some("2027-01-06")
+    );
+    let (_, page) = app.get(&format!("/applications/{id}")).await;
+    assert!(page.contains("2027年1月6日（周三）24:00（暂定"), "{page}");
+    app.logout().await;
+    app.login_as(ADMIN).await;
+    load_2027(
+        &app,
+        "国办发明电〔2026〕99号",
+        "2027-01-01..2027-01-04",
+        "2027-01-09",
+    )
+    .await;
+    // Monday 4 January is a holiday now: the fifth working day is Thursday 7 January.
+    assert_eq!(
+        crate::registry::field(&app, id, "accept_by")
+            .await
+            .as_deref(),
+        Some("2027-01-07")
+    );
+    let (_, body) = app.last_mail_to(NGO_ADMIN.0).await.unwrap();
+    assert!(
+        body.contains("登记申请受理期限") && body.contains("2027年1月7日（周四）"),
+        "{body}"
+    );
+    app.logout().await;
+    app.login_as(NGO_ADMIN).await;
+    let (_, page) = app.get(&format!("/applications/{id}")).await;
+    assert!(page.contains("2027年1月7日（周四）24:00") && !page.contains("暂定"));
+    assert!(
+        page.contains("期限按新的节假日安排重新计算：2027-01-06 → 2027-01-07"),
+        "the history"
+    );
+}
+
+#[rocket::async_test]
+async fn a_malformed_table_is_refused_with_a_message_naming_the_date_and_nothing_is_stored() {
+    let app = TestApp::spawn().await;
+    app.login_as(ADMIN).await;
+    let before = app.scalar("SELECT COUNT(*) FROM calendar_years").await;
+    let refused = [
+        (
+            "2027-01-01",
+            "2027-01-06",
+            "调休上班日 2027-01-06 不是星期六或星期日",
+        ),
+        (
+            "2027-01-01\n2028-01-01",
+            "",
+            "日期 2028-01-01 不在所填年度内",
+        ),
+        ("2027-01-01", "2026-12-26", "日期 2026-12-26 不在所填年度内"),
+        (
+            "2027-01-01",
+            "2027-01-01",
+            "日期 2027-01-01 不能既是放假日又是调休上班日",
+        ),
+        ("2027-02-30", "", "“2027-02-30”不是有效日期"),
+    ];
+    for (holidays, working, message) in refused {
+        let r = app
+            .post(
+                "/admin/calendar/preview",
+                &[
+                    ("year", "2027"),
+                    ("reference", "国办发明电〔2026〕99号"),
+                    ("holidays", holidays),
+                    ("adjusted_working_days", working),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), Status::UnprocessableEntity);
+        let body = r.into_string().await.unwrap();
+        assert!(body.contains(message), "{message}: {body}");
+        assert!(body.contains("error-summary"));
+        assert!(
+            body.contains(holidays.lines().next().unwrap()),
+            "the values are kept"
+        );
+    }
+    // Saturday and Sunday are accepted as adjusted working days (checked, not stored).
+    let r = app
+        .post(
+            "/admin/calendar/preview",
+            &[
+                ("year", "2027"),
+                ("reference", "国办发明电〔2026〕99号"),
+                ("holidays", "2027-01-01"),
+                ("adjusted_working_days", "2027-01-09\n2027-01-10"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::Ok);
+    // A tampered confirmation is checked again.
+    let r = app
+        .post(
+            "/admin/calendar",
+            &[(
+                "table",
+                "year = 2027\nsource = \"x\"\nholidays = [\"2027-01-01\"]\nadjusted_working_days = [\"2027-01-06\"]",
+            )],
+        )
+        .await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    assert!(r.into_string().await.unwrap().contains("2027-01-06"));
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM calendar_years").await,
+        before
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'calendar.loaded'")
+            .await,
+        1,
+        "only the built-in tables, at first start"
+    );
+    // A provisional year is shown from the law, with its statutory days.
+    let (s, page) = app.get("/admin/calendar/2027").await;
+    assert_eq!(s, Status::Ok);
+    assert!(
+        page.contains("暂定") && page.contains("2027年2月5日（周五）") && page.contains("春节")
+    );
+    let (s, _) = app.get("/admin/calendar/1999").await;
+    assert_eq!(s, Status::NotFound);
+}
+
+#[rocket::async_test]
+async fn calendar_day_periods_show_their_weekday_and_roll_off_a_holiday_only_when_set() {
+    let app = TestApp::spawn().await;
+    // Accepted on Friday 4 December 2026 (clock set), 60 calendar days end on Tuesday 2
+    // February 2027; 58 days end on Sunday 31 January, which rolls to Monday 1 February.
+    app.clock.set(datetime!(2026-12-04 02:00 UTC));
+    app.login_as(ADMIN).await;
+    let r = app
+        .post(
+            "/admin/settings",
+            &[
+                ("key", "registry.decision_days"),
+                ("value", "58"),
+                ("reason", "测试"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    app.logout().await;
+    app.login_as(NGO_ADMIN).await;
+    let plain =
+        crate::registry::complete_application(&app, "宁波市江北区日历一服务中心", "50000", false)
+            .await;
+    crate::registry::ok_post(&app, &format!("/applications/{plain}/submit"), &[]).await;
+    let rolled =
+        crate::registry::complete_application(&app, "宁波市江北区日历二服务中心", "50000", false)
+            .await;
+    crate::registry::ok_post(&app, &format!("/applications/{rolled}/submit"), &[]).await;
+    app.logout().await;
+    app.login_as(REGISTRAR).await;
+    crate::registry::ok_post(&app, &format!("/registry/applications/{plain}/accept"), &[]).await;
+    app.logout().await;
+    app.login_as(ADMIN).await;
+    let r = app
+        .post(
+            "/admin/settings",
+            &[
+                ("key", "calendar.roll.registry_decision"),
+                ("value", "true"),
+                ("reason", "测试"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    app.logout().await;
+    app.login_as(REGISTRAR).await;
+    crate::registry::ok_post(
+        &app,
+        &format!("/registry/applications/{rolled}/accept"),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        crate::registry::field(&app, plain, "decision_due")
+            .await
+            .as_deref(),
+        Some("2027-01-31")
+    );
+    assert_eq!(
+        crate::registry::field(&app, rolled, "decision_due")
+            .await
+            .as_deref(),
+        Some("2027-02-01")
+    );
+    let (_, page) = app.get(&format!("/registry/applications/{plain}")).await;
+    // A calendar-day period is not provisional: no table moves it.
+    assert!(
+        page.contains("2027年1月31日（周日）24:00") && !page.contains("暂定"),
+        "{page}"
+    );
+    // Only the rolled one depends on the calendar.
+    assert_eq!(
+        strings(
+            &app,
+            "SELECT basis FROM deadlines WHERE clock = 'decision' ORDER BY entity_id"
+        )
+        .await[0],
+        ""
+    );
+}
