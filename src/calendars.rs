@@ -143,6 +143,43 @@ pub struct Loader<'a> {
 }
 
 impl Loader<'_> {
+    /// Brings every stored due date still ahead in line with the calendar in force: registers
+    /// the ones stored without their calendar versions (before the register existed), and
+    /// recomputes any computed from another version (a table loaded by another process while it
+    /// was being stored). Run at start and by the registry job; does nothing when all agree.
+    pub async fn catch_up(&self) -> AppResult<usize> {
+        let now = self.clock.now_ms();
+        let mut tx = self.db.begin_write().await?;
+        let registered = deadlines::backfill(&mut tx, now).await?;
+        let (cal, newest) = db::calendar::in_force(&mut tx).await?;
+        let changes = deadlines::changes(&mut tx, &cal, self.calendars.today()).await?;
+        if registered == 0 && changes.is_empty() {
+            return Ok(0);
+        }
+        let teller = Teller {
+            clock: self.clock,
+            auditor: self.auditor,
+            mailer: self.mailer,
+            actor: Actor::System,
+            reference: crate::domain::holiday_law::LAW,
+            year: 0,
+        };
+        let moved = deadlines::apply(&mut tx, &changes, &teller).await?;
+        self.auditor
+            .record(
+                &mut tx,
+                now,
+                Actor::System,
+                "deadlines.caught_up",
+                ("calendar", "*".into()),
+                json!({ "registered": registered, "recomputed": changes.len(), "moved": moved }),
+            )
+            .await?;
+        tx.commit().await?;
+        self.calendars.set(Arc::new(cal), newest);
+        Ok(moved)
+    }
+
     /// Stores `table` as its year's official version (the one in force is kept, marked
     /// replaced) and recomputes every due date ahead that depended on the year, in one
     /// transaction; then the calendar in memory is the new one.

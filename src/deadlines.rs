@@ -9,7 +9,9 @@
 use crate::audit::{Actor, Auditor};
 use crate::clock::{to_ms, Clock};
 use crate::db::Conn;
-use crate::domain::calendar::{end_of_day, iso_date, parse_iso_date, Calendar, Due, Period};
+use crate::domain::calendar::{
+    end_of_day, iso_date, parse_iso_date, shanghai_date, Calendar, Due, Period,
+};
 use crate::domain::lang::Lang;
 use crate::error::AppResult;
 use crate::ids::{ApplicationId, UserId};
@@ -299,14 +301,14 @@ pub async fn apply(c: &mut Conn, changes: &[Change], t: &Teller<'_>) -> AppResul
             )
             .await?;
         }
-        for user in parties.users {
+        for (user, link) in parties.users {
             let Some(u) = crate::db::users::by_id(c, UserId(user)).await? else {
                 continue;
             };
             let data = json!({
                 "clock": ch.clock.code(), "title": parties.title, "old": ch.old, "new": ch.new,
                 "provisional": ch.provisional, "reference": t.reference, "year": t.year,
-                "link": parties.link,
+                "link": link,
             });
             t.mailer
                 .queue(
@@ -327,13 +329,13 @@ pub async fn apply(c: &mut Conn, changes: &[Change], t: &Teller<'_>) -> AppResul
     Ok(moved)
 }
 
-/// Those a due date concerns: the entity's history and the people told of it.
+/// Those a due date concerns: the entity's history, and the people told of it, each with the
+/// page where they see it.
 struct Parties {
     application: Option<i64>,
     project: Option<(i64, i64)>,
-    users: Vec<i64>,
+    users: Vec<(i64, String)>,
     title: String,
-    link: String,
 }
 
 async fn parties(c: &mut Conn, clock: DueClock, id: i64) -> Result<Parties, sqlx::Error> {
@@ -345,22 +347,26 @@ async fn parties(c: &mut Conn, clock: DueClock, id: i64) -> Result<Parties, sqlx
         return Ok(Parties {
             application: Some(id),
             project: None,
-            users: vec![r.try_get("applicant_user_id")?],
+            users: vec![(
+                r.try_get("applicant_user_id")?,
+                format!("applications/{id}"),
+            )],
             title: r.try_get("name")?,
-            link: format!("applications/{id}"),
         });
     }
     let (table, _, _) = clock.target();
     let who = match clock {
-        DueClock::Answer | DueClock::ComplaintDecision => "e.user_id",
-        _ => "NULL",
+        DueClock::Answer | DueClock::ComplaintDecision => {
+            "e.user_id AS party, e.org_id AS party_org"
+        }
+        _ => "CAST(NULL AS BIGINT) AS party, CAST(NULL AS BIGINT) AS party_org",
     };
     let round = match clock {
         DueClock::AwardConfirm | DueClock::AwardNotice | DueClock::Answer => "e.round",
         _ => "p.round",
     };
     let sql = format!(
-        "SELECT p.id, p.number, p.title, p.created_by, {round} AS round, {who} AS party FROM {table} e \
+        "SELECT p.id, p.number, p.title, p.created_by, {round} AS round, {who} FROM {table} e \
          JOIN projects p ON p.id = e.project_id WHERE e.id = $1"
     );
     let r = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -369,9 +375,17 @@ async fn parties(c: &mut Conn, clock: DueClock, id: i64) -> Result<Parties, sqlx
         .await?;
     let project: i64 = r.try_get("id")?;
     let round: i64 = r.try_get("round")?;
-    let mut users: Vec<i64> = vec![r.try_get("created_by")?];
-    if let Some(party) = r.try_get::<Option<i64>, _>("party")? {
-        users.push(party);
+    let number: String = r.try_get("number")?;
+    // The purchaser works the clock on the award page; a bidder reads it on its own pages.
+    let mut users: Vec<(i64, String)> = vec![(
+        r.try_get("created_by")?,
+        format!("purchase/projects/{project}/award"),
+    )];
+    if let (Some(party), Some(org)) = (
+        r.try_get::<Option<i64>, _>("party")?,
+        r.try_get::<Option<i64>, _>("party_org")?,
+    ) {
+        users.push((party, format!("projects/{number}/challenges/{org}")));
     }
     if clock == DueClock::AwardNotice {
         // The bidders of the round: the challenge window on the result opens when it ends.
@@ -384,21 +398,136 @@ async fn parties(c: &mut Conn, clock: DueClock, id: i64) -> Result<Parties, sqlx
         .bind(round)
         .fetch_all(&mut *c)
         .await?;
-        users.extend(admins);
+        users.extend(
+            admins
+                .into_iter()
+                .map(|u| (u, format!("projects/{number}/award"))),
+        );
     }
-    users.sort_unstable();
-    users.dedup();
-    let number: String = r.try_get("number")?;
-    let link = match clock {
-        DueClock::Answer | DueClock::ComplaintDecision => format!("projects/{number}/challenges"),
-        DueClock::AwardNotice => format!("projects/{number}/award"),
-        _ => format!("purchase/projects/{project}/award"),
-    };
+    // One mail a person (a purchaser who also bids keeps the purchaser's link).
+    let mut seen = std::collections::BTreeSet::new();
+    users.retain(|(u, _)| seen.insert(*u));
     Ok(Parties {
         application: None,
         project: Some((project, round)),
         users,
         title: r.try_get("title")?,
-        link,
     })
+}
+
+/// The day an end-of-day instant closes (`end_of_day(d)` is midnight starting the next day).
+fn day_ended_by(ms: i64) -> Option<Date> {
+    shanghai_date(crate::clock::from_ms(ms)).previous_day()
+}
+
+fn day_of(ms: i64) -> Date {
+    shanghai_date(crate::clock::from_ms(ms))
+}
+
+/// Registers the open due dates stored before the register existed (or by a version that did
+/// not record them), with the basis `legacy` so the next recomputation checks each against the
+/// calendar in force. Returns how many were registered.
+pub async fn backfill(c: &mut Conn, now: i64) -> Result<usize, sqlx::Error> {
+    let missing = |clock: DueClock| {
+        format!(
+            "NOT EXISTS (SELECT 1 FROM deadlines d WHERE d.clock = '{}' AND d.entity_id = e.id)",
+            clock.code()
+        )
+    };
+    let mut rows: Vec<(DueClock, i64, Date, Period, Date)> = Vec::new();
+    let apps = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT e.id, e.status, e.received_on, e.accept_by, e.accepted_on, e.decision_due, e.decision_days, \
+         e.decision_day_kind FROM applications e WHERE ((e.status = 'submitted' AND e.accept_by >= $1 AND {}) \
+         OR (e.status = 'accepted' AND e.decision_due >= $1 AND {}))",
+        missing(DueClock::AcceptBy),
+        missing(DueClock::Decision)
+    )))
+    .bind(iso_date(day_of(now)))
+    .fetch_all(&mut *c)
+    .await?;
+    for r in apps {
+        let id: i64 = r.try_get("id")?;
+        let status: String = r.try_get("status")?;
+        let date = |col: &str| -> Result<Option<Date>, sqlx::Error> {
+            Ok(r.try_get::<Option<String>, _>(col)?
+                .as_deref()
+                .and_then(parse_iso_date))
+        };
+        if status == "submitted" {
+            if let (Some(start), Some(due)) = (date("received_on")?, date("accept_by")?) {
+                rows.push((DueClock::AcceptBy, id, start, Period::WorkingDays(5), due));
+            }
+        } else if let (Some(start), Some(due)) = (date("accepted_on")?, date("decision_due")?) {
+            let days: Option<i64> = r.try_get("decision_days")?;
+            let kind: Option<String> = r.try_get("decision_day_kind")?;
+            let days = u32::try_from(days.unwrap_or(60)).unwrap_or(60);
+            let period = Period::from_parts(kind.as_deref().unwrap_or("calendar"), days, false);
+            rows.push((DueClock::Decision, id, start, period, due));
+        }
+    }
+    // (clock, query of id, start instant, due instant, and for answers the kind)
+    let instants: [(DueClock, String); 5] = [
+        (
+            DueClock::AwardConfirm,
+            format!("SELECT e.id, e.report_at AS start_at, e.confirm_due_at AS due_at, '' AS kind FROM awards e WHERE e.confirmed_at IS NULL AND e.confirm_due_at >= $1 AND {}", missing(DueClock::AwardConfirm)),
+        ),
+        (
+            DueClock::AwardNotice,
+            format!("SELECT e.id, e.notice_at AS start_at, e.notice_end_at AS due_at, '' AS kind FROM awards e WHERE e.notice_end_at >= $1 AND e.notice_at IS NOT NULL AND {}", missing(DueClock::AwardNotice)),
+        ),
+        (
+            DueClock::Answer,
+            format!("SELECT e.id, e.filed_at AS start_at, e.due_at, e.kind FROM challenges e WHERE e.answered_at IS NULL AND e.due_at >= $1 AND {}", missing(DueClock::Answer)),
+        ),
+        (
+            DueClock::ComplaintDecision,
+            format!("SELECT e.id, e.filed_at AS start_at, e.due_at, '' AS kind FROM complaints e WHERE e.decided_at IS NULL AND e.due_at >= $1 AND {}", missing(DueClock::ComplaintDecision)),
+        ),
+        (
+            DueClock::ContractFiling,
+            format!("SELECT e.id, e.signed_at AS start_at, e.filing_due_at AS due_at, '' AS kind FROM contracts e WHERE e.filed_at IS NULL AND e.filing_due_at >= $1 AND {}", missing(DueClock::ContractFiling)),
+        ),
+    ];
+    for (clock, sql) in instants {
+        // Only dates still ahead matter (the end of today is at most a day away).
+        for r in sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(now)
+            .fetch_all(&mut *c)
+            .await?
+        {
+            let kind: String = r.try_get("kind")?;
+            let n = match clock {
+                DueClock::AwardConfirm => 5,
+                DueClock::AwardNotice => 1,
+                DueClock::Answer if kind == "inquiry" => 3,
+                DueClock::Answer => 7,
+                DueClock::ComplaintDecision => 30,
+                _ => 7,
+            };
+            let Some(due) = day_ended_by(r.try_get("due_at")?) else {
+                continue;
+            };
+            rows.push((
+                clock,
+                r.try_get("id")?,
+                day_of(r.try_get("start_at")?),
+                Period::WorkingDays(n),
+                due,
+            ));
+        }
+    }
+    for (clock, id, start, period, due) in &rows {
+        let basis = if period.kind() == "working" {
+            "legacy"
+        } else {
+            ""
+        };
+        let known = Due {
+            on: *due,
+            basis: basis.to_string(),
+            provisional: false,
+        };
+        record(c, *clock, *id, *start, *period, &known, now).await?;
+    }
+    Ok(rows.len())
 }

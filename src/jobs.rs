@@ -192,6 +192,18 @@ async fn registry_loop(ctx: JobContext) {
         let now = ctx.clock.now_ms();
         match claim_lease(&ctx.db, "registry.clocks", &ctx.holder, now, 10 * 60 * 1000).await {
             Ok(true) => {
+                let loader = crate::calendars::Loader {
+                    db: &ctx.db,
+                    calendars: &ctx.calendars,
+                    clock: &ctx.clock,
+                    auditor: &ctx.auditor,
+                    mailer: &ctx.mailer,
+                };
+                match loader.catch_up().await {
+                    Ok(0) => {}
+                    Ok(n) => log::info!("calendar: {n} due date(s) moved later"),
+                    Err(e) => log::error!("calendar catch-up: {e}"),
+                }
                 match ctx.registry().auto_accept().await {
                     Ok(0) => {}
                     Ok(n) => log::info!("registry: {n} application(s) accepted by lapse of time"),

@@ -374,6 +374,13 @@ pub(crate) async fn manage_page(
     let questions = qa::questions(&mut c, p.id).await?;
     let amendments = qa::amendments(&mut c, p.id).await?;
     let events = store::events(&mut c, p.id).await?;
+    // Inquiries and challenges waiting for an answer, with their clock (answered on the award
+    // page, which is otherwise reached only once a panel is drawn).
+    let unanswered: Vec<_> = crate::challenge::of_project(&mut c, p.id)
+        .await?
+        .into_iter()
+        .filter(|ch| ch.answered_at.is_none())
+        .collect();
     let openings = crate::db::bids::openings(&mut c, p.id).await?;
     let review = crate::review::rows(&mut c, p).await?;
     let panel = crate::panel::panel_of(&mut c, p).await?;
@@ -413,6 +420,7 @@ pub(crate) async fn manage_page(
         "purchase/manage",
         json!({ "p": p, "criteria": criteria, "questions": questions, "amendments": amendments,
                 "events": events, "openings": openings, "intention": intention,
+                "unanswered": unanswered,
                 "review": review, "review_open": review_open, "panel": panel,
                 "panel_open": panel_open, "purchasers": purchasers,
                 "panel_minimum": crate::panel::minimum_size(&p.method),

@@ -154,6 +154,24 @@ async fn an_inquiry_filed_on_30_december_is_due_at_the_end_of_5_january_and_foll
             && body.contains("新期限：2027年1月6日（周三）")
     );
     assert!(!body.contains("暂定"));
+    // Each is sent to the page where they see the clock.
+    assert!(
+        body.contains("http://huoban.test/projects/NB-CAL-01/challenges/4"),
+        "{body}"
+    );
+    let (_, body) = app.last_mail_to(PURCHASER.0).await.unwrap();
+    assert!(
+        body.contains(&format!("http://huoban.test/purchase/projects/{id}/award")),
+        "{body}"
+    );
+    // The purchaser finds the open inquiry, with its clock, on the project's own page.
+    app.logout().await;
+    app.login_as(PURCHASER).await;
+    let (_, page) = app.get(&format!("/purchase/projects/{id}")).await;
+    assert!(page.contains(&format!("/purchase/projects/{id}/award#challenges")));
+    assert!(page.contains("2027年1月6日（周三）24:00"));
+    app.logout().await;
+    app.login_as(ADMIN).await;
 
     // A replacement that would bring the date forward (Saturday 2 January worked, 4 January
     // not a holiday) keeps the later date the parties were told; the old version stays.
@@ -422,5 +440,74 @@ async fn calendar_day_periods_show_their_weekday_and_roll_off_a_holiday_only_whe
         )
         .await[0],
         ""
+    );
+}
+
+#[rocket::async_test]
+async fn a_due_date_stored_before_the_register_counted_monday_to_friday_is_caught_up_once() {
+    let app = TestApp::spawn().await;
+    crate::review::opened_project(&app, "NB-CAL-02", ["380000", "385000", "372500"]).await;
+    app.logout().await;
+    app.clock.set(datetime!(2026-12-30 02:00 UTC));
+    app.login_as(CHARITY).await;
+    let r = app
+        .post(
+            "/projects/NB-CAL-02/challenges/4",
+            &[
+                ("kind", "inquiry"),
+                ("target", "process"),
+                ("body", "请问评审结果预计何时公布？"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    // As an earlier version stored it: Monday to Friday (the end of 4 January), unregistered.
+    {
+        let mut c = app.db.acquire().await.unwrap();
+        sqlx::query("DELETE FROM deadlines")
+            .execute(&mut *c)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE challenges SET due_at = $1")
+            .bind(end_of(2027, 1, 4))
+            .execute(&mut *c)
+            .await
+            .unwrap();
+    }
+    let jobs = app.jobs();
+    let loader = huoban::calendars::Loader {
+        db: &jobs.db,
+        calendars: &jobs.calendars,
+        clock: &jobs.clock,
+        auditor: &jobs.auditor,
+        mailer: &jobs.mailer,
+    };
+    assert_eq!(loader.catch_up().await.unwrap(), 1);
+    assert_eq!(
+        app.scalar("SELECT due_at FROM challenges").await,
+        end_of(2027, 1, 5)
+    );
+    assert_eq!(
+        app.scalar("SELECT provisional FROM deadlines WHERE clock = 'answer'")
+            .await,
+        1
+    );
+    let (_, body) = app.last_mail_to(CHARITY.0).await.unwrap();
+    assert!(
+        body.contains("不再只按周一至周五计算")
+            && body.contains("新期限：2027年1月5日（周二）（仍为暂定"),
+        "{body}"
+    );
+    // Once in line, nothing more happens.
+    assert_eq!(loader.catch_up().await.unwrap(), 0);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM mail_outbox WHERE template = 'deadline_moved'")
+            .await,
+        2
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'deadlines.caught_up'")
+            .await,
+        1
     );
 }

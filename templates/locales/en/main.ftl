@@ -1859,3 +1859,7 @@ setting-calendar-roll-registry_decision = Registration decision (calendar days):
 setting-calendar-roll-bid_window = Bid window: a last day on a holiday moves to the next working day
 setting-calendar-roll-contract_signing = Contract signing (30 days): a last day on a holiday moves to the next working day
 flash-cal-loaded-none = The official { $year } table is loaded; no due date still ahead changed.
+purchase-to-answer = Inquiries and challenges to answer ({ $n })
+purchase-inquiry = Inquiry
+purchase-challenge = Challenge
+purchase-go-answer = Read and answer

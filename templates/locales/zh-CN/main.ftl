@@ -1856,3 +1856,7 @@ setting-calendar-roll-registry_decision = 登记决定期限（按日计算时�
 setting-calendar-roll-bid_window = 投标（响应）截止期末日遇节假日顺延至下一工作日
 setting-calendar-roll-contract_signing = 签订合同 30 日期限末日遇节假日顺延至下一工作日
 flash-cal-loaded-none = 已载入 { $year } 年官方放假安排；没有尚未到期的期限因此改变。
+purchase-to-answer = 待答复的询问、质疑（{ $n }）
+purchase-inquiry = 询问
+purchase-challenge = 质疑
+purchase-go-answer = 查看并答复
