@@ -132,21 +132,9 @@ pub async fn prepare(db: &Db, resolved: &Resolved, clock: &Clock) -> Result<bool
     tx.commit().await?;
     // The working-day tables shipped in seeds/calendar/, as official, for years not loaded yet.
     let mut tx = db.begin_write().await?;
-    let years = crate::calendars::ensure_built_in(&mut tx, now)
+    crate::calendars::ensure_built_in(&mut tx, &auditor(resolved, db), Actor::System, now)
         .await
         .map_err(|e| StartError::Other(format!("calendar: {e}")))?;
-    if !years.is_empty() {
-        auditor(resolved, db)
-            .record(
-                &mut tx,
-                now,
-                Actor::System,
-                "calendar.loaded",
-                ("calendar", "*".into()),
-                serde_json::json!({ "years": years, "built_in": true }),
-            )
-            .await?;
-    }
     tx.commit().await?;
     // The service catalogue: new codes added, names refreshed.
     let cats = db::projects::parse_catalogue(db::projects::CATALOGUE)

@@ -69,15 +69,14 @@ impl Calendars {
     /// a table loaded by another process included, advances) moved since the last look, checks
     /// whether a table was loaded. On a SQLite file the version costs no query.
     pub async fn follow(&self, db: &Db, version: i64) -> Result<(), sqlx::Error> {
-        {
-            let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
-            if *seen == Some(version) {
-                return Ok(());
-            }
-            *seen = Some(version);
+        if *self.seen.lock().unwrap_or_else(PoisonError::into_inner) == Some(version) {
+            return Ok(());
         }
         let mut c = db.acquire().await?;
-        self.exact(&mut c).await.map(|_| ())
+        self.exact(&mut c).await?;
+        // Only once read: a failed read is tried again by the next page.
+        *self.seen.lock().unwrap_or_else(PoisonError::into_inner) = Some(version);
+        Ok(())
     }
 
     /// Today in Beijing.
@@ -93,8 +92,13 @@ impl Calendars {
 }
 
 /// Stores the tables shipped in `seeds/calendar/` as official, for each year that has no
-/// version yet (first start). Returns the years loaded.
-pub async fn ensure_built_in(c: &mut Conn, now: i64) -> AppResult<Vec<i32>> {
+/// version yet (first start), with one audit entry. Returns the years loaded.
+pub async fn ensure_built_in(
+    c: &mut Conn,
+    auditor: &Auditor,
+    actor: Actor,
+    now: i64,
+) -> AppResult<Vec<i32>> {
     let mut loaded = Vec::new();
     for text in BUILT_IN {
         let t = YearTable::parse(text).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -102,6 +106,18 @@ pub async fn ensure_built_in(c: &mut Conn, now: i64) -> AppResult<Vec<i32>> {
             db::calendar::store(c, &t, None, now).await?;
             loaded.push(t.year);
         }
+    }
+    if !loaded.is_empty() {
+        auditor
+            .record(
+                c,
+                now,
+                actor,
+                "calendar.loaded",
+                ("calendar", "*".into()),
+                json!({ "years": loaded, "built_in": true }),
+            )
+            .await?;
     }
     Ok(loaded)
 }
@@ -149,6 +165,19 @@ impl Loader<'_> {
     /// was being stored). Run at start and by the registry job; does nothing when all agree.
     pub async fn catch_up(&self) -> AppResult<usize> {
         let now = self.clock.now_ms();
+        // Looked at without the write lock: nearly always there is nothing to do.
+        {
+            let mut c = self.db.acquire().await?;
+            let unregistered = deadlines::unregistered(&mut c, now).await?;
+            let cal = self.calendars.exact(&mut c).await?;
+            if unregistered.is_empty()
+                && deadlines::changes(&mut c, &cal, self.calendars.today())
+                    .await?
+                    .is_empty()
+            {
+                return Ok(0);
+            }
+        }
         let mut tx = self.db.begin_write().await?;
         let registered = deadlines::backfill(&mut tx, now).await?;
         let (cal, newest) = db::calendar::in_force(&mut tx).await?;

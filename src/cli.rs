@@ -209,9 +209,14 @@ async fn calendar(
     let e = |e: sqlx::Error| e.to_string();
     db::migrate::run(&db).await.map_err(|e| e.to_string())?;
     let mut tx = db.begin_write().await.map_err(e)?;
-    crate::calendars::ensure_built_in(&mut tx, clock.now_ms())
-        .await
-        .map_err(|e| e.to_string())?;
+    crate::calendars::ensure_built_in(
+        &mut tx,
+        &app::auditor(resolved, &db),
+        Actor::Cli,
+        clock.now_ms(),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     tx.commit().await.map_err(e)?;
     let state = app::state(resolved, db, clock).map_err(|e| e.to_string())?;
     match action {

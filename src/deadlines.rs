@@ -363,7 +363,10 @@ async fn parties(c: &mut Conn, clock: DueClock, id: i64) -> Result<Parties, sqlx
     };
     let round = match clock {
         DueClock::AwardConfirm | DueClock::AwardNotice | DueClock::Answer => "e.round",
-        _ => "p.round",
+        DueClock::ComplaintDecision => {
+            "(SELECT x.round FROM challenges x WHERE x.id = e.challenge_id)"
+        }
+        _ => "(SELECT x.round FROM awards x WHERE x.id = e.award_id)",
     };
     let sql = format!(
         "SELECT p.id, p.number, p.title, p.created_by, {round} AS round, {who} FROM {table} e \
@@ -424,17 +427,39 @@ fn day_of(ms: i64) -> Date {
     shanghai_date(crate::clock::from_ms(ms))
 }
 
+/// A due date stored without its register row: clock, entity, start day, period, due day.
+pub type Unregistered = (DueClock, i64, Date, Period, Date);
+
 /// Registers the open due dates stored before the register existed (or by a version that did
 /// not record them), with the basis `legacy` so the next recomputation checks each against the
 /// calendar in force. Returns how many were registered.
 pub async fn backfill(c: &mut Conn, now: i64) -> Result<usize, sqlx::Error> {
+    let rows = unregistered(c, now).await?;
+    for (clock, id, start, period, due) in &rows {
+        let basis = if period.kind() == "working" {
+            "legacy"
+        } else {
+            ""
+        };
+        let known = Due {
+            on: *due,
+            basis: basis.to_string(),
+            provisional: false,
+        };
+        record(c, *clock, *id, *start, *period, &known, now).await?;
+    }
+    Ok(rows.len())
+}
+
+/// The open due dates still ahead that have no register row. Reads only.
+pub async fn unregistered(c: &mut Conn, now: i64) -> Result<Vec<Unregistered>, sqlx::Error> {
     let missing = |clock: DueClock| {
         format!(
             "NOT EXISTS (SELECT 1 FROM deadlines d WHERE d.clock = '{}' AND d.entity_id = e.id)",
             clock.code()
         )
     };
-    let mut rows: Vec<(DueClock, i64, Date, Period, Date)> = Vec::new();
+    let mut rows: Vec<Unregistered> = Vec::new();
     let apps = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT e.id, e.status, e.received_on, e.accept_by, e.accepted_on, e.decision_due, e.decision_days, \
          e.decision_day_kind FROM applications e WHERE ((e.status = 'submitted' AND e.accept_by >= $1 AND {}) \
@@ -516,18 +541,5 @@ pub async fn backfill(c: &mut Conn, now: i64) -> Result<usize, sqlx::Error> {
             ));
         }
     }
-    for (clock, id, start, period, due) in &rows {
-        let basis = if period.kind() == "working" {
-            "legacy"
-        } else {
-            ""
-        };
-        let known = Due {
-            on: *due,
-            basis: basis.to_string(),
-            provisional: false,
-        };
-        record(c, *clock, *id, *start, *period, &known, now).await?;
-    }
-    Ok(rows.len())
+    Ok(rows)
 }

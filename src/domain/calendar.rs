@@ -159,7 +159,9 @@ impl YearTable {
         if !YEARS.contains(&year) {
             return Err(CalendarError::BadYear(year));
         }
-        if reference.trim().is_empty() {
+        // One line: a notice's reference, whatever spacing or line breaks it came with.
+        let reference = reference.split_whitespace().collect::<Vec<_>>().join(" ");
+        if reference.is_empty() {
             return Err(CalendarError::NoReference);
         }
         let mut hs = BTreeSet::new();
@@ -182,7 +184,7 @@ impl YearTable {
         Ok(YearTable {
             year,
             official: true,
-            reference: reference.trim().to_string(),
+            reference,
             holidays: hs,
             adjusted_working_days: ws,
             version: 0,
@@ -210,9 +212,9 @@ impl YearTable {
                 .join(", ")
         };
         format!(
-            "year = {}\nsource = \"{}\"\nholidays = [{}]\nadjusted_working_days = [{}]\n",
+            "year = {}\nsource = {}\nholidays = [{}]\nadjusted_working_days = [{}]\n",
             self.year,
-            self.reference.replace('\\', "\\\\").replace('"', "\\\""),
+            toml::Value::String(self.reference.clone()),
             quote(ranges(&self.holidays)),
             quote(ranges(&self.adjusted_working_days)),
         )

@@ -45,19 +45,16 @@ async fn load_2027(app: &TestApp, reference: &str, holidays: &str, working: &str
     check
 }
 
-#[rocket::async_test]
-async fn an_inquiry_filed_on_30_december_is_due_at_the_end_of_5_january_and_follows_the_official_2027_table(
-) {
-    let app = TestApp::spawn().await;
-    let (id, _) =
-        crate::review::opened_project(&app, "NB-CAL-01", ["380000", "385000", "372500"]).await;
+/// An opened consultation `number`, and the charity (a bidder) asking about it on Wednesday 30
+/// December 2026, 10:00 in Beijing, when 2027 has no official table yet. The project's id.
+async fn inquiry_on_30_december(app: &TestApp, number: &str) -> i64 {
+    let (id, _) = crate::review::opened_project(app, number, ["380000", "385000", "372500"]).await;
     app.logout().await;
-    // Wednesday 30 December 2026, 10:00 in Beijing; 2027 has no official table yet.
     app.clock.set(datetime!(2026-12-30 02:00 UTC));
     app.login_as(CHARITY).await;
     let r = app
         .post(
-            "/projects/NB-CAL-01/challenges/4",
+            &format!("/projects/{number}/challenges/4"),
             &[
                 ("kind", "inquiry"),
                 ("target", "process"),
@@ -66,6 +63,14 @@ async fn an_inquiry_filed_on_30_december_is_due_at_the_end_of_5_january_and_foll
         )
         .await;
     assert_eq!(r.status(), Status::SeeOther);
+    id
+}
+
+#[rocket::async_test]
+async fn an_inquiry_filed_on_30_december_is_due_at_the_end_of_5_january_and_follows_the_official_2027_table(
+) {
+    let app = TestApp::spawn().await;
+    let id = inquiry_on_30_december(&app, "NB-CAL-01").await;
     // 3 working days: Thursday 31 December, then 1 January (元旦, by law) is skipped, Monday 4
     // and Tuesday 5 January. Monday-to-Friday counting gave the end of 4 January.
     assert_eq!(
@@ -433,34 +438,23 @@ async fn calendar_day_periods_show_their_weekday_and_roll_off_a_holiday_only_whe
         "{page}"
     );
     // Only the rolled one depends on the calendar.
+    let v2026 = app
+        .scalar("SELECT id FROM calendar_years WHERE year = 2026")
+        .await;
     assert_eq!(
         strings(
             &app,
             "SELECT basis FROM deadlines WHERE clock = 'decision' ORDER BY entity_id"
         )
-        .await[0],
-        ""
+        .await,
+        vec![String::new(), format!("2026@{v2026} 2027@p")]
     );
 }
 
 #[rocket::async_test]
 async fn a_due_date_stored_before_the_register_counted_monday_to_friday_is_caught_up_once() {
     let app = TestApp::spawn().await;
-    crate::review::opened_project(&app, "NB-CAL-02", ["380000", "385000", "372500"]).await;
-    app.logout().await;
-    app.clock.set(datetime!(2026-12-30 02:00 UTC));
-    app.login_as(CHARITY).await;
-    let r = app
-        .post(
-            "/projects/NB-CAL-02/challenges/4",
-            &[
-                ("kind", "inquiry"),
-                ("target", "process"),
-                ("body", "请问评审结果预计何时公布？"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), Status::SeeOther);
+    inquiry_on_30_december(&app, "NB-CAL-02").await;
     // As an earlier version stored it: Monday to Friday (the end of 4 January), unregistered.
     {
         let mut c = app.db.acquire().await.unwrap();
@@ -494,7 +488,7 @@ async fn a_due_date_stored_before_the_register_counted_monday_to_friday_is_caugh
     );
     let (_, body) = app.last_mail_to(CHARITY.0).await.unwrap();
     assert!(
-        body.contains("不再只按周一至周五计算")
+        body.contains("不只按周一至周五计算")
             && body.contains("新期限：2027年1月5日（周二）（仍为暂定"),
         "{body}"
     );
@@ -509,5 +503,164 @@ async fn a_due_date_stored_before_the_register_counted_monday_to_friday_is_caugh
         app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'deadlines.caught_up'")
             .await,
         1
+    );
+}
+
+#[rocket::async_test]
+async fn the_award_notice_and_the_contract_filing_follow_each_table_loaded_and_bidders_are_told() {
+    let app = TestApp::spawn().await;
+    let (id, _) = crate::review::scored_tender(&app, "NB-CAL-04").await;
+    // Confirmed on Thursday 31 December: one working day of notice, provisionally Monday 4
+    // January (元旦 by law).
+    app.clock.set(datetime!(2026-12-31 02:00 UTC));
+    let r = app
+        .post(&format!("/purchase/projects/{id}/award/confirm"), &[])
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    assert_eq!(
+        app.scalar("SELECT notice_end_at FROM awards").await,
+        end_of(2027, 1, 4)
+    );
+    let (_, notice) = app.get("/projects/NB-CAL-04/award").await;
+    assert!(
+        notice.contains("2027年1月4日（周一）24:00（暂定"),
+        "{notice}"
+    );
+    app.logout().await;
+    app.login_as(ADMIN).await;
+    load_2027(
+        &app,
+        "国办发明电〔2026〕99号",
+        "2027-01-01..2027-01-04",
+        "2027-01-09",
+    )
+    .await;
+    assert_eq!(
+        app.scalar("SELECT notice_end_at FROM awards").await,
+        end_of(2027, 1, 5)
+    );
+    // The bidders (whose window to challenge the result opens then) are told, at the notice.
+    let (_, body) = app.last_mail_to(NGO_ADMIN.0).await.unwrap();
+    assert!(
+        body.contains("中标（成交）结果公告期") && body.contains("/projects/NB-CAL-04/award"),
+        "{body}"
+    );
+    assert!(app
+        .last_mail_to(CHARITY.0)
+        .await
+        .unwrap()
+        .1
+        .contains("2027年1月5日（周二）"));
+    // Signed on Wednesday 6 January: 7 working days to file, to Thursday 14 January (the 9th
+    // is a Saturday worked).
+    app.logout().await;
+    app.login_as(PURCHASER).await;
+    app.clock.set(datetime!(2027-01-06 02:00 UTC));
+    let winner = app
+        .scalar("SELECT id FROM award_winners WHERE status = 'winner'")
+        .await
+        .to_string();
+    let r = app
+        .post(
+            &format!("/purchase/projects/{id}/contracts"),
+            &[
+                ("winner", winner.as_str()),
+                ("starts_on", "2027-01-15"),
+                ("ends_on", "2027-12-31"),
+                ("mode", "percent"),
+                ("value[0]", "100"),
+                ("condition[0]", "signing"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        Status::SeeOther,
+        "{}",
+        r.into_string().await.unwrap_or_default()
+    );
+    assert_eq!(
+        app.scalar("SELECT filing_due_at FROM contracts").await,
+        end_of(2027, 1, 14)
+    );
+    // A replacement table adds a holiday on Tuesday 12 January: filing is due on the 15th.
+    app.logout().await;
+    app.login_as(ADMIN).await;
+    load_2027(
+        &app,
+        "国办发明电〔2026〕100号",
+        "2027-01-01..2027-01-04\n2027-01-12",
+        "2027-01-09",
+    )
+    .await;
+    assert_eq!(
+        app.scalar("SELECT filing_due_at FROM contracts").await,
+        end_of(2027, 1, 15)
+    );
+    let (_, body) = app.last_mail_to(PURCHASER.0).await.unwrap();
+    assert!(
+        body.contains("合同备案期限") && body.contains("2027年1月15日（周五）"),
+        "{body}"
+    );
+    // The notice that has ended is left as it was.
+    assert_eq!(
+        app.scalar("SELECT notice_end_at FROM awards").await,
+        end_of(2027, 1, 5)
+    );
+}
+
+#[rocket::async_test]
+async fn another_process_follows_a_table_loaded_elsewhere_on_its_pages_and_in_the_due_dates_it_stores(
+) {
+    let app = TestApp::spawn().await;
+    inquiry_on_30_december(&app, "NB-CAL-03").await;
+    let other = app.second_instance().await;
+    other.login_as(CHARITY).await;
+    let (_, page) = other.get("/projects/NB-CAL-03/challenges/4").await;
+    assert!(page.contains("2027年1月5日（周二）24:00（暂定"));
+    app.logout().await;
+    app.login_as(ADMIN).await;
+    load_2027(
+        &app,
+        "国办发明电〔2026〕99号",
+        "2027-01-01..2027-01-04",
+        "2027-01-09",
+    )
+    .await;
+    // The other process's page shows the moved date as final.
+    let (_, page) = other.get("/projects/NB-CAL-03/challenges/4").await;
+    assert!(
+        page.contains("2027年1月6日（周三）24:00") && !page.contains("暂定"),
+        "{page}"
+    );
+    // And a due date it stores now is computed from the loaded table.
+    let r = other
+        .post(
+            "/projects/NB-CAL-03/challenges/4",
+            &[
+                ("kind", "inquiry"),
+                ("target", "process"),
+                ("body", "请问是否需要补充提交服务方案？"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let v2026 = app
+        .scalar("SELECT id FROM calendar_years WHERE year = 2026")
+        .await;
+    let v2027 = app
+        .scalar("SELECT id FROM calendar_years WHERE year = 2027")
+        .await;
+    assert_eq!(
+        strings(
+            &app,
+            "SELECT basis FROM deadlines WHERE clock = 'answer' ORDER BY entity_id"
+        )
+        .await,
+        vec![format!("2026@{v2026} 2027@{v2027}"); 2]
+    );
+    assert_eq!(
+        app.scalar("SELECT MAX(due_at) FROM challenges").await,
+        end_of(2027, 1, 6)
     );
 }
