@@ -501,7 +501,7 @@ pub const MATRIX: &[Rule] = &[
     rule("GET", "/admin/settings", Who::Role(Role::Admin)),
     rule("POST", "/admin/settings", Who::Role(Role::Admin)),
     rule("GET", "/admin/mail", Who::Role(Role::Admin)),
-    rule("GET", "/admin/calendar", Who::Role(Role::Admin)),
+    rule("GET", "/admin/calendar?<year>", Who::Role(Role::Admin)),
     rule("GET", "/admin/calendar/<y>", Who::Role(Role::Admin)),
     rule("POST", "/admin/calendar/preview", Who::Role(Role::Admin)),
     rule("POST", "/admin/calendar", Who::Role(Role::Admin)),

@@ -146,9 +146,19 @@ async fn overview_view(
     ))
 }
 
-#[get("/admin/calendar")]
-async fn overview(page: Page, state: &State<AppState>, _admin: Admin<'_>) -> AppResult<Template> {
-    overview_view(&page, state, FormErrors::default(), json!({})).await
+/// `year` fills the form's year (the year page's "load this year" link).
+#[get("/admin/calendar?<year>")]
+async fn overview(
+    page: Page,
+    state: &State<AppState>,
+    _admin: Admin<'_>,
+    year: Option<i32>,
+) -> AppResult<Template> {
+    let values = match year.filter(|y| YEARS.contains(y)) {
+        Some(y) => json!({ "year": y }),
+        None => json!({}),
+    };
+    overview_view(&page, state, FormErrors::default(), values).await
 }
 
 #[get("/admin/calendar/<y>")]

@@ -363,6 +363,13 @@ async fn a_malformed_table_is_refused_with_a_message_naming_the_date_and_nothing
     assert!(
         page.contains("暂定") && page.contains("2027年2月5日（周五）") && page.contains("春节")
     );
+    // Its "load" link opens the form on that year.
+    assert!(page.contains("href=\"/admin/calendar?year=2027#load\""));
+    let (_, form) = app.get("/admin/calendar?year=2028").await;
+    assert!(
+        form.contains("name=\"year\" type=\"number\" value=\"2028\""),
+        "{form}"
+    );
     let (s, _) = app.get("/admin/calendar/1999").await;
     assert_eq!(s, Status::NotFound);
 }
