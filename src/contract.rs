@@ -510,6 +510,33 @@ impl Procurement<'_> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn thirty_days_to_sign_roll_off_a_holiday_only_when_set() {
+        let cal = match crate::domain::calendar::Calendar::built_in() {
+            Ok(c) => c,
+            Err(e) => panic!("{e}"),
+        };
+        let at = |t: time::OffsetDateTime| crate::clock::to_ms(t);
+        use time::macros::datetime;
+        // Notice on Wednesday 2 December 2026, 10:00: 30 days end on Friday 1 January (元旦).
+        let notice = at(datetime!(2026-12-02 10:00 +8));
+        assert_eq!(
+            sign_due(&cal, notice, false),
+            at(datetime!(2027-01-01 10:00 +8))
+        );
+        assert_eq!(
+            sign_due(&cal, notice, true),
+            at(datetime!(2027-01-04 10:00 +8))
+        );
+        // From 1 December the 30 days end on Thursday 31 December: nothing to roll.
+        let notice = at(datetime!(2026-12-01 10:00 +8));
+        assert_eq!(
+            sign_due(&cal, notice, true),
+            at(datetime!(2026-12-31 10:00 +8))
+        );
+    }
+
     use super::*;
     use time::macros::date;
 

@@ -486,7 +486,8 @@ pub async fn unregistered(c: &mut Conn, now: i64) -> Result<Vec<Unregistered>, s
             let days: Option<i64> = r.try_get("decision_days")?;
             let kind: Option<String> = r.try_get("decision_day_kind")?;
             let days = u32::try_from(days.unwrap_or(60)).unwrap_or(60);
-            let period = Period::from_parts(kind.as_deref().unwrap_or("calendar"), days, false);
+            let kind = kind.as_deref().unwrap_or("calendar");
+            let period = Period::from_parts(kind, days, kind == "calendar_roll");
             rows.push((DueClock::Decision, id, start, period, due));
         }
     }

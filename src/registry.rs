@@ -145,7 +145,16 @@ impl<'a> Registry<'a> {
             ("status", Value::Text(Status::Accepted.code().into())),
             ("accepted_on", Value::Text(iso_date(accepted))),
             ("decision_days", Value::Int(i64::from(days))),
-            ("decision_day_kind", Value::Text(kind)),
+            // A calendar-day period that rolls off a holiday depends on the calendar: its kind
+            // says so, for the pages that mark provisional dates.
+            (
+                "decision_day_kind",
+                Value::Text(if roll && kind == "calendar" {
+                    "calendar_roll".into()
+                } else {
+                    kind
+                }),
+            ),
             ("decision_due", Value::Text(iso_date(due))),
             ("settings_version", Value::Int(s.version)),
         ])

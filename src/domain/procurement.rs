@@ -389,6 +389,27 @@ mod tests {
     }
 
     #[test]
+    fn a_rolled_window_ends_on_the_next_working_day_only_when_it_ends_on_a_day_off() {
+        let c = cal();
+        // 20 days from Saturday 12 December 2026, 09:00: Friday 1 January 2027 (元旦).
+        let notice = datetime!(2026-12-12 09:00 +8);
+        assert_eq!(
+            earliest_deadline(&c, Method::OpenTender, notice, false),
+            datetime!(2027-01-01 09:00 +8)
+        );
+        assert_eq!(
+            earliest_deadline(&c, Method::OpenTender, notice, true),
+            datetime!(2027-01-04 09:00 +8)
+        );
+        // One day earlier it ends on Thursday 31 December, a working day: unchanged.
+        let notice = datetime!(2026-12-11 09:00 +8);
+        assert_eq!(
+            earliest_deadline(&c, Method::OpenTender, notice, true),
+            datetime!(2026-12-31 09:00 +8)
+        );
+    }
+
+    #[test]
     fn documents_five_working_days_over_the_spring_festival() {
         let c = cal();
         // Notice on Friday 13 February 2026: 14 Feb is an adjusted working Saturday, the

@@ -74,7 +74,7 @@ pub(crate) async fn award_page(
         "purchase/award",
         json!({ "p": p, "award": a, "winners": ws, "unsigned": unsigned, "contracts": contracts,
                 "plans": plans, "challenges": challenges, "suspended": suspended, "now": now,
-                "sign_due": sign_due, "sign_overdue": sign_due.is_some_and(|d| now > d) && !unsigned.is_empty(),
+                "sign_due": sign_due, "sign_roll": roll, "sign_overdue": sign_due.is_some_and(|d| now > d) && !unsigned.is_empty(),
                 "notice_running": a.as_ref().and_then(|a| a.notice_end_at).is_some_and(|e| now < e),
                 "plan_rows": (0..PLAN_ROWS).collect::<Vec<_>>(),
                 "values": values, "errors": errors }),

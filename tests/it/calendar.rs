@@ -438,6 +438,15 @@ async fn calendar_day_periods_show_their_weekday_and_roll_off_a_holiday_only_whe
             .as_deref(),
         Some("2027-02-01")
     );
+    assert_eq!(
+        crate::registry::field(&app, rolled, "decision_day_kind")
+            .await
+            .as_deref(),
+        Some("calendar_roll")
+    );
+    // The rolled day depends on the 2027 table: provisional until it is loaded.
+    let (_, page) = app.get(&format!("/registry/applications/{rolled}")).await;
+    assert!(page.contains("2027年2月1日（周一）24:00（暂定"), "{page}");
     let (_, page) = app.get(&format!("/registry/applications/{plain}")).await;
     // A calendar-day period is not provisional: no table moves it.
     assert!(
