@@ -64,8 +64,19 @@ async fn dashboard(page: Page, state: &State<AppState>, user: &CurrentUser) -> A
     } else {
         None
     };
+    // The clocks waiting on this person (registrar, purchaser, supervisor), soonest first.
+    let scope = crate::deadlines::Scope {
+        authorities: user.authorities(Role::Registrar).collect(),
+        departments: crate::web::purchase::departments(user),
+        supervisor: user.has(Role::ProcurementSupervisor),
+    };
+    let tasks = {
+        let mut c = state.db.acquire().await?;
+        let cal = state.calendars.now();
+        crate::deadlines::tasks(&mut c, &scope, &cal, shanghai_date(state.clock.now())).await?
+    };
     Ok(page.render(
         "dashboard",
-        json!({ "panels": panels, "memberships": user.memberships, "admin": admin }),
+        json!({ "panels": panels, "memberships": user.memberships, "admin": admin, "tasks": tasks }),
     ))
 }

@@ -866,7 +866,12 @@ async function awardJourney() {
     await check('award: the purchaser answers, signs the contract with its plan and files it', async () => {
       const q = await open('purchaser@demo.huoban.cn', 'demo-purchaser-2026');
       const award = `${manage}/award`;
-      await goto(q, award);
+      // From the dashboard, where the challenge waits with its clock, to the answer form.
+      await goto(q, '/dashboard');
+      const task = q.locator(`#tasks-title ~ div a[href="${award}#challenges"]`);
+      if ((await task.count()) === 0) throw new Error("the challenge is not on the purchaser's dashboard");
+      await axe(q, '/dashboard (purchaser, a challenge waiting)');
+      await Promise.all([q.waitForNavigation({ waitUntil: 'load' }), task.first().click()]);
       if ((await q.locator('main form[action$="/contracts"]').count()) > 0) throw new Error('the contract form shows while the challenge is open');
       await q.fill('main form[action*="/challenges/"] textarea', '（浏览器测试）经复核，评分符合评分标准，维持原结果。');
       await submitForm(q, 'main form[action*="/challenges/"] button');

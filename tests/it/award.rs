@@ -187,6 +187,14 @@ async fn an_award_runs_to_a_signed_filed_contract_through_a_challenge_and_a_comp
     assert_eq!(r.status(), Status::UnprocessableEntity);
     app.logout().await;
     app.login_as(SUPERVISOR).await;
+    // The complaint and its 30-working-day clock wait on the supervisor's dashboard.
+    let dash = html_unescape(&app.get("/dashboard").await.1);
+    assert!(
+        dash.contains("投诉处理期限")
+            && dash.contains("href=\"/complaints\"")
+            && dash.contains("还剩 30 个工作日"),
+        "{dash}"
+    );
     let k = app.scalar("SELECT MAX(id) FROM complaints").await;
     let r = app
         .post(
@@ -198,6 +206,8 @@ async fn an_award_runs_to_a_signed_filed_contract_through_a_challenge_and_a_comp
         )
         .await;
     assert_eq!(r.status(), Status::SeeOther);
+    let (_, dash) = app.get("/dashboard").await;
+    assert!(!dash.contains("投诉处理期限"), "decided: no longer waiting");
     assert!(app
         .last_mail_to(CHARITY.0)
         .await

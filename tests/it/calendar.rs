@@ -680,3 +680,46 @@ async fn another_process_follows_a_table_loaded_elsewhere_on_its_pages_and_in_th
         end_of(2027, 1, 6)
     );
 }
+
+#[rocket::async_test]
+async fn the_clocks_waiting_on_a_person_are_listed_on_their_dashboard_soonest_first() {
+    let app = TestApp::spawn().await;
+    let id = inquiry_on_30_december(&app, "NB-CAL-05").await;
+    // The applicant's registration, received the same day by the city bureau.
+    app.logout().await;
+    app.login_as(NGO_ADMIN).await;
+    let appl =
+        crate::registry::complete_application(&app, "宁波市江北区待办测试服务中心", "50000", false)
+            .await;
+    crate::registry::ok_post(&app, &format!("/applications/{appl}/submit"), &[]).await;
+    app.logout().await;
+    // The purchaser: the inquiry's 3 working days (31 Dec, 4 and 5 Jan), provisional.
+    app.login_as(PURCHASER).await;
+    let dash = html_unescape(&app.get("/dashboard").await.1);
+    assert!(dash.contains("待办事项（1）"), "{dash}");
+    assert!(dash.contains(&format!(
+        "href=\"/purchase/projects/{id}/award#challenges\""
+    )));
+    assert!(dash.contains("询问、质疑答复期限") && dash.contains("还剩 3 个工作日"));
+    assert!(dash.contains("2027年1月5日（周二）24:00（暂定"));
+    app.logout().await;
+    // The city registrar: the application to accept, by 7 January (30, 31 Dec, 4, 5, 6 Jan
+    // counted from the 30th); the Haishu registrar has nothing.
+    app.login_as(REGISTRAR).await;
+    let dash = html_unescape(&app.get("/dashboard").await.1);
+    assert!(
+        dash.contains(&format!("href=\"/registry/applications/{appl}\"")),
+        "{dash}"
+    );
+    assert!(dash.contains("登记申请受理期限") && dash.contains("还剩 5 个工作日"));
+    app.logout().await;
+    app.login_as(crate::registry::REGISTRAR_HAISHU).await;
+    let dash = html_unescape(&app.get("/dashboard").await.1);
+    assert!(!dash.contains("待办事项"));
+    app.logout().await;
+    // Past its day the inquiry is overdue, and first.
+    app.clock.set(datetime!(2027-01-06 02:00 UTC));
+    app.login_as(PURCHASER).await;
+    let dash = html_unescape(&app.get("/dashboard").await.1);
+    assert!(dash.contains("已逾期 1 个工作日"), "{dash}");
+}
