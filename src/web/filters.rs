@@ -186,6 +186,10 @@ mod due_tests {
             "Tue 5 Jan 2027, 09:30"
         );
         assert_eq!(
+            due_string(date!(2027 - 01 - 05), None, true, "en"),
+            "Tue 5 Jan 2027, end of day (provisional: the year's official holiday table is not loaded yet)"
+        );
+        assert_eq!(
             due_parts(&Value::from("2027-01-05")),
             Some((date!(2027 - 01 - 05), None))
         );

@@ -22,8 +22,11 @@ fn end_of(y: i32, m: u8, d: u8) -> i64 {
     huoban::clock::to_ms(huoban::domain::calendar::end_of_day(date))
 }
 
-/// Loads a 2027 table as the admin does: the form, the check page, then the confirmation.
+/// Loads a 2027 table as the admin does (signed in afresh): the form, the check page, then the
+/// confirmation. The admin stays signed in.
 async fn load_2027(app: &TestApp, reference: &str, holidays: &str, working: &str) -> String {
+    app.logout().await;
+    app.login_as(ADMIN).await;
     let r = app
         .post(
             "/admin/calendar/preview",
@@ -99,11 +102,9 @@ async fn an_inquiry_filed_on_30_december_is_due_at_the_end_of_5_january_and_foll
     app.login_as(PURCHASER).await;
     let (_, page) = app.get(&format!("/purchase/projects/{id}/award")).await;
     assert!(page.contains("2027年1月5日（周二）24:00（暂定"));
-    app.logout().await;
 
     // The official table makes Monday 4 January a holiday (with Saturday 9 January worked):
     // the answer is now due at the end of Wednesday 6 January.
-    app.login_as(ADMIN).await;
     let check = load_2027(
         &app,
         "国办发明电〔2026〕99号",
@@ -175,8 +176,6 @@ async fn an_inquiry_filed_on_30_december_is_due_at_the_end_of_5_january_and_foll
     let (_, page) = app.get(&format!("/purchase/projects/{id}")).await;
     assert!(page.contains(&format!("/purchase/projects/{id}/award#challenges")));
     assert!(page.contains("2027年1月6日（周三）24:00"));
-    app.logout().await;
-    app.login_as(ADMIN).await;
 
     // A replacement that would bring the date forward (Saturday 2 January worked, 4 January
     // not a holiday) keeps the later date the parties were told; the old version stays.
@@ -246,8 +245,6 @@ async fn a_registration_received_before_new_year_is_accepted_by_a_provisional_da
     );
     let (_, page) = app.get(&format!("/applications/{id}")).await;
     assert!(page.contains("2027年1月6日（周三）24:00（暂定"), "{page}");
-    app.logout().await;
-    app.login_as(ADMIN).await;
     load_2027(
         &app,
         "国办发明电〔2026〕99号",
@@ -542,8 +539,6 @@ async fn the_award_notice_and_the_contract_filing_follow_each_table_loaded_and_b
         notice.contains("2027年1月4日（周一）24:00（暂定"),
         "{notice}"
     );
-    app.logout().await;
-    app.login_as(ADMIN).await;
     load_2027(
         &app,
         "国办发明电〔2026〕99号",
@@ -600,8 +595,6 @@ async fn the_award_notice_and_the_contract_filing_follow_each_table_loaded_and_b
         end_of(2027, 1, 14)
     );
     // A replacement table adds a holiday on Tuesday 12 January: filing is due on the 15th.
-    app.logout().await;
-    app.login_as(ADMIN).await;
     load_2027(
         &app,
         "国办发明电〔2026〕100号",
@@ -634,8 +627,6 @@ async fn another_process_follows_a_table_loaded_elsewhere_on_its_pages_and_in_th
     other.login_as(CHARITY).await;
     let (_, page) = other.get("/projects/NB-CAL-03/challenges/4").await;
     assert!(page.contains("2027年1月5日（周二）24:00（暂定"));
-    app.logout().await;
-    app.login_as(ADMIN).await;
     load_2027(
         &app,
         "国办发明电〔2026〕99号",
@@ -712,6 +703,8 @@ async fn the_clocks_waiting_on_a_person_are_listed_on_their_dashboard_soonest_fi
         "{dash}"
     );
     assert!(dash.contains("登记申请受理期限") && dash.contains("还剩 5 个工作日"));
+    // The registrar's card leads to the queue itself, not a promise.
+    assert!(dash.contains("href=\"/registry\"") && !dash.contains("将在此"));
     app.logout().await;
     app.login_as(crate::registry::REGISTRAR_HAISHU).await;
     let dash = html_unescape(&app.get("/dashboard").await.1);

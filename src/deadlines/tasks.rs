@@ -1,0 +1,114 @@
+//! The clocks waiting on a person, read from the register: their dashboard's work list.
+
+use super::{DueClock, ALL};
+use crate::db::Conn;
+use crate::domain::calendar::{parse_iso_date, Calendar};
+use serde::Serialize;
+use sqlx::Row;
+use time::Date;
+
+/// One clock waiting on the person who sees it: what, for whom, by when, and where it is done.
+#[derive(Debug, Clone, Serialize)]
+pub struct Task {
+    pub clock: DueClock,
+    pub entity_id: i64,
+    pub due_on: String,
+    /// Working days left (negative when overdue); calendar days for a calendar-day period.
+    pub days_left: i64,
+    pub working: bool,
+    /// The application's or project's name.
+    pub subject: String,
+    pub link: String,
+}
+
+/// Whose clocks a person works: the registering authorities they register for, the purchasing
+/// departments they buy for, and whether they decide complaints.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub authorities: Vec<i64>,
+    pub departments: Vec<i64>,
+    pub supervisor: bool,
+}
+
+fn id_list(ids: &[i64]) -> String {
+    ids.iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The running clocks `scope` acts on, soonest first (overdue at the top).
+pub async fn tasks(
+    c: &mut Conn,
+    scope: &Scope,
+    cal: &Calendar,
+    today: Date,
+) -> Result<Vec<Task>, sqlx::Error> {
+    let mut out = Vec::new();
+    for clock in ALL {
+        let (table, _, _) = clock.target();
+        let (join, filter) = match clock {
+            DueClock::AcceptBy | DueClock::Decision if !scope.authorities.is_empty() => (
+                "",
+                format!("e.authority_id IN ({})", id_list(&scope.authorities)),
+            ),
+            DueClock::AwardConfirm | DueClock::Answer | DueClock::ContractFiling
+                if !scope.departments.is_empty() =>
+            {
+                (
+                    "JOIN projects p ON p.id = e.project_id",
+                    format!("p.department_id IN ({})", id_list(&scope.departments)),
+                )
+            }
+            DueClock::ComplaintDecision if scope.supervisor => (
+                "JOIN projects p ON p.id = e.project_id",
+                "1 = 1".to_string(),
+            ),
+            _ => continue,
+        };
+        let subject = match clock {
+            DueClock::AcceptBy | DueClock::Decision => "e.name",
+            _ => "p.title",
+        };
+        let project = match clock {
+            DueClock::AcceptBy | DueClock::Decision => "0",
+            _ => "p.id",
+        };
+        let sql = format!(
+            "SELECT d.entity_id, d.due_on, d.span_kind, {subject} AS subject, {project} AS project \
+             FROM deadlines d JOIN {table} e ON e.id = d.entity_id {join} \
+             WHERE d.clock = $1 AND {} AND {filter} ORDER BY d.due_on, d.entity_id",
+            clock.running()
+        );
+        for r in sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(clock.code())
+            .fetch_all(&mut *c)
+            .await?
+        {
+            let due_on: String = r.try_get("due_on")?;
+            let Some(due) = parse_iso_date(&due_on) else {
+                continue;
+            };
+            let working = r.try_get::<String, _>("span_kind")? == "working";
+            let id: i64 = r.try_get("entity_id")?;
+            let project: i64 = r.try_get("project")?;
+            let link = match clock {
+                DueClock::AcceptBy | DueClock::Decision => format!("/registry/applications/{id}"),
+                DueClock::Answer => format!("/purchase/projects/{project}/award#challenges"),
+                DueClock::ComplaintDecision => "/complaints".to_string(),
+                _ => format!("/purchase/projects/{project}/award"),
+            };
+            out.push(Task {
+                clock,
+                entity_id: id,
+                days_left: crate::domain::application::days_left(cal, today, due, working),
+                working,
+                due_on,
+                subject: r.try_get("subject")?,
+                link,
+            });
+        }
+    }
+    out.sort_by(|a, b| (&a.due_on, a.entity_id).cmp(&(&b.due_on, b.entity_id)));
+    Ok(out)
+}
