@@ -239,9 +239,16 @@ async fn complaints_page(
 ) -> AppResult<Template> {
     let mut c = state.db.acquire().await?;
     let list = challenge::complaints(&mut c).await?;
+    // What each complaint is about: the challenge and the purchaser's answer, beside it.
+    let mut about = serde_json::Map::new();
+    for k in &list {
+        if let Some(ch) = challenge::by_id(&mut c, k.challenge_id).await? {
+            about.insert(k.id.to_string(), json!(ch));
+        }
+    }
     Ok(page.render(
         "suppliers/complaints",
-        json!({ "complaints": list, "now": state.clock.now_ms(), "values": values, "errors": errors }),
+        json!({ "complaints": list, "about": about, "now": state.clock.now_ms(), "values": values, "errors": errors }),
     ))
 }
 

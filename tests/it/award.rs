@@ -195,6 +195,12 @@ async fn an_award_runs_to_a_signed_filed_contract_through_a_challenge_and_a_comp
             && dash.contains("还剩 30 个工作日"),
         "{dash}"
     );
+    // The complaint is read beside the challenge and the answer it is about.
+    let (_, queue) = app.get("/complaints").await;
+    assert!(
+        queue.contains("采购人答复") && queue.contains("维持原结果"),
+        "{queue}"
+    );
     let k = app.scalar("SELECT MAX(id) FROM complaints").await;
     let r = app
         .post(

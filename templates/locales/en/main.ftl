@@ -1881,3 +1881,7 @@ dash-link-scoring = Scoring
 dash-link-complaints = Complaints
 dash-link-experts = Expert library
 dash-link-suppliers = Supplier sign-ups
+complaint-challenge = The challenge
+complaint-answer = The purchaser's answer
+complaint-no-answer = The purchaser did not answer within the answer period
+complaint-text = The complaint

@@ -1878,3 +1878,7 @@ dash-link-scoring = 评估打分
 dash-link-complaints = 投诉处理
 dash-link-experts = 专家库
 dash-link-suppliers = 供应商登记
+complaint-challenge = 质疑
+complaint-answer = 采购人答复
+complaint-no-answer = 采购人未在答复期限内答复
+complaint-text = 投诉内容
