@@ -2,9 +2,11 @@
 //! working days. A bidder challenges (质疑) the documents, the process or the result within 7
 //! working days of the relevant date (the notice, the opening, the end of the award notice);
 //! the purchaser answers within 7 working days, and a challenge against the process or the
-//! result (`suspends`, set at filing) holds signing while it is open. A complaint (投诉) goes to the
-//! procurement supervisor within 15 working days after the end of the answer period (also when
-//! no answer came); the supervisor decides within 30 working days.
+//! result (`suspends`, set at filing) holds signing while it is unanswered, and suspends a
+//! signed contract when filed after signing (the holds are the contract lifecycle's, in
+//! `delivery::rules`). A complaint (投诉) goes to the procurement supervisor within 15 working days after the end of the answer period (also when
+//! no answer came); the supervisor decides within 30 working days and may, meanwhile, order the
+//! procurement suspended for at most 30 days (`delivery::suspension`).
 
 use crate::audit::Actor;
 use crate::award::{award_of, count_working_days, working_days_after};
@@ -143,26 +145,6 @@ pub async fn complaint_by_id(c: &mut Conn, id: i64) -> AppResult<Option<Complain
         .fetch_optional(&mut *c)
         .await?;
     Ok(row.as_ref().map(complaint).transpose()?)
-}
-
-/// Whether signing is suspended, decided now: a challenge to the process or the result that is
-/// unanswered, or whose complaint is undecided, or whose complaint was upheld and no winner
-/// has been passed over since.
-pub async fn signing_suspended(c: &mut Conn, p: &Project) -> AppResult<bool> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT CAST(COUNT(*) AS BIGINT) FROM challenges c WHERE c.project_id = $1 AND c.round = $2 \
-         AND c.suspends = 1 AND \
-         (c.answered_at IS NULL \
-          OR EXISTS (SELECT 1 FROM complaints k WHERE k.challenge_id = c.id AND k.decided_at IS NULL) \
-          OR EXISTS (SELECT 1 FROM complaints k WHERE k.challenge_id = c.id AND k.outcome = 'upheld' \
-                     AND NOT EXISTS (SELECT 1 FROM project_events e WHERE e.project_id = c.project_id \
-                                     AND e.kind = 'winner_changed' AND e.at >= k.decided_at)))",
-    )
-    .bind(p.id)
-    .bind(p.round)
-    .fetch_one(&mut *c)
-    .await?;
-    Ok(n > 0)
 }
 
 /// Whether the organization took part in the round (a sealed or opened bid, or it obtained

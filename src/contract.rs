@@ -347,7 +347,11 @@ impl Procurement<'_> {
         if a.notice_end_at.is_some_and(|e| now < e) {
             return Ok(Err("err-contract-notice"));
         }
-        if crate::challenge::signing_suspended(c, p).await? {
+        let today = crate::domain::calendar::shanghai_date(self.clock.now());
+        if !crate::delivery::signing_holds(c, p.id, p.round, today)
+            .await?
+            .is_empty()
+        {
             return Ok(Err("err-contract-suspended"));
         }
         let kind = if p.kind == "programme" {

@@ -3,6 +3,10 @@
 //! or returns them with reasons (a returned one is filed again as a new entry, so the history
 //! stays). Accepting a milestone's deliverable tells the purchaser its review is due.
 
+pub mod rules;
+pub mod store;
+pub mod suspension;
+
 use crate::contract::Contract;
 use crate::db::Conn;
 use crate::error::AppResult;
@@ -128,13 +132,9 @@ impl Procurement<'_> {
             return Ok(Err("err-challenge-body"));
         }
         let mut tx = self.db.begin_write().await?;
-        let ended: Option<i64> =
-            sqlx::query_scalar("SELECT terminated_at FROM contracts WHERE id = $1")
-                .bind(k.id)
-                .fetch_one(&mut *tx)
-                .await?;
-        if ended.is_some() {
-            return Ok(Err("err-contract-terminated"));
+        let standing = standing(&mut tx, k, self.calendars.today()).await?;
+        if let Err(r) = standing.check(&rules::Action::FileDeliverable) {
+            return Ok(Err(r.message_key()));
         }
         let now = self.clock.now_ms();
         let id: i64 = sqlx::query_scalar(
@@ -192,6 +192,10 @@ impl Procurement<'_> {
             return Ok(Err("err-deliverable-reason"));
         }
         let mut tx = self.db.begin_write().await?;
+        let standing = standing(&mut tx, k, self.calendars.today()).await?;
+        if let Err(r) = standing.check(&rules::Action::DecideDeliverable { accept }) {
+            return Ok(Err(r.message_key()));
+        }
         let now = self.clock.now_ms();
         let n = sqlx::query(
             "UPDATE deliverables SET status = $3, decided_by = $4, decided_at = $5, reason = $6 \
@@ -258,4 +262,68 @@ impl Procurement<'_> {
         tx.commit().await?;
         Ok(Ok(()))
     }
+}
+
+/// Where a contract stands today: its state, the holds on it and the facts its actions are
+/// checked against.
+#[derive(Debug, Clone, Serialize)]
+pub struct Standing {
+    pub state: rules::State,
+    pub holds: Vec<rules::Hold>,
+    pub milestones: Vec<rules::Milestone>,
+    pub early_reason: Option<String>,
+    #[serde(skip)]
+    pub facts: rules::Facts,
+}
+
+impl Standing {
+    /// Asks the lifecycle whether `action` may be taken now.
+    pub fn check(
+        &self,
+        action: &rules::Action,
+    ) -> Result<(rules::State, Vec<rules::Event>), rules::Refusal> {
+        rules::transition(self.state, action, &self.facts)
+    }
+}
+
+pub async fn standing(c: &mut Conn, k: &Contract, today: time::Date) -> AppResult<Standing> {
+    let challenges = store::challenges(c, k.project_id, k.round).await?;
+    let orders: Vec<rules::OrderFacts> = store::orders_of_project(c, k.project_id)
+        .await?
+        .iter()
+        .map(store::Order::facts)
+        .collect();
+    let holds = rules::contract_holds(k.signed_at, &challenges, &orders, today);
+    let (accepted, terminated, early_reason) = store::ends(c, k.id).await?;
+    let milestones = store::milestones(c, k.id).await?;
+    let state = rules::State::of(accepted.is_some(), terminated.is_some(), &holds);
+    Ok(Standing {
+        state,
+        holds: holds.clone(),
+        milestones: milestones.clone(),
+        early_reason,
+        facts: rules::Facts {
+            today,
+            ends_on: crate::domain::calendar::parse_iso_date(&k.ends_on).unwrap_or(today),
+            holds,
+            milestones,
+        },
+    })
+}
+
+/// The holds on signing a project's round today.
+pub async fn signing_holds(
+    c: &mut Conn,
+    project: i64,
+    round: i64,
+    today: time::Date,
+) -> AppResult<Vec<rules::Hold>> {
+    let challenges = store::challenges(c, project, round).await?;
+    let orders: Vec<rules::OrderFacts> = store::orders_of_project(c, project)
+        .await?
+        .iter()
+        .map(store::Order::facts)
+        .collect();
+    let upheld = store::upheld_unresolved(c, project, round).await?;
+    Ok(rules::signing_holds(&challenges, &orders, &upheld, today))
 }

@@ -139,6 +139,28 @@ pub async fn seed_result(
         &o.flagged.join(","),
     )
     .await?;
-    ev::set_decision(tx, app, grade, res.votes, None, now).await?;
+    let (members, present, on): (Option<i64>, Option<i64>, Option<String>) = sqlx::query_as(
+        "SELECT committee_members, committee_present, committee_on FROM eval_rounds WHERE id = $1",
+    )
+    .bind(round)
+    .fetch_one(&mut *tx)
+    .await?;
+    ev::record_decision(
+        tx,
+        &ev::NewDecision {
+            app,
+            body: "committee",
+            grade,
+            members: members.unwrap_or(0),
+            present: present.unwrap_or(0),
+            votes_for: res.votes,
+            reason: None,
+            objection: None,
+            by: None,
+            on: on.as_deref().unwrap_or(""),
+            at: now,
+        },
+    )
+    .await?;
     Ok(())
 }

@@ -8,6 +8,7 @@
 
 use crate::contract::{self, Contract, Installment};
 use crate::db::Conn;
+use crate::delivery::rules::{Action, Refusal as Life};
 use crate::domain::calendar::iso_date;
 use crate::domain::ledger::{self as rules, Entry, Refusal};
 use crate::error::{AppError, AppResult};
@@ -249,6 +250,10 @@ impl Procurement<'_> {
             }
             return Ok(Err(Refusal::NotPayable));
         }
+        let standing = crate::delivery::standing(&mut tx, &k, self.calendars.today()).await?;
+        if standing.check(&Action::Pay).is_err() {
+            return Ok(Err(Refusal::Suspended));
+        }
         let list = entries(&mut tx, k.id).await?;
         let plan = contract::installments(&mut tx, k.id).await?;
         let now = self.clock.now_ms();
@@ -405,8 +410,9 @@ impl Procurement<'_> {
         }
         let mut tx = self.db.begin_write().await?;
         let k = lock_contract(self, &mut tx, contract).await?;
-        if termination(&mut tx, k.id).await?.0.is_some() {
-            return Ok(Err(Refusal::Terminated.message_key()));
+        let standing = crate::delivery::standing(&mut tx, &k, self.calendars.today()).await?;
+        if let Err(r) = standing.check(&Action::AddOn) {
+            return Ok(Err(r.message_key()));
         }
         let before = addons(&mut tx, k.id).await?;
         if let Err(r) = rules::check_addon(k.amount_fen, before, amount_fen) {
@@ -470,8 +476,9 @@ impl Procurement<'_> {
         }
         let mut tx = self.db.begin_write().await?;
         let k = lock_contract(self, &mut tx, contract).await?;
-        if termination(&mut tx, k.id).await?.0.is_some() {
-            return Ok(Err(Refusal::Terminated.message_key()));
+        let standing = crate::delivery::standing(&mut tx, &k, self.calendars.today()).await?;
+        if let Err(r) = standing.check(&Action::Terminate) {
+            return Ok(Err(r.message_key()));
         }
         let list = entries(&mut tx, k.id).await?;
         let cap = cap(&mut tx, &k).await?;
@@ -512,26 +519,32 @@ impl Procurement<'_> {
         Ok(Ok(()))
     }
 
-    /// Records the final acceptance (验收), once: installments after acceptance become payable.
+    /// Records the final acceptance (验收), once, when the lifecycle allows it: every milestone
+    /// accepted, the term ended or a reason for completing early, nothing suspending it.
+    /// Installments after acceptance become payable.
     pub async fn accept_final(
         &self,
         contract: i64,
+        early_reason: &str,
         user: i64,
-    ) -> AppResult<Result<(), &'static str>> {
+    ) -> AppResult<Result<(), Life>> {
         let mut tx = self.db.begin_write().await?;
         let k = lock_contract(self, &mut tx, contract).await?;
+        let standing = crate::delivery::standing(&mut tx, &k, self.calendars.today()).await?;
+        let reason = Some(early_reason.trim()).filter(|r| !r.is_empty());
+        let (_, events) = match standing.check(&Action::AcceptFinal {
+            early_reason: reason.map(str::to_string),
+        }) {
+            Ok(t) => t,
+            Err(r) => return Ok(Err(r)),
+        };
+        let early = events
+            .iter()
+            .any(|e| matches!(e, crate::delivery::rules::Event::Accepted { early: true }));
+        let reason = reason.filter(|_| early);
         let now = self.clock.now_ms();
-        let n = sqlx::query(
-            "UPDATE contracts SET accepted_at = $2, accepted_by = $3 WHERE id = $1 AND accepted_at IS NULL AND terminated_at IS NULL",
-        )
-        .bind(k.id)
-        .bind(now)
-        .bind(user)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if n == 0 {
-            return Ok(Err("err-acceptance-done"));
+        if !crate::delivery::store::set_accepted(&mut tx, k.id, user, now, reason).await? {
+            return Ok(Err(Life::Accepted));
         }
         self.log_contract(
             &mut tx,
@@ -539,10 +552,10 @@ impl Procurement<'_> {
             user,
             crate::contract::Logged {
                 kind: "contract_accepted",
-                data: json!({ "contract": k.id }),
+                data: json!({ "contract": k.id, "early": early, "early_reason": reason }),
                 action: "contract.accepted",
                 entity: ("contract", k.id),
-                summary: json!({}),
+                summary: json!({ "early": early }),
             },
         )
         .await?;
@@ -564,6 +577,8 @@ pub struct Summary {
     pub entries: Vec<LedgerEntry>,
     pub terminated_at: Option<i64>,
     pub accepted_at: Option<i64>,
+    /// Where the contract stands in its lifecycle (suspended, and why).
+    pub standing: crate::delivery::Standing,
 }
 
 pub async fn summary(c: &mut Conn, k: &Contract, now: i64) -> AppResult<Summary> {
@@ -591,6 +606,12 @@ pub async fn summary(c: &mut Conn, k: &Contract, now: i64) -> AppResult<Summary>
         entries: list,
         terminated_at,
         accepted_at,
+        standing: crate::delivery::standing(
+            c,
+            k,
+            crate::domain::calendar::shanghai_date(crate::clock::from_ms(now)),
+        )
+        .await?,
     })
 }
 

@@ -280,26 +280,119 @@ pub async fn set_proposal(
     Ok(())
 }
 
-pub async fn set_decision(
-    c: &mut Conn,
-    id: i64,
-    grade: Option<&str>,
-    votes_for: i64,
-    reason: Option<&str>,
-    now: i64,
-) -> Result<(), sqlx::Error> {
+/// A grade decision to record: the committee's, or the re-review committee's answering an
+/// objection (it supersedes the latest decision; nothing is overwritten).
+pub struct NewDecision<'a> {
+    pub app: i64,
+    /// committee | rereview
+    pub body: &'a str,
+    pub grade: Option<&'a str>,
+    pub members: i64,
+    pub present: i64,
+    pub votes_for: i64,
+    pub reason: Option<&'a str>,
+    pub objection: Option<i64>,
+    pub by: Option<i64>,
+    pub on: &'a str,
+    pub at: i64,
+}
+
+/// Appends the decision (superseding the application's latest one) and makes it the
+/// application's current decision.
+pub async fn record_decision(c: &mut Conn, d: &NewDecision<'_>) -> Result<i64, sqlx::Error> {
+    let latest: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(id) FROM eval_decisions WHERE eval_application_id = $1")
+            .bind(d.app)
+            .fetch_one(&mut *c)
+            .await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO eval_decisions (eval_application_id, body, grade, members, present, votes_for, reason, \
+         objection_id, supersedes_id, decided_by, decided_on, decided_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+    )
+    .bind(d.app)
+    .bind(d.body)
+    .bind(d.grade)
+    .bind(d.members)
+    .bind(d.present)
+    .bind(d.votes_for)
+    .bind(d.reason)
+    .bind(d.objection)
+    .bind(latest)
+    .bind(d.by)
+    .bind(d.on)
+    .bind(d.at)
+    .fetch_one(&mut *c)
+    .await?;
     sqlx::query(
         "UPDATE eval_applications SET status = 'decided', decided_grade = $1, votes_for = $2, \
          change_reason = $3, decided_at = $4 WHERE id = $5",
     )
-    .bind(grade)
-    .bind(votes_for)
-    .bind(reason)
-    .bind(now)
-    .bind(id)
-    .execute(c)
+    .bind(d.grade)
+    .bind(d.votes_for)
+    .bind(d.reason)
+    .bind(d.at)
+    .bind(d.app)
+    .execute(&mut *c)
     .await?;
-    Ok(())
+    Ok(id)
+}
+
+/// One recorded decision, as the application's history shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Decision {
+    pub id: i64,
+    pub body: String,
+    pub grade: Option<String>,
+    pub members: i64,
+    pub present: i64,
+    pub votes_for: i64,
+    pub reason: Option<String>,
+    pub objection_id: Option<i64>,
+    pub supersedes_id: Option<i64>,
+    pub decided_on: String,
+    /// Whether a later decision superseded it.
+    pub superseded: bool,
+}
+
+/// The application's decisions, oldest first.
+pub async fn decisions(c: &mut Conn, app: i64) -> Result<Vec<Decision>, sqlx::Error> {
+    type Row = (
+        i64,
+        String,
+        Option<String>,
+        i64,
+        i64,
+        i64,
+        Option<String>,
+        Option<i64>,
+        Option<i64>,
+        String,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, body, grade, members, present, votes_for, reason, objection_id, supersedes_id, decided_on \
+         FROM eval_decisions WHERE eval_application_id = $1 ORDER BY id",
+    )
+    .bind(app)
+    .fetch_all(&mut *c)
+    .await?;
+    let superseded: Vec<i64> = rows.iter().filter_map(|r| r.8).collect();
+    Ok(rows
+        .into_iter()
+        .map(|r| Decision {
+            superseded: superseded.contains(&r.0),
+            id: r.0,
+            body: r.1,
+            grade: r.2,
+            members: r.3,
+            present: r.4,
+            votes_for: r.5,
+            reason: r.6,
+            objection_id: r.7,
+            supersedes_id: r.8,
+            decided_on: r.9,
+        })
+        .collect())
 }
 
 pub async fn set_app_status(c: &mut Conn, id: i64, status: &str) -> Result<(), sqlx::Error> {

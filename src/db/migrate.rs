@@ -127,6 +127,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0019_calendar.sql"),
         postgres: include_str!("../../migrations/postgres/0019_calendar.sql"),
     },
+    Step {
+        version: 20,
+        name: "suspension",
+        sqlite: include_str!("../../migrations/sqlite/0020_suspension.sql"),
+        postgres: include_str!("../../migrations/postgres/0020_suspension.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

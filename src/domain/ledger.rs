@@ -40,6 +40,8 @@ pub enum Refusal {
         paid_fen: i64,
     },
     Terminated,
+    /// Performance is suspended (a challenge after signing, a supervisor's order).
+    Suspended,
 }
 
 impl Refusal {
@@ -55,6 +57,7 @@ impl Refusal {
             Refusal::AddOnOverLimit { .. } => "err-addon-limit",
             Refusal::SettlementBelowPaid { .. } => "err-termination-below-paid",
             Refusal::Terminated => "err-contract-terminated",
+            Refusal::Suspended => "err-contract-performance-suspended",
         }
     }
 }

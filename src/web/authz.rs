@@ -285,6 +285,16 @@ pub const MATRIX: &[Rule] = &[
         Who::Role(Role::ProcurementSupervisor),
     ),
     rule(
+        "POST",
+        "/complaints/<id>/suspend",
+        Who::Role(Role::ProcurementSupervisor),
+    ),
+    rule(
+        "POST",
+        "/complaints/orders/<order>/lift",
+        Who::Role(Role::ProcurementSupervisor),
+    ),
+    rule(
         "GET",
         "/purchase/projects/<id>/award",
         Who::Role(Role::Purchaser),
@@ -314,6 +324,11 @@ pub const MATRIX: &[Rule] = &[
     rule(
         "POST",
         "/purchase/contracts/<id>/reviews/<rid>/rectify",
+        Who::Role(Role::Purchaser),
+    ),
+    rule(
+        "GET",
+        "/purchase/contracts/<id>/accept",
         Who::Role(Role::Purchaser),
     ),
     rule(

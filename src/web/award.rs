@@ -50,7 +50,9 @@ pub(crate) async fn award_page(
         );
     }
     let challenges = challenge::of_project(&mut c, p.id).await?;
-    let suspended = challenge::signing_suspended(&mut c, p).await?;
+    let holds =
+        crate::delivery::signing_holds(&mut c, p.id, p.round, state.calendars.today()).await?;
+    let suspended = !holds.is_empty();
     let now = state.clock.now_ms();
     // Winners still to sign, with the 30-day limit from the award notice.
     let unsigned: Vec<_> = ws
@@ -73,7 +75,7 @@ pub(crate) async fn award_page(
     Ok(page.render(
         "purchase/award",
         json!({ "p": p, "award": a, "winners": ws, "unsigned": unsigned, "contracts": contracts,
-                "plans": plans, "challenges": challenges, "suspended": suspended, "now": now,
+                "plans": plans, "challenges": challenges, "suspended": suspended, "holds": holds, "now": now,
                 "sign_due": sign_due, "sign_roll": roll, "sign_overdue": sign_due.is_some_and(|d| now > d) && !unsigned.is_empty(),
                 "notice_running": a.as_ref().and_then(|a| a.notice_end_at).is_some_and(|e| now < e),
                 "plan_rows": (0..PLAN_ROWS).collect::<Vec<_>>(),

@@ -9,6 +9,7 @@ use crate::auth::guards::CurrentUser;
 use crate::award::{award_of, panel_names, winners};
 use crate::challenge::{self, Filing};
 use crate::contract;
+use crate::domain::calendar::iso_date;
 use crate::error::{AppError, AppResult};
 use crate::ids::OrgId;
 use crate::procurement::Procurement;
@@ -28,7 +29,9 @@ pub fn routes() -> Vec<Route> {
         file,
         complain,
         complaints,
-        decide
+        decide,
+        suspend,
+        lift
     ]
 }
 
@@ -80,7 +83,7 @@ async fn contract_show(page: Page, state: &State<AppState>, id: i64) -> AppResul
     Ok(page.render(
         "contracts/show",
         json!({ "k": k, "plan": plan, "now": now, "payments": payments, "changes": changes,
-                "reviews": reviews,
+                "reviews": reviews, "standing": s.standing,
                 "money": { "cap_fen": s.cap_fen, "paid_fen": s.paid_fen, "remaining_fen": s.remaining_fen,
                            "accepted_at": s.accepted_at, "terminated_at": s.terminated_at } }),
     ))
@@ -239,16 +242,25 @@ async fn complaints_page(
 ) -> AppResult<Template> {
     let mut c = state.db.acquire().await?;
     let list = challenge::complaints(&mut c).await?;
-    // What each complaint is about: the challenge and the purchaser's answer, beside it.
+    let today = state.calendars.today();
+    // What each complaint is about: the challenge and the purchaser's answer, beside it; and
+    // the suspension order, if one was made, with whether it is still in force.
     let mut about = serde_json::Map::new();
+    let mut orders = serde_json::Map::new();
     for k in &list {
         if let Some(ch) = challenge::by_id(&mut c, k.challenge_id).await? {
             about.insert(k.id.to_string(), json!(ch));
         }
+        if let Some(o) = crate::delivery::store::order_of_complaint(&mut c, k.id).await? {
+            let in_force = o.facts().in_force(today);
+            orders.insert(k.id.to_string(), json!({ "o": o, "in_force": in_force }));
+        }
     }
+    let latest = crate::delivery::rules::order_latest(today);
     Ok(page.render(
         "suppliers/complaints",
-        json!({ "complaints": list, "about": about, "now": state.clock.now_ms(), "values": values, "errors": errors }),
+        json!({ "complaints": list, "about": about, "orders": orders,
+                "today": iso_date(today), "latest": iso_date(latest), "now": state.clock.now_ms(), "values": values, "errors": errors }),
     ))
 }
 
@@ -303,6 +315,88 @@ async fn decide(
             let mut e = FormErrors::default();
             e.add(page.lang, &format!("decision-{id}"), key);
             let values = json!({ format!("decision-{id}"): text(&f.decision) });
+            let t = complaints_page(&page, state, values, e).await?;
+            Ok(Reply::page(Http::UnprocessableEntity, t))
+        }
+    }
+}
+
+#[derive(FromForm)]
+pub struct OrderForm {
+    until: Option<String>,
+    reason: Option<String>,
+}
+
+/// The supervisor's written order suspending the procurement during a complaint (at most 30
+/// days after today; it lapses by itself).
+#[post("/complaints/<id>/suspend", data = "<form>")]
+async fn suspend(
+    page: Page,
+    state: &State<AppState>,
+    staff: Supervisor<'_>,
+    id: i64,
+    form: CsrfForm<OrderForm>,
+) -> AppResult<Reply> {
+    let f = form.into_inner();
+    let k = {
+        let mut c = state.db.acquire().await?;
+        challenge::complaint_by_id(&mut c, id)
+            .await?
+            .ok_or(AppError::NotFound)?
+    };
+    let values =
+        json!({ format!("until-{id}"): text(&f.until), format!("reason-{id}"): text(&f.reason) });
+    let refused = |field: &str, key: &str| {
+        let mut e = FormErrors::default();
+        e.add(page.lang, field, key);
+        e
+    };
+    let Some(until) = crate::domain::calendar::parse_iso_date(text(&f.until)) else {
+        let e = refused(&format!("until-{id}"), "err-date-invalid");
+        let t = complaints_page(&page, state, values, e).await?;
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    };
+    match Procurement::of(state)
+        .order_suspension(&k, until, text(&f.reason), staff.user.id().0)
+        .await?
+    {
+        Ok(_) => Ok(Reply::flash("/complaints", page.t("flash-order-made"))),
+        Err(r) => {
+            let field = match r {
+                crate::delivery::rules::OrderRefusal::Reason => format!("reason-{id}"),
+                _ => format!("until-{id}"),
+            };
+            let e = refused(&field, r.message_key());
+            let t = complaints_page(&page, state, values, e).await?;
+            Ok(Reply::page(Http::UnprocessableEntity, t))
+        }
+    }
+}
+
+#[derive(FromForm)]
+pub struct LiftForm {
+    reason: Option<String>,
+}
+
+/// Lifts a suspension order before its last day, with the reason.
+#[post("/complaints/orders/<order>/lift", data = "<form>")]
+async fn lift(
+    page: Page,
+    state: &State<AppState>,
+    staff: Supervisor<'_>,
+    order: i64,
+    form: CsrfForm<LiftForm>,
+) -> AppResult<Reply> {
+    let reason = text(&form.into_inner().reason).to_string();
+    match Procurement::of(state)
+        .lift_suspension(order, &reason, staff.user.id().0)
+        .await?
+    {
+        Ok(()) => Ok(Reply::flash("/complaints", page.t("flash-order-lifted"))),
+        Err(key) => {
+            let mut e = FormErrors::default();
+            e.add(page.lang, &format!("lift-{order}"), key);
+            let values = json!({ format!("lift-{order}"): reason });
             let t = complaints_page(&page, state, values, e).await?;
             Ok(Reply::page(Http::UnprocessableEntity, t))
         }

@@ -24,6 +24,7 @@ pub fn routes() -> Vec<Route> {
         open_review,
         surveys,
         rectify,
+        accept_check,
         accept,
         addon,
         terminate
@@ -83,7 +84,7 @@ pub(crate) async fn manage_page(
         .collect();
     Ok(page.render(
         "purchase/contract",
-        json!({ "k": k, "s": s, "deliverables": deliverables, "reviews": reviews, "changes": changes,
+        json!({ "k": k, "standing": s.standing, "s": s, "deliverables": deliverables, "reviews": reviews, "changes": changes,
                 "third_parties": third_parties, "milestones": milestones,
                 "values": values, "errors": errors }),
     ))
@@ -292,21 +293,69 @@ async fn rectify(
     }
 }
 
-#[post("/purchase/contracts/<id>/accept", data = "<_form>")]
+/// The check page before final acceptance: each milestone and whether its deliverable was
+/// accepted, the term's end, anything suspending the contract, and the reason field when the
+/// term has not ended; confirming records it.
+async fn accept_page(
+    page: &Page,
+    state: &AppState,
+    k: &Contract,
+    values: Value,
+    errors: FormErrors,
+) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let standing = crate::delivery::standing(&mut c, k, state.calendars.today()).await?;
+    let open: Vec<&str> = standing
+        .milestones
+        .iter()
+        .filter(|m| !m.accepted)
+        .map(|m| m.name.as_str())
+        .collect();
+    Ok(page.render(
+        "purchase/accept",
+        json!({ "k": k, "standing": standing, "today": crate::domain::calendar::iso_date(standing.facts.today),
+                "early": standing.facts.today < standing.facts.ends_on, "open": open,
+                "can": standing.state == crate::delivery::rules::State::Performing && open.is_empty(), "values": values, "errors": errors }),
+    ))
+}
+
+#[get("/purchase/contracts/<id>/accept")]
+async fn accept_check(
+    page: Page,
+    state: &State<AppState>,
+    staff: Purchaser<'_>,
+    id: i64,
+) -> AppResult<Template> {
+    let k = purchasers_contract(state, staff.user, id).await?;
+    accept_page(&page, state, &k, json!({}), FormErrors::default()).await
+}
+
+#[derive(FromForm)]
+pub struct AcceptForm {
+    early_reason: Option<String>,
+}
+
+#[post("/purchase/contracts/<id>/accept", data = "<form>")]
 async fn accept(
     page: Page,
     state: &State<AppState>,
     staff: Purchaser<'_>,
     id: i64,
-    _form: CsrfForm<crate::web::forms::Empty>,
+    form: CsrfForm<AcceptForm>,
 ) -> AppResult<Reply> {
     let k = purchasers_contract(state, staff.user, id).await?;
+    let reason = text(&form.into_inner().early_reason).to_string();
     match Procurement::of(state)
-        .accept_final(k.id, staff.user.id().0)
+        .accept_final(k.id, &reason, staff.user.id().0)
         .await?
     {
         Ok(()) => Ok(done(&page, &k, "flash-accepted", "plan")),
-        Err(key) => refuse(&page, state, &k, json!({}), "accept", key).await,
+        Err(r) => {
+            let mut e = FormErrors::default();
+            e.add(page.lang, "early_reason", r.message_key());
+            let t = accept_page(&page, state, &k, json!({ "early_reason": reason }), e).await?;
+            Ok(Reply::page(Http::UnprocessableEntity, t))
+        }
     }
 }
 

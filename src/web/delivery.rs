@@ -82,7 +82,7 @@ async fn org_page(
         .collect();
     Ok(page.render(
         "delivery/contract",
-        json!({ "org": org.0, "k": k, "s": s, "deliverables": deliverables, "reviews": reviews,
+        json!({ "org": org.0, "k": k, "standing": s.standing, "s": s, "deliverables": deliverables, "reviews": reviews,
                 "milestones": milestones, "values": values, "errors": errors }),
     ))
 }

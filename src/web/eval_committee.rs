@@ -120,7 +120,23 @@ pub async fn committee(
     store::set_committee(&mut tx, r.id, &iso_date(held_on), members, present).await?;
     for (app, grade, votes, reason) in &decided {
         let reason = (!reason.is_empty()).then_some(reason.as_str());
-        store::set_decision(&mut tx, *app, *grade, *votes, reason, now).await?;
+        store::record_decision(
+            &mut tx,
+            &store::NewDecision {
+                app: *app,
+                body: "committee",
+                grade: *grade,
+                members,
+                present,
+                votes_for: *votes,
+                reason,
+                objection: None,
+                by: Some(staff.user.id().0),
+                on: &iso_date(held_on),
+                at: now,
+            },
+        )
+        .await?;
     }
     Evaluation::of(state)
         .audit(

@@ -58,6 +58,7 @@ async fn view(
     let outcome = ev.outcome(&mut c, &app, &round).await?;
     let evidence = store::evidence(&mut c, app.id).await?;
     let objections = store::objections_where(&mut c, "j.eval_application_id", app.id).await?;
+    let decisions = store::decisions(&mut c, app.id).await?;
     let active = assignments
         .iter()
         .filter(|a| a.recused_at.is_none())
@@ -67,7 +68,7 @@ async fn view(
         json!({ "app": app, "round": round, "assignments": assignments, "experts": experts,
                 "proposed_code": outcome.proposed.map(crate::domain::evaluation::Grade::code),
                 "outcome": outcome, "evidence": evidence, "objections": objections,
-                "active": active, "needs": 3_usize.saturating_sub(active),
+                "decisions": decisions, "active": active, "needs": 3_usize.saturating_sub(active),
                 "eligibility": ev.eligibility(&mut c, app.org_id, &round).await?.into_iter().map(|w| page.t(w.message_key())).collect::<Vec<_>>() }),
     ))
 }
@@ -179,6 +180,10 @@ pub struct AnswerForm {
     answer: Option<String>,
     /// After re-review: empty keeps the decided grade, a grade code or `none` changes it.
     new_grade: Option<String>,
+    /// The re-review committee (评估复核委员会) that changed it: members, present, votes for.
+    rr_members: Option<i64>,
+    rr_present: Option<i64>,
+    rr_votes: Option<i64>,
 }
 
 #[post("/evaluation/objections/<id>/answer", data = "<form>")]
@@ -237,14 +242,31 @@ async fn answer(
         if r.status != "notice" || app.status != "decided" {
             return Err(AppError::Conflict("err-round-state"));
         }
-        let why = format!("复核：{text_}");
-        store::set_decision(
+        // The re-review committee's own decision, with its members and votes, supersedes the
+        // committee's; the committee's record stays.
+        let (members, present) = (f.rr_members.unwrap_or(0), f.rr_present.unwrap_or(0));
+        let votes = f.rr_votes.unwrap_or(-1);
+        if let Some(k) = crate::domain::scoring::committee_problem(members, present)
+            .or_else(|| crate::domain::scoring::majority(members, present, votes))
+        {
+            drop(tx);
+            return Ok(Reply::flash_error("/evaluation/objections", page.t(k)));
+        }
+        store::record_decision(
             &mut tx,
-            app.id,
-            g,
-            app.votes_for.unwrap_or(0),
-            Some(&why),
-            now,
+            &store::NewDecision {
+                app: app.id,
+                body: "rereview",
+                grade: g,
+                members,
+                present,
+                votes_for: votes,
+                reason: Some(&text_),
+                objection: Some(o.id),
+                by: Some(staff.user.id().0),
+                on: &today,
+                at: now,
+            },
         )
         .await?;
     }

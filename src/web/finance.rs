@@ -106,7 +106,7 @@ async fn ledger_page(
     let reversed: Vec<i64> = s.entries.iter().filter_map(|e| e.reverses_id).collect();
     Ok(page.render(
         "finance/contract",
-        json!({ "k": k, "s": s, "approvers": approvers, "reversed": reversed,
+        json!({ "k": k, "standing": s.standing, "s": s, "approvers": approvers, "reversed": reversed,
                 "key": crate::auth::tokens::new_token(), "values": values, "errors": errors }),
     ))
 }

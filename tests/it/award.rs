@@ -171,7 +171,8 @@ async fn an_award_runs_to_a_signed_filed_contract_through_a_challenge_and_a_comp
     assert_eq!(r.status(), Status::SeeOther);
     let (_, answer) = app.last_mail_to(CHARITY.0).await.unwrap();
     assert!(answer.contains("维持原结果") && answer.contains("投诉"));
-    // Not satisfied: a complaint to the supervisor suspends signing until it is decided.
+    // Not satisfied: a complaint to the supervisor. A complaint alone suspends nothing
+    // (采购法 57): the award page offers signing again.
     app.logout().await;
     app.login_as(CHARITY).await;
     let r = app
@@ -183,8 +184,69 @@ async fn an_award_runs_to_a_signed_filed_contract_through_a_challenge_and_a_comp
     assert_eq!(r.status(), Status::SeeOther);
     app.logout().await;
     app.login_as(PURCHASER).await;
+    let (_, page) = app.get(&award).await;
+    assert!(
+        !page.contains("暂停签订合同"),
+        "a complaint alone holds nothing"
+    );
+    app.logout().await;
+    app.login_as(SUPERVISOR).await;
+    // The supervisor orders the procurement suspended in writing: at most 30 days after the
+    // day of the order (22 December: through 21 January), with its reason.
+    let k = app.scalar("SELECT MAX(id) FROM complaints").await;
+    let suspend = format!("/complaints/{k}/suspend");
+    let r = app
+        .post(
+            &suspend,
+            &[("until", "2027-01-22"), ("reason", "需调取评审录像核实")],
+        )
+        .await;
+    assert_eq!(r.status(), Status::UnprocessableEntity, "31 days");
+    assert!(r
+        .into_string()
+        .await
+        .unwrap()
+        .contains("最长不得超过通知之日起三十日"));
+    let r = app
+        .post(&suspend, &[("until", "2027-01-21"), ("reason", "核实")])
+        .await;
+    assert_eq!(r.status(), Status::UnprocessableEntity, "no reason");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM suspension_orders").await,
+        0
+    );
+    let r = app
+        .post(
+            &suspend,
+            &[("until", "2027-01-21"), ("reason", "需调取评审录像核实")],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther, "exactly 30 days");
+    let r = app
+        .post(
+            &suspend,
+            &[("until", "2027-01-05"), ("reason", "需调取评审录像核实")],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        Status::UnprocessableEntity,
+        "one order per complaint"
+    );
+    let (_, mail) = app.last_mail_to(PURCHASER.0).await.unwrap();
+    assert!(
+        mail.contains("暂停") && mail.contains("2027-01-21"),
+        "{mail}"
+    );
+    app.logout().await;
+    app.login_as(PURCHASER).await;
     let r = app.post(&contract, &good).await;
     assert_eq!(r.status(), Status::UnprocessableEntity);
+    let (_, page) = app.get(&award).await;
+    assert!(
+        page.contains("暂停签订合同") && page.contains("需调取评审录像核实"),
+        "the order and its reason on the award page"
+    );
     app.logout().await;
     app.login_as(SUPERVISOR).await;
     // The complaint and its 30-working-day clock wait on the supervisor's dashboard.
@@ -201,7 +263,6 @@ async fn an_award_runs_to_a_signed_filed_contract_through_a_challenge_and_a_comp
         queue.contains("采购人答复") && queue.contains("维持原结果"),
         "{queue}"
     );
-    let k = app.scalar("SELECT MAX(id) FROM complaints").await;
     let r = app
         .post(
             &format!("/complaints/{k}/decide"),

@@ -392,16 +392,68 @@ async fn objections_are_answered_on_a_15_day_clock_and_the_organization_may_ask_
         q.contains("复核后的等级"),
         "a re-review may change the grade"
     );
-    // The re-review finds the committee's change unfounded: back to the proposed 5A.
+    // The re-review finds the committee's change unfounded: back to the proposed 5A. A change
+    // needs the re-review committee's own quorum and majority; without them nothing is written.
+    let committee_grade: Option<String> = {
+        let mut c = app.db.acquire().await.unwrap();
+        sqlx::query_scalar("SELECT decided_grade FROM eval_applications WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *c)
+            .await
+            .unwrap()
+    };
+    for (members, present, votes) in [("", "", ""), ("9", "5", "5"), ("9", "7", "4")] {
+        app.post(
+            &format!("/evaluation/objections/{oid}/answer"),
+            &[
+                ("answer", "经复核，社会评价指标扣分依据不足，改为 5A。"),
+                ("new_grade", "5a"),
+                ("rr_members", members),
+                ("rr_present", present),
+                ("rr_votes", votes),
+            ],
+        )
+        .await;
+        assert_eq!(
+            app.scalar("SELECT COUNT(*) FROM eval_objections WHERE answered_at IS NOT NULL")
+                .await,
+            0,
+            "refused ({members}, {present}, {votes}): the answer is not recorded either"
+        );
+    }
     ok_post(
         &app,
         &format!("/evaluation/objections/{oid}/answer"),
         &[
             ("answer", "经复核，社会评价指标扣分依据不足，改为 5A。"),
             ("new_grade", "5a"),
+            ("rr_members", "9"),
+            ("rr_present", "7"),
+            ("rr_votes", "5"),
         ],
     )
     .await;
+    // The committee's decision is still on record, superseded by the re-review's.
+    let rows: Vec<(String, Option<String>, i64, Option<i64>)> = {
+        let mut c = app.db.acquire().await.unwrap();
+        sqlx::query_as(
+            "SELECT body, grade, votes_for, supersedes_id FROM eval_decisions WHERE eval_application_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&mut *c)
+        .await
+        .unwrap()
+    };
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(
+        (rows[0].0.as_str(), &rows[0].1),
+        ("committee", &committee_grade)
+    );
+    assert_eq!(rows[1].0, "rereview");
+    assert_eq!((rows[1].1.as_deref(), rows[1].2), (Some("5a"), 5));
+    assert!(rows[1].3.is_some());
+    let (_, view) = app.get(&format!("/evaluation/applications/{id}")).await;
+    assert!(view.contains("评估复核委员会") && view.contains("已被复核决定取代"));
     assert!(app
         .last_mail_to(NGO_ADMIN.0)
         .await

@@ -259,7 +259,7 @@ async fn random_sequences_keep_the_balance_between_zero_and_the_cap() {
                         .unwrap();
                 }
                 Op::Accept => {
-                    let _ = pr.accept_final(k, 1).await.unwrap();
+                    let _ = pr.accept_final(k, "", 1).await.unwrap();
                 }
             }
             let paid = sum(&app, k).await;

@@ -37,3 +37,4 @@ mod settings;
 mod smtp;
 mod supervision;
 mod suppliers;
+mod suspension;
