@@ -20,9 +20,10 @@ use sqlx::Row;
 use time::Date;
 
 mod backfill;
+mod queue;
 mod tasks;
 pub use backfill::{backfill, unregistered, Unregistered};
-pub use tasks::{tasks, Scope, Task};
+pub use tasks::{sort, tasks, Scope, Task};
 
 /// The stored due dates that follow the calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -10,8 +10,10 @@ use time::Date;
 /// One clock waiting on the person who sees it: what, for whom, by when, and where it is done.
 #[derive(Debug, Clone, Serialize)]
 pub struct Task {
-    pub clock: DueClock,
+    /// The message key naming the work ("clock-answer", "queue-expert-sheet", ...).
+    pub what: String,
     pub entity_id: i64,
+    /// Empty when the work has no due date of its own (waiting since `due_on` is unknown).
     pub due_on: String,
     /// Working days left (negative when overdue); calendar days for a calendar-day period.
     pub days_left: i64,
@@ -25,9 +27,16 @@ pub struct Task {
 /// departments they buy for, and whether they decide complaints.
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
+    pub user: i64,
     pub authorities: Vec<i64>,
     pub departments: Vec<i64>,
     pub supervisor: bool,
+    /// The authorities whose evaluation rounds they run.
+    pub evaluates: Vec<i64>,
+    pub finance: bool,
+    /// Organizations they administer, and those they are a member of.
+    pub org_admin: Vec<i64>,
+    pub org_member: Vec<i64>,
 }
 
 fn id_list(ids: &[i64]) -> String {
@@ -99,7 +108,7 @@ pub async fn tasks(
                 _ => format!("/purchase/projects/{project}/award"),
             };
             out.push(Task {
-                clock,
+                what: format!("clock-{}", clock.code()),
                 entity_id: id,
                 days_left: crate::domain::application::days_left(cal, today, due, working),
                 working,
@@ -109,6 +118,19 @@ pub async fn tasks(
             });
         }
     }
-    out.sort_by(|a, b| (&a.due_on, a.entity_id).cmp(&(&b.due_on, b.entity_id)));
+    out.extend(super::queue::waiting(c, scope, cal, today).await?);
+    sort(&mut out);
     Ok(out)
+}
+
+/// Soonest first (overdue at the top); work without a due date of its own after every dated one.
+pub fn sort(tasks: &mut [Task]) {
+    tasks.sort_by(|a, b| {
+        (a.due_on.is_empty(), &a.due_on, &a.what, a.entity_id).cmp(&(
+            b.due_on.is_empty(),
+            &b.due_on,
+            &b.what,
+            b.entity_id,
+        ))
+    });
 }

@@ -687,7 +687,14 @@ async fn the_clocks_waiting_on_a_person_are_listed_on_their_dashboard_soonest_fi
     // The purchaser: the inquiry's 3 working days (31 Dec, 4 and 5 Jan), provisional.
     app.login_as(PURCHASER).await;
     let dash = html_unescape(&app.get("/dashboard").await.1);
-    assert!(dash.contains("待办事项（1）"), "{dash}");
+    // Dated work first, then work with no due date of its own (the opened rounds to review).
+    let clock = dash
+        .find("询问、质疑答复期限")
+        .expect("the inquiry's clock");
+    let undated = dash
+        .find("开标后：资格审查和符合性审查")
+        .expect("the review");
+    assert!(clock < undated, "{dash}");
     assert!(dash.contains(&format!(
         "href=\"/purchase/projects/{id}/award#challenges\""
     )));

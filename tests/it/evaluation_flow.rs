@@ -180,6 +180,12 @@ pub async fn scored_application(app: &TestApp) -> i64 {
     for (who, deduct) in [(EXPERT, "0"), (EXPERT2, "5"), (EXPERT3, "0")] {
         switch(app, who).await;
         let a = assignment_of(app, who.0).await;
+        // The sheet waits on the expert's dashboard: declare first.
+        let dash = crate::helpers::html_unescape(&app.get("/dashboard").await.1);
+        assert!(
+            dash.contains("评估：先作回避声明") && dash.contains(&format!("href=\"/scoring/{a}\"")),
+            "{dash}"
+        );
         ok_post(
             app,
             &format!("/scoring/{a}/declare"),

@@ -387,6 +387,12 @@ async fn objections_are_answered_on_a_15_day_clock_and_the_organization_may_ask_
     assert_eq!(r.status(), Status::Conflict);
     switch(&app, EVALUATION).await;
     let oid = app.scalar("SELECT MIN(id) FROM eval_objections").await;
+    let dash = html_unescape(&app.get("/dashboard").await.1);
+    assert!(
+        dash.contains("评估异议：书面答复（15日）")
+            && dash.contains("href=\"/evaluation/objections\""),
+        "the objection waits on the officer's dashboard: {dash}"
+    );
     let (_, q) = app.get("/evaluation/objections").await;
     assert!(
         q.contains("复核后的等级"),

@@ -147,6 +147,14 @@ async fn a_complaint_suspends_only_by_order_and_the_order_lapses_after_thirty_da
         .await;
     assert_eq!(r.status(), Status::SeeOther);
     assert_eq!(pay(&app, k, "c2").await, Err(Refusal::Suspended));
+    // The order waits on the supervisor's dashboard with its last day.
+    let dash = html_unescape(&app.get("/dashboard").await.1);
+    assert!(
+        dash.contains("暂停采购活动通知：到期自动解除")
+            && dash.contains("还剩 30 天")
+            && dash.contains("href=\"/complaints#order-"),
+        "{dash}"
+    );
     let (_, public) = app.get(&format!("/contracts/{k}")).await;
     assert!(public.contains("需调取评审录像核实") && public.contains("2027-01-21"));
     // Its last day (23:00 in Beijing) it still holds; the next day it has lapsed by itself.
@@ -159,6 +167,8 @@ async fn a_complaint_suspends_only_by_order_and_the_order_lapses_after_thirty_da
         queue.contains("已期满失效"),
         "the supervisor sees it lapsed"
     );
+    let (_, dash) = app.get("/dashboard").await;
+    assert!(!dash.contains("暂停采购活动通知"), "lapsed: off the list");
     // Nothing was overwritten: the order is still on record.
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM suspension_orders WHERE lifted_at IS NULL")
@@ -233,10 +243,27 @@ async fn final_acceptance_needs_every_milestone_and_the_terms_end_or_a_reason_af
         .await
         .unwrap()
         .contains("还有里程碑的成果未经验收"));
-    // The organization files the milestone's deliverable; the purchaser accepts it.
+    // The organization files the milestone's deliverable; the purchaser accepts it. Each
+    // step waits on the dashboard of the one who acts next.
     let sun = sunshine(&app).await;
     app.logout().await;
+    app.login_as(("finance@demo.huoban.cn", "demo-finance-2026"))
+        .await;
+    let dash = html_unescape(&app.get("/dashboard").await.1);
+    assert!(
+        dash.contains("可支付的分期款项")
+            && dash.contains(&format!("href=\"/finance/contracts/{k}\""))
+            && dash.contains("¥114,000.00"),
+        "the 30% on signing is payable: {dash}"
+    );
+    app.logout().await;
     app.login_as(NGO_ADMIN).await;
+    let dash = html_unescape(&app.get("/dashboard").await.1);
+    let milestone_link = format!("href=\"/orgs/{sun}/contracts/{k}#deliverables\"");
+    assert!(
+        dash.contains("履约：提交里程碑成果") && dash.contains(&milestone_link),
+        "{dash}"
+    );
     let r = app
         .post(
             &format!("/orgs/{sun}/contracts/{k}/deliverables"),
@@ -248,8 +275,19 @@ async fn final_acceptance_needs_every_milestone_and_the_terms_end_or_a_reason_af
         )
         .await;
     assert_eq!(r.status(), Status::SeeOther);
+    let (_, dash) = app.get("/dashboard").await;
+    assert!(
+        !dash.contains("履约：提交里程碑成果"),
+        "filed: off the list"
+    );
     app.logout().await;
     app.login_as(PURCHASER).await;
+    let dash = html_unescape(&app.get("/dashboard").await.1);
+    assert!(
+        dash.contains("履约成果待验收")
+            && dash.contains(&format!("href=\"/purchase/contracts/{k}#deliverables\"")),
+        "{dash}"
+    );
     let did = app.scalar("SELECT MAX(id) FROM deliverables").await;
     let r = app
         .post(
