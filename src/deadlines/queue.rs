@@ -112,7 +112,7 @@ async fn expert(c: &mut Conn, user: i64, p: &mut Push<'_>) -> Result<(), sqlx::E
         p.add(what, id, org, date(&due), format!("/scoring/{id}"));
     }
     let seats: Vec<(i64, Option<i64>, String)> = sqlx::query_as(
-        "SELECT m.id, m.declared_at, pr.title FROM panel_members m JOIN panels pn ON pn.id = m.panel_id \
+        "SELECT m.id, m.declared_at, pr.number || ' · ' || pr.title FROM panel_members m JOIN panels pn ON pn.id = m.panel_id \
          JOIN projects pr ON pr.id = pn.project_id \
          WHERE m.user_id = $1 AND m.recused_at IS NULL AND m.submitted_at IS NULL AND m.status = 'seated' \
          AND pr.round = pn.round AND pr.status = 'opened' ORDER BY m.id",
@@ -134,7 +134,7 @@ async fn expert(c: &mut Conn, user: i64, p: &mut Push<'_>) -> Result<(), sqlx::E
 /// Performance reviews assigned to this person (the purchaser's own or a third party's).
 async fn reviewer(c: &mut Conn, user: i64, p: &mut Push<'_>) -> Result<(), sqlx::Error> {
     let rows: Vec<(i64, String, String)> = sqlx::query_as(
-        "SELECT r.id, r.milestone, pr.title FROM perf_reviews r JOIN contracts k ON k.id = r.contract_id \
+        "SELECT r.id, r.milestone, pr.number || ' · ' || pr.title FROM perf_reviews r JOIN contracts k ON k.id = r.contract_id \
          JOIN projects pr ON pr.id = k.project_id \
          WHERE r.reviewer_user_id = $1 AND r.submitted_at IS NULL AND k.terminated_at IS NULL ORDER BY r.id",
     )
@@ -244,7 +244,7 @@ async fn evaluation_officer(
 async fn purchaser(c: &mut Conn, departments: &[i64], p: &mut Push<'_>) -> Result<(), sqlx::Error> {
     let list = ids(departments);
     let drafts: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT id, title FROM projects WHERE department_id IN ({list}) AND status = 'draft' ORDER BY id"
+        "SELECT id, number || ' · ' || title FROM projects WHERE department_id IN ({list}) AND status = 'draft' ORDER BY id"
     )))
     .fetch_all(&mut *c)
     .await?;
@@ -259,7 +259,7 @@ async fn purchaser(c: &mut Conn, departments: &[i64], p: &mut Push<'_>) -> Resul
     }
     // Opened rounds: qualification and compliance of each opened bid, then the panel.
     let opened: Vec<(i64, String, i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT pr.id, pr.title, \
+        "SELECT pr.id, pr.number || ' · ' || pr.title, \
          (SELECT COUNT(*) FROM opening_bids ob WHERE ob.opening_id = op.id), \
          (SELECT COUNT(*) FROM bid_reviews br WHERE br.opening_id = op.id AND br.stage IN ('qualification', 'compliance')), \
          (SELECT COUNT(*) FROM panels pn WHERE pn.project_id = pr.id AND pn.round = pr.round) \
@@ -290,7 +290,7 @@ async fn purchaser(c: &mut Conn, departments: &[i64], p: &mut Push<'_>) -> Resul
     }
     // Deliverables filed and waiting for acceptance or return.
     let filed: Vec<(i64, i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT d.id, k.id, pr.title, d.milestone FROM deliverables d JOIN contracts k ON k.id = d.contract_id \
+        "SELECT d.id, k.id, pr.number || ' · ' || pr.title, d.milestone FROM deliverables d JOIN contracts k ON k.id = d.contract_id \
          JOIN projects pr ON pr.id = k.project_id \
          WHERE pr.department_id IN ({list}) AND d.status = 'submitted' AND k.terminated_at IS NULL ORDER BY d.id"
     )))
@@ -307,7 +307,7 @@ async fn purchaser(c: &mut Conn, departments: &[i64], p: &mut Push<'_>) -> Resul
     }
     // Winners to sign with, once the award notice has ended: 30 days from the notice.
     let unsigned: Vec<(i64, i64, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT w.id, pr.id, pr.title || ' · ' || o.name, a.notice_at FROM award_winners w \
+        "SELECT w.id, pr.id, pr.number || ' · ' || pr.title || ' · ' || o.name, a.notice_at FROM award_winners w \
          JOIN awards a ON a.id = w.award_id JOIN projects pr ON pr.id = a.project_id \
          JOIN organizations o ON o.id = w.org_id \
          WHERE pr.department_id IN ({list}) AND w.status = 'winner' AND a.round = pr.round \
@@ -332,7 +332,7 @@ async fn purchaser(c: &mut Conn, departments: &[i64], p: &mut Push<'_>) -> Resul
 
 async fn supervisor(c: &mut Conn, p: &mut Push<'_>) -> Result<(), sqlx::Error> {
     let orders: Vec<(i64, String, String)> = sqlx::query_as(
-        "SELECT s.id, pr.title, s.until_on FROM suspension_orders s JOIN complaints k ON k.id = s.complaint_id \
+        "SELECT s.id, pr.number || ' · ' || pr.title, s.until_on FROM suspension_orders s JOIN complaints k ON k.id = s.complaint_id \
          JOIN projects pr ON pr.id = s.project_id \
          WHERE s.lifted_at IS NULL AND k.decided_at IS NULL ORDER BY s.until_on, s.id",
     )
@@ -385,7 +385,7 @@ async fn applicant(c: &mut Conn, user: i64, p: &mut Push<'_>) -> Result<(), sqlx
 async fn organization(c: &mut Conn, scope: &Scope, p: &mut Push<'_>) -> Result<(), sqlx::Error> {
     let list = ids(&scope.org_member);
     let contracts: Vec<(i64, i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT k.id, k.org_id, pr.title, i.review_name FROM contracts k JOIN projects pr ON pr.id = k.project_id \
+        "SELECT k.id, k.org_id, pr.number || ' · ' || pr.title, i.review_name FROM contracts k JOIN projects pr ON pr.id = k.project_id \
          JOIN installments i ON i.contract_id = k.id \
          WHERE k.org_id IN ({list}) AND k.terminated_at IS NULL AND k.accepted_at IS NULL \
          AND i.condition = 'review' AND i.review_name IS NOT NULL \

@@ -77,7 +77,7 @@ pub async fn tasks(
         };
         let subject = match clock {
             DueClock::AcceptBy | DueClock::Decision => "e.name",
-            _ => "p.title",
+            _ => "p.number || ' · ' || p.title",
         };
         let project = match clock {
             DueClock::AcceptBy | DueClock::Decision => "0",

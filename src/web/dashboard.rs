@@ -127,7 +127,8 @@ async fn payable(
                 days_left: crate::domain::application::days_left(cal, today, due, false),
                 working: false,
                 subject: format!(
-                    "{} · {} · ¥{}",
+                    "{} · {} · {} · ¥{}",
+                    k.number,
                     k.title,
                     k.org_name,
                     crate::domain::money::Money::from_fen(left).grouped()

@@ -433,6 +433,29 @@ async function userChecks(email, password) {
     });
     if (!loggedIn) return;
     await check(`axe /dashboard (${who})`, () => axe(page, `/dashboard as ${who}`));
+    // Every task on the dashboard is reached by its link from the dashboard alone.
+    await check(`dashboard tasks reachable by their links (${who})`, async () => {
+      await goto(page, '/dashboard');
+      const links = page.locator('section[aria-labelledby="tasks-title"] tbody a');
+      const hrefs = await links.evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+      if (hrefs.length > 0) {
+        await page.screenshot({ path: path.join(SHOT_DIR, `${who}-tasks.png`), fullPage: true });
+      }
+      for (let i = 0; i < hrefs.length; i++) {
+        await goto(page, '/dashboard');
+        const [res] = await Promise.all([
+          page.waitForNavigation({ waitUntil: 'load' }),
+          page.locator('section[aria-labelledby="tasks-title"] tbody a').nth(i).click(),
+        ]);
+        if (!res || res.status() >= 400) throw new Error(`${hrefs[i]} answered ${res && res.status()}`);
+        if ((await page.locator('main h1').count()) === 0) throw new Error(`${hrefs[i]} has no heading`);
+        const anchor = hrefs[i].split('#')[1];
+        if (anchor && (await page.locator(`[id="${anchor}"]`).count()) === 0) {
+          throw new Error(`${hrefs[i]}: nothing with id "${anchor}" to land on`);
+        }
+      }
+      return `${hrefs.length} task(s): ${[...new Set(hrefs.map((h) => h.replace(/[0-9]+/g, 'N')))].join(', ') || 'none'}`;
+    });
     for (const p of EXTRA_PAGES[email] || []) {
       await check(`axe ${p} (${who})`, () => axePage(page, p, `${p} as ${who}`));
     }
@@ -813,14 +836,14 @@ async function awardJourney() {
     for (const [email, password] of panelists) {
       const who = email.split('@')[0];
       const page = email.startsWith('purchaser') ? p : await open(email, password);
-      const from = email.startsWith('purchaser') ? manage : '/scoring';
-      await goto(page, from);
-      const seat = page.locator('main a[href^="/panel/"]');
+      // The seat waits on each panelist's dashboard (the purchaser's representative too).
+      await goto(page, '/dashboard');
+      const seat = page.locator('section[aria-labelledby="tasks-title"] a[href^="/panel/"]');
       if ((await seat.count()) === 0) continue;
       seated += 1;
-      const ok = await check(`award: ${who} declares and scores independently`, async () => {
+      const ok = await check(`award: ${who} reaches the seat from the dashboard, declares and scores independently`, async () => {
         const href = await seat.first().getAttribute('href');
-        await goto(page, href);
+        await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), seat.first().click()]);
         await axe(page, `${href} (declaration)`);
         await score(page, who);
         return (await page.locator('.notice').first().innerText()).trim();
@@ -922,9 +945,14 @@ async function deliveryJourney(contract, open) {
       if (res && res.status() === 200) { org = page; orgPage = `/orgs/${id}/contracts/${kid}`; break; }
     }
     if (!org) throw new Error('no member of the winning organization reaches the contract');
+    // The milestone waits on the organization's dashboard; it follows the link there.
+    await goto(org, '/dashboard');
+    const todo = org.locator(`main a[href="${orgPage}#deliverables"]`);
+    if ((await todo.count()) === 0) throw new Error('the milestone to deliver is not on the organization\'s dashboard');
+    await Promise.all([org.waitForNavigation({ waitUntil: 'load' }), todo.first().click()]);
     await axe(org, orgPage);
     await org.fill('#milestone', '中期评估');
-    await org.check('#kind-progress');
+    await org.check('#kind-deliverable');
     await org.fill('#body', '（浏览器测试）上半年完成上门探访 3,120 人次、助餐 5,400 份，详见附件。');
     await org.setInputFiles('#files', { name: 'progress.pdf', mimeType: 'application/pdf', buffer: PDF });
     await submitForm(org, `main form[action="${orgPage}/deliverables"] button[type="submit"]`);
@@ -934,8 +962,11 @@ async function deliveryJourney(contract, open) {
   const p = await open('purchaser@demo.huoban.cn', 'demo-purchaser-2026');
   const manage = `/purchase/contracts/${kid}`;
   let survey = null;
-  const reviewing = await check('delivery: the purchaser accepts it, opens the mid-term review and issues a survey link', async () => {
-    await goto(p, manage);
+  const reviewing = await check('delivery: the purchaser accepts it from the dashboard, opens the mid-term review and issues a survey link', async () => {
+    await goto(p, '/dashboard');
+    const todo = p.locator(`main a[href="${manage}#deliverables"]`);
+    if ((await todo.count()) === 0) throw new Error('the deliverable to accept is not on the purchaser\'s dashboard');
+    await Promise.all([p.waitForNavigation({ waitUntil: 'load' }), todo.first().click()]);
     await axe(p, manage);
     await submitForm(p, `main form[action^="${manage}/deliverables/"] button[type="submit"]`);
     await p.fill('#milestone', '中期评估');
@@ -1014,7 +1045,11 @@ async function deliveryJourney(contract, open) {
   if (!paid) return;
   await check('delivery: final acceptance, a final review, the last payment, completed in public', async () => {
     await goto(p, manage);
-    await submitForm(p, `main form[action="${manage}/accept"] button`);
+    // Final acceptance goes through its check page: milestones, the term, the reason to finish early.
+    await Promise.all([p.waitForNavigation({ waitUntil: 'load' }), p.locator(`main a[href="${manage}/accept"]`).click()]);
+    await axe(p, `${manage}/accept`);
+    if ((await p.locator('#early_reason').count()) > 0) await p.fill('#early_reason', '（浏览器测试）服务对象已全部提前完成服务');
+    await submitForm(p, `main form[action="${manage}/accept"] button[type="submit"]`);
     await p.fill('#milestone', '终期评估');
     await p.selectOption('#reviewer', '0');
     await submitForm(p, `main form[action="${manage}/reviews"] button[type="submit"]`);
