@@ -227,7 +227,7 @@ impl Procurement<'_> {
     /// Delivers a complete evaluation report to the purchaser: freezes the ranking and starts
     /// the 5 working days to confirm. Idempotent; `None` when not due.
     pub async fn deliver(&self, c: &mut Conn, p: &Project) -> AppResult<Option<i64>> {
-        if p.status != "opened" || award_of(c, p).await?.is_some() {
+        if p.status != crate::domain::project::Status::Opened || award_of(c, p).await?.is_some() {
             return Ok(None);
         }
         let Some(report) = crate::panel_scoring::report(c, p).await? else {
@@ -314,7 +314,7 @@ impl Procurement<'_> {
         a: &Award,
         user: Option<i64>,
     ) -> AppResult<Result<(), &'static str>> {
-        if a.confirmed_at.is_some() || p.status != "opened" {
+        if a.confirmed_at.is_some() || p.status != crate::domain::project::Status::Opened {
             return Ok(Err("err-award-confirmed"));
         }
         let now = self.clock.now_ms();
@@ -337,7 +337,7 @@ impl Procurement<'_> {
         .execute(&mut *c)
         .await?;
         counted.record(c, DueClock::AwardNotice, a.id, now).await?;
-        store::set_status(c, p.id, "awarded", now).await?;
+        store::advance(c, p, crate::domain::project::Action::Award, now).await?;
         let names = panel_names(c, p).await?;
         let listed: Vec<_> = chosen
             .iter()
@@ -443,7 +443,7 @@ impl Procurement<'_> {
         let Some(w) = all.iter().find(|w| w.id == winner && w.status == "winner") else {
             return Ok(Err("err-award-not-winner"));
         };
-        if p.status != "awarded"
+        if p.status != crate::domain::project::Status::Awarded
             || crate::contract::contract_of_winner(c, w.id)
                 .await?
                 .is_some()
@@ -499,7 +499,7 @@ impl Procurement<'_> {
             )
             .await?;
         } else if !all.iter().any(|x| x.status == "winner" && x.id != w.id) {
-            store::set_status(c, p.id, "failed", now).await?;
+            store::advance(c, p, crate::domain::project::Action::NoWinner, now).await?;
         } else {
             // A programme whose other funded applicants have all signed is contracted.
             let unsigned: i64 = sqlx::query_scalar(
@@ -510,7 +510,7 @@ impl Procurement<'_> {
             .fetch_one(&mut *c)
             .await?;
             if unsigned == 0 {
-                store::set_status(c, p.id, "contracted", now).await?;
+                store::advance(c, p, crate::domain::project::Action::Contract, now).await?;
             }
         }
         store::add_event(c, p.id, p.round, "winner_changed", &data, Some(user), now).await?;

@@ -68,9 +68,9 @@ pub fn window_end(p: &Project, envelope: &str) -> Option<i64> {
 /// Whether the project takes bids in this envelope at `now` (server time, under the lock).
 pub fn accepts(p: &Project, envelope: &str, now: i64) -> bool {
     let status = if envelope == "final" {
-        "opened"
+        crate::domain::project::Status::Opened
     } else {
-        "published"
+        crate::domain::project::Status::Published
     };
     p.status == status && window_end(p, envelope).is_some_and(|d| now < d)
 }
@@ -170,7 +170,12 @@ pub async fn record_opening(
             record.push(ob);
         }
     }
-    projects::set_status(c, p.id, &o.outcome, now).await?;
+    let action = if envelope == "final" {
+        crate::domain::project::Action::OpenFinal { enough: !failed }
+    } else {
+        crate::domain::project::Action::Open { enough: !failed }
+    };
+    projects::advance(c, p, action, now).await?;
     let kind = match (envelope, failed) {
         ("final", true) => "final_failed",
         ("final", false) => "final_opened",
@@ -437,9 +442,11 @@ impl Procurement<'_> {
             return Ok(None);
         };
         let now = self.clock.now_ms();
-        let envelope = if p.status == "published" && p.deadline_at.is_some_and(|d| now >= d) {
+        let envelope = if p.status == crate::domain::project::Status::Published
+            && p.deadline_at.is_some_and(|d| now >= d)
+        {
             "initial"
-        } else if p.status == "opened"
+        } else if p.status == crate::domain::project::Status::Opened
             && p.final_deadline_at.is_some_and(|d| now >= d)
             && !store::openings(&mut tx, p.id)
                 .await?

@@ -338,7 +338,10 @@ impl Procurement<'_> {
         user: i64,
     ) -> AppResult<Result<i64, &'static str>> {
         let now = self.clock.now_ms();
-        if p.status != "awarded" && p.status != "contracted" || w.status != "winner" {
+        if p.status != crate::domain::project::Status::Awarded
+            && p.status != crate::domain::project::Status::Contracted
+            || w.status != "winner"
+        {
             return Ok(Err("err-contract-not-awarded"));
         }
         if contract_of_winner(c, w.id).await?.is_some() {
@@ -407,7 +410,7 @@ impl Procurement<'_> {
         .fetch_one(&mut *c)
         .await?;
         if open == 0 {
-            store::set_status(c, p.id, "contracted", now).await?;
+            store::advance(c, p, crate::domain::project::Action::Contract, now).await?;
         }
         store::add_event(
             c,

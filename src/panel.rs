@@ -132,7 +132,7 @@ impl Procurement<'_> {
         representatives: &[i64],
         user: i64,
     ) -> AppResult<Result<i64, &'static str>> {
-        if p.status != "opened" {
+        if p.status != crate::domain::project::Status::Opened {
             return Ok(Err("err-panel-not-now"));
         }
         if panel_of(c, p).await?.is_some() {

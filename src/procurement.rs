@@ -13,6 +13,7 @@ use crate::db::{Conn, Db};
 use crate::domain::calendar::shanghai_date;
 use crate::domain::lang::Lang;
 use crate::domain::procurement::{self as rules, Method};
+use crate::domain::project;
 use crate::error::{AppError, AppResult};
 use crate::ids::UserId;
 use crate::mail::{Mailer, Recipient};
@@ -164,7 +165,7 @@ impl<'a> Procurement<'a> {
         p: &Project,
         user: i64,
     ) -> AppResult<Result<(), OffsetDateTime>> {
-        if p.status != "draft" {
+        if project::transition(p.status, project::Action::Publish).is_err() {
             return Err(AppError::Conflict("err-project-not-draft"));
         }
         let now = self.clock.now();
@@ -180,7 +181,8 @@ impl<'a> Procurement<'a> {
             return Ok(Err(earliest));
         }
         let now_ms = to_ms(now);
-        sqlx::query("UPDATE projects SET status = 'published', notice_at = $2, updated_at = $2 WHERE id = $1")
+        store::advance(c, p, project::Action::Publish, now_ms).await?;
+        sqlx::query("UPDATE projects SET notice_at = $2 WHERE id = $1")
             .bind(p.id)
             .bind(now_ms)
             .execute(&mut *c)
@@ -211,11 +213,11 @@ impl<'a> Procurement<'a> {
         reason: &str,
         user: i64,
     ) -> AppResult<()> {
-        if !matches!(p.status.as_str(), "draft" | "published") {
+        if project::transition(p.status, project::Action::Cancel).is_err() {
             return Err(AppError::Conflict("err-project-not-cancellable"));
         }
         let now = self.clock.now_ms();
-        store::cancel(c, p.id, reason, now).await?;
+        store::cancel(c, p, reason, now).await?;
         store::add_event(
             c,
             p.id,
@@ -248,11 +250,11 @@ impl<'a> Procurement<'a> {
 
     /// After a failed round, the next round of the same number starts as a draft.
     pub async fn republish(&self, c: &mut Conn, p: &Project, user: i64) -> AppResult<()> {
-        if p.status != "failed" {
+        if project::transition(p.status, project::Action::Republish).is_err() {
             return Err(AppError::Conflict("err-project-not-failed"));
         }
         let now = self.clock.now_ms();
-        store::next_round(c, p.id, now).await?;
+        store::next_round(c, p, now).await?;
         store::add_event(
             c,
             p.id,
@@ -275,7 +277,7 @@ impl<'a> Procurement<'a> {
     }
 
     pub async fn obtain(&self, c: &mut Conn, p: &Project, org: i64, user: i64) -> AppResult<bool> {
-        if p.status != "published" {
+        if p.status != crate::domain::project::Status::Published {
             return Err(AppError::Conflict("err-project-closed"));
         }
         let now = self.clock.now_ms();
@@ -294,7 +296,9 @@ impl<'a> Procurement<'a> {
         body: &str,
     ) -> AppResult<i64> {
         let now = self.clock.now_ms();
-        if p.status != "published" || p.deadline_at.is_some_and(|d| now >= d) {
+        if p.status != crate::domain::project::Status::Published
+            || p.deadline_at.is_some_and(|d| now >= d)
+        {
             return Err(AppError::Conflict("err-project-closed"));
         }
         let id = qa::ask(c, p.id, p.round, org, user, body, now).await?;
@@ -342,7 +346,7 @@ impl<'a> Procurement<'a> {
         let now_ms = to_ms(now);
         let Some(before) = p
             .deadline_at
-            .filter(|d| p.status == "published" && now_ms < *d)
+            .filter(|d| p.status == crate::domain::project::Status::Published && now_ms < *d)
         else {
             return Err(AppError::Conflict("err-project-closed"));
         };
@@ -462,7 +466,10 @@ impl<'a> Procurement<'a> {
         user: i64,
     ) -> AppResult<Result<(), &'static str>> {
         let now = self.clock.now_ms();
-        if p.method != "consultation" || p.status != "opened" || p.final_deadline_at.is_some() {
+        if p.method != "consultation"
+            || p.status != crate::domain::project::Status::Opened
+            || p.final_deadline_at.is_some()
+        {
             return Ok(Err("err-final-not-now"));
         }
         if deadline < now + 3600 * 1000 {

@@ -158,7 +158,7 @@ impl Procurement<'_> {
         )
         .await?;
         if failed {
-            store::set_status(c, p.id, "failed", now).await?;
+            store::advance(c, p, crate::domain::project::Action::TooFewValid, now).await?;
         }
         self.audit(
             c,
@@ -181,7 +181,7 @@ impl Procurement<'_> {
         decisions: &HashMap<i64, (bool, String)>,
         user: i64,
     ) -> AppResult<Result<Outcome, &'static str>> {
-        if p.status != "opened" {
+        if p.status != crate::domain::project::Status::Opened {
             return Ok(Err("err-review-not-opened"));
         }
         let Some(o) = opening_of(c, p).await? else {
@@ -260,7 +260,7 @@ impl Procurement<'_> {
         decisions: &HashMap<i64, (bool, String)>,
         user: i64,
     ) -> AppResult<Result<Outcome, &'static str>> {
-        if p.status != "opened" {
+        if p.status != crate::domain::project::Status::Opened {
             return Ok(Err("err-review-not-opened"));
         }
         let Some(o) = opening_of(c, p).await? else {

@@ -32,7 +32,7 @@ pub struct Project {
     pub need_inspection: bool,
     pub min_bids: i64,
     pub round: i64,
-    pub status: String,
+    pub status: crate::domain::project::Status,
     pub notice_at: Option<i64>,
     pub deadline_at: Option<i64>,
     pub cancel_reason: Option<String>,
@@ -72,7 +72,15 @@ fn project(r: &AnyRow) -> Result<Project, sqlx::Error> {
         need_inspection: r.try_get::<i64, _>("need_inspection")? != 0,
         min_bids: r.try_get("min_bids")?,
         round: r.try_get("round")?,
-        status: r.try_get("status")?,
+        status: {
+            let code: String = r.try_get("status")?;
+            crate::domain::project::Status::parse(&code).ok_or_else(|| {
+                sqlx::Error::ColumnDecode {
+                    index: "status".into(),
+                    source: format!("unknown project status {code:?}").into(),
+                }
+            })?
+        },
         notice_at: r.try_get("notice_at")?,
         deadline_at: r.try_get("deadline_at")?,
         cancel_reason: r.try_get("cancel_reason")?,
@@ -304,14 +312,31 @@ pub async fn update_draft(
     .rows_affected())
 }
 
-pub async fn set_status(c: &mut Conn, id: i64, status: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE projects SET status = $2, updated_at = $3 WHERE id = $1")
-        .bind(id)
-        .bind(status)
-        .bind(now)
-        .execute(&mut *c)
-        .await?;
-    Ok(())
+/// Moves the project by `action` from the status it was read in: the lifecycle's transition,
+/// written with a compare-and-set on that status. A refused action, or a status another
+/// request changed meanwhile, is a conflict and writes nothing.
+pub async fn advance(
+    c: &mut Conn,
+    p: &Project,
+    action: crate::domain::project::Action,
+    now: i64,
+) -> Result<crate::domain::project::Status, crate::error::AppError> {
+    let to = crate::domain::project::transition(p.status, action)
+        .map_err(|r| crate::error::AppError::Conflict(r.message_key()))?;
+    let n = sqlx::query(
+        "UPDATE projects SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2",
+    )
+    .bind(p.id)
+    .bind(p.status.code())
+    .bind(to.code())
+    .bind(now)
+    .execute(&mut *c)
+    .await?
+    .rows_affected();
+    if n != 1 {
+        return Err(crate::error::AppError::Conflict("err-project-state"));
+    }
+    Ok(to)
 }
 
 pub async fn set_deadline(
@@ -329,24 +354,30 @@ pub async fn set_deadline(
     Ok(())
 }
 
-pub async fn cancel(c: &mut Conn, id: i64, reason: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE projects SET status = 'cancelled', cancel_reason = $2, updated_at = $3 WHERE id = $1")
-        .bind(id)
+/// Cancels the project (from draft or published) with its reason.
+pub async fn cancel(
+    c: &mut Conn,
+    p: &Project,
+    reason: &str,
+    now: i64,
+) -> Result<(), crate::error::AppError> {
+    advance(c, p, crate::domain::project::Action::Cancel, now).await?;
+    sqlx::query("UPDATE projects SET cancel_reason = $2 WHERE id = $1")
+        .bind(p.id)
         .bind(reason)
-        .bind(now)
         .execute(&mut *c)
         .await?;
     Ok(())
 }
 
 /// A failed round becomes the draft of the next round under the same number.
-pub async fn next_round(c: &mut Conn, id: i64, now: i64) -> Result<(), sqlx::Error> {
+pub async fn next_round(c: &mut Conn, p: &Project, now: i64) -> Result<(), crate::error::AppError> {
+    advance(c, p, crate::domain::project::Action::Republish, now).await?;
     sqlx::query(
-        "UPDATE projects SET round = round + 1, status = 'draft', notice_at = NULL, deadline_at = NULL, final_deadline_at = NULL, \
-         updated_at = $2 WHERE id = $1 AND status = 'failed'",
+        "UPDATE projects SET round = round + 1, notice_at = NULL, deadline_at = NULL, final_deadline_at = NULL \
+         WHERE id = $1",
     )
-    .bind(id)
-    .bind(now)
+    .bind(p.id)
     .execute(&mut *c)
     .await?;
     Ok(())

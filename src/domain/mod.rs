@@ -17,6 +17,7 @@ pub mod org_name;
 pub mod password;
 pub mod performance;
 pub mod procurement;
+pub mod project;
 pub mod registration;
 pub mod role;
 pub mod scoring;

@@ -103,7 +103,7 @@ async fn record(
     let mut c = state.db.acquire().await?;
     let p = store::by_number(&mut c, number)
         .await?
-        .filter(|p| !(p.status == "draft" && p.round == 1))
+        .filter(|p| !(p.status == crate::domain::project::Status::Draft && p.round == 1))
         .ok_or(AppError::NotFound)?;
     let rs = ocds::releases(&mut c, &state.config.ocds_prefix, &p).await?;
     let uri = format!("{}/ocds/records/{}.json", base(state), ocid.0);

@@ -33,7 +33,7 @@ pub async fn by_number(state: &AppState, number: &str) -> AppResult<Project> {
         .await?
         .ok_or(AppError::NotFound)?;
     // A draft is not public.
-    if p.status == "draft" && p.round == 1 {
+    if p.status == crate::domain::project::Status::Draft && p.round == 1 {
         return Err(AppError::NotFound);
     }
     Ok(p)
@@ -103,7 +103,8 @@ async fn show_page(
         None => None,
     };
     let now = state.clock.now_ms();
-    let open = p.status == "published" && p.deadline_at.is_some_and(|d| now < d);
+    let open = p.status == crate::domain::project::Status::Published
+        && p.deadline_at.is_some_and(|d| now < d);
     let method = Procurement::method(p)?;
     let category = store::categories(&mut c)
         .await?

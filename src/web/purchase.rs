@@ -386,12 +386,13 @@ pub(crate) async fn manage_page(
     let panel = crate::panel::panel_of(&mut c, p).await?;
     let purchasers =
         crate::web::purchase_qa::department_purchasers(&mut c, p.department_id).await?;
-    let panel_open = p.status == "opened"
+    let panel_open = p.status == crate::domain::project::Status::Opened
         && panel.is_none()
         && review
             .iter()
             .any(|r| r.price_ok && r.qualified == Some(true));
-    let review_open = p.status == "opened" && review.iter().all(|r| r.qualified.is_none());
+    let review_open = p.status == crate::domain::project::Status::Opened
+        && review.iter().all(|r| r.qualified.is_none());
     let intention = match p.intention_id {
         Some(i) => store::intention_by_id(&mut c, i).await?,
         None => None,
@@ -438,7 +439,7 @@ async fn manage(
     id: i64,
 ) -> AppResult<Template> {
     let p = purchasers_project(state, staff.user, id).await?;
-    if p.status == "draft" {
+    if p.status == crate::domain::project::Status::Draft {
         let values = values_of(state, &p).await?;
         return form_page(
             &page,
@@ -463,7 +464,7 @@ async fn update(
 ) -> AppResult<Reply> {
     let user = staff.user;
     let p = purchasers_project(state, user, id).await?;
-    if p.status != "draft" {
+    if p.status != crate::domain::project::Status::Draft {
         return Err(AppError::Conflict("err-project-frozen"));
     }
     let mut f = form.into_inner();

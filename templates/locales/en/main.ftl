@@ -1967,3 +1967,4 @@ queue-eval-window = Grade evaluation open for applications
 queue-annual-report = File last year's annual report
 queue-qualification = After opening: qualification and compliance review
 queue-panel-draw = Draw the bid panel
+err-project-state = The project is not at a stage where this can be done (someone may have acted meanwhile); reload the page to see where it stands.

@@ -1964,3 +1964,4 @@ queue-eval-window = 等级评估申报中
 queue-annual-report = 报送上一年度工作报告
 queue-qualification = 开标后：资格审查和符合性审查
 queue-panel-draw = 抽取评标专家
+err-project-state = 项目当前所处阶段不能进行此操作（可能已被他人处理），请刷新页面后查看。
