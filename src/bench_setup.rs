@@ -119,11 +119,18 @@ pub async fn bidders(
     )
     .await
     .map_err(err)?;
-    sqlx::query("UPDATE projects SET status = 'published' WHERE id = $1")
-        .bind(id)
-        .execute(&mut *tx)
+    let draft = crate::db::projects::by_id(&mut tx, id)
         .await
-        .map_err(err)?;
+        .map_err(err)?
+        .ok_or_else(|| err("the project just created"))?;
+    crate::db::projects::advance(
+        &mut tx,
+        &draft,
+        crate::domain::project::Action::Publish,
+        draft.created_at,
+    )
+    .await
+    .map_err(|e| err(e.to_string()))?;
     crate::app::auditor(resolved, db)
         .record(
             &mut tx,

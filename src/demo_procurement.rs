@@ -63,7 +63,6 @@ async fn project(
     list: &[Criterion],
     user: i64,
     notice: i64,
-    status: &str,
 ) -> AppResult<store::Project> {
     let id = store::create(c, p, user, notice - DAY).await?;
     store::set_criteria(c, id, list).await?;
@@ -77,9 +76,11 @@ async fn project(
         notice - DAY,
     )
     .await?;
-    sqlx::query("UPDATE projects SET status = $2, notice_at = $3 WHERE id = $1")
+    // Published through the project's lifecycle, as the purchaser would.
+    let draft = store::by_id(c, id).await?.ok_or(AppError::NotFound)?;
+    store::advance(c, &draft, crate::domain::project::Action::Publish, notice).await?;
+    sqlx::query("UPDATE projects SET notice_at = $2 WHERE id = $1")
         .bind(id)
-        .bind(status)
         .bind(notice)
         .execute(&mut *c)
         .await?;
@@ -161,7 +162,6 @@ pub async fn seed(
         &open_list,
         purchaser,
         now - 2 * DAY,
-        "published",
     )
     .await?;
     sqlx::query("INSERT INTO category_follows (org_id, category_code, since) VALUES ($1, 'elderly-care', $2), ($1, 'community-governance', $2)")
@@ -202,7 +202,6 @@ pub async fn seed(
         &closed_list,
         purchaser,
         deadline - 25 * DAY,
-        "published",
     )
     .await?;
     for (i, (key, price)) in [
