@@ -20,6 +20,7 @@ use sqlx::Row;
 use time::Date;
 
 mod backfill;
+pub mod digest;
 mod queue;
 mod tasks;
 pub use backfill::{backfill, unregistered, Unregistered};

@@ -256,6 +256,9 @@ pub async fn daily_supervision(ctx: &JobContext) -> crate::error::AppResult<bool
     log::info!("registry daily job for {day}: {report:?}");
     let report = ctx.evaluation().run_daily().await?;
     log::info!("evaluation daily job for {day}: {report:?}");
+    let digests =
+        crate::deadlines::digest::send(&ctx.db, &ctx.clock, &ctx.calendars, &ctx.mailer).await?;
+    log::info!("daily reminders for {day}: {digests} mailed");
     let mut c = ctx.db.acquire().await?;
     crate::db::meta::set(&mut c, "supervision.ran_on", &day).await?;
     Ok(true)

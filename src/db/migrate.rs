@@ -133,6 +133,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0020_suspension.sql"),
         postgres: include_str!("../../migrations/postgres/0020_suspension.sql"),
     },
+    Step {
+        version: 21,
+        name: "digests",
+        sqlite: include_str!("../../migrations/sqlite/0021_digests.sql"),
+        postgres: include_str!("../../migrations/postgres/0021_digests.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

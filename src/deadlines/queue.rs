@@ -67,7 +67,8 @@ pub async fn waiting(
     scope: &Scope,
     cal: &Calendar,
     today: Date,
-) -> Result<Vec<Task>, sqlx::Error> {
+    now: i64,
+) -> crate::error::AppResult<Vec<Task>> {
     let mut p = Push {
         out: Vec::new(),
         cal,
@@ -88,7 +89,44 @@ pub async fn waiting(
     if !scope.org_member.is_empty() {
         organization(c, scope, &mut p).await?;
     }
+    if scope.finance {
+        payable(c, now, &mut p).await?;
+    }
     Ok(p.out)
+}
+
+/// The finance officer's installments that can be paid now, due by the payment term (calendar
+/// days from the day the condition was met).
+async fn payable(c: &mut Conn, now: i64, p: &mut Push<'_>) -> crate::error::AppResult<()> {
+    let term = crate::db::settings::snapshot(c, now)
+        .await?
+        .int("payment.term_days")
+        .unwrap_or(30);
+    for k in crate::contract::still_open(c, None).await? {
+        let s = crate::ledger::summary(c, &k, now).await?;
+        for i in &s.installments {
+            let left = (i.amount_fen - i.paid_fen).min(s.remaining_fen);
+            let Some(since) = i.payable_since.filter(|_| i.payable && left > 0) else {
+                continue;
+            };
+            let due = crate::domain::calendar::shanghai_date(crate::clock::from_ms(since))
+                + time::Duration::days(term);
+            p.add(
+                "queue-payable",
+                k.id * 100 + i.pos,
+                format!(
+                    "{} · {} · {} · ¥{}",
+                    k.number,
+                    k.title,
+                    k.org_name,
+                    crate::domain::money::Money::from_fen(left).grouped()
+                ),
+                Some((due, false)),
+                format!("/finance/contracts/{}", k.id),
+            );
+        }
+    }
+    Ok(())
 }
 
 /// An expert's evaluation sheets (declare first, then score) and procurement panel seats.

@@ -39,6 +39,36 @@ pub struct Scope {
     pub org_member: Vec<i64>,
 }
 
+impl Scope {
+    /// Everything the person's grants and memberships make them responsible for.
+    pub fn of(user: &crate::auth::guards::CurrentUser) -> Scope {
+        use crate::domain::role::Role;
+        let mut departments: Vec<i64> = user
+            .grants
+            .iter()
+            .filter(|g| g.role == Role::Purchaser)
+            .filter_map(|g| g.department_id)
+            .collect();
+        departments.sort();
+        departments.dedup();
+        Scope {
+            user: user.id().0,
+            authorities: user.authorities(Role::Registrar).collect(),
+            departments,
+            supervisor: user.has(Role::ProcurementSupervisor),
+            evaluates: user.authorities(Role::EvaluationOfficer).collect(),
+            finance: user.has(Role::FinanceOfficer),
+            org_admin: user
+                .memberships
+                .iter()
+                .filter(|m| user.is_org_admin(m.org_id))
+                .map(|m| m.org_id.0)
+                .collect(),
+            org_member: user.memberships.iter().map(|m| m.org_id.0).collect(),
+        }
+    }
+}
+
 fn id_list(ids: &[i64]) -> String {
     ids.iter()
         .map(i64::to_string)
@@ -52,7 +82,8 @@ pub async fn tasks(
     scope: &Scope,
     cal: &Calendar,
     today: Date,
-) -> Result<Vec<Task>, sqlx::Error> {
+    now: i64,
+) -> crate::error::AppResult<Vec<Task>> {
     let mut out = Vec::new();
     for clock in ALL {
         let (table, _, _) = clock.target();
@@ -118,7 +149,7 @@ pub async fn tasks(
             });
         }
     }
-    out.extend(super::queue::waiting(c, scope, cal, today).await?);
+    out.extend(super::queue::waiting(c, scope, cal, today, now).await?);
     sort(&mut out);
     Ok(out)
 }

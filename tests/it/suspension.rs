@@ -327,3 +327,63 @@ async fn final_acceptance_needs_every_milestone_and_the_terms_end_or_a_reason_af
     let (_, public) = app.get(&format!("/contracts/{k}")).await;
     assert!(public.contains("全部服务对象已提前完成服务"));
 }
+
+async fn digests_to(app: &TestApp, addr: &str) -> Vec<(String, String)> {
+    let mut c = app.db.acquire().await.unwrap();
+    sqlx::query_as(
+        "SELECT subject, body_text FROM mail_outbox WHERE to_addr = $1 AND subject LIKE '%待办%' OR \
+         to_addr = $1 AND subject LIKE '%tasks today%' ORDER BY id",
+    )
+    .bind(addr)
+    .fetch_all(&mut *c)
+    .await
+    .unwrap()
+}
+
+#[rocket::async_test]
+async fn the_daily_reminder_lists_the_dashboards_work_once_a_day_in_the_readers_language() {
+    let app = TestApp::spawn().await;
+    let k = signed_contract(&app, "NB-DIGEST-01").await;
+    let s = state(&app);
+    let send = || huoban::deadlines::digest::send(&s.db, &s.clock, &s.calendars, &s.mailer);
+    // The finance officer reads English; the organization's admin Chinese.
+    {
+        let mut c = app.db.acquire().await.unwrap();
+        sqlx::query("UPDATE users SET preferred_lang = 'en' WHERE email = $1")
+            .bind("finance@demo.huoban.cn")
+            .execute(&mut *c)
+            .await
+            .unwrap();
+    }
+    let sent = send().await.unwrap();
+    assert!(sent >= 2, "{sent}");
+    let fin = digests_to(&app, "finance@demo.huoban.cn").await;
+    assert_eq!(fin.len(), 1);
+    assert!(
+        fin[0].0.contains("your tasks today")
+            && fin[0].1.contains("Installment payable")
+            && fin[0].1.contains(&format!("/finance/contracts/{k}"))
+            && fin[0].1.contains("114,000.00")
+            && fin[0].1.contains("30 days left"),
+        "{}",
+        fin[0].1
+    );
+    let ngo = digests_to(&app, NGO_ADMIN.0).await;
+    assert_eq!(ngo.len(), 1);
+    assert!(
+        ngo[0].1.contains("履约：提交里程碑成果") && ngo[0].1.contains("中期评估"),
+        "{}",
+        ngo[0].1
+    );
+    // The same day again: nobody is mailed twice.
+    assert_eq!(send().await.unwrap(), 0);
+    assert_eq!(digests_to(&app, "finance@demo.huoban.cn").await.len(), 1);
+    // The next day the list comes again, one day closer.
+    app.clock.set(datetime!(2026-12-23 02:00 UTC));
+    assert!(send().await.unwrap() >= 2);
+    let fin = digests_to(&app, "finance@demo.huoban.cn").await;
+    assert_eq!(fin.len(), 2);
+    assert!(fin[1].1.contains("29 days left"), "{}", fin[1].1);
+    // Someone with nothing waiting gets nothing.
+    assert!(digests_to(&app, "admin@demo.huoban.cn").await.is_empty());
+}

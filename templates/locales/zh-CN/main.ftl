@@ -1965,3 +1965,4 @@ queue-annual-report = 报送上一年度工作报告
 queue-qualification = 开标后：资格审查和符合性审查
 queue-panel-draw = 抽取评标专家
 err-project-state = 项目当前所处阶段不能进行此操作（可能已被他人处理），请刷新页面后查看。
+mail-digest-subject = 伙伴平台：今日待办事项

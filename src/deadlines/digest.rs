@@ -1,0 +1,110 @@
+//! The daily reminder: once a Beijing day, each person with work waiting gets one mail listing
+//! it, built from the same list as their dashboard, in their language. A person is mailed at
+//! most once a day (the day is recorded with the mail in one transaction).
+
+use super::{tasks, Scope, Task};
+use crate::auth::guards::CurrentUser;
+use crate::calendars::Calendars;
+use crate::clock::Clock;
+use crate::db::{orgs, roles, users, Db};
+use crate::domain::calendar::{iso_date, shanghai_date};
+use crate::domain::lang::Lang;
+use crate::error::AppResult;
+use crate::i18n::{t, t_args};
+use crate::mail::{Mailer, Recipient};
+use serde_json::json;
+
+/// One line of the digest, already in the reader's language.
+fn line(lang: Lang, k: &Task) -> serde_json::Value {
+    let left = if k.due_on.is_empty() {
+        t(lang, "tasks-no-due")
+    } else {
+        let key = match (k.days_left < 0, k.working) {
+            (true, true) => "tasks-overdue-working",
+            (true, false) => "tasks-overdue-days",
+            (false, true) => "tasks-left-working",
+            (false, false) => "tasks-left-days",
+        };
+        t_args(lang, key, &[("n", k.days_left.abs().to_string())])
+    };
+    json!({ "what": t(lang, &k.what), "subject": k.subject, "due_on": k.due_on,
+            "left": left, "working": k.working, "overdue": !k.due_on.is_empty() && k.days_left < 0, "link": k.link })
+}
+
+/// Mails today's digest to everyone with work waiting who has not had it today; how many.
+pub async fn send(
+    db: &Db,
+    clock: &Clock,
+    calendars: &Calendars,
+    mailer: &Mailer,
+) -> AppResult<usize> {
+    let now = clock.now_ms();
+    let today = shanghai_date(clock.now());
+    let day = iso_date(today);
+    let cal = calendars.now();
+    let people: Vec<i64> = {
+        let mut c = db.acquire().await?;
+        sqlx::query_scalar(
+            "SELECT u.id FROM users u WHERE u.disabled_at IS NULL AND u.email_confirmed_at IS NOT NULL \
+             AND NOT EXISTS (SELECT 1 FROM daily_digests d WHERE d.user_id = u.id AND d.day = $1) \
+             AND (EXISTS (SELECT 1 FROM role_grants g WHERE g.user_id = u.id AND g.revoked_at IS NULL) \
+                  OR EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id) \
+                  OR EXISTS (SELECT 1 FROM applications a WHERE a.applicant_user_id = u.id)) ORDER BY u.id",
+        )
+        .bind(&day)
+        .fetch_all(&mut *c)
+        .await?
+    };
+    let mut sent = 0;
+    for id in people {
+        let mut tx = db.begin_write().await?;
+        let Some(user) = users::by_id(&mut tx, crate::ids::UserId(id)).await? else {
+            continue;
+        };
+        let who = CurrentUser {
+            grants: roles::active_for_user(&mut tx, user.id).await?,
+            memberships: orgs::active_for_user(&mut tx, user.id).await?,
+            user,
+        };
+        let list = tasks(&mut tx, &Scope::of(&who), &cal, today, now).await?;
+        if list.is_empty() {
+            continue;
+        }
+        let claimed = sqlx::query(
+            "INSERT INTO daily_digests (user_id, day, tasks, sent_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(&day)
+        .bind(i64::try_from(list.len()).unwrap_or(i64::MAX))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if claimed == 0 {
+            continue;
+        }
+        let lang = Lang::parse(&who.user.preferred_lang).unwrap_or(Lang::ZhCn);
+        let overdue = list
+            .iter()
+            .filter(|k| !k.due_on.is_empty() && k.days_left < 0)
+            .count();
+        mailer
+            .queue(
+                &mut tx,
+                Recipient {
+                    addr: &who.user.email,
+                    user: Some(who.user.id),
+                    lang,
+                },
+                "digest",
+                &json!({ "name": who.user.display_name, "day": day, "count": list.len(),
+                         "overdue": overdue,
+                         "tasks": list.iter().map(|k| line(lang, k)).collect::<Vec<_>>() }),
+                now,
+            )
+            .await?;
+        tx.commit().await?;
+        sent += 1;
+    }
+    Ok(sent)
+}
