@@ -36,6 +36,8 @@ pub struct AppState {
     pub page_cache: crate::web::page_cache::PageCache,
     /// Seals bids under the dedicated bid-sealing key.
     pub sealer: crate::sealing::Sealer,
+    /// Each signed-in person's number of waiting tasks, shown in the navigation.
+    pub task_counts: Arc<crate::deadlines::Counts>,
 }
 
 impl AppState {
@@ -188,6 +190,7 @@ pub fn state(resolved: &Resolved, db: Db, clock: Clock) -> Result<AppState, Star
             crate::db::wal_signal::WalSignal::for_url(&resolved.database_url),
         ),
         sealer: crate::sealing::Sealer::new(&resolved.keys.bid_sealing),
+        task_counts: Arc::default(),
         db,
     })
 }

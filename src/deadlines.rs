@@ -24,7 +24,7 @@ pub mod digest;
 mod queue;
 mod tasks;
 pub use backfill::{backfill, unregistered, Unregistered};
-pub use tasks::{sort, tasks, Scope, Task};
+pub use tasks::{sort, tasks, Counts, Scope, Task};
 
 /// The stored due dates that follow the calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

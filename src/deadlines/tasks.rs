@@ -165,3 +165,60 @@ pub fn sort(tasks: &mut [Task]) {
         ))
     });
 }
+
+/// How many tasks wait on each signed-in person, for the navigation: kept per person with the
+/// data version (the audit sequence, advanced by every change) and the Beijing day it was
+/// counted for, and counted again when the day moved, or the data moved and the count is older
+/// than `FRESH` (so a busy city does not recount on every page; the dashboard itself is always
+/// read fresh).
+#[derive(Default)]
+pub struct Counts {
+    kept: std::sync::Mutex<std::collections::HashMap<i64, (i64, Date, usize, std::time::Instant)>>,
+}
+
+const FRESH: std::time::Duration = std::time::Duration::from_secs(20);
+
+impl Counts {
+    /// The person's count. A request that may change data (`changing`) forgets what was kept
+    /// and keeps nothing, so the page after it counts afresh.
+    pub async fn of(
+        &self,
+        c: &mut Conn,
+        user: &crate::auth::guards::CurrentUser,
+        cal: &Calendar,
+        version: i64,
+        now: i64,
+        changing: bool,
+    ) -> crate::error::AppResult<usize> {
+        let today = crate::domain::calendar::shanghai_date(crate::clock::from_ms(now));
+        let id = user.id().0;
+        if changing {
+            self.kept
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .remove(&id);
+            return Ok(tasks(c, &Scope::of(user), cal, today, now).await?.len());
+        }
+        let kept = self
+            .kept
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&id)
+            .copied();
+        if let Some((v, d, n, at)) = kept {
+            if d == today && (v == version || at.elapsed() < FRESH) {
+                return Ok(n);
+            }
+        }
+        let n = tasks(c, &Scope::of(user), cal, today, now).await?.len();
+        let mut map = self
+            .kept
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() > 10_000 {
+            map.clear();
+        }
+        map.insert(id, (version, today, n, std::time::Instant::now()));
+        Ok(n)
+    }
+}

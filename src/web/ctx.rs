@@ -52,6 +52,8 @@ pub struct PageBase {
     pub path: String,
     pub user: Option<UserView>,
     pub flash: Option<Flash>,
+    /// The signed-in person's waiting tasks (the navigation shows the number).
+    pub tasks: usize,
 }
 
 /// Cookie, then the user's preference, then Accept-Language, then Chinese.
@@ -101,6 +103,7 @@ impl PageBase {
             path: req.uri().path().to_string(),
             user: user.map(UserView::of),
             flash: None,
+            tasks: 0,
         }
     }
 }
@@ -169,11 +172,28 @@ impl Page {
         };
         let lang = negotiate_lang(req, user.map(|u| u.user.preferred_lang.as_str()));
         // Pages that show due dates read the calendar in force; the kept public pages do not.
-        if token == FormToken::Always {
+        // A signed-in person's navigation shows how many tasks wait on them.
+        let mut tasks = 0;
+        if token == FormToken::Always || user.is_some() {
             if let Some(state) = req.rocket().state::<crate::app::AppState>() {
                 let followed = async {
                     let v = state.page_cache.version(&state.db).await?;
                     state.calendars.follow(&state.db, v).await?;
+                    if let Some(u) = user {
+                        let mut c = state.db.acquire().await?;
+                        let cal = state.calendars.now();
+                        tasks = state
+                            .task_counts
+                            .of(
+                                &mut c,
+                                u,
+                                &cal,
+                                v,
+                                state.clock.now_ms(),
+                                req.method() != rocket::http::Method::Get,
+                            )
+                            .await?;
+                    }
                     Ok::<(), AppError>(())
                 };
                 if let Err(e) = followed.await {
@@ -202,6 +222,7 @@ impl Page {
                 path,
                 user,
                 flash,
+                tasks,
             },
             lang,
         })

@@ -264,6 +264,8 @@ async fn final_acceptance_needs_every_milestone_and_the_terms_end_or_a_reason_af
         dash.contains("履约：提交里程碑成果") && dash.contains(&milestone_link),
         "{dash}"
     );
+    // The navigation counts them (the milestone and the Haishu evaluation window).
+    assert!(dash.contains("<span class=\"nav-count\">2<"), "{dash}");
     let r = app
         .post(
             &format!("/orgs/{sun}/contracts/{k}/deliverables"),
@@ -279,6 +281,10 @@ async fn final_acceptance_needs_every_milestone_and_the_terms_end_or_a_reason_af
     assert!(
         !dash.contains("履约：提交里程碑成果"),
         "filed: off the list"
+    );
+    assert!(
+        dash.contains("<span class=\"nav-count\">1<"),
+        "counted afresh after the person's own change: {dash}"
     );
     app.logout().await;
     app.login_as(PURCHASER).await;

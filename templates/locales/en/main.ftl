@@ -1969,3 +1969,4 @@ queue-qualification = After opening: qualification and compliance review
 queue-panel-draw = Draw the bid panel
 err-project-state = The project is not at a stage where this can be done (someone may have acted meanwhile); reload the page to see where it stands.
 mail-digest-subject = Huoban: your tasks today
+nav-tasks-waiting =  tasks waiting

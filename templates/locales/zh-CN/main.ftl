@@ -1966,3 +1966,4 @@ queue-qualification = 开标后：资格审查和符合性审查
 queue-panel-draw = 抽取评标专家
 err-project-state = 项目当前所处阶段不能进行此操作（可能已被他人处理），请刷新页面后查看。
 mail-digest-subject = 伙伴平台：今日待办事项
+nav-tasks-waiting =  项待办
