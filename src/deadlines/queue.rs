@@ -420,7 +420,11 @@ async fn applicant(c: &mut Conn, user: i64, p: &mut Push<'_>) -> Result<(), sqlx
 
 /// An organization's work: milestones of its contracts still to deliver, evaluation rounds
 /// open to it, and (for its admins) last year's annual report.
-async fn organization(c: &mut Conn, scope: &Scope, p: &mut Push<'_>) -> Result<(), sqlx::Error> {
+async fn organization(
+    c: &mut Conn,
+    scope: &Scope,
+    p: &mut Push<'_>,
+) -> crate::error::AppResult<()> {
     let list = ids(&scope.org_member);
     let contracts: Vec<(i64, i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT k.id, k.org_id, pr.number || ' · ' || pr.title, i.review_name FROM contracts k JOIN projects pr ON pr.id = k.project_id \
@@ -432,7 +436,31 @@ async fn organization(c: &mut Conn, scope: &Scope, p: &mut Push<'_>) -> Result<(
     )))
     .fetch_all(&mut *c)
     .await?;
+    let mut suspended: Vec<i64> = Vec::new();
     for (k, org, title, milestone) in contracts {
+        // A suspended contract is not performed: the organization is told so instead.
+        let held = match crate::contract::by_id(c, k).await? {
+            Some(contract) => {
+                crate::delivery::standing(c, &contract, p.today)
+                    .await?
+                    .state
+                    == crate::delivery::rules::State::Suspended
+            }
+            None => false,
+        };
+        if held {
+            if !suspended.contains(&k) {
+                suspended.push(k);
+                p.add(
+                    "queue-contract-suspended",
+                    k,
+                    title,
+                    None,
+                    format!("/orgs/{org}/contracts/{k}"),
+                );
+            }
+            continue;
+        }
         p.add(
             "queue-milestone",
             k,

@@ -93,6 +93,14 @@ async fn a_challenge_after_signing_suspends_payment_acceptance_and_amendment_unt
             && public.contains("供应商就采购过程或结果提出的质疑尚未答复"),
         "the public page says so and why"
     );
+    // The winner is told on its dashboard that the contract is suspended, not to deliver.
+    app.login_as(NGO_ADMIN).await;
+    let dash = app.get("/dashboard").await.1;
+    assert!(
+        dash.contains("合同中止履行（暂停提交成果") && !dash.contains("履约：提交里程碑成果"),
+        "{dash}"
+    );
+    app.logout().await;
     app.login_as(PURCHASER).await;
     let manage = format!("/purchase/contracts/{k}");
     let r = app

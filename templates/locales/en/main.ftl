@@ -1970,3 +1970,4 @@ queue-panel-draw = Draw the bid panel
 err-project-state = The project is not at a stage where this can be done (someone may have acted meanwhile); reload the page to see where it stands.
 mail-digest-subject = Huoban: your tasks today
 nav-tasks-waiting =  tasks waiting
+queue-contract-suspended = Contract suspended (hold deliverables until the challenge is answered or the suspension ends)

@@ -1967,3 +1967,4 @@ queue-panel-draw = 抽取评标专家
 err-project-state = 项目当前所处阶段不能进行此操作（可能已被他人处理），请刷新页面后查看。
 mail-digest-subject = 伙伴平台：今日待办事项
 nav-tasks-waiting =  项待办
+queue-contract-suspended = 合同中止履行（暂停提交成果，等待质疑答复或暂停期满）
