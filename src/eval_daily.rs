@@ -69,7 +69,9 @@ impl Evaluation<'_> {
                 continue;
             };
             let left = (due - today).whole_days();
-            if round.status != "open" || !(0..=3).contains(&left) {
+            if round.status != crate::domain::eval_life::RoundStatus::Open
+                || !(0..=3).contains(&left)
+            {
                 continue;
             }
             for a in store::assignments_of_round(&mut tx, round.id).await? {

@@ -9,6 +9,7 @@ use crate::clock::Clock;
 use crate::db::evaluation::{self as store, EvalApp, NewGrade, Round};
 use crate::db::{standards, users, Conn, Db};
 use crate::domain::calendar::{iso_date, parse_iso_date, shanghai_date};
+use crate::domain::eval_life::{AppAction, AppStatus, RoundAction, RoundStatus};
 use crate::domain::evaluation::{self as ev, Aggregate, Applicant, Bars, Grade, Ineligible};
 use crate::domain::lang::Lang;
 use crate::domain::scoring::{self, Outcome};
@@ -258,7 +259,7 @@ impl<'a> Evaluation<'a> {
         let round = store::round_by_id(&mut tx, round_id)
             .await?
             .ok_or(AppError::NotFound)?;
-        if round.status != "notice" {
+        if round.status != RoundStatus::Notice {
             return Err(AppError::Conflict("err-round-state"));
         }
         if round
@@ -281,7 +282,7 @@ impl<'a> Evaluation<'a> {
         let (from, to) = ev::validity(today);
         let mut n = 0;
         for app in store::apps_of_round(&mut tx, round_id).await? {
-            if app.status != "decided" {
+            if app.status != AppStatus::Decided {
                 continue;
             }
             if let Some(g) = app.decided_grade.as_deref() {
@@ -300,7 +301,9 @@ impl<'a> Evaluation<'a> {
                 .await?;
                 n += 1;
             }
-            store::set_app_status(&mut tx, app.id, "announced").await?;
+            if !store::advance_app(&mut tx, app.id, app.status, AppAction::Announce).await? {
+                return Err(AppError::Conflict("err-round-state"));
+            }
             self.mail(
                 &mut tx,
                 app.applicant_user_id,
@@ -312,8 +315,11 @@ impl<'a> Evaluation<'a> {
         if !store::advance_round(
             &mut tx,
             round_id,
-            "notice",
-            "announced",
+            round.status,
+            RoundAction::Announce {
+                notice_ended: true,
+                unanswered: usize::try_from(open).unwrap_or(usize::MAX),
+            },
             [("announced_on", Some(day.clone())), ("notice_to", None)],
         )
         .await?

@@ -23,7 +23,7 @@ pub struct Round {
     pub upgrade_allowed: bool,
     pub bars: String,
     pub settings_version: Option<i64>,
-    pub status: String,
+    pub status: crate::domain::eval_life::RoundStatus,
     pub committee_on: Option<String>,
     pub committee_members: Option<i64>,
     pub committee_present: Option<i64>,
@@ -68,7 +68,15 @@ fn round(r: &AnyRow) -> Result<Round, sqlx::Error> {
         upgrade_allowed: r.try_get::<i64, _>("upgrade_allowed")? != 0,
         bars: r.try_get("bars")?,
         settings_version: r.try_get("settings_version")?,
-        status: r.try_get("status")?,
+        status: {
+            let code: String = r.try_get("status")?;
+            crate::domain::eval_life::RoundStatus::parse(&code).ok_or_else(|| {
+                sqlx::Error::ColumnDecode {
+                    index: "status".into(),
+                    source: format!("unknown status {code:?}").into(),
+                }
+            })?
+        },
         committee_on: r.try_get("committee_on")?,
         committee_members: r.try_get("committee_members")?,
         committee_present: r.try_get("committee_present")?,
@@ -126,25 +134,29 @@ pub async fn rounds(c: &mut Conn, authorities: Option<&[i64]>) -> Result<Vec<Rou
     })
 }
 
-/// Moves a round from one status to the next with the columns that go with it; false if the
-/// round was no longer in `from` (a second officer got there first).
+/// Moves a round by `action` from the status it was read in, with the columns that go with
+/// it: the lifecycle's transition written with a compare-and-set; false if the action is
+/// refused there or the round was no longer in `from` (a second officer got there first).
 pub async fn advance_round(
     c: &mut Conn,
     id: i64,
-    from: &str,
-    to: &str,
+    from: crate::domain::eval_life::RoundStatus,
+    action: crate::domain::eval_life::RoundAction,
     dates: [(&'static str, Option<String>); 2],
 ) -> Result<bool, sqlx::Error> {
+    let Ok(to) = crate::domain::eval_life::round_transition(from, action) else {
+        return Ok(false);
+    };
     let mut sql = String::from("UPDATE eval_rounds SET status = $1");
     for (i, (col, _)) in dates.iter().enumerate() {
         sql.push_str(&format!(", {col} = COALESCE(${}, {col})", i + 2));
     }
     sql.push_str(" WHERE id = $4 AND status = $5");
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(to);
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(to.code());
     for (_, v) in dates {
         q = q.bind(v);
     }
-    let done = q.bind(id).bind(from).execute(c).await?;
+    let done = q.bind(id).bind(from.code()).execute(c).await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -177,7 +189,7 @@ pub struct EvalApp {
     pub standard_id: i64,
     pub applicant_user_id: i64,
     pub self_assessment: String,
-    pub status: String,
+    pub status: crate::domain::eval_life::AppStatus,
     pub submitted_at: i64,
     pub total_centi: Option<i64>,
     pub proposed_grade: Option<String>,
@@ -201,7 +213,15 @@ fn eval_app(r: &AnyRow) -> Result<EvalApp, sqlx::Error> {
         standard_id: r.try_get("standard_id")?,
         applicant_user_id: r.try_get("applicant_user_id")?,
         self_assessment: r.try_get("self_assessment")?,
-        status: r.try_get("status")?,
+        status: {
+            let code: String = r.try_get("status")?;
+            crate::domain::eval_life::AppStatus::parse(&code).ok_or_else(|| {
+                sqlx::Error::ColumnDecode {
+                    index: "status".into(),
+                    source: format!("unknown status {code:?}").into(),
+                }
+            })?
+        },
         submitted_at: r.try_get("submitted_at")?,
         total_centi: r.try_get("total_centi")?,
         proposed_grade: r.try_get("proposed_grade")?,
@@ -326,7 +346,7 @@ pub async fn record_decision(c: &mut Conn, d: &NewDecision<'_>) -> Result<i64, s
     .await?;
     sqlx::query(
         "UPDATE eval_applications SET status = 'decided', decided_grade = $1, votes_for = $2, \
-         change_reason = $3, decided_at = $4 WHERE id = $5",
+         change_reason = $3, decided_at = $4 WHERE id = $5 AND status IN ('scored', 'decided')",
     )
     .bind(d.grade)
     .bind(d.votes_for)
@@ -395,13 +415,25 @@ pub async fn decisions(c: &mut Conn, app: i64) -> Result<Vec<Decision>, sqlx::Er
         .collect())
 }
 
-pub async fn set_app_status(c: &mut Conn, id: i64, status: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE eval_applications SET status = $1 WHERE id = $2")
-        .bind(status)
-        .bind(id)
-        .execute(c)
-        .await?;
-    Ok(())
+/// Moves an application by `action` from the status it was read in (compare-and-set); false
+/// if refused or moved meanwhile.
+pub async fn advance_app(
+    c: &mut Conn,
+    id: i64,
+    from: crate::domain::eval_life::AppStatus,
+    action: crate::domain::eval_life::AppAction,
+) -> Result<bool, sqlx::Error> {
+    let Ok(to) = crate::domain::eval_life::app_transition(from, action) else {
+        return Ok(false);
+    };
+    let done =
+        sqlx::query("UPDATE eval_applications SET status = $1 WHERE id = $2 AND status = $3")
+            .bind(to.code())
+            .bind(id)
+            .bind(from.code())
+            .execute(c)
+            .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 #[derive(Debug, Clone, Serialize)]

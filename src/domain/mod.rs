@@ -7,6 +7,7 @@ pub mod chain;
 pub mod credit;
 pub mod division;
 pub mod email;
+pub mod eval_life;
 pub mod evaluation;
 pub mod holiday_law;
 pub mod id_number;

@@ -8,6 +8,7 @@ use crate::audit::Actor;
 use crate::auth::csrf::CsrfForm;
 use crate::db::evaluation as store;
 use crate::domain::calendar::iso_date;
+use crate::domain::eval_life::{AppStatus, RoundAction};
 use crate::domain::evaluation::Grade;
 use crate::domain::scoring;
 use crate::error::{AppError, AppResult};
@@ -46,7 +47,7 @@ pub async fn committee(
     form: CsrfForm<CommitteeForm>,
 ) -> AppResult<Reply> {
     let r = officers_round(state, staff.user, id.0).await?;
-    if r.status != "open" {
+    if r.status != crate::domain::eval_life::RoundStatus::Open {
         return Err(AppError::Conflict("err-round-state"));
     }
     let f = form.into_inner();
@@ -64,11 +65,18 @@ pub async fn committee(
         let mut c = state.db.acquire().await?;
         store::apps_of_round(&mut c, r.id).await?
     };
-    if apps.is_empty() || apps.iter().any(|a| a.status == "review") {
+    if apps.is_empty()
+        || apps
+            .iter()
+            .any(|a| a.status == crate::domain::eval_life::AppStatus::Review)
+    {
         errors.add(lang, "decisions", "err-committee-unscored");
     }
     let mut decided = Vec::new();
-    for a in apps.iter().filter(|a| a.status == "scored") {
+    for a in apps
+        .iter()
+        .filter(|a| a.status == crate::domain::eval_life::AppStatus::Scored)
+    {
         let d = f.decisions.get(&a.id);
         let field = format!("decisions[{}].grade", a.id);
         let choice = d.map(|d| text(&d.grade)).unwrap_or("");
@@ -106,8 +114,14 @@ pub async fn committee(
     if !store::advance_round(
         &mut tx,
         r.id,
-        "open",
-        "committee",
+        r.status,
+        RoundAction::HoldCommittee {
+            applications: apps.len(),
+            in_review: apps
+                .iter()
+                .filter(|a| a.status == AppStatus::Review)
+                .count(),
+        },
         [
             ("committee_on", Some(iso_date(held_on))),
             ("notice_to", None),
@@ -171,8 +185,8 @@ pub async fn notice(
     if !store::advance_round(
         &mut tx,
         r.id,
-        "committee",
-        "notice",
+        r.status,
+        RoundAction::PublishNotice,
         [
             ("notice_from", Some(iso_date(today))),
             ("notice_to", Some(iso_date(to))),

@@ -49,7 +49,9 @@ async fn index_page(
     let mut open = Vec::new();
     let authorities: Vec<i64> = authority.into_iter().collect();
     for r in store::rounds(&mut c, Some(&authorities)).await? {
-        let window = r.apply_from <= today && today <= r.apply_to && r.status == "open";
+        let window = r.apply_from <= today
+            && today <= r.apply_to
+            && r.status == crate::domain::eval_life::RoundStatus::Open;
         if !window || apps.iter().any(|a| a.round_id == r.id) {
             continue;
         }
@@ -65,7 +67,7 @@ async fn index_page(
     for a in apps {
         let round = store::round_by_id(&mut c, a.round_id).await?;
         let in_notice = round.as_ref().is_some_and(|r| {
-            r.status == "notice"
+            r.status == crate::domain::eval_life::RoundStatus::Notice
                 && r.notice_to
                     .as_deref()
                     .is_some_and(|to| today.as_str() <= to)
@@ -132,7 +134,10 @@ async fn apply(
             .filter(|r| Some(r.authority_id) == authority)
             .ok_or(AppError::NotFound)?
     };
-    if r.status != "open" || today.as_str() < r.apply_from.as_str() || today > r.apply_to {
+    if r.status != crate::domain::eval_life::RoundStatus::Open
+        || today.as_str() < r.apply_from.as_str()
+        || today > r.apply_to
+    {
         return Err(AppError::Conflict("err-round-closed"));
     }
     let f = form.into_inner();
@@ -237,7 +242,7 @@ async fn review_request(
     let round = store::round_by_id(&mut tx, app.round_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let in_notice = round.status == "notice"
+    let in_notice = round.status == crate::domain::eval_life::RoundStatus::Notice
         && round
             .notice_to
             .as_deref()

@@ -24,7 +24,11 @@ pub fn routes() -> Vec<Route> {
 }
 
 fn public(r: &Round) -> bool {
-    matches!(r.status.as_str(), "notice" | "announced")
+    matches!(
+        r.status,
+        crate::domain::eval_life::RoundStatus::Notice
+            | crate::domain::eval_life::RoundStatus::Announced
+    )
 }
 
 #[get("/evaluation/notices")]
@@ -54,10 +58,17 @@ async fn notice_page(
     let apps: Vec<_> = store::apps_of_round(&mut c, id)
         .await?
         .into_iter()
-        .filter(|a| matches!(a.status.as_str(), "decided" | "announced"))
+        .filter(|a| {
+            matches!(
+                a.status,
+                crate::domain::eval_life::AppStatus::Decided
+                    | crate::domain::eval_life::AppStatus::Announced
+            )
+        })
         .map(|a| json!({ "id": a.id, "org_id": a.org_id, "org_name": a.org_name, "grade": a.decided_grade }))
         .collect();
-    let open = r.status == "notice" && r.notice_to.as_deref().is_some_and(|t| today.as_str() <= t);
+    let open = r.status == crate::domain::eval_life::RoundStatus::Notice
+        && r.notice_to.as_deref().is_some_and(|t| today.as_str() <= t);
     Ok(page.render(
         "evaluation/notice",
         json!({ "round": r, "apps": apps, "open": open, "values": values, "errors": errors }),
@@ -97,12 +108,12 @@ async fn object(
             .await?
             .filter(public)
             .ok_or(AppError::NotFound)?;
-        let open =
-            r.status == "notice" && r.notice_to.as_deref().is_some_and(|t| day.as_str() <= t);
+        let open = r.status == crate::domain::eval_life::RoundStatus::Notice
+            && r.notice_to.as_deref().is_some_and(|t| day.as_str() <= t);
         let app = match f.application {
-            Some(a) => store::app_by_id(&mut c, a)
-                .await?
-                .filter(|x| x.round_id == r.id && x.status == "decided"),
+            Some(a) => store::app_by_id(&mut c, a).await?.filter(|x| {
+                x.round_id == r.id && x.status == crate::domain::eval_life::AppStatus::Decided
+            }),
             None => None,
         };
         (app, open)

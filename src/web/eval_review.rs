@@ -88,7 +88,9 @@ async fn assign(
 ) -> AppResult<Reply> {
     let (app, round) = officers_app(state, staff.user, id.0).await?;
     let back = format!("/evaluation/applications/{}", app.id);
-    if app.status != "review" || round.status != "open" {
+    if app.status != crate::domain::eval_life::AppStatus::Review
+        || round.status != crate::domain::eval_life::RoundStatus::Open
+    {
         return Err(AppError::Conflict("err-eval-assign-state"));
     }
     let ev = Evaluation::of(state);
@@ -163,7 +165,7 @@ async fn objections(
                 .and_then(|a| a.decided_grade);
             rows.push(
                 json!({ "o": o, "round": r.title, "left": left, "grade": grade,
-                              "may_change": r.status == "notice",
+                              "may_change": r.status == crate::domain::eval_life::RoundStatus::Notice,
                               "overdue": o.answer.is_none() && left.is_some_and(|l| l < 0) }),
             );
         }
@@ -239,7 +241,9 @@ async fn answer(
         .ok_or(AppError::NotFound)?;
     let changed = change.filter(|g| *g != app.decided_grade.as_deref());
     if let Some(g) = changed {
-        if r.status != "notice" || app.status != "decided" {
+        if r.status != crate::domain::eval_life::RoundStatus::Notice
+            || app.status != crate::domain::eval_life::AppStatus::Decided
+        {
             return Err(AppError::Conflict("err-round-state"));
         }
         // The re-review committee's own decision, with its members and votes, supersedes the

@@ -219,7 +219,7 @@ pub async fn round_page(
         submitted += done;
         flagged += flags;
         let grade = a.decided_grade.clone().or(a.proposed_grade.clone());
-        if matches!(a.status.as_str(), "scored" | "decided" | "announced") {
+        if a.status != crate::domain::eval_life::AppStatus::Review {
             *dist
                 .entry(grade.clone().unwrap_or_else(|| "none".into()))
                 .or_default() += 1;
@@ -237,7 +237,10 @@ pub async fn round_page(
     }
     let objections = store::objections_where(&mut c, "e.round_id", r.id).await?;
     let today = ev.today();
-    let ready = !apps.is_empty() && apps.iter().all(|a| a.status != "review");
+    let ready = !apps.is_empty()
+        && apps
+            .iter()
+            .all(|a| a.status != crate::domain::eval_life::AppStatus::Review);
     Ok(page.render(
         "evaluation/round",
         json!({ "round": r, "rows": rows, "chart": chart, "submitted": submitted, "flagged": flagged,
