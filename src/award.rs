@@ -11,6 +11,7 @@ use crate::clock::from_ms;
 use crate::db::projects::{self as store, Project};
 use crate::db::Conn;
 use crate::deadlines::DueClock;
+use crate::domain::award::WinnerStatus;
 use crate::domain::calendar::{end_of_day, shanghai_date, Calendar, Due, Period};
 use crate::error::{AppError, AppResult};
 use crate::ids::UserId;
@@ -58,8 +59,7 @@ pub struct Winner {
     pub address: String,
     pub rank: i64,
     pub amount_fen: i64,
-    /// winner | refused | disqualified
-    pub status: String,
+    pub status: WinnerStatus,
     pub reason: Option<String>,
     pub created_at: i64,
     pub changed_at: Option<i64>,
@@ -119,7 +119,13 @@ pub async fn winners(c: &mut Conn, award: i64) -> AppResult<Vec<Winner>> {
                 address: r.try_get("address")?,
                 rank: r.try_get("rank")?,
                 amount_fen: r.try_get("amount_fen")?,
-                status: r.try_get("status")?,
+                status: {
+                    let code: String = r.try_get("status")?;
+                    WinnerStatus::parse(&code).ok_or_else(|| sqlx::Error::ColumnDecode {
+                        index: "status".into(),
+                        source: format!("unknown winner status {code:?}").into(),
+                    })?
+                },
                 reason: r.try_get("reason")?,
                 created_at: r.try_get("created_at")?,
                 changed_at: r.try_get("changed_at")?,
@@ -137,7 +143,7 @@ pub async fn panel_names(c: &mut Conn, p: &Project) -> AppResult<Vec<String>> {
             panel
                 .members
                 .into_iter()
-                .filter(|m| m.status == "seated")
+                .filter(|m| m.status == crate::domain::award::SeatStatus::Seated)
                 .map(|m| m.name)
                 .collect()
         })
@@ -433,15 +439,19 @@ impl Procurement<'_> {
         reason: &str,
         user: i64,
     ) -> AppResult<Result<(), &'static str>> {
-        if !matches!(kind, "refused" | "disqualified") {
+        let Some(to) = WinnerStatus::parse(kind).filter(|k| *k != WinnerStatus::Winner) else {
             return Ok(Err("err-award-pass-kind"));
-        }
+        };
         if reason.chars().count() < 4 {
             return Ok(Err("err-award-pass-reason"));
         }
         let all = winners(c, a.id).await?;
-        let Some(w) = all.iter().find(|w| w.id == winner && w.status == "winner") else {
+        let Some(w) = all.iter().find(|w| w.id == winner) else {
             return Ok(Err("err-award-not-winner"));
+        };
+        let to = match crate::domain::award::pass_over(w.status, to) {
+            Ok(to) => to,
+            Err(key) => return Ok(Err(key)),
         };
         if p.status != crate::domain::project::Status::Awarded
             || crate::contract::contract_of_winner(c, w.id)
@@ -452,10 +462,10 @@ impl Procurement<'_> {
         }
         let now = self.clock.now_ms();
         sqlx::query(
-            "UPDATE award_winners SET status = $2, reason = $3, changed_by = $4, changed_at = $5 WHERE id = $1",
+            "UPDATE award_winners SET status = $2, reason = $3, changed_by = $4, changed_at = $5 WHERE id = $1 AND status = 'winner'",
         )
         .bind(w.id)
-        .bind(kind)
+        .bind(to.code())
         .bind(reason)
         .bind(user)
         .bind(now)
@@ -473,7 +483,7 @@ impl Procurement<'_> {
                     <= p.budget_fen
                         - all
                             .iter()
-                            .filter(|x| x.status == "winner" && x.id != w.id)
+                            .filter(|x| x.status == WinnerStatus::Winner && x.id != w.id)
                             .map(|x| x.amount_fen)
                             .sum::<i64>()
         });
@@ -498,7 +508,10 @@ impl Procurement<'_> {
                 "link": format!("projects/{}/award", p.number) }),
             )
             .await?;
-        } else if !all.iter().any(|x| x.status == "winner" && x.id != w.id) {
+        } else if !all
+            .iter()
+            .any(|x| x.status == WinnerStatus::Winner && x.id != w.id)
+        {
             store::advance(c, p, crate::domain::project::Action::NoWinner, now).await?;
         } else {
             // A programme whose other funded applicants have all signed is contracted.

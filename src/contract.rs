@@ -340,7 +340,7 @@ impl Procurement<'_> {
         let now = self.clock.now_ms();
         if p.status != crate::domain::project::Status::Awarded
             && p.status != crate::domain::project::Status::Contracted
-            || w.status != "winner"
+            || w.status != crate::domain::award::WinnerStatus::Winner
         {
             return Ok(Err("err-contract-not-awarded"));
         }

@@ -8,6 +8,7 @@
 use crate::audit::Actor;
 use crate::db::projects::Project;
 use crate::db::Conn;
+use crate::domain::award::SeatStatus;
 use crate::domain::award::{self, PanelProblem};
 use crate::domain::calendar::{iso_date, shanghai_date};
 use crate::error::AppResult;
@@ -24,7 +25,7 @@ pub struct Member {
     pub user_id: i64,
     pub name: String,
     pub kind: String,
-    pub status: String,
+    pub status: crate::domain::award::SeatStatus,
     pub reason: Option<String>,
     pub replaces: Option<i64>,
 }
@@ -87,18 +88,20 @@ pub async fn panel_of(c: &mut Conn, p: &Project) -> AppResult<Option<Panel>> {
         drawn_at,
         members: members
             .into_iter()
-            .map(
-                |(id, user_id, name, kind, status, reason, replaces)| Member {
+            .map(|(id, user_id, name, kind, status, reason, replaces)| {
+                Ok(Member {
                     id,
                     user_id,
                     name,
                     kind,
-                    status,
+                    status: SeatStatus::parse(&status).ok_or_else(|| {
+                        crate::error::AppError::Internal(format!("seat status {status:?}"))
+                    })?,
                     reason,
                     replaces,
-                },
-            )
-            .collect(),
+                })
+            })
+            .collect::<AppResult<_>>()?,
     }))
 }
 
@@ -227,7 +230,7 @@ impl Procurement<'_> {
         let Some(m) = panel
             .members
             .iter()
-            .find(|m| m.id == member && m.status == "seated")
+            .find(|m| m.id == member && m.status == SeatStatus::Seated)
         else {
             return Ok(Err("err-panel-member"));
         };
@@ -242,7 +245,7 @@ impl Procurement<'_> {
                 Err(_) => return Ok(Err("err-panel-no-replacement")),
             }
         }
-        sqlx::query("UPDATE panel_members SET status = 'recused', reason = $2, recused_at = $3 WHERE id = $1")
+        sqlx::query("UPDATE panel_members SET status = 'recused', reason = $2, recused_at = $3 WHERE id = $1 AND status = 'seated'")
             .bind(member)
             .bind(reason)
             .bind(now)

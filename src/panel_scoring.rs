@@ -25,7 +25,7 @@ pub type BidScores = (i64, Vec<Decimal>);
 pub struct Seat {
     pub member: i64,
     pub user_id: i64,
-    pub status: String,
+    pub status: crate::domain::award::SeatStatus,
     pub declared_at: Option<i64>,
     pub submitted_at: Option<i64>,
     pub project_id: i64,
@@ -39,16 +39,21 @@ pub async fn seat(c: &mut Conn, member: i64) -> AppResult<Option<Seat>> {
     .bind(member)
     .fetch_optional(&mut *c)
     .await?;
-    Ok(row.map(
-        |(member, user_id, status, declared_at, submitted_at, project_id)| Seat {
-            member,
-            user_id,
-            status,
-            declared_at,
-            submitted_at,
-            project_id,
+    row.map(
+        |(member, user_id, status, declared_at, submitted_at, project_id)| {
+            Ok(Seat {
+                member,
+                user_id,
+                status: crate::domain::award::SeatStatus::parse(&status).ok_or_else(|| {
+                    crate::error::AppError::Internal(format!("seat status {status:?}"))
+                })?,
+                declared_at,
+                submitted_at,
+                project_id,
+            })
         },
-    ))
+    )
+    .transpose()
 }
 
 /// The user's seats on panels, newest first (for the expert's list).
@@ -143,7 +148,7 @@ pub async fn report(c: &mut Conn, p: &Project) -> AppResult<Option<Report>> {
     let seated: Vec<_> = panel
         .members
         .iter()
-        .filter(|m| m.status == "seated")
+        .filter(|m| m.status == crate::domain::award::SeatStatus::Seated)
         .cloned()
         .collect();
     let mut complete = !seated.is_empty();

@@ -226,23 +226,39 @@ async fn evaluation_officer(
         )))
         .fetch_all(&mut *c)
         .await?;
+    // The round's next step, asked of its lifecycle: whichever action it would take now.
     for (id, title, status, notice_to, apps, in_review) in rounds {
+        use crate::domain::eval_life::{round_transition, RoundAction, RoundStatus};
+        let Some(status) = RoundStatus::parse(&status) else {
+            continue;
+        };
         let link = format!("/evaluation/rounds/{id}");
-        match status.as_str() {
-            "open" if apps > 0 && in_review == 0 => {
-                p.add("queue-eval-committee", id, title, None, link)
-            }
-            "committee" => p.add("queue-eval-notice", id, title, None, link),
-            "notice" => {
-                let ended = notice_to
-                    .as_deref()
-                    .and_then(parse_iso_date)
-                    .is_some_and(|d| d < p.today);
-                if ended {
-                    p.add("queue-eval-announce", id, title, None, link);
-                }
-            }
-            _ => {}
+        let notice_ended = notice_to
+            .as_deref()
+            .and_then(parse_iso_date)
+            .is_some_and(|d| d < p.today);
+        let count = |n: i64| usize::try_from(n).unwrap_or(0);
+        let next = [
+            (
+                RoundAction::HoldCommittee {
+                    applications: count(apps),
+                    in_review: count(in_review),
+                },
+                "queue-eval-committee",
+            ),
+            (RoundAction::PublishNotice, "queue-eval-notice"),
+            (
+                RoundAction::Announce {
+                    notice_ended,
+                    unanswered: 0,
+                },
+                "queue-eval-announce",
+            ),
+        ]
+        .into_iter()
+        .find(|(a, _)| round_transition(status, *a).is_ok());
+        if let Some((_, what)) = next {
+            p.add(what, id, title, None, link);
         }
     }
     let objections: Vec<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(

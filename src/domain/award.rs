@@ -383,3 +383,66 @@ mod tests {
         );
     }
 }
+
+/// An award winner's standing: a winner until passed over because it refused to sign or was
+/// disqualified (87号令 49); a passed-over winner stays on record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WinnerStatus {
+    Winner,
+    Refused,
+    Disqualified,
+}
+
+codes!(WinnerStatus {
+    Winner => "winner",
+    Refused => "refused",
+    Disqualified => "disqualified",
+});
+
+/// Passing a winner over: only a winner, only for refusal or disqualification.
+pub fn pass_over(from: WinnerStatus, to: WinnerStatus) -> Result<WinnerStatus, &'static str> {
+    match (from, to) {
+        (WinnerStatus::Winner, WinnerStatus::Refused | WinnerStatus::Disqualified) => Ok(to),
+        (WinnerStatus::Winner, WinnerStatus::Winner) => Err("err-award-pass-kind"),
+        _ => Err("err-award-not-winner"),
+    }
+}
+
+/// A panel seat: seated until the member steps aside (recused), replaced by a new seat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SeatStatus {
+    Seated,
+    Recused,
+}
+
+codes!(SeatStatus {
+    Seated => "seated",
+    Recused => "recused",
+});
+
+#[cfg(test)]
+mod status_tests {
+    use super::*;
+
+    #[test]
+    fn only_a_winner_is_passed_over_and_only_for_refusal_or_disqualification() {
+        use WinnerStatus as W;
+        assert_eq!(pass_over(W::Winner, W::Refused), Ok(W::Refused));
+        assert_eq!(pass_over(W::Winner, W::Disqualified), Ok(W::Disqualified));
+        assert_eq!(pass_over(W::Winner, W::Winner), Err("err-award-pass-kind"));
+        assert_eq!(
+            pass_over(W::Refused, W::Disqualified),
+            Err("err-award-not-winner")
+        );
+        assert_eq!(
+            pass_over(W::Disqualified, W::Refused),
+            Err("err-award-not-winner")
+        );
+        for s in WinnerStatus::ALL {
+            assert_eq!(WinnerStatus::parse(s.code()), Some(*s));
+        }
+        for s in SeatStatus::ALL {
+            assert_eq!(SeatStatus::parse(s.code()), Some(*s));
+        }
+    }
+}

@@ -4,32 +4,6 @@
 //! (a proposed grade), decided (the committee's grade, or a re-review's during the notice),
 //! then announced. The stores write these answers with a compare-and-set on the old status.
 
-use serde::{Serialize, Serializer};
-
-macro_rules! codes {
-    ($name:ident { $($variant:ident => $code:literal),+ $(,)? }) => {
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn code(self) -> &'static str {
-                match self {
-                    $($name::$variant => $code),+
-                }
-            }
-
-            pub fn parse(s: &str) -> Option<$name> {
-                $name::ALL.iter().copied().find(|x| x.code() == s)
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.code())
-            }
-        }
-    };
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RoundStatus {
     Open,

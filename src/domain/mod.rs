@@ -1,5 +1,30 @@
 //! Pure rules: no Rocket, no sqlx. Newtypes that parse, calendars, roles, settings.
 
+/// A status enum's codes: `code`, `parse`, `ALL`, and serialization as the code.
+macro_rules! codes {
+    ($name:ident { $($variant:ident => $code:literal),+ $(,)? }) => {
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn code(self) -> &'static str {
+                match self {
+                    $($name::$variant => $code),+
+                }
+            }
+
+            pub fn parse(s: &str) -> Option<$name> {
+                $name::ALL.iter().copied().find(|x| x.code() == s)
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.code())
+            }
+        }
+    };
+}
+
 pub mod application;
 pub mod award;
 pub mod calendar;

@@ -57,7 +57,10 @@ pub(crate) async fn award_page(
     // Winners still to sign, with the 30-day limit from the award notice.
     let unsigned: Vec<_> = ws
         .iter()
-        .filter(|w| w.status == "winner" && !contracts.iter().any(|k| k.winner_id == w.id))
+        .filter(|w| {
+            w.status == crate::domain::award::WinnerStatus::Winner
+                && !contracts.iter().any(|k| k.winner_id == w.id)
+        })
         .cloned()
         .collect();
     let roll = {

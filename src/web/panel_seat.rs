@@ -107,7 +107,7 @@ async fn declare(
     form: CsrfForm<DeclareForm>,
 ) -> AppResult<Reply> {
     let seat = own_seat(state, user, member).await?;
-    if seat.status != "seated" || seat.declared_at.is_some() {
+    if seat.status != crate::domain::award::SeatStatus::Seated || seat.declared_at.is_some() {
         return Err(AppError::Conflict("err-panel-declared"));
     }
     let f = form.into_inner();
@@ -167,7 +167,10 @@ async fn submit(
     form: CsrfForm<ScoreForm>,
 ) -> AppResult<Reply> {
     let seat = own_seat(state, user, member).await?;
-    if seat.status != "seated" || seat.declared_at.is_none() || seat.submitted_at.is_some() {
+    if seat.status != crate::domain::award::SeatStatus::Seated
+        || seat.declared_at.is_none()
+        || seat.submitted_at.is_some()
+    {
         return Err(AppError::Conflict("err-panel-sheet-closed"));
     }
     let values = form.into_inner().score;
@@ -294,7 +297,7 @@ async fn comply(
     form: CsrfForm<ComplyForm>,
 ) -> AppResult<Reply> {
     let seat = own_seat(state, user, member).await?;
-    if seat.status != "seated" || seat.declared_at.is_none() {
+    if seat.status != crate::domain::award::SeatStatus::Seated || seat.declared_at.is_none() {
         return Err(AppError::Conflict("err-panel-sheet-closed"));
     }
     let f = form.into_inner();
