@@ -28,7 +28,7 @@ fn line(lang: Lang, k: &Task) -> serde_json::Value {
         t_args(lang, key, &[("n", k.days_left.abs().to_string())])
     };
     json!({ "what": t(lang, &k.what), "subject": k.subject, "due_on": k.due_on,
-            "left": left, "working": k.working, "overdue": !k.due_on.is_empty() && k.days_left < 0, "link": k.link })
+            "left": left, "working": k.working, "at": k.at, "overdue": !k.due_on.is_empty() && k.days_left < 0, "link": k.link })
 }
 
 /// Mails today's digest to everyone with work waiting who has not had it today; how many.

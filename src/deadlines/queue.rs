@@ -48,6 +48,7 @@ impl Push<'_> {
         };
         self.out.push(Task {
             what: what.into(),
+            at: None,
             entity_id: id,
             due_on,
             days_left,
@@ -87,7 +88,7 @@ pub async fn waiting(
     }
     applicant(c, scope.user, &mut p).await?;
     if !scope.org_member.is_empty() {
-        organization(c, scope, &mut p).await?;
+        organization(c, scope, &mut p, now).await?;
     }
     if scope.finance {
         payable(c, now, &mut p).await?;
@@ -440,6 +441,7 @@ async fn organization(
     c: &mut Conn,
     scope: &Scope,
     p: &mut Push<'_>,
+    now: i64,
 ) -> crate::error::AppResult<()> {
     let list = ids(&scope.org_member);
     let contracts: Vec<(i64, i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -502,8 +504,62 @@ async fn organization(
             format!("/orgs/{org}/evaluation"),
         );
     }
+    // Projects open for bids in a category the organization follows, not yet taken up.
+    let open: Vec<(i64, i64, String, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT pr.id, o.id, pr.number, pr.number || ' · ' || pr.title, pr.deadline_at FROM projects pr \
+         JOIN category_follows f ON f.category_code = pr.category_code JOIN organizations o ON o.id = f.org_id \
+         WHERE o.id IN ({list}) AND pr.status = 'published' AND pr.deadline_at > $1 \
+         AND NOT EXISTS (SELECT 1 FROM bids b WHERE b.project_id = pr.id AND b.round = pr.round AND b.org_id = o.id) \
+         AND NOT EXISTS (SELECT 1 FROM doc_obtained d WHERE d.project_id = pr.id AND d.round = pr.round AND d.org_id = o.id) \
+         ORDER BY pr.deadline_at, pr.id"
+    )))
+    .bind(now)
+    .fetch_all(&mut *c)
+    .await?;
+    for (id, _org, number, subject, deadline) in open {
+        let due = crate::domain::calendar::shanghai_date(crate::clock::from_ms(deadline));
+        p.add(
+            "queue-new-project",
+            id,
+            subject,
+            Some((due, false)),
+            format!("/projects/{number}"),
+        );
+        // Bids close at a moment, not at the end of the day.
+        if let Some(last) = p.out.last_mut() {
+            last.at = Some(crate::procurement::shanghai_time(deadline));
+        }
+    }
     if !scope.org_admin.is_empty() {
         let admin = ids(&scope.org_admin);
+        // A challenge answered (or left unanswered past its 7 working days) may be taken to
+        // the supervisor within 15 working days after the answer period: the admin who filed
+        // it is told until when.
+        let challenges: Vec<(i64, i64, String, String, i64)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT ch.id, ch.org_id, pr.number, pr.number || ' · ' || pr.title, ch.due_at FROM challenges ch \
+                 JOIN projects pr ON pr.id = ch.project_id \
+                 WHERE ch.org_id IN ({admin}) AND ch.kind = 'challenge' \
+                 AND (ch.answered_at IS NOT NULL OR ch.due_at < $1) \
+                 AND NOT EXISTS (SELECT 1 FROM complaints k WHERE k.challenge_id = ch.id) ORDER BY ch.id"
+            )))
+            .bind(now)
+            .fetch_all(&mut *c)
+            .await?;
+        for (id, org, number, subject, due_at) in challenges {
+            let last = crate::award::end_of_working_days(p.cal, due_at, 15);
+            if now > last {
+                continue;
+            }
+            let last_day = crate::domain::calendar::shanghai_date(crate::clock::from_ms(last));
+            p.add(
+                "queue-complaint-window",
+                id,
+                subject,
+                Some((last_day, true)),
+                format!("/projects/{number}/challenges/{org}"),
+            );
+        }
         let year = i64::from(p.today.year()) - 1;
         let missing: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT o.id, o.name FROM organizations o WHERE o.id IN ({admin}) AND o.status = 'registered' \

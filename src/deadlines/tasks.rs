@@ -15,6 +15,9 @@ pub struct Task {
     pub entity_id: i64,
     /// Empty when the work has no due date of its own (waiting since `due_on` is unknown).
     pub due_on: String,
+    /// The exact moment when the due date is one (a bid deadline, "2026-12-18 09:30" Beijing
+    /// time), shown instead of the end of the day.
+    pub at: Option<String>,
     /// Working days left (negative when overdue); calendar days for a calendar-day period.
     pub days_left: i64,
     pub working: bool,
@@ -140,6 +143,7 @@ pub async fn tasks(
             };
             out.push(Task {
                 what: format!("clock-{}", clock.code()),
+                at: None,
                 entity_id: id,
                 days_left: crate::domain::application::days_left(cal, today, due, working),
                 working,

@@ -135,6 +135,15 @@ async fn a_complaint_suspends_only_by_order_and_the_order_lapses_after_thirty_da
     answer(&app, k, ch).await;
     app.logout().await;
     app.login_as(CHARITY).await;
+    // The answer came: the charity is told until when it may complain (15 working days after
+    // the answer period, which ends 31 December: 1, 4–8, 11–15, 18–22 January are the
+    // working days, by the provisional 2027 calendar).
+    let dash = html_unescape(&app.get("/dashboard").await.1);
+    assert!(
+        dash.contains("质疑已答复或答复期满：可向监督部门投诉")
+            && dash.contains("href=\"/projects/NB-SUSP-02/challenges/4\""),
+        "{dash}"
+    );
     let r = app
         .post(
             &format!("/projects/NB-SUSP-02/challenges/4/{ch}/complaint"),
@@ -144,6 +153,11 @@ async fn a_complaint_suspends_only_by_order_and_the_order_lapses_after_thirty_da
     assert_eq!(r.status(), Status::SeeOther);
     // The complaint alone suspends nothing.
     assert!(pay(&app, k, "c1").await.is_ok());
+    let (_, dash) = app.get("/dashboard").await;
+    assert!(
+        !dash.contains("可向监督部门投诉"),
+        "complained: off the list"
+    );
     app.logout().await;
     app.login_as(SUPERVISOR).await;
     let complaint = app.scalar("SELECT MAX(id) FROM complaints").await;
@@ -400,4 +414,39 @@ async fn the_daily_reminder_lists_the_dashboards_work_once_a_day_in_the_readers_
     assert!(fin[1].1.contains("29 days left"), "{}", fin[1].1);
     // Someone with nothing waiting gets nothing.
     assert!(digests_to(&app, "admin@demo.huoban.cn").await.is_empty());
+}
+
+#[rocket::async_test]
+async fn a_new_project_in_a_followed_category_waits_until_the_organization_takes_it_up() {
+    let app = TestApp::spawn().await;
+    app.login_as(NGO_ADMIN).await;
+    let dash = html_unescape(&app.get("/dashboard").await.1);
+    assert!(
+        dash.contains("关注类别的新采购项目") && dash.contains("href=\"/projects/NBMZ-2026-031\""),
+        "{dash}"
+    );
+    // Bids close at a moment: the list shows it, not the end of the day.
+    let deadline = int(
+        &app,
+        "SELECT deadline_at FROM projects WHERE number = $1",
+        "NBMZ-2026-031",
+    )
+    .await;
+    assert!(
+        dash.contains(&huoban::procurement::shanghai_time(deadline)),
+        "{dash}"
+    );
+    let sun = sunshine(&app).await;
+    let r = app
+        .post(
+            "/projects/NBMZ-2026-031/obtain",
+            &[("org", &sun.to_string())],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let (_, dash) = app.get("/dashboard").await;
+    assert!(
+        !dash.contains("href=\"/projects/NBMZ-2026-031\""),
+        "documents obtained: taken up"
+    );
 }

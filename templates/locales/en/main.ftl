@@ -1971,3 +1971,5 @@ err-project-state = The project is not at a stage where this can be done (someon
 mail-digest-subject = Huoban: your tasks today
 nav-tasks-waiting =  tasks waiting
 queue-contract-suspended = Contract suspended (hold deliverables until the challenge is answered or the suspension ends)
+queue-new-project = New project in a category you follow (bids close)
+queue-complaint-window = Challenge answered or answer period over: you may complain to the supervisor

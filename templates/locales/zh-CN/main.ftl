@@ -1968,3 +1968,5 @@ err-project-state = 项目当前所处阶段不能进行此操作（可能已被
 mail-digest-subject = 伙伴平台：今日待办事项
 nav-tasks-waiting =  项待办
 queue-contract-suspended = 合同中止履行（暂停提交成果，等待质疑答复或暂停期满）
+queue-new-project = 关注类别的新采购项目（投标截止）
+queue-complaint-window = 质疑已答复或答复期满：可向监督部门投诉
