@@ -77,6 +77,9 @@ pub async fn waiting(
     };
     expert(c, scope.user, &mut p).await?;
     reviewer(c, scope.user, &mut p).await?;
+    if !scope.authorities.is_empty() {
+        registrar(c, &scope.authorities, &mut p).await?;
+    }
     if !scope.evaluates.is_empty() {
         evaluation_officer(c, &scope.evaluates, &mut p).await?;
     }
@@ -166,6 +169,27 @@ async fn expert(c: &mut Conn, user: i64, p: &mut Push<'_>) -> Result<(), sqlx::E
             "queue-panel-declare"
         };
         p.add(what, id, title, None, format!("/panel/{id}"));
+    }
+    Ok(())
+}
+
+/// Annual reports filed with the registrar's authorities and not yet given an outcome.
+async fn registrar(c: &mut Conn, authorities: &[i64], p: &mut Push<'_>) -> Result<(), sqlx::Error> {
+    let list = ids(authorities);
+    let rows: Vec<(i64, i64, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT a.id, o.id, o.name, a.year FROM annual_reports a JOIN organizations o ON o.id = a.org_id \
+         WHERE o.authority_id IN ({list}) AND a.outcome IS NULL ORDER BY a.filed_on, a.id"
+    )))
+    .fetch_all(&mut *c)
+    .await?;
+    for (id, org, name, year) in rows {
+        p.add(
+            "queue-annual-review",
+            id,
+            format!("{name} · {year}"),
+            None,
+            format!("/registry/orgs/{org}"),
+        );
     }
     Ok(())
 }

@@ -183,8 +183,8 @@ pub struct Counts {
 const FRESH: std::time::Duration = std::time::Duration::from_secs(20);
 
 impl Counts {
-    /// The person's count. A request that may change data (`changing`) forgets what was kept
-    /// and keeps nothing, so the page after it counts afresh.
+    /// The person's count. A request that may change data (`changing`) forgets what was kept,
+    /// so the page after it counts afresh.
     pub async fn of(
         &self,
         c: &mut Conn,
@@ -197,11 +197,14 @@ impl Counts {
         let today = crate::domain::calendar::shanghai_date(crate::clock::from_ms(now));
         let id = user.id().0;
         if changing {
-            self.kept
+            // No counting on a request that changes data (it redirects, or re-renders its form
+            // with what was kept): the next page counts afresh.
+            return Ok(self
+                .kept
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .remove(&id);
-            return Ok(tasks(c, &Scope::of(user), cal, today, now).await?.len());
+                .remove(&id)
+                .map_or(0, |k| k.2));
         }
         let kept = self
             .kept

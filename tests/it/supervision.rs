@@ -100,6 +100,30 @@ async fn a_missing_report_lists_the_organization_until_it_is_filed_and_six_month
         )
         .await;
     assert_eq!(r.status(), Status::Conflict, "one report per year");
+    // The report waits on the Haishu registrar's dashboard until it has its outcome.
+    app.logout().await;
+    app.login_as(crate::registry::REGISTRAR_HAISHU).await;
+    let dash = html_unescape(&app.get("/dashboard").await.1);
+    assert!(
+        dash.contains("年度工作报告待审查") && dash.contains("href=\"/registry/orgs/1\""),
+        "{dash}"
+    );
+    let id = app
+        .scalar("SELECT id FROM annual_reports WHERE org_id = 1 AND year = 2025")
+        .await;
+    ok_post(
+        &app,
+        &format!("/registry/orgs/1/reports/{id}/outcome"),
+        &[("outcome", "qualified")],
+    )
+    .await;
+    let (_, dash) = app.get("/dashboard").await;
+    assert!(
+        !dash.contains("年度工作报告待审查"),
+        "reviewed: off the list"
+    );
+    app.logout().await;
+    app.login_as(NGO_ADMIN).await;
     let report = daily(&app).await;
     assert!(report.removed_abnormal >= 1, "{report:?}");
     assert!(open_listings(&app, 1, "abnormal").await.is_empty());

@@ -1973,3 +1973,4 @@ nav-tasks-waiting =  tasks waiting
 queue-contract-suspended = Contract suspended (hold deliverables until the challenge is answered or the suspension ends)
 queue-new-project = New project in a category you follow (bids close)
 queue-complaint-window = Challenge answered or answer period over: you may complain to the supervisor
+queue-annual-review = Annual report to review
