@@ -269,10 +269,9 @@ impl Procurement<'_> {
 #[derive(Debug, Clone, Serialize)]
 pub struct Standing {
     pub state: rules::State,
-    pub holds: Vec<rules::Hold>,
-    pub milestones: Vec<rules::Milestone>,
     pub early_reason: Option<String>,
-    #[serde(skip)]
+    /// The holds, milestones, today and the term's end (flattened for the templates).
+    #[serde(flatten)]
     pub facts: rules::Facts,
 }
 
@@ -299,8 +298,6 @@ pub async fn standing(c: &mut Conn, k: &Contract, today: time::Date) -> AppResul
     let state = rules::State::of(accepted.is_some(), terminated.is_some(), &holds);
     Ok(Standing {
         state,
-        holds: holds.clone(),
-        milestones: milestones.clone(),
         early_reason,
         facts: rules::Facts {
             today,

@@ -6,21 +6,12 @@
 //! Each item names what, for which organization or project, by when, and links to where it is
 //! done; the dashboard merges them with the register's clocks.
 
+use super::tasks::id_list as ids;
 use super::Scope;
 use super::Task;
 use crate::db::Conn;
 use crate::domain::calendar::{iso_date, parse_iso_date, Calendar};
 use time::Date;
-
-fn ids(list: &[i64]) -> String {
-    if list.is_empty() {
-        return "NULL".into();
-    }
-    list.iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 struct Push<'a> {
     out: Vec<Task>,

@@ -72,7 +72,11 @@ impl Scope {
     }
 }
 
-fn id_list(ids: &[i64]) -> String {
+/// A SQL list of ids ("1, 2, 3"); `NULL` for none, so `IN (NULL)` matches nothing.
+pub(super) fn id_list(ids: &[i64]) -> String {
+    if ids.is_empty() {
+        return "NULL".into();
+    }
     ids.iter()
         .map(i64::to_string)
         .collect::<Vec<_>>()

@@ -225,10 +225,12 @@ pub struct Milestone {
 }
 
 /// What an action is checked against.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Facts {
+    #[serde(serialize_with = "iso")]
     pub today: Date,
     /// The last day of the service term.
+    #[serde(serialize_with = "iso")]
     pub ends_on: Date,
     pub holds: Vec<Hold>,
     pub milestones: Vec<Milestone>,

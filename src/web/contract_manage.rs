@@ -306,6 +306,7 @@ async fn accept_page(
     let mut c = state.db.acquire().await?;
     let standing = crate::delivery::standing(&mut c, k, state.calendars.today()).await?;
     let open: Vec<&str> = standing
+        .facts
         .milestones
         .iter()
         .filter(|m| !m.accepted)
