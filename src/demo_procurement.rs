@@ -136,7 +136,7 @@ pub async fn seed(
         ),
         ("团队与经验", 30, "持证社工比例、同类项目经验和督导安排"),
     ]);
-    project(
+    let consultation = project(
         c,
         &NewProject {
             number: "NBMZ-2026-031",
@@ -162,6 +162,46 @@ pub async fn seed(
         &open_list,
         purchaser,
         now - 2 * DAY,
+    )
+    .await?;
+    // Entrusted to the city's procurement centre, which runs its procedure; a bidder's question
+    // waits for the agency's answer.
+    let agency: i64 = sqlx::query_scalar("SELECT id FROM agencies ORDER BY id LIMIT 1")
+        .fetch_one(&mut *c)
+        .await?;
+    store::entrust(c, consultation.id, Some(agency), now - 2 * DAY).await?;
+    store::add_event(
+        c,
+        consultation.id,
+        1,
+        "entrusted",
+        &json!({ "agency": agency, "before": null }),
+        Some(purchaser),
+        now - 2 * DAY,
+    )
+    .await?;
+    let asker = org("charity")?;
+    let asker_user = signer(c, asker, purchaser).await?;
+    crate::db::project_qa::obtain(c, consultation.id, 1, asker, asker_user, now - DAY).await?;
+    let question = "服务对象名单是否由采购人提供？上门探访的频次能否按老人需求分级安排？";
+    let qid = crate::db::project_qa::ask(
+        c,
+        consultation.id,
+        1,
+        asker,
+        asker_user,
+        question,
+        now - DAY / 2,
+    )
+    .await?;
+    store::add_event(
+        c,
+        consultation.id,
+        1,
+        "question",
+        &json!({ "question": qid, "asker_no": 1, "body": question }),
+        None,
+        now - DAY / 2,
     )
     .await?;
     sqlx::query("INSERT INTO category_follows (org_id, category_code, since) VALUES ($1, 'elderly-care', $2), ($1, 'community-governance', $2)")

@@ -57,6 +57,13 @@ pub async fn org_parties(c: &mut Conn, project: i64) -> AppResult<HashMap<i64, (
         .collect())
 }
 
+/// The procurement agency running the procedure, when the purchaser entrusted one (OCDS's
+/// procuring entity; the purchaser stays the buyer).
+fn procuring_entity(p: &Project) -> Option<Value> {
+    let name = p.agency_zh.as_deref()?;
+    Some(json!({ "id": format!("HUOBAN-AGENCY-{}", p.agency_id?), "name": name }))
+}
+
 fn party(id: &str, name: &str, role: &str) -> Value {
     json!({ "id": id, "name": name, "roles": [role] })
 }
@@ -142,8 +149,15 @@ fn release(
                 "mainProcurementCategory": "services", "procurementMethod": m,
                 "procurementMethodDetails": details,
                 "value": amount(d["budget_fen"].as_i64().unwrap_or(p.budget_fen)),
-                "procuringEntity": buyer,
+                "procuringEntity": procuring_entity(p).unwrap_or_else(|| buyer.clone()),
             });
+            if let (Some(id), Some(name)) = (p.agency_id, p.agency_zh.as_deref()) {
+                parties.push(party(
+                    &format!("HUOBAN-AGENCY-{id}"),
+                    name,
+                    "procuringEntity",
+                ));
+            }
             if let (Some(n), Some(dl)) = (d["notice_at"].as_i64(), d["deadline_at"].as_i64()) {
                 t["tenderPeriod"] = json!({ "startDate": date(n), "endDate": date(dl) });
             }

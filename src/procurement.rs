@@ -206,6 +206,59 @@ impl<'a> Procurement<'a> {
         Ok(Ok(()))
     }
 
+    /// Entrusts the project's procedure to a procurement agency (or takes it back with `None`),
+    /// in one transaction: the agency must be in the directory and the project a draft or
+    /// published (the agency is not changed once bids are opened). `Err(key)` writes nothing.
+    pub async fn entrust(
+        &self,
+        project_id: i64,
+        agency: Option<i64>,
+        user: i64,
+    ) -> AppResult<Result<(), &'static str>> {
+        let mut tx = self.db.begin_write().await?;
+        let p = store::lock(&mut tx, project_id, self.db.for_update())
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if let Some(a) = agency {
+            let known = crate::db::directory::list(&mut tx, crate::db::directory::UnitKind::Agency)
+                .await?
+                .iter()
+                .any(|u| u.id == a);
+            if !known {
+                return Ok(Err("err-agency-unknown"));
+            }
+        }
+        let now = self.clock.now_ms();
+        if !matches!(
+            p.status,
+            project::Status::Draft | project::Status::Published
+        ) || store::entrust(&mut tx, p.id, agency, now).await? != 1
+        {
+            return Ok(Err("err-agency-too-late"));
+        }
+        let detail = json!({ "agency": agency, "before": p.agency_id });
+        store::add_event(
+            &mut tx,
+            p.id,
+            p.round,
+            "entrusted",
+            &detail,
+            Some(user),
+            now,
+        )
+        .await?;
+        self.audit(
+            &mut tx,
+            Actor::User(UserId(user)),
+            "project.entrusted",
+            ("project", p.id),
+            detail,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(()))
+    }
+
     pub async fn cancel(
         &self,
         c: &mut Conn,

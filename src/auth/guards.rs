@@ -141,6 +141,10 @@ impl<'r> FromRequest<'r> for &'r CurrentUser {
 /// A role a guard can require.
 pub trait RoleMarker: Send + Sync + 'static {
     const ROLE: Role;
+    /// Whether `user` may pass: holding `ROLE` unless the marker admits more roles.
+    fn admits(user: &CurrentUser) -> bool {
+        user.has(Self::ROLE)
+    }
 }
 
 /// A signed-in user holding the role `R`.
@@ -162,7 +166,7 @@ impl<'r, R: RoleMarker> FromRequest<'r> for Staff<'r, R> {
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
         match <&CurrentUser>::from_request(req).await {
-            Outcome::Success(u) if u.has(R::ROLE) => Outcome::Success(Staff {
+            Outcome::Success(u) if R::admits(u) => Outcome::Success(Staff {
                 user: u,
                 _role: PhantomData,
             }),
@@ -197,6 +201,16 @@ pub mod role {
         ProcurementSupervisor => R::ProcurementSupervisor,
         ThirdPartyReviewer => R::ThirdPartyReviewer,
         FinanceOfficer => R::FinanceOfficer,
+    }
+
+    /// Who runs a procurement procedure: the purchaser, or the agency it entrusted the
+    /// project to (which project is checked per page).
+    pub struct Procurer;
+    impl RoleMarker for Procurer {
+        const ROLE: R = R::Purchaser;
+        fn admits(user: &crate::auth::guards::CurrentUser) -> bool {
+            user.has(R::Purchaser) || user.has(R::ProcurementAgency)
+        }
     }
 }
 

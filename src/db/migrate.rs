@@ -139,6 +139,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0021_digests.sql"),
         postgres: include_str!("../../migrations/postgres/0021_digests.sql"),
     },
+    Step {
+        version: 22,
+        name: "project_agency",
+        sqlite: include_str!("../../migrations/sqlite/0022_project_agency.sql"),
+        postgres: include_str!("../../migrations/postgres/0022_project_agency.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

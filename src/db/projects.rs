@@ -41,13 +41,20 @@ pub struct Project {
     pub created_by: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The procurement agency the procedure is entrusted to, if any, and since when.
+    pub agency_id: Option<i64>,
+    pub agency_zh: Option<String>,
+    pub agency_en: Option<String>,
+    pub entrusted_at: Option<i64>,
 }
 
 const PROJECT: &str = "SELECT p.id, p.number, p.kind, p.department_id, d.name_zh AS department_zh, \
     d.name_en AS department_en, p.title, p.category_code, p.requirements, p.budget_fen, p.max_price_fen, \
     p.method, p.price_weight_pct, p.tie_rule, p.grade_use, p.intention_id, p.city_division, p.min_grade, \
     p.need_inspection, p.min_bids, p.round, p.status, p.notice_at, p.deadline_at, p.cancel_reason, \
-    p.final_deadline_at, p.created_by, p.created_at, p.updated_at FROM projects p JOIN departments d ON d.id = p.department_id";
+    p.final_deadline_at, p.created_by, p.created_at, p.updated_at, p.agency_id, ag.name_zh AS agency_zh, \
+    ag.name_en AS agency_en, p.entrusted_at FROM projects p JOIN departments d ON d.id = p.department_id \
+    LEFT JOIN agencies ag ON ag.id = p.agency_id";
 
 fn project(r: &AnyRow) -> Result<Project, sqlx::Error> {
     Ok(Project {
@@ -88,7 +95,39 @@ fn project(r: &AnyRow) -> Result<Project, sqlx::Error> {
         created_by: r.try_get("created_by")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
+        agency_id: r.try_get("agency_id")?,
+        agency_zh: r.try_get("agency_zh")?,
+        agency_en: r.try_get("agency_en")?,
+        entrusted_at: r.try_get("entrusted_at")?,
     })
+}
+
+/// Whose projects: a purchaser's departments and an agency's entrusted projects.
+#[derive(Clone, Copy)]
+pub struct Worked<'a> {
+    pub departments: &'a [i64],
+    pub agencies: &'a [i64],
+}
+
+impl Worked<'_> {
+    /// The SQL condition on the projects table aliased `alias` (ids are numbers, not input).
+    pub fn filter(&self, alias: &str) -> String {
+        let list = |ids: &[i64]| {
+            if ids.is_empty() {
+                "NULL".to_string()
+            } else {
+                ids.iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        };
+        format!(
+            "({alias}.department_id IN ({}) OR {alias}.agency_id IN ({}))",
+            list(self.departments),
+            list(self.agencies)
+        )
+    }
 }
 
 pub async fn by_id(c: &mut Conn, id: i64) -> Result<Option<Project>, sqlx::Error> {
@@ -127,11 +166,12 @@ pub async fn lock(c: &mut Conn, id: i64, for_update: &str) -> Result<Option<Proj
     }
 }
 
-/// Projects in the given statuses, newest notice first; of some departments when given.
+/// Projects in the given statuses, newest notice first; when `of` is given, only those of its
+/// departments or entrusted to its agencies.
 pub async fn list(
     c: &mut Conn,
     statuses: &[&str],
-    departments: Option<&[i64]>,
+    of: Option<Worked<'_>>,
     limit: i64,
 ) -> Result<Vec<Project>, sqlx::Error> {
     let quoted: Vec<String> = statuses
@@ -140,14 +180,11 @@ pub async fn list(
         .map(|s| format!("'{s}'"))
         .collect();
     let mut sql = format!("{PROJECT} WHERE p.status IN ({})", quoted.join(","));
-    if let Some(d) = departments {
-        if d.is_empty() {
+    if let Some(w) = of {
+        if w.departments.is_empty() && w.agencies.is_empty() {
             return Ok(Vec::new());
         }
-        sql.push_str(&format!(
-            " AND p.department_id IN ({})",
-            d.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
-        ));
+        sql.push_str(&format!(" AND {}", w.filter("p")));
     }
     sql.push_str(&format!(
         " ORDER BY COALESCE(p.notice_at, p.created_at) DESC, p.id DESC LIMIT {limit}"
@@ -306,6 +343,27 @@ pub async fn update_draft(
     .bind(p.min_bids)
     .bind(p.notice_at)
     .bind(p.deadline_at)
+    .bind(now)
+    .execute(&mut *c)
+    .await?
+    .rows_affected())
+}
+
+/// Entrusts the procedure to an agency (or takes it back with `None`); the purchaser's
+/// decision while the project is a draft or published.
+pub async fn entrust(
+    c: &mut Conn,
+    id: i64,
+    agency: Option<i64>,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE projects SET agency_id = $2, entrusted_at = $3, updated_at = $4 \
+         WHERE id = $1 AND status IN ('draft', 'published')",
+    )
+    .bind(id)
+    .bind(agency)
+    .bind(agency.map(|_| now))
     .bind(now)
     .execute(&mut *c)
     .await?

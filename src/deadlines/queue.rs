@@ -74,6 +74,9 @@ pub async fn waiting(
     if !scope.evaluates.is_empty() {
         evaluation_officer(c, &scope.evaluates, &mut p).await?;
     }
+    if !scope.departments.is_empty() || !scope.agencies.is_empty() {
+        procedure(c, scope, &mut p).await?;
+    }
     if !scope.departments.is_empty() {
         purchaser(c, &scope.departments, &mut p).await?;
     }
@@ -311,21 +314,36 @@ async fn evaluation_officer(
     Ok(())
 }
 
-async fn purchaser(c: &mut Conn, departments: &[i64], p: &mut Push<'_>) -> Result<(), sqlx::Error> {
-    let list = ids(departments);
-    let drafts: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT id, number || ' · ' || title FROM projects WHERE department_id IN ({list}) AND status = 'draft' ORDER BY id"
+/// The procedure's steps after the opening, for whoever runs it: the purchaser, or the agency
+/// the project is entrusted to (never both).
+async fn procedure(c: &mut Conn, scope: &Scope, p: &mut Push<'_>) -> Result<(), sqlx::Error> {
+    let runs = scope.runs("pr");
+    // Questions on published notices waiting for an answer, by the bid deadline.
+    let asked: Vec<(i64, i64, String, Option<i64>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT q.id, pr.id, pr.number || ' · ' || pr.title, pr.deadline_at FROM project_questions q \
+         JOIN projects pr ON pr.id = q.project_id AND q.round = pr.round \
+         WHERE {runs} AND pr.status = 'published' AND q.answered_at IS NULL ORDER BY q.id"
     )))
     .fetch_all(&mut *c)
     .await?;
-    for (id, title) in drafts {
+    for (id, project, title, deadline) in asked {
+        let due = deadline.map(|d| {
+            (
+                crate::domain::calendar::shanghai_date(crate::clock::from_ms(d)),
+                false,
+            )
+        });
         p.add(
-            "queue-draft",
+            "queue-question",
             id,
             title,
-            None,
-            format!("/purchase/projects/{id}"),
+            due,
+            format!("/purchase/projects/{project}#questions"),
         );
+        // Bids close at a moment, not at the end of the day.
+        if let (Some(last), Some(d)) = (p.out.last_mut(), deadline) {
+            last.at = Some(crate::procurement::shanghai_time(d));
+        }
     }
     // Opened rounds: qualification and compliance of each opened bid, then the panel.
     let opened: Vec<(i64, String, i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -334,7 +352,7 @@ async fn purchaser(c: &mut Conn, departments: &[i64], p: &mut Push<'_>) -> Resul
          (SELECT COUNT(*) FROM bid_reviews br WHERE br.opening_id = op.id AND br.stage IN ('qualification', 'compliance')), \
          (SELECT COUNT(*) FROM panels pn WHERE pn.project_id = pr.id AND pn.round = pr.round) \
          FROM projects pr JOIN openings op ON op.project_id = pr.id AND op.round = pr.round AND op.envelope = 'initial' \
-         WHERE pr.department_id IN ({list}) AND pr.status = 'opened' \
+         WHERE {runs} AND pr.status = 'opened' \
          AND NOT EXISTS (SELECT 1 FROM awards a WHERE a.project_id = pr.id AND a.round = pr.round) ORDER BY pr.id"
     )))
     .fetch_all(&mut *c)
@@ -357,6 +375,25 @@ async fn purchaser(c: &mut Conn, departments: &[i64], p: &mut Push<'_>) -> Resul
                 format!("/purchase/projects/{id}#panel"),
             );
         }
+    }
+    Ok(())
+}
+
+async fn purchaser(c: &mut Conn, departments: &[i64], p: &mut Push<'_>) -> Result<(), sqlx::Error> {
+    let list = ids(departments);
+    let drafts: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT id, number || ' · ' || title FROM projects WHERE department_id IN ({list}) AND status = 'draft' ORDER BY id"
+    )))
+    .fetch_all(&mut *c)
+    .await?;
+    for (id, title) in drafts {
+        p.add(
+            "queue-draft",
+            id,
+            title,
+            None,
+            format!("/purchase/projects/{id}"),
+        );
     }
     // Deliverables filed and waiting for acceptance or return.
     let filed: Vec<(i64, i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(

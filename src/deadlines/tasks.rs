@@ -33,6 +33,8 @@ pub struct Scope {
     pub user: i64,
     pub authorities: Vec<i64>,
     pub departments: Vec<i64>,
+    /// The procurement agencies they work for (the projects entrusted to them).
+    pub agencies: Vec<i64>,
     pub supervisor: bool,
     /// The authorities whose evaluation rounds they run.
     pub evaluates: Vec<i64>,
@@ -43,6 +45,16 @@ pub struct Scope {
 }
 
 impl Scope {
+    /// The SQL condition for projects whose procedure they run: their departments' projects not
+    /// entrusted to an agency, and the projects entrusted to their agencies.
+    pub fn runs(&self, alias: &str) -> String {
+        format!(
+            "(({alias}.department_id IN ({}) AND {alias}.agency_id IS NULL) OR {alias}.agency_id IN ({}))",
+            id_list(&self.departments),
+            id_list(&self.agencies)
+        )
+    }
+
     /// Everything the person's grants and memberships make them responsible for.
     pub fn of(user: &crate::auth::guards::CurrentUser) -> Scope {
         use crate::domain::role::Role;
@@ -58,6 +70,7 @@ impl Scope {
             user: user.id().0,
             authorities: user.authorities(Role::Registrar).collect(),
             departments,
+            agencies: crate::web::purchase::agencies(user),
             supervisor: user.has(Role::ProcurementSupervisor),
             evaluates: user.authorities(Role::EvaluationOfficer).collect(),
             finance: user.has(Role::FinanceOfficer),
@@ -99,13 +112,13 @@ pub async fn tasks(
                 "",
                 format!("e.authority_id IN ({})", id_list(&scope.authorities)),
             ),
-            DueClock::AwardConfirm | DueClock::Answer | DueClock::ContractFiling
-                if !scope.departments.is_empty() =>
-            {
-                (
-                    "JOIN projects p ON p.id = e.project_id",
-                    format!("p.department_id IN ({})", id_list(&scope.departments)),
-                )
+            DueClock::AwardConfirm | DueClock::ContractFiling if !scope.departments.is_empty() => (
+                "JOIN projects p ON p.id = e.project_id",
+                format!("p.department_id IN ({})", id_list(&scope.departments)),
+            ),
+            // Challenges are answered by whoever runs the procedure: the agency when entrusted.
+            DueClock::Answer if !scope.departments.is_empty() || !scope.agencies.is_empty() => {
+                ("JOIN projects p ON p.id = e.project_id", scope.runs("p"))
             }
             DueClock::ComplaintDecision if scope.supervisor => (
                 "JOIN projects p ON p.id = e.project_id",

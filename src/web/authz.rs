@@ -16,6 +16,9 @@ pub enum Who {
     Role(Role),
     /// A signed-in user holding any staff role.
     AnyStaff,
+    /// A purchaser (of the project's department), or staff of the procurement agency the
+    /// project in the path is entrusted to.
+    Procurer,
     /// A current member of the organization in the path (`<org>`).
     OrgMember,
     /// The admin of the organization in the path.
@@ -294,11 +297,7 @@ pub const MATRIX: &[Rule] = &[
         "/complaints/orders/<order>/lift",
         Who::Role(Role::ProcurementSupervisor),
     ),
-    rule(
-        "GET",
-        "/purchase/projects/<id>/award",
-        Who::Role(Role::Purchaser),
-    ),
+    rule("GET", "/purchase/projects/<id>/award", Who::Procurer),
     rule("GET", "/finance", Who::Role(Role::FinanceOfficer)),
     rule("GET", "/purchase/delivery", Who::Role(Role::Purchaser)),
     rule(
@@ -392,7 +391,7 @@ pub const MATRIX: &[Rule] = &[
     rule(
         "POST",
         "/purchase/projects/<id>/challenges/<cid>/answer",
-        Who::Role(Role::Purchaser),
+        Who::Procurer,
     ),
     rule(
         "POST",
@@ -429,11 +428,7 @@ pub const MATRIX: &[Rule] = &[
     rule("POST", "/panel/<member>/declare", Who::SignedIn),
     rule("POST", "/panel/<member>/compliance", Who::SignedIn),
     rule("POST", "/panel/<member>/scores", Who::SignedIn),
-    rule(
-        "GET",
-        "/purchase/projects/<id>/report",
-        Who::Role(Role::Purchaser),
-    ),
+    rule("GET", "/purchase/projects/<id>/report", Who::Procurer),
     rule(
         "POST",
         "/experts/<user>",
@@ -451,11 +446,16 @@ pub const MATRIX: &[Rule] = &[
     ),
     rule("GET", "/orgs/<org>/procurement", Who::OrgMember),
     rule("POST", "/orgs/<org>/procurement/follows", Who::OrgAdmin),
-    rule("GET", "/purchase", Who::Role(Role::Purchaser)),
+    rule("GET", "/purchase", Who::Procurer),
     rule("POST", "/purchase/intentions", Who::Role(Role::Purchaser)),
     rule("GET", "/purchase/projects/new", Who::Role(Role::Purchaser)),
     rule("POST", "/purchase/projects", Who::Role(Role::Purchaser)),
-    rule("GET", "/purchase/projects/<id>", Who::Role(Role::Purchaser)),
+    rule("GET", "/purchase/projects/<id>", Who::Procurer),
+    rule(
+        "POST",
+        "/purchase/projects/<id>/agency",
+        Who::Role(Role::Purchaser),
+    ),
     rule(
         "POST",
         "/purchase/projects/<id>",
@@ -471,41 +471,29 @@ pub const MATRIX: &[Rule] = &[
         "/purchase/projects/<id>/cancel",
         Who::Role(Role::Purchaser),
     ),
-    rule(
-        "POST",
-        "/purchase/projects/<id>/republish",
-        Who::Role(Role::Purchaser),
-    ),
+    rule("POST", "/purchase/projects/<id>/republish", Who::Procurer),
     rule(
         "POST",
         "/purchase/projects/<id>/questions/<question>",
-        Who::Role(Role::Purchaser),
+        Who::Procurer,
     ),
-    rule(
-        "POST",
-        "/purchase/projects/<id>/amendments",
-        Who::Role(Role::Purchaser),
-    ),
+    rule("POST", "/purchase/projects/<id>/amendments", Who::Procurer),
     rule(
         "POST",
         "/purchase/projects/<id>/final-quotes",
-        Who::Role(Role::Purchaser),
+        Who::Procurer,
     ),
     rule("POST", "/projects/<number>/bid/<org>/final", Who::OrgAdmin),
     rule(
         "POST",
         "/purchase/projects/<id>/qualification",
-        Who::Role(Role::Purchaser),
+        Who::Procurer,
     ),
-    rule(
-        "POST",
-        "/purchase/projects/<id>/panel",
-        Who::Role(Role::Purchaser),
-    ),
+    rule("POST", "/purchase/projects/<id>/panel", Who::Procurer),
     rule(
         "POST",
         "/purchase/projects/<id>/panel/<member>/recuse",
-        Who::Role(Role::Purchaser),
+        Who::Procurer,
     ),
     // Staff.
     rule("GET", "/history/<entity>/<id>", Who::AnyStaff),

@@ -5,6 +5,7 @@
 
 use crate::app::AppState;
 use crate::auth::csrf::CsrfForm;
+use crate::auth::guards::CurrentUser;
 use crate::award::{award_of, winners};
 use crate::challenge;
 use crate::contract::{self, check_plan, check_term, Draft, PlanLine};
@@ -14,7 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::procurement::Procurement;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, FormErrors};
-use crate::web::purchase::{lock, purchasers_project, Purchaser};
+use crate::web::purchase::{lock, procured_project, purchasers_project, Procurer, Purchaser};
 use rocket::http::Status as Http;
 use rocket::{get, post, routes, FromForm, Route, State};
 use rocket_dyn_templates::Template;
@@ -31,6 +32,7 @@ const PLAN_ROWS: usize = 4;
 pub(crate) async fn award_page(
     page: &Page,
     state: &AppState,
+    user: &CurrentUser,
     p: &Project,
     values: serde_json::Value,
     errors: FormErrors,
@@ -82,13 +84,15 @@ pub(crate) async fn award_page(
                 "sign_due": sign_due, "sign_roll": roll, "sign_overdue": sign_due.is_some_and(|d| now > d) && !unsigned.is_empty(),
                 "notice_running": a.as_ref().and_then(|a| a.notice_end_at).is_some_and(|e| now < e),
                 "plan_rows": (0..PLAN_ROWS).collect::<Vec<_>>(),
-                "values": values, "errors": errors }),
+                "values": values, "errors": errors,
+                "purchaser": crate::web::purchase::purchases(user, p) }),
     ))
 }
 
 async fn refuse(
     page: &Page,
     state: &AppState,
+    user: &CurrentUser,
     p: &Project,
     values: serde_json::Value,
     field: &str,
@@ -96,7 +100,7 @@ async fn refuse(
 ) -> AppResult<Reply> {
     let mut e = FormErrors::default();
     e.add(page.lang, field, key);
-    let t = award_page(page, state, p, values, e).await?;
+    let t = award_page(page, state, user, p, values, e).await?;
     Ok(Reply::page(Http::UnprocessableEntity, t))
 }
 
@@ -104,11 +108,19 @@ async fn refuse(
 async fn page_get(
     page: Page,
     state: &State<AppState>,
-    staff: Purchaser<'_>,
+    staff: Procurer<'_>,
     id: i64,
 ) -> AppResult<Template> {
-    let p = purchasers_project(state, staff.user, id).await?;
-    award_page(&page, state, &p, json!({}), FormErrors::default()).await
+    let p = procured_project(state, staff.user, id).await?;
+    award_page(
+        &page,
+        state,
+        staff.user,
+        &p,
+        json!({}),
+        FormErrors::default(),
+    )
+    .await
 }
 
 /// Confirms the first-ranked bidder (there is no choice to make).
@@ -137,7 +149,7 @@ async fn confirm(
         }
         Err(key) => {
             drop(tx);
-            refuse(&page, state, &p, json!({}), "award", key).await
+            refuse(&page, state, staff.user, &p, json!({}), "award", key).await
         }
     }
 }
@@ -184,7 +196,7 @@ async fn pass_over(
         }
         Err(key) => {
             drop(tx);
-            refuse(&page, state, &p, values, "pass_reason", key).await
+            refuse(&page, state, staff.user, &p, values, "pass_reason", key).await
         }
     }
 }
@@ -198,12 +210,12 @@ pub struct AnswerForm {
 async fn answer(
     page: Page,
     state: &State<AppState>,
-    staff: Purchaser<'_>,
+    staff: Procurer<'_>,
     id: i64,
     cid: i64,
     form: CsrfForm<AnswerForm>,
 ) -> AppResult<Reply> {
-    let p = purchasers_project(state, staff.user, id).await?;
+    let p = procured_project(state, staff.user, id).await?;
     let text_in = text(&form.into_inner().answer).to_string();
     let mut tx = state.db.begin_write().await?;
     let p = lock(state, &mut tx, p.id).await?;
@@ -225,7 +237,16 @@ async fn answer(
         Err(key) => {
             drop(tx);
             let values = json!({ format!("answer-{cid}"): text_in });
-            refuse(&page, state, &p, values, &format!("answer-{cid}"), key).await
+            refuse(
+                &page,
+                state,
+                staff.user,
+                &p,
+                values,
+                &format!("answer-{cid}"),
+                key,
+            )
+            .await
         }
     }
 }
@@ -299,7 +320,7 @@ async fn sign(
     let (Some(starts_on), Some(ends_on), Some(plan), true) = (starts, ends, plan, e.is_empty())
     else {
         drop(tx);
-        let t = award_page(&page, state, &p, values, e).await?;
+        let t = award_page(&page, state, staff.user, &p, values, e).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     };
     let d = Draft {
@@ -321,7 +342,7 @@ async fn sign(
         }
         Err(key) => {
             drop(tx);
-            refuse(&page, state, &p, values, "contract", key).await
+            refuse(&page, state, staff.user, &p, values, "contract", key).await
         }
     }
 }
@@ -367,7 +388,16 @@ async fn filing(
         Err(key) => {
             drop(tx);
             let values = json!({ format!("reference-{kid}"): reference });
-            refuse(&page, state, &p, values, &format!("reference-{kid}"), key).await
+            refuse(
+                &page,
+                state,
+                staff.user,
+                &p,
+                values,
+                &format!("reference-{kid}"),
+                key,
+            )
+            .await
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::panel_scoring::{self as scoring, Seat};
 use crate::procurement::Procurement;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, FormErrors};
-use crate::web::purchase::{purchasers_project, Purchaser};
+use crate::web::purchase::{procured_project, Procurer};
 use rocket::http::Status as Http;
 use rocket::{get, post, routes, FromForm, Route, State};
 use rocket_dyn_templates::Template;
@@ -264,10 +264,10 @@ async fn submit(
 async fn report(
     page: Page,
     state: &State<AppState>,
-    staff: Purchaser<'_>,
+    staff: Procurer<'_>,
     id: i64,
 ) -> AppResult<Template> {
-    let p = purchasers_project(state, staff.user, id).await?;
+    let p = procured_project(state, staff.user, id).await?;
     let mut c = state.db.acquire().await?;
     let r = scoring::report(&mut c, &p)
         .await?

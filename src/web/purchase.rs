@@ -34,11 +34,48 @@ pub fn routes() -> Vec<Route> {
         update,
         publish,
         cancel,
-        republish
+        republish,
+        entrust
     ]
 }
 
 pub type Purchaser<'r> = Staff<'r, role::Purchaser>;
+/// A purchaser or procurement-agency staff: who may open the procedure's pages (each page
+/// then checks the project is theirs, by department or by entrustment).
+pub type Procurer<'r> = Staff<'r, role::Procurer>;
+
+/// The agencies whose staff the user is.
+pub fn agencies(user: &CurrentUser) -> Vec<i64> {
+    let mut a: Vec<i64> = user
+        .grants
+        .iter()
+        .filter(|g| g.role == Role::ProcurementAgency)
+        .filter_map(|g| g.agency_id)
+        .collect();
+    a.sort();
+    a.dedup();
+    a
+}
+
+/// Whether the user runs the project's procedure: a purchaser of its department, or staff of
+/// the agency it is entrusted to.
+pub fn procures(user: &CurrentUser, p: &Project) -> bool {
+    purchases(user, p) || p.agency_id.is_some_and(|a| agencies(user).contains(&a))
+}
+
+/// The project, if the user runs its procedure (403 otherwise).
+pub(crate) async fn procured_project(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+) -> AppResult<Project> {
+    let mut c = state.db.acquire().await?;
+    let p = store::by_id(&mut c, id).await?.ok_or(AppError::NotFound)?;
+    if !procures(user, &p) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(p)
+}
 
 pub fn departments(user: &CurrentUser) -> Vec<i64> {
     let mut d: Vec<i64> = user
@@ -74,6 +111,7 @@ async fn index_page(
     errors: FormErrors,
 ) -> AppResult<Template> {
     let mine = departments(user);
+    let entrusted = agencies(user);
     let mut c = state.db.acquire().await?;
     let projects = store::list(
         &mut c,
@@ -86,7 +124,10 @@ async fn index_page(
             "failed",
             "cancelled",
         ],
-        Some(&mine),
+        Some(store::Worked {
+            departments: &mine,
+            agencies: &entrusted,
+        }),
         500,
     )
     .await?;
@@ -101,12 +142,13 @@ async fn index_page(
     Ok(page.render(
         "purchase/index",
         json!({ "projects": projects, "intentions": intentions, "categories": categories,
-                "departments": units, "values": values, "errors": errors }),
+                "departments": units, "values": values, "errors": errors,
+                "purchaser": !mine.is_empty() }),
     ))
 }
 
 #[get("/purchase")]
-async fn index(page: Page, state: &State<AppState>, staff: Purchaser<'_>) -> AppResult<Template> {
+async fn index(page: Page, state: &State<AppState>, staff: Procurer<'_>) -> AppResult<Template> {
     index_page(&page, state, staff.user, json!({}), FormErrors::default()).await
 }
 
@@ -230,10 +272,13 @@ async fn form_page(
         .iter()
         .map(|g| g.code())
         .collect();
+    let agency_list =
+        crate::db::directory::list(&mut c, crate::db::directory::UnitKind::Agency).await?;
     Ok(page.render(
         "purchase/form",
-        json!({ "project": project, "values": values, "errors": errors, "categories": categories,
-                "intentions": intentions, "methods": methods, "departments": units, "grades": grades }),
+        json!({ "project": project, "p": project, "values": values, "errors": errors, "categories": categories,
+                "intentions": intentions, "methods": methods, "departments": units, "grades": grades,
+                "agencies": agency_list }),
     ))
 }
 
@@ -366,10 +411,13 @@ async fn create(
 pub(crate) async fn manage_page(
     page: &Page,
     state: &AppState,
+    user: &CurrentUser,
     p: &Project,
     errors: FormErrors,
 ) -> AppResult<Template> {
     let mut c = state.db.acquire().await?;
+    let agency_list =
+        crate::db::directory::list(&mut c, crate::db::directory::UnitKind::Agency).await?;
     let criteria = store::criteria(&mut c, p.id).await?;
     let questions = qa::questions(&mut c, p.id).await?;
     let amendments = qa::amendments(&mut c, p.id).await?;
@@ -427,7 +475,8 @@ pub(crate) async fn manage_page(
                 "panel_minimum": crate::panel::minimum_size(&p.method),
                 "intention_warning": p.kind == "procurement" && !intention_ok,
                 "earliest": earliest, "deadline_passed": deadline_passed,
-                "method_label": page.t(&method.label_key()), "errors": errors }),
+                "method_label": page.t(&method.label_key()), "errors": errors,
+                "purchaser": purchases(user, p), "agencies": agency_list }),
     ))
 }
 
@@ -435,11 +484,12 @@ pub(crate) async fn manage_page(
 async fn manage(
     page: Page,
     state: &State<AppState>,
-    staff: Purchaser<'_>,
+    staff: Procurer<'_>,
     id: i64,
 ) -> AppResult<Template> {
-    let p = purchasers_project(state, staff.user, id).await?;
-    if p.status == crate::domain::project::Status::Draft {
+    let p = procured_project(state, staff.user, id).await?;
+    // The draft is the purchaser's to write; the agency sees it read-only until publication.
+    if p.status == crate::domain::project::Status::Draft && purchases(staff.user, &p) {
         let values = values_of(state, &p).await?;
         return form_page(
             &page,
@@ -451,7 +501,7 @@ async fn manage(
         )
         .await;
     }
-    manage_page(&page, state, &p, FormErrors::default()).await
+    manage_page(&page, state, staff.user, &p, FormErrors::default()).await
 }
 
 #[post("/purchase/projects/<id>", data = "<form>")]
@@ -549,7 +599,15 @@ async fn cancel(
     let p = purchasers_project(state, user, id).await?;
     let reason = text(&form.into_inner().reason).to_string();
     if reason.chars().count() < 5 || reason.chars().count() > 2000 {
-        return refuse(&page, state, &p, "reason", "err-project-cancel-reason").await;
+        return refuse(
+            &page,
+            state,
+            user,
+            &p,
+            "reason",
+            "err-project-cancel-reason",
+        )
+        .await;
     }
     let mut tx = state.db.begin_write().await?;
     let p = lock(state, &mut tx, p.id).await?;
@@ -567,12 +625,12 @@ async fn cancel(
 async fn republish(
     page: Page,
     state: &State<AppState>,
-    staff: Purchaser<'_>,
+    staff: Procurer<'_>,
     id: i64,
     _form: CsrfForm<crate::web::forms::Empty>,
 ) -> AppResult<Reply> {
     let user = staff.user;
-    let p = purchasers_project(state, user, id).await?;
+    let p = procured_project(state, user, id).await?;
     let mut tx = state.db.begin_write().await?;
     let p = lock(state, &mut tx, p.id).await?;
     Procurement::of(state)
@@ -589,13 +647,14 @@ async fn republish(
 pub(crate) async fn refuse(
     page: &Page,
     state: &AppState,
+    user: &CurrentUser,
     p: &Project,
     field: &str,
     key: &str,
 ) -> AppResult<Reply> {
     let mut e = FormErrors::default();
     e.add(page.lang, field, key);
-    let t = manage_page(page, state, p, e).await?;
+    let t = manage_page(page, state, user, p, e).await?;
     Ok(Reply::page(Http::UnprocessableEntity, t))
 }
 
@@ -613,4 +672,44 @@ pub(crate) async fn lock(
 /// Whether the user is a purchaser of the project's department (used by other pages).
 pub fn purchases(user: &CurrentUser, p: &Project) -> bool {
     departments(user).contains(&p.department_id)
+}
+
+#[derive(FromForm)]
+pub struct EntrustForm {
+    agency: Option<String>,
+}
+
+/// The purchaser entrusts the procedure to a procurement agency (or takes it back), while the
+/// project is a draft or published; recorded in the project's history and the audit.
+#[post("/purchase/projects/<id>/agency", data = "<form>")]
+async fn entrust(
+    page: Page,
+    state: &State<AppState>,
+    staff: Purchaser<'_>,
+    id: i64,
+    form: CsrfForm<EntrustForm>,
+) -> AppResult<Reply> {
+    let user = staff.user;
+    let p = purchasers_project(state, user, id).await?;
+    let raw = text(&form.into_inner().agency).to_string();
+    // Blank takes the project back; anything else must be an agency of the directory.
+    let agency = match raw.parse::<i64>() {
+        _ if raw.is_empty() => None,
+        Ok(a) => Some(a),
+        Err(_) => return refuse(&page, state, user, &p, "agency", "err-agency-unknown").await,
+    };
+    if let Err(key) = Procurement::of(state)
+        .entrust(p.id, agency, user.id().0)
+        .await?
+    {
+        return refuse(&page, state, user, &p, "agency", key).await;
+    }
+    Ok(Reply::flash(
+        format!("/purchase/projects/{id}#agency"),
+        page.t(if agency.is_some() {
+            "flash-agency-entrusted"
+        } else {
+            "flash-agency-withdrawn"
+        }),
+    ))
 }

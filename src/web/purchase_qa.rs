@@ -8,7 +8,7 @@ use crate::procurement::Procurement;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::text;
 use crate::web::project_form as pf;
-use crate::web::purchase::{lock, purchasers_project, refuse, Purchaser};
+use crate::web::purchase::{lock, procured_project, refuse, Procurer};
 use rocket::{post, routes, FromForm, Route, State};
 
 pub fn routes() -> Vec<Route> {
@@ -25,19 +25,20 @@ pub struct AnswerForm {
 async fn answer(
     page: Page,
     state: &State<AppState>,
-    staff: Purchaser<'_>,
+    staff: Procurer<'_>,
     id: i64,
     question: i64,
     form: CsrfForm<AnswerForm>,
 ) -> AppResult<Reply> {
     let user = staff.user;
-    let p = purchasers_project(state, user, id).await?;
+    let p = procured_project(state, user, id).await?;
     let f = form.into_inner();
     let body = text(&f.answer).to_string();
     if body.chars().count() < 2 || body.chars().count() > 5000 {
         return refuse(
             &page,
             state,
+            user,
             &p,
             &format!("answer-{question}"),
             "err-answer-text",
@@ -73,16 +74,16 @@ pub struct AmendForm {
 async fn amend(
     page: Page,
     state: &State<AppState>,
-    staff: Purchaser<'_>,
+    staff: Procurer<'_>,
     id: i64,
     form: CsrfForm<AmendForm>,
 ) -> AppResult<Reply> {
     let user = staff.user;
-    let p = purchasers_project(state, user, id).await?;
+    let p = procured_project(state, user, id).await?;
     let f = form.into_inner();
     let body = text(&f.body).to_string();
     if body.chars().count() < 5 || body.chars().count() > 10_000 {
-        return refuse(&page, state, &p, "amendment", "err-amendment-text").await;
+        return refuse(&page, state, user, &p, "amendment", "err-amendment-text").await;
     }
     let mut tx = state.db.begin_write().await?;
     let p = lock(state, &mut tx, p.id).await?;
@@ -119,14 +120,22 @@ pub struct FinalForm {
 async fn final_quotes(
     page: Page,
     state: &State<AppState>,
-    staff: Purchaser<'_>,
+    staff: Procurer<'_>,
     id: i64,
     form: CsrfForm<FinalForm>,
 ) -> AppResult<Reply> {
     let user = staff.user;
-    let p = purchasers_project(state, user, id).await?;
+    let p = procured_project(state, user, id).await?;
     let Some(deadline) = pf::parse_local(text(&form.into_inner().final_deadline)) else {
-        return refuse(&page, state, &p, "final_deadline", "err-final-deadline").await;
+        return refuse(
+            &page,
+            state,
+            user,
+            &p,
+            "final_deadline",
+            "err-final-deadline",
+        )
+        .await;
     };
     let mut tx = state.db.begin_write().await?;
     let p = lock(state, &mut tx, p.id).await?;
@@ -143,7 +152,7 @@ async fn final_quotes(
         }
         Err(key) => {
             drop(tx);
-            refuse(&page, state, &p, "final_deadline", key).await
+            refuse(&page, state, user, &p, "final_deadline", key).await
         }
     }
 }
@@ -159,12 +168,12 @@ pub struct QualifyForm {
 async fn qualification(
     page: Page,
     state: &State<AppState>,
-    staff: Purchaser<'_>,
+    staff: Procurer<'_>,
     id: i64,
     form: CsrfForm<QualifyForm>,
 ) -> AppResult<Reply> {
     let user = staff.user;
-    let p = purchasers_project(state, user, id).await?;
+    let p = procured_project(state, user, id).await?;
     let f = form.into_inner();
     let decisions = crate::review::decisions(&f.decision, &f.reason);
     let mut tx = state.db.begin_write().await?;
@@ -187,7 +196,7 @@ async fn qualification(
         }
         Err(key) => {
             drop(tx);
-            refuse(&page, state, &p, "review", key).await
+            refuse(&page, state, user, &p, "review", key).await
         }
     }
 }
@@ -217,12 +226,12 @@ pub struct PanelForm {
 async fn draw(
     page: Page,
     state: &State<AppState>,
-    staff: Purchaser<'_>,
+    staff: Procurer<'_>,
     id: i64,
     form: CsrfForm<PanelForm>,
 ) -> AppResult<Reply> {
     let user = staff.user;
-    let p = purchasers_project(state, user, id).await?;
+    let p = procured_project(state, user, id).await?;
     let f = form.into_inner();
     let mut reps = f.representative.clone();
     reps.sort();
@@ -236,10 +245,10 @@ async fn draw(
             .collect()
     };
     if reps.iter().any(|r| !allowed.contains(r)) {
-        return refuse(&page, state, &p, "panel", "err-panel-representatives").await;
+        return refuse(&page, state, user, &p, "panel", "err-panel-representatives").await;
     }
     let Some(size) = f.size else {
-        return refuse(&page, state, &p, "panel", "err-panel-size").await;
+        return refuse(&page, state, user, &p, "panel", "err-panel-size").await;
     };
     let mut tx = state.db.begin_write().await?;
     let p = lock(state, &mut tx, p.id).await?;
@@ -256,7 +265,7 @@ async fn draw(
         }
         Err(key) => {
             drop(tx);
-            refuse(&page, state, &p, "panel", key).await
+            refuse(&page, state, user, &p, "panel", key).await
         }
     }
 }
@@ -271,16 +280,16 @@ pub struct RecuseForm {
 async fn recuse(
     page: Page,
     state: &State<AppState>,
-    staff: Purchaser<'_>,
+    staff: Procurer<'_>,
     id: i64,
     member: i64,
     form: CsrfForm<RecuseForm>,
 ) -> AppResult<Reply> {
     let user = staff.user;
-    let p = purchasers_project(state, user, id).await?;
+    let p = procured_project(state, user, id).await?;
     let reason = text(&form.into_inner().reason).to_string();
     if reason.chars().count() < 2 {
-        return refuse(&page, state, &p, "panel", "err-panel-reason").await;
+        return refuse(&page, state, user, &p, "panel", "err-panel-reason").await;
     }
     let mut tx = state.db.begin_write().await?;
     let p = lock(state, &mut tx, p.id).await?;
@@ -297,7 +306,7 @@ async fn recuse(
         }
         Err(key) => {
             drop(tx);
-            refuse(&page, state, &p, "panel", key).await
+            refuse(&page, state, user, &p, "panel", key).await
         }
     }
 }

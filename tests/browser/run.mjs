@@ -1112,6 +1112,42 @@ async function calendarJourney() {
   }
 }
 
+/** The procurement agency's part (issue 20): the demo consultation NBMZ-2026-031 is entrusted to
+ * the city's procurement centre; its staff reach the waiting question from the dashboard on a
+ * phone, answer it, and the task leaves the list. The purchaser's part is not offered to them. */
+async function agencyJourney() {
+  const ctx = await newContext();
+  try {
+    const a = await newPage(ctx);
+    await login(a, 'agency@demo.huoban.cn', 'demo-agency-2026');
+    await check('agency: answers the entrusted project\'s question from the dashboard (390 px)', async () => {
+      await a.setViewportSize({ width: 390, height: 844 });
+      await goto(a, '/dashboard');
+      const task = a.locator('section[aria-labelledby="tasks-title"] a[href*="#questions"]');
+      if ((await task.count()) === 0) throw new Error("no question on the agency's dashboard");
+      await a.screenshot({ path: path.join(SHOT_DIR, 'agency-390-dashboard.png'), fullPage: true });
+      await Promise.all([a.waitForNavigation({ waitUntil: 'load' }), task.first().click()]);
+      await axe(a, 'entrusted project (agency, 390 px)');
+      if ((await a.locator('main form[action$="/cancel"], main form[action$="/agency"]').count()) > 0) {
+        throw new Error("the purchaser's forms are offered to the agency");
+      }
+      await a.fill('main form[action*="/questions/"] textarea', '（浏览器测试）服务对象名单由采购人提供；探访频次可分级，但每周不少于两次。');
+      await submitForm(a, 'main form[action*="/questions/"] button');
+      await a.screenshot({ path: path.join(SHOT_DIR, 'agency-390-answered.png'), fullPage: true });
+      await a.setViewportSize({ width: 1280, height: 900 });
+      await goto(a, '/purchase');
+      await a.screenshot({ path: path.join(SHOT_DIR, 'agency-projects.png'), fullPage: true });
+      await goto(a, '/dashboard');
+      if ((await a.locator('section[aria-labelledby="tasks-title"] a[href*="#questions"]').count()) > 0) {
+        throw new Error('the answered question is still on the list');
+      }
+      return (await a.locator('.notice').count()) > 0 ? 'answered; the list is clear' : 'answered';
+    });
+  } finally {
+    await ctx.close().catch(() => {});
+  }
+}
+
 async function main() {
   fs.mkdirSync(SHOT_DIR, { recursive: true });
 
@@ -1136,6 +1172,7 @@ async function main() {
     }
   };
   await Promise.all([worker(), worker()]);
+  await agencyJourney();
   // Last: it restarts the server with the demo clock ahead.
   await awardJourney();
   await calendarJourney();

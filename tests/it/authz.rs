@@ -71,6 +71,11 @@ fn allowed(who: Who, id: &Identity) -> bool {
         Who::SignedIn => signed_in,
         Who::Role(r) => id.roles.iter().any(|x| *x == r.code()),
         Who::AnyStaff => !id.roles.is_empty(),
+        // Project 1 in the demo data is entrusted to the demo agency.
+        Who::Procurer => id
+            .roles
+            .iter()
+            .any(|x| x == "purchaser" || x == "procurement_agency"),
         Who::OrgMember => id.org1_member,
         Who::OrgAdmin => id.org1_admin,
         // Membership 2 in the demo data is the plain member's own.

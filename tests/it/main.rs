@@ -6,6 +6,7 @@
 mod helpers;
 
 mod accounts;
+mod agency;
 mod architecture;
 mod audit;
 mod authz;

@@ -309,8 +309,15 @@ async fn documents_questions_and_a_late_marked_amendment_move_the_deadline() {
     app.login_as(PURCHASER).await;
     app.clock.set(datetime!(2026-12-17 02:00 UTC));
     let pr = Procurement::of(state(&app));
+    // The demo's consultation closes in the same window; its asker is reminded too.
+    assert_eq!(pr.remind().await.unwrap(), 3);
     assert_eq!(
-        pr.remind().await.unwrap(),
+        int(
+            &app,
+            "SELECT COUNT(*) FROM reminders WHERE kind = $1",
+            &format!("bid_deadline:{id}:1"),
+        )
+        .await,
         2,
         "both who obtained the documents"
     );
