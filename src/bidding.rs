@@ -223,7 +223,7 @@ pub async fn bidder(c: &mut Conn, org: i64, on: &str) -> AppResult<Bidder> {
             .await?
             .flatten();
     Ok(Bidder {
-        active: status == "registered",
+        active: crate::domain::org_life::OrgStatus::parse(&status).is_some_and(|s| s.active()),
         supplier: status == "supplier",
         serious_list: serious,
         district_code: Some(district),

@@ -13,6 +13,7 @@ use crate::award::{award_of, count_working_days, working_days_after};
 use crate::db::projects::{self as store, Project};
 use crate::db::Conn;
 use crate::deadlines::DueClock;
+use crate::domain::challenge::{transition, Action, Facts, Kind, Outcome};
 use crate::error::AppResult;
 use crate::ids::UserId;
 use crate::procurement::Procurement;
@@ -100,6 +101,23 @@ fn complaint(r: &AnyRow) -> Result<Complaint, sqlx::Error> {
         decision: r.try_get("decision")?,
         decided_at: r.try_get("decided_at")?,
     })
+}
+
+/// The lifecycle's facts of a challenge and its complaint at `now` (`last`: the last instant a
+/// complaint may be filed, where the action needs it).
+fn facts(ch: &Challenge, complaint: Option<&Complaint>, now: i64, last: i64) -> Facts {
+    Facts {
+        kind: Kind::parse(&ch.kind).unwrap_or(Kind::Challenge),
+        now,
+        answer_due: ch.due_at,
+        complaint_last: last,
+        answered: ch.answered_at.is_some(),
+        complaint: complaint.map(|k| {
+            k.decided_at
+                .and(k.outcome.as_deref())
+                .and_then(Outcome::parse)
+        }),
+    }
 }
 
 pub async fn of_project(c: &mut Conn, project: i64) -> AppResult<Vec<Challenge>> {
@@ -296,21 +314,27 @@ impl Procurement<'_> {
         answer: &str,
         user: i64,
     ) -> AppResult<Result<(), &'static str>> {
-        if ch.answered_at.is_some() {
-            return Ok(Err("err-challenge-answered"));
+        let now = self.clock.now_ms();
+        let complaint = complaint_of(c, ch.id).await?;
+        if let Err(key) = transition(facts(ch, complaint.as_ref(), now, i64::MAX), Action::Answer) {
+            return Ok(Err(key));
         }
         let len = answer.trim().chars().count();
         if !(4..=5000).contains(&len) {
             return Ok(Err("err-challenge-answer"));
         }
-        let now = self.clock.now_ms();
-        sqlx::query("UPDATE challenges SET answer = $2, answered_by = $3, answered_at = $4 WHERE id = $1 AND answered_at IS NULL")
+        // Compare-and-set: an answer given meanwhile by someone else is not overwritten.
+        let n = sqlx::query("UPDATE challenges SET answer = $2, answered_by = $3, answered_at = $4 WHERE id = $1 AND answered_at IS NULL")
             .bind(ch.id)
             .bind(answer.trim())
             .bind(user)
             .bind(now)
             .execute(&mut *c)
-            .await?;
+            .await?
+            .rows_affected();
+        if n != 1 {
+            return Ok(Err("err-challenge-answered"));
+        }
         store::add_event(
             c,
             p.id,
@@ -350,22 +374,22 @@ impl Procurement<'_> {
         body: &str,
         user: i64,
     ) -> AppResult<Result<i64, &'static str>> {
-        if ch.kind != "challenge" {
-            return Ok(Err("err-complaint-inquiry"));
-        }
-        if complaint_of(c, ch.id).await?.is_some() {
-            return Ok(Err("err-complaint-exists"));
+        let now = self.clock.now_ms();
+        let existing = complaint_of(c, ch.id).await?;
+        let last = working_days_after(self, c, ch.due_at, 15).await?;
+        let f = facts(ch, existing.as_ref(), now, last);
+        // The kind and an existing complaint first, then the text, then the window.
+        if let Err(key @ ("err-complaint-inquiry" | "err-complaint-exists")) =
+            transition(f, Action::Complain)
+        {
+            return Ok(Err(key));
         }
         let len = body.trim().chars().count();
         if !(10..=5000).contains(&len) {
             return Ok(Err("err-challenge-body"));
         }
-        let now = self.clock.now_ms();
-        if ch.answered_at.is_none() && now <= ch.due_at {
-            return Ok(Err("err-complaint-early"));
-        }
-        if now > working_days_after(self, c, ch.due_at, 15).await? {
-            return Ok(Err("err-complaint-late"));
+        if let Err(key) = transition(f, Action::Complain) {
+            return Ok(Err(key));
         }
         let counted = count_working_days(self, c, now, 30).await?;
         let due = counted.end_ms;
@@ -418,23 +442,33 @@ impl Procurement<'_> {
         if k.decided_at.is_some() {
             return Ok(Err("err-complaint-decided"));
         }
-        if !matches!(outcome, "upheld" | "dismissed") {
+        let Some(decided) = Outcome::parse(outcome) else {
             return Ok(Err("err-complaint-outcome"));
-        }
+        };
         if decision.trim().chars().count() < 10 {
             return Ok(Err("err-complaint-decision"));
         }
         let now = self.clock.now_ms();
-        sqlx::query(
+        let ch = by_id(c, k.challenge_id)
+            .await?
+            .ok_or(crate::error::AppError::NotFound)?;
+        if let Err(key) = transition(facts(&ch, Some(k), now, i64::MAX), Action::Decide(decided)) {
+            return Ok(Err(key));
+        }
+        let n = sqlx::query(
             "UPDATE complaints SET outcome = $2, decision = $3, decided_by = $4, decided_at = $5 WHERE id = $1 AND decided_at IS NULL",
         )
         .bind(k.id)
-        .bind(outcome)
+        .bind(decided.code())
         .bind(decision.trim())
         .bind(user)
         .bind(now)
         .execute(&mut *c)
-        .await?;
+        .await?
+        .rows_affected();
+        if n != 1 {
+            return Ok(Err("err-complaint-decided"));
+        }
         let p = store::by_id(c, k.project_id)
             .await?
             .ok_or(crate::error::AppError::NotFound)?;

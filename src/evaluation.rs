@@ -182,7 +182,8 @@ impl<'a> Evaluation<'a> {
         .await?
             > 0;
         let a = Applicant {
-            registered: status == "registered",
+            registered: crate::domain::org_life::OrgStatus::parse(&status)
+                .is_some_and(|s| s.active()),
             registered_on: registered_on
                 .as_deref()
                 .and_then(parse_iso_date)

@@ -332,14 +332,8 @@ impl Registry<'_> {
             .unwrap_or_default();
         let now = self.clock.now_ms();
         let today = iso_date(self.today());
-        let status: Option<String> =
-            sqlx::query_scalar("SELECT status FROM organizations WHERE id = $1")
-                .bind(org.0)
-                .fetch_optional(&mut *c)
-                .await?;
-        if status.as_deref() != Some("registered") {
-            return Err(AppError::Conflict("err-reg-action-state"));
-        }
+        // A change keeps the status, but only a registered organization may change.
+        crate::db::orgs::advance(c, org, crate::domain::org_life::OrgAction::Change).await?;
         if let Some(name) = changes.get("name").and_then(|v| v.as_str()) {
             if name_taken(c, name, Some(org), Some(app.id)).await? {
                 return Err(AppError::Conflict("err-app-name-identical"));
@@ -388,15 +382,7 @@ impl Registry<'_> {
         let org = app.org_id.ok_or(AppError::NotFound)?;
         let now = self.clock.now_ms();
         let today = iso_date(self.today());
-        let status: Option<String> =
-            sqlx::query_scalar("SELECT status FROM organizations WHERE id = $1")
-                .bind(org.0)
-                .fetch_optional(&mut *c)
-                .await?;
-        if status.as_deref() != Some("registered") {
-            return Err(AppError::Conflict("err-reg-action-state"));
-        }
-        crate::db::search::reindex(c, org, None, Some("deregistered")).await?;
+        crate::db::orgs::advance(c, org, crate::domain::org_life::OrgAction::Deregister).await?;
         store::add_org_event(
             c,
             store::NewOrgEvent {

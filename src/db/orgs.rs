@@ -320,3 +320,51 @@ pub async fn on_list(c: &mut Conn, org: i64, list: &str) -> Result<bool, sqlx::E
     .await?;
     Ok(n > 0)
 }
+
+/// The organization's status, if it exists (an unknown code in the row is a decode error).
+pub async fn status(
+    c: &mut Conn,
+    org: OrgId,
+) -> Result<Option<crate::domain::org_life::OrgStatus>, sqlx::Error> {
+    let code: Option<String> = sqlx::query_scalar("SELECT status FROM organizations WHERE id = $1")
+        .bind(org.0)
+        .fetch_optional(&mut *c)
+        .await?;
+    code.map(|s| {
+        crate::domain::org_life::OrgStatus::parse(&s).ok_or_else(|| sqlx::Error::ColumnDecode {
+            index: "status".into(),
+            source: format!("unknown organization status {s:?}").into(),
+        })
+    })
+    .transpose()
+}
+
+/// Moves the organization by `action`: the lifecycle's transition from the status it has now,
+/// confirmed with a compare-and-set on that status (which also takes the row for the rest of
+/// the transaction), then written with the directory's index (`search::reindex`, the writer of
+/// the column). A refused action, or a status changed meanwhile, is a conflict and writes
+/// nothing.
+pub async fn advance(
+    c: &mut Conn,
+    org: OrgId,
+    action: crate::domain::org_life::OrgAction,
+) -> Result<crate::domain::org_life::OrgStatus, crate::error::AppError> {
+    use crate::error::AppError;
+    let from = status(c, org).await?.ok_or(AppError::NotFound)?;
+    let to = crate::domain::org_life::transition(from, action)
+        .map_err(|r| AppError::Conflict(r.message_key()))?;
+    let held =
+        sqlx::query("UPDATE organizations SET status = status WHERE id = $1 AND status = $2")
+            .bind(org.0)
+            .bind(from.code())
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
+    if held != 1 {
+        return Err(AppError::Conflict("err-reg-action-state"));
+    }
+    if to != from {
+        crate::db::search::reindex(c, org, None, Some(to.code())).await?;
+    }
+    Ok(to)
+}

@@ -19,7 +19,7 @@ pub struct Supplier {
     pub certificate_type: String,
     pub applicant_user_id: i64,
     pub applicant_email: String,
-    pub status: String,
+    pub status: crate::domain::org_life::SignupStatus,
     pub applied_at: i64,
     pub decided_at: Option<i64>,
     pub reason: Option<String>,
@@ -42,7 +42,15 @@ fn supplier(r: &AnyRow) -> Result<Supplier, sqlx::Error> {
         certificate_type: r.try_get("certificate_type")?,
         applicant_user_id: r.try_get("applicant_user_id")?,
         applicant_email: r.try_get("applicant_email")?,
-        status: r.try_get("status")?,
+        status: {
+            let code: String = r.try_get("status")?;
+            crate::domain::org_life::SignupStatus::parse(&code).ok_or_else(|| {
+                sqlx::Error::ColumnDecode {
+                    index: "status".into(),
+                    source: format!("unknown sign-up status {code:?}").into(),
+                }
+            })?
+        },
         applied_at: r.try_get("applied_at")?,
         decided_at: r.try_get("decided_at")?,
         reason: r.try_get("reason")?,
@@ -117,11 +125,14 @@ pub async fn uscc_taken(c: &mut Conn, uscc: &str) -> Result<bool, sqlx::Error> {
     Ok(n > 0)
 }
 
-/// Records the decision on a pending sign-up; false if it was decided already.
+/// Records the decision on a sign-up read as `from`: the lifecycle's answer, written with a
+/// compare-and-set on `from`; false if it was decided meanwhile.
+#[allow(clippy::too_many_arguments)]
 pub async fn decide(
     c: &mut Conn,
     id: i64,
-    status: &str,
+    from: crate::domain::org_life::SignupStatus,
+    to: crate::domain::org_life::SignupStatus,
     reason: Option<&str>,
     org: Option<i64>,
     by: i64,
@@ -129,14 +140,15 @@ pub async fn decide(
 ) -> Result<bool, sqlx::Error> {
     let n = sqlx::query(
         "UPDATE suppliers SET status = $2, reason = $3, org_id = $4, decided_by = $5, decided_at = $6 \
-         WHERE id = $1 AND status = 'pending'",
+         WHERE id = $1 AND status = $7",
     )
     .bind(id)
-    .bind(status)
+    .bind(to.code())
     .bind(reason)
     .bind(org)
     .bind(by)
     .bind(now)
+    .bind(from.code())
     .execute(&mut *c)
     .await?
     .rows_affected();

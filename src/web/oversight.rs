@@ -453,15 +453,7 @@ async fn revoke(
     let today = iso_date(Registry::of(state).today());
     let authority = handles_org(state, staff.user, org).await?;
     let mut tx = state.db.begin_write().await?;
-    let status: Option<String> =
-        sqlx::query_scalar("SELECT status FROM organizations WHERE id = $1")
-            .bind(org.0)
-            .fetch_optional(&mut *tx)
-            .await?;
-    if status.as_deref() != Some("registered") {
-        return Err(AppError::Conflict("err-reg-action-state"));
-    }
-    crate::db::search::reindex(&mut tx, org, None, Some("revoked")).await?;
+    crate::db::orgs::advance(&mut tx, org, crate::domain::org_life::OrgAction::Revoke).await?;
     // Pending changes or deregistration of a revoked organization end with it.
     sqlx::query(
         "UPDATE applications SET status = 'withdrawn', updated_at = $1 WHERE org_id = $2 \

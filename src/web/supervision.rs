@@ -267,7 +267,7 @@ async fn open_application(
     .fetch_one(&mut *tx)
     .await?;
     let status: String = row.try_get("status")?;
-    if status != "registered" {
+    if !crate::domain::org_life::OrgStatus::parse(&status).is_some_and(|s| s.active()) {
         return Err(AppError::Conflict("err-reg-action-state"));
     }
     let open: i64 = sqlx::query_scalar(

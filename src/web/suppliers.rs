@@ -12,6 +12,7 @@ use crate::db::orgs::{self, MemberKind, NewMembership};
 use crate::db::suppliers::{self as store, NewSupplier};
 use crate::domain::calendar::{iso_date, shanghai_date};
 use crate::domain::lang::Lang;
+use crate::domain::org_life::SignupStatus;
 use crate::domain::uscc::Uscc;
 use crate::error::{AppError, AppResult};
 use crate::ids::{OrgId, PersonId};
@@ -204,10 +205,11 @@ async fn decide(
     let reason = text(&f.reason).to_string();
     let decision = text(&f.decision).to_string();
     let mut e = FormErrors::default();
-    if decision != "approved" && decision != "refused" {
+    let to = SignupStatus::decision(&decision);
+    if to.is_none() {
         e.add(page.lang, "decision", "err-supplier-decision");
     }
-    if decision == "refused" && reason.chars().count() < 5 {
+    if to == Some(SignupStatus::Refused) && reason.chars().count() < 5 {
         e.add(page.lang, "reason", "err-supplier-reason");
     }
     if !e.is_empty() {
@@ -217,10 +219,9 @@ async fn decide(
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_write().await?;
     let s = store::by_id(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    if s.status != "pending" {
-        return Err(AppError::Conflict("err-supplier-decided"));
-    }
-    let org = if decision == "approved" {
+    let to = crate::domain::org_life::decide(s.status, to.unwrap_or(SignupStatus::Refused))
+        .map_err(AppError::Conflict)?;
+    let org = if to == SignupStatus::Approved {
         let org = store::insert_org(&mut tx, &s, now).await?;
         let person: i64 = sqlx::query_scalar("SELECT person_id FROM users WHERE id = $1")
             .bind(s.applicant_user_id)
@@ -244,14 +245,14 @@ async fn decide(
         None
     };
     let reason_opt = (!reason.is_empty()).then_some(reason.as_str());
-    if !store::decide(&mut tx, id, &decision, reason_opt, org, user.id().0, now).await? {
+    if !store::decide(&mut tx, id, s.status, to, reason_opt, org, user.id().0, now).await? {
         return Err(AppError::Conflict("err-supplier-decided"));
     }
     state
         .audit(
             &mut tx,
             Actor::User(user.id()),
-            &format!("supplier.{decision}"),
+            &format!("supplier.{}", to.code()),
             ("supplier", id.to_string()),
             json!({ "org": org, "reason": reason_opt }),
         )
@@ -269,7 +270,7 @@ async fn decide(
                     lang: Lang::parse(&u.preferred_lang).unwrap_or_default(),
                 },
                 "procurement",
-                &json!({ "event": "supplier", "approved": decision == "approved", "title": s.name,
+                &json!({ "event": "supplier", "approved": to == SignupStatus::Approved, "title": s.name,
                          "reason": reason, "link": "suppliers/apply" }),
                 now,
             )
