@@ -11,7 +11,6 @@ nav-login = Sign in
 nav-signup = Sign up
 footer-text = Huoban: registration, evaluation and government purchase of services for social organizations
 footer-time = All times on this site are Beijing time.
-coming-soon = Coming soon
 back-home = Back to the home page
 error-code = Error code: { $code }
 error-summary-title = There is a problem

@@ -11,7 +11,6 @@ nav-login = 登录
 nav-signup = 注册
 footer-text = 伙伴（Huoban）：社会组织登记、评估与政府购买服务信息平台
 footer-time = 本站时间均为北京时间。
-coming-soon = 即将开放
 back-home = 返回首页
 error-code = 错误代码：{ $code }
 error-summary-title = 请修改以下问题
