@@ -142,7 +142,6 @@ impl<'a> Registry<'a> {
         )
         .await?;
         Ok(vec![
-            ("status", Value::Text(Status::Accepted.code().into())),
             ("accepted_on", Value::Text(iso_date(accepted))),
             ("decision_days", Value::Int(i64::from(days))),
             // A calendar-day period that rolls off a holiday depends on the calendar: its kind
@@ -176,7 +175,13 @@ impl<'a> Registry<'a> {
             };
             let mut tx = self.db.begin_write().await?;
             let now = self.clock.now_ms();
-            if !store::transition(&mut tx, app.id, "submitted", "accepted", now).await? {
+            // The timer is an action of the lifecycle, like the registrar's.
+            let step = crate::domain::application::Step::AcceptLapsed;
+            let sent = app.correction_sent_at.is_some();
+            if store::advance(&mut tx, app.id, Status::Submitted, step, sent, now)
+                .await?
+                .is_none()
+            {
                 continue;
             }
             let mut fields = self
@@ -304,11 +309,11 @@ impl<'a> Registry<'a> {
             },
         )
         .await?;
+        approve_status(c, app, now).await?;
         store::set(
             c,
             app.id,
             &[
-                ("status", Value::Text(Status::Approved.code().into())),
                 ("org_id", Value::OptInt(Some(org.0))),
                 ("decided_on", Value::Text(today)),
             ],
@@ -400,13 +405,11 @@ impl Registry<'_> {
     }
 
     async fn close(&self, c: &mut Conn, app: &Application, today: &str, now: i64) -> AppResult<()> {
+        approve_status(c, app, now).await?;
         store::set(
             c,
             app.id,
-            &[
-                ("status", Value::Text(Status::Approved.code().into())),
-                ("decided_on", Value::Text(today.to_string())),
-            ],
+            &[("decided_on", Value::Text(today.to_string()))],
             now,
         )
         .await?;
@@ -593,4 +596,16 @@ pub async fn check(
         }
     }
     Ok((out, similar))
+}
+
+/// The registrar's approval through the application's lifecycle, compare-and-set on the
+/// status it was read in (a conflict if another registrar decided first).
+async fn approve_status(c: &mut Conn, app: &Application, now: i64) -> AppResult<()> {
+    let from = Status::parse(&app.status).unwrap_or(Status::Draft);
+    let step =
+        crate::domain::application::Step::Registrar(crate::domain::application::Action::Approve);
+    store::advance(c, app.id, from, step, app.correction_sent_at.is_some(), now)
+        .await?
+        .ok_or(AppError::Conflict("err-reg-action-state"))?;
+    Ok(())
 }

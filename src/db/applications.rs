@@ -247,25 +247,30 @@ pub async fn set(
     Ok(())
 }
 
-/// Moves an application from one status to another; false if it was no longer in `from`
-/// (another registrar or the job acted first).
-pub async fn transition(
+/// Moves an application by `step` from the status `from` it was read in: the lifecycle's
+/// transition, written with a compare-and-set on `from`. `None` when the step is refused or
+/// the status changed meanwhile (another registrar or the job acted first): nothing is written.
+pub async fn advance(
     c: &mut Conn,
     id: ApplicationId,
-    from: &str,
-    to: &str,
+    from: crate::domain::application::Status,
+    step: crate::domain::application::Step,
+    correction_sent: bool,
     now: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<Option<crate::domain::application::Status>, sqlx::Error> {
+    let Ok(to) = crate::domain::application::transition(from, step, correction_sent) else {
+        return Ok(None);
+    };
     let done = sqlx::query(
         "UPDATE applications SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
     )
-    .bind(to)
+    .bind(to.code())
     .bind(now)
     .bind(id.0)
-    .bind(from)
+    .bind(from.code())
     .execute(&mut *c)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok((done.rows_affected() == 1).then_some(to))
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -97,6 +97,45 @@ impl Action {
     }
 }
 
+/// Everything that moves an application: the applicant's steps, the registrar's actions and
+/// the acceptance job's timer (an application not handled in 5 working days counts as accepted,
+/// 行政许可法 32(四)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Submit,
+    Withdraw,
+    Registrar(Action),
+    AcceptLapsed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refusal {
+    pub from: Status,
+    pub step: Step,
+}
+
+/// The application's one transition function; the store writes its answer with a
+/// compare-and-set on `from` (`db::applications::advance`).
+pub fn transition(from: Status, step: Step, correction_sent: bool) -> Result<Status, Refusal> {
+    use Status as S;
+    let to = match step {
+        Step::Submit if matches!(from, S::Draft | S::Correction) => S::Submitted,
+        Step::Withdraw if matches!(from, S::Draft | S::Correction | S::Submitted | S::Accepted) => {
+            S::Withdrawn
+        }
+        Step::AcceptLapsed if from == S::Submitted => S::Accepted,
+        Step::Registrar(a) if a.allowed(from, correction_sent) => match a {
+            Action::Accept => S::Accepted,
+            Action::Correct => S::Correction,
+            Action::Decline => S::Declined,
+            Action::Approve => S::Approved,
+            Action::Refuse => S::Refused,
+        },
+        _ => return Err(Refusal { from, step }),
+    };
+    Ok(to)
+}
+
 /// The parts of the application form, in the order of the task list.
 pub const SECTIONS: [&str; 6] = [
     "basics",
@@ -206,6 +245,89 @@ pub fn mask_id_number(id: &str) -> String {
     let head: String = chars[..6].iter().collect();
     let tail: String = chars[chars.len() - 4..].iter().collect();
     format!("{head}{}{tail}", "*".repeat(chars.len() - 10))
+}
+
+#[cfg(test)]
+mod lifecycle_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            Just(Step::Submit),
+            Just(Step::Withdraw),
+            Just(Step::AcceptLapsed),
+            Just(Step::Registrar(Action::Accept)),
+            Just(Step::Registrar(Action::Correct)),
+            Just(Step::Registrar(Action::Decline)),
+            Just(Step::Registrar(Action::Approve)),
+            Just(Step::Registrar(Action::Refuse)),
+        ]
+    }
+
+    /// Who acts next on a state: the applicant, the registrar, or nobody (decided).
+    fn party(s: Status) -> &'static str {
+        match s {
+            Status::Draft | Status::Correction => "applicant",
+            Status::Submitted | Status::Accepted => "registrar",
+            _ => "nobody",
+        }
+    }
+
+    #[test]
+    fn the_decided_states_are_final() {
+        for from in [
+            Status::Approved,
+            Status::Refused,
+            Status::Declined,
+            Status::Withdrawn,
+        ] {
+            for st in [Step::Submit, Step::Withdraw, Step::AcceptLapsed] {
+                assert!(transition(from, st, false).is_err());
+            }
+        }
+        assert_eq!(
+            transition(Status::Submitted, Step::AcceptLapsed, false),
+            Ok(Status::Accepted)
+        );
+        assert_eq!(
+            transition(Status::Correction, Step::Submit, true),
+            Ok(Status::Submitted)
+        );
+        assert!(transition(Status::Submitted, Step::Registrar(Action::Correct), true).is_err());
+    }
+
+    proptest! {
+        /// Random sequences from a draft: one correction notice at most, a decision only after
+        /// acceptance, nothing after a final state, and every waiting state has one party.
+        #[test]
+        fn the_model_holds(steps in proptest::collection::vec(step(), 0..25)) {
+            let mut s = Status::Draft;
+            let mut corrections = 0;
+            let mut accepted = false;
+            for st in steps {
+                match transition(s, st, corrections > 0) {
+                    Ok(to) => {
+                        prop_assert!(party(s) != "nobody", "moved out of a final state");
+                        if to == Status::Correction && s != Status::Correction {
+                            corrections += 1;
+                        }
+                        if to == Status::Accepted {
+                            accepted = true;
+                        }
+                        if matches!(to, Status::Approved | Status::Refused) {
+                            prop_assert!(accepted && s == Status::Accepted);
+                        }
+                        s = to;
+                    }
+                    Err(r) => prop_assert_eq!(r.from, s),
+                }
+                prop_assert!(corrections <= 1);
+                prop_assert_eq!(s.open(), party(s) == "registrar");
+                prop_assert_eq!(s.editable(), party(s) == "applicant");
+            }
+        }
+    }
 }
 
 #[cfg(test)]

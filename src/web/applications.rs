@@ -488,11 +488,19 @@ async fn submit(
     let received = reg.today();
     let again = app.status == Status::Correction.code();
     let accept_by = reg.accept_clock(&mut tx, id, received).await?;
+    let from = Status::parse(&app.status).unwrap_or(Status::Draft);
+    let sent = app.correction_sent_at.is_some();
+    let step = crate::domain::application::Step::Submit;
+    if store::advance(&mut tx, id, from, step, sent, now)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::Conflict("err-app-not-editable"));
+    }
     store::set(
         &mut tx,
         id,
         &[
-            ("status", Value::Text(Status::Submitted.code().into())),
             ("received_on", Value::Text(iso_date(received))),
             ("submitted_at", Value::OptInt(Some(now))),
             ("accept_by", accept_by),
@@ -535,10 +543,14 @@ async fn withdraw(
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_write().await?;
     let moved = match Status::parse(&app.status) {
-        Some(s @ (Status::Draft | Status::Correction | Status::Submitted | Status::Accepted)) => {
-            store::transition(&mut tx, id, s.code(), Status::Withdrawn.code(), now).await?
+        Some(s) => {
+            let sent = app.correction_sent_at.is_some();
+            let step = crate::domain::application::Step::Withdraw;
+            store::advance(&mut tx, id, s, step, sent, now)
+                .await?
+                .is_some()
         }
-        _ => false,
+        None => false,
     };
     if !moved {
         return Err(AppError::Conflict("err-app-not-editable"));

@@ -10,7 +10,7 @@ use crate::auth::csrf::CsrfForm;
 use crate::auth::guards::{role, CurrentUser, Staff};
 use crate::db::applications::{self as store, Application, Value};
 use crate::db::directory::{self, UnitKind};
-use crate::domain::application::{self as rules, Action, Status};
+use crate::domain::application::{self as rules, Action, Status, Step};
 use crate::domain::calendar::{iso_date, parse_iso_date};
 use crate::error::{AppError, AppResult};
 use crate::ids::{ApplicationId, OrgId};
@@ -330,7 +330,11 @@ async fn act(
         };
         summary = json!({ "from": app.status, "to": to.code(), "org": org, "uscc": uscc.as_str() });
     } else {
-        if !store::transition(&mut tx, id, status.code(), to.code(), now).await? {
+        let sent = app.correction_sent_at.is_some();
+        if store::advance(&mut tx, id, status, Step::Registrar(act), sent, now)
+            .await?
+            .is_none()
+        {
             return Err(AppError::Conflict("err-reg-action-state"));
         }
         store::set(&mut tx, id, &fields, now).await?;

@@ -283,6 +283,18 @@ async fn open_application(
     }
     let authority: i64 = row.try_get("authority")?;
     let id = store::create(&mut tx, user.id(), authority, now).await?;
+    // Created as a draft and submitted at once, through the lifecycle.
+    let step = crate::domain::application::Step::Submit;
+    store::advance(
+        &mut tx,
+        id,
+        crate::domain::application::Status::Draft,
+        step,
+        false,
+        now,
+    )
+    .await?
+    .ok_or(AppError::Conflict("err-app-not-editable"))?;
     let received = reg.today();
     let accept_by = reg.accept_clock(&mut tx, id, received).await?;
     store::set(
@@ -290,7 +302,6 @@ async fn open_application(
         id,
         &[
             ("kind", Value::Text(kind.into())),
-            ("status", Value::Text("submitted".into())),
             ("org_id", Value::OptInt(Some(org.0))),
             ("name", Value::Text(row.try_get("name")?)),
             ("org_type", Value::Text(row.try_get("org_type")?)),
