@@ -273,6 +273,37 @@ pub async fn advance(
     Ok((done.rows_affected() == 1).then_some(to))
 }
 
+/// Withdraws every application of `org` still waiting (a change or deregistration of an
+/// organization whose registration is revoked ends with it), each through the lifecycle.
+pub async fn withdraw_open_of_org(
+    c: &mut Conn,
+    org: crate::ids::OrgId,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    use crate::domain::application::{Status, Step};
+    let open: Vec<(i64, String, Option<i64>)> = sqlx::query_as(
+        "SELECT id, status, correction_sent_at FROM applications WHERE org_id = $1 \
+         AND status IN ('submitted', 'accepted', 'correction') ORDER BY id",
+    )
+    .bind(org.0)
+    .fetch_all(&mut *c)
+    .await?;
+    for (id, status, sent) in open {
+        if let Some(from) = Status::parse(&status) {
+            advance(
+                c,
+                ApplicationId(id),
+                from,
+                Step::Withdraw,
+                sent.is_some(),
+                now,
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Officer {
     pub id: i64,

@@ -455,14 +455,7 @@ async fn revoke(
     let mut tx = state.db.begin_write().await?;
     crate::db::orgs::advance(&mut tx, org, crate::domain::org_life::OrgAction::Revoke).await?;
     // Pending changes or deregistration of a revoked organization end with it.
-    sqlx::query(
-        "UPDATE applications SET status = 'withdrawn', updated_at = $1 WHERE org_id = $2 \
-         AND status IN ('submitted', 'accepted', 'correction')",
-    )
-    .bind(now)
-    .bind(org.0)
-    .execute(&mut *tx)
-    .await?;
+    crate::db::applications::withdraw_open_of_org(&mut tx, org, now).await?;
     sqlx::query(
         "INSERT INTO penalties (org_id, kind, decided_on, authority_id, reason, created_by, created_at) \
          VALUES ($1, 'revocation', $2, $3, $4, $5, $6)",

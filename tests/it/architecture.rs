@@ -33,7 +33,7 @@ const LEGACY: &[(&str, usize)] = &[
     ("opendata.rs", 1),
     ("org_procurement.rs", 2),
     ("orgs.rs", 4),
-    ("oversight.rs", 17),
+    ("oversight.rs", 16),
     ("page_cache.rs", 1),
     ("panel_seat.rs", 6),
     ("password.rs", 2),
