@@ -48,6 +48,20 @@ impl CurrentUser {
             .filter_map(|g| g.authority_id)
     }
 
+    /// The units (sorted, once each) of the user's grants of `role`, as `unit` picks them:
+    /// `|g| g.department_id` for a purchaser's departments, `|g| g.agency_id` for an agency's.
+    pub fn units(&self, role: Role, unit: impl Fn(&Grant) -> Option<i64>) -> Vec<i64> {
+        let mut u: Vec<i64> = self
+            .grants
+            .iter()
+            .filter(|g| g.role == role)
+            .filter_map(unit)
+            .collect();
+        u.sort();
+        u.dedup();
+        u
+    }
+
     pub fn membership(&self, org: OrgId) -> Option<&Membership> {
         self.memberships.iter().find(|m| m.org_id == org)
     }

@@ -58,19 +58,11 @@ impl Scope {
     /// Everything the person's grants and memberships make them responsible for.
     pub fn of(user: &crate::auth::guards::CurrentUser) -> Scope {
         use crate::domain::role::Role;
-        let mut departments: Vec<i64> = user
-            .grants
-            .iter()
-            .filter(|g| g.role == Role::Purchaser)
-            .filter_map(|g| g.department_id)
-            .collect();
-        departments.sort();
-        departments.dedup();
         Scope {
             user: user.id().0,
             authorities: user.authorities(Role::Registrar).collect(),
-            departments,
-            agencies: crate::web::purchase::agencies(user),
+            departments: user.units(Role::Purchaser, |g| g.department_id),
+            agencies: user.units(Role::ProcurementAgency, |g| g.agency_id),
             supervisor: user.has(Role::ProcurementSupervisor),
             evaluates: user.authorities(Role::EvaluationOfficer).collect(),
             finance: user.has(Role::FinanceOfficer),

@@ -46,15 +46,7 @@ pub type Procurer<'r> = Staff<'r, role::Procurer>;
 
 /// The agencies whose staff the user is.
 pub fn agencies(user: &CurrentUser) -> Vec<i64> {
-    let mut a: Vec<i64> = user
-        .grants
-        .iter()
-        .filter(|g| g.role == Role::ProcurementAgency)
-        .filter_map(|g| g.agency_id)
-        .collect();
-    a.sort();
-    a.dedup();
-    a
+    user.units(Role::ProcurementAgency, |g| g.agency_id)
 }
 
 /// Whether the user runs the project's procedure: a purchaser of its department, or staff of
@@ -78,15 +70,7 @@ pub(crate) async fn procured_project(
 }
 
 pub fn departments(user: &CurrentUser) -> Vec<i64> {
-    let mut d: Vec<i64> = user
-        .grants
-        .iter()
-        .filter(|g| g.role == Role::Purchaser)
-        .filter_map(|g| g.department_id)
-        .collect();
-    d.sort();
-    d.dedup();
-    d
+    user.units(Role::Purchaser, |g| g.department_id)
 }
 
 /// The project, if one of this purchaser's departments owns it (403 otherwise).
