@@ -62,6 +62,10 @@ async fn the_agency_runs_the_entrusted_procedure_and_only_that() {
     assert_eq!(s, Status::Ok);
     assert!(list.contains("NBMZ-2026-031") && !list.contains("NBMZ-2026-018"));
     assert!(
+        list.contains("受托采购项目") && !list.contains("本部门的项目"),
+        "the list is titled as the agency's, not a department's"
+    );
+    assert!(
         !list.contains("/purchase/projects/new")
             && !list.contains("action=\"/purchase/intentions\""),
         "an agency neither creates projects nor publishes intentions"
