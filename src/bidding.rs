@@ -11,6 +11,7 @@ use crate::db::Conn;
 use crate::domain::calendar::{iso_date, shanghai_date};
 use crate::domain::evaluation::Grade;
 use crate::domain::money::Money;
+use crate::domain::procurement::OpeningOutcome;
 use crate::domain::procurement::{self as rules, Bidder, Conditions, Excluded};
 use crate::error::{AppError, AppResult};
 use crate::ids::UserId;
@@ -129,14 +130,15 @@ pub async fn record_opening(
     now: i64,
 ) -> AppResult<Opening> {
     let count = i64::try_from(sealed.len()).unwrap_or(i64::MAX);
-    let failed = count < p.min_bids;
+    let outcome = OpeningOutcome::of(count, p.min_bids);
+    let failed = outcome == OpeningOutcome::Failed;
     let mut o = Opening {
         id: 0,
         project_id: p.id,
         round: p.round,
         envelope: envelope.into(),
         opened_at: now,
-        outcome: if failed { "failed" } else { "opened" }.into(),
+        outcome,
         bid_count: count,
         min_bids: p.min_bids,
     };
@@ -224,7 +226,8 @@ pub async fn bidder(c: &mut Conn, org: i64, on: &str) -> AppResult<Bidder> {
             .flatten();
     Ok(Bidder {
         active: crate::domain::org_life::OrgStatus::parse(&status).is_some_and(|s| s.active()),
-        supplier: status == "supplier",
+        supplier: crate::domain::org_life::OrgStatus::parse(&status)
+            == Some(crate::domain::org_life::OrgStatus::Supplier),
         serious_list: serious,
         district_code: Some(district),
         grade: grades.iter().filter_map(|g| Grade::parse(g)).max(),
@@ -459,7 +462,7 @@ impl Procurement<'_> {
         };
         let sealed = store::sealed_for_opening(&mut tx, p.id, p.round, envelope).await?;
         let o = record_opening(&mut tx, self.sealer, &p, &sealed, envelope, now).await?;
-        let (count, failed) = (o.bid_count, o.outcome == "failed");
+        let (count, failed) = (o.bid_count, o.outcome == OpeningOutcome::Failed);
         self.audit(
             &mut tx,
             Actor::System,
@@ -485,7 +488,7 @@ impl Procurement<'_> {
         }
         tx.commit().await?;
         Ok(Some(OpeningResult {
-            outcome: o.outcome,
+            outcome: o.outcome.code().into(),
             bid_count: count,
         }))
     }

@@ -197,16 +197,22 @@ impl Procurement<'_> {
             return Ok(Err(r.message_key()));
         }
         let now = self.clock.now_ms();
+        let from = rules::DeliverableStatus::Submitted;
+        let Some(to) = from.decide(accept) else {
+            return Ok(Err("err-deliverable-decided"));
+        };
+        // Compare-and-set on the submitted state: a second decision finds nothing to change.
         let n = sqlx::query(
             "UPDATE deliverables SET status = $3, decided_by = $4, decided_at = $5, reason = $6 \
-             WHERE id = $1 AND contract_id = $2 AND status = 'submitted'",
+             WHERE id = $1 AND contract_id = $2 AND status = $7",
         )
         .bind(id)
         .bind(k.id)
-        .bind(if accept { "accepted" } else { "returned" })
+        .bind(to.code())
         .bind(user)
         .bind(now)
         .bind((!accept).then(|| reason.trim()))
+        .bind(from.code())
         .execute(&mut *tx)
         .await?
         .rows_affected();

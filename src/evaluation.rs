@@ -349,3 +349,88 @@ pub async fn standard_for(c: &mut Conn, org_type: &str) -> AppResult<(i64, Stand
         .map_err(|e| AppError::Internal(e.to_string()))?
         .ok_or(AppError::Conflict("err-eval-no-standard"))
 }
+
+impl Evaluation<'_> {
+    /// The evaluation officer decides a pending downgrade proposal of an organization under one
+    /// of `authorities`: dismissed, or confirmed (the grade ends; a lower grade, if named, runs
+    /// for the rest of the old one's validity). `Ok(Err(key))` is a refusal; nothing written.
+    pub async fn decide_downgrade(
+        &self,
+        id: i64,
+        outcome: crate::domain::eval_life::DowngradeOutcome,
+        new_grade: Option<Grade>,
+        reason: &str,
+        user: UserId,
+        authorities: &[i64],
+    ) -> AppResult<Result<(), &'static str>> {
+        use crate::domain::eval_life::{decide_downgrade, DowngradeOutcome};
+        let today = self.today();
+        let day = iso_date(today);
+        let now = self.clock.now_ms();
+        let mut tx = self.db.begin_write().await?;
+        let Some(d) = store::downgrades(&mut tx, true)
+            .await?
+            .into_iter()
+            .find(|d| d.id == id)
+        else {
+            return Ok(Err("err-downgrade-decided"));
+        };
+        if !d.authority_id.is_some_and(|a| authorities.contains(&a)) {
+            return Err(AppError::Forbidden);
+        }
+        let old = store::grades_where(&mut tx, "g.id", d.grade_id)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(AppError::NotFound)?;
+        let lower = match decide_downgrade(true, outcome, Grade::parse(&old.grade), new_grade) {
+            Ok(g) => g,
+            Err(key) => return Ok(Err(key)),
+        };
+        // Compare-and-set on the undecided proposal.
+        if !store::decide_downgrade(
+            &mut tx,
+            id,
+            outcome.code(),
+            lower.map(Grade::code),
+            reason,
+            user.0,
+            now,
+        )
+        .await?
+        {
+            return Ok(Err("err-downgrade-decided"));
+        }
+        if outcome == DowngradeOutcome::Confirmed {
+            store::end_grade(&mut tx, old.id, &day, "downgraded").await?;
+            if let Some(g) = lower {
+                // The lower grade runs for the rest of the old grade's validity.
+                let (_, to) = ev::validity(today);
+                let to = parse_iso_date(&old.valid_to).unwrap_or(to);
+                store::add_grade(
+                    &mut tx,
+                    &NewGrade {
+                        org_id: old.org_id,
+                        app_id: old.app_id,
+                        grade: g.code(),
+                        announced_on: &day,
+                        valid_from: &day,
+                        valid_to: &iso_date(to),
+                    },
+                    now,
+                )
+                .await?;
+            }
+        }
+        self.audit(
+            &mut tx,
+            Actor::User(user),
+            "evaluation.downgrade_decided",
+            ("org", d.org_id),
+            json!({ "proposal": id, "outcome": outcome, "from": old.grade, "to": lower.map(Grade::code), "reason": reason }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(()))
+    }
+}

@@ -10,7 +10,10 @@ use crate::contract::{self, Contract, Installment};
 use crate::db::Conn;
 use crate::delivery::rules::{Action, Refusal as Life};
 use crate::domain::calendar::iso_date;
-use crate::domain::ledger::{self as rules, Entry, Refusal};
+use crate::domain::ledger::{
+    self as rules, Entry, InstallmentAction, InstallmentFacts, InstallmentStatus, Refusal,
+};
+use crate::domain::performance::ReviewStatus;
 use crate::error::{AppError, AppResult};
 use crate::procurement::Procurement;
 use serde::Serialize;
@@ -134,6 +137,10 @@ pub struct InstallmentState {
     pub payable_since: Option<i64>,
     pub blocked: bool,
     pub payable: bool,
+    /// Its lifecycle state (waiting, blocked, payable, partly paid, paid).
+    pub status: InstallmentStatus,
+    #[serde(skip)]
+    pub facts: InstallmentFacts,
     /// Days past the payment term while payable and not fully paid.
     pub overdue_days: Option<i64>,
 }
@@ -161,8 +168,15 @@ pub async fn states(
     now: i64,
     term_days: i64,
 ) -> AppResult<Vec<InstallmentState>> {
-    let done = reviews(c, k.id).await?;
-    let blocked = done.iter().any(|r| r.1 == "poor" && r.3.is_none());
+    let done: Vec<(String, ReviewStatus, i64, Option<i64>)> = reviews(c, k.id)
+        .await?
+        .into_iter()
+        .map(|(milestone, grade, submitted, rectified)| {
+            let status = ReviewStatus::of(true, Some(&grade), rectified.is_some());
+            (milestone, status, submitted, rectified)
+        })
+        .collect();
+    let blocked = done.iter().any(|r| r.1.blocks_payment());
     let accepted: Option<i64> =
         sqlx::query_scalar("SELECT accepted_at FROM contracts WHERE id = $1")
             .bind(k.id)
@@ -172,30 +186,35 @@ pub async fn states(
     Ok(plan
         .iter()
         .map(|i| {
-            let since = match i.condition.as_str() {
-                "signing" => Some(k.signed_at),
-                "review" => done
-                    .iter()
-                    .rev()
-                    .find(|r| Some(&r.0) == i.review_name.as_ref())
-                    .and_then(|r| if r.1 == "poor" { r.3 } else { Some(r.2) }),
-                "acceptance" => accepted,
-                _ => None,
+            // The milestone's latest submitted review decides a review installment.
+            let review = done
+                .iter()
+                .rev()
+                .find(|r| Some(&r.0) == i.review_name.as_ref())
+                .map(|r| (r.1, r.2, r.3));
+            let since = rules::Condition::parse(&i.condition)
+                .and_then(|cond| rules::met_at(cond, k.signed_at, accepted, review));
+            let facts = InstallmentFacts {
+                amount_fen: i.amount_fen,
+                paid_fen: rules::paid_on(&ruled, i.pos),
+                met_at: since,
+                blocked,
             };
-            let paid = rules::paid_on(&ruled, i.pos);
-            let payable = since.is_some() && !blocked;
+            let status = InstallmentStatus::of(&facts);
             let overdue_days = since
-                .filter(|s| payable && paid < i.amount_fen && now > s + term_days * DAY_MS)
+                .filter(|s| status.payable() && now > s + term_days * DAY_MS)
                 .map(|s| (now - s) / DAY_MS - term_days);
             InstallmentState {
                 pos: i.pos,
                 amount_fen: i.amount_fen,
                 condition: i.condition.clone(),
                 review_name: i.review_name.clone(),
-                paid_fen: paid,
+                paid_fen: facts.paid_fen,
                 payable_since: since,
                 blocked,
-                payable,
+                payable: since.is_some() && !blocked,
+                status,
+                facts,
                 overdue_days,
             }
         })
@@ -262,14 +281,12 @@ impl Procurement<'_> {
             return Ok(Err(Refusal::NotPayable));
         };
         let cap = cap(&mut tx, &k).await?;
-        if let Err(r) = rules::check_payment(
-            &rule_entries(&list),
-            s.pos,
-            s.amount_fen,
-            cap,
-            s.payable,
-            pay.amount_fen,
-        ) {
+        let action = InstallmentAction::Pay {
+            amount_fen: pay.amount_fen,
+        };
+        if let Err(r) =
+            rules::installment_transition(s.pos, &s.facts, &rule_entries(&list), cap, action)
+        {
             return Ok(Err(r));
         }
         let id: i64 = sqlx::query_scalar(
@@ -340,14 +357,23 @@ impl Procurement<'_> {
             return Ok(Err("err-pay-key"));
         }
         let list = entries(&mut tx, k.id).await?;
-        let r = match rules::check_reversal(&rule_entries(&list), original) {
-            Ok(r) => r,
-            Err(e) => return Ok(Err(e.message_key())),
-        };
         let Some(o) = list.iter().find(|e| e.id == original) else {
             return Ok(Err("err-pay-unknown-original"));
         };
         let now = self.clock.now_ms();
+        let plan = contract::installments(&mut tx, k.id).await?;
+        let st = states(&mut tx, &k, &plan, &list, now, 0).await?;
+        let Some(s) = st.iter().find(|s| s.pos == o.installment_pos) else {
+            return Ok(Err("err-pay-unknown-original"));
+        };
+        let cap = cap(&mut tx, &k).await?;
+        let action = InstallmentAction::Reverse { original };
+        let r =
+            match rules::installment_transition(s.pos, &s.facts, &rule_entries(&list), cap, action)
+            {
+                Ok((_, r)) => r,
+                Err(e) => return Ok(Err(e.message_key())),
+            };
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO ledger_entries (contract_id, installment_pos, amount_fen, value_date, voucher_no, payee_account, \
              invoice_no, approved_by, recorded_by, recorded_at, idempotency_key, reverses_id, reason) \

@@ -101,7 +101,11 @@ pub async fn final_quotes(c: &mut Conn, p: &Project) -> AppResult<Option<HashMap
     let Some(o) = crate::db::bids::openings(c, p.id)
         .await?
         .into_iter()
-        .find(|o| o.round == p.round && o.envelope == "final" && o.outcome == "opened")
+        .find(|o| {
+            o.round == p.round
+                && o.envelope == "final"
+                && o.outcome == crate::domain::procurement::OpeningOutcome::Opened
+        })
     else {
         return Ok(None);
     };

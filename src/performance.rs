@@ -9,7 +9,9 @@ use crate::audit::Actor;
 use crate::auth::tokens;
 use crate::contract::{self, Contract};
 use crate::db::{settings, Conn};
-use crate::domain::performance::{self as rules, Template, Thresholds};
+use crate::domain::performance::{
+    self as rules, ReviewAction, ReviewEvent, ReviewStatus, Template, Thresholds,
+};
 use crate::error::{AppError, AppResult};
 use crate::ids::UserId;
 use crate::procurement::Procurement;
@@ -39,6 +41,8 @@ pub struct Review {
     pub surveys_answered: i64,
     pub rectification: Option<String>,
     pub rectified_at: Option<i64>,
+    /// Its lifecycle state: open, passed, poor (waiting for rectification), rectified.
+    pub status: ReviewStatus,
 }
 
 type ReviewRow = (
@@ -85,6 +89,7 @@ async fn complete(c: &mut Conn, row: ReviewRow) -> AppResult<Review> {
         survey_centi: row.7,
         total_centi: row.8,
         total: row.8.map(|c| Decimal::new(c, 2).to_string()),
+        status: ReviewStatus::of(row.11.is_some(), row.9.as_deref(), rect.is_some()),
         grade: row.9,
         created_at: row.10,
         submitted_at: row.11,
@@ -233,11 +238,8 @@ impl Procurement<'_> {
         n: usize,
         user: i64,
     ) -> AppResult<Result<Vec<String>, &'static str>> {
-        if r.submitted_at.is_some() {
-            return Ok(Err("err-review-submitted"));
-        }
-        if !(1..=200).contains(&n) {
-            return Ok(Err("err-survey-count"));
+        if let Err(e) = rules::review_transition(r.status, ReviewAction::IssueSurveys { n }) {
+            return Ok(Err(e.message_key()));
         }
         let mut tx = self.db.begin_write().await?;
         let now = self.clock.now_ms();
@@ -289,8 +291,13 @@ impl Procurement<'_> {
                 .bind(review)
                 .fetch_optional(&mut *tx)
                 .await?;
-        if !matches!(open, Some(None)) {
-            return Ok(Err("err-survey-closed"));
+        let Some(submitted) = open else {
+            return Err(AppError::NotFound);
+        };
+        // Only the open/closed distinction matters to a survey.
+        let status = ReviewStatus::of(submitted.is_some(), None, false);
+        if let Err(e) = rules::review_transition(status, ReviewAction::AnswerSurvey) {
+            return Ok(Err(e.message_key()));
         }
         let centi: i64 = (pct * Decimal::from(100)).trunc().try_into().unwrap_or(0);
         let n = sqlx::query(
@@ -319,8 +326,8 @@ impl Procurement<'_> {
         satisfaction_without_survey: Option<Decimal>,
         user: i64,
     ) -> AppResult<Result<String, &'static str>> {
-        if r.submitted_at.is_some() {
-            return Ok(Err("err-review-submitted"));
+        if r.status != ReviewStatus::Open {
+            return Ok(Err(rules::ReviewRefusal::Submitted.message_key()));
         }
         let t = Template::shipped();
         let mut tx = self.db.begin_write().await?;
@@ -347,6 +354,15 @@ impl Procurement<'_> {
         let total = scores.values().sum::<Decimal>() + satisfaction;
         let now = self.clock.now_ms();
         let grade = rules::grade(total, thresholds(&mut tx, now).await?);
+        let (_, event) = match rules::review_transition(
+            r.status,
+            ReviewAction::Submit {
+                poor: grade == "poor",
+            },
+        ) {
+            Ok(t) => t,
+            Err(e) => return Ok(Err(e.message_key())),
+        };
         let centi =
             |d: Decimal| -> i64 { (d * Decimal::from(100)).trunc().try_into().unwrap_or(0) };
         let n = sqlx::query(
@@ -392,7 +408,7 @@ impl Procurement<'_> {
             )
             .await?;
         }
-        if grade != "poor" {
+        if event == ReviewEvent::Payable {
             self.mail_payable(&mut tx, &k, Some(&r.milestone)).await?;
         }
         tx.commit().await?;
@@ -443,15 +459,11 @@ impl Procurement<'_> {
         decision: &str,
         user: i64,
     ) -> AppResult<Result<(), &'static str>> {
-        if r.grade.as_deref() != Some("poor") {
-            return Ok(Err("err-rectify-not-poor"));
-        }
-        if r.rectified_at.is_some() {
-            return Ok(Err("err-rectify-done"));
-        }
-        if decision.trim().chars().count() < 10 {
-            return Ok(Err("err-rectify-decision"));
-        }
+        let chars = decision.trim().chars().count();
+        let (_, event) = match rules::review_transition(r.status, ReviewAction::Rectify { chars }) {
+            Ok(t) => t,
+            Err(e) => return Ok(Err(e.message_key())),
+        };
         let mut tx = self.db.begin_write().await?;
         let now = self.clock.now_ms();
         let n = sqlx::query(
@@ -484,7 +496,9 @@ impl Procurement<'_> {
             },
         )
         .await?;
-        self.mail_payable(&mut tx, &k, Some(&r.milestone)).await?;
+        if event == ReviewEvent::Payable {
+            self.mail_payable(&mut tx, &k, Some(&r.milestone)).await?;
+        }
         tx.commit().await?;
         Ok(Ok(()))
     }

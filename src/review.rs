@@ -39,10 +39,11 @@ pub fn price_ok(p: &Project, price_fen: i64) -> bool {
 
 /// The opening of the current round's responses, if it opened bids.
 pub async fn opening_of(c: &mut Conn, p: &Project) -> AppResult<Option<Opening>> {
-    Ok(bids::openings(c, p.id)
-        .await?
-        .into_iter()
-        .find(|o| o.round == p.round && o.envelope == "initial" && o.outcome == "opened"))
+    Ok(bids::openings(c, p.id).await?.into_iter().find(|o| {
+        o.round == p.round
+            && o.envelope == "initial"
+            && o.outcome == crate::domain::procurement::OpeningOutcome::Opened
+    }))
 }
 
 /// The opened bids of the round with their price check and recorded qualification.

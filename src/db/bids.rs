@@ -214,7 +214,7 @@ pub struct Opening {
     pub round: i64,
     pub envelope: String,
     pub opened_at: i64,
-    pub outcome: String,
+    pub outcome: crate::domain::procurement::OpeningOutcome,
     pub bid_count: i64,
     pub min_bids: i64,
 }
@@ -236,7 +236,9 @@ pub async fn openings(c: &mut Conn, project: i64) -> Result<Vec<Opening>, sqlx::
                 round,
                 envelope,
                 opened_at,
-                outcome,
+                // The column holds only the two codes the store writes.
+                outcome: crate::domain::procurement::OpeningOutcome::parse(&outcome)
+                    .unwrap_or(crate::domain::procurement::OpeningOutcome::Failed),
                 bid_count,
                 min_bids,
             },
@@ -253,7 +255,7 @@ pub async fn add_opening(c: &mut Conn, o: &Opening) -> Result<i64, sqlx::Error> 
     .bind(o.round)
     .bind(&o.envelope)
     .bind(o.opened_at)
-    .bind(&o.outcome)
+    .bind(o.outcome.code())
     .bind(o.bid_count)
     .bind(o.min_bids)
     .fetch_one(&mut *c)

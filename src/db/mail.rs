@@ -45,6 +45,13 @@ pub async fn enqueue(c: &mut Conn, m: NewMail<'_>) -> Result<MailId, sqlx::Error
     Ok(MailId(id))
 }
 
+/// Mails waiting to be delivered (new or retrying).
+pub async fn pending(c: &mut Conn) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM mail_outbox WHERE status = 'pending'")
+        .fetch_one(&mut *c)
+        .await
+}
+
 pub async fn recent(c: &mut Conn, limit: i64) -> Result<Vec<Mail>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT id, to_addr, lang, template, subject, body_text, status, created_at FROM mail_outbox ORDER BY id DESC LIMIT $1",

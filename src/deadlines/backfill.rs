@@ -67,7 +67,9 @@ pub async fn unregistered(c: &mut Conn, now: i64) -> Result<Vec<Unregistered>, s
                 .as_deref()
                 .and_then(parse_iso_date))
         };
-        if status == "submitted" {
+        if crate::domain::application::Status::parse(&status)
+            == Some(crate::domain::application::Status::Submitted)
+        {
             if let (Some(start), Some(due)) = (date("received_on")?, date("accept_by")?) {
                 rows.push((DueClock::AcceptBy, id, start, Period::WorkingDays(5), due));
             }

@@ -104,7 +104,7 @@ async fn payable(c: &mut Conn, now: i64, p: &mut Push<'_>) -> crate::error::AppR
         let s = crate::ledger::summary(c, &k, now).await?;
         for i in &s.installments {
             let left = (i.amount_fen - i.paid_fen).min(s.remaining_fen);
-            let Some(since) = i.payable_since.filter(|_| i.payable && left > 0) else {
+            let Some(since) = i.payable_since.filter(|_| i.status.payable() && left > 0) else {
                 continue;
             };
             let due = crate::domain::calendar::shanghai_date(crate::clock::from_ms(since))
@@ -147,8 +147,8 @@ async fn expert(c: &mut Conn, user: i64, p: &mut Push<'_>) -> Result<(), sqlx::E
         };
         p.add(what, id, org, date(&due), format!("/scoring/{id}"));
     }
-    let seats: Vec<(i64, Option<i64>, String)> = sqlx::query_as(
-        "SELECT m.id, m.declared_at, pr.number || ' · ' || pr.title FROM panel_members m JOIN panels pn ON pn.id = m.panel_id \
+    let seats: Vec<(i64, Option<i64>, String, i64)> = sqlx::query_as(
+        "SELECT m.id, m.declared_at, pr.number || ' · ' || pr.title, pn.drawn_at FROM panel_members m JOIN panels pn ON pn.id = m.panel_id \
          JOIN projects pr ON pr.id = pn.project_id \
          WHERE m.user_id = $1 AND m.recused_at IS NULL AND m.submitted_at IS NULL AND m.status = 'seated' \
          AND pr.round = pn.round AND pr.status = 'opened' ORDER BY m.id",
@@ -156,13 +156,18 @@ async fn expert(c: &mut Conn, user: i64, p: &mut Push<'_>) -> Result<(), sqlx::E
     .bind(user)
     .fetch_all(&mut *c)
     .await?;
-    for (id, declared, title) in seats {
+    for (id, declared, title, drawn_at) in seats {
         let what = if declared.is_some() {
             "queue-panel-score"
         } else {
             "queue-panel-declare"
         };
-        p.add(what, id, title, None, format!("/panel/{id}"));
+        // The sheet is due by the end of the working day after the panel was drawn (the
+        // reminder goes out then).
+        let due = crate::award::end_of_working_days(p.cal, drawn_at, 1);
+        // The end of that day is the next day's first moment: the last day is the one before.
+        let due = crate::domain::calendar::shanghai_date(crate::clock::from_ms(due - 1));
+        p.add(what, id, title, Some((due, true)), format!("/panel/{id}"));
     }
     Ok(())
 }
@@ -412,6 +417,65 @@ async fn purchaser(c: &mut Conn, departments: &[i64], p: &mut Push<'_>) -> Resul
             format!("/purchase/contracts/{k}#deliverables"),
         );
     }
+    // 差 reviews waiting for the purchaser's rectification decision (payment is held back).
+    let poor: Vec<(i64, i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT r.id, k.id, pr.number || ' · ' || pr.title, r.milestone FROM perf_reviews r \
+         JOIN contracts k ON k.id = r.contract_id JOIN projects pr ON pr.id = k.project_id \
+         WHERE pr.department_id IN ({list}) AND r.submitted_at IS NOT NULL AND r.grade = 'poor' \
+         AND k.terminated_at IS NULL AND NOT EXISTS (SELECT 1 FROM rectifications x WHERE x.review_id = r.id) ORDER BY r.id"
+    )))
+    .fetch_all(&mut *c)
+    .await?;
+    for (id, k, title, milestone) in poor {
+        p.add(
+            "queue-rectify",
+            id,
+            format!("{title} · {milestone}"),
+            None,
+            format!("/purchase/contracts/{k}#reviews"),
+        );
+    }
+    // Milestones whose deliverable was accepted and whose installment waits for a review
+    // that nobody has opened yet.
+    let unreviewed: Vec<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT k.id, pr.number || ' · ' || pr.title, i.review_name FROM installments i \
+         JOIN contracts k ON k.id = i.contract_id JOIN projects pr ON pr.id = k.project_id \
+         WHERE pr.department_id IN ({list}) AND i.condition = 'review' AND i.review_name IS NOT NULL \
+         AND k.terminated_at IS NULL AND k.accepted_at IS NULL \
+         AND EXISTS (SELECT 1 FROM deliverables d WHERE d.contract_id = k.id AND d.milestone = i.review_name \
+                     AND d.status = 'accepted') \
+         AND NOT EXISTS (SELECT 1 FROM perf_reviews r WHERE r.contract_id = k.id AND r.milestone = i.review_name) \
+         ORDER BY k.id, i.pos"
+    )))
+    .fetch_all(&mut *c)
+    .await?;
+    for (k, title, milestone) in unreviewed {
+        p.add(
+            "queue-review-open",
+            k,
+            format!("{title} · {milestone}"),
+            None,
+            format!("/purchase/contracts/{k}#reviews"),
+        );
+    }
+    // Contracts whose term has ended, not yet finally accepted: the acceptance (验收).
+    let ended: Vec<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT k.id, pr.number || ' · ' || pr.title, k.ends_on FROM contracts k JOIN projects pr ON pr.id = k.project_id \
+         WHERE pr.department_id IN ({list}) AND k.terminated_at IS NULL AND k.accepted_at IS NULL \
+         AND k.ends_on <= $1 ORDER BY k.ends_on, k.id"
+    )))
+    .bind(iso_date(p.today))
+    .fetch_all(&mut *c)
+    .await?;
+    for (k, title, _ends) in ended {
+        p.add(
+            "queue-accept-final",
+            k,
+            title,
+            None,
+            format!("/purchase/contracts/{k}/accept"),
+        );
+    }
     // Winners to sign with, once the award notice has ended: 30 days from the notice.
     let unsigned: Vec<(i64, i64, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT w.id, pr.id, pr.number || ' · ' || pr.title || ' · ' || o.name, a.notice_at FROM award_winners w \
@@ -603,13 +667,31 @@ async fn organization(
             if now > last {
                 continue;
             }
-            let last_day = crate::domain::calendar::shanghai_date(crate::clock::from_ms(last));
+            let last_day = crate::domain::calendar::shanghai_date(crate::clock::from_ms(last - 1));
             p.add(
                 "queue-complaint-window",
                 id,
                 subject,
                 Some((last_day, true)),
                 format!("/projects/{number}/challenges/{org}"),
+            );
+        }
+        // A 差 review of the organization's contract: it rectifies, the purchaser decides.
+        let poor: Vec<(i64, i64, i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT r.id, k.org_id, k.id, pr.number || ' · ' || pr.title, r.milestone FROM perf_reviews r \
+             JOIN contracts k ON k.id = r.contract_id JOIN projects pr ON pr.id = k.project_id \
+             WHERE k.org_id IN ({admin}) AND r.submitted_at IS NOT NULL AND r.grade = 'poor' AND k.terminated_at IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM rectifications x WHERE x.review_id = r.id) ORDER BY r.id"
+        )))
+        .fetch_all(&mut *c)
+        .await?;
+        for (id, org, k, title, milestone) in poor {
+            p.add(
+                "queue-review-poor",
+                id,
+                format!("{title} · {milestone}"),
+                None,
+                format!("/orgs/{org}/contracts/{k}#reviews"),
             );
         }
         let year = i64::from(p.today.year()) - 1;

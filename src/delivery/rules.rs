@@ -216,6 +216,44 @@ impl State {
     }
 }
 
+/// A filed deliverable's state: waiting for the purchaser, accepted, or returned with a reason
+/// (the organization files again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliverableStatus {
+    Submitted,
+    Accepted,
+    Returned,
+}
+
+impl DeliverableStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            DeliverableStatus::Submitted => "submitted",
+            DeliverableStatus::Accepted => "accepted",
+            DeliverableStatus::Returned => "returned",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DeliverableStatus> {
+        [
+            DeliverableStatus::Submitted,
+            DeliverableStatus::Accepted,
+            DeliverableStatus::Returned,
+        ]
+        .into_iter()
+        .find(|d| d.code() == s)
+    }
+
+    /// The purchaser's decision on a submitted deliverable; `None` once decided.
+    pub fn decide(self, accept: bool) -> Option<DeliverableStatus> {
+        match (self, accept) {
+            (DeliverableStatus::Submitted, true) => Some(DeliverableStatus::Accepted),
+            (DeliverableStatus::Submitted, false) => Some(DeliverableStatus::Returned),
+            _ => None,
+        }
+    }
+}
+
 /// A milestone of the contract: its name and whether its deliverable was accepted with nothing
 /// of it waiting for a decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -628,6 +666,18 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_deliverable_is_decided_once() {
+        use DeliverableStatus as D;
+        assert_eq!(D::Submitted.decide(true), Some(D::Accepted));
+        assert_eq!(D::Submitted.decide(false), Some(D::Returned));
+        assert_eq!(D::Accepted.decide(false), None);
+        assert_eq!(D::Returned.decide(true), None);
+        for d in [D::Submitted, D::Accepted, D::Returned] {
+            assert_eq!(D::parse(d.code()), Some(d));
         }
     }
 }

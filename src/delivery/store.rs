@@ -199,11 +199,10 @@ pub async fn milestones(c: &mut Conn, contract: i64) -> AppResult<Vec<Milestone>
         if out.iter().any(|m| m.name == name) {
             continue;
         }
-        let accepted = filed
-            .iter()
-            .rev()
-            .find(|f| f.0 == name)
-            .is_some_and(|f| f.1 == "accepted");
+        let accepted = filed.iter().rev().find(|f| f.0 == name).is_some_and(|f| {
+            super::rules::DeliverableStatus::parse(&f.1)
+                == Some(super::rules::DeliverableStatus::Accepted)
+        });
         out.push(Milestone { name, accepted });
     }
     Ok(out)

@@ -34,6 +34,40 @@ codes!(AppStatus {
     Announced => "announced",
 });
 
+/// The evaluation officer's decision on a downgrade proposal: confirmed (a lower grade, or the
+/// grade ended without one) or dismissed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DowngradeOutcome {
+    Confirmed,
+    Dismissed,
+}
+
+codes!(DowngradeOutcome {
+    Confirmed => "confirmed",
+    Dismissed => "dismissed",
+});
+
+/// A pending proposal decided: the grade that replaces the current one (`None`: none), or the
+/// refusal's message key. A confirmed downgrade that names a grade must name a lower one.
+pub fn decide_downgrade(
+    pending: bool,
+    outcome: DowngradeOutcome,
+    current: Option<crate::domain::evaluation::Grade>,
+    new_grade: Option<crate::domain::evaluation::Grade>,
+) -> Result<Option<crate::domain::evaluation::Grade>, &'static str> {
+    if !pending {
+        return Err("err-downgrade-decided");
+    }
+    match outcome {
+        DowngradeOutcome::Dismissed => Ok(None),
+        DowngradeOutcome::Confirmed => match (new_grade, current) {
+            (None, _) => Ok(None),
+            (Some(g), Some(c)) if g < c => Ok(Some(g)),
+            (Some(_), _) => Err("err-downgrade-grade"),
+        },
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RoundAction {
     /// The committee met; needs applications, none of them still in review.
@@ -263,5 +297,33 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_downgrade_is_decided_once_and_only_lowers() {
+        use crate::domain::evaluation::Grade;
+        let (a3, a4) = (Grade::parse("3A"), Grade::parse("4A"));
+        assert!(a3.is_some() && a4.is_some());
+        let c = DowngradeOutcome::Confirmed;
+        assert_eq!(decide_downgrade(true, c, a4, a3), Ok(a3));
+        assert_eq!(
+            decide_downgrade(true, c, a4, a4),
+            Err("err-downgrade-grade")
+        );
+        assert_eq!(
+            decide_downgrade(true, c, a3, a4),
+            Err("err-downgrade-grade")
+        );
+        assert_eq!(decide_downgrade(true, c, a4, None), Ok(None));
+        assert_eq!(
+            decide_downgrade(true, DowngradeOutcome::Dismissed, a4, a3),
+            Ok(None)
+        );
+        assert_eq!(
+            decide_downgrade(false, c, a4, a3),
+            Err("err-downgrade-decided")
+        );
+        assert_eq!(DowngradeOutcome::parse("confirmed"), Some(c));
+        assert_eq!(DowngradeOutcome::parse("withdrawn"), None);
     }
 }

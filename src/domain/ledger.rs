@@ -159,6 +159,156 @@ pub fn check_termination(
     Ok(())
 }
 
+/// What an installment waits for (DOMAIN §6): the signing, a named milestone's review, or the
+/// final acceptance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Condition {
+    Signing,
+    Review,
+    Acceptance,
+}
+
+impl Condition {
+    pub fn code(self) -> &'static str {
+        match self {
+            Condition::Signing => "signing",
+            Condition::Review => "review",
+            Condition::Acceptance => "acceptance",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Condition> {
+        [Condition::Signing, Condition::Review, Condition::Acceptance]
+            .into_iter()
+            .find(|c| c.code() == s)
+    }
+}
+
+/// The readings an installment's state depends on (times in ms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InstallmentFacts {
+    pub amount_fen: i64,
+    pub paid_fen: i64,
+    /// When its condition was met, if it was.
+    pub met_at: Option<i64>,
+    /// An unrectified 差 review on the contract holds every payment back.
+    pub blocked: bool,
+}
+
+/// When an installment's condition is met: at signing; at its milestone's latest review once
+/// that review passed (or, for a 差 one, once rectified); at the final acceptance.
+pub fn met_at(
+    condition: Condition,
+    signed_at: i64,
+    accepted_at: Option<i64>,
+    review: Option<(crate::domain::performance::ReviewStatus, i64, Option<i64>)>,
+) -> Option<i64> {
+    use crate::domain::performance::ReviewStatus as R;
+    match condition {
+        Condition::Signing => Some(signed_at),
+        Condition::Acceptance => accepted_at,
+        Condition::Review => match review? {
+            (R::Passed, submitted_at, _) => Some(submitted_at),
+            (R::Rectified, _, rectified_at) => rectified_at,
+            (R::Open | R::Poor, _, _) => None,
+        },
+    }
+}
+
+/// An installment's state, from its facts: nothing to pay yet, held back by a 差 review,
+/// payable, partly paid, or paid in full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstallmentStatus {
+    Waiting,
+    Blocked,
+    Payable,
+    PartlyPaid,
+    Paid,
+}
+
+impl InstallmentStatus {
+    pub fn of(f: &InstallmentFacts) -> InstallmentStatus {
+        if f.paid_fen >= f.amount_fen {
+            InstallmentStatus::Paid
+        } else if f.met_at.is_none() {
+            InstallmentStatus::Waiting
+        } else if f.blocked {
+            InstallmentStatus::Blocked
+        } else if f.paid_fen > 0 {
+            InstallmentStatus::PartlyPaid
+        } else {
+            InstallmentStatus::Payable
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            InstallmentStatus::Waiting => "waiting",
+            InstallmentStatus::Blocked => "blocked",
+            InstallmentStatus::Payable => "payable",
+            InstallmentStatus::PartlyPaid => "partly_paid",
+            InstallmentStatus::Paid => "paid",
+        }
+    }
+
+    /// Whether a payment may be recorded (the finance officer's turn).
+    pub fn payable(self) -> bool {
+        matches!(
+            self,
+            InstallmentStatus::Payable | InstallmentStatus::PartlyPaid
+        )
+    }
+}
+
+impl serde::Serialize for InstallmentStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+/// What moves an installment: a payment, or the reversal of one of its payments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstallmentAction {
+    Pay { amount_fen: i64 },
+    Reverse { original: i64 },
+}
+
+/// The installment's one transition function: the new state and the ledger entry to append
+/// (its id is the store's to assign). `entries` are the contract's entries, `cap_fen` its cap.
+pub fn installment_transition(
+    pos: i64,
+    f: &InstallmentFacts,
+    entries: &[Entry],
+    cap_fen: i64,
+    action: InstallmentAction,
+) -> Result<(InstallmentStatus, Entry), Refusal> {
+    let entry = match action {
+        InstallmentAction::Pay { amount_fen } => {
+            // A paid-up installment answers with what is left (nothing), not 'not payable'.
+            let payable = f.met_at.is_some() && !f.blocked;
+            check_payment(entries, pos, f.amount_fen, cap_fen, payable, amount_fen)?;
+            Entry {
+                id: 0,
+                installment: pos,
+                amount_fen,
+                reverses: None,
+            }
+        }
+        InstallmentAction::Reverse { original } => {
+            let e = check_reversal(entries, original)?;
+            if e.installment != pos {
+                return Err(Refusal::UnknownOriginal);
+            }
+            e
+        }
+    };
+    let after = InstallmentFacts {
+        paid_fen: f.paid_fen + entry.amount_fen,
+        ..*f
+    };
+    Ok((InstallmentStatus::of(&after), entry))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,6 +448,152 @@ mod tests {
                     prop_assert!(on >= 0 && on <= *amount);
                 }
                 prop_assert!(addons <= original / 10);
+            }
+        }
+    }
+
+    #[test]
+    fn an_installment_is_payable_from_its_condition_until_paid_in_full() {
+        use crate::domain::performance::ReviewStatus as R;
+        let f = |paid_fen, met_at, blocked| InstallmentFacts {
+            amount_fen: 40_000,
+            paid_fen,
+            met_at,
+            blocked,
+        };
+        assert_eq!(
+            InstallmentStatus::of(&f(0, None, false)),
+            InstallmentStatus::Waiting
+        );
+        assert_eq!(
+            InstallmentStatus::of(&f(0, Some(1), true)),
+            InstallmentStatus::Blocked
+        );
+        assert_eq!(
+            InstallmentStatus::of(&f(0, Some(1), false)),
+            InstallmentStatus::Payable
+        );
+        assert_eq!(
+            InstallmentStatus::of(&f(1, Some(1), false)),
+            InstallmentStatus::PartlyPaid
+        );
+        assert_eq!(
+            InstallmentStatus::of(&f(39_999, Some(1), false)),
+            InstallmentStatus::PartlyPaid
+        );
+        assert_eq!(
+            InstallmentStatus::of(&f(40_000, Some(1), true)),
+            InstallmentStatus::Paid
+        );
+        // Paying the last fen closes it; one more is refused.
+        assert_eq!(
+            installment_transition(
+                2,
+                &f(39_999, Some(1), false),
+                &[pay(1, 2, 39_999)],
+                100_000,
+                InstallmentAction::Pay { amount_fen: 1 },
+            )
+            .map(|(to, e)| (to, e.amount_fen, e.installment)),
+            Ok((InstallmentStatus::Paid, 1, 2))
+        );
+        assert_eq!(
+            installment_transition(
+                2,
+                &f(39_999, Some(1), false),
+                &[pay(1, 2, 39_999)],
+                100_000,
+                InstallmentAction::Pay { amount_fen: 2 }
+            ),
+            Err(Refusal::OverInstallment { left_fen: 1 })
+        );
+        assert_eq!(
+            installment_transition(
+                2,
+                &f(0, Some(1), true),
+                &[],
+                100_000,
+                InstallmentAction::Pay { amount_fen: 1 }
+            ),
+            Err(Refusal::NotPayable)
+        );
+        // A reversal reopens the installment; another installment's payment is not its own.
+        assert_eq!(
+            installment_transition(
+                2,
+                &f(40_000, Some(1), false),
+                &[pay(1, 2, 40_000)],
+                100_000,
+                InstallmentAction::Reverse { original: 1 },
+            )
+            .map(|(to, e)| (to, e.amount_fen, e.reverses)),
+            Ok((InstallmentStatus::Payable, -40_000, Some(1)))
+        );
+        assert_eq!(
+            installment_transition(
+                3,
+                &f(0, Some(1), false),
+                &[pay(1, 2, 40_000)],
+                100_000,
+                InstallmentAction::Reverse { original: 1 }
+            ),
+            Err(Refusal::UnknownOriginal)
+        );
+        // The condition: a passed review's submission, a 差 review's rectification.
+        assert_eq!(met_at(Condition::Signing, 5, None, None), Some(5));
+        assert_eq!(met_at(Condition::Acceptance, 5, None, None), None);
+        assert_eq!(met_at(Condition::Acceptance, 5, Some(9), None), Some(9));
+        assert_eq!(
+            met_at(Condition::Review, 5, None, Some((R::Passed, 7, None))),
+            Some(7)
+        );
+        assert_eq!(
+            met_at(Condition::Review, 5, None, Some((R::Poor, 7, None))),
+            None
+        );
+        assert_eq!(
+            met_at(Condition::Review, 5, None, Some((R::Rectified, 7, Some(8)))),
+            Some(8)
+        );
+        assert_eq!(
+            met_at(Condition::Review, 5, None, Some((R::Open, 0, None))),
+            None
+        );
+        assert_eq!(met_at(Condition::Review, 5, None, None), None);
+        for c in [Condition::Signing, Condition::Review, Condition::Acceptance] {
+            assert_eq!(Condition::parse(c.code()), Some(c));
+        }
+    }
+
+    proptest! {
+        // Random payments and reversals on one installment whose condition comes and goes:
+        // its state always matches the ledger, payments land only while it is payable, and
+        // only a payable or partly paid installment waits on the finance officer.
+        #[test]
+        fn an_installment_follows_its_ledger(
+            ops in proptest::collection::vec((any::<bool>(), 1i64..25_000, any::<bool>(), 0usize..8), 1..50)
+        ) {
+            let mut entries: Vec<Entry> = Vec::new();
+            let mut next = 1;
+            for (is_pay, amount, blocked, pick) in ops {
+                let facts = InstallmentFacts { amount_fen: 40_000, paid_fen: paid_on(&entries, 0), met_at: Some(1), blocked };
+                let before = InstallmentStatus::of(&facts);
+                let action = if is_pay || entries.is_empty() {
+                    InstallmentAction::Pay { amount_fen: amount }
+                } else {
+                    InstallmentAction::Reverse { original: entries[pick % entries.len()].id }
+                };
+                if let Ok((to, e)) = installment_transition(0, &facts, &entries, 100_000, action) {
+                    if e.reverses.is_none() {
+                        prop_assert!(before.payable());
+                    }
+                    entries.push(Entry { id: next, ..e });
+                    next += 1;
+                    let now = InstallmentFacts { paid_fen: paid_on(&entries, 0), ..facts };
+                    prop_assert_eq!(to, InstallmentStatus::of(&now));
+                }
+                let p = paid_on(&entries, 0);
+                prop_assert!((0..=40_000).contains(&p));
             }
         }
     }

@@ -133,6 +133,44 @@ fn add_span(cal: &Calendar, at: OffsetDateTime, span: Span) -> OffsetDateTime {
     }
 }
 
+/// An opening's result: enough bids to open them, or too few (the round fails and the bids
+/// stay sealed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpeningOutcome {
+    Opened,
+    Failed,
+}
+
+impl OpeningOutcome {
+    /// `count` bids against the method's minimum.
+    pub fn of(count: i64, min_bids: i64) -> OpeningOutcome {
+        if count < min_bids {
+            OpeningOutcome::Failed
+        } else {
+            OpeningOutcome::Opened
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            OpeningOutcome::Opened => "opened",
+            OpeningOutcome::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OpeningOutcome> {
+        [OpeningOutcome::Opened, OpeningOutcome::Failed]
+            .into_iter()
+            .find(|o| o.code() == s)
+    }
+}
+
+impl serde::Serialize for OpeningOutcome {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
 /// The earliest lawful deadline for a notice published at `notice`: the method's minimum
 /// window and, for tenders, consultations and programmes (whose documents are sold or
 /// obtained for at least 5 working days: 87号令 27, 214号 10), no earlier than the end of

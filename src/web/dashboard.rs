@@ -52,11 +52,7 @@ async fn dashboard(page: Page, state: &State<AppState>, user: &CurrentUser) -> A
         .collect();
     let admin = if user.has(Role::Admin) {
         let mut c = state.db.acquire().await?;
-        let pending = mail::recent(&mut c, 1000)
-            .await?
-            .iter()
-            .filter(|m| m.status == "pending")
-            .count();
+        let pending = mail::pending(&mut c).await?;
         Some(json!({
             "users": users::count(&mut c).await?,
             "pending_mail": pending,

@@ -9,7 +9,7 @@ use crate::audit::Actor;
 use crate::auth::csrf::CsrfForm;
 use crate::db::evaluation::{self as store, EvalApp, Round};
 use crate::domain::calendar::{iso_date, parse_iso_date};
-use crate::domain::evaluation::{validity, Grade};
+use crate::domain::evaluation::Grade;
 use crate::error::{AppError, AppResult};
 use crate::evaluation::Evaluation;
 use crate::ids::{EvalAppId, ObjectionId};
@@ -333,72 +333,28 @@ async fn decide(
     let f = form.into_inner();
     let back = "/evaluation/downgrades";
     let reason = text(&f.reason).to_string();
-    let outcome = text(&f.outcome);
+    let outcome = crate::domain::eval_life::DowngradeOutcome::parse(text(&f.outcome));
     let new_grade = Grade::parse(text(&f.new_grade));
-    if reason.is_empty() || !matches!(outcome, "confirmed" | "dismissed") {
+    let Some(outcome) = outcome.filter(|_| !reason.is_empty()) else {
         return Ok(Reply::flash_error(back, page.t("err-downgrade-form")));
+    };
+    let authorities: Vec<i64> = staff
+        .user
+        .authorities(crate::domain::role::Role::EvaluationOfficer)
+        .collect();
+    let decided = Evaluation::of(state)
+        .decide_downgrade(
+            id,
+            outcome,
+            new_grade,
+            &reason,
+            staff.user.id(),
+            &authorities,
+        )
+        .await?;
+    match decided {
+        Ok(()) => Ok(Reply::flash(back, page.t("flash-downgrade-decided"))),
+        Err(key @ "err-downgrade-grade") => Ok(Reply::flash_error(back, page.t(key))),
+        Err(key) => Err(AppError::Conflict(key)),
     }
-    let ev = Evaluation::of(state);
-    let today = ev.today();
-    let day = iso_date(today);
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    let d = store::downgrades(&mut tx, true)
-        .await?
-        .into_iter()
-        .find(|d| d.id == id)
-        .ok_or(AppError::Conflict("err-downgrade-decided"))?;
-    if !evaluates(staff.user, d.authority_id) {
-        return Err(AppError::Forbidden);
-    }
-    let old = store::grades_where(&mut tx, "g.id", d.grade_id)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or(AppError::NotFound)?;
-    let lower = new_grade.filter(|g| Grade::parse(&old.grade).is_some_and(|o| *g < o));
-    if outcome == "confirmed" && new_grade.is_some() && lower.is_none() {
-        return Ok(Reply::flash_error(back, page.t("err-downgrade-grade")));
-    }
-    store::decide_downgrade(
-        &mut tx,
-        id,
-        outcome,
-        lower.map(Grade::code),
-        &reason,
-        staff.user.id().0,
-        now,
-    )
-    .await?;
-    if outcome == "confirmed" {
-        store::end_grade(&mut tx, old.id, &day, "downgraded").await?;
-        if let Some(g) = lower {
-            // The lower grade runs for the rest of the old grade's validity.
-            let (_, to) = validity(today);
-            let to = parse_iso_date(&old.valid_to).unwrap_or(to);
-            store::add_grade(
-                &mut tx,
-                &store::NewGrade {
-                    org_id: old.org_id,
-                    app_id: old.app_id,
-                    grade: g.code(),
-                    announced_on: &day,
-                    valid_from: &day,
-                    valid_to: &iso_date(to),
-                },
-                now,
-            )
-            .await?;
-        }
-    }
-    ev.audit(
-        &mut tx,
-        Actor::User(staff.user.id()),
-        "evaluation.downgrade_decided",
-        ("org", d.org_id),
-        json!({ "proposal": id, "outcome": outcome, "from": old.grade, "to": lower.map(Grade::code), "reason": reason }),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Reply::flash(back, page.t("flash-downgrade-decided")))
 }

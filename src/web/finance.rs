@@ -38,7 +38,7 @@ pub async fn overview(state: &AppState, department: Option<&[i64]>) -> AppResult
         for i in &s.installments {
             // What can still be paid on it: the installment's rest, within the contract's cap.
             let left = (i.amount_fen - i.paid_fen).min(s.remaining_fen);
-            if i.payable && left > 0 {
+            if i.status.payable() && left > 0 {
                 let line = json!({ "k": k, "i": i, "left_fen": left });
                 if i.overdue_days.is_some() {
                     overdue.push(line.clone());

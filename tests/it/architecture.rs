@@ -22,7 +22,7 @@ const LEGACY: &[(&str, usize)] = &[
     ("eval_committee.rs", 2),
     ("eval_org.rs", 5),
     ("eval_public.rs", 1),
-    ("eval_review.rs", 3),
+    ("eval_review.rs", 2),
     ("evaluation.rs", 1),
     ("experts.rs", 5),
     ("feeds.rs", 1),

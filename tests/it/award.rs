@@ -536,6 +536,21 @@ async fn panelists_who_have_not_submitted_are_reminded_once_and_inquiries_get_a_
         .await;
     assert_eq!(r.status(), Status::SeeOther);
     let pr = Procurement::of(state(&app));
+    // Each drawn expert sees the seat on the dashboard, due by the end of the next working day.
+    let expert = app
+        .scalar("SELECT COUNT(*) FROM panel_members m JOIN users u ON u.id = m.user_id WHERE u.email = 'expert@demo.huoban.cn'")
+        .await;
+    if expert == 1 {
+        app.logout().await;
+        app.login_as(EXPERT).await;
+        let dash = html_unescape(&app.get("/dashboard").await.1);
+        assert!(
+            dash.contains("评标：先作回避声明") && dash.contains("12月21日"),
+            "{dash}"
+        );
+        app.logout().await;
+        app.login_as(PURCHASER).await;
+    }
     // Drawn on Sunday the 20th: nobody is reminded before the end of Monday the 21st.
     app.clock.set(datetime!(2026-12-21 15:00 UTC));
     pr.run_awards().await.unwrap();

@@ -69,6 +69,9 @@ async fn a_contract_is_delivered_reviewed_with_surveys_and_changed_through_the_p
         .unwrap()
         .1
         .contains("绩效评价"));
+    // The accepted milestone's review waits on the purchaser's dashboard until it is opened.
+    let open_review = "里程碑成果已验收：开启绩效评价";
+    assert!(html_unescape(&app.get("/dashboard").await.1).contains(open_review));
     let r = app
         .post(
             &format!("{manage}/reviews"),
@@ -76,6 +79,8 @@ async fn a_contract_is_delivered_reviewed_with_surveys_and_changed_through_the_p
         )
         .await;
     assert_eq!(r.status(), Status::SeeOther);
+    let dash = html_unescape(&app.get("/dashboard").await.1);
+    assert!(!dash.contains(open_review) && dash.contains("绩效评价待填写"));
     let rid = app.scalar("SELECT MAX(id) FROM perf_reviews").await;
     let r = app
         .post(

@@ -8,6 +8,7 @@ use crate::helpers::*;
 use crate::procurement::state;
 use huoban::domain::ledger::Refusal;
 use huoban::domain::money::Money;
+use huoban::domain::performance::ReviewStatus;
 use huoban::ledger::Payment;
 use huoban::procurement::Procurement;
 use rust_decimal::Decimal;
@@ -114,9 +115,30 @@ async fn a_poor_review_blocks_the_next_installment_until_a_rectification_is_reco
         .await
         .unwrap();
     assert_eq!(blocked, Err(Refusal::NotPayable));
+    assert_eq!(r.status, ReviewStatus::Poor);
+    // The 差 review waits on the purchaser's dashboard for its decision, and the organization
+    // is told to rectify; neither once the decision is recorded.
+    let dash = |who: (&'static str, &'static str)| {
+        let app = &app;
+        async move {
+            app.login_as(who).await;
+            html_unescape(&app.get("/dashboard").await.1)
+        }
+    };
+    assert!(dash(PURCHASER)
+        .await
+        .contains("绩效评价为“差”：作出整改决定"));
+    assert!(dash(NGO_ADMIN).await.contains("绩效评价为“差”：按要求整改"));
     assert_eq!(
         pr.rectify(&r, "太短", purchaser).await.unwrap(),
         Err("err-rectify-decision")
+    );
+    assert_eq!(
+        pr.rectify(&r, "一二三四五六七八九", purchaser)
+            .await
+            .unwrap(),
+        Err("err-rectify-decision"),
+        "nine characters are one short"
     );
     assert!(pr
         .rectify(
@@ -132,6 +154,22 @@ async fn a_poor_review_blocks_the_next_installment_until_a_rectification_is_reco
         .await
         .unwrap()
         .is_ok());
+    let r = review(&app).await;
+    assert_eq!(r.status, ReviewStatus::Rectified);
+    assert_eq!(
+        pr.rectify(&r, "一二三四五六七八九十", purchaser)
+            .await
+            .unwrap(),
+        Err("err-rectify-done")
+    );
+    assert_eq!(
+        pr.issue_surveys(&r, 1, purchaser).await.unwrap(),
+        Err("err-review-submitted"),
+        "no survey links for a submitted review"
+    );
+    assert!(!dash(PURCHASER).await.contains("作出整改决定"));
+    assert!(!dash(NGO_ADMIN).await.contains("按要求整改"));
+    app.login_as(PURCHASER).await;
     // The organization was told its result; the finance officer that the installment is payable.
     let mails = |sql: &'static str| app.scalar(sql);
     assert_eq!(

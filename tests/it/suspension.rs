@@ -141,8 +141,9 @@ async fn a_complaint_suspends_only_by_order_and_the_order_lapses_after_thirty_da
     let dash = html_unescape(&app.get("/dashboard").await.1);
     assert!(
         dash.contains("质疑已答复或答复期满：可向监督部门投诉")
-            && dash.contains("href=\"/projects/NB-SUSP-02/challenges/4\""),
-        "{dash}"
+            && dash.contains("href=\"/projects/NB-SUSP-02/challenges/4\"")
+            && dash.contains("2027年1月22日（周五）24:00"),
+        "the last day is 22 January, not the day after: {dash}"
     );
     let r = app
         .post(
@@ -324,6 +325,22 @@ async fn final_acceptance_needs_every_milestone_and_the_terms_end_or_a_reason_af
         )
         .await;
     assert_eq!(r.status(), Status::SeeOther);
+    // Before the term's end the acceptance is not on the list; after it, it is.
+    let accept_final = "服务期已满：组织最终验收";
+    assert!(!html_unescape(&app.get("/dashboard").await.1).contains(accept_final));
+    let before = app.clock.now();
+    app.clock.set(time::macros::datetime!(2027-12-30 04:00 UTC));
+    assert!(
+        !html_unescape(&app.get("/dashboard").await.1).contains(accept_final),
+        "the day before the term's last day"
+    );
+    app.clock.set(time::macros::datetime!(2027-12-31 04:00 UTC));
+    let dash = html_unescape(&app.get("/dashboard").await.1);
+    assert!(
+        dash.contains(accept_final) && dash.contains(&format!("href=\"{manage}/accept\"")),
+        "{dash}"
+    );
+    app.clock.set(before);
     // The term runs to 2027-12-31: accepting on 22 December 2026 needs the reason.
     let (_, check) = app.get(&format!("{manage}/accept")).await;
     assert!(check.contains("确认最终验收") && check.contains("提前验收的理由"));
