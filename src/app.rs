@@ -9,7 +9,7 @@ use crate::db::Conn;
 use crate::db::{self, Db};
 use crate::mail::transport::{Smtp, Transport};
 use crate::mail::Mailer;
-use crate::{demo, i18n, web};
+use crate::{i18n, seed, web};
 use base64::{engine::general_purpose::STANDARD as B64, Engine};
 use figment::Figment;
 use rocket::{Build, Rocket};
@@ -157,7 +157,7 @@ pub async fn prepare(db: &Db, resolved: &Resolved, clock: &Clock) -> Result<bool
     }
     tx.commit().await?;
     if resolved.mode == Mode::Demo {
-        return demo::load_if_new(db, resolved, clock)
+        return seed::load_if_new(db, resolved, clock)
             .await
             .map_err(|e| StartError::Other(e.to_string()));
     }

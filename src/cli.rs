@@ -162,7 +162,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             let auditor = app::auditor(&resolved, &db);
             let sealer = crate::sealing::Sealer::new(&resolved.keys.bid_sealing);
-            crate::demo::load(
+            crate::seed::load(
                 &db,
                 resolved.config.password_hash,
                 &clock,
@@ -179,11 +179,11 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             deadline_secs,
             password,
         } => {
-            crate::bench_setup::bidders(&db, &resolved, &clock, orgs, deadline_secs, &password)
+            crate::seed::bench::bidders(&db, &resolved, &clock, orgs, deadline_secs, &password)
                 .await
         }
         Command::BenchVerifyBids { number } => {
-            crate::bench_setup::verify(&db, &resolved, &number).await
+            crate::seed::bench::verify(&db, &resolved, &number).await
         }
         Command::ImportOrgs { file } => import_orgs(&db, &resolved, &clock, &file).await,
         Command::VerifyAudit { heads } => verify_audit(&db, &resolved, heads).await,
@@ -402,7 +402,7 @@ async fn uscc_block(
 
 fn print_logins() {
     println!("Demo logins (email / password / role):");
-    for (email, password, what) in crate::demo::logins() {
+    for (email, password, what) in crate::seed::logins() {
         println!("  {email:<34} {password:<22} {what}");
     }
 }

@@ -27,7 +27,7 @@ fn identities() -> Vec<Identity> {
         city_registrar: false,
         haishu_registrar: false,
     }];
-    for u in huoban::demo::data().unwrap().users {
+    for u in huoban::seed::data().unwrap().users {
         v.push(Identity {
             org1_admin: u.email == NGO_ADMIN.0,
             org1_member: u.email == NGO_ADMIN.0 || u.email == NGO_MEMBER.0,

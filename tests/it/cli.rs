@@ -299,7 +299,7 @@ fn with_no_configuration_it_serves_the_demo_and_keeps_its_keys_across_restarts()
     });
     assert_eq!(
         users,
-        huoban::demo::data().unwrap().users.len() as i64,
+        huoban::seed::data().unwrap().users.len() as i64,
         "demo data loaded once"
     );
 }

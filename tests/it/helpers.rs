@@ -191,7 +191,7 @@ impl TestApp {
         app::prepare(&db, &resolved, &clock).await.expect("prepare");
         let auditor = app::auditor(&resolved, &db);
         let sealer = huoban::sealing::Sealer::new(&resolved.keys.bid_sealing);
-        huoban::demo::load(&db, CHEAP_HASH, &clock, &auditor, &sealer)
+        huoban::seed::load(&db, CHEAP_HASH, &clock, &auditor, &sealer)
             .await
             .expect("demo data");
         Self::instance(resolved, db, clock, false).await

@@ -6,7 +6,7 @@ use rocket::http::Status;
 #[rocket::async_test]
 async fn every_demo_user_signs_in_and_sees_their_dashboard() {
     let app = TestApp::spawn().await;
-    let data = huoban::demo::data().unwrap();
+    let data = huoban::seed::data().unwrap();
     assert!(data.users.len() >= 10);
     for u in &data.users {
         app.logout().await;
@@ -26,7 +26,7 @@ async fn every_demo_user_signs_in_and_sees_their_dashboard() {
 
 #[rocket::async_test]
 async fn every_staff_role_is_held_by_some_demo_user() {
-    let data = huoban::demo::data().unwrap();
+    let data = huoban::seed::data().unwrap();
     for role in huoban::domain::role::Role::ALL {
         assert!(
             data.users

@@ -2,8 +2,8 @@
 //! by three experts and decided, and a grade from an earlier round.
 
 use crate::db::users;
-use crate::demo::DemoError;
 use crate::ids::OrgId;
+use crate::seed::DemoError;
 use serde::Deserialize;
 
 /// An application already scored by three experts and decided by the committee: each

@@ -2,6 +2,10 @@
 //! two purchasing departments, an agency and a few organizations. Loaded in one transaction
 //! into a new database in demo mode, or by `huoban demo`.
 
+pub mod bench;
+pub mod eval;
+pub mod procurement;
+
 use crate::audit::{Actor, Auditor};
 use crate::clock::Clock;
 use crate::config::{HashParams, Resolved};
@@ -14,7 +18,7 @@ use crate::domain::uscc::Uscc;
 use serde::Deserialize;
 use std::collections::HashMap;
 
-const DEMO: &str = include_str!("../seeds/demo.toml");
+const DEMO: &str = include_str!("../../seeds/demo.toml");
 const LOADED_KEY: &str = "demo_loaded";
 
 #[derive(Deserialize)]
@@ -28,11 +32,11 @@ pub struct DemoData {
     applications: Vec<ApplicationSeed>,
     annual_reports: Vec<ReportSeed>,
     #[serde(default)]
-    eval_rounds: Vec<crate::demo_eval::RoundSeed>,
+    eval_rounds: Vec<crate::seed::eval::RoundSeed>,
     #[serde(default)]
-    grades: Vec<crate::demo_eval::GradeSeed>,
+    grades: Vec<crate::seed::eval::GradeSeed>,
     #[serde(default)]
-    eval_results: Vec<crate::demo_eval::ResultSeed>,
+    eval_results: Vec<crate::seed::eval::ResultSeed>,
 }
 
 /// An annual report already filed (and inspected, when `outcome` is set).
@@ -406,7 +410,7 @@ pub async fn load(
         let org = *org_ids
             .get(&res.org)
             .ok_or_else(|| DemoError::Invalid(format!("unknown org {}", res.org)))?;
-        crate::demo_eval::seed_result(&mut tx, round, org, res, now).await?;
+        crate::seed::eval::seed_result(&mut tx, round, org, res, now).await?;
     }
     for g in &data.grades {
         let org = *org_ids
@@ -434,7 +438,7 @@ pub async fn load(
         .map(|u| u.1)
         .ok_or_else(|| DemoError::Invalid("unknown department nb-civil-affairs".into()))?;
     let plain: HashMap<String, i64> = org_ids.iter().map(|(k, v)| (k.clone(), v.0)).collect();
-    crate::demo_procurement::seed(&mut tx, sealer, &plain, department, now)
+    crate::seed::procurement::seed(&mut tx, sealer, &plain, department, now)
         .await
         .map_err(|e| DemoError::Invalid(format!("service purchase: {e}")))?;
     meta::set(&mut tx, LOADED_KEY, &now.to_string()).await?;
