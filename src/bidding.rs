@@ -11,8 +11,8 @@ use crate::db::Conn;
 use crate::domain::calendar::{iso_date, shanghai_date};
 use crate::domain::evaluation::Grade;
 use crate::domain::money::Money;
-use crate::domain::procurement::OpeningOutcome;
 use crate::domain::procurement::{self as rules, Bidder, Conditions, Excluded};
+use crate::domain::procurement::{BidAction, OpeningOutcome};
 use crate::error::{AppError, AppResult};
 use crate::ids::UserId;
 use crate::procurement::{from_ms, Procurement};
@@ -347,7 +347,22 @@ impl Procurement<'_> {
                 "err-project-closed"
             }));
         }
-        store::end_sealed(&mut tx, p.id, p.round, org, envelope, "replaced", now).await?;
+        if let Err(key) = store::end_sealed(
+            &mut tx,
+            p.id,
+            p.round,
+            org,
+            envelope,
+            BidAction::Replace,
+            open,
+            now,
+        )
+        .await?
+        {
+            drop(tx);
+            self.discard(&written);
+            return Ok(Err(key));
+        }
         let id = store::insert(
             &mut tx,
             &NewBid {
@@ -399,13 +414,23 @@ impl Procurement<'_> {
         let mut tx = self.db.begin_write().await?;
         let locked = projects::lock(&mut tx, p.id, self.db.for_update()).await?;
         let now = self.clock.now_ms();
-        if !locked.is_some_and(|l| accepts(&l, envelope, now)) {
-            return Ok(Err("err-bid-late"));
-        }
-        let Some(id) =
-            store::end_sealed(&mut tx, p.id, p.round, org, envelope, "withdrawn", now).await?
-        else {
-            return Err(AppError::NotFound);
+        let open = locked.is_some_and(|l| accepts(&l, envelope, now));
+        let id = match store::end_sealed(
+            &mut tx,
+            p.id,
+            p.round,
+            org,
+            envelope,
+            BidAction::Withdraw,
+            open,
+            now,
+        )
+        .await?
+        {
+            Ok(Some(id)) => id,
+            Ok(None) if !open => return Ok(Err("err-bid-late")),
+            Ok(None) => return Err(AppError::NotFound),
+            Err(key) => return Ok(Err(key)),
         };
         self.audit(
             &mut tx,

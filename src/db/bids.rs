@@ -4,6 +4,7 @@
 //! opened bids into `opening_bids`.
 
 use super::Conn;
+use crate::domain::procurement::{bid_transition, BidAction, BidStatus};
 use crate::sealing::Sealed;
 use serde::Serialize;
 
@@ -14,7 +15,7 @@ pub struct Bid {
     pub round: i64,
     pub org_id: i64,
     pub envelope: String,
-    pub status: String,
+    pub status: BidStatus,
     pub submitted_at: i64,
     pub digest: String,
     #[serde(skip)]
@@ -57,7 +58,8 @@ fn bid(r: BidRow) -> Bid {
         round,
         org_id,
         envelope,
-        status,
+        // The column holds only the codes the transition writes.
+        status: BidStatus::parse(&status).unwrap_or(BidStatus::Withdrawn),
         submitted_at,
         digest,
         sealed: Sealed {
@@ -137,16 +139,20 @@ pub struct NewBid<'a> {
     pub at: i64,
 }
 
-/// Ends the organization's current sealed bid (replaced or withdrawn) and returns its id.
+/// Ends the organization's current sealed bid (replaced or withdrawn, by the bid's
+/// transition) and returns its id; `Ok(Err(key))` when the transition refuses. The write is a
+/// compare-and-set on the sealed state.
+#[allow(clippy::too_many_arguments)]
 pub async fn end_sealed(
     c: &mut Conn,
     project: i64,
     round: i64,
     org: i64,
     envelope: &str,
-    status: &str,
+    action: BidAction,
+    open: bool,
     at: i64,
-) -> Result<Option<i64>, sqlx::Error> {
+) -> Result<Result<Option<i64>, &'static str>, sqlx::Error> {
     let id: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM bids WHERE project_id = $1 AND round = $2 AND org_id = $3 AND envelope = $4 AND status = 'sealed'",
     )
@@ -156,15 +162,26 @@ pub async fn end_sealed(
     .bind(envelope)
     .fetch_optional(&mut *c)
     .await?;
-    if let Some(id) = id {
-        sqlx::query("UPDATE bids SET status = $2, ended_at = $3 WHERE id = $1")
-            .bind(id)
-            .bind(status)
-            .bind(at)
-            .execute(&mut *c)
-            .await?;
-    }
-    Ok(id)
+    let Some(id) = id else {
+        return Ok(Ok(None));
+    };
+    let to = match bid_transition(BidStatus::Sealed, action, open) {
+        Ok(to) => to,
+        Err(key) => return Ok(Err(key)),
+    };
+    let n = sqlx::query("UPDATE bids SET status = $2, ended_at = $3 WHERE id = $1 AND status = $4")
+        .bind(id)
+        .bind(to.code())
+        .bind(at)
+        .bind(BidStatus::Sealed.code())
+        .execute(&mut *c)
+        .await?
+        .rows_affected();
+    Ok(if n == 1 {
+        Ok(Some(id))
+    } else {
+        Err("err-bid-ended")
+    })
 }
 
 pub async fn insert(c: &mut Conn, b: &NewBid<'_>) -> Result<i64, sqlx::Error> {

@@ -445,4 +445,33 @@ mod status_tests {
             assert_eq!(SeatStatus::parse(s.code()), Some(*s));
         }
     }
+
+    proptest::proptest! {
+        // Random pass-over attempts on a ranking's winners: a winner is passed over at most
+        // once, never comes back, and the winners left only fall; when none is left the
+        // project has nobody to award (the project's NoWinner).
+        #[test]
+        fn winners_are_passed_over_once_and_never_return(
+            n in 1usize..5,
+            tries in proptest::collection::vec((0usize..5, 0u8..3), 1..30)
+        ) {
+            let mut w = vec![WinnerStatus::Winner; n];
+            let mut left = n;
+            for (pick, to) in tries {
+                let i = pick % n;
+                let to = [WinnerStatus::Winner, WinnerStatus::Refused, WinnerStatus::Disqualified][to as usize];
+                let before = w[i];
+                match pass_over(before, to) {
+                    Ok(s) => {
+                        proptest::prop_assert_eq!(before, WinnerStatus::Winner);
+                        proptest::prop_assert_ne!(s, WinnerStatus::Winner);
+                        w[i] = s;
+                        left -= 1;
+                    }
+                    Err(_) => proptest::prop_assert!(before != WinnerStatus::Winner || to == WinnerStatus::Winner),
+                }
+                proptest::prop_assert_eq!(w.iter().filter(|s| **s == WinnerStatus::Winner).count(), left);
+            }
+        }
+    }
 }

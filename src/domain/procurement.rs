@@ -133,6 +133,63 @@ fn add_span(cal: &Calendar, at: OffsetDateTime, span: Span) -> OffsetDateTime {
     }
 }
 
+/// A bid's lifecycle (DOMAIN §5): sealed until the deadline, when the opening reads it; before
+/// the deadline the bidder may replace it with a new sealed bid or withdraw it. Ended bids stay
+/// on record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BidStatus {
+    Sealed,
+    Replaced,
+    Withdrawn,
+}
+
+impl BidStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            BidStatus::Sealed => "sealed",
+            BidStatus::Replaced => "replaced",
+            BidStatus::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<BidStatus> {
+        [BidStatus::Sealed, BidStatus::Replaced, BidStatus::Withdrawn]
+            .into_iter()
+            .find(|b| b.code() == s)
+    }
+}
+
+impl serde::Serialize for BidStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+/// What ends a sealed bid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BidAction {
+    /// A new sealed bid from the same bidder takes its place.
+    Replace,
+    Withdraw,
+}
+
+/// The bid's one transition: only a sealed bid ends, only while the window is open
+/// (`open`: before the deadline, under the project's lock).
+pub fn bid_transition(
+    from: BidStatus,
+    action: BidAction,
+    open: bool,
+) -> Result<BidStatus, &'static str> {
+    match (from, open) {
+        (BidStatus::Sealed, true) => Ok(match action {
+            BidAction::Replace => BidStatus::Replaced,
+            BidAction::Withdraw => BidStatus::Withdrawn,
+        }),
+        (BidStatus::Sealed, false) => Err("err-bid-late"),
+        _ => Err("err-bid-ended"),
+    }
+}
+
 /// An opening's result: enough bids to open them, or too few (the round fails and the bids
 /// stay sealed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -557,5 +614,63 @@ mod tests {
         assert_eq!(Method::Consultation.minimum_bids(2), 2);
         assert_eq!(Method::OpenTender.minimum_bids(2), 3);
         assert!(!Method::Quotation.offered());
+    }
+
+    #[test]
+    fn a_bid_ends_once_and_only_before_the_deadline() {
+        use BidAction as A;
+        use BidStatus as B;
+        assert_eq!(bid_transition(B::Sealed, A::Replace, true), Ok(B::Replaced));
+        assert_eq!(
+            bid_transition(B::Sealed, A::Withdraw, true),
+            Ok(B::Withdrawn)
+        );
+        assert_eq!(
+            bid_transition(B::Sealed, A::Withdraw, false),
+            Err("err-bid-late")
+        );
+        assert_eq!(
+            bid_transition(B::Withdrawn, A::Withdraw, true),
+            Err("err-bid-ended")
+        );
+        assert_eq!(
+            bid_transition(B::Replaced, A::Replace, true),
+            Err("err-bid-ended")
+        );
+        for b in [B::Sealed, B::Replaced, B::Withdrawn] {
+            assert_eq!(B::parse(b.code()), Some(b));
+        }
+    }
+
+    proptest::proptest! {
+        // Random replacements, withdrawals and deadline readings by one bidder: at most one
+        // sealed bid at any time, an ended bid never comes back, and nothing ends after the
+        // deadline.
+        #[test]
+        fn one_sealed_bid_at_most(steps in proptest::collection::vec((proptest::bool::ANY, proptest::bool::ANY, proptest::bool::ANY), 1..40)) {
+            let mut bids: Vec<BidStatus> = Vec::new();
+            let mut closed = false;
+            for (submit, withdraw, deadline_passes) in steps {
+                closed |= deadline_passes;
+                let current = bids.iter().position(|b| *b == BidStatus::Sealed);
+                if submit && !closed {
+                    if let Some(i) = current {
+                        bids[i] = bid_transition(bids[i], BidAction::Replace, !closed).map_err(proptest::test_runner::TestCaseError::fail)?;
+                    }
+                    bids.push(BidStatus::Sealed);
+                } else if withdraw {
+                    if let Some(i) = current {
+                        match bid_transition(bids[i], BidAction::Withdraw, !closed) {
+                            Ok(to) => { proptest::prop_assert!(!closed); bids[i] = to; }
+                            Err(e) => proptest::prop_assert_eq!(e, "err-bid-late"),
+                        }
+                    }
+                }
+                proptest::prop_assert!(bids.iter().filter(|b| **b == BidStatus::Sealed).count() <= 1);
+                for b in bids.iter().filter(|b| **b != BidStatus::Sealed) {
+                    proptest::prop_assert!(bid_transition(*b, BidAction::Withdraw, true).is_err());
+                }
+            }
+        }
     }
 }

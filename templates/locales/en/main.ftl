@@ -1029,6 +1029,7 @@ err-answer-text = Write the answer (2–5,000 characters).
 err-bid-grade = No grade in force on the deadline at the level required.
 err-bid-inspection = The last annual inspection was not passed.
 err-bid-late = The deadline has passed (by the server's clock): the bid was not accepted.
+err-bid-ended = This bid has already been replaced or withdrawn; reload the page to see where it stands.
 err-bid-not-active = The organization is not in good standing.
 err-bid-price = The price must be above zero.
 err-bid-proposal = Write the technical proposal (20–50,000 characters).

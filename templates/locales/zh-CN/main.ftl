@@ -1029,6 +1029,7 @@ err-answer-text = 请填写答复（2–5000 字）。
 err-bid-grade = 截止日没有达到要求的有效评估等级。
 err-bid-inspection = 最近一次年度检查未合格。
 err-bid-late = 已过投标截止时间（以服务器时间为准），投标未被接受。
+err-bid-ended = 这份投标文件已被替换或撤回，请刷新页面查看最新状态。
 err-bid-not-active = 机构不在正常登记状态。
 err-bid-price = 报价须大于零。
 err-bid-proposal = 请填写技术方案（20–50000 字）。
