@@ -1,0 +1,53 @@
+//! Registry work: annual reports for the registrar, corrections for the applicant.
+
+use super::{ids, Push};
+use crate::db::Conn;
+
+/// Annual reports filed with the registrar's authorities and not yet given an outcome.
+pub(super) async fn registrar(
+    c: &mut Conn,
+    authorities: &[i64],
+    p: &mut Push<'_>,
+) -> Result<(), sqlx::Error> {
+    let list = ids(authorities);
+    let rows: Vec<(i64, i64, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT a.id, o.id, o.name, a.year FROM annual_reports a JOIN organizations o ON o.id = a.org_id \
+         WHERE o.authority_id IN ({list}) AND a.outcome IS NULL ORDER BY a.filed_on, a.id"
+    )))
+    .fetch_all(&mut *c)
+    .await?;
+    for (id, org, name, year) in rows {
+        p.add(
+            "queue-annual-review",
+            id,
+            format!("{name} · {year}"),
+            None,
+            format!("/registry/orgs/{org}"),
+        );
+    }
+    Ok(())
+}
+
+/// A registration application returned to its applicant for correction.
+pub(super) async fn applicant(
+    c: &mut Conn,
+    user: i64,
+    p: &mut Push<'_>,
+) -> Result<(), sqlx::Error> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, name FROM applications WHERE applicant_user_id = $1 AND status = 'correction' ORDER BY id",
+    )
+    .bind(user)
+    .fetch_all(&mut *c)
+    .await?;
+    for (id, name) in rows {
+        p.add(
+            "queue-app-correction",
+            id,
+            name,
+            None,
+            format!("/applications/{id}"),
+        );
+    }
+    Ok(())
+}
