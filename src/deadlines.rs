@@ -6,14 +6,14 @@
 //! on is never shortened), written back to the entity, audited with the old and new date, put
 //! in the entity's history and mailed to those it affects. Dates already passed are not touched.
 
-use crate::audit::{Actor, Auditor};
-use crate::clock::{to_ms, Clock};
 use crate::db::Conn;
 use crate::domain::calendar::{end_of_day, iso_date, parse_iso_date, Calendar, Due, Period};
 use crate::domain::lang::Lang;
-use crate::error::AppResult;
-use crate::ids::{ApplicationId, UserId};
-use crate::mail::{Mailer, Recipient};
+use crate::platform::audit::{Actor, Auditor};
+use crate::platform::clock::{to_ms, Clock};
+use crate::platform::error::AppResult;
+use crate::platform::ids::{ApplicationId, UserId};
+use crate::platform::mail::{Mailer, Recipient};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;

@@ -7,9 +7,13 @@ pub mod rules;
 pub mod store;
 pub mod suspension;
 
-use crate::contract::Contract;
+pub mod contract;
+pub mod ledger;
+pub mod performance;
+
 use crate::db::Conn;
-use crate::error::AppResult;
+use crate::delivery::contract::Contract;
+use crate::platform::error::AppResult;
 use crate::procurement::Procurement;
 use crate::web::attachments::Stored;
 use serde::Serialize;
@@ -166,7 +170,7 @@ impl Procurement<'_> {
             &mut tx,
             k,
             user,
-            crate::contract::Logged {
+            crate::delivery::contract::Logged {
                 kind: "deliverable",
                 data: json!({ "contract": k.id, "deliverable": id, "milestone": milestone, "kind": kind }),
                 action: "deliverable.filed",
@@ -228,7 +232,7 @@ impl Procurement<'_> {
             &mut tx,
             k,
             user,
-            crate::contract::Logged {
+            crate::delivery::contract::Logged {
                 kind: if accept {
                     "deliverable_accepted"
                 } else {

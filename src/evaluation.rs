@@ -3,9 +3,8 @@
 //! downgrade proposals and expiries, and the evaluation mails. Each change runs in one write
 //! transaction with one audit entry.
 
-use crate::audit::{Actor, Auditor};
-use crate::calendars::Calendars;
-use crate::clock::Clock;
+pub mod daily;
+
 use crate::db::evaluation::{self as store, EvalApp, NewGrade, Round};
 use crate::db::{standards, users, Conn, Db};
 use crate::domain::calendar::{iso_date, parse_iso_date, shanghai_date};
@@ -14,9 +13,12 @@ use crate::domain::evaluation::{self as ev, Aggregate, Applicant, Bars, Grade, I
 use crate::domain::lang::Lang;
 use crate::domain::scoring::{self, Outcome};
 use crate::domain::standard::Standard;
-use crate::error::{AppError, AppResult};
-use crate::ids::UserId;
-use crate::mail::{Mailer, Recipient};
+use crate::platform::audit::{Actor, Auditor};
+use crate::platform::calendars::Calendars;
+use crate::platform::clock::Clock;
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::ids::UserId;
+use crate::platform::mail::{Mailer, Recipient};
 use rust_decimal::Decimal;
 use serde_json::json;
 use sqlx::Row;
@@ -54,7 +56,7 @@ pub fn from_centi(c: i64) -> Decimal {
 }
 
 impl<'a> Evaluation<'a> {
-    pub fn of(state: &'a crate::app::AppState) -> Evaluation<'a> {
+    pub fn of(state: &'a crate::platform::app::AppState) -> Evaluation<'a> {
         Evaluation {
             db: &state.db,
             clock: &state.clock,
@@ -340,7 +342,7 @@ impl<'a> Evaluation<'a> {
     }
 }
 
-pub use crate::eval_daily::*;
+pub use crate::evaluation::daily::*;
 
 /// The newest standard for an organization type (for a new application).
 pub async fn standard_for(c: &mut Conn, org_type: &str) -> AppResult<(i64, Standard)> {

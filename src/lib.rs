@@ -1,42 +1,16 @@
-//! Huoban 伙伴: the library behind the `huoban` binary. `app::build` assembles the Rocket
+//! Huoban 伙伴: the library behind the `huoban` binary. `platform::app::build` assembles the Rocket
 //! application that the binary serves and the integration tests drive.
 
-pub mod app;
-pub mod audit;
-pub mod auth;
-pub mod award;
-pub mod bidding;
-pub mod calendars;
-pub mod challenge;
-pub mod cli;
-pub mod clock;
-pub mod config;
-pub mod contract;
 pub mod db;
 pub mod deadlines;
 pub mod delivery;
 pub mod domain;
-pub mod error;
-pub mod eval_daily;
 pub mod evaluation;
-pub mod i18n;
-pub mod ids;
-pub mod import;
-pub mod jobs;
-pub mod ledger;
-pub mod mail;
-pub mod ocds;
 pub mod opendata;
-pub mod panel;
-pub mod panel_scoring;
-pub mod performance;
+pub mod platform;
 pub mod procurement;
 pub mod registry;
-pub mod review;
-pub mod scale;
-pub mod sealing;
 pub mod seed;
-pub mod supervision;
 pub mod web;
 
-pub use error::{AppError, AppResult};
+pub use platform::error::{AppError, AppResult};

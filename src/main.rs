@@ -9,8 +9,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[rocket::main]
 async fn main() {
-    let cli = huoban::cli::Cli::parse();
-    if let Err(e) = huoban::cli::run(cli).await {
+    let cli = huoban::platform::cli::Cli::parse();
+    if let Err(e) = huoban::platform::cli::run(cli).await {
         eprintln!("huoban: {e}");
         std::process::exit(1);
     }

@@ -4,9 +4,14 @@
 //! procurement mails. Each change runs in one write transaction with an audit entry and, when
 //! it is public, an entry in the project's event history. Bids and openings are in `bidding`.
 
-use crate::audit::{Actor, Auditor};
-use crate::calendars::Calendars;
-use crate::clock::{to_ms, Clock};
+pub mod award;
+pub mod bidding;
+pub mod challenge;
+pub mod panel;
+pub mod panel_scoring;
+pub mod review;
+pub mod sealing;
+
 use crate::db::project_qa::{self as qa, NewAmendment};
 use crate::db::projects::{self as store, Criterion, Project};
 use crate::db::{Conn, Db};
@@ -14,10 +19,13 @@ use crate::domain::calendar::shanghai_date;
 use crate::domain::lang::Lang;
 use crate::domain::procurement::{self as rules, Method};
 use crate::domain::project;
-use crate::error::{AppError, AppResult};
-use crate::ids::UserId;
-use crate::mail::{Mailer, Recipient};
-use crate::sealing::Sealer;
+use crate::platform::audit::{Actor, Auditor};
+use crate::platform::calendars::Calendars;
+use crate::platform::clock::{to_ms, Clock};
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::ids::UserId;
+use crate::platform::mail::{Mailer, Recipient};
+use crate::procurement::sealing::Sealer;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use time::OffsetDateTime;
@@ -32,7 +40,7 @@ pub struct Procurement<'a> {
     pub uploads: PathBuf,
 }
 
-pub use crate::clock::from_ms;
+pub use crate::platform::clock::from_ms;
 
 /// "2026-12-20 09:30" in Asia/Shanghai.
 pub fn shanghai_time(ms: i64) -> String {
@@ -62,7 +70,7 @@ pub fn published_data(p: &Project, criteria: &[Criterion]) -> Value {
 }
 
 impl<'a> Procurement<'a> {
-    pub fn of(state: &'a crate::app::AppState) -> Procurement<'a> {
+    pub fn of(state: &'a crate::platform::app::AppState) -> Procurement<'a> {
         Procurement {
             db: &state.db,
             clock: &state.clock,

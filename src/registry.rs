@@ -2,9 +2,9 @@
 //! the statutory clocks, automatic acceptance, and approval (USCC, organization, announcement).
 //! Each change runs in one write transaction with exactly one audit entry and its mail.
 
-use crate::audit::{Actor, Auditor};
-use crate::calendars::Calendars;
-use crate::clock::Clock;
+pub mod import;
+pub mod supervision;
+
 use crate::db::applications::{self as store, Application, Value};
 use crate::db::orgs::{self, MemberKind, NewMembership, NewOrg};
 use crate::db::{settings, users, Conn, Db};
@@ -15,9 +15,12 @@ use crate::domain::money::Money;
 use crate::domain::org_name;
 use crate::domain::registration::{self, Category, Facts, OrgType};
 use crate::domain::uscc::Uscc;
-use crate::error::{AppError, AppResult};
-use crate::ids::{ApplicationId, OrgId, UserId};
-use crate::mail::{Mailer, Recipient};
+use crate::platform::audit::{Actor, Auditor};
+use crate::platform::calendars::Calendars;
+use crate::platform::clock::Clock;
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::ids::{ApplicationId, OrgId, UserId};
+use crate::platform::mail::{Mailer, Recipient};
 use serde_json::json;
 
 /// What the registry needs besides a connection.
@@ -30,7 +33,7 @@ pub struct Registry<'a> {
 }
 
 impl<'a> Registry<'a> {
-    pub fn of(state: &'a crate::app::AppState) -> Registry<'a> {
+    pub fn of(state: &'a crate::platform::app::AppState) -> Registry<'a> {
         Registry {
             db: &state.db,
             clock: &state.clock,
@@ -431,7 +434,7 @@ pub async fn name_taken(
     c: &mut Conn,
     name: &str,
     except_org: Option<OrgId>,
-    except_app: Option<crate::ids::ApplicationId>,
+    except_app: Option<crate::platform::ids::ApplicationId>,
 ) -> Result<bool, sqlx::Error> {
     let norm = org_name::normalize(name);
     let orgs: i64 = sqlx::query_scalar(

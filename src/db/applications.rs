@@ -2,7 +2,7 @@
 //! subject identifiers; an organization's public events.
 
 use super::Conn;
-use crate::ids::{ApplicationId, AttachmentId, OrgId, PersonId, UserId};
+use crate::platform::ids::{ApplicationId, AttachmentId, OrgId, PersonId, UserId};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -277,7 +277,7 @@ pub async fn advance(
 /// organization whose registration is revoked ends with it), each through the lifecycle.
 pub async fn withdraw_open_of_org(
     c: &mut Conn,
-    org: crate::ids::OrgId,
+    org: crate::platform::ids::OrgId,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     use crate::domain::application::{Status, Step};

@@ -5,7 +5,7 @@
 
 use super::Conn;
 use crate::domain::procurement::{bid_transition, BidAction, BidStatus};
-use crate::sealing::Sealed;
+use crate::procurement::sealing::Sealed;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]

@@ -2,7 +2,7 @@
 //! until a delivery worker exists (or without SMTP) mails stay here and an admin page shows them.
 
 use super::Conn;
-use crate::ids::{MailId, UserId};
+use crate::platform::ids::{MailId, UserId};
 use serde::Serialize;
 use sqlx::Row;
 

@@ -2,7 +2,7 @@
 //! its profile's history and the announcements page.
 
 use super::Conn;
-use crate::ids::{ApplicationId, OrgId};
+use crate::platform::ids::{ApplicationId, OrgId};
 use serde::Serialize;
 use sqlx::Row;
 

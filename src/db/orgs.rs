@@ -2,7 +2,7 @@
 //! handing over the admin role ends one row and opens another, so history is kept.
 
 use super::Conn;
-use crate::ids::{InvitationId, MembershipId, OrgId, PersonId, UserId};
+use crate::platform::ids::{InvitationId, MembershipId, OrgId, PersonId, UserId};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -348,8 +348,8 @@ pub async fn advance(
     c: &mut Conn,
     org: OrgId,
     action: crate::domain::org_life::OrgAction,
-) -> Result<crate::domain::org_life::OrgStatus, crate::error::AppError> {
-    use crate::error::AppError;
+) -> Result<crate::domain::org_life::OrgStatus, crate::platform::error::AppError> {
+    use crate::platform::error::AppError;
     let from = status(c, org).await?.ok_or(AppError::NotFound)?;
     let to = crate::domain::org_life::transition(from, action)
         .map_err(|r| AppError::Conflict(r.message_key()))?;

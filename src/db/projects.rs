@@ -378,9 +378,9 @@ pub async fn advance(
     p: &Project,
     action: crate::domain::project::Action,
     now: i64,
-) -> Result<crate::domain::project::Status, crate::error::AppError> {
+) -> Result<crate::domain::project::Status, crate::platform::error::AppError> {
     let to = crate::domain::project::transition(p.status, action)
-        .map_err(|r| crate::error::AppError::Conflict(r.message_key()))?;
+        .map_err(|r| crate::platform::error::AppError::Conflict(r.message_key()))?;
     let n = sqlx::query(
         "UPDATE projects SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2",
     )
@@ -392,7 +392,9 @@ pub async fn advance(
     .await?
     .rows_affected();
     if n != 1 {
-        return Err(crate::error::AppError::Conflict("err-project-state"));
+        return Err(crate::platform::error::AppError::Conflict(
+            "err-project-state",
+        ));
     }
     Ok(to)
 }
@@ -418,7 +420,7 @@ pub async fn cancel(
     p: &Project,
     reason: &str,
     now: i64,
-) -> Result<(), crate::error::AppError> {
+) -> Result<(), crate::platform::error::AppError> {
     advance(c, p, crate::domain::project::Action::Cancel, now).await?;
     sqlx::query("UPDATE projects SET cancel_reason = $2 WHERE id = $1")
         .bind(p.id)
@@ -429,7 +431,11 @@ pub async fn cancel(
 }
 
 /// A failed round becomes the draft of the next round under the same number.
-pub async fn next_round(c: &mut Conn, p: &Project, now: i64) -> Result<(), crate::error::AppError> {
+pub async fn next_round(
+    c: &mut Conn,
+    p: &Project,
+    now: i64,
+) -> Result<(), crate::platform::error::AppError> {
     advance(c, p, crate::domain::project::Action::Republish, now).await?;
     sqlx::query(
         "UPDATE projects SET round = round + 1, notice_at = NULL, deadline_at = NULL, final_deadline_at = NULL \

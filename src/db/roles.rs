@@ -3,7 +3,7 @@
 
 use super::Conn;
 use crate::domain::role::Role;
-use crate::ids::{RoleGrantId, UserId};
+use crate::platform::ids::{RoleGrantId, UserId};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;

@@ -2,7 +2,7 @@
 
 use super::{Backend, Conn};
 use crate::domain::search::{self, Plan};
-use crate::ids::OrgId;
+use crate::platform::ids::OrgId;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;

@@ -2,7 +2,7 @@
 //! the token itself exists only in the mail.
 
 use super::Conn;
-use crate::ids::UserId;
+use crate::platform::ids::UserId;
 use sqlx::Row;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! identifier issued or recorded, so none is ever reused.
 
 use super::Conn;
-use crate::ids::OrgId;
+use crate::platform::ids::OrgId;
 
 /// Adds a block of serials an authority issues subject identifiers from.
 pub async fn add_block(

@@ -2,7 +2,7 @@
 //! number) and links accounts, memberships and, later, officer terms.
 
 use super::Conn;
-use crate::ids::{PersonId, UserId};
+use crate::platform::ids::{PersonId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 

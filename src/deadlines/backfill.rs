@@ -9,11 +9,11 @@ use time::Date;
 
 /// The day an end-of-day instant closes (`end_of_day(d)` is midnight starting the next day).
 fn day_ended_by(ms: i64) -> Option<Date> {
-    shanghai_date(crate::clock::from_ms(ms)).previous_day()
+    shanghai_date(crate::platform::clock::from_ms(ms)).previous_day()
 }
 
 fn day_of(ms: i64) -> Date {
-    shanghai_date(crate::clock::from_ms(ms))
+    shanghai_date(crate::platform::clock::from_ms(ms))
 }
 
 /// A due date stored without its register row: clock, entity, start day, period, due day.

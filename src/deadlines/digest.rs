@@ -3,15 +3,15 @@
 //! most once a day (the day is recorded with the mail in one transaction).
 
 use super::{tasks, Scope, Task};
-use crate::auth::guards::CurrentUser;
-use crate::calendars::Calendars;
-use crate::clock::Clock;
 use crate::db::{orgs, roles, users, Db};
 use crate::domain::calendar::{iso_date, shanghai_date};
 use crate::domain::lang::Lang;
-use crate::error::AppResult;
-use crate::i18n::{t, t_args};
-use crate::mail::{Mailer, Recipient};
+use crate::platform::auth::guards::CurrentUser;
+use crate::platform::calendars::Calendars;
+use crate::platform::clock::Clock;
+use crate::platform::error::AppResult;
+use crate::platform::i18n::{t, t_args};
+use crate::platform::mail::{Mailer, Recipient};
 use serde_json::json;
 
 /// One line of the digest, already in the reader's language.
@@ -58,7 +58,7 @@ pub async fn send(
     let mut sent = 0;
     for id in people {
         let mut tx = db.begin_write().await?;
-        let Some(user) = users::by_id(&mut tx, crate::ids::UserId(id)).await? else {
+        let Some(user) = users::by_id(&mut tx, crate::platform::ids::UserId(id)).await? else {
             continue;
         };
         let who = CurrentUser {

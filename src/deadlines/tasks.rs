@@ -56,7 +56,7 @@ impl Scope {
     }
 
     /// Everything the person's grants and memberships make them responsible for.
-    pub fn of(user: &crate::auth::guards::CurrentUser) -> Scope {
+    pub fn of(user: &crate::platform::auth::guards::CurrentUser) -> Scope {
         use crate::domain::role::Role;
         Scope {
             user: user.id().0,
@@ -95,7 +95,7 @@ pub async fn tasks(
     cal: &Calendar,
     today: Date,
     now: i64,
-) -> crate::error::AppResult<Vec<Task>> {
+) -> crate::platform::error::AppResult<Vec<Task>> {
     let mut out = Vec::new();
     for clock in ALL {
         let (table, _, _) = clock.target();
@@ -197,13 +197,13 @@ impl Counts {
     pub async fn of(
         &self,
         c: &mut Conn,
-        user: &crate::auth::guards::CurrentUser,
+        user: &crate::platform::auth::guards::CurrentUser,
         cal: &Calendar,
         version: i64,
         now: i64,
         changing: bool,
-    ) -> crate::error::AppResult<usize> {
-        let today = crate::domain::calendar::shanghai_date(crate::clock::from_ms(now));
+    ) -> crate::platform::error::AppResult<usize> {
+        let today = crate::domain::calendar::shanghai_date(crate::platform::clock::from_ms(now));
         let id = user.id().0;
         if changing {
             // No counting on a request that changes data (it redirects, or re-renders its form

@@ -4,7 +4,7 @@
 use super::rules::{ChallengeFacts, Milestone, OrderFacts};
 use crate::db::Conn;
 use crate::domain::calendar::{iso_date, parse_iso_date};
-use crate::error::AppResult;
+use crate::platform::error::AppResult;
 use serde::Serialize;
 use time::Date;
 

@@ -6,12 +6,12 @@
 
 use super::rules::{self, OrderRefusal};
 use super::store::{self, NewOrder};
-use crate::audit::Actor;
-use crate::challenge::Complaint;
 use crate::db::projects as projects_store;
 use crate::domain::calendar::iso_date;
-use crate::error::{AppError, AppResult};
-use crate::ids::UserId;
+use crate::platform::audit::Actor;
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::ids::UserId;
+use crate::procurement::challenge::Complaint;
 use crate::procurement::Procurement;
 use serde_json::json;
 use time::Date;

@@ -1,6 +1,6 @@
 //! The working-day calendar (DOMAIN §5): weekdays minus public holidays plus the adjusted
 //! working weekends. A year is official when the State Council's table for it is loaded (kept
-//! in the database, see `crate::calendars`), otherwise provisional, computed from the law
+//! in the database, see `crate::platform::calendars`), otherwise provisional, computed from the law
 //! (`holiday_law`): never weekdays only. Deadlines are computed on dates in Asia/Shanghai and
 //! stored as UTC instants or dates, each with the versions it was computed from (`Due`).
 

@@ -346,7 +346,9 @@ fn like(q: &str) -> String {
 
 fn year_ms(y: i32) -> Option<i64> {
     let d = time::Date::from_calendar_date(y, time::Month::January, 1).ok()?;
-    Some(crate::clock::to_ms(d.midnight().assume_offset(SHANGHAI)))
+    Some(crate::platform::clock::to_ms(
+        d.midnight().assume_offset(SHANGHAI),
+    ))
 }
 
 fn conditions(ds: Dataset, s: &Spec, q: &Query, binds: &mut Vec<Bind>) -> Vec<String> {

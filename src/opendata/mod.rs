@@ -7,6 +7,8 @@
 mod datasets;
 pub mod export;
 
+pub mod ocds;
+
 use crate::db::Conn;
 use crate::domain::division;
 use sqlx::any::AnyRow;
@@ -191,7 +193,7 @@ impl Cell {
 
 /// `2026-12-22T10:00:00+08:00`.
 pub fn iso_time(ms: i64) -> String {
-    let t = crate::clock::from_ms(ms).to_offset(crate::domain::calendar::SHANGHAI);
+    let t = crate::platform::clock::from_ms(ms).to_offset(crate::domain::calendar::SHANGHAI);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+08:00",
         t.year(),

@@ -2,14 +2,14 @@
 //! with a confirmed admin each — and a published consultation whose deadline is seconds away;
 //! afterwards, a check that every stored bid of the project decrypts and matches its digest.
 
-use crate::audit::Actor;
-use crate::clock::Clock;
-use crate::config::Resolved;
 use crate::db::orgs::MemberKind;
 use crate::db::projects::{self as store, Criterion, NewProject};
 use crate::db::{orgs, users, Db};
-use crate::ids::{OrgId, PersonId};
-use crate::sealing::Sealer;
+use crate::platform::audit::Actor;
+use crate::platform::clock::Clock;
+use crate::platform::config::Resolved;
+use crate::platform::ids::{OrgId, PersonId};
+use crate::procurement::sealing::Sealer;
 
 fn err<E: std::fmt::Display>(e: E) -> String {
     e.to_string()
@@ -26,7 +26,7 @@ pub async fn bidders(
     deadline_secs: i64,
     password: &str,
 ) -> Result<(), String> {
-    let hash = crate::auth::password::hash(password, resolved.config.password_hash)?;
+    let hash = crate::platform::auth::password::hash(password, resolved.config.password_hash)?;
     let now = clock.now_ms();
     let mut tx = db.begin_write().await.map_err(err)?;
     let free: Vec<i64> = sqlx::query_scalar(
@@ -131,7 +131,7 @@ pub async fn bidders(
     )
     .await
     .map_err(|e| err(e.to_string()))?;
-    crate::app::auditor(resolved, db)
+    crate::platform::app::auditor(resolved, db)
         .record(
             &mut tx,
             now,

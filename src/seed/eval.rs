@@ -2,7 +2,7 @@
 //! by three experts and decided, and a grade from an earlier round.
 
 use crate::db::users;
-use crate::ids::OrgId;
+use crate::platform::ids::OrgId;
 use crate::seed::DemoError;
 use serde::Deserialize;
 

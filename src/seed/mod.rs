@@ -6,15 +6,15 @@ pub mod bench;
 pub mod eval;
 pub mod procurement;
 
-use crate::audit::{Actor, Auditor};
-use crate::clock::Clock;
-use crate::config::{HashParams, Resolved};
 use crate::db::directory::{self, UnitKind};
 use crate::db::orgs::{self, MemberKind, NewMembership};
 use crate::db::{meta, roles, settings, users, Db};
 use crate::domain::registration::OrgType;
 use crate::domain::role::Role;
 use crate::domain::uscc::Uscc;
+use crate::platform::audit::{Actor, Auditor};
+use crate::platform::clock::Clock;
+use crate::platform::config::{HashParams, Resolved};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -152,8 +152,8 @@ pub async fn load_if_new(db: &Db, resolved: &Resolved, clock: &Clock) -> Result<
         return Ok(false);
     }
     drop(c);
-    let auditor = crate::app::auditor(resolved, db);
-    let sealer = crate::sealing::Sealer::new(&resolved.keys.bid_sealing);
+    let auditor = crate::platform::app::auditor(resolved, db);
+    let sealer = crate::procurement::sealing::Sealer::new(&resolved.keys.bid_sealing);
     load(db, resolved.config.password_hash, clock, &auditor, &sealer).await?;
     Ok(true)
 }
@@ -164,7 +164,7 @@ pub async fn load(
     params: HashParams,
     clock: &Clock,
     auditor: &Auditor,
-    sealer: &crate::sealing::Sealer,
+    sealer: &crate::procurement::sealing::Sealer,
 ) -> Result<(), DemoError> {
     let data = data()?;
     let now = clock.now_ms();
@@ -172,7 +172,8 @@ pub async fn load(
     let mut hashes = HashMap::new();
     for u in &data.users {
         if !hashes.contains_key(&u.password) {
-            let h = crate::auth::password::hash(&u.password, params).map_err(DemoError::Invalid)?;
+            let h = crate::platform::auth::password::hash(&u.password, params)
+                .map_err(DemoError::Invalid)?;
             hashes.insert(u.password.clone(), h);
         }
     }

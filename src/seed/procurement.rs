@@ -3,15 +3,15 @@
 //! the public opening record shows bidders, prices and digests. Written inside the demo load's
 //! transaction, with the bids sealed under the configured bid-sealing key exactly as live bids.
 
-use crate::bidding::{record_opening, seal};
 use crate::db::bids::{self, NewBid};
 use crate::db::projects::{self as store, Criterion, NewIntention, NewProject};
 use crate::db::Conn;
 use crate::domain::calendar::{iso_date, shanghai_date, SHANGHAI};
 use crate::domain::money::Money;
-use crate::error::{AppError, AppResult};
+use crate::platform::error::{AppError, AppResult};
+use crate::procurement::bidding::{record_opening, seal};
 use crate::procurement::published_data;
-use crate::sealing::Sealer;
+use crate::procurement::sealing::Sealer;
 use serde_json::json;
 use std::collections::HashMap;
 use time::{Duration, Time};
@@ -20,11 +20,11 @@ const DAY: i64 = 24 * 3600 * 1000;
 
 /// 09:30 Beijing time, `days` days from the instant `now`.
 fn at_0930(now: i64, days: i64) -> i64 {
-    let d = shanghai_date(crate::clock::from_ms(now)) + Duration::days(days);
+    let d = shanghai_date(crate::platform::clock::from_ms(now)) + Duration::days(days);
     let t = d
         .with_time(Time::from_hms(9, 30, 0).unwrap_or(Time::MIDNIGHT))
         .assume_offset(SHANGHAI);
-    crate::clock::to_ms(t)
+    crate::platform::clock::to_ms(t)
 }
 
 async fn user_id(c: &mut Conn, email: &str) -> AppResult<i64> {
@@ -120,9 +120,9 @@ pub async fn seed(
             category_code: "elderly-care",
             budget_fen: Money::yuan(400_000).fen(),
             need: "为辖区内约 300 名高龄独居老人提供上门探访、助餐、助洁和紧急呼叫响应服务，服务期一年。",
-            planned_month: &iso_date(shanghai_date(crate::clock::from_ms(now)))[..7],
+            planned_month: &iso_date(shanghai_date(crate::platform::clock::from_ms(now)))[..7],
             published_at: intention_at,
-            published_on: &iso_date(shanghai_date(crate::clock::from_ms(intention_at))),
+            published_on: &iso_date(shanghai_date(crate::platform::clock::from_ms(intention_at))),
             created_by: purchaser,
         },
     )

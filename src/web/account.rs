@@ -1,14 +1,14 @@
 //! Signing in and out: login with database-kept throttling, logout, logout everywhere, and the
 //! account page with the profile.
 
-use crate::app::AppState;
-use crate::audit::Actor;
-use crate::auth::csrf::{self, CsrfForm};
-use crate::auth::guards::CurrentUser;
-use crate::auth::{password, session};
 use crate::db::{self, throttle, users};
-use crate::error::AppResult;
-use crate::i18n;
+use crate::platform::app::AppState;
+use crate::platform::audit::Actor;
+use crate::platform::auth::csrf::{self, CsrfForm};
+use crate::platform::auth::guards::CurrentUser;
+use crate::platform::auth::{password, session};
+use crate::platform::error::AppResult;
+use crate::platform::i18n;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{check_name, check_phone, safe_next, text, Empty, FormErrors};
 use rocket::http::CookieJar;

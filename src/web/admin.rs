@@ -1,17 +1,17 @@
 //! Administration: users and their dated role grants, the settings with their history, and
 //! the mail outbox (in the demo, new users confirm their address from there).
 
-use crate::app::AppState;
-use crate::audit::Actor;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::guards::Admin;
 use crate::db::directory::{self, UnitKind};
 use crate::db::{mail, roles, settings, users};
 use crate::domain::calendar::{parse_iso_date, SHANGHAI};
 use crate::domain::role::Role;
 use crate::domain::setting;
-use crate::error::{AppError, AppResult};
-use crate::ids::{RoleGrantId, UserId};
+use crate::platform::app::AppState;
+use crate::platform::audit::Actor;
+use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::auth::guards::Admin;
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::ids::{RoleGrantId, UserId};
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, Empty, FormErrors};
 use rocket::http::Status;
@@ -262,7 +262,9 @@ async fn change_setting(
     let valid_from = match text(&f.valid_from) {
         "" => Some(now),
         s => match parse_iso_date(s) {
-            Some(d) => Some(crate::clock::to_ms(d.midnight().assume_offset(SHANGHAI)).max(now)),
+            Some(d) => {
+                Some(crate::platform::clock::to_ms(d.midnight().assume_offset(SHANGHAI)).max(now))
+            }
             None => {
                 errors.add(lang, "valid_from", "err-date-invalid");
                 None

@@ -1,7 +1,7 @@
 //! The JSON API. Errors under /api are problem documents; a missing login is 401, not a
 //! redirect. Later issues add the public open-data endpoints here.
 
-use crate::auth::guards::CurrentUser;
+use crate::platform::auth::guards::CurrentUser;
 use rocket::serde::json::Json;
 use rocket::{get, routes, Route};
 use serde_json::{json, Value};

@@ -5,10 +5,10 @@
 //! datasets' operations and row schemas from the same column and filter definitions that
 //! produce the data, so the description cannot drift from the responses.
 
-use crate::app::AppState;
 use crate::domain::division;
-use crate::error::AppResult;
 use crate::opendata::{self, export, Dataset, Filter, Query, Ty};
+use crate::platform::app::AppState;
+use crate::platform::error::AppResult;
 use crate::web::opendata::{clean, codes, query_string, scope, Params};
 use rocket::fairing::{Fairing, Info, Kind};
 use rocket::http::{ContentType, Header, Method, Status};

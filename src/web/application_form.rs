@@ -1,7 +1,6 @@
 //! The fields of each section of a registration application and their format checks. The
 //! statutory rules (minimums, names, documents) are checked at submission, in `registry::check`.
 
-use crate::app::AppState;
 use crate::db::applications::{self as store, Application, Value};
 use crate::db::directory::{self, UnitKind};
 use crate::domain::application::{self as rules, Status};
@@ -9,8 +8,9 @@ use crate::domain::email::EmailAddress;
 use crate::domain::money::Money;
 use crate::domain::registration::{Category, OrgType};
 use crate::domain::{division, lang::Lang};
-use crate::error::{AppError, AppResult};
-use crate::i18n;
+use crate::platform::app::AppState;
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::i18n;
 use crate::web::forms::{text, valid_phone, FormErrors};
 use rocket::FromForm;
 use serde_json::json;

@@ -2,10 +2,6 @@
 //! in its sections from a task list, name officers, attach documents, check the answers and
 //! submit. Only the applicant sees a draft; nothing is saved from a form that has errors.
 
-use crate::app::AppState;
-use crate::audit::Actor;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::guards::CurrentUser;
 use crate::db::applications::{self as store, Application, NewOfficer, Value};
 use crate::db::directory::{self, UnitKind};
 use crate::db::users;
@@ -15,9 +11,13 @@ use crate::domain::id_number::IdNumber;
 use crate::domain::money::Money;
 use crate::domain::registration::{Category, OrgType};
 use crate::domain::{division, lang::Lang};
-use crate::error::{AppError, AppResult};
-use crate::i18n;
-use crate::ids::ApplicationId;
+use crate::platform::app::AppState;
+use crate::platform::audit::Actor;
+use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::auth::guards::CurrentUser;
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::i18n;
+use crate::platform::ids::ApplicationId;
 use crate::registry::{self, Registry};
 use crate::web::application_form::{parse_section, view, SectionForm};
 use crate::web::ctx::{Page, Reply};

@@ -4,15 +4,15 @@
 //! of the organization) and to the registrars of the authority handling a submitted
 //! application; never to the public.
 
-use crate::app::AppState;
-use crate::audit::Actor;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::guards::CurrentUser;
 use crate::db::applications::{self as store, Application, NewAttachment};
 use crate::domain::application::{self as rules, Status};
 use crate::domain::role::Role;
-use crate::error::{AppError, AppResult};
-use crate::ids::{ApplicationId, AttachmentId};
+use crate::platform::app::AppState;
+use crate::platform::audit::Actor;
+use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::auth::guards::CurrentUser;
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::ids::{ApplicationId, AttachmentId};
 use crate::web::applications::own;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, Empty};
@@ -108,7 +108,10 @@ fn store_file(dir: &std::path::Path, digest: &str, bytes: &[u8]) -> std::io::Res
     if path.exists() {
         return Ok(());
     }
-    let tmp = dir.join(format!(".{digest}.{}", crate::auth::tokens::new_token()));
+    let tmp = dir.join(format!(
+        ".{digest}.{}",
+        crate::platform::auth::tokens::new_token()
+    ));
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, &path)
 }

@@ -3,15 +3,15 @@
 //! (with the reason), inquiries and challenges to answer (clock shown), the contract form with
 //! its installment plan, and the filing with the finance department (clock shown).
 
-use crate::app::AppState;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::guards::CurrentUser;
-use crate::award::{award_of, winners};
-use crate::challenge;
-use crate::contract::{self, check_plan, check_term, Draft, PlanLine};
 use crate::db::projects::Project;
+use crate::delivery::contract::{self, check_plan, check_term, Draft, PlanLine};
 use crate::domain::calendar::parse_iso_date;
-use crate::error::{AppError, AppResult};
+use crate::platform::app::AppState;
+use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::auth::guards::CurrentUser;
+use crate::platform::error::{AppError, AppResult};
+use crate::procurement::award::{award_of, winners};
+use crate::procurement::challenge;
 use crate::procurement::Procurement;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, FormErrors};

@@ -3,15 +3,15 @@
 //! published contracts with their installment plans and filing; a bidder's inquiries,
 //! challenges and complaints; and the procurement supervisor's complaint decisions.
 
-use crate::app::AppState;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::guards::CurrentUser;
-use crate::award::{award_of, panel_names, winners};
-use crate::challenge::{self, Filing};
-use crate::contract;
+use crate::delivery::contract;
 use crate::domain::calendar::iso_date;
-use crate::error::{AppError, AppResult};
-use crate::ids::OrgId;
+use crate::platform::app::AppState;
+use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::auth::guards::CurrentUser;
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::ids::OrgId;
+use crate::procurement::award::{award_of, panel_names, winners};
+use crate::procurement::challenge::{self, Filing};
 use crate::procurement::Procurement;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, FormErrors};
@@ -64,7 +64,7 @@ async fn contract_show(page: Page, state: &State<AppState>, id: i64) -> AppResul
         .ok_or(AppError::NotFound)?;
     let plan = contract::installments(&mut c, id).await?;
     let now = state.clock.now_ms();
-    let s = crate::ledger::summary(&mut c, &k, now).await?;
+    let s = crate::delivery::ledger::summary(&mut c, &k, now).await?;
     // The public sees amounts and dates of payments, never accounts, vouchers or invoices.
     let payments: Vec<_> = s
         .entries
@@ -74,8 +74,8 @@ async fn contract_show(page: Page, state: &State<AppState>, id: i64) -> AppResul
                          "value_date": e.value_date, "reversal": e.reverses_id.is_some() })
         })
         .collect();
-    let changes = crate::ledger::changes(&mut c, id).await?;
-    let reviews: Vec<_> = crate::performance::of_contract(&mut c, id)
+    let changes = crate::delivery::ledger::changes(&mut c, id).await?;
+    let reviews: Vec<_> = crate::delivery::performance::of_contract(&mut c, id)
         .await?
         .into_iter()
         .filter(|r| r.submitted_at.is_some())

@@ -3,13 +3,13 @@
 //! (time, digest, salt), and its own files. Only the organization's own members reach these
 //! pages; anyone else is refused whether or not a bid exists, so a guessed URL learns nothing.
 
-use crate::app::AppState;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::guards::CurrentUser;
-use crate::bidding::{accepts, was_opened, BidInput, PlainFile};
 use crate::db::bids as store;
-use crate::error::{AppError, AppResult};
-use crate::ids::OrgId;
+use crate::platform::app::AppState;
+use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::auth::guards::CurrentUser;
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::ids::OrgId;
+use crate::procurement::bidding::{accepts, was_opened, BidInput, PlainFile};
 use crate::procurement::Procurement;
 use crate::web::attachments::{read_upload, Upload};
 use crate::web::ctx::{Page, Reply};
@@ -59,7 +59,7 @@ async fn bid_page(
     let now = state.clock.now_ms();
     let open = accepts(&p, "initial", now);
     let final_open = accepts(&p, "final", now) && was_opened(&mut c, &p, org.0).await?;
-    let view = |(b, content): (store::Bid, crate::sealing::BidContent)| {
+    let view = |(b, content): (store::Bid, crate::procurement::sealing::BidContent)| {
         json!({ "id": b.id, "submitted_at": b.submitted_at, "digest": b.digest,
                 "price": content.price, "proposal": content.proposal, "files": content.files,
                 "salt": content.salt })

@@ -3,16 +3,16 @@
 //! notice for a year — entered or uploaded, checked, shown as a month grid with the due dates
 //! it would move, then saved on confirmation.
 
-use crate::app::AppState;
-use crate::audit::Actor;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::guards::Admin;
-use crate::calendars::{self, Loader};
 use crate::deadlines::Change;
 use crate::domain::calendar::{iso_date, CalendarError, YearTable, YEARS};
 use crate::domain::lang::Lang;
-use crate::error::{AppError, AppResult};
-use crate::i18n;
+use crate::platform::app::AppState;
+use crate::platform::audit::Actor;
+use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::auth::guards::Admin;
+use crate::platform::calendars::{self, Loader};
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::i18n;
 use crate::web::attachments::{read_upload, Upload};
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, FormErrors};

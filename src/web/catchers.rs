@@ -1,7 +1,7 @@
 //! Error pages for 400/401/403/404/422/500 (and the other statuses Rocket may raise) inside the
 //! layout, JSON problems under /api. A browser without a session is sent to the login page.
 
-use crate::error::{is_api, render_error, CsrfRefused};
+use crate::platform::error::{is_api, render_error, CsrfRefused};
 use rocket::http::Status;
 use rocket::response::{self, Redirect, Responder};
 use rocket::{catch, catchers, Catcher, Request};
@@ -19,7 +19,7 @@ impl<'r> Responder<'r, 'static> for ErrorResponse {
         let key = if status == Status::Forbidden && req.local_cache(|| CsrfRefused(false)).0 {
             "err-csrf"
         } else {
-            crate::error::status_message_key(status)
+            crate::platform::error::status_message_key(status)
         };
         render_error(req, status, key)
     }

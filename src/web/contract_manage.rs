@@ -3,10 +3,10 @@
 //! third party, survey links issued once, rectification after 差), final acceptance, add-on
 //! purchases and termination; and the purchaser's delivery dashboard.
 
-use crate::app::AppState;
-use crate::auth::csrf::CsrfForm;
-use crate::contract::{self, Contract};
-use crate::error::{AppError, AppResult};
+use crate::delivery::contract::{self, Contract};
+use crate::platform::app::AppState;
+use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::error::{AppError, AppResult};
 use crate::procurement::Procurement;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{positive_money, text, FormErrors};
@@ -45,7 +45,7 @@ async fn dashboard(
 /// The contract, if one of this purchaser's departments bought it.
 async fn purchasers_contract(
     state: &AppState,
-    user: &crate::auth::guards::CurrentUser,
+    user: &crate::platform::auth::guards::CurrentUser,
     id: i64,
 ) -> AppResult<Contract> {
     let k = {
@@ -67,10 +67,10 @@ pub(crate) async fn manage_page(
 ) -> AppResult<Template> {
     let mut c = state.db.acquire().await?;
     let now = state.clock.now_ms();
-    let s = crate::ledger::summary(&mut c, k, now).await?;
+    let s = crate::delivery::ledger::summary(&mut c, k, now).await?;
     let deliverables = crate::delivery::of_contract(&mut c, k.id).await?;
-    let reviews = crate::performance::of_contract(&mut c, k.id).await?;
-    let changes = crate::ledger::changes(&mut c, k.id).await?;
+    let reviews = crate::delivery::performance::of_contract(&mut c, k.id).await?;
+    let changes = crate::delivery::ledger::changes(&mut c, k.id).await?;
     let third_parties: Vec<(i64, String)> = sqlx::query_as(
         "SELECT DISTINCT u.id, u.display_name FROM role_grants g JOIN users u ON u.id = g.user_id \
          WHERE g.role = 'third_party_reviewer' AND g.revoked_at IS NULL ORDER BY u.id",
@@ -216,9 +216,9 @@ async fn own_review(
     state: &AppState,
     k: &Contract,
     rid: i64,
-) -> AppResult<crate::performance::Review> {
+) -> AppResult<crate::delivery::performance::Review> {
     let mut c = state.db.acquire().await?;
-    crate::performance::by_id(&mut c, rid)
+    crate::delivery::performance::by_id(&mut c, rid)
         .await?
         .filter(|r| r.contract_id == k.id)
         .ok_or(AppError::NotFound)

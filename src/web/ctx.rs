@@ -2,11 +2,11 @@
 //! the demo banner, a flash message. `Page` is a request guard; `Page::render` merges its
 //! `PageBase` into the page's own view model under the key `page`.
 
-use crate::app::AppState;
-use crate::auth::{csrf, guards};
-use crate::config::Mode;
 use crate::domain::lang::Lang;
-use crate::error::AppError;
+use crate::platform::app::AppState;
+use crate::platform::auth::{csrf, guards};
+use crate::platform::config::Mode;
+use crate::platform::error::AppError;
 use rocket::http::Status;
 use rocket::request::{FlashMessage, FromRequest, Outcome, Request};
 use rocket_dyn_templates::Template;
@@ -175,7 +175,7 @@ impl Page {
         // A signed-in person's navigation shows how many tasks wait on them.
         let mut tasks = 0;
         if token == FormToken::Always || user.is_some() {
-            if let Some(state) = req.rocket().state::<crate::app::AppState>() {
+            if let Some(state) = req.rocket().state::<crate::platform::app::AppState>() {
                 let followed = async {
                     let v = state.page_cache.version(&state.db).await?;
                     state.calendars.follow(&state.db, v).await?;
@@ -250,7 +250,7 @@ impl Page {
 
     /// A message from the catalogue in the page's language.
     pub fn t(&self, key: &str) -> String {
-        crate::i18n::t(self.lang, key)
+        crate::platform::i18n::t(self.lang, key)
     }
 }
 

@@ -2,12 +2,12 @@
 //! link to where it is done), then one panel per role they hold and per organization they
 //! belong to, with the links of that role's job.
 
-use crate::app::AppState;
-use crate::auth::guards::CurrentUser;
 use crate::db::{mail, users};
 use crate::domain::calendar::shanghai_date;
 use crate::domain::role::Role;
-use crate::error::AppResult;
+use crate::platform::app::AppState;
+use crate::platform::auth::guards::CurrentUser;
+use crate::platform::error::AppResult;
 use crate::web::ctx::Page;
 use rocket::{get, routes, Route, State};
 use rocket_dyn_templates::Template;

@@ -3,13 +3,13 @@
 //! beneficiary survey behind a one-time link, without login, one page that works on a phone;
 //! and the deliverables' files for those who may read them.
 
-use crate::app::AppState;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::guards::CurrentUser;
-use crate::contract::{self, Contract};
+use crate::delivery::contract::{self, Contract};
 use crate::domain::performance::Template as ReviewTemplate;
-use crate::error::{AppError, AppResult};
-use crate::ids::OrgId;
+use crate::platform::app::AppState;
+use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::auth::guards::CurrentUser;
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::ids::OrgId;
 use crate::procurement::Procurement;
 use crate::web::attachments::{take_file, FileReply, Upload};
 use crate::web::ctx::{Page, Reply};
@@ -68,9 +68,9 @@ async fn org_page(
     errors: FormErrors,
 ) -> AppResult<Template> {
     let mut c = state.db.acquire().await?;
-    let s = crate::ledger::summary(&mut c, k, state.clock.now_ms()).await?;
+    let s = crate::delivery::ledger::summary(&mut c, k, state.clock.now_ms()).await?;
     let deliverables = crate::delivery::of_contract(&mut c, k.id).await?;
-    let reviews: Vec<_> = crate::performance::of_contract(&mut c, k.id)
+    let reviews: Vec<_> = crate::delivery::performance::of_contract(&mut c, k.id)
         .await?
         .into_iter()
         .filter(|r| r.submitted_at.is_some())
@@ -214,10 +214,10 @@ async fn reviewers(
     state: &AppState,
     user: &CurrentUser,
     rid: i64,
-) -> AppResult<(crate::performance::Review, Contract)> {
+) -> AppResult<(crate::delivery::performance::Review, Contract)> {
     let (r, k) = {
         let mut c = state.db.acquire().await?;
-        let r = crate::performance::by_id(&mut c, rid)
+        let r = crate::delivery::performance::by_id(&mut c, rid)
             .await?
             .ok_or(AppError::NotFound)?;
         let k = contract::by_id(&mut c, r.contract_id)
@@ -240,7 +240,7 @@ async fn reviewers(
 
 async fn sheet(
     page: &Page,
-    r: &crate::performance::Review,
+    r: &crate::delivery::performance::Review,
     k: &Contract,
     values: Value,
     errors: FormErrors,
@@ -284,7 +284,7 @@ async fn review_submit(
     for (key, v) in &raw {
         values[format!("s-{key}")] = json!(v);
     }
-    let scores = match crate::performance::check_scores(t, &raw) {
+    let scores = match crate::delivery::performance::check_scores(t, &raw) {
         Ok(s) => s,
         Err(bad) => {
             let mut e = FormErrors::default();
@@ -326,7 +326,7 @@ async fn review_submit(
 #[get("/survey/<token>")]
 async fn survey(page: Page, state: &State<AppState>, token: &str) -> AppResult<Template> {
     let mut c = state.db.acquire().await?;
-    let (_, _, title, answered) = crate::performance::survey_of(&mut c, token)
+    let (_, _, title, answered) = crate::delivery::performance::survey_of(&mut c, token)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(page.render(
@@ -355,7 +355,7 @@ async fn survey_answer(
         .collect();
     let title = {
         let mut c = state.db.acquire().await?;
-        crate::performance::survey_of(&mut c, token)
+        crate::delivery::performance::survey_of(&mut c, token)
             .await?
             .ok_or(AppError::NotFound)?
             .2

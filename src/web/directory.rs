@@ -2,15 +2,15 @@
 //! by exact USCC, filter by type, category, district and status, page through with a capped
 //! count; and each organization's public profile. No ID numbers, personal phones or scans.
 
-use crate::app::AppState;
 use crate::db::search::{self, Filters};
 use crate::db::Conn;
 use crate::domain::calendar::{iso_date, shanghai_date};
 use crate::domain::division;
 use crate::domain::evaluation::Grade;
 use crate::domain::registration::{Category, OrgType};
-use crate::error::AppResult;
-use crate::ids::OrgId;
+use crate::platform::app::AppState;
+use crate::platform::error::AppResult;
+use crate::platform::ids::OrgId;
 use crate::web::ctx::PublicPage;
 use crate::web::forms::urlencode;
 use crate::web::page_cache::{self, Html};
@@ -306,7 +306,7 @@ async fn profile_context(state: &AppState, id: OrgId) -> AppResult<serde_json::V
         m.insert("grades".into(), json!(grades));
         m.insert(
             "performance".into(),
-            json!(crate::performance::history_of_org(&mut c, id.0).await?),
+            json!(crate::delivery::performance::history_of_org(&mut c, id.0).await?),
         );
     }
     Ok(v)

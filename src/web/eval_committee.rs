@@ -3,17 +3,17 @@
 //! round's notice period, and the announcement once the notice ended and every objection has
 //! its written answer.
 
-use crate::app::AppState;
-use crate::audit::Actor;
-use crate::auth::csrf::CsrfForm;
 use crate::db::evaluation as store;
 use crate::domain::calendar::iso_date;
 use crate::domain::eval_life::{AppStatus, RoundAction};
 use crate::domain::evaluation::Grade;
 use crate::domain::scoring;
-use crate::error::{AppError, AppResult};
 use crate::evaluation::Evaluation;
-use crate::ids::RoundId;
+use crate::platform::app::AppState;
+use crate::platform::audit::Actor;
+use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::ids::RoundId;
 use crate::web::ctx::{Page, Reply};
 use crate::web::evaluation::{officers_round, round_page, Officer};
 use crate::web::forms::{text, FormErrors};

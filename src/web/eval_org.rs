@@ -2,15 +2,15 @@
 //! apply (if any), the application with a self-assessment and evidence files, its applications
 //! and grades, and a request for re-review (复核申请) during the public notice.
 
-use crate::app::AppState;
-use crate::audit::Actor;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::guards::CurrentUser;
 use crate::db::evaluation::{self as store, Evidence, NewObjection};
 use crate::domain::calendar::{iso_date, parse_iso_date};
-use crate::error::{AppError, AppResult};
 use crate::evaluation::{standard_for, Evaluation};
-use crate::ids::{EvalAppId, OrgId, RoundId};
+use crate::platform::app::AppState;
+use crate::platform::audit::Actor;
+use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::auth::guards::CurrentUser;
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::ids::{EvalAppId, OrgId, RoundId};
 use crate::web::attachments::{serve, take_file, FileReply, Upload};
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, FormErrors};

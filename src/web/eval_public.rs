@@ -2,15 +2,15 @@
 //! form anyone may use during the notice period (with contact details), the announced results,
 //! and the printable certificate of a 3A-or-above grade.
 
-use crate::app::AppState;
-use crate::audit::Actor;
-use crate::auth::csrf::CsrfForm;
 use crate::db::evaluation::{self as store, NewObjection, Round};
 use crate::domain::calendar::iso_date;
 use crate::domain::evaluation::Grade;
-use crate::error::{AppError, AppResult};
 use crate::evaluation::Evaluation;
-use crate::ids::{GradeId, RoundId};
+use crate::platform::app::AppState;
+use crate::platform::audit::Actor;
+use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::ids::{GradeId, RoundId};
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, FormErrors};
 use rocket::http::Status as Http;

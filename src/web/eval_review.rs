@@ -4,15 +4,15 @@
 //! flagged items; the objections queue with its 15-day clock and written answers; and the
 //! downgrade proposals the officer confirms or dismisses.
 
-use crate::app::AppState;
-use crate::audit::Actor;
-use crate::auth::csrf::CsrfForm;
 use crate::db::evaluation::{self as store, EvalApp, Round};
 use crate::domain::calendar::{iso_date, parse_iso_date};
 use crate::domain::evaluation::Grade;
-use crate::error::{AppError, AppResult};
 use crate::evaluation::Evaluation;
-use crate::ids::{EvalAppId, ObjectionId};
+use crate::platform::app::AppState;
+use crate::platform::audit::Actor;
+use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::ids::{EvalAppId, ObjectionId};
 use crate::web::ctx::{Page, Reply};
 use crate::web::evaluation::{evaluates, officer_of, officers_round, Officer};
 use crate::web::forms::text;
@@ -26,7 +26,7 @@ pub fn routes() -> Vec<Route> {
 
 async fn officers_app(
     state: &AppState,
-    user: &crate::auth::guards::CurrentUser,
+    user: &crate::platform::auth::guards::CurrentUser,
     id: i64,
 ) -> AppResult<(EvalApp, Round)> {
     let mut c = state.db.acquire().await?;

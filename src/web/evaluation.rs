@@ -3,19 +3,19 @@
 //! the grade distribution as a chart and a table), record the committee meeting, publish the
 //! notice, announce. Officers act only on their own authority's rounds.
 
-use crate::app::AppState;
-use crate::audit::Actor;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::guards::{role, CurrentUser, Staff};
 use crate::db::evaluation::{self as store, Round};
 use crate::db::settings;
 use crate::domain::calendar::{iso_date, parse_iso_date};
 use crate::domain::evaluation::{Grade, Thresholds};
 use crate::domain::role::Role;
 use crate::domain::scoring;
-use crate::error::{AppError, AppResult};
 use crate::evaluation::Evaluation;
-use crate::ids::RoundId;
+use crate::platform::app::AppState;
+use crate::platform::audit::Actor;
+use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::auth::guards::{role, CurrentUser, Staff};
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::ids::RoundId;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, FormErrors};
 use rocket::http::Status as Http;

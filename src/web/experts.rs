@@ -1,11 +1,11 @@
 //! The expert library (DOMAIN §5): the experts (users holding the expert role) with their
 //! fields, kept by the procurement supervisor. Panels are drawn from it.
 
-use crate::app::AppState;
-use crate::audit::Actor;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::guards::{role, Staff};
-use crate::error::{AppError, AppResult};
+use crate::platform::app::AppState;
+use crate::platform::audit::Actor;
+use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::auth::guards::{role, Staff};
+use crate::platform::error::{AppError, AppResult};
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, FormErrors};
 use rocket::http::Status as Http;

@@ -1,9 +1,9 @@
 //! Atom feeds (RFC 4287) for new projects and award notices: public, the newest 50 entries,
 //! each entry's id a stable URL built from the project's event.
 
-use crate::app::AppState;
-use crate::error::AppResult;
-use crate::ocds::date;
+use crate::opendata::ocds::date;
+use crate::platform::app::AppState;
+use crate::platform::error::AppResult;
 use rocket::http::ContentType;
 use rocket::{get, routes, Route, State};
 

@@ -2,13 +2,13 @@
 //! filed (备案) with a street office: no legal-person status and no USCC. Registrars record the
 //! filings; the public sees them in a list of their own, apart from registered organizations.
 
-use crate::app::AppState;
-use crate::audit::Actor;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::guards::{role, Staff};
 use crate::domain::calendar::iso_date;
 use crate::domain::division;
-use crate::error::AppResult;
+use crate::platform::app::AppState;
+use crate::platform::audit::Actor;
+use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::auth::guards::{role, Staff};
+use crate::platform::error::AppResult;
 use crate::registry::Registry;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, FormErrors};

@@ -1,7 +1,7 @@
 //! Tera filters for dates and times: Beijing time, written the way each language writes it.
 
-use crate::clock::from_ms;
 use crate::domain::calendar::SHANGHAI;
+use crate::platform::clock::from_ms;
 use rocket_dyn_templates::tera::{self, Value};
 use std::collections::HashMap;
 
@@ -145,7 +145,7 @@ pub fn day(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> 
 /// year whose official table is not loaded (pass `working=false` for a calendar-day period,
 /// which no holiday table moves).
 pub fn due(
-    calendars: std::sync::Arc<crate::calendars::Calendars>,
+    calendars: std::sync::Arc<crate::platform::calendars::Calendars>,
 ) -> impl Fn(&Value, &HashMap<String, Value>) -> tera::Result<Value> + Send + Sync {
     move |value, args| {
         let Some((d, time)) = due_parts(value) else {

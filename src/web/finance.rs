@@ -4,14 +4,14 @@
 //! (a fresh idempotency key in every rendered form, so a double submission records once) and
 //! the reversal of an entry with its reason.
 
-use crate::app::AppState;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::guards::{role, Staff};
-use crate::contract::{self, Contract};
+use crate::delivery::contract::{self, Contract};
+use crate::delivery::ledger::{self, Payment};
 use crate::domain::calendar::parse_iso_date;
 use crate::domain::money::Money;
-use crate::error::{AppError, AppResult};
-use crate::ledger::{self, Payment};
+use crate::platform::app::AppState;
+use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::auth::guards::{role, Staff};
+use crate::platform::error::{AppError, AppResult};
 use crate::procurement::Procurement;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{positive_money, text, FormErrors};
@@ -46,7 +46,7 @@ pub async fn overview(state: &AppState, department: Option<&[i64]>) -> AppResult
                 payable.push(line);
             }
         }
-        let reviews_due = crate::performance::of_contract(&mut c, k.id)
+        let reviews_due = crate::delivery::performance::of_contract(&mut c, k.id)
             .await?
             .iter()
             .filter(|r| r.submitted_at.is_none())
@@ -107,7 +107,7 @@ async fn ledger_page(
     Ok(page.render(
         "finance/contract",
         json!({ "k": k, "standing": s.standing, "s": s, "approvers": approvers, "reversed": reversed,
-                "key": crate::auth::tokens::new_token(), "values": values, "errors": errors }),
+                "key": crate::platform::auth::tokens::new_token(), "values": values, "errors": errors }),
     ))
 }
 

@@ -2,7 +2,7 @@
 //! summary at the top (linked to each field) and beside each field.
 
 use crate::domain::lang::Lang;
-use crate::i18n;
+use crate::platform::i18n;
 use serde::Serialize;
 use std::collections::BTreeMap;
 

@@ -1,10 +1,10 @@
 //! Read from the audit trail: the history tab staff see on every entity, and the public page
 //! of published daily heads.
 
-use crate::app::AppState;
-use crate::auth::guards::CurrentUser;
 use crate::db::audit;
-use crate::error::{AppError, AppResult};
+use crate::platform::app::AppState;
+use crate::platform::auth::guards::CurrentUser;
+use crate::platform::error::{AppError, AppResult};
 use crate::web::ctx::Page;
 use rocket::{get, routes, Route, State};
 use rocket_dyn_templates::Template;

@@ -1,12 +1,12 @@
 //! The home page, the stylesheet, and the language switch.
 
-use crate::app::AppState;
-use crate::audit::Actor;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::guards::CurrentUser;
 use crate::db::users;
 use crate::domain::lang::Lang;
-use crate::error::AppResult;
+use crate::platform::app::AppState;
+use crate::platform::audit::Actor;
+use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::auth::guards::CurrentUser;
+use crate::platform::error::AppResult;
 use crate::web::ctx::{Page, LANG_COOKIE};
 use crate::web::forms::safe_next;
 use rocket::http::{ContentType, Cookie, CookieJar, SameSite};

@@ -3,11 +3,11 @@
 //! (a record package with the compiled release), `/ocds/bulk.json` (every release in one
 //! package, streamed project by project).
 
-use crate::app::AppState;
 use crate::db::projects as store;
 use crate::db::Conn;
-use crate::error::{AppError, AppResult};
-use crate::ocds;
+use crate::opendata::ocds;
+use crate::platform::app::AppState;
+use crate::platform::error::{AppError, AppResult};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use rocket::http::{ContentType, Header};

@@ -2,7 +2,6 @@
 //! (the directory keeps its own page) offers CSV (streamed, any size), XLSX (capped) and JSON of
 //! exactly the rows its filters show, described on the data dictionary page. No login anywhere.
 
-use crate::app::AppState;
 use crate::db::intentions::Category as ServiceCategory;
 use crate::db::Conn;
 use crate::domain::calendar::{iso_date, shanghai_date};
@@ -10,8 +9,9 @@ use crate::domain::division;
 use crate::domain::evaluation::Grade;
 use crate::domain::procurement::Method;
 use crate::domain::registration::{Category, OrgType};
-use crate::error::{AppError, AppResult};
 use crate::opendata::{self, export, Cell, Dataset, Filter, Query, Row, Scope, Ty};
+use crate::platform::app::AppState;
+use crate::platform::error::{AppError, AppResult};
 use crate::web::ctx::{Page, PublicPage};
 use crate::web::forms::urlencode;
 use crate::web::page_cache::{self, Html};

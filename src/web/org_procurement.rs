@@ -2,13 +2,13 @@
 //! and intentions in them are mailed to its admins) and the projects it obtained documents for
 //! or bid on, with links to its own bids.
 
-use crate::app::AppState;
-use crate::audit::Actor;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::guards::CurrentUser;
 use crate::db::projects as store;
-use crate::error::{AppError, AppResult};
-use crate::ids::OrgId;
+use crate::platform::app::AppState;
+use crate::platform::audit::Actor;
+use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::auth::guards::CurrentUser;
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::ids::OrgId;
 use crate::web::ctx::{Page, Reply};
 use rocket::{get, post, routes, FromForm, Route, State};
 use rocket_dyn_templates::Template;

@@ -1,19 +1,19 @@
 //! Organization membership: the org admin invites members by email, ends memberships and hands
 //! the admin role to another member. Every change ends a dated row and opens another.
 
-use crate::app::AppState;
-use crate::audit::Actor;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::guards::CurrentUser;
-use crate::auth::tokens;
 use crate::db::orgs::{self, MemberKind, NewMembership};
 use crate::db::users;
 use crate::domain::calendar::{iso_date, shanghai_date};
 use crate::domain::email::EmailAddress;
 use crate::domain::lang::Lang;
-use crate::error::{AppError, AppResult};
-use crate::ids::{MembershipId, OrgId};
-use crate::mail::Recipient;
+use crate::platform::app::AppState;
+use crate::platform::audit::Actor;
+use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::auth::guards::CurrentUser;
+use crate::platform::auth::tokens;
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::ids::{MembershipId, OrgId};
+use crate::platform::mail::Recipient;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, Empty, FormErrors};
 use rocket::http::Status;

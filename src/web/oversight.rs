@@ -3,17 +3,17 @@
 //! of the organization's authority acts on it; every change is audited and public facts appear
 //! on the profile.
 
-use crate::app::AppState;
-use crate::audit::Actor;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::guards::{role, CurrentUser, Staff};
 use crate::domain::calendar::{iso_date, parse_iso_date};
 use crate::domain::credit::PenaltyKind;
 use crate::domain::money::Money;
-use crate::error::{AppError, AppResult};
-use crate::ids::OrgId;
+use crate::platform::app::AppState;
+use crate::platform::audit::Actor;
+use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::auth::guards::{role, CurrentUser, Staff};
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::ids::OrgId;
+use crate::registry::supervision::{add_event, add_listing};
 use crate::registry::Registry;
-use crate::supervision::{add_event, add_listing};
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, FormErrors};
 use crate::web::supervision::record;
@@ -168,7 +168,7 @@ async fn outcome(
         return Err(AppError::NotFound);
     }
     add_event(&mut tx, org, &today, &format!("inspection_{outcome}"), now).await?;
-    let proposed = crate::eval_daily::propose_downgrades(&mut tx, &today, now).await?;
+    let proposed = crate::evaluation::daily::propose_downgrades(&mut tx, &today, now).await?;
     finish(
         state,
         tx,
@@ -250,7 +250,7 @@ async fn add_penalty(
     )
     .await?;
     let today = iso_date(Registry::of(state).today());
-    let proposed = crate::eval_daily::propose_downgrades(&mut tx, &today, now).await?;
+    let proposed = crate::evaluation::daily::propose_downgrades(&mut tx, &today, now).await?;
     finish(
         state,
         tx,

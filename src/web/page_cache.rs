@@ -5,10 +5,10 @@
 //! pages carry nothing of the visitor (`PublicPage`: no form token for anonymous visitors), so
 //! the kept bytes are sent as they are.
 
-use crate::app::AppState;
 use crate::db::wal_signal::{Look, Mark, WalSignal};
 use crate::db::Db;
-use crate::error::{AppError, AppResult};
+use crate::platform::app::AppState;
+use crate::platform::error::{AppError, AppResult};
 use crate::web::ctx::PublicPage;
 use rocket::http::ContentType;
 use rocket::request::Request;

@@ -2,13 +2,13 @@
 //! and technical criterion, submitted once. Only the panelist reaches their seat; no page shows
 //! another panelist's scores before the report. The purchaser's printable evaluation report.
 
-use crate::app::AppState;
-use crate::audit::Actor;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::guards::CurrentUser;
 use crate::db::projects as store;
-use crate::error::{AppError, AppResult};
-use crate::panel_scoring::{self as scoring, Seat};
+use crate::platform::app::AppState;
+use crate::platform::audit::Actor;
+use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::auth::guards::CurrentUser;
+use crate::platform::error::{AppError, AppResult};
+use crate::procurement::panel_scoring::{self as scoring, Seat};
 use crate::procurement::Procurement;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, FormErrors};
@@ -273,7 +273,7 @@ async fn report(
         .await?
         .ok_or(AppError::NotFound)?;
     let criteria = store::criteria(&mut c, p.id).await?;
-    let panel = crate::panel::panel_of(&mut c, &p).await?;
+    let panel = crate::procurement::panel::panel_of(&mut c, &p).await?;
     Ok(page.render(
         "purchase/report",
         json!({ "p": p, "r": r, "criteria": criteria, "panel": panel }),
@@ -301,7 +301,7 @@ async fn comply(
         return Err(AppError::Conflict("err-panel-sheet-closed"));
     }
     let f = form.into_inner();
-    let decisions = crate::review::decisions(&f.decision, &f.reason);
+    let decisions = crate::procurement::review::decisions(&f.decision, &f.reason);
     let mut tx = state.db.begin_write().await?;
     let p = crate::web::purchase::lock(state, &mut tx, seat.project_id).await?;
     match Procurement::of(state)

@@ -1,15 +1,15 @@
 //! Password reset by a mailed one-time token (one hour). A new password ends every session.
 
-use crate::app::AppState;
-use crate::audit::Actor;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::{password, tokens};
 use crate::db::tokens::Purpose;
 use crate::db::{self, throttle, users};
 use crate::domain::email::EmailAddress;
 use crate::domain::lang::Lang;
-use crate::error::{AppError, AppResult};
-use crate::mail::Recipient;
+use crate::platform::app::AppState;
+use crate::platform::audit::Actor;
+use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::auth::{password, tokens};
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::mail::Recipient;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{check_new_password_pair, text, FormErrors};
 use rocket::http::Status;

@@ -7,7 +7,7 @@ use crate::domain::evaluation::Grade;
 use crate::domain::lang::Lang;
 use crate::domain::money::Money;
 use crate::domain::procurement::{self as rules, Conditions, CriteriaProblem, GradeUse, Method};
-use crate::i18n;
+use crate::platform::i18n;
 use crate::web::forms::{positive_money, text, FormErrors};
 use rocket::FromForm;
 use rust_decimal::Decimal;
@@ -99,7 +99,7 @@ pub fn parse_local(s: &str) -> Option<OffsetDateTime> {
 
 /// The value a datetime-local field shows for an instant.
 pub fn local_value(ms: i64) -> String {
-    let t = crate::clock::from_ms(ms).to_offset(SHANGHAI);
+    let t = crate::platform::clock::from_ms(ms).to_offset(SHANGHAI);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}",
         t.year(),
@@ -212,7 +212,7 @@ pub fn check(f: &ProjectForm, cx: &Context<'_>) -> Result<Checked, FormErrors> {
                     format!(
                         "{} {}",
                         i18n::t(lang, "err-project-deadline-early"),
-                        crate::procurement::shanghai_time(crate::clock::to_ms(earliest))
+                        crate::procurement::shanghai_time(crate::platform::clock::to_ms(earliest))
                     ),
                 );
             }
@@ -309,7 +309,7 @@ pub fn check(f: &ProjectForm, cx: &Context<'_>) -> Result<Checked, FormErrors> {
             tie_rule: tie_rule.into(),
             grade_use: grade_use.code().into(),
             intention: f.intention.filter(|i| *i > 0),
-            deadline_at: crate::clock::to_ms(d),
+            deadline_at: crate::platform::clock::to_ms(d),
             conditions,
             criteria,
         }),
@@ -329,7 +329,10 @@ mod tests {
     #[test]
     fn local_times() {
         let t = parse_local("2026-12-20T09:30").unwrap_or(OffsetDateTime::UNIX_EPOCH);
-        assert_eq!(local_value(crate::clock::to_ms(t)), "2026-12-20T09:30");
+        assert_eq!(
+            local_value(crate::platform::clock::to_ms(t)),
+            "2026-12-20T09:30"
+        );
         assert!(parse_local("20 Dec").is_none());
         assert_eq!(points_centi("12.5"), Some(1250));
         assert_eq!(points_centi("1.234"), None);

@@ -4,14 +4,14 @@
 //! bidders. Signed-in organizations obtain the documents and ask questions here. Nothing on
 //! these pages reveals a bid, a bidder or the number of bids before the opening.
 
-use crate::app::AppState;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::guards::CurrentUser;
 use crate::db::bids;
 use crate::db::project_qa as qa;
 use crate::db::projects::{self as store, Project};
-use crate::error::{AppError, AppResult};
-use crate::ids::OrgId;
+use crate::platform::app::AppState;
+use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::auth::guards::CurrentUser;
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::ids::OrgId;
 use crate::procurement::Procurement;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, FormErrors};
@@ -184,7 +184,7 @@ async fn obtain(
     if first {
         pr.audit(
             &mut tx,
-            crate::audit::Actor::User(user.id()),
+            crate::platform::audit::Actor::User(user.id()),
             "project.documents_obtained",
             ("project", p.id),
             json!({ "org": org.0 }),

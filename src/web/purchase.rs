@@ -4,17 +4,17 @@
 //! never sees a bid, a bidder's name, the number of bids or who obtained the documents before
 //! the opening.
 
-use crate::app::AppState;
-use crate::audit::Actor;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::guards::{role, CurrentUser, Staff};
 use crate::db::projects::{self as store, NewIntention, Project};
 use crate::db::{project_qa as qa, settings};
 use crate::domain::calendar::{iso_date, shanghai_date};
 use crate::domain::money::Money;
 use crate::domain::procurement::{self as rules, Method};
 use crate::domain::role::Role;
-use crate::error::{AppError, AppResult};
+use crate::platform::app::AppState;
+use crate::platform::audit::Actor;
+use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::auth::guards::{role, CurrentUser, Staff};
+use crate::platform::error::{AppError, AppResult};
 use crate::procurement::{from_ms, shanghai_time, Procurement};
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{positive_money, text, FormErrors};
@@ -213,7 +213,7 @@ async fn intention(
             budget_fen: budget,
             need: &need,
             planned_month: &month,
-            published_at: crate::clock::to_ms(now),
+            published_at: crate::platform::clock::to_ms(now),
             published_on: &iso_date(shanghai_date(now)),
             created_by: user.id().0,
         },
@@ -408,14 +408,14 @@ pub(crate) async fn manage_page(
     let events = store::events(&mut c, p.id).await?;
     // Inquiries and challenges waiting for an answer, with their clock (answered on the award
     // page, which is otherwise reached only once a panel is drawn).
-    let unanswered: Vec<_> = crate::challenge::of_project(&mut c, p.id)
+    let unanswered: Vec<_> = crate::procurement::challenge::of_project(&mut c, p.id)
         .await?
         .into_iter()
         .filter(|ch| ch.answered_at.is_none())
         .collect();
     let openings = crate::db::bids::openings(&mut c, p.id).await?;
-    let review = crate::review::rows(&mut c, p).await?;
-    let panel = crate::panel::panel_of(&mut c, p).await?;
+    let review = crate::procurement::review::rows(&mut c, p).await?;
+    let panel = crate::procurement::panel::panel_of(&mut c, p).await?;
     let purchasers =
         crate::web::purchase_qa::department_purchasers(&mut c, p.department_id).await?;
     let panel_open = p.status == crate::domain::project::Status::Opened
@@ -437,18 +437,20 @@ pub(crate) async fn manage_page(
     let method = Procurement::method(p)?;
     let roll = {
         let mut c = state.db.acquire().await?;
-        settings::snapshot(&mut c, crate::clock::to_ms(now))
+        settings::snapshot(&mut c, crate::platform::clock::to_ms(now))
             .await?
             .flag("calendar.roll.bid_window")
             .unwrap_or(false)
     };
-    let earliest = shanghai_time(crate::clock::to_ms(rules::earliest_deadline(
+    let earliest = shanghai_time(crate::platform::clock::to_ms(rules::earliest_deadline(
         &state.calendars.now(),
         method,
         now,
         roll,
     )));
-    let deadline_passed = p.deadline_at.is_some_and(|d| crate::clock::to_ms(now) >= d);
+    let deadline_passed = p
+        .deadline_at
+        .is_some_and(|d| crate::platform::clock::to_ms(now) >= d);
     Ok(page.render(
         "purchase/manage",
         json!({ "p": p, "criteria": criteria, "questions": questions, "amendments": amendments,
@@ -456,7 +458,7 @@ pub(crate) async fn manage_page(
                 "unanswered": unanswered,
                 "review": review, "review_open": review_open, "panel": panel,
                 "panel_open": panel_open, "purchasers": purchasers,
-                "panel_minimum": crate::panel::minimum_size(&p.method),
+                "panel_minimum": crate::procurement::panel::minimum_size(&p.method),
                 "intention_warning": p.kind == "procurement" && !intention_ok,
                 "earliest": earliest, "deadline_passed": deadline_passed,
                 "method_label": page.t(&method.label_key()), "errors": errors,
@@ -559,7 +561,7 @@ async fn publish(
             let msg = format!(
                 "{} {}",
                 page.t("err-project-deadline-early"),
-                shanghai_time(crate::clock::to_ms(earliest))
+                shanghai_time(crate::platform::clock::to_ms(earliest))
             );
             Ok(Reply::flash_error(format!("/purchase/projects/{id}"), msg))
         }

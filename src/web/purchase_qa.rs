@@ -1,9 +1,9 @@
 //! The purchaser's answers to questions, amendments (which may move the deadline) and, for a
 //! competitive consultation, the call for sealed final quotes.
 
-use crate::app::AppState;
-use crate::auth::csrf::CsrfForm;
-use crate::error::AppResult;
+use crate::platform::app::AppState;
+use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::error::AppResult;
 use crate::procurement::Procurement;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::text;
@@ -140,7 +140,12 @@ async fn final_quotes(
     let mut tx = state.db.begin_write().await?;
     let p = lock(state, &mut tx, p.id).await?;
     match Procurement::of(state)
-        .call_final(&mut tx, &p, crate::clock::to_ms(deadline), user.id().0)
+        .call_final(
+            &mut tx,
+            &p,
+            crate::platform::clock::to_ms(deadline),
+            user.id().0,
+        )
         .await?
     {
         Ok(()) => {
@@ -175,7 +180,7 @@ async fn qualification(
     let user = staff.user;
     let p = procured_project(state, user, id).await?;
     let f = form.into_inner();
-    let decisions = crate::review::decisions(&f.decision, &f.reason);
+    let decisions = crate::procurement::review::decisions(&f.decision, &f.reason);
     let mut tx = state.db.begin_write().await?;
     let p = lock(state, &mut tx, p.id).await?;
     match Procurement::of(state)

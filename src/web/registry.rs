@@ -4,16 +4,16 @@
 //! own authority's cases. Also the printable notices and the public certificate and
 //! announcements.
 
-use crate::app::AppState;
-use crate::audit::Actor;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::guards::{role, CurrentUser, Staff};
 use crate::db::applications::{self as store, Application, Value};
 use crate::db::directory::{self, UnitKind};
 use crate::domain::application::{self as rules, Action, Status, Step};
 use crate::domain::calendar::{iso_date, parse_iso_date};
-use crate::error::{AppError, AppResult};
-use crate::ids::{ApplicationId, OrgId};
+use crate::platform::app::AppState;
+use crate::platform::audit::Actor;
+use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::auth::guards::{role, CurrentUser, Staff};
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::ids::{ApplicationId, OrgId};
 use crate::registry::Registry;
 use crate::web::application_form::view;
 use crate::web::attachments::{handles, may_read};
@@ -203,7 +203,10 @@ async fn act(
                 .iter()
                 .filter(|k| rules::ATTACHMENT_KINDS.contains(&k.as_str()))
                 .map(|k| {
-                    crate::i18n::t(crate::domain::lang::Lang::ZhCn, &format!("attachment-{k}"))
+                    crate::platform::i18n::t(
+                        crate::domain::lang::Lang::ZhCn,
+                        &format!("attachment-{k}"),
+                    )
                 })
                 .collect();
             items.extend(

@@ -3,15 +3,15 @@
 //! bounds, a comment for every deduction, drafts saved, one submission that locks the scores.
 //! An expert never sees another expert's scores.
 
-use crate::app::AppState;
-use crate::audit::Actor;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::guards::{role, Staff};
 use crate::db::evaluation::{self as store, Assignment, Score};
 use crate::domain::scoring::{self, Entry};
-use crate::error::{AppError, AppResult};
 use crate::evaluation::{centi, from_centi, Evaluation};
-use crate::ids::AssignmentId;
+use crate::platform::app::AppState;
+use crate::platform::audit::Actor;
+use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::auth::guards::{role, Staff};
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::ids::AssignmentId;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, FormErrors};
 use rocket::http::Status as Http;
@@ -36,7 +36,7 @@ async fn list(page: Page, state: &State<AppState>, staff: Expert<'_>) -> AppResu
         let round = store::round_by_id(&mut c, a.round_id).await?;
         out.push(json!({ "a": a, "round": round }));
     }
-    let seats = crate::panel_scoring::seats_of(&mut c, staff.user.id().0).await?;
+    let seats = crate::procurement::panel_scoring::seats_of(&mut c, staff.user.id().0).await?;
     Ok(page.render("scoring/list", json!({ "rows": out, "seats": seats })))
 }
 

@@ -1,17 +1,17 @@
 //! Sign-up with email confirmation by a mailed one-time token. The answer is the same whether
 //! or not the address has an account, so sign-up cannot be used to find accounts.
 
-use crate::app::AppState;
-use crate::audit::Actor;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::{password, tokens};
 use crate::db::tokens::Purpose;
 use crate::db::{self, users};
 use crate::domain::email::EmailAddress;
 use crate::domain::id_number::IdNumber;
 use crate::domain::lang::Lang;
-use crate::error::{AppError, AppResult};
-use crate::mail::Recipient;
+use crate::platform::app::AppState;
+use crate::platform::audit::Actor;
+use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::auth::{password, tokens};
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::mail::Recipient;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{
     check_name, check_new_password_pair, check_phone, text, Empty, FormErrors,

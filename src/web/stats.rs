@@ -3,10 +3,10 @@
 //! with a title and a description, followed by its data table and a sentence saying what it
 //! shows; nothing needs script. Served through the public page cache.
 
-use crate::app::AppState;
 use crate::db::{Backend, Conn};
 use crate::domain::money::Money;
-use crate::error::AppResult;
+use crate::platform::app::AppState;
+use crate::platform::error::AppResult;
 use crate::web::ctx::{Page, PublicPage};
 use crate::web::page_cache::{self, Html};
 use rocket::{get, routes, Route, State};
@@ -35,7 +35,7 @@ fn chart(pg: &Page, id: &str, bars: Vec<Bar>) -> Value {
     let total: i64 = bars.iter().map(|b| b.value).sum();
     let top = bars.iter().max_by_key(|b| b.value);
     let summary = match top {
-        Some(t) if total > 0 => crate::i18n::t_args(
+        Some(t) if total > 0 => crate::platform::i18n::t_args(
             pg.lang,
             &format!("stats-{id}-summary"),
             &[

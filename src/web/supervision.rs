@@ -2,19 +2,19 @@
 //! (filed here), penalties and credit listings, and its applications for change registration
 //! or deregistration. The registrar's side is in `oversight`.
 
-use crate::app::AppState;
-use crate::audit::Actor;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::guards::CurrentUser;
 use crate::db::applications::{self as store, Value};
 use crate::domain::calendar::{iso_date, parse_iso_date};
 use crate::domain::credit::{self, PenaltyKind};
 use crate::domain::money::Money;
 use crate::domain::org_name;
-use crate::error::{AppError, AppResult};
-use crate::ids::OrgId;
+use crate::platform::app::AppState;
+use crate::platform::audit::Actor;
+use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::auth::guards::CurrentUser;
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::ids::OrgId;
+use crate::registry::supervision::due_setting;
 use crate::registry::Registry;
-use crate::supervision::due_setting;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, FormErrors};
 use rocket::http::Status as Http;
@@ -255,7 +255,7 @@ async fn open_application(
     org: OrgId,
     kind: &str,
     changes: serde_json::Value,
-) -> AppResult<crate::ids::ApplicationId> {
+) -> AppResult<crate::platform::ids::ApplicationId> {
     let reg = Registry::of(state);
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_write().await?;

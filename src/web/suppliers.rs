@@ -4,19 +4,19 @@
 //! obtain documents and bid on procurement) or refuses with a reason. Special-fund programmes
 //! stay with registered social organizations.
 
-use crate::app::AppState;
-use crate::audit::Actor;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::guards::{role, CurrentUser, Staff};
 use crate::db::orgs::{self, MemberKind, NewMembership};
 use crate::db::suppliers::{self as store, NewSupplier};
 use crate::domain::calendar::{iso_date, shanghai_date};
 use crate::domain::lang::Lang;
 use crate::domain::org_life::SignupStatus;
 use crate::domain::uscc::Uscc;
-use crate::error::{AppError, AppResult};
-use crate::ids::{OrgId, PersonId};
-use crate::mail::Recipient;
+use crate::platform::app::AppState;
+use crate::platform::audit::Actor;
+use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::auth::guards::{role, CurrentUser, Staff};
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::ids::{OrgId, PersonId};
+use crate::platform::mail::Recipient;
 use crate::web::attachments::{serve, take_file, FileReply, Upload};
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, FormErrors};
@@ -232,7 +232,7 @@ async fn decide(
             NewMembership {
                 org: OrgId(org),
                 person: PersonId(person),
-                user: Some(crate::ids::UserId(s.applicant_user_id)),
+                user: Some(crate::platform::ids::UserId(s.applicant_user_id)),
                 kind: MemberKind::Admin,
                 joined_on: &iso_date(shanghai_date(state.clock.now())),
                 created_by: Some(user.id()),
@@ -258,7 +258,7 @@ async fn decide(
         )
         .await?;
     if let Some(u) =
-        crate::db::users::by_id(&mut tx, crate::ids::UserId(s.applicant_user_id)).await?
+        crate::db::users::by_id(&mut tx, crate::platform::ids::UserId(s.applicant_user_id)).await?
     {
         state
             .mailer

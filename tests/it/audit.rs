@@ -203,9 +203,13 @@ async fn a_chain_recomputed_without_the_hmac_key_is_detected() {
 async fn a_tail_truncated_past_a_published_head_is_detected() {
     let app = TestApp::spawn().await;
     some_history(&app).await;
-    assert!(huoban::jobs::publish_audit_head(&app.jobs()).await.unwrap());
+    assert!(huoban::platform::jobs::publish_audit_head(&app.jobs())
+        .await
+        .unwrap());
     assert!(
-        !huoban::jobs::publish_audit_head(&app.jobs()).await.unwrap(),
+        !huoban::platform::jobs::publish_audit_head(&app.jobs())
+            .await
+            .unwrap(),
         "once a day"
     );
     let (_, page) = app.get("/audit/heads").await;
@@ -247,10 +251,10 @@ async fn a_tail_truncated_past_a_published_head_is_detected() {
     let file = std::env::temp_dir().join(format!("heads-{}.txt", std::process::id()));
     std::fs::write(
         &file,
-        huoban::audit::heads_file_line("2026-11-28", head, "ab"),
+        huoban::platform::audit::heads_file_line("2026-11-28", head, "ab"),
     )
     .unwrap();
-    let r = huoban::audit::verify(
+    let r = huoban::platform::audit::verify(
         &app.db,
         std::slice::from_ref(&app.resolved.keys.audit_hmac),
         file.to_str(),
@@ -275,11 +279,11 @@ async fn entries_record_the_id_of_the_key_that_signed_them() {
     };
     assert_eq!(ids, vec![app.resolved.keys.audit_hmac.id.clone()]);
     // Verifying without that key names the entry and the missing key.
-    let other = huoban::config::KeyMaterial {
+    let other = huoban::platform::config::KeyMaterial {
         id: "other".into(),
         bytes: vec![7; 32],
     };
-    let r = huoban::audit::verify(&app.db, &[other], None)
+    let r = huoban::platform::audit::verify(&app.db, &[other], None)
         .await
         .unwrap();
     assert!(r

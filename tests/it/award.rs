@@ -586,7 +586,10 @@ async fn panelists_who_have_not_submitted_are_reminded_once_and_inquiries_get_a_
         .await;
     assert_eq!(r.status(), Status::SeeOther);
     let due = app.scalar("SELECT due_at FROM challenges").await;
-    assert_eq!(due, huoban::clock::to_ms(datetime!(2026-12-25 16:00 UTC)));
+    assert_eq!(
+        due,
+        huoban::platform::clock::to_ms(datetime!(2026-12-25 16:00 UTC))
+    );
     assert_eq!(app.scalar("SELECT suspends FROM challenges").await, 0);
     // Another organization's member cannot read or file on the charity's page.
     app.logout().await;

@@ -19,7 +19,7 @@ async fn strings(app: &TestApp, sql: &str) -> Vec<String> {
 
 fn end_of(y: i32, m: u8, d: u8) -> i64 {
     let date = time::Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), d).unwrap();
-    huoban::clock::to_ms(huoban::domain::calendar::end_of_day(date))
+    huoban::platform::clock::to_ms(huoban::domain::calendar::end_of_day(date))
 }
 
 /// Loads a 2027 table as the admin does (signed in afresh): the form, the check page, then the
@@ -482,7 +482,7 @@ async fn a_due_date_stored_before_the_register_counted_monday_to_friday_is_caugh
             .unwrap();
     }
     let jobs = app.jobs();
-    let loader = huoban::calendars::Loader {
+    let loader = huoban::platform::calendars::Loader {
         db: &jobs.db,
         calendars: &jobs.calendars,
         clock: &jobs.clock,

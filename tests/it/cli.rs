@@ -29,7 +29,7 @@ fn keys() -> Vec<(String, String)> {
         .map(|n| {
             (
                 format!("HUOBAN_KEYS__{}", n.to_uppercase()),
-                huoban::config::new_key_line(n),
+                huoban::platform::config::new_key_line(n),
             )
         })
         .collect();

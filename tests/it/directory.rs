@@ -269,8 +269,8 @@ async fn a_cached_page_follows_every_change_and_keeps_the_language_switch_workin
 #[rocket::async_test]
 async fn longer_queries_match_a_plain_scan_at_scale() {
     let app = TestApp::spawn().await;
-    let auditor = huoban::app::auditor(&app.resolved, &app.db);
-    huoban::scale::generate_orgs(&app.db, 6000, &app.clock, &auditor, |_| {})
+    let auditor = huoban::platform::app::auditor(&app.resolved, &app.db);
+    huoban::platform::scale::generate_orgs(&app.db, 6000, &app.clock, &auditor, |_| {})
         .await
         .unwrap();
     let mut checked = 0;

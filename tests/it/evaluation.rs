@@ -23,7 +23,7 @@ async fn the_built_in_standards_are_loaded_once_at_start() {
     drop(c);
     // A second start adds nothing and writes no audit entry.
     let before = app.scalar("SELECT COUNT(*) FROM audit_log").await;
-    huoban::app::prepare(&app.db, &app.resolved, &app.clock)
+    huoban::platform::app::prepare(&app.db, &app.resolved, &app.clock)
         .await
         .unwrap();
     assert_eq!(app.scalar("SELECT COUNT(*) FROM eval_standards").await, 3);

@@ -3,12 +3,12 @@
 
 #![allow(dead_code)]
 
-use huoban::app;
-use huoban::clock::Clock;
-use huoban::config::{self, Config, HashParams, Mode, Resolved};
 use huoban::db::{self, Db};
-use huoban::jobs::JobContext;
-use huoban::mail::transport::Memory;
+use huoban::platform::app;
+use huoban::platform::clock::Clock;
+use huoban::platform::config::{self, Config, HashParams, Mode, Resolved};
+use huoban::platform::jobs::JobContext;
+use huoban::platform::mail::transport::Memory;
 use rocket::http::{ContentType, Cookie, Header, Status};
 use rocket::local::asynchronous::{Client, LocalResponse};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -190,7 +190,7 @@ impl TestApp {
         let resolved = config::resolve(config, Mode::Production).expect("test config");
         app::prepare(&db, &resolved, &clock).await.expect("prepare");
         let auditor = app::auditor(&resolved, &db);
-        let sealer = huoban::sealing::Sealer::new(&resolved.keys.bid_sealing);
+        let sealer = huoban::procurement::sealing::Sealer::new(&resolved.keys.bid_sealing);
         huoban::seed::load(&db, CHEAP_HASH, &clock, &auditor, &sealer)
             .await
             .expect("demo data");
@@ -254,7 +254,7 @@ impl TestApp {
     }
 
     /// Runs the mail worker of this instance once.
-    pub async fn deliver_mail(&self) -> huoban::mail::worker::Round {
+    pub async fn deliver_mail(&self) -> huoban::platform::mail::worker::Round {
         let ctx = self.jobs();
         let transport = self.mail.clone();
         let round = ctx
@@ -265,8 +265,8 @@ impl TestApp {
         round
     }
 
-    pub async fn verify_audit(&self) -> huoban::audit::Report {
-        huoban::audit::verify(
+    pub async fn verify_audit(&self) -> huoban::platform::audit::Report {
+        huoban::platform::audit::verify(
             &self.db,
             std::slice::from_ref(&self.resolved.keys.audit_hmac),
             None,

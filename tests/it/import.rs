@@ -119,9 +119,9 @@ fn write_csv(path: &std::path::Path, rows: &[Vec<String>]) {
     w.flush().unwrap();
 }
 
-async fn run(app: &TestApp, path: &std::path::Path) -> huoban::import::Report {
-    let auditor = huoban::app::auditor(&app.resolved, &app.db);
-    huoban::import::import(&app.db, path, &app.clock, &auditor, |_, _| {})
+async fn run(app: &TestApp, path: &std::path::Path) -> huoban::registry::import::Report {
+    let auditor = huoban::platform::app::auditor(&app.resolved, &app.db);
+    huoban::registry::import::import(&app.db, path, &app.clock, &auditor, |_, _| {})
         .await
         .unwrap()
 }
@@ -195,8 +195,8 @@ async fn a_file_without_the_needed_columns_is_refused_whole() {
     let app = TestApp::spawn().await;
     let path = temp_file("bad.csv");
     std::fs::write(&path, "foo,bar\n1,2\n").unwrap();
-    let auditor = huoban::app::auditor(&app.resolved, &app.db);
-    let err = huoban::import::import(&app.db, &path, &app.clock, &auditor, |_, _| {})
+    let auditor = huoban::platform::app::auditor(&app.resolved, &app.db);
+    let err = huoban::registry::import::import(&app.db, &path, &app.clock, &auditor, |_, _| {})
         .await
         .unwrap_err();
     assert!(err.contains("no `name` column"), "{err}");

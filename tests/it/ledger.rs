@@ -7,9 +7,9 @@ use crate::award::signed_contract;
 use crate::evaluation_flow::int;
 use crate::helpers::*;
 use crate::procurement::state;
+use huoban::delivery::ledger::Payment;
 use huoban::domain::ledger::Refusal;
 use huoban::domain::money::Money;
-use huoban::ledger::Payment;
 use huoban::procurement::Procurement;
 use time::macros::date;
 
@@ -265,8 +265,11 @@ async fn random_sequences_keep_the_balance_between_zero_and_the_cap() {
             let paid = sum(&app, k).await;
             let (cap, over) = {
                 let mut c = app.db.acquire().await.unwrap();
-                let kk = huoban::contract::by_id(&mut c, k).await.unwrap().unwrap();
-                let cap = huoban::ledger::cap(&mut c, &kk).await.unwrap();
+                let kk = huoban::delivery::contract::by_id(&mut c, k)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                let cap = huoban::delivery::ledger::cap(&mut c, &kk).await.unwrap();
                 let over: i64 = sqlx::query_scalar(
                     "SELECT CAST(COUNT(*) AS BIGINT) FROM installments i WHERE i.contract_id = $1 AND \
                      ((SELECT CAST(COALESCE(SUM(e.amount_fen), 0) AS BIGINT) FROM ledger_entries e \

@@ -73,14 +73,14 @@ async fn repeated_transient_failures_end_in_a_recorded_failure() {
     let app = TestApp::spawn().await;
     app.post("/password/forgot", &[("email", EXPERT.0)]).await;
     app.mail.fail_next(100);
-    for _ in 0..huoban::mail::worker::MAX_ATTEMPTS {
+    for _ in 0..huoban::platform::mail::worker::MAX_ATTEMPTS {
         app.deliver_mail().await;
         app.clock.advance(time::Duration::hours(1));
     }
     let (status, attempts, _) = status_of_last_mail(&app).await;
     assert_eq!(
         (status.as_str(), attempts),
-        ("failed", huoban::mail::worker::MAX_ATTEMPTS)
+        ("failed", huoban::platform::mail::worker::MAX_ATTEMPTS)
     );
 }
 
@@ -112,7 +112,7 @@ async fn a_claim_left_by_a_crashed_process_is_taken_over_when_its_lease_expires(
     let app = TestApp::spawn().await;
     app.post("/password/forgot", &[("email", EXPERT.0)]).await;
     // A process claimed the mail and died before sending it.
-    let lease_until = app.clock.now_ms() + huoban::mail::worker::LEASE_MS;
+    let lease_until = app.clock.now_ms() + huoban::platform::mail::worker::LEASE_MS;
     {
         let mut c = app.db.acquire().await.unwrap();
         sqlx::query(

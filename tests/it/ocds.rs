@@ -7,8 +7,8 @@ use crate::award::signed_contract;
 use crate::evaluation_flow::int;
 use crate::helpers::*;
 use crate::procurement::{publish_project, state};
+use huoban::delivery::ledger::Payment;
 use huoban::domain::money::Money;
-use huoban::ledger::Payment;
 use huoban::procurement::Procurement;
 use rocket::http::Status;
 use serde_json::Value;
@@ -53,7 +53,10 @@ async fn a_process_compiles_into_a_record_that_matches_the_database() {
         .is_ok());
     let contract = {
         let mut c = app.db.acquire().await.unwrap();
-        huoban::contract::by_id(&mut c, k).await.unwrap().unwrap()
+        huoban::delivery::contract::by_id(&mut c, k)
+            .await
+            .unwrap()
+            .unwrap()
     };
     let rid = pr
         .open_review(&contract, "中期评估", purchaser, false, purchaser)
@@ -62,7 +65,7 @@ async fn a_process_compiles_into_a_record_that_matches_the_database() {
         .unwrap();
     let review = {
         let mut c = app.db.acquire().await.unwrap();
-        huoban::performance::by_id(&mut c, rid)
+        huoban::delivery::performance::by_id(&mut c, rid)
             .await
             .unwrap()
             .unwrap()

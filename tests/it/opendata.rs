@@ -8,8 +8,8 @@ use crate::evaluation_flow::int;
 use crate::helpers::*;
 use crate::procurement::{publish_project, state, PROPOSAL};
 use huoban::db::wal_signal::{Look, WalSignal};
+use huoban::delivery::ledger::Payment;
 use huoban::domain::money::Money;
-use huoban::ledger::Payment;
 use huoban::procurement::Procurement;
 use rocket::http::Status;
 use serde_json::Value;
@@ -262,7 +262,7 @@ async fn no_bid_is_public_before_its_opening() {
     };
     let pr = Procurement::of(state(&app));
     for (org, price) in [(1, "379999"), (3, "388888"), (4, "366666")] {
-        let input = huoban::bidding::BidInput {
+        let input = huoban::procurement::bidding::BidInput {
             price: Money::parse(price).unwrap(),
             proposal: PROPOSAL.into(),
             files: vec![],

@@ -6,10 +6,10 @@ use crate::award::signed_contract;
 use crate::evaluation_flow::int;
 use crate::helpers::*;
 use crate::procurement::state;
+use huoban::delivery::ledger::Payment;
 use huoban::domain::ledger::Refusal;
 use huoban::domain::money::Money;
 use huoban::domain::performance::ReviewStatus;
-use huoban::ledger::Payment;
 use huoban::procurement::Procurement;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -35,7 +35,10 @@ async fn a_poor_review_blocks_the_next_installment_until_a_rectification_is_reco
     let pr = Procurement::of(state(&app));
     let contract = {
         let mut c = app.db.acquire().await.unwrap();
-        huoban::contract::by_id(&mut c, k).await.unwrap().unwrap()
+        huoban::delivery::contract::by_id(&mut c, k)
+            .await
+            .unwrap()
+            .unwrap()
     };
     let rid = pr
         .open_review(&contract, "中期评估", purchaser, false, purchaser)
@@ -46,7 +49,7 @@ async fn a_poor_review_blocks_the_next_installment_until_a_rectification_is_reco
         let db = app.db.clone();
         async move {
             let mut c = db.acquire().await.unwrap();
-            huoban::performance::by_id(&mut c, rid)
+            huoban::delivery::performance::by_id(&mut c, rid)
                 .await
                 .unwrap()
                 .unwrap()

@@ -7,7 +7,7 @@
 
 use crate::evaluation_flow::{exec, int, switch};
 use crate::helpers::*;
-use huoban::app::AppState;
+use huoban::platform::app::AppState;
 use huoban::procurement::Procurement;
 use rocket::http::{ContentType, Status};
 use time::macros::datetime;
@@ -371,7 +371,7 @@ async fn documents_questions_and_a_late_marked_amendment_move_the_deadline() {
     .await;
     assert_eq!(
         after,
-        huoban::clock::to_ms(datetime!(2026-12-22 02:00 UTC)),
+        huoban::platform::clock::to_ms(datetime!(2026-12-22 02:00 UTC)),
         "now + 5 days"
     );
     for who in [NGO_ADMIN.0, CHARITY.0] {
@@ -565,7 +565,7 @@ async fn sealed_bids_are_secret_until_opening_and_match_their_receipts() {
     };
     let pr = Procurement::of(state(&app));
     for (other, price) in [(3_i64, "385000"), (4, "372500.5")] {
-        let input = huoban::bidding::BidInput {
+        let input = huoban::procurement::bidding::BidInput {
             price: huoban::domain::money::Money::parse(price).unwrap(),
             proposal: PROPOSAL.into(),
             files: vec![],
@@ -636,7 +636,7 @@ async fn sealed_bids_are_secret_until_opening_and_match_their_receipts() {
         "a replaced bid is not opened"
     );
     // The salt on the receipt recomputes the digest from the canonical content.
-    let content = huoban::sealing::BidContent {
+    let content = huoban::procurement::sealing::BidContent {
         v: 1,
         project: "NB-TEST-020".into(),
         round: 1,
@@ -856,7 +856,7 @@ async fn a_consultation_opens_sealed_final_quotes_after_the_consultation() {
         }
     };
     let pr = Procurement::of(state(&app));
-    let quote = |price: &str| huoban::bidding::BidInput {
+    let quote = |price: &str| huoban::procurement::bidding::BidInput {
         price: huoban::domain::money::Money::parse(price).unwrap(),
         proposal: PROPOSAL.into(),
         files: vec![],

@@ -28,7 +28,7 @@ async fn bid_and_open(app: &TestApp, id: i64, prices: [&str; 3]) -> Vec<i64> {
     let pr = Procurement::of(state(app));
     let orgs = [sunshine(app).await, 3, 4];
     for (org, price) in orgs.iter().zip(prices) {
-        let input = huoban::bidding::BidInput {
+        let input = huoban::procurement::bidding::BidInput {
             price: huoban::domain::money::Money::parse(price).unwrap(),
             proposal: PROPOSAL.into(),
             files: vec![],
@@ -406,7 +406,7 @@ async fn panelists_declare_score_independently_and_the_report_ranks_the_bids() {
     // Sunshine and the volunteers quote lower; the charity's final quote is above the maximum.
     let orgs = [sunshine(&app).await, 3, 4];
     for (org, price) in orgs.iter().zip(["370000", "360000", "395000"]) {
-        let input = huoban::bidding::BidInput {
+        let input = huoban::procurement::bidding::BidInput {
             price: huoban::domain::money::Money::parse(price).unwrap(),
             proposal: PROPOSAL.into(),
             files: vec![],

@@ -2,8 +2,8 @@
 //! address and HUOBAN_TEST_MAILDIR to where it stores mail). Skipped, saying so, without them.
 
 use crate::helpers::*;
-use huoban::config::{SmtpConfig, SmtpTls};
-use huoban::mail::transport::Smtp;
+use huoban::platform::config::{SmtpConfig, SmtpTls};
+use huoban::platform::mail::transport::Smtp;
 
 fn smtp(port: u16) -> Smtp {
     Smtp::new(&SmtpConfig {

@@ -4,7 +4,7 @@
 
 use crate::helpers::*;
 use crate::registry::{ok_post, REGISTRAR_HAISHU};
-use huoban::supervision::{run_daily, DailyReport};
+use huoban::registry::supervision::{run_daily, DailyReport};
 use rocket::http::Status;
 use time::macros::datetime;
 

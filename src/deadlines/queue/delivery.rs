@@ -11,20 +11,21 @@ pub(super) async fn payable(
     c: &mut Conn,
     now: i64,
     p: &mut Push<'_>,
-) -> crate::error::AppResult<()> {
+) -> crate::platform::error::AppResult<()> {
     let term = crate::db::settings::snapshot(c, now)
         .await?
         .int("payment.term_days")
         .unwrap_or(30);
-    for k in crate::contract::still_open(c, None).await? {
-        let s = crate::ledger::summary(c, &k, now).await?;
+    for k in crate::delivery::contract::still_open(c, None).await? {
+        let s = crate::delivery::ledger::summary(c, &k, now).await?;
         for i in &s.installments {
             let left = (i.amount_fen - i.paid_fen).min(s.remaining_fen);
             let Some(since) = i.payable_since.filter(|_| i.status.payable() && left > 0) else {
                 continue;
             };
-            let due = crate::domain::calendar::shanghai_date(crate::clock::from_ms(since))
-                + time::Duration::days(term);
+            let due =
+                crate::domain::calendar::shanghai_date(crate::platform::clock::from_ms(since))
+                    + time::Duration::days(term);
             p.add(
                 "queue-payable",
                 k.id * 100 + i.pos,

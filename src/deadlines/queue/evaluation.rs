@@ -42,9 +42,9 @@ pub(super) async fn expert(c: &mut Conn, user: i64, p: &mut Push<'_>) -> Result<
         };
         // The sheet is due by the end of the working day after the panel was drawn (the
         // reminder goes out then).
-        let due = crate::award::end_of_working_days(p.cal, drawn_at, 1);
+        let due = crate::procurement::award::end_of_working_days(p.cal, drawn_at, 1);
         // The end of that day is the next day's first moment: the last day is the one before.
-        let due = crate::domain::calendar::shanghai_date(crate::clock::from_ms(due - 1));
+        let due = crate::domain::calendar::shanghai_date(crate::platform::clock::from_ms(due - 1));
         p.add(what, id, title, Some((due, true)), format!("/panel/{id}"));
     }
     Ok(())

@@ -66,7 +66,7 @@ pub async fn waiting(
     cal: &Calendar,
     today: Date,
     now: i64,
-) -> crate::error::AppResult<Vec<Task>> {
+) -> crate::platform::error::AppResult<Vec<Task>> {
     let mut p = Push {
         out: Vec::new(),
         cal,

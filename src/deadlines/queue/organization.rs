@@ -12,7 +12,7 @@ pub(super) async fn organization(
     scope: &Scope,
     p: &mut Push<'_>,
     now: i64,
-) -> crate::error::AppResult<()> {
+) -> crate::platform::error::AppResult<()> {
     let list = ids(&scope.org_member);
     let contracts: Vec<(i64, i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT k.id, k.org_id, pr.number || ' · ' || pr.title, i.review_name FROM contracts k JOIN projects pr ON pr.id = k.project_id \
@@ -27,7 +27,7 @@ pub(super) async fn organization(
     let mut suspended: Vec<i64> = Vec::new();
     for (k, org, title, milestone) in contracts {
         // A suspended contract is not performed: the organization is told so instead.
-        let held = match crate::contract::by_id(c, k).await? {
+        let held = match crate::delivery::contract::by_id(c, k).await? {
             Some(contract) => {
                 crate::delivery::standing(c, &contract, p.today)
                     .await?
@@ -87,7 +87,7 @@ pub(super) async fn organization(
     .fetch_all(&mut *c)
     .await?;
     for (id, _org, number, subject, deadline) in open {
-        let due = crate::domain::calendar::shanghai_date(crate::clock::from_ms(deadline));
+        let due = crate::domain::calendar::shanghai_date(crate::platform::clock::from_ms(deadline));
         p.add(
             "queue-new-project",
             id,
@@ -117,11 +117,12 @@ pub(super) async fn organization(
             .fetch_all(&mut *c)
             .await?;
         for (id, org, number, subject, due_at) in challenges {
-            let last = crate::award::end_of_working_days(p.cal, due_at, 15);
+            let last = crate::procurement::award::end_of_working_days(p.cal, due_at, 15);
             if now > last {
                 continue;
             }
-            let last_day = crate::domain::calendar::shanghai_date(crate::clock::from_ms(last - 1));
+            let last_day =
+                crate::domain::calendar::shanghai_date(crate::platform::clock::from_ms(last - 1));
             p.add(
                 "queue-complaint-window",
                 id,

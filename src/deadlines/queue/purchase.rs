@@ -24,7 +24,7 @@ pub(super) async fn procedure(
     for (id, project, title, deadline) in asked {
         let due = deadline.map(|d| {
             (
-                crate::domain::calendar::shanghai_date(crate::clock::from_ms(d)),
+                crate::domain::calendar::shanghai_date(crate::platform::clock::from_ms(d)),
                 false,
             )
         });
@@ -105,8 +105,8 @@ pub(super) async fn purchaser(
     .fetch_all(&mut *c)
     .await?;
     for (id, project, subject, notice_at) in unsigned {
-        let due = crate::domain::calendar::shanghai_date(crate::clock::from_ms(
-            crate::contract::sign_due(p.cal, notice_at, false),
+        let due = crate::domain::calendar::shanghai_date(crate::platform::clock::from_ms(
+            crate::delivery::contract::sign_due(p.cal, notice_at, false),
         ));
         p.add(
             "queue-sign",

@@ -1,0 +1,625 @@
+//! Contracts and programme agreements (DOMAIN §5): signed with the winner after the award
+//! notice, within 30 days of it (overdue warning), not while a challenge that could change the
+//! result is open; published on signing; filed with the finance department within 7 working
+//! days (clock shown). Term ≤ 1 year, or up to 3 with a recorded reason. The installment plan
+//! — amounts, or percentages rounded to the fen with the last taking the remainder — adds up
+//! exactly to the contract amount; each installment has its condition (on signing, after a
+//! named review, after final acceptance). The delivery issue pays against it.
+
+use crate::db::projects::{self as store, Project};
+use crate::db::Conn;
+use crate::deadlines::DueClock;
+use crate::domain::award::{check_amounts, plan_from_percentages, PlanProblem};
+use crate::domain::calendar::iso_date;
+use crate::domain::money::Money;
+use crate::platform::audit::Actor;
+use crate::platform::error::AppResult;
+use crate::platform::ids::UserId;
+use crate::procurement::award::{count_working_days, Award, Winner};
+use crate::procurement::Procurement;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::json;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use std::str::FromStr;
+use time::{Date, Month};
+
+/// Days from the award notice within which the contract is signed.
+pub const SIGN_WITHIN_DAYS: i64 = 30;
+
+/// When the 30 days to sign from the award notice at `notice_at` end: 30 days later, or with
+/// `roll` (setting `calendar.roll.contract_signing`), on the next working day when that day is
+/// not one.
+pub fn sign_due(cal: &crate::domain::calendar::Calendar, notice_at: i64, roll: bool) -> i64 {
+    let due = notice_at + SIGN_WITHIN_DAYS * 86_400_000;
+    if !roll {
+        return due;
+    }
+    let day = crate::domain::calendar::shanghai_date(crate::platform::clock::from_ms(due));
+    due + (cal.working_day_on_or_after(day) - day).whole_days() * 86_400_000
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Contract {
+    pub id: i64,
+    pub project_id: i64,
+    pub number: String,
+    pub title: String,
+    pub department_zh: String,
+    pub round: i64,
+    pub award_id: i64,
+    pub winner_id: i64,
+    pub org_id: i64,
+    pub org_name: String,
+    /// contract | agreement
+    pub kind: String,
+    pub amount_fen: i64,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub term_reason: Option<String>,
+    pub signed_at: i64,
+    pub published_at: i64,
+    pub filing_due_at: i64,
+    pub filed_at: Option<i64>,
+    pub filing_ref: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Installment {
+    pub pos: i64,
+    pub amount_fen: i64,
+    /// signing | review | acceptance
+    pub condition: String,
+    pub review_name: Option<String>,
+}
+
+const CONTRACT: &str = "SELECT k.id, k.project_id, p.number, p.title, d.name_zh AS department_zh, a.round, \
+    k.award_id, k.winner_id, k.org_id, o.name AS org_name, k.kind, k.amount_fen, k.starts_on, k.ends_on, k.term_reason, \
+    k.signed_at, k.published_at, k.filing_due_at, k.filed_at, k.filing_ref FROM contracts k \
+    JOIN projects p ON p.id = k.project_id JOIN departments d ON d.id = p.department_id \
+    JOIN awards a ON a.id = k.award_id JOIN organizations o ON o.id = k.org_id";
+
+fn contract(r: &AnyRow) -> Result<Contract, sqlx::Error> {
+    Ok(Contract {
+        id: r.try_get("id")?,
+        project_id: r.try_get("project_id")?,
+        number: r.try_get("number")?,
+        title: r.try_get("title")?,
+        department_zh: r.try_get("department_zh")?,
+        round: r.try_get("round")?,
+        award_id: r.try_get("award_id")?,
+        winner_id: r.try_get("winner_id")?,
+        org_id: r.try_get("org_id")?,
+        org_name: r.try_get("org_name")?,
+        kind: r.try_get("kind")?,
+        amount_fen: r.try_get("amount_fen")?,
+        starts_on: r.try_get("starts_on")?,
+        ends_on: r.try_get("ends_on")?,
+        term_reason: r.try_get("term_reason")?,
+        signed_at: r.try_get("signed_at")?,
+        published_at: r.try_get("published_at")?,
+        filing_due_at: r.try_get("filing_due_at")?,
+        filed_at: r.try_get("filed_at")?,
+        filing_ref: r.try_get("filing_ref")?,
+    })
+}
+
+pub async fn of_project(c: &mut Conn, project: i64) -> AppResult<Vec<Contract>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{CONTRACT} WHERE k.project_id = $1 ORDER BY k.id"
+    )))
+    .bind(project)
+    .fetch_all(&mut *c)
+    .await?;
+    Ok(rows.iter().map(contract).collect::<Result<_, _>>()?)
+}
+
+pub async fn by_id(c: &mut Conn, id: i64) -> AppResult<Option<Contract>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{CONTRACT} WHERE k.id = $1")))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?;
+    Ok(row.as_ref().map(contract).transpose()?)
+}
+
+/// `k.project's department IN (…)` for `departments` (none: every department), its values
+/// appended to `binds`.
+fn department_filter(departments: Option<&[i64]>, binds: &mut Vec<i64>) -> String {
+    match departments {
+        None => "1 = 1".into(),
+        Some(ds) => {
+            let marks: Vec<String> = ds
+                .iter()
+                .map(|d| {
+                    binds.push(*d);
+                    format!("${}", binds.len())
+                })
+                .collect();
+            if marks.is_empty() {
+                "1 = 0".into()
+            } else {
+                format!("p.department_id IN ({})", marks.join(", "))
+            }
+        }
+    }
+}
+
+/// Contracts that still need delivery or money — neither accepted nor terminated, or with
+/// part of their cap (amount and add-ons, or the settlement) unpaid — of `departments` (all
+/// when `None`), newest first.
+pub async fn still_open(c: &mut Conn, departments: Option<&[i64]>) -> AppResult<Vec<Contract>> {
+    let mut binds = Vec::new();
+    let dep = department_filter(departments, &mut binds);
+    let sql = format!(
+        "{CONTRACT} WHERE {dep} AND ((k.terminated_at IS NULL AND k.accepted_at IS NULL) OR          (SELECT COALESCE(SUM(e.amount_fen), 0) FROM ledger_entries e WHERE e.contract_id = k.id) <          CASE WHEN k.terminated_at IS NOT NULL THEN COALESCE(k.settlement_fen, 0)          ELSE k.amount_fen + (SELECT COALESCE(SUM(x.amount_fen), 0) FROM contract_changes x          WHERE x.contract_id = k.id AND x.kind = 'addon') END)          ORDER BY k.published_at DESC, k.id DESC"
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for b in binds {
+        q = q.bind(b);
+    }
+    let rows = q.fetch_all(&mut *c).await?;
+    Ok(rows.iter().map(contract).collect::<Result<_, _>>()?)
+}
+
+/// Payments net of reversals by service category, of `departments` (all when `None`).
+pub async fn paid_by_category(
+    c: &mut Conn,
+    departments: Option<&[i64]>,
+) -> AppResult<Vec<(String, i64)>> {
+    let mut binds = Vec::new();
+    let dep = department_filter(departments, &mut binds);
+    let sql = format!(
+        "SELECT p.category_code, CAST(SUM(e.amount_fen) AS BIGINT) FROM ledger_entries e          JOIN contracts k ON k.id = e.contract_id JOIN projects p ON p.id = k.project_id          WHERE {dep} GROUP BY p.category_code ORDER BY p.category_code"
+    );
+    let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+    for b in binds {
+        q = q.bind(b);
+    }
+    Ok(q.fetch_all(&mut *c).await?)
+}
+
+/// The organization's contracts, newest first.
+pub async fn of_org(c: &mut Conn, org: i64) -> AppResult<Vec<Contract>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{CONTRACT} WHERE k.org_id = $1 ORDER BY k.published_at DESC, k.id DESC"
+    )))
+    .bind(org)
+    .fetch_all(&mut *c)
+    .await?;
+    Ok(rows.iter().map(contract).collect::<Result<_, _>>()?)
+}
+
+pub async fn contract_of_winner(c: &mut Conn, winner: i64) -> AppResult<Option<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM contracts WHERE winner_id = $1")
+            .bind(winner)
+            .fetch_optional(&mut *c)
+            .await?,
+    )
+}
+
+pub async fn installments(c: &mut Conn, contract: i64) -> AppResult<Vec<Installment>> {
+    let rows: Vec<(i64, i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT pos, amount_fen, condition, review_name FROM installments WHERE contract_id = $1 ORDER BY pos",
+    )
+    .bind(contract)
+    .fetch_all(&mut *c)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(pos, amount_fen, condition, review_name)| Installment {
+            pos,
+            amount_fen,
+            condition,
+            review_name,
+        })
+        .collect())
+}
+
+/// `years` calendar years after `d` (29 February falls to 1 March).
+fn plus_years(d: Date, years: i32) -> Date {
+    let y = d.year() + years;
+    d.replace_year(y)
+        .unwrap_or_else(|_| Date::from_calendar_date(y, Month::March, 1).unwrap_or(d))
+}
+
+/// The term: ends after it starts; ≤ 1 year, or ≤ 3 years with a reason.
+pub fn check_term(starts: Date, ends: Date, reason: &str) -> Result<(), &'static str> {
+    if ends <= starts {
+        return Err("err-contract-term-order");
+    }
+    if ends >= plus_years(starts, 3) {
+        return Err("err-contract-term-3y");
+    }
+    if ends >= plus_years(starts, 1) && reason.trim().chars().count() < 4 {
+        return Err("err-contract-term-reason");
+    }
+    Ok(())
+}
+
+/// One line of the plan form.
+#[derive(Debug, Clone, Default)]
+pub struct PlanLine {
+    pub value: String,
+    pub condition: String,
+    pub review: String,
+}
+
+/// Checks the plan (`mode` percent | amount) against the contract amount: the installments'
+/// amounts with their conditions. Blank lines are skipped.
+/// A checked installment: amount (fen), condition, the review's name.
+pub type Planned = (i64, String, Option<String>);
+
+pub fn check_plan(
+    amount_fen: i64,
+    mode: &str,
+    lines: &[PlanLine],
+) -> Result<Vec<Planned>, &'static str> {
+    let lines: Vec<&PlanLine> = lines
+        .iter()
+        .filter(|l| !l.value.trim().is_empty())
+        .collect();
+    if lines.is_empty() {
+        return Err("err-plan-empty");
+    }
+    for l in &lines {
+        match l.condition.as_str() {
+            "signing" | "acceptance" => {}
+            "review" if l.review.trim().chars().count() >= 2 => {}
+            "review" => return Err("err-plan-review-name"),
+            _ => return Err("err-plan-condition"),
+        }
+    }
+    let amounts = match mode {
+        "percent" => {
+            let mut pcts = Vec::new();
+            for l in &lines {
+                let v = Decimal::from_str(l.value.trim()).map_err(|_| "err-plan-percent-format")?;
+                if v.scale() > 2 {
+                    return Err("err-plan-percent-format");
+                }
+                if v > Decimal::from(100) {
+                    return Err("err-plan-percent-sum");
+                }
+                pcts.push(v);
+            }
+            plan_from_percentages(amount_fen, &pcts).map_err(problem)?
+        }
+        "amount" => {
+            let mut fen = Vec::new();
+            for l in &lines {
+                fen.push(
+                    Money::parse(l.value.trim())
+                        .map_err(|e| e.message_key())?
+                        .fen(),
+                );
+            }
+            check_amounts(amount_fen, &fen).map_err(problem)?;
+            fen
+        }
+        _ => return Err("err-plan-mode"),
+    };
+    Ok(amounts
+        .into_iter()
+        .zip(lines)
+        .map(|(a, l)| {
+            let review = (l.condition == "review").then(|| l.review.trim().to_string());
+            (a, l.condition.clone(), review)
+        })
+        .collect())
+}
+
+fn problem(p: PlanProblem) -> &'static str {
+    match p {
+        PlanProblem::Empty => "err-plan-empty",
+        PlanProblem::Percent => "err-plan-percent-sum",
+        PlanProblem::Amounts => "err-plan-amount-sum",
+        PlanProblem::NotPositive => "err-plan-positive",
+    }
+}
+
+pub struct Draft {
+    pub starts_on: Date,
+    pub ends_on: Date,
+    pub term_reason: String,
+    pub plan: Vec<Planned>,
+}
+
+impl Procurement<'_> {
+    /// Signs and publishes the contract (agreement for a programme) with a current winner.
+    pub async fn sign(
+        &self,
+        c: &mut Conn,
+        p: &Project,
+        a: &Award,
+        w: &Winner,
+        d: &Draft,
+        user: i64,
+    ) -> AppResult<Result<i64, &'static str>> {
+        let now = self.clock.now_ms();
+        if p.status != crate::domain::project::Status::Awarded
+            && p.status != crate::domain::project::Status::Contracted
+            || w.status != crate::domain::award::WinnerStatus::Winner
+        {
+            return Ok(Err("err-contract-not-awarded"));
+        }
+        if contract_of_winner(c, w.id).await?.is_some() {
+            return Ok(Err("err-contract-exists"));
+        }
+        if a.notice_end_at.is_some_and(|e| now < e) {
+            return Ok(Err("err-contract-notice"));
+        }
+        let today = crate::domain::calendar::shanghai_date(self.clock.now());
+        if !crate::delivery::signing_holds(c, p.id, p.round, today)
+            .await?
+            .is_empty()
+        {
+            return Ok(Err("err-contract-suspended"));
+        }
+        let kind = if p.kind == "programme" {
+            "agreement"
+        } else {
+            "contract"
+        };
+        let reason = d.term_reason.trim();
+        let counted = count_working_days(self, c, now, 7).await?;
+        let filing_due = counted.end_ms;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO contracts (project_id, award_id, winner_id, org_id, kind, amount_fen, starts_on, ends_on, \
+             term_reason, signed_at, signed_by, published_at, filing_due_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10, $12) RETURNING id",
+        )
+        .bind(p.id)
+        .bind(a.id)
+        .bind(w.id)
+        .bind(w.org_id)
+        .bind(kind)
+        .bind(w.amount_fen)
+        .bind(iso_date(d.starts_on))
+        .bind(iso_date(d.ends_on))
+        .bind((!reason.is_empty()).then_some(reason))
+        .bind(now)
+        .bind(user)
+        .bind(filing_due)
+        .fetch_one(&mut *c)
+        .await?;
+        counted.record(c, DueClock::ContractFiling, id, now).await?;
+        for (pos, (amount, condition, review)) in d.plan.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO installments (contract_id, pos, amount_fen, condition, review_name) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id)
+            .bind(pos as i64 + 1)
+            .bind(amount)
+            .bind(condition)
+            .bind(review.as_deref())
+            .execute(&mut *c)
+            .await?;
+        }
+        let cal = self.calendars.exact(c).await?;
+        let roll = crate::db::settings::snapshot(c, now)
+            .await?
+            .flag("calendar.roll.contract_signing")
+            .unwrap_or(false);
+        let open: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM award_winners w WHERE w.award_id = $1 AND w.status = 'winner' \
+             AND NOT EXISTS (SELECT 1 FROM contracts k WHERE k.winner_id = w.id)",
+        )
+        .bind(a.id)
+        .fetch_one(&mut *c)
+        .await?;
+        if open == 0 {
+            store::advance(c, p, crate::domain::project::Action::Contract, now).await?;
+        }
+        store::add_event(
+            c,
+            p.id,
+            p.round,
+            "contract_signed",
+            &json!({ "contract": id, "kind": kind, "org": w.org_name, "amount_fen": w.amount_fen,
+                     "starts_on": iso_date(d.starts_on), "ends_on": iso_date(d.ends_on),
+                     "installments": d.plan.len(), "late": a.notice_at.is_some_and(|n| now > sign_due(&cal, n, roll)) }),
+            Some(user),
+            now,
+        )
+        .await?;
+        self.audit(
+            c,
+            Actor::User(UserId(user)),
+            "contract.signed",
+            ("contract", id),
+            json!({ "project": p.id, "amount_fen": w.amount_fen, "installments": d.plan.len() }),
+        )
+        .await?;
+        for admin in Procurement::org_admins(c, w.org_id).await? {
+            self.mail(
+                c,
+                admin,
+                json!({ "event": "contract", "title": p.title, "number": p.number,
+                        "link": format!("contracts/{id}") }),
+            )
+            .await?;
+        }
+        Ok(Ok(id))
+    }
+
+    /// Records the filing with the finance department, once, with its reference.
+    pub async fn record_filing(
+        &self,
+        c: &mut Conn,
+        k: &Contract,
+        reference: &str,
+        user: i64,
+    ) -> AppResult<Result<(), &'static str>> {
+        if k.filed_at.is_some() {
+            return Ok(Err("err-filing-done"));
+        }
+        let reference = reference.trim();
+        if !(2..=60).contains(&reference.chars().count()) {
+            return Ok(Err("err-filing-ref"));
+        }
+        let now = self.clock.now_ms();
+        sqlx::query("UPDATE contracts SET filed_at = $2, filed_by = $3, filing_ref = $4 WHERE id = $1 AND filed_at IS NULL")
+            .bind(k.id)
+            .bind(now)
+            .bind(user)
+            .bind(reference)
+            .execute(&mut *c)
+            .await?;
+        store::add_event(
+            c,
+            k.project_id,
+            k.round,
+            "contract_filed",
+            &json!({ "contract": k.id, "late": now > k.filing_due_at }),
+            Some(user),
+            now,
+        )
+        .await?;
+        self.audit(
+            c,
+            Actor::User(UserId(user)),
+            "contract.filed",
+            ("contract", k.id),
+            json!({ "late": now > k.filing_due_at }),
+        )
+        .await?;
+        Ok(Ok(()))
+    }
+}
+
+/// A public event in the contract's project history and its audit entry.
+pub struct Logged<'a> {
+    pub kind: &'a str,
+    pub data: serde_json::Value,
+    pub action: &'a str,
+    pub entity: (&'a str, i64),
+    pub summary: serde_json::Value,
+}
+
+impl Procurement<'_> {
+    /// Records a contract step: the public event (by `user`, now) and the audit entry.
+    pub async fn log_contract(
+        &self,
+        c: &mut Conn,
+        k: &Contract,
+        user: i64,
+        l: Logged<'_>,
+    ) -> AppResult<()> {
+        let now = self.clock.now_ms();
+        store::add_event(c, k.project_id, k.round, l.kind, &l.data, Some(user), now).await?;
+        self.audit(c, Actor::User(UserId(user)), l.action, l.entity, l.summary)
+            .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+
+    #[test]
+    fn thirty_days_to_sign_roll_off_a_holiday_only_when_set() {
+        let cal = match crate::domain::calendar::Calendar::built_in() {
+            Ok(c) => c,
+            Err(e) => panic!("{e}"),
+        };
+        let at = |t: time::OffsetDateTime| crate::platform::clock::to_ms(t);
+        use time::macros::datetime;
+        // Notice on Wednesday 2 December 2026, 10:00: 30 days end on Friday 1 January (元旦).
+        let notice = at(datetime!(2026-12-02 10:00 +8));
+        assert_eq!(
+            sign_due(&cal, notice, false),
+            at(datetime!(2027-01-01 10:00 +8))
+        );
+        assert_eq!(
+            sign_due(&cal, notice, true),
+            at(datetime!(2027-01-04 10:00 +8))
+        );
+        // From 1 December the 30 days end on Thursday 31 December: nothing to roll.
+        let notice = at(datetime!(2026-12-01 10:00 +8));
+        assert_eq!(
+            sign_due(&cal, notice, true),
+            at(datetime!(2026-12-31 10:00 +8))
+        );
+    }
+
+    use super::*;
+    use time::macros::date;
+
+    fn line(v: &str, c: &str, r: &str) -> PlanLine {
+        PlanLine {
+            value: v.into(),
+            condition: c.into(),
+            review: r.into(),
+        }
+    }
+
+    #[test]
+    fn a_term_over_a_year_needs_its_reason_and_three_years_is_the_limit() {
+        let s = date!(2027 - 01 - 01);
+        assert_eq!(check_term(s, date!(2027 - 12 - 31), ""), Ok(()));
+        assert_eq!(
+            check_term(s, date!(2028 - 01 - 01), ""),
+            Err("err-contract-term-reason")
+        );
+        assert_eq!(
+            check_term(s, date!(2029 - 12 - 31), "连续服务的养老项目"),
+            Ok(())
+        );
+        assert_eq!(
+            check_term(s, date!(2030 - 01 - 01), "连续服务的养老项目"),
+            Err("err-contract-term-3y")
+        );
+        assert_eq!(check_term(s, s, ""), Err("err-contract-term-order"));
+    }
+
+    #[test]
+    fn percentages_round_to_the_fen_and_the_last_takes_the_remainder() {
+        // ¥100,000.01 at 33.33%: 3,333,000.33 fen → 3,333,000; the last takes the rest.
+        let plan = check_plan(
+            10_000_001,
+            "percent",
+            &[
+                line("33.33", "signing", ""),
+                line("33.33", "review", "中期评估"),
+                line("33.34", "acceptance", ""),
+            ],
+        )
+        .unwrap_or_default();
+        let amounts: Vec<i64> = plan.iter().map(|p| p.0).collect();
+        assert_eq!(amounts, vec![3_333_000, 3_333_000, 3_334_001]);
+        assert_eq!(amounts.iter().sum::<i64>(), 10_000_001);
+        assert_eq!(plan[1].2.as_deref(), Some("中期评估"));
+        assert_eq!(plan[0].2, None);
+    }
+
+    #[test]
+    fn a_plan_must_add_up_exactly() {
+        let l = |a: &str| line(a, "signing", "");
+        assert_eq!(
+            check_plan(10_000, "amount", &[l("50.00"), l("49.99")]),
+            Err("err-plan-amount-sum")
+        );
+        assert!(check_plan(10_000, "amount", &[l("50.00"), l("50.00")]).is_ok());
+        assert_eq!(
+            check_plan(10_000, "percent", &[l("50"), l("49")]),
+            Err("err-plan-percent-sum")
+        );
+        assert_eq!(
+            check_plan(10_000, "percent", &[l("50.001"), l("49.999")]),
+            Err("err-plan-percent-format")
+        );
+        assert_eq!(
+            check_plan(10_000, "amount", &[line("100", "review", "")]),
+            Err("err-plan-review-name")
+        );
+        assert_eq!(check_plan(10_000, "amount", &[]), Err("err-plan-empty"));
+        // Absurd percentages are refused, never overflow.
+        let huge = "79228162514264337593543950335";
+        assert_eq!(
+            check_plan(10_000, "percent", &[l(huge), l(huge)]),
+            Err("err-plan-percent-sum")
+        );
+    }
+}

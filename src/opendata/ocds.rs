@@ -1,0 +1,411 @@
+//! Open Contracting Data Standard 1.1 (DOMAIN §7): every project is one contracting process,
+//! ocid `<prefix>-<project number>`. Releases are built from the project's append-only event
+//! history (and its procurement intention), one release per public event, each with a stable
+//! id (`<ocid>-<event id>`) and the event's date, so a release is never rewritten. Core schema
+//! only: planning, tender (tenderers and their number after the opening — bid prices stay on the
+//! opening record), awards, contracts, and implementation (transactions for payments,
+//! milestones for reviews). Parties are `CN-USCC-<code>`; currency CNY; no personal data.
+
+use crate::db::projects::{self as store, Event, Project};
+use crate::db::Conn;
+use crate::platform::clock::from_ms;
+use crate::platform::error::AppResult;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use time::format_description::well_known::Rfc3339;
+
+/// An instant as OCDS wants it (RFC 3339, UTC).
+pub fn date(ms: i64) -> String {
+    from_ms(ms).format(&Rfc3339).unwrap_or_default()
+}
+
+/// An OCDS Value. Money stays in fen and `Decimal`; only the JSON number is written as a
+/// double (what OCDS readers parse it into), from the exact decimal: every amount the
+/// application accepts (≤ 15 significant digits) prints back to the same digits — see the test.
+fn amount(fen: i64) -> Value {
+    let d = Decimal::new(fen, 2);
+    json!({ "amount": d.to_f64().map_or(Value::Null, Value::from), "currency": "CNY" })
+}
+
+pub fn ocid(prefix: &str, number: &str) -> String {
+    format!("{prefix}-{number}")
+}
+
+/// The buyer's party id (departments have no USCC in the register).
+fn buyer_id(p: &Project) -> String {
+    format!("HUOBAN-DEPT-{}", p.department_id)
+}
+
+/// What one project's releases need to know about organizations (its bidders, winners and
+/// contractors): id → (party id, name).
+pub async fn org_parties(c: &mut Conn, project: i64) -> AppResult<HashMap<i64, (String, String)>> {
+    let rows: Vec<(i64, Option<String>, String)> = sqlx::query_as(
+        "SELECT o.id, o.uscc, o.name FROM organizations o WHERE o.id IN \
+         (SELECT org_id FROM bids WHERE project_id = $1 UNION SELECT org_id FROM contracts WHERE project_id = $1)",
+    )
+    .bind(project)
+    .fetch_all(&mut *c)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, uscc, name)| {
+            let pid = uscc.map_or_else(|| format!("HUOBAN-ORG-{id}"), |u| format!("CN-USCC-{u}"));
+            (id, (pid, name))
+        })
+        .collect())
+}
+
+/// The procurement agency running the procedure, when the purchaser entrusted one (OCDS's
+/// procuring entity; the purchaser stays the buyer).
+fn procuring_entity(p: &Project) -> Option<Value> {
+    let name = p.agency_zh.as_deref()?;
+    Some(json!({ "id": format!("HUOBAN-AGENCY-{}", p.agency_id?), "name": name }))
+}
+
+fn party(id: &str, name: &str, role: &str) -> Value {
+    json!({ "id": id, "name": name, "roles": [role] })
+}
+
+fn method(m: &str) -> (&'static str, &'static str) {
+    match m {
+        "open_tender" => ("open", "公开招标"),
+        "consultation" => ("open", "竞争性磋商"),
+        "programme" => ("open", "专项资金项目"),
+        _ => ("open", "其他"),
+    }
+}
+
+/// The contracts' fixed facts: id → (award id, winner's org id).
+pub async fn contract_facts(c: &mut Conn, project: i64) -> AppResult<HashMap<i64, (i64, i64)>> {
+    let rows: Vec<(i64, i64, i64)> =
+        sqlx::query_as("SELECT id, award_id, org_id FROM contracts WHERE project_id = $1")
+            .bind(project)
+            .fetch_all(&mut *c)
+            .await?;
+    Ok(rows.into_iter().map(|(k, a, o)| (k, (a, o))).collect())
+}
+
+/// The releases of one project, oldest first.
+pub async fn releases(c: &mut Conn, prefix: &str, p: &Project) -> AppResult<Vec<Value>> {
+    let orgs = org_parties(c, p.id).await?;
+    let contracts = contract_facts(c, p.id).await?;
+    let events = store::events(c, p.id).await?;
+    let mut out = Vec::new();
+    let oc = ocid(prefix, &p.number);
+    let buyer = json!({ "id": buyer_id(p), "name": p.department_zh });
+    if let Some(i) = p.intention_id {
+        let row: Option<(String, i64, String, i64)> = sqlx::query_as(
+            "SELECT title, budget_fen, need, published_at FROM intentions WHERE id = $1",
+        )
+        .bind(i)
+        .fetch_optional(&mut *c)
+        .await?;
+        if let Some((title, budget, need, at)) = row {
+            out.push(json!({
+                "ocid": oc, "id": format!("{oc}-intention-{i}"), "date": date(at), "tag": ["planning"],
+                "initiationType": "tender", "language": "zh",
+                "parties": [party(&buyer_id(p), &p.department_zh, "buyer")], "buyer": buyer,
+                "planning": { "rationale": need, "budget": { "description": title, "amount": amount(budget) } },
+            }));
+        }
+    }
+    for e in &events {
+        if let Some(r) = release(&oc, p, &buyer, &orgs, &contracts, e) {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+fn org(orgs: &HashMap<i64, (String, String)>, id: i64) -> (String, String) {
+    orgs.get(&id)
+        .cloned()
+        .unwrap_or_else(|| (format!("HUOBAN-ORG-{id}"), String::new()))
+}
+
+/// One event's release, or `None` for events that are not part of the open-data record
+/// (drafts, questions, internal review steps).
+fn release(
+    oc: &str,
+    p: &Project,
+    buyer: &Value,
+    orgs: &HashMap<i64, (String, String)>,
+    contracts: &HashMap<i64, (i64, i64)>,
+    e: &Event,
+) -> Option<Value> {
+    let d = &e.data;
+    let tender_id = format!("{}-{}", p.number, e.round);
+    let mut parties = vec![party(&buyer_id(p), &p.department_zh, "buyer")];
+    let mut r = Map::new();
+    let tag: &str;
+    match e.kind.as_str() {
+        "published" => {
+            tag = "tender";
+            let (m, details) = method(d["method"].as_str().unwrap_or(&p.method));
+            let mut t = json!({
+                "id": tender_id, "title": d["title"], "description": d["requirements"], "status": "active",
+                "mainProcurementCategory": "services", "procurementMethod": m,
+                "procurementMethodDetails": details,
+                "value": amount(d["budget_fen"].as_i64().unwrap_or(p.budget_fen)),
+                "procuringEntity": procuring_entity(p).unwrap_or_else(|| buyer.clone()),
+            });
+            if let (Some(id), Some(name)) = (p.agency_id, p.agency_zh.as_deref()) {
+                parties.push(party(
+                    &format!("HUOBAN-AGENCY-{id}"),
+                    name,
+                    "procuringEntity",
+                ));
+            }
+            if let (Some(n), Some(dl)) = (d["notice_at"].as_i64(), d["deadline_at"].as_i64()) {
+                t["tenderPeriod"] = json!({ "startDate": date(n), "endDate": date(dl) });
+            }
+            r.insert("tender".into(), t);
+        }
+        "amendment" => {
+            tag = "tenderAmendment";
+            let mut t = json!({ "id": tender_id, "amendments": [{ "id": e.id.to_string(), "date": date(e.at),
+                "description": d["body"].as_str().unwrap_or("澄清或修改") }] });
+            if let Some(dl) = d["deadline_after"].as_i64() {
+                t["tenderPeriod"] = json!({ "endDate": date(dl) });
+            }
+            r.insert("tender".into(), t);
+        }
+        "cancelled" => {
+            tag = "tenderCancellation";
+            r.insert(
+                "tender".into(),
+                json!({ "id": tender_id, "status": "cancelled", "statusDetails": d["reason"] }),
+            );
+        }
+        "opened" | "final_opened" => {
+            tag = "tenderUpdate";
+            let mut tenderers = Vec::new();
+            for b in d["bids"].as_array().into_iter().flatten() {
+                let (id, name) = org(orgs, b["org_id"].as_i64().unwrap_or(0));
+                tenderers.push(json!({ "id": id, "name": name }));
+                parties.push(party(&id, &name, "tenderer"));
+            }
+            r.insert(
+                "tender".into(),
+                json!({ "id": tender_id, "tenderers": tenderers, "numberOfTenderers": tenderers.len() }),
+            );
+        }
+        "failed" | "final_failed" | "review_failed" | "compliance_failed" => {
+            tag = "tenderUpdate";
+            r.insert(
+                "tender".into(),
+                json!({ "id": tender_id, "status": "unsuccessful" }),
+            );
+        }
+        "awarded" | "awarded_by_rule" => {
+            tag = "award";
+            let mut awards = Vec::new();
+            let award = d["award"].as_i64().unwrap_or(0);
+            for w in d["winners"].as_array().into_iter().flatten() {
+                let oid = w["org_id"].as_i64().unwrap_or(0);
+                let (id, name) = org(orgs, oid);
+                parties.push(party(&id, &name, "supplier"));
+                awards.push(
+                    json!({ "id": format!("{award}-{oid}"), "status": "active", "date": date(e.at),
+                    "value": amount(w["amount_fen"].as_i64().unwrap_or(0)),
+                    "suppliers": [{ "id": id, "name": name }] }),
+                );
+            }
+            r.insert("awards".into(), Value::Array(awards));
+            r.insert(
+                "tender".into(),
+                json!({ "id": tender_id, "status": "complete" }),
+            );
+        }
+        "contract_signed" => {
+            tag = "contract";
+            let k = d["contract"].as_i64().unwrap_or(0);
+            r.insert("contracts".into(), json!([{
+                "id": k.to_string(), "awardID": award_id(contracts, k), "status": "active",
+                "dateSigned": date(e.at), "value": amount(d["amount_fen"].as_i64().unwrap_or(0)),
+                "period": { "startDate": format!("{}T00:00:00+08:00", d["starts_on"].as_str().unwrap_or("")),
+                            "endDate": format!("{}T23:59:59+08:00", d["ends_on"].as_str().unwrap_or("")) },
+            }]));
+        }
+        "contract_addon" => {
+            tag = "contractAmendment";
+            let k = d["contract"].as_i64().unwrap_or(0);
+            r.insert(
+                "contracts".into(),
+                json!([{ "id": k.to_string(), "awardID": award_id(contracts, k), "amendments": [{
+                "id": e.id.to_string(), "date": date(e.at), "rationale": d["reason"] }] }]),
+            );
+        }
+        "contract_terminated" => {
+            tag = "contractTermination";
+            let k = d["contract"].as_i64().unwrap_or(0);
+            r.insert(
+                "contracts".into(),
+                json!([{ "id": k.to_string(), "awardID": award_id(contracts, k), "status": "terminated" }]),
+            );
+        }
+        "payment" | "payment_reversed" => {
+            tag = if e.kind == "payment" {
+                "implementation"
+            } else {
+                "implementationUpdate"
+            };
+            let k = d["contract"].as_i64().unwrap_or(0);
+            let (_, oid) = contracts.get(&k).copied().unwrap_or((0, 0));
+            let (payee, name) = org(orgs, oid);
+            parties.push(party(&payee, &name, "payee"));
+            r.insert("contracts".into(), json!([{ "id": k.to_string(), "awardID": award_id(contracts, k), "implementation": { "transactions": [{
+                "id": e.id.to_string(), "source": "", "date": date(e.at),
+                "value": amount(d["amount_fen"].as_i64().unwrap_or(0)),
+                "payer": { "id": buyer_id(p), "name": p.department_zh },
+                "payee": { "id": payee, "name": name } }] } }]));
+        }
+        "review" => {
+            tag = "implementationUpdate";
+            let k = d["contract"].as_i64().unwrap_or(0);
+            r.insert("contracts".into(), json!([{ "id": k.to_string(), "awardID": award_id(contracts, k), "implementation": { "milestones": [{
+                "id": format!("review-{}", d["review"].as_i64().unwrap_or(0)),
+                "title": d["milestone"], "type": "assessment", "status": "met", "dateMet": date(e.at),
+                "description": format!("{} 分，{}", d["total"].as_str().unwrap_or(""),
+                    grade_zh(d["grade"].as_str().unwrap_or(""))) }] } }]));
+        }
+        _ => return None,
+    }
+    // Transactions' `source` is optional; drop the empty placeholder.
+    if let Some(t) = r
+        .get_mut("contracts")
+        .and_then(|c| c.pointer_mut("/0/implementation/transactions/0"))
+        .and_then(Value::as_object_mut)
+    {
+        t.remove("source");
+    }
+    let mut base = json!({
+        "ocid": oc, "id": format!("{oc}-{}", e.id), "date": date(e.at), "tag": [tag],
+        "initiationType": "tender", "language": "zh", "parties": parties, "buyer": buyer,
+    });
+    if let Some(m) = base.as_object_mut() {
+        m.extend(r);
+    }
+    Some(base)
+}
+
+/// The award a contract belongs to, as the award releases name it (`<award>-<org>`).
+fn award_id(contracts: &HashMap<i64, (i64, i64)>, k: i64) -> String {
+    let (award, org) = contracts.get(&k).copied().unwrap_or((0, 0));
+    format!("{award}-{org}")
+}
+
+fn grade_zh(g: &str) -> &'static str {
+    match g {
+        "excellent" => "优",
+        "good" => "良",
+        "fair" => "中",
+        _ => "差",
+    }
+}
+
+/// A release package around `releases`.
+pub fn package(uri: &str, published: i64, releases: Vec<Value>) -> Value {
+    json!({
+        "uri": uri, "version": "1.1", "publishedDate": date(published),
+        "publisher": { "name": "伙伴 Huoban" },
+        "license": "https://creativecommons.org/licenses/by/4.0/",
+        "releases": releases,
+    })
+}
+
+/// Merges releases into a compiled release (OCDS merge rules, simplified for the core
+/// schema: objects merge, arrays of objects with ids merge by id, other values are replaced).
+pub fn compile(oc: &str, releases: &[Value]) -> Value {
+    let mut out = json!({});
+    for r in releases {
+        merge(&mut out, r);
+    }
+    if let Some(m) = out.as_object_mut() {
+        m.insert("id".into(), json!(format!("{oc}-compiled")));
+        m.insert("tag".into(), json!(["compiled"]));
+    }
+    out
+}
+
+fn merge(into: &mut Value, from: &Value) {
+    match (into, from) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, v) in b {
+                match a.get_mut(k) {
+                    Some(slot) => merge(slot, v),
+                    None => {
+                        a.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (Value::Array(a), Value::Array(b))
+            if b.iter().all(|x| x.get("id").is_some()) && !b.is_empty() =>
+        {
+            for item in b {
+                match a.iter_mut().find(|x| x.get("id") == item.get("id")) {
+                    Some(slot) => merge(slot, item),
+                    None => a.push(item.clone()),
+                }
+            }
+        }
+        (slot, v) => *slot = v.clone(),
+    }
+}
+
+/// A record package for one process: its releases and the compiled release.
+pub fn record_package(uri: &str, published: i64, oc: &str, releases: Vec<Value>) -> Value {
+    let compiled = compile(oc, &releases);
+    json!({
+        "uri": uri, "version": "1.1", "publishedDate": date(published),
+        "publisher": { "name": "伙伴 Huoban" },
+        "license": "https://creativecommons.org/licenses/by/4.0/",
+        "records": [{ "ocid": oc, "releases": releases, "compiledRelease": compiled }],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_print_back_to_their_exact_decimal() {
+        for fen in [
+            30,
+            10,
+            1,
+            38_000_000,
+            11_399_970,
+            99_999_999_999,
+            99_999_999_999_999,
+        ] {
+            let text = amount(fen)["amount"].to_string();
+            let back: Decimal = text.parse().unwrap_or_default();
+            assert_eq!(back, Decimal::new(fen, 2), "{fen} fen printed as {text}");
+        }
+    }
+
+    #[test]
+    fn compiling_merges_objects_and_arrays_by_id() {
+        let r1 = json!({ "ocid": "x", "tender": { "id": "t", "status": "active", "title": "A" },
+                         "parties": [{ "id": "b", "roles": ["buyer"] }] });
+        let r2 = json!({ "ocid": "x", "tender": { "id": "t", "status": "complete" },
+                         "parties": [{ "id": "s", "roles": ["supplier"] }],
+                         "contracts": [{ "id": "1", "implementation": { "transactions": [{ "id": "9" }] } }] });
+        let r3 = json!({ "contracts": [{ "id": "1", "implementation": { "transactions": [{ "id": "10" }] } }] });
+        let c = compile("x", &[r1, r2, r3]);
+        assert_eq!(c["tender"]["status"], "complete");
+        assert_eq!(c["tender"]["title"], "A");
+        assert_eq!(c["parties"].as_array().map(Vec::len), Some(2));
+        assert_eq!(
+            c["contracts"][0]["implementation"]["transactions"]
+                .as_array()
+                .map(Vec::len),
+            Some(2)
+        );
+        assert_eq!(c["tag"], json!(["compiled"]));
+    }
+}

@@ -1,0 +1,151 @@
+//! One error type for the whole application. Browsers get a page inside the layout, `/api`
+//! clients a JSON problem document (RFC 9457); the cause goes to the log once, never to the user.
+
+use crate::platform::i18n;
+use crate::web::ctx::PageBase;
+use rocket::http::{ContentType, Status};
+use rocket::request::Request;
+use rocket::response::{self, Responder, Response};
+use rocket_dyn_templates::Template;
+use serde::Serialize;
+use std::io::Cursor;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("login required")]
+    Unauthorized,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("CSRF token missing or invalid")]
+    Csrf,
+    /// A request a person could have typed, refused with a message key from the catalogue.
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+    #[error("unprocessable: {0}")]
+    Unprocessable(&'static str),
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    /// A request body over the configured limit (an upload far over the size limit).
+    #[error("payload too large")]
+    TooLarge,
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn status(&self) -> Status {
+        match self {
+            AppError::NotFound => Status::NotFound,
+            AppError::Unauthorized => Status::Unauthorized,
+            AppError::Forbidden | AppError::Csrf => Status::Forbidden,
+            AppError::BadRequest(_) => Status::BadRequest,
+            AppError::Unprocessable(_) => Status::UnprocessableEntity,
+            AppError::Conflict(_) => Status::Conflict,
+            AppError::TooLarge => Status::PayloadTooLarge,
+            AppError::Db(_) | AppError::Internal(_) => Status::InternalServerError,
+        }
+    }
+
+    /// The catalogue key of the message shown to the person.
+    pub fn message_key(&self) -> &'static str {
+        match self {
+            AppError::Csrf => "err-csrf",
+            AppError::TooLarge => "err-upload-too-large",
+            AppError::BadRequest(k) | AppError::Unprocessable(k) | AppError::Conflict(k) => k,
+            _ => status_message_key(self.status()),
+        }
+    }
+}
+
+pub fn status_message_key(status: Status) -> &'static str {
+    match status.code {
+        400 => "err-400",
+        401 => "err-401",
+        403 => "err-403",
+        404 => "err-404",
+        413 => "err-413",
+        415 => "err-415",
+        422 => "err-422",
+        _ => "err-500",
+    }
+}
+
+/// Marks a request refused for its CSRF token, so the 403 page can say so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CsrfRefused(pub bool);
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    title: String,
+    status: u16,
+    detail: String,
+}
+
+#[derive(Serialize)]
+struct ErrorPage {
+    page: PageBase,
+    status: u16,
+    title: String,
+    detail: String,
+}
+
+pub fn is_api(req: &Request<'_>) -> bool {
+    req.uri().path().as_str().starts_with("/api/")
+}
+
+/// Renders an error for `req`: a JSON problem under /api, otherwise a page in the layout.
+pub fn render_error(req: &Request<'_>, status: Status, key: &str) -> response::Result<'static> {
+    let pref =
+        crate::platform::auth::guards::already_loaded(req).map(|u| u.user.preferred_lang.as_str());
+    let lang = crate::web::ctx::negotiate_lang(req, pref);
+    let title = i18n::t(lang, status_message_key(status));
+    let detail = i18n::t(lang, key);
+    if is_api(req) {
+        let body = serde_json::to_string(&Problem {
+            kind: "about:blank",
+            title,
+            status: status.code,
+            detail,
+        })
+        .unwrap_or_default();
+        return Response::build()
+            .status(status)
+            .header(ContentType::new("application", "problem+json"))
+            .sized_body(body.len(), Cursor::new(body))
+            .ok();
+    }
+    let page = PageBase::for_error(req, lang);
+    let tpl = Template::render(
+        "error",
+        ErrorPage {
+            page,
+            status: status.code,
+            title,
+            detail,
+        },
+    );
+    let mut resp = tpl.respond_to(req)?;
+    resp.set_status(status);
+    Ok(resp)
+}
+
+impl<'r> Responder<'r, 'static> for AppError {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        match &self {
+            AppError::Db(e) => log::error!("{} {}: database error: {e}", req.method(), req.uri()),
+            AppError::Internal(e) => log::error!("{} {}: {e}", req.method(), req.uri()),
+            _ => {}
+        }
+        let status = self.status();
+        let key = self.message_key();
+        render_error(req, status, key)
+    }
+}

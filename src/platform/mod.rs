@@ -1,0 +1,16 @@
+//! The platform every area stands on: the application and its configuration, the clock
+//! and calendars, audit, authentication, mail, jobs, messages, ids and errors, the CLI.
+
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod calendars;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod i18n;
+pub mod ids;
+pub mod jobs;
+pub mod mail;
+pub mod scale;

@@ -1,0 +1,509 @@
+//! Inquiries, challenges and complaints (DOMAIN §5). An inquiry (询问) is answered within 3
+//! working days. A bidder challenges (质疑) the documents, the process or the result within 7
+//! working days of the relevant date (the notice, the opening, the end of the award notice);
+//! the purchaser answers within 7 working days, and a challenge against the process or the
+//! result (`suspends`, set at filing) holds signing while it is unanswered, and suspends a
+//! signed contract when filed after signing (the holds are the contract lifecycle's, in
+//! `delivery::rules`). A complaint (投诉) goes to the procurement supervisor within 15 working days after the end of the answer period (also when
+//! no answer came); the supervisor decides within 30 working days and may, meanwhile, order the
+//! procurement suspended for at most 30 days (`delivery::suspension`).
+
+use crate::db::projects::{self as store, Project};
+use crate::db::Conn;
+use crate::deadlines::DueClock;
+use crate::domain::challenge::{transition, Action, Facts, Kind, Outcome};
+use crate::platform::audit::Actor;
+use crate::platform::error::AppResult;
+use crate::platform::ids::UserId;
+use crate::procurement::award::{award_of, count_working_days, working_days_after};
+use crate::procurement::Procurement;
+use serde::Serialize;
+use serde_json::json;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Challenge {
+    pub id: i64,
+    pub project_id: i64,
+    pub round: i64,
+    pub org_id: i64,
+    pub org_name: String,
+    pub user_id: i64,
+    /// inquiry | challenge
+    pub kind: String,
+    /// documents | process | result
+    pub target: String,
+    pub body: String,
+    pub filed_at: i64,
+    pub due_at: i64,
+    pub suspends: i64,
+    pub answer: Option<String>,
+    pub answered_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Complaint {
+    pub id: i64,
+    pub challenge_id: i64,
+    pub project_id: i64,
+    pub number: String,
+    pub title: String,
+    pub org_name: String,
+    pub body: String,
+    pub filed_at: i64,
+    pub due_at: i64,
+    pub outcome: Option<String>,
+    pub decision: Option<String>,
+    pub decided_at: Option<i64>,
+}
+
+const CHALLENGE: &str =
+    "SELECT c.id, c.project_id, c.round, c.org_id, o.name AS org_name, c.user_id, c.kind, \
+    c.target, c.body, c.filed_at, c.due_at, c.suspends, c.answer, c.answered_at FROM challenges c \
+    JOIN organizations o ON o.id = c.org_id";
+
+const COMPLAINT: &str = "SELECT k.id, k.challenge_id, k.project_id, p.number, p.title, o.name AS org_name, k.body, \
+    k.filed_at, k.due_at, k.outcome, k.decision, k.decided_at FROM complaints k JOIN projects p ON p.id = k.project_id \
+    JOIN organizations o ON o.id = k.org_id";
+
+fn challenge(r: &AnyRow) -> Result<Challenge, sqlx::Error> {
+    Ok(Challenge {
+        id: r.try_get("id")?,
+        project_id: r.try_get("project_id")?,
+        round: r.try_get("round")?,
+        org_id: r.try_get("org_id")?,
+        org_name: r.try_get("org_name")?,
+        user_id: r.try_get("user_id")?,
+        kind: r.try_get("kind")?,
+        target: r.try_get("target")?,
+        body: r.try_get("body")?,
+        filed_at: r.try_get("filed_at")?,
+        due_at: r.try_get("due_at")?,
+        suspends: r.try_get("suspends")?,
+        answer: r.try_get("answer")?,
+        answered_at: r.try_get("answered_at")?,
+    })
+}
+
+fn complaint(r: &AnyRow) -> Result<Complaint, sqlx::Error> {
+    Ok(Complaint {
+        id: r.try_get("id")?,
+        challenge_id: r.try_get("challenge_id")?,
+        project_id: r.try_get("project_id")?,
+        number: r.try_get("number")?,
+        title: r.try_get("title")?,
+        org_name: r.try_get("org_name")?,
+        body: r.try_get("body")?,
+        filed_at: r.try_get("filed_at")?,
+        due_at: r.try_get("due_at")?,
+        outcome: r.try_get("outcome")?,
+        decision: r.try_get("decision")?,
+        decided_at: r.try_get("decided_at")?,
+    })
+}
+
+/// The lifecycle's facts of a challenge and its complaint at `now` (`last`: the last instant a
+/// complaint may be filed, where the action needs it).
+fn facts(ch: &Challenge, complaint: Option<&Complaint>, now: i64, last: i64) -> Facts {
+    Facts {
+        kind: Kind::parse(&ch.kind).unwrap_or(Kind::Challenge),
+        now,
+        answer_due: ch.due_at,
+        complaint_last: last,
+        answered: ch.answered_at.is_some(),
+        complaint: complaint.map(|k| {
+            k.decided_at
+                .and(k.outcome.as_deref())
+                .and_then(Outcome::parse)
+        }),
+    }
+}
+
+pub async fn of_project(c: &mut Conn, project: i64) -> AppResult<Vec<Challenge>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{CHALLENGE} WHERE c.project_id = $1 ORDER BY c.id"
+    )))
+    .bind(project)
+    .fetch_all(&mut *c)
+    .await?;
+    Ok(rows.iter().map(challenge).collect::<Result<_, _>>()?)
+}
+
+pub async fn by_id(c: &mut Conn, id: i64) -> AppResult<Option<Challenge>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{CHALLENGE} WHERE c.id = $1")))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?;
+    Ok(row.as_ref().map(challenge).transpose()?)
+}
+
+pub async fn complaints(c: &mut Conn) -> AppResult<Vec<Complaint>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{COMPLAINT} ORDER BY CASE WHEN k.decided_at IS NULL THEN 0 ELSE 1 END, k.id DESC LIMIT 500"
+    )))
+    .fetch_all(&mut *c)
+    .await?;
+    Ok(rows.iter().map(complaint).collect::<Result<_, _>>()?)
+}
+
+pub async fn complaint_of(c: &mut Conn, challenge_id: i64) -> AppResult<Option<Complaint>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{COMPLAINT} WHERE k.challenge_id = $1"
+    )))
+    .bind(challenge_id)
+    .fetch_optional(&mut *c)
+    .await?;
+    Ok(row.as_ref().map(complaint).transpose()?)
+}
+
+pub async fn complaint_by_id(c: &mut Conn, id: i64) -> AppResult<Option<Complaint>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{COMPLAINT} WHERE k.id = $1")))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?;
+    Ok(row.as_ref().map(complaint).transpose()?)
+}
+
+/// Whether the organization took part in the round (a sealed or opened bid, or it obtained
+/// the documents): only those inquire, challenge and complain.
+pub async fn took_part(c: &mut Conn, p: &Project, org: i64) -> AppResult<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM doc_obtained WHERE project_id = $1 AND round = $2 AND org_id = $3) + \
+         (SELECT COUNT(*) FROM bids WHERE project_id = $1 AND round = $2 AND org_id = $3)",
+    )
+    .bind(p.id)
+    .bind(p.round)
+    .bind(org)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(n > 0)
+}
+
+/// The moment the 7 working days of a challenge run from: for the documents, when the
+/// organization obtained them (or the notice, if it did not); the opening (process); the end
+/// of the award notice (result). `None` while it has not happened.
+pub async fn relevant_date(
+    c: &mut Conn,
+    p: &Project,
+    org: i64,
+    target: &str,
+) -> AppResult<Option<i64>> {
+    Ok(match target {
+        "documents" => {
+            let obtained: Option<i64> = sqlx::query_scalar(
+                "SELECT at FROM doc_obtained WHERE project_id = $1 AND round = $2 AND org_id = $3",
+            )
+            .bind(p.id)
+            .bind(p.round)
+            .bind(org)
+            .fetch_optional(&mut *c)
+            .await?;
+            obtained.or(p.notice_at)
+        }
+        "process" => crate::procurement::review::opening_of(c, p)
+            .await?
+            .map(|o| o.opened_at),
+        "result" => award_of(c, p).await?.and_then(|a| a.notice_end_at),
+        _ => None,
+    })
+}
+
+pub struct Filing<'a> {
+    pub org: i64,
+    pub user: i64,
+    pub kind: &'a str,
+    pub target: &'a str,
+    pub body: &'a str,
+}
+
+impl Procurement<'_> {
+    /// Files an inquiry or a challenge. `Ok(Err(key))` is a refusal shown on the form.
+    pub async fn file_challenge(
+        &self,
+        c: &mut Conn,
+        p: &Project,
+        f: &Filing<'_>,
+    ) -> AppResult<Result<i64, &'static str>> {
+        let len = f.body.trim().chars().count();
+        if !(10..=5000).contains(&len) {
+            return Ok(Err("err-challenge-body"));
+        }
+        if !matches!(f.kind, "inquiry" | "challenge") {
+            return Ok(Err("err-challenge-kind"));
+        }
+        if !matches!(f.target, "documents" | "process" | "result") {
+            return Ok(Err("err-challenge-target"));
+        }
+        if !took_part(c, p, f.org).await? {
+            return Ok(Err("err-challenge-not-bidder"));
+        }
+        let now = self.clock.now_ms();
+        let (counted, suspends) = if f.kind == "inquiry" {
+            (count_working_days(self, c, now, 3).await?, false)
+        } else {
+            let Some(from) = relevant_date(c, p, f.org, f.target).await? else {
+                return Ok(Err("err-challenge-too-early"));
+            };
+            if now > working_days_after(self, c, from, 7).await? {
+                return Ok(Err("err-challenge-late"));
+            }
+            // A challenge to the process or the result could change the result: it holds
+            // signing while open (see `signing_suspended`).
+            (
+                count_working_days(self, c, now, 7).await?,
+                f.target != "documents",
+            )
+        };
+        let due = counted.end_ms;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO challenges (project_id, round, org_id, user_id, kind, target, body, filed_at, due_at, suspends) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        )
+        .bind(p.id)
+        .bind(p.round)
+        .bind(f.org)
+        .bind(f.user)
+        .bind(f.kind)
+        .bind(f.target)
+        .bind(f.body.trim())
+        .bind(now)
+        .bind(due)
+        .bind(i64::from(suspends))
+        .fetch_one(&mut *c)
+        .await?;
+        counted.record(c, DueClock::Answer, id, now).await?;
+        // The history shows that a challenge came and when, not who filed it.
+        store::add_event(
+            c,
+            p.id,
+            p.round,
+            if f.kind == "inquiry" {
+                "inquiry"
+            } else {
+                "challenge"
+            },
+            &json!({ "challenge": id, "target": f.target, "due_at": due, "suspends": suspends }),
+            None,
+            now,
+        )
+        .await?;
+        self.audit(
+            c,
+            Actor::User(UserId(f.user)),
+            "challenge.filed",
+            ("challenge", id),
+            json!({ "project": p.id, "kind": f.kind, "target": f.target, "suspends": suspends }),
+        )
+        .await?;
+        self.mail(
+            c,
+            p.created_by,
+            json!({ "event": "challenge_filed", "title": p.title, "number": p.number,
+                    "inquiry": f.kind == "inquiry", "due": due,
+                    "link": format!("purchase/projects/{}/award#challenges", p.id) }),
+        )
+        .await?;
+        Ok(Ok(id))
+    }
+
+    /// The purchaser's answer, once; mailed to the one who asked.
+    pub async fn answer_challenge(
+        &self,
+        c: &mut Conn,
+        p: &Project,
+        ch: &Challenge,
+        answer: &str,
+        user: i64,
+    ) -> AppResult<Result<(), &'static str>> {
+        let now = self.clock.now_ms();
+        let complaint = complaint_of(c, ch.id).await?;
+        if let Err(key) = transition(facts(ch, complaint.as_ref(), now, i64::MAX), Action::Answer) {
+            return Ok(Err(key));
+        }
+        let len = answer.trim().chars().count();
+        if !(4..=5000).contains(&len) {
+            return Ok(Err("err-challenge-answer"));
+        }
+        // Compare-and-set: an answer given meanwhile by someone else is not overwritten.
+        let n = sqlx::query("UPDATE challenges SET answer = $2, answered_by = $3, answered_at = $4 WHERE id = $1 AND answered_at IS NULL")
+            .bind(ch.id)
+            .bind(answer.trim())
+            .bind(user)
+            .bind(now)
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
+        if n != 1 {
+            return Ok(Err("err-challenge-answered"));
+        }
+        store::add_event(
+            c,
+            p.id,
+            p.round,
+            "challenge_answered",
+            &json!({ "challenge": ch.id, "late": now > ch.due_at }),
+            Some(user),
+            now,
+        )
+        .await?;
+        self.audit(
+            c,
+            Actor::User(UserId(user)),
+            "challenge.answered",
+            ("challenge", ch.id),
+            json!({ "project": p.id, "late": now > ch.due_at }),
+        )
+        .await?;
+        self.mail(
+            c,
+            ch.user_id,
+            json!({ "event": "challenge_answer", "title": p.title, "number": p.number,
+                    "inquiry": ch.kind == "inquiry", "question": ch.body, "answer": answer.trim(),
+                    "link": format!("projects/{}/challenges", p.number) }),
+        )
+        .await?;
+        Ok(Ok(()))
+    }
+
+    /// A complaint about a challenge: after the answer (or the end of the answer period with
+    /// none) and within 15 working days after the end of the answer period.
+    pub async fn complain(
+        &self,
+        c: &mut Conn,
+        p: &Project,
+        ch: &Challenge,
+        body: &str,
+        user: i64,
+    ) -> AppResult<Result<i64, &'static str>> {
+        let now = self.clock.now_ms();
+        let existing = complaint_of(c, ch.id).await?;
+        let last = working_days_after(self, c, ch.due_at, 15).await?;
+        let f = facts(ch, existing.as_ref(), now, last);
+        // The kind and an existing complaint first, then the text, then the window.
+        if let Err(key @ ("err-complaint-inquiry" | "err-complaint-exists")) =
+            transition(f, Action::Complain)
+        {
+            return Ok(Err(key));
+        }
+        let len = body.trim().chars().count();
+        if !(10..=5000).contains(&len) {
+            return Ok(Err("err-challenge-body"));
+        }
+        if let Err(key) = transition(f, Action::Complain) {
+            return Ok(Err(key));
+        }
+        let counted = count_working_days(self, c, now, 30).await?;
+        let due = counted.end_ms;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO complaints (challenge_id, project_id, org_id, user_id, body, filed_at, due_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(ch.id)
+        .bind(p.id)
+        .bind(ch.org_id)
+        .bind(user)
+        .bind(body.trim())
+        .bind(now)
+        .bind(due)
+        .fetch_one(&mut *c)
+        .await?;
+        counted
+            .record(c, DueClock::ComplaintDecision, id, now)
+            .await?;
+        store::add_event(
+            c,
+            p.id,
+            p.round,
+            "complaint",
+            &json!({ "complaint": id, "challenge": ch.id, "due_at": due }),
+            None,
+            now,
+        )
+        .await?;
+        self.audit(
+            c,
+            Actor::User(UserId(user)),
+            "complaint.filed",
+            ("complaint", id),
+            json!({ "project": p.id, "challenge": ch.id }),
+        )
+        .await?;
+        Ok(Ok(id))
+    }
+
+    /// The supervisor's decision (upheld | dismissed) with its reasons, once.
+    pub async fn decide_complaint(
+        &self,
+        c: &mut Conn,
+        k: &Complaint,
+        outcome: &str,
+        decision: &str,
+        user: i64,
+    ) -> AppResult<Result<(), &'static str>> {
+        if k.decided_at.is_some() {
+            return Ok(Err("err-complaint-decided"));
+        }
+        let Some(decided) = Outcome::parse(outcome) else {
+            return Ok(Err("err-complaint-outcome"));
+        };
+        if decision.trim().chars().count() < 10 {
+            return Ok(Err("err-complaint-decision"));
+        }
+        let now = self.clock.now_ms();
+        let ch = by_id(c, k.challenge_id)
+            .await?
+            .ok_or(crate::platform::error::AppError::NotFound)?;
+        if let Err(key) = transition(facts(&ch, Some(k), now, i64::MAX), Action::Decide(decided)) {
+            return Ok(Err(key));
+        }
+        let n = sqlx::query(
+            "UPDATE complaints SET outcome = $2, decision = $3, decided_by = $4, decided_at = $5 WHERE id = $1 AND decided_at IS NULL",
+        )
+        .bind(k.id)
+        .bind(decided.code())
+        .bind(decision.trim())
+        .bind(user)
+        .bind(now)
+        .execute(&mut *c)
+        .await?
+        .rows_affected();
+        if n != 1 {
+            return Ok(Err("err-complaint-decided"));
+        }
+        let p = store::by_id(c, k.project_id)
+            .await?
+            .ok_or(crate::platform::error::AppError::NotFound)?;
+        store::add_event(
+            c,
+            p.id,
+            p.round,
+            "complaint_decided",
+            &json!({ "complaint": k.id, "outcome": outcome, "decision": decision.trim() }),
+            Some(user),
+            now,
+        )
+        .await?;
+        self.audit(
+            c,
+            Actor::User(UserId(user)),
+            "complaint.decided",
+            ("complaint", k.id),
+            json!({ "project": p.id, "outcome": outcome }),
+        )
+        .await?;
+        let complainant: i64 = sqlx::query_scalar("SELECT user_id FROM complaints WHERE id = $1")
+            .bind(k.id)
+            .fetch_one(&mut *c)
+            .await?;
+        self.mail(
+            c,
+            complainant,
+            json!({ "event": "complaint_decided", "title": p.title, "number": p.number,
+                    "upheld": outcome == "upheld", "decision": decision.trim(),
+                    "link": format!("projects/{}/challenges", p.number) }),
+        )
+        .await?;
+        Ok(Ok(()))
+    }
+}

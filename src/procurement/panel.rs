@@ -1,0 +1,296 @@
+//! The bid-evaluation panel (DOMAIN §5): drawn at random from the expert library (the users
+//! holding the expert role) after the qualification review, with the method's size (odd, at
+//! least 5 for an open tender and 3 for a consultation or programme), the purchaser's
+//! representatives at most a third, and everyone excluded who in the last 3 years was a member
+//! or officer of a bidder. The seed, the candidates and the exclusions are recorded, so the draw
+//! can be replayed; a recused panelist is replaced by the next candidate in the seed's order.
+
+use crate::db::projects::Project;
+use crate::db::Conn;
+use crate::domain::award::SeatStatus;
+use crate::domain::award::{self, PanelProblem};
+use crate::domain::calendar::{iso_date, shanghai_date};
+use crate::platform::audit::Actor;
+use crate::platform::error::AppResult;
+use crate::platform::ids::UserId;
+use crate::procurement::Procurement;
+use rand::RngCore;
+use serde::Serialize;
+use serde_json::json;
+use time::Duration;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Member {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub kind: String,
+    pub status: crate::domain::award::SeatStatus,
+    pub reason: Option<String>,
+    pub replaces: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Panel {
+    pub id: i64,
+    pub round: i64,
+    pub seed: String,
+    pub size: i64,
+    pub candidates: Vec<i64>,
+    pub excluded: Vec<(i64, String)>,
+    pub drawn_at: i64,
+    pub members: Vec<Member>,
+}
+
+type MemberRow = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<i64>,
+);
+
+pub fn minimum_size(method: &str) -> usize {
+    if method == "open_tender" {
+        5
+    } else {
+        3
+    }
+}
+
+pub async fn panel_of(c: &mut Conn, p: &Project) -> AppResult<Option<Panel>> {
+    let row: Option<(i64, String, i64, String, String, i64)> = sqlx::query_as(
+        "SELECT id, seed, size, candidates, excluded, drawn_at FROM panels WHERE project_id = $1 AND round = $2",
+    )
+    .bind(p.id)
+    .bind(p.round)
+    .fetch_optional(&mut *c)
+    .await?;
+    let Some((id, seed, size, candidates, excluded, drawn_at)) = row else {
+        return Ok(None);
+    };
+    let members: Vec<MemberRow> = sqlx::query_as(
+        "SELECT m.id, m.user_id, u.display_name, m.kind, m.status, m.reason, m.replaces FROM panel_members m \
+         JOIN users u ON u.id = m.user_id WHERE m.panel_id = $1 ORDER BY m.id",
+    )
+    .bind(id)
+    .fetch_all(&mut *c)
+    .await?;
+    Ok(Some(Panel {
+        id,
+        round: p.round,
+        seed,
+        size,
+        candidates: serde_json::from_str(&candidates).unwrap_or_default(),
+        excluded: serde_json::from_str(&excluded).unwrap_or_default(),
+        drawn_at,
+        members: members
+            .into_iter()
+            .map(|(id, user_id, name, kind, status, reason, replaces)| {
+                Ok(Member {
+                    id,
+                    user_id,
+                    name,
+                    kind,
+                    status: SeatStatus::parse(&status).ok_or_else(|| {
+                        crate::platform::error::AppError::Internal(format!(
+                            "seat status {status:?}"
+                        ))
+                    })?,
+                    reason,
+                    replaces,
+                })
+            })
+            .collect::<AppResult<_>>()?,
+    }))
+}
+
+/// The organizations whose bids passed the qualification review and the price check.
+pub async fn valid_bidders(c: &mut Conn, p: &Project) -> AppResult<Vec<i64>> {
+    Ok(crate::procurement::review::rows(c, p)
+        .await?
+        .into_iter()
+        .filter(|r| r.price_ok && r.qualified == Some(true))
+        .map(|r| r.bid.org_id)
+        .collect())
+}
+
+/// The expert library: users holding the expert role now, with their person records.
+async fn experts(c: &mut Conn) -> AppResult<Vec<(i64, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT DISTINCT u.id, u.person_id FROM role_grants g JOIN users u ON u.id = g.user_id \
+         WHERE g.role = 'expert' AND g.revoked_at IS NULL ORDER BY u.id",
+    )
+    .fetch_all(&mut *c)
+    .await?)
+}
+
+impl Procurement<'_> {
+    /// Draws the panel of the current round. `Ok(Err(key))` is a refusal for the form.
+    pub async fn draw_panel(
+        &self,
+        c: &mut Conn,
+        p: &Project,
+        size: usize,
+        representatives: &[i64],
+        user: i64,
+    ) -> AppResult<Result<i64, &'static str>> {
+        if p.status != crate::domain::project::Status::Opened {
+            return Ok(Err("err-panel-not-now"));
+        }
+        if panel_of(c, p).await?.is_some() {
+            return Ok(Err("err-panel-drawn"));
+        }
+        let bidders = valid_bidders(c, p).await?;
+        if bidders.is_empty() {
+            return Ok(Err("err-panel-review-first"));
+        }
+        match award::panel_problem(size, minimum_size(&p.method), representatives.len()) {
+            Some(PanelProblem::Size { .. }) => return Ok(Err("err-panel-size")),
+            Some(PanelProblem::Representatives { .. }) => {
+                return Ok(Err("err-panel-representatives"))
+            }
+            _ => {}
+        }
+        let since = iso_date(shanghai_date(self.clock.now()) - Duration::days(3 * 365));
+        let mut candidates = Vec::new();
+        let mut excluded: Vec<(i64, String)> = Vec::new();
+        for (expert, person) in experts(c).await? {
+            if representatives.contains(&expert) {
+                continue;
+            }
+            candidates.push(expert);
+            for org in &bidders {
+                if let Some(how) =
+                    crate::db::eval_panel::worked_for(c, person, *org, &since).await?
+                {
+                    excluded.push((expert, format!("{how}:{org}")));
+                    break;
+                }
+            }
+        }
+        let seed = rand::thread_rng().next_u64();
+        let out: Vec<i64> = excluded.iter().map(|e| e.0).collect();
+        let drawn = match award::draw_panel(&candidates, &out, size - representatives.len(), seed) {
+            Ok(d) => d,
+            Err(_) => return Ok(Err("err-panel-candidates")),
+        };
+        let now = self.clock.now_ms();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO panels (project_id, round, seed, size, candidates, excluded, drawn_by, drawn_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(p.id)
+        .bind(p.round)
+        .bind(seed.to_string())
+        .bind(size as i64)
+        .bind(json!(candidates).to_string())
+        .bind(json!(excluded).to_string())
+        .bind(user)
+        .bind(now)
+        .fetch_one(&mut *c)
+        .await?;
+        let seats = drawn
+            .iter()
+            .map(|u| (*u, "expert"))
+            .chain(representatives.iter().map(|u| (*u, "representative")));
+        for (member, kind) in seats {
+            seat(c, id, member, kind, None, now).await?;
+            self.mail(
+                c,
+                member,
+                json!({ "event": "panel", "title": p.title, "number": p.number, "link": "scoring" }),
+            )
+            .await?;
+        }
+        self.audit(
+            c,
+            Actor::User(UserId(user)),
+            "panel.drawn",
+            ("project", p.id),
+            json!({ "panel": id, "seed": seed.to_string(), "candidates": candidates, "excluded": excluded, "drawn": drawn }),
+        )
+        .await?;
+        Ok(Ok(id))
+    }
+
+    /// Records a panelist's recusal and seats the next candidate in the seed's order (an
+    /// expert) in the same transaction; refused when no candidate is left.
+    pub async fn recuse(
+        &self,
+        c: &mut Conn,
+        p: &Project,
+        member: i64,
+        reason: &str,
+        user: i64,
+    ) -> AppResult<Result<(), &'static str>> {
+        let Some(panel) = panel_of(c, p).await? else {
+            return Ok(Err("err-panel-not-now"));
+        };
+        let Some(m) = panel
+            .members
+            .iter()
+            .find(|m| m.id == member && m.status == SeatStatus::Seated)
+        else {
+            return Ok(Err("err-panel-member"));
+        };
+        let now = self.clock.now_ms();
+        let mut replacement = None;
+        if m.kind == "expert" {
+            let used: Vec<i64> = panel.members.iter().map(|m| m.user_id).collect();
+            let out: Vec<i64> = panel.excluded.iter().map(|e| e.0).chain(used).collect();
+            let seed: u64 = panel.seed.parse().unwrap_or(0);
+            match award::draw_panel(&panel.candidates, &out, 1, seed) {
+                Ok(next) => replacement = next.first().copied(),
+                Err(_) => return Ok(Err("err-panel-no-replacement")),
+            }
+        }
+        sqlx::query("UPDATE panel_members SET status = 'recused', reason = $2, recused_at = $3 WHERE id = $1 AND status = 'seated'")
+            .bind(member)
+            .bind(reason)
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
+        if let Some(next) = replacement {
+            seat(c, panel.id, next, "expert", Some(member), now).await?;
+            self.mail(
+                c,
+                next,
+                json!({ "event": "panel", "title": p.title, "number": p.number, "link": "scoring" }),
+            )
+            .await?;
+        }
+        self.audit(
+            c,
+            Actor::User(UserId(user)),
+            "panel.recused",
+            ("project", p.id),
+            json!({ "member": member, "reason": reason, "replacement": replacement }),
+        )
+        .await?;
+        Ok(Ok(()))
+    }
+}
+
+async fn seat(
+    c: &mut Conn,
+    panel: i64,
+    user: i64,
+    kind: &str,
+    replaces: Option<i64>,
+    now: i64,
+) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO panel_members (panel_id, user_id, kind, status, replaces, seated_at) VALUES ($1, $2, $3, 'seated', $4, $5)",
+    )
+    .bind(panel)
+    .bind(user)
+    .bind(kind)
+    .bind(replaces)
+    .bind(now)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}

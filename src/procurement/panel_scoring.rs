@@ -1,0 +1,251 @@
+//! Panel scoring (DOMAIN §5): a seated panelist declares no conflict (or recuses), then scores
+//! each technical criterion of each valid bid within its maximum, independently (no page shows
+//! a panelist anyone else's scores before the report), and submits once. The evaluation report
+//! — complete when every seated panelist has submitted — has per criterion the mean over the
+//! panel, the price score by the formula, totals, and the ranking under the project's tie rule
+//! with the panel's recorded seed, plus every panelist's scores.
+
+use crate::db::projects::{self as store, Project};
+use crate::db::Conn;
+use crate::domain::award::{self, Scored, TieRule};
+use crate::platform::error::AppResult;
+use crate::procurement::panel::{panel_of, Panel};
+use crate::procurement::review;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::HashMap;
+
+type SeatRow = (i64, i64, String, Option<i64>, Option<i64>, i64);
+
+/// One panelist's scores of one bid, in criterion order.
+pub type BidScores = (i64, Vec<Decimal>);
+
+/// A seat: the panel member row with its project.
+#[derive(Debug, Clone, Serialize)]
+pub struct Seat {
+    pub member: i64,
+    pub user_id: i64,
+    pub status: crate::domain::award::SeatStatus,
+    pub declared_at: Option<i64>,
+    pub submitted_at: Option<i64>,
+    pub project_id: i64,
+}
+
+pub async fn seat(c: &mut Conn, member: i64) -> AppResult<Option<Seat>> {
+    let row: Option<SeatRow> = sqlx::query_as(
+        "SELECT m.id, m.user_id, m.status, m.declared_at, m.submitted_at, p.project_id FROM panel_members m \
+         JOIN panels p ON p.id = m.panel_id WHERE m.id = $1",
+    )
+    .bind(member)
+    .fetch_optional(&mut *c)
+    .await?;
+    row.map(
+        |(member, user_id, status, declared_at, submitted_at, project_id)| {
+            Ok(Seat {
+                member,
+                user_id,
+                status: crate::domain::award::SeatStatus::parse(&status).ok_or_else(|| {
+                    crate::platform::error::AppError::Internal(format!("seat status {status:?}"))
+                })?,
+                declared_at,
+                submitted_at,
+                project_id,
+            })
+        },
+    )
+    .transpose()
+}
+
+/// The user's seats on panels, newest first (for the expert's list).
+pub async fn seats_of(c: &mut Conn, user: i64) -> AppResult<Vec<(i64, String, String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT m.id, pr.number, pr.title, m.status FROM panel_members m JOIN panels p ON p.id = m.panel_id \
+         JOIN projects pr ON pr.id = p.project_id WHERE m.user_id = $1 ORDER BY m.id DESC",
+    )
+    .bind(user)
+    .fetch_all(&mut *c)
+    .await?)
+}
+
+/// The member's own scores: (bid, criterion position) → hundredths.
+pub async fn own_scores(c: &mut Conn, member: i64) -> AppResult<HashMap<(i64, i64), i64>> {
+    let rows: Vec<(i64, i64, i64)> =
+        sqlx::query_as("SELECT bid_id, pos, centi FROM panel_scores WHERE member_id = $1")
+            .bind(member)
+            .fetch_all(&mut *c)
+            .await?;
+    Ok(rows.into_iter().map(|(b, p, v)| ((b, p), v)).collect())
+}
+
+/// The bids the panel scores: those that passed the qualification review and the price check.
+pub async fn valid_bids(c: &mut Conn, p: &Project) -> AppResult<Vec<review::Row>> {
+    Ok(review::rows(c, p)
+        .await?
+        .into_iter()
+        .filter(|r| r.price_ok && r.qualified == Some(true) && r.compliant == Some(true))
+        .collect())
+}
+
+/// The bids the panel checks for compliance: qualified and within the price limits.
+pub async fn qualified_bids(c: &mut Conn, p: &Project) -> AppResult<Vec<review::Row>> {
+    Ok(review::rows(c, p)
+        .await?
+        .into_iter()
+        .filter(|r| r.price_ok && r.qualified == Some(true))
+        .collect())
+}
+
+/// A consultation's opened final quotes for the round: organization → price (None before the
+/// final quotes are opened). Other methods score the opened responses' prices.
+pub async fn final_quotes(c: &mut Conn, p: &Project) -> AppResult<Option<HashMap<i64, i64>>> {
+    let Some(o) = crate::db::bids::openings(c, p.id)
+        .await?
+        .into_iter()
+        .find(|o| {
+            o.round == p.round
+                && o.envelope == "final"
+                && o.outcome == crate::domain::procurement::OpeningOutcome::Opened
+        })
+    else {
+        return Ok(None);
+    };
+    Ok(Some(
+        crate::db::bids::opened(c, o.id)
+            .await?
+            .into_iter()
+            .map(|b| (b.org_id, b.price_fen))
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportRow {
+    pub rank: usize,
+    pub bid_id: i64,
+    pub org_id: i64,
+    pub org_name: String,
+    pub price_fen: i64,
+    pub price_score: Decimal,
+    pub technical: Vec<Decimal>,
+    pub total: Decimal,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub complete: bool,
+    /// A consultation whose final quotes are not opened yet: no ranking.
+    pub awaiting_final: bool,
+    /// Valid responses left out of the ranking: no final quote, or a final quote above the
+    /// budget or the maximum price (organization name, reason key).
+    pub left_out: Vec<(String, &'static str)>,
+    pub drawn: bool,
+    pub seed: String,
+    pub rows: Vec<ReportRow>,
+    /// Each seated panelist's name and scores per bid (in criterion order).
+    pub panelists: Vec<(String, Vec<BidScores>)>,
+}
+
+pub async fn report(c: &mut Conn, p: &Project) -> AppResult<Option<Report>> {
+    let Some(panel): Option<Panel> = panel_of(c, p).await? else {
+        return Ok(None);
+    };
+    let seated: Vec<_> = panel
+        .members
+        .iter()
+        .filter(|m| m.status == crate::domain::award::SeatStatus::Seated)
+        .cloned()
+        .collect();
+    let mut complete = !seated.is_empty();
+    let criteria = store::criteria(c, p.id).await?;
+    let bids = valid_bids(c, p).await?;
+    let mut panelists = Vec::new();
+    let mut all: HashMap<(i64, i64), Vec<Decimal>> = HashMap::new();
+    for m in &seated {
+        let s = seat(c, m.id).await?;
+        complete &= s.is_some_and(|s| s.submitted_at.is_some());
+        let own = own_scores(c, m.id).await?;
+        let mut per_bid = Vec::new();
+        for b in &bids {
+            let mut line = Vec::new();
+            for pos in 0..criteria.len() as i64 {
+                let v = Decimal::new(own.get(&(b.bid.bid_id, pos)).copied().unwrap_or(0), 2);
+                all.entry((b.bid.bid_id, pos)).or_default().push(v);
+                line.push(v);
+            }
+            per_bid.push((b.bid.bid_id, line));
+        }
+        panelists.push((m.name.clone(), per_bid));
+    }
+    // A consultation ranks the sealed final quotes (DOMAIN §5): a bidder without one, or with
+    // one above the budget or maximum price, drops out; before they are opened nothing ranks.
+    let finals = if p.method == "consultation" {
+        Some(final_quotes(c, p).await?)
+    } else {
+        None
+    };
+    let awaiting_final = matches!(finals, Some(None));
+    if awaiting_final {
+        complete = false;
+    }
+    let mut left_out = Vec::new();
+    let mut priced = Vec::new();
+    for b in &bids {
+        match &finals {
+            None => priced.push((b, b.bid.price_fen)),
+            Some(None) => {}
+            Some(Some(f)) => match f.get(&b.bid.org_id) {
+                None => left_out.push((b.bid.org_name.clone(), "report-no-final")),
+                Some(&q) if !review::price_ok(p, q) => {
+                    left_out.push((b.bid.org_name.clone(), "review-over-budget"))
+                }
+                Some(&q) => priced.push((b, q)),
+            },
+        }
+    }
+    let input: Vec<(i64, i64, Vec<Decimal>)> = priced
+        .iter()
+        .map(|(b, price)| {
+            let technical = (0..criteria.len() as i64)
+                .map(|pos| {
+                    all.get(&(b.bid.bid_id, pos))
+                        .and_then(|v| award::criterion_score(v))
+                        .unwrap_or(Decimal::ZERO)
+                })
+                .collect();
+            (b.bid.bid_id, *price, technical)
+        })
+        .collect();
+    let seed: u64 = panel.seed.parse().unwrap_or(0);
+    let (ranked, drawn): (Vec<Scored>, bool) = award::rank(
+        award::score_all(p.price_weight_pct, &input),
+        TieRule::parse(&p.tie_rule),
+        seed,
+    );
+    let names: HashMap<i64, (i64, String)> = bids
+        .iter()
+        .map(|b| (b.bid.bid_id, (b.bid.org_id, b.bid.org_name.clone())))
+        .collect();
+    let rows = ranked
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| ReportRow {
+            rank: i + 1,
+            bid_id: s.bid,
+            org_id: names.get(&s.bid).map(|n| n.0).unwrap_or_default(),
+            org_name: names.get(&s.bid).map(|n| n.1.clone()).unwrap_or_default(),
+            price_fen: s.price_fen,
+            price_score: s.price_score,
+            total: s.total(),
+            technical: s.technical,
+        })
+        .collect();
+    Ok(Some(Report {
+        complete,
+        awaiting_final,
+        left_out,
+        drawn,
+        seed: panel.seed,
+        rows,
+        panelists,
+    }))
+}

@@ -1,0 +1,496 @@
+//! The registry's daily job (DOMAIN §2): reminders 30 days before an annual report is due, the
+//! abnormal-activity list for reports not filed, its automatic end after 6 months when nothing
+//! remains to rectify, and the serious-violation list. Run by the job runner once a day (never
+//! by page views); idempotent — a second run the same day changes nothing. Each batch of
+//! changes is one transaction with one audit entry.
+
+use crate::db::{settings, Conn};
+use crate::domain::calendar::{iso_date, parse_iso_date};
+use crate::domain::credit::{self, Penalty, PenaltyKind};
+use crate::domain::lang::Lang;
+use crate::domain::money::Money;
+use crate::platform::audit::Actor;
+use crate::platform::error::AppResult;
+use crate::platform::ids::OrgId;
+use crate::platform::mail::Recipient;
+use crate::registry::Registry;
+use serde::Serialize;
+use serde_json::json;
+use sqlx::Row;
+use std::collections::BTreeMap;
+use time::Date;
+
+const BATCH: usize = 400;
+
+/// The annual-report due day of each type, from the settings in force.
+pub fn due_setting(org_type: &str) -> &'static str {
+    match org_type {
+        "social_group" => "registry.annual_report_due.social_group",
+        "foundation" => "registry.annual_report_due.foundation",
+        _ => "registry.annual_report_due.service_institution",
+    }
+}
+
+#[derive(Debug, Default, Serialize, PartialEq, Eq)]
+pub struct DailyReport {
+    pub reminded: usize,
+    pub listed_abnormal: usize,
+    pub removed_abnormal: usize,
+    pub listed_serious: usize,
+    pub removed_serious: usize,
+}
+
+/// One kind of change to many organizations, committed in batches.
+async fn in_batches(
+    reg: &Registry<'_>,
+    ids: &[i64],
+    action: &str,
+    detail: serde_json::Value,
+    mut apply: impl for<'c> FnMut(
+        &'c mut Conn,
+        i64,
+    ) -> rocket::futures::future::BoxFuture<'c, AppResult<()>>,
+) -> AppResult<()> {
+    for chunk in ids.chunks(BATCH) {
+        let mut tx = reg.db.begin_write().await?;
+        for id in chunk {
+            apply(&mut tx, *id).await?;
+        }
+        reg.auditor
+            .record(
+                &mut tx,
+                reg.clock.now_ms(),
+                Actor::System,
+                action,
+                ("organizations", format!("{} organization(s)", chunk.len())),
+                json!({ "organizations": chunk, "detail": detail }),
+            )
+            .await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// Runs every step for `today` (Beijing date).
+pub async fn run_daily(reg: &Registry<'_>) -> AppResult<DailyReport> {
+    let today = reg.today();
+    let mut report = DailyReport::default();
+    let snapshot = {
+        let mut c = reg.db.acquire().await?;
+        settings::snapshot(&mut c, reg.clock.now_ms()).await?
+    };
+    let cutoff = snapshot
+        .get("registry.first_year_cutoff")
+        .unwrap_or("06-30")
+        .to_string();
+    let first_year = snapshot
+        .int("registry.credit_first_year")
+        .and_then(|y| i32::try_from(y).ok())
+        .unwrap_or(2025);
+    for org_type in ["social_group", "social_service_institution", "foundation"] {
+        let md = snapshot
+            .get(due_setting(org_type))
+            .unwrap_or("05-31")
+            .to_string();
+        for year in (today.year() - 3).max(first_year)..today.year() {
+            let Some(due) = credit::report_due(year, &md) else {
+                continue;
+            };
+            let last_registration = format!("{year}-{cutoff}");
+            if due < today {
+                report.listed_abnormal +=
+                    list_missing(reg, org_type, year, &last_registration, today).await?;
+            } else if due <= today.saturating_add(time::Duration::days(30)) {
+                report.reminded += remind(reg, org_type, year, &last_registration, due).await?;
+            }
+        }
+    }
+    report.removed_abnormal = end_abnormal(reg, today).await?;
+    let (listed, removed) = serious(reg, today).await?;
+    report.listed_serious = listed;
+    report.removed_serious = removed;
+    Ok(report)
+}
+
+async fn without_report(
+    reg: &Registry<'_>,
+    org_type: &str,
+    year: i32,
+    last_registration: &str,
+    extra: &'static str,
+) -> AppResult<Vec<i64>> {
+    let mut c = reg.db.acquire().await?;
+    let sql = format!(
+        "SELECT o.id FROM organizations o WHERE o.org_type = $1 AND o.status = 'registered' \
+         AND o.registered_on IS NOT NULL AND o.registered_on <= $2 \
+         AND NOT EXISTS (SELECT 1 FROM annual_reports r WHERE r.org_id = o.id AND r.year = $3) {extra} \
+         ORDER BY o.id"
+    );
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(org_type)
+        .bind(last_registration)
+        .bind(i64::from(year))
+        .fetch_all(&mut *c)
+        .await?)
+}
+
+/// Lists on the abnormal-activity list every organization whose report for `year` is overdue.
+async fn list_missing(
+    reg: &Registry<'_>,
+    org_type: &str,
+    year: i32,
+    last_registration: &str,
+    today: Date,
+) -> AppResult<usize> {
+    let ids = without_report(
+        reg,
+        org_type,
+        year,
+        last_registration,
+        "AND NOT EXISTS (SELECT 1 FROM credit_listings l WHERE l.org_id = o.id AND l.list = 'abnormal' \
+         AND l.reason = 'annual_report_missing' AND l.ref_year = $3)",
+    )
+    .await?;
+    let on = iso_date(today);
+    let now = reg.clock.now_ms();
+    in_batches(
+        reg,
+        &ids,
+        "credit.listed",
+        json!({ "list": "abnormal", "reason": "annual_report_missing", "year": year }),
+        |c, id| {
+            let on = on.clone();
+            Box::pin(async move {
+                add_listing(
+                    c,
+                    OrgId(id),
+                    "abnormal",
+                    "annual_report_missing",
+                    Some(year),
+                    &on,
+                    now,
+                )
+                .await?;
+                add_event(c, OrgId(id), &on, "listed_abnormal", now).await
+            })
+        },
+    )
+    .await?;
+    Ok(ids.len())
+}
+
+pub async fn add_listing(
+    c: &mut Conn,
+    org: OrgId,
+    list: &str,
+    reason: &str,
+    year: Option<i32>,
+    on: &str,
+    now: i64,
+) -> AppResult<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO credit_listings (org_id, list, reason, ref_year, listed_on, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(org.0)
+    .bind(list)
+    .bind(reason)
+    .bind(year.map(i64::from))
+    .bind(on)
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await?)
+}
+
+/// A public event on the organization's record.
+pub async fn add_event(c: &mut Conn, org: OrgId, on: &str, kind: &str, now: i64) -> AppResult<()> {
+    crate::db::applications::add_org_event(
+        c,
+        crate::db::applications::NewOrgEvent {
+            org,
+            on_date: on,
+            kind,
+            public: true,
+            application: None,
+            detail: "",
+            now,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Mails each organization's administrators 30 days (or less) before a report is due, once.
+async fn remind(
+    reg: &Registry<'_>,
+    org_type: &str,
+    year: i32,
+    last_registration: &str,
+    due: Date,
+) -> AppResult<usize> {
+    let ids = without_report(
+        reg,
+        org_type,
+        year,
+        last_registration,
+        "AND NOT EXISTS (SELECT 1 FROM reminders m WHERE m.kind = 'annual_report' AND m.org_id = o.id \
+         AND m.year = $3)",
+    )
+    .await?;
+    let now = reg.clock.now_ms();
+    let due_text = iso_date(due);
+    for chunk in ids.chunks(BATCH) {
+        let mut tx = reg.db.begin_write().await?;
+        for &id in chunk {
+            sqlx::query(
+                "INSERT INTO reminders (kind, org_id, year, sent_at) VALUES ('annual_report', $1, $2, $3)",
+            )
+            .bind(id)
+            .bind(i64::from(year))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let rows = sqlx::query(
+                "SELECT u.id, u.email, u.preferred_lang, o.name FROM memberships m \
+                 JOIN users u ON u.id = m.user_id JOIN organizations o ON o.id = m.org_id \
+                 WHERE m.org_id = $1 AND m.kind = 'admin' AND m.left_on IS NULL",
+            )
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+            for r in rows {
+                let email: String = r.try_get("email")?;
+                let lang: String = r.try_get("preferred_lang")?;
+                let name: String = r.try_get("name")?;
+                let data = json!({ "org": name, "org_id": id, "year": year, "due": due_text });
+                reg.mailer
+                    .queue(
+                        &mut tx,
+                        Recipient {
+                            addr: &email,
+                            user: Some(crate::platform::ids::UserId(r.try_get("id")?)),
+                            lang: Lang::parse(&lang).unwrap_or_default(),
+                        },
+                        "annual_report_reminder",
+                        &data,
+                        now,
+                    )
+                    .await?;
+            }
+        }
+        reg.auditor
+            .record(
+                &mut tx,
+                now,
+                Actor::System,
+                "annual_report.reminded",
+                ("organizations", format!("{} organization(s)", chunk.len())),
+                json!({ "organizations": chunk, "year": year, "due": due_text }),
+            )
+            .await?;
+        tx.commit().await?;
+    }
+    Ok(ids.len())
+}
+
+struct Open {
+    id: i64,
+    org: i64,
+    reason: String,
+    listed_on: String,
+}
+
+async fn open_listings(c: &mut Conn, list: &str) -> AppResult<Vec<Open>> {
+    let rows = sqlx::query(
+        "SELECT l.id, l.org_id, l.reason, l.ref_year, l.listed_on, \
+         (SELECT COUNT(*) FROM annual_reports r WHERE r.org_id = l.org_id AND r.year = l.ref_year) AS filed \
+         FROM credit_listings l WHERE l.list = $1 AND l.removed_on IS NULL ORDER BY l.org_id, l.id",
+    )
+    .bind(list)
+    .fetch_all(&mut *c)
+    .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let filed: i64 = r.try_get("filed")?;
+        let reason: String = r.try_get("reason")?;
+        // A missing report is rectified once it is filed; other causes stay until a registrar
+        // verifies the rectification and removes the listing.
+        let reason = if reason == "annual_report_missing" && filed > 0 {
+            "rectified".to_string()
+        } else {
+            reason
+        };
+        out.push(Open {
+            id: r.try_get("id")?,
+            org: r.try_get("org_id")?,
+            reason,
+            listed_on: r.try_get("listed_on")?,
+        });
+    }
+    Ok(out)
+}
+
+/// Ends abnormal listings 6 months after the latest listing event, only when nothing remains
+/// to rectify.
+async fn end_abnormal(reg: &Registry<'_>, today: Date) -> AppResult<usize> {
+    let open = {
+        let mut c = reg.db.acquire().await?;
+        open_listings(&mut c, "abnormal").await?
+    };
+    let mut by_org: BTreeMap<i64, Vec<&Open>> = BTreeMap::new();
+    for o in &open {
+        by_org.entry(o.org).or_default().push(o);
+    }
+    let mut ending: Vec<i64> = Vec::new();
+    let mut listing_ids: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for (org, list) in &by_org {
+        let latest = list
+            .iter()
+            .filter_map(|o| parse_iso_date(&o.listed_on))
+            .max();
+        let clear = list.iter().all(|o| o.reason == "rectified");
+        if latest.is_some_and(|l| credit::abnormal_ends(l, today, clear)) {
+            ending.push(*org);
+            listing_ids.insert(*org, list.iter().map(|o| o.id).collect());
+        }
+    }
+    let on = iso_date(today);
+    let now = reg.clock.now_ms();
+    let listing_ids = std::sync::Arc::new(listing_ids);
+    in_batches(
+        reg,
+        &ending,
+        "credit.removed",
+        json!({ "list": "abnormal", "removal": "automatic" }),
+        |c, id| {
+            let on = on.clone();
+            let ids = listing_ids.get(&id).cloned().unwrap_or_default();
+            Box::pin(async move {
+                // Only the listings read above: one added since restarts the clock.
+                for listing in ids {
+                    sqlx::query(
+                        "UPDATE credit_listings SET removed_on = $1, removal = 'automatic' \
+                         WHERE id = $2 AND removed_on IS NULL",
+                    )
+                    .bind(&on)
+                    .bind(listing)
+                    .execute(&mut *c)
+                    .await?;
+                }
+                add_event(c, OrgId(id), &on, "removed_abnormal", now).await
+            })
+        },
+    )
+    .await?;
+    Ok(ending.len())
+}
+
+/// Lists on the serious-violation list on its events; ends a listing 2 years after the last.
+async fn serious(reg: &Registry<'_>, today: Date) -> AppResult<(usize, usize)> {
+    let mut c = reg.db.acquire().await?;
+    let rows = sqlx::query(
+        "SELECT org_id, kind, decided_on, amount_fen FROM penalties ORDER BY org_id, decided_on",
+    )
+    .fetch_all(&mut *c)
+    .await?;
+    let mut penalties: BTreeMap<i64, Vec<Penalty>> = BTreeMap::new();
+    for r in rows {
+        let Some(kind) = PenaltyKind::parse(&r.try_get::<String, _>("kind")?) else {
+            continue;
+        };
+        let Some(on) = parse_iso_date(&r.try_get::<String, _>("decided_on")?) else {
+            continue;
+        };
+        let amount: Option<i64> = r.try_get("amount_fen")?;
+        penalties
+            .entry(r.try_get("org_id")?)
+            .or_default()
+            .push(Penalty {
+                kind,
+                on,
+                amount: amount.map(Money::from_fen),
+            });
+    }
+    let mut abnormal: BTreeMap<i64, Vec<(Date, Option<Date>)>> = BTreeMap::new();
+    let spans: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT org_id, listed_on, removed_on FROM credit_listings WHERE list = 'abnormal' AND listed_on <= $1",
+    )
+    .bind(iso_date(credit::add_months(today, -24)))
+    .fetch_all(&mut *c)
+    .await?;
+    for (org, listed, removed) in spans {
+        if let Some(d) = parse_iso_date(&listed) {
+            let end = removed.as_deref().and_then(parse_iso_date);
+            abnormal.entry(org).or_default().push((d, end));
+        }
+    }
+    let serious_open: BTreeMap<i64, i64> = open_listings(&mut c, "serious")
+        .await?
+        .into_iter()
+        .map(|o| (o.org, o.id))
+        .collect();
+    drop(c);
+    let mut orgs: Vec<i64> = penalties.keys().copied().collect();
+    orgs.extend(abnormal.keys().copied());
+    orgs.extend(serious_open.keys().copied());
+    orgs.sort_unstable();
+    orgs.dedup();
+    let mut to_list: Vec<(i64, &'static str)> = Vec::new();
+    let mut to_end: Vec<i64> = Vec::new();
+    for org in orgs {
+        let p = penalties.get(&org).map(Vec::as_slice).unwrap_or(&[]);
+        let spans = abnormal.get(&org).map(Vec::as_slice).unwrap_or(&[]);
+        let events = credit::serious_events(p, spans, today);
+        let latest = events.iter().map(|(_, d)| *d).max();
+        match (serious_open.contains_key(&org), events.first(), latest) {
+            (false, Some((why, _)), Some(l)) if !credit::serious_ends(l, today) => {
+                to_list.push((org, why));
+            }
+            (true, _, latest) if latest.is_none_or(|l| credit::serious_ends(l, today)) => {
+                to_end.push(org);
+            }
+            _ => {}
+        }
+    }
+    let on = iso_date(today);
+    let now = reg.clock.now_ms();
+    let reasons: BTreeMap<i64, &'static str> = to_list.iter().copied().collect();
+    let ids: Vec<i64> = to_list.iter().map(|(o, _)| *o).collect();
+    in_batches(
+        reg,
+        &ids,
+        "credit.listed",
+        json!({ "list": "serious" }),
+        |c, id| {
+            let on = on.clone();
+            let why = reasons.get(&id).copied().unwrap_or("serious");
+            Box::pin(async move {
+                add_listing(c, OrgId(id), "serious", why, None, &on, now).await?;
+                add_event(c, OrgId(id), &on, "listed_serious", now).await
+            })
+        },
+    )
+    .await?;
+    in_batches(
+        reg,
+        &to_end,
+        "credit.removed",
+        json!({ "list": "serious", "removal": "automatic" }),
+        |c, id| {
+            let on = on.clone();
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE credit_listings SET removed_on = $1, removal = 'automatic' \
+                     WHERE org_id = $2 AND list = 'serious' AND removed_on IS NULL",
+                )
+                .bind(&on)
+                .bind(id)
+                .execute(&mut *c)
+                .await?;
+                add_event(c, OrgId(id), &on, "removed_serious", now).await
+            })
+        },
+    )
+    .await?;
+    Ok((ids.len(), to_end.len()))
+}
