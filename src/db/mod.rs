@@ -6,6 +6,7 @@ pub mod applications;
 pub mod audit;
 pub mod bids;
 pub mod calendar;
+pub mod credit;
 pub mod directory;
 pub mod eval_panel;
 pub mod evaluation;

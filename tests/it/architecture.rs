@@ -33,7 +33,6 @@ const LEGACY: &[(&str, usize)] = &[
     ("opendata.rs", 1),
     ("org_procurement.rs", 2),
     ("orgs.rs", 4),
-    ("oversight.rs", 16),
     ("page_cache.rs", 1),
     ("panel_seat.rs", 6),
     ("password.rs", 2),
@@ -44,7 +43,6 @@ const LEGACY: &[(&str, usize)] = &[
     ("scoring.rs", 2),
     ("signup.rs", 2),
     ("stats.rs", 4),
-    ("supervision.rs", 9),
     ("suppliers.rs", 3),
 ];
 
