@@ -34,6 +34,7 @@ pub mod opendata;
 pub mod panel;
 pub mod panel_scoring;
 pub mod performance;
+pub mod procedure;
 pub mod procurement;
 pub mod registry;
 pub mod review;

@@ -16,6 +16,7 @@ pub mod meta;
 pub mod migrate;
 pub mod org_events;
 pub mod orgs;
+pub mod panel;
 pub mod project_qa;
 pub mod projects;
 pub mod roles;

@@ -154,3 +154,18 @@ pub async fn revoke(
         .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// The purchasers of a department (id, display name): who may sit as its representatives or
+/// approve its payments.
+pub async fn department_purchasers(
+    c: &mut Conn,
+    department: i64,
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT DISTINCT u.id, u.display_name FROM role_grants g JOIN users u ON u.id = g.user_id \
+         WHERE g.role = 'purchaser' AND g.department_id = $1 AND g.revoked_at IS NULL ORDER BY u.id",
+    )
+    .bind(department)
+    .fetch_all(&mut *c)
+    .await
+}

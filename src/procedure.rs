@@ -1,0 +1,184 @@
+//! The steps of a project's procedure as the routes take them: each one write transaction on
+//! the project row, locked, then the step (`procurement`, `review`, `panel`), then the commit.
+//! A refusal writes nothing and comes back with the project as it was read under the lock, for
+//! the form that shows it.
+
+use crate::audit::Actor;
+use crate::db::projects::{self as store, Project};
+use crate::db::Tx;
+use crate::error::{AppError, AppResult};
+use crate::ids::UserId;
+use crate::procurement::Procurement;
+use crate::review::Outcome;
+use serde_json::json;
+use std::collections::HashMap;
+
+/// A step refused: the project as read, and the message key.
+pub type Refused = (Project, &'static str);
+
+impl Procurement<'_> {
+    /// A write transaction holding the project's row.
+    async fn locked(&self, id: i64) -> AppResult<(Tx, Project)> {
+        let mut tx = self.db.begin_write().await?;
+        let p = store::lock(&mut tx, id, self.db.for_update())
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Ok((tx, p))
+    }
+
+    /// Commits on success; a refusal rolls back and carries the project.
+    async fn settle<T>(
+        tx: Tx,
+        p: Project,
+        r: Result<T, &'static str>,
+    ) -> AppResult<Result<T, Refused>> {
+        match r {
+            Ok(v) => {
+                tx.commit().await?;
+                Ok(Ok(v))
+            }
+            Err(key) => {
+                drop(tx);
+                Ok(Err((p, key)))
+            }
+        }
+    }
+
+    /// Publishes the answer to a question.
+    pub async fn answer_question(
+        &self,
+        id: i64,
+        question: i64,
+        body: &str,
+        affects: bool,
+        user: UserId,
+    ) -> AppResult<()> {
+        let (mut tx, p) = self.locked(id).await?;
+        self.answer(&mut tx, &p, question, body, affects, user.0)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Publishes an amendment: the deadline before it, and after.
+    pub async fn publish_amendment(
+        &self,
+        id: i64,
+        body: &str,
+        affects: bool,
+        user: UserId,
+    ) -> AppResult<(Option<i64>, i64)> {
+        let (mut tx, p) = self.locked(id).await?;
+        let before = p.deadline_at;
+        let after = self.amend(&mut tx, &p, body, affects, None, user.0).await?;
+        tx.commit().await?;
+        Ok((before, after))
+    }
+
+    /// Competitive consultation: the call for sealed final quotes by `deadline`.
+    pub async fn call_final_quotes(
+        &self,
+        id: i64,
+        deadline: i64,
+        user: UserId,
+    ) -> AppResult<Result<(), Refused>> {
+        let (mut tx, p) = self.locked(id).await?;
+        let r = self.call_final(&mut tx, &p, deadline, user.0).await?;
+        Self::settle(tx, p, r).await
+    }
+
+    /// The purchaser's qualification check of every opened bid.
+    pub async fn qualify_bids(
+        &self,
+        id: i64,
+        decisions: &HashMap<i64, (bool, String)>,
+        user: UserId,
+    ) -> AppResult<Result<Outcome, Refused>> {
+        let (mut tx, p) = self.locked(id).await?;
+        let r = self.qualify(&mut tx, &p, decisions, user.0).await?;
+        Self::settle(tx, p, r).await
+    }
+
+    /// The panel's compliance check of the qualified bids.
+    pub async fn comply_bids(
+        &self,
+        id: i64,
+        decisions: &HashMap<i64, (bool, String)>,
+        user: UserId,
+    ) -> AppResult<Result<Outcome, Refused>> {
+        let (mut tx, p) = self.locked(id).await?;
+        let r = self.comply(&mut tx, &p, decisions, user.0).await?;
+        Self::settle(tx, p, r).await
+    }
+
+    /// Draws the panel of `size` with the department's `representatives`.
+    pub async fn draw_panel_of(
+        &self,
+        id: i64,
+        size: usize,
+        representatives: &[i64],
+        user: UserId,
+    ) -> AppResult<Result<i64, Refused>> {
+        let (mut tx, p) = self.locked(id).await?;
+        let r = self
+            .draw_panel(&mut tx, &p, size, representatives, user.0)
+            .await?;
+        Self::settle(tx, p, r).await
+    }
+
+    /// Recuses a panelist for `reason`; the next candidate in the draw's order is seated.
+    pub async fn recuse_member(
+        &self,
+        id: i64,
+        member: i64,
+        reason: &str,
+        user: UserId,
+    ) -> AppResult<Result<(), Refused>> {
+        let (mut tx, p) = self.locked(id).await?;
+        let r = self.recuse(&mut tx, &p, member, reason, user.0).await?;
+        Self::settle(tx, p, r).await
+    }
+
+    /// A seated panelist's declaration of no conflict: the sheet opens.
+    pub async fn declare_no_conflict(&self, member: i64, user: UserId) -> AppResult<()> {
+        let mut tx = self.db.begin_write().await?;
+        crate::db::panel::declare(&mut tx, member, self.clock.now_ms()).await?;
+        self.audit(
+            &mut tx,
+            Actor::User(user),
+            "panel.declared",
+            ("panel_member", member),
+            json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A panelist's scoring sheet, submitted once: `(bid, criterion position, centi-points)`.
+    pub async fn submit_scores(
+        &self,
+        member: i64,
+        scores: &[(i64, i64, i64)],
+        user: UserId,
+    ) -> AppResult<()> {
+        let now = self.clock.now_ms();
+        let mut tx = self.db.begin_write().await?;
+        if !crate::db::panel::submit(&mut tx, member, now).await? {
+            return Err(AppError::Conflict("err-panel-sheet-closed"));
+        }
+        for (bid, pos, centi) in scores {
+            crate::db::panel::add_score(&mut tx, member, *bid, *pos, *centi).await?;
+        }
+        self.audit(
+            &mut tx,
+            Actor::User(user),
+            "panel.scored",
+            ("panel_member", member),
+            json!({ "scores": scores.len() }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
