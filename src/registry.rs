@@ -20,6 +20,9 @@ use crate::ids::{ApplicationId, OrgId, UserId};
 use crate::mail::{Mailer, Recipient};
 use serde_json::json;
 
+mod applicant;
+pub use applicant::OfficerInput;
+
 /// What the registry needs besides a connection.
 pub struct Registry<'a> {
     pub db: &'a Db,

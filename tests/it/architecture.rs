@@ -12,7 +12,6 @@ const SQL: [&str; 4] = ["sqlx::query", "query_as(", "query_scalar(", "begin_writ
 const LEGACY: &[(&str, usize)] = &[
     ("account.rs", 2),
     ("admin.rs", 3),
-    ("applications.rs", 6),
     ("attachments.rs", 2),
     ("award.rs", 5),
     ("award_public.rs", 3),
