@@ -22,6 +22,9 @@ use serde_json::json;
 use sqlx::Row;
 use std::collections::BTreeMap;
 
+mod applicant;
+pub use applicant::Requester;
+
 pub struct Evaluation<'a> {
     pub db: &'a Db,
     pub clock: &'a Clock,

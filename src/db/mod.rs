@@ -10,6 +10,7 @@ pub mod credit;
 pub mod directory;
 pub mod eval_panel;
 pub mod evaluation;
+pub mod experts;
 pub mod intentions;
 pub mod mail;
 pub mod meta;

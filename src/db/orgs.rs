@@ -434,3 +434,14 @@ pub async fn registered(c: &mut Conn, org: OrgId) -> Result<Registered, sqlx::Er
         authority: row.try_get("authority")?,
     })
 }
+
+/// The organization's name, registering authority and type, if it exists.
+pub async fn name_authority_type(
+    c: &mut Conn,
+    org: OrgId,
+) -> Result<Option<(String, Option<i64>, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT name, authority_id, org_type FROM organizations WHERE id = $1")
+        .bind(org.0)
+        .fetch_optional(&mut *c)
+        .await
+}
