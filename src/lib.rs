@@ -29,6 +29,7 @@ pub mod import;
 pub mod jobs;
 pub mod ledger;
 pub mod mail;
+pub mod membership;
 pub mod ocds;
 pub mod opendata;
 pub mod panel;

@@ -811,3 +811,27 @@ impl Registry<'_> {
         Ok(id)
     }
 }
+
+impl Registry<'_> {
+    /// A registrar files a community social organization (备案) with its street office.
+    pub async fn record_filing(
+        &self,
+        by: UserId,
+        filing: &crate::db::filings::NewFiling<'_>,
+    ) -> AppResult<i64> {
+        let mut tx = self.db.begin_write().await?;
+        let id = crate::db::filings::insert(&mut tx, filing).await?;
+        self.auditor
+            .record(
+                &mut tx,
+                self.clock.now_ms(),
+                Actor::User(by),
+                "filing.recorded",
+                ("community_filing", id.to_string()),
+                json!({ "name": filing.name, "district": filing.district_code }),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+}

@@ -23,13 +23,11 @@ const LEGACY: &[(&str, usize)] = &[
     ("eval_review.rs", 3),
     ("evaluation.rs", 1),
     ("feeds.rs", 1),
-    ("filings.rs", 4),
     ("finance.rs", 2),
     ("home.rs", 1),
     ("ocds.rs", 1),
     ("opendata.rs", 1),
     ("org_procurement.rs", 2),
-    ("orgs.rs", 4),
     ("page_cache.rs", 1),
     ("password.rs", 2),
     ("projects.rs", 2),
@@ -37,7 +35,6 @@ const LEGACY: &[(&str, usize)] = &[
     ("registry.rs", 1),
     ("scoring.rs", 2),
     ("signup.rs", 2),
-    ("stats.rs", 4),
     ("suppliers.rs", 3),
 ];
 
