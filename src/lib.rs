@@ -1,6 +1,7 @@
 //! Huoban 伙伴: the library behind the `huoban` binary. `app::build` assembles the Rocket
 //! application that the binary serves and the integration tests drive.
 
+pub mod admin;
 pub mod app;
 pub mod audit;
 pub mod auth;
@@ -42,6 +43,7 @@ pub mod review;
 pub mod scale;
 pub mod sealing;
 pub mod supervision;
+pub mod supplier;
 pub mod web;
 
 pub use error::{AppError, AppResult};

@@ -181,4 +181,60 @@ impl Procurement<'_> {
         tx.commit().await?;
         Ok(())
     }
+
+    /// A bidder's inquiry or challenge on the project.
+    pub async fn file_challenge_on(
+        &self,
+        id: i64,
+        filing: &crate::challenge::Filing<'_>,
+    ) -> AppResult<Result<i64, Refused>> {
+        let (mut tx, p) = self.locked(id).await?;
+        let r = self.file_challenge(&mut tx, &p, filing).await?;
+        Self::settle(tx, p, r).await
+    }
+
+    /// The organization's complaint about its challenge `challenge` on the project.
+    pub async fn complain_on(
+        &self,
+        id: i64,
+        org: i64,
+        challenge: i64,
+        body: &str,
+        user: UserId,
+    ) -> AppResult<Result<i64, Refused>> {
+        let (mut tx, p) = self.locked(id).await?;
+        let ch = crate::challenge::by_id(&mut tx, challenge)
+            .await?
+            .filter(|c| c.project_id == p.id && c.org_id == org)
+            .ok_or(AppError::NotFound)?;
+        let r = self.complain(&mut tx, &p, &ch, body, user.0).await?;
+        Self::settle(tx, p, r).await
+    }
+
+    /// The procurement supervisor's decision of a complaint.
+    pub async fn decide_complaint_by_id(
+        &self,
+        id: i64,
+        outcome: &str,
+        decision: &str,
+        user: UserId,
+    ) -> AppResult<Result<(), &'static str>> {
+        let mut tx = self.db.begin_write().await?;
+        let k = crate::challenge::complaint_by_id(&mut tx, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        match self
+            .decide_complaint(&mut tx, &k, outcome, decision, user.0)
+            .await?
+        {
+            Ok(()) => {
+                tx.commit().await?;
+                Ok(Ok(()))
+            }
+            Err(key) => {
+                drop(tx);
+                Ok(Err(key))
+            }
+        }
+    }
 }
