@@ -1,6 +1,7 @@
 //! Huoban 伙伴: the library behind the `huoban` binary. `app::build` assembles the Rocket
 //! application that the binary serves and the integration tests drive.
 
+pub mod accounts;
 pub mod admin;
 pub mod app;
 pub mod audit;
