@@ -152,3 +152,14 @@ pub async fn authority_level(
         .fetch_optional(&mut *c)
         .await
 }
+
+/// An authority's Chinese and English names.
+pub async fn authority_name(
+    c: &mut Conn,
+    id: i64,
+) -> Result<Option<(String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT name_zh, name_en FROM authorities WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await
+}

@@ -445,3 +445,54 @@ pub async fn name_authority_type(
         .fetch_optional(&mut *c)
         .await
 }
+
+/// A registered organization's public facts (no ID numbers, personal phones or scans); not a
+/// supplier.
+pub struct PublicFacts {
+    pub name: String,
+    pub org_type: String,
+    pub category: String,
+    pub district_code: String,
+    pub status: String,
+    pub uscc: Option<String>,
+    pub uscc_checksum_ok: i64,
+    pub authority_id: Option<i64>,
+    pub registered_on: Option<String>,
+    pub legal_representative: Option<String>,
+    pub domicile: Option<String>,
+    pub charity: i64,
+    pub purpose: Option<String>,
+    pub business_scope: Option<String>,
+    pub funds_fen: Option<i64>,
+}
+
+pub async fn public_facts(c: &mut Conn, id: OrgId) -> Result<Option<PublicFacts>, sqlx::Error> {
+    let Some(row) = sqlx::query(
+        "SELECT id, name, org_type, category, district_code, status, uscc, uscc_checksum_ok, authority_id, \
+         registered_on, legal_representative, domicile, charity, purpose, business_scope, funds_fen \
+         FROM organizations WHERE id = $1 AND status <> 'supplier'",
+    )
+    .bind(id.0)
+    .fetch_optional(&mut *c)
+    .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(PublicFacts {
+        name: row.try_get("name")?,
+        org_type: row.try_get("org_type")?,
+        category: row.try_get("category")?,
+        district_code: row.try_get("district_code")?,
+        status: row.try_get("status")?,
+        uscc: row.try_get("uscc")?,
+        uscc_checksum_ok: row.try_get("uscc_checksum_ok")?,
+        authority_id: row.try_get("authority_id")?,
+        registered_on: row.try_get("registered_on")?,
+        legal_representative: row.try_get("legal_representative")?,
+        domicile: row.try_get("domicile")?,
+        charity: row.try_get("charity")?,
+        purpose: row.try_get("purpose")?,
+        business_scope: row.try_get("business_scope")?,
+        funds_fen: row.try_get("funds_fen")?,
+    }))
+}

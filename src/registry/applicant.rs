@@ -4,13 +4,13 @@
 
 use super::{check, Registry};
 use crate::audit::Actor;
-use crate::db::applications::{self as store, Application, NewOfficer, Value};
+use crate::db::applications::{self as store, Application, NewAttachment, NewOfficer, Value};
 use crate::db::directory::{self, Unit, UnitKind};
 use crate::db::{users, Conn};
 use crate::domain::application::{Status, Step};
 use crate::domain::calendar::iso_date;
 use crate::error::{AppError, AppResult};
-use crate::ids::{ApplicationId, UserId};
+use crate::ids::{ApplicationId, AttachmentId, UserId};
 use serde_json::json;
 
 /// An officer as the applicant names them: the identity number only as its keyed hash (with
@@ -265,6 +265,52 @@ impl Registry<'_> {
             "application.withdrawn",
             id,
             json!({ "from": app.status }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Attaches a document (stored already) to the application.
+    pub async fn add_attachment(&self, by: UserId, a: NewAttachment<'_>) -> AppResult<()> {
+        let mut tx = self.db.begin_write().await?;
+        let (id, kind, digest, content_type, size) = (
+            a.application,
+            a.kind,
+            a.sha256,
+            a.content_type,
+            a.size_bytes,
+        );
+        let att = store::add_attachment(&mut tx, a).await?;
+        self.audit_application(
+            &mut tx,
+            by,
+            "application.attachment_added",
+            id,
+            json!({ "attachment": att, "kind": kind, "sha256": digest, "type": content_type, "size": size }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn remove_attachment(
+        &self,
+        by: UserId,
+        id: ApplicationId,
+        att: AttachmentId,
+    ) -> AppResult<()> {
+        let now = self.clock.now_ms();
+        let mut tx = self.db.begin_write().await?;
+        if !store::remove_attachment(&mut tx, id, att, now).await? {
+            return Err(AppError::NotFound);
+        }
+        self.audit_application(
+            &mut tx,
+            by,
+            "application.attachment_removed",
+            id,
+            json!({ "attachment": att }),
         )
         .await?;
         tx.commit().await?;

@@ -5,7 +5,6 @@
 //! application; never to the public.
 
 use crate::app::AppState;
-use crate::audit::Actor;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::guards::CurrentUser;
 use crate::db::applications::{self as store, Application, NewAttachment};
@@ -13,6 +12,7 @@ use crate::domain::application::{self as rules, Status};
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
 use crate::ids::{ApplicationId, AttachmentId};
+use crate::registry::Registry;
 use crate::web::applications::own;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, Empty};
@@ -21,7 +21,6 @@ use rocket::fs::TempFile;
 use rocket::http::{ContentType, Header};
 use rocket::tokio::io::AsyncReadExt;
 use rocket::{get, post, routes, FromForm, Responder, Route, State};
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 
@@ -142,31 +141,21 @@ async fn upload(
     let (digest, content_type, size) = (stored.sha256, stored.content_type, stored.size_bytes);
     let original = stored.original_name;
     let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    let att = store::add_attachment(
-        &mut tx,
-        NewAttachment {
-            application: id,
-            kind,
-            sha256: &digest,
-            content_type,
-            size_bytes: size,
-            original_name: &original,
-            by: user.id(),
-            now,
-        },
-    )
-    .await?;
-    state
-        .audit(
-            &mut tx,
-            Actor::User(user.id()),
-            "application.attachment_added",
-            ("application", id.to_string()),
-            json!({ "attachment": att, "kind": kind, "sha256": digest, "type": content_type, "size": size }),
+    Registry::of(state)
+        .add_attachment(
+            user.id(),
+            NewAttachment {
+                application: id,
+                kind,
+                sha256: &digest,
+                content_type,
+                size_bytes: size,
+                original_name: &original,
+                by: user.id(),
+                now,
+            },
         )
         .await?;
-    tx.commit().await?;
     Ok(Reply::flash(
         format!("/applications/{id}/documents"),
         page.t("flash-upload-done"),
@@ -242,21 +231,9 @@ async fn remove(
     if !Status::parse(&app.status).is_some_and(Status::editable) {
         return Err(AppError::Conflict("err-app-not-editable"));
     }
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    if !store::remove_attachment(&mut tx, id, att, now).await? {
-        return Err(AppError::NotFound);
-    }
-    state
-        .audit(
-            &mut tx,
-            Actor::User(user.id()),
-            "application.attachment_removed",
-            ("application", id.to_string()),
-            json!({ "attachment": att }),
-        )
+    Registry::of(state)
+        .remove_attachment(user.id(), id, att)
         .await?;
-    tx.commit().await?;
     Ok(Reply::flash(
         format!("/applications/{id}/documents"),
         page.t("flash-upload-removed"),
