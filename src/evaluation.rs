@@ -23,7 +23,9 @@ use sqlx::Row;
 use std::collections::BTreeMap;
 
 mod applicant;
+mod steps;
 pub use applicant::Requester;
+pub use steps::{CommitteeDecision, Meeting};
 
 pub struct Evaluation<'a> {
     pub db: &'a Db,

@@ -13,7 +13,6 @@ const LEGACY: &[(&str, usize)] = &[
     ("award.rs", 5),
     ("contract_manage.rs", 2),
     ("delivery.rs", 1),
-    ("eval_committee.rs", 2),
     ("eval_public.rs", 1),
     ("eval_review.rs", 3),
     ("evaluation.rs", 1),
@@ -27,7 +26,6 @@ const LEGACY: &[(&str, usize)] = &[
     ("projects.rs", 2),
     ("purchase.rs", 7),
     ("registry.rs", 1),
-    ("scoring.rs", 2),
 ];
 
 fn root() -> PathBuf {
