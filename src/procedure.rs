@@ -237,4 +237,52 @@ impl Procurement<'_> {
             }
         }
     }
+
+    /// An organization obtains the project's documents (audited the first time).
+    pub async fn obtain_documents(&self, p: &Project, org: i64, user: UserId) -> AppResult<()> {
+        let mut tx = self.db.begin_write().await?;
+        let first = self.obtain(&mut tx, p, org, user.0).await?;
+        if first {
+            self.audit(
+                &mut tx,
+                Actor::User(user),
+                "project.documents_obtained",
+                ("project", p.id),
+                json!({ "org": org }),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// An organization's question about the project.
+    pub async fn ask_question(
+        &self,
+        p: &Project,
+        org: i64,
+        user: UserId,
+        body: &str,
+    ) -> AppResult<()> {
+        let mut tx = self.db.begin_write().await?;
+        self.ask(&mut tx, p, org, user.0, body).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The service categories an organization follows (known codes, sorted, once each).
+    pub async fn set_follows(&self, by: UserId, org: i64, chosen: &[String]) -> AppResult<()> {
+        let mut tx = self.db.begin_write().await?;
+        store::set_follows(&mut tx, org, chosen, self.clock.now_ms()).await?;
+        self.audit(
+            &mut tx,
+            Actor::User(by),
+            "org.categories_followed",
+            ("org", org),
+            json!({ "categories": chosen }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }
