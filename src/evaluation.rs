@@ -24,6 +24,11 @@ use serde_json::json;
 use sqlx::Row;
 use std::collections::BTreeMap;
 
+mod applicant;
+mod steps;
+pub use applicant::Requester;
+pub use steps::{CommitteeDecision, Meeting};
+
 pub struct Evaluation<'a> {
     pub db: &'a Db,
     pub clock: &'a Clock,

@@ -12,6 +12,9 @@ pub mod panel_scoring;
 pub mod review;
 pub mod sealing;
 
+pub mod procedure;
+pub mod supplier;
+
 use crate::db::project_qa::{self as qa, NewAmendment};
 use crate::db::projects::{self as store, Criterion, Project};
 use crate::db::{Conn, Db};

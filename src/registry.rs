@@ -5,6 +5,8 @@
 pub mod import;
 pub mod supervision;
 
+pub mod membership;
+
 use crate::db::applications::{self as store, Application, Value};
 use crate::db::orgs::{self, MemberKind, NewMembership, NewOrg};
 use crate::db::{settings, users, Conn, Db};
@@ -22,6 +24,9 @@ use crate::platform::error::{AppError, AppResult};
 use crate::platform::ids::{ApplicationId, OrgId, UserId};
 use crate::platform::mail::{Mailer, Recipient};
 use serde_json::json;
+
+mod applicant;
+pub use applicant::OfficerInput;
 
 /// What the registry needs besides a connection.
 pub struct Registry<'a> {

@@ -304,6 +304,22 @@ pub async fn withdraw_open_of_org(
     Ok(())
 }
 
+/// How many applications of `kind` for the organization are still waiting.
+pub async fn open_of_org(
+    c: &mut Conn,
+    org: crate::platform::ids::OrgId,
+    kind: &str,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM applications WHERE org_id = $1 AND kind = $2 \
+         AND status IN ('submitted', 'accepted', 'correction')",
+    )
+    .bind(org.0)
+    .bind(kind)
+    .fetch_one(&mut *c)
+    .await
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Officer {
     pub id: i64,

@@ -141,3 +141,25 @@ pub async fn insert_unit(
         .fetch_one(&mut *c)
         .await
 }
+
+/// An authority's level and division code, if it exists.
+pub async fn authority_level(
+    c: &mut Conn,
+    id: i64,
+) -> Result<Option<(String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT level, division_code FROM authorities WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await
+}
+
+/// An authority's Chinese and English names.
+pub async fn authority_name(
+    c: &mut Conn,
+    id: i64,
+) -> Result<Option<(String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT name_zh, name_en FROM authorities WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await
+}

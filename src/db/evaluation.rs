@@ -489,4 +489,26 @@ pub async fn evidence(c: &mut Conn, app: i64) -> Result<Vec<Evidence>, sqlx::Err
         .collect()
 }
 
+/// How many applications the organization has in the round (0 or 1).
+pub async fn applied(c: &mut Conn, round: i64, org: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM eval_applications WHERE round_id = $1 AND org_id = $2")
+        .bind(round)
+        .bind(org)
+        .fetch_one(&mut *c)
+        .await
+}
+
+/// An evidence file's application, digest and content type.
+pub async fn evidence_file(
+    c: &mut Conn,
+    id: i64,
+) -> Result<Option<(i64, String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT eval_application_id, sha256, content_type FROM eval_evidence WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *c)
+    .await
+}
+
 pub use super::eval_panel::*;

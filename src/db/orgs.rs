@@ -368,3 +368,131 @@ pub async fn advance(
     }
     Ok(to)
 }
+
+/// The organization's registering authority: `None` when there is no such organization,
+/// `Some(None)` for one imported without an authority.
+pub async fn authority_of(c: &mut Conn, org: OrgId) -> Result<Option<Option<i64>>, sqlx::Error> {
+    sqlx::query_scalar("SELECT authority_id FROM organizations WHERE id = $1")
+        .bind(org.0)
+        .fetch_optional(&mut *c)
+        .await
+}
+
+/// The city-level registering authority (the lowest id if there were several).
+pub async fn city_authority(c: &mut Conn) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT MIN(id) FROM authorities WHERE level = 'city'")
+        .fetch_one(&mut *c)
+        .await
+}
+
+/// The organization's registration date: `None` when there is no such organization.
+pub async fn registered_on(
+    c: &mut Conn,
+    org: OrgId,
+) -> Result<Option<Option<String>>, sqlx::Error> {
+    sqlx::query_scalar("SELECT registered_on FROM organizations WHERE id = $1")
+        .bind(org.0)
+        .fetch_optional(&mut *c)
+        .await
+}
+
+/// The organization's type, if it exists.
+pub async fn org_type(c: &mut Conn, org: OrgId) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT org_type FROM organizations WHERE id = $1")
+        .bind(org.0)
+        .fetch_optional(&mut *c)
+        .await
+}
+
+/// The registered facts a change or deregistration application starts from, with the
+/// authority that handles it (the city's for an organization imported without one).
+pub struct Registered {
+    pub name: String,
+    pub org_type: String,
+    pub category: String,
+    pub district_code: String,
+    pub charity: i64,
+    pub status: String,
+    pub authority: i64,
+}
+
+pub async fn registered(c: &mut Conn, org: OrgId) -> Result<Registered, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT o.name, o.org_type, o.category, o.district_code, o.charity, o.status, COALESCE(o.authority_id, \
+         (SELECT MIN(id) FROM authorities WHERE level = 'city')) AS authority FROM organizations o WHERE o.id = $1",
+    )
+    .bind(org.0)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(Registered {
+        name: row.try_get("name")?,
+        org_type: row.try_get("org_type")?,
+        category: row.try_get("category")?,
+        district_code: row.try_get("district_code")?,
+        charity: row.try_get("charity")?,
+        status: row.try_get("status")?,
+        authority: row.try_get("authority")?,
+    })
+}
+
+/// The organization's name, registering authority and type, if it exists.
+pub async fn name_authority_type(
+    c: &mut Conn,
+    org: OrgId,
+) -> Result<Option<(String, Option<i64>, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT name, authority_id, org_type FROM organizations WHERE id = $1")
+        .bind(org.0)
+        .fetch_optional(&mut *c)
+        .await
+}
+
+/// A registered organization's public facts (no ID numbers, personal phones or scans); not a
+/// supplier.
+pub struct PublicFacts {
+    pub name: String,
+    pub org_type: String,
+    pub category: String,
+    pub district_code: String,
+    pub status: String,
+    pub uscc: Option<String>,
+    pub uscc_checksum_ok: i64,
+    pub authority_id: Option<i64>,
+    pub registered_on: Option<String>,
+    pub legal_representative: Option<String>,
+    pub domicile: Option<String>,
+    pub charity: i64,
+    pub purpose: Option<String>,
+    pub business_scope: Option<String>,
+    pub funds_fen: Option<i64>,
+}
+
+pub async fn public_facts(c: &mut Conn, id: OrgId) -> Result<Option<PublicFacts>, sqlx::Error> {
+    let Some(row) = sqlx::query(
+        "SELECT id, name, org_type, category, district_code, status, uscc, uscc_checksum_ok, authority_id, \
+         registered_on, legal_representative, domicile, charity, purpose, business_scope, funds_fen \
+         FROM organizations WHERE id = $1 AND status <> 'supplier'",
+    )
+    .bind(id.0)
+    .fetch_optional(&mut *c)
+    .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(PublicFacts {
+        name: row.try_get("name")?,
+        org_type: row.try_get("org_type")?,
+        category: row.try_get("category")?,
+        district_code: row.try_get("district_code")?,
+        status: row.try_get("status")?,
+        uscc: row.try_get("uscc")?,
+        uscc_checksum_ok: row.try_get("uscc_checksum_ok")?,
+        authority_id: row.try_get("authority_id")?,
+        registered_on: row.try_get("registered_on")?,
+        legal_representative: row.try_get("legal_representative")?,
+        domicile: row.try_get("domicile")?,
+        charity: row.try_get("charity")?,
+        purpose: row.try_get("purpose")?,
+        business_scope: row.try_get("business_scope")?,
+        funds_fen: row.try_get("funds_fen")?,
+    }))
+}

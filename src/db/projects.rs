@@ -547,3 +547,19 @@ pub async fn events(c: &mut Conn, project: i64) -> Result<Vec<Event>, sqlx::Erro
         })
         .collect())
 }
+
+/// The projects an organization obtained documents for or bid on (number, title, status,
+/// id), newest first.
+pub async fn taken_up_by(
+    c: &mut Conn,
+    org: i64,
+) -> Result<Vec<(String, String, String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT DISTINCT p.number, p.title, p.status, p.id FROM projects p WHERE p.id IN \
+         (SELECT project_id FROM doc_obtained WHERE org_id = $1 UNION SELECT project_id FROM bids WHERE org_id = $1) \
+         ORDER BY p.id DESC",
+    )
+    .bind(org)
+    .fetch_all(&mut *c)
+    .await
+}

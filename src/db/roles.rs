@@ -154,3 +154,42 @@ pub async fn revoke(
         .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// The purchasers of a department (id, display name): who may sit as its representatives or
+/// approve its payments.
+pub async fn department_purchasers(
+    c: &mut Conn,
+    department: i64,
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT DISTINCT u.id, u.display_name FROM role_grants g JOIN users u ON u.id = g.user_id \
+         WHERE g.role = 'purchaser' AND g.department_id = $1 AND g.revoked_at IS NULL ORDER BY u.id",
+    )
+    .bind(department)
+    .fetch_all(&mut *c)
+    .await
+}
+
+/// The current third-party reviewers (id, display name).
+pub async fn third_party_reviewers(c: &mut Conn) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT DISTINCT u.id, u.display_name FROM role_grants g JOIN users u ON u.id = g.user_id \
+         WHERE g.role = 'third_party_reviewer' AND g.revoked_at IS NULL ORDER BY u.id",
+    )
+    .fetch_all(&mut *c)
+    .await
+}
+
+/// Whether the user is a current third-party reviewer who is not a member of `org`.
+pub async fn independent_reviewer(c: &mut Conn, user: i64, org: i64) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM role_grants g WHERE g.user_id = $1 AND g.role = 'third_party_reviewer' \
+         AND g.revoked_at IS NULL AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = g.user_id \
+         AND m.org_id = $2 AND m.left_on IS NULL)",
+    )
+    .bind(user)
+    .bind(org)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(n > 0)
+}

@@ -216,3 +216,12 @@ pub async fn create_confirmed(
     )
     .await
 }
+
+/// The person behind a user account.
+pub async fn person_of(c: &mut Conn, user: UserId) -> Result<PersonId, sqlx::Error> {
+    let person: i64 = sqlx::query_scalar("SELECT person_id FROM users WHERE id = $1")
+        .bind(user.0)
+        .fetch_one(&mut *c)
+        .await?;
+    Ok(PersonId(person))
+}

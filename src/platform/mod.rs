@@ -14,3 +14,6 @@ pub mod ids;
 pub mod jobs;
 pub mod mail;
 pub mod scale;
+
+pub mod accounts;
+pub mod admin;

@@ -294,3 +294,28 @@ async fn seat(
     .await?;
     Ok(())
 }
+
+impl Procurement<'_> {
+    /// The procurement supervisor keeps an expert's fields in the library panels are drawn
+    /// from; only a current expert has them.
+    pub async fn set_expert_fields(&self, by: UserId, expert: i64, fields: &str) -> AppResult<()> {
+        let now = self.clock.now_ms();
+        let mut tx = self.db.begin_write().await?;
+        if !crate::db::experts::is_expert(&mut tx, expert).await? {
+            return Err(crate::platform::error::AppError::NotFound);
+        }
+        crate::db::experts::set_fields(&mut tx, expert, fields, by.0, now).await?;
+        self.auditor
+            .record(
+                &mut tx,
+                self.clock.now_ms(),
+                Actor::User(by),
+                "expert.fields",
+                ("user", expert.to_string()),
+                json!({ "fields": fields }),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -2,16 +2,20 @@
 //! abnormal-activity list for reports not filed, its automatic end after 6 months when nothing
 //! remains to rectify, and the serious-violation list. Run by the job runner once a day (never
 //! by page views); idempotent — a second run the same day changes nothing. Each batch of
-//! changes is one transaction with one audit entry.
+//! changes is one transaction with one audit entry. Also the registrar's changes to one
+//! organization's credit record (inspection outcomes, penalties, listings, revocation) and the
+//! organization's own filings (annual reports, change and deregistration applications).
 
+use crate::db::credit as credit_store;
 use crate::db::{settings, Conn};
 use crate::domain::calendar::{iso_date, parse_iso_date};
 use crate::domain::credit::{self, Penalty, PenaltyKind};
 use crate::domain::lang::Lang;
 use crate::domain::money::Money;
 use crate::platform::audit::Actor;
-use crate::platform::error::AppResult;
+use crate::platform::error::{AppError, AppResult};
 use crate::platform::ids::OrgId;
+use crate::platform::ids::UserId;
 use crate::platform::mail::Recipient;
 use crate::registry::Registry;
 use serde::Serialize;
@@ -493,4 +497,341 @@ async fn serious(reg: &Registry<'_>, today: Date) -> AppResult<(usize, usize)> {
     )
     .await?;
     Ok((ids.len(), to_end.len()))
+}
+
+/// A registrar's penalty or investigation, as decided.
+pub struct PenaltyDecision<'a> {
+    pub kind: PenaltyKind,
+    pub decided_on: Date,
+    pub amount: Option<Money>,
+    pub authority: Option<i64>,
+    pub reason: &'a str,
+}
+
+/// The registrar's changes to an organization's credit record and the organization's own
+/// filings: each one transaction with its audit entry and, where the record shows it, a public
+/// event.
+impl Registry<'_> {
+    /// The one audit entry of a change to an organization's record, and the commit.
+    async fn record_changed(
+        &self,
+        mut tx: crate::db::Tx,
+        by: UserId,
+        org: OrgId,
+        action: &str,
+        summary: serde_json::Value,
+    ) -> AppResult<()> {
+        self.auditor
+            .record(
+                &mut tx,
+                self.clock.now_ms(),
+                Actor::User(by),
+                action,
+                ("org", org.to_string()),
+                summary,
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records the inspection outcome of an annual report (a grade downgrade it causes is
+    /// proposed at once).
+    pub async fn record_outcome(
+        &self,
+        by: UserId,
+        org: OrgId,
+        report: i64,
+        outcome: &str,
+    ) -> AppResult<()> {
+        let now = self.clock.now_ms();
+        let today = iso_date(self.today());
+        let mut tx = self.db.begin_write().await?;
+        let version = settings::snapshot(&mut tx, now).await?.version;
+        if !credit_store::set_outcome(&mut tx, org, report, outcome, &today, by, version).await? {
+            return Err(AppError::NotFound);
+        }
+        add_event(&mut tx, org, &today, &format!("inspection_{outcome}"), now).await?;
+        let proposed = crate::evaluation::daily::propose_downgrades(&mut tx, &today, now).await?;
+        self.record_changed(
+            tx,
+            by,
+            org,
+            "annual_report.outcome",
+            json!({ "report": report, "outcome": outcome, "downgrades_proposed": proposed }),
+        )
+        .await
+    }
+
+    /// Records a penalty or an investigation.
+    pub async fn record_penalty(
+        &self,
+        by: UserId,
+        org: OrgId,
+        p: &PenaltyDecision<'_>,
+    ) -> AppResult<()> {
+        let now = self.clock.now_ms();
+        let mut tx = self.db.begin_write().await?;
+        let id = credit_store::add_penalty(
+            &mut tx,
+            &credit_store::NewPenalty {
+                org,
+                kind: p.kind.code(),
+                decided_on: &iso_date(p.decided_on),
+                amount_fen: p.amount.map(Money::fen),
+                authority: p.authority,
+                reason: p.reason,
+                by,
+                now,
+            },
+        )
+        .await?;
+        add_event(
+            &mut tx,
+            org,
+            &iso_date(p.decided_on),
+            &format!("penalty_{}", p.kind.code()),
+            now,
+        )
+        .await?;
+        let today = iso_date(self.today());
+        let proposed = crate::evaluation::daily::propose_downgrades(&mut tx, &today, now).await?;
+        self.record_changed(
+            tx,
+            by,
+            org,
+            "penalty.recorded",
+            json!({ "penalty": id, "kind": p.kind.code(), "amount_fen": p.amount.map(Money::fen),
+                    "downgrades_proposed": proposed }),
+        )
+        .await
+    }
+
+    /// Closes an open investigation.
+    pub async fn close_investigation(&self, by: UserId, org: OrgId, penalty: i64) -> AppResult<()> {
+        let today = iso_date(self.today());
+        let mut tx = self.db.begin_write().await?;
+        if !credit_store::close_investigation(&mut tx, org, penalty, &today).await? {
+            return Err(AppError::Conflict("err-reg-action-state"));
+        }
+        self.record_changed(tx, by, org, "penalty.closed", json!({ "penalty": penalty }))
+            .await
+    }
+
+    /// Lists an organization on the abnormal-activity list for a cause a registrar finds.
+    pub async fn list_abnormal(&self, by: UserId, org: OrgId, reason: &str) -> AppResult<()> {
+        let now = self.clock.now_ms();
+        let today = iso_date(self.today());
+        let mut tx = self.db.begin_write().await?;
+        let id = add_listing(&mut tx, org, "abnormal", reason, None, &today, now).await?;
+        add_event(&mut tx, org, &today, "listed_abnormal", now).await?;
+        self.record_changed(
+            tx,
+            by,
+            org,
+            "credit.listed",
+            json!({ "listing": id, "list": "abnormal", "reason": reason }),
+        )
+        .await
+    }
+
+    /// Removes an abnormal listing whose cause is rectified (a missing report only once it is
+    /// filed); a serious listing is not removed by hand.
+    pub async fn remove_rectified(&self, by: UserId, org: OrgId, listing: i64) -> AppResult<()> {
+        let now = self.clock.now_ms();
+        let today = iso_date(self.today());
+        let mut tx = self.db.begin_write().await?;
+        let Some((reason, year, list)) = credit_store::open_listing(&mut tx, org, listing).await?
+        else {
+            return Err(AppError::NotFound);
+        };
+        if list != "abnormal" {
+            return Err(AppError::Conflict("err-listing-serious"));
+        }
+        if reason == "annual_report_missing"
+            && credit_store::reports_for_year(&mut tx, org, year).await? == 0
+        {
+            return Err(AppError::Conflict("err-listing-not-rectified"));
+        }
+        credit_store::remove_rectified(&mut tx, listing, &today).await?;
+        add_event(&mut tx, org, &today, "removed_abnormal", now).await?;
+        self.record_changed(
+            tx,
+            by,
+            org,
+            "credit.removed",
+            json!({ "listing": listing, "removal": "rectified" }),
+        )
+        .await
+    }
+
+    /// Revokes a registration (撤销登记) on `ground`: the organization's waiting applications
+    /// end with it, and the revocation is a penalty on its record.
+    pub async fn revoke(
+        &self,
+        by: UserId,
+        org: OrgId,
+        authority: Option<i64>,
+        ground: &str,
+        reason: &str,
+    ) -> AppResult<()> {
+        let now = self.clock.now_ms();
+        let today = iso_date(self.today());
+        let mut tx = self.db.begin_write().await?;
+        crate::db::orgs::advance(&mut tx, org, crate::domain::org_life::OrgAction::Revoke).await?;
+        // Pending changes or deregistration of a revoked organization end with it.
+        crate::db::applications::withdraw_open_of_org(&mut tx, org, now).await?;
+        credit_store::add_revocation(
+            &mut tx,
+            org,
+            &today,
+            authority,
+            &format!("{ground}: {reason}"),
+            by,
+            now,
+        )
+        .await?;
+        add_event(&mut tx, org, &today, "revoked", now).await?;
+        self.record_changed(
+            tx,
+            by,
+            org,
+            "org.revoked",
+            json!({ "ground": ground, "reason": reason }),
+        )
+        .await
+    }
+
+    /// Files the organization's annual report for `year`, due on `due_on`.
+    pub async fn file_report(
+        &self,
+        by: UserId,
+        org: OrgId,
+        year: i64,
+        due_on: Option<&str>,
+        summary: &str,
+    ) -> AppResult<()> {
+        let now = self.clock.now_ms();
+        let today = iso_date(self.today());
+        let mut tx = self.db.begin_write().await?;
+        let filed = credit_store::file_report(
+            &mut tx,
+            &credit_store::NewReport {
+                org,
+                year,
+                due_on: due_on.unwrap_or(""),
+                filed_on: &today,
+                filed_by: by,
+                summary,
+                now,
+            },
+        )
+        .await?;
+        if !filed {
+            return Err(AppError::Conflict("err-report-filed"));
+        }
+        self.auditor
+            .record(
+                &mut tx,
+                self.clock.now_ms(),
+                Actor::User(by),
+                "annual_report.filed",
+                ("org", org.to_string()),
+                json!({ "year": year, "late": due_on.is_some_and(|d| d < today.as_str()) }),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Opens a change or deregistration application for the organization, submitted at once.
+    pub async fn open_org_application(
+        &self,
+        by: UserId,
+        org: OrgId,
+        kind: &str,
+        changes: serde_json::Value,
+    ) -> AppResult<crate::platform::ids::ApplicationId> {
+        use crate::db::applications::{self as store, Value};
+        let now = self.clock.now_ms();
+        let mut tx = self.db.begin_write().await?;
+        let o = crate::db::orgs::registered(&mut tx, org).await?;
+        if !crate::domain::org_life::OrgStatus::parse(&o.status).is_some_and(|s| s.active()) {
+            return Err(AppError::Conflict("err-reg-action-state"));
+        }
+        if store::open_of_org(&mut tx, org, kind).await? > 0 {
+            return Err(AppError::Conflict("err-change-pending"));
+        }
+        let id = store::create(&mut tx, by, o.authority, now).await?;
+        // Created as a draft and submitted at once, through the lifecycle.
+        let step = crate::domain::application::Step::Submit;
+        store::advance(
+            &mut tx,
+            id,
+            crate::domain::application::Status::Draft,
+            step,
+            false,
+            now,
+        )
+        .await?
+        .ok_or(AppError::Conflict("err-app-not-editable"))?;
+        let received = self.today();
+        let accept_by = self.accept_clock(&mut tx, id, received).await?;
+        store::set(
+            &mut tx,
+            id,
+            &[
+                ("kind", Value::Text(kind.into())),
+                ("org_id", Value::OptInt(Some(org.0))),
+                ("name", Value::Text(o.name)),
+                ("org_type", Value::Text(o.org_type)),
+                ("category", Value::Text(o.category)),
+                ("district_code", Value::Text(o.district_code)),
+                ("charity", Value::Int(o.charity)),
+                ("changes", Value::OptText(Some(changes.to_string()))),
+                ("received_on", Value::Text(iso_date(received))),
+                ("submitted_at", Value::OptInt(Some(now))),
+                ("accept_by", accept_by),
+            ],
+            now,
+        )
+        .await?;
+        store::add_event(&mut tx, id, now, Some(by), "submitted", None).await?;
+        let app = store::by_id(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+        self.audit(
+            &mut tx,
+            Actor::User(by),
+            "application.submitted",
+            &app,
+            json!({ "kind": kind, "org": org, "changes": changes }),
+        )
+        .await?;
+        self.notify(&mut tx, &app, "submitted").await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+}
+
+impl Registry<'_> {
+    /// A registrar files a community social organization (备案) with its street office.
+    pub async fn record_filing(
+        &self,
+        by: UserId,
+        filing: &crate::db::filings::NewFiling<'_>,
+    ) -> AppResult<i64> {
+        let mut tx = self.db.begin_write().await?;
+        let id = crate::db::filings::insert(&mut tx, filing).await?;
+        self.auditor
+            .record(
+                &mut tx,
+                self.clock.now_ms(),
+                Actor::User(by),
+                "filing.recorded",
+                ("community_filing", id.to_string()),
+                json!({ "name": filing.name, "district": filing.district_code }),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
 }

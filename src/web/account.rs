@@ -2,8 +2,8 @@
 //! account page with the profile.
 
 use crate::db::{self, throttle, users};
+use crate::platform::accounts::Accounts;
 use crate::platform::app::AppState;
-use crate::platform::audit::Actor;
 use crate::platform::auth::csrf::{self, CsrfForm};
 use crate::platform::auth::guards::CurrentUser;
 use crate::platform::auth::{password, session};
@@ -186,28 +186,9 @@ async fn profile(
         let t = account_page(&page, state, user, (name, Some(phone)), errors).await?;
         return Ok(Reply::page(Status::UnprocessableEntity, t));
     }
-    let mut tx = state.db.begin_write().await?;
-    users::set_profile(
-        &mut tx,
-        user.id(),
-        name,
-        (!phone.is_empty()).then_some(phone),
-    )
-    .await?;
-    let summary = json!({
-        "display_name_changed": name != user.user.display_name,
-        "phone_changed": user.user.phone.as_deref().unwrap_or("") != phone,
-    });
-    state
-        .audit(
-            &mut tx,
-            Actor::User(user.id()),
-            "user.profile_changed",
-            ("user", user.id().to_string()),
-            summary,
-        )
+    Accounts::of(state)
+        .set_profile(&user.user, name, phone)
         .await?;
-    tx.commit().await?;
     Ok(Reply::flash("/account", page.t("flash-saved")))
 }
 
@@ -219,18 +200,7 @@ async fn logout_all(
     user: &CurrentUser,
     _form: CsrfForm<Empty>,
 ) -> AppResult<Reply> {
-    let mut tx = state.db.begin_write().await?;
-    users::bump_epoch(&mut tx, user.id()).await?;
-    state
-        .audit(
-            &mut tx,
-            Actor::User(user.id()),
-            "user.sessions_ended",
-            ("user", user.id().to_string()),
-            json!({}),
-        )
-        .await?;
-    tx.commit().await?;
+    Accounts::of(state).end_sessions(user.id()).await?;
     session::end(jar);
     csrf::rotate(jar, state.config.secure_cookies);
     Ok(Reply::flash(

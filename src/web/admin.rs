@@ -6,8 +6,8 @@ use crate::db::{mail, roles, settings, users};
 use crate::domain::calendar::{parse_iso_date, SHANGHAI};
 use crate::domain::role::Role;
 use crate::domain::setting;
+use crate::platform::admin::Administration;
 use crate::platform::app::AppState;
-use crate::platform::audit::Actor;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::auth::guards::Admin;
 use crate::platform::error::{AppError, AppResult};
@@ -98,64 +98,18 @@ async fn grant(
     form: CsrfForm<GrantForm>,
 ) -> AppResult<Reply> {
     let f = form.into_inner();
-    let mut errors = FormErrors::default();
     let role = f.role.as_deref().and_then(Role::parse);
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    users::by_id(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let mut new = None;
-    match role {
-        None => errors.add(page.lang, "role", "err-role-choose"),
-        Some(role) => {
-            let kind = UnitKind::for_scope(role.scope());
-            let chosen = f.unit.as_deref().and_then(UnitKind::parse_ref);
-            let unit = match (kind, chosen) {
-                (None, _) => None,
-                (Some(k), Some((ck, u))) if ck == k && directory::exists(&mut tx, k, u).await? => {
-                    Some(u)
-                }
-                (Some(_), _) => {
-                    errors.add(page.lang, "unit", "err-unit-choose");
-                    None
-                }
-            };
-            let snapshot = settings::snapshot(&mut tx, now).await?;
-            let g = roles::NewGrant {
-                user: id,
-                role,
-                authority_id: unit.filter(|_| kind == Some(UnitKind::Authority)),
-                department_id: unit.filter(|_| kind == Some(UnitKind::Department)),
-                agency_id: unit.filter(|_| kind == Some(UnitKind::Agency)),
-                granted_by: Some(admin.user.id()),
-                settings_version: snapshot.version,
-                now,
-            };
-            if errors.is_empty() && roles::holds(&mut tx, &g).await? {
-                errors.add(page.lang, "role", "err-role-held");
-            }
-            new = Some(g);
+    if let Err(refusals) = Administration::of(state)
+        .grant_role(admin.user.id(), id, role, f.unit.as_deref())
+        .await?
+    {
+        let mut errors = FormErrors::default();
+        for (field, key) in refusals {
+            errors.add(page.lang, field, key);
         }
-    }
-    let Some(g) = new.filter(|_| errors.is_empty()) else {
-        drop(tx);
         let t = detail_page(&page, state, id, errors).await?;
         return Ok(Reply::page(Status::UnprocessableEntity, t));
-    };
-    let grant_id = roles::grant_role(&mut tx, &g).await?;
-    let summary = json!({
-        "grant": grant_id, "role": g.role.code(), "authority": g.authority_id, "department": g.department_id,
-        "agency": g.agency_id, "settings_version": g.settings_version,
-    });
-    state
-        .audit(
-            &mut tx,
-            Actor::User(admin.user.id()),
-            "role.granted",
-            ("user", id.to_string()),
-            summary,
-        )
-        .await?;
-    tx.commit().await?;
+    }
     Ok(Reply::flash(
         format!("/admin/users/{id}"),
         page.t("flash-role-granted"),
@@ -171,28 +125,11 @@ async fn revoke(
     id: RoleGrantId,
     _form: CsrfForm<Empty>,
 ) -> AppResult<Reply> {
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    let g = roles::by_id(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    if g.user_id == admin.user.id() && g.role == Role::Admin {
-        return Err(AppError::Conflict("err-revoke-own-admin"));
-    }
-    if roles::revoke(&mut tx, id, admin.user.id(), now).await? {
-        users::bump_epoch(&mut tx, g.user_id).await?;
-        let summary = json!({ "grant": id, "role": g.role.code() });
-        state
-            .audit(
-                &mut tx,
-                Actor::User(admin.user.id()),
-                "role.revoked",
-                ("user", g.user_id.to_string()),
-                summary,
-            )
-            .await?;
-    }
-    tx.commit().await?;
+    let holder = Administration::of(state)
+        .revoke_grant(admin.user.id(), id)
+        .await?;
     Ok(Reply::flash(
-        format!("/admin/users/{}", g.user_id),
+        format!("/admin/users/{holder}"),
         page.t("flash-role-revoked"),
     ))
 }
@@ -275,32 +212,25 @@ async fn change_setting(
     if reason.is_empty() {
         errors.add(lang, "reason", "err-reason-required");
     }
-    let mut tx = state.db.begin_write().await?;
-    if let (Some(v), Some(from)) = (&value, valid_from) {
-        let mut in_force = settings::snapshot(&mut tx, from).await?.values;
-        in_force.insert(key.to_string(), v.clone());
-        if let Err(p) = setting::check_consistency(&in_force) {
-            errors.add(lang, "value", p.message_key());
+    let refused = !errors.is_empty();
+    if let Err(problem) = Administration::of(state)
+        .change_setting(
+            admin.user.id(),
+            key,
+            value.as_deref(),
+            valid_from,
+            reason,
+            refused,
+        )
+        .await?
+    {
+        if let Some(p) = problem {
+            errors.add(lang, "value", p);
         }
-    }
-    let (Some(v), Some(from), true) = (value, valid_from, errors.is_empty()) else {
-        drop(tx);
         let values = json!({ "key": key, "value": text(&f.value), "valid_from": text(&f.valid_from), "reason": reason });
         let t = settings_view(&page, state, errors, values).await?;
         return Ok(Reply::page(Status::UnprocessableEntity, t));
-    };
-    let version = settings::record(&mut tx, key, &v, from, admin.user.id().0, now, reason).await?;
-    let summary = json!({ "value": v, "valid_from": from, "version": version });
-    state
-        .audit(
-            &mut tx,
-            Actor::User(admin.user.id()),
-            "setting.changed",
-            ("setting", key.to_string()),
-            summary,
-        )
-        .await?;
-    tx.commit().await?;
+    }
     Ok(Reply::flash("/admin/settings", page.t("flash-saved")))
 }
 

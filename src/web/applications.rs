@@ -2,23 +2,21 @@
 //! in its sections from a task list, name officers, attach documents, check the answers and
 //! submit. Only the applicant sees a draft; nothing is saved from a form that has errors.
 
-use crate::db::applications::{self as store, Application, NewOfficer, Value};
+use crate::db::applications::{self as store, Application};
 use crate::db::directory::{self, UnitKind};
-use crate::db::users;
 use crate::domain::application::{self as rules, Status};
-use crate::domain::calendar::{iso_date, parse_iso_date};
+use crate::domain::calendar::parse_iso_date;
 use crate::domain::id_number::IdNumber;
 use crate::domain::money::Money;
 use crate::domain::registration::{Category, OrgType};
 use crate::domain::{division, lang::Lang};
 use crate::platform::app::AppState;
-use crate::platform::audit::Actor;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::auth::guards::CurrentUser;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::i18n;
 use crate::platform::ids::ApplicationId;
-use crate::registry::{self, Registry};
+use crate::registry::{self, OfficerInput, Registry};
 use crate::web::application_form::{parse_section, view, SectionForm};
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{check_name, text, Empty, FormErrors};
@@ -97,36 +95,23 @@ async fn start(
     form: CsrfForm<StartForm>,
 ) -> AppResult<Reply> {
     let f = form.into_inner();
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    let authorities = directory::list(&mut tx, UnitKind::Authority).await?;
-    let Some(authority) = f
-        .authority
-        .and_then(|a| authorities.iter().find(|x| x.id == a))
-    else {
-        drop(tx);
-        let mut errors = FormErrors::default();
-        errors.add(page.lang, "authority", "err-app-authority");
-        let mut c = state.db.acquire().await?;
-        let apps = store::for_applicant(&mut c, user.id()).await?;
-        let t = page.render(
-            "applications/index",
-            json!({ "applications": apps, "authorities": authorities, "errors": errors }),
-        );
-        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    let id = match Registry::of(state)
+        .start_application(user.id(), f.authority)
+        .await?
+    {
+        Ok(id) => id,
+        Err(authorities) => {
+            let mut errors = FormErrors::default();
+            errors.add(page.lang, "authority", "err-app-authority");
+            let mut c = state.db.acquire().await?;
+            let apps = store::for_applicant(&mut c, user.id()).await?;
+            let t = page.render(
+                "applications/index",
+                json!({ "applications": apps, "authorities": authorities, "errors": errors }),
+            );
+            return Ok(Reply::page(Http::UnprocessableEntity, t));
+        }
     };
-    let id = store::create(&mut tx, user.id(), authority.id, now).await?;
-    store::add_event(&mut tx, id, now, Some(user.id()), "created", None).await?;
-    state
-        .audit(
-            &mut tx,
-            Actor::User(user.id()),
-            "application.created",
-            ("application", id.to_string()),
-            json!({ "authority": authority.code }),
-        )
-        .await?;
-    tx.commit().await?;
     Ok(Reply::to(format!("/applications/{id}")))
 }
 
@@ -237,32 +222,15 @@ async fn save_section(
     form_editable(&app)?;
     let f = form.into_inner();
     let mut errors = FormErrors::default();
-    let mut fields = parse_section(state, &app, section, &f, page.lang, &mut errors).await?;
+    let fields = parse_section(state, &app, section, &f, page.lang, &mut errors).await?;
     if !errors.is_empty() {
         let values = serde_json::to_value(&f).unwrap_or_default();
         let t = section_page(&page, state, &app, section, values, errors).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     }
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    let fresh = store::by_id(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    editable(&fresh)?;
-    let mut done = fresh.sections_done.clone();
-    if !done.iter().any(|d| d == section) {
-        done.push(section.to_string());
-    }
-    fields.push(("sections_done", Value::Text(done.join(","))));
-    store::set(&mut tx, id, &fields, now).await?;
-    state
-        .audit(
-            &mut tx,
-            Actor::User(user.id()),
-            "application.section_saved",
-            ("application", id.to_string()),
-            json!({ "section": section }),
-        )
+    Registry::of(state)
+        .save_section(user.id(), id, section, fields)
         .await?;
-    tx.commit().await?;
     Ok(Reply::flash(
         format!("/applications/{id}"),
         page.t("flash-app-saved"),
@@ -341,41 +309,22 @@ async fn add_officer(
         let t = section_page(&page, state, &app, "people", v, errors).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     };
-    let now = state.clock.now_ms();
     let hash = idn.keyed_hash(&state.keys.identity.bytes);
-    let mut tx = state.db.begin_write().await?;
-    editable(&store::by_id(&mut tx, id).await?.ok_or(AppError::NotFound)?)?;
-    let person = match users::person_by_id_hash(&mut tx, &hash).await? {
-        Some(p) => p,
-        None => {
-            users::insert_person(&mut tx, &name, Some((&hash, &state.keys.identity.id)), now)
-                .await?
-        }
-    };
-    let officer = store::add_officer(
-        &mut tx,
-        NewOfficer {
-            application: id,
-            role,
-            name: &name,
-            person,
-            id_masked: &rules::mask_id_number(text(&f.id_number).to_uppercase().as_str()),
-            term_start: &iso_date(start),
-            term_end: &iso_date(end),
-            now,
-        },
-    )
-    .await?;
-    state
-        .audit(
-            &mut tx,
-            Actor::User(user.id()),
-            "application.officer_added",
-            ("application", id.to_string()),
-            json!({ "officer": officer, "role": role, "person": person }),
+    Registry::of(state)
+        .add_officer(
+            user.id(),
+            id,
+            &OfficerInput {
+                role,
+                name: &name,
+                id_hash: &hash,
+                key_id: &state.keys.identity.id,
+                id_masked: &rules::mask_id_number(text(&f.id_number).to_uppercase().as_str()),
+                term_start: start,
+                term_end: end,
+            },
         )
         .await?;
-    tx.commit().await?;
     Ok(Reply::to(format!("/applications/{id}/people")))
 }
 
@@ -389,21 +338,9 @@ async fn remove_officer(
 ) -> AppResult<Reply> {
     let app = own(state, user, id).await?;
     form_editable(&app)?;
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    if !store::remove_officer(&mut tx, id, officer, now).await? {
-        return Err(AppError::NotFound);
-    }
-    state
-        .audit(
-            &mut tx,
-            Actor::User(user.id()),
-            "application.officer_removed",
-            ("application", id.to_string()),
-            json!({ "officer": officer }),
-        )
+    Registry::of(state)
+        .remove_officer(user.id(), id, officer)
         .await?;
-    tx.commit().await?;
     Ok(Reply::to(format!("/applications/{id}/people")))
 }
 
@@ -465,66 +402,13 @@ async fn submit(
     id: ApplicationId,
     _form: CsrfForm<Empty>,
 ) -> AppResult<Reply> {
-    let reg = Registry::of(state);
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    let app = store::by_id(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    if app.applicant_user_id != user.id() {
-        return Err(AppError::Forbidden);
-    }
-    editable(&app)?;
-    // A change or deregistration returned for correction is submitted again as it stands
-    // (with any documents added); only a registration is checked section by section.
-    let (problems, similar) = if app.kind == "registration" {
-        registry::check(&mut tx, &app, now).await?
-    } else {
-        (Vec::new(), Vec::new())
-    };
-    if !problems.is_empty() {
-        drop(tx);
+    if let Err(app) = Registry::of(state)
+        .submit_application(user.id(), id)
+        .await?
+    {
         let (t, _) = check_view(&page, state, &app).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     }
-    let received = reg.today();
-    let again = app.status == Status::Correction.code();
-    let accept_by = reg.accept_clock(&mut tx, id, received).await?;
-    let from = Status::parse(&app.status).unwrap_or(Status::Draft);
-    let sent = app.correction_sent_at.is_some();
-    let step = crate::domain::application::Step::Submit;
-    if store::advance(&mut tx, id, from, step, sent, now)
-        .await?
-        .is_none()
-    {
-        return Err(AppError::Conflict("err-app-not-editable"));
-    }
-    store::set(
-        &mut tx,
-        id,
-        &[
-            ("received_on", Value::Text(iso_date(received))),
-            ("submitted_at", Value::OptInt(Some(now))),
-            ("accept_by", accept_by),
-            (
-                "similar_names",
-                Value::OptText(Some(json!(similar).to_string())),
-            ),
-        ],
-        now,
-    )
-    .await?;
-    let action = if again { "resubmitted" } else { "submitted" };
-    store::add_event(&mut tx, id, now, Some(user.id()), action, None).await?;
-    let app = store::by_id(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    reg.audit(
-        &mut tx,
-        Actor::User(user.id()),
-        &format!("application.{action}"),
-        &app,
-        json!({ "received_on": app.received_on, "accept_by": app.accept_by, "similar": similar }),
-    )
-    .await?;
-    reg.notify(&mut tx, &app, "submitted").await?;
-    tx.commit().await?;
     Ok(Reply::flash(
         format!("/applications/{id}"),
         page.t("flash-app-submitted"),
@@ -540,32 +424,9 @@ async fn withdraw(
     _form: CsrfForm<Empty>,
 ) -> AppResult<Reply> {
     let app = own(state, user, id).await?;
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    let moved = match Status::parse(&app.status) {
-        Some(s) => {
-            let sent = app.correction_sent_at.is_some();
-            let step = crate::domain::application::Step::Withdraw;
-            store::advance(&mut tx, id, s, step, sent, now)
-                .await?
-                .is_some()
-        }
-        None => false,
-    };
-    if !moved {
-        return Err(AppError::Conflict("err-app-not-editable"));
-    }
-    store::add_event(&mut tx, id, now, Some(user.id()), "withdrawn", None).await?;
-    state
-        .audit(
-            &mut tx,
-            Actor::User(user.id()),
-            "application.withdrawn",
-            ("application", id.to_string()),
-            json!({ "from": app.status }),
-        )
+    Registry::of(state)
+        .withdraw_application(user.id(), &app)
         .await?;
-    tx.commit().await?;
     Ok(Reply::flash(
         format!("/applications/{id}"),
         page.t("flash-app-withdrawn"),

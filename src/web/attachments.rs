@@ -8,11 +8,11 @@ use crate::db::applications::{self as store, Application, NewAttachment};
 use crate::domain::application::{self as rules, Status};
 use crate::domain::role::Role;
 use crate::platform::app::AppState;
-use crate::platform::audit::Actor;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::auth::guards::CurrentUser;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::ids::{ApplicationId, AttachmentId};
+use crate::registry::Registry;
 use crate::web::applications::own;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, Empty};
@@ -21,7 +21,6 @@ use rocket::fs::TempFile;
 use rocket::http::{ContentType, Header};
 use rocket::tokio::io::AsyncReadExt;
 use rocket::{get, post, routes, FromForm, Responder, Route, State};
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 
@@ -145,31 +144,21 @@ async fn upload(
     let (digest, content_type, size) = (stored.sha256, stored.content_type, stored.size_bytes);
     let original = stored.original_name;
     let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    let att = store::add_attachment(
-        &mut tx,
-        NewAttachment {
-            application: id,
-            kind,
-            sha256: &digest,
-            content_type,
-            size_bytes: size,
-            original_name: &original,
-            by: user.id(),
-            now,
-        },
-    )
-    .await?;
-    state
-        .audit(
-            &mut tx,
-            Actor::User(user.id()),
-            "application.attachment_added",
-            ("application", id.to_string()),
-            json!({ "attachment": att, "kind": kind, "sha256": digest, "type": content_type, "size": size }),
+    Registry::of(state)
+        .add_attachment(
+            user.id(),
+            NewAttachment {
+                application: id,
+                kind,
+                sha256: &digest,
+                content_type,
+                size_bytes: size,
+                original_name: &original,
+                by: user.id(),
+                now,
+            },
         )
         .await?;
-    tx.commit().await?;
     Ok(Reply::flash(
         format!("/applications/{id}/documents"),
         page.t("flash-upload-done"),
@@ -245,21 +234,9 @@ async fn remove(
     if !Status::parse(&app.status).is_some_and(Status::editable) {
         return Err(AppError::Conflict("err-app-not-editable"));
     }
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    if !store::remove_attachment(&mut tx, id, att, now).await? {
-        return Err(AppError::NotFound);
-    }
-    state
-        .audit(
-            &mut tx,
-            Actor::User(user.id()),
-            "application.attachment_removed",
-            ("application", id.to_string()),
-            json!({ "attachment": att }),
-        )
+    Registry::of(state)
+        .remove_attachment(user.id(), id, att)
         .await?;
-    tx.commit().await?;
     Ok(Reply::flash(
         format!("/applications/{id}/documents"),
         page.t("flash-upload-removed"),

@@ -162,21 +162,15 @@ async fn file(
         target: text(&f.target),
         body: text(&f.body),
     };
-    let mut tx = state.db.begin_write().await?;
-    let p = crate::web::purchase::lock(state, &mut tx, p.id).await?;
     match Procurement::of(state)
-        .file_challenge(&mut tx, &p, &filing)
+        .file_challenge_on(p.id, &filing)
         .await?
     {
-        Ok(_) => {
-            tx.commit().await?;
-            Ok(Reply::flash(
-                format!("/projects/{number}/challenges/{}", org.0),
-                page.t("flash-challenge-filed"),
-            ))
-        }
-        Err(key) => {
-            drop(tx);
+        Ok(_) => Ok(Reply::flash(
+            format!("/projects/{number}/challenges/{}", org.0),
+            page.t("flash-challenge-filed"),
+        )),
+        Err((_, key)) => {
             let mut e = FormErrors::default();
             e.add(page.lang, "body", key);
             let values =
@@ -206,25 +200,15 @@ async fn complain(
     let org = admin_org(user, org)?;
     let p = by_number(state, number).await?;
     let body = text(&form.into_inner().body).to_string();
-    let mut tx = state.db.begin_write().await?;
-    let p = crate::web::purchase::lock(state, &mut tx, p.id).await?;
-    let ch = challenge::by_id(&mut tx, cid)
-        .await?
-        .filter(|c| c.project_id == p.id && c.org_id == org.0)
-        .ok_or(AppError::NotFound)?;
     match Procurement::of(state)
-        .complain(&mut tx, &p, &ch, &body, user.id().0)
+        .complain_on(p.id, org.0, cid, &body, user.id())
         .await?
     {
-        Ok(_) => {
-            tx.commit().await?;
-            Ok(Reply::flash(
-                format!("/projects/{number}/challenges/{}", org.0),
-                page.t("flash-complaint-filed"),
-            ))
-        }
-        Err(key) => {
-            drop(tx);
+        Ok(_) => Ok(Reply::flash(
+            format!("/projects/{number}/challenges/{}", org.0),
+            page.t("flash-complaint-filed"),
+        )),
+        Err((_, key)) => {
             let mut e = FormErrors::default();
             e.add(page.lang, &format!("complaint-{cid}"), key);
             let values = json!({ format!("complaint-{cid}"): body });
@@ -289,29 +273,15 @@ async fn decide(
     form: CsrfForm<DecideForm>,
 ) -> AppResult<Reply> {
     let f = form.into_inner();
-    let mut tx = state.db.begin_write().await?;
-    let k = challenge::complaint_by_id(&mut tx, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     match Procurement::of(state)
-        .decide_complaint(
-            &mut tx,
-            &k,
-            text(&f.outcome),
-            text(&f.decision),
-            staff.user.id().0,
-        )
+        .decide_complaint_by_id(id, text(&f.outcome), text(&f.decision), staff.user.id())
         .await?
     {
-        Ok(()) => {
-            tx.commit().await?;
-            Ok(Reply::flash(
-                "/complaints",
-                page.t("flash-complaint-decided"),
-            ))
-        }
+        Ok(()) => Ok(Reply::flash(
+            "/complaints",
+            page.t("flash-complaint-decided"),
+        )),
         Err(key) => {
-            drop(tx);
             let mut e = FormErrors::default();
             e.add(page.lang, &format!("decision-{id}"), key);
             let values = json!({ format!("decision-{id}"): text(&f.decision) });

@@ -71,12 +71,7 @@ pub(crate) async fn manage_page(
     let deliverables = crate::delivery::of_contract(&mut c, k.id).await?;
     let reviews = crate::delivery::performance::of_contract(&mut c, k.id).await?;
     let changes = crate::delivery::ledger::changes(&mut c, k.id).await?;
-    let third_parties: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT DISTINCT u.id, u.display_name FROM role_grants g JOIN users u ON u.id = g.user_id \
-         WHERE g.role = 'third_party_reviewer' AND g.revoked_at IS NULL ORDER BY u.id",
-    )
-    .fetch_all(&mut *c)
-    .await?;
+    let third_parties = crate::db::roles::third_party_reviewers(&mut c).await?;
     let milestones: Vec<String> = s
         .installments
         .iter()
@@ -174,20 +169,12 @@ async fn open_review(
     let reviewer = f.reviewer.unwrap_or(0);
     let third_party = reviewer != 0;
     if third_party {
-        let ok: i64 = {
+        let ok = {
             let mut c = state.db.acquire().await?;
             // A current third-party reviewer who is not a member of the contractor.
-            sqlx::query_scalar(
-                "SELECT CAST(COUNT(*) AS BIGINT) FROM role_grants g WHERE g.user_id = $1 AND g.role = 'third_party_reviewer' \
-                 AND g.revoked_at IS NULL AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = g.user_id \
-                 AND m.org_id = $2 AND m.left_on IS NULL)",
-            )
-            .bind(reviewer)
-            .bind(k.org_id)
-            .fetch_one(&mut *c)
-            .await?
+            crate::db::roles::independent_reviewer(&mut c, reviewer, k.org_id).await?
         };
-        if ok == 0 {
+        if !ok {
             return refuse(
                 &page,
                 state,

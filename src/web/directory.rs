@@ -18,7 +18,6 @@ use rocket::{get, routes, Route, State};
 use rocket_dyn_templates::Metadata;
 use serde::Serialize;
 use serde_json::json;
-use sqlx::Row;
 
 pub fn routes() -> Vec<Route> {
     routes![directory, profile]
@@ -206,50 +205,29 @@ async fn directory_context(
     }))
 }
 
-async fn authority_name(
-    c: &mut Conn,
-    id: Option<i64>,
-) -> Result<Option<(String, String)>, sqlx::Error> {
-    let Some(id) = id else { return Ok(None) };
-    let row = sqlx::query("SELECT name_zh, name_en FROM authorities WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *c)
-        .await?;
-    row.map(|r| Ok((r.try_get("name_zh")?, r.try_get("name_en")?)))
-        .transpose()
-}
-
 /// The public facts of an organization (no ID numbers, personal phones or scans).
 pub async fn public_facts(c: &mut Conn, id: OrgId) -> AppResult<Option<serde_json::Value>> {
-    let Some(row) = sqlx::query(
-        "SELECT id, name, org_type, category, district_code, status, uscc, uscc_checksum_ok, authority_id, \
-         registered_on, legal_representative, domicile, charity, purpose, business_scope, funds_fen \
-         FROM organizations WHERE id = $1 AND status <> 'supplier'",
-    )
-    .bind(id.0)
-    .fetch_optional(&mut *c)
-    .await?
-    else {
+    let Some(o) = crate::db::orgs::public_facts(c, id).await? else {
         return Ok(None);
     };
-    let authority_id: Option<i64> = row.try_get("authority_id")?;
-    let authority = authority_name(c, authority_id).await?;
-    let district: String = row.try_get("district_code")?;
-    let funds: Option<i64> = row.try_get("funds_fen")?;
+    let authority = match o.authority_id {
+        Some(a) => crate::db::directory::authority_name(c, a).await?,
+        None => None,
+    };
     Ok(Some(json!({
-        "id": id, "name": row.try_get::<String, _>("name")?,
-        "org_type": row.try_get::<String, _>("org_type")?,
-        "category": row.try_get::<String, _>("category")?,
-        "district": division::name_zh(&district), "status": row.try_get::<String, _>("status")?,
-        "uscc": row.try_get::<Option<String>, _>("uscc")?,
-        "uscc_checksum_ok": row.try_get::<i64, _>("uscc_checksum_ok")? == 1,
-        "registered_on": row.try_get::<Option<String>, _>("registered_on")?,
-        "legal_representative": row.try_get::<Option<String>, _>("legal_representative")?,
-        "domicile": row.try_get::<Option<String>, _>("domicile")?,
-        "charity": row.try_get::<i64, _>("charity")? == 1,
-        "purpose": row.try_get::<Option<String>, _>("purpose")?,
-        "business_scope": row.try_get::<Option<String>, _>("business_scope")?,
-        "funds": funds.map(|f| crate::domain::money::Money::from_fen(f).to_string()),
+        "id": id, "name": o.name,
+        "org_type": o.org_type,
+        "category": o.category,
+        "district": division::name_zh(&o.district_code), "status": o.status,
+        "uscc": o.uscc,
+        "uscc_checksum_ok": o.uscc_checksum_ok == 1,
+        "registered_on": o.registered_on,
+        "legal_representative": o.legal_representative,
+        "domicile": o.domicile,
+        "charity": o.charity == 1,
+        "purpose": o.purpose,
+        "business_scope": o.business_scope,
+        "funds": o.funds_fen.map(|f| crate::domain::money::Money::from_fen(f).to_string()),
         "authority": authority,
     })))
 }

@@ -4,13 +4,11 @@
 //! its written answer.
 
 use crate::db::evaluation as store;
-use crate::domain::calendar::iso_date;
-use crate::domain::eval_life::{AppStatus, RoundAction};
+use crate::domain::eval_life::AppStatus;
 use crate::domain::evaluation::Grade;
 use crate::domain::scoring;
-use crate::evaluation::Evaluation;
+use crate::evaluation::{Evaluation, Meeting};
 use crate::platform::app::AppState;
-use crate::platform::audit::Actor;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::ids::RoundId;
@@ -20,7 +18,6 @@ use crate::web::forms::{text, FormErrors};
 use rocket::http::Status as Http;
 use rocket::{post, FromForm, State};
 use serde::Serialize;
-use serde_json::json;
 use std::collections::HashMap;
 
 #[derive(FromForm, Serialize, Default)]
@@ -109,60 +106,23 @@ pub async fn committee(
         let t = round_page(&page, state, &r, values, errors).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     };
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    if !store::advance_round(
-        &mut tx,
-        r.id,
-        r.status,
-        RoundAction::HoldCommittee {
-            applications: apps.len(),
-            in_review: apps
-                .iter()
-                .filter(|a| a.status == AppStatus::Review)
-                .count(),
-        },
-        [
-            ("committee_on", Some(iso_date(held_on))),
-            ("notice_to", None),
-        ],
-    )
-    .await?
-    {
-        return Err(AppError::Conflict("err-round-state"));
-    }
-    store::set_committee(&mut tx, r.id, &iso_date(held_on), members, present).await?;
-    for (app, grade, votes, reason) in &decided {
-        let reason = (!reason.is_empty()).then_some(reason.as_str());
-        store::record_decision(
-            &mut tx,
-            &store::NewDecision {
-                app: *app,
-                body: "committee",
-                grade: *grade,
+    Evaluation::of(state)
+        .hold_committee(
+            staff.user.id(),
+            &r,
+            &Meeting {
+                held_on,
                 members,
                 present,
-                votes_for: *votes,
-                reason,
-                objection: None,
-                by: Some(staff.user.id().0),
-                on: &iso_date(held_on),
-                at: now,
+                applications: apps.len(),
+                in_review: apps
+                    .iter()
+                    .filter(|a| a.status == AppStatus::Review)
+                    .count(),
+                decided: &decided,
             },
         )
         .await?;
-    }
-    Evaluation::of(state)
-        .audit(
-            &mut tx,
-            Actor::User(staff.user.id()),
-            "evaluation.committee",
-            ("eval_round", r.id),
-            json!({ "held_on": iso_date(held_on), "members": members, "present": present,
-                    "decisions": decided.iter().map(|(a, g, v, why)| json!({ "application": a, "grade": g, "votes": v, "reason": why })).collect::<Vec<_>>() }),
-        )
-        .await?;
-    tx.commit().await?;
     Ok(Reply::flash(
         format!("/evaluation/rounds/{}", r.id),
         page.t("flash-committee-recorded"),
@@ -178,33 +138,9 @@ pub async fn notice(
     _form: CsrfForm<crate::web::forms::Empty>,
 ) -> AppResult<Reply> {
     let r = officers_round(state, staff.user, id.0).await?;
-    let ev = Evaluation::of(state);
-    let today = ev.today();
-    let to = today + time::Duration::days(r.notice_days.max(1) - 1);
-    let mut tx = state.db.begin_write().await?;
-    if !store::advance_round(
-        &mut tx,
-        r.id,
-        r.status,
-        RoundAction::PublishNotice,
-        [
-            ("notice_from", Some(iso_date(today))),
-            ("notice_to", Some(iso_date(to))),
-        ],
-    )
-    .await?
-    {
-        return Err(AppError::Conflict("err-round-state"));
-    }
-    ev.audit(
-        &mut tx,
-        Actor::User(staff.user.id()),
-        "evaluation.notice_published",
-        ("eval_round", r.id),
-        json!({ "from": iso_date(today), "to": iso_date(to) }),
-    )
-    .await?;
-    tx.commit().await?;
+    Evaluation::of(state)
+        .publish_notice(staff.user.id(), &r)
+        .await?;
     Ok(Reply::flash(
         format!("/evaluation/rounds/{}", r.id),
         page.t("flash-notice-published"),

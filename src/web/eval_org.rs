@@ -2,11 +2,10 @@
 //! apply (if any), the application with a self-assessment and evidence files, its applications
 //! and grades, and a request for re-review (复核申请) during the public notice.
 
-use crate::db::evaluation::{self as store, Evidence, NewObjection};
-use crate::domain::calendar::{iso_date, parse_iso_date};
-use crate::evaluation::{standard_for, Evaluation};
+use crate::db::evaluation::{self as store, Evidence};
+use crate::domain::calendar::iso_date;
+use crate::evaluation::{Evaluation, Requester};
 use crate::platform::app::AppState;
-use crate::platform::audit::Actor;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::auth::guards::CurrentUser;
 use crate::platform::error::{AppError, AppResult};
@@ -26,11 +25,7 @@ pub fn routes() -> Vec<Route> {
 /// The organization's authority and type.
 async fn org_facts(state: &AppState, org: OrgId) -> AppResult<(String, Option<i64>, String)> {
     let mut c = state.db.acquire().await?;
-    let row: Option<(String, Option<i64>, String)> =
-        sqlx::query_as("SELECT name, authority_id, org_type FROM organizations WHERE id = $1")
-            .bind(org.0)
-            .fetch_optional(&mut *c)
-            .await?;
+    let row = crate::db::orgs::name_authority_type(&mut c, org).await?;
     row.ok_or(AppError::NotFound)
 }
 
@@ -169,39 +164,18 @@ async fn apply(
         let t = index_page(&page, state, org, values, errors).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     }
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    let (standard_id, _) = standard_for(&mut tx, &org_type).await?;
-    let taken: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM eval_applications WHERE round_id = $1 AND org_id = $2",
-    )
-    .bind(r.id)
-    .bind(org.0)
-    .fetch_one(&mut *tx)
-    .await?;
-    if taken > 0 {
-        return Err(AppError::Conflict("err-eval-applied"));
-    }
-    let id = store::create_app(&mut tx, r.id, org.0, standard_id, user.id().0, &body, now).await?;
-    for s in &files {
-        let e = Evidence {
+    let evidence: Vec<Evidence> = files
+        .iter()
+        .map(|s| Evidence {
             id: 0,
             sha256: s.sha256.clone(),
             content_type: s.content_type.into(),
             size_bytes: s.size_bytes,
             original_name: s.original_name.clone(),
-        };
-        store::add_evidence(&mut tx, id, &e, user.id().0, now).await?;
-    }
-    ev.audit(
-        &mut tx,
-        Actor::User(user.id()),
-        "evaluation.applied",
-        ("eval_application", id),
-        json!({ "round": r.id, "org": org.0, "standard": standard_id, "evidence": files.iter().map(|s| &s.sha256).collect::<Vec<_>>() }),
-    )
-    .await?;
-    tx.commit().await?;
+        })
+        .collect();
+    ev.apply(user.id(), org, &org_type, r.id, &body, &evidence)
+        .await?;
     Ok(Reply::flash(
         format!("/orgs/{}/evaluation", org.0),
         page.t("flash-eval-applied"),
@@ -231,51 +205,18 @@ async fn review_request(
     if body.chars().count() < 10 || body.chars().count() > 5000 {
         return Ok(Reply::flash_error(back, page.t("err-objection-body")));
     }
-    let ev = Evaluation::of(state);
-    let today = ev.today();
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    let app = store::app_by_id(&mut tx, id.0)
-        .await?
-        .filter(|a| a.org_id == org.0)
-        .ok_or(AppError::NotFound)?;
-    let round = store::round_by_id(&mut tx, app.round_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let in_notice = round.status == crate::domain::eval_life::RoundStatus::Notice
-        && round
-            .notice_to
-            .as_deref()
-            .and_then(parse_iso_date)
-            .is_some_and(|to| today <= to);
-    if !in_notice {
-        return Err(AppError::Conflict("err-objection-closed"));
-    }
-    let name = user.user.display_name.clone();
-    let oid = store::add_objection(
-        &mut tx,
-        &NewObjection {
-            app_id: app.id,
-            kind: "review",
-            name: &name,
-            contact: &user.user.email,
-            body: &body,
-            filed_by: Some(user.id().0),
-            filed_on: &iso_date(today),
-            due_on: &iso_date(today + time::Duration::days(15)),
-        },
-        now,
-    )
-    .await?;
-    ev.audit(
-        &mut tx,
-        Actor::User(user.id()),
-        "evaluation.review_requested",
-        ("eval_objection", oid),
-        json!({ "application": app.id }),
-    )
-    .await?;
-    tx.commit().await?;
+    Evaluation::of(state)
+        .request_review(
+            &Requester {
+                user: user.id(),
+                name: &user.user.display_name,
+                contact: &user.user.email,
+            },
+            org,
+            id,
+            &body,
+        )
+        .await?;
     Ok(Reply::flash(back, page.t("flash-objection-filed")))
 }
 
@@ -284,12 +225,7 @@ async fn review_request(
 #[get("/evaluation/evidence/<id>")]
 async fn evidence(state: &State<AppState>, user: &CurrentUser, id: i64) -> AppResult<FileReply> {
     let mut c = state.db.acquire().await?;
-    let row: Option<(i64, String, String)> = sqlx::query_as(
-        "SELECT eval_application_id, sha256, content_type FROM eval_evidence WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *c)
-    .await?;
+    let row = store::evidence_file(&mut c, id).await?;
     let (app_id, sha, ct) = row.ok_or(AppError::NotFound)?;
     let app = store::app_by_id(&mut c, app_id)
         .await?

@@ -2,10 +2,10 @@
 //! filed (备案) with a street office: no legal-person status and no USCC. Registrars record the
 //! filings; the public sees them in a list of their own, apart from registered organizations.
 
+use crate::db::filings::NewFiling;
 use crate::domain::calendar::iso_date;
 use crate::domain::division;
 use crate::platform::app::AppState;
-use crate::platform::audit::Actor;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::auth::guards::{role, Staff};
 use crate::platform::error::AppResult;
@@ -16,7 +16,6 @@ use rocket::http::Status;
 use rocket::{get, post, routes, FromForm, Route, State};
 use rocket_dyn_templates::Template;
 use serde_json::json;
-use sqlx::Row;
 
 pub fn routes() -> Vec<Route> {
     routes![public_list, registrar_list, record]
@@ -24,26 +23,18 @@ pub fn routes() -> Vec<Route> {
 
 async fn filings(state: &AppState, q: &str) -> AppResult<Vec<serde_json::Value>> {
     let mut c = state.db.acquire().await?;
-    let rows = sqlx::query(
-        "SELECT id, name, district_code, street_office, activity, filed_on, status FROM community_filings \
-         WHERE ($1 = '' OR name LIKE $2) ORDER BY id DESC LIMIT 200",
-    )
-    .bind(q)
-    .bind(format!("%{}%", q.replace(['%', '_'], "")))
-    .fetch_all(&mut *c)
-    .await?;
-    rows.iter()
+    Ok(crate::db::filings::list(&mut c, q)
+        .await?
+        .into_iter()
         .map(|r| {
-            let d: String = r.try_get("district_code")?;
-            Ok(json!({
-                "id": r.try_get::<i64, _>("id")?, "name": r.try_get::<String, _>("name")?,
-                "district": division::name_zh(&d), "street_office": r.try_get::<String, _>("street_office")?,
-                "activity": r.try_get::<String, _>("activity")?, "filed_on": r.try_get::<String, _>("filed_on")?,
-                "status": r.try_get::<String, _>("status")?,
-            }))
+            json!({
+                "id": r.id, "name": r.name,
+                "district": division::name_zh(&r.district_code), "street_office": r.street_office,
+                "activity": r.activity, "filed_on": r.filed_on,
+                "status": r.status,
+            })
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+        .collect())
 }
 
 /// The public list of filed community organizations.
@@ -132,11 +123,7 @@ async fn record(
     {
         let mut c = state.db.acquire().await?;
         for id in staff.grants().filter_map(|g| g.authority_id) {
-            let row: Option<(String, String)> =
-                sqlx::query_as("SELECT level, division_code FROM authorities WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&mut *c)
-                    .await?;
+            let row = crate::db::directory::authority_level(&mut c, id).await?;
             if let Some((level, division)) = row {
                 if level == "city" || division == text(&f.district_code) {
                     authority = Some(id);
@@ -155,31 +142,21 @@ async fn record(
     }
     let now = state.clock.now_ms();
     let today = iso_date(Registry::of(state).today());
-    let mut tx = state.db.begin_write().await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO community_filings (name, district_code, street_office, activity, contact_name, filed_on, \
-         status, authority_id, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'filed', $7, $8, $9) RETURNING id",
-    )
-    .bind(text(&f.name))
-    .bind(text(&f.district_code))
-    .bind(text(&f.street_office))
-    .bind(text(&f.activity))
-    .bind(text(&f.contact_name))
-    .bind(&today)
-    .bind(authority)
-    .bind(staff.user.id().0)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await?;
-    state
-        .audit(
-            &mut tx,
-            Actor::User(staff.user.id()),
-            "filing.recorded",
-            ("community_filing", id.to_string()),
-            json!({ "name": text(&f.name), "district": text(&f.district_code) }),
+    Registry::of(state)
+        .record_filing(
+            staff.user.id(),
+            &NewFiling {
+                name: text(&f.name),
+                district_code: text(&f.district_code),
+                street_office: text(&f.street_office),
+                activity: text(&f.activity),
+                contact_name: text(&f.contact_name),
+                filed_on: &today,
+                authority,
+                by: staff.user.id(),
+                now,
+            },
         )
         .await?;
-    tx.commit().await?;
     Ok(Reply::flash("/registry/filings", page.t("flash-saved")))
 }

@@ -4,11 +4,11 @@
 
 use crate::db::projects as store;
 use crate::platform::app::AppState;
-use crate::platform::audit::Actor;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::auth::guards::CurrentUser;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::ids::OrgId;
+use crate::procurement::Procurement;
 use crate::web::ctx::{Page, Reply};
 use rocket::{get, post, routes, FromForm, Route, State};
 use rocket_dyn_templates::Template;
@@ -35,14 +35,7 @@ async fn index(
         .iter()
         .map(|k| json!({ "c": k, "on": follows.contains(&k.code) }))
         .collect();
-    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
-        "SELECT DISTINCT p.number, p.title, p.status, p.id FROM projects p WHERE p.id IN \
-         (SELECT project_id FROM doc_obtained WHERE org_id = $1 UNION SELECT project_id FROM bids WHERE org_id = $1) \
-         ORDER BY p.id DESC",
-    )
-    .bind(org.0)
-    .fetch_all(&mut *c)
-    .await?;
+    let rows = store::taken_up_by(&mut c, org.0).await?;
     let projects: Vec<_> = rows
         .into_iter()
         .map(|(number, title, status, _)| json!({ "number": number, "title": title, "status": status }))
@@ -85,18 +78,9 @@ async fn follow(
         .collect();
     chosen.sort();
     chosen.dedup();
-    let mut tx = state.db.begin_write().await?;
-    store::set_follows(&mut tx, org.0, &chosen, state.clock.now_ms()).await?;
-    state
-        .audit(
-            &mut tx,
-            Actor::User(user.id()),
-            "org.categories_followed",
-            ("org", org.0.to_string()),
-            json!({ "categories": chosen }),
-        )
+    Procurement::of(state)
+        .set_follows(user.id(), org.0, &chosen)
         .await?;
-    tx.commit().await?;
     Ok(Reply::flash(
         format!("/orgs/{}/procurement", org.0),
         page.t("flash-follows-saved"),

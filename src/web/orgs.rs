@@ -1,19 +1,15 @@
 //! Organization membership: the org admin invites members by email, ends memberships and hands
 //! the admin role to another member. Every change ends a dated row and opens another.
 
-use crate::db::orgs::{self, MemberKind, NewMembership};
-use crate::db::users;
-use crate::domain::calendar::{iso_date, shanghai_date};
+use crate::db::orgs;
 use crate::domain::email::EmailAddress;
-use crate::domain::lang::Lang;
 use crate::platform::app::AppState;
-use crate::platform::audit::Actor;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::auth::guards::CurrentUser;
 use crate::platform::auth::tokens;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::ids::{MembershipId, OrgId};
-use crate::platform::mail::Recipient;
+use crate::registry::membership::Members;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, Empty, FormErrors};
 use rocket::http::Status;
@@ -31,8 +27,6 @@ pub fn routes() -> Vec<Route> {
         handover
     ]
 }
-
-const INVITE_TTL_MS: i64 = 14 * 24 * 3600 * 1000;
 
 async fn members_page(
     page: &Page,
@@ -91,46 +85,9 @@ async fn invite(
         let t = members_page(&page, state, user, org, errors).await?;
         return Ok(Reply::page(Status::UnprocessableEntity, t));
     };
-    let now = state.clock.now_ms();
-    let token = tokens::new_token();
-    let mut tx = state.db.begin_write().await?;
-    let o = orgs::by_id(&mut tx, org).await?.ok_or(AppError::NotFound)?;
-    let digest = tokens::digest(&token);
-    let inv = orgs::invite(
-        &mut tx,
-        org,
-        email.as_str(),
-        &digest,
-        user.id(),
-        now,
-        now + INVITE_TTL_MS,
-    )
-    .await?;
-    let summary = json!({ "invitation": inv, "email_sha256": tokens::digest(email.as_str()) });
-    state
-        .audit(
-            &mut tx,
-            Actor::User(user.id()),
-            "invitation.created",
-            ("org", org.to_string()),
-            summary,
-        )
+    Members::of(state)
+        .invite(user, org, &email, page.lang)
         .await?;
-    // In the invitee's own language when they have an account, else in the inviter's.
-    let invitee = users::by_email(&mut tx, email.as_str()).await?;
-    let to = Recipient {
-        addr: email.as_str(),
-        user: invitee.as_ref().map(|u| u.id),
-        lang: invitee
-            .and_then(|u| Lang::parse(&u.preferred_lang))
-            .unwrap_or(page.lang),
-    };
-    let data = json!({ "org": o.name, "inviter": user.user.display_name, "token": token });
-    state
-        .mailer
-        .queue(&mut tx, to, "invitation", &data, now)
-        .await?;
-    tx.commit().await?;
     Ok(Reply::flash(
         format!("/orgs/{org}/members"),
         page.t("flash-invited"),
@@ -167,53 +124,9 @@ async fn accept(
     token: &str,
     _form: CsrfForm<Empty>,
 ) -> AppResult<Reply> {
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    let inv = orgs::invitation_by_token(&mut tx, &tokens::digest(token))
-        .await?
-        .ok_or(AppError::BadRequest("err-token-invalid"))?;
-    if inv.accepted_at.is_some() || inv.expires_at <= now {
-        return Err(AppError::BadRequest("err-token-invalid"));
-    }
-    if inv.email != user.user.email {
-        return Err(AppError::BadRequest("err-invitation-other-email"));
-    }
-    if !orgs::accept_invitation(&mut tx, inv.id, user.id(), now).await? {
-        return Err(AppError::BadRequest("err-token-invalid"));
-    }
-    // One audit entry whether or not a membership is opened (the invitee may be a member).
-    let mut membership = None;
-    if user.membership(inv.org_id).is_none() {
-        let today = iso_date(shanghai_date(state.clock.now()));
-        let m = orgs::add(
-            &mut tx,
-            NewMembership {
-                org: inv.org_id,
-                person: user.user.person_id,
-                user: Some(user.id()),
-                kind: MemberKind::Member,
-                joined_on: &today,
-                created_by: Some(user.id()),
-                now,
-            },
-        )
-        .await?;
-        membership = Some(m);
-    }
-    let summary = json!({ "invitation": inv.id, "user": user.id(), "membership": membership, "kind": "member" });
-    let entity = ("org", inv.org_id.to_string());
-    state
-        .audit(
-            &mut tx,
-            Actor::User(user.id()),
-            "invitation.accepted",
-            entity,
-            summary,
-        )
-        .await?;
-    tx.commit().await?;
+    let joined = Members::of(state).accept(user, token).await?;
     Ok(Reply::flash(
-        format!("/orgs/{}/members", inv.org_id),
+        format!("/orgs/{joined}/members"),
         page.t("flash-joined"),
     ))
 }
@@ -229,32 +142,7 @@ async fn end_membership(
     member: MembershipId,
     _form: CsrfForm<Empty>,
 ) -> AppResult<Reply> {
-    let mut tx = state.db.begin_write().await?;
-    let m = orgs::membership_by_id(&mut tx, member)
-        .await?
-        .filter(|m| m.org_id == org && m.left_on.is_none())
-        .ok_or(AppError::NotFound)?;
-    let own = m.user_id == Some(user.id());
-    if !(user.is_org_admin(org) || own) {
-        return Err(AppError::Forbidden);
-    }
-    if m.kind == MemberKind::Admin {
-        return Err(AppError::Conflict("err-last-admin"));
-    }
-    let today = iso_date(shanghai_date(state.clock.now()));
-    if orgs::end(&mut tx, member, &today, user.id()).await? {
-        let summary = json!({ "membership": member, "left_on": today });
-        state
-            .audit(
-                &mut tx,
-                Actor::User(user.id()),
-                "membership.ended",
-                ("org", org.to_string()),
-                summary,
-            )
-            .await?;
-    }
-    tx.commit().await?;
+    let own = Members::of(state).end(user, org, member).await?;
     Ok(Reply::flash(
         if own {
             "/dashboard".to_string()
@@ -288,72 +176,7 @@ async fn handover(
         .member
         .map(MembershipId)
         .ok_or(AppError::BadRequest("err-member-choose"))?;
-    let now = state.clock.now_ms();
-    let today = iso_date(shanghai_date(state.clock.now()));
-    let mut tx = state.db.begin_write().await?;
-    let t = orgs::membership_by_id(&mut tx, target)
-        .await?
-        .filter(|m| m.org_id == org && m.left_on.is_none() && m.kind == MemberKind::Member)
-        .ok_or(AppError::BadRequest("err-member-choose"))?;
-    let mine = user.membership(org).ok_or(AppError::Forbidden)?;
-    if !orgs::end(&mut tx, mine.id, &today, user.id()).await?
-        || !orgs::end(&mut tx, t.id, &today, user.id()).await?
-    {
-        return Err(AppError::Conflict("err-stale"));
-    }
-    let mut opened = Vec::new();
-    for (person, uid, kind) in [
-        (mine.person_id, Some(user.id()), MemberKind::Member),
-        (t.person_id, t.user_id, MemberKind::Admin),
-    ] {
-        let opened_id = orgs::add(
-            &mut tx,
-            NewMembership {
-                org,
-                person,
-                user: uid,
-                kind,
-                joined_on: &today,
-                created_by: Some(user.id()),
-                now,
-            },
-        )
-        .await?;
-        opened.push(opened_id);
-    }
-    let summary =
-        json!({ "ended": [mine.id, t.id], "opened": opened, "new_admin_person": t.person_id });
-    state
-        .audit(
-            &mut tx,
-            Actor::User(user.id()),
-            "org.admin_handover",
-            ("org", org.to_string()),
-            summary,
-        )
-        .await?;
-    if let (Some(addr), Some(uid)) = (t.email.as_deref(), t.user_id) {
-        let lang = users::by_id(&mut tx, uid)
-            .await?
-            .and_then(|u| Lang::parse(&u.preferred_lang))
-            .unwrap_or_default();
-        let to = Recipient {
-            addr,
-            user: Some(uid),
-            lang,
-        };
-        state
-            .mailer
-            .queue(
-                &mut tx,
-                to,
-                "org_admin",
-                &json!({ "org": mine.org_name, "name": t.display_name }),
-                now,
-            )
-            .await?;
-    }
-    tx.commit().await?;
+    Members::of(state).handover(user, org, target).await?;
     Ok(Reply::flash(
         format!("/orgs/{org}/members"),
         page.t("flash-saved"),

@@ -3,16 +3,15 @@
 //! of the organization's authority acts on it; every change is audited and public facts appear
 //! on the profile.
 
-use crate::domain::calendar::{iso_date, parse_iso_date};
+use crate::domain::calendar::parse_iso_date;
 use crate::domain::credit::PenaltyKind;
 use crate::domain::money::Money;
 use crate::platform::app::AppState;
-use crate::platform::audit::Actor;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::auth::guards::{role, CurrentUser, Staff};
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::ids::OrgId;
-use crate::registry::supervision::{add_event, add_listing};
+use crate::registry::supervision::PenaltyDecision;
 use crate::registry::Registry;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, FormErrors};
@@ -20,7 +19,6 @@ use crate::web::supervision::record;
 use rocket::http::Status as Http;
 use rocket::{get, post, routes, FromForm, Route, State};
 use rocket_dyn_templates::Template;
-use serde_json::json;
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -36,31 +34,9 @@ pub fn routes() -> Vec<Route> {
 
 type Registrar<'r> = Staff<'r, role::Registrar>;
 
-/// Ends a registrar's change to an organization's record: its one audit entry, the commit, and
-/// back to the record with a message.
-async fn finish(
-    state: &AppState,
-    mut tx: crate::db::Tx,
-    page: &Page,
-    staff: &Registrar<'_>,
-    org: OrgId,
-    action: &str,
-    summary: serde_json::Value,
-) -> AppResult<Reply> {
-    state
-        .audit(
-            &mut tx,
-            Actor::User(staff.user.id()),
-            action,
-            ("org", org.to_string()),
-            summary,
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(Reply::flash(
-        format!("/registry/orgs/{org}"),
-        page.t("flash-saved"),
-    ))
+/// Back to the record with a message, after a registrar's change.
+fn saved(page: &Page, org: OrgId) -> Reply {
+    Reply::flash(format!("/registry/orgs/{org}"), page.t("flash-saved"))
 }
 
 /// Whether the registrar handles this organization: its authority's, or (for organizations
@@ -71,18 +47,10 @@ pub async fn handles_org(
     org: OrgId,
 ) -> AppResult<Option<i64>> {
     let mut c = state.db.acquire().await?;
-    let authority: Option<Option<i64>> =
-        sqlx::query_scalar("SELECT authority_id FROM organizations WHERE id = $1")
-            .bind(org.0)
-            .fetch_optional(&mut *c)
-            .await?;
-    let Some(authority) = authority else {
+    let Some(authority) = crate::db::orgs::authority_of(&mut c, org).await? else {
         return Err(AppError::NotFound);
     };
-    let city: Option<i64> =
-        sqlx::query_scalar("SELECT MIN(id) FROM authorities WHERE level = 'city'")
-            .fetch_one(&mut *c)
-            .await?;
+    let city = crate::db::orgs::city_authority(&mut c).await?;
     let wanted = authority.or(city);
     let ok = wanted.is_some_and(|w| {
         user.authorities(crate::domain::role::Role::Registrar)
@@ -148,37 +116,10 @@ async fn outcome(
         let t = registrar_page(&page, state, org, errors).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     };
-    let now = state.clock.now_ms();
-    let today = iso_date(Registry::of(state).today());
-    let mut tx = state.db.begin_write().await?;
-    let version = crate::db::settings::snapshot(&mut tx, now).await?.version;
-    let done = sqlx::query(
-        "UPDATE annual_reports SET outcome = $1, outcome_on = $2, outcome_by = $3, settings_version = $4 \
-         WHERE id = $5 AND org_id = $6",
-    )
-    .bind(outcome)
-    .bind(&today)
-    .bind(staff.user.id().0)
-    .bind(version)
-    .bind(report)
-    .bind(org.0)
-    .execute(&mut *tx)
-    .await?;
-    if done.rows_affected() == 0 {
-        return Err(AppError::NotFound);
-    }
-    add_event(&mut tx, org, &today, &format!("inspection_{outcome}"), now).await?;
-    let proposed = crate::evaluation::daily::propose_downgrades(&mut tx, &today, now).await?;
-    finish(
-        state,
-        tx,
-        &page,
-        &staff,
-        org,
-        "annual_report.outcome",
-        json!({ "report": report, "outcome": outcome, "downgrades_proposed": proposed }),
-    )
-    .await
+    Registry::of(state)
+        .record_outcome(staff.user.id(), org, report, outcome)
+        .await?;
+    Ok(saved(&page, org))
 }
 
 #[derive(FromForm)]
@@ -224,44 +165,21 @@ async fn add_penalty(
         let t = registrar_page(&page, state, org, errors).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     };
-    let now = state.clock.now_ms();
     let authority = handles_org(state, staff.user, org).await?;
-    let mut tx = state.db.begin_write().await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO penalties (org_id, kind, decided_on, amount_fen, authority_id, reason, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-    )
-    .bind(org.0)
-    .bind(kind.code())
-    .bind(iso_date(on))
-    .bind(amount.map(Money::fen))
-    .bind(authority)
-    .bind(&reason)
-    .bind(staff.user.id().0)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await?;
-    add_event(
-        &mut tx,
-        org,
-        &iso_date(on),
-        &format!("penalty_{}", kind.code()),
-        now,
-    )
-    .await?;
-    let today = iso_date(Registry::of(state).today());
-    let proposed = crate::evaluation::daily::propose_downgrades(&mut tx, &today, now).await?;
-    finish(
-        state,
-        tx,
-        &page,
-        &staff,
-        org,
-        "penalty.recorded",
-        json!({ "penalty": id, "kind": kind.code(), "amount_fen": amount.map(Money::fen),
-                "downgrades_proposed": proposed }),
-    )
-    .await
+    Registry::of(state)
+        .record_penalty(
+            staff.user.id(),
+            org,
+            &PenaltyDecision {
+                kind,
+                decided_on: on,
+                amount,
+                authority,
+                reason: &reason,
+            },
+        )
+        .await?;
+    Ok(saved(&page, org))
 }
 
 #[post("/registry/orgs/<org>/penalties/<penalty>/close", data = "<_form>")]
@@ -274,29 +192,10 @@ async fn close_penalty(
     _form: CsrfForm<crate::web::forms::Empty>,
 ) -> AppResult<Reply> {
     handles_org(state, staff.user, org).await?;
-    let today = iso_date(Registry::of(state).today());
-    let mut tx = state.db.begin_write().await?;
-    let done = sqlx::query(
-        "UPDATE penalties SET closed_on = $1 WHERE id = $2 AND org_id = $3 AND kind = 'investigation' AND closed_on IS NULL",
-    )
-    .bind(&today)
-    .bind(penalty)
-    .bind(org.0)
-    .execute(&mut *tx)
-    .await?;
-    if done.rows_affected() == 0 {
-        return Err(AppError::Conflict("err-reg-action-state"));
-    }
-    finish(
-        state,
-        tx,
-        &page,
-        &staff,
-        org,
-        "penalty.closed",
-        json!({ "penalty": penalty }),
-    )
-    .await
+    Registry::of(state)
+        .close_investigation(staff.user.id(), org, penalty)
+        .await?;
+    Ok(saved(&page, org))
 }
 
 #[derive(FromForm)]
@@ -325,21 +224,10 @@ async fn list_org(
         let t = registrar_page(&page, state, org, errors).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     };
-    let now = state.clock.now_ms();
-    let today = iso_date(Registry::of(state).today());
-    let mut tx = state.db.begin_write().await?;
-    let id = add_listing(&mut tx, org, "abnormal", reason, None, &today, now).await?;
-    add_event(&mut tx, org, &today, "listed_abnormal", now).await?;
-    finish(
-        state,
-        tx,
-        &page,
-        &staff,
-        org,
-        "credit.listed",
-        json!({ "listing": id, "list": "abnormal", "reason": reason }),
-    )
-    .await
+    Registry::of(state)
+        .list_abnormal(staff.user.id(), org, reason)
+        .await?;
+    Ok(saved(&page, org))
 }
 
 /// Removes an abnormal listing once the rectification is verified (on the organization's
@@ -354,50 +242,10 @@ async fn remove_listing(
     _form: CsrfForm<crate::web::forms::Empty>,
 ) -> AppResult<Reply> {
     handles_org(state, staff.user, org).await?;
-    let now = state.clock.now_ms();
-    let today = iso_date(Registry::of(state).today());
-    let mut tx = state.db.begin_write().await?;
-    let open: Option<(String, Option<i64>, String)> = sqlx::query_as(
-        "SELECT reason, ref_year, list FROM credit_listings WHERE id = $1 AND org_id = $2 AND removed_on IS NULL",
-    )
-    .bind(listing)
-    .bind(org.0)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some((reason, year, list)) = open else {
-        return Err(AppError::NotFound);
-    };
-    if list != "abnormal" {
-        return Err(AppError::Conflict("err-listing-serious"));
-    }
-    if reason == "annual_report_missing" {
-        let filed: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM annual_reports WHERE org_id = $1 AND year = $2",
-        )
-        .bind(org.0)
-        .bind(year)
-        .fetch_one(&mut *tx)
+    Registry::of(state)
+        .remove_rectified(staff.user.id(), org, listing)
         .await?;
-        if filed == 0 {
-            return Err(AppError::Conflict("err-listing-not-rectified"));
-        }
-    }
-    sqlx::query("UPDATE credit_listings SET removed_on = $1, removal = 'rectified' WHERE id = $2")
-        .bind(&today)
-        .bind(listing)
-        .execute(&mut *tx)
-        .await?;
-    add_event(&mut tx, org, &today, "removed_abnormal", now).await?;
-    finish(
-        state,
-        tx,
-        &page,
-        &staff,
-        org,
-        "credit.removed",
-        json!({ "listing": listing, "removal": "rectified" }),
-    )
-    .await
+    Ok(saved(&page, org))
 }
 
 #[derive(FromForm)]
@@ -430,11 +278,7 @@ async fn revoke(
     }
     if ground == Some("inactive_one_year") {
         let mut c = state.db.acquire().await?;
-        let registered: Option<Option<String>> =
-            sqlx::query_scalar("SELECT registered_on FROM organizations WHERE id = $1")
-                .bind(org.0)
-                .fetch_optional(&mut *c)
-                .await?;
+        let registered = crate::db::orgs::registered_on(&mut c, org).await?;
         let year_ago = crate::domain::credit::add_months(Registry::of(state).today(), -12);
         let old_enough = registered
             .flatten()
@@ -449,34 +293,9 @@ async fn revoke(
         let t = registrar_page(&page, state, org, errors).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     };
-    let now = state.clock.now_ms();
-    let today = iso_date(Registry::of(state).today());
     let authority = handles_org(state, staff.user, org).await?;
-    let mut tx = state.db.begin_write().await?;
-    crate::db::orgs::advance(&mut tx, org, crate::domain::org_life::OrgAction::Revoke).await?;
-    // Pending changes or deregistration of a revoked organization end with it.
-    crate::db::applications::withdraw_open_of_org(&mut tx, org, now).await?;
-    sqlx::query(
-        "INSERT INTO penalties (org_id, kind, decided_on, authority_id, reason, created_by, created_at) \
-         VALUES ($1, 'revocation', $2, $3, $4, $5, $6)",
-    )
-    .bind(org.0)
-    .bind(&today)
-    .bind(authority)
-    .bind(format!("{ground}: {reason}"))
-    .bind(staff.user.id().0)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    add_event(&mut tx, org, &today, "revoked", now).await?;
-    finish(
-        state,
-        tx,
-        &page,
-        &staff,
-        org,
-        "org.revoked",
-        json!({ "ground": ground, "reason": reason }),
-    )
-    .await
+    Registry::of(state)
+        .revoke(staff.user.id(), org, authority, ground, &reason)
+        .await?;
+    Ok(saved(&page, org))
 }

@@ -4,7 +4,6 @@
 
 use crate::db::projects as store;
 use crate::platform::app::AppState;
-use crate::platform::audit::Actor;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::auth::guards::CurrentUser;
 use crate::platform::error::{AppError, AppResult};
@@ -112,44 +111,30 @@ async fn declare(
     }
     let f = form.into_inner();
     let back = format!("/panel/{member}");
-    let mut tx = state.db.begin_write().await?;
-    let now = state.clock.now_ms();
     if text(&f.conflict) == "yes" {
         let detail = text(&f.detail).to_string();
         if detail.chars().count() < 2 {
-            drop(tx);
             let mut e = FormErrors::default();
             e.add(page.lang, "detail", "err-panel-reason");
             let t = sheet_page(&page, state, &seat, HashMap::new(), e).await?;
             return Ok(Reply::page(Http::UnprocessableEntity, t));
         }
-        let p = crate::web::purchase::lock(state, &mut tx, seat.project_id).await?;
-        match Procurement::of(state)
-            .recuse(&mut tx, &p, member, &format!("声明：{detail}"), user.id().0)
+        return match Procurement::of(state)
+            .recuse_member(
+                seat.project_id,
+                member,
+                &format!("声明：{detail}"),
+                user.id(),
+            )
             .await?
         {
-            Ok(()) => {
-                tx.commit().await?;
-                return Ok(Reply::flash("/scoring", page.t("flash-panel-recused")));
-            }
-            Err(key) => return Ok(Reply::flash_error(back, page.t(key))),
-        }
+            Ok(()) => Ok(Reply::flash("/scoring", page.t("flash-panel-recused"))),
+            Err((_, key)) => Ok(Reply::flash_error(back, page.t(key))),
+        };
     }
-    sqlx::query("UPDATE panel_members SET declared_at = $2 WHERE id = $1")
-        .bind(member)
-        .bind(now)
-        .execute(&mut *tx)
+    Procurement::of(state)
+        .declare_no_conflict(member, user.id())
         .await?;
-    state
-        .audit(
-            &mut tx,
-            Actor::User(user.id()),
-            "panel.declared",
-            ("panel_member", member.to_string()),
-            json!({}),
-        )
-        .await?;
-    tx.commit().await?;
     Ok(Reply::flash(back, page.t("flash-panel-declared")))
 }
 
@@ -213,38 +198,9 @@ async fn submit(
         let t = sheet_page(&page, state, &seat, values, e).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     }
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    let n = sqlx::query("UPDATE panel_members SET submitted_at = $2 WHERE id = $1 AND submitted_at IS NULL AND status = 'seated'")
-        .bind(member)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    if n != 1 {
-        return Err(AppError::Conflict("err-panel-sheet-closed"));
-    }
-    for (bid, pos, centi) in &parsed {
-        sqlx::query(
-            "INSERT INTO panel_scores (member_id, bid_id, pos, centi) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(member)
-        .bind(bid)
-        .bind(pos)
-        .bind(centi)
-        .execute(&mut *tx)
+    Procurement::of(state)
+        .submit_scores(member, &parsed, user.id())
         .await?;
-    }
-    state
-        .audit(
-            &mut tx,
-            Actor::User(user.id()),
-            "panel.scored",
-            ("panel_member", member.to_string()),
-            json!({ "scores": parsed.len() }),
-        )
-        .await?;
-    tx.commit().await?;
     // The last submission completes the report: it reaches the purchaser at once.
     // (If that fails, the job delivers it within seconds; the scores are saved either way.)
     if let Err(e) = Procurement::of(state)
@@ -302,14 +258,11 @@ async fn comply(
     }
     let f = form.into_inner();
     let decisions = crate::procurement::review::decisions(&f.decision, &f.reason);
-    let mut tx = state.db.begin_write().await?;
-    let p = crate::web::purchase::lock(state, &mut tx, seat.project_id).await?;
     match Procurement::of(state)
-        .comply(&mut tx, &p, &decisions, user.id().0)
+        .comply_bids(seat.project_id, &decisions, user.id())
         .await?
     {
         Ok(outcome) => {
-            tx.commit().await?;
             let key = if outcome.failed {
                 "flash-review-failed"
             } else {
@@ -317,8 +270,7 @@ async fn comply(
             };
             Ok(Reply::flash(format!("/panel/{member}"), page.t(key)))
         }
-        Err(key) => {
-            drop(tx);
+        Err((_, key)) => {
             let mut e = FormErrors::default();
             e.add(page.lang, "compliance", key);
             let t = sheet_page(&page, state, &seat, HashMap::new(), e).await?;

@@ -178,20 +178,9 @@ async fn obtain(
         .map(OrgId)
         .filter(|o| user.membership(*o).is_some())
         .ok_or(AppError::Forbidden)?;
-    let pr = Procurement::of(state);
-    let mut tx = state.db.begin_write().await?;
-    let first = pr.obtain(&mut tx, &p, org.0, user.id().0).await?;
-    if first {
-        pr.audit(
-            &mut tx,
-            crate::platform::audit::Actor::User(user.id()),
-            "project.documents_obtained",
-            ("project", p.id),
-            json!({ "org": org.0 }),
-        )
+    Procurement::of(state)
+        .obtain_documents(&p, org.0, user.id())
         .await?;
-    }
-    tx.commit().await?;
     Ok(Reply::flash(
         format!("/projects/{}/documents?org={}", p.number, org.0),
         page.t("flash-documents-obtained"),
@@ -226,11 +215,9 @@ async fn ask(
         let t = show_page(&page, state, Some(user), &p, e, json!({ "question": body })).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     }
-    let mut tx = state.db.begin_write().await?;
     Procurement::of(state)
-        .ask(&mut tx, &p, org.0, user.id().0, &body)
+        .ask_question(&p, org.0, user.id(), &body)
         .await?;
-    tx.commit().await?;
     Ok(Reply::flash(
         format!("/projects/{}#questions", p.number),
         page.t("flash-question-asked"),

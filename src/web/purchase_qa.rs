@@ -8,7 +8,7 @@ use crate::procurement::Procurement;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::text;
 use crate::web::project_form as pf;
-use crate::web::purchase::{lock, procured_project, refuse, Procurer};
+use crate::web::purchase::{procured_project, refuse, Procurer};
 use rocket::{post, routes, FromForm, Route, State};
 
 pub fn routes() -> Vec<Route> {
@@ -45,19 +45,9 @@ async fn answer(
         )
         .await;
     }
-    let mut tx = state.db.begin_write().await?;
-    let p = lock(state, &mut tx, p.id).await?;
     Procurement::of(state)
-        .answer(
-            &mut tx,
-            &p,
-            question,
-            &body,
-            f.affects.unwrap_or(false),
-            user.id().0,
-        )
+        .answer_question(p.id, question, &body, f.affects.unwrap_or(false), user.id())
         .await?;
-    tx.commit().await?;
     Ok(Reply::flash(
         format!("/purchase/projects/{id}#questions"),
         page.t("flash-answer-published"),
@@ -85,20 +75,9 @@ async fn amend(
     if body.chars().count() < 5 || body.chars().count() > 10_000 {
         return refuse(&page, state, user, &p, "amendment", "err-amendment-text").await;
     }
-    let mut tx = state.db.begin_write().await?;
-    let p = lock(state, &mut tx, p.id).await?;
-    let before = p.deadline_at;
-    let after = Procurement::of(state)
-        .amend(
-            &mut tx,
-            &p,
-            &body,
-            f.affects.unwrap_or(false),
-            None,
-            user.id().0,
-        )
+    let (before, after) = Procurement::of(state)
+        .publish_amendment(p.id, &body, f.affects.unwrap_or(false), user.id())
         .await?;
-    tx.commit().await?;
     let key = if Some(after) != before {
         "flash-amendment-moved"
     } else {
@@ -137,28 +116,15 @@ async fn final_quotes(
         )
         .await;
     };
-    let mut tx = state.db.begin_write().await?;
-    let p = lock(state, &mut tx, p.id).await?;
     match Procurement::of(state)
-        .call_final(
-            &mut tx,
-            &p,
-            crate::platform::clock::to_ms(deadline),
-            user.id().0,
-        )
+        .call_final_quotes(p.id, crate::platform::clock::to_ms(deadline), user.id())
         .await?
     {
-        Ok(()) => {
-            tx.commit().await?;
-            Ok(Reply::flash(
-                format!("/purchase/projects/{id}"),
-                page.t("flash-final-called"),
-            ))
-        }
-        Err(key) => {
-            drop(tx);
-            refuse(&page, state, user, &p, "final_deadline", key).await
-        }
+        Ok(()) => Ok(Reply::flash(
+            format!("/purchase/projects/{id}"),
+            page.t("flash-final-called"),
+        )),
+        Err((p, key)) => refuse(&page, state, user, &p, "final_deadline", key).await,
     }
 }
 
@@ -181,14 +147,11 @@ async fn qualification(
     let p = procured_project(state, user, id).await?;
     let f = form.into_inner();
     let decisions = crate::procurement::review::decisions(&f.decision, &f.reason);
-    let mut tx = state.db.begin_write().await?;
-    let p = lock(state, &mut tx, p.id).await?;
     match Procurement::of(state)
-        .qualify(&mut tx, &p, &decisions, user.id().0)
+        .qualify_bids(p.id, &decisions, user.id())
         .await?
     {
         Ok(outcome) => {
-            tx.commit().await?;
             let key = if outcome.failed {
                 "flash-review-failed"
             } else {
@@ -199,10 +162,7 @@ async fn qualification(
                 page.t(key),
             ))
         }
-        Err(key) => {
-            drop(tx);
-            refuse(&page, state, user, &p, "review", key).await
-        }
+        Err((p, key)) => refuse(&page, state, user, &p, "review", key).await,
     }
 }
 
@@ -211,13 +171,7 @@ pub async fn department_purchasers(
     c: &mut crate::db::Conn,
     department: i64,
 ) -> AppResult<Vec<(i64, String)>> {
-    Ok(sqlx::query_as(
-        "SELECT DISTINCT u.id, u.display_name FROM role_grants g JOIN users u ON u.id = g.user_id \
-         WHERE g.role = 'purchaser' AND g.department_id = $1 AND g.revoked_at IS NULL ORDER BY u.id",
-    )
-    .bind(department)
-    .fetch_all(&mut *c)
-    .await?)
+    Ok(crate::db::roles::department_purchasers(c, department).await?)
 }
 
 #[derive(FromForm)]
@@ -255,23 +209,15 @@ async fn draw(
     let Some(size) = f.size else {
         return refuse(&page, state, user, &p, "panel", "err-panel-size").await;
     };
-    let mut tx = state.db.begin_write().await?;
-    let p = lock(state, &mut tx, p.id).await?;
     match Procurement::of(state)
-        .draw_panel(&mut tx, &p, size, &reps, user.id().0)
+        .draw_panel_of(p.id, size, &reps, user.id())
         .await?
     {
-        Ok(_) => {
-            tx.commit().await?;
-            Ok(Reply::flash(
-                format!("/purchase/projects/{id}#panel"),
-                page.t("flash-panel-drawn"),
-            ))
-        }
-        Err(key) => {
-            drop(tx);
-            refuse(&page, state, user, &p, "panel", key).await
-        }
+        Ok(_) => Ok(Reply::flash(
+            format!("/purchase/projects/{id}#panel"),
+            page.t("flash-panel-drawn"),
+        )),
+        Err((p, key)) => refuse(&page, state, user, &p, "panel", key).await,
     }
 }
 
@@ -296,22 +242,14 @@ async fn recuse(
     if reason.chars().count() < 2 {
         return refuse(&page, state, user, &p, "panel", "err-panel-reason").await;
     }
-    let mut tx = state.db.begin_write().await?;
-    let p = lock(state, &mut tx, p.id).await?;
     match Procurement::of(state)
-        .recuse(&mut tx, &p, member, &reason, user.id().0)
+        .recuse_member(p.id, member, &reason, user.id())
         .await?
     {
-        Ok(()) => {
-            tx.commit().await?;
-            Ok(Reply::flash(
-                format!("/purchase/projects/{id}#panel"),
-                page.t("flash-panel-recused"),
-            ))
-        }
-        Err(key) => {
-            drop(tx);
-            refuse(&page, state, user, &p, "panel", key).await
-        }
+        Ok(()) => Ok(Reply::flash(
+            format!("/purchase/projects/{id}#panel"),
+            page.t("flash-panel-recused"),
+        )),
+        Err((p, key)) => refuse(&page, state, user, &p, "panel", key).await,
     }
 }

@@ -3,11 +3,10 @@
 //! bounds, a comment for every deduction, drafts saved, one submission that locks the scores.
 //! An expert never sees another expert's scores.
 
-use crate::db::evaluation::{self as store, Assignment, Score};
+use crate::db::evaluation::{self as store, Assignment};
 use crate::domain::scoring::{self, Entry};
-use crate::evaluation::{centi, from_centi, Evaluation};
+use crate::evaluation::{from_centi, Evaluation};
 use crate::platform::app::AppState;
-use crate::platform::audit::Actor;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::auth::guards::{role, Staff};
 use crate::platform::error::{AppError, AppResult};
@@ -137,20 +136,9 @@ async fn declare(
         }
         _ => return Ok(Reply::flash_error(back, page.t("err-declare-choice"))),
     };
-    let ev = Evaluation::of(state);
-    let mut tx = state.db.begin_write().await?;
-    if !store::declare(&mut tx, a.id, conflict.as_deref(), state.clock.now_ms()).await? {
-        return Err(AppError::Conflict("err-declare-done"));
-    }
-    ev.audit(
-        &mut tx,
-        Actor::User(staff.user.id()),
-        "evaluation.conflict_declared",
-        ("eval_assignment", a.id),
-        json!({ "conflict": conflict.is_some() }),
-    )
-    .await?;
-    tx.commit().await?;
+    Evaluation::of(state)
+        .declare_conflict(staff.user.id(), a.id, conflict.as_deref())
+        .await?;
     Ok(Reply::flash(back, page.t("flash-declared")))
 }
 
@@ -225,47 +213,8 @@ async fn save(
         let t = sheet_page(&page, state, &a, Some(entries), errors).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     }
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    let fresh = store::assignment_by_id(&mut tx, a.id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if fresh.submitted_at.is_some() {
-        return Err(AppError::Conflict("err-score-locked"));
-    }
-    for (code, e) in &entries {
-        match e.score {
-            Some(v) => {
-                let s = Score {
-                    assignment_id: a.id,
-                    item_code: code.clone(),
-                    centi: centi(v),
-                    comment: e.comment.clone(),
-                };
-                store::save_score(&mut tx, &s, now).await?;
-            }
-            None => store::clear_score(&mut tx, a.id, code).await?,
-        }
-    }
-    if submitting {
-        if !store::submit(&mut tx, a.id, now).await? {
-            return Err(AppError::Conflict("err-score-locked"));
-        }
-        ev.refresh_proposal(&mut tx, a.app_id).await?;
-    }
-    ev.audit(
-        &mut tx,
-        Actor::User(staff.user.id()),
-        if submitting {
-            "evaluation.scores_submitted"
-        } else {
-            "evaluation.scores_saved"
-        },
-        ("eval_assignment", a.id),
-        json!({ "application": a.app_id, "items": entries.values().filter(|e| e.score.is_some()).count() }),
-    )
-    .await?;
-    tx.commit().await?;
+    ev.save_scores(staff.user.id(), &a, &entries, submitting)
+        .await?;
     Ok(Reply::flash(
         format!("/scoring/{}", a.id),
         page.t(if submitting {

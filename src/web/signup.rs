@@ -1,17 +1,15 @@
 //! Sign-up with email confirmation by a mailed one-time token. The answer is the same whether
 //! or not the address has an account, so sign-up cannot be used to find accounts.
 
+use crate::db;
 use crate::db::tokens::Purpose;
-use crate::db::{self, users};
 use crate::domain::email::EmailAddress;
 use crate::domain::id_number::IdNumber;
-use crate::domain::lang::Lang;
+use crate::platform::accounts::{Accounts, SignUp};
 use crate::platform::app::AppState;
-use crate::platform::audit::Actor;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::auth::{password, tokens};
 use crate::platform::error::{AppError, AppResult};
-use crate::platform::mail::Recipient;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{
     check_name, check_new_password_pair, check_phone, text, Empty, FormErrors,
@@ -24,8 +22,6 @@ use serde_json::json;
 pub fn routes() -> Vec<Route> {
     routes![signup_form, signup, signup_sent, confirm_form, confirm]
 }
-
-const CONFIRM_TTL_MS: i64 = 48 * 3600 * 1000;
 
 #[get("/signup")]
 fn signup_form(page: Page) -> Template {
@@ -92,109 +88,17 @@ async fn signup(
     let hash = password::hash_off_thread(&pw, state.config.password_hash)
         .await
         .map_err(AppError::Internal)?;
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    let to = Recipient {
-        addr: email.as_str(),
-        user: None,
-        lang,
-    };
-    if let Some(existing) = users::by_email(&mut tx, email.as_str()).await? {
-        // Say the same as for a new account (no account enumeration); tell the owner by mail.
-        let to = Recipient {
-            user: Some(existing.id),
-            lang: Lang::parse(&existing.preferred_lang).unwrap_or(lang),
-            ..to
-        };
-        state
-            .mailer
-            .queue(
-                &mut tx,
-                to,
-                "already_registered",
-                &json!({ "name": existing.display_name }),
-                now,
-            )
-            .await?;
-        let entity = ("user", existing.id.to_string());
-        state
-            .audit(
-                &mut tx,
-                Actor::Anonymous,
-                "user.signup_existing_email",
-                entity,
-                json!({}),
-            )
-            .await?;
-    } else {
-        let id_hash = id_number.map(|n| n.keyed_hash(&state.keys.identity.bytes));
-        let key_id = state.keys.identity.id.as_str();
-        // An ID number typed at sign-up is not verified: it never attaches the new account to
-        // a person already on record (that would let anyone who knows a number take over a
-        // person's name and history). Such a claim is kept off the record and left to staff.
-        let claimed_by = match id_hash.as_deref() {
-            Some(h) => users::person_by_id_hash(&mut tx, h).await?,
-            None => None,
-        };
-        let recorded_hash = id_hash
-            .as_deref()
-            .filter(|_| claimed_by.is_none())
-            .map(|h| (h, key_id));
-        let person = users::insert_person(&mut tx, name, recorded_hash, now).await?;
-        let user = users::insert(
-            &mut tx,
-            users::NewUser {
-                person_id: person,
-                email: email.as_str(),
-                display_name: name,
-                phone: (!phone.is_empty()).then_some(phone),
-                preferred_lang: lang.code(),
-                password_hash: &hash,
-                email_confirmed_at: None,
-                now,
-            },
-        )
+    Accounts::of(state)
+        .sign_up(&SignUp {
+            name,
+            email: &email,
+            phone,
+            lang,
+            password_hash: &hash,
+            id_hash: id_number.map(|n| n.keyed_hash(&state.keys.identity.bytes)),
+            key_id: state.keys.identity.id.as_str(),
+        })
         .await?;
-        let token = tokens::new_token();
-        db::tokens::insert(
-            &mut tx,
-            user,
-            Purpose::ConfirmEmail,
-            &tokens::digest(&token),
-            now,
-            now + CONFIRM_TTL_MS,
-        )
-        .await?;
-        let to = Recipient {
-            user: Some(user),
-            ..to
-        };
-        state
-            .mailer
-            .queue(
-                &mut tx,
-                to,
-                "confirm_email",
-                &json!({ "name": name, "token": token }),
-                now,
-            )
-            .await?;
-        let summary = json!({
-            "person": person,
-            "id_number_given": id_hash.is_some(),
-            "id_number_already_on_record_for_person": claimed_by,
-        });
-        state
-            .audit(
-                &mut tx,
-                Actor::Anonymous,
-                "user.signed_up",
-                ("user", user.to_string()),
-                summary,
-            )
-            .await?;
-    }
-    tx.commit().await?;
     Ok(Reply::to("/signup/sent"))
 }
 
@@ -223,23 +127,6 @@ async fn confirm(
     token: &str,
     _form: CsrfForm<Empty>,
 ) -> AppResult<Reply> {
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    let Some(user) =
-        db::tokens::consume(&mut tx, Purpose::ConfirmEmail, &tokens::digest(token), now).await?
-    else {
-        return Err(AppError::BadRequest("err-token-invalid"));
-    };
-    users::confirm_email(&mut tx, user, now).await?;
-    state
-        .audit(
-            &mut tx,
-            Actor::User(user),
-            "user.email_confirmed",
-            ("user", user.to_string()),
-            json!({}),
-        )
-        .await?;
-    tx.commit().await?;
+    Accounts::of(state).confirm_email(token).await?;
     Ok(Reply::flash("/login", page.t("flash-email-confirmed")))
 }

@@ -61,43 +61,9 @@ fn money(fen: i64) -> String {
     format!("¥{}", Money::from_fen(fen).grouped())
 }
 
-/// The Beijing-time month of an epoch-milliseconds column, as `YYYY-MM`.
-fn month_of(backend: Backend, col: &str) -> String {
-    match backend {
-        Backend::Sqlite => format!("strftime('%Y-%m', ({col} / 1000) + 28800, 'unixepoch')"),
-        Backend::Postgres => {
-            format!("to_char(to_timestamp({col} / 1000 + 28800) AT TIME ZONE 'UTC', 'YYYY-MM')")
-        }
-    }
-}
-
-async fn grouped(c: &mut Conn, sql: String) -> AppResult<Vec<(String, i64)>> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .fetch_all(&mut *c)
-        .await?)
-}
-
 async fn spending(c: &mut Conn, pg: &Page, by_district: bool) -> AppResult<Vec<Bar>> {
     let en = pg.lang.code() == "en";
-    let rows: Vec<(String, String, i64)> = if by_district {
-        sqlx::query_as(
-            "SELECT g.district_code, g.district_code, CAST(SUM(e.amount_fen) AS BIGINT) \
-             FROM ledger_entries e JOIN contracts k ON k.id = e.contract_id \
-             JOIN organizations g ON g.id = k.org_id GROUP BY g.district_code ORDER BY 3 DESC",
-        )
-        .fetch_all(&mut *c)
-        .await?
-    } else {
-        sqlx::query_as(
-            "SELECT c.name_zh, c.name_en, CAST(SUM(e.amount_fen) AS BIGINT) \
-             FROM ledger_entries e JOIN contracts k ON k.id = e.contract_id \
-             JOIN projects p ON p.id = k.project_id \
-             JOIN service_categories c ON c.code = p.category_code \
-             GROUP BY c.name_zh, c.name_en ORDER BY 3 DESC",
-        )
-        .fetch_all(&mut *c)
-        .await?
-    };
+    let rows = crate::db::stats::spending(c, by_district).await?;
     Ok(rows
         .into_iter()
         .filter(|r| r.2 > 0)
@@ -126,20 +92,7 @@ fn counts(rows: Vec<(String, i64)>) -> Vec<Bar> {
 }
 
 async fn per_month(c: &mut Conn, backend: Backend, bids: bool) -> AppResult<Vec<Bar>> {
-    let sql = if bids {
-        let m = month_of(backend, "o.opened_at");
-        format!(
-            "SELECT {m} AS m, CAST(COUNT(*) AS BIGINT) FROM opening_bids ob \
-             JOIN openings o ON o.id = ob.opening_id GROUP BY {m} ORDER BY m DESC LIMIT {MONTHS}"
-        )
-    } else {
-        let m = month_of(backend, "notice_at");
-        format!(
-            "SELECT {m} AS m, CAST(COUNT(*) AS BIGINT) FROM projects \
-             WHERE notice_at IS NOT NULL GROUP BY {m} ORDER BY m DESC LIMIT {MONTHS}"
-        )
-    };
-    let mut rows = grouped(c, sql).await?;
+    let mut rows = crate::db::stats::per_month(c, backend, bids, MONTHS).await?;
     rows.reverse();
     Ok(counts(rows))
 }
@@ -148,25 +101,12 @@ async fn context(pg: &Page, state: &AppState) -> AppResult<Value> {
     let mut c = state.db.acquire().await?;
     let backend = state.db.backend;
     let today = crate::web::opendata::scope(state).today;
-    let grades: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT grade, CAST(COUNT(*) AS BIGINT) FROM org_grades \
-         WHERE valid_from <= $1 AND valid_to >= $1 AND (ended_on IS NULL OR ended_on > $1) \
-         GROUP BY grade ORDER BY grade DESC",
-    )
-    .bind(&today)
-    .fetch_all(&mut *c)
-    .await?;
+    let grades = crate::db::stats::grades_in_force(&mut c, &today).await?;
     let grades: Vec<(String, i64)> = grades
         .into_iter()
         .map(|(g, n)| (pg.t(&format!("grade-{g}")), n))
         .collect();
-    let years = grouped(
-        &mut c,
-        "SELECT SUBSTR(registered_on, 1, 4) AS y, CAST(COUNT(*) AS BIGINT) FROM organizations \
-         WHERE registered_on IS NOT NULL GROUP BY SUBSTR(registered_on, 1, 4) ORDER BY y"
-            .to_string(),
-    )
-    .await?;
+    let years = crate::db::stats::registrations_per_year(&mut c).await?;
     let charts = vec![
         chart(pg, "category", spending(&mut c, pg, false).await?),
         chart(pg, "district", spending(&mut c, pg, true).await?),

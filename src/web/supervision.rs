@@ -2,13 +2,11 @@
 //! (filed here), penalties and credit listings, and its applications for change registration
 //! or deregistration. The registrar's side is in `oversight`.
 
-use crate::db::applications::{self as store, Value};
 use crate::domain::calendar::{iso_date, parse_iso_date};
 use crate::domain::credit::{self, PenaltyKind};
 use crate::domain::money::Money;
 use crate::domain::org_name;
 use crate::platform::app::AppState;
-use crate::platform::audit::Actor;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::auth::guards::CurrentUser;
 use crate::platform::error::{AppError, AppResult};
@@ -21,7 +19,6 @@ use rocket::http::Status as Http;
 use rocket::{get, post, routes, FromForm, Route, State};
 use rocket_dyn_templates::Template;
 use serde_json::json;
-use sqlx::Row;
 
 pub fn routes() -> Vec<Route> {
     routes![org_record, file_report, apply_change, apply_deregistration]
@@ -33,23 +30,7 @@ pub async fn public_record(c: &mut crate::db::Conn, org: OrgId) -> AppResult<ser
     let facts = crate::web::directory::public_facts(c, org)
         .await?
         .ok_or(AppError::NotFound)?;
-    let reports = sqlx::query(
-        "SELECT id, year, due_on, filed_on, summary, outcome, outcome_on FROM annual_reports \
-         WHERE org_id = $1 ORDER BY year DESC",
-    )
-    .bind(org.0)
-    .fetch_all(&mut *c)
-    .await?
-    .iter()
-    .map(|r| -> Result<serde_json::Value, sqlx::Error> {
-        Ok(json!({
-            "id": r.try_get::<i64, _>("id")?, "year": r.try_get::<i64, _>("year")?,
-            "due_on": r.try_get::<String, _>("due_on")?, "filed_on": r.try_get::<String, _>("filed_on")?,
-            "summary": r.try_get::<String, _>("summary")?, "outcome": r.try_get::<Option<String>, _>("outcome")?,
-            "outcome_on": r.try_get::<Option<String>, _>("outcome_on")?,
-        }))
-    })
-    .collect::<Result<Vec<_>, _>>()?;
+    let reports = crate::db::credit::reports(c, org).await?;
     let penalties = penalties(c, org).await?;
     let listings = listings(c, org).await?;
     Ok(json!({
@@ -92,50 +73,26 @@ pub async fn record(state: &AppState, org: OrgId) -> AppResult<serde_json::Value
 }
 
 pub async fn penalties(c: &mut crate::db::Conn, org: OrgId) -> AppResult<Vec<serde_json::Value>> {
-    let rows = sqlx::query(
-        "SELECT p.id, p.kind, p.decided_on, p.amount_fen, p.reason, p.closed_on, a.name_zh, a.name_en \
-         FROM penalties p LEFT JOIN authorities a ON a.id = p.authority_id WHERE p.org_id = $1 \
-         ORDER BY p.decided_on DESC, p.id DESC",
-    )
-    .bind(org.0)
-    .fetch_all(&mut *c)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let amount: Option<i64> = r.try_get("amount_fen")?;
-            Ok(json!({
-                "id": r.try_get::<i64, _>("id")?, "kind": r.try_get::<String, _>("kind")?,
-                "decided_on": r.try_get::<String, _>("decided_on")?,
-                "amount": amount.map(|a| Money::from_fen(a).to_string()),
-                "reason": r.try_get::<String, _>("reason")?, "closed_on": r.try_get::<Option<String>, _>("closed_on")?,
-                "authority_zh": r.try_get::<Option<String>, _>("name_zh")?,
-                "authority_en": r.try_get::<Option<String>, _>("name_en")?,
-            }))
+    Ok(crate::db::credit::penalties(c, org)
+        .await?
+        .into_iter()
+        .map(|p| {
+            json!({
+                "id": p.id, "kind": p.kind, "decided_on": p.decided_on,
+                "amount": p.amount_fen.map(|a| Money::from_fen(a).to_string()),
+                "reason": p.reason, "closed_on": p.closed_on,
+                "authority_zh": p.authority_zh, "authority_en": p.authority_en,
+            })
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(AppError::from)
+        .collect())
 }
 
 pub async fn listings(c: &mut crate::db::Conn, org: OrgId) -> AppResult<Vec<serde_json::Value>> {
-    let rows = sqlx::query(
-        "SELECT id, list, reason, ref_year, listed_on, removed_on, removal FROM credit_listings \
-         WHERE org_id = $1 ORDER BY listed_on DESC, id DESC",
-    )
-    .bind(org.0)
-    .fetch_all(&mut *c)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(json!({
-                "id": r.try_get::<i64, _>("id")?, "list": r.try_get::<String, _>("list")?,
-                "reason": r.try_get::<String, _>("reason")?, "year": r.try_get::<Option<i64>, _>("ref_year")?,
-                "listed_on": r.try_get::<String, _>("listed_on")?,
-                "removed_on": r.try_get::<Option<String>, _>("removed_on")?,
-                "removal": r.try_get::<Option<String>, _>("removal")?,
-            }))
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(AppError::from)
+    Ok(crate::db::credit::listings(c, org)
+        .await?
+        .iter()
+        .map(|l| json!(l))
+        .collect())
 }
 
 async fn org_page(
@@ -203,35 +160,9 @@ async fn file_report(
         let t = org_page(&page, state, user, org, errors).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     };
-    let now = state.clock.now_ms();
-    let today = iso_date(Registry::of(state).today());
-    let mut tx = state.db.begin_write().await?;
-    let inserted = sqlx::query(
-        "INSERT INTO annual_reports (org_id, year, due_on, filed_on, filed_by, summary, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (org_id, year) DO NOTHING",
-    )
-    .bind(org.0)
-    .bind(year)
-    .bind(due["due"].as_str().unwrap_or(""))
-    .bind(&today)
-    .bind(user.id().0)
-    .bind(&summary)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    if inserted.rows_affected() == 0 {
-        return Err(AppError::Conflict("err-report-filed"));
-    }
-    state
-        .audit(
-            &mut tx,
-            Actor::User(user.id()),
-            "annual_report.filed",
-            ("org", org.to_string()),
-            json!({ "year": year, "late": due["due"].as_str().is_some_and(|d| d < today.as_str()) }),
-        )
+    Registry::of(state)
+        .file_report(user.id(), org, year, due["due"].as_str(), &summary)
         .await?;
-    tx.commit().await?;
     Ok(Reply::flash(
         format!("/orgs/{org}/registry"),
         page.t("flash-report-filed"),
@@ -256,79 +187,9 @@ async fn open_application(
     kind: &str,
     changes: serde_json::Value,
 ) -> AppResult<crate::platform::ids::ApplicationId> {
-    let reg = Registry::of(state);
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    let row = sqlx::query(
-        "SELECT o.name, o.org_type, o.category, o.district_code, o.charity, o.status, COALESCE(o.authority_id, \
-         (SELECT MIN(id) FROM authorities WHERE level = 'city')) AS authority FROM organizations o WHERE o.id = $1",
-    )
-    .bind(org.0)
-    .fetch_one(&mut *tx)
-    .await?;
-    let status: String = row.try_get("status")?;
-    if !crate::domain::org_life::OrgStatus::parse(&status).is_some_and(|s| s.active()) {
-        return Err(AppError::Conflict("err-reg-action-state"));
-    }
-    let open: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM applications WHERE org_id = $1 AND kind = $2 \
-         AND status IN ('submitted', 'accepted', 'correction')",
-    )
-    .bind(org.0)
-    .bind(kind)
-    .fetch_one(&mut *tx)
-    .await?;
-    if open > 0 {
-        return Err(AppError::Conflict("err-change-pending"));
-    }
-    let authority: i64 = row.try_get("authority")?;
-    let id = store::create(&mut tx, user.id(), authority, now).await?;
-    // Created as a draft and submitted at once, through the lifecycle.
-    let step = crate::domain::application::Step::Submit;
-    store::advance(
-        &mut tx,
-        id,
-        crate::domain::application::Status::Draft,
-        step,
-        false,
-        now,
-    )
-    .await?
-    .ok_or(AppError::Conflict("err-app-not-editable"))?;
-    let received = reg.today();
-    let accept_by = reg.accept_clock(&mut tx, id, received).await?;
-    store::set(
-        &mut tx,
-        id,
-        &[
-            ("kind", Value::Text(kind.into())),
-            ("org_id", Value::OptInt(Some(org.0))),
-            ("name", Value::Text(row.try_get("name")?)),
-            ("org_type", Value::Text(row.try_get("org_type")?)),
-            ("category", Value::Text(row.try_get("category")?)),
-            ("district_code", Value::Text(row.try_get("district_code")?)),
-            ("charity", Value::Int(row.try_get("charity")?)),
-            ("changes", Value::OptText(Some(changes.to_string()))),
-            ("received_on", Value::Text(iso_date(received))),
-            ("submitted_at", Value::OptInt(Some(now))),
-            ("accept_by", accept_by),
-        ],
-        now,
-    )
-    .await?;
-    store::add_event(&mut tx, id, now, Some(user.id()), "submitted", None).await?;
-    let app = store::by_id(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    reg.audit(
-        &mut tx,
-        Actor::User(user.id()),
-        "application.submitted",
-        &app,
-        json!({ "kind": kind, "org": org, "changes": changes }),
-    )
-    .await?;
-    reg.notify(&mut tx, &app, "submitted").await?;
-    tx.commit().await?;
-    Ok(id)
+    Registry::of(state)
+        .open_org_application(user.id(), org, kind, changes)
+        .await
 }
 
 #[post("/orgs/<org>/changes", data = "<form>")]
@@ -348,11 +209,7 @@ async fn apply_change(
     let name = text(&f.name);
     if !name.is_empty() {
         let mut c = state.db.acquire().await?;
-        let org_type: Option<String> =
-            sqlx::query_scalar("SELECT org_type FROM organizations WHERE id = $1")
-                .bind(org.0)
-                .fetch_optional(&mut *c)
-                .await?;
+        let org_type = crate::db::orgs::org_type(&mut c, org).await?;
         for p in org_name::check(name, org_type.as_deref() == Some("social_group")) {
             errors.add(page.lang, "name", p.message_key());
         }

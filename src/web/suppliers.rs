@@ -4,19 +4,14 @@
 //! obtain documents and bid on procurement) or refuses with a reason. Special-fund programmes
 //! stay with registered social organizations.
 
-use crate::db::orgs::{self, MemberKind, NewMembership};
 use crate::db::suppliers::{self as store, NewSupplier};
-use crate::domain::calendar::{iso_date, shanghai_date};
-use crate::domain::lang::Lang;
 use crate::domain::org_life::SignupStatus;
 use crate::domain::uscc::Uscc;
 use crate::platform::app::AppState;
-use crate::platform::audit::Actor;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::auth::guards::{role, CurrentUser, Staff};
 use crate::platform::error::{AppError, AppResult};
-use crate::platform::ids::{OrgId, PersonId};
-use crate::platform::mail::Recipient;
+use crate::procurement::Procurement;
 use crate::web::attachments::{serve, take_file, FileReply, Upload};
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, FormErrors};
@@ -123,35 +118,22 @@ async fn apply(
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     };
     let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    if store::uscc_taken(&mut tx, &uscc).await? {
-        return Err(AppError::Conflict("err-supplier-uscc-taken"));
-    }
-    let id = store::apply(
-        &mut tx,
-        &NewSupplier {
-            kind: &kind,
-            name: &name,
-            uscc: &uscc,
-            registered_with: &registered_with,
-            address: &address,
-            certificate_sha256: &cert.sha256,
-            certificate_type: cert.content_type,
-            applicant: user.id().0,
-            now,
-        },
-    )
-    .await?;
-    state
-        .audit(
-            &mut tx,
-            Actor::User(user.id()),
-            "supplier.applied",
-            ("supplier", id.to_string()),
-            json!({ "uscc": uscc, "certificate": cert.sha256 }),
+    Procurement::of(state)
+        .supplier_apply(
+            user.id(),
+            &NewSupplier {
+                kind: &kind,
+                name: &name,
+                uscc: &uscc,
+                registered_with: &registered_with,
+                address: &address,
+                certificate_sha256: &cert.sha256,
+                certificate_type: cert.content_type,
+                applicant: user.id().0,
+                now,
+            },
         )
         .await?;
-    tx.commit().await?;
     Ok(Reply::flash(
         "/suppliers/apply",
         page.t("flash-supplier-applied"),
@@ -216,67 +198,9 @@ async fn decide(
         let t = show_page(&page, state, id, e).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     }
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    let s = store::by_id(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let to = crate::domain::org_life::decide(s.status, to.unwrap_or(SignupStatus::Refused))
-        .map_err(AppError::Conflict)?;
-    let org = if to == SignupStatus::Approved {
-        let org = store::insert_org(&mut tx, &s, now).await?;
-        let person: i64 = sqlx::query_scalar("SELECT person_id FROM users WHERE id = $1")
-            .bind(s.applicant_user_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        orgs::add(
-            &mut tx,
-            NewMembership {
-                org: OrgId(org),
-                person: PersonId(person),
-                user: Some(crate::platform::ids::UserId(s.applicant_user_id)),
-                kind: MemberKind::Admin,
-                joined_on: &iso_date(shanghai_date(state.clock.now())),
-                created_by: Some(user.id()),
-                now,
-            },
-        )
+    Procurement::of(state)
+        .decide_supplier(user.id(), id, to.unwrap_or(SignupStatus::Refused), &reason)
         .await?;
-        Some(org)
-    } else {
-        None
-    };
-    let reason_opt = (!reason.is_empty()).then_some(reason.as_str());
-    if !store::decide(&mut tx, id, s.status, to, reason_opt, org, user.id().0, now).await? {
-        return Err(AppError::Conflict("err-supplier-decided"));
-    }
-    state
-        .audit(
-            &mut tx,
-            Actor::User(user.id()),
-            &format!("supplier.{}", to.code()),
-            ("supplier", id.to_string()),
-            json!({ "org": org, "reason": reason_opt }),
-        )
-        .await?;
-    if let Some(u) =
-        crate::db::users::by_id(&mut tx, crate::platform::ids::UserId(s.applicant_user_id)).await?
-    {
-        state
-            .mailer
-            .queue(
-                &mut tx,
-                Recipient {
-                    addr: &u.email,
-                    user: Some(u.id),
-                    lang: Lang::parse(&u.preferred_lang).unwrap_or_default(),
-                },
-                "procurement",
-                &json!({ "event": "supplier", "approved": to == SignupStatus::Approved, "title": s.name,
-                         "reason": reason, "link": "suppliers/apply" }),
-                now,
-            )
-            .await?;
-    }
-    tx.commit().await?;
     Ok(Reply::flash("/suppliers", page.t("flash-supplier-decided")))
 }
 

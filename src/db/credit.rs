@@ -1,0 +1,279 @@
+//! An organization's credit record at the registry: annual reports and their inspection
+//! outcome, penalties and investigations, and the credit lists (abnormal activity, serious
+//! violation).
+
+use super::Conn;
+use crate::platform::ids::{OrgId, UserId};
+use serde::Serialize;
+use sqlx::Row;
+
+/// An annual report as its record shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub id: i64,
+    pub year: i64,
+    pub due_on: String,
+    pub filed_on: String,
+    pub summary: String,
+    pub outcome: Option<String>,
+    pub outcome_on: Option<String>,
+}
+
+pub async fn reports(c: &mut Conn, org: OrgId) -> Result<Vec<Report>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, year, due_on, filed_on, summary, outcome, outcome_on FROM annual_reports \
+         WHERE org_id = $1 ORDER BY year DESC",
+    )
+    .bind(org.0)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Report {
+                id: r.try_get("id")?,
+                year: r.try_get("year")?,
+                due_on: r.try_get("due_on")?,
+                filed_on: r.try_get("filed_on")?,
+                summary: r.try_get("summary")?,
+                outcome: r.try_get("outcome")?,
+                outcome_on: r.try_get("outcome_on")?,
+            })
+        })
+        .collect()
+}
+
+/// A report filed by the organization; `false` when one for the year exists already.
+pub struct NewReport<'a> {
+    pub org: OrgId,
+    pub year: i64,
+    pub due_on: &'a str,
+    pub filed_on: &'a str,
+    pub filed_by: UserId,
+    pub summary: &'a str,
+    pub now: i64,
+}
+
+pub async fn file_report(c: &mut Conn, r: &NewReport<'_>) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO annual_reports (org_id, year, due_on, filed_on, filed_by, summary, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (org_id, year) DO NOTHING",
+    )
+    .bind(r.org.0)
+    .bind(r.year)
+    .bind(r.due_on)
+    .bind(r.filed_on)
+    .bind(r.filed_by.0)
+    .bind(r.summary)
+    .bind(r.now)
+    .execute(&mut *c)
+    .await?;
+    Ok(inserted.rows_affected() > 0)
+}
+
+/// Records the inspection outcome of one of the organization's reports; `false` when there is
+/// no such report.
+pub async fn set_outcome(
+    c: &mut Conn,
+    org: OrgId,
+    report: i64,
+    outcome: &str,
+    on: &str,
+    by: UserId,
+    settings_version: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE annual_reports SET outcome = $1, outcome_on = $2, outcome_by = $3, settings_version = $4 \
+         WHERE id = $5 AND org_id = $6",
+    )
+    .bind(outcome)
+    .bind(on)
+    .bind(by.0)
+    .bind(settings_version)
+    .bind(report)
+    .bind(org.0)
+    .execute(&mut *c)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// How many reports the organization filed for `year`.
+pub async fn reports_for_year(
+    c: &mut Conn,
+    org: OrgId,
+    year: Option<i64>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM annual_reports WHERE org_id = $1 AND year = $2")
+        .bind(org.0)
+        .bind(year)
+        .fetch_one(&mut *c)
+        .await
+}
+
+/// A penalty or investigation, with the authority that decided it.
+#[derive(Debug, Clone)]
+pub struct Penalty {
+    pub id: i64,
+    pub kind: String,
+    pub decided_on: String,
+    pub amount_fen: Option<i64>,
+    pub reason: String,
+    pub closed_on: Option<String>,
+    pub authority_zh: Option<String>,
+    pub authority_en: Option<String>,
+}
+
+pub async fn penalties(c: &mut Conn, org: OrgId) -> Result<Vec<Penalty>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT p.id, p.kind, p.decided_on, p.amount_fen, p.reason, p.closed_on, a.name_zh, a.name_en \
+         FROM penalties p LEFT JOIN authorities a ON a.id = p.authority_id WHERE p.org_id = $1 \
+         ORDER BY p.decided_on DESC, p.id DESC",
+    )
+    .bind(org.0)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Penalty {
+                id: r.try_get("id")?,
+                kind: r.try_get("kind")?,
+                decided_on: r.try_get("decided_on")?,
+                amount_fen: r.try_get("amount_fen")?,
+                reason: r.try_get("reason")?,
+                closed_on: r.try_get("closed_on")?,
+                authority_zh: r.try_get("name_zh")?,
+                authority_en: r.try_get("name_en")?,
+            })
+        })
+        .collect()
+}
+
+pub struct NewPenalty<'a> {
+    pub org: OrgId,
+    pub kind: &'a str,
+    pub decided_on: &'a str,
+    pub amount_fen: Option<i64>,
+    pub authority: Option<i64>,
+    pub reason: &'a str,
+    pub by: UserId,
+    pub now: i64,
+}
+
+pub async fn add_penalty(c: &mut Conn, p: &NewPenalty<'_>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO penalties (org_id, kind, decided_on, amount_fen, authority_id, reason, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(p.org.0)
+    .bind(p.kind)
+    .bind(p.decided_on)
+    .bind(p.amount_fen)
+    .bind(p.authority)
+    .bind(p.reason)
+    .bind(p.by.0)
+    .bind(p.now)
+    .fetch_one(&mut *c)
+    .await
+}
+
+/// The revocation of a registration, recorded as a penalty.
+pub async fn add_revocation(
+    c: &mut Conn,
+    org: OrgId,
+    on: &str,
+    authority: Option<i64>,
+    reason: &str,
+    by: UserId,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO penalties (org_id, kind, decided_on, authority_id, reason, created_by, created_at) \
+         VALUES ($1, 'revocation', $2, $3, $4, $5, $6)",
+    )
+    .bind(org.0)
+    .bind(on)
+    .bind(authority)
+    .bind(reason)
+    .bind(by.0)
+    .bind(now)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// Closes an open investigation; `false` when there is none with that id.
+pub async fn close_investigation(
+    c: &mut Conn,
+    org: OrgId,
+    penalty: i64,
+    on: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE penalties SET closed_on = $1 WHERE id = $2 AND org_id = $3 AND kind = 'investigation' AND closed_on IS NULL",
+    )
+    .bind(on)
+    .bind(penalty)
+    .bind(org.0)
+    .execute(&mut *c)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// A credit listing as the record shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Listing {
+    pub id: i64,
+    pub list: String,
+    pub reason: String,
+    pub year: Option<i64>,
+    pub listed_on: String,
+    pub removed_on: Option<String>,
+    pub removal: Option<String>,
+}
+
+pub async fn listings(c: &mut Conn, org: OrgId) -> Result<Vec<Listing>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, list, reason, ref_year, listed_on, removed_on, removal FROM credit_listings \
+         WHERE org_id = $1 ORDER BY listed_on DESC, id DESC",
+    )
+    .bind(org.0)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Listing {
+                id: r.try_get("id")?,
+                list: r.try_get("list")?,
+                reason: r.try_get("reason")?,
+                year: r.try_get("ref_year")?,
+                listed_on: r.try_get("listed_on")?,
+                removed_on: r.try_get("removed_on")?,
+                removal: r.try_get("removal")?,
+            })
+        })
+        .collect()
+}
+
+/// An open listing of the organization: its reason, year and list.
+pub async fn open_listing(
+    c: &mut Conn,
+    org: OrgId,
+    listing: i64,
+) -> Result<Option<(String, Option<i64>, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT reason, ref_year, list FROM credit_listings WHERE id = $1 AND org_id = $2 AND removed_on IS NULL",
+    )
+    .bind(listing)
+    .bind(org.0)
+    .fetch_optional(&mut *c)
+    .await
+}
+
+/// Ends a listing whose cause a registrar found rectified.
+pub async fn remove_rectified(c: &mut Conn, listing: i64, on: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE credit_listings SET removed_on = $1, removal = 'rectified' WHERE id = $2")
+        .bind(on)
+        .bind(listing)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
