@@ -441,3 +441,140 @@ impl Evaluation<'_> {
         Ok(Ok(()))
     }
 }
+
+impl Evaluation<'_> {
+    /// Assigns an expert to an application in review; a conflict of interest found in the
+    /// last two years records the assignment as recused at once (`Ok(Ok(Some(reason)))`).
+    pub async fn assign_expert(
+        &self,
+        app: &EvalApp,
+        round: &Round,
+        expert: Option<i64>,
+        user: UserId,
+    ) -> AppResult<Result<Option<String>, &'static str>> {
+        let now = self.clock.now_ms();
+        let since = iso_date(self.today() - time::Duration::days(731));
+        let mut tx = self.db.begin_write().await?;
+        let expert = match expert {
+            Some(e) => store::experts(&mut tx)
+                .await?
+                .into_iter()
+                .find(|x| x.id == e),
+            None => None,
+        };
+        let Some(expert) = expert else {
+            return Ok(Err("err-eval-expert"));
+        };
+        let recusal = store::worked_for(&mut tx, expert.person_id, app.org_id, &since).await?;
+        let reason = recusal.map(|k| format!("automatic:{k}"));
+        if !store::assign(&mut tx, app.id, expert.id, user.0, reason.as_deref(), now).await? {
+            return Ok(Err("err-eval-expert-twice"));
+        }
+        self.audit(
+            &mut tx,
+            Actor::User(user),
+            "evaluation.expert_assigned",
+            ("eval_application", app.id),
+            json!({ "expert": expert.id, "recused": reason }),
+        )
+        .await?;
+        if reason.is_none() {
+            self.mail(
+                &mut tx,
+                expert.id,
+                json!({ "event": "assigned", "round": round.title, "org": app.org_name, "due": round.scoring_due }),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(Ok(reason))
+    }
+
+    /// The written answer to an objection (15 days); during the notice a re-review committee
+    /// (members, present, votes for) may change the decided grade with a decision of its own
+    /// that supersedes the committee's, which stays on record.
+    pub async fn answer_objection(
+        &self,
+        id: i64,
+        answer: &str,
+        change: Option<Option<&str>>,
+        committee: (i64, i64, i64),
+        user: UserId,
+        authorities: &[i64],
+    ) -> AppResult<Result<(), &'static str>> {
+        let now = self.clock.now_ms();
+        let today = iso_date(self.today());
+        let mut tx = self.db.begin_write().await?;
+        let o = store::objections_where(&mut tx, "j.id", id)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(AppError::NotFound)?;
+        let r = store::round_by_id(&mut tx, o.round_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if !authorities.contains(&r.authority_id) {
+            return Err(AppError::Forbidden);
+        }
+        if !store::answer_objection(&mut tx, o.id, answer, user.0, &today, now).await? {
+            return Err(AppError::Conflict("err-objection-answered"));
+        }
+        // A re-review may change the decided grade while the round is still in its notice.
+        let app = store::app_by_id(&mut tx, o.app_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let changed = change.filter(|g| *g != app.decided_grade.as_deref());
+        if let Some(g) = changed {
+            if r.status != crate::domain::eval_life::RoundStatus::Notice
+                || app.status != crate::domain::eval_life::AppStatus::Decided
+            {
+                return Err(AppError::Conflict("err-round-state"));
+            }
+            // The re-review committee's own decision, with its members and votes, supersedes the
+            // committee's; the committee's record stays.
+            let (members, present, votes) = committee;
+            if let Some(k) = crate::domain::scoring::committee_problem(members, present)
+                .or_else(|| crate::domain::scoring::majority(members, present, votes))
+            {
+                return Ok(Err(k));
+            }
+            store::record_decision(
+                &mut tx,
+                &store::NewDecision {
+                    app: app.id,
+                    body: "rereview",
+                    grade: g,
+                    members,
+                    present,
+                    votes_for: votes,
+                    reason: Some(answer),
+                    objection: Some(o.id),
+                    by: Some(user.0),
+                    on: &today,
+                    at: now,
+                },
+            )
+            .await?;
+        }
+        self.audit(
+            &mut tx,
+            Actor::User(user),
+            "evaluation.objection_answered",
+            ("eval_objection", o.id),
+            json!({ "on": today, "due": o.due_on, "grade_from": app.decided_grade, "grade_to": changed }),
+        )
+        .await?;
+        let data =
+            json!({ "event": "answer", "round": r.title, "org": o.org_name, "answer": answer });
+        match o.filed_by {
+            Some(u) => self.mail(&mut tx, u, data).await?,
+            None if crate::domain::email::EmailAddress::parse(&o.contact).is_some() => {
+                self.mail_to(&mut tx, &o.contact, None, "zh-CN", data)
+                    .await?
+            }
+            None => {}
+        }
+        tx.commit().await?;
+        Ok(Ok(()))
+    }
+}

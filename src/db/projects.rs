@@ -275,6 +275,24 @@ pub struct NewProject<'a> {
     pub deadline_at: Option<i64>,
 }
 
+/// The purchasing department a project belongs to.
+pub async fn department_of(c: &mut Conn, project: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT department_id FROM projects WHERE id = $1")
+        .bind(project)
+        .fetch_one(&mut *c)
+        .await
+}
+
+/// Whether a project already has this number.
+pub async fn number_taken(c: &mut Conn, number: &str) -> Result<bool, sqlx::Error> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM projects WHERE number = $1")
+            .bind(number)
+            .fetch_one(&mut *c)
+            .await?;
+    Ok(n > 0)
+}
+
 pub async fn create(
     c: &mut Conn,
     p: &NewProject<'_>,

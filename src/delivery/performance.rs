@@ -100,6 +100,22 @@ async fn complete(c: &mut Conn, row: ReviewRow) -> AppResult<Review> {
     })
 }
 
+/// The reviews a user was named reviewer of, newest first: (id, milestone, project number,
+/// project title, submitted at).
+pub async fn assigned_to(
+    c: &mut Conn,
+    user: i64,
+) -> AppResult<Vec<(i64, String, String, String, Option<i64>)>> {
+    Ok(sqlx::query_as(
+        "SELECT r.id, r.milestone, p.number, p.title, r.submitted_at FROM perf_reviews r \
+         JOIN contracts k ON k.id = r.contract_id JOIN projects p ON p.id = k.project_id \
+         WHERE r.reviewer_user_id = $1 ORDER BY r.id DESC",
+    )
+    .bind(user)
+    .fetch_all(&mut *c)
+    .await?)
+}
+
 pub async fn of_contract(c: &mut Conn, contract: i64) -> AppResult<Vec<Review>> {
     let rows: Vec<ReviewRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{REVIEW} WHERE r.contract_id = $1 ORDER BY r.id"

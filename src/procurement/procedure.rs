@@ -5,9 +5,11 @@
 
 use crate::db::projects::{self as store, Project};
 use crate::db::Tx;
+use crate::delivery::contract::{check_plan, Draft, PlanLine};
 use crate::platform::audit::Actor;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::ids::UserId;
+use crate::procurement::award::{award_of, winners};
 use crate::procurement::review::Outcome;
 use crate::procurement::Procurement;
 use serde_json::json;
@@ -284,5 +286,233 @@ impl Procurement<'_> {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+/// Why a contract was not signed: the plan's message, the form's other fields incomplete, or
+/// the step refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignRefusal {
+    Plan(&'static str),
+    Incomplete,
+    Step(&'static str),
+}
+
+/// The contract's term as the form gave it: first and last day and, for a term beyond the
+/// usual, its reason.
+pub struct Term {
+    pub starts_on: time::Date,
+    pub ends_on: time::Date,
+    pub reason: String,
+}
+
+impl Procurement<'_> {
+    /// A new draft project with its criteria; refused when its number is taken.
+    pub async fn create_project(
+        &self,
+        p: &store::NewProject<'_>,
+        criteria: &[store::Criterion],
+        user: UserId,
+    ) -> AppResult<Result<i64, &'static str>> {
+        let now = self.clock.now_ms();
+        let mut tx = self.db.begin_write().await?;
+        if store::number_taken(&mut tx, p.number).await? {
+            return Ok(Err("err-project-number-taken"));
+        }
+        let id = store::create(&mut tx, p, user.0, now).await?;
+        store::set_criteria(&mut tx, id, criteria).await?;
+        store::add_event(
+            &mut tx,
+            id,
+            1,
+            "created",
+            &json!({ "number": p.number }),
+            Some(user.0),
+            now,
+        )
+        .await?;
+        self.audit(
+            &mut tx,
+            Actor::User(user),
+            "project.created",
+            ("project", id),
+            json!({ "number": p.number }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(id))
+    }
+
+    /// Saves a draft again (only while it is a draft).
+    pub async fn save_draft(
+        &self,
+        id: i64,
+        p: &store::NewProject<'_>,
+        criteria: &[store::Criterion],
+        user: UserId,
+    ) -> AppResult<()> {
+        let now = self.clock.now_ms();
+        let mut tx = self.db.begin_write().await?;
+        if store::update_draft(&mut tx, id, p, now).await? != 1 {
+            return Err(AppError::Conflict("err-project-frozen"));
+        }
+        store::set_criteria(&mut tx, id, criteria).await?;
+        self.audit(
+            &mut tx,
+            Actor::User(user),
+            "project.draft_saved",
+            ("project", id),
+            json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records a procurement intention and publishes it.
+    pub async fn add_intention(
+        &self,
+        i: &crate::db::intentions::NewIntention<'_>,
+        user: UserId,
+    ) -> AppResult<i64> {
+        let mut tx = self.db.begin_write().await?;
+        let id = crate::db::intentions::add_intention(&mut tx, i).await?;
+        self.publish_intention(&mut tx, id, user.0).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Publishes a draft; refused with the earliest lawful deadline when its own is too soon.
+    pub async fn publish_project(
+        &self,
+        id: i64,
+        user: UserId,
+    ) -> AppResult<Result<(), time::OffsetDateTime>> {
+        let (mut tx, p) = self.locked(id).await?;
+        let r = self.publish(&mut tx, &p, user.0).await?;
+        if r.is_ok() {
+            tx.commit().await?;
+        }
+        Ok(r)
+    }
+
+    /// Cancels a draft or published project with its reason.
+    pub async fn cancel_project(&self, id: i64, reason: &str, user: UserId) -> AppResult<()> {
+        let (mut tx, p) = self.locked(id).await?;
+        self.cancel(&mut tx, &p, reason, user.0).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Prepares a failed round again as a new round.
+    pub async fn republish_project(&self, id: i64, user: UserId) -> AppResult<()> {
+        let (mut tx, p) = self.locked(id).await?;
+        self.republish(&mut tx, &p, user.0).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The purchaser confirms the award to the first-ranked.
+    pub async fn confirm_award(&self, id: i64, user: UserId) -> AppResult<Result<(), Refused>> {
+        let (mut tx, p) = self.locked(id).await?;
+        let a = award_of(&mut tx, &p).await?.ok_or(AppError::NotFound)?;
+        let r = self.confirm(&mut tx, &p, &a, Some(user.0)).await?;
+        Self::settle(tx, p, r).await
+    }
+
+    /// Passes a winner over (refused to sign, or disqualified) with the reason.
+    pub async fn pass_over_winner(
+        &self,
+        id: i64,
+        winner: i64,
+        kind: &str,
+        reason: &str,
+        user: UserId,
+    ) -> AppResult<Result<(), Refused>> {
+        let (mut tx, p) = self.locked(id).await?;
+        let a = award_of(&mut tx, &p).await?.ok_or(AppError::NotFound)?;
+        let r = self
+            .pass_over(&mut tx, &p, &a, winner, kind, reason, user.0)
+            .await?;
+        Self::settle(tx, p, r).await
+    }
+
+    /// Answers an inquiry or a challenge on the project.
+    pub async fn answer_challenge_of(
+        &self,
+        id: i64,
+        challenge: i64,
+        answer: &str,
+        user: UserId,
+    ) -> AppResult<Result<(), Refused>> {
+        let (mut tx, p) = self.locked(id).await?;
+        let ch = crate::procurement::challenge::by_id(&mut tx, challenge)
+            .await?
+            .filter(|c| c.project_id == p.id)
+            .ok_or(AppError::NotFound)?;
+        let r = self
+            .answer_challenge(&mut tx, &p, &ch, answer, user.0)
+            .await?;
+        Self::settle(tx, p, r).await
+    }
+
+    /// Signs the contract with a winner: the plan is checked against the winner's amount, the
+    /// term (when the form gave a valid one) against the rules, in one transaction.
+    pub async fn sign_contract(
+        &self,
+        id: i64,
+        winner: Option<i64>,
+        mode: &str,
+        lines: &[PlanLine],
+        term: Option<Term>,
+        user: UserId,
+    ) -> AppResult<Result<i64, (Project, SignRefusal)>> {
+        let (mut tx, p) = self.locked(id).await?;
+        let a = award_of(&mut tx, &p).await?.ok_or(AppError::NotFound)?;
+        let w = winners(&mut tx, a.id)
+            .await?
+            .into_iter()
+            .find(|w| Some(w.id) == winner)
+            .ok_or(AppError::NotFound)?;
+        let plan = match check_plan(w.amount_fen, mode, lines) {
+            Ok(plan) => plan,
+            Err(k) => return Ok(Err((p, SignRefusal::Plan(k)))),
+        };
+        let Some(term) = term else {
+            return Ok(Err((p, SignRefusal::Incomplete)));
+        };
+        let d = Draft {
+            starts_on: term.starts_on,
+            ends_on: term.ends_on,
+            term_reason: term.reason,
+            plan,
+        };
+        match self.sign(&mut tx, &p, &a, &w, &d, user.0).await? {
+            Ok(k) => {
+                tx.commit().await?;
+                Ok(Ok(k))
+            }
+            Err(key) => Ok(Err((p, SignRefusal::Step(key)))),
+        }
+    }
+
+    /// Records the contract's filing with the finance department; the project's id on success.
+    pub async fn file_contract(
+        &self,
+        contract: i64,
+        project: i64,
+        reference: &str,
+        user: UserId,
+    ) -> AppResult<Result<i64, Refused>> {
+        let (mut tx, p) = self.locked(project).await?;
+        let k = crate::delivery::contract::by_id(&mut tx, contract)
+            .await?
+            .filter(|k| k.project_id == p.id)
+            .ok_or(AppError::NotFound)?;
+        let r = self
+            .record_filing(&mut tx, &k, reference, user.0)
+            .await?
+            .map(|()| p.id);
+        Self::settle(tx, p, r).await
     }
 }

@@ -4,7 +4,7 @@
 //! its installment plan, and the filing with the finance department (clock shown).
 
 use crate::db::projects::Project;
-use crate::delivery::contract::{self, check_plan, check_term, Draft, PlanLine};
+use crate::delivery::contract::{self, check_term, PlanLine};
 use crate::domain::calendar::parse_iso_date;
 use crate::platform::app::AppState;
 use crate::platform::auth::csrf::CsrfForm;
@@ -12,10 +12,11 @@ use crate::platform::auth::guards::CurrentUser;
 use crate::platform::error::{AppError, AppResult};
 use crate::procurement::award::{award_of, winners};
 use crate::procurement::challenge;
+use crate::procurement::procedure::{SignRefusal, Term};
 use crate::procurement::Procurement;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, FormErrors};
-use crate::web::purchase::{lock, procured_project, purchasers_project, Procurer, Purchaser};
+use crate::web::purchase::{procured_project, purchasers_project, Procurer, Purchaser};
 use rocket::http::Status as Http;
 use rocket::{get, post, routes, FromForm, Route, State};
 use rocket_dyn_templates::Template;
@@ -133,24 +134,15 @@ async fn confirm(
     _form: CsrfForm<crate::web::forms::Empty>,
 ) -> AppResult<Reply> {
     let p = purchasers_project(state, staff.user, id).await?;
-    let mut tx = state.db.begin_write().await?;
-    let p = lock(state, &mut tx, p.id).await?;
-    let a = award_of(&mut tx, &p).await?.ok_or(AppError::NotFound)?;
     match Procurement::of(state)
-        .confirm(&mut tx, &p, &a, Some(staff.user.id().0))
+        .confirm_award(p.id, staff.user.id())
         .await?
     {
-        Ok(()) => {
-            tx.commit().await?;
-            Ok(Reply::flash(
-                format!("/purchase/projects/{id}/award"),
-                page.t("flash-award-confirmed"),
-            ))
-        }
-        Err(key) => {
-            drop(tx);
-            refuse(&page, state, staff.user, &p, json!({}), "award", key).await
-        }
+        Ok(()) => Ok(Reply::flash(
+            format!("/purchase/projects/{id}/award"),
+            page.t("flash-award-confirmed"),
+        )),
+        Err((p, key)) => refuse(&page, state, staff.user, &p, json!({}), "award", key).await,
     }
 }
 
@@ -172,32 +164,21 @@ async fn pass_over(
     let p = purchasers_project(state, staff.user, id).await?;
     let f = form.into_inner();
     let values = json!({ "pass_reason": text(&f.reason) });
-    let mut tx = state.db.begin_write().await?;
-    let p = lock(state, &mut tx, p.id).await?;
-    let a = award_of(&mut tx, &p).await?.ok_or(AppError::NotFound)?;
     match Procurement::of(state)
-        .pass_over(
-            &mut tx,
-            &p,
-            &a,
+        .pass_over_winner(
+            p.id,
             f.winner.unwrap_or(0),
             text(&f.kind),
             text(&f.reason),
-            staff.user.id().0,
+            staff.user.id(),
         )
         .await?
     {
-        Ok(()) => {
-            tx.commit().await?;
-            Ok(Reply::flash(
-                format!("/purchase/projects/{id}/award"),
-                page.t("flash-award-passed"),
-            ))
-        }
-        Err(key) => {
-            drop(tx);
-            refuse(&page, state, staff.user, &p, values, "pass_reason", key).await
-        }
+        Ok(()) => Ok(Reply::flash(
+            format!("/purchase/projects/{id}/award"),
+            page.t("flash-award-passed"),
+        )),
+        Err((p, key)) => refuse(&page, state, staff.user, &p, values, "pass_reason", key).await,
     }
 }
 
@@ -217,25 +198,15 @@ async fn answer(
 ) -> AppResult<Reply> {
     let p = procured_project(state, staff.user, id).await?;
     let text_in = text(&form.into_inner().answer).to_string();
-    let mut tx = state.db.begin_write().await?;
-    let p = lock(state, &mut tx, p.id).await?;
-    let ch = challenge::by_id(&mut tx, cid)
-        .await?
-        .filter(|c| c.project_id == p.id)
-        .ok_or(AppError::NotFound)?;
     match Procurement::of(state)
-        .answer_challenge(&mut tx, &p, &ch, &text_in, staff.user.id().0)
+        .answer_challenge_of(p.id, cid, &text_in, staff.user.id())
         .await?
     {
-        Ok(()) => {
-            tx.commit().await?;
-            Ok(Reply::flash(
-                format!("/purchase/projects/{id}/award#challenges"),
-                page.t("flash-challenge-answered"),
-            ))
-        }
-        Err(key) => {
-            drop(tx);
+        Ok(()) => Ok(Reply::flash(
+            format!("/purchase/projects/{id}/award#challenges"),
+            page.t("flash-challenge-answered"),
+        )),
+        Err((p, key)) => {
             let values = json!({ format!("answer-{cid}"): text_in });
             refuse(
                 &page,
@@ -302,47 +273,31 @@ async fn sign(
             e.add(page.lang, "term_reason", k);
         }
     }
-    let mut tx = state.db.begin_write().await?;
-    let p = lock(state, &mut tx, p.id).await?;
-    let a = award_of(&mut tx, &p).await?.ok_or(AppError::NotFound)?;
-    let w = winners(&mut tx, a.id)
-        .await?
-        .into_iter()
-        .find(|w| Some(w.id) == f.winner)
-        .ok_or(AppError::NotFound)?;
-    let plan = match check_plan(w.amount_fen, text(&f.mode), &lines) {
-        Ok(plan) => Some(plan),
-        Err(k) => {
-            e.add(page.lang, "plan", k);
-            None
-        }
-    };
-    let (Some(starts_on), Some(ends_on), Some(plan), true) = (starts, ends, plan, e.is_empty())
-    else {
-        drop(tx);
-        let t = award_page(&page, state, staff.user, &p, values, e).await?;
-        return Ok(Reply::page(Http::UnprocessableEntity, t));
-    };
-    let d = Draft {
-        starts_on,
-        ends_on,
-        term_reason: text(&f.term_reason).to_string(),
-        plan,
+    let term = match (starts, ends, e.is_empty()) {
+        (Some(starts_on), Some(ends_on), true) => Some(Term {
+            starts_on,
+            ends_on,
+            reason: text(&f.term_reason).to_string(),
+        }),
+        _ => None,
     };
     match Procurement::of(state)
-        .sign(&mut tx, &p, &a, &w, &d, staff.user.id().0)
+        .sign_contract(p.id, f.winner, text(&f.mode), &lines, term, staff.user.id())
         .await?
     {
-        Ok(k) => {
-            tx.commit().await?;
-            Ok(Reply::flash(
-                format!("/contracts/{k}"),
-                page.t("flash-contract-signed"),
-            ))
-        }
-        Err(key) => {
-            drop(tx);
+        Ok(k) => Ok(Reply::flash(
+            format!("/contracts/{k}"),
+            page.t("flash-contract-signed"),
+        )),
+        Err((p, SignRefusal::Step(key))) => {
             refuse(&page, state, staff.user, &p, values, "contract", key).await
+        }
+        Err((p, problem)) => {
+            if let SignRefusal::Plan(k) = problem {
+                e.add(page.lang, "plan", k);
+            }
+            let t = award_page(&page, state, staff.user, &p, values, e).await?;
+            Ok(Reply::page(Http::UnprocessableEntity, t))
         }
     }
 }
@@ -369,24 +324,15 @@ async fn filing(
     };
     let p = purchasers_project(state, staff.user, k.project_id).await?;
     let reference = text(&form.into_inner().reference).to_string();
-    let mut tx = state.db.begin_write().await?;
-    let p = lock(state, &mut tx, p.id).await?;
-    let k = contract::by_id(&mut tx, kid)
-        .await?
-        .ok_or(AppError::NotFound)?;
     match Procurement::of(state)
-        .record_filing(&mut tx, &k, &reference, staff.user.id().0)
+        .file_contract(kid, p.id, &reference, staff.user.id())
         .await?
     {
-        Ok(()) => {
-            tx.commit().await?;
-            Ok(Reply::flash(
-                format!("/purchase/projects/{}/award#contracts", p.id),
-                page.t("flash-contract-filed"),
-            ))
-        }
-        Err(key) => {
-            drop(tx);
+        Ok(project) => Ok(Reply::flash(
+            format!("/purchase/projects/{project}/award#contracts"),
+            page.t("flash-contract-filed"),
+        )),
+        Err((p, key)) => {
             let values = json!({ format!("reference-{kid}"): reference });
             refuse(
                 &page,

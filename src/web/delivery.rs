@@ -196,14 +196,7 @@ async fn my_reviews(
     user: &CurrentUser,
 ) -> AppResult<Template> {
     let mut c = state.db.acquire().await?;
-    let rows: Vec<(i64, String, String, String, Option<i64>)> = sqlx::query_as(
-        "SELECT r.id, r.milestone, p.number, p.title, r.submitted_at FROM perf_reviews r \
-         JOIN contracts k ON k.id = r.contract_id JOIN projects p ON p.id = k.project_id \
-         WHERE r.reviewer_user_id = $1 ORDER BY r.id DESC",
-    )
-    .bind(user.id().0)
-    .fetch_all(&mut *c)
-    .await?;
+    let rows = crate::delivery::performance::assigned_to(&mut c, user.id().0).await?;
     Ok(page.render("delivery/reviews", json!({ "reviews": rows })))
 }
 

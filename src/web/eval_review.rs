@@ -5,11 +5,10 @@
 //! downgrade proposals the officer confirms or dismisses.
 
 use crate::db::evaluation::{self as store, EvalApp, Round};
-use crate::domain::calendar::{iso_date, parse_iso_date};
+use crate::domain::calendar::parse_iso_date;
 use crate::domain::evaluation::Grade;
 use crate::evaluation::Evaluation;
 use crate::platform::app::AppState;
-use crate::platform::audit::Actor;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::ids::{EvalAppId, ObjectionId};
@@ -93,51 +92,13 @@ async fn assign(
     {
         return Err(AppError::Conflict("err-eval-assign-state"));
     }
-    let ev = Evaluation::of(state);
-    let now = state.clock.now_ms();
-    let since = iso_date(ev.today() - time::Duration::days(731));
-    let mut tx = state.db.begin_write().await?;
-    let expert = match form.into_inner().expert {
-        Some(e) => store::experts(&mut tx)
-            .await?
-            .into_iter()
-            .find(|x| x.id == e),
-        None => None,
-    };
-    let Some(expert) = expert else {
-        return Ok(Reply::flash_error(back, page.t("err-eval-expert")));
-    };
-    let recusal = store::worked_for(&mut tx, expert.person_id, app.org_id, &since).await?;
-    let reason = recusal.map(|k| format!("automatic:{k}"));
-    if !store::assign(
-        &mut tx,
-        app.id,
-        expert.id,
-        staff.user.id().0,
-        reason.as_deref(),
-        now,
-    )
-    .await?
-    {
-        return Ok(Reply::flash_error(back, page.t("err-eval-expert-twice")));
-    }
-    ev.audit(
-        &mut tx,
-        Actor::User(staff.user.id()),
-        "evaluation.expert_assigned",
-        ("eval_application", app.id),
-        json!({ "expert": expert.id, "recused": reason }),
-    )
-    .await?;
-    if reason.is_none() {
-        ev.mail(
-            &mut tx,
-            expert.id,
-            json!({ "event": "assigned", "round": round.title, "org": app.org_name, "due": round.scoring_due }),
-        )
+    let assigned = Evaluation::of(state)
+        .assign_expert(&app, &round, form.into_inner().expert, staff.user.id())
         .await?;
-    }
-    tx.commit().await?;
+    let reason = match assigned {
+        Ok(reason) => reason,
+        Err(key) => return Ok(Reply::flash_error(back, page.t(key))),
+    };
     Ok(match reason {
         Some(_) => Reply::flash_error(back, page.t("flash-expert-recused")),
         None => Reply::flash(back, page.t("flash-expert-assigned")),
@@ -217,80 +178,28 @@ async fn answer(
             page.t("err-objection-answer"),
         ));
     }
-    let ev = Evaluation::of(state);
-    let now = state.clock.now_ms();
-    let today = iso_date(ev.today());
-    let mut tx = state.db.begin_write().await?;
-    let o = store::objections_where(&mut tx, "j.id", id.0)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or(AppError::NotFound)?;
-    let r = store::round_by_id(&mut tx, o.round_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !officer_of(staff.user, &r) {
-        return Err(AppError::Forbidden);
-    }
-    if !store::answer_objection(&mut tx, o.id, &text_, staff.user.id().0, &today, now).await? {
-        return Err(AppError::Conflict("err-objection-answered"));
-    }
-    // A re-review may change the decided grade while the round is still in its notice.
-    let app = store::app_by_id(&mut tx, o.app_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let changed = change.filter(|g| *g != app.decided_grade.as_deref());
-    if let Some(g) = changed {
-        if r.status != crate::domain::eval_life::RoundStatus::Notice
-            || app.status != crate::domain::eval_life::AppStatus::Decided
-        {
-            return Err(AppError::Conflict("err-round-state"));
-        }
-        // The re-review committee's own decision, with its members and votes, supersedes the
-        // committee's; the committee's record stays.
-        let (members, present) = (f.rr_members.unwrap_or(0), f.rr_present.unwrap_or(0));
-        let votes = f.rr_votes.unwrap_or(-1);
-        if let Some(k) = crate::domain::scoring::committee_problem(members, present)
-            .or_else(|| crate::domain::scoring::majority(members, present, votes))
-        {
-            drop(tx);
-            return Ok(Reply::flash_error("/evaluation/objections", page.t(k)));
-        }
-        store::record_decision(
-            &mut tx,
-            &store::NewDecision {
-                app: app.id,
-                body: "rereview",
-                grade: g,
-                members,
-                present,
-                votes_for: votes,
-                reason: Some(&text_),
-                objection: Some(o.id),
-                by: Some(staff.user.id().0),
-                on: &today,
-                at: now,
-            },
+    let committee = (
+        f.rr_members.unwrap_or(0),
+        f.rr_present.unwrap_or(0),
+        f.rr_votes.unwrap_or(-1),
+    );
+    let authorities: Vec<i64> = staff
+        .user
+        .authorities(crate::domain::role::Role::EvaluationOfficer)
+        .collect();
+    if let Err(key) = Evaluation::of(state)
+        .answer_objection(
+            id.0,
+            &text_,
+            change,
+            committee,
+            staff.user.id(),
+            &authorities,
         )
-        .await?;
+        .await?
+    {
+        return Ok(Reply::flash_error("/evaluation/objections", page.t(key)));
     }
-    ev.audit(
-        &mut tx,
-        Actor::User(staff.user.id()),
-        "evaluation.objection_answered",
-        ("eval_objection", o.id),
-        json!({ "on": today, "due": o.due_on, "grade_from": app.decided_grade, "grade_to": changed }),
-    )
-    .await?;
-    let data = json!({ "event": "answer", "round": r.title, "org": o.org_name, "answer": text_ });
-    match o.filed_by {
-        Some(u) => ev.mail(&mut tx, u, data).await?,
-        None if crate::domain::email::EmailAddress::parse(&o.contact).is_some() => {
-            ev.mail_to(&mut tx, &o.contact, None, "zh-CN", data).await?
-        }
-        None => {}
-    }
-    tx.commit().await?;
     Ok(Reply::flash(
         "/evaluation/objections",
         page.t("flash-objection-answered"),

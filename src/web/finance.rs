@@ -98,10 +98,7 @@ async fn ledger_page(
 ) -> AppResult<Template> {
     let mut c = state.db.acquire().await?;
     let s = ledger::summary(&mut c, k, state.clock.now_ms()).await?;
-    let department: i64 = sqlx::query_scalar("SELECT department_id FROM projects WHERE id = $1")
-        .bind(k.project_id)
-        .fetch_one(&mut *c)
-        .await?;
+    let department = crate::db::projects::department_of(&mut c, k.project_id).await?;
     let approvers = crate::web::purchase_qa::department_purchasers(&mut c, department).await?;
     let reversed: Vec<i64> = s.entries.iter().filter_map(|e| e.reverses_id).collect();
     Ok(page.render(
@@ -171,11 +168,7 @@ async fn pay(
     }
     let approvers = {
         let mut c = state.db.acquire().await?;
-        let department: i64 =
-            sqlx::query_scalar("SELECT department_id FROM projects WHERE id = $1")
-                .bind(k.project_id)
-                .fetch_one(&mut *c)
-                .await?;
+        let department = crate::db::projects::department_of(&mut c, k.project_id).await?;
         crate::web::purchase_qa::department_purchasers(&mut c, department).await?
     };
     // Four eyes: the approving purchaser is not the officer recording the payment.

@@ -11,7 +11,6 @@ use crate::domain::money::Money;
 use crate::domain::procurement::{self as rules, Method};
 use crate::domain::role::Role;
 use crate::platform::app::AppState;
-use crate::platform::audit::Actor;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::auth::guards::{role, CurrentUser, Staff};
 use crate::platform::error::{AppError, AppResult};
@@ -201,26 +200,23 @@ async fn intention(
         let t = index_page(&page, state, user, values, e).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     }
-    let pr = Procurement::of(state);
     let now = state.clock.now();
-    let mut tx = state.db.begin_write().await?;
-    let id = store::add_intention(
-        &mut tx,
-        &NewIntention {
-            department_id: department.unwrap_or_default(),
-            title: &title,
-            category_code: &category,
-            budget_fen: budget,
-            need: &need,
-            planned_month: &month,
-            published_at: crate::platform::clock::to_ms(now),
-            published_on: &iso_date(shanghai_date(now)),
-            created_by: user.id().0,
-        },
-    )
-    .await?;
-    pr.publish_intention(&mut tx, id, user.id().0).await?;
-    tx.commit().await?;
+    Procurement::of(state)
+        .add_intention(
+            &NewIntention {
+                department_id: department.unwrap_or_default(),
+                title: &title,
+                category_code: &category,
+                budget_fen: budget,
+                need: &need,
+                planned_month: &month,
+                published_at: crate::platform::clock::to_ms(now),
+                published_on: &iso_date(shanghai_date(now)),
+                created_by: user.id().0,
+            },
+            user.id(),
+        )
+        .await?;
     Ok(Reply::flash(
         "/purchase",
         page.t("flash-intention-published"),
@@ -351,41 +347,18 @@ async fn create(
         }
     };
     let min = min_bids(state, ok.method).await?;
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM projects WHERE number = $1")
-        .bind(&ok.number)
-        .fetch_one(&mut *tx)
-        .await?;
-    if taken > 0 {
-        drop(tx);
-        let mut e = FormErrors::default();
-        e.add(page.lang, "number", "err-project-number-taken");
-        let t = form_page(&page, state, user, None, json!(f), e).await?;
-        return Ok(Reply::page(Http::UnprocessableEntity, t));
-    }
-    let id = store::create(&mut tx, &ok.project(min), user.id().0, now).await?;
-    store::set_criteria(&mut tx, id, &ok.criteria).await?;
-    store::add_event(
-        &mut tx,
-        id,
-        1,
-        "created",
-        &json!({ "number": ok.number }),
-        Some(user.id().0),
-        now,
-    )
-    .await?;
-    state
-        .audit(
-            &mut tx,
-            Actor::User(user.id()),
-            "project.created",
-            ("project", id.to_string()),
-            json!({ "number": ok.number }),
-        )
-        .await?;
-    tx.commit().await?;
+    let id = match Procurement::of(state)
+        .create_project(&ok.project(min), &ok.criteria, user.id())
+        .await?
+    {
+        Ok(id) => id,
+        Err(key) => {
+            let mut e = FormErrors::default();
+            e.add(page.lang, "number", key);
+            let t = form_page(&page, state, user, None, json!(f), e).await?;
+            return Ok(Reply::page(Http::UnprocessableEntity, t));
+        }
+    };
     Ok(Reply::flash(
         format!("/purchase/projects/{id}"),
         page.t("flash-project-saved"),
@@ -513,22 +486,9 @@ async fn update(
         }
     };
     let min = min_bids(state, ok.method).await?;
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    if store::update_draft(&mut tx, p.id, &ok.project(min), now).await? != 1 {
-        return Err(AppError::Conflict("err-project-frozen"));
-    }
-    store::set_criteria(&mut tx, p.id, &ok.criteria).await?;
-    state
-        .audit(
-            &mut tx,
-            Actor::User(user.id()),
-            "project.draft_saved",
-            ("project", p.id.to_string()),
-            json!({}),
-        )
+    Procurement::of(state)
+        .save_draft(p.id, &ok.project(min), &ok.criteria, user.id())
         .await?;
-    tx.commit().await?;
     Ok(Reply::flash(
         format!("/purchase/projects/{id}"),
         page.t("flash-project-saved"),
@@ -545,19 +505,15 @@ async fn publish(
 ) -> AppResult<Reply> {
     let user = staff.user;
     let p = purchasers_project(state, user, id).await?;
-    let pr = Procurement::of(state);
-    let mut tx = state.db.begin_write().await?;
-    let p = lock(state, &mut tx, p.id).await?;
-    match pr.publish(&mut tx, &p, user.id().0).await? {
-        Ok(()) => {
-            tx.commit().await?;
-            Ok(Reply::flash(
-                format!("/purchase/projects/{id}"),
-                page.t("flash-project-published"),
-            ))
-        }
+    match Procurement::of(state)
+        .publish_project(p.id, user.id())
+        .await?
+    {
+        Ok(()) => Ok(Reply::flash(
+            format!("/purchase/projects/{id}"),
+            page.t("flash-project-published"),
+        )),
         Err(earliest) => {
-            drop(tx);
             let msg = format!(
                 "{} {}",
                 page.t("err-project-deadline-early"),
@@ -595,12 +551,9 @@ async fn cancel(
         )
         .await;
     }
-    let mut tx = state.db.begin_write().await?;
-    let p = lock(state, &mut tx, p.id).await?;
     Procurement::of(state)
-        .cancel(&mut tx, &p, &reason, user.id().0)
+        .cancel_project(p.id, &reason, user.id())
         .await?;
-    tx.commit().await?;
     Ok(Reply::flash(
         format!("/purchase/projects/{id}"),
         page.t("flash-project-cancelled"),
@@ -617,12 +570,9 @@ async fn republish(
 ) -> AppResult<Reply> {
     let user = staff.user;
     let p = procured_project(state, user, id).await?;
-    let mut tx = state.db.begin_write().await?;
-    let p = lock(state, &mut tx, p.id).await?;
     Procurement::of(state)
-        .republish(&mut tx, &p, user.id().0)
+        .republish_project(p.id, user.id())
         .await?;
-    tx.commit().await?;
     Ok(Reply::flash(
         format!("/purchase/projects/{id}"),
         page.t("flash-project-new-round"),
@@ -642,17 +592,6 @@ pub(crate) async fn refuse(
     e.add(page.lang, field, key);
     let t = manage_page(page, state, user, p, e).await?;
     Ok(Reply::page(Http::UnprocessableEntity, t))
-}
-
-/// The project row, locked for the rest of the write transaction.
-pub(crate) async fn lock(
-    state: &AppState,
-    tx: &mut crate::db::Conn,
-    id: i64,
-) -> AppResult<Project> {
-    store::lock(tx, id, state.db.for_update())
-        .await?
-        .ok_or(AppError::NotFound)
 }
 
 /// Whether the user is a purchaser of the project's department (used by other pages).
