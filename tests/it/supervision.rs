@@ -161,8 +161,16 @@ async fn filing_early_does_not_end_a_listing_before_six_months() {
     let id = app
         .scalar("SELECT id FROM credit_listings WHERE org_id = 1 AND removed_on IS NULL")
         .await;
+    // The late report waits on the registrar's dashboard, linked to the record.
+    let removal = "年度报告已补报：核实后移出活动异常名录";
+    let dash = html_unescape(&app.get("/dashboard").await.1);
+    assert!(
+        dash.contains(removal) && dash.contains("href=\"/registry/orgs/1#listings\""),
+        "{dash}"
+    );
     ok_post(&app, &format!("/registry/orgs/1/listings/{id}/remove"), &[]).await;
     assert!(open_listings(&app, 1, "abnormal").await.is_empty());
+    assert!(!html_unescape(&app.get("/dashboard").await.1).contains(removal));
 }
 
 #[rocket::async_test]

@@ -1,4 +1,5 @@
-//! Registry work: annual reports for the registrar, corrections for the applicant.
+//! Registry work: annual reports and listings to remove for the registrar, corrections for
+//! the applicant.
 
 use super::{ids, Push};
 use crate::db::Conn;
@@ -23,6 +24,26 @@ pub(super) async fn registrar(
             format!("{name} · {year}"),
             None,
             format!("/registry/orgs/{org}"),
+        );
+    }
+    // Abnormal listings for a missing annual report whose report has since been filed: the
+    // registrar verifies and removes them (the daily job would only after 6 months).
+    let rectified: Vec<(i64, i64, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT l.id, o.id, o.name, l.ref_year FROM credit_listings l JOIN organizations o ON o.id = l.org_id \
+         WHERE o.authority_id IN ({list}) AND l.list = 'abnormal' AND l.removed_on IS NULL \
+         AND l.reason = 'annual_report_missing' \
+         AND EXISTS (SELECT 1 FROM annual_reports a WHERE a.org_id = l.org_id AND a.year = l.ref_year) \
+         ORDER BY l.listed_on, l.id"
+    )))
+    .fetch_all(&mut *c)
+    .await?;
+    for (id, org, name, year) in rectified {
+        p.add(
+            "queue-listing-removal",
+            id,
+            format!("{name} · {year}"),
+            None,
+            format!("/registry/orgs/{org}#listings"),
         );
     }
     Ok(())

@@ -1993,6 +1993,7 @@ flash-agency-withdrawn = The entrustment is withdrawn; the purchaser runs the pr
 projevent-entrusted = Procurement agency changed
 agency-projects = Entrusted projects
 queue-question = Answer a supplier's question (before the bid deadline)
+queue-listing-removal = Annual report filed late: verify and remove the abnormal-operation listing
 queue-rectify = Performance review graded poor: record the rectification decision (payments are held until then)
 queue-review-open = Milestone deliverable accepted: open the performance review
 queue-accept-final = Service term ended: carry out the final acceptance

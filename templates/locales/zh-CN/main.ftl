@@ -1990,6 +1990,7 @@ flash-agency-withdrawn = 已收回委托，由采购人自行组织采购。
 projevent-entrusted = 变更采购代理机构
 agency-projects = 受托采购项目
 queue-question = 答复供应商提问（投标截止前）
+queue-listing-removal = 年度报告已补报：核实后移出活动异常名录
 queue-rectify = 绩效评价为“差”：作出整改决定（此前暂停付款）
 queue-review-open = 里程碑成果已验收：开启绩效评价
 queue-accept-final = 服务期已满：组织最终验收
