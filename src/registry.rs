@@ -21,6 +21,7 @@ use crate::mail::{Mailer, Recipient};
 use serde_json::json;
 
 mod applicant;
+mod registrar;
 pub use applicant::OfficerInput;
 
 /// What the registry needs besides a connection.

@@ -12,17 +12,9 @@ const SQL: [&str; 4] = ["sqlx::query", "query_as(", "query_scalar(", "begin_writ
 const LEGACY: &[(&str, usize)] = &[
     ("award.rs", 5),
     ("delivery.rs", 1),
-    ("eval_public.rs", 1),
     ("eval_review.rs", 3),
-    ("evaluation.rs", 1),
-    ("feeds.rs", 1),
     ("finance.rs", 2),
-    ("home.rs", 1),
-    ("ocds.rs", 1),
-    ("opendata.rs", 1),
-    ("page_cache.rs", 1),
     ("purchase.rs", 7),
-    ("registry.rs", 1),
 ];
 
 fn root() -> PathBuf {
