@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 mod applicant;
 mod steps;
 pub use applicant::Requester;
-pub use steps::{CommitteeDecision, Meeting};
+pub use steps::{CommitteeDecision, Meeting, NewRoundForm};
 
 pub struct Evaluation<'a> {
     pub db: &'a Db,

@@ -26,6 +26,7 @@ use crate::platform::mail::{Mailer, Recipient};
 use serde_json::json;
 
 mod applicant;
+mod registrar;
 pub use applicant::OfficerInput;
 
 /// What the registry needs besides a connection.

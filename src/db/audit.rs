@@ -191,3 +191,10 @@ pub async fn published(c: &mut Conn) -> Result<Vec<PublishedHead>, sqlx::Error> 
         })
         .collect()
 }
+
+/// The data version: the audit chain's head sequence (every change appends to it).
+pub async fn data_version(c: &mut Conn) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT seq FROM audit_head WHERE id = 1")
+        .fetch_one(&mut *c)
+        .await
+}

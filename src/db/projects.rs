@@ -581,3 +581,34 @@ pub async fn taken_up_by(
     .fetch_all(&mut *c)
     .await
 }
+
+/// The newest 50 project events of the given kinds (`kinds`: a fixed SQL list of quoted
+/// codes): event id, time, project number, title, department and requirements.
+pub async fn feed_events(
+    c: &mut Conn,
+    kinds: &str,
+) -> Result<Vec<(i64, i64, String, String, String, String)>, sqlx::Error> {
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT e.id, e.at, p.number, p.title, d.name_zh, p.requirements FROM project_events e \
+         JOIN projects p ON p.id = e.project_id JOIN departments d ON d.id = p.department_id \
+         WHERE e.kind IN ({kinds}) ORDER BY e.at DESC, e.id DESC LIMIT 50"
+    )))
+    .fetch_all(&mut *c)
+    .await
+}
+
+/// The public projects' numbers, oldest first (a first-round draft is not public).
+pub async fn public_numbers(c: &mut Conn) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT number FROM projects WHERE NOT (status = 'draft' AND round = 1) ORDER BY id",
+    )
+    .fetch_all(&mut *c)
+    .await
+}
+
+/// The service categories' codes, in their order.
+pub async fn service_category_codes(c: &mut Conn) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT code FROM service_categories ORDER BY pos")
+        .fetch_all(&mut *c)
+        .await
+}

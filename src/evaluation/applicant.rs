@@ -105,4 +105,21 @@ impl Evaluation<'_> {
         tx.commit().await?;
         Ok(oid)
     }
+
+    /// A member of the public's objection (举报) to an application during the round's notice.
+    pub async fn report_objection(&self, o: &NewObjection<'_>) -> AppResult<i64> {
+        let now = self.clock.now_ms();
+        let mut tx = self.db.begin_write().await?;
+        let oid = store::add_objection(&mut tx, o, now).await?;
+        self.audit(
+            &mut tx,
+            Actor::Anonymous,
+            "evaluation.objection_filed",
+            ("eval_objection", oid),
+            json!({ "application": o.app_id }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(oid)
+    }
 }

@@ -4,9 +4,11 @@
 
 use super::{centi, Evaluation};
 use crate::db::evaluation::{self as store, Assignment, Round, Score};
+use crate::db::settings;
 use crate::domain::calendar::iso_date;
 use crate::domain::eval_life::RoundAction;
-use crate::domain::scoring::Entry;
+use crate::domain::evaluation::Thresholds;
+use crate::domain::scoring::{self, Entry};
 use crate::platform::audit::Actor;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::ids::UserId;
@@ -190,4 +192,72 @@ impl Evaluation<'_> {
         tx.commit().await?;
         Ok(())
     }
+
+    /// Opens a round with the thresholds, bars, notice period and aggregate of the settings
+    /// in force (their version recorded with it).
+    pub async fn open_round(&self, by: UserId, r: &NewRoundForm<'_>) -> AppResult<i64> {
+        let now = self.clock.now_ms();
+        let mut tx = self.db.begin_write().await?;
+        let s = settings::snapshot(&mut tx, now).await?;
+        let int = |k: &str, d: i64| s.int(k).unwrap_or(d);
+        let th = Thresholds {
+            a5: int("evaluation.threshold.5a", 950).into(),
+            a4: int("evaluation.threshold.4a", 900).into(),
+            a3: int("evaluation.threshold.3a", 850).into(),
+            a2: int("evaluation.threshold.2a", 800).into(),
+            a1: int("evaluation.threshold.1a", 700).into(),
+        };
+        let bars: Vec<&str> = [
+            "missed_inspection",
+            "basic_pass_twice",
+            "open_investigation",
+            "unexecuted_penalty",
+        ]
+        .into_iter()
+        .filter(|b| s.get(&format!("evaluation.bar.{b}")) == Some("true"))
+        .collect();
+        let thresholds = scoring::format_thresholds(&th);
+        let bars = bars.join(",");
+        let id = store::create_round(
+            &mut tx,
+            &store::NewRound {
+                authority_id: r.authority,
+                year: r.year,
+                title: r.title,
+                apply_from: &iso_date(r.apply_from),
+                apply_to: &iso_date(r.apply_to),
+                scoring_due: &iso_date(r.scoring_due),
+                notice_days: int("evaluation.notice_days", 7),
+                thresholds: &thresholds,
+                aggregate: s.get("evaluation.aggregate").unwrap_or("mean"),
+                upgrade_allowed: s.get("evaluation.upgrade_allowed") == Some("true"),
+                bars: &bars,
+                settings_version: s.version,
+                created_by: by.0,
+            },
+            now,
+        )
+        .await?;
+        self.audit(
+            &mut tx,
+            Actor::User(by),
+            "evaluation.round_opened",
+            ("eval_round", id),
+            json!({ "year": r.year, "title": r.title, "thresholds": thresholds, "bars": bars,
+                    "settings_version": s.version }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+}
+
+/// A round as the officer opens it: the authority, year, title and dates.
+pub struct NewRoundForm<'a> {
+    pub authority: i64,
+    pub year: i64,
+    pub title: &'a str,
+    pub apply_from: time::Date,
+    pub apply_to: time::Date,
+    pub scoring_due: time::Date,
 }

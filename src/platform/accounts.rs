@@ -297,4 +297,21 @@ impl<'a> Accounts<'a> {
         tx.commit().await?;
         Ok(())
     }
+
+    /// Remembers the user's language.
+    pub async fn set_lang(&self, user: UserId, lang: Lang) -> AppResult<()> {
+        let mut tx = self.db.begin_write().await?;
+        users::set_lang(&mut tx, user, lang.code()).await?;
+        let summary = json!({ "lang": lang.code() });
+        self.audit(
+            &mut tx,
+            Actor::User(user),
+            "user.language_changed",
+            user,
+            summary,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }

@@ -7,7 +7,6 @@ use crate::domain::calendar::iso_date;
 use crate::domain::evaluation::Grade;
 use crate::evaluation::Evaluation;
 use crate::platform::app::AppState;
-use crate::platform::audit::Actor;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::ids::{GradeId, RoundId};
@@ -143,32 +142,17 @@ async fn object(
         let t = notice_page(&page, state, id.0, values, errors).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     };
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    let oid = store::add_objection(
-        &mut tx,
-        &NewObjection {
-            app_id: app.id,
-            kind: "report",
-            name: &name,
-            contact: &contact,
-            body: &body,
-            filed_by: None,
-            filed_on: &day,
-            due_on: &iso_date(today + time::Duration::days(15)),
-        },
-        now,
-    )
+    ev.report_objection(&NewObjection {
+        app_id: app.id,
+        kind: "report",
+        name: &name,
+        contact: &contact,
+        body: &body,
+        filed_by: None,
+        filed_on: &day,
+        due_on: &iso_date(today + time::Duration::days(15)),
+    })
     .await?;
-    ev.audit(
-        &mut tx,
-        Actor::Anonymous,
-        "evaluation.objection_filed",
-        ("eval_objection", oid),
-        json!({ "application": app.id }),
-    )
-    .await?;
-    tx.commit().await?;
     Ok(Reply::flash(
         format!("/evaluation/rounds/{}/notice", id.0),
         page.t("flash-objection-filed"),

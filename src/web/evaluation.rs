@@ -6,12 +6,10 @@
 use crate::db::evaluation::{self as store, Round};
 use crate::db::settings;
 use crate::domain::calendar::{iso_date, parse_iso_date};
-use crate::domain::evaluation::{Grade, Thresholds};
+use crate::domain::evaluation::Grade;
 use crate::domain::role::Role;
-use crate::domain::scoring;
-use crate::evaluation::Evaluation;
+use crate::evaluation::{Evaluation, NewRoundForm};
 use crate::platform::app::AppState;
-use crate::platform::audit::Actor;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::auth::guards::{role, CurrentUser, Staff};
 use crate::platform::error::{AppError, AppResult};
@@ -134,59 +132,19 @@ async fn open(
         let t = index_page(&page, state, user, values, errors).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     };
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    let s = settings::snapshot(&mut tx, now).await?;
-    let int = |k: &str, d: i64| s.int(k).unwrap_or(d);
-    let th = Thresholds {
-        a5: int("evaluation.threshold.5a", 950).into(),
-        a4: int("evaluation.threshold.4a", 900).into(),
-        a3: int("evaluation.threshold.3a", 850).into(),
-        a2: int("evaluation.threshold.2a", 800).into(),
-        a1: int("evaluation.threshold.1a", 700).into(),
-    };
-    let bars: Vec<&str> = [
-        "missed_inspection",
-        "basic_pass_twice",
-        "open_investigation",
-        "unexecuted_penalty",
-    ]
-    .into_iter()
-    .filter(|b| s.get(&format!("evaluation.bar.{b}")) == Some("true"))
-    .collect();
-    let thresholds = scoring::format_thresholds(&th);
-    let bars = bars.join(",");
-    let id = store::create_round(
-        &mut tx,
-        &store::NewRound {
-            authority_id: authority,
-            year,
-            title: &title,
-            apply_from: &iso_date(from),
-            apply_to: &iso_date(to),
-            scoring_due: &iso_date(due),
-            notice_days: int("evaluation.notice_days", 7),
-            thresholds: &thresholds,
-            aggregate: s.get("evaluation.aggregate").unwrap_or("mean"),
-            upgrade_allowed: s.get("evaluation.upgrade_allowed") == Some("true"),
-            bars: &bars,
-            settings_version: s.version,
-            created_by: user.id().0,
-        },
-        now,
-    )
-    .await?;
-    Evaluation::of(state)
-        .audit(
-            &mut tx,
-            Actor::User(user.id()),
-            "evaluation.round_opened",
-            ("eval_round", id),
-            json!({ "year": year, "title": title, "thresholds": thresholds, "bars": bars,
-                    "settings_version": s.version }),
+    let id = Evaluation::of(state)
+        .open_round(
+            user.id(),
+            &NewRoundForm {
+                authority,
+                year,
+                title: &title,
+                apply_from: from,
+                apply_to: to,
+                scoring_due: due,
+            },
         )
         .await?;
-    tx.commit().await?;
     Ok(Reply::flash(
         format!("/evaluation/rounds/{id}"),
         page.t("flash-round-opened"),

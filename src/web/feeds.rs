@@ -29,13 +29,7 @@ async fn feed(
     link: fn(&str) -> String,
 ) -> AppResult<(ContentType, String)> {
     let mut c = state.db.acquire().await?;
-    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT e.id, e.at, p.number, p.title, d.name_zh, p.requirements FROM project_events e \
-         JOIN projects p ON p.id = e.project_id JOIN departments d ON d.id = p.department_id \
-         WHERE e.kind IN ({kinds}) ORDER BY e.at DESC, e.id DESC LIMIT 50"
-    )))
-    .fetch_all(&mut *c)
-    .await?;
+    let rows: Vec<Row> = crate::db::projects::feed_events(&mut c, kinds).await?;
     let base = state.config.public_url.trim_end_matches('/');
     let updated = rows
         .first()

@@ -1,9 +1,7 @@
 //! The home page, the stylesheet, and the language switch.
 
-use crate::db::users;
 use crate::domain::lang::Lang;
 use crate::platform::app::AppState;
-use crate::platform::audit::Actor;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::auth::guards::CurrentUser;
 use crate::platform::error::AppResult;
@@ -79,19 +77,9 @@ async fn switch_lang(
     let form = form.into_inner();
     let lang = remember_lang(jar, state, form.lang.as_deref());
     if let Some(u) = user.filter(|u| u.user.preferred_lang != lang.code()) {
-        let mut tx = state.db.begin_write().await?;
-        users::set_lang(&mut tx, u.id(), lang.code()).await?;
-        let summary = serde_json::json!({ "lang": lang.code() });
-        state
-            .audit(
-                &mut tx,
-                Actor::User(u.id()),
-                "user.language_changed",
-                ("user", u.id().to_string()),
-                summary,
-            )
+        crate::platform::accounts::Accounts::of(state)
+            .set_lang(u.id(), lang)
             .await?;
-        tx.commit().await?;
     }
     Ok(back(form.next.as_deref()))
 }

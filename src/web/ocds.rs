@@ -41,11 +41,7 @@ impl<'a> FromParam<'a> for OcidJson {
 
 /// The public projects' numbers, oldest first (a first-round draft is not public).
 async fn numbers(c: &mut Conn) -> AppResult<Vec<String>> {
-    Ok(sqlx::query_scalar(
-        "SELECT number FROM projects WHERE NOT (status = 'draft' AND round = 1) ORDER BY id",
-    )
-    .fetch_all(&mut *c)
-    .await?)
+    Ok(crate::db::projects::public_numbers(c).await?)
 }
 
 async fn of_number(state: &AppState, c: &mut Conn, number: &str) -> AppResult<Vec<Value>> {

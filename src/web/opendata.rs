@@ -51,11 +51,7 @@ pub fn scope(state: &AppState) -> Scope {
 }
 
 pub async fn service_categories(c: &mut Conn) -> AppResult<Vec<String>> {
-    Ok(
-        sqlx::query_scalar("SELECT code FROM service_categories ORDER BY pos")
-            .fetch_all(&mut *c)
-            .await?,
-    )
+    Ok(crate::db::projects::service_category_codes(c).await?)
 }
 
 /// Whether `ds` filters by service category (organizations have their own categories).

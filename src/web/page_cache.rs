@@ -319,9 +319,7 @@ where
 
 /// The current data version.
 pub async fn version(c: &mut crate::db::Conn) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT seq FROM audit_head WHERE id = 1")
-        .fetch_one(&mut *c)
-        .await
+    crate::db::audit::data_version(c).await
 }
 
 #[cfg(test)]

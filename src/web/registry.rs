@@ -6,10 +6,9 @@
 
 use crate::db::applications::{self as store, Application, Value};
 use crate::db::directory::{self, UnitKind};
-use crate::domain::application::{self as rules, Action, Status, Step};
+use crate::domain::application::{self as rules, Action, Status};
 use crate::domain::calendar::{iso_date, parse_iso_date};
 use crate::platform::app::AppState;
-use crate::platform::audit::Actor;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::auth::guards::{role, CurrentUser, Staff};
 use crate::platform::error::{AppError, AppResult};
@@ -275,90 +274,18 @@ async fn act(
         let t = review_page(&page, state, &app, values, errors).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     }
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    let app = store::by_id(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let status = Status::parse(&app.status).unwrap_or(Status::Draft);
-    if !act.allowed(status, app.correction_sent_at.is_some()) {
-        return Err(AppError::Conflict("err-reg-action-state"));
-    }
-    // Past the 5 working days the application counts as accepted from the day it was
-    // received (行政许可法 32(四)): no correction notice or refusal to accept any more.
-    let received = app.received_on.as_deref().and_then(parse_iso_date);
-    let lapsed = status == Status::Submitted
-        && app
-            .accept_by
-            .as_deref()
-            .and_then(parse_iso_date)
-            .is_some_and(|d| today > d);
-    if lapsed && matches!(act, Action::Correct | Action::Decline) {
-        return Err(AppError::Conflict("err-reg-accept-lapsed"));
-    }
-    let (to, event) = match act {
-        Action::Accept => (Status::Accepted, "accepted"),
-        Action::Correct => (Status::Correction, "correction_sent"),
-        Action::Decline => (Status::Declined, "declined"),
-        Action::Refuse => (Status::Refused, "refused"),
-        Action::Approve => (Status::Approved, "approved"),
-    };
-    let mut summary = json!({ "from": app.status, "to": to.code() });
-    if act == Action::Accept {
-        let from = if lapsed {
-            received.unwrap_or(today)
-        } else {
-            today
-        };
-        fields = reg
-            .decision_clock(&mut tx, app.id, from, app.charity)
-            .await?;
-        if lapsed {
-            fields.push(("accepted_automatically", Value::Int(1)));
-        }
-    }
-    if act == Action::Approve && app.kind != "registration" {
-        if app.kind == "change" {
-            reg.apply_change(&mut tx, &app).await?;
-        } else {
-            reg.deregister(&mut tx, &app).await?;
-        }
-        summary =
-            json!({ "from": app.status, "to": to.code(), "kind": app.kind, "org": app.org_id });
-    } else if act == Action::Approve {
-        let Some((org, uscc)) = reg.approve(&mut tx, &app, user.id()).await? else {
-            drop(tx);
+    let event = match reg
+        .registrar_act(user.id(), id, act, fields, note, today)
+        .await?
+    {
+        Ok(event) => event,
+        Err(app) => {
             let mut errors = FormErrors::default();
             errors.add(lang, "approve", "err-uscc-no-block");
             let t = review_page(&page, state, &app, json!({}), errors).await?;
             return Ok(Reply::page(Http::UnprocessableEntity, t));
-        };
-        summary = json!({ "from": app.status, "to": to.code(), "org": org, "uscc": uscc.as_str() });
-    } else {
-        let sent = app.correction_sent_at.is_some();
-        if store::advance(&mut tx, id, status, Step::Registrar(act), sent, now)
-            .await?
-            .is_none()
-        {
-            return Err(AppError::Conflict("err-reg-action-state"));
         }
-        store::set(&mut tx, id, &fields, now).await?;
-    }
-    store::add_event(&mut tx, id, now, Some(user.id()), event, note.as_deref()).await?;
-    let app = store::by_id(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    if let Some(m) = summary.as_object_mut() {
-        m.insert("note".into(), json!(note));
-        m.insert("decision_due".into(), json!(app.decision_due));
-        m.insert("settings_version".into(), json!(app.settings_version));
-    }
-    reg.audit(
-        &mut tx,
-        Actor::User(user.id()),
-        &format!("application.{event}"),
-        &app,
-        summary,
-    )
-    .await?;
-    reg.notify(&mut tx, &app, event).await?;
-    tx.commit().await?;
+    };
     Ok(Reply::flash(
         format!("/registry/applications/{id}"),
         page.t(&format!("flash-reg-{}", event.replace('_', "-"))),
