@@ -99,7 +99,7 @@ async fn ledger_page(
     let mut c = state.db.acquire().await?;
     let s = ledger::summary(&mut c, k, state.clock.now_ms()).await?;
     let department = crate::db::projects::department_of(&mut c, k.project_id).await?;
-    let approvers = crate::web::purchase_qa::department_purchasers(&mut c, department).await?;
+    let approvers = crate::db::roles::department_purchasers(&mut c, department).await?;
     let reversed: Vec<i64> = s.entries.iter().filter_map(|e| e.reverses_id).collect();
     Ok(page.render(
         "finance/contract",
@@ -169,7 +169,7 @@ async fn pay(
     let approvers = {
         let mut c = state.db.acquire().await?;
         let department = crate::db::projects::department_of(&mut c, k.project_id).await?;
-        crate::web::purchase_qa::department_purchasers(&mut c, department).await?
+        crate::db::roles::department_purchasers(&mut c, department).await?
     };
     // Four eyes: the approving purchaser is not the officer recording the payment.
     let approver = f

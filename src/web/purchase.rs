@@ -389,8 +389,7 @@ pub(crate) async fn manage_page(
     let openings = crate::db::bids::openings(&mut c, p.id).await?;
     let review = crate::procurement::review::rows(&mut c, p).await?;
     let panel = crate::procurement::panel::panel_of(&mut c, p).await?;
-    let purchasers =
-        crate::web::purchase_qa::department_purchasers(&mut c, p.department_id).await?;
+    let purchasers = crate::db::roles::department_purchasers(&mut c, p.department_id).await?;
     let panel_open = p.status == crate::domain::project::Status::Opened
         && panel.is_none()
         && review

@@ -166,14 +166,6 @@ async fn qualification(
     }
 }
 
-/// The purchasers of the project's department: who may sit as its representatives.
-pub async fn department_purchasers(
-    c: &mut crate::db::Conn,
-    department: i64,
-) -> AppResult<Vec<(i64, String)>> {
-    Ok(crate::db::roles::department_purchasers(c, department).await?)
-}
-
 #[derive(FromForm)]
 pub struct PanelForm {
     size: Option<usize>,
@@ -197,7 +189,7 @@ async fn draw(
     reps.dedup();
     let allowed: Vec<i64> = {
         let mut c = state.db.acquire().await?;
-        department_purchasers(&mut c, p.department_id)
+        crate::db::roles::department_purchasers(&mut c, p.department_id)
             .await?
             .into_iter()
             .map(|u| u.0)
