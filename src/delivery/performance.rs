@@ -16,142 +16,18 @@ use crate::platform::error::{AppError, AppResult};
 use crate::platform::ids::UserId;
 use crate::procurement::Procurement;
 use rust_decimal::Decimal;
-use serde::Serialize;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Review {
-    pub id: i64,
-    pub contract_id: i64,
-    pub milestone: String,
-    pub reviewer_kind: String,
-    pub reviewer_user_id: i64,
-    pub reviewer_name: String,
-    pub scores: BTreeMap<String, Decimal>,
-    pub survey_centi: Option<i64>,
-    pub total_centi: Option<i64>,
-    /// The total as shown, two decimals.
-    pub total: Option<String>,
-    pub grade: Option<String>,
-    pub created_at: i64,
-    pub submitted_at: Option<i64>,
-    pub surveys_issued: i64,
-    pub surveys_answered: i64,
-    pub rectification: Option<String>,
-    pub rectified_at: Option<i64>,
-    /// Its lifecycle state: open, passed, poor (waiting for rectification), rectified.
-    pub status: ReviewStatus,
-}
+use super::store::reviews as store;
+pub use super::store::reviews::{
+    assigned_to, by_id, history_of_org, of_contract, poor_since, HistoryLine, Review,
+};
 
-type ReviewRow = (
-    i64,
-    i64,
-    String,
-    String,
-    i64,
-    String,
-    String,
-    Option<i64>,
-    Option<i64>,
-    Option<String>,
-    i64,
-    Option<i64>,
-);
-
-const REVIEW: &str = "SELECT r.id, r.contract_id, r.milestone, r.reviewer_kind, r.reviewer_user_id, u.display_name, \
-    r.scores, r.survey_centi, r.total_centi, r.grade, r.created_at, r.submitted_at \
-    FROM perf_reviews r JOIN users u ON u.id = r.reviewer_user_id";
-
-async fn complete(c: &mut Conn, row: ReviewRow) -> AppResult<Review> {
-    let (id, contract_id, milestone, reviewer_kind, reviewer_user_id, reviewer_name, scores) =
-        (row.0, row.1, row.2, row.3, row.4, row.5, row.6);
-    let (issued, answered): (i64, i64) = sqlx::query_as(
-        "SELECT CAST(COUNT(*) AS BIGINT), CAST(COUNT(answered_at) AS BIGINT) FROM survey_links WHERE review_id = $1",
-    )
-    .bind(id)
-    .fetch_one(&mut *c)
-    .await?;
-    let rect: Option<(String, i64)> =
-        sqlx::query_as("SELECT decision, decided_at FROM rectifications WHERE review_id = $1")
-            .bind(id)
-            .fetch_optional(&mut *c)
-            .await?;
-    Ok(Review {
-        id,
-        contract_id,
-        milestone,
-        reviewer_kind,
-        reviewer_user_id,
-        reviewer_name,
-        scores: serde_json::from_str(&scores).unwrap_or_default(),
-        survey_centi: row.7,
-        total_centi: row.8,
-        total: row.8.map(|c| Decimal::new(c, 2).to_string()),
-        status: ReviewStatus::of(row.11.is_some(), row.9.as_deref(), rect.is_some()),
-        grade: row.9,
-        created_at: row.10,
-        submitted_at: row.11,
-        surveys_issued: issued,
-        surveys_answered: answered,
-        rectification: rect.as_ref().map(|r| r.0.clone()),
-        rectified_at: rect.map(|r| r.1),
-    })
-}
-
-/// The reviews a user was named reviewer of, newest first: (id, milestone, project number,
-/// project title, submitted at).
-pub async fn assigned_to(
-    c: &mut Conn,
-    user: i64,
-) -> AppResult<Vec<(i64, String, String, String, Option<i64>)>> {
-    Ok(sqlx::query_as(
-        "SELECT r.id, r.milestone, p.number, p.title, r.submitted_at FROM perf_reviews r \
-         JOIN contracts k ON k.id = r.contract_id JOIN projects p ON p.id = k.project_id \
-         WHERE r.reviewer_user_id = $1 ORDER BY r.id DESC",
-    )
-    .bind(user)
-    .fetch_all(&mut *c)
-    .await?)
-}
-
-pub async fn of_contract(c: &mut Conn, contract: i64) -> AppResult<Vec<Review>> {
-    let rows: Vec<ReviewRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{REVIEW} WHERE r.contract_id = $1 ORDER BY r.id"
-    )))
-    .bind(contract)
-    .fetch_all(&mut *c)
-    .await?;
-    let mut out = Vec::new();
-    for r in rows {
-        out.push(complete(c, r).await?);
-    }
-    Ok(out)
-}
-
-pub async fn by_id(c: &mut Conn, id: i64) -> AppResult<Option<Review>> {
-    let row: Option<ReviewRow> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("{REVIEW} WHERE r.id = $1")))
-            .bind(id)
-            .fetch_optional(&mut *c)
-            .await?;
-    match row {
-        Some(r) => Ok(Some(complete(c, r).await?)),
-        None => Ok(None),
-    }
-}
-
-/// The unanswered survey behind a token: (link id, review id, the contract's title).
+/// The survey behind a token: (link id, review id, the contract's title, answered).
 pub async fn survey_of(c: &mut Conn, token: &str) -> AppResult<Option<(i64, i64, String, bool)>> {
-    let row: Option<(i64, i64, String, Option<i64>)> = sqlx::query_as(
-        "SELECT s.id, s.review_id, p.title, s.answered_at FROM survey_links s JOIN perf_reviews r ON r.id = s.review_id \
-         JOIN contracts k ON k.id = r.contract_id JOIN projects p ON p.id = k.project_id WHERE s.token_hash = $1",
-    )
-    .bind(tokens::digest(token))
-    .fetch_optional(&mut *c)
-    .await?;
-    Ok(row.map(|(id, review, title, answered)| (id, review, title, answered.is_some())))
+    store::survey_of_digest(c, &tokens::digest(token)).await
 }
 
 pub async fn thresholds(c: &mut Conn, now: i64) -> AppResult<Thresholds> {
@@ -204,27 +80,21 @@ impl Procurement<'_> {
             return Ok(Err("err-review-milestone"));
         }
         let mut tx = self.db.begin_write().await?;
-        let open: i64 = sqlx::query_scalar(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM perf_reviews WHERE contract_id = $1 AND milestone = $2 AND submitted_at IS NULL",
-        )
-        .bind(k.id)
-        .bind(milestone)
-        .fetch_one(&mut *tx)
-        .await?;
+        let open = store::open_reviews_at(&mut tx, k.id, milestone).await?;
         if open > 0 {
             return Ok(Err("err-review-open"));
         }
         let now = self.clock.now_ms();
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO perf_reviews (contract_id, milestone, reviewer_kind, reviewer_user_id, scores, created_at) \
-             VALUES ($1, $2, $3, $4, '{}', $5) RETURNING id",
+        let id = store::insert_review(
+            &mut tx,
+            &store::NewReview {
+                contract: k.id,
+                milestone,
+                third_party,
+                reviewer,
+                at: now,
+            },
         )
-        .bind(k.id)
-        .bind(milestone)
-        .bind(if third_party { "third_party" } else { "purchaser" })
-        .bind(reviewer)
-        .bind(now)
-        .fetch_one(&mut *tx)
         .await?;
         self.audit(
             &mut tx,
@@ -262,15 +132,7 @@ impl Procurement<'_> {
         let mut out = Vec::with_capacity(n);
         for _ in 0..n {
             let t = tokens::new_token();
-            sqlx::query(
-                "INSERT INTO survey_links (review_id, token_hash, issued_by, issued_at) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(r.id)
-            .bind(tokens::digest(&t))
-            .bind(user)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            store::insert_survey_link(&mut tx, r.id, &tokens::digest(&t), user, now).await?;
             out.push(t);
         }
         self.audit(
@@ -302,11 +164,7 @@ impl Procurement<'_> {
         if answered {
             return Ok(Err("err-survey-answered"));
         }
-        let open: Option<Option<i64>> =
-            sqlx::query_scalar("SELECT submitted_at FROM perf_reviews WHERE id = $1")
-                .bind(review)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let open = store::submitted_at(&mut tx, review).await?;
         let Some(submitted) = open else {
             return Err(AppError::NotFound);
         };
@@ -316,16 +174,14 @@ impl Procurement<'_> {
             return Ok(Err(e.message_key()));
         }
         let centi: i64 = (pct * Decimal::from(100)).trunc().try_into().unwrap_or(0);
-        let n = sqlx::query(
-            "UPDATE survey_links SET answered_at = $2, answers = $3, score_centi = $4 WHERE id = $1 AND answered_at IS NULL",
+        let n = store::answer_survey_link(
+            &mut tx,
+            link,
+            self.clock.now_ms(),
+            &serde_json::to_string(answers).unwrap_or_default(),
+            centi,
         )
-        .bind(link)
-        .bind(self.clock.now_ms())
-        .bind(serde_json::to_string(answers).unwrap_or_default())
-        .bind(centi)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        .await?;
         if n != 1 {
             return Ok(Err("err-survey-answered"));
         }
@@ -347,12 +203,7 @@ impl Procurement<'_> {
         }
         let t = Template::shipped();
         let mut tx = self.db.begin_write().await?;
-        let pcts: Vec<i64> = sqlx::query_scalar(
-            "SELECT score_centi FROM survey_links WHERE review_id = $1 AND answered_at IS NOT NULL",
-        )
-        .bind(r.id)
-        .fetch_all(&mut *tx)
-        .await?;
+        let pcts = store::answered_survey_scores(&mut tx, r.id).await?;
         let pcts: Vec<Decimal> = pcts.into_iter().map(|c| Decimal::new(c, 2)).collect();
         let satisfaction = match rules::satisfaction(&pcts, t.satisfaction_max) {
             Some(s) => s,
@@ -381,19 +232,18 @@ impl Procurement<'_> {
         };
         let centi =
             |d: Decimal| -> i64 { (d * Decimal::from(100)).trunc().try_into().unwrap_or(0) };
-        let n = sqlx::query(
-            "UPDATE perf_reviews SET scores = $2, survey_centi = $3, total_centi = $4, grade = $5, submitted_at = $6 \
-             WHERE id = $1 AND submitted_at IS NULL",
+        let n = store::submit_review(
+            &mut tx,
+            r.id,
+            &store::Submission {
+                scores: &serde_json::to_string(scores).unwrap_or_default(),
+                survey_centi: centi(satisfaction),
+                total_centi: centi(total),
+                grade,
+                at: now,
+            },
         )
-        .bind(r.id)
-        .bind(serde_json::to_string(scores).unwrap_or_default())
-        .bind(centi(satisfaction))
-        .bind(centi(total))
-        .bind(grade)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        .await?;
         if n != 1 {
             return Ok(Err("err-review-submitted"));
         }
@@ -439,23 +289,11 @@ impl Procurement<'_> {
         k: &Contract,
         review: Option<&str>,
     ) -> AppResult<()> {
-        let waiting: i64 = sqlx::query_scalar(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM installments WHERE contract_id = $1 AND \
-             ((condition = 'review' AND review_name = $2) OR (condition = 'acceptance' AND $3 = 1))",
-        )
-        .bind(k.id)
-        .bind(review.unwrap_or(""))
-        .bind(i64::from(review.is_none()))
-        .fetch_one(&mut *c)
-        .await?;
+        let waiting = store::installments_waiting_for(c, k.id, review).await?;
         if waiting == 0 {
             return Ok(());
         }
-        let officers: Vec<i64> = sqlx::query_scalar(
-            "SELECT DISTINCT user_id FROM role_grants WHERE role = 'finance_officer' AND revoked_at IS NULL ORDER BY user_id",
-        )
-        .fetch_all(&mut *c)
-        .await?;
+        let officers = store::finance_officers(c).await?;
         for u in officers {
             self.mail(
                 c,
@@ -482,17 +320,7 @@ impl Procurement<'_> {
         };
         let mut tx = self.db.begin_write().await?;
         let now = self.clock.now_ms();
-        let n = sqlx::query(
-            "INSERT INTO rectifications (review_id, decision, decided_by, decided_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(r.id)
-        .bind(decision.trim())
-        .bind(user)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        let n = store::insert_rectification(&mut tx, r.id, decision.trim(), user, now).await?;
         if n != 1 {
             return Ok(Err("err-rectify-done"));
         }
@@ -518,54 +346,4 @@ impl Procurement<'_> {
         tx.commit().await?;
         Ok(Ok(()))
     }
-}
-
-/// One submitted review in an organization's public performance history.
-#[derive(Debug, Clone, Serialize)]
-pub struct HistoryLine {
-    pub contract_id: i64,
-    pub title: String,
-    pub milestone: String,
-    pub total: String,
-    pub grade: String,
-    pub submitted_at: i64,
-}
-
-/// The organization's submitted reviews, newest first.
-pub async fn history_of_org(c: &mut Conn, org: i64) -> AppResult<Vec<HistoryLine>> {
-    let rows: Vec<(i64, String, String, i64, String, i64)> = sqlx::query_as(
-        "SELECT k.id, p.title, r.milestone, r.total_centi, r.grade, r.submitted_at FROM perf_reviews r \
-         JOIN contracts k ON k.id = r.contract_id JOIN projects p ON p.id = k.project_id \
-         WHERE k.org_id = $1 AND r.submitted_at IS NOT NULL ORDER BY r.submitted_at DESC, r.id DESC",
-    )
-    .bind(org)
-    .fetch_all(&mut *c)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(contract_id, title, milestone, centi, grade, submitted_at)| HistoryLine {
-                contract_id,
-                title,
-                milestone,
-                total: Decimal::new(centi, 2).to_string(),
-                grade,
-                submitted_at,
-            },
-        )
-        .collect())
-}
-
-/// Whether the organization had a 差 review submitted on or after `since` (epoch ms): what
-/// programme eligibility reads when the settings bar it.
-pub async fn poor_since(c: &mut Conn, org: i64, since: i64) -> AppResult<bool> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT CAST(COUNT(*) AS BIGINT) FROM perf_reviews r JOIN contracts k ON k.id = r.contract_id \
-         WHERE k.org_id = $1 AND r.grade = 'poor' AND r.submitted_at >= $2",
-    )
-    .bind(org)
-    .bind(since)
-    .fetch_one(&mut *c)
-    .await?;
-    Ok(n > 0)
 }

@@ -1,5 +1,8 @@
 //! What the contract's lifecycle reads and the suspension orders it writes: all SQL of holds,
-//! orders and milestones.
+//! orders and milestones. Its modules hold the rest of the area's SQL: `reviews` (performance
+//! reviews and surveys).
+
+pub mod reviews;
 
 use super::rules::{ChallengeFacts, Milestone, OrderFacts};
 use crate::db::Conn;

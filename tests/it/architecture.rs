@@ -65,3 +65,26 @@ fn no_route_module_runs_sql_or_transactions() {
         }
     }
 }
+
+/// The delivery services whose SQL moved into the delivery store (`src/delivery/store.rs` and
+/// its modules): they keep their transactions, audit and mail, and run no query themselves.
+const SERVICES_WITHOUT_SQL: [&str; 1] = ["src/delivery/performance.rs"];
+
+/// What running a query looks like (the transactions stay in the services).
+const QUERIES: [&str; 3] = ["sqlx::query", "query_as(", "query_scalar("];
+
+#[test]
+fn the_delivery_services_leave_their_sql_to_the_store() {
+    for path in SERVICES_WITHOUT_SQL {
+        let f = root().join(path);
+        for (n, line) in code(&f).iter().enumerate() {
+            assert!(
+                !QUERIES.iter().any(|s| line.contains(s)),
+                "{}:{}: a service opens the transaction and asks the store; put the query in \
+                 the delivery store: {line}",
+                f.display(),
+                n + 1
+            );
+        }
+    }
+}
