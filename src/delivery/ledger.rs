@@ -18,71 +18,12 @@ use crate::platform::error::{AppError, AppResult};
 use crate::procurement::Procurement;
 use serde::Serialize;
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::Row;
 use time::Date;
 
 const DAY_MS: i64 = 86_400_000;
 
-#[derive(Debug, Clone, Serialize)]
-pub struct LedgerEntry {
-    pub id: i64,
-    pub contract_id: i64,
-    pub installment_pos: i64,
-    pub amount_fen: i64,
-    pub value_date: String,
-    pub voucher_no: String,
-    pub payee_account: String,
-    pub invoice_no: String,
-    pub approved_by: i64,
-    pub approved_name: String,
-    pub recorded_at: i64,
-    pub reverses_id: Option<i64>,
-    pub reason: Option<String>,
-}
-
-const ENTRY: &str = "SELECT e.id, e.contract_id, e.installment_pos, e.amount_fen, e.value_date, e.voucher_no, \
-    e.payee_account, e.invoice_no, e.approved_by, u.display_name AS approved_name, e.recorded_at, e.reverses_id, e.reason \
-    FROM ledger_entries e JOIN users u ON u.id = e.approved_by";
-
-fn entry(r: &AnyRow) -> Result<LedgerEntry, sqlx::Error> {
-    Ok(LedgerEntry {
-        id: r.try_get("id")?,
-        contract_id: r.try_get("contract_id")?,
-        installment_pos: r.try_get("installment_pos")?,
-        amount_fen: r.try_get("amount_fen")?,
-        value_date: r.try_get("value_date")?,
-        voucher_no: r.try_get("voucher_no")?,
-        payee_account: r.try_get("payee_account")?,
-        invoice_no: r.try_get("invoice_no")?,
-        approved_by: r.try_get("approved_by")?,
-        approved_name: r.try_get("approved_name")?,
-        recorded_at: r.try_get("recorded_at")?,
-        reverses_id: r.try_get("reverses_id")?,
-        reason: r.try_get("reason")?,
-    })
-}
-
-pub async fn entries(c: &mut Conn, contract: i64) -> AppResult<Vec<LedgerEntry>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{ENTRY} WHERE e.contract_id = $1 ORDER BY e.id"
-    )))
-    .bind(contract)
-    .fetch_all(&mut *c)
-    .await?;
-    Ok(rows.iter().map(entry).collect::<Result<_, _>>()?)
-}
-
-/// The entry an idempotency key already recorded; a key is used once in the whole ledger.
-async fn by_key(c: &mut Conn, key: &str) -> AppResult<Option<LedgerEntry>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{ENTRY} WHERE e.idempotency_key = $1"
-    )))
-    .bind(key)
-    .fetch_optional(&mut *c)
-    .await?;
-    Ok(row.as_ref().map(entry).transpose()?)
-}
+use super::store::ledger as store;
+pub use super::store::ledger::{addons, changes, entries, LedgerEntry};
 
 fn rule_entries(list: &[LedgerEntry]) -> Vec<Entry> {
     list.iter()
@@ -95,30 +36,9 @@ fn rule_entries(list: &[LedgerEntry]) -> Vec<Entry> {
         .collect()
 }
 
-/// The sum of the add-on purchases.
-pub async fn addons(c: &mut Conn, contract: i64) -> AppResult<i64> {
-    let n: Option<i64> = sqlx::query_scalar(
-        "SELECT CAST(SUM(amount_fen) AS BIGINT) FROM contract_changes WHERE contract_id = $1 AND kind = 'addon'",
-    )
-    .bind(contract)
-    .fetch_one(&mut *c)
-    .await?;
-    Ok(n.unwrap_or(0))
-}
-
-/// Termination state of a contract: (terminated_at, settlement).
-async fn termination(c: &mut Conn, contract: i64) -> AppResult<(Option<i64>, Option<i64>)> {
-    Ok(
-        sqlx::query_as("SELECT terminated_at, settlement_fen FROM contracts WHERE id = $1")
-            .bind(contract)
-            .fetch_one(&mut *c)
-            .await?,
-    )
-}
-
 /// The payment cap: the settlement after a termination, otherwise the amount plus add-ons.
 pub async fn cap(c: &mut Conn, k: &Contract) -> AppResult<i64> {
-    let (_, settlement) = termination(c, k.id).await?;
+    let (_, settlement) = store::termination(c, k.id).await?;
     Ok(match settlement {
         Some(s) => s,
         None => k.amount_fen + addons(c, k.id).await?,
@@ -145,21 +65,6 @@ pub struct InstallmentState {
     pub overdue_days: Option<i64>,
 }
 
-/// The latest submitted review per milestone: (milestone, grade, submitted_at, rectified_at).
-async fn reviews(
-    c: &mut Conn,
-    contract: i64,
-) -> AppResult<Vec<(String, String, i64, Option<i64>)>> {
-    Ok(sqlx::query_as(
-        "SELECT r.milestone, r.grade, r.submitted_at, x.decided_at FROM perf_reviews r \
-         LEFT JOIN rectifications x ON x.review_id = r.id \
-         WHERE r.contract_id = $1 AND r.submitted_at IS NOT NULL ORDER BY r.submitted_at, r.id",
-    )
-    .bind(contract)
-    .fetch_all(&mut *c)
-    .await?)
-}
-
 pub async fn states(
     c: &mut Conn,
     k: &Contract,
@@ -168,7 +73,7 @@ pub async fn states(
     now: i64,
     term_days: i64,
 ) -> AppResult<Vec<InstallmentState>> {
-    let done: Vec<(String, ReviewStatus, i64, Option<i64>)> = reviews(c, k.id)
+    let done: Vec<(String, ReviewStatus, i64, Option<i64>)> = store::submitted_reviews(c, k.id)
         .await?
         .into_iter()
         .map(|(milestone, grade, submitted, rectified)| {
@@ -177,11 +82,7 @@ pub async fn states(
         })
         .collect();
     let blocked = done.iter().any(|r| r.1.blocks_payment());
-    let accepted: Option<i64> =
-        sqlx::query_scalar("SELECT accepted_at FROM contracts WHERE id = $1")
-            .bind(k.id)
-            .fetch_one(&mut *c)
-            .await?;
+    let accepted = store::accepted_at(c, k.id).await?;
     let ruled = rule_entries(list);
     Ok(plan
         .iter()
@@ -238,14 +139,9 @@ pub struct Payment<'a> {
 pub type Recorded = (i64, bool);
 
 async fn lock_contract(p: &Procurement<'_>, c: &mut Conn, id: i64) -> AppResult<Contract> {
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT id FROM contracts WHERE id = $1 {}",
-        p.db.for_update()
-    )))
-    .bind(id)
-    .fetch_optional(&mut *c)
-    .await?
-    .ok_or(AppError::NotFound)?;
+    if !store::lock_contract(c, id, p.db.for_update()).await? {
+        return Err(AppError::NotFound);
+    }
     contract::by_id(c, id).await?.ok_or(AppError::NotFound)
 }
 
@@ -259,7 +155,7 @@ impl Procurement<'_> {
     ) -> AppResult<Result<Recorded, Refusal>> {
         let mut tx = self.db.begin_write().await?;
         let k = lock_contract(self, &mut tx, pay.contract).await?;
-        if let Some(e) = by_key(&mut tx, pay.key).await? {
+        if let Some(e) = store::entry_by_key(&mut tx, pay.key).await? {
             // The same request again: its entry. A key from another request is not reused.
             if e.contract_id == k.id
                 && e.reverses_id.is_none()
@@ -289,23 +185,22 @@ impl Procurement<'_> {
         {
             return Ok(Err(r));
         }
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO ledger_entries (contract_id, installment_pos, amount_fen, value_date, voucher_no, payee_account, \
-             invoice_no, approved_by, recorded_by, recorded_at, idempotency_key) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        let id = store::insert_payment(
+            &mut tx,
+            &store::NewEntry {
+                contract: k.id,
+                installment: s.pos,
+                amount_fen: pay.amount_fen,
+                value_date: &iso_date(pay.value_date),
+                voucher_no: pay.voucher_no,
+                payee_account: pay.payee_account,
+                invoice_no: pay.invoice_no,
+                approved_by: pay.approved_by,
+                recorded_by: user,
+                recorded_at: now,
+                key: pay.key,
+            },
         )
-        .bind(k.id)
-        .bind(s.pos)
-        .bind(pay.amount_fen)
-        .bind(iso_date(pay.value_date))
-        .bind(pay.voucher_no)
-        .bind(pay.payee_account)
-        .bind(pay.invoice_no)
-        .bind(pay.approved_by)
-        .bind(user)
-        .bind(now)
-        .bind(pay.key)
-        .fetch_one(&mut *tx)
         .await?;
         // The public history has the amount and the date, never the account.
         self.log_contract(
@@ -350,7 +245,7 @@ impl Procurement<'_> {
         }
         let mut tx = self.db.begin_write().await?;
         let k = lock_contract(self, &mut tx, contract).await?;
-        if let Some(e) = by_key(&mut tx, key).await? {
+        if let Some(e) = store::entry_by_key(&mut tx, key).await? {
             if e.contract_id == k.id && e.reverses_id == Some(original) {
                 return Ok(Ok((e.id, false)));
             }
@@ -374,25 +269,24 @@ impl Procurement<'_> {
                 Ok((_, r)) => r,
                 Err(e) => return Ok(Err(e.message_key())),
             };
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO ledger_entries (contract_id, installment_pos, amount_fen, value_date, voucher_no, payee_account, \
-             invoice_no, approved_by, recorded_by, recorded_at, idempotency_key, reverses_id, reason) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+        let id = store::insert_reversal(
+            &mut tx,
+            &store::NewEntry {
+                contract: k.id,
+                installment: r.installment,
+                amount_fen: r.amount_fen,
+                value_date: &o.value_date,
+                voucher_no: &o.voucher_no,
+                payee_account: &o.payee_account,
+                invoice_no: &o.invoice_no,
+                approved_by: o.approved_by,
+                recorded_by: user,
+                recorded_at: now,
+                key,
+            },
+            original,
+            reason.trim(),
         )
-        .bind(k.id)
-        .bind(r.installment)
-        .bind(r.amount_fen)
-        .bind(&o.value_date)
-        .bind(&o.voucher_no)
-        .bind(&o.payee_account)
-        .bind(&o.invoice_no)
-        .bind(o.approved_by)
-        .bind(user)
-        .bind(now)
-        .bind(key)
-        .bind(original)
-        .bind(reason.trim())
-        .fetch_one(&mut *tx)
         .await?;
         self.log_contract(
             &mut tx,
@@ -445,31 +339,26 @@ impl Procurement<'_> {
             return Ok(Err(r.message_key()));
         }
         let now = self.clock.now_ms();
-        sqlx::query(
-            "INSERT INTO contract_changes (contract_id, kind, amount_fen, reason, by_user_id, at) VALUES ($1, 'addon', $2, $3, $4, $5)",
+        store::insert_addon(
+            &mut tx,
+            &store::NewChange {
+                contract: k.id,
+                amount_fen,
+                reason: reason.trim(),
+                by: user,
+                at: now,
+            },
         )
-        .bind(k.id)
-        .bind(amount_fen)
-        .bind(reason.trim())
-        .bind(user)
-        .bind(now)
-        .execute(&mut *tx)
         .await?;
-        let pos: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(MAX(pos), 0) + 1 FROM installments WHERE contract_id = $1",
+        let pos = store::next_installment_pos(&mut tx, k.id).await?;
+        store::insert_installment(
+            &mut tx,
+            k.id,
+            pos,
+            amount_fen,
+            condition,
+            review_name.map(str::trim).filter(|_| condition == "review"),
         )
-        .bind(k.id)
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO installments (contract_id, pos, amount_fen, condition, review_name) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(k.id)
-        .bind(pos)
-        .bind(amount_fen)
-        .bind(condition)
-        .bind(review_name.map(str::trim).filter(|_| condition == "review"))
-        .execute(&mut *tx)
         .await?;
         self.log_contract(
             &mut tx,
@@ -512,21 +401,19 @@ impl Procurement<'_> {
             return Ok(Err(r.message_key()));
         }
         let now = self.clock.now_ms();
-        sqlx::query("UPDATE contracts SET terminated_at = $2, settlement_fen = $3 WHERE id = $1 AND terminated_at IS NULL")
-            .bind(k.id)
-            .bind(now)
-            .bind(settlement_fen)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO contract_changes (contract_id, kind, amount_fen, reason, by_user_id, at) VALUES ($1, 'termination', $2, $3, $4, $5)",
+        // As before the move, the rows changed are not checked: the lock and the standing
+        // above already refuse a terminated contract.
+        store::set_terminated(&mut tx, k.id, now, settlement_fen).await?;
+        store::insert_termination(
+            &mut tx,
+            &store::NewChange {
+                contract: k.id,
+                amount_fen: settlement_fen,
+                reason: reason.trim(),
+                by: user,
+                at: now,
+            },
         )
-        .bind(k.id)
-        .bind(settlement_fen)
-        .bind(reason.trim())
-        .bind(user)
-        .bind(now)
-        .execute(&mut *tx)
         .await?;
         self.log_contract(
             &mut tx,
@@ -617,12 +504,8 @@ pub async fn summary(c: &mut Conn, k: &Contract, now: i64) -> AppResult<Summary>
     let installments = states(c, k, &plan, &list, now, term).await?;
     let cap_fen = cap(c, k).await?;
     let paid_fen = rules::paid(&rule_entries(&list));
-    let (terminated_at, _) = termination(c, k.id).await?;
-    let accepted_at: Option<i64> =
-        sqlx::query_scalar("SELECT accepted_at FROM contracts WHERE id = $1")
-            .bind(k.id)
-            .fetch_one(&mut *c)
-            .await?;
+    let (terminated_at, _) = store::termination(c, k.id).await?;
+    let accepted_at = store::accepted_at(c, k.id).await?;
     Ok(Summary {
         cap_fen,
         addons_fen: addons(c, k.id).await?,
@@ -639,14 +522,4 @@ pub async fn summary(c: &mut Conn, k: &Contract, now: i64) -> AppResult<Summary>
         )
         .await?,
     })
-}
-
-/// The contract changes (add-ons and termination), oldest first: (kind, amount, reason, at).
-pub async fn changes(c: &mut Conn, contract: i64) -> AppResult<Vec<(String, i64, String, i64)>> {
-    Ok(sqlx::query_as(
-        "SELECT kind, amount_fen, reason, at FROM contract_changes WHERE contract_id = $1 ORDER BY id",
-    )
-    .bind(contract)
-    .fetch_all(&mut *c)
-    .await?)
 }

@@ -1,7 +1,8 @@
 //! What the contract's lifecycle reads and the suspension orders it writes: all SQL of holds,
-//! orders and milestones. Its modules hold the rest of the area's SQL: `reviews` (performance
-//! reviews and surveys).
+//! orders and milestones. Its modules hold the rest of the area's SQL: `ledger` (payments,
+//! add-ons, termination) and `reviews` (performance reviews and surveys).
 
+pub mod ledger;
 pub mod reviews;
 
 use super::rules::{ChallengeFacts, Milestone, OrderFacts};
@@ -121,6 +122,36 @@ pub async fn open_orders(c: &mut Conn) -> AppResult<Vec<Order>> {
     .fetch_all(&mut *c)
     .await?;
     Ok(rows.into_iter().map(order).collect())
+}
+
+/// When the complaint was decided, if it was.
+pub async fn complaint_decided_at(c: &mut Conn, complaint: i64) -> AppResult<Option<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT decided_at FROM complaints WHERE id = $1")
+            .bind(complaint)
+            .fetch_one(&mut *c)
+            .await?,
+    )
+}
+
+/// The user who filed the complaint.
+pub async fn complainant(c: &mut Conn, complaint: i64) -> AppResult<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT user_id FROM complaints WHERE id = $1")
+            .bind(complaint)
+            .fetch_one(&mut *c)
+            .await?,
+    )
+}
+
+/// The project an order suspends; `None` when there is no such order.
+pub async fn project_of_order(c: &mut Conn, order: i64) -> AppResult<Option<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT project_id FROM suspension_orders WHERE id = $1")
+            .bind(order)
+            .fetch_optional(&mut *c)
+            .await?,
+    )
 }
 
 pub struct NewOrder<'a> {

@@ -28,11 +28,7 @@ impl Procurement<'_> {
         let mut tx = self.db.begin_write().await?;
         let today = self.calendars.today();
         let has = store::order_of_complaint(&mut tx, k.id).await?.is_some();
-        let decided: Option<i64> =
-            sqlx::query_scalar("SELECT decided_at FROM complaints WHERE id = $1")
-                .bind(k.id)
-                .fetch_one(&mut *tx)
-                .await?;
+        let decided = store::complaint_decided_at(&mut tx, k.id).await?;
         if let Err(r) = rules::check_order(decided.is_some(), has, today, until, reason) {
             return Ok(Err(r));
         }
@@ -75,10 +71,7 @@ impl Procurement<'_> {
             json!({ "project": p.id, "order": id, "until": iso_date(until) }),
         )
         .await?;
-        let complainant: i64 = sqlx::query_scalar("SELECT user_id FROM complaints WHERE id = $1")
-            .bind(k.id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let complainant = store::complainant(&mut tx, k.id).await?;
         for to in [p.created_by, complainant] {
             self.mail(
                 &mut tx,
@@ -105,11 +98,7 @@ impl Procurement<'_> {
         }
         let mut tx = self.db.begin_write().await?;
         let now = self.clock.now_ms();
-        let project: Option<i64> =
-            sqlx::query_scalar("SELECT project_id FROM suspension_orders WHERE id = $1")
-                .bind(order)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let project = store::project_of_order(&mut tx, order).await?;
         let project = project.ok_or(AppError::NotFound)?;
         let o = store::orders_of_project(&mut tx, project)
             .await?
