@@ -19,100 +19,8 @@ use crate::web::attachments::Stored;
 use serde::Serialize;
 use serde_json::json;
 
-#[derive(Debug, Clone, Serialize)]
-pub struct DeliverableFile {
-    pub sha256: String,
-    pub name: String,
-    pub content_type: String,
-    pub size: i64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Deliverable {
-    pub id: i64,
-    pub contract_id: i64,
-    pub milestone: String,
-    /// progress | deliverable
-    pub kind: String,
-    pub body: String,
-    pub filed_by: String,
-    pub filed_at: i64,
-    /// submitted | accepted | returned
-    pub status: String,
-    pub decided_at: Option<i64>,
-    pub reason: Option<String>,
-    pub files: Vec<DeliverableFile>,
-}
-
-type Row = (
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    String,
-    Option<i64>,
-    Option<String>,
-);
-
-pub async fn of_contract(c: &mut Conn, contract: i64) -> AppResult<Vec<Deliverable>> {
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT d.id, d.contract_id, d.milestone, d.kind, d.body, u.display_name, d.filed_at, d.status, d.decided_at, d.reason \
-         FROM deliverables d JOIN users u ON u.id = d.filed_by WHERE d.contract_id = $1 ORDER BY d.id",
-    )
-    .bind(contract)
-    .fetch_all(&mut *c)
-    .await?;
-    let mut out = Vec::new();
-    for r in rows {
-        let files: Vec<(String, String, String, i64)> = sqlx::query_as(
-            "SELECT sha256, name, content_type, size FROM deliverable_files WHERE deliverable_id = $1 ORDER BY name",
-        )
-        .bind(r.0)
-        .fetch_all(&mut *c)
-        .await?;
-        out.push(Deliverable {
-            id: r.0,
-            contract_id: r.1,
-            milestone: r.2,
-            kind: r.3,
-            body: r.4,
-            filed_by: r.5,
-            filed_at: r.6,
-            status: r.7,
-            decided_at: r.8,
-            reason: r.9,
-            files: files
-                .into_iter()
-                .map(|(sha256, name, content_type, size)| DeliverableFile {
-                    sha256,
-                    name,
-                    content_type,
-                    size,
-                })
-                .collect(),
-        });
-    }
-    Ok(out)
-}
-
-/// A stored file of one of the contract's deliverables: (content type, name).
-pub async fn file_of(
-    c: &mut Conn,
-    contract: i64,
-    sha256: &str,
-) -> AppResult<Option<(String, String)>> {
-    Ok(sqlx::query_as(
-        "SELECT f.content_type, f.name FROM deliverable_files f JOIN deliverables d ON d.id = f.deliverable_id \
-         WHERE d.contract_id = $1 AND f.sha256 = $2 LIMIT 1",
-    )
-    .bind(contract)
-    .bind(sha256)
-    .fetch_optional(&mut *c)
-    .await?)
-}
+use store::deliverables as dstore;
+pub use store::deliverables::{file_of, of_contract, Deliverable, DeliverableFile};
 
 impl Procurement<'_> {
     /// Files a progress report or deliverable. `Ok(Err(key))`: refused, nothing written.
@@ -141,29 +49,17 @@ impl Procurement<'_> {
             return Ok(Err(r.message_key()));
         }
         let now = self.clock.now_ms();
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO deliverables (contract_id, milestone, kind, body, filed_by, filed_at, status) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'submitted') RETURNING id",
-        )
-        .bind(k.id)
-        .bind(milestone)
-        .bind(kind)
-        .bind(body.trim())
-        .bind(user)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
+        let id = dstore::insert_deliverable(&mut tx, k.id, milestone, kind, body.trim(), user, now)
+            .await?;
         for f in files {
-            sqlx::query(
-                "INSERT INTO deliverable_files (deliverable_id, sha256, name, content_type, size) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT DO NOTHING",
+            dstore::insert_file(
+                &mut tx,
+                id,
+                &f.sha256,
+                &f.original_name,
+                f.content_type,
+                f.size_bytes,
             )
-            .bind(id)
-            .bind(&f.sha256)
-            .bind(&f.original_name)
-            .bind(f.content_type)
-            .bind(f.size_bytes)
-            .execute(&mut *tx)
             .await?;
         }
         self.log_contract(
@@ -206,28 +102,23 @@ impl Procurement<'_> {
             return Ok(Err("err-deliverable-decided"));
         };
         // Compare-and-set on the submitted state: a second decision finds nothing to change.
-        let n = sqlx::query(
-            "UPDATE deliverables SET status = $3, decided_by = $4, decided_at = $5, reason = $6 \
-             WHERE id = $1 AND contract_id = $2 AND status = $7",
+        let n = dstore::decide(
+            &mut tx,
+            id,
+            k.id,
+            from.code(),
+            &dstore::Decision {
+                to: to.code(),
+                by: user,
+                at: now,
+                reason: (!accept).then(|| reason.trim()),
+            },
         )
-        .bind(id)
-        .bind(k.id)
-        .bind(to.code())
-        .bind(user)
-        .bind(now)
-        .bind((!accept).then(|| reason.trim()))
-        .bind(from.code())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        .await?;
         if n != 1 {
             return Ok(Err("err-deliverable-decided"));
         }
-        let milestone: String =
-            sqlx::query_scalar("SELECT milestone FROM deliverables WHERE id = $1")
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
+        let milestone = dstore::milestone_of(&mut tx, id).await?;
         self.log_contract(
             &mut tx,
             k,
@@ -249,18 +140,9 @@ impl Procurement<'_> {
             },
         )
         .await?;
-        let waiting: i64 = sqlx::query_scalar(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM installments WHERE contract_id = $1 AND condition = 'review' AND review_name = $2",
-        )
-        .bind(k.id)
-        .bind(&milestone)
-        .fetch_one(&mut *tx)
-        .await?;
+        let waiting = dstore::installments_waiting_for_review(&mut tx, k.id, &milestone).await?;
         if accept && waiting > 0 {
-            let creator: i64 = sqlx::query_scalar("SELECT created_by FROM projects WHERE id = $1")
-                .bind(k.project_id)
-                .fetch_one(&mut *tx)
-                .await?;
+            let creator = dstore::project_creator(&mut tx, k.project_id).await?;
             self.mail(
                 &mut tx,
                 creator,

@@ -18,10 +18,7 @@ use crate::platform::ids::UserId;
 use crate::procurement::award::{count_working_days, Award, Winner};
 use crate::procurement::Procurement;
 use rust_decimal::Decimal;
-use serde::Serialize;
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::Row;
 use std::str::FromStr;
 use time::{Date, Month};
 
@@ -40,182 +37,11 @@ pub fn sign_due(cal: &crate::domain::calendar::Calendar, notice_at: i64, roll: b
     due + (cal.working_day_on_or_after(day) - day).whole_days() * 86_400_000
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Contract {
-    pub id: i64,
-    pub project_id: i64,
-    pub number: String,
-    pub title: String,
-    pub department_zh: String,
-    pub round: i64,
-    pub award_id: i64,
-    pub winner_id: i64,
-    pub org_id: i64,
-    pub org_name: String,
-    /// contract | agreement
-    pub kind: String,
-    pub amount_fen: i64,
-    pub starts_on: String,
-    pub ends_on: String,
-    pub term_reason: Option<String>,
-    pub signed_at: i64,
-    pub published_at: i64,
-    pub filing_due_at: i64,
-    pub filed_at: Option<i64>,
-    pub filing_ref: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Installment {
-    pub pos: i64,
-    pub amount_fen: i64,
-    /// signing | review | acceptance
-    pub condition: String,
-    pub review_name: Option<String>,
-}
-
-const CONTRACT: &str = "SELECT k.id, k.project_id, p.number, p.title, d.name_zh AS department_zh, a.round, \
-    k.award_id, k.winner_id, k.org_id, o.name AS org_name, k.kind, k.amount_fen, k.starts_on, k.ends_on, k.term_reason, \
-    k.signed_at, k.published_at, k.filing_due_at, k.filed_at, k.filing_ref FROM contracts k \
-    JOIN projects p ON p.id = k.project_id JOIN departments d ON d.id = p.department_id \
-    JOIN awards a ON a.id = k.award_id JOIN organizations o ON o.id = k.org_id";
-
-fn contract(r: &AnyRow) -> Result<Contract, sqlx::Error> {
-    Ok(Contract {
-        id: r.try_get("id")?,
-        project_id: r.try_get("project_id")?,
-        number: r.try_get("number")?,
-        title: r.try_get("title")?,
-        department_zh: r.try_get("department_zh")?,
-        round: r.try_get("round")?,
-        award_id: r.try_get("award_id")?,
-        winner_id: r.try_get("winner_id")?,
-        org_id: r.try_get("org_id")?,
-        org_name: r.try_get("org_name")?,
-        kind: r.try_get("kind")?,
-        amount_fen: r.try_get("amount_fen")?,
-        starts_on: r.try_get("starts_on")?,
-        ends_on: r.try_get("ends_on")?,
-        term_reason: r.try_get("term_reason")?,
-        signed_at: r.try_get("signed_at")?,
-        published_at: r.try_get("published_at")?,
-        filing_due_at: r.try_get("filing_due_at")?,
-        filed_at: r.try_get("filed_at")?,
-        filing_ref: r.try_get("filing_ref")?,
-    })
-}
-
-pub async fn of_project(c: &mut Conn, project: i64) -> AppResult<Vec<Contract>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{CONTRACT} WHERE k.project_id = $1 ORDER BY k.id"
-    )))
-    .bind(project)
-    .fetch_all(&mut *c)
-    .await?;
-    Ok(rows.iter().map(contract).collect::<Result<_, _>>()?)
-}
-
-pub async fn by_id(c: &mut Conn, id: i64) -> AppResult<Option<Contract>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{CONTRACT} WHERE k.id = $1")))
-        .bind(id)
-        .fetch_optional(&mut *c)
-        .await?;
-    Ok(row.as_ref().map(contract).transpose()?)
-}
-
-/// `k.project's department IN (…)` for `departments` (none: every department), its values
-/// appended to `binds`.
-fn department_filter(departments: Option<&[i64]>, binds: &mut Vec<i64>) -> String {
-    match departments {
-        None => "1 = 1".into(),
-        Some(ds) => {
-            let marks: Vec<String> = ds
-                .iter()
-                .map(|d| {
-                    binds.push(*d);
-                    format!("${}", binds.len())
-                })
-                .collect();
-            if marks.is_empty() {
-                "1 = 0".into()
-            } else {
-                format!("p.department_id IN ({})", marks.join(", "))
-            }
-        }
-    }
-}
-
-/// Contracts that still need delivery or money — neither accepted nor terminated, or with
-/// part of their cap (amount and add-ons, or the settlement) unpaid — of `departments` (all
-/// when `None`), newest first.
-pub async fn still_open(c: &mut Conn, departments: Option<&[i64]>) -> AppResult<Vec<Contract>> {
-    let mut binds = Vec::new();
-    let dep = department_filter(departments, &mut binds);
-    let sql = format!(
-        "{CONTRACT} WHERE {dep} AND ((k.terminated_at IS NULL AND k.accepted_at IS NULL) OR          (SELECT COALESCE(SUM(e.amount_fen), 0) FROM ledger_entries e WHERE e.contract_id = k.id) <          CASE WHEN k.terminated_at IS NOT NULL THEN COALESCE(k.settlement_fen, 0)          ELSE k.amount_fen + (SELECT COALESCE(SUM(x.amount_fen), 0) FROM contract_changes x          WHERE x.contract_id = k.id AND x.kind = 'addon') END)          ORDER BY k.published_at DESC, k.id DESC"
-    );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for b in binds {
-        q = q.bind(b);
-    }
-    let rows = q.fetch_all(&mut *c).await?;
-    Ok(rows.iter().map(contract).collect::<Result<_, _>>()?)
-}
-
-/// Payments net of reversals by service category, of `departments` (all when `None`).
-pub async fn paid_by_category(
-    c: &mut Conn,
-    departments: Option<&[i64]>,
-) -> AppResult<Vec<(String, i64)>> {
-    let mut binds = Vec::new();
-    let dep = department_filter(departments, &mut binds);
-    let sql = format!(
-        "SELECT p.category_code, CAST(SUM(e.amount_fen) AS BIGINT) FROM ledger_entries e          JOIN contracts k ON k.id = e.contract_id JOIN projects p ON p.id = k.project_id          WHERE {dep} GROUP BY p.category_code ORDER BY p.category_code"
-    );
-    let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-    for b in binds {
-        q = q.bind(b);
-    }
-    Ok(q.fetch_all(&mut *c).await?)
-}
-
-/// The organization's contracts, newest first.
-pub async fn of_org(c: &mut Conn, org: i64) -> AppResult<Vec<Contract>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{CONTRACT} WHERE k.org_id = $1 ORDER BY k.published_at DESC, k.id DESC"
-    )))
-    .bind(org)
-    .fetch_all(&mut *c)
-    .await?;
-    Ok(rows.iter().map(contract).collect::<Result<_, _>>()?)
-}
-
-pub async fn contract_of_winner(c: &mut Conn, winner: i64) -> AppResult<Option<i64>> {
-    Ok(
-        sqlx::query_scalar("SELECT id FROM contracts WHERE winner_id = $1")
-            .bind(winner)
-            .fetch_optional(&mut *c)
-            .await?,
-    )
-}
-
-pub async fn installments(c: &mut Conn, contract: i64) -> AppResult<Vec<Installment>> {
-    let rows: Vec<(i64, i64, String, Option<String>)> = sqlx::query_as(
-        "SELECT pos, amount_fen, condition, review_name FROM installments WHERE contract_id = $1 ORDER BY pos",
-    )
-    .bind(contract)
-    .fetch_all(&mut *c)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(pos, amount_fen, condition, review_name)| Installment {
-            pos,
-            amount_fen,
-            condition,
-            review_name,
-        })
-        .collect())
-}
+use super::store::contracts as kstore;
+pub use super::store::contracts::{
+    by_id, contract_of_winner, installments, of_org, of_project, paid_by_category, still_open,
+    Contract, Installment,
+};
 
 /// `years` calendar years after `d` (29 February falls to 1 March).
 fn plus_years(d: Date, years: i32) -> Date {
@@ -365,36 +191,34 @@ impl Procurement<'_> {
         let reason = d.term_reason.trim();
         let counted = count_working_days(self, c, now, 7).await?;
         let filing_due = counted.end_ms;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO contracts (project_id, award_id, winner_id, org_id, kind, amount_fen, starts_on, ends_on, \
-             term_reason, signed_at, signed_by, published_at, filing_due_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10, $12) RETURNING id",
+        let id = kstore::insert_contract(
+            c,
+            &kstore::NewContract {
+                project: p.id,
+                award: a.id,
+                winner: w.id,
+                org: w.org_id,
+                kind,
+                amount_fen: w.amount_fen,
+                starts_on: &iso_date(d.starts_on),
+                ends_on: &iso_date(d.ends_on),
+                term_reason: (!reason.is_empty()).then_some(reason),
+                at: now,
+                by: user,
+                filing_due_at: filing_due,
+            },
         )
-        .bind(p.id)
-        .bind(a.id)
-        .bind(w.id)
-        .bind(w.org_id)
-        .bind(kind)
-        .bind(w.amount_fen)
-        .bind(iso_date(d.starts_on))
-        .bind(iso_date(d.ends_on))
-        .bind((!reason.is_empty()).then_some(reason))
-        .bind(now)
-        .bind(user)
-        .bind(filing_due)
-        .fetch_one(&mut *c)
         .await?;
         counted.record(c, DueClock::ContractFiling, id, now).await?;
         for (pos, (amount, condition, review)) in d.plan.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO installments (contract_id, pos, amount_fen, condition, review_name) VALUES ($1, $2, $3, $4, $5)",
+            kstore::insert_installment(
+                c,
+                id,
+                pos as i64 + 1,
+                *amount,
+                condition,
+                review.as_deref(),
             )
-            .bind(id)
-            .bind(pos as i64 + 1)
-            .bind(amount)
-            .bind(condition)
-            .bind(review.as_deref())
-            .execute(&mut *c)
             .await?;
         }
         let cal = self.calendars.exact(c).await?;
@@ -402,13 +226,7 @@ impl Procurement<'_> {
             .await?
             .flag("calendar.roll.contract_signing")
             .unwrap_or(false);
-        let open: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM award_winners w WHERE w.award_id = $1 AND w.status = 'winner' \
-             AND NOT EXISTS (SELECT 1 FROM contracts k WHERE k.winner_id = w.id)",
-        )
-        .bind(a.id)
-        .fetch_one(&mut *c)
-        .await?;
+        let open = kstore::winners_without_contract(c, a.id).await?;
         if open == 0 {
             store::advance(c, p, crate::domain::project::Action::Contract, now).await?;
         }
@@ -460,13 +278,8 @@ impl Procurement<'_> {
             return Ok(Err("err-filing-ref"));
         }
         let now = self.clock.now_ms();
-        sqlx::query("UPDATE contracts SET filed_at = $2, filed_by = $3, filing_ref = $4 WHERE id = $1 AND filed_at IS NULL")
-            .bind(k.id)
-            .bind(now)
-            .bind(user)
-            .bind(reference)
-            .execute(&mut *c)
-            .await?;
+        // As before the move, the rows changed are not checked (`filed_at` was read above).
+        kstore::set_filed(c, k.id, now, user, reference).await?;
         store::add_event(
             c,
             k.project_id,

@@ -351,7 +351,7 @@ impl Procurement<'_> {
         )
         .await?;
         let pos = store::next_installment_pos(&mut tx, k.id).await?;
-        store::insert_installment(
+        super::store::contracts::insert_installment(
             &mut tx,
             k.id,
             pos,

@@ -1,7 +1,10 @@
 //! What the contract's lifecycle reads and the suspension orders it writes: all SQL of holds,
-//! orders and milestones. Its modules hold the rest of the area's SQL: `ledger` (payments,
-//! add-ons, termination) and `reviews` (performance reviews and surveys).
+//! orders and milestones. Its modules hold the rest of the area's SQL: `contracts` (contracts,
+//! installment plans, filings), `deliverables`, `ledger` (payments, add-ons, termination) and
+//! `reviews` (performance reviews and surveys).
 
+pub mod contracts;
+pub mod deliverables;
 pub mod ledger;
 pub mod reviews;
 

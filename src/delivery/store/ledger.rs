@@ -241,28 +241,6 @@ pub async fn next_installment_pos(c: &mut Conn, contract: i64) -> AppResult<i64>
     .await?)
 }
 
-/// Adds an installment to the contract's plan.
-pub async fn insert_installment(
-    c: &mut Conn,
-    contract: i64,
-    pos: i64,
-    amount_fen: i64,
-    condition: &str,
-    review_name: Option<&str>,
-) -> AppResult<()> {
-    sqlx::query(
-        "INSERT INTO installments (contract_id, pos, amount_fen, condition, review_name) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(contract)
-    .bind(pos)
-    .bind(amount_fen)
-    .bind(condition)
-    .bind(review_name)
-    .execute(&mut *c)
-    .await?;
-    Ok(())
-}
-
 /// Records the termination on the contract unless it was terminated already (compare-and-set);
 /// the rows changed.
 pub async fn set_terminated(
