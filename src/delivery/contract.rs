@@ -278,8 +278,10 @@ impl Procurement<'_> {
             return Ok(Err("err-filing-ref"));
         }
         let now = self.clock.now_ms();
-        // As before the move, the rows changed are not checked (`filed_at` was read above).
-        kstore::set_filed(c, k.id, now, user, reference).await?;
+        // Compare-and-set: a filing recorded meanwhile (the caller's copy being older) wins.
+        if kstore::set_filed(c, k.id, now, user, reference).await? != 1 {
+            return Ok(Err("err-filing-done"));
+        }
         store::add_event(
             c,
             k.project_id,
