@@ -113,9 +113,11 @@ impl Worker<'_> {
             let result = self.transport.send(&mail).await;
             let now = self.clock.now_ms();
             let mut tx = self.db.begin_write().await?;
+            let retry =
+                matches!(&result, Err(SendError::Transient(_)) if attempts + 1 < MAX_ATTEMPTS);
             let (status, action, error, next) = match &result {
                 Ok(()) => ("sent", "mail.sent", None, 0),
-                Err(SendError::Transient(e)) if attempts + 1 < MAX_ATTEMPTS => (
+                Err(SendError::Transient(e)) if retry => (
                     "pending",
                     "mail.retry_scheduled",
                     Some(e.clone()),
@@ -127,7 +129,7 @@ impl Worker<'_> {
             };
             // Once a mail is delivered or given up, its one-time links are of no more use to
             // anyone reading the outbox: they are cut from the stored text.
-            let body = if status == "pending" {
+            let body = if retry {
                 mail.body.clone()
             } else {
                 scrub_links(&mail.body)
