@@ -44,16 +44,7 @@ pub async fn send(
     let cal = calendars.now();
     let people: Vec<i64> = {
         let mut c = db.acquire().await?;
-        sqlx::query_scalar(
-            "SELECT u.id FROM users u WHERE u.disabled_at IS NULL AND u.email_confirmed_at IS NOT NULL \
-             AND NOT EXISTS (SELECT 1 FROM daily_digests d WHERE d.user_id = u.id AND d.day = $1) \
-             AND (EXISTS (SELECT 1 FROM role_grants g WHERE g.user_id = u.id AND g.revoked_at IS NULL) \
-                  OR EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id) \
-                  OR EXISTS (SELECT 1 FROM applications a WHERE a.applicant_user_id = u.id)) ORDER BY u.id",
-        )
-        .bind(&day)
-        .fetch_all(&mut *c)
-        .await?
+        super::store::digest_recipients(&mut c, &day).await?
     };
     let mut sent = 0;
     for id in people {
@@ -70,17 +61,7 @@ pub async fn send(
         if list.is_empty() {
             continue;
         }
-        let claimed = sqlx::query(
-            "INSERT INTO daily_digests (user_id, day, tasks, sent_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-        )
-        .bind(id)
-        .bind(&day)
-        .bind(i64::try_from(list.len()).unwrap_or(i64::MAX))
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if claimed == 0 {
+        if !super::store::claim_digest(&mut tx, id, &day, list.len(), now).await? {
             continue;
         }
         let lang = Lang::parse(&who.user.preferred_lang).unwrap_or(Lang::ZhCn);

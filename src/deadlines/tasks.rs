@@ -1,10 +1,10 @@
 //! The clocks waiting on a person, read from the register: their dashboard's work list.
 
+use super::store::{self, Whose};
 use super::{DueClock, ALL};
 use crate::db::Conn;
 use crate::domain::calendar::{parse_iso_date, Calendar};
 use serde::Serialize;
-use sqlx::Row;
 use time::Date;
 
 /// One clock waiting on the person who sees it: what, for whom, by when, and where it is done.
@@ -45,16 +45,6 @@ pub struct Scope {
 }
 
 impl Scope {
-    /// The SQL condition for projects whose procedure they run: their departments' projects not
-    /// entrusted to an agency, and the projects entrusted to their agencies.
-    pub fn runs(&self, alias: &str) -> String {
-        format!(
-            "(({alias}.department_id IN ({}) AND {alias}.agency_id IS NULL) OR {alias}.agency_id IN ({}))",
-            id_list(&self.departments),
-            id_list(&self.agencies)
-        )
-    }
-
     /// Everything the person's grants and memberships make them responsible for.
     pub fn of(user: &crate::platform::auth::guards::CurrentUser) -> Scope {
         use crate::domain::role::Role;
@@ -77,17 +67,6 @@ impl Scope {
     }
 }
 
-/// A SQL list of ids ("1, 2, 3"); `NULL` for none, so `IN (NULL)` matches nothing.
-pub(super) fn id_list(ids: &[i64]) -> String {
-    if ids.is_empty() {
-        return "NULL".into();
-    }
-    ids.iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// The running clocks `scope` acts on, soonest first (overdue at the top).
 pub async fn tasks(
     c: &mut Conn,
@@ -98,52 +77,26 @@ pub async fn tasks(
 ) -> crate::platform::error::AppResult<Vec<Task>> {
     let mut out = Vec::new();
     for clock in ALL {
-        let (table, _, _) = clock.target();
-        let (join, filter) = match clock {
-            DueClock::AcceptBy | DueClock::Decision if !scope.authorities.is_empty() => (
-                "",
-                format!("e.authority_id IN ({})", id_list(&scope.authorities)),
-            ),
-            DueClock::AwardConfirm | DueClock::ContractFiling if !scope.departments.is_empty() => (
-                "JOIN projects p ON p.id = e.project_id",
-                format!("p.department_id IN ({})", id_list(&scope.departments)),
-            ),
+        let whose = match clock {
+            DueClock::AcceptBy | DueClock::Decision if !scope.authorities.is_empty() => {
+                Whose::Authorities(&scope.authorities)
+            }
+            DueClock::AwardConfirm | DueClock::ContractFiling if !scope.departments.is_empty() => {
+                Whose::Departments(&scope.departments)
+            }
             // Challenges are answered by whoever runs the procedure: the agency when entrusted.
             DueClock::Answer if !scope.departments.is_empty() || !scope.agencies.is_empty() => {
-                ("JOIN projects p ON p.id = e.project_id", scope.runs("p"))
+                Whose::Runs(&scope.departments, &scope.agencies)
             }
-            DueClock::ComplaintDecision if scope.supervisor => (
-                "JOIN projects p ON p.id = e.project_id",
-                "1 = 1".to_string(),
-            ),
+            DueClock::ComplaintDecision if scope.supervisor => Whose::AllProjects,
             _ => continue,
         };
-        let subject = match clock {
-            DueClock::AcceptBy | DueClock::Decision => "e.name",
-            _ => "p.number || ' · ' || p.title",
-        };
-        let project = match clock {
-            DueClock::AcceptBy | DueClock::Decision => "0",
-            _ => "p.id",
-        };
-        let sql = format!(
-            "SELECT d.entity_id, d.due_on, d.span_kind, {subject} AS subject, {project} AS project \
-             FROM deadlines d JOIN {table} e ON e.id = d.entity_id {join} \
-             WHERE d.clock = $1 AND {} AND {filter} ORDER BY d.due_on, d.entity_id",
-            clock.running()
-        );
-        for r in sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(clock.code())
-            .fetch_all(&mut *c)
-            .await?
-        {
-            let due_on: String = r.try_get("due_on")?;
-            let Some(due) = parse_iso_date(&due_on) else {
+        for r in store::running_for(c, clock, whose).await? {
+            let Some(due) = parse_iso_date(&r.due_on) else {
                 continue;
             };
-            let working = r.try_get::<String, _>("span_kind")? == "working";
-            let id: i64 = r.try_get("entity_id")?;
-            let project: i64 = r.try_get("project")?;
+            let working = r.span_kind == "working";
+            let (id, project) = (r.entity_id, r.project);
             let link = match clock {
                 DueClock::AcceptBy | DueClock::Decision => format!("/registry/applications/{id}"),
                 DueClock::Answer => format!("/purchase/projects/{project}/award#challenges"),
@@ -156,8 +109,8 @@ pub async fn tasks(
                 entity_id: id,
                 days_left: crate::domain::application::days_left(cal, today, due, working),
                 working,
-                due_on,
-                subject: r.try_get("subject")?,
+                due_on: r.due_on,
+                subject: r.subject,
                 link,
             });
         }

@@ -1,22 +1,14 @@
 //! Evaluation work: the expert's sheets and panel seats, the evaluation officer's
 //! applications, rounds, objections and downgrades.
 
-use super::{date, ids, Push};
+use super::{date, Push};
 use crate::db::Conn;
+use crate::deadlines::store::queue as store;
 use crate::domain::calendar::parse_iso_date;
 
 /// An expert's evaluation sheets (declare first, then score) and procurement panel seats.
 pub(super) async fn expert(c: &mut Conn, user: i64, p: &mut Push<'_>) -> Result<(), sqlx::Error> {
-    let rows: Vec<(i64, Option<i64>, String, String)> = sqlx::query_as(
-        "SELECT a.id, a.declared_at, o.name, r.scoring_due FROM eval_assignments a \
-         JOIN eval_applications e ON e.id = a.eval_application_id JOIN eval_rounds r ON r.id = e.round_id \
-         JOIN organizations o ON o.id = e.org_id \
-         WHERE a.expert_user_id = $1 AND a.recused_at IS NULL AND a.submitted_at IS NULL AND e.status = 'review' \
-         ORDER BY r.scoring_due, a.id",
-    )
-    .bind(user)
-    .fetch_all(&mut *c)
-    .await?;
+    let rows: Vec<(i64, Option<i64>, String, String)> = store::expert_sheets(c, user).await?;
     for (id, declared, org, due) in rows {
         let what = if declared.is_some() {
             "queue-expert-sheet"
@@ -25,15 +17,7 @@ pub(super) async fn expert(c: &mut Conn, user: i64, p: &mut Push<'_>) -> Result<
         };
         p.add(what, id, org, date(&due), format!("/scoring/{id}"));
     }
-    let seats: Vec<(i64, Option<i64>, String, i64)> = sqlx::query_as(
-        "SELECT m.id, m.declared_at, pr.number || ' · ' || pr.title, pn.drawn_at FROM panel_members m JOIN panels pn ON pn.id = m.panel_id \
-         JOIN projects pr ON pr.id = pn.project_id \
-         WHERE m.user_id = $1 AND m.recused_at IS NULL AND m.submitted_at IS NULL AND m.status = 'seated' \
-         AND pr.round = pn.round AND pr.status = 'opened' ORDER BY m.id",
-    )
-    .bind(user)
-    .fetch_all(&mut *c)
-    .await?;
+    let seats: Vec<(i64, Option<i64>, String, i64)> = store::panel_seats(c, user).await?;
     for (id, declared, title, drawn_at) in seats {
         let what = if declared.is_some() {
             "queue-panel-score"
@@ -55,17 +39,9 @@ pub(super) async fn evaluation_officer(
     authorities: &[i64],
     p: &mut Push<'_>,
 ) -> Result<(), sqlx::Error> {
-    let list = ids(authorities);
     // Applications that still need experts (three who have not stepped aside).
-    let apps: Vec<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT e.id, o.name, r.scoring_due FROM eval_applications e JOIN eval_rounds r ON r.id = e.round_id \
-         JOIN organizations o ON o.id = e.org_id \
-         WHERE r.authority_id IN ({list}) AND e.status = 'review' AND \
-         (SELECT COUNT(*) FROM eval_assignments a WHERE a.eval_application_id = e.id AND a.recused_at IS NULL) < 3 \
-         ORDER BY r.scoring_due, e.id"
-    )))
-    .fetch_all(&mut *c)
-    .await?;
+    let apps: Vec<(i64, String, String)> =
+        store::applications_without_experts(c, authorities).await?;
     for (id, org, due) in apps {
         p.add(
             "queue-eval-assign",
@@ -77,14 +53,7 @@ pub(super) async fn evaluation_officer(
     }
     // Rounds by phase: ready for the committee, for the notice, for the announcement.
     let rounds: Vec<(i64, String, String, Option<String>, i64, i64)> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT r.id, r.title, r.status, r.notice_to, \
-             (SELECT COUNT(*) FROM eval_applications e WHERE e.round_id = r.id), \
-             (SELECT COUNT(*) FROM eval_applications e WHERE e.round_id = r.id AND e.status = 'review') \
-             FROM eval_rounds r WHERE r.authority_id IN ({list}) AND r.status IN ('open', 'committee', 'notice') ORDER BY r.id"
-        )))
-        .fetch_all(&mut *c)
-        .await?;
+        store::rounds_in_progress(c, authorities).await?;
     // The round's next step, asked of its lifecycle: whichever action it would take now.
     for (id, title, status, notice_to, apps, in_review) in rounds {
         use crate::domain::eval_life::{round_transition, RoundAction, RoundStatus};
@@ -120,13 +89,7 @@ pub(super) async fn evaluation_officer(
             p.add(what, id, title, None, link);
         }
     }
-    let objections: Vec<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT j.id, o.name, j.due_on FROM eval_objections j JOIN eval_applications e ON e.id = j.eval_application_id \
-         JOIN eval_rounds r ON r.id = e.round_id JOIN organizations o ON o.id = e.org_id \
-         WHERE r.authority_id IN ({list}) AND j.answered_at IS NULL ORDER BY j.due_on, j.id"
-    )))
-    .fetch_all(&mut *c)
-    .await?;
+    let objections: Vec<(i64, String, String)> = store::open_objections(c, authorities).await?;
     for (id, org, due) in objections {
         p.add(
             "queue-eval-objection",
@@ -136,12 +99,7 @@ pub(super) async fn evaluation_officer(
             "/evaluation/objections".into(),
         );
     }
-    let downgrades: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT d.id, o.name FROM grade_downgrades d JOIN organizations o ON o.id = d.org_id \
-         WHERE d.decided_at IS NULL ORDER BY d.id",
-    )
-    .fetch_all(&mut *c)
-    .await?;
+    let downgrades: Vec<(i64, String)> = store::undecided_downgrades(c).await?;
     for (id, org) in downgrades {
         p.add(
             "queue-eval-downgrade",

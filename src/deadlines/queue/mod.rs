@@ -12,7 +12,6 @@ mod organization;
 mod purchase;
 mod registry;
 
-use super::tasks::id_list as ids;
 use super::Scope;
 use super::Task;
 use crate::db::Conn;
