@@ -55,8 +55,6 @@ pub struct InstallmentState {
     pub review_name: Option<String>,
     pub paid_fen: i64,
     pub payable_since: Option<i64>,
-    pub blocked: bool,
-    pub payable: bool,
     /// Its lifecycle state (waiting, blocked, payable, partly paid, paid).
     pub status: InstallmentStatus,
     #[serde(skip)]
@@ -112,8 +110,6 @@ pub async fn states(
                 review_name: i.review_name.clone(),
                 paid_fen: facts.paid_fen,
                 payable_since: since,
-                blocked,
-                payable: since.is_some() && !blocked,
                 status,
                 facts,
                 overdue_days,
@@ -401,9 +397,11 @@ impl Procurement<'_> {
             return Ok(Err(r.message_key()));
         }
         let now = self.clock.now_ms();
-        // As before the move, the rows changed are not checked: the lock and the standing
-        // above already refuse a terminated contract.
-        store::set_terminated(&mut tx, k.id, now, settlement_fen).await?;
+        // Compare-and-set on `terminated_at`: a termination recorded meanwhile is reported,
+        // never written over (the lock and the standing above make this the rare case).
+        if !store::set_terminated(&mut tx, k.id, now, settlement_fen).await? {
+            return Ok(Err(Life::Terminated.message_key()));
+        }
         store::insert_termination(
             &mut tx,
             &store::NewChange {

@@ -132,6 +132,30 @@ async fn a_poor_review_blocks_the_next_installment_until_a_rectification_is_reco
         .await
         .contains("绩效评价为“差”：作出整改决定"));
     assert!(dash(NGO_ADMIN).await.contains("绩效评价为“差”：按要求整改"));
+    // The plan shows each installment's lifecycle state: the signing one met and held back by
+    // the 差 review, the reviewed ones still waiting for their condition (not "held back":
+    // without the hold they could not be paid either).
+    app.login_as(PURCHASER).await;
+    let page = html_unescape(&app.get(&format!("/purchase/contracts/{k}")).await.1);
+    let plan = page
+        .split("id=\"plan\"")
+        .nth(1)
+        .and_then(|p| p.split("</table>").next())
+        .expect("the installment plan");
+    let states: Vec<&str> = plan
+        .split("<tr>")
+        .skip(2)
+        .map(|row| row.rsplit("<td>").next().unwrap_or_default())
+        .collect();
+    assert_eq!(states.len(), 3, "{plan}");
+    assert!(
+        states[0].contains("评价结果为“差”，待整改决定"),
+        "{}",
+        states[0]
+    );
+    for waiting in &states[1..] {
+        assert!(waiting.contains("尚不可支付"), "{waiting}");
+    }
     assert_eq!(
         pr.rectify(&r, "太短", purchaser).await.unwrap(),
         Err("err-rectify-decision")

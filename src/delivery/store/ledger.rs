@@ -242,20 +242,21 @@ pub async fn next_installment_pos(c: &mut Conn, contract: i64) -> AppResult<i64>
 }
 
 /// Records the termination on the contract unless it was terminated already (compare-and-set);
-/// the rows changed.
+/// whether it applied.
 pub async fn set_terminated(
     c: &mut Conn,
     contract: i64,
     at: i64,
     settlement_fen: i64,
-) -> AppResult<u64> {
+) -> AppResult<bool> {
     Ok(sqlx::query("UPDATE contracts SET terminated_at = $2, settlement_fen = $3 WHERE id = $1 AND terminated_at IS NULL")
         .bind(contract)
         .bind(at)
         .bind(settlement_fen)
         .execute(&mut *c)
         .await?
-        .rows_affected())
+        .rows_affected()
+        == 1)
 }
 
 /// The contract changes (add-ons and termination), oldest first: (kind, amount, reason, at).
