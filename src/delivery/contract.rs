@@ -130,7 +130,9 @@ pub fn check_plan(
         .into_iter()
         .zip(lines)
         .map(|(a, l)| {
-            let review = (l.condition == "review").then(|| l.review.trim().to_string());
+            let review = (crate::domain::ledger::Condition::parse(&l.condition)
+                == Some(crate::domain::ledger::Condition::Review))
+            .then(|| l.review.trim().to_string());
             (a, l.condition.clone(), review)
         })
         .collect())

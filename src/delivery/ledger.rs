@@ -319,8 +319,9 @@ impl Procurement<'_> {
         if reason.trim().chars().count() < 4 {
             return Ok(Err("err-change-reason"));
         }
-        if !matches!(condition, "signing" | "review" | "acceptance")
-            || (condition == "review" && review_name.is_none_or(|r| r.trim().chars().count() < 2))
+        let review = rules::Condition::parse(condition) == Some(rules::Condition::Review);
+        if rules::Condition::parse(condition).is_none()
+            || (review && review_name.is_none_or(|r| r.trim().chars().count() < 2))
         {
             return Ok(Err("err-plan-condition"));
         }
@@ -353,7 +354,7 @@ impl Procurement<'_> {
             pos,
             amount_fen,
             condition,
-            review_name.map(str::trim).filter(|_| condition == "review"),
+            review_name.map(str::trim).filter(|_| review),
         )
         .await?;
         self.log_contract(
