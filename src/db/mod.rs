@@ -21,6 +21,7 @@ pub mod orgs;
 pub mod panel;
 pub mod project_qa;
 pub mod projects;
+pub mod reminders;
 pub mod roles;
 pub mod search;
 pub mod settings;
