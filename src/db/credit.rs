@@ -441,3 +441,38 @@ pub async fn abnormal_spans(
     .fetch_all(&mut *c)
     .await
 }
+
+/// (year, outcome) of the organization's two latest annual reports, newest first.
+pub async fn last_two_outcomes(
+    c: &mut Conn,
+    org: i64,
+) -> Result<Vec<(i64, Option<String>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT year, outcome FROM annual_reports WHERE org_id = $1 ORDER BY year DESC LIMIT 2",
+    )
+    .bind(org)
+    .fetch_all(&mut *c)
+    .await
+}
+
+/// Investigations of the organization decided on or before `day` and not closed.
+pub async fn open_investigations(c: &mut Conn, org: i64, day: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM penalties WHERE org_id = $1 AND kind = 'investigation' AND closed_on IS NULL AND decided_on <= $2",
+    )
+    .bind(org)
+    .bind(day.to_string())
+    .fetch_one(&mut *c)
+    .await
+}
+
+/// Penalties (not investigations) of the organization decided on or before `day` and not closed.
+pub async fn open_penalties(c: &mut Conn, org: i64, day: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM penalties WHERE org_id = $1 AND kind <> 'investigation' AND closed_on IS NULL AND decided_on <= $2",
+    )
+    .bind(org)
+    .bind(day.to_string())
+    .fetch_one(&mut *c)
+    .await
+}

@@ -617,3 +617,21 @@ pub async fn admin_recipients(c: &mut Conn, org: i64) -> Result<Vec<AdminRecipie
         })
         .collect()
 }
+
+/// The organization's status code and registration date, if it exists.
+pub async fn status_and_registered_on(
+    c: &mut Conn,
+    org: i64,
+) -> Result<Option<(String, Option<String>)>, sqlx::Error> {
+    let Some(row) = sqlx::query("SELECT status, registered_on FROM organizations WHERE id = $1")
+        .bind(org)
+        .fetch_optional(&mut *c)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some((
+        row.try_get("status")?,
+        row.try_get("registered_on")?,
+    )))
+}
