@@ -18,6 +18,8 @@ pub mod mail;
 pub mod maintenance;
 pub mod meta;
 pub mod migrate;
+pub mod ocds;
+pub mod opendata;
 pub mod org_events;
 pub mod orgs;
 pub mod panel;
