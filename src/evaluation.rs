@@ -21,7 +21,6 @@ use crate::platform::ids::UserId;
 use crate::platform::mail::{Mailer, Recipient};
 use rust_decimal::Decimal;
 use serde_json::json;
-use sqlx::Row;
 use std::collections::BTreeMap;
 
 mod applicant;
@@ -136,33 +135,13 @@ impl<'a> Evaluation<'a> {
     ) -> AppResult<Vec<Ineligible>> {
         let today = self.today();
         let day = iso_date(today);
-        let row = sqlx::query("SELECT status, registered_on FROM organizations WHERE id = $1")
-            .bind(org)
-            .fetch_optional(&mut *c)
+        let (status, registered_on) = crate::db::orgs::status_and_registered_on(c, org)
             .await?
             .ok_or(AppError::NotFound)?;
-        let status: String = row.try_get("status")?;
-        let registered_on: Option<String> = row.try_get("registered_on")?;
-        let count = |sql: &'static str| {
-            sqlx::query_scalar::<_, i64>(sql)
-                .bind(org)
-                .bind(day.clone())
-        };
         let abnormal = crate::db::orgs::on_list(c, org, "abnormal").await?;
         let serious = crate::db::orgs::on_list(c, org, "serious").await?;
-        let grade_valid_to: Option<String> = sqlx::query_scalar(
-            "SELECT MAX(valid_to) FROM org_grades WHERE org_id = $1 AND ended_on IS NULL AND valid_to >= $2",
-        )
-        .bind(org)
-        .bind(day.clone())
-        .fetch_one(&mut *c)
-        .await?;
-        let outcomes: Vec<(i64, Option<String>)> = sqlx::query_as(
-            "SELECT year, outcome FROM annual_reports WHERE org_id = $1 ORDER BY year DESC LIMIT 2",
-        )
-        .bind(org)
-        .fetch_all(&mut *c)
-        .await?;
+        let grade_valid_to = store::grade_valid_to(c, org, &day).await?;
+        let outcomes = crate::db::credit::last_two_outcomes(c, org).await?;
         // The last inspection due: last year's report once its 31 May deadline has passed.
         let last_due = if today.month() as u8 > 5 {
             today.year() - 1
@@ -176,18 +155,8 @@ impl<'a> Evaluation<'a> {
             && outcomes
                 .iter()
                 .all(|(_, o)| o.as_deref() == Some("basically_qualified"));
-        let investigation = count(
-            "SELECT COUNT(*) FROM penalties WHERE org_id = $1 AND kind = 'investigation' AND closed_on IS NULL AND decided_on <= $2",
-        )
-        .fetch_one(&mut *c)
-        .await?
-            > 0;
-        let penalty = count(
-            "SELECT COUNT(*) FROM penalties WHERE org_id = $1 AND kind <> 'investigation' AND closed_on IS NULL AND decided_on <= $2",
-        )
-        .fetch_one(&mut *c)
-        .await?
-            > 0;
+        let investigation = crate::db::credit::open_investigations(c, org, &day).await? > 0;
+        let penalty = crate::db::credit::open_penalties(c, org, &day).await? > 0;
         let a = Applicant {
             registered: crate::domain::org_life::OrgStatus::parse(&status)
                 .is_some_and(|s| s.active()),
@@ -209,10 +178,7 @@ impl<'a> Evaluation<'a> {
 
     /// The standard an application is scored under.
     pub async fn standard_of(&self, c: &mut Conn, app: &EvalApp) -> AppResult<Standard> {
-        let body: String = sqlx::query_scalar("SELECT body FROM eval_standards WHERE id = $1")
-            .bind(app.standard_id)
-            .fetch_one(&mut *c)
-            .await?;
+        let body = standards::body(c, app.standard_id).await?;
         Standard::parse(&body).map_err(|e| AppError::Internal(e.to_string()))
     }
 
@@ -277,13 +243,7 @@ impl<'a> Evaluation<'a> {
         {
             return Err(AppError::Conflict("err-round-notice-running"));
         }
-        let open: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM eval_objections j JOIN eval_applications e ON e.id = j.eval_application_id \
-             WHERE e.round_id = $1 AND j.answer IS NULL",
-        )
-        .bind(round_id)
-        .fetch_one(&mut *tx)
-        .await?;
+        let open = store::unanswered_objections(&mut tx, round_id).await?;
         if open > 0 {
             return Err(AppError::Conflict("err-round-objections-open"));
         }

@@ -271,15 +271,7 @@ impl<'a> Registry<'a> {
             },
         )
         .await?;
-        sqlx::query(
-            "UPDATE organizations SET purpose = $1, business_scope = $2, funds_fen = $3 WHERE id = $4",
-        )
-        .bind(&app.purpose)
-        .bind(&app.business_scope)
-        .bind(app.funds_fen)
-        .bind(org.0)
-        .execute(&mut *c)
-        .await?;
+        orgs::set_particulars(c, org, &app.purpose, &app.business_scope, app.funds_fen).await?;
         store::record_issued(
             c,
             uscc.subject_identifier(),
@@ -354,22 +346,13 @@ impl Registry<'_> {
             }
             crate::db::search::reindex(c, org, Some(name), None).await?;
         }
-        for col in ["domicile", "legal_representative", "business_scope"] {
+        for col in orgs::CHANGEABLE {
             if let Some(v) = changes.get(col).and_then(|v| v.as_str()) {
-                let sql = format!("UPDATE organizations SET {col} = $1 WHERE id = $2");
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(v)
-                    .bind(org.0)
-                    .execute(&mut *c)
-                    .await?;
+                orgs::set_changed(c, org, col, v).await?;
             }
         }
         if let Some(f) = changes.get("funds_fen").and_then(serde_json::Value::as_i64) {
-            sqlx::query("UPDATE organizations SET funds_fen = $1 WHERE id = $2")
-                .bind(f)
-                .bind(org.0)
-                .execute(&mut *c)
-                .await?;
+            orgs::set_funds(c, org, f).await?;
         }
         let announced = ["name", "domicile", "legal_representative"]
             .iter()
@@ -443,23 +426,11 @@ pub async fn name_taken(
     except_app: Option<crate::platform::ids::ApplicationId>,
 ) -> Result<bool, sqlx::Error> {
     let norm = org_name::normalize(name);
-    let orgs: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM organizations WHERE name_norm = $1 AND status <> 'deregistered' AND id <> $2",
-    )
-    .bind(&norm)
-    .bind(except_org.map_or(0, |o| o.0))
-    .fetch_one(&mut *c)
-    .await?;
+    let orgs = orgs::count_live_named(c, &norm, except_org.map_or(0, |o| o.0)).await?;
     if orgs > 0 {
         return Ok(true);
     }
-    let pending: Vec<String> = sqlx::query_scalar(
-        "SELECT name FROM applications WHERE kind = 'registration' AND id <> $1 \
-         AND status IN ('submitted', 'correction', 'accepted')",
-    )
-    .bind(except_app.map_or(0, |a| a.0))
-    .fetch_all(&mut *c)
-    .await?;
+    let pending = store::pending_registration_names(c, except_app.map_or(0, |a| a.0)).await?;
     Ok(pending.iter().any(|n| org_name::identical(n, name)))
 }
 
@@ -517,12 +488,11 @@ pub async fn check(
         }
         let core = org_name::core(name);
         let candidates: Vec<String> = if core.chars().count() >= 2 {
-            sqlx::query_scalar(
-                "SELECT name FROM organizations WHERE authority_id = $1 AND name_norm LIKE $2 LIMIT 200",
+            orgs::names_like(
+                c,
+                app.authority_id,
+                format!("%{}%", org_name::normalize(&core)),
             )
-            .bind(app.authority_id)
-            .bind(format!("%{}%", org_name::normalize(&core)))
-            .fetch_all(&mut *c)
             .await?
         } else {
             Vec::new()
@@ -565,16 +535,8 @@ pub async fn check(
         None => out.push(problem("people", "err-app-no-representative")),
         // 社团条例: a social group's legal representative may not represent another one.
         Some(r) if org_type == Some(OrgType::SocialGroup) => {
-            let elsewhere: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM application_officers f JOIN applications a ON a.id = f.application_id \
-                 JOIN organizations o ON o.id = a.org_id WHERE f.person_id = $1 AND f.role = 'legal_representative' \
-                 AND f.removed_at IS NULL AND a.kind = 'registration' AND a.status = 'approved' \
-                 AND a.org_type = 'social_group' AND o.status = 'registered' AND a.id <> $2",
-            )
-            .bind(r.person_id.map_or(0, |p| p.0))
-            .bind(app.id.0)
-            .fetch_one(&mut *c)
-            .await?;
+            let elsewhere =
+                store::representative_elsewhere(c, r.person_id.map_or(0, |p| p.0), app.id).await?;
             if elsewhere > 0 {
                 out.push(problem("people", "err-app-representative-elsewhere"));
             }

@@ -208,6 +208,39 @@ pub async fn pending_names(
     .await
 }
 
+/// Names of pending registration applications of any authority, other than `except`.
+pub async fn pending_registration_names(
+    c: &mut Conn,
+    except: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT name FROM applications WHERE kind = 'registration' AND id <> $1 \
+         AND status IN ('submitted', 'correction', 'accepted')",
+    )
+    .bind(except)
+    .fetch_all(&mut *c)
+    .await
+}
+
+/// How many approved registrations of registered social groups, other than `except`, have
+/// this person as their current legal representative.
+pub async fn representative_elsewhere(
+    c: &mut Conn,
+    person: i64,
+    except: ApplicationId,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM application_officers f JOIN applications a ON a.id = f.application_id \
+         JOIN organizations o ON o.id = a.org_id WHERE f.person_id = $1 AND f.role = 'legal_representative' \
+         AND f.removed_at IS NULL AND a.kind = 'registration' AND a.status = 'approved' \
+         AND a.org_type = 'social_group' AND o.status = 'registered' AND a.id <> $2",
+    )
+    .bind(person)
+    .bind(except.0)
+    .fetch_one(&mut *c)
+    .await
+}
+
 /// A value to set on an application.
 pub enum Value {
     Text(String),

@@ -277,3 +277,202 @@ pub async fn remove_rectified(c: &mut Conn, listing: i64, on: &str) -> Result<()
         .await?;
     Ok(())
 }
+
+/// Which organizations `orgs_without_report` leaves out, besides those that filed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Besides {
+    /// Already on the abnormal-activity list for the year's missing report.
+    Listed,
+    /// Already reminded of the year's report.
+    Reminded,
+}
+
+/// Registered organizations of the type, registered on or before `last_registration`, with no
+/// annual report for `year` (and not `besides`), in id order.
+pub async fn orgs_without_report(
+    c: &mut Conn,
+    org_type: &str,
+    year: i32,
+    last_registration: &str,
+    besides: Besides,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let extra = match besides {
+        Besides::Listed => {
+            "AND NOT EXISTS (SELECT 1 FROM credit_listings l WHERE l.org_id = o.id AND l.list = 'abnormal' \
+             AND l.reason = 'annual_report_missing' AND l.ref_year = $3)"
+        }
+        Besides::Reminded => {
+            "AND NOT EXISTS (SELECT 1 FROM reminders m WHERE m.kind = 'annual_report' AND m.org_id = o.id \
+             AND m.year = $3)"
+        }
+    };
+    let sql = format!(
+        "SELECT o.id FROM organizations o WHERE o.org_type = $1 AND o.status = 'registered' \
+         AND o.registered_on IS NOT NULL AND o.registered_on <= $2 \
+         AND NOT EXISTS (SELECT 1 FROM annual_reports r WHERE r.org_id = o.id AND r.year = $3) {extra} \
+         ORDER BY o.id"
+    );
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(org_type)
+        .bind(last_registration)
+        .bind(i64::from(year))
+        .fetch_all(&mut *c)
+        .await
+}
+
+/// Lists the organization on a credit list; returns the listing's id.
+pub async fn add_listing(
+    c: &mut Conn,
+    org: OrgId,
+    list: &str,
+    reason: &str,
+    year: Option<i32>,
+    on: &str,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO credit_listings (org_id, list, reason, ref_year, listed_on, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(org.0)
+    .bind(list)
+    .bind(reason)
+    .bind(year.map(i64::from))
+    .bind(on)
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await
+}
+
+/// An open listing of any organization, with how many reports were filed for its year.
+pub struct OpenListing {
+    pub id: i64,
+    pub org_id: i64,
+    pub reason: String,
+    pub listed_on: String,
+    pub filed: i64,
+}
+
+/// Every open listing on `list`, by organization and id.
+pub async fn open_listings(c: &mut Conn, list: &str) -> Result<Vec<OpenListing>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT l.id, l.org_id, l.reason, l.ref_year, l.listed_on, \
+         (SELECT COUNT(*) FROM annual_reports r WHERE r.org_id = l.org_id AND r.year = l.ref_year) AS filed \
+         FROM credit_listings l WHERE l.list = $1 AND l.removed_on IS NULL ORDER BY l.org_id, l.id",
+    )
+    .bind(list)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(OpenListing {
+                id: r.try_get("id")?,
+                org_id: r.try_get("org_id")?,
+                reason: r.try_get("reason")?,
+                listed_on: r.try_get("listed_on")?,
+                filed: r.try_get("filed")?,
+            })
+        })
+        .collect()
+}
+
+/// Ends one listing automatically, if it is still open; whether it was.
+pub async fn end_listing(c: &mut Conn, listing: i64, on: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE credit_listings SET removed_on = $1, removal = 'automatic' \
+         WHERE id = $2 AND removed_on IS NULL",
+    )
+    .bind(on)
+    .bind(listing)
+    .execute(&mut *c)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Ends the organization's open serious-violation listings automatically; how many.
+pub async fn end_serious(c: &mut Conn, org: i64, on: &str) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE credit_listings SET removed_on = $1, removal = 'automatic' \
+         WHERE org_id = $2 AND list = 'serious' AND removed_on IS NULL",
+    )
+    .bind(on)
+    .bind(org)
+    .execute(&mut *c)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// A penalty of any organization, as the daily job reads it.
+pub struct PenaltyRow {
+    pub org_id: i64,
+    pub kind: String,
+    pub decided_on: String,
+    pub amount_fen: Option<i64>,
+}
+
+/// Every penalty, by organization and decision date.
+pub async fn all_penalties(c: &mut Conn) -> Result<Vec<PenaltyRow>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT org_id, kind, decided_on, amount_fen FROM penalties ORDER BY org_id, decided_on",
+    )
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(PenaltyRow {
+                org_id: r.try_get("org_id")?,
+                kind: r.try_get("kind")?,
+                decided_on: r.try_get("decided_on")?,
+                amount_fen: r.try_get("amount_fen")?,
+            })
+        })
+        .collect()
+}
+
+/// (org, listed_on, removed_on) of every abnormal listing made on or before `on`.
+pub async fn abnormal_spans(
+    c: &mut Conn,
+    on: &str,
+) -> Result<Vec<(i64, String, Option<String>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT org_id, listed_on, removed_on FROM credit_listings WHERE list = 'abnormal' AND listed_on <= $1",
+    )
+    .bind(on)
+    .fetch_all(&mut *c)
+    .await
+}
+
+/// (year, outcome) of the organization's two latest annual reports, newest first.
+pub async fn last_two_outcomes(
+    c: &mut Conn,
+    org: i64,
+) -> Result<Vec<(i64, Option<String>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT year, outcome FROM annual_reports WHERE org_id = $1 ORDER BY year DESC LIMIT 2",
+    )
+    .bind(org)
+    .fetch_all(&mut *c)
+    .await
+}
+
+/// Investigations of the organization decided on or before `day` and not closed.
+pub async fn open_investigations(c: &mut Conn, org: i64, day: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM penalties WHERE org_id = $1 AND kind = 'investigation' AND closed_on IS NULL AND decided_on <= $2",
+    )
+    .bind(org)
+    .bind(day.to_string())
+    .fetch_one(&mut *c)
+    .await
+}
+
+/// Penalties (not investigations) of the organization decided on or before `day` and not closed.
+pub async fn open_penalties(c: &mut Conn, org: i64, day: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM penalties WHERE org_id = $1 AND kind <> 'investigation' AND closed_on IS NULL AND decided_on <= $2",
+    )
+    .bind(org)
+    .bind(day.to_string())
+    .fetch_one(&mut *c)
+    .await
+}

@@ -569,3 +569,71 @@ pub async fn experts(c: &mut Conn) -> Result<Vec<ExpertRow>, sqlx::Error> {
         })
         .collect()
 }
+
+/// Objections to the round's applications not answered yet.
+pub async fn unanswered_objections(c: &mut Conn, round: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM eval_objections j JOIN eval_applications e ON e.id = j.eval_application_id \
+         WHERE e.round_id = $1 AND j.answer IS NULL",
+    )
+    .bind(round)
+    .fetch_one(&mut *c)
+    .await
+}
+
+/// The latest end of validity of the organization's grades in force on `day`.
+pub async fn grade_valid_to(
+    c: &mut Conn,
+    org: i64,
+    day: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT MAX(valid_to) FROM org_grades WHERE org_id = $1 AND ended_on IS NULL AND valid_to >= $2",
+    )
+    .bind(org)
+    .bind(day.to_string())
+    .fetch_one(&mut *c)
+    .await
+}
+
+/// Each downgrade cause's query: (grade id, org id, detail) of grades in force announced before it.
+const DOWNGRADE_CAUSES: [(&str, &str); 3] = [
+    (
+        "inspection_failed",
+        "SELECT g.id, g.org_id, CAST(r.year AS TEXT) FROM org_grades g JOIN annual_reports r ON r.org_id = g.org_id \
+         WHERE g.ended_on IS NULL AND g.valid_to >= $1 AND r.outcome = 'unqualified' AND r.outcome_on >= g.announced_on",
+    ),
+    (
+        "basic_pass_twice",
+        "SELECT g.id, g.org_id, CAST(r.year AS TEXT) FROM org_grades g JOIN annual_reports r ON r.org_id = g.org_id \
+         JOIN annual_reports p ON p.org_id = r.org_id AND p.year = r.year - 1 \
+         WHERE g.ended_on IS NULL AND g.valid_to >= $1 AND r.outcome = 'basically_qualified' \
+         AND p.outcome = 'basically_qualified' AND r.outcome_on >= g.announced_on",
+    ),
+    (
+        "penalty",
+        "SELECT g.id, g.org_id, CAST(p.id AS TEXT) FROM org_grades g JOIN penalties p ON p.org_id = g.org_id \
+         WHERE g.ended_on IS NULL AND g.valid_to >= $1 AND p.kind <> 'investigation' AND p.decided_on >= g.announced_on",
+    ),
+];
+
+/// The causes a grade is proposed for a downgrade on, in the order they are looked at.
+pub fn downgrade_causes() -> impl Iterator<Item = &'static str> {
+    DOWNGRADE_CAUSES.iter().map(|(cause, _)| *cause)
+}
+
+/// (grade id, org id, detail) of the grades in force on `day` that `cause` calls a downgrade
+/// for (none for an unknown cause).
+pub async fn downgrade_grounds(
+    c: &mut Conn,
+    cause: &str,
+    day: &str,
+) -> Result<Vec<(i64, i64, String)>, sqlx::Error> {
+    let Some((_, sql)) = DOWNGRADE_CAUSES.iter().find(|(k, _)| *k == cause) else {
+        return Ok(Vec::new());
+    };
+    sqlx::query_as(sqlx::AssertSqlSafe(*sql))
+        .bind(day.to_string())
+        .fetch_all(&mut *c)
+        .await
+}

@@ -74,3 +74,107 @@ pub async fn recent(c: &mut Conn, limit: i64) -> Result<Vec<Mail>, sqlx::Error> 
         })
         .collect()
 }
+
+/// A mail claimed for delivery, with its attempts so far.
+pub struct Claimed {
+    pub id: i64,
+    pub to_addr: String,
+    pub lang: String,
+    pub subject: String,
+    pub body_text: String,
+    pub attempts: i64,
+}
+
+/// Claims up to `limit` due mails (pending and due at `now`, or sending with an expired
+/// lease) for `holder` until `lease_until`, in one statement (`FOR UPDATE SKIP LOCKED` on
+/// PostgreSQL). Run it in its own write transaction.
+pub async fn claim(
+    c: &mut Conn,
+    backend: super::Backend,
+    holder: &str,
+    lease_until: i64,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<Claimed>, sqlx::Error> {
+    let pick = "SELECT id FROM mail_outbox WHERE (status = 'pending' AND next_attempt_at <= $3) \
+                    OR (status = 'sending' AND lease_until < $3) ORDER BY id LIMIT $4";
+    let pick = match backend {
+        super::Backend::Postgres => format!("{pick} FOR UPDATE SKIP LOCKED"),
+        super::Backend::Sqlite => pick.to_string(),
+    };
+    let sql = format!(
+        "UPDATE mail_outbox SET status = 'sending', lease_owner = $1, lease_until = $2 WHERE id IN ({pick}) \
+         RETURNING id, to_addr, lang, subject, body_text, attempts"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(holder)
+        .bind(lease_until)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Claimed {
+                id: r.try_get("id")?,
+                to_addr: r.try_get("to_addr")?,
+                lang: r.try_get("lang")?,
+                subject: r.try_get("subject")?,
+                body_text: r.try_get("body_text")?,
+                attempts: r.try_get("attempts")?,
+            })
+        })
+        .collect()
+}
+
+/// Extends `holder`'s claim on a mail it is sending; false when the claim was lost.
+pub async fn extend_lease(
+    c: &mut Conn,
+    id: i64,
+    holder: &str,
+    lease_until: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE mail_outbox SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 AND status = 'sending'",
+    )
+    .bind(lease_until)
+    .bind(id)
+    .bind(holder)
+    .execute(&mut *c)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The outcome of one delivery attempt.
+pub struct Outcome<'a> {
+    pub status: &'a str,
+    pub error: Option<&'a str>,
+    pub next_attempt_at: i64,
+    pub now: i64,
+    pub body_text: &'a str,
+}
+
+/// Records a delivery attempt's outcome and frees the claim, if `holder` still has it; false
+/// when the claim was lost meanwhile (nothing is written).
+pub async fn record_outcome(
+    c: &mut Conn,
+    id: i64,
+    holder: &str,
+    o: &Outcome<'_>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE mail_outbox SET status = $1, attempts = attempts + 1, last_error = $2, next_attempt_at = $3, \
+         sent_at = CASE WHEN $1 = 'sent' THEN $4 ELSE sent_at END, lease_owner = NULL, lease_until = NULL, \
+         body_text = $7 WHERE id = $5 AND lease_owner = $6",
+    )
+    .bind(o.status)
+    .bind(o.error)
+    .bind(o.next_attempt_at)
+    .bind(o.now)
+    .bind(id)
+    .bind(holder)
+    .bind(o.body_text)
+    .execute(&mut *c)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -496,3 +496,142 @@ pub async fn public_facts(c: &mut Conn, id: OrgId) -> Result<Option<PublicFacts>
         funds_fen: row.try_get("funds_fen")?,
     }))
 }
+
+/// The particulars a registration's approval writes on the new organization.
+pub async fn set_particulars(
+    c: &mut Conn,
+    org: OrgId,
+    purpose: &str,
+    business_scope: &str,
+    funds_fen: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE organizations SET purpose = $1, business_scope = $2, funds_fen = $3 WHERE id = $4",
+    )
+    .bind(purpose)
+    .bind(business_scope)
+    .bind(funds_fen)
+    .bind(org.0)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// The text columns a change registration may set (besides the name, which the directory's
+/// index writes, and the funds).
+pub const CHANGEABLE: [&str; 3] = ["domicile", "legal_representative", "business_scope"];
+
+/// Sets one of the `CHANGEABLE` columns; any other column is refused.
+pub async fn set_changed(
+    c: &mut Conn,
+    org: OrgId,
+    col: &str,
+    value: &str,
+) -> Result<(), sqlx::Error> {
+    if !CHANGEABLE.contains(&col) {
+        return Err(sqlx::Error::ColumnNotFound(col.to_string()));
+    }
+    let sql = format!("UPDATE organizations SET {col} = $1 WHERE id = $2");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(value)
+        .bind(org.0)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_funds(c: &mut Conn, org: OrgId, funds_fen: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE organizations SET funds_fen = $1 WHERE id = $2")
+        .bind(funds_fen)
+        .bind(org.0)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// How many organizations (not deregistered) other than `except` have this normalised name.
+pub async fn count_live_named(
+    c: &mut Conn,
+    name_norm: &str,
+    except: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM organizations WHERE name_norm = $1 AND status <> 'deregistered' AND id <> $2",
+    )
+    .bind(name_norm)
+    .bind(except)
+    .fetch_one(&mut *c)
+    .await
+}
+
+/// Up to 200 names of the authority's organizations whose normalised name matches `pattern`
+/// (a LIKE pattern).
+pub async fn names_like(
+    c: &mut Conn,
+    authority: i64,
+    pattern: String,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT name FROM organizations WHERE authority_id = $1 AND name_norm LIKE $2 LIMIT 200",
+    )
+    .bind(authority)
+    .bind(pattern)
+    .fetch_all(&mut *c)
+    .await
+}
+
+/// The organization carrying this USCC, if any.
+pub async fn id_by_uscc(c: &mut Conn, uscc: &str) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM organizations WHERE uscc = $1")
+        .bind(uscc)
+        .fetch_optional(&mut *c)
+        .await
+}
+
+/// An administrator of an organization with an account, to be mailed.
+pub struct AdminRecipient {
+    pub user_id: i64,
+    pub email: String,
+    pub preferred_lang: String,
+    pub org_name: String,
+}
+
+/// The organization's current administrators with an account.
+pub async fn admin_recipients(c: &mut Conn, org: i64) -> Result<Vec<AdminRecipient>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT u.id, u.email, u.preferred_lang, o.name FROM memberships m \
+         JOIN users u ON u.id = m.user_id JOIN organizations o ON o.id = m.org_id \
+         WHERE m.org_id = $1 AND m.kind = 'admin' AND m.left_on IS NULL",
+    )
+    .bind(org)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(AdminRecipient {
+                user_id: r.try_get("id")?,
+                email: r.try_get("email")?,
+                preferred_lang: r.try_get("preferred_lang")?,
+                org_name: r.try_get("name")?,
+            })
+        })
+        .collect()
+}
+
+/// The organization's status code and registration date, if it exists.
+pub async fn status_and_registered_on(
+    c: &mut Conn,
+    org: i64,
+) -> Result<Option<(String, Option<String>)>, sqlx::Error> {
+    let Some(row) = sqlx::query("SELECT status, registered_on FROM organizations WHERE id = $1")
+        .bind(org)
+        .fetch_optional(&mut *c)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some((
+        row.try_get("status")?,
+        row.try_get("registered_on")?,
+    )))
+}

@@ -57,6 +57,14 @@ pub async fn load(c: &mut Conn, text: &str, now: i64) -> Result<(Loaded, Standar
     Ok((Loaded::Added(id), standard))
 }
 
+/// The stored text of a standard.
+pub async fn body(c: &mut Conn, id: i64) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar("SELECT body FROM eval_standards WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *c)
+        .await
+}
+
 /// The newest version of a type's standard.
 pub async fn latest(c: &mut Conn, org_type: &str) -> Result<Option<(i64, Standard)>, LoadError> {
     let row: Option<(i64, String)> = sqlx::query_as(

@@ -24,6 +24,15 @@ pub async fn add_block(
     .await
 }
 
+/// A block that shares a serial with `first`–`last`, if any.
+pub async fn overlapping(c: &mut Conn, first: i64, last: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM uscc_blocks WHERE first_serial <= $1 AND last_serial >= $2")
+        .bind(last)
+        .bind(first)
+        .fetch_optional(&mut *c)
+        .await
+}
+
 /// The next unused serial of the authority's blocks, taken (inside a write transaction): a
 /// serial whose subject identifier was issued here or is carried by any organization (imported,
 /// generated, of another type or a retired division) is skipped, never reused.

@@ -17,37 +17,12 @@ pub struct EvalDaily {
     pub proposed: usize,
 }
 
-/// Each cause's query: (grade id, org id, detail) of grades in force announced before it.
-const CAUSES: [(&str, &str); 3] = [
-    (
-        "inspection_failed",
-        "SELECT g.id, g.org_id, CAST(r.year AS TEXT) FROM org_grades g JOIN annual_reports r ON r.org_id = g.org_id \
-         WHERE g.ended_on IS NULL AND g.valid_to >= $1 AND r.outcome = 'unqualified' AND r.outcome_on >= g.announced_on",
-    ),
-    (
-        "basic_pass_twice",
-        "SELECT g.id, g.org_id, CAST(r.year AS TEXT) FROM org_grades g JOIN annual_reports r ON r.org_id = g.org_id \
-         JOIN annual_reports p ON p.org_id = r.org_id AND p.year = r.year - 1 \
-         WHERE g.ended_on IS NULL AND g.valid_to >= $1 AND r.outcome = 'basically_qualified' \
-         AND p.outcome = 'basically_qualified' AND r.outcome_on >= g.announced_on",
-    ),
-    (
-        "penalty",
-        "SELECT g.id, g.org_id, CAST(p.id AS TEXT) FROM org_grades g JOIN penalties p ON p.org_id = g.org_id \
-         WHERE g.ended_on IS NULL AND g.valid_to >= $1 AND p.kind <> 'investigation' AND p.decided_on >= g.announced_on",
-    ),
-];
-
 /// Proposes every downgrade that a grade in force on `day` calls for, once each (also right
 /// after a registrar records an inspection outcome or a penalty); returns how many are new.
 pub async fn propose_downgrades(c: &mut Conn, day: &str, now: i64) -> Result<usize, sqlx::Error> {
     let mut n = 0;
-    for (cause, sql) in CAUSES {
-        let rows: Vec<(i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(day.to_string())
-            .fetch_all(&mut *c)
-            .await?;
-        for (grade, org, detail) in rows {
+    for cause in store::downgrade_causes() {
+        for (grade, org, detail) in store::downgrade_grounds(c, cause, day).await? {
             if store::propose_downgrade(c, org, grade, cause, &detail, day, now).await? {
                 n += 1;
             }
@@ -78,18 +53,14 @@ impl Evaluation<'_> {
                 if a.submitted_at.is_some() || a.recused_at.is_some() {
                     continue;
                 }
-                let first = sqlx::query(
-                    "INSERT INTO reminders (kind, org_id, year, sent_at) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (kind, org_id, year) DO NOTHING",
+                let first = crate::db::reminders::add_once(
+                    &mut tx,
+                    &format!("eval_scoring:{}", a.id),
+                    a.org_id,
+                    round.year,
+                    now,
                 )
-                .bind(format!("eval_scoring:{}", a.id))
-                .bind(a.org_id)
-                .bind(round.year)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                    == 1;
+                .await?;
                 if first {
                     self.mail(
                         &mut tx,

@@ -356,14 +356,7 @@ pub async fn count(
         return datasets::count_organizations(c, scope, q).await;
     }
     let (sql, binds) = datasets::count(ds, q);
-    let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
-    for b in binds {
-        query = match b {
-            Bind::Text(s) => query.bind(s),
-            Bind::Int(i) => query.bind(i),
-        };
-    }
-    let n: i64 = query.fetch_one(&mut *c).await?;
+    let n = crate::db::opendata::count(c, sql, binds).await?;
     Ok((n <= COUNT_CAP).then_some(n))
 }
 
@@ -374,11 +367,7 @@ pub struct Scope {
     pub today: String,
 }
 
-#[derive(Clone, Debug)]
-pub(crate) enum Bind {
-    Text(String),
-    Int(i64),
-}
+pub(crate) use crate::db::opendata::Bind;
 
 async fn fetch(
     c: &mut Conn,
@@ -386,14 +375,7 @@ async fn fetch(
     sql: &str,
     binds: &[Bind],
 ) -> Result<Vec<Row>, sqlx::Error> {
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()));
-    for b in binds {
-        query = match b {
-            Bind::Text(s) => query.bind(s.clone()),
-            Bind::Int(i) => query.bind(*i),
-        };
-    }
-    let rows = query.fetch_all(&mut *c).await?;
+    let rows = crate::db::opendata::rows(c, sql, binds).await?;
     rows.iter().map(|r| read_row(ds, r)).collect()
 }
 

@@ -41,13 +41,7 @@ fn buyer_id(p: &Project) -> String {
 /// What one project's releases need to know about organizations (its bidders, winners and
 /// contractors): id → (party id, name).
 pub async fn org_parties(c: &mut Conn, project: i64) -> AppResult<HashMap<i64, (String, String)>> {
-    let rows: Vec<(i64, Option<String>, String)> = sqlx::query_as(
-        "SELECT o.id, o.uscc, o.name FROM organizations o WHERE o.id IN \
-         (SELECT org_id FROM bids WHERE project_id = $1 UNION SELECT org_id FROM contracts WHERE project_id = $1)",
-    )
-    .bind(project)
-    .fetch_all(&mut *c)
-    .await?;
+    let rows = crate::db::ocds::parties(c, project).await?;
     Ok(rows
         .into_iter()
         .map(|(id, uscc, name)| {
@@ -79,11 +73,7 @@ fn method(m: &str) -> (&'static str, &'static str) {
 
 /// The contracts' fixed facts: id → (award id, winner's org id).
 pub async fn contract_facts(c: &mut Conn, project: i64) -> AppResult<HashMap<i64, (i64, i64)>> {
-    let rows: Vec<(i64, i64, i64)> =
-        sqlx::query_as("SELECT id, award_id, org_id FROM contracts WHERE project_id = $1")
-            .bind(project)
-            .fetch_all(&mut *c)
-            .await?;
+    let rows = crate::db::ocds::contracts(c, project).await?;
     Ok(rows.into_iter().map(|(k, a, o)| (k, (a, o))).collect())
 }
 
@@ -96,12 +86,7 @@ pub async fn releases(c: &mut Conn, prefix: &str, p: &Project) -> AppResult<Vec<
     let oc = ocid(prefix, &p.number);
     let buyer = json!({ "id": buyer_id(p), "name": p.department_zh });
     if let Some(i) = p.intention_id {
-        let row: Option<(String, i64, String, i64)> = sqlx::query_as(
-            "SELECT title, budget_fen, need, published_at FROM intentions WHERE id = $1",
-        )
-        .bind(i)
-        .fetch_optional(&mut *c)
-        .await?;
+        let row = crate::db::ocds::intention(c, i).await?;
         if let Some((title, budget, need, at)) = row {
             out.push(json!({
                 "ocid": oc, "id": format!("{oc}-intention-{i}"), "date": date(at), "tag": ["planning"],

@@ -362,14 +362,9 @@ async fn uscc_block(
     .await
     .map_err(e)?
     .ok_or_else(|| format!("no registering authority with code `{authority}`"))?;
-    let overlap: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM uscc_blocks WHERE first_serial <= $1 AND last_serial >= $2",
-    )
-    .bind(i64::from(last))
-    .bind(i64::from(first))
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(e)?;
+    let overlap = crate::db::uscc_blocks::overlapping(&mut tx, i64::from(first), i64::from(last))
+        .await
+        .map_err(e)?;
     if overlap.is_some() {
         return Err(format!(
             "serials {first}–{last} overlap a block already configured"
@@ -552,9 +547,7 @@ async fn backup(db: &Db, resolved: &Resolved, file: &std::path::Path) -> Result<
             }
             let path = file.to_str().ok_or("the backup path must be UTF-8")?;
             // VACUUM INTO writes a consistent snapshot while the server keeps serving.
-            let sql = format!("VACUUM INTO '{}'", path.replace('\'', "''"));
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .execute(&db.pool)
+            db::maintenance::vacuum_into(db, path)
                 .await
                 .map_err(|e| e.to_string())?;
             println!("backup written to {}", file.display());

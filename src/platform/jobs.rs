@@ -24,18 +24,7 @@ pub async fn claim_lease(
     ttl_ms: i64,
 ) -> Result<bool, sqlx::Error> {
     let mut c = db.acquire().await?;
-    let done = sqlx::query(
-        "INSERT INTO job_leases (name, holder, expires_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at \
-         WHERE job_leases.expires_at < $4 OR job_leases.holder = $2",
-    )
-    .bind(name)
-    .bind(holder)
-    .bind(now + ttl_ms)
-    .bind(now)
-    .execute(&mut *c)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    crate::db::leases::claim(&mut c, name, holder, now, ttl_ms).await
 }
 
 /// What the jobs need, cloned out of the application state so tasks can own it.

@@ -4,6 +4,7 @@
 //! categories and realistic statuses appear; every code is an issued USCC. Rows go in as
 //! multi-row inserts, and the name index is written in bulk with its counts.
 
+use crate::db::scale::{self as store, Generated};
 use crate::db::search::{add_counts, FacetKey};
 use crate::db::{Backend, Db};
 use crate::domain::division::NINGBO;
@@ -133,19 +134,6 @@ impl Rng {
     }
 }
 
-struct Generated {
-    name: String,
-    org_type: OrgType,
-    category: &'static str,
-    district: &'static str,
-    status: &'static str,
-    uscc: String,
-    registered_on: String,
-    legal_representative: String,
-    domicile: String,
-    charity: bool,
-}
-
 fn generate(i: u64, rng: &mut Rng) -> Result<Generated, String> {
     // Mixed radix over (district, brand, field, street, form): distinct i, distinct name.
     let mut k = i;
@@ -231,11 +219,7 @@ pub async fn generate_orgs(
 ) -> Result<u64, String> {
     let err = |e: sqlx::Error| e.to_string();
     let mut c = db.acquire().await.map_err(err)?;
-    let start: i64 =
-        sqlx::query_scalar("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM organizations")
-            .fetch_one(&mut *c)
-            .await
-            .map_err(err)?;
+    let start = store::max_org_id(&mut c).await.map_err(err)?;
     // Generated organization i takes name combination i and serial 1,000,000 + i; starting
     // from the current maximum id keeps a second run's names and codes distinct from the first.
     let offset = u64::try_from(start).unwrap_or(0);
@@ -254,7 +238,9 @@ pub async fn generate_orgs(
         let mut tx = db.begin_write().await.map_err(err)?;
         for (k, chunk) in orgs.chunks(ORGS_PER_INSERT).enumerate() {
             let id = first_id + (k * ORGS_PER_INSERT) as i64;
-            insert_orgs(&mut tx, id, chunk, now).await.map_err(err)?;
+            store::insert_orgs(&mut tx, id, chunk, now)
+                .await
+                .map_err(err)?;
         }
         let mut pairs: Vec<(String, i64, usize)> = Vec::with_capacity(orgs.len() * 30);
         for (k, o) in orgs.iter().enumerate() {
@@ -273,7 +259,9 @@ pub async fn generate_orgs(
         // In gram order, so the index B-tree is filled in runs rather than at random.
         pairs.sort_unstable();
         for chunk in pairs.chunks(PAIRS_PER_INSERT) {
-            insert_grams(&mut tx, chunk, &orgs).await.map_err(err)?;
+            store::insert_grams(&mut tx, chunk, &orgs)
+                .await
+                .map_err(err)?;
         }
         // The counts go in with their rows: an interrupted run leaves a consistent index.
         let batch_counts: Vec<(String, FacetKey, i64)> =
@@ -285,10 +273,7 @@ pub async fn generate_orgs(
     }
     let mut tx = db.begin_write().await.map_err(err)?;
     if db.backend == Backend::Postgres {
-        sqlx::query("SELECT setval(pg_get_serial_sequence('organizations', 'id'), (SELECT MAX(id) FROM organizations))")
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
+        store::reset_org_sequence(&mut tx).await.map_err(err)?;
     }
     let summary = serde_json::json!({ "generated": n, "first_id": start + 1 });
     auditor
@@ -305,68 +290,11 @@ pub async fn generate_orgs(
     tx.commit().await.map_err(err)?;
     // Fresh statistics: right after a bulk load PostgreSQL plans with none and picks scans that
     // take 0.2–1.4 s (measured at a million rows) until autovacuum gets to the tables.
-    let analyze = match db.backend {
-        Backend::Postgres => "ANALYZE",
-        Backend::Sqlite => "PRAGMA optimize",
-    };
     let mut c = db.acquire().await.map_err(err)?;
-    sqlx::query(analyze).execute(&mut *c).await.map_err(err)?;
+    crate::db::maintenance::analyze(&mut c, db.backend)
+        .await
+        .map_err(err)?;
     Ok(n)
-}
-
-async fn insert_orgs(
-    c: &mut crate::db::Conn,
-    first_id: i64,
-    orgs: &[Generated],
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    // Generated codes are issued ones, so uscc_checksum_ok keeps its default of 1.
-    let mut sql = String::from(
-        "INSERT INTO organizations (id, name, name_norm, org_type, category, district_code, status, uscc, \
-         registered_on, legal_representative, domicile, charity, created_at) VALUES ",
-    );
-    sql.push_str(&crate::db::placeholders(orgs.len(), 13));
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for (k, o) in orgs.iter().enumerate() {
-        q = q
-            .bind(first_id + k as i64)
-            .bind(o.name.clone())
-            .bind(crate::domain::org_name::normalize(&o.name))
-            .bind(o.org_type.code())
-            .bind(o.category)
-            .bind(o.district)
-            .bind(o.status)
-            .bind(o.uscc.clone())
-            .bind(o.registered_on.clone())
-            .bind(o.legal_representative.clone())
-            .bind(o.domicile.clone())
-            .bind(i64::from(o.charity))
-            .bind(now);
-    }
-    q.execute(&mut *c).await?;
-    Ok(())
-}
-
-async fn insert_grams(
-    c: &mut crate::db::Conn,
-    pairs: &[(String, i64, usize)],
-    orgs: &[Generated],
-) -> Result<(), sqlx::Error> {
-    let mut sql = String::from("INSERT INTO org_name_grams (gram, org_id, district_code, org_type, status, category) VALUES ");
-    sql.push_str(&crate::db::placeholders(pairs.len(), 6));
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for (g, id, k) in pairs {
-        let o = &orgs[*k];
-        q = q
-            .bind(g.clone())
-            .bind(*id)
-            .bind(o.district)
-            .bind(o.org_type.code())
-            .bind(o.status)
-            .bind(o.category);
-    }
-    q.execute(&mut *c).await?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -304,12 +304,9 @@ pub async fn import(
                 continue;
             }
             seen.insert(c.uscc.to_string(), line);
-            let exists: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM organizations WHERE uscc = $1")
-                    .bind(c.uscc.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(err)?;
+            let exists = orgs::id_by_uscc(&mut tx, c.uscc.as_str())
+                .await
+                .map_err(err)?;
             if exists.is_some() {
                 report.already_present += 1;
                 continue;

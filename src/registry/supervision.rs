@@ -20,7 +20,6 @@ use crate::platform::mail::Recipient;
 use crate::registry::Registry;
 use serde::Serialize;
 use serde_json::json;
-use sqlx::Row;
 use std::collections::BTreeMap;
 use time::Date;
 
@@ -121,21 +120,13 @@ async fn without_report(
     org_type: &str,
     year: i32,
     last_registration: &str,
-    extra: &'static str,
+    besides: credit_store::Besides,
 ) -> AppResult<Vec<i64>> {
     let mut c = reg.db.acquire().await?;
-    let sql = format!(
-        "SELECT o.id FROM organizations o WHERE o.org_type = $1 AND o.status = 'registered' \
-         AND o.registered_on IS NOT NULL AND o.registered_on <= $2 \
-         AND NOT EXISTS (SELECT 1 FROM annual_reports r WHERE r.org_id = o.id AND r.year = $3) {extra} \
-         ORDER BY o.id"
-    );
-    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-        .bind(org_type)
-        .bind(last_registration)
-        .bind(i64::from(year))
-        .fetch_all(&mut *c)
-        .await?)
+    Ok(
+        credit_store::orgs_without_report(&mut c, org_type, year, last_registration, besides)
+            .await?,
+    )
 }
 
 /// Lists on the abnormal-activity list every organization whose report for `year` is overdue.
@@ -151,8 +142,7 @@ async fn list_missing(
         org_type,
         year,
         last_registration,
-        "AND NOT EXISTS (SELECT 1 FROM credit_listings l WHERE l.org_id = o.id AND l.list = 'abnormal' \
-         AND l.reason = 'annual_report_missing' AND l.ref_year = $3)",
+        credit_store::Besides::Listed,
     )
     .await?;
     let on = iso_date(today);
@@ -192,18 +182,7 @@ pub async fn add_listing(
     on: &str,
     now: i64,
 ) -> AppResult<i64> {
-    Ok(sqlx::query_scalar(
-        "INSERT INTO credit_listings (org_id, list, reason, ref_year, listed_on, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-    )
-    .bind(org.0)
-    .bind(list)
-    .bind(reason)
-    .bind(year.map(i64::from))
-    .bind(on)
-    .bind(now)
-    .fetch_one(&mut *c)
-    .await?)
+    Ok(credit_store::add_listing(c, org, list, reason, year, on, now).await?)
 }
 
 /// A public event on the organization's record.
@@ -237,8 +216,7 @@ async fn remind(
         org_type,
         year,
         last_registration,
-        "AND NOT EXISTS (SELECT 1 FROM reminders m WHERE m.kind = 'annual_report' AND m.org_id = o.id \
-         AND m.year = $3)",
+        credit_store::Besides::Reminded,
     )
     .await?;
     let now = reg.clock.now_ms();
@@ -246,34 +224,17 @@ async fn remind(
     for chunk in ids.chunks(BATCH) {
         let mut tx = reg.db.begin_write().await?;
         for &id in chunk {
-            sqlx::query(
-                "INSERT INTO reminders (kind, org_id, year, sent_at) VALUES ('annual_report', $1, $2, $3)",
-            )
-            .bind(id)
-            .bind(i64::from(year))
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            let rows = sqlx::query(
-                "SELECT u.id, u.email, u.preferred_lang, o.name FROM memberships m \
-                 JOIN users u ON u.id = m.user_id JOIN organizations o ON o.id = m.org_id \
-                 WHERE m.org_id = $1 AND m.kind = 'admin' AND m.left_on IS NULL",
-            )
-            .bind(id)
-            .fetch_all(&mut *tx)
-            .await?;
-            for r in rows {
-                let email: String = r.try_get("email")?;
-                let lang: String = r.try_get("preferred_lang")?;
-                let name: String = r.try_get("name")?;
-                let data = json!({ "org": name, "org_id": id, "year": year, "due": due_text });
+            crate::db::reminders::add_annual_report(&mut tx, id, year, now).await?;
+            for r in crate::db::orgs::admin_recipients(&mut tx, id).await? {
+                let data =
+                    json!({ "org": r.org_name, "org_id": id, "year": year, "due": due_text });
                 reg.mailer
                     .queue(
                         &mut tx,
                         Recipient {
-                            addr: &email,
-                            user: Some(crate::platform::ids::UserId(r.try_get("id")?)),
-                            lang: Lang::parse(&lang).unwrap_or_default(),
+                            addr: &r.email,
+                            user: Some(crate::platform::ids::UserId(r.user_id)),
+                            lang: Lang::parse(&r.preferred_lang).unwrap_or_default(),
                         },
                         "annual_report_reminder",
                         &data,
@@ -305,18 +266,11 @@ struct Open {
 }
 
 async fn open_listings(c: &mut Conn, list: &str) -> AppResult<Vec<Open>> {
-    let rows = sqlx::query(
-        "SELECT l.id, l.org_id, l.reason, l.ref_year, l.listed_on, \
-         (SELECT COUNT(*) FROM annual_reports r WHERE r.org_id = l.org_id AND r.year = l.ref_year) AS filed \
-         FROM credit_listings l WHERE l.list = $1 AND l.removed_on IS NULL ORDER BY l.org_id, l.id",
-    )
-    .bind(list)
-    .fetch_all(&mut *c)
-    .await?;
+    let rows = credit_store::open_listings(c, list).await?;
     let mut out = Vec::new();
     for r in rows {
-        let filed: i64 = r.try_get("filed")?;
-        let reason: String = r.try_get("reason")?;
+        let filed = r.filed;
+        let reason = r.reason;
         // A missing report is rectified once it is filed; other causes stay until a registrar
         // verifies the rectification and removes the listing.
         let reason = if reason == "annual_report_missing" && filed > 0 {
@@ -325,10 +279,10 @@ async fn open_listings(c: &mut Conn, list: &str) -> AppResult<Vec<Open>> {
             reason
         };
         out.push(Open {
-            id: r.try_get("id")?,
-            org: r.try_get("org_id")?,
+            id: r.id,
+            org: r.org_id,
             reason,
-            listed_on: r.try_get("listed_on")?,
+            listed_on: r.listed_on,
         });
     }
     Ok(out)
@@ -372,14 +326,8 @@ async fn end_abnormal(reg: &Registry<'_>, today: Date) -> AppResult<usize> {
             Box::pin(async move {
                 // Only the listings read above: one added since restarts the clock.
                 for listing in ids {
-                    sqlx::query(
-                        "UPDATE credit_listings SET removed_on = $1, removal = 'automatic' \
-                         WHERE id = $2 AND removed_on IS NULL",
-                    )
-                    .bind(&on)
-                    .bind(listing)
-                    .execute(&mut *c)
-                    .await?;
+                    // Whether it was still open is not asked: one ended meanwhile stays ended.
+                    credit_store::end_listing(c, listing, &on).await?;
                 }
                 add_event(c, OrgId(id), &on, "removed_abnormal", now).await
             })
@@ -392,36 +340,25 @@ async fn end_abnormal(reg: &Registry<'_>, today: Date) -> AppResult<usize> {
 /// Lists on the serious-violation list on its events; ends a listing 2 years after the last.
 async fn serious(reg: &Registry<'_>, today: Date) -> AppResult<(usize, usize)> {
     let mut c = reg.db.acquire().await?;
-    let rows = sqlx::query(
-        "SELECT org_id, kind, decided_on, amount_fen FROM penalties ORDER BY org_id, decided_on",
-    )
-    .fetch_all(&mut *c)
-    .await?;
+    let rows = credit_store::all_penalties(&mut c).await?;
     let mut penalties: BTreeMap<i64, Vec<Penalty>> = BTreeMap::new();
     for r in rows {
-        let Some(kind) = PenaltyKind::parse(&r.try_get::<String, _>("kind")?) else {
+        let Some(kind) = PenaltyKind::parse(&r.kind) else {
             continue;
         };
-        let Some(on) = parse_iso_date(&r.try_get::<String, _>("decided_on")?) else {
+        let Some(on) = parse_iso_date(&r.decided_on) else {
             continue;
         };
-        let amount: Option<i64> = r.try_get("amount_fen")?;
-        penalties
-            .entry(r.try_get("org_id")?)
-            .or_default()
-            .push(Penalty {
-                kind,
-                on,
-                amount: amount.map(Money::from_fen),
-            });
+        let amount = r.amount_fen;
+        penalties.entry(r.org_id).or_default().push(Penalty {
+            kind,
+            on,
+            amount: amount.map(Money::from_fen),
+        });
     }
     let mut abnormal: BTreeMap<i64, Vec<(Date, Option<Date>)>> = BTreeMap::new();
-    let spans: Vec<(i64, String, Option<String>)> = sqlx::query_as(
-        "SELECT org_id, listed_on, removed_on FROM credit_listings WHERE list = 'abnormal' AND listed_on <= $1",
-    )
-    .bind(iso_date(credit::add_months(today, -24)))
-    .fetch_all(&mut *c)
-    .await?;
+    let spans =
+        credit_store::abnormal_spans(&mut c, &iso_date(credit::add_months(today, -24))).await?;
     for (org, listed, removed) in spans {
         if let Some(d) = parse_iso_date(&listed) {
             let end = removed.as_deref().and_then(parse_iso_date);
@@ -483,14 +420,7 @@ async fn serious(reg: &Registry<'_>, today: Date) -> AppResult<(usize, usize)> {
         |c, id| {
             let on = on.clone();
             Box::pin(async move {
-                sqlx::query(
-                    "UPDATE credit_listings SET removed_on = $1, removal = 'automatic' \
-                     WHERE org_id = $2 AND list = 'serious' AND removed_on IS NULL",
-                )
-                .bind(&on)
-                .bind(id)
-                .execute(&mut *c)
-                .await?;
+                credit_store::end_serious(c, id, &on).await?;
                 add_event(c, OrgId(id), &on, "removed_serious", now).await
             })
         },

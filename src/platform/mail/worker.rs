@@ -4,11 +4,11 @@
 //! the final failure.
 
 use super::transport::{Outgoing, SendError, Transport};
-use crate::db::{Backend, Db};
+use crate::db::mail as mail_store;
+use crate::db::Db;
 use crate::platform::audit::{Actor, Auditor};
 use crate::platform::clock::Clock;
 use serde_json::json;
-use sqlx::Row;
 
 /// Attempts before a mail is given up.
 pub const MAX_ATTEMPTS: i64 = 6;
@@ -41,37 +41,28 @@ impl Worker<'_> {
     /// Claims up to a batch of due mail for this process (a lease of `LEASE_MS`).
     pub async fn claim(&self) -> Result<Vec<(Outgoing, i64)>, sqlx::Error> {
         let now = self.clock.now_ms();
-        let pick =
-            "SELECT id FROM mail_outbox WHERE (status = 'pending' AND next_attempt_at <= $3) \
-                    OR (status = 'sending' AND lease_until < $3) ORDER BY id LIMIT $4";
-        let pick = match self.db.backend {
-            Backend::Postgres => format!("{pick} FOR UPDATE SKIP LOCKED"),
-            Backend::Sqlite => pick.to_string(),
-        };
-        let sql = format!(
-            "UPDATE mail_outbox SET status = 'sending', lease_owner = $1, lease_until = $2 WHERE id IN ({pick}) \
-             RETURNING id, to_addr, lang, subject, body_text, attempts"
-        );
         let mut tx = self.db.begin_write().await?;
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(self.holder)
-            .bind(now + LEASE_MS)
-            .bind(now)
-            .bind(BATCH)
-            .fetch_all(&mut *tx)
-            .await?;
+        let rows = mail_store::claim(
+            &mut tx,
+            self.db.backend,
+            self.holder,
+            now + LEASE_MS,
+            now,
+            BATCH,
+        )
+        .await?;
         tx.commit().await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             out.push((
                 Outgoing {
-                    id: r.try_get("id")?,
-                    to: r.try_get("to_addr")?,
-                    lang: r.try_get("lang")?,
-                    subject: r.try_get("subject")?,
-                    body: r.try_get("body_text")?,
+                    id: r.id,
+                    to: r.to_addr,
+                    lang: r.lang,
+                    subject: r.subject,
+                    body: r.body_text,
                 },
-                r.try_get("attempts")?,
+                r.attempts,
             ));
         }
         out.sort_by_key(|(m, _)| m.id);
@@ -88,15 +79,7 @@ impl Worker<'_> {
     /// (it expired and another process took the mail): then this process must not send it.
     async fn still_mine(&self, id: i64) -> Result<bool, sqlx::Error> {
         let mut c = self.db.acquire().await?;
-        let done = sqlx::query(
-            "UPDATE mail_outbox SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 AND status = 'sending'",
-        )
-        .bind(self.clock.now_ms() + LEASE_MS)
-        .bind(id)
-        .bind(self.holder)
-        .execute(&mut *c)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        mail_store::extend_lease(&mut c, id, self.holder, self.clock.now_ms() + LEASE_MS).await
     }
 
     /// Sends claimed mail one by one, re-checking each claim first, and records each outcome.
@@ -134,21 +117,20 @@ impl Worker<'_> {
             } else {
                 scrub_links(&mail.body)
             };
-            let done = sqlx::query(
-                "UPDATE mail_outbox SET status = $1, attempts = attempts + 1, last_error = $2, next_attempt_at = $3, \
-                 sent_at = CASE WHEN $1 = 'sent' THEN $4 ELSE sent_at END, lease_owner = NULL, lease_until = NULL, \
-                 body_text = $7 WHERE id = $5 AND lease_owner = $6",
+            let recorded = mail_store::record_outcome(
+                &mut tx,
+                mail.id,
+                self.holder,
+                &mail_store::Outcome {
+                    status,
+                    error: error.as_deref(),
+                    next_attempt_at: next,
+                    now,
+                    body_text: &body,
+                },
             )
-            .bind(status)
-            .bind(error.as_deref())
-            .bind(next)
-            .bind(now)
-            .bind(mail.id)
-            .bind(self.holder)
-            .bind(&body)
-            .execute(&mut *tx)
             .await?;
-            if done.rows_affected() != 1 {
+            if !recorded {
                 log::warn!(
                     "mail {}: outcome not recorded, the claim was lost meanwhile",
                     mail.id
