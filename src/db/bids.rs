@@ -78,6 +78,14 @@ pub async fn by_id(c: &mut Conn, id: i64) -> Result<Option<Bid>, sqlx::Error> {
     Ok(row.map(bid))
 }
 
+/// Who submitted the bid, and for which organization: (submitter, org).
+pub async fn submitter_and_org(c: &mut Conn, bid: i64) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as("SELECT submitted_by, org_id FROM bids WHERE id = $1")
+        .bind(bid)
+        .fetch_one(&mut *c)
+        .await
+}
+
 /// The organization's sealed bid in this envelope of this round, if any.
 pub async fn sealed_of(
     c: &mut Conn,

@@ -4,6 +4,7 @@
 
 pub mod applications;
 pub mod audit;
+pub mod awards;
 pub mod bids;
 pub mod calendar;
 pub mod credit;
