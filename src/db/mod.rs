@@ -7,6 +7,7 @@ pub mod audit;
 pub mod awards;
 pub mod bids;
 pub mod calendar;
+pub mod challenges;
 pub mod credit;
 pub mod directory;
 pub mod eval_panel;

@@ -63,6 +63,23 @@ pub async fn obtained_by(
     .await
 }
 
+/// When the organization obtained the documents of this round, if it did.
+pub async fn obtained_at(
+    c: &mut Conn,
+    project: i64,
+    round: i64,
+    org: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT at FROM doc_obtained WHERE project_id = $1 AND round = $2 AND org_id = $3",
+    )
+    .bind(project)
+    .bind(round)
+    .bind(org)
+    .fetch_optional(&mut *c)
+    .await
+}
+
 type QuestionRow = (
     i64,
     i64,
