@@ -131,13 +131,7 @@ impl<'a> Procurement<'a> {
 
     /// The current admins of an organization (who receive its procurement notices).
     pub async fn org_admins(c: &mut Conn, org: i64) -> Result<Vec<i64>, sqlx::Error> {
-        sqlx::query_scalar(
-            "SELECT user_id FROM memberships WHERE org_id = $1 AND kind = 'admin' AND left_on IS NULL \
-             AND user_id IS NOT NULL ORDER BY user_id",
-        )
-        .bind(org)
-        .fetch_all(&mut *c)
-        .await
+        crate::db::bidders::admins(c, org).await
     }
 
     /// Tells the admins of every organization following the category about a new project or
@@ -193,11 +187,7 @@ impl<'a> Procurement<'a> {
         }
         let now_ms = to_ms(now);
         store::advance(c, p, project::Action::Publish, now_ms).await?;
-        sqlx::query("UPDATE projects SET notice_at = $2 WHERE id = $1")
-            .bind(p.id)
-            .bind(now_ms)
-            .execute(&mut *c)
-            .await?;
+        store::set_notice_at(c, p.id, now_ms).await?;
         let fresh = store::by_id(c, p.id).await?.ok_or(AppError::NotFound)?;
         let criteria = store::criteria(c, p.id).await?;
         let data = published_data(&fresh, &criteria);
@@ -558,14 +548,7 @@ impl<'a> Procurement<'a> {
             json!({ "final_deadline_at": deadline }),
         )
         .await?;
-        let bidders: Vec<i64> = sqlx::query_scalar(
-            "SELECT b.submitted_by FROM opening_bids ob JOIN openings o ON o.id = ob.opening_id JOIN bids b ON b.id = ob.bid_id \
-             WHERE o.project_id = $1 AND o.round = $2 AND o.envelope = 'initial' ORDER BY ob.bid_id",
-        )
-        .bind(p.id)
-        .bind(p.round)
-        .fetch_all(&mut *c)
-        .await?;
+        let bidders = crate::db::bids::opened_submitters(c, p.id, p.round).await?;
         for u in bidders {
             self.mail(c, u, json!({ "event": "final_called", "title": p.title, "number": p.number,
                                     "deadline": shanghai_time(deadline), "link": format!("projects/{}", p.number) }))
@@ -583,14 +566,12 @@ impl<'a> Procurement<'a> {
         let mut due = Vec::new();
         for p in store::deadlines_between(&mut c, now, until).await? {
             // Read first: the loop runs every few seconds and writes only when someone is due.
-            let pending: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM doc_obtained d WHERE d.project_id = $1 AND d.round = $2 AND NOT EXISTS \
-                 (SELECT 1 FROM reminders r WHERE r.kind = $3 AND r.org_id = d.org_id)",
+            let pending = qa::unreminded(
+                &mut c,
+                p.id,
+                p.round,
+                &format!("bid_deadline:{}:{}", p.id, p.round),
             )
-            .bind(p.id)
-            .bind(p.round)
-            .bind(format!("bid_deadline:{}:{}", p.id, p.round))
-            .fetch_one(&mut *c)
             .await?;
             if pending > 0 {
                 due.push(p);
@@ -602,17 +583,7 @@ impl<'a> Procurement<'a> {
             let kind = format!("bid_deadline:{}:{}", p.id, p.round);
             let year = i64::from(shanghai_date(from_ms(p.deadline_at.unwrap_or(now))).year());
             for (org, user) in qa::obtained_by(&mut tx, p.id, p.round).await? {
-                let n = sqlx::query(
-                    "INSERT INTO reminders (kind, org_id, year, sent_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                )
-                .bind(&kind)
-                .bind(org)
-                .bind(year)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if n == 1 {
+                if qa::remind_once(&mut tx, &kind, org, year, now).await? {
                     self.mail(&mut tx, user, json!({ "event": "reminder", "title": p.title, "number": p.number,
                                                      "deadline": shanghai_time(p.deadline_at.unwrap_or(now)),
                                                      "link": format!("projects/{}", p.number) }))

@@ -78,6 +78,22 @@ pub async fn by_id(c: &mut Conn, id: i64) -> Result<Option<Bid>, sqlx::Error> {
     Ok(row.map(bid))
 }
 
+/// Who submitted the bid.
+pub async fn submitter(c: &mut Conn, bid: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT submitted_by FROM bids WHERE id = $1")
+        .bind(bid)
+        .fetch_one(&mut *c)
+        .await
+}
+
+/// Who submitted the bid, and for which organization: (submitter, org).
+pub async fn submitter_and_org(c: &mut Conn, bid: i64) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as("SELECT submitted_by, org_id FROM bids WHERE id = $1")
+        .bind(bid)
+        .fetch_one(&mut *c)
+        .await
+}
+
 /// The organization's sealed bid in this envelope of this round, if any.
 pub async fn sealed_of(
     c: &mut Conn,
@@ -219,6 +235,83 @@ pub async fn bid_of_file(c: &mut Conn, file: &str) -> Result<Option<i64>, sqlx::
         .bind(file)
         .fetch_optional(&mut *c)
         .await
+}
+
+/// Whether the organization's response was opened in this round.
+pub async fn opened_in_round(
+    c: &mut Conn,
+    project: i64,
+    round: i64,
+    org: i64,
+) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM opening_bids b JOIN openings o ON o.id = b.opening_id \
+         WHERE o.project_id = $1 AND o.round = $2 AND o.envelope = 'initial' AND b.org_id = $3",
+    )
+    .bind(project)
+    .bind(round)
+    .bind(org)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(n > 0)
+}
+
+/// Who submitted each response opened in this round, in bid order.
+pub async fn opened_submitters(
+    c: &mut Conn,
+    project: i64,
+    round: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT b.submitted_by FROM opening_bids ob JOIN openings o ON o.id = ob.opening_id JOIN bids b ON b.id = ob.bid_id \
+         WHERE o.project_id = $1 AND o.round = $2 AND o.envelope = 'initial' ORDER BY ob.bid_id",
+    )
+    .bind(project)
+    .bind(round)
+    .fetch_all(&mut *c)
+    .await
+}
+
+/// The recorded qualification and compliance checks of an opening's bids: (bid, stage,
+/// passed, reason).
+pub async fn reviews_of(
+    c: &mut Conn,
+    opening: i64,
+) -> Result<Vec<(i64, String, i64, Option<String>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT bid_id, stage, passed, reason FROM bid_reviews WHERE opening_id = $1 AND stage IN ('qualification', 'compliance')",
+    )
+    .bind(opening)
+    .fetch_all(&mut *c)
+    .await
+}
+
+/// Records one check (`stage`: qualification, price, compliance) of one opened bid.
+#[allow(clippy::too_many_arguments)]
+pub async fn add_review(
+    c: &mut Conn,
+    opening: i64,
+    bid: i64,
+    stage: &str,
+    passed: bool,
+    reason: Option<&str>,
+    user: Option<i64>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO bid_reviews (opening_id, bid_id, stage, passed, reason, by_user_id, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(opening)
+    .bind(bid)
+    .bind(stage)
+    .bind(i64::from(passed))
+    .bind(reason)
+    .bind(user)
+    .bind(now)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
 }
 
 type OpeningRow = (i64, i64, i64, String, i64, String, i64, i64);

@@ -47,3 +47,13 @@ pub async fn set_fields(
         .await?;
     Ok(())
 }
+
+/// Every expert with their person record (user, person), by id: whom a panel is drawn from.
+pub async fn with_persons(c: &mut Conn) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT DISTINCT u.id, u.person_id FROM role_grants g JOIN users u ON u.id = g.user_id \
+         WHERE g.role = 'expert' AND g.revoked_at IS NULL ORDER BY u.id",
+    )
+    .fetch_all(&mut *c)
+    .await
+}

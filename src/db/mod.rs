@@ -4,8 +4,11 @@
 
 pub mod applications;
 pub mod audit;
+pub mod awards;
+pub mod bidders;
 pub mod bids;
 pub mod calendar;
+pub mod challenges;
 pub mod credit;
 pub mod directory;
 pub mod eval_panel;

@@ -63,6 +63,64 @@ pub async fn obtained_by(
     .await
 }
 
+/// When the organization obtained the documents of this round, if it did.
+pub async fn obtained_at(
+    c: &mut Conn,
+    project: i64,
+    round: i64,
+    org: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT at FROM doc_obtained WHERE project_id = $1 AND round = $2 AND org_id = $3",
+    )
+    .bind(project)
+    .bind(round)
+    .bind(org)
+    .fetch_optional(&mut *c)
+    .await
+}
+
+/// How many organizations that obtained the documents of this round have no reminder of
+/// `kind` yet.
+pub async fn unreminded(
+    c: &mut Conn,
+    project: i64,
+    round: i64,
+    kind: &str,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM doc_obtained d WHERE d.project_id = $1 AND d.round = $2 AND NOT EXISTS \
+         (SELECT 1 FROM reminders r WHERE r.kind = $3 AND r.org_id = d.org_id)",
+    )
+    .bind(project)
+    .bind(round)
+    .bind(kind)
+    .fetch_one(&mut *c)
+    .await
+}
+
+/// Records the organization's reminder of `kind`, once: whether it was new (one already
+/// recorded writes nothing).
+pub async fn remind_once(
+    c: &mut Conn,
+    kind: &str,
+    org: i64,
+    year: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let n = sqlx::query(
+        "INSERT INTO reminders (kind, org_id, year, sent_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+    )
+    .bind(kind)
+    .bind(org)
+    .bind(year)
+    .bind(now)
+    .execute(&mut *c)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
 type QuestionRow = (
     i64,
     i64,

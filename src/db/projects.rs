@@ -432,6 +432,16 @@ pub async fn set_deadline(
     Ok(())
 }
 
+/// Records when the project's notice was published.
+pub async fn set_notice_at(c: &mut Conn, id: i64, at: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE projects SET notice_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(at)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
 /// Cancels the project (from draft or published) with its reason.
 pub async fn cancel(
     c: &mut Conn,

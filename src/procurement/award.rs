@@ -6,6 +6,7 @@
 //! recorded with the reason. A special-fund programme funds applicants in rank order while the
 //! programme's budget lasts. The award notice is public for 1 working day.
 
+use crate::db::awards;
 use crate::db::projects::{self as store, Project};
 use crate::db::Conn;
 use crate::deadlines::DueClock;
@@ -16,123 +17,14 @@ use crate::platform::clock::from_ms;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::ids::UserId;
 use crate::procurement::Procurement;
-use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::Row;
 use time::Date;
 
-/// One line of the frozen ranking.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Ranked {
-    pub rank: usize,
-    pub bid_id: i64,
-    pub org_id: i64,
-    pub org_name: String,
-    pub price_fen: i64,
-    pub price_score: Decimal,
-    pub total: Decimal,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Award {
-    pub id: i64,
-    pub project_id: i64,
-    pub round: i64,
-    pub ranking: Vec<Ranked>,
-    pub report_at: i64,
-    pub confirm_due_at: i64,
-    pub confirmed_at: Option<i64>,
-    pub confirmed_by: Option<i64>,
-    pub notice_at: Option<i64>,
-    pub notice_end_at: Option<i64>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Winner {
-    pub id: i64,
-    pub award_id: i64,
-    pub bid_id: i64,
-    pub org_id: i64,
-    pub org_name: String,
-    pub address: String,
-    pub rank: i64,
-    pub amount_fen: i64,
-    pub status: WinnerStatus,
-    pub reason: Option<String>,
-    pub created_at: i64,
-    pub changed_at: Option<i64>,
-}
-
-const AWARD: &str =
-    "SELECT id, project_id, round, ranking, report_at, confirm_due_at, confirmed_at, \
-    confirmed_by, notice_at, notice_end_at FROM awards";
-
-fn award(r: &AnyRow) -> Result<Award, sqlx::Error> {
-    let ranking: String = r.try_get("ranking")?;
-    Ok(Award {
-        id: r.try_get("id")?,
-        project_id: r.try_get("project_id")?,
-        round: r.try_get("round")?,
-        ranking: serde_json::from_str(&ranking).map_err(|e| sqlx::Error::Decode(e.into()))?,
-        report_at: r.try_get("report_at")?,
-        confirm_due_at: r.try_get("confirm_due_at")?,
-        confirmed_at: r.try_get("confirmed_at")?,
-        confirmed_by: r.try_get("confirmed_by")?,
-        notice_at: r.try_get("notice_at")?,
-        notice_end_at: r.try_get("notice_end_at")?,
-    })
-}
+pub use crate::db::awards::{winners, Award, Ranked, Winner};
 
 /// The award of the project's current round, once the report reached the purchaser.
 pub async fn award_of(c: &mut Conn, p: &Project) -> AppResult<Option<Award>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{AWARD} WHERE project_id = $1 AND round = $2"
-    )))
-    .bind(p.id)
-    .bind(p.round)
-    .fetch_optional(&mut *c)
-    .await?;
-    Ok(row.as_ref().map(award).transpose()?)
-}
-
-/// Every winner row of an award, the current ones and those passed over, in rank order.
-pub async fn winners(c: &mut Conn, award: i64) -> AppResult<Vec<Winner>> {
-    let rows = sqlx::query(
-        "SELECT w.id, w.award_id, w.bid_id, w.org_id, o.name AS org_name, \
-         COALESCE(o.domicile, (SELECT s.address FROM suppliers s WHERE s.uscc = o.uscc AND s.status = 'approved' \
-         ORDER BY s.id DESC LIMIT 1), '') AS address, w.rank, w.amount_fen, w.status, w.reason, w.created_at, w.changed_at \
-         FROM award_winners w JOIN organizations o ON o.id = w.org_id WHERE w.award_id = $1 ORDER BY w.rank, w.id",
-    )
-    .bind(award)
-    .fetch_all(&mut *c)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Winner {
-                id: r.try_get("id")?,
-                award_id: r.try_get("award_id")?,
-                bid_id: r.try_get("bid_id")?,
-                org_id: r.try_get("org_id")?,
-                org_name: r.try_get("org_name")?,
-                address: r.try_get("address")?,
-                rank: r.try_get("rank")?,
-                amount_fen: r.try_get("amount_fen")?,
-                status: {
-                    let code: String = r.try_get("status")?;
-                    WinnerStatus::parse(&code).ok_or_else(|| sqlx::Error::ColumnDecode {
-                        index: "status".into(),
-                        source: format!("unknown winner status {code:?}").into(),
-                    })?
-                },
-                reason: r.try_get("reason")?,
-                created_at: r.try_get("created_at")?,
-                changed_at: r.try_get("changed_at")?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    Ok(awards::of_round(c, p.id, p.round).await?)
 }
 
 /// The names of the panel's seated members, for the award notice.
@@ -258,15 +150,14 @@ impl Procurement<'_> {
         let now = self.clock.now_ms();
         let counted = count_working_days(self, c, now, 5).await?;
         let due = counted.end_ms;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO awards (project_id, round, ranking, report_at, confirm_due_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        let id = awards::add(
+            c,
+            p.id,
+            p.round,
+            &serde_json::to_string(&ranking).map_err(|e| AppError::Internal(e.to_string()))?,
+            now,
+            due,
         )
-        .bind(p.id)
-        .bind(p.round)
-        .bind(serde_json::to_string(&ranking).map_err(|e| AppError::Internal(e.to_string()))?)
-        .bind(now)
-        .bind(due)
-        .fetch_one(&mut *c)
         .await?;
         counted.record(c, DueClock::AwardConfirm, id, now).await?;
         store::add_event(
@@ -333,15 +224,7 @@ impl Procurement<'_> {
         }
         let counted = count_working_days(self, c, now, 1).await?;
         let end = counted.end_ms;
-        sqlx::query(
-            "UPDATE awards SET confirmed_at = $2, confirmed_by = $3, notice_at = $2, notice_end_at = $4 WHERE id = $1",
-        )
-        .bind(a.id)
-        .bind(now)
-        .bind(user)
-        .bind(end)
-        .execute(&mut *c)
-        .await?;
+        awards::confirm(c, a.id, now, user, end).await?;
         counted.record(c, DueClock::AwardNotice, a.id, now).await?;
         store::advance(c, p, crate::domain::project::Action::Award, now).await?;
         let names = panel_names(c, p).await?;
@@ -388,19 +271,7 @@ impl Procurement<'_> {
     }
 
     async fn add_winner(&self, c: &mut Conn, award: i64, r: &Ranked, now: i64) -> AppResult<()> {
-        sqlx::query(
-            "INSERT INTO award_winners (award_id, bid_id, org_id, rank, amount_fen, status, created_at) \
-             VALUES ($1, $2, $3, $4, $5, 'winner', $6)",
-        )
-        .bind(award)
-        .bind(r.bid_id)
-        .bind(r.org_id)
-        .bind(r.rank as i64)
-        .bind(r.price_fen)
-        .bind(now)
-        .execute(&mut *c)
-        .await?;
-        Ok(())
+        Ok(awards::add_winner(c, award, r, now).await?)
     }
 
     /// Mails a bidder: the user who submitted the bid and the organization's admins, each
@@ -411,11 +282,7 @@ impl Procurement<'_> {
         bid: i64,
         data: serde_json::Value,
     ) -> AppResult<()> {
-        let (submitter, org): (i64, i64) =
-            sqlx::query_as("SELECT submitted_by, org_id FROM bids WHERE id = $1")
-                .bind(bid)
-                .fetch_one(&mut *c)
-                .await?;
+        let (submitter, org) = crate::db::bids::submitter_and_org(c, bid).await?;
         let mut to = Procurement::org_admins(c, org).await?;
         to.push(submitter);
         to.sort_unstable();
@@ -461,16 +328,9 @@ impl Procurement<'_> {
             return Ok(Err("err-award-signed"));
         }
         let now = self.clock.now_ms();
-        sqlx::query(
-            "UPDATE award_winners SET status = $2, reason = $3, changed_by = $4, changed_at = $5 WHERE id = $1 AND status = 'winner'",
-        )
-        .bind(w.id)
-        .bind(to.code())
-        .bind(reason)
-        .bind(user)
-        .bind(now)
-        .execute(&mut *c)
-        .await?;
+        // As before the move, whether the compare-and-set applied is not checked: the winner
+        // was read as `winner` in this transaction, and the caller holds the project's lock.
+        awards::pass_over(c, w.id, to, reason, user, now).await?;
         // The next-ranked bidder that never won this award.
         let next = a
             .ranking
@@ -493,12 +353,7 @@ impl Procurement<'_> {
             self.add_winner(c, a.id, r, now).await?;
             let counted = count_working_days(self, c, now, 1).await?;
             let end = counted.end_ms;
-            sqlx::query("UPDATE awards SET notice_at = $2, notice_end_at = $3 WHERE id = $1")
-                .bind(a.id)
-                .bind(now)
-                .bind(end)
-                .execute(&mut *c)
-                .await?;
+            awards::renew_notice(c, a.id, now, end).await?;
             counted.record(c, DueClock::AwardNotice, a.id, now).await?;
             self.mail_bidder(
                 c,
@@ -515,13 +370,7 @@ impl Procurement<'_> {
             store::advance(c, p, crate::domain::project::Action::NoWinner, now).await?;
         } else {
             // A programme whose other funded applicants have all signed is contracted.
-            let unsigned: i64 = sqlx::query_scalar(
-                "SELECT CAST(COUNT(*) AS BIGINT) FROM award_winners x WHERE x.award_id = $1 AND x.status = 'winner' \
-                 AND NOT EXISTS (SELECT 1 FROM contracts k WHERE k.winner_id = x.id)",
-            )
-            .bind(a.id)
-            .fetch_one(&mut *c)
-            .await?;
+            let unsigned = awards::unsigned_winners(c, a.id).await?;
             if unsigned == 0 {
                 store::advance(c, p, crate::domain::project::Action::Contract, now).await?;
             }
@@ -546,24 +395,8 @@ impl Procurement<'_> {
             let mut c = self.db.acquire().await?;
             // Only reports that can be complete: every seated panelist submitted and, for a
             // consultation, the final quotes opened (the full report is computed only then).
-            let opened = sqlx::query_scalar(
-                "SELECT p.id FROM projects p JOIN panels pn ON pn.project_id = p.id AND pn.round = p.round \
-                 WHERE p.status = 'opened' AND NOT EXISTS \
-                 (SELECT 1 FROM awards a WHERE a.project_id = p.id AND a.round = p.round) \
-                 AND NOT EXISTS (SELECT 1 FROM panel_members m WHERE m.panel_id = pn.id AND m.status = 'seated' \
-                                 AND m.submitted_at IS NULL) \
-                 AND (p.method <> 'consultation' OR EXISTS (SELECT 1 FROM openings o WHERE o.project_id = p.id \
-                      AND o.round = p.round AND o.envelope = 'final' AND o.outcome = 'opened')) ORDER BY p.id",
-            )
-            .fetch_all(&mut *c)
-            .await?;
-            let due = sqlx::query_scalar(
-                "SELECT a.project_id FROM awards a JOIN projects p ON p.id = a.project_id AND p.round = a.round \
-                 WHERE a.confirmed_at IS NULL AND a.confirm_due_at <= $1 AND p.status = 'opened' ORDER BY a.id",
-            )
-            .bind(now)
-            .fetch_all(&mut *c)
-            .await?;
+            let opened = awards::reports_due(&mut c).await?;
+            let due = awards::confirmations_due(&mut c, now).await?;
             (opened, due)
         };
         let mut done = 0;
@@ -594,13 +427,7 @@ impl Procurement<'_> {
     async fn remind_panelists(&self, now: i64) -> AppResult<usize> {
         let rows: Vec<(i64, i64, i64, i64)> = {
             let mut c = self.db.acquire().await?;
-            sqlx::query_as(
-                "SELECT m.id, m.user_id, pn.project_id, pn.drawn_at FROM panel_members m JOIN panels pn ON pn.id = m.panel_id \
-                 JOIN projects p ON p.id = pn.project_id AND p.round = pn.round \
-                 WHERE m.status = 'seated' AND m.submitted_at IS NULL AND m.reminded_at IS NULL AND p.status = 'opened'",
-            )
-            .fetch_all(&mut *c)
-            .await?
+            crate::db::panel::unreminded(&mut c).await?
         };
         let cal = {
             let mut c = self.db.acquire().await?;
@@ -612,18 +439,11 @@ impl Procurement<'_> {
                 continue;
             }
             let mut tx = self.db.begin_write().await?;
-            let n = sqlx::query(
-                "UPDATE panel_members SET reminded_at = $2 WHERE id = $1 AND reminded_at IS NULL",
-            )
-            .bind(member)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            let reminded = crate::db::panel::mark_reminded(&mut tx, member, now).await?;
             let p = store::by_id(&mut tx, project)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            if n == 1 {
+            if reminded {
                 self.mail(
                     &mut tx,
                     user,
@@ -642,6 +462,7 @@ impl Procurement<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rust_decimal::Decimal;
 
     fn r(rank: usize, price: i64) -> Ranked {
         Ranked {

@@ -4,6 +4,7 @@
 //! the bidding organization's own requests decrypt its bid; audit entries carry the bid id
 //! only, and no mail or log line carries a price or proposal.
 
+use crate::db::bidders;
 use crate::db::bids::{self as store, NewBid, OpenedBid, Opening};
 use crate::db::projects::{self as projects, Project};
 use crate::db::Conn;
@@ -78,16 +79,7 @@ pub fn accepts(p: &Project, envelope: &str, now: i64) -> bool {
 
 /// Whether the organization's response was opened in this round (only they quote finally).
 pub async fn was_opened(c: &mut Conn, p: &Project, org: i64) -> AppResult<bool> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM opening_bids b JOIN openings o ON o.id = b.opening_id \
-         WHERE o.project_id = $1 AND o.round = $2 AND o.envelope = 'initial' AND b.org_id = $3",
-    )
-    .bind(p.id)
-    .bind(p.round)
-    .bind(org)
-    .fetch_one(&mut *c)
-    .await?;
-    Ok(n > 0)
+    Ok(store::opened_in_round(c, p.id, p.round, org).await?)
 }
 
 /// A bid's canonical content with a fresh salt, and its ciphertext.
@@ -154,11 +146,7 @@ pub async fn record_opening(
             }
             let price = Money::parse(&content.price)
                 .map_err(|_| AppError::Internal(format!("bid {} price", b.id)))?;
-            let (name, uscc): (String, Option<String>) =
-                sqlx::query_as("SELECT name, uscc FROM organizations WHERE id = $1")
-                    .bind(b.org_id)
-                    .fetch_one(&mut *c)
-                    .await?;
+            let (name, uscc) = bidders::name_and_uscc(c, b.org_id).await?;
             let ob = OpenedBid {
                 bid_id: b.id,
                 org_id: b.org_id,
@@ -199,31 +187,14 @@ pub async fn record_opening(
 
 /// What the rules need to know about a would-be bidder, on the project's deadline date.
 pub async fn bidder(c: &mut Conn, org: i64, on: &str) -> AppResult<Bidder> {
-    let row: Option<(String, String)> =
-        sqlx::query_as("SELECT status, district_code FROM organizations WHERE id = $1")
-            .bind(org)
-            .fetch_optional(&mut *c)
-            .await?;
-    let (status, district) = row.ok_or(AppError::NotFound)?;
+    let (status, district) = bidders::standing(c, org).await?.ok_or(AppError::NotFound)?;
     let serious = crate::db::orgs::on_list(c, org, "serious").await?;
-    let grades: Vec<String> = sqlx::query_scalar(
-        "SELECT grade FROM org_grades WHERE org_id = $1 AND ended_on IS NULL AND valid_from <= $2 AND valid_to >= $2",
-    )
-    .bind(org)
-    .bind(on)
-    .fetch_all(&mut *c)
-    .await?;
+    let grades = bidders::grades_on(c, org, on).await?;
     // The last annual inspection due on that date: the previous year's, once 31 May passed.
     let (year, md) = on.split_at(4);
     let year: i64 = year.parse().unwrap_or(0);
     let due_year = if md > "-05-31" { year - 1 } else { year - 2 };
-    let outcome: Option<String> =
-        sqlx::query_scalar("SELECT outcome FROM annual_reports WHERE org_id = $1 AND year = $2")
-            .bind(org)
-            .bind(due_year)
-            .fetch_optional(&mut *c)
-            .await?
-            .flatten();
+    let outcome = bidders::inspection(c, org, due_year).await?;
     Ok(Bidder {
         active: crate::domain::org_life::OrgStatus::parse(&status).is_some_and(|s| s.active()),
         supplier: crate::domain::org_life::OrgStatus::parse(&status)
@@ -499,10 +470,7 @@ impl Procurement<'_> {
         .await?;
         // Each bidder is told on its own; a failed round's bids stay sealed.
         for b in &sealed {
-            let submitter: i64 = sqlx::query_scalar("SELECT submitted_by FROM bids WHERE id = $1")
-                .bind(b.id)
-                .fetch_one(&mut *tx)
-                .await?;
+            let submitter = store::submitter(&mut tx, b.id).await?;
             self.mail(
                 &mut tx,
                 submitter,

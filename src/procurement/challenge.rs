@@ -8,6 +8,7 @@
 //! no answer came); the supervisor decides within 30 working days and may, meanwhile, order the
 //! procurement suspended for at most 30 days (`delivery::suspension`).
 
+use crate::db::challenges::{self as challenges, NewChallenge, NewComplaint};
 use crate::db::projects::{self as store, Project};
 use crate::db::Conn;
 use crate::deadlines::DueClock;
@@ -17,91 +18,11 @@ use crate::platform::error::AppResult;
 use crate::platform::ids::UserId;
 use crate::procurement::award::{award_of, count_working_days, working_days_after};
 use crate::procurement::Procurement;
-use serde::Serialize;
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::Row;
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Challenge {
-    pub id: i64,
-    pub project_id: i64,
-    pub round: i64,
-    pub org_id: i64,
-    pub org_name: String,
-    pub user_id: i64,
-    /// inquiry | challenge
-    pub kind: String,
-    /// documents | process | result
-    pub target: String,
-    pub body: String,
-    pub filed_at: i64,
-    pub due_at: i64,
-    pub suspends: i64,
-    pub answer: Option<String>,
-    pub answered_at: Option<i64>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Complaint {
-    pub id: i64,
-    pub challenge_id: i64,
-    pub project_id: i64,
-    pub number: String,
-    pub title: String,
-    pub org_name: String,
-    pub body: String,
-    pub filed_at: i64,
-    pub due_at: i64,
-    pub outcome: Option<String>,
-    pub decision: Option<String>,
-    pub decided_at: Option<i64>,
-}
-
-const CHALLENGE: &str =
-    "SELECT c.id, c.project_id, c.round, c.org_id, o.name AS org_name, c.user_id, c.kind, \
-    c.target, c.body, c.filed_at, c.due_at, c.suspends, c.answer, c.answered_at FROM challenges c \
-    JOIN organizations o ON o.id = c.org_id";
-
-const COMPLAINT: &str = "SELECT k.id, k.challenge_id, k.project_id, p.number, p.title, o.name AS org_name, k.body, \
-    k.filed_at, k.due_at, k.outcome, k.decision, k.decided_at FROM complaints k JOIN projects p ON p.id = k.project_id \
-    JOIN organizations o ON o.id = k.org_id";
-
-fn challenge(r: &AnyRow) -> Result<Challenge, sqlx::Error> {
-    Ok(Challenge {
-        id: r.try_get("id")?,
-        project_id: r.try_get("project_id")?,
-        round: r.try_get("round")?,
-        org_id: r.try_get("org_id")?,
-        org_name: r.try_get("org_name")?,
-        user_id: r.try_get("user_id")?,
-        kind: r.try_get("kind")?,
-        target: r.try_get("target")?,
-        body: r.try_get("body")?,
-        filed_at: r.try_get("filed_at")?,
-        due_at: r.try_get("due_at")?,
-        suspends: r.try_get("suspends")?,
-        answer: r.try_get("answer")?,
-        answered_at: r.try_get("answered_at")?,
-    })
-}
-
-fn complaint(r: &AnyRow) -> Result<Complaint, sqlx::Error> {
-    Ok(Complaint {
-        id: r.try_get("id")?,
-        challenge_id: r.try_get("challenge_id")?,
-        project_id: r.try_get("project_id")?,
-        number: r.try_get("number")?,
-        title: r.try_get("title")?,
-        org_name: r.try_get("org_name")?,
-        body: r.try_get("body")?,
-        filed_at: r.try_get("filed_at")?,
-        due_at: r.try_get("due_at")?,
-        outcome: r.try_get("outcome")?,
-        decision: r.try_get("decision")?,
-        decided_at: r.try_get("decided_at")?,
-    })
-}
+pub use crate::db::challenges::{
+    by_id, complaint_by_id, complaint_of, complaints, of_project, Challenge, Complaint,
+};
 
 /// The lifecycle's facts of a challenge and its complaint at `now` (`last`: the last instant a
 /// complaint may be filed, where the action needs it).
@@ -120,64 +41,10 @@ fn facts(ch: &Challenge, complaint: Option<&Complaint>, now: i64, last: i64) -> 
     }
 }
 
-pub async fn of_project(c: &mut Conn, project: i64) -> AppResult<Vec<Challenge>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{CHALLENGE} WHERE c.project_id = $1 ORDER BY c.id"
-    )))
-    .bind(project)
-    .fetch_all(&mut *c)
-    .await?;
-    Ok(rows.iter().map(challenge).collect::<Result<_, _>>()?)
-}
-
-pub async fn by_id(c: &mut Conn, id: i64) -> AppResult<Option<Challenge>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{CHALLENGE} WHERE c.id = $1")))
-        .bind(id)
-        .fetch_optional(&mut *c)
-        .await?;
-    Ok(row.as_ref().map(challenge).transpose()?)
-}
-
-pub async fn complaints(c: &mut Conn) -> AppResult<Vec<Complaint>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{COMPLAINT} ORDER BY CASE WHEN k.decided_at IS NULL THEN 0 ELSE 1 END, k.id DESC LIMIT 500"
-    )))
-    .fetch_all(&mut *c)
-    .await?;
-    Ok(rows.iter().map(complaint).collect::<Result<_, _>>()?)
-}
-
-pub async fn complaint_of(c: &mut Conn, challenge_id: i64) -> AppResult<Option<Complaint>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{COMPLAINT} WHERE k.challenge_id = $1"
-    )))
-    .bind(challenge_id)
-    .fetch_optional(&mut *c)
-    .await?;
-    Ok(row.as_ref().map(complaint).transpose()?)
-}
-
-pub async fn complaint_by_id(c: &mut Conn, id: i64) -> AppResult<Option<Complaint>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{COMPLAINT} WHERE k.id = $1")))
-        .bind(id)
-        .fetch_optional(&mut *c)
-        .await?;
-    Ok(row.as_ref().map(complaint).transpose()?)
-}
-
 /// Whether the organization took part in the round (a sealed or opened bid, or it obtained
 /// the documents): only those inquire, challenge and complain.
 pub async fn took_part(c: &mut Conn, p: &Project, org: i64) -> AppResult<bool> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT (SELECT COUNT(*) FROM doc_obtained WHERE project_id = $1 AND round = $2 AND org_id = $3) + \
-         (SELECT COUNT(*) FROM bids WHERE project_id = $1 AND round = $2 AND org_id = $3)",
-    )
-    .bind(p.id)
-    .bind(p.round)
-    .bind(org)
-    .fetch_one(&mut *c)
-    .await?;
-    Ok(n > 0)
+    Ok(challenges::took_part(c, p.id, p.round, org).await?)
 }
 
 /// The moment the 7 working days of a challenge run from: for the documents, when the
@@ -191,14 +58,7 @@ pub async fn relevant_date(
 ) -> AppResult<Option<i64>> {
     Ok(match target {
         "documents" => {
-            let obtained: Option<i64> = sqlx::query_scalar(
-                "SELECT at FROM doc_obtained WHERE project_id = $1 AND round = $2 AND org_id = $3",
-            )
-            .bind(p.id)
-            .bind(p.round)
-            .bind(org)
-            .fetch_optional(&mut *c)
-            .await?;
+            let obtained = crate::db::project_qa::obtained_at(c, p.id, p.round, org).await?;
             obtained.or(p.notice_at)
         }
         "process" => crate::procurement::review::opening_of(c, p)
@@ -256,21 +116,21 @@ impl Procurement<'_> {
             )
         };
         let due = counted.end_ms;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO challenges (project_id, round, org_id, user_id, kind, target, body, filed_at, due_at, suspends) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        let id = challenges::add(
+            c,
+            &NewChallenge {
+                project: p.id,
+                round: p.round,
+                org: f.org,
+                user: f.user,
+                kind: f.kind,
+                target: f.target,
+                body: f.body.trim(),
+                filed_at: now,
+                due_at: due,
+                suspends,
+            },
         )
-        .bind(p.id)
-        .bind(p.round)
-        .bind(f.org)
-        .bind(f.user)
-        .bind(f.kind)
-        .bind(f.target)
-        .bind(f.body.trim())
-        .bind(now)
-        .bind(due)
-        .bind(i64::from(suspends))
-        .fetch_one(&mut *c)
         .await?;
         counted.record(c, DueClock::Answer, id, now).await?;
         // The history shows that a challenge came and when, not who filed it.
@@ -326,15 +186,7 @@ impl Procurement<'_> {
             return Ok(Err("err-challenge-answer"));
         }
         // Compare-and-set: an answer given meanwhile by someone else is not overwritten.
-        let n = sqlx::query("UPDATE challenges SET answer = $2, answered_by = $3, answered_at = $4 WHERE id = $1 AND answered_at IS NULL")
-            .bind(ch.id)
-            .bind(answer.trim())
-            .bind(user)
-            .bind(now)
-            .execute(&mut *c)
-            .await?
-            .rows_affected();
-        if n != 1 {
+        if !challenges::answer(c, ch.id, answer.trim(), user, now).await? {
             return Ok(Err("err-challenge-answered"));
         }
         store::add_event(
@@ -395,18 +247,18 @@ impl Procurement<'_> {
         }
         let counted = count_working_days(self, c, now, 30).await?;
         let due = counted.end_ms;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO complaints (challenge_id, project_id, org_id, user_id, body, filed_at, due_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        let id = challenges::add_complaint(
+            c,
+            &NewComplaint {
+                challenge: ch.id,
+                project: p.id,
+                org: ch.org_id,
+                user,
+                body: body.trim(),
+                filed_at: now,
+                due_at: due,
+            },
         )
-        .bind(ch.id)
-        .bind(p.id)
-        .bind(ch.org_id)
-        .bind(user)
-        .bind(body.trim())
-        .bind(now)
-        .bind(due)
-        .fetch_one(&mut *c)
         .await?;
         counted
             .record(c, DueClock::ComplaintDecision, id, now)
@@ -457,18 +309,7 @@ impl Procurement<'_> {
         if let Err(key) = transition(facts(&ch, Some(k), now, i64::MAX), Action::Decide(decided)) {
             return Ok(Err(key));
         }
-        let n = sqlx::query(
-            "UPDATE complaints SET outcome = $2, decision = $3, decided_by = $4, decided_at = $5 WHERE id = $1 AND decided_at IS NULL",
-        )
-        .bind(k.id)
-        .bind(decided.code())
-        .bind(decision.trim())
-        .bind(user)
-        .bind(now)
-        .execute(&mut *c)
-        .await?
-        .rows_affected();
-        if n != 1 {
+        if !challenges::decide(c, k.id, decided.code(), decision.trim(), user, now).await? {
             return Ok(Err("err-complaint-decided"));
         }
         let p = store::by_id(c, k.project_id)
@@ -492,10 +333,7 @@ impl Procurement<'_> {
             json!({ "project": p.id, "outcome": outcome }),
         )
         .await?;
-        let complainant: i64 = sqlx::query_scalar("SELECT user_id FROM complaints WHERE id = $1")
-            .bind(k.id)
-            .fetch_one(&mut *c)
-            .await?;
+        let complainant = challenges::complainant(c, k.id).await?;
         self.mail(
             c,
             complainant,

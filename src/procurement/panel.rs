@@ -5,6 +5,7 @@
 //! or officer of a bidder. The seed, the candidates and the exclusions are recorded, so the draw
 //! can be replayed; a recused panelist is replaced by the next candidate in the seed's order.
 
+use crate::db::panel::{self as store, NewPanel};
 use crate::db::projects::Project;
 use crate::db::Conn;
 use crate::domain::award::SeatStatus;
@@ -42,16 +43,6 @@ pub struct Panel {
     pub members: Vec<Member>,
 }
 
-type MemberRow = (
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<i64>,
-);
-
 pub fn minimum_size(method: &str) -> usize {
     if method == "open_tender" {
         5
@@ -61,23 +52,11 @@ pub fn minimum_size(method: &str) -> usize {
 }
 
 pub async fn panel_of(c: &mut Conn, p: &Project) -> AppResult<Option<Panel>> {
-    let row: Option<(i64, String, i64, String, String, i64)> = sqlx::query_as(
-        "SELECT id, seed, size, candidates, excluded, drawn_at FROM panels WHERE project_id = $1 AND round = $2",
-    )
-    .bind(p.id)
-    .bind(p.round)
-    .fetch_optional(&mut *c)
-    .await?;
+    let row = store::of_round(c, p.id, p.round).await?;
     let Some((id, seed, size, candidates, excluded, drawn_at)) = row else {
         return Ok(None);
     };
-    let members: Vec<MemberRow> = sqlx::query_as(
-        "SELECT m.id, m.user_id, u.display_name, m.kind, m.status, m.reason, m.replaces FROM panel_members m \
-         JOIN users u ON u.id = m.user_id WHERE m.panel_id = $1 ORDER BY m.id",
-    )
-    .bind(id)
-    .fetch_all(&mut *c)
-    .await?;
+    let members = store::members(c, id).await?;
     Ok(Some(Panel {
         id,
         round: p.round,
@@ -117,16 +96,6 @@ pub async fn valid_bidders(c: &mut Conn, p: &Project) -> AppResult<Vec<i64>> {
         .collect())
 }
 
-/// The expert library: users holding the expert role now, with their person records.
-async fn experts(c: &mut Conn) -> AppResult<Vec<(i64, i64)>> {
-    Ok(sqlx::query_as(
-        "SELECT DISTINCT u.id, u.person_id FROM role_grants g JOIN users u ON u.id = g.user_id \
-         WHERE g.role = 'expert' AND g.revoked_at IS NULL ORDER BY u.id",
-    )
-    .fetch_all(&mut *c)
-    .await?)
-}
-
 impl Procurement<'_> {
     /// Draws the panel of the current round. `Ok(Err(key))` is a refusal for the form.
     pub async fn draw_panel(
@@ -157,7 +126,7 @@ impl Procurement<'_> {
         let since = iso_date(shanghai_date(self.clock.now()) - Duration::days(3 * 365));
         let mut candidates = Vec::new();
         let mut excluded: Vec<(i64, String)> = Vec::new();
-        for (expert, person) in experts(c).await? {
+        for (expert, person) in crate::db::experts::with_persons(c).await? {
             if representatives.contains(&expert) {
                 continue;
             }
@@ -178,19 +147,19 @@ impl Procurement<'_> {
             Err(_) => return Ok(Err("err-panel-candidates")),
         };
         let now = self.clock.now_ms();
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO panels (project_id, round, seed, size, candidates, excluded, drawn_by, drawn_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        let id = store::add(
+            c,
+            &NewPanel {
+                project: p.id,
+                round: p.round,
+                seed: &seed.to_string(),
+                size: size as i64,
+                candidates: &json!(candidates).to_string(),
+                excluded: &json!(excluded).to_string(),
+                drawn_by: user,
+                drawn_at: now,
+            },
         )
-        .bind(p.id)
-        .bind(p.round)
-        .bind(seed.to_string())
-        .bind(size as i64)
-        .bind(json!(candidates).to_string())
-        .bind(json!(excluded).to_string())
-        .bind(user)
-        .bind(now)
-        .fetch_one(&mut *c)
         .await?;
         let seats = drawn
             .iter()
@@ -247,12 +216,9 @@ impl Procurement<'_> {
                 Err(_) => return Ok(Err("err-panel-no-replacement")),
             }
         }
-        sqlx::query("UPDATE panel_members SET status = 'recused', reason = $2, recused_at = $3 WHERE id = $1 AND status = 'seated'")
-            .bind(member)
-            .bind(reason)
-            .bind(now)
-            .execute(&mut *c)
-            .await?;
+        // As before the move, whether the compare-and-set applied is not checked: the member
+        // was read seated in this transaction, and the caller holds the project's lock.
+        store::recuse(c, member, reason, now).await?;
         if let Some(next) = replacement {
             seat(c, panel.id, next, "expert", Some(member), now).await?;
             self.mail(
@@ -282,17 +248,7 @@ async fn seat(
     replaces: Option<i64>,
     now: i64,
 ) -> AppResult<()> {
-    sqlx::query(
-        "INSERT INTO panel_members (panel_id, user_id, kind, status, replaces, seated_at) VALUES ($1, $2, $3, 'seated', $4, $5)",
-    )
-    .bind(panel)
-    .bind(user)
-    .bind(kind)
-    .bind(replaces)
-    .bind(now)
-    .execute(&mut *c)
-    .await?;
-    Ok(())
+    Ok(store::add_member(c, panel, user, kind, replaces, now).await?)
 }
 
 impl Procurement<'_> {

@@ -15,8 +15,6 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::HashMap;
 
-type SeatRow = (i64, i64, String, Option<i64>, Option<i64>, i64);
-
 /// One panelist's scores of one bid, in criterion order.
 pub type BidScores = (i64, Vec<Decimal>);
 
@@ -32,13 +30,7 @@ pub struct Seat {
 }
 
 pub async fn seat(c: &mut Conn, member: i64) -> AppResult<Option<Seat>> {
-    let row: Option<SeatRow> = sqlx::query_as(
-        "SELECT m.id, m.user_id, m.status, m.declared_at, m.submitted_at, p.project_id FROM panel_members m \
-         JOIN panels p ON p.id = m.panel_id WHERE m.id = $1",
-    )
-    .bind(member)
-    .fetch_optional(&mut *c)
-    .await?;
+    let row = crate::db::panel::seat(c, member).await?;
     row.map(
         |(member, user_id, status, declared_at, submitted_at, project_id)| {
             Ok(Seat {
@@ -58,22 +50,12 @@ pub async fn seat(c: &mut Conn, member: i64) -> AppResult<Option<Seat>> {
 
 /// The user's seats on panels, newest first (for the expert's list).
 pub async fn seats_of(c: &mut Conn, user: i64) -> AppResult<Vec<(i64, String, String, String)>> {
-    Ok(sqlx::query_as(
-        "SELECT m.id, pr.number, pr.title, m.status FROM panel_members m JOIN panels p ON p.id = m.panel_id \
-         JOIN projects pr ON pr.id = p.project_id WHERE m.user_id = $1 ORDER BY m.id DESC",
-    )
-    .bind(user)
-    .fetch_all(&mut *c)
-    .await?)
+    Ok(crate::db::panel::seats_of(c, user).await?)
 }
 
 /// The member's own scores: (bid, criterion position) → hundredths.
 pub async fn own_scores(c: &mut Conn, member: i64) -> AppResult<HashMap<(i64, i64), i64>> {
-    let rows: Vec<(i64, i64, i64)> =
-        sqlx::query_as("SELECT bid_id, pos, centi FROM panel_scores WHERE member_id = $1")
-            .bind(member)
-            .fetch_all(&mut *c)
-            .await?;
+    let rows = crate::db::panel::scores_of(c, member).await?;
     Ok(rows.into_iter().map(|(b, p, v)| ((b, p), v)).collect())
 }
 

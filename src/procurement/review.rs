@@ -51,12 +51,7 @@ pub async fn rows(c: &mut Conn, p: &Project) -> AppResult<Vec<Row>> {
     let Some(o) = opening_of(c, p).await? else {
         return Ok(Vec::new());
     };
-    let recorded: Vec<(i64, String, i64, Option<String>)> = sqlx::query_as(
-        "SELECT bid_id, stage, passed, reason FROM bid_reviews WHERE opening_id = $1 AND stage IN ('qualification', 'compliance')",
-    )
-    .bind(o.id)
-    .fetch_all(&mut *c)
-    .await?;
+    let recorded = bids::reviews_of(c, o.id).await?;
     let mut out = Vec::new();
     for b in bids::opened(c, o.id).await? {
         let find = |stage: &str| recorded.iter().find(|r| r.0 == b.bid_id && r.1 == stage);
@@ -89,20 +84,7 @@ async fn record(
     user: Option<i64>,
     now: i64,
 ) -> AppResult<()> {
-    sqlx::query(
-        "INSERT INTO bid_reviews (opening_id, bid_id, stage, passed, reason, by_user_id, at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(opening)
-    .bind(bid)
-    .bind(stage)
-    .bind(i64::from(passed))
-    .bind(reason)
-    .bind(user)
-    .bind(now)
-    .execute(&mut *c)
-    .await?;
-    Ok(())
+    Ok(bids::add_review(c, opening, bid, stage, passed, reason, user, now).await?)
 }
 
 /// The decisions of a review form (`decision[bid]` = pass|fail, `reason[bid]`): bid → (passed,
