@@ -147,24 +147,26 @@ pub async fn add(
 }
 
 /// Records the confirmation (by `user`, or by the rule of silence with `None`) and starts the
-/// award notice. Not a compare-and-set: the service checks the award it read unconfirmed.
+/// award notice, unless it was confirmed already (compare-and-set); whether it applied.
 pub async fn confirm(
     c: &mut Conn,
     award: i64,
     at: i64,
     user: Option<i64>,
     notice_end_at: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE awards SET confirmed_at = $2, confirmed_by = $3, notice_at = $2, notice_end_at = $4 WHERE id = $1",
+) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE awards SET confirmed_at = $2, confirmed_by = $3, notice_at = $2, notice_end_at = $4 \
+         WHERE id = $1 AND confirmed_at IS NULL",
     )
     .bind(award)
     .bind(at)
     .bind(user)
     .bind(notice_end_at)
     .execute(&mut *c)
-    .await?;
-    Ok(())
+    .await?
+    .rows_affected()
+        == 1)
 }
 
 /// Starts a new award notice (after a winner was passed over for the next-ranked).

@@ -268,14 +268,19 @@ pub async fn open_listing(
     .await
 }
 
-/// Ends a listing whose cause a registrar found rectified.
-pub async fn remove_rectified(c: &mut Conn, listing: i64, on: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE credit_listings SET removed_on = $1, removal = 'rectified' WHERE id = $2")
-        .bind(on)
-        .bind(listing)
-        .execute(&mut *c)
-        .await?;
-    Ok(())
+/// Ends a listing whose cause a registrar found rectified, if it is still open
+/// (compare-and-set); whether it was.
+pub async fn remove_rectified(c: &mut Conn, listing: i64, on: &str) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE credit_listings SET removed_on = $1, removal = 'rectified' \
+         WHERE id = $2 AND removed_on IS NULL",
+    )
+    .bind(on)
+    .bind(listing)
+    .execute(&mut *c)
+    .await?
+    .rows_affected()
+        == 1)
 }
 
 /// Which organizations `orgs_without_report` leaves out, besides those that filed.

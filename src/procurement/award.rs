@@ -219,12 +219,16 @@ impl Procurement<'_> {
         if chosen.is_empty() {
             return Ok(Err("err-award-none"));
         }
+        let counted = count_working_days(self, c, now, 1).await?;
+        let end = counted.end_ms;
+        // Compare-and-set on `confirmed_at` (the first write of this step): an award confirmed
+        // meanwhile (by the purchaser or the rule of silence) is reported, never confirmed twice.
+        if !awards::confirm(c, a.id, now, user, end).await? {
+            return Ok(Err("err-award-confirmed"));
+        }
         for r in &chosen {
             self.add_winner(c, a.id, r, now).await?;
         }
-        let counted = count_working_days(self, c, now, 1).await?;
-        let end = counted.end_ms;
-        awards::confirm(c, a.id, now, user, end).await?;
         counted.record(c, DueClock::AwardNotice, a.id, now).await?;
         store::advance(c, p, crate::domain::project::Action::Award, now).await?;
         let names = panel_names(c, p).await?;
@@ -328,9 +332,11 @@ impl Procurement<'_> {
             return Ok(Err("err-award-signed"));
         }
         let now = self.clock.now_ms();
-        // As before the move, whether the compare-and-set applied is not checked: the winner
-        // was read as `winner` in this transaction, and the caller holds the project's lock.
-        awards::pass_over(c, w.id, to, reason, user, now).await?;
+        // Compare-and-set on the winner's status (the first write of this step): a winner
+        // passed over meanwhile is reported, never passed over twice.
+        if !awards::pass_over(c, w.id, to, reason, user, now).await? {
+            return Ok(Err("err-award-not-winner"));
+        }
         // The next-ranked bidder that never won this award.
         let next = a
             .ranking

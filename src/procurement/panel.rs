@@ -216,9 +216,11 @@ impl Procurement<'_> {
                 Err(_) => return Ok(Err("err-panel-no-replacement")),
             }
         }
-        // As before the move, whether the compare-and-set applied is not checked: the member
-        // was read seated in this transaction, and the caller holds the project's lock.
-        store::recuse(c, member, reason, now).await?;
+        // Compare-and-set on the seat's status (the first write of this step): a member who
+        // left the seat meanwhile is reported, and no replacement is drawn twice.
+        if !store::recuse(c, member, reason, now).await? {
+            return Ok(Err("err-panel-member"));
+        }
         if let Some(next) = replacement {
             seat(c, panel.id, next, "expert", Some(member), now).await?;
             self.mail(

@@ -324,10 +324,15 @@ async fn end_abnormal(reg: &Registry<'_>, today: Date) -> AppResult<usize> {
             let on = on.clone();
             let ids = listing_ids.get(&id).cloned().unwrap_or_default();
             Box::pin(async move {
-                // Only the listings read above: one added since restarts the clock.
+                // Only the listings read above: one added since restarts the clock. Each ends
+                // by compare-and-set; one ended meanwhile stays as it was ended, and the public
+                // record tells of a removal only when this run made one.
+                let mut ended = false;
                 for listing in ids {
-                    // Whether it was still open is not asked: one ended meanwhile stays ended.
-                    credit_store::end_listing(c, listing, &on).await?;
+                    ended |= credit_store::end_listing(c, listing, &on).await?;
+                }
+                if !ended {
+                    return Ok(());
                 }
                 add_event(c, OrgId(id), &on, "removed_abnormal", now).await
             })
@@ -420,7 +425,11 @@ async fn serious(reg: &Registry<'_>, today: Date) -> AppResult<(usize, usize)> {
         |c, id| {
             let on = on.clone();
             Box::pin(async move {
-                credit_store::end_serious(c, id, &on).await?;
+                // Only the listings still open end; the public record tells of a removal only
+                // when this run made one.
+                if credit_store::end_serious(c, id, &on).await? == 0 {
+                    return Ok(());
+                }
                 add_event(c, OrgId(id), &on, "removed_serious", now).await
             })
         },
@@ -583,7 +592,10 @@ impl Registry<'_> {
         {
             return Err(AppError::Conflict("err-listing-not-rectified"));
         }
-        credit_store::remove_rectified(&mut tx, listing, &today).await?;
+        // Removed meanwhile (by another registrar or the daily job): nothing is open to remove.
+        if !credit_store::remove_rectified(&mut tx, listing, &today).await? {
+            return Err(AppError::NotFound);
+        }
         add_event(&mut tx, org, &today, "removed_abnormal", now).await?;
         self.record_changed(
             tx,

@@ -368,8 +368,34 @@ async fn silence_confirms_the_first_ranked_and_a_refusal_passes_to_the_next_with
             .await,
         0
     );
+    // The award as a purchaser's page read it just before the rule of silence confirmed it.
+    let (stale_p, stale_a) = {
+        let mut c = app.db.acquire().await.unwrap();
+        let p = huoban::db::projects::by_id(&mut c, id)
+            .await
+            .unwrap()
+            .unwrap();
+        let a = huoban::procurement::award::award_of(&mut c, &p)
+            .await
+            .unwrap()
+            .unwrap();
+        (p, a)
+    };
     app.clock.set(datetime!(2026-12-25 16:00 UTC));
     pr.run_awards().await.unwrap();
+    // Confirming from that stale read is refused by the compare-and-set on `confirmed_at`:
+    // no second notice, no winner added twice.
+    {
+        let mut tx = app.db.begin_write().await.unwrap();
+        assert_eq!(
+            pr.confirm(&mut tx, &stale_p, &stale_a, Some(1))
+                .await
+                .unwrap(),
+            Err("err-award-confirmed")
+        );
+        tx.commit().await.unwrap();
+    }
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM award_winners").await, 1);
     assert_eq!(
         app.scalar(
             "SELECT COUNT(*) FROM awards WHERE confirmed_at IS NOT NULL AND confirmed_by IS NULL"
