@@ -7,7 +7,7 @@
 //! in the entity's history and mailed to those it affects. Dates already passed are not touched.
 
 use crate::db::Conn;
-use crate::domain::calendar::{iso_date, parse_iso_date, Calendar, Due, Period};
+use crate::domain::calendar::{iso_date, parse_iso_date, Calendar, Period};
 use crate::domain::lang::Lang;
 use crate::platform::audit::{Actor, Auditor};
 use crate::platform::clock::Clock;
@@ -85,19 +85,9 @@ impl DueClock {
     }
 }
 
-/// Records (or re-records) how a stored due date was computed. Call it in the transaction that
+/// Records (or re-records) how a stored due date was computed: called in the transaction that
 /// writes the date to the entity.
-pub async fn record(
-    c: &mut Conn,
-    clock: DueClock,
-    entity_id: i64,
-    start: Date,
-    period: Period,
-    due: &Due,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    store::record(c, clock, entity_id, start, period, due, now).await
-}
+pub use store::record;
 
 /// A stored due date as a new calendar gives it.
 #[derive(Debug, Clone, Serialize)]
