@@ -969,6 +969,17 @@ async function deliveryJourney(contract, open) {
     await Promise.all([p.waitForNavigation({ waitUntil: 'load' }), todo.first().click()]);
     await axe(p, manage);
     await submitForm(p, `main form[action^="${manage}/deliverables/"] button[type="submit"]`);
+    // The accepted milestone's installment waits for a review nobody has opened: the
+    // dashboard says so, at desktop size and 390 px wide, and links to the contract's reviews.
+    await goto(p, '/dashboard');
+    const open_review = p.locator(`main a[href="${manage}#reviews"]`);
+    if ((await open_review.count()) === 0) throw new Error('the review to open is not on the purchaser\'s dashboard');
+    await p.screenshot({ path: path.join(SHOT_DIR, 'purchaser-review-open.png'), fullPage: true });
+    await p.setViewportSize({ width: 390, height: 844 });
+    await p.screenshot({ path: path.join(SHOT_DIR, 'purchaser-review-open-390.png'), fullPage: true });
+    await axe(p, '/dashboard (purchaser, a review to open, 390 px)');
+    await p.setViewportSize({ width: 1280, height: 900 });
+    await Promise.all([p.waitForNavigation({ waitUntil: 'load' }), open_review.first().click()]);
     await p.fill('#milestone', '中期评估');
     await p.selectOption('#reviewer', '0');
     await submitForm(p, `main form[action="${manage}/reviews"] button[type="submit"]`);
@@ -1008,9 +1019,10 @@ async function deliveryJourney(contract, open) {
     if ((await page.locator('#satisfaction').count()) > 0) await page.fill('#satisfaction', '13.5');
     await submitForm(page, 'main form button[type="submit"]');
   };
-  const reviewed = await check('delivery: the purchaser scores the mid-term review', async () => {
-    await goto(p, manage);
+  const reviewed = await check('delivery: the purchaser scores the mid-term review from the dashboard', async () => {
+    await goto(p, '/dashboard');
     const href = await p.locator('main a[href^="/reviews/"]').first().getAttribute('href');
+    if (!href) throw new Error('the review to fill in is not on the purchaser\'s dashboard');
     await score(p, href);
     return (await p.locator('main').innerText()).includes('优') ? '优' : 'submitted';
   });
@@ -1031,6 +1043,16 @@ async function deliveryJourney(contract, open) {
     return amount;
   };
   const paid = await check('delivery: the finance officer pays two installments and reverses one', async () => {
+    // The payable installments wait on the finance officer's dashboard with the payment term.
+    await goto(f, '/dashboard');
+    const due = f.locator(`main a[href="${ledger}"]`);
+    if ((await due.count()) < 2) throw new Error(`the payable installments are not on the finance officer's dashboard (${await due.count()})`);
+    await f.screenshot({ path: path.join(SHOT_DIR, 'finance-payable.png'), fullPage: true });
+    await f.setViewportSize({ width: 390, height: 844 });
+    await f.screenshot({ path: path.join(SHOT_DIR, 'finance-payable-390.png'), fullPage: true });
+    await axe(f, '/dashboard (finance, installments payable, 390 px)');
+    await f.setViewportSize({ width: 1280, height: 900 });
+    await Promise.all([f.waitForNavigation({ waitUntil: 'load' }), due.first().click()]);
     await goto(f, '/finance');
     await axe(f, '/finance');
     const a1 = await pay(1);

@@ -276,8 +276,8 @@ async fn final_acceptance_needs_every_milestone_and_the_terms_end_or_a_reason_af
     assert!(
         dash.contains("可支付的分期款项")
             && dash.contains(&format!("href=\"/finance/contracts/{k}\""))
-            && dash.contains("¥114,000.00"),
-        "the 30% on signing is payable: {dash}"
+            && dash.contains("#1 · ¥114,000.00"),
+        "the 30% on signing (the plan's first installment) is payable: {dash}"
     );
     app.logout().await;
     app.login_as(NGO_ADMIN).await;

@@ -29,11 +29,14 @@ pub(super) async fn payable(
             p.add(
                 "queue-payable",
                 k.id * 100 + i.pos,
+                // Which installment (its number in the plan, as the plan table shows it) and
+                // what is left of it.
                 format!(
-                    "{} · {} · {} · ¥{}",
+                    "{} · {} · {} · #{} · ¥{}",
                     k.number,
                     k.title,
                     k.org_name,
+                    i.pos,
                     crate::domain::money::Money::from_fen(left).grouped()
                 ),
                 Some((due, false)),
