@@ -9,6 +9,7 @@ pub mod bidding;
 pub mod challenge;
 pub mod panel;
 pub mod panel_scoring;
+pub mod reading;
 pub mod review;
 pub mod sealing;
 

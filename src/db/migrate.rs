@@ -145,6 +145,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0022_project_agency.sql"),
         postgres: include_str!("../../migrations/postgres/0022_project_agency.sql"),
     },
+    Step {
+        version: 23,
+        name: "bid_reads",
+        sqlite: include_str!("../../migrations/sqlite/0023_bid_reads.sql"),
+        postgres: include_str!("../../migrations/postgres/0023_bid_reads.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

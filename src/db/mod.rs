@@ -5,6 +5,7 @@
 pub mod applications;
 pub mod audit;
 pub mod awards;
+pub mod bid_reads;
 pub mod bidders;
 pub mod bids;
 pub mod calendar;

@@ -451,8 +451,160 @@ pub fn valid_number(s: &str) -> bool {
         && !s.ends_with('-')
 }
 
+/// What decides whether a person may read a bid's proposal and files (issue 21).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReaderFacts {
+    /// The bid is in an opening record: its envelope was opened at the deadline.
+    pub opened: bool,
+    /// A member of the organization that submitted it.
+    pub bidder: bool,
+    /// Their seat on the round's panel, if seated: whether they declared no conflict.
+    pub seat: Option<bool>,
+    /// They run the project's procedure: the purchaser, or the agency it is entrusted to.
+    pub procurer: bool,
+    /// A procurement supervisor, with a complaint on the project to decide.
+    pub supervisor_with_complaint: bool,
+}
+
+/// In what capacity a bid was read (recorded with each read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadCapacity {
+    Bidder,
+    Panelist,
+    Procurer,
+    Supervisor,
+}
+
+impl ReadCapacity {
+    pub fn code(self) -> &'static str {
+        match self {
+            ReadCapacity::Bidder => "bidder",
+            ReadCapacity::Panelist => "panelist",
+            ReadCapacity::Procurer => "procurer",
+            ReadCapacity::Supervisor => "supervisor",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ReadCapacity> {
+        [
+            ReadCapacity::Bidder,
+            ReadCapacity::Panelist,
+            ReadCapacity::Procurer,
+            ReadCapacity::Supervisor,
+        ]
+        .into_iter()
+        .find(|c| c.code() == s)
+    }
+}
+
+/// Why a bid may not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadRefusal {
+    /// Not opened: it stays sealed to everyone but its bidder (and nobody learns it exists).
+    Sealed,
+    /// A seated panelist who has not yet declared no conflict of interest.
+    Undeclared,
+    /// Not among those who judge it.
+    NotJudge,
+}
+
+/// Who may read a bid: its own bidder always; after the opening (never before), the seated
+/// panelists who declared no conflict, those who run the procedure (qualification and
+/// compliance), and the supervisor deciding a complaint on the project.
+pub fn may_read(f: ReaderFacts) -> Result<ReadCapacity, ReadRefusal> {
+    if f.bidder {
+        return Ok(ReadCapacity::Bidder);
+    }
+    if !f.opened {
+        return Err(ReadRefusal::Sealed);
+    }
+    if f.procurer {
+        return Ok(ReadCapacity::Procurer);
+    }
+    match f.seat {
+        Some(true) => return Ok(ReadCapacity::Panelist),
+        Some(false) if !f.supervisor_with_complaint => return Err(ReadRefusal::Undeclared),
+        _ => {}
+    }
+    if f.supervisor_with_complaint {
+        return Ok(ReadCapacity::Supervisor);
+    }
+    Err(ReadRefusal::NotJudge)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_bid_is_read_by_its_judges_only_after_the_opening() {
+        let opened = ReaderFacts {
+            opened: true,
+            ..ReaderFacts::default()
+        };
+        // Nobody but the bidder before the opening, whoever they are.
+        for f in [
+            ReaderFacts {
+                procurer: true,
+                ..ReaderFacts::default()
+            },
+            ReaderFacts {
+                seat: Some(true),
+                ..ReaderFacts::default()
+            },
+            ReaderFacts {
+                supervisor_with_complaint: true,
+                ..ReaderFacts::default()
+            },
+            ReaderFacts::default(),
+        ] {
+            assert_eq!(may_read(f), Err(ReadRefusal::Sealed), "{f:?}");
+        }
+        assert_eq!(
+            may_read(ReaderFacts {
+                bidder: true,
+                ..ReaderFacts::default()
+            }),
+            Ok(ReadCapacity::Bidder)
+        );
+        assert_eq!(
+            may_read(ReaderFacts {
+                seat: Some(true),
+                ..opened
+            }),
+            Ok(ReadCapacity::Panelist)
+        );
+        assert_eq!(
+            may_read(ReaderFacts {
+                seat: Some(false),
+                ..opened
+            }),
+            Err(ReadRefusal::Undeclared)
+        );
+        assert_eq!(
+            may_read(ReaderFacts {
+                procurer: true,
+                seat: Some(false),
+                ..opened
+            }),
+            Ok(ReadCapacity::Procurer)
+        );
+        assert_eq!(
+            may_read(ReaderFacts {
+                supervisor_with_complaint: true,
+                ..opened
+            }),
+            Ok(ReadCapacity::Supervisor)
+        );
+        assert_eq!(may_read(opened), Err(ReadRefusal::NotJudge));
+        for c in [
+            ReadCapacity::Bidder,
+            ReadCapacity::Panelist,
+            ReadCapacity::Procurer,
+            ReadCapacity::Supervisor,
+        ] {
+            assert_eq!(ReadCapacity::parse(c.code()), Some(c));
+        }
+    }
+
     use super::*;
     use time::macros::datetime;
 

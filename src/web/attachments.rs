@@ -172,6 +172,53 @@ pub struct FileReply {
     disposition: Header<'static>,
 }
 
+impl FileReply {
+    /// A file under its own name: shown in the browser where it can be (PDF, images, plain
+    /// text), downloaded otherwise.
+    pub fn named(body: Vec<u8>, content_type: &str, name: &str) -> FileReply {
+        let inline = matches!(
+            content_type,
+            "application/pdf"
+                | "image/png"
+                | "image/jpeg"
+                | "image/gif"
+                | "image/webp"
+                | "text/plain"
+        );
+        let ascii: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "-._".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let encoded: String = name
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        FileReply {
+            body,
+            content_type: ContentType::parse_flexible(content_type).unwrap_or(ContentType::Binary),
+            disposition: Header::new(
+                "Content-Disposition",
+                format!(
+                    "{}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}",
+                    if inline { "inline" } else { "attachment" }
+                ),
+            ),
+        }
+    }
+}
+
 #[get("/applications/<id>/attachments/<att>")]
 async fn download(
     state: &State<AppState>,

@@ -424,6 +424,13 @@ pub const MATRIX: &[Rule] = &[
     rule("GET", "/suppliers/<id>/certificate", Who::SignedIn),
     rule("GET", "/suppliers", Who::Role(Role::ProcurementSupervisor)),
     rule("GET", "/experts", Who::Role(Role::ProcurementSupervisor)),
+    // An opened bid, read by its judges (the service decides who; sealed: 404).
+    rule("GET", "/projects/<number>/bids/<bid>", Who::SignedIn),
+    rule(
+        "GET",
+        "/projects/<number>/bids/<bid>/files/<id>",
+        Who::SignedIn,
+    ),
     rule("GET", "/panel/<member>", Who::SignedIn),
     rule("POST", "/panel/<member>/declare", Who::SignedIn),
     rule("POST", "/panel/<member>/compliance", Who::SignedIn),

@@ -10,6 +10,7 @@ pub mod attachments;
 pub mod authz;
 pub mod award;
 pub mod award_public;
+pub mod bid_reading;
 pub mod bids;
 pub mod calendar_admin;
 pub mod catchers;
@@ -82,6 +83,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(purchase_qa::routes());
     r.extend(projects::routes());
     r.extend(bids::routes());
+    r.extend(bid_reading::routes());
     r.extend(org_procurement::routes());
     r.extend(suppliers::routes());
     r.extend(experts::routes());

@@ -68,12 +68,15 @@ async fn sheet_page(
                     json!({ "key": key, "value": value, "max": Decimal::new(k.max_centi, 2).normalize(), "name": k.name })
                 })
                 .collect();
-            json!({ "bid": b.bid.bid_id, "org": b.bid.org_name, "cells": cells })
+            json!({ "bid": b.bid.bid_id, "org": b.bid.org_name, "price_fen": b.bid.price_fen, "cells": cells })
         })
         .collect();
     Ok(page.render(
         "scoring/panel",
-        json!({ "seat": seat, "p": p, "criteria": criteria, "rows": rows, "errors": errors,
+        json!({ "seat": seat, "p": p, "criteria": criteria.iter().map(|k| json!({
+                    "name": k.name, "guidance": k.guidance,
+                    "max": Decimal::new(k.max_centi, 2).normalize().to_string() })).collect::<Vec<_>>(),
+                "rows": rows, "errors": errors,
                 "checks": checks, "compliance_open": compliance_open }),
     ))
 }
@@ -111,6 +114,13 @@ async fn declare(
     }
     let f = form.into_inner();
     let back = format!("/panel/{member}");
+    // Nothing is ticked for the panelist: they choose, having seen the bidders' names.
+    if !matches!(text(&f.conflict), "yes" | "no") {
+        let mut e = FormErrors::default();
+        e.add(page.lang, "conflict", "err-panel-declare-choice");
+        let t = sheet_page(&page, state, &seat, HashMap::new(), e).await?;
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    }
     if text(&f.conflict) == "yes" {
         let detail = text(&f.detail).to_string();
         if detail.chars().count() < 2 {

@@ -388,6 +388,7 @@ pub(crate) async fn manage_page(
         .collect();
     let openings = crate::db::bids::openings(&mut c, p.id).await?;
     let review = crate::procurement::review::rows(&mut c, p).await?;
+    let reads = Procurement::of(state).bid_reads(&mut c, p.id).await?;
     let panel = crate::procurement::panel::panel_of(&mut c, p).await?;
     let purchasers = crate::db::roles::department_purchasers(&mut c, p.department_id).await?;
     let panel_open = p.status == crate::domain::project::Status::Opened
@@ -428,7 +429,7 @@ pub(crate) async fn manage_page(
         json!({ "p": p, "criteria": criteria, "questions": questions, "amendments": amendments,
                 "events": events, "openings": openings, "intention": intention,
                 "unanswered": unanswered,
-                "review": review, "review_open": review_open, "panel": panel,
+                "review": review, "review_open": review_open, "panel": panel, "reads": reads,
                 "panel_open": panel_open, "purchasers": purchasers,
                 "panel_minimum": crate::procurement::panel::minimum_size(&p.method),
                 "intention_warning": p.kind == "procurement" && !intention_ok,

@@ -11,6 +11,7 @@ mod architecture;
 mod audit;
 mod authz;
 mod award;
+mod bid_reading;
 mod calendar;
 mod cli;
 mod csrf;
