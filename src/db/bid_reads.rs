@@ -13,16 +13,16 @@ pub async fn opened(c: &mut Conn, bid: i64) -> Result<bool, sqlx::Error> {
     Ok(n > 0)
 }
 
-/// The user's seat on the panel of a project's round, while seated: whether they declared no
-/// conflict of interest.
+/// The user's seat on the panel of a project's round, while seated: the seat, and whether
+/// they declared no conflict of interest.
 pub async fn seat(
     c: &mut Conn,
     project: i64,
     round: i64,
     user: i64,
-) -> Result<Option<bool>, sqlx::Error> {
-    let declared: Option<Option<i64>> = sqlx::query_scalar(
-        "SELECT m.declared_at FROM panel_members m JOIN panels p ON p.id = m.panel_id \
+) -> Result<Option<(i64, bool)>, sqlx::Error> {
+    let seat: Option<(i64, Option<i64>)> = sqlx::query_as(
+        "SELECT m.id, m.declared_at FROM panel_members m JOIN panels p ON p.id = m.panel_id \
          WHERE p.project_id = $1 AND p.round = $2 AND m.user_id = $3 AND m.status = 'seated' \
          AND m.recused_at IS NULL ORDER BY m.id DESC LIMIT 1",
     )
@@ -31,7 +31,7 @@ pub async fn seat(
     .bind(user)
     .fetch_optional(&mut *c)
     .await?;
-    Ok(declared.map(|d| d.is_some()))
+    Ok(seat.map(|(id, declared)| (id, declared.is_some())))
 }
 
 /// Whether a complaint has been filed on the project.

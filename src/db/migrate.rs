@@ -151,6 +151,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0023_bid_reads.sql"),
         postgres: include_str!("../../migrations/postgres/0023_bid_reads.sql"),
     },
+    Step {
+        version: 25,
+        name: "panel_drafts",
+        sqlite: include_str!("../../migrations/sqlite/0025_panel_drafts.sql"),
+        postgres: include_str!("../../migrations/postgres/0025_panel_drafts.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

@@ -215,3 +215,50 @@ pub async fn mark_reminded(c: &mut Conn, member: i64, now: i64) -> Result<bool, 
     .rows_affected();
     Ok(n == 1)
 }
+
+/// Replaces a panelist's draft sheet with `cells` (cell, value as typed).
+pub async fn save_draft(
+    c: &mut Conn,
+    member: i64,
+    cells: &[(String, String)],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM panel_drafts WHERE member_id = $1")
+        .bind(member)
+        .execute(&mut *c)
+        .await?;
+    for (cell, value) in cells {
+        sqlx::query(
+            "INSERT INTO panel_drafts (member_id, cell, value, saved_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(member)
+        .bind(cell)
+        .bind(value)
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A panelist's draft sheet: (cell, value), and when it was saved.
+pub async fn draft_of(
+    c: &mut Conn,
+    member: i64,
+) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT cell, value, saved_at FROM panel_drafts WHERE member_id = $1 ORDER BY cell",
+    )
+    .bind(member)
+    .fetch_all(&mut *c)
+    .await
+}
+
+/// Removes a panelist's draft (their sheet is submitted).
+pub async fn clear_draft(c: &mut Conn, member: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM panel_drafts WHERE member_id = $1")
+        .bind(member)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}

@@ -172,6 +172,7 @@ impl Procurement<'_> {
         for (bid, pos, centi) in scores {
             crate::db::panel::add_score(&mut tx, member, *bid, *pos, *centi).await?;
         }
+        crate::db::panel::clear_draft(&mut tx, member).await?;
         self.audit(
             &mut tx,
             Actor::User(user),
@@ -182,6 +183,32 @@ impl Procurement<'_> {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Saves a panelist's sheet as typed, to finish later; a sheet already submitted is not
+    /// a draft any more.
+    pub async fn save_score_draft(
+        &self,
+        member: i64,
+        cells: &[(String, String)],
+    ) -> AppResult<Result<(), &'static str>> {
+        let now = self.clock.now_ms();
+        let mut tx = self.db.begin_write().await?;
+        let Some((_, _, status, declared, submitted, _)) =
+            crate::db::panel::seat(&mut tx, member).await?
+        else {
+            return Err(AppError::NotFound);
+        };
+        if crate::domain::award::SeatStatus::parse(&status)
+            != Some(crate::domain::award::SeatStatus::Seated)
+            || declared.is_none()
+            || submitted.is_some()
+        {
+            return Ok(Err("err-panel-sheet-closed"));
+        }
+        crate::db::panel::save_draft(&mut tx, member, cells, now).await?;
+        tx.commit().await?;
+        Ok(Ok(()))
     }
 
     /// A bidder's inquiry or challenge on the project.

@@ -30,16 +30,27 @@ pub struct ReadBid {
     pub org_name: String,
     pub content: BidContent,
     pub capacity: ReadCapacity,
+    /// The reader's seat on the round's panel, if seated.
+    pub seat: Option<i64>,
 }
 
-async fn facts(c: &mut Conn, p: &Project, b: &Bid, who: &Reader) -> AppResult<ReaderFacts> {
-    Ok(ReaderFacts {
-        opened: store::opened(c, b.id).await?,
-        bidder: who.orgs.contains(&b.org_id),
-        seat: store::seat(c, p.id, b.round, who.user).await?,
-        procurer: who.procurer,
-        supervisor_with_complaint: who.supervisor && store::complained(c, p.id).await?,
-    })
+async fn facts(
+    c: &mut Conn,
+    p: &Project,
+    b: &Bid,
+    who: &Reader,
+) -> AppResult<(ReaderFacts, Option<i64>)> {
+    let seat = store::seat(c, p.id, b.round, who.user).await?;
+    Ok((
+        ReaderFacts {
+            opened: store::opened(c, b.id).await?,
+            bidder: who.orgs.contains(&b.org_id),
+            seat: seat.map(|s| s.1),
+            procurer: who.procurer,
+            supervisor_with_complaint: who.supervisor && store::complained(c, p.id).await?,
+        },
+        seat.map(|s| s.0),
+    ))
 }
 
 impl Procurement<'_> {
@@ -95,7 +106,8 @@ impl Procurement<'_> {
             .await?
             .filter(|b| b.project_id == p.id)
             .ok_or(AppError::NotFound)?;
-        let capacity = match may_read(facts(&mut tx, p, &b, who).await?) {
+        let (facts, seat) = facts(&mut tx, p, &b, who).await?;
+        let capacity = match may_read(facts) {
             Ok(c) => c,
             Err(e) => return Ok(Err(e)),
         };
@@ -136,6 +148,7 @@ impl Procurement<'_> {
             org_name,
             content,
             capacity,
+            seat,
         }))
     }
 

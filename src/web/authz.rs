@@ -52,6 +52,7 @@ pub const MATRIX: &[Rule] = &[
     // Public pages and the account flows that start without a session.
     rule("GET", "/", Who::Anyone),
     rule("GET", "/static/app.css", Who::Anyone),
+    rule("GET", "/static/sheet.js", Who::Anyone),
     rule("GET", "/lang?<lang>&<next>", Who::Anyone),
     rule("POST", "/lang", Who::Anyone),
     rule("GET", "/login?<next>", Who::Anyone),
@@ -435,6 +436,7 @@ pub const MATRIX: &[Rule] = &[
     rule("POST", "/panel/<member>/declare", Who::SignedIn),
     rule("POST", "/panel/<member>/compliance", Who::SignedIn),
     rule("POST", "/panel/<member>/scores", Who::SignedIn),
+    rule("POST", "/panel/<member>/scores/confirm", Who::SignedIn),
     rule("GET", "/purchase/projects/<id>/report", Who::Procurer),
     rule(
         "POST",

@@ -59,7 +59,9 @@ async fn bid(
     };
     let back = match read.capacity {
         ReadCapacity::Bidder => format!("/projects/{}/bid/{}", p.number, read.bid.org_id),
-        ReadCapacity::Panelist => "/scoring".to_string(),
+        ReadCapacity::Panelist => read
+            .seat
+            .map_or("/scoring".to_string(), |m| format!("/panel/{m}#bids")),
         ReadCapacity::Procurer => format!("/purchase/projects/{}#review", p.id),
         ReadCapacity::Supervisor => "/complaints".to_string(),
     };

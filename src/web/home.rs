@@ -14,7 +14,7 @@ use rocket_dyn_templates::Template;
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {
-    routes![home, stylesheet, link_lang, switch_lang]
+    routes![home, stylesheet, sheet_script, link_lang, switch_lang]
 }
 
 #[get("/")]
@@ -27,6 +27,14 @@ const CSS: &str = include_str!("../../templates/static/app.css");
 #[get("/static/app.css")]
 fn stylesheet() -> (ContentType, &'static str) {
     (ContentType::CSS, CSS)
+}
+
+const SHEET_JS: &str = include_str!("../../templates/static/sheet.js");
+
+/// The scoring sheets' live totals.
+#[get("/static/sheet.js")]
+fn sheet_script() -> (ContentType, &'static str) {
+    (ContentType::JavaScript, SHEET_JS)
 }
 
 #[derive(FromForm)]

@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::str::FromStr;
 
 pub fn routes() -> Vec<Route> {
-    routes![sheet, declare, comply, submit, report]
+    routes![sheet, declare, comply, submit, confirm, report]
 }
 
 /// The seat, if it is this user's (someone else's seat: 403; the seat tells no scores either way).
@@ -52,6 +52,9 @@ async fn sheet_page(
     let checks = scoring::qualified_bids(&mut c, &p).await?;
     let compliance_open = checks.iter().all(|r| r.compliant.is_none());
     let own = scoring::own_scores(&mut c, seat.member).await?;
+    let draft = crate::db::panel::draft_of(&mut c, seat.member).await?;
+    let draft_saved = draft.iter().map(|d| d.2).max();
+    let draft: HashMap<String, String> = draft.into_iter().map(|(k, v, _)| (k, v)).collect();
     let rows: Vec<_> = bids
         .iter()
         .map(|b| {
@@ -60,15 +63,25 @@ async fn sheet_page(
                 .enumerate()
                 .map(|(pos, k)| {
                     let key = format!("{}-{pos}", b.bid.bid_id);
-                    let value = values.get(&key).cloned().unwrap_or_else(|| {
-                        own.get(&(b.bid.bid_id, pos as i64))
-                            .map(|v| Decimal::new(*v, 2).normalize().to_string())
-                            .unwrap_or_default()
-                    });
+                    let value = values
+                        .get(&key)
+                        .or_else(|| draft.get(&key))
+                        .cloned()
+                        .unwrap_or_else(|| {
+                            own.get(&(b.bid.bid_id, pos as i64))
+                                .map(|v| Decimal::new(*v, 2).normalize().to_string())
+                                .unwrap_or_default()
+                        });
                     json!({ "key": key, "value": value, "max": Decimal::new(k.max_centi, 2).normalize(), "name": k.name })
                 })
                 .collect();
-            json!({ "bid": b.bid.bid_id, "org": b.bid.org_name, "price_fen": b.bid.price_fen, "cells": cells })
+            // The row's total so far: the cells that read as numbers.
+            let total: Decimal = cells
+                .iter()
+                .filter_map(|c| Decimal::from_str(c["value"].as_str().unwrap_or("")).ok())
+                .sum();
+            json!({ "bid": b.bid.bid_id, "org": b.bid.org_name, "price_fen": b.bid.price_fen,
+                    "cells": cells, "total": total.normalize().to_string() })
         })
         .collect();
     Ok(page.render(
@@ -76,7 +89,7 @@ async fn sheet_page(
         json!({ "seat": seat, "p": p, "criteria": criteria.iter().map(|k| json!({
                     "name": k.name, "guidance": k.guidance,
                     "max": Decimal::new(k.max_centi, 2).normalize().to_string() })).collect::<Vec<_>>(),
-                "rows": rows, "errors": errors,
+                "rows": rows, "errors": errors, "draft_saved": draft_saved,
                 "checks": checks, "compliance_open": compliance_open }),
     ))
 }
@@ -151,37 +164,32 @@ async fn declare(
 #[derive(FromForm)]
 pub struct ScoreForm {
     score: HashMap<String, String>,
+    /// `draft` saves the sheet as typed; anything else checks it.
+    action: Option<String>,
+    /// `yes` on the check page: the panelist confirms the sheet is final.
+    confirm: Option<String>,
 }
 
-#[post("/panel/<member>/scores", data = "<form>")]
-async fn submit(
-    page: Page,
-    state: &State<AppState>,
-    user: &CurrentUser,
-    member: i64,
-    form: CsrfForm<ScoreForm>,
-) -> AppResult<Reply> {
-    let seat = own_seat(state, user, member).await?;
-    if seat.status != crate::domain::award::SeatStatus::Seated
-        || seat.declared_at.is_none()
-        || seat.submitted_at.is_some()
-    {
-        return Err(AppError::Conflict("err-panel-sheet-closed"));
-    }
-    let values = form.into_inner().score;
-    let (criteria, bids) = {
-        let mut c = state.db.acquire().await?;
-        let p = store::by_id(&mut c, seat.project_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        (
-            store::criteria(&mut c, p.id).await?,
-            scoring::valid_bids(&mut c, &p).await?,
-        )
-    };
-    let mut e = FormErrors::default();
-    let mut parsed = Vec::new();
-    for b in &bids {
+/// A sheet read against the criteria: the scores in hundredths, each bidder's row with its
+/// total for the check page, and the messages of the cells out of range.
+struct Checked {
+    scores: Vec<(i64, i64, i64)>,
+    rows: Vec<serde_json::Value>,
+    errors: FormErrors,
+}
+
+fn check_sheet(
+    page: &Page,
+    criteria: &[crate::db::projects::Criterion],
+    bids: &[crate::procurement::review::Row],
+    values: &HashMap<String, String>,
+) -> Checked {
+    let mut errors = FormErrors::default();
+    let mut scores = Vec::new();
+    let mut rows = Vec::new();
+    for b in bids {
+        let mut total = Decimal::ZERO;
+        let mut cells = Vec::new();
         for (pos, k) in criteria.iter().enumerate() {
             let key = format!("{}-{pos}", b.bid.bid_id);
             let raw = values.get(&key).map(|v| v.trim()).unwrap_or("");
@@ -189,9 +197,14 @@ async fn submit(
             match Decimal::from_str(raw) {
                 Ok(v) if v.scale() <= 2 && v >= Decimal::ZERO && v <= max => {
                     let centi: i64 = (v * Decimal::from(100)).trunc().try_into().unwrap_or(0);
-                    parsed.push((b.bid.bid_id, pos as i64, centi));
+                    scores.push((b.bid.bid_id, pos as i64, centi));
+                    total += v;
+                    cells.push(
+                        json!({ "key": key, "name": k.name, "value": v.normalize().to_string(),
+                                       "max": max.normalize().to_string() }),
+                    );
                 }
-                _ => e.add_text(
+                _ => errors.add_text(
                     &format!("s{}-{pos}", b.bid.bid_id),
                     format!(
                         "{}：{} — {} 0–{}",
@@ -203,13 +216,144 @@ async fn submit(
                 ),
             }
         }
+        rows.push(
+            json!({ "bid": b.bid.bid_id, "org": b.bid.org_name, "price_fen": b.bid.price_fen,
+                          "cells": cells, "total": total.normalize().to_string() }),
+        );
     }
-    if !e.is_empty() {
-        let t = sheet_page(&page, state, &seat, values, e).await?;
+    Checked {
+        scores,
+        rows,
+        errors,
+    }
+}
+
+/// The seat, open for scoring (seated, declared, not submitted), with its criteria and bids.
+async fn open_sheet(
+    state: &AppState,
+    user: &CurrentUser,
+    member: i64,
+) -> AppResult<(
+    Seat,
+    Vec<crate::db::projects::Criterion>,
+    Vec<crate::procurement::review::Row>,
+)> {
+    let seat = own_seat(state, user, member).await?;
+    if seat.status != crate::domain::award::SeatStatus::Seated
+        || seat.declared_at.is_none()
+        || seat.submitted_at.is_some()
+    {
+        return Err(AppError::Conflict("err-panel-sheet-closed"));
+    }
+    let mut c = state.db.acquire().await?;
+    let p = store::by_id(&mut c, seat.project_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let criteria = store::criteria(&mut c, p.id).await?;
+    let bids = scoring::valid_bids(&mut c, &p).await?;
+    Ok((seat, criteria, bids))
+}
+
+async fn check_page(
+    page: &Page,
+    state: &AppState,
+    seat: &Seat,
+    checked: &Checked,
+    values: &HashMap<String, String>,
+    errors: FormErrors,
+) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let p = store::by_id(&mut c, seat.project_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let criteria = store::criteria(&mut c, p.id).await?;
+    let mut hidden: Vec<(&String, &String)> = values.iter().collect();
+    hidden.sort();
+    Ok(page.render(
+        "scoring/panel_check",
+        json!({ "seat": seat, "p": p, "criteria": criteria, "rows": checked.rows,
+                "hidden": hidden.into_iter().map(|(k, v)| json!({ "key": k, "value": v })).collect::<Vec<_>>(),
+                "errors": errors }),
+    ))
+}
+
+/// Saves the sheet as typed (`action=draft`), or checks it and shows the panelist what they
+/// are about to submit, with each bidder's total: nothing is final until they confirm.
+#[post("/panel/<member>/scores", data = "<form>")]
+async fn submit(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    member: i64,
+    form: CsrfForm<ScoreForm>,
+) -> AppResult<Reply> {
+    let (seat, criteria, bids) = open_sheet(state, user, member).await?;
+    let f = form.into_inner();
+    // Only the sheet's own cells are kept, as typed (trimmed, at most 20 characters).
+    let mut cells: Vec<(String, String)> = Vec::new();
+    for b in &bids {
+        for pos in 0..criteria.len() {
+            let key = format!("{}-{pos}", b.bid.bid_id);
+            if let Some(v) = f.score.get(&key) {
+                cells.push((key, v.trim().chars().take(20).collect()));
+            }
+        }
+    }
+    if let Err(key) = Procurement::of(state)
+        .save_score_draft(member, &cells)
+        .await?
+    {
+        return Err(AppError::Conflict(key));
+    }
+    let values: HashMap<String, String> = cells.into_iter().collect();
+    if text(&f.action) == "draft" {
+        return Ok(Reply::flash(
+            format!("/panel/{member}#sheet"),
+            page.t("flash-panel-draft"),
+        ));
+    }
+    let checked = check_sheet(&page, &criteria, &bids, &values);
+    if !checked.errors.is_empty() {
+        let t = sheet_page(&page, state, &seat, values, checked.errors).await?;
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    }
+    let t = check_page(
+        &page,
+        state,
+        &seat,
+        &checked,
+        &values,
+        FormErrors::default(),
+    )
+    .await?;
+    Ok(Reply::page(Http::Ok, t))
+}
+
+/// Submits the checked sheet once the panelist confirms it: it locks.
+#[post("/panel/<member>/scores/confirm", data = "<form>")]
+async fn confirm(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    member: i64,
+    form: CsrfForm<ScoreForm>,
+) -> AppResult<Reply> {
+    let (seat, criteria, bids) = open_sheet(state, user, member).await?;
+    let f = form.into_inner();
+    let values = f.score;
+    let checked = check_sheet(&page, &criteria, &bids, &values);
+    if !checked.errors.is_empty() {
+        let t = sheet_page(&page, state, &seat, values, checked.errors).await?;
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    }
+    if text(&f.confirm) != "yes" {
+        let mut e = FormErrors::default();
+        e.add(page.lang, "confirm", "err-panel-confirm");
+        let t = check_page(&page, state, &seat, &checked, &values, e).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     }
     Procurement::of(state)
-        .submit_scores(member, &parsed, user.id())
+        .submit_scores(member, &checked.scores, user.id())
         .await?;
     // The last submission completes the report: it reaches the purchaser at once.
     // (If that fails, the job delivers it within seconds; the scores are saved either way.)

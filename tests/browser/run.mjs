@@ -54,7 +54,9 @@ const HOST = '127.0.0.1';
 const STARTUP_TIMEOUT_MS = 60_000;
 const NAV_TIMEOUT_MS = 20_000;
 const CHECK_TIMEOUT_MS = 90_000;
-const TOTAL_TIMEOUT_MS = 300_000;
+// A guard against a hung run, not a speed target: the suite grew with the panel reading every
+// bid (issue 21) and runs ≈200 s alone on two cores.
+const TOTAL_TIMEOUT_MS = 480_000;
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const FAILING_IMPACTS = new Set(['serious', 'critical']);
 
@@ -822,13 +824,45 @@ async function awardJourney() {
         await submitForm(page, 'main form[action$="/compliance"] button[type="submit"]');
       }
       await axe(page, `panel sheet (${who})`);
-      await page.$$eval('main tbody tr', (trs) => trs.forEach((tr, i) => {
+      // Each bidder's bid is read from the sheet before scoring: proposal, price and files.
+      const bidLinks = await page.locator('main a[href*="/bids/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+      if (bidLinks.length === 0) throw new Error('the sheet links no bid to read');
+      const sheetUrl = page.url();
+      for (const href of [...new Set(bidLinks)]) {
+        await goto(page, href);
+        const text = await page.locator('main').innerText();
+        if (!text.includes('技术方案') || !text.includes('¥')) throw new Error(`${href} shows no proposal or price`);
+      }
+      await axe(page, `opened bid (${who})`);
+      const shoot = async (name) => {
+        if (who !== 'expert') return;
+        await page.screenshot({ path: path.join(SHOT_DIR, `${name}.png`), fullPage: true });
+        await page.setViewportSize({ width: 390, height: 844 });
+        await page.screenshot({ path: path.join(SHOT_DIR, `${name}-390.png`), fullPage: true });
+        await page.setViewportSize({ width: 1280, height: 900 });
+      };
+      await shoot('panel-bid');
+      await goto(page, sheetUrl);
+      await page.$$eval('main form[action$="/scores"] tbody tr', (trs) => trs.forEach((tr, i) => {
         tr.querySelectorAll('input[name^="score["]').forEach((input) => {
           const max = Number((input.labels[0].innerText.match(/0–([0-9.]+)/) || [0, 0])[1]);
           input.value = String(Math.round(max * (0.9 - 0.15 * i)));
+          input.dispatchEvent(new Event('input', { bubbles: true }));
         });
       }));
-      await submitForm(page, 'main form[action$="/scores"] button[type="submit"]');
+      // The row totals follow the scores as they are typed.
+      const [sum, shown] = await page.$eval('main form[action$="/scores"] tbody tr', (tr) => [
+        [...tr.querySelectorAll('input')].reduce((a, i) => a + Number(i.value), 0),
+        Number(tr.querySelector('[data-total]').textContent),
+      ]);
+      if (sum !== shown || sum === 0) throw new Error(`the row total shows ${shown}, the scores add up to ${sum}`);
+      // Checked first (the totals shown), then confirmed: the sheet locks.
+      await shoot('panel-sheet');
+      await submitForm(page, 'main form[action$="/scores"] button[value="check"]');
+      await axe(page, `panel check page (${who})`);
+      await shoot('panel-check');
+      await page.check('#confirm');
+      await submitForm(page, 'main form[action$="/scores/confirm"] button[type="submit"]');
     };
     let seated = 0;
     const panelists = [['purchaser@demo.huoban.cn', 'demo-purchaser-2026']];

@@ -163,6 +163,8 @@ async fn judges_read_opened_bids_and_files_and_every_read_is_recorded() {
     let (s, body) = app.get(&page).await;
     assert_eq!(s, Status::Ok);
     assert!(body.contains(PROPOSAL) && body.contains(&file));
+    // Back to the panelist's own sheet.
+    assert!(html_unescape(&body).contains(&format!("href=\"/panel/{seat}#bids\"")));
     let r = app.client.get(file_url.clone()).dispatch().await;
     assert_eq!(r.status(), Status::Ok);
     assert_eq!(r.headers().get_one("Content-Type"), Some("application/pdf"));
@@ -174,6 +176,38 @@ async fn judges_read_opened_bids_and_files_and_every_read_is_recorded() {
     assert!(disposition.starts_with("inline;"), "{disposition}");
     assert_eq!(r.into_bytes().await.unwrap_or_default(), ANNEX);
     assert_eq!(reads(&app).await, 3);
+    // The panelist records the compliance check, then saves a half-filled sheet as a draft:
+    // it comes back as typed, with the row's total so far, and nothing is submitted.
+    let pass: Vec<(String, String)> = bids
+        .iter()
+        .map(|b| (format!("decision[{b}]"), "pass".to_string()))
+        .collect();
+    let body: Vec<(&str, &str)> = pass.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let r = app.post(&format!("/panel/{seat}/compliance"), &body).await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let (_, sheet) = app.get(&format!("/panel/{seat}")).await;
+    assert!(sheet.contains(&format!("href=\"{page}\"")) && sheet.contains("¥380,000.00"));
+    let cell = format!("score[{bid}-0]");
+    let r = app
+        .post(
+            &format!("/panel/{seat}/scores"),
+            &[(cell.as_str(), "33.5"), ("action", "draft")],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let (_, sheet) = app.get(&format!("/panel/{seat}")).await;
+    assert!(
+        sheet.contains(&format!("name=\"{cell}\" value=\"33.5\""))
+            && sheet.contains("草稿已保存于")
+            && sheet.contains("data-total aria-live=\"polite\">33.5</td>"),
+        "{sheet}"
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM panel_drafts").await, 1);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM panel_members WHERE submitted_at IS NOT NULL")
+            .await,
+        0
+    );
     // An expert off the panel and another bidder are not its judges.
     let outsider: String = {
         let mut c = app.db.acquire().await.unwrap();

@@ -52,6 +52,7 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "SELECT CAST(COUNT(*) AS BIGINT) FROM bid_reviews",
         "SELECT CAST(COUNT(*) AS BIGINT) FROM panels",
         "SELECT CAST(COUNT(*) AS BIGINT) FROM panel_scores",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM panel_drafts",
         "SELECT CAST(COUNT(*) AS BIGINT) FROM awards WHERE confirmed_at IS NOT NULL",
         "SELECT CAST(COUNT(*) AS BIGINT) FROM award_winners",
         "SELECT CAST(COUNT(*) AS BIGINT) FROM challenges",

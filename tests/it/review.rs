@@ -370,17 +370,38 @@ async fn panelists_declare_score_independently_and_the_report_ranks_the_bids() {
         assert_eq!(r.status(), Status::UnprocessableEntity);
         over[0].1 = marks[0].0.into();
         let body: Vec<(&str, &str)> = over.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        // Checking shows the sheet with each bidder's total; nothing is submitted yet.
+        let r = app.post(&format!("/panel/{seat}/scores"), &body).await;
+        assert_eq!(r.status(), Status::Ok);
+        let check = r.into_string().await.unwrap();
+        assert!(check.contains("提交前核对评分") && check.contains("<strong>60</strong>"));
+        // Without the confirmation: shown again with the message, still not submitted.
+        let r = app
+            .post(&format!("/panel/{seat}/scores/confirm"), &body)
+            .await;
+        assert_eq!(r.status(), Status::UnprocessableEntity);
+        let mut confirmed = body.clone();
+        confirmed.push(("confirm", "yes"));
         if i < seats.len() - 1 {
             // Before everyone has submitted, the report has no ranking.
-            let r = app.post(&format!("/panel/{seat}/scores"), &body).await;
+            let r = app
+                .post(&format!("/panel/{seat}/scores/confirm"), &confirmed)
+                .await;
             assert_eq!(r.status(), Status::SeeOther);
-            let again = app.post(&format!("/panel/{seat}/scores"), &body).await;
+            let again = app
+                .post(&format!("/panel/{seat}/scores/confirm"), &confirmed)
+                .await;
             assert_eq!(again.status(), Status::Conflict, "one submission");
         } else {
-            let r = app.post(&format!("/panel/{seat}/scores"), &body).await;
+            let r = app
+                .post(&format!("/panel/{seat}/scores/confirm"), &confirmed)
+                .await;
             assert_eq!(r.status(), Status::SeeOther);
         }
     }
+    // Every sheet was checked (and so saved as a draft) before it was submitted: no draft
+    // outlives its submission.
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM panel_drafts").await, 0);
     app.logout().await;
     app.login_as(PURCHASER).await;
     let (s, report) = app.get(&format!("/purchase/projects/{id}/report")).await;
@@ -605,8 +626,11 @@ pub async fn scored_with(
             body.push((format!("score[{b}-0]"), a.to_string()));
             body.push((format!("score[{b}-1]"), t.to_string()));
         }
+        body.push(("confirm".into(), "yes".into()));
         let body: Vec<(&str, &str)> = body.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-        let r = app.post(&format!("/panel/{seat}/scores"), &body).await;
+        let r = app
+            .post(&format!("/panel/{seat}/scores/confirm"), &body)
+            .await;
         assert_eq!(r.status(), Status::SeeOther);
     }
     app.logout().await;
