@@ -225,6 +225,26 @@ pub async fn scores_of(c: &mut Conn, assignment: i64) -> Result<Vec<Score>, sqlx
     rows.iter().map(score).collect()
 }
 
+/// The submitted scores of every application of a round, with each one's application
+/// (recused experts excluded): the committee's aggregate sheet.
+pub async fn submitted_scores_of_round(
+    c: &mut Conn,
+    round: i64,
+) -> Result<Vec<(i64, Score)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT s.eval_application_id AS app_id, x.assignment_id, x.item_code, x.centi, x.comment \
+         FROM eval_scores x JOIN eval_assignments s ON s.id = x.assignment_id \
+         JOIN eval_applications e ON e.id = s.eval_application_id WHERE e.round_id = $1 \
+         AND s.submitted_at IS NOT NULL AND s.recused_at IS NULL ORDER BY x.assignment_id",
+    )
+    .bind(round)
+    .fetch_all(c)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("app_id")?, score(r)?)))
+        .collect()
+}
+
 /// The submitted scores of an application's experts (recused experts excluded).
 pub async fn submitted_scores(c: &mut Conn, app: i64) -> Result<Vec<Score>, sqlx::Error> {
     let rows = sqlx::query(
