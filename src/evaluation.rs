@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 mod applicant;
 mod sheets;
 mod steps;
-pub use applicant::Requester;
+pub use applicant::{objection_of, Filed, Requester};
 pub use sheets::{CommitteeRow, ExpertSheets, ExpertTotal, SheetExpert};
 pub use steps::{CommitteeDecision, Meeting, NewRoundForm};
 
@@ -529,8 +529,8 @@ impl Evaluation<'_> {
             json!({ "on": today, "due": o.due_on, "grade_from": app.decided_grade, "grade_to": changed }),
         )
         .await?;
-        let data =
-            json!({ "event": "answer", "round": r.title, "org": o.org_name, "answer": answer });
+        let data = json!({ "event": "answer", "round": r.title, "org": o.org_name, "answer": answer,
+                           "reference": o.reference, "path": format!("evaluation/rounds/{}/objections", r.id) });
         match o.filed_by {
             Some(u) => self.mail(&mut tx, u, data).await?,
             None if crate::domain::email::EmailAddress::parse(&o.contact).is_some() => {

@@ -145,6 +145,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0022_project_agency.sql"),
         postgres: include_str!("../../migrations/postgres/0022_project_agency.sql"),
     },
+    Step {
+        version: 24,
+        name: "objection_refs",
+        sqlite: include_str!("../../migrations/sqlite/0024_objection_refs.sql"),
+        postgres: include_str!("../../migrations/postgres/0024_objection_refs.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

@@ -1,10 +1,13 @@
 //! The documents behind an evaluation decision (issue 21): the officer reads every expert's
-//! sheet side by side with the flagged items, and the committee reads the aggregate sheet.
+//! sheet side by side with the flagged items, the committee reads the aggregate sheet, and an
+//! objection gets a reference number and a secret page where its objector (and, once
+//! answered, the public without personal data) reads the written answer.
 
 use crate::evaluation_flow::{
-    int, round_id, scored_application, standard, switch, EXPERT2, EXPERT3,
+    int, post_owned, round_id, scored_application, standard, switch, EXPERT2, EXPERT3,
 };
 use crate::helpers::*;
+use crate::registry::ok_post;
 use huoban::domain::scoring;
 use rocket::http::Status;
 use rust_decimal::Decimal;
@@ -165,4 +168,179 @@ async fn the_committee_reads_the_aggregate_sheet_of_each_application() {
         app.get(&format!("/evaluation/rounds/{round}")).await.0,
         Status::Forbidden
     );
+}
+
+/// The committee decides the proposed 5A and the notice is published (signed out after).
+async fn in_notice(app: &TestApp, id: i64, round: i64) {
+    switch(app, EVALUATION).await;
+    let (s, body) = post_owned(
+        app,
+        &format!("/evaluation/rounds/{round}/committee"),
+        &[
+            ("held_on".into(), "2026-11-28".into()),
+            ("members".into(), "9".into()),
+            ("present".into(), "7".into()),
+            (format!("decisions[{id}].grade"), "5a".into()),
+            (format!("decisions[{id}].votes"), "5".into()),
+        ],
+    )
+    .await;
+    assert_eq!(s, Status::SeeOther, "{body}");
+    ok_post(app, &format!("/evaluation/rounds/{round}/notice"), &[]).await;
+    app.logout().await;
+}
+
+fn is_reference(r: &str, year: &str) -> bool {
+    let Some(seq) = r.strip_prefix(&format!("PJYJ-{year}-")) else {
+        return false;
+    };
+    seq.len() == 6 && seq.chars().all(|c| c.is_ascii_digit())
+}
+
+#[rocket::async_test]
+async fn an_objection_gets_a_reference_and_a_page_where_its_answer_is_read() {
+    let app = TestApp::spawn().await;
+    let id = scored_application(&app).await;
+    let round = round_id(&app).await;
+    in_notice(&app, id, round).await;
+    let complaint = "该中心 2025 年的活动记录与实际不符。";
+    let r = app
+        .post(
+            &format!("/evaluation/rounds/{round}/objections"),
+            &[
+                ("application", &id.to_string()),
+                ("name", "王某"),
+                ("contact", "wang@example.cn"),
+                ("body", complaint),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let page = r.headers().get_one("Location").unwrap().to_string();
+    assert!(page.starts_with("/evaluation/objections/ref/"), "{page}");
+    let token = page.rsplit('/').next().unwrap().to_string();
+    assert!(token.len() >= 40, "a long random token");
+    // Stored: the reference, and the token only as its SHA-256.
+    let (reference, hash): (String, String) = {
+        let mut c = app.db.acquire().await.unwrap();
+        sqlx::query_as("SELECT reference, token_hash FROM eval_objections WHERE name = $1")
+            .bind("王某")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap()
+    };
+    assert!(is_reference(&reference, "2026"), "{reference}");
+    assert_eq!(reference, "PJYJ-2026-000001", "the year's first");
+    assert_eq!(hash, huoban::platform::auth::tokens::digest(&token));
+    assert_ne!(hash, token);
+    // The objector's page: the reference (also in the message after filing), awaiting its
+    // answer, due in 15 days.
+    let (s, body) = app.get(&page).await;
+    assert_eq!(s, Status::Ok);
+    let body = html_unescape(&body);
+    assert!(
+        body.contains(&reference) && body.contains("待答复"),
+        "{body}"
+    );
+    assert!(body.contains("2026年12月13日"), "the due date: {body}");
+    assert!(body.contains(&format!("/evaluation/objections/ref/{token}")));
+    assert!(!body.contains("wang@example.cn"), "no contact on the page");
+    // A wrong or altered token is absent.
+    for wrong in [
+        "not-a-real-token".to_string(),
+        format!("{}x", &token[..token.len() - 1]),
+    ] {
+        let (s, body) = app
+            .get(&format!("/evaluation/objections/ref/{wrong}"))
+            .await;
+        assert_eq!(s, Status::NotFound, "{wrong}");
+        assert!(!body.contains(&reference));
+    }
+    // Nothing answered yet: the public list is empty.
+    let answers = format!("/evaluation/rounds/{round}/objections");
+    let (s, body) = app.get(&answers).await;
+    assert_eq!(s, Status::Ok);
+    assert!(!body.contains(&reference) && body.contains("还没有已答复"));
+    let (_, notice) = app.get(&format!("/evaluation/rounds/{round}/notice")).await;
+    assert!(notice.contains(&format!("href=\"{answers}\"")));
+    // The officer's queue shows the reference; the answer.
+    switch(&app, EVALUATION).await;
+    let (_, queue) = app.get("/evaluation/objections").await;
+    assert!(queue.contains(&reference));
+    let oid = int(
+        &app,
+        "SELECT id FROM eval_objections WHERE name = $1",
+        "王某",
+    )
+    .await;
+    let answer = "经复核，活动记录与年度报告一致，维持评估结果。";
+    ok_post(
+        &app,
+        &format!("/evaluation/objections/{oid}/answer"),
+        &[("answer", answer)],
+    )
+    .await;
+    let mail = app.last_mail_to("wang@example.cn").await.unwrap().1;
+    assert!(mail.contains(&reference) && mail.contains(answer), "{mail}");
+    app.logout().await;
+    let (s, body) = app.get(&page).await;
+    assert_eq!(s, Status::Ok);
+    let body = html_unescape(&body);
+    assert!(body.contains("已答复") && body.contains(answer), "{body}");
+    assert!(!body.contains("待答复"));
+    // The public list: by reference with the answer, nobody's name or contact.
+    let (s, body) = app.get(&answers).await;
+    assert_eq!(s, Status::Ok);
+    let body = html_unescape(&body);
+    assert!(body.contains(&reference) && body.contains(answer), "{body}");
+    for private in ["王某", "wang@example.cn", complaint] {
+        assert!(!body.contains(private), "{private} is not published");
+    }
+    assert!(app.verify_audit().await.ok());
+}
+
+#[rocket::async_test]
+async fn a_signed_in_objector_and_an_organization_asking_for_re_review_are_mailed_their_link() {
+    let app = TestApp::spawn().await;
+    let id = scored_application(&app).await;
+    let round = round_id(&app).await;
+    in_notice(&app, id, round).await;
+    // Someone signed in files an objection: the mail carries the reference and the link.
+    app.login_as(NGO_MEMBER).await;
+    let r = app
+        .post(
+            &format!("/evaluation/rounds/{round}/objections"),
+            &[
+                ("application", &id.to_string()),
+                ("name", "李某"),
+                ("contact", "13800000000"),
+                ("body", "该中心年度报告中的服务人次有误。"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let page = r.headers().get_one("Location").unwrap().to_string();
+    let (_, mail) = app.last_mail_to(NGO_MEMBER.0).await.expect("mailed");
+    assert!(mail.contains("PJYJ-2026-000001"), "{mail}");
+    assert!(mail.contains(&page), "the link: {mail}");
+    // The organization's request for re-review is numbered next and mailed to its admin.
+    switch(&app, NGO_ADMIN).await;
+    let org = crate::evaluation_flow::sunshine(&app).await;
+    let r = app
+        .post(
+            &format!("/orgs/{org}/evaluation/applications/{id}/review"),
+            &[("body", "申请复核第一项指标的扣分。")],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let page = r.headers().get_one("Location").unwrap().to_string();
+    assert!(page.starts_with("/evaluation/objections/ref/"), "{page}");
+    let (_, mail) = app.last_mail_to(NGO_ADMIN.0).await.expect("mailed");
+    assert!(
+        mail.contains("PJYJ-2026-000002") && mail.contains(&page),
+        "{mail}"
+    );
+    let (s, body) = app.get(&page).await;
+    assert_eq!(s, Status::Ok);
+    assert!(body.contains("PJYJ-2026-000002") && body.contains("复核申请"));
 }
