@@ -24,8 +24,10 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 mod applicant;
+mod sheets;
 mod steps;
-pub use applicant::Requester;
+pub use applicant::{objection_of, Filed, Requester};
+pub use sheets::{CommitteeRow, ExpertSheets, ExpertTotal, SheetExpert};
 pub use steps::{CommitteeDecision, Meeting, NewRoundForm};
 
 pub struct Evaluation<'a> {
@@ -47,6 +49,9 @@ pub fn bars_of(round: &Round) -> Bars {
         unexecuted_penalty: on.contains(&"unexecuted_penalty"),
     }
 }
+
+/// How many experts must have submitted before the aggregate proposes a grade.
+pub const PROPOSAL_EXPERTS: usize = 3;
 
 pub fn centi(d: Decimal) -> i64 {
     (ev::round2(d) * Decimal::from(100))
@@ -209,7 +214,7 @@ impl<'a> Evaluation<'a> {
             .await?
             .ok_or(AppError::NotFound)?;
         let o = self.outcome(c, &app, &round).await?;
-        if o.experts >= 3 {
+        if o.experts >= PROPOSAL_EXPERTS {
             store::set_proposal(
                 c,
                 app.id,
@@ -524,8 +529,8 @@ impl Evaluation<'_> {
             json!({ "on": today, "due": o.due_on, "grade_from": app.decided_grade, "grade_to": changed }),
         )
         .await?;
-        let data =
-            json!({ "event": "answer", "round": r.title, "org": o.org_name, "answer": answer });
+        let data = json!({ "event": "answer", "round": r.title, "org": o.org_name, "answer": answer,
+                           "reference": o.reference, "path": format!("evaluation/rounds/{}/objections", r.id) });
         match o.filed_by {
             Some(u) => self.mail(&mut tx, u, data).await?,
             None if crate::domain::email::EmailAddress::parse(&o.contact).is_some() => {

@@ -225,6 +225,26 @@ pub async fn scores_of(c: &mut Conn, assignment: i64) -> Result<Vec<Score>, sqlx
     rows.iter().map(score).collect()
 }
 
+/// The submitted scores of every application of a round, with each one's application
+/// (recused experts excluded): the committee's aggregate sheet.
+pub async fn submitted_scores_of_round(
+    c: &mut Conn,
+    round: i64,
+) -> Result<Vec<(i64, Score)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT s.eval_application_id AS app_id, x.assignment_id, x.item_code, x.centi, x.comment \
+         FROM eval_scores x JOIN eval_assignments s ON s.id = x.assignment_id \
+         JOIN eval_applications e ON e.id = s.eval_application_id WHERE e.round_id = $1 \
+         AND s.submitted_at IS NOT NULL AND s.recused_at IS NULL ORDER BY x.assignment_id",
+    )
+    .bind(round)
+    .fetch_all(c)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("app_id")?, score(r)?)))
+        .collect()
+}
+
 /// The submitted scores of an application's experts (recused experts excluded).
 pub async fn submitted_scores(c: &mut Conn, app: i64) -> Result<Vec<Score>, sqlx::Error> {
     let rows = sqlx::query(
@@ -253,6 +273,8 @@ pub struct Objection {
     pub due_on: String,
     pub answer: Option<String>,
     pub answered_on: Option<String>,
+    /// PJYJ-2027-000123; every objection has one (older ones numbered by the migration).
+    pub reference: Option<String>,
 }
 
 pub struct NewObjection<'a> {
@@ -266,14 +288,29 @@ pub struct NewObjection<'a> {
     pub due_on: &'a str,
 }
 
+/// The highest reference given so far that starts with `prefix` (one year's: "PJYJ-2027-").
+pub async fn highest_objection_reference(
+    c: &mut Conn,
+    prefix: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT MAX(reference) FROM eval_objections WHERE reference LIKE $1")
+        .bind(format!("{prefix}%"))
+        .fetch_one(c)
+        .await
+}
+
+/// Adds an objection with its reference and the SHA-256 of its link's token.
 pub async fn add_objection(
     c: &mut Conn,
     o: &NewObjection<'_>,
+    reference: &str,
+    token_hash: &str,
     now: i64,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO eval_objections (eval_application_id, kind, name, contact, body, filed_by, \
-         filed_on, due_on, filed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+         filed_on, due_on, filed_at, reference, token_hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(o.app_id)
     .bind(o.kind)
@@ -284,6 +321,8 @@ pub async fn add_objection(
     .bind(o.filed_on)
     .bind(o.due_on)
     .bind(now)
+    .bind(reference)
+    .bind(token_hash)
     .fetch_one(c)
     .await
 }
@@ -302,22 +341,76 @@ pub async fn objections_where(
         .bind(id)
         .fetch_all(c)
         .await?;
+    rows.iter().map(objection).collect()
+}
+
+fn objection(r: &AnyRow) -> Result<Objection, sqlx::Error> {
+    Ok(Objection {
+        id: r.try_get("id")?,
+        app_id: r.try_get("eval_application_id")?,
+        org_name: r.try_get("org_name")?,
+        round_id: r.try_get("round_id")?,
+        kind: r.try_get("kind")?,
+        name: r.try_get("name")?,
+        contact: r.try_get("contact")?,
+        body: r.try_get("body")?,
+        filed_by: r.try_get("filed_by")?,
+        filed_on: r.try_get("filed_on")?,
+        due_on: r.try_get("due_on")?,
+        answer: r.try_get("answer")?,
+        answered_on: r.try_get("answered_on")?,
+        reference: r.try_get("reference")?,
+    })
+}
+
+/// The objection whose link token has this SHA-256.
+pub async fn objection_by_token(
+    c: &mut Conn,
+    token_hash: &str,
+) -> Result<Option<Objection>, sqlx::Error> {
+    let sql = format!("{OBJECTION_SELECT} WHERE j.token_hash = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(token_hash)
+        .fetch_optional(c)
+        .await?;
+    row.as_ref().map(objection).transpose()
+}
+
+/// An answered objection as the public reads it: no name, no contact, not the objector's own
+/// words (they may name people); the organization it concerns and the written answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnsweredObjection {
+    pub reference: Option<String>,
+    pub kind: String,
+    pub org_name: String,
+    pub filed_on: String,
+    pub answered_on: Option<String>,
+    pub answer: String,
+}
+
+/// A round's answered objections, by reference.
+pub async fn answered_objections(
+    c: &mut Conn,
+    round: i64,
+) -> Result<Vec<AnsweredObjection>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT j.reference, j.kind, o.name AS org_name, j.filed_on, j.answered_on, j.answer \
+         FROM eval_objections j JOIN eval_applications e ON e.id = j.eval_application_id \
+         JOIN organizations o ON o.id = e.org_id \
+         WHERE e.round_id = $1 AND j.answer IS NOT NULL ORDER BY j.id",
+    )
+    .bind(round)
+    .fetch_all(c)
+    .await?;
     rows.iter()
         .map(|r| {
-            Ok(Objection {
-                id: r.try_get("id")?,
-                app_id: r.try_get("eval_application_id")?,
-                org_name: r.try_get("org_name")?,
-                round_id: r.try_get("round_id")?,
+            Ok(AnsweredObjection {
+                reference: r.try_get("reference")?,
                 kind: r.try_get("kind")?,
-                name: r.try_get("name")?,
-                contact: r.try_get("contact")?,
-                body: r.try_get("body")?,
-                filed_by: r.try_get("filed_by")?,
+                org_name: r.try_get("org_name")?,
                 filed_on: r.try_get("filed_on")?,
-                due_on: r.try_get("due_on")?,
-                answer: r.try_get("answer")?,
                 answered_on: r.try_get("answered_on")?,
+                answer: r.try_get("answer")?,
             })
         })
         .collect()

@@ -152,6 +152,12 @@ const STEPS: &[Step] = &[
         postgres: include_str!("../../migrations/postgres/0023_bid_reads.sql"),
     },
     Step {
+        version: 24,
+        name: "objection_refs",
+        sqlite: include_str!("../../migrations/sqlite/0024_objection_refs.sql"),
+        postgres: include_str!("../../migrations/postgres/0024_objection_refs.sql"),
+    },
+    Step {
         version: 25,
         name: "panel_drafts",
         sqlite: include_str!("../../migrations/sqlite/0025_panel_drafts.sql"),

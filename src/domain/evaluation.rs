@@ -288,6 +288,26 @@ pub fn eligibility(a: &Applicant, year: i32, today: Date, bars: Bars) -> Vec<Ine
     out
 }
 
+/// An objection's reference number: the prefix, the year it was filed and its sequence in
+/// that year, six digits (PJYJ-2027-000123).
+pub fn objection_reference(year: i32, seq: u32) -> String {
+    format!("{}{seq:06}", objection_reference_prefix(year))
+}
+
+/// What every reference of the year starts with ("PJYJ-2027-").
+pub fn objection_reference_prefix(year: i32) -> String {
+    format!("PJYJ-{year}-")
+}
+
+/// The next reference of the year after the highest one given so far (`None`: the first).
+pub fn next_objection_reference(year: i32, highest: Option<&str>) -> String {
+    let seq = highest
+        .and_then(|r| r.strip_prefix(&objection_reference_prefix(year)))
+        .and_then(|n| n.parse::<u32>().ok())
+        .unwrap_or(0);
+    objection_reference(year, seq + 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -454,5 +474,20 @@ mod tests {
             eligibility(&graded, 2026, today, upgrade),
             vec![Ineligible::SeriousList]
         );
+    }
+
+    #[test]
+    fn objection_references_number_each_year_from_one() {
+        assert_eq!(next_objection_reference(2027, None), "PJYJ-2027-000001");
+        assert_eq!(
+            next_objection_reference(2027, Some("PJYJ-2027-000122")),
+            "PJYJ-2027-000123"
+        );
+        // Last year's highest does not carry over.
+        assert_eq!(
+            next_objection_reference(2028, Some("PJYJ-2027-000122")),
+            "PJYJ-2028-000001"
+        );
+        assert_eq!(objection_reference(2026, 7), "PJYJ-2026-000007");
     }
 }

@@ -176,6 +176,81 @@ pub fn outcome(
     }
 }
 
+/// What one expert entered for an item, as the officer reads it beside the others'.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Cell {
+    pub score: Decimal,
+    pub comment: String,
+}
+
+/// One item of the side-by-side sheet: each expert's entry (in the order of `experts`), the
+/// aggregate, and whether the experts disagree on it (the aggregate's own flag).
+#[derive(Debug, Clone, Serialize)]
+pub struct SheetRow {
+    pub code: String,
+    pub title: String,
+    pub kind: &'static str,
+    pub max: Decimal,
+    pub cells: Vec<Option<Cell>>,
+    pub value: Option<Decimal>,
+    pub flagged: bool,
+}
+
+/// Every submitted expert's sheet side by side, with each expert's total (the aggregate's
+/// formula applied to that expert's scores alone) and the aggregate itself.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sheet {
+    pub rows: Vec<SheetRow>,
+    pub totals: Vec<Decimal>,
+    pub outcome: Outcome,
+}
+
+/// The side-by-side sheet of the submitted experts (one map per expert, item code → entry).
+pub fn sheet(
+    s: &Standard,
+    experts: &[BTreeMap<String, Cell>],
+    how: Aggregate,
+    thresholds: &Thresholds,
+) -> Sheet {
+    let scores: Vec<BTreeMap<String, Decimal>> = experts
+        .iter()
+        .map(|m| m.iter().map(|(k, c)| (k.clone(), c.score)).collect())
+        .collect();
+    let outcome = outcome(s, &scores, how, thresholds);
+    let totals = scores
+        .iter()
+        .map(|one| outcome_of_one(s, one, how, thresholds))
+        .collect();
+    let rows = outcome
+        .items
+        .iter()
+        .map(|i| SheetRow {
+            code: i.code.clone(),
+            title: i.title.clone(),
+            kind: i.kind,
+            max: i.max,
+            cells: experts.iter().map(|m| m.get(&i.code).cloned()).collect(),
+            value: i.value,
+            flagged: i.flagged,
+        })
+        .collect();
+    Sheet {
+        rows,
+        totals,
+        outcome,
+    }
+}
+
+/// One expert's total: the aggregate of that expert alone.
+fn outcome_of_one(
+    s: &Standard,
+    one: &BTreeMap<String, Decimal>,
+    how: Aggregate,
+    thresholds: &Thresholds,
+) -> Decimal {
+    outcome(s, std::slice::from_ref(one), how, thresholds).total
+}
+
 /// Thresholds as recorded with a round: "950,900,850,800,700".
 pub fn parse_thresholds(s: &str) -> Option<Thresholds> {
     let v: Vec<Decimal> = s
@@ -359,5 +434,51 @@ mod tests {
         assert_eq!(parse_thresholds(&format_thresholds(&t)), Some(t));
         assert_eq!(parse_thresholds("950,960,850,800,700"), None);
         assert_eq!(parse_thresholds("950,900"), None);
+    }
+
+    #[test]
+    fn the_sheet_puts_each_experts_entries_side_by_side_with_their_totals_and_the_flags() {
+        let s = standard();
+        let th = Thresholds::default();
+        let full: BTreeMap<String, Cell> = s
+            .items()
+            .map(|i| {
+                let c = Cell {
+                    score: i.max,
+                    comment: String::new(),
+                };
+                (i.code.clone(), c)
+            })
+            .collect();
+        let (code, max) = match s.items().next() {
+            Some(i) => (i.code.clone(), i.max),
+            None => panic!("empty standard"),
+        };
+        let mut low = full.clone();
+        low.insert(
+            code.clone(),
+            Cell {
+                score: Decimal::ZERO,
+                comment: "未提供".into(),
+            },
+        );
+        let sh = sheet(&s, &[full.clone(), low, full], Aggregate::Mean, &th);
+        assert_eq!(sh.totals, vec![d("1000"), d("1000") - max, d("1000")]);
+        let row = &sh.rows[0];
+        assert_eq!(row.code, code);
+        assert_eq!(row.cells.len(), 3);
+        assert_eq!(row.cells[1].as_ref().map(|c| c.score), Some(Decimal::ZERO));
+        assert_eq!(
+            row.cells[1].as_ref().map(|c| c.comment.as_str()),
+            Some("未提供")
+        );
+        // The flag is the aggregate's own: all of the maximum apart is more than 30%.
+        assert!(row.flagged && sh.outcome.flagged == vec![code]);
+        assert!(sh.rows[1..].iter().all(|r| !r.flagged));
+        // An extra item nobody entered has no cells.
+        assert!(sh
+            .rows
+            .iter()
+            .any(|r| r.kind != "base" && r.cells.iter().all(Option::is_none)));
     }
 }

@@ -240,6 +240,10 @@ pub const MATRIX: &[Rule] = &[
     rule("GET", "/evaluation/notices", Who::Anyone),
     rule("GET", "/evaluation/rounds/<id>/notice", Who::Anyone),
     rule("POST", "/evaluation/rounds/<id>/objections", Who::Anyone),
+    // Answered objections by reference, without personal data; one objection's page to
+    // whoever holds its secret link (an unknown token is absent).
+    rule("GET", "/evaluation/rounds/<id>/objections", Who::Anyone),
+    rule("GET", "/evaluation/objections/ref/<token>", Who::Anyone),
     rule("GET", "/grades/<id>/certificate", Who::Anyone),
     // Service purchase: the public side, organizations, purchasers.
     rule("GET", "/projects?<f..>", Who::Anyone),

@@ -205,7 +205,7 @@ async fn review_request(
     if body.chars().count() < 10 || body.chars().count() > 5000 {
         return Ok(Reply::flash_error(back, page.t("err-objection-body")));
     }
-    Evaluation::of(state)
+    let filed = Evaluation::of(state)
         .request_review(
             &Requester {
                 user: user.id(),
@@ -217,7 +217,15 @@ async fn review_request(
             &body,
         )
         .await?;
-    Ok(Reply::flash(back, page.t("flash-objection-filed")))
+    // The request's own page, with its reference (also mailed to the admin).
+    Ok(Reply::flash(
+        format!("/{}", filed.path()),
+        crate::platform::i18n::t_args(
+            page.lang,
+            "flash-objection-ref",
+            &[("reference", filed.reference)],
+        ),
+    ))
 }
 
 /// An evidence file: to the organization's members, the round's officers and the

@@ -1,6 +1,8 @@
 //! Public evaluation pages, no login: the notices (公示) of proposed grades with the objection
-//! form anyone may use during the notice period (with contact details), the announced results,
-//! and the printable certificate of a 3A-or-above grade.
+//! form anyone may use during the notice period (with contact details), each objection's own
+//! page behind its secret link (reference, status, due date, the written answer), the round's
+//! answered objections without personal data, the announced results, and the printable
+//! certificate of a 3A-or-above grade.
 
 use crate::db::evaluation::{self as store, NewObjection, Round};
 use crate::domain::calendar::iso_date;
@@ -8,6 +10,7 @@ use crate::domain::evaluation::Grade;
 use crate::evaluation::Evaluation;
 use crate::platform::app::AppState;
 use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::auth::guards::CurrentUser;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::ids::{GradeId, RoundId};
 use crate::web::ctx::{Page, Reply};
@@ -19,7 +22,7 @@ use serde::Serialize;
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {
-    routes![notices, notice, object, certificate]
+    routes![notices, notice, object, objection, answered, certificate]
 }
 
 fn public(r: &Round) -> bool {
@@ -92,6 +95,7 @@ pub struct ObjectionForm {
 async fn object(
     page: Page,
     state: &State<AppState>,
+    user: Option<&CurrentUser>,
     id: RoundId,
     form: CsrfForm<ObjectionForm>,
 ) -> AppResult<Reply> {
@@ -142,21 +146,62 @@ async fn object(
         let t = notice_page(&page, state, id.0, values, errors).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     };
-    ev.report_objection(&NewObjection {
-        app_id: app.id,
-        kind: "report",
-        name: &name,
-        contact: &contact,
-        body: &body,
-        filed_by: None,
-        filed_on: &day,
-        due_on: &iso_date(today + time::Duration::days(15)),
-    })
-    .await?;
+    let filed = ev
+        .report_objection(&NewObjection {
+            app_id: app.id,
+            kind: "report",
+            name: &name,
+            contact: &contact,
+            body: &body,
+            filed_by: user.map(|u| u.id().0),
+            filed_on: &day,
+            due_on: &iso_date(today + time::Duration::days(15)),
+        })
+        .await?;
+    // The objection's own page: its address is the secret, shown here once (and mailed to
+    // the objector if signed in).
     Ok(Reply::flash(
-        format!("/evaluation/rounds/{}/notice", id.0),
-        page.t("flash-objection-filed"),
+        format!("/{}", filed.path()),
+        crate::platform::i18n::t_args(
+            lang,
+            "flash-objection-ref",
+            &[("reference", filed.reference)],
+        ),
     ))
+}
+
+/// An objection's own page, behind the secret link its objector was given: the reference,
+/// the status, the due date and, once answered, the written answer.
+#[get("/evaluation/objections/ref/<token>")]
+async fn objection(page: Page, state: &State<AppState>, token: &str) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let o = crate::evaluation::objection_of(&mut c, token)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let r = store::round_by_id(&mut c, o.round_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let link = format!(
+        "{}/evaluation/objections/ref/{token}",
+        state.config.public_url.trim_end_matches('/')
+    );
+    Ok(page.render(
+        "evaluation/objection",
+        json!({ "o": o, "round": r, "public": public(&r), "link": link }),
+    ))
+}
+
+/// The round's answered objections, by reference, with their written answers: no name, no
+/// contact, not the objector's own words.
+#[get("/evaluation/rounds/<id>/objections")]
+async fn answered(page: Page, state: &State<AppState>, id: RoundId) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let r = store::round_by_id(&mut c, id.0)
+        .await?
+        .filter(public)
+        .ok_or(AppError::NotFound)?;
+    let rows = store::answered_objections(&mut c, r.id).await?;
+    Ok(page.render("evaluation/answered", json!({ "round": r, "rows": rows })))
 }
 
 #[get("/grades/<id>/certificate")]

@@ -1,7 +1,8 @@
 //! The officer's view of one evaluation application: self-assessment and evidence, the
 //! experts (assign, automatic recusal for anyone who was a member or officer of the
-//! organization in the last 2 years, replacement of recused experts), the aggregate with
-//! flagged items; the objections queue with its 15-day clock and written answers; and the
+//! organization in the last 2 years, replacement of recused experts), every submitted expert's
+//! scores and comments side by side with the aggregate and its flagged items (the round's
+//! officers only: experts see their own sheet alone); the objections queue with its 15-day clock and written answers; and the
 //! downgrade proposals the officer confirms or dismisses.
 
 use crate::db::evaluation::{self as store, EvalApp, Round};
@@ -54,7 +55,7 @@ async fn view(
         .into_iter()
         .filter(|e| !assigned.contains(&e.id))
         .collect();
-    let outcome = ev.outcome(&mut c, &app, &round).await?;
+    let sheets = ev.sheets(&mut c, &app, &round).await?;
     let evidence = store::evidence(&mut c, app.id).await?;
     let objections = store::objections_where(&mut c, "j.eval_application_id", app.id).await?;
     let decisions = store::decisions(&mut c, app.id).await?;
@@ -65,8 +66,8 @@ async fn view(
     Ok(page.render(
         "evaluation/application",
         json!({ "app": app, "round": round, "assignments": assignments, "experts": experts,
-                "proposed_code": outcome.proposed.map(crate::domain::evaluation::Grade::code),
-                "outcome": outcome, "evidence": evidence, "objections": objections,
+                "proposed_code": sheets.sheet.outcome.proposed.map(crate::domain::evaluation::Grade::code),
+                "outcome": sheets.sheet.outcome, "sheets": sheets, "evidence": evidence, "objections": objections,
                 "decisions": decisions, "active": active, "needs": 3_usize.saturating_sub(active),
                 "eligibility": ev.eligibility(&mut c, app.org_id, &round).await?.into_iter().map(|w| page.t(w.message_key())).collect::<Vec<_>>() }),
     ))

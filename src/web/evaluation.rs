@@ -194,6 +194,7 @@ pub async fn round_page(
         chart.push(json!({ "grade": code, "n": n, "width": n * 100 / max }));
     }
     let objections = store::objections_where(&mut c, "e.round_id", r.id).await?;
+    let sheet = ev.committee_sheet(&mut c, r).await?;
     let today = ev.today();
     let ready = !apps.is_empty()
         && apps
@@ -203,6 +204,7 @@ pub async fn round_page(
         "evaluation/round",
         json!({ "round": r, "rows": rows, "chart": chart, "submitted": submitted, "flagged": flagged,
                 "assignments": assignments.len(), "objections": objections, "ready": ready,
+                "sheet": sheet,
                 "today": iso_date(today), "grades": Grade::ALL.iter().map(|g| g.code()).collect::<Vec<_>>(),
                 "values": values, "errors": errors }),
     ))

@@ -18,6 +18,7 @@ mod csrf;
 mod delivery;
 mod directory;
 mod evaluation;
+mod evaluation_dossier;
 mod evaluation_flow;
 mod evaluation_rules;
 mod guards;
