@@ -231,8 +231,19 @@ async fn complaints_page(
     // the suspension order, if one was made, with whether it is still in force.
     let mut about = serde_json::Map::new();
     let mut orders = serde_json::Map::new();
+    // The bids opened in the round complained of, each a link to read it (issue 21).
+    let mut bids = serde_json::Map::new();
     for k in &list {
         if let Some(ch) = challenge::by_id(&mut c, k.challenge_id).await? {
+            let mut opened = Vec::new();
+            for o in crate::db::bids::openings(&mut c, k.project_id)
+                .await?
+                .into_iter()
+                .filter(|o| o.round == ch.round)
+            {
+                opened.extend(crate::db::bids::opened(&mut c, o.id).await?);
+            }
+            bids.insert(k.id.to_string(), json!(opened));
             about.insert(k.id.to_string(), json!(ch));
         }
         if let Some(o) = crate::delivery::store::order_of_complaint(&mut c, k.id).await? {
@@ -243,7 +254,7 @@ async fn complaints_page(
     let latest = crate::delivery::rules::order_latest(today);
     Ok(page.render(
         "suppliers/complaints",
-        json!({ "complaints": list, "about": about, "orders": orders,
+        json!({ "complaints": list, "about": about, "orders": orders, "bids": bids,
                 "today": iso_date(today), "latest": iso_date(latest), "now": state.clock.now_ms(), "values": values, "errors": errors }),
     ))
 }

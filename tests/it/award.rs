@@ -263,6 +263,23 @@ async fn an_award_runs_to_a_signed_filed_contract_through_a_challenge_and_a_comp
         queue.contains("采购人答复") && queue.contains("维持原结果"),
         "{queue}"
     );
+    // The bids of the round complained of are there to read; the supervisor's read is recorded.
+    let queue = html_unescape(&queue);
+    let bid_link = queue
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .find(|h| h.contains("/bids/"))
+        .expect("a bid to read on the complaint")
+        .to_string();
+    let (s, bid_page) = app.get(&bid_link).await;
+    assert_eq!(s, Status::Ok);
+    assert!(html_unescape(&bid_page).contains("“监督部门”身份查阅"));
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM bid_reads WHERE capacity = 'supervisor'")
+            .await,
+        1
+    );
     let r = app
         .post(
             &format!("/complaints/{k}/decide"),

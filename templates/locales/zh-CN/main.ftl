@@ -2066,3 +2066,4 @@ panel-check-hint = 请核对每位投标人的各项评分和合计。确认无�
 panel-check-change = 返回修改评分
 panel-confirm = 我确认以上评分是本人独立作出的评审意见，提交后不能修改。
 err-panel-confirm = 请勾选确认声明后再提交评分。
+complaint-bids = 本轮开标的投标文件（查阅将被记录）
