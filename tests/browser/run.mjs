@@ -647,7 +647,9 @@ async function evaluationJourney() {
     let appId = null;
     const assigned = await check('evaluation: the officer assigns three experts', async () => {
       await goto(officer, '/evaluation/rounds/1');
-      const href = await officer.locator('main a[href^="/evaluation/applications/"]').first().getAttribute('href');
+      // The round lists its applications (and, in the committee's sheet, links to each one's
+      // side-by-side sheet, `#sheet`): the application page itself is where experts are assigned.
+      const href = (await officer.locator('main a[href^="/evaluation/applications/"]').first().getAttribute('href')).split('#')[0];
       appId = href.split('/').pop();
       for (let i = 0; i < 3; i++) {
         await goto(officer, href);
