@@ -280,6 +280,21 @@ async fn an_award_runs_to_a_signed_filed_contract_through_a_challenge_and_a_comp
             .await,
         1
     );
+    // Nothing is chosen for the supervisor: deciding without an outcome is refused, and the
+    // written decision typed is kept.
+    assert!(!queue.contains("value=\"dismissed\" checked"));
+    let r = app
+        .post(
+            &format!("/complaints/{k}/decide"),
+            &[("decision", "评审过程和评分符合采购文件规定，投诉不成立。")],
+        )
+        .await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    let again = r.into_string().await.unwrap();
+    assert!(
+        again.contains("评审过程和评分符合采购文件规定")
+            && again.contains("请选择投诉成立或不成立")
+    );
     let r = app
         .post(
             &format!("/complaints/{k}/decide"),
