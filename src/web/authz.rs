@@ -288,6 +288,11 @@ pub const MATRIX: &[Rule] = &[
     ),
     rule("GET", "/complaints", Who::Role(Role::ProcurementSupervisor)),
     rule(
+        "GET",
+        "/complaints/<id>/report",
+        Who::Role(Role::ProcurementSupervisor),
+    ),
+    rule(
         "POST",
         "/complaints/<id>/decide",
         Who::Role(Role::ProcurementSupervisor),

@@ -29,6 +29,7 @@ pub fn routes() -> Vec<Route> {
         file,
         complain,
         complaints,
+        complaint_report,
         decide,
         suspend,
         lift
@@ -256,6 +257,33 @@ async fn complaints_page(
         "suppliers/complaints",
         json!({ "complaints": list, "about": about, "orders": orders, "bids": bids,
                 "today": iso_date(today), "latest": iso_date(latest), "now": state.clock.now_ms(), "values": values, "errors": errors }),
+    ))
+}
+
+/// The evaluation report of the project a complaint is about, for the supervisor deciding it.
+#[get("/complaints/<id>/report")]
+async fn complaint_report(
+    page: Page,
+    state: &State<AppState>,
+    _s: Supervisor<'_>,
+    id: i64,
+) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let k = challenge::complaint_by_id(&mut c, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let p = crate::db::projects::by_id(&mut c, k.project_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let r = crate::procurement::panel_scoring::report(&mut c, &p)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let criteria = crate::db::projects::criteria(&mut c, p.id).await?;
+    let panel = crate::procurement::panel::panel_of(&mut c, &p).await?;
+    Ok(page.render(
+        "purchase/report",
+        json!({ "p": p, "r": r, "criteria": criteria, "panel": panel,
+                "back": "/complaints", "back_label": format!("{} · {}", p.number, p.title) }),
     ))
 }
 

@@ -280,6 +280,18 @@ async fn an_award_runs_to_a_signed_filed_contract_through_a_challenge_and_a_comp
             .await,
         1
     );
+    // And the evaluation report the award rests on, from the complaint.
+    assert!(queue.contains(&format!("href=\"/complaints/{k}/report\"")));
+    let (s, report) = app.get(&format!("/complaints/{k}/report")).await;
+    assert_eq!(s, Status::Ok);
+    assert!(
+        report.contains("评审报告") && report.contains("href=\"/complaints\""),
+        "{report}"
+    );
+    assert_eq!(
+        app.get(&format!("/complaints/{}/report", k + 1000)).await.0,
+        Status::NotFound
+    );
     // Nothing is chosen for the supervisor: deciding without an outcome is refused, and the
     // written decision typed is kept.
     assert!(!queue.contains("value=\"dismissed\" checked"));

@@ -2070,3 +2070,4 @@ panel-check-change = Change the scores
 panel-confirm = I confirm these scores are my own independent assessment and cannot be changed once submitted.
 err-panel-confirm = Tick the statement to confirm before submitting your scores.
 complaint-bids = The bids opened in the round (each read is recorded)
+complaint-report = Read the project's evaluation report

@@ -2067,3 +2067,4 @@ panel-check-change = 返回修改评分
 panel-confirm = 我确认以上评分是本人独立作出的评审意见，提交后不能修改。
 err-panel-confirm = 请勾选确认声明后再提交评分。
 complaint-bids = 本轮开标的投标文件（查阅将被记录）
+complaint-report = 查看本项目的评审报告
