@@ -228,16 +228,16 @@ fn check_sheet(
     }
 }
 
-/// The seat, open for scoring (seated, declared, not submitted), with its criteria and bids.
-async fn open_sheet(
-    state: &AppState,
-    user: &CurrentUser,
-    member: i64,
-) -> AppResult<(
-    Seat,
-    Vec<crate::db::projects::Criterion>,
-    Vec<crate::procurement::review::Row>,
-)> {
+/// A seat open for scoring (seated, declared, not submitted), with its project, criteria and
+/// the bids it scores.
+struct OpenSheet {
+    seat: Seat,
+    project: crate::db::projects::Project,
+    criteria: Vec<crate::db::projects::Criterion>,
+    bids: Vec<crate::procurement::review::Row>,
+}
+
+async fn open_sheet(state: &AppState, user: &CurrentUser, member: i64) -> AppResult<OpenSheet> {
     let seat = own_seat(state, user, member).await?;
     if seat.status != crate::domain::award::SeatStatus::Seated
         || seat.declared_at.is_none()
@@ -246,35 +246,36 @@ async fn open_sheet(
         return Err(AppError::Conflict("err-panel-sheet-closed"));
     }
     let mut c = state.db.acquire().await?;
-    let p = store::by_id(&mut c, seat.project_id)
+    let project = store::by_id(&mut c, seat.project_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let criteria = store::criteria(&mut c, p.id).await?;
-    let bids = scoring::valid_bids(&mut c, &p).await?;
-    Ok((seat, criteria, bids))
+    let criteria = store::criteria(&mut c, project.id).await?;
+    let bids = scoring::valid_bids(&mut c, &project).await?;
+    Ok(OpenSheet {
+        seat,
+        project,
+        criteria,
+        bids,
+    })
 }
 
-async fn check_page(
+/// The check-your-answers page of a sheet read by `check_sheet` (nothing more to load).
+fn check_page(
     page: &Page,
-    state: &AppState,
-    seat: &Seat,
+    sheet: &OpenSheet,
     checked: &Checked,
     values: &HashMap<String, String>,
     errors: FormErrors,
-) -> AppResult<Template> {
-    let mut c = state.db.acquire().await?;
-    let p = store::by_id(&mut c, seat.project_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let criteria = store::criteria(&mut c, p.id).await?;
+) -> Template {
+    let (seat, p, criteria) = (&sheet.seat, &sheet.project, &sheet.criteria);
     let mut hidden: Vec<(&String, &String)> = values.iter().collect();
     hidden.sort();
-    Ok(page.render(
+    page.render(
         "scoring/panel_check",
         json!({ "seat": seat, "p": p, "criteria": criteria, "rows": checked.rows,
                 "hidden": hidden.into_iter().map(|(k, v)| json!({ "key": k, "value": v })).collect::<Vec<_>>(),
                 "errors": errors }),
-    ))
+    )
 }
 
 /// Saves the sheet as typed (`action=draft`), or checks it and shows the panelist what they
@@ -287,12 +288,12 @@ async fn submit(
     member: i64,
     form: CsrfForm<ScoreForm>,
 ) -> AppResult<Reply> {
-    let (seat, criteria, bids) = open_sheet(state, user, member).await?;
+    let sheet = open_sheet(state, user, member).await?;
     let f = form.into_inner();
     // Only the sheet's own cells are kept, as typed (trimmed, at most 20 characters).
     let mut cells: Vec<(String, String)> = Vec::new();
-    for b in &bids {
-        for pos in 0..criteria.len() {
+    for b in &sheet.bids {
+        for pos in 0..sheet.criteria.len() {
             let key = format!("{}-{pos}", b.bid.bid_id);
             if let Some(v) = f.score.get(&key) {
                 cells.push((key, v.trim().chars().take(20).collect()));
@@ -312,20 +313,12 @@ async fn submit(
             page.t("flash-panel-draft"),
         ));
     }
-    let checked = check_sheet(&page, &criteria, &bids, &values);
+    let checked = check_sheet(&page, &sheet.criteria, &sheet.bids, &values);
     if !checked.errors.is_empty() {
-        let t = sheet_page(&page, state, &seat, values, checked.errors).await?;
+        let t = sheet_page(&page, state, &sheet.seat, values, checked.errors).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     }
-    let t = check_page(
-        &page,
-        state,
-        &seat,
-        &checked,
-        &values,
-        FormErrors::default(),
-    )
-    .await?;
+    let t = check_page(&page, &sheet, &checked, &values, FormErrors::default());
     Ok(Reply::page(Http::Ok, t))
 }
 
@@ -338,18 +331,18 @@ async fn confirm(
     member: i64,
     form: CsrfForm<ScoreForm>,
 ) -> AppResult<Reply> {
-    let (seat, criteria, bids) = open_sheet(state, user, member).await?;
+    let sheet = open_sheet(state, user, member).await?;
     let f = form.into_inner();
     let values = f.score;
-    let checked = check_sheet(&page, &criteria, &bids, &values);
+    let checked = check_sheet(&page, &sheet.criteria, &sheet.bids, &values);
     if !checked.errors.is_empty() {
-        let t = sheet_page(&page, state, &seat, values, checked.errors).await?;
+        let t = sheet_page(&page, state, &sheet.seat, values, checked.errors).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     }
     if text(&f.confirm) != "yes" {
         let mut e = FormErrors::default();
         e.add(page.lang, "confirm", "err-panel-confirm");
-        let t = check_page(&page, state, &seat, &checked, &values, e).await?;
+        let t = check_page(&page, &sheet, &checked, &values, e);
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     }
     Procurement::of(state)
@@ -358,10 +351,10 @@ async fn confirm(
     // The last submission completes the report: it reaches the purchaser at once.
     // (If that fails, the job delivers it within seconds; the scores are saved either way.)
     if let Err(e) = Procurement::of(state)
-        .deliver_project(seat.project_id)
+        .deliver_project(sheet.project.id)
         .await
     {
-        log::error!("delivering the report of project {}: {e}", seat.project_id);
+        log::error!("delivering the report of project {}: {e}", sheet.project.id);
     }
     Ok(Reply::flash(
         format!("/panel/{member}"),

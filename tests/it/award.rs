@@ -285,7 +285,8 @@ async fn an_award_runs_to_a_signed_filed_contract_through_a_challenge_and_a_comp
     let (s, report) = app.get(&format!("/complaints/{k}/report")).await;
     assert_eq!(s, Status::Ok);
     assert!(
-        report.contains("评审报告") && report.contains("href=\"/complaints\""),
+        report.contains("评审报告")
+            && html_unescape(&report).contains("<p><a href=\"/complaints\">"),
         "{report}"
     );
     assert_eq!(

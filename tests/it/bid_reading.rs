@@ -4,7 +4,7 @@
 //! proposal and files; other bidders and experts off the panel never; every judge's read is
 //! recorded and listed on the purchaser's project page.
 
-use crate::evaluation_flow::{int, sunshine, switch};
+use crate::evaluation_flow::{sunshine, switch};
 use crate::helpers::*;
 use crate::procurement::{publish_project, state, CHARITY, PROPOSAL};
 use crate::suppliers::SUPERVISOR;
@@ -110,26 +110,7 @@ async fn judges_read_opened_bids_and_files_and_every_read_is_recorded() {
             .await
             .unwrap()
     };
-    let fields: Vec<(String, String)> = bids
-        .iter()
-        .map(|b| (format!("decision[{b}]"), "pass".to_string()))
-        .collect();
-    let f: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
-        .collect();
-    app.post(&format!("/purchase/projects/{id}/qualification"), &f)
-        .await;
-    let purchaser = int(&app, "SELECT id FROM users WHERE email = $1", PURCHASER.0)
-        .await
-        .to_string();
-    let r = app
-        .post(
-            &format!("/purchase/projects/{id}/panel"),
-            &[("size", "3"), ("representative", purchaser.as_str())],
-        )
-        .await;
-    assert_eq!(r.status(), Status::SeeOther);
+    crate::review::qualify_and_draw(&app, id, &bids).await;
     let seats: Vec<(i64, String)> = {
         let mut c = app.db.acquire().await.unwrap();
         sqlx::query_as(

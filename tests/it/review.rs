@@ -294,10 +294,9 @@ async fn the_panel_is_drawn_without_conflicted_experts_and_the_draw_is_recorded(
     );
 }
 
-#[rocket::async_test]
-async fn panelists_declare_score_independently_and_the_report_ranks_the_bids() {
-    let app = TestApp::spawn().await;
-    let (id, bids) = opened_project(&app, "NB-PANEL-02", ["380000", "385000", "372500"]).await;
+/// The purchaser (signed in) passes every bid's qualification and draws a panel of three with
+/// itself as the purchaser's representative.
+pub async fn qualify_and_draw(app: &TestApp, id: i64, bids: &[i64]) {
     let fields: Vec<(String, String)> = bids
         .iter()
         .map(|b| (format!("decision[{b}]"), "pass".to_string()))
@@ -308,7 +307,7 @@ async fn panelists_declare_score_independently_and_the_report_ranks_the_bids() {
         .collect();
     app.post(&format!("/purchase/projects/{id}/qualification"), &f)
         .await;
-    let purchaser = int(&app, "SELECT id FROM users WHERE email = $1", PURCHASER.0)
+    let purchaser = int(app, "SELECT id FROM users WHERE email = $1", PURCHASER.0)
         .await
         .to_string();
     let r = app
@@ -318,6 +317,13 @@ async fn panelists_declare_score_independently_and_the_report_ranks_the_bids() {
         )
         .await;
     assert_eq!(r.status(), Status::SeeOther);
+}
+
+#[rocket::async_test]
+async fn panelists_declare_score_independently_and_the_report_ranks_the_bids() {
+    let app = TestApp::spawn().await;
+    let (id, bids) = opened_project(&app, "NB-PANEL-02", ["380000", "385000", "372500"]).await;
+    qualify_and_draw(&app, id, &bids).await;
     let seats: Vec<(i64, String)> = {
         let mut c = app.db.acquire().await.unwrap();
         sqlx::query_as("SELECT m.id, u.email FROM panel_members m JOIN users u ON u.id = m.user_id ORDER BY m.id")
