@@ -7,6 +7,7 @@
 pub mod award;
 pub mod bidding;
 pub mod challenge;
+pub mod dossier;
 pub mod panel;
 pub mod panel_scoring;
 pub mod reading;

@@ -40,6 +40,9 @@ pub struct Complaint {
     pub filed_at: i64,
     pub due_at: i64,
     pub outcome: Option<String>,
+    /// The facts found and the reasons (查明的事实和理由); none on decisions made before
+    /// they were asked apart.
+    pub findings: Option<String>,
     pub decision: Option<String>,
     pub decided_at: Option<i64>,
 }
@@ -50,7 +53,7 @@ const CHALLENGE: &str =
     JOIN organizations o ON o.id = c.org_id";
 
 const COMPLAINT: &str = "SELECT k.id, k.challenge_id, k.project_id, p.number, p.title, o.name AS org_name, k.body, \
-    k.filed_at, k.due_at, k.outcome, k.decision, k.decided_at FROM complaints k JOIN projects p ON p.id = k.project_id \
+    k.filed_at, k.due_at, k.outcome, k.findings, k.decision, k.decided_at FROM complaints k JOIN projects p ON p.id = k.project_id \
     JOIN organizations o ON o.id = k.org_id";
 
 fn challenge(r: &AnyRow) -> Result<Challenge, sqlx::Error> {
@@ -84,6 +87,7 @@ fn complaint(r: &AnyRow) -> Result<Complaint, sqlx::Error> {
         filed_at: r.try_get("filed_at")?,
         due_at: r.try_get("due_at")?,
         outcome: r.try_get("outcome")?,
+        findings: r.try_get("findings")?,
         decision: r.try_get("decision")?,
         decided_at: r.try_get("decided_at")?,
     })
@@ -246,18 +250,21 @@ pub async fn decide(
     c: &mut Conn,
     complaint: i64,
     outcome: &str,
+    findings: &str,
     decision: &str,
     user: i64,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let n = sqlx::query(
-        "UPDATE complaints SET outcome = $2, decision = $3, decided_by = $4, decided_at = $5 WHERE id = $1 AND decided_at IS NULL",
+        "UPDATE complaints SET outcome = $2, findings = $6, decision = $3, decided_by = $4, decided_at = $5 \
+         WHERE id = $1 AND decided_at IS NULL",
     )
     .bind(complaint)
     .bind(outcome)
     .bind(decision)
     .bind(user)
     .bind(now)
+    .bind(findings)
     .execute(&mut *c)
     .await?
     .rows_affected();

@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod challenges;
 pub mod credit;
 pub mod directory;
+pub mod documents;
 pub mod eval_panel;
 pub mod evaluation;
 pub mod experts;

@@ -100,7 +100,7 @@ pub async fn tasks(
             let link = match clock {
                 DueClock::AcceptBy | DueClock::Decision => format!("/registry/applications/{id}"),
                 DueClock::Answer => format!("/purchase/projects/{project}/award#challenges"),
-                DueClock::ComplaintDecision => "/complaints".to_string(),
+                DueClock::ComplaintDecision => format!("/complaints/{id}"),
                 _ => format!("/purchase/projects/{project}/award"),
             };
             out.push(Task {

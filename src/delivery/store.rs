@@ -106,6 +106,15 @@ pub async fn orders_of_project(c: &mut Conn, project: i64) -> AppResult<Vec<Orde
     Ok(rows.into_iter().map(order).collect())
 }
 
+pub async fn order_by_id(c: &mut Conn, id: i64) -> AppResult<Option<Order>> {
+    let row: Option<OrderRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("{ORDER} WHERE s.id = $1")))
+            .bind(id)
+            .fetch_optional(&mut *c)
+            .await?;
+    Ok(row.map(order))
+}
+
 pub async fn order_of_complaint(c: &mut Conn, complaint: i64) -> AppResult<Option<Order>> {
     let row: Option<OrderRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{ORDER} WHERE s.complaint_id = $1"

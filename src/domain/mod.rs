@@ -32,6 +32,7 @@ pub mod chain;
 pub mod challenge;
 pub mod credit;
 pub mod division;
+pub mod docnum;
 pub mod email;
 pub mod eval_life;
 pub mod evaluation;

@@ -8,6 +8,7 @@ pub mod calendars;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod documents;
 pub mod error;
 pub mod i18n;
 pub mod ids;

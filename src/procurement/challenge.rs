@@ -69,6 +69,16 @@ pub async fn relevant_date(
     })
 }
 
+/// The longest findings or decision text, in characters.
+pub const RULING_MAX: usize = 10_000;
+
+/// A complaint decision as the supervisor writes it.
+pub struct Ruling<'a> {
+    pub outcome: &'a str,
+    pub findings: &'a str,
+    pub decision: &'a str,
+}
+
 pub struct Filing<'a> {
     pub org: i64,
     pub user: i64,
@@ -284,22 +294,26 @@ impl Procurement<'_> {
         Ok(Ok(id))
     }
 
-    /// The supervisor's decision (upheld | dismissed) with its reasons, once.
+    /// The supervisor's decision (upheld | dismissed) with the facts found and the reasons,
+    /// and the decision itself, once; the 投诉处理决定书 gets its document number here.
     pub async fn decide_complaint(
         &self,
         c: &mut Conn,
         k: &Complaint,
-        outcome: &str,
-        decision: &str,
+        r: &Ruling<'_>,
         user: i64,
     ) -> AppResult<Result<(), &'static str>> {
         if k.decided_at.is_some() {
             return Ok(Err("err-complaint-decided"));
         }
-        let Some(decided) = Outcome::parse(outcome) else {
+        let Some(decided) = Outcome::parse(r.outcome) else {
             return Ok(Err("err-complaint-outcome"));
         };
-        if decision.trim().chars().count() < 10 {
+        let (outcome, findings, decision) = (r.outcome, r.findings.trim(), r.decision.trim());
+        if !(10..=RULING_MAX).contains(&findings.chars().count()) {
+            return Ok(Err("err-complaint-findings"));
+        }
+        if !(10..=RULING_MAX).contains(&decision.chars().count()) {
             return Ok(Err("err-complaint-decision"));
         }
         let now = self.clock.now_ms();
@@ -309,9 +323,18 @@ impl Procurement<'_> {
         if let Err(key) = transition(facts(&ch, Some(k), now, i64::MAX), Action::Decide(decided)) {
             return Ok(Err(key));
         }
-        if !challenges::decide(c, k.id, decided.code(), decision.trim(), user, now).await? {
+        if !challenges::decide(c, k.id, decided.code(), findings, decision, user, now).await? {
             return Ok(Err("err-complaint-decided"));
         }
+        crate::db::documents::assign(
+            c,
+            crate::domain::docnum::DocKind::ComplaintDecision,
+            k.id,
+            "",
+            &crate::platform::documents::day_of(now),
+            now,
+        )
+        .await?;
         let p = store::by_id(c, k.project_id)
             .await?
             .ok_or(crate::platform::error::AppError::NotFound)?;
@@ -320,7 +343,7 @@ impl Procurement<'_> {
             p.id,
             p.round,
             "complaint_decided",
-            &json!({ "complaint": k.id, "outcome": outcome, "decision": decision.trim() }),
+            &json!({ "complaint": k.id, "outcome": outcome, "decision": decision }),
             Some(user),
             now,
         )
@@ -338,8 +361,8 @@ impl Procurement<'_> {
             c,
             complainant,
             json!({ "event": "complaint_decided", "title": p.title, "number": p.number,
-                    "upheld": outcome == "upheld", "decision": decision.trim(),
-                    "link": format!("projects/{}/challenges", p.number) }),
+                    "upheld": outcome == "upheld", "decision": decision,
+                    "link": format!("complaints/{}/decision", k.id) }),
         )
         .await?;
         Ok(Ok(()))

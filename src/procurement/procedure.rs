@@ -244,18 +244,14 @@ impl Procurement<'_> {
     pub async fn decide_complaint_by_id(
         &self,
         id: i64,
-        outcome: &str,
-        decision: &str,
+        ruling: &crate::procurement::challenge::Ruling<'_>,
         user: UserId,
     ) -> AppResult<Result<(), &'static str>> {
         let mut tx = self.db.begin_write().await?;
         let k = crate::procurement::challenge::complaint_by_id(&mut tx, id)
             .await?
             .ok_or(AppError::NotFound)?;
-        match self
-            .decide_complaint(&mut tx, &k, outcome, decision, user.0)
-            .await?
-        {
+        match self.decide_complaint(&mut tx, &k, ruling, user.0).await? {
             Ok(()) => {
                 tx.commit().await?;
                 Ok(Ok(()))

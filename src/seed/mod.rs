@@ -7,6 +7,7 @@ pub mod eval;
 pub mod procurement;
 
 use crate::db::directory::{self, UnitKind};
+use crate::db::documents::{self, IssuerRef};
 use crate::db::orgs::{self, MemberKind, NewMembership};
 use crate::db::{meta, roles, settings, users, Db};
 use crate::domain::registration::OrgType;
@@ -37,6 +38,17 @@ pub struct DemoData {
     grades: Vec<crate::seed::eval::GradeSeed>,
     #[serde(default)]
     eval_results: Vec<crate::seed::eval::ResultSeed>,
+    /// The procurement supervisor (the finance department) as it signs complaint decisions.
+    supervisor: Option<SupervisorSeed>,
+}
+
+/// The issuer printed under complaint decisions.
+#[derive(Deserialize)]
+struct SupervisorSeed {
+    name_zh: String,
+    name_en: String,
+    phone: String,
+    address: String,
 }
 
 /// An annual report already filed (and inspected, when `outcome` is set).
@@ -80,6 +92,11 @@ struct AuthoritySeed {
     name_en: String,
     division_code: String,
     level: String,
+    /// The contact printed under the authority's notices.
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    address: String,
 }
 
 #[derive(Deserialize)]
@@ -87,6 +104,10 @@ struct UnitSeed {
     code: String,
     name_zh: String,
     name_en: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    address: String,
 }
 
 #[derive(Deserialize)]
@@ -192,7 +213,17 @@ pub async fn load(
             &a.level,
         )
         .await?;
+        documents::set_contact(&mut tx, IssuerRef::Authority(id), &a.phone, &a.address).await?;
         units.insert(a.code.clone(), (UnitKind::Authority, id));
+    }
+    if let Some(s) = &data.supervisor {
+        let body = documents::Issuer {
+            name_zh: s.name_zh.clone(),
+            name_en: s.name_en.clone(),
+            phone: s.phone.clone(),
+            address: s.address.clone(),
+        };
+        documents::set_supervisor(&mut tx, &body).await?;
     }
     for (kind, list) in [
         (UnitKind::Department, &data.departments),
@@ -200,6 +231,11 @@ pub async fn load(
     ] {
         for u in list {
             let id = directory::insert_unit(&mut tx, kind, &u.code, &u.name_zh, &u.name_en).await?;
+            let who = match kind {
+                UnitKind::Agency => IssuerRef::Agency(id),
+                _ => IssuerRef::Department(id),
+            };
+            documents::set_contact(&mut tx, who, &u.phone, &u.address).await?;
             units.insert(u.code.clone(), (kind, id));
         }
     }

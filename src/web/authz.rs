@@ -289,6 +289,12 @@ pub const MATRIX: &[Rule] = &[
     rule("GET", "/complaints", Who::Role(Role::ProcurementSupervisor)),
     rule(
         "GET",
+        "/complaints/<id>",
+        Who::Role(Role::ProcurementSupervisor),
+    ),
+    rule("GET", "/complaints/<id>/decision", Who::Anyone),
+    rule(
+        "GET",
         "/complaints/<id>/report",
         Who::Role(Role::ProcurementSupervisor),
     ),

@@ -4,13 +4,16 @@
 //! answered objections without personal data, the announced results, and the printable
 //! certificate of a 3A-or-above grade.
 
+use crate::db::documents::IssuerRef;
 use crate::db::evaluation::{self as store, NewObjection, Round};
 use crate::domain::calendar::iso_date;
+use crate::domain::docnum::DocKind;
 use crate::domain::evaluation::Grade;
 use crate::evaluation::Evaluation;
 use crate::platform::app::AppState;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::auth::guards::CurrentUser;
+use crate::platform::documents;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::ids::{GradeId, RoundId};
 use crate::web::ctx::{Page, Reply};
@@ -71,9 +74,31 @@ async fn notice_page(
         .collect();
     let open = r.status == crate::domain::eval_life::RoundStatus::Notice
         && r.notice_to.as_deref().is_some_and(|t| today.as_str() <= t);
+    drop(c);
+    // The notice (公示) and, once announced, the result (公告) are two documents, each numbered.
+    let (kind, issued_on) = if r.status == crate::domain::eval_life::RoundStatus::Announced {
+        (DocKind::EvalResult, r.announced_on.clone())
+    } else {
+        (DocKind::EvalNotice, r.notice_from.clone())
+    };
+    let official = documents::official(
+        state,
+        kind,
+        r.id,
+        "",
+        &issued_on.unwrap_or_else(|| today.clone()),
+        IssuerRef::Authority(r.authority_id),
+        documents::Issuer {
+            name_zh: r.authority_zh.clone(),
+            name_en: r.authority_en.clone(),
+            ..Default::default()
+        },
+    )
+    .await?;
     Ok(page.render(
         "evaluation/notice",
-        json!({ "round": r, "apps": apps, "open": open, "values": values, "errors": errors }),
+        json!({ "round": r, "apps": apps, "open": open, "values": values, "errors": errors,
+                "official": official }),
     ))
 }
 

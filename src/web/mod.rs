@@ -15,6 +15,7 @@ pub mod bids;
 pub mod calendar_admin;
 pub mod catchers;
 pub mod chunks;
+pub mod complaints;
 pub mod contract_manage;
 pub mod ctx;
 pub mod dashboard;
@@ -90,6 +91,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(panel_seat::routes());
     r.extend(award::routes());
     r.extend(award_public::routes());
+    r.extend(complaints::routes());
     r.extend(finance::routes());
     r.extend(contract_manage::routes());
     r.extend(delivery::routes());

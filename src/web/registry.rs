@@ -11,6 +11,7 @@ use crate::domain::calendar::{iso_date, parse_iso_date};
 use crate::platform::app::AppState;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::auth::guards::{role, CurrentUser, Staff};
+use crate::platform::documents;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::ids::{ApplicationId, OrgId};
 use crate::registry::Registry;
@@ -312,19 +313,41 @@ async fn notice(
             AppError::Forbidden
         });
     }
+    use crate::domain::docnum::DocKind;
+    // The kind of notice and the day it was issued, once it has been.
+    let decided = app
+        .decided_on
+        .clone()
+        .unwrap_or_else(|| documents::day_of(app.updated_at));
     let issued = match doc {
-        "acceptance" => app.accepted_on.is_some(),
-        "correction" => app.correction_sent_at.is_some(),
-        "decline" => app.status == Status::Declined.code(),
-        "refusal" => app.status == Status::Refused.code(),
-        _ => false,
+        "acceptance" => app.accepted_on.clone().map(|d| (DocKind::Acceptance, d)),
+        "correction" => app
+            .correction_sent_at
+            .map(|t| (DocKind::Correction, documents::day_of(t))),
+        "decline" if app.status == Status::Declined.code() => Some((DocKind::Decline, decided)),
+        "refusal" if app.status == Status::Refused.code() => Some((DocKind::Refusal, decided)),
+        _ => None,
     };
-    if !issued {
+    let Some((kind, issued_on)) = issued else {
         return Err(AppError::NotFound);
-    }
+    };
+    let official = documents::official(
+        state,
+        kind,
+        app.id.0,
+        &app.division_code,
+        &issued_on,
+        crate::db::documents::IssuerRef::Authority(app.authority_id),
+        documents::Issuer {
+            name_zh: app.authority_zh.clone(),
+            ..Default::default()
+        },
+    )
+    .await?;
     let mut v = view(state, &app).await?;
     if let Some(m) = v.as_object_mut() {
         m.insert("doc".into(), json!(doc));
+        m.insert("official".into(), json!(official));
     }
     Ok(page.render("registry/notice", v))
 }

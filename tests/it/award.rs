@@ -58,6 +58,16 @@ async fn an_award_runs_to_a_signed_filed_contract_through_a_challenge_and_a_comp
     let sun = sunshine(&app).await;
     let (s, notice) = app.get("/projects/NB-AWARD-01/award").await;
     assert_eq!(s, Status::Ok);
+    // An official notice: its own number, the purchaser as issuer with its contact.
+    assert!(
+        notice.contains("采中公字〔") && notice.contains("第1号"),
+        "{notice}"
+    );
+    let (_, again) = app.get("/projects/NB-AWARD-01/award").await;
+    assert!(
+        again.contains("第1号"),
+        "the number does not change on a second look"
+    );
     let org = text(&app, "SELECT name FROM organizations WHERE id = $1", sun).await;
     let address = text(
         &app,
@@ -253,15 +263,50 @@ async fn an_award_runs_to_a_signed_filed_contract_through_a_challenge_and_a_comp
     let dash = html_unescape(&app.get("/dashboard").await.1);
     assert!(
         dash.contains("投诉处理期限")
-            && dash.contains("href=\"/complaints\"")
+            && dash.contains(&format!("href=\"/complaints/{k}\""))
             && dash.contains("还剩 30 个工作日"),
         "{dash}"
     );
-    // The complaint is read beside the challenge and the answer it is about.
-    let (_, queue) = app.get("/complaints").await;
+    // The queue leads to the complaint's dossier, where it is read beside the challenge, the
+    // answer it is about and the timeline of the case.
+    let (_, list) = app.get("/complaints").await;
+    assert!(
+        list.contains(&format!("href=\"/complaints/{k}\"")),
+        "{list}"
+    );
+    assert_eq!(app.get("/complaints/999999").await.0, Status::NotFound);
+    let (s, queue) = app.get(&format!("/complaints/{k}")).await;
+    assert_eq!(s, Status::Ok);
     assert!(
         queue.contains("采购人答复") && queue.contains("维持原结果"),
         "{queue}"
+    );
+    let timeline = queue
+        .split("<ol class=\"timeline\">")
+        .nth(1)
+        .and_then(|t| t.split("</ol>").next())
+        .expect("a timeline");
+    let order = [
+        "开标",
+        "供应商提出质疑",
+        "采购人答复质疑",
+        "收到投诉",
+        "投诉处理期限",
+    ];
+    let at: Vec<usize> = order
+        .iter()
+        .map(|w| {
+            timeline
+                .find(w)
+                .unwrap_or_else(|| panic!("{w} in {timeline}"))
+        })
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "in order: {timeline}");
+    assert!(timeline.contains("尚未到期"), "the decision clock is ahead");
+    // The decision document does not exist before the decision.
+    assert_eq!(
+        app.get(&format!("/complaints/{k}/decision")).await.0,
+        Status::NotFound
     );
     // The bids of the round complained of are there to read; the supervisor's read is recorded.
     let queue = html_unescape(&queue);
@@ -286,7 +331,7 @@ async fn an_award_runs_to_a_signed_filed_contract_through_a_challenge_and_a_comp
     assert_eq!(s, Status::Ok);
     assert!(
         report.contains("评审报告")
-            && html_unescape(&report).contains("<p><a href=\"/complaints\">"),
+            && html_unescape(&report).contains(&format!("<p><a href=\"/complaints/{k}\">")),
         "{report}"
     );
     assert_eq!(
@@ -308,16 +353,67 @@ async fn an_award_runs_to_a_signed_filed_contract_through_a_challenge_and_a_comp
         again.contains("评审过程和评分符合采购文件规定")
             && again.contains("请选择投诉成立或不成立")
     );
+    // The facts found and the reasons are written apart from the decision: 9 characters are
+    // too few, 10 are enough; nothing is decided by a refused form.
+    let findings_short = "经调取评审录像核实。";
+    assert_eq!(findings_short.chars().count(), 10);
+    let decide = |findings: &'static str| {
+        vec![
+            ("outcome", "dismissed"),
+            ("findings", findings),
+            ("decision", "评审过程和评分符合采购文件规定，投诉不成立。"),
+        ]
+    };
     let r = app
         .post(
             &format!("/complaints/{k}/decide"),
-            &[
-                ("outcome", "dismissed"),
-                ("decision", "评审过程和评分符合采购文件规定，投诉不成立。"),
-            ],
+            &decide("经调取评审录像核实"),
         )
         .await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    let again = html_unescape(&r.into_string().await.unwrap());
+    assert!(
+        again.contains("请写明查明的事实和理由") && again.contains("value=\"dismissed\" checked")
+    );
+    assert_eq!(
+        app.scalar_of(&format!(
+            "SELECT COUNT(*) FROM complaints WHERE id = {k} AND decided_at IS NULL"
+        ))
+        .await,
+        1
+    );
+    let r = app
+        .post(&format!("/complaints/{k}/decide"), &decide(findings_short))
+        .await;
     assert_eq!(r.status(), Status::SeeOther);
+    // The decision is a numbered 投诉处理决定书, public, with its reasons and remedies, the
+    // issuing body and its contact.
+    let (s, doc) = app.get(&format!("/complaints/{k}/decision")).await;
+    assert_eq!(s, Status::Ok);
+    let number: String = app
+        .text(&format!(
+            "SELECT number FROM document_numbers WHERE kind = 'complaint_decision' AND subject_id = {k}"
+        ))
+        .await;
+    assert!(
+        number.starts_with("财采投决字〔") && number.ends_with("〕第1号"),
+        "{number}"
+    );
+    for part in [
+        "投诉处理决定书",
+        number.as_str(),
+        "经调取评审录像核实。",
+        "驳回投诉",
+        "申请行政复议",
+        "提起行政诉讼",
+    ] {
+        assert!(doc.contains(part), "{part} in {doc}");
+    }
+    app.logout().await;
+    let (s, public_doc) = app.get(&format!("/complaints/{k}/decision")).await;
+    assert_eq!(s, Status::Ok, "complaint decisions are published");
+    assert!(public_doc.contains(number.as_str()));
+    app.login_as(SUPERVISOR).await;
     let (_, dash) = app.get("/dashboard").await;
     assert!(!dash.contains("投诉处理期限"), "decided: no longer waiting");
     assert!(app

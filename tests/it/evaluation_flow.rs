@@ -279,6 +279,10 @@ async fn a_round_runs_from_application_to_an_announced_grade_in_force_on_1_janua
     let (s, body) = app.get(&format!("/evaluation/rounds/{round}/notice")).await;
     assert_eq!(s, Status::Ok);
     assert!(body.contains(SUNSHINE) && body.contains("5A"));
+    assert!(
+        body.contains("民评公示字〔") && body.contains("第1号"),
+        "{body}"
+    );
     let obj = format!("/evaluation/rounds/{round}/objections");
     let (s, body) = post_owned(
         &app,

@@ -354,6 +354,24 @@ impl TestApp {
             .expect("scalar")
     }
 
+    /// A number a query built at run time returns.
+    pub async fn scalar_of(&self, sql: &str) -> i64 {
+        let mut c = self.db.acquire().await.expect("conn");
+        sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_one(&mut *c)
+            .await
+            .expect("scalar")
+    }
+
+    /// The text a query built at run time returns.
+    pub async fn text(&self, sql: &str) -> String {
+        let mut c = self.db.acquire().await.expect("conn");
+        sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_one(&mut *c)
+            .await
+            .expect("text")
+    }
+
     /// The newest mail to `addr`: (subject, body).
     pub async fn last_mail_to(&self, addr: &str) -> Option<(String, String)> {
         let mut c = self.db.acquire().await.expect("conn");

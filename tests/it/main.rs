@@ -17,6 +17,7 @@ mod cli;
 mod csrf;
 mod delivery;
 mod directory;
+mod documents;
 mod evaluation;
 mod evaluation_dossier;
 mod evaluation_flow;

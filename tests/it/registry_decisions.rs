@@ -42,6 +42,11 @@ async fn one_correction_notice_then_refusal_with_grounds_or_a_referral() {
         notice.contains("验资报告") && notice.contains("会费标准"),
         "{notice}"
     );
+    // A numbered notice of its own kind, with the authority and its contact at the foot.
+    assert!(
+        notice.contains("民登补字〔") && notice.contains("第1号") && notice.contains("联系电话："),
+        "{notice}"
+    );
     // Refusal needs a statutory ground and a reason.
     let r = app
         .post(
@@ -107,6 +112,7 @@ async fn one_correction_notice_then_refusal_with_grounds_or_a_referral() {
         decision.contains("不予登记决定书")
             && decision.contains("六十日内")
             && decision.contains("六个月内")
+            && decision.contains("民登不予字〔")
     );
     assert!(decision.contains("同一行政区域内已有业务范围相同"));
     assert_eq!(audit_count(&app, a, "application.correction_sent").await, 1);

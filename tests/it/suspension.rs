@@ -175,7 +175,7 @@ async fn a_complaint_suspends_only_by_order_and_the_order_lapses_after_thirty_da
     assert!(
         dash.contains("暂停采购活动通知：到期自动解除")
             && dash.contains("还剩 30 天")
-            && dash.contains("href=\"/complaints#order-"),
+            && dash.contains(&format!("href=\"/complaints/{complaint}#order-")),
         "{dash}"
     );
     let (_, public) = app.get(&format!("/contracts/{k}")).await;
@@ -185,7 +185,7 @@ async fn a_complaint_suspends_only_by_order_and_the_order_lapses_after_thirty_da
     assert_eq!(pay(&app, k, "c3").await, Err(Refusal::Suspended));
     app.clock.set(datetime!(2027-01-21 16:00 UTC));
     assert!(pay(&app, k, "c4").await.is_ok());
-    let (_, queue) = app.get("/complaints").await;
+    let (_, queue) = app.get(&format!("/complaints/{complaint}")).await;
     assert!(
         queue.contains("已期满失效"),
         "the supervisor sees it lapsed"

@@ -93,15 +93,15 @@ pub(super) async fn purchaser(
 }
 
 pub(super) async fn supervisor(c: &mut Conn, p: &mut Push<'_>) -> Result<(), sqlx::Error> {
-    let orders: Vec<(i64, String, String)> = store::running_orders(c).await?;
-    for (id, title, until) in orders {
+    let orders: Vec<(i64, i64, String, String)> = store::running_orders(c).await?;
+    for (id, complaint, title, until) in orders {
         if let Some(d) = parse_iso_date(&until).filter(|d| *d >= p.today) {
             p.add(
                 "queue-order",
                 id,
                 title,
                 Some((d, false)),
-                format!("/complaints#order-{id}"),
+                format!("/complaints/{complaint}#order-{id}"),
             );
         }
     }

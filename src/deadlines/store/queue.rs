@@ -389,8 +389,8 @@ pub async fn winners_to_sign(
 }
 
 /// Suspension orders not lifted on complaints not yet decided.
-pub async fn running_orders(c: &mut Conn) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT s.id, pr.number || ' · ' || pr.title, s.until_on FROM suspension_orders s JOIN complaints k ON k.id = s.complaint_id \
+pub async fn running_orders(c: &mut Conn) -> Result<Vec<(i64, i64, String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT s.id, s.complaint_id, pr.number || ' · ' || pr.title, s.until_on FROM suspension_orders s JOIN complaints k ON k.id = s.complaint_id \
          JOIN projects pr ON pr.id = s.project_id \
          WHERE s.lifted_at IS NULL AND k.decided_at IS NULL ORDER BY s.until_on, s.id",)
     .fetch_all(&mut *c)
