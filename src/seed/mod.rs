@@ -3,6 +3,7 @@
 //! into a new database in demo mode, or by `huoban demo`.
 
 pub mod bench;
+pub mod complaint;
 pub mod eval;
 pub mod procurement;
 
@@ -478,6 +479,13 @@ pub async fn load(
     crate::seed::procurement::seed(&mut tx, sealer, &plain, department, now)
         .await
         .map_err(|e| DemoError::Invalid(format!("service purchase: {e}")))?;
+    let complainant = plain
+        .get("charity")
+        .copied()
+        .ok_or_else(|| DemoError::Invalid("unknown organization charity".into()))?;
+    crate::seed::complaint::seed(&mut tx, "NBMZ-2026-018", complainant, now)
+        .await
+        .map_err(|e| DemoError::Invalid(format!("complaint: {e}")))?;
     meta::set(&mut tx, LOADED_KEY, &now.to_string()).await?;
     let summary = serde_json::json!({
         "users": data.users.len(), "organizations": data.organizations.len(),

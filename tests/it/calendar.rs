@@ -77,7 +77,8 @@ async fn an_inquiry_filed_on_30_december_is_due_at_the_end_of_5_january_and_foll
     // 3 working days: Thursday 31 December, then 1 January (元旦, by law) is skipped, Monday 4
     // and Tuesday 5 January. Monday-to-Friday counting gave the end of 4 January.
     assert_eq!(
-        app.scalar("SELECT due_at FROM challenges").await,
+        app.scalar("SELECT due_at FROM challenges ORDER BY id DESC LIMIT 1")
+            .await,
         end_of(2027, 1, 5)
     );
     let basis = strings(&app, "SELECT basis FROM deadlines WHERE clock = 'answer'").await;
@@ -118,7 +119,8 @@ async fn an_inquiry_filed_on_30_december_is_due_at_the_end_of_5_january_and_foll
         "the move is shown before saving"
     );
     assert_eq!(
-        app.scalar("SELECT due_at FROM challenges").await,
+        app.scalar("SELECT due_at FROM challenges ORDER BY id DESC LIMIT 1")
+            .await,
         end_of(2027, 1, 6)
     );
     let v2027 = app
@@ -185,7 +187,8 @@ async fn an_inquiry_filed_on_30_december_is_due_at_the_end_of_5_january_and_foll
         "the earlier date is shown as kept"
     );
     assert_eq!(
-        app.scalar("SELECT due_at FROM challenges").await,
+        app.scalar("SELECT due_at FROM challenges ORDER BY id DESC LIMIT 1")
+            .await,
         end_of(2027, 1, 6)
     );
     assert_eq!(
@@ -216,7 +219,8 @@ async fn an_inquiry_filed_on_30_december_is_due_at_the_end_of_5_january_and_foll
     )
     .await;
     assert_eq!(
-        app.scalar("SELECT due_at FROM challenges").await,
+        app.scalar("SELECT due_at FROM challenges ORDER BY id DESC LIMIT 1")
+            .await,
         end_of(2027, 1, 6)
     );
     assert_eq!(
@@ -471,15 +475,18 @@ async fn a_due_date_stored_before_the_register_counted_monday_to_friday_is_caugh
     // As an earlier version stored it: Monday to Friday (the end of 4 January), unregistered.
     {
         let mut c = app.db.acquire().await.unwrap();
-        sqlx::query("DELETE FROM deadlines")
+        // Only this inquiry's clock (the demo's complaint keeps its own).
+        sqlx::query("DELETE FROM deadlines WHERE clock = 'answer'")
             .execute(&mut *c)
             .await
             .unwrap();
-        sqlx::query("UPDATE challenges SET due_at = $1")
-            .bind(end_of(2027, 1, 4))
-            .execute(&mut *c)
-            .await
-            .unwrap();
+        sqlx::query(
+            "UPDATE challenges SET due_at = $1 WHERE id = (SELECT MAX(id) FROM challenges)",
+        )
+        .bind(end_of(2027, 1, 4))
+        .execute(&mut *c)
+        .await
+        .unwrap();
     }
     let jobs = app.jobs();
     let loader = huoban::platform::calendars::Loader {
@@ -491,7 +498,8 @@ async fn a_due_date_stored_before_the_register_counted_monday_to_friday_is_caugh
     };
     assert_eq!(loader.catch_up().await.unwrap(), 1);
     assert_eq!(
-        app.scalar("SELECT due_at FROM challenges").await,
+        app.scalar("SELECT due_at FROM challenges ORDER BY id DESC LIMIT 1")
+            .await,
         end_of(2027, 1, 5)
     );
     assert_eq!(
