@@ -163,6 +163,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0025_panel_drafts.sql"),
         postgres: include_str!("../../migrations/postgres/0025_panel_drafts.sql"),
     },
+    Step {
+        version: 26,
+        name: "qual_docs",
+        sqlite: include_str!("../../migrations/sqlite/0026_qual_docs.sql"),
+        postgres: include_str!("../../migrations/postgres/0026_qual_docs.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

@@ -56,6 +56,10 @@ pub struct BidFile {
     pub content_type: String,
     pub size: i64,
     pub sha256: String,
+    /// The required qualification document the file is (`Requirement::key`), if any. Absent
+    /// from the canonical JSON when none, so bids sealed before it existed keep their digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requirement: Option<String>,
 }
 
 /// The canonical content of a bid. Field order is the serialisation order; the digest covers
