@@ -46,11 +46,12 @@ pub(crate) fn doc_label(page: &Page, r: &Requirement) -> String {
 }
 
 /// A bid's files for its own pages, each with the required document it is.
-fn files_view(files: &[crate::procurement::sealing::BidFile]) -> Vec<serde_json::Value> {
+pub(crate) fn files_view(files: &[crate::procurement::sealing::BidFile]) -> Vec<serde_json::Value> {
     files
         .iter()
         .map(|f| {
             json!({ "id": f.id, "name": f.name, "size": f.size, "sha256": f.sha256,
+                    "content_type": f.content_type,
                     "requirement": f.requirement.as_deref().and_then(Requirement::from_key) })
         })
         .collect()

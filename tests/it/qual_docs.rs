@@ -447,3 +447,37 @@ async fn the_qualification_check_lists_each_bidders_documents_only_after_the_ope
     assert_ne!(s, Status::Ok);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM bid_reads").await, 1);
 }
+
+#[rocket::async_test]
+async fn the_demo_tender_shows_each_bidders_documents() {
+    let app = TestApp::spawn().await;
+    app.login_as(PURCHASER).await;
+    let id = int(
+        &app,
+        "SELECT id FROM projects WHERE number = $1",
+        "NBMZ-2026-018",
+    )
+    .await;
+    let (s, manage) = app.get(&format!("/purchase/projects/{id}")).await;
+    assert_eq!(s, Status::Ok);
+    // Six documents (the checklist and one added) for each of the three bidders, none missing.
+    assert_eq!(manage.matches("/files/").count(), 18, "{manage}");
+    assert!(!manage.contains("tag tag-red\">缺失"));
+    assert!(manage.contains("社会工作者职业资格证书（项目负责人）"));
+    let link = manage
+        .split("href=\"")
+        .filter_map(|s| s.split('"').next())
+        .find(|h| h.starts_with("/projects/NBMZ-2026-018/bids/") && h.contains("/files/"))
+        .expect("a document link")
+        .to_string();
+    let (s, body) = app.get(&link).await;
+    assert_eq!(s, Status::Ok, "{link}");
+    assert!(body.starts_with("%PDF-1.4"));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM bid_reads").await, 1);
+    // The bid's reading page names each file's document.
+    let bid = link.split('/').nth(4).unwrap_or_default().to_string();
+    let (_, read) = app
+        .get(&format!("/projects/NBMZ-2026-018/bids/{bid}"))
+        .await;
+    assert!(read.contains("近三年无重大违法记录声明：<a href="));
+}
