@@ -251,7 +251,7 @@ mod tests {
     fn name_length_at_its_limit() {
         let at = "证".repeat(MAX_NAME_CHARS);
         let over = "证".repeat(MAX_NAME_CHARS + 1);
-        assert!(check_list(&[], &[at.clone()]).is_ok());
+        assert!(check_list(&[], std::slice::from_ref(&at)).is_ok());
         assert_eq!(
             check_list(&[], &[over]),
             Err(vec![ListProblem::NameTooLong])
