@@ -10,6 +10,7 @@ pub mod challenge;
 pub mod dossier;
 pub mod panel;
 pub mod panel_scoring;
+pub mod qual_docs;
 pub mod reading;
 pub mod review;
 pub mod sealing;
@@ -62,7 +63,11 @@ pub fn shanghai_time(ms: i64) -> String {
 
 /// The public summary of a project recorded with its `published` event: everything a notice
 /// shows, so the history can be read without the current row.
-pub fn published_data(p: &Project, criteria: &[Criterion]) -> Value {
+pub fn published_data(
+    p: &Project,
+    criteria: &[Criterion],
+    qual_docs: &[crate::domain::qualdocs::Requirement],
+) -> Value {
     json!({
         "number": p.number, "title": p.title, "kind": p.kind, "method": p.method,
         "department": p.department_zh, "category": p.category_code,
@@ -71,6 +76,7 @@ pub fn published_data(p: &Project, criteria: &[Criterion]) -> Value {
         "city_division": p.city_division, "min_grade": p.min_grade, "need_inspection": p.need_inspection,
         "min_bids": p.min_bids, "notice_at": p.notice_at, "deadline_at": p.deadline_at,
         "intention_id": p.intention_id, "requirements": p.requirements, "criteria": criteria,
+        "qual_docs": qual_docs.iter().map(|r| r.key()).collect::<Vec<_>>(),
     })
 }
 
@@ -192,7 +198,8 @@ impl<'a> Procurement<'a> {
         store::set_notice_at(c, p.id, now_ms).await?;
         let fresh = store::by_id(c, p.id).await?.ok_or(AppError::NotFound)?;
         let criteria = store::criteria(c, p.id).await?;
-        let data = published_data(&fresh, &criteria);
+        let qual_docs = crate::db::qual_docs::of_project(c, p.id).await?;
+        let data = published_data(&fresh, &criteria, &qual_docs);
         store::add_event(c, p.id, p.round, "published", &data, Some(user), now_ms).await?;
         self.audit(
             c,

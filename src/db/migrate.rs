@@ -164,6 +164,12 @@ const STEPS: &[Step] = &[
         postgres: include_str!("../../migrations/postgres/0025_panel_drafts.sql"),
     },
     Step {
+        version: 26,
+        name: "qual_docs",
+        sqlite: include_str!("../../migrations/sqlite/0026_qual_docs.sql"),
+        postgres: include_str!("../../migrations/postgres/0026_qual_docs.sql"),
+    },
+    Step {
         version: 28,
         name: "documents",
         sqlite: include_str!("../../migrations/sqlite/0028_documents.sql"),

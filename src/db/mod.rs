@@ -30,6 +30,7 @@ pub mod orgs;
 pub mod panel;
 pub mod project_qa;
 pub mod projects;
+pub mod qual_docs;
 pub mod reminders;
 pub mod roles;
 pub mod scale;

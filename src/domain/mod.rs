@@ -47,6 +47,7 @@ pub mod password;
 pub mod performance;
 pub mod procurement;
 pub mod project;
+pub mod qualdocs;
 pub mod registration;
 pub mod role;
 pub mod scoring;

@@ -168,6 +168,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 &clock,
                 &auditor,
                 &sealer,
+                &resolved.config.uploads_path(),
             )
             .await
             .map_err(|e| e.to_string())?;

@@ -130,6 +130,15 @@ pub struct Config {
     pub keys: KeyConfig,
 }
 
+impl Config {
+    /// Where uploads are kept: `uploads_dir`, or `<data_dir>/uploads`.
+    pub fn uploads_path(&self) -> PathBuf {
+        self.uploads_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("uploads"))
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {

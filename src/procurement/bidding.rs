@@ -27,6 +27,8 @@ pub struct PlainFile {
     pub name: String,
     pub content_type: String,
     pub bytes: Vec<u8>,
+    /// The required qualification document it is (`Requirement::key`), if any.
+    pub requirement: Option<String>,
 }
 
 pub struct BidInput {
@@ -256,6 +258,15 @@ impl Procurement<'_> {
             if let Some(why) = self.exclusions(&mut c, p, org).await?.first() {
                 return Ok(Err(why.message_key()));
             }
+            // Required documents are checked before any file is written; the route names them.
+            let keys = input.files.iter().filter_map(|f| f.requirement.as_deref());
+            if !self
+                .missing_docs(&mut c, p, envelope, keys)
+                .await?
+                .is_empty()
+            {
+                return Ok(Err("err-qualdoc-incomplete"));
+            }
         }
         let mut files = Vec::new();
         let mut written = Vec::new();
@@ -287,6 +298,7 @@ impl Procurement<'_> {
                 content_type: f.content_type.clone(),
                 size: i64::try_from(f.bytes.len()).unwrap_or(i64::MAX),
                 sha256: hex::encode(Sha256::digest(&f.bytes)),
+                requirement: f.requirement.clone(),
             });
         }
         let (content, sealed) = seal(

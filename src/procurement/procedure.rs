@@ -6,6 +6,7 @@
 use crate::db::projects::{self as store, Project};
 use crate::db::Tx;
 use crate::delivery::contract::{check_plan, Draft, PlanLine};
+use crate::domain::qualdocs::Requirement;
 use crate::platform::audit::Actor;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::ids::UserId;
@@ -330,11 +331,13 @@ pub struct Term {
 }
 
 impl Procurement<'_> {
-    /// A new draft project with its criteria; refused when its number is taken.
+    /// A new draft project with its criteria and required qualification documents; refused
+    /// when its number is taken.
     pub async fn create_project(
         &self,
         p: &store::NewProject<'_>,
         criteria: &[store::Criterion],
+        qual_docs: &[Requirement],
         user: UserId,
     ) -> AppResult<Result<i64, &'static str>> {
         let now = self.clock.now_ms();
@@ -344,6 +347,7 @@ impl Procurement<'_> {
         }
         let id = store::create(&mut tx, p, user.0, now).await?;
         store::set_criteria(&mut tx, id, criteria).await?;
+        crate::db::qual_docs::set(&mut tx, id, qual_docs).await?;
         store::add_event(
             &mut tx,
             id,
@@ -372,6 +376,7 @@ impl Procurement<'_> {
         id: i64,
         p: &store::NewProject<'_>,
         criteria: &[store::Criterion],
+        qual_docs: &[Requirement],
         user: UserId,
     ) -> AppResult<()> {
         let now = self.clock.now_ms();
@@ -380,6 +385,7 @@ impl Procurement<'_> {
             return Err(AppError::Conflict("err-project-frozen"));
         }
         store::set_criteria(&mut tx, id, criteria).await?;
+        crate::db::qual_docs::set(&mut tx, id, qual_docs).await?;
         self.audit(
             &mut tx,
             Actor::User(user),

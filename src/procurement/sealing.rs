@@ -56,6 +56,10 @@ pub struct BidFile {
     pub content_type: String,
     pub size: i64,
     pub sha256: String,
+    /// The required qualification document the file is (`Requirement::key`), if any. Absent
+    /// from the canonical JSON when none, so bids sealed before it existed keep their digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requirement: Option<String>,
 }
 
 /// The canonical content of a bid. Field order is the serialisation order; the digest covers
@@ -277,6 +281,21 @@ mod tests {
             sealer("k2", 9).open_bid(3, 1, 7, "initial", &sealed),
             Err(SealError::UnknownKey(_))
         ));
+    }
+
+    /// A file listed before files named their qualification document keeps its canonical
+    /// bytes, so a bid sealed then still matches its receipt digest at the opening.
+    #[test]
+    fn a_file_without_a_requirement_keeps_the_old_canonical_form() {
+        let old = r#"{"v":1,"project":"NBMZ-2026-001","round":1,"org":7,"envelope":"initial","price":"385000.00","proposal":"方案","files":[{"id":"ab","name":"a.pdf","content_type":"application/pdf","size":3,"sha256":"cd"}],"salt":"ef"}"#;
+        let c: BidContent = serde_json::from_str(old).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.files[0].requirement, None);
+        assert_eq!(c.canonical(), old.as_bytes());
+        let mut with = c.clone();
+        with.files[0].requirement = Some("tax".into());
+        let text = String::from_utf8(with.canonical()).unwrap_or_default();
+        assert!(text.contains(r#""sha256":"cd","requirement":"tax"}"#));
+        assert_ne!(with.digest(), c.digest());
     }
 
     #[test]

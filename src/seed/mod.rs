@@ -176,17 +176,28 @@ pub async fn load_if_new(db: &Db, resolved: &Resolved, clock: &Clock) -> Result<
     drop(c);
     let auditor = crate::platform::app::auditor(resolved, db);
     let sealer = crate::procurement::sealing::Sealer::new(&resolved.keys.bid_sealing);
-    load(db, resolved.config.password_hash, clock, &auditor, &sealer).await?;
+    let uploads = resolved.config.uploads_path();
+    load(
+        db,
+        resolved.config.password_hash,
+        clock,
+        &auditor,
+        &sealer,
+        &uploads,
+    )
+    .await?;
     Ok(true)
 }
 
-/// Loads the demo data in one transaction. Refuses when it was loaded already.
+/// Loads the demo data in one transaction. Refuses when it was loaded already. The demo bids'
+/// sealed files are written under `uploads`.
 pub async fn load(
     db: &Db,
     params: HashParams,
     clock: &Clock,
     auditor: &Auditor,
     sealer: &crate::procurement::sealing::Sealer,
+    uploads: &std::path::Path,
 ) -> Result<(), DemoError> {
     let data = data()?;
     let now = clock.now_ms();
@@ -476,7 +487,7 @@ pub async fn load(
         .map(|u| u.1)
         .ok_or_else(|| DemoError::Invalid("unknown department nb-civil-affairs".into()))?;
     let plain: HashMap<String, i64> = org_ids.iter().map(|(k, v)| (k.clone(), v.0)).collect();
-    crate::seed::procurement::seed(&mut tx, sealer, &plain, department, now)
+    crate::seed::procurement::seed(&mut tx, sealer, uploads, &plain, department, now)
         .await
         .map_err(|e| DemoError::Invalid(format!("service purchase: {e}")))?;
     let complainant = plain

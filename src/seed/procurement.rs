@@ -2,18 +2,23 @@
 //! can bid on, and a closed open tender whose three sealed bids were opened at its deadline, so
 //! the public opening record shows bidders, prices and digests. Written inside the demo load's
 //! transaction, with the bids sealed under the configured bid-sealing key exactly as live bids.
+//! Both projects require the qualification documents; the opened bids carry each one, a small
+//! PDF sealed and written under the uploads folder like a live bid's file.
 
 use crate::db::bids::{self, NewBid};
 use crate::db::projects::{self as store, Criterion, NewIntention, NewProject};
 use crate::db::Conn;
 use crate::domain::calendar::{iso_date, shanghai_date, SHANGHAI};
 use crate::domain::money::Money;
+use crate::domain::qualdocs::{QualDoc, Requirement};
 use crate::platform::error::{AppError, AppResult};
 use crate::procurement::bidding::{record_opening, seal};
 use crate::procurement::published_data;
-use crate::procurement::sealing::Sealer;
+use crate::procurement::sealing::{new_file_id, BidFile, Sealer};
 use serde_json::json;
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+use std::path::Path;
 use time::{Duration, Time};
 
 const DAY: i64 = 24 * 3600 * 1000;
@@ -56,16 +61,107 @@ fn criteria(list: &[(&str, i64, &str)]) -> Vec<Criterion> {
         .collect()
 }
 
+/// The qualification documents of the demo projects: the checklist, and `added` by name.
+fn demo_docs(added: &[&str]) -> Vec<Requirement> {
+    QualDoc::ALL
+        .iter()
+        .map(|d| Requirement::Listed(*d))
+        .chain(added.iter().map(|n| Requirement::Added((*n).into())))
+        .collect()
+}
+
+/// A one-page PDF reading `line` (ASCII), standing for a scanned document.
+fn demo_pdf(line: &str) -> Vec<u8> {
+    let text = line.replace(['(', ')', '\\'], " ");
+    let stream = format!("BT /F1 14 Tf 72 720 Td ({text}) Tj ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R \
+         /Resources << /Font << /F1 5 0 R >> >> >>"
+            .to_string(),
+        format!(
+            "<< /Length {} >>\nstream\n{stream}\nendstream",
+            stream.len()
+        ),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for off in offsets {
+        out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+/// Seals one demo file for each required document of `p` and writes it under
+/// `<uploads>/bids`, as a live bid's; the listing goes into the bid's sealed content.
+fn demo_files(
+    sealer: &Sealer,
+    uploads: &Path,
+    p: &store::Project,
+    docs: &[Requirement],
+    org_key: &str,
+) -> AppResult<Vec<BidFile>> {
+    let dir = uploads.join("bids");
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| AppError::Internal(format!("demo bid files: {e}")))?;
+    let mut out = Vec::new();
+    for (i, r) in docs.iter().enumerate() {
+        let bytes = demo_pdf(&format!(
+            "Demo qualification document {} of {org_key}, {}",
+            i + 1,
+            p.number
+        ));
+        let id = new_file_id();
+        let sealed = sealer
+            .seal_file(p.id, &id, &bytes)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        std::fs::write(dir.join(&id), &sealed)
+            .map_err(|e| AppError::Internal(format!("demo bid files: {e}")))?;
+        let name = match r {
+            Requirement::Listed(d) => format!("{}.pdf", d.code()),
+            Requirement::Added(_) => format!("added-{}.pdf", i + 1),
+        };
+        out.push(BidFile {
+            id,
+            name,
+            content_type: "application/pdf".into(),
+            size: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+            sha256: hex::encode(Sha256::digest(&bytes)),
+            requirement: Some(r.key()),
+        });
+    }
+    Ok(out)
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn project(
     c: &mut Conn,
     p: &NewProject<'_>,
     list: &[Criterion],
+    docs: &[Requirement],
     user: i64,
     notice: i64,
 ) -> AppResult<store::Project> {
     let id = store::create(c, p, user, notice - DAY).await?;
     store::set_criteria(c, id, list).await?;
+    crate::db::qual_docs::set(c, id, docs).await?;
     store::add_event(
         c,
         id,
@@ -90,7 +186,7 @@ async fn project(
         id,
         1,
         "published",
-        &published_data(&row, list),
+        &published_data(&row, list, docs),
         Some(user),
         notice,
     )
@@ -101,6 +197,7 @@ async fn project(
 pub async fn seed(
     c: &mut Conn,
     sealer: &Sealer,
+    uploads: &Path,
     orgs: &HashMap<String, i64>,
     department: i64,
     now: i64,
@@ -160,6 +257,7 @@ pub async fn seed(
             deadline_at: Some(at_0930(now, 20)),
         },
         &open_list,
+        &demo_docs(&[]),
         purchaser,
         now - 2 * DAY,
     )
@@ -216,6 +314,7 @@ pub async fn seed(
         ("团队与督导", 25, "专职人员、督导资源"),
         ("同类项目经验", 15, "近三年同类项目及成效"),
     ]);
+    let closed_docs = demo_docs(&["社会工作者职业资格证书（项目负责人）"]);
     let p = project(
         c,
         &NewProject {
@@ -240,6 +339,7 @@ pub async fn seed(
             deadline_at: Some(deadline),
         },
         &closed_list,
+        &closed_docs,
         purchaser,
         deadline - 25 * DAY,
     )
@@ -260,10 +360,11 @@ pub async fn seed(
             "initial",
             Money::yuan(price),
             "培育孵化服务方案：需求调研、分类孵化、陪伴成长、成效评估四个阶段，配备专职社工与督导。",
-            vec![],
+            demo_files(sealer, uploads, &p, &closed_docs, key)?,
         )?;
         let user = signer(c, o, purchaser).await?;
-        bids::insert(
+        let at = deadline - (3 - i as i64) * DAY;
+        let id = bids::insert(
             c,
             &NewBid {
                 project: p.id,
@@ -273,10 +374,13 @@ pub async fn seed(
                 user,
                 sealed: &sealed,
                 digest: &content.digest(),
-                at: deadline - (3 - i as i64) * DAY,
+                at,
             },
         )
         .await?;
+        for f in &content.files {
+            bids::add_file(c, &f.id, id, at).await?;
+        }
     }
     let sealed = bids::sealed_for_opening(c, p.id, 1, "initial").await?;
     record_opening(c, sealer, &p, &sealed, "initial", deadline + 60_000).await?;

@@ -29,11 +29,7 @@ pub fn routes() -> Vec<Route> {
 }
 
 pub fn uploads_dir(state: &AppState) -> PathBuf {
-    state
-        .config
-        .uploads_dir
-        .clone()
-        .unwrap_or_else(|| state.config.data_dir.join("uploads"))
+    state.config.uploads_path()
 }
 
 /// Whether `user` registers for the authority of `app` (and so handles it once submitted).

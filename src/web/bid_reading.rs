@@ -73,7 +73,8 @@ async fn bid(
         page.render(
             "bids/read",
             json!({ "p": p, "b": read.bid, "org_name": read.org_name, "price_fen": price,
-                    "proposal": read.content.proposal, "files": read.content.files,
+                    "proposal": read.content.proposal,
+                    "files": crate::web::bids::files_view(&read.content.files),
                     "capacity": read.capacity.code(), "back": back }),
         ),
     ))

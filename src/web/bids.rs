@@ -4,6 +4,8 @@
 //! pages; anyone else is refused whether or not a bid exists, so a guessed URL learns nothing.
 
 use crate::db::bids as store;
+use crate::domain::lang::Lang;
+use crate::domain::qualdocs::Requirement;
 use crate::platform::app::AppState;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::auth::guards::CurrentUser;
@@ -19,6 +21,7 @@ use rocket::http::{ContentType, Status as Http};
 use rocket::{get, post, routes, FromForm, Route, State};
 use rocket_dyn_templates::Template;
 use serde_json::json;
+use std::collections::HashMap;
 
 pub fn routes() -> Vec<Route> {
     routes![page, submit, submit_final, withdraw, receipt, file]
@@ -32,6 +35,26 @@ pub(crate) fn member_org(user: &CurrentUser, org: i64) -> AppResult<OrgId> {
         return Err(AppError::Forbidden);
     }
     Ok(org)
+}
+
+/// A required document's name as the page shows it.
+pub(crate) fn doc_label(page: &Page, r: &Requirement) -> String {
+    match r {
+        Requirement::Listed(d) => page.t(&d.label_key()),
+        Requirement::Added(name) => name.clone(),
+    }
+}
+
+/// A bid's files for its own pages, each with the required document it is.
+pub(crate) fn files_view(files: &[crate::procurement::sealing::BidFile]) -> Vec<serde_json::Value> {
+    files
+        .iter()
+        .map(|f| {
+            json!({ "id": f.id, "name": f.name, "size": f.size, "sha256": f.sha256,
+                    "content_type": f.content_type,
+                    "requirement": f.requirement.as_deref().and_then(Requirement::from_key) })
+        })
+        .collect()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -61,9 +84,10 @@ async fn bid_page(
     let final_open = accepts(&p, "final", now) && was_opened(&mut c, &p, org.0).await?;
     let view = |(b, content): (store::Bid, crate::procurement::sealing::BidContent)| {
         json!({ "id": b.id, "submitted_at": b.submitted_at, "digest": b.digest,
-                "price": content.price, "proposal": content.proposal, "files": content.files,
-                "salt": content.salt })
+                "price": content.price, "proposal": content.proposal,
+                "files": files_view(&content.files), "salt": content.salt })
     };
+    let required = pr.required_docs(&mut c, &p).await?;
     let own = own.map(view);
     let own_final = pr.own_bid(&mut c, &p, org.0, "final").await?.map(view);
     Ok(page.render(
@@ -72,7 +96,7 @@ async fn bid_page(
                 "reasons": reasons, "own": own, "history": history, "open": open,
                 "final_open": final_open, "own_final": own_final,
                 "admin": user.is_org_admin(org), "values": values, "errors": errors,
-                "receipt": receipt }),
+                "receipt": receipt, "required": required }),
     ))
 }
 
@@ -103,6 +127,25 @@ pub struct BidForm<'r> {
     price: Option<String>,
     proposal: Option<String>,
     files: Vec<Upload<'r>>,
+    /// One file per required qualification document, by its position in the project's list.
+    qual: HashMap<usize, Upload<'r>>,
+}
+
+/// An upload's file name as the bidder's computer named it (at most 120 characters).
+fn upload_name(up: &Upload<'_>) -> String {
+    match up {
+        Upload::File(t) => t
+            .raw_name()
+            .map(|n| {
+                n.dangerous_unsafe_unsanitized_raw()
+                    .as_str()
+                    .chars()
+                    .take(120)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
 }
 
 #[post("/projects/<number>/bid/<org>", data = "<form>")]
@@ -158,21 +201,10 @@ async fn take(
         match read_upload(Some(up), state.config.upload_max_bytes).await {
             Ok(bytes) => match crate::domain::application::sniff(&bytes) {
                 Some(ct) => files.push(PlainFile {
-                    name: match up {
-                        Upload::File(t) => t
-                            .raw_name()
-                            .map(|n| {
-                                n.dangerous_unsafe_unsanitized_raw()
-                                    .as_str()
-                                    .chars()
-                                    .take(120)
-                                    .collect()
-                            })
-                            .unwrap_or_default(),
-                        _ => String::new(),
-                    },
+                    name: upload_name(up),
                     content_type: ct.into(),
                     bytes,
+                    requirement: None,
                 }),
                 None => e.add(lang, "files", "err-upload-type"),
             },
@@ -180,8 +212,49 @@ async fn take(
             Err(key) => e.add(lang, "files", key),
         }
     }
+    // The required qualification documents, one upload each (a final quote needs none).
+    let pr = Procurement::of(state);
+    let mut c = state.db.acquire().await?;
+    let required = if envelope == "initial" {
+        pr.required_docs(&mut c, &p).await?
+    } else {
+        Vec::new()
+    };
+    for (i, r) in required.iter().enumerate() {
+        let up = f.qual.get(&i);
+        match read_upload(up, state.config.upload_max_bytes).await {
+            Ok(bytes) => match crate::domain::application::sniff(&bytes) {
+                Some(ct) => files.push(PlainFile {
+                    name: up.map(upload_name).unwrap_or_default(),
+                    content_type: ct.into(),
+                    bytes,
+                    requirement: Some(r.key()),
+                }),
+                None => e.add(lang, "qual_docs", "err-upload-type"),
+            },
+            Err("err-upload-empty") => {}
+            Err(key) => e.add(lang, "qual_docs", key),
+        }
+    }
+    let attached = files.iter().filter_map(|f| f.requirement.as_deref());
+    let missing = pr.missing_docs(&mut c, &p, envelope, attached).await?;
+    drop(c);
+    if !missing.is_empty() {
+        let names: Vec<String> = missing.iter().map(|r| doc_label(&page, r)).collect();
+        let sep = if lang == Lang::En { ", " } else { "、" };
+        e.add_text(
+            "qual_docs",
+            crate::platform::i18n::t_args(
+                lang,
+                "err-qualdoc-missing",
+                &[("docs", names.join(sep))],
+            ),
+        );
+    }
     // The form is shown again with what was typed (to the bidder only); nothing is stored.
-    let values = json!({ "price": text(&f.price), "proposal": proposal });
+    // Files cannot be put back into a file field: the page says to choose them again.
+    let values = json!({ "price": text(&f.price), "proposal": proposal,
+                         "missing": missing.iter().map(Requirement::key).collect::<Vec<_>>() });
     let Some(price) = price.filter(|_| e.is_empty()) else {
         let t = bid_page(&page, state, user, number, org, values, e, None).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
@@ -191,7 +264,7 @@ async fn take(
         proposal: proposal.clone(),
         files,
     };
-    match Procurement::of(state)
+    match pr
         .submit_bid(&p, org.0, user.id().0, envelope, input)
         .await?
     {

@@ -7,6 +7,7 @@ use crate::domain::evaluation::Grade;
 use crate::domain::lang::Lang;
 use crate::domain::money::Money;
 use crate::domain::procurement::{self as rules, Conditions, CriteriaProblem, GradeUse, Method};
+use crate::domain::qualdocs::{self, Requirement};
 use crate::platform::i18n;
 use crate::web::forms::{positive_money, text, FormErrors};
 use rocket::FromForm;
@@ -36,6 +37,10 @@ pub struct ProjectForm {
     pub criterion_name: Vec<String>,
     pub criterion_max: Vec<String>,
     pub criterion_guidance: Vec<String>,
+    /// The ticked checklist documents (`QualDoc` codes).
+    pub qual_doc: Vec<String>,
+    /// The documents the project adds, one name a line.
+    pub qual_added: Vec<String>,
 }
 
 /// A checked form, owning its strings.
@@ -55,6 +60,7 @@ pub struct Checked {
     pub deadline_at: i64,
     pub conditions: Conditions,
     pub criteria: Vec<Criterion>,
+    pub qual_docs: Vec<Requirement>,
 }
 
 impl Checked {
@@ -295,6 +301,15 @@ pub fn check(f: &ProjectForm, cx: &Context<'_>) -> Result<Checked, FormErrors> {
             ),
         }
     }
+    let qual_docs = match qualdocs::check_list(&f.qual_doc, &f.qual_added) {
+        Ok(list) => list,
+        Err(problems) => {
+            for p in problems {
+                e.add(lang, "qual_docs", p.message_key());
+            }
+            Vec::new()
+        }
+    };
     match (e.is_empty(), department, budget, method, weight, deadline) {
         (true, Some(department), Some(budget_fen), Some(method), Some(w), Some(d)) => Ok(Checked {
             department,
@@ -312,6 +327,7 @@ pub fn check(f: &ProjectForm, cx: &Context<'_>) -> Result<Checked, FormErrors> {
             deadline_at: crate::platform::clock::to_ms(d),
             conditions,
             criteria,
+            qual_docs,
         }),
         _ => {
             if e.is_empty() {

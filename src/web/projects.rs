@@ -70,6 +70,7 @@ async fn show_page(
     let orgs = my_orgs(state, user, p).await?;
     let mut c = state.db.acquire().await?;
     let criteria = store::criteria(&mut c, p.id).await?;
+    let qual_docs = crate::db::qual_docs::of_project(&mut c, p.id).await?;
     // The asker's organization is never shown: only its number within the project.
     let questions: Vec<_> = qa::questions(&mut c, p.id)
         .await?
@@ -113,7 +114,7 @@ async fn show_page(
     Ok(page.render(
         "projects/show",
         json!({ "p": p, "criteria": criteria, "questions": questions, "amendments": amendments,
-                "events": events, "openings": openings, "intention": intention, "open": open,
+                "qual_docs": qual_docs, "events": events, "openings": openings, "intention": intention, "open": open,
                 "review": review,
                 "orgs": orgs, "method_label": page.t(&method.label_key()), "category": category,
                 "errors": errors, "values": values }),
@@ -149,11 +150,13 @@ async fn documents(
         return Err(AppError::Forbidden);
     }
     let criteria = store::criteria(&mut c, p.id).await?;
+    let qual_docs = crate::db::qual_docs::of_project(&mut c, p.id).await?;
     let amendments = qa::amendments(&mut c, p.id).await?;
     let method = Procurement::method(&p)?;
     Ok(page.render(
         "projects/documents",
         json!({ "p": p, "criteria": criteria, "amendments": amendments, "org": org.0,
+                "qual_docs": qual_docs,
                 "method_label": page.t(&method.label_key()) }),
     ))
 }

@@ -9,6 +9,7 @@ use crate::db::{project_qa as qa, settings};
 use crate::domain::calendar::{iso_date, shanghai_date};
 use crate::domain::money::Money;
 use crate::domain::procurement::{self as rules, Method};
+use crate::domain::qualdocs::{QualDoc, Requirement};
 use crate::domain::role::Role;
 use crate::platform::app::AppState;
 use crate::platform::auth::csrf::CsrfForm;
@@ -258,7 +259,9 @@ async fn form_page(
         "purchase/form",
         json!({ "project": project, "p": project, "values": values, "errors": errors, "categories": categories,
                 "intentions": intentions, "methods": methods, "departments": units, "grades": grades,
-                "agencies": agency_list }),
+                "agencies": agency_list, "qual_checklist": QualDoc::ALL,
+                "qual_added_max": crate::domain::qualdocs::MAX_ADDED,
+                "qual_name_max": crate::domain::qualdocs::MAX_NAME_CHARS }),
     ))
 }
 
@@ -266,6 +269,7 @@ async fn form_page(
 async fn values_of(state: &AppState, p: &Project) -> AppResult<serde_json::Value> {
     let mut c = state.db.acquire().await?;
     let criteria = store::criteria(&mut c, p.id).await?;
+    let qual_docs = crate::db::qual_docs::of_project(&mut c, p.id).await?;
     Ok(json!({
         "department": p.department_id, "number": p.number, "title": p.title, "category": p.category_code,
         "requirements": p.requirements, "budget": Money::from_fen(p.budget_fen).to_string(),
@@ -276,6 +280,8 @@ async fn values_of(state: &AppState, p: &Project) -> AppResult<serde_json::Value
         "criterion_name": criteria.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
         "criterion_max": criteria.iter().map(|c| rust_decimal::Decimal::new(c.max_centi, 2).normalize().to_string()).collect::<Vec<_>>(),
         "criterion_guidance": criteria.iter().map(|c| c.guidance.clone()).collect::<Vec<_>>(),
+        "qual_doc": qual_docs.iter().filter_map(|r| match r { Requirement::Listed(d) => Some(d.code()), _ => None }).collect::<Vec<_>>(),
+        "qual_added": qual_docs.iter().filter_map(|r| match r { Requirement::Added(n) => Some(n.clone()), _ => None }).collect::<Vec<_>>(),
     }))
 }
 
@@ -290,7 +296,8 @@ async fn new_project(
         state,
         staff.user,
         None,
-        json!({ "method": "open_tender", "price_weight": "30" }),
+        json!({ "method": "open_tender", "price_weight": "30",
+                "qual_doc": QualDoc::DEFAULT.iter().map(|d| d.code()).collect::<Vec<_>>() }),
         FormErrors::default(),
     )
     .await
@@ -348,7 +355,7 @@ async fn create(
     };
     let min = min_bids(state, ok.method).await?;
     let id = match Procurement::of(state)
-        .create_project(&ok.project(min), &ok.criteria, user.id())
+        .create_project(&ok.project(min), &ok.criteria, &ok.qual_docs, user.id())
         .await?
     {
         Ok(id) => id,
@@ -389,6 +396,20 @@ pub(crate) async fn manage_page(
     let openings = crate::db::bids::openings(&mut c, p.id).await?;
     let review = crate::procurement::review::rows(&mut c, p).await?;
     let reads = Procurement::of(state).bid_reads(&mut c, p.id).await?;
+    // Each opened bid's qualification documents beside its decision (read through the
+    // reading route, which records every read).
+    let ids: Vec<i64> = review.iter().map(|r| r.bid.bid_id).collect();
+    let mut docs = Procurement::of(state)
+        .opened_bid_docs(&mut c, p, &ids)
+        .await?;
+    let review_view: Vec<serde_json::Value> = review
+        .iter()
+        .map(|r| {
+            let mut v = json!(r);
+            v["docs"] = json!(docs.remove(&r.bid.bid_id).unwrap_or_default());
+            v
+        })
+        .collect();
     let panel = crate::procurement::panel::panel_of(&mut c, p).await?;
     let purchasers = crate::db::roles::department_purchasers(&mut c, p.department_id).await?;
     let panel_open = p.status == crate::domain::project::Status::Opened
@@ -429,7 +450,7 @@ pub(crate) async fn manage_page(
         json!({ "p": p, "criteria": criteria, "questions": questions, "amendments": amendments,
                 "events": events, "openings": openings, "intention": intention,
                 "unanswered": unanswered,
-                "review": review, "review_open": review_open, "panel": panel, "reads": reads,
+                "review": review_view, "review_open": review_open, "panel": panel, "reads": reads,
                 "panel_open": panel_open, "purchasers": purchasers,
                 "panel_minimum": crate::procurement::panel::minimum_size(&p.method),
                 "intention_warning": p.kind == "procurement" && !intention_ok,
@@ -487,7 +508,13 @@ async fn update(
     };
     let min = min_bids(state, ok.method).await?;
     Procurement::of(state)
-        .save_draft(p.id, &ok.project(min), &ok.criteria, user.id())
+        .save_draft(
+            p.id,
+            &ok.project(min),
+            &ok.criteria,
+            &ok.qual_docs,
+            user.id(),
+        )
         .await?;
     Ok(Reply::flash(
         format!("/purchase/projects/{id}"),

@@ -760,6 +760,10 @@ async function procurementJourney() {
       await n.fill('#price', '385,000.00');
       await n.fill('#proposal', '（浏览器测试）以社区为单位组建服务团队，每周两次上门探访并提供助餐。');
       await n.setInputFiles('#files', { name: 'proposal.pdf', mimeType: 'application/pdf', buffer: PDF });
+      // One file for each qualification document the project requires (issue 21 item 3).
+      for (const q of await n.locator('input[type="file"][name^="qual["]').all()) {
+        await q.setInputFiles({ name: 'qualification.pdf', mimeType: 'application/pdf', buffer: PDF });
+      }
       await submitForm(n, 'main form[action="/projects/NBMZ-2026-031/bid/1"] button[type="submit"]');
       const digest = (await n.locator('#receipt-digest').innerText()).trim();
       if (!/^[0-9a-f]{64}$/.test(digest)) throw new Error(`no receipt digest: ${digest}`);

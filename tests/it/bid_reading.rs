@@ -40,6 +40,7 @@ async fn judges_read_opened_bids_and_files_and_every_read_is_recorded() {
                 name: "人员配备方案.pdf".into(),
                 content_type: "application/pdf".into(),
                 bytes: ANNEX.to_vec(),
+                requirement: None,
             }]
         } else {
             vec![]

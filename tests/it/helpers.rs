@@ -191,7 +191,8 @@ impl TestApp {
         app::prepare(&db, &resolved, &clock).await.expect("prepare");
         let auditor = app::auditor(&resolved, &db);
         let sealer = huoban::procurement::sealing::Sealer::new(&resolved.keys.bid_sealing);
-        huoban::seed::load(&db, CHEAP_HASH, &clock, &auditor, &sealer)
+        let uploads = resolved.config.uploads_path();
+        huoban::seed::load(&db, CHEAP_HASH, &clock, &auditor, &sealer, &uploads)
             .await
             .expect("demo data");
         Self::instance(resolved, db, clock, false).await

@@ -799,7 +799,12 @@ async fn the_demo_has_an_open_project_and_an_opened_one_with_three_bids() {
     let (s, page) = app.get(&format!("/projects/NBMZ-2026-031/bid/{org}")).await;
     assert_eq!(s, Status::Ok);
     assert!(page.contains("递交投标") && !page.contains("本机构不能参与本项目"));
-    let (s, _) = bid(&app, "NBMZ-2026-031", org, "385000", None).await;
+    // The demo consultation requires the five checklist documents.
+    let (s, page) = bid(&app, "NBMZ-2026-031", org, "385000", None).await;
+    assert_eq!(s, Status::UnprocessableEntity);
+    assert!(page.contains("投标未提交以下资格证明文件"));
+    let docs: Vec<(usize, &[u8])> = (0..5).map(|i| (i, PDF)).collect();
+    let (s, _) = crate::qual_docs::bid_with_docs(&app, "NBMZ-2026-031", org, &docs).await;
     assert_eq!(s, Status::Ok);
 }
 

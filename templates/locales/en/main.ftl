@@ -2107,3 +2107,25 @@ timeline-order-lifted = Suspension lifted
 timeline-decided = Complaint decided
 timeline-decision-due = Decision due
 timeline-ahead = not yet reached
+
+## qualification documents (issue 21 item 3)
+qualdoc-title = Qualification documents
+qualdoc-registration = Business licence or registration certificate
+qualdoc-financial = Financial statements
+qualdoc-tax = Tax payment records
+qualdoc-social_insurance = Social insurance payment records
+qualdoc-no_violation = Declaration of no serious violations in the last three years
+qualdoc-form-hint = Tick the qualification documents each bid must include; name any further document the project needs, one a line. They cannot be changed once the project is published.
+qualdoc-added = Further document
+qualdoc-added-hint = At most { $max } further documents, each name at most { $chars } characters; blank lines are skipped.
+qualdoc-notice-intro = Each bid must include the following qualification documents in its sealed bid; a bid missing any of them is not accepted:
+qualdoc-none = The project lists no qualification documents to submit separately.
+qualdoc-bid-hint = Upload one PDF, JPEG or PNG file for each document. The files are sealed with the bid; nobody sees them before the opening.
+qualdoc-choose-again = For your security, the chosen files were not kept: choose all of them again before submitting.
+qualdoc-missing = Missing
+err-qualdoc-missing = The bid lacks these qualification documents: { $docs }. Upload each of them, then submit again.
+err-qualdoc-name = A further document's name may have at most 60 characters and no line breaks.
+err-qualdoc-duplicate = A qualification document is listed twice.
+err-qualdoc-too-many = At most 10 further documents.
+err-qualdoc-unknown = A chosen qualification document is not on the checklist.
+err-qualdoc-incomplete = The bid lacks some of the qualification documents the project requires.

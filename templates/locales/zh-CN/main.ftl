@@ -2104,3 +2104,25 @@ timeline-order-lifted = 解除暂停
 timeline-decided = 作出投诉处理决定
 timeline-decision-due = 投诉处理期限
 timeline-ahead = 尚未到期
+
+## qualification documents (issue 21 item 3)
+qualdoc-title = 资格证明文件
+qualdoc-registration = 营业执照或登记证书
+qualdoc-financial = 财务状况报告（财务报表）
+qualdoc-tax = 依法缴纳税收的证明材料
+qualdoc-social_insurance = 依法缴纳社会保障资金的证明材料
+qualdoc-no_violation = 近三年无重大违法记录声明
+qualdoc-form-hint = 勾选投标人须在投标文件中提交的资格证明文件；项目另需的文件请逐项填写名称。项目发布后不能再修改。
+qualdoc-added = 另需文件
+qualdoc-added-hint = 另需文件最多 { $max } 项，每项名称不超过 { $chars } 个字；空行不计。
+qualdoc-notice-intro = 投标人须在密封的投标文件中逐项提交以下资格证明文件，缺少任何一项的投标不予接收：
+qualdoc-none = 本项目未列明须单独提交的资格证明文件。
+qualdoc-bid-hint = 每项文件上传一个 PDF、JPEG 或 PNG 文件。文件与投标一同密封，开标前任何人都看不到。
+qualdoc-choose-again = 出于安全原因，已选择的文件不会保留，请重新选择全部文件后再提交。
+qualdoc-missing = 缺失
+err-qualdoc-missing = 投标未提交以下资格证明文件：{ $docs }。请逐项上传后再提交。
+err-qualdoc-name = 另需文件的名称不能超过 60 个字，也不能含换行。
+err-qualdoc-duplicate = 资格证明文件不能重复列出。
+err-qualdoc-too-many = 另需文件最多 10 项。
+err-qualdoc-unknown = 所选资格证明文件不在清单中。
+err-qualdoc-incomplete = 投标未提交项目要求的全部资格证明文件。
