@@ -7,6 +7,7 @@
 pub mod award;
 pub mod bidding;
 pub mod challenge;
+pub mod documents;
 pub mod panel;
 pub mod panel_scoring;
 pub mod reading;
@@ -193,6 +194,7 @@ impl<'a> Procurement<'a> {
         let criteria = store::criteria(c, p.id).await?;
         let data = published_data(&fresh, &criteria);
         store::add_event(c, p.id, p.round, "published", &data, Some(user), now_ms).await?;
+        documents::snapshot(c, p.id, documents::Change::Published, Some(user), now_ms).await?;
         self.audit(
             c,
             Actor::User(UserId(user)),
@@ -331,7 +333,15 @@ impl<'a> Procurement<'a> {
         Ok(())
     }
 
-    pub async fn obtain(&self, c: &mut Conn, p: &Project, org: i64, user: i64) -> AppResult<bool> {
+    /// Records that the organization obtained the current version of the documents: the
+    /// version recorded, when it is the first or newer than the one obtained before.
+    pub async fn obtain(
+        &self,
+        c: &mut Conn,
+        p: &Project,
+        org: i64,
+        user: i64,
+    ) -> AppResult<Option<i64>> {
         if p.status != crate::domain::project::Status::Published {
             return Err(AppError::Conflict("err-project-closed"));
         }
@@ -339,7 +349,10 @@ impl<'a> Procurement<'a> {
         if p.deadline_at.is_some_and(|d| now >= d) {
             return Err(AppError::Conflict("err-project-closed"));
         }
-        Ok(qa::obtain(c, p.id, p.round, org, user, now).await?)
+        let version = documents::current(c, p, now).await?;
+        let recorded = qa::obtain(c, p.id, p.round, org, user, version, now).await?
+            || crate::db::project_docs::obtain_newer(c, p.id, p.round, org, version).await?;
+        Ok(recorded.then_some(version))
     }
 
     pub async fn ask(
@@ -405,6 +418,8 @@ impl<'a> Procurement<'a> {
         else {
             return Err(AppError::Conflict("err-project-closed"));
         };
+        // A project published before versions existed gets its version 1 first.
+        documents::current(c, p, now_ms).await?;
         let cal = self.calendars.exact(c).await?;
         let after = to_ms(rules::deadline_after_amendment(
             &cal,
@@ -431,6 +446,14 @@ impl<'a> Procurement<'a> {
         if after != before {
             store::set_deadline(c, p.id, after, now_ms).await?;
         }
+        documents::snapshot(
+            c,
+            p.id,
+            documents::Change::Amendment { id, body },
+            Some(user),
+            now_ms,
+        )
+        .await?;
         store::add_event(
             c,
             p.id,

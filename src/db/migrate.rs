@@ -163,6 +163,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0025_panel_drafts.sql"),
         postgres: include_str!("../../migrations/postgres/0025_panel_drafts.sql"),
     },
+    Step {
+        version: 27,
+        name: "procurement_documents",
+        sqlite: include_str!("../../migrations/sqlite/0027_procurement_documents.sql"),
+        postgres: include_str!("../../migrations/postgres/0027_procurement_documents.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {
