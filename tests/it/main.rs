@@ -34,6 +34,7 @@ mod pages;
 mod parity;
 mod performance;
 mod procurement;
+mod procurement_docs;
 mod registry;
 mod registry_decisions;
 mod review;
