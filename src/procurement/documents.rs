@@ -218,8 +218,8 @@ pub struct Attached<'a> {
 }
 
 impl Procurement<'_> {
-    /// Attaches a file to the published documents before the deadline: the next version.
-    /// A refusal writes nothing.
+    /// Attaches a file to the published documents before the deadline: the next version,
+    /// announced to everyone who obtained the documents. A refusal writes nothing.
     pub async fn attach_document_file(
         &self,
         id: i64,
@@ -272,6 +272,18 @@ impl Procurement<'_> {
             json!({ "version": v.version, "sha256": file.sha256, "size": file.size_bytes }),
         )
         .await?;
+        // Everyone who obtained the documents is told, one mail each, as with an amendment.
+        for (_, u) in qa::obtained_by(&mut tx, p.id, p.round).await? {
+            self.mail(
+                &mut tx,
+                u,
+                json!({ "event": "documents_file", "title": p.title, "number": p.number,
+                        "file": file.description, "doc_no": v.doc_no,
+                        "deadline": crate::procurement::shanghai_time(p.deadline_at.unwrap_or(now)),
+                        "link": format!("projects/{}", p.number) }),
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(Ok(v))
     }

@@ -249,6 +249,16 @@ async fn attached_files_make_versions_up_to_the_exact_size_limit() {
         2,
         "obtaining records the current version"
     );
+    // A second file reaches the bidder that obtained the documents by mail.
+    switch(&app, PURCHASER).await;
+    let (s, _) = attach(&app, id, "服务质量考核办法", &pdf_of(2048)).await;
+    assert_eq!(s, Status::SeeOther);
+    let (_, mail) = app.last_mail_to(NGO_ADMIN.0).await.expect("mail");
+    assert!(
+        mail.contains("服务质量考核办法") && mail.contains("NB-DOC-001-采购文件-第3版"),
+        "{mail}"
+    );
+    switch(&app, NGO_ADMIN).await;
     let r = app.client.get(path.clone()).dispatch().await;
     assert_eq!(r.status(), Status::Ok);
     assert_eq!(r.into_bytes().await.unwrap().len(), max);
@@ -261,7 +271,7 @@ async fn attached_files_make_versions_up_to_the_exact_size_limit() {
     let (s, page) = attach(&app, id, "逾期补充", &pdf_of(100)).await;
     assert_eq!(s, Status::UnprocessableEntity);
     assert!(page.contains("投标截止后"));
-    assert_eq!(files().await, 1);
+    assert_eq!(files().await, 2);
 }
 
 #[rocket::async_test]
