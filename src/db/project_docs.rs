@@ -19,6 +19,17 @@ pub struct Version {
 }
 
 type VersionRow = (i64, i64, i64, String, String, i64, String, Option<i64>);
+type ContentRow = (
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    i64,
+    String,
+    Option<i64>,
+    String,
+);
 
 fn version_of(r: VersionRow) -> Version {
     let (id, round, version, doc_no, sha256, published_at, change_kind, amendment_id) = r;
@@ -34,7 +45,8 @@ fn version_of(r: VersionRow) -> Version {
     }
 }
 
-const VERSION: &str = "SELECT id, round, version, doc_no, sha256, published_at, change_kind, amendment_id \
+const VERSION: &str =
+    "SELECT id, round, version, doc_no, sha256, published_at, change_kind, amendment_id \
     FROM project_documents";
 
 /// Every version of the project, oldest first.
@@ -65,7 +77,7 @@ pub async fn content(
     project: i64,
     n: i64,
 ) -> Result<Option<(Version, String)>, sqlx::Error> {
-    let row: Option<(i64, i64, i64, String, String, i64, String, Option<i64>, String)> =
+    let row: Option<ContentRow> =
         sqlx::query_as(
             "SELECT id, round, version, doc_no, sha256, published_at, change_kind, amendment_id, content \
              FROM project_documents WHERE project_id = $1 AND version = $2",
@@ -74,12 +86,14 @@ pub async fn content(
         .bind(n)
         .fetch_optional(&mut *c)
         .await?;
-    Ok(row.map(|(id, round, version, doc_no, sha, at, kind, amendment, content)| {
-        (
-            version_of((id, round, version, doc_no, sha, at, kind, amendment)),
-            content,
-        )
-    }))
+    Ok(row.map(
+        |(id, round, version, doc_no, sha, at, kind, amendment, content)| {
+            (
+                version_of((id, round, version, doc_no, sha, at, kind, amendment)),
+                content,
+            )
+        },
+    ))
 }
 
 pub struct NewVersion<'a> {
@@ -145,7 +159,8 @@ fn file_of(r: FileRow) -> DocFile {
     }
 }
 
-const FILE: &str = "SELECT id, round, version, sha256, name, description, content_type, size_bytes, added_at \
+const FILE: &str =
+    "SELECT id, round, version, sha256, name, description, content_type, size_bytes, added_at \
     FROM project_doc_files";
 
 /// The project's attached files, oldest first.

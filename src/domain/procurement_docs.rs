@@ -311,7 +311,10 @@ mod tests {
 
     #[test]
     fn numbers_are_readable_and_distinct_per_version() {
-        assert_eq!(doc_number("NBMZ-2026-031", 2), "NBMZ-2026-031-采购文件-第2版");
+        assert_eq!(
+            doc_number("NBMZ-2026-031", 2),
+            "NBMZ-2026-031-采购文件-第2版"
+        );
         assert_ne!(doc_number("A-1", 1), doc_number("A-1", 11));
     }
 
@@ -329,7 +332,9 @@ mod tests {
                 ("ins", "d")
             ]
         );
-        assert!(line_diff("同\n样", "同\n样").iter().all(|l| l.kind == "same"));
+        assert!(line_diff("同\n样", "同\n样")
+            .iter()
+            .all(|l| l.kind == "same"));
         assert_eq!(line_diff("", "新").len(), 1);
         assert_eq!(line_diff("旧", "")[0].kind, "del");
     }

@@ -175,7 +175,9 @@ pub async fn snapshot(
 pub async fn current(c: &mut Conn, p: &Project, at: i64) -> AppResult<i64> {
     match docs::latest(c, p.id).await? {
         Some(v) if v.round == p.round => Ok(v.version),
-        _ => Ok(snapshot(c, p.id, Change::Published, None, at).await?.version),
+        _ => Ok(snapshot(c, p.id, Change::Published, None, at)
+            .await?
+            .version),
     }
 }
 

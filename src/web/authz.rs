@@ -277,7 +277,11 @@ pub const MATRIX: &[Rule] = &[
     // Procurement documents as documents (issue 21 item 4): the versions and attached files
     // to those who obtained them or run the procedure.
     rule("GET", "/projects/<number>/documents/v/<n>", Who::SignedIn),
-    rule("GET", "/projects/<number>/documents/files/<id>", Who::SignedIn),
+    rule(
+        "GET",
+        "/projects/<number>/documents/files/<id>",
+        Who::SignedIn,
+    ),
     rule(
         "POST",
         "/purchase/projects/<id>/documents/files",

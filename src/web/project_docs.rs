@@ -116,8 +116,7 @@ async fn file(
     let f = docs::file(&mut c, p.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !(may_read(&mut c, user, &p, p.round).await? || may_read(&mut c, user, &p, f.round).await?)
-    {
+    if !(may_read(&mut c, user, &p, p.round).await? || may_read(&mut c, user, &p, f.round).await?) {
         return Err(AppError::Forbidden);
     }
     drop(c);

@@ -103,11 +103,18 @@ async fn publication_freezes_version_one_and_an_amendment_marks_version_two() {
     assert_eq!(s, Status::Ok);
     assert!(v1.contains("NB-DOC-001-采购文件-第1版") && v1.contains("服务方案"));
     assert!(v1.contains("方案完整、针对性强") && v1.contains("¥400,000.00"));
-    assert!(!v1.contains("本版修改（"), "version 1 has nothing to compare");
+    assert!(
+        !v1.contains("本版修改（"),
+        "version 1 has nothing to compare"
+    );
     let (s, json1) = app.get("/projects/NB-DOC-001/documents/v/1.json").await;
     assert_eq!(s, Status::Ok);
     let sha1 = printed_sha(&v1);
-    assert_eq!(sha(json1.as_bytes()), sha1, "recomputed over the served text");
+    assert_eq!(
+        sha(json1.as_bytes()),
+        sha1,
+        "recomputed over the served text"
+    );
     let doc: serde_json::Value = serde_json::from_str(&json1).unwrap();
     assert_eq!(doc["version"], 1);
     assert_eq!(doc["doc_no"], "NB-DOC-001-采购文件-第1版");
@@ -207,14 +214,16 @@ async fn attached_files_make_versions_up_to_the_exact_size_limit() {
     app.login_as(PURCHASER).await;
     let id = publish_project(&app, NUMBER, "consultation", "2026-12-20T10:00").await;
     let max = usize::try_from(app.resolved.config.upload_max_bytes).unwrap();
-    let files = || async {
-        app.scalar("SELECT COUNT(*) FROM project_doc_files").await
-    };
+    let files = || async { app.scalar("SELECT COUNT(*) FROM project_doc_files").await };
     // Refusals: the form again with the reason, nothing written.
     for (description, content, message) in [
         ("服务对象分布表", pdf_of(max + 1), "文件过大"),
         ("服务对象分布表", Vec::new(), "请选择要上传的文件"),
-        ("服务对象分布表", b"just text".to_vec(), "只接受 PDF、JPEG 或 PNG"),
+        (
+            "服务对象分布表",
+            b"just text".to_vec(),
+            "只接受 PDF、JPEG 或 PNG",
+        ),
         ("", pdf_of(100), "请填写附件说明"),
     ] {
         let (s, page) = attach(&app, id, description, &content).await;
@@ -314,9 +323,18 @@ async fn only_those_who_obtained_or_run_the_procedure_read_the_documents() {
     assert!(!page.contains(&name), "no bidder named on the documents");
     let (_, json) = app.get(&format!("{v}.json")).await;
     assert_eq!(sha(json.as_bytes()), printed_sha(&page));
-    assert!(!json.contains("org_id"), "the canonical text names no bidder");
-    assert_eq!(app.get("/projects/NBMZ-2026-031/documents/v/9").await.0, Status::NotFound);
-    assert_eq!(app.get("/projects/NBMZ-2026-031/documents/v/x").await.0, Status::NotFound);
+    assert!(
+        !json.contains("org_id"),
+        "the canonical text names no bidder"
+    );
+    assert_eq!(
+        app.get("/projects/NBMZ-2026-031/documents/v/9").await.0,
+        Status::NotFound
+    );
+    assert_eq!(
+        app.get("/projects/NBMZ-2026-031/documents/v/x").await.0,
+        Status::NotFound
+    );
     // A draft has no documents and cannot be obtained.
     switch(&app, PURCHASER).await;
     let r = app
@@ -333,7 +351,10 @@ async fn only_those_who_obtained_or_run_the_procedure_read_the_documents() {
         .post("/projects/NB-DOC-002/obtain", &[("org", &org.to_string())])
         .await;
     assert_eq!(r.status(), Status::NotFound);
-    assert_eq!(app.get("/projects/NB-DOC-002/documents/v/1").await.0, Status::NotFound);
+    assert_eq!(
+        app.get("/projects/NB-DOC-002/documents/v/1").await.0,
+        Status::NotFound
+    );
     assert_eq!(
         int(
             &app,
