@@ -7,6 +7,7 @@
 pub mod award;
 pub mod bidding;
 pub mod challenge;
+pub mod documents;
 pub mod dossier;
 pub mod panel;
 pub mod panel_scoring;
@@ -201,6 +202,7 @@ impl<'a> Procurement<'a> {
         let qual_docs = crate::db::qual_docs::of_project(c, p.id).await?;
         let data = published_data(&fresh, &criteria, &qual_docs);
         store::add_event(c, p.id, p.round, "published", &data, Some(user), now_ms).await?;
+        documents::snapshot(c, p.id, documents::Change::Published, Some(user), now_ms).await?;
         self.audit(
             c,
             Actor::User(UserId(user)),
@@ -339,7 +341,15 @@ impl<'a> Procurement<'a> {
         Ok(())
     }
 
-    pub async fn obtain(&self, c: &mut Conn, p: &Project, org: i64, user: i64) -> AppResult<bool> {
+    /// Records that the organization obtained the current version of the documents: the
+    /// version recorded, when it is the first or newer than the one obtained before.
+    pub async fn obtain(
+        &self,
+        c: &mut Conn,
+        p: &Project,
+        org: i64,
+        user: i64,
+    ) -> AppResult<Option<i64>> {
         if p.status != crate::domain::project::Status::Published {
             return Err(AppError::Conflict("err-project-closed"));
         }
@@ -347,7 +357,10 @@ impl<'a> Procurement<'a> {
         if p.deadline_at.is_some_and(|d| now >= d) {
             return Err(AppError::Conflict("err-project-closed"));
         }
-        Ok(qa::obtain(c, p.id, p.round, org, user, now).await?)
+        let version = documents::current(c, p, now).await?;
+        let recorded = qa::obtain(c, p.id, p.round, org, user, version, now).await?
+            || crate::db::project_docs::obtain_newer(c, p.id, p.round, org, version).await?;
+        Ok(recorded.then_some(version))
     }
 
     pub async fn ask(
@@ -413,6 +426,8 @@ impl<'a> Procurement<'a> {
         else {
             return Err(AppError::Conflict("err-project-closed"));
         };
+        // A project published before versions existed gets its version 1 first.
+        documents::current(c, p, now_ms).await?;
         let cal = self.calendars.exact(c).await?;
         let after = to_ms(rules::deadline_after_amendment(
             &cal,
@@ -439,6 +454,14 @@ impl<'a> Procurement<'a> {
         if after != before {
             store::set_deadline(c, p.id, after, now_ms).await?;
         }
+        documents::snapshot(
+            c,
+            p.id,
+            documents::Change::Amendment { id, body },
+            Some(user),
+            now_ms,
+        )
+        .await?;
         store::add_event(
             c,
             p.id,

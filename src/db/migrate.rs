@@ -170,6 +170,12 @@ const STEPS: &[Step] = &[
         postgres: include_str!("../../migrations/postgres/0026_qual_docs.sql"),
     },
     Step {
+        version: 27,
+        name: "procurement_documents",
+        sqlite: include_str!("../../migrations/sqlite/0027_procurement_documents.sql"),
+        postgres: include_str!("../../migrations/postgres/0027_procurement_documents.sql"),
+    },
+    Step {
         version: 28,
         name: "documents",
         sqlite: include_str!("../../migrations/sqlite/0028_documents.sql"),

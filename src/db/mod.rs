@@ -28,6 +28,7 @@ pub mod opendata;
 pub mod org_events;
 pub mod orgs;
 pub mod panel;
+pub mod project_docs;
 pub mod project_qa;
 pub mod projects;
 pub mod qual_docs;

@@ -5,26 +5,29 @@
 use super::Conn;
 use serde::Serialize;
 
-/// Records that the organization obtained the documents of this round; false if it already had.
+/// Records that the organization obtained version `version` of the documents of this round;
+/// false if it already had (see `project_docs::obtain_newer`).
 pub async fn obtain(
     c: &mut Conn,
     project: i64,
     round: i64,
     org: i64,
     user: i64,
+    version: i64,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     if has_obtained(c, project, round, org).await? {
         return Ok(false);
     }
     sqlx::query(
-        "INSERT INTO doc_obtained (project_id, round, org_id, user_id, at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO doc_obtained (project_id, round, org_id, user_id, at, version) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(project)
     .bind(round)
     .bind(org)
     .bind(user)
     .bind(now)
+    .bind(version)
     .execute(&mut *c)
     .await?;
     Ok(true)

@@ -46,6 +46,7 @@ pub mod org_name;
 pub mod password;
 pub mod performance;
 pub mod procurement;
+pub mod procurement_docs;
 pub mod project;
 pub mod qualdocs;
 pub mod registration;

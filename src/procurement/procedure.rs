@@ -264,17 +264,17 @@ impl Procurement<'_> {
         }
     }
 
-    /// An organization obtains the project's documents (audited the first time).
+    /// An organization obtains the current version of the project's documents (audited when
+    /// it is the first or a newer version).
     pub async fn obtain_documents(&self, p: &Project, org: i64, user: UserId) -> AppResult<()> {
         let mut tx = self.db.begin_write().await?;
-        let first = self.obtain(&mut tx, p, org, user.0).await?;
-        if first {
+        if let Some(version) = self.obtain(&mut tx, p, org, user.0).await? {
             self.audit(
                 &mut tx,
                 Actor::User(user),
                 "project.documents_obtained",
                 ("project", p.id),
-                json!({ "org": org }),
+                json!({ "org": org, "version": version }),
             )
             .await?;
         }

@@ -13,6 +13,7 @@ use crate::domain::money::Money;
 use crate::domain::qualdocs::{QualDoc, Requirement};
 use crate::platform::error::{AppError, AppResult};
 use crate::procurement::bidding::{record_opening, seal};
+use crate::procurement::documents::{self, Change};
 use crate::procurement::published_data;
 use crate::procurement::sealing::{new_file_id, BidFile, Sealer};
 use serde_json::json;
@@ -191,6 +192,7 @@ async fn project(
         notice,
     )
     .await?;
+    documents::snapshot(c, id, Change::Published, Some(user), notice).await?;
     Ok(row)
 }
 
@@ -280,7 +282,7 @@ pub async fn seed(
     .await?;
     let asker = org("charity")?;
     let asker_user = signer(c, asker, purchaser).await?;
-    crate::db::project_qa::obtain(c, consultation.id, 1, asker, asker_user, now - DAY).await?;
+    crate::db::project_qa::obtain(c, consultation.id, 1, asker, asker_user, 1, now - DAY).await?;
     let question = "服务对象名单是否由采购人提供？上门探访的频次能否按老人需求分级安排？";
     let qid = crate::db::project_qa::ask(
         c,
@@ -302,6 +304,9 @@ pub async fn seed(
         now - DAY / 2,
     )
     .await?;
+    // A clarification after the NGO obtained version 1: version 2 of the documents, so the
+    // demo shows a newer version with its changes marked.
+    amend(c, &consultation, purchaser, now - DAY / 4).await?;
     sqlx::query("INSERT INTO category_follows (org_id, category_code, since) VALUES ($1, 'elderly-care', $2), ($1, 'community-governance', $2)")
         .bind(org("sunshine")?)
         .bind(now)
@@ -384,5 +389,39 @@ pub async fn seed(
     }
     let sealed = bids::sealed_for_opening(c, p.id, 1, "initial").await?;
     record_opening(c, sealer, &p, &sealed, "initial", deadline + 60_000).await?;
+    Ok(())
+}
+
+/// A clarification that does not move the deadline, as the purchaser would publish it.
+async fn amend(c: &mut Conn, p: &store::Project, user: i64, at: i64) -> AppResult<()> {
+    let body = "澄清：服务对象名单由采购人在合同签订后提供；上门探访频次可按老人需求分级安排，但每位老人每周不少于两次。";
+    let deadline = p.deadline_at.unwrap_or(at);
+    let id = crate::db::project_qa::add_amendment(
+        c,
+        &crate::db::project_qa::NewAmendment {
+            project: p.id,
+            round: p.round,
+            question_id: None,
+            body,
+            affects: false,
+            published_at: at,
+            deadline_before: deadline,
+            deadline_after: deadline,
+            user,
+        },
+    )
+    .await?;
+    store::add_event(
+        c,
+        p.id,
+        p.round,
+        "amendment",
+        &json!({ "amendment": id, "question": null, "body": body, "affects": false,
+                 "deadline_before": deadline, "deadline_after": deadline }),
+        Some(user),
+        at,
+    )
+    .await?;
+    documents::snapshot(c, p.id, Change::Amendment { id, body }, Some(user), at).await?;
     Ok(())
 }

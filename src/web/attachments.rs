@@ -342,6 +342,17 @@ pub async fn take_file(
     }))
 }
 
+/// The bytes of a file stored under its digest.
+pub async fn read_stored(state: &AppState, sha256: &str) -> AppResult<Vec<u8>> {
+    if sha256.len() != 64 || !sha256.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(AppError::NotFound);
+    }
+    let path = uploads_dir(state).join(sha256);
+    rocket::tokio::fs::read(&path)
+        .await
+        .map_err(|e| AppError::Internal(format!("file missing at {}: {e}", path.display())))
+}
+
 /// Serves a stored file inline.
 pub async fn serve(
     state: &AppState,

@@ -274,6 +274,19 @@ pub const MATRIX: &[Rule] = &[
     rule("GET", "/projects/<number>/verify?<digest>", Who::Anyone),
     rule("GET", "/projects/<number>/documents?<org>", Who::SignedIn),
     rule("POST", "/projects/<number>/obtain", Who::SignedIn),
+    // Procurement documents as documents (issue 21 item 4): the versions and attached files
+    // to those who obtained them or run the procedure.
+    rule("GET", "/projects/<number>/documents/v/<n>", Who::SignedIn),
+    rule(
+        "GET",
+        "/projects/<number>/documents/files/<id>",
+        Who::SignedIn,
+    ),
+    rule(
+        "POST",
+        "/purchase/projects/<id>/documents/files",
+        Who::Procurer,
+    ),
     rule("POST", "/projects/<number>/questions", Who::SignedIn),
     rule("GET", "/projects/<number>/bid/<org>", Who::OrgMember),
     rule("GET", "/projects/<number>/award", Who::Anyone),

@@ -43,6 +43,7 @@ pub mod oversight;
 pub mod page_cache;
 pub mod panel_seat;
 pub mod password;
+pub mod project_docs;
 pub mod project_form;
 pub mod projects;
 pub mod purchase;
@@ -83,6 +84,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(purchase::routes());
     r.extend(purchase_qa::routes());
     r.extend(projects::routes());
+    r.extend(project_docs::routes());
     r.extend(bids::routes());
     r.extend(bid_reading::routes());
     r.extend(org_procurement::routes());

@@ -153,11 +153,18 @@ async fn documents(
     let qual_docs = crate::db::qual_docs::of_project(&mut c, p.id).await?;
     let amendments = qa::amendments(&mut c, p.id).await?;
     let method = Procurement::method(&p)?;
+    // The version this organization obtained, and the versions published since.
+    let obtained = crate::db::project_docs::obtained_version(&mut c, p.id, p.round, org.0).await?;
+    let list = crate::web::project_docs::listing(&mut c, &p).await?;
+    let now = state.clock.now_ms();
+    let open = p.status == crate::domain::project::Status::Published
+        && p.deadline_at.is_some_and(|d| now < d);
     Ok(page.render(
         "projects/documents",
         json!({ "p": p, "criteria": criteria, "amendments": amendments, "org": org.0,
                 "qual_docs": qual_docs,
-                "method_label": page.t(&method.label_key()) }),
+                "method_label": page.t(&method.label_key()), "obtained": obtained,
+                "list": list, "open": open }),
     ))
 }
 

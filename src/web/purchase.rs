@@ -445,6 +445,7 @@ pub(crate) async fn manage_page(
     let deadline_passed = p
         .deadline_at
         .is_some_and(|d| crate::platform::clock::to_ms(now) >= d);
+    let documents = crate::web::project_docs::listing(&mut c, p).await?;
     Ok(page.render(
         "purchase/manage",
         json!({ "p": p, "criteria": criteria, "questions": questions, "amendments": amendments,
@@ -456,7 +457,8 @@ pub(crate) async fn manage_page(
                 "intention_warning": p.kind == "procurement" && !intention_ok,
                 "earliest": earliest, "deadline_passed": deadline_passed,
                 "method_label": page.t(&method.label_key()), "errors": errors,
-                "purchaser": purchases(user, p), "agencies": agency_list }),
+                "purchaser": purchases(user, p), "agencies": agency_list,
+                "list": documents }),
     ))
 }
 

@@ -35,6 +35,7 @@ mod pages;
 mod parity;
 mod performance;
 mod procurement;
+mod procurement_docs;
 mod qual_docs;
 mod registry;
 mod registry_decisions;
