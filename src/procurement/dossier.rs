@@ -15,11 +15,13 @@ use crate::platform::error::AppResult;
 use crate::procurement::Procurement;
 use serde::Serialize;
 
-/// One moment of the case. `ahead`: a deadline not yet reached.
+/// One moment of the case. `deadline`: the end of a period (shown as its last day);
+/// `ahead`: a deadline not yet reached.
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
     pub at: i64,
     pub key: &'static str,
+    pub deadline: bool,
     pub ahead: bool,
 }
 
@@ -83,6 +85,7 @@ pub fn timeline(
         .map(|(at, key, deadline)| Step {
             at,
             key,
+            deadline,
             ahead: deadline && at > now,
         })
         .collect()
@@ -203,6 +206,8 @@ mod tests {
                 "timeline-decision-due"
             ]
         );
+        let deadlines: Vec<_> = steps.iter().filter(|s| s.deadline).map(|s| s.key).collect();
+        assert_eq!(deadlines, ["timeline-decision-due"]);
         // The decision is due at 900: ahead at 500, at 899 and not at 900.
         assert!(steps.last().is_some_and(|s| s.ahead));
         assert!(timeline_for(p_notice, 899, &ch, &k)

@@ -81,12 +81,20 @@ const EXTRA_PAGES = {
   'registrar.haishu@demo.huoban.cn': ['/registry', '/registry/orgs/1', '/registry/filings'],
   'evaluation@demo.huoban.cn': ['/evaluation', '/evaluation/rounds/2', '/evaluation/applications/1', '/evaluation/objections', '/evaluation/downgrades'],
   'expert@demo.huoban.cn': ['/scoring', '/scoring/1', '/suppliers/apply'],
-  'supervisor@demo.huoban.cn': ['/suppliers', '/experts', '/complaints'],
-  'charity@demo.huoban.cn': ['/orgs/4/evaluation', '/orgs/4/procurement'],
+  'supervisor@demo.huoban.cn': ['/suppliers', '/experts', '/complaints', '/complaints/1'],
+  'charity@demo.huoban.cn': ['/orgs/4/evaluation', '/orgs/4/procurement', '/projects/NBMZ-2026-031/documents?org=4', '/projects/NBMZ-2026-031/documents/v/2'],
   'purchaser@demo.huoban.cn': ['/purchase', '/purchase/projects/new', '/purchase/projects/1', '/purchase/projects/2', '/purchase/delivery', '/reviews'],
   'finance@demo.huoban.cn': ['/finance'],
   'reviewer@demo.huoban.cn': ['/reviews'],
   'ngo@demo.huoban.cn': ['/orgs/1/evaluation', '/orgs/1/members', '/orgs/1/registry', '/account', '/applications', '/applications/1', '/applications/1/basics', '/applications/1/people', '/applications/1/documents', '/orgs/1/contracts'],
+};
+// Pages also checked 390 px wide (a phone): axe, a screenshot, and no sideways scrolling of the
+// page itself (wide tables scroll inside their own frame).
+const PHONE_PAGES = {
+  'evaluation@demo.huoban.cn': ['/evaluation/applications/1', '/evaluation/rounds/2'],
+  'purchaser@demo.huoban.cn': ['/purchase/projects/2'],
+  'supervisor@demo.huoban.cn': ['/complaints/1'],
+  'charity@demo.huoban.cn': ['/projects/NBMZ-2026-031/documents/v/2'],
 };
 // The identity whose session is switched to English at the end.
 const LANG_SWITCH_USER = 'ngo.member@demo.huoban.cn';
@@ -461,6 +469,22 @@ async function userChecks(email, password) {
     for (const p of EXTRA_PAGES[email] || []) {
       await check(`axe ${p} (${who})`, () => axePage(page, p, `${p} as ${who}`));
     }
+    for (const p of PHONE_PAGES[email] || []) {
+      await check(`390 px ${p} (${who})`, async () => {
+        await page.setViewportSize({ width: 390, height: 844 });
+        try {
+          await goto(page, p);
+          const r = await axe(page, `${p} at 390 px as ${who}`);
+          const name = `phone${p.replace(/[^a-z0-9]+/gi, '-')}`;
+          await page.screenshot({ path: path.join(SHOT_DIR, `${name}.png`), fullPage: true });
+          const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+          if (wide > 400) throw new Error(`${p} is ${wide} px wide on a 390 px phone`);
+          return `${r}; ${name}.png`;
+        } finally {
+          await page.setViewportSize({ width: 1280, height: 900 });
+        }
+      });
+    }
     if (email === LANG_SWITCH_USER) {
       const switched = await check(`language switch to English (${who})`, async () => {
         await goto(page, '/dashboard');
@@ -498,6 +522,27 @@ async function submitForm(page, selector) {
   if ((await summary.count()) > 0) {
     throw new Error(`the form answered with errors: ${(await summary.innerText()).replace(/\s+/g, ' ')}`);
   }
+}
+
+/** Prints the page to an A4 PDF in SHOT_DIR and returns its number of pages (issue 21: notices
+ * print on A4, on one page where they fit). */
+async function printedPages(page, name) {
+  const file = path.join(SHOT_DIR, `${name}.pdf`);
+  await page.pdf({ path: file, format: 'A4', printBackground: true, preferCSSPageSize: true });
+  const text = fs.readFileSync(file).toString('latin1');
+  return (text.match(/\/Type\s*\/Page(?!s)/g) || []).length;
+}
+
+/** An official notice: its document number (文号) and its issuer's contact are on it, and it
+ * prints on `most` A4 pages or fewer. */
+async function officialNotice(page, name, most = 1) {
+  const article = await page.locator('main article.official').innerText();
+  const number = (await page.locator('main article.official .doc-no').first().innerText()).trim();
+  if (!/〔\d{4}〕第\d+号/.test(number)) throw new Error(`${name}: no document number ("${number}")`);
+  if (!/联系电话|Telephone/.test(article)) throw new Error(`${name}: no issuer contact`);
+  const pages = await printedPages(page, name);
+  if (pages < 1 || pages > most) throw new Error(`${name} prints on ${pages} A4 pages, not at most ${most}`);
+  return `${number}, ${pages} A4 page(s)`;
 }
 
 /** Sign-up to a printed certificate: the done-when of the registry issue, in the browser. */
@@ -601,7 +646,8 @@ async function registrationJourney() {
       if (size < 1000) throw new Error(`the printed certificate is only ${size} bytes`);
       await goto(p, `${appPath}/notices/acceptance`);
       await axe(p, `${appPath}/notices/acceptance`);
-      return `USCC ${code}, printed to ${path.relative(process.cwd(), file)} (${size} bytes)`;
+      const notice = await officialNotice(p, 'notice-acceptance');
+      return `USCC ${code}, printed to ${path.relative(process.cwd(), file)} (${size} bytes); acceptance notice ${notice}`;
     });
     await check(`journey: the public finds it with "${JOURNEY.query}"`, async () => {
       const q = await newPage(pub);
@@ -693,7 +739,7 @@ async function evaluationJourney() {
       await axe(pub, '/evaluation/rounds/1/notice (open for objections)');
       const text = await pub.locator('main').innerText();
       if (!text.includes('阳光社会工作服务中心')) throw new Error('the notice does not list the organization');
-      return 'notice published';
+      return `notice published, ${await officialNotice(pub, 'notice-evaluation')}`;
     });
     await check('evaluation: the city round is announced and the grade shows on the profile', async () => {
       await goto(officer, '/evaluation/rounds/2');
@@ -906,7 +952,7 @@ async function awardJourney() {
       await axe(pub, `/projects/${NUMBER}/award`);
       const text = await pub.locator('main').innerText();
       if (!text.includes('评审委员会成员名单') || !text.includes('¥')) throw new Error('the notice lacks the panel or the amount');
-      return `notice until ${new Date(noticeEnd).toISOString()}`;
+      return `notice until ${new Date(noticeEnd).toISOString()}, ${await officialNotice(pub, 'notice-award')}`;
     });
     if (!awarded) return;
     // Past the award notice: the demo clock restarts that far ahead (the database is kept).
@@ -1210,6 +1256,80 @@ async function agencyJourney() {
   }
 }
 
+/** The supervisor decides the demo's complaint from the dashboard on its dossier (issue 21
+ * item 5), on a desktop and on a phone, and the decision prints as a numbered 投诉处理决定书. */
+async function complaintJourney() {
+  const ctx = await newContext();
+  try {
+    const s = await newPage(ctx);
+    await login(s, 'supervisor@demo.huoban.cn', 'demo-supervisor-2026');
+    let dossier = null;
+    const read = await check('complaint: the supervisor reaches the dossier from the dashboard and reads the case', async () => {
+      await goto(s, '/dashboard');
+      const task = s.locator('section[aria-labelledby="tasks-title"] a[href^="/complaints/"]');
+      if ((await task.count()) === 0) throw new Error("no complaint on the supervisor's dashboard");
+      await Promise.all([s.waitForNavigation({ waitUntil: 'load' }), task.first().click()]);
+      dossier = new URL(s.url()).pathname;
+      await axe(s, `${dossier} (dossier)`);
+      const text = await s.locator('main').innerText();
+      for (const part of ['时间线', '收到投诉', '投诉处理期限', '采购人答复', '评审报告', '暂停采购活动通知']) {
+        if (!text.includes(part)) throw new Error(`the dossier lacks ${part}`);
+      }
+      await s.screenshot({ path: path.join(SHOT_DIR, 'complaint-dossier.png'), fullPage: true });
+      await s.setViewportSize({ width: 390, height: 844 });
+      await s.screenshot({ path: path.join(SHOT_DIR, 'complaint-dossier-390.png'), fullPage: true });
+      await axe(s, `${dossier} (dossier, 390 px)`);
+      const wide = await s.evaluate(() => document.documentElement.scrollWidth);
+      await s.setViewportSize({ width: 1280, height: 900 });
+      if (wide > 400) throw new Error(`the dossier is ${wide} px wide on a 390 px phone`);
+      // A bid of the round, read from the dossier (the read is recorded).
+      const bid = await s.locator('main #bids ~ div a[href*="/bids/"]').first().getAttribute('href');
+      await goto(s, bid);
+      if (!(await s.locator('main').innerText()).includes('¥')) throw new Error(`${bid} shows no price`);
+      await goto(s, dossier);
+      return dossier;
+    });
+    if (!read) return;
+    const decided = await check('complaint: a decision needs its findings; then it is made', async () => {
+      await s.check('#outcome-dismissed');
+      await s.fill('#decision', '（浏览器测试）驳回投诉。');
+      await Promise.all([s.waitForNavigation({ waitUntil: 'load' }), s.click('main form[action$="/decide"] button[type="submit"]')]);
+      const summary = await s.locator('.error-summary').innerText().catch(() => '');
+      if (!summary.includes('查明的事实和理由')) throw new Error(`no error for the missing findings: "${summary}"`);
+      if ((await s.inputValue('#decision')) !== '（浏览器测试）驳回投诉。') throw new Error('the decision typed was lost');
+      await axe(s, `${dossier} (refused: no findings)`);
+      await s.fill('#findings', '（浏览器测试）经调取电子交易系统日志核实，开标记录的递交时间为加密文件上传完成时间，递交时间不是评审因素。');
+      await submitForm(s, 'main form[action$="/decide"] button[type="submit"]');
+      await axe(s, `${dossier} (decided)`);
+      return (await s.locator('.notice').first().innerText()).trim();
+    });
+    if (!decided) return;
+    await check('complaint: the decision prints as a numbered 投诉处理决定书, public, on one A4 page', async () => {
+      const link = s.locator('main a[href$="/decision"]');
+      await Promise.all([s.waitForNavigation({ waitUntil: 'load' }), link.first().click()]);
+      const href = new URL(s.url()).pathname;
+      const pub = await newPage(await newContext());
+      try {
+        await goto(pub, href);
+        await axe(pub, `${href} (public)`);
+        const text = await pub.locator('main').innerText();
+        for (const part of ['投诉处理决定书', '查明的事实和理由', '处理决定', '救济途径', '行政复议', '宁波市财政局']) {
+          if (!text.includes(part)) throw new Error(`the decision lacks ${part}`);
+        }
+        await pub.screenshot({ path: path.join(SHOT_DIR, 'complaint-decision.png'), fullPage: true });
+        await pub.setViewportSize({ width: 390, height: 844 });
+        await pub.screenshot({ path: path.join(SHOT_DIR, 'complaint-decision-390.png'), fullPage: true });
+        await pub.setViewportSize({ width: 1280, height: 900 });
+        return await officialNotice(pub, 'notice-complaint-decision');
+      } finally {
+        await pub.context().close().catch(() => {});
+      }
+    });
+  } finally {
+    await ctx.close().catch(() => {});
+  }
+}
+
 async function main() {
   fs.mkdirSync(SHOT_DIR, { recursive: true });
 
@@ -1237,6 +1357,7 @@ async function main() {
   await agencyJourney();
   // Last: it restarts the server with the demo clock ahead.
   await awardJourney();
+  await complaintJourney();
   await calendarJourney();
 
   log(`browser: checks done at ${elapsed()}; screenshots in ${SHOT_DIR}`);

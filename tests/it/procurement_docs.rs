@@ -323,6 +323,13 @@ async fn only_those_who_obtained_or_run_the_procedure_read_the_documents() {
     assert!(!page.contains(&name), "no bidder named on the documents");
     let (_, json) = app.get(&format!("{v}.json")).await;
     assert_eq!(sha(json.as_bytes()), printed_sha(&page));
+    // The version states the qualification documents bidders attach, within what it hashes,
+    // and the printed page lists them.
+    assert!(
+        json.contains("\"qual_docs\":[{\"key\":\"registration\""),
+        "{json}"
+    );
+    assert!(page.contains("id=\"qual-docs\""));
     assert!(
         !json.contains("org_id"),
         "the canonical text names no bidder"
