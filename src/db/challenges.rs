@@ -122,6 +122,17 @@ pub async fn complaints(c: &mut Conn) -> Result<Vec<Complaint>, sqlx::Error> {
     rows.iter().map(complaint).collect()
 }
 
+/// A project's decided complaints, oldest decision first (their decisions are public).
+pub async fn decided_of_project(c: &mut Conn, project: i64) -> Result<Vec<Complaint>, sqlx::Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{COMPLAINT} WHERE k.project_id = $1 AND k.decided_at IS NOT NULL ORDER BY k.decided_at, k.id"
+    )))
+    .bind(project)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter().map(complaint).collect()
+}
+
 /// The complaint about a challenge, if one was filed.
 pub async fn complaint_of(
     c: &mut Conn,

@@ -107,6 +107,7 @@ async fn show_page(
     let open = p.status == crate::domain::project::Status::Published
         && p.deadline_at.is_some_and(|d| now < d);
     let method = Procurement::method(p)?;
+    let decisions = crate::db::challenges::decided_of_project(&mut c, p.id).await?;
     let category = store::categories(&mut c)
         .await?
         .into_iter()
@@ -115,7 +116,7 @@ async fn show_page(
         "projects/show",
         json!({ "p": p, "criteria": criteria, "questions": questions, "amendments": amendments,
                 "qual_docs": qual_docs, "events": events, "openings": openings, "intention": intention, "open": open,
-                "review": review,
+                "review": review, "decisions": decisions,
                 "orgs": orgs, "method_label": page.t(&method.label_key()), "category": category,
                 "errors": errors, "values": values }),
     ))

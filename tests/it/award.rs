@@ -418,6 +418,9 @@ async fn an_award_runs_to_a_signed_filed_contract_through_a_challenge_and_a_comp
     let (s, public_doc) = app.get(&format!("/complaints/{k}/decision")).await;
     assert_eq!(s, Status::Ok, "complaint decisions are published");
     assert!(public_doc.contains(number.as_str()));
+    // The public finds it from the project.
+    let (_, project) = app.get("/projects/NB-AWARD-01").await;
+    assert!(project.contains(&format!("href=\"/complaints/{k}/decision\"")));
     app.login_as(SUPERVISOR).await;
     let (_, dash) = app.get("/dashboard").await;
     assert!(!dash.contains("投诉处理期限"), "decided: no longer waiting");

@@ -2193,3 +2193,4 @@ docs-attach = Attach and publish a new version
 flash-docfile-added = File attached; new version of the documents published:
 err-docfile-description = Describe the file (2 to 200 characters)
 err-docfile-closed = Files can be attached only while the notice is open, before the deadline
+complaint-decisions = Complaint decisions
