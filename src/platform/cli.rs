@@ -60,6 +60,22 @@ pub enum Command {
         #[arg(long)]
         heads: Option<PathBuf>,
     },
+    /// Set the contact printed under an issuing body's notices: a registering authority, a
+    /// purchasing department or an agency by its code, or `supervisor` (the procurement
+    /// supervisor, named with --name-zh and --name-en) for complaint decisions.
+    Issuer {
+        /// The unit's code (e.g. nb-city), or `supervisor`.
+        #[arg(long)]
+        unit: String,
+        #[arg(long)]
+        phone: String,
+        #[arg(long)]
+        address: String,
+        #[arg(long)]
+        name_zh: Option<String>,
+        #[arg(long)]
+        name_en: Option<String>,
+    },
     /// Give a registering authority a block of serials to issue USCC subject identifiers from
     /// (positions 9–16; the system never reuses one and skips any already recorded).
     UsccBlock {
@@ -194,6 +210,21 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             first,
             last,
         } => uscc_block(&db, &resolved, &clock, &authority, first, last).await,
+        Command::Issuer {
+            unit,
+            phone,
+            address,
+            name_zh,
+            name_en,
+        } => {
+            let body = crate::db::documents::Issuer {
+                name_zh: name_zh.unwrap_or_default(),
+                name_en: name_en.unwrap_or_default(),
+                phone,
+                address,
+            };
+            issuer(&db, &resolved, &clock, &unit, &body).await
+        }
         Command::LoadStandard { file } => load_standard(&db, &resolved, &clock, &file).await,
         Command::Calendar { action } => calendar(db, &resolved, clock, action).await,
         Command::GenKey { .. } => Ok(()),
@@ -337,6 +368,73 @@ async fn load_standard(
             Ok(())
         }
     }
+}
+
+/// Sets an issuing body's contact (and names the supervisor), audited.
+async fn issuer(
+    db: &Db,
+    resolved: &Resolved,
+    clock: &Clock,
+    unit: &str,
+    body: &crate::db::documents::Issuer,
+) -> Result<(), String> {
+    use crate::db::directory::{id_by_code, UnitKind};
+    use crate::db::documents::{self, IssuerRef};
+    if body.phone.trim().is_empty() || body.address.trim().is_empty() {
+        return Err("give both --phone and --address".into());
+    }
+    db::migrate::run(db).await.map_err(|e| e.to_string())?;
+    let e = |e: sqlx::Error| e.to_string();
+    let mut tx = db.begin_write().await.map_err(e)?;
+    let who = if unit == "supervisor" {
+        if body.name_zh.trim().is_empty() || body.name_en.trim().is_empty() {
+            return Err("name the supervisor with --name-zh and --name-en".into());
+        }
+        documents::set_supervisor(&mut tx, body).await.map_err(e)?;
+        IssuerRef::Supervisor
+    } else {
+        let mut found = None;
+        for (kind, who) in [
+            (
+                UnitKind::Authority,
+                IssuerRef::Authority as fn(i64) -> IssuerRef,
+            ),
+            (UnitKind::Department, IssuerRef::Department),
+            (UnitKind::Agency, IssuerRef::Agency),
+        ] {
+            if let Some(id) = id_by_code(&mut tx, kind, unit).await.map_err(e)? {
+                found = Some(who(id));
+                break;
+            }
+        }
+        let who = found.ok_or_else(|| format!("no unit with code `{unit}`"))?;
+        documents::set_contact(&mut tx, who, body.phone.trim(), body.address.trim())
+            .await
+            .map_err(e)?;
+        who
+    };
+    app::auditor(resolved, db)
+        .record(
+            &mut tx,
+            clock.now_ms(),
+            crate::platform::audit::Actor::Cli,
+            "issuer.contact_set",
+            ("issuer", unit.to_string()),
+            serde_json::json!({ "unit": unit, "phone": body.phone, "address": body.address }),
+        )
+        .await
+        .map_err(e)?;
+    tx.commit().await.map_err(e)?;
+    let mut c = db.acquire().await.map_err(e)?;
+    let stored = documents::issuer(&mut c, who)
+        .await
+        .map_err(e)?
+        .unwrap_or_default();
+    println!(
+        "{unit}: {} · {} · {}",
+        stored.name_zh, stored.phone, stored.address
+    );
+    Ok(())
 }
 
 async fn uscc_block(

@@ -88,6 +88,42 @@ fn migrate_demo_create_user_and_backup_on_a_sqlite_file() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("admin@demo.huoban.cn"));
     assert!(!run(&["demo"]).status.success(), "demo data loads once");
+    // The contact printed under a body's notices; an unknown unit is named in the refusal.
+    let issuer = |unit: &str| {
+        run(&[
+            "issuer",
+            "--unit",
+            unit,
+            "--phone",
+            "0574-1234",
+            "--address",
+            "某路 1 号",
+            "--name-zh",
+            "某市财政局",
+            "--name-en",
+            "Finance Bureau",
+        ])
+    };
+    let out = issuer("nb-nowhere");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no unit with code `nb-nowhere`"));
+    for (unit, name) in [
+        ("nb-city", "宁波市民政局"),
+        ("haishu-health", "宁波市海曙区卫生健康局"),
+        ("supervisor", "某市财政局"),
+    ] {
+        let out = issuer(unit);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            format!("{unit}: {name} · 0574-1234 · 某路 1 号"),
+            "read back as stored"
+        );
+    }
     let out = run(&[
         "create-user",
         "--email",
