@@ -53,6 +53,15 @@ impl DocKind {
     }
 }
 
+/// Editions of one award's notice: a pass-over publishes a new notice (the next-ranked wins),
+/// which is a new document with its own number. The register's subject for edition `e` (the
+/// number of winners passed over before it) of award `award`.
+pub const AWARD_EDITIONS: i64 = 1_000;
+
+pub fn award_notice_subject(award: i64, edition: i64) -> i64 {
+    award * AWARD_EDITIONS + edition.clamp(0, AWARD_EDITIONS - 1)
+}
+
 /// A number given to a notice: the text printed on it and the day it was issued.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DocNumber {
@@ -106,6 +115,17 @@ mod tests {
             assert_eq!(DocKind::parse(k.code()), Some(*k));
         }
         assert_eq!(DocKind::parse("award"), None);
+    }
+
+    #[test]
+    fn each_edition_of_an_award_notice_is_its_own_subject() {
+        assert_eq!(award_notice_subject(7, 0), 7_000);
+        assert_eq!(award_notice_subject(7, 1), 7_001);
+        assert_eq!(award_notice_subject(7, 999), 7_999);
+        // Out of range editions stay within the award's own subjects.
+        assert_eq!(award_notice_subject(7, 1_000), 7_999);
+        assert_eq!(award_notice_subject(7, -1), 7_000);
+        assert_ne!(award_notice_subject(7, 999), award_notice_subject(8, 0));
     }
 
     #[test]

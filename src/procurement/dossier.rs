@@ -118,15 +118,19 @@ impl Procurement<'_> {
             .await?
             .filter(|a| a.round == ch.round)
             .and_then(|a| a.notice_at.map(|t| (t, a.notice_end_at)));
-        let has_report = crate::procurement::panel_scoring::report(&mut c, &p)
-            .await?
-            .is_some();
+        // The project's notice and report are its current round's: shown for a complaint
+        // about that round only.
+        let current = ch.round == p.round;
+        let has_report = current
+            && crate::procurement::panel_scoring::report(&mut c, &p)
+                .await?
+                .is_some();
         let order = crate::delivery::store::order_of_complaint(&mut c, k.id).await?;
         let number = documents::find(&mut c, DocKind::ComplaintDecision, k.id).await?;
         let issuer = documents::issuer(&mut c, IssuerRef::Supervisor).await?;
         let timeline = timeline(
             self.clock.now_ms(),
-            p.notice_at,
+            p.notice_at.filter(|_| current),
             opened_at,
             award,
             &ch,

@@ -42,7 +42,13 @@ async fn notice(page: Page, state: &State<AppState>, number: &str) -> AppResult<
     let official = crate::platform::documents::official(
         state,
         crate::domain::docnum::DocKind::AwardNotice,
-        a.id,
+        // A pass-over publishes a new edition of the notice, numbered apart.
+        crate::domain::docnum::award_notice_subject(
+            a.id,
+            ws.iter()
+                .filter(|w| w.status != crate::domain::award::WinnerStatus::Winner)
+                .count() as i64,
+        ),
         "",
         &crate::platform::documents::day_of(a.notice_at.or(a.confirmed_at).unwrap_or(a.report_at)),
         crate::db::documents::IssuerRef::Department(p.department_id),

@@ -4,10 +4,16 @@
 //! decided, and the 投诉处理决定书 printed from the decision, public once made (94号令 art. 33
 //! has complaint decisions published).
 
+use crate::db::documents::IssuerRef;
 use crate::domain::calendar::iso_date;
+use crate::domain::docnum::DocKind;
+use crate::domain::role::Role;
 use crate::platform::app::AppState;
 use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::auth::guards::CurrentUser;
+use crate::platform::documents::{self, Official};
 use crate::platform::error::{AppError, AppResult};
+use crate::platform::ids::OrgId;
 use crate::procurement::challenge::{self, Ruling};
 use crate::procurement::Procurement;
 use crate::web::ctx::{Page, Reply};
@@ -94,6 +100,13 @@ async fn report(
     let p = crate::db::projects::by_id(&mut c, k.project_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    // The report is the project's current round's: only for a complaint about that round.
+    let ch = challenge::by_id(&mut c, k.challenge_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if ch.round != p.round {
+        return Err(AppError::NotFound);
+    }
     let r = crate::procurement::panel_scoring::report(&mut c, &p)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -107,31 +120,62 @@ async fn report(
 }
 
 /// The 投诉处理决定书, once the complaint is decided (404 before): public, like the decision's
-/// publication; it names organizations and the purchaser, no person.
+/// publication; it names organizations and the purchaser, no person. The complaint's own text
+/// is printed for the supervisor and the complainant only (it may name people); the public
+/// reads the facts found and the decision. A decision made before decisions were numbered
+/// gets its number the first time it is printed, dated the day it was made.
 #[get("/complaints/<id>/decision")]
-async fn decision(page: Page, state: &State<AppState>, id: i64) -> AppResult<Template> {
+async fn decision(
+    page: Page,
+    state: &State<AppState>,
+    user: Option<&CurrentUser>,
+    id: i64,
+) -> AppResult<Template> {
     let d = Procurement::of(state)
         .complaint_dossier(id)
         .await?
         .filter(|d| d.complaint.decided_at.is_some())
         .ok_or(AppError::NotFound)?;
-    let number = d.number.clone().ok_or(AppError::NotFound)?;
-    let issuer = d
-        .issuer
-        .clone()
-        .unwrap_or_else(|| crate::db::documents::Issuer {
-            name_zh: "政府采购监督管理部门".into(),
-            name_en: "Government procurement supervisor".into(),
-            ..Default::default()
-        });
-    let official = crate::platform::documents::Official {
-        number: number.number,
-        issued_on: number.issued_on,
-        issuer,
+    let fallback = crate::db::documents::Issuer {
+        name_zh: "政府采购监督管理部门".into(),
+        name_en: "Government procurement supervisor".into(),
+        ..Default::default()
     };
+    let official = match (&d.number, d.complaint.decided_at) {
+        (Some(n), _) => Official {
+            number: n.number.clone(),
+            issued_on: n.issued_on.clone(),
+            issuer: d.issuer.clone().unwrap_or(fallback),
+        },
+        (None, Some(at)) => {
+            documents::official(
+                state,
+                DocKind::ComplaintDecision,
+                d.complaint.id,
+                "",
+                &documents::day_of(at),
+                IssuerRef::Supervisor,
+                fallback,
+            )
+            .await?
+        }
+        (None, None) => return Err(AppError::NotFound),
+    };
+    let party = user.is_some_and(|u| {
+        u.has(Role::ProcurementSupervisor) || u.membership(OrgId(d.challenge.org_id)).is_some()
+    });
+    let (k, ch, p) = (&d.complaint, &d.challenge, &d.project);
     Ok(page.render(
         "complaints/decision",
-        json!({ "d": d, "official": official }),
+        json!({
+            "official": official,
+            "party": party,
+            "k": { "org_name": k.org_name, "filed_at": k.filed_at, "body": if party { k.body.as_str() } else { "" },
+                   "outcome": k.outcome, "findings": k.findings, "decision": k.decision },
+            "ch": { "filed_at": ch.filed_at, "target": ch.target, "answered_at": ch.answered_at },
+            "p": { "number": p.number, "title": p.title, "department_zh": p.department_zh,
+                   "agency_zh": p.agency_zh },
+        }),
     ))
 }
 

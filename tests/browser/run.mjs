@@ -1330,6 +1330,34 @@ async function complaintJourney() {
   }
 }
 
+/** The 采购文件 a bidder obtained prints on A4 with its 文号 and the SHA-256 it states, which
+ * is the digest of the canonical text served beside it (issue 21 item 4). */
+async function documentsPrint() {
+  const ctx = await newContext();
+  try {
+    const c = await newPage(ctx);
+    await login(c, 'charity@demo.huoban.cn', 'demo-charity-2026');
+    await check('documents: the bidder prints the version it was told of, its digest recomputable', async () => {
+      const url = '/projects/NBMZ-2026-031/documents/v/2';
+      await goto(c, url);
+      await axe(c, url);
+      const number = (await c.locator('#doc-no').innerText()).trim();
+      if (!number.includes('第2版')) throw new Error(`the document number reads "${number}"`);
+      const printed = (await c.locator('#doc-sha256').innerText()).trim();
+      const res = await c.request.get(`${server.base}${url}.json`);
+      const body = await res.body();
+      const { createHash } = await import('node:crypto');
+      const digest = createHash('sha256').update(body).digest('hex');
+      if (digest !== printed) throw new Error(`printed ${printed}, the served text hashes to ${digest}`);
+      const pages = await printedPages(c, 'procurement-documents-v2');
+      if (pages < 1 || pages > 4) throw new Error(`the documents print on ${pages} A4 pages`);
+      return `${number}, SHA-256 ${printed.slice(0, 12)}…, ${pages} A4 page(s)`;
+    });
+  } finally {
+    await ctx.close().catch(() => {});
+  }
+}
+
 async function main() {
   fs.mkdirSync(SHOT_DIR, { recursive: true });
 
@@ -1358,6 +1386,7 @@ async function main() {
   // Last: it restarts the server with the demo clock ahead.
   await awardJourney();
   await complaintJourney();
+  await documentsPrint();
   await calendarJourney();
 
   log(`browser: checks done at ${elapsed()}; screenshots in ${SHOT_DIR}`);

@@ -561,6 +561,12 @@ async fn silence_confirms_the_first_ranked_and_a_refusal_passes_to_the_next_with
         .scalar("SELECT MIN(id) FROM award_winners")
         .await
         .to_string();
+    // The first notice, numbered when first printed.
+    let (_, before) = app.get("/projects/NB-AWARD-02/award").await;
+    assert!(
+        before.contains("采中公字〔") && before.contains("第1号"),
+        "{before}"
+    );
     let pass = format!("/purchase/projects/{id}/award/pass");
     let r = app
         .post(
@@ -583,6 +589,11 @@ async fn silence_confirms_the_first_ranked_and_a_refusal_passes_to_the_next_with
     assert_eq!(r.status(), Status::SeeOther);
     let (_, notice) = app.get("/projects/NB-AWARD-02/award").await;
     assert!(notice.contains("放弃签订合同：中标人书面表示放弃签订合同"));
+    // The renewed notice is a new document with its own number.
+    assert!(
+        notice.contains("第2号") && !notice.contains("第1号"),
+        "{notice}"
+    );
     // The second-ranked (the volunteers, 385,000) now wins.
     let winner: i64 = app
         .scalar("SELECT org_id FROM award_winners WHERE status = 'winner'")

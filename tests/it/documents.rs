@@ -74,3 +74,65 @@ async fn issuers_print_their_contact() {
         .expect("read")
         .is_none());
 }
+
+/// A decision made before decisions were numbered (simulated by deciding the demo's complaint
+/// in the database): numbered the first time it is printed, once, even by two first prints at
+/// the same moment, dated the day it was made. The public reads the findings and the decision,
+/// not the complainant's own text; the supervisor and the complainant read it all.
+#[rocket::async_test]
+async fn an_earlier_decision_is_numbered_when_first_printed_and_its_complaint_text_stays_with_the_parties(
+) {
+    use crate::procurement::CHARITY;
+    use crate::suppliers::SUPERVISOR;
+    use rocket::http::Status;
+    let app = TestApp::spawn().await;
+    let k = app.scalar("SELECT MAX(id) FROM complaints").await;
+    let url = format!("/complaints/{k}/decision");
+    assert_eq!(app.get(&url).await.0, Status::NotFound, "not decided yet");
+    let decided_at = app
+        .scalar("SELECT filed_at FROM complaints ORDER BY id DESC LIMIT 1")
+        .await
+        + 3 * 24 * 3600 * 1000;
+    {
+        let mut c = app.db.acquire().await.expect("conn");
+        sqlx::query(
+            "UPDATE complaints SET outcome = 'dismissed', decision = '投诉事项缺乏事实依据，驳回投诉。', \
+             decided_at = $1, decided_by = (SELECT id FROM users WHERE email = 'supervisor@demo.huoban.cn') WHERE id = $2",
+        )
+        .bind(decided_at)
+        .bind(k)
+        .execute(&mut *c)
+        .await
+        .expect("decide");
+    }
+    let (a, b) = rocket::tokio::join!(
+        app.client.get(url.clone()).dispatch(),
+        app.client.get(url.clone()).dispatch()
+    );
+    assert_eq!((a.status(), b.status()), (Status::Ok, Status::Ok));
+    let (a, b) = (
+        a.into_string().await.unwrap_or_default(),
+        b.into_string().await.unwrap_or_default(),
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM document_numbers WHERE kind = 'complaint_decision'")
+            .await,
+        1,
+        "one number for one decision"
+    );
+    let number = app
+        .text("SELECT number || ' ' || issued_on FROM document_numbers WHERE kind = 'complaint_decision'")
+        .await;
+    let (number, issued_on) = number.split_once(' ').expect("number and date");
+    assert_eq!(issued_on, huoban::platform::documents::day_of(decided_at));
+    assert!(a.contains(number) && b.contains(number), "{a}");
+    // The complaint's own text is the parties'.
+    let own = "采购人的答复未提供系统日志原件";
+    assert!(!a.contains(own) && a.contains("不予公开"));
+    app.login_as(SUPERVISOR).await;
+    assert!(app.get(&url).await.1.contains(own));
+    app.logout().await;
+    app.login_as(CHARITY).await;
+    let (_, mine) = app.get(&url).await;
+    assert!(mine.contains(own) && mine.contains(number));
+}
