@@ -202,6 +202,9 @@ pub fn state(resolved: &Resolved, db: Db, clock: Clock) -> Result<AppState, Star
 }
 
 /// Rocket's own configuration, from ours.
+/// How many files of the largest size one multipart form may carry.
+pub const FORM_FILES: u64 = 20;
+
 pub fn rocket_figment(resolved: &Resolved) -> Figment {
     let c = &resolved.config;
     Figment::from(rocket::Config::default())
@@ -214,7 +217,13 @@ pub fn rocket_figment(resolved: &Resolved) -> Figment {
         .merge(("cli_colors", false))
         .merge(("limits.form", "64 KiB"))
         .merge(("limits.file", c.upload_max_bytes))
-        .merge(("limits.data-form", c.upload_max_bytes * 2 + 256 * 1024))
+        // A whole multipart form: a sealed bid carries one file per required qualification
+        // document (up to 5 listed and 10 added) besides its own attachments, each up to the
+        // file limit.
+        .merge((
+            "limits.data-form",
+            c.upload_max_bytes * FORM_FILES + 256 * 1024,
+        ))
         .merge(match &c.ip_header {
             Some(h) => ("ip_header", figment::value::Value::from(h.clone())),
             None => ("ip_header", figment::value::Value::from(false)),

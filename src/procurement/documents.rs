@@ -58,7 +58,12 @@ pub async fn snapshot(
     let p = store::by_id(c, project).await?.ok_or(AppError::NotFound)?;
     let criteria = store::criteria(c, p.id).await?;
     let amendments = qa::amendments(c, p.id).await?;
-    let files = docs::files(c, p.id).await?;
+    // The files of this round's documents (a republished round starts from its own).
+    let files: Vec<_> = docs::files(c, p.id)
+        .await?
+        .into_iter()
+        .filter(|f| f.round == p.round)
+        .collect();
     let contact = crate::db::users::by_id(c, UserId(p.created_by)).await?;
     let category = store::categories(c)
         .await?
@@ -257,6 +262,32 @@ impl Procurement<'_> {
             return Ok(Err((p, "err-docfile-closed")));
         }
         let before = current(&mut tx, &p, now).await?;
+        // A file added to the documents modifies them (87号令 art. 27): like an amendment that
+        // affects bid preparation, it keeps the method's margin before the deadline, moving
+        // the deadline when less is left.
+        let deadline_before = p.deadline_at.unwrap_or(now);
+        let cal = self.calendars.exact(&mut tx).await?;
+        let deadline_after =
+            crate::platform::clock::to_ms(crate::domain::procurement::deadline_after_amendment(
+                &cal,
+                Self::method(&p)?,
+                crate::platform::clock::from_ms(deadline_before),
+                crate::platform::clock::from_ms(now),
+                true,
+            ));
+        if deadline_after != deadline_before {
+            store::set_deadline(&mut tx, p.id, deadline_after, now).await?;
+            store::add_event(
+                &mut tx,
+                p.id,
+                p.round,
+                "documents_file_deadline",
+                &json!({ "deadline_before": deadline_before, "deadline_after": deadline_after }),
+                Some(user.0),
+                now,
+            )
+            .await?;
+        }
         docs::add_file(
             &mut tx,
             &NewFile {
@@ -298,7 +329,8 @@ impl Procurement<'_> {
                 u,
                 json!({ "event": "documents_file", "title": p.title, "number": p.number,
                         "file": file.description, "doc_no": v.doc_no,
-                        "deadline": crate::procurement::shanghai_time(p.deadline_at.unwrap_or(now)),
+                        "moved": deadline_after != deadline_before,
+                        "deadline": crate::procurement::shanghai_time(deadline_after),
                         "link": format!("projects/{}", p.number) }),
             )
             .await?;

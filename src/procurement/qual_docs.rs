@@ -9,7 +9,7 @@ use super::Procurement;
 use crate::db::projects::Project;
 use crate::db::{bid_reads, bids, qual_docs as store, Conn};
 use crate::domain::qualdocs::{missing, Requirement};
-use crate::platform::error::{AppError, AppResult};
+use crate::platform::error::AppResult;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -57,7 +57,9 @@ impl Procurement<'_> {
     }
 
     /// For the qualification check: each of `opened` (bids of `p`) with its required documents.
-    /// A bid not opened is left out: its content stays sealed.
+    /// A bid not opened is left out: its content stays sealed. Listing names and digests is
+    /// not recorded as a read (it would record every page view); opening a file is, through
+    /// the reading route its link goes to.
     pub async fn opened_bid_docs(
         &self,
         c: &mut Conn,
@@ -73,10 +75,23 @@ impl Procurement<'_> {
             if !bid_reads::opened(c, b.id).await? {
                 continue;
             }
-            let content = self
-                .sealer
-                .open_bid(p.id, b.round, b.org_id, &b.envelope, &b.sealed)
-                .map_err(|e| AppError::Internal(format!("bid {} does not open: {e}", b.id)))?;
+            // One bid that does not open (a retired key, an altered row) leaves its documents
+            // unlisted ("—") and is logged; the rest of the procedure's page still works, and
+            // the bid's own reading route reports the fault.
+            let content =
+                match self
+                    .sealer
+                    .open_bid(p.id, b.round, b.org_id, &b.envelope, &b.sealed)
+                {
+                    Ok(content) => content,
+                    Err(e) => {
+                        log::error!(
+                            "bid {} does not open for the qualification listing: {e}",
+                            b.id
+                        );
+                        continue;
+                    }
+                };
             out.insert(b.id, lines(&required, &content.files));
         }
         Ok(out)

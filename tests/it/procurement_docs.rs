@@ -372,3 +372,42 @@ async fn only_those_who_obtained_or_run_the_procedure_read_the_documents() {
         0
     );
 }
+
+/// A file added within the margin before the deadline modifies the documents like an amendment
+/// that affects bid preparation (87号令 art. 27): the deadline moves to keep 5 days (a
+/// consultation); added with the margin left, it stays.
+#[rocket::async_test]
+async fn a_file_added_within_the_margin_moves_the_deadline_like_an_amendment() {
+    let app = TestApp::spawn().await;
+    app.login_as(PURCHASER).await;
+    let id = publish_project(&app, NUMBER, "consultation", "2026-12-20T10:00").await;
+    let deadline = || async {
+        int(
+            &app,
+            "SELECT deadline_at FROM projects WHERE number = $1",
+            NUMBER,
+        )
+        .await
+    };
+    let before = deadline().await;
+    // Exactly 5 days before (02:00 UTC = 10:00 Beijing on 15 December): the margin is left.
+    app.clock.set(datetime!(2026-12-15 02:00 UTC));
+    let (s, _) = attach(&app, id, "服务对象分布表", &pdf_of(1024)).await;
+    assert_eq!(s, Status::SeeOther);
+    assert_eq!(deadline().await, before, "5 days left: unchanged");
+    // A minute later less is left: the deadline moves by that minute, to keep 5 days.
+    app.clock.set(datetime!(2026-12-15 02:01 UTC));
+    let (s, _) = attach(&app, id, "服务质量考核办法", &pdf_of(1024)).await;
+    assert_eq!(s, Status::SeeOther);
+    assert_eq!(deadline().await, before + 60_000);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM project_events WHERE kind = 'documents_file_deadline'")
+            .await,
+        1
+    );
+    let (_, v3) = app.get("/projects/NB-DOC-001/documents/v/3").await;
+    assert!(
+        v3.contains("<del>") && v3.contains("<ins>"),
+        "the deadline change is marked"
+    );
+}

@@ -2194,3 +2194,4 @@ flash-docfile-added = File attached; new version of the documents published:
 err-docfile-description = Describe the file (2 to 200 characters)
 err-docfile-closed = Files can be attached only while the notice is open, before the deadline
 complaint-decisions = Complaint decisions
+projevent-documents_file_deadline = A file was added to the documents; the deadline moved to keep the margin

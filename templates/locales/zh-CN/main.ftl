@@ -2191,3 +2191,4 @@ flash-docfile-added = 附件已加入，采购文件新版本已发布：
 err-docfile-description = 请填写附件说明（2 至 200 字）
 err-docfile-closed = 投标截止后或项目未处于公告期时，不能再补充采购文件附件
 complaint-decisions = 投诉处理决定
+projevent-documents_file_deadline = 补充采购文件附件，投标截止时间相应顺延
