@@ -144,6 +144,16 @@ pub enum PanelProblem {
     Candidates { needed: usize, available: usize },
 }
 
+/// The smallest panel (87号令 art. 47; DOMAIN §5): odd and at least 5 for a tender (open or
+/// invited), at least 7 when the budget reaches `seven_from_fen`; at least 3 otherwise.
+pub fn panel_minimum(tender: bool, budget_fen: i64, seven_from_fen: i64) -> usize {
+    match (tender, budget_fen >= seven_from_fen) {
+        (true, true) => 7,
+        (true, false) => 5,
+        (false, _) => 3,
+    }
+}
+
 pub fn panel_problem(size: usize, minimum: usize, representatives: usize) -> Option<PanelProblem> {
     if size < minimum || size.is_multiple_of(2) {
         return Some(PanelProblem::Size { minimum });
@@ -473,5 +483,18 @@ mod status_tests {
                 proptest::prop_assert_eq!(w.iter().filter(|s| **s == WinnerStatus::Winner).count(), left);
             }
         }
+    }
+    #[test]
+    fn a_tender_of_ten_million_yuan_or_more_needs_seven_panelists() {
+        let ten_million = 10_000_000 * 100;
+        assert_eq!(panel_minimum(true, ten_million, ten_million), 7);
+        assert_eq!(panel_minimum(true, ten_million - 1, ten_million), 5);
+        assert_eq!(panel_minimum(true, ten_million + 1, ten_million), 7);
+        assert_eq!(panel_minimum(false, ten_million, ten_million), 3);
+        assert_eq!(
+            panel_problem(5, 7, 1),
+            Some(PanelProblem::Size { minimum: 7 })
+        );
+        assert_eq!(panel_problem(7, 7, 2), None);
     }
 }

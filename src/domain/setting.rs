@@ -108,6 +108,15 @@ pub const DEFINITIONS: &[Definition] = &[
     flag("evaluation.bar.open_investigation", "false", "§4"),
     flag("evaluation.bar.unexecuted_penalty", "false", "§4"),
     int("procurement.consultation_min_bids", 2, 3, "3", "§5"),
+    // 87号令 art. 47: a tender's panel has at least 7 members when the budget reaches this
+    // amount (yuan); dated, so a project keeps the amount in force at its notice.
+    int(
+        "procurement.panel_seven_budget_yuan",
+        1,
+        100_000_000_000,
+        "10000000",
+        "§5",
+    ),
     int("performance.threshold.excellent", 0, 100, "90", "§6"),
     int("performance.threshold.good", 0, 100, "80", "§6"),
     int("performance.threshold.fair", 0, 100, "60", "§6"),

@@ -43,12 +43,20 @@ pub struct Panel {
     pub members: Vec<Member>,
 }
 
-pub fn minimum_size(method: &str) -> usize {
-    if method == "open_tender" {
-        5
-    } else {
-        3
-    }
+/// The smallest panel for the project: a tender's 5, or 7 when its budget reaches the amount
+/// in force at its notice (`procurement.panel_seven_budget_yuan`, 87号令 art. 47); 3 for the
+/// other methods.
+pub async fn minimum_size(c: &mut Conn, p: &Project, now: i64) -> AppResult<usize> {
+    let tender = matches!(p.method.as_str(), "open_tender" | "invited_tender");
+    let s = crate::db::settings::snapshot(c, p.notice_at.unwrap_or(now)).await?;
+    let yuan = s
+        .int("procurement.panel_seven_budget_yuan")
+        .unwrap_or(10_000_000);
+    Ok(award::panel_minimum(
+        tender,
+        p.budget_fen,
+        yuan.saturating_mul(100),
+    ))
 }
 
 pub async fn panel_of(c: &mut Conn, p: &Project) -> AppResult<Option<Panel>> {
@@ -116,7 +124,8 @@ impl Procurement<'_> {
         if bidders.is_empty() {
             return Ok(Err("err-panel-review-first"));
         }
-        match award::panel_problem(size, minimum_size(&p.method), representatives.len()) {
+        let minimum = minimum_size(c, p, self.clock.now_ms()).await?;
+        match award::panel_problem(size, minimum, representatives.len()) {
             Some(PanelProblem::Size { .. }) => return Ok(Err("err-panel-size")),
             Some(PanelProblem::Representatives { .. }) => {
                 return Ok(Err("err-panel-representatives"))

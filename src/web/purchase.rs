@@ -446,6 +446,9 @@ pub(crate) async fn manage_page(
         .deadline_at
         .is_some_and(|d| crate::platform::clock::to_ms(now) >= d);
     let documents = crate::web::project_docs::listing(&mut c, p).await?;
+    let panel_minimum =
+        crate::procurement::panel::minimum_size(&mut c, p, crate::platform::clock::to_ms(now))
+            .await?;
     Ok(page.render(
         "purchase/manage",
         json!({ "p": p, "criteria": criteria, "questions": questions, "amendments": amendments,
@@ -453,7 +456,7 @@ pub(crate) async fn manage_page(
                 "unanswered": unanswered,
                 "review": review_view, "review_open": review_open, "panel": panel, "reads": reads,
                 "panel_open": panel_open, "purchasers": purchasers,
-                "panel_minimum": crate::procurement::panel::minimum_size(&p.method),
+                "panel_minimum": panel_minimum,
                 "intention_warning": p.kind == "procurement" && !intention_ok,
                 "earliest": earliest, "deadline_passed": deadline_passed,
                 "method_label": page.t(&method.label_key()), "errors": errors,

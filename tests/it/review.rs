@@ -643,3 +643,67 @@ pub async fn scored_with(
     app.login_as(PURCHASER).await;
     (id, bids)
 }
+
+/// 87号令 art. 47 (issue 22, item 2): a tender whose budget reaches 10,000,000 yuan (the dated
+/// setting `procurement.panel_seven_budget_yuan`) is judged by a panel of at least 7; one fen
+/// below, 5 suffice. The purchaser's page states the minimum.
+async fn tender_with_budget(app: &TestApp, number: &str, budget: &str) -> (i64, Status, String) {
+    app.login_as(PURCHASER).await;
+    let mut fields = crate::procurement::project_fields(number, "open_tender", "2026-12-20T10:00");
+    for (k, v) in fields.iter_mut() {
+        if *k == "budget" {
+            *v = budget;
+        }
+    }
+    let r = app.post("/purchase/projects", &fields).await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let id = int(app, "SELECT id FROM projects WHERE number = $1", number).await;
+    let r = app
+        .post(&format!("/purchase/projects/{id}/publish"), &[])
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let bids = bid_and_open(app, id, ["380000", "385000", "372500"]).await;
+    let pass: Vec<(String, String)> = bids
+        .iter()
+        .map(|b| (format!("decision[{b}]"), "pass".to_string()))
+        .collect();
+    let pass: Vec<(&str, &str)> = pass.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let r = app
+        .post(&format!("/purchase/projects/{id}/qualification"), &pass)
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let (_, page) = app.get(&format!("/purchase/projects/{id}")).await;
+    let purchaser = int(app, "SELECT id FROM users WHERE email = $1", PURCHASER.0)
+        .await
+        .to_string();
+    let r = app
+        .post(
+            &format!("/purchase/projects/{id}/panel"),
+            &[("size", "5"), ("representative", purchaser.as_str())],
+        )
+        .await;
+    let status = r.status();
+    let body = r.into_string().await.unwrap_or_default();
+    (id, status, format!("{page}\n{body}"))
+}
+
+#[rocket::async_test]
+async fn a_tender_of_ten_million_yuan_needs_a_panel_of_seven() {
+    let app = TestApp::spawn().await;
+    let (_, status, pages) = tender_with_budget(&app, "NB-SEVEN-01", "10,000,000.00").await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        pages.contains("单数，不少于 7") || pages.contains("不少于 7"),
+        "{pages}"
+    );
+    assert!(pages.contains("评审委员会人数须为单数"));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM panels").await, 0);
+}
+
+#[rocket::async_test]
+async fn a_tender_one_fen_below_ten_million_yuan_is_judged_by_five() {
+    let app = TestApp::spawn().await;
+    let (_, status, _) = tender_with_budget(&app, "NB-SEVEN-02", "9,999,999.99").await;
+    assert_eq!(status, Status::SeeOther);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM panels").await, 1);
+}
