@@ -37,6 +37,9 @@ pub struct BidInput {
     pub files: Vec<PlainFile>,
 }
 
+/// The refusal of a price above the published limit (the route states the limit).
+pub const PRICE_OVER_LIMIT: &str = "err-bid-over-limit";
+
 /// What the bidder keeps: the time, the digest and the salt. No content.
 #[derive(Debug, Clone, Serialize)]
 pub struct Receipt {
@@ -257,6 +260,11 @@ impl Procurement<'_> {
             let mut c = self.db.acquire().await?;
             if let Some(why) = self.exclusions(&mut c, p, org).await?.first() {
                 return Ok(Err(why.message_key()));
+            }
+            // A price above the published maximum or the budget could only ever be invalid
+            // (87号令 art. 63): refused now, with the limit, before anything is written.
+            if !crate::procurement::review::price_ok(p, input.price.fen()) {
+                return Ok(Err(PRICE_OVER_LIMIT));
             }
             // Required documents are checked before any file is written; the route names them.
             let keys = input.files.iter().filter_map(|f| f.requirement.as_deref());

@@ -32,6 +32,13 @@ pub struct Row {
     pub serious: bool,
 }
 
+/// The highest price a bid may offer: the maximum price when one is published, and never more
+/// than the budget.
+pub fn price_limit(p: &Project) -> i64 {
+    p.max_price_fen
+        .map_or(p.budget_fen, |m| m.min(p.budget_fen))
+}
+
 /// Whether a price is within the budget and the maximum price.
 pub fn price_ok(p: &Project, price_fen: i64) -> bool {
     price_fen <= p.budget_fen && p.max_price_fen.is_none_or(|m| price_fen <= m)

@@ -284,6 +284,21 @@ async fn take(
             .await?;
             Ok(Reply::page(Http::Ok, t))
         }
+        Err(crate::procurement::bidding::PRICE_OVER_LIMIT) => {
+            let mut e = FormErrors::default();
+            let limit =
+                crate::domain::money::Money::from_fen(crate::procurement::review::price_limit(&p));
+            e.add_text(
+                "price",
+                crate::platform::i18n::t_args(
+                    lang,
+                    crate::procurement::bidding::PRICE_OVER_LIMIT,
+                    &[("limit", limit.grouped())],
+                ),
+            );
+            let t = bid_page(&page, state, user, number, org, values, e, None).await?;
+            Ok(Reply::page(Http::UnprocessableEntity, t))
+        }
         Err(key) => {
             let mut e = FormErrors::default();
             e.add(lang, "bid", key);

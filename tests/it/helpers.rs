@@ -53,8 +53,8 @@ fn test_config() -> Config {
     c.keys.audit_hmac = Some(config::Secret(config::new_key_line("audit_hmac")));
     c.keys.bid_sealing = Some(config::Secret(config::new_key_line("bid_sealing")));
     c.keys.identity = Some(config::Secret(config::new_key_line("identity")));
-    c.uploads_dir =
-        Some(std::env::temp_dir().join(format!("huoban-test-uploads-{}", std::process::id())));
+    // Each instance its own uploads, so a test counting stored files counts its own.
+    c.uploads_dir = Some(std::env::temp_dir().join(unique_name("huoban-test-uploads")));
     c
 }
 

@@ -60,13 +60,13 @@ async fn project(app: &TestApp, id: i64) -> huoban::db::projects::Project {
 
 /// A bid's multipart body: price, proposal and `qual[i]` files.
 fn body(token: &str, qual: &[(usize, &[u8])]) -> (ContentType, Vec<u8>) {
+    priced_body(token, "380000", qual)
+}
+
+fn priced_body(token: &str, price: &str, qual: &[(usize, &[u8])]) -> (ContentType, Vec<u8>) {
     let b = "huobanQualBoundary7";
     let mut body = Vec::new();
-    for (name, value) in [
-        ("_csrf", token),
-        ("price", "380000"),
-        ("proposal", PROPOSAL),
-    ] {
+    for (name, value) in [("_csrf", token), ("price", price), ("proposal", PROPOSAL)] {
         body.extend_from_slice(
             format!("--{b}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
                 .as_bytes(),
@@ -480,4 +480,53 @@ async fn the_demo_tender_shows_each_bidders_documents() {
         .get(&format!("/projects/NBMZ-2026-018/bids/{bid}"))
         .await;
     assert!(read.contains("近三年无重大违法记录声明：<a href="));
+}
+
+/// 87号令 art. 63 (issue 22, item 9): a price above the published maximum (¥390,000 under a
+/// ¥400,000 budget) could only be an invalid bid, so it is refused at submission with the limit
+/// in the message and nothing written; exactly the limit is accepted. Nothing about other bids
+/// is said.
+#[rocket::async_test]
+async fn a_price_above_the_published_limit_is_refused_at_submission_with_the_limit() {
+    let app = TestApp::spawn().await;
+    app.login_as(PURCHASER).await;
+    let number = "NB-LIMIT-01";
+    create_and_publish(&app, number).await;
+    switch(&app, NGO_ADMIN).await;
+    let org = sunshine(&app).await;
+    let docs: Vec<Vec<u8>> = (0..3).map(|i| pdf(&format!("doc{i}"))).collect();
+    let qual: Vec<(usize, &[u8])> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (i, d.as_slice()))
+        .collect();
+    let post = |price: &'static str| {
+        let app = &app;
+        let qual = qual.clone();
+        async move {
+            let token = app.csrf().await;
+            let (ct, body) = priced_body(&token, price, &qual);
+            let r = app
+                .client
+                .post(format!("/projects/{number}/bid/{org}"))
+                .header(ct)
+                .body(body)
+                .dispatch()
+                .await;
+            (r.status(), r.into_string().await.unwrap_or_default())
+        }
+    };
+    let files_before = stored_files(&app);
+    let (s, page) = post("390000.01").await;
+    assert_eq!(s, Status::UnprocessableEntity);
+    assert!(
+        page.contains("¥390,000.00") && page.contains("不予递交"),
+        "{page}"
+    );
+    assert!(page.contains("390000.01"), "the price typed is kept");
+    assert_eq!(bids_of(&app, number).await, (0, 0));
+    assert_eq!(stored_files(&app), files_before, "no file written");
+    let (s, _) = post("390000.00").await;
+    assert_eq!(s, Status::Ok, "exactly the limit");
+    assert_eq!(bids_of(&app, number).await.0, 1);
 }

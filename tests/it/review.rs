@@ -28,13 +28,30 @@ async fn bid_and_open(app: &TestApp, id: i64, prices: [&str; 3]) -> Vec<i64> {
     let pr = Procurement::of(state(app));
     let orgs = [sunshine(app).await, 3, 4];
     for (org, price) in orgs.iter().zip(prices) {
-        let input = huoban::procurement::bidding::BidInput {
-            price: huoban::domain::money::Money::parse(price).unwrap(),
+        let price = huoban::domain::money::Money::parse(price).unwrap();
+        let input = |price| huoban::procurement::bidding::BidInput {
+            price,
             proposal: PROPOSAL.into(),
             files: vec![],
         };
+        // A price over the published limit is refused at submission (87号令 63); to test the
+        // review's own check it is sealed as a bid from before that refusal existed would be.
+        let over = !huoban::procurement::review::price_ok(&p, price.fen());
+        if over {
+            let refused = pr
+                .submit_bid(&p, *org, 1, "initial", input(price))
+                .await
+                .unwrap();
+            assert_eq!(refused.err(), Some("err-bid-over-limit"));
+        }
+        let lifted = huoban::db::projects::Project {
+            max_price_fen: None,
+            budget_fen: i64::MAX,
+            ..p.clone()
+        };
+        let sealed_as = if over { &lifted } else { &p };
         assert!(pr
-            .submit_bid(&p, *org, 1, "initial", input)
+            .submit_bid(sealed_as, *org, 1, "initial", input(price))
             .await
             .unwrap()
             .is_ok());
@@ -432,14 +449,21 @@ async fn panelists_declare_score_independently_and_the_report_ranks_the_bids() {
     };
     // Sunshine and the volunteers quote lower; the charity's final quote is above the maximum.
     let orgs = [sunshine(&app).await, 3, 4];
+    // The charity's over-limit final quote is sealed as one from before the submission check
+    // (which now refuses it) would be, so the report's own check is what is tested.
+    let lifted = huoban::db::projects::Project {
+        max_price_fen: None,
+        ..p.clone()
+    };
     for (org, price) in orgs.iter().zip(["370000", "360000", "395000"]) {
         let input = huoban::procurement::bidding::BidInput {
             price: huoban::domain::money::Money::parse(price).unwrap(),
             proposal: PROPOSAL.into(),
             files: vec![],
         };
+        let sealed_as = if price == "395000" { &lifted } else { &p };
         assert!(pr
-            .submit_bid(&p, *org, 1, "final", input)
+            .submit_bid(sealed_as, *org, 1, "final", input)
             .await
             .unwrap()
             .is_ok());

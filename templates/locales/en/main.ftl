@@ -1059,6 +1059,7 @@ err-bid-late = The deadline has passed (by the server's clock): the bid was not 
 err-bid-ended = This bid has already been replaced or withdrawn; reload the page to see where it stands.
 err-bid-not-active = The organization is not in good standing.
 err-bid-price = The price must be above zero.
+err-bid-over-limit = The price may not exceed the maximum price or budget published for this project, ¥{ $limit }; a higher price could only be an invalid bid, so it is not accepted.
 err-bid-proposal = Write the technical proposal (20–50,000 characters).
 err-bid-region = The organization is not registered in the required division.
 err-bid-serious-list = The organization is on the serious violation list and may not take part.

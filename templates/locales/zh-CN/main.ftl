@@ -1059,6 +1059,7 @@ err-bid-late = 已过投标截止时间（以服务器时间为准），投标�
 err-bid-ended = 这份投标文件已被替换或撤回，请刷新页面查看最新状态。
 err-bid-not-active = 机构不在正常登记状态。
 err-bid-price = 报价须大于零。
+err-bid-over-limit = 投标报价不得超过本项目公布的最高限价或预算金额 ¥{ $limit }；超过的报价只能是无效投标，因此不予递交。
 err-bid-proposal = 请填写技术方案（20–50000 字）。
 err-bid-region = 机构不在要求的行政区划登记。
 err-bid-serious-list = 机构被列入严重违法失信名单，不能参与。
