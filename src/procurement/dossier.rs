@@ -7,7 +7,7 @@
 
 use crate::db::bids::OpenedBid;
 use crate::db::challenges::{self as challenges, Challenge, Complaint};
-use crate::db::documents::{self, Issuer, IssuerRef};
+use crate::db::documents;
 use crate::db::projects::{self as projects, Project};
 use crate::delivery::store::Order;
 use crate::domain::docnum::{DocKind, DocNumber};
@@ -36,8 +36,6 @@ pub struct Dossier {
     pub timeline: Vec<Step>,
     /// The decision's document number, once decided.
     pub number: Option<DocNumber>,
-    /// The supervisor as issuer of the decision (name and contact), when set up.
-    pub issuer: Option<Issuer>,
 }
 
 /// The timeline of a case from its facts, in order; deadlines after `now` are `ahead`.
@@ -127,7 +125,6 @@ impl Procurement<'_> {
                 .is_some();
         let order = crate::delivery::store::order_of_complaint(&mut c, k.id).await?;
         let number = documents::find(&mut c, DocKind::ComplaintDecision, k.id).await?;
-        let issuer = documents::issuer(&mut c, IssuerRef::Supervisor).await?;
         let timeline = timeline(
             self.clock.now_ms(),
             p.notice_at.filter(|_| current),
@@ -146,7 +143,6 @@ impl Procurement<'_> {
             order,
             timeline,
             number,
-            issuer,
         }))
     }
 }

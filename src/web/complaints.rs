@@ -11,7 +11,7 @@ use crate::domain::role::Role;
 use crate::platform::app::AppState;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::auth::guards::CurrentUser;
-use crate::platform::documents::{self, Official};
+use crate::platform::documents;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::ids::OrgId;
 use crate::procurement::challenge::{self, Ruling};
@@ -39,14 +39,13 @@ async fn complaints(
     let mut c = state.db.acquire().await?;
     let list = challenge::complaints(&mut c).await?;
     let today = state.calendars.today();
-    let mut suspended = Vec::new();
-    for k in &list {
-        if let Some(o) = crate::delivery::store::order_of_complaint(&mut c, k.id).await? {
-            if o.facts().in_force(today) {
-                suspended.push(k.id);
-            }
-        }
-    }
+    // The complaints under a suspension order in force (one query, not one per complaint).
+    let suspended: Vec<i64> = crate::delivery::store::open_orders(&mut c)
+        .await?
+        .into_iter()
+        .filter(|o| o.facts().in_force(today))
+        .map(|o| o.complaint_id)
+        .collect();
     Ok(page.render(
         "complaints/index",
         json!({ "complaints": list, "suspended": suspended, "now": state.clock.now_ms() }),
@@ -134,33 +133,23 @@ async fn decision(
     let d = Procurement::of(state)
         .complaint_dossier(id)
         .await?
-        .filter(|d| d.complaint.decided_at.is_some())
         .ok_or(AppError::NotFound)?;
-    let fallback = crate::db::documents::Issuer {
-        name_zh: "政府采购监督管理部门".into(),
-        name_en: "Government procurement supervisor".into(),
-        ..Default::default()
-    };
-    let official = match (&d.number, d.complaint.decided_at) {
-        (Some(n), _) => Official {
-            number: n.number.clone(),
-            issued_on: n.issued_on.clone(),
-            issuer: d.issuer.clone().unwrap_or(fallback),
+    let decided_at = d.complaint.decided_at.ok_or(AppError::NotFound)?;
+    // Its number (given when decided; for a decision from before numbers, given now).
+    let official = documents::official(
+        state,
+        DocKind::ComplaintDecision,
+        d.complaint.id,
+        "",
+        &documents::day_of(decided_at),
+        IssuerRef::Supervisor,
+        crate::db::documents::Issuer {
+            name_zh: "政府采购监督管理部门".into(),
+            name_en: "Government procurement supervisor".into(),
+            ..Default::default()
         },
-        (None, Some(at)) => {
-            documents::official(
-                state,
-                DocKind::ComplaintDecision,
-                d.complaint.id,
-                "",
-                &documents::day_of(at),
-                IssuerRef::Supervisor,
-                fallback,
-            )
-            .await?
-        }
-        (None, None) => return Err(AppError::NotFound),
-    };
+    )
+    .await?;
     let party = user.is_some_and(|u| {
         u.has(Role::ProcurementSupervisor) || u.membership(OrgId(d.challenge.org_id)).is_some()
     });
