@@ -47,30 +47,16 @@ pub async fn round_id(app: &TestApp) -> i64 {
 }
 
 fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (ContentType, Vec<u8>) {
-    let b = "huobanEvalBoundary9x8y7z";
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!("--{b}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                .as_bytes(),
-        );
-    }
-    for (filename, content) in files {
-        body.extend_from_slice(
-            format!(
-                "--{b}\r\nContent-Disposition: form-data; name=\"evidence\"; filename=\"{filename}\"\r\n\
-                 Content-Type: application/octet-stream\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(content);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{b}--\r\n").as_bytes());
-    (
-        ContentType::new("multipart", "form-data").with_params(("boundary", b)),
-        body,
-    )
+    let parts: Vec<Part<'_>> = files
+        .iter()
+        .map(|(filename, bytes)| Part {
+            field: "evidence",
+            filename,
+            content_type: "application/octet-stream",
+            bytes,
+        })
+        .collect();
+    crate::helpers::multipart(fields, &parts)
 }
 
 /// Applies as the signed-in organization admin; returns the status and the page.

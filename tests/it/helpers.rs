@@ -386,6 +386,43 @@ impl TestApp {
     }
 }
 
+/// One file of a multipart form: its field, file name, content type and bytes.
+pub struct Part<'a> {
+    pub field: &'a str,
+    pub filename: &'a str,
+    pub content_type: &'a str,
+    pub bytes: &'a [u8],
+}
+
+/// A multipart/form-data body as a browser sends it: the text fields, then the files.
+pub fn multipart(fields: &[(&str, &str)], files: &[Part<'_>]) -> (ContentType, Vec<u8>) {
+    let b = "huobanTestBoundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{b}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    for f in files {
+        body.extend_from_slice(
+            format!(
+                "--{b}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\n\
+                 Content-Type: {}\r\n\r\n",
+                f.field, f.filename, f.content_type
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(f.bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{b}--\r\n").as_bytes());
+    (
+        ContentType::new("multipart", "form-data").with_params(("boundary", b)),
+        body,
+    )
+}
+
 /// The address of the language switch link an anonymous visitor's page has.
 pub fn language_link(body: &str) -> String {
     let marker = "class=\"lang-switch\"><a href=\"";

@@ -85,26 +85,18 @@ pub fn bid_body(
     proposal: &str,
     file: Option<&[u8]>,
 ) -> (ContentType, Vec<u8>) {
-    let b = "huobanBidBoundary42";
-    let mut body = Vec::new();
-    for (name, value) in [("_csrf", token), ("price", price), ("proposal", proposal)] {
-        body.extend_from_slice(
-            format!("--{b}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                .as_bytes(),
-        );
-    }
-    if let Some(content) = file {
-        body.extend_from_slice(
-            format!("--{b}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"方案.pdf\"\r\nContent-Type: application/pdf\r\n\r\n")
-                .as_bytes(),
-        );
-        body.extend_from_slice(content);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{b}--\r\n").as_bytes());
-    (
-        ContentType::new("multipart", "form-data").with_params(("boundary", b)),
-        body,
+    let files: Vec<Part<'_>> = file
+        .map(|bytes| Part {
+            field: "files",
+            filename: "方案.pdf",
+            content_type: "application/pdf",
+            bytes,
+        })
+        .into_iter()
+        .collect();
+    crate::helpers::multipart(
+        &[("_csrf", token), ("price", price), ("proposal", proposal)],
+        &files,
     )
 }
 

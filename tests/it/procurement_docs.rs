@@ -39,27 +39,13 @@ fn attach_body(
     filename: &str,
     content: &[u8],
 ) -> (ContentType, Vec<u8>) {
-    let b = "huobanDocsBoundary27";
-    let mut body = Vec::new();
-    for (name, value) in [("_csrf", token), ("description", description)] {
-        body.extend_from_slice(
-            format!("--{b}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!(
-            "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n\
-             Content-Type: application/pdf\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(content);
-    body.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
-    (
-        ContentType::new("multipart", "form-data").with_params(("boundary", b)),
-        body,
-    )
+    let file = Part {
+        field: "file",
+        filename,
+        content_type: "application/pdf",
+        bytes: content,
+    };
+    crate::helpers::multipart(&[("_csrf", token), ("description", description)], &[file])
 }
 
 /// Attaches a file as the signed-in purchaser: (status, page).

@@ -64,26 +64,23 @@ fn body(token: &str, qual: &[(usize, &[u8])]) -> (ContentType, Vec<u8>) {
 }
 
 fn priced_body(token: &str, price: &str, qual: &[(usize, &[u8])]) -> (ContentType, Vec<u8>) {
-    let b = "huobanQualBoundary7";
-    let mut body = Vec::new();
-    for (name, value) in [("_csrf", token), ("price", price), ("proposal", PROPOSAL)] {
-        body.extend_from_slice(
-            format!("--{b}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                .as_bytes(),
-        );
-    }
-    for (i, content) in qual {
-        body.extend_from_slice(
-            format!("--{b}\r\nContent-Disposition: form-data; name=\"qual[{i}]\"; filename=\"证明{i}.pdf\"\r\nContent-Type: application/pdf\r\n\r\n")
-                .as_bytes(),
-        );
-        body.extend_from_slice(content);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{b}--\r\n").as_bytes());
-    (
-        ContentType::new("multipart", "form-data").with_params(("boundary", b)),
-        body,
+    let names: Vec<(String, String)> = qual
+        .iter()
+        .map(|(i, _)| (format!("qual[{i}]"), format!("证明{i}.pdf")))
+        .collect();
+    let files: Vec<Part<'_>> = qual
+        .iter()
+        .zip(&names)
+        .map(|((_, bytes), (field, filename))| Part {
+            field,
+            filename,
+            content_type: "application/pdf",
+            bytes,
+        })
+        .collect();
+    crate::helpers::multipart(
+        &[("_csrf", token), ("price", price), ("proposal", PROPOSAL)],
+        &files,
     )
 }
 

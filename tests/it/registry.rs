@@ -13,27 +13,13 @@ const VALID_ID: &str = "11010519491231002X";
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
 
 fn multipart(token: &str, kind: &str, filename: &str, content: &[u8]) -> (ContentType, Vec<u8>) {
-    let b = "huobanTestBoundary7MA4YWxkTrZu0gW";
-    let mut body = Vec::new();
-    for (name, value) in [("_csrf", token), ("kind", kind)] {
-        body.extend_from_slice(
-            format!("--{b}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!(
-            "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n\
-             Content-Type: application/pdf\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(content);
-    body.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
-    (
-        ContentType::new("multipart", "form-data").with_params(("boundary", b)),
-        body,
-    )
+    let file = Part {
+        field: "file",
+        filename,
+        content_type: "application/pdf",
+        bytes: content,
+    };
+    crate::helpers::multipart(&[("_csrf", token), ("kind", kind)], &[file])
 }
 
 /// Uploads a file; returns the status and where it redirected.
