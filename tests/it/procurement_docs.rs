@@ -144,6 +144,13 @@ async fn publication_freezes_version_one_and_an_amendment_marks_version_two() {
     );
 
     switch(&app, NGO_ADMIN).await;
+    // The change waits on the bidder's dashboard, linked to its documents page.
+    let link = format!("href=\"/projects/NB-DOC-001/documents?org={org}\"");
+    let dash = html_unescape(&app.get("/dashboard").await.1);
+    assert!(
+        dash.contains("已获取的采购文件有新版本") && dash.contains(&link),
+        "{dash}"
+    );
     let (_, docs) = app
         .get(&format!("/projects/NB-DOC-001/documents?org={org}"))
         .await;
@@ -181,6 +188,11 @@ async fn publication_freezes_version_one_and_an_amendment_marks_version_two() {
         )
         .await,
         2
+    );
+    let dash = html_unescape(&app.get("/dashboard").await.1);
+    assert!(
+        !dash.contains(&link),
+        "read and obtained: off the dashboard"
     );
     let (_, docs) = app
         .get(&format!("/projects/NB-DOC-001/documents?org={org}"))

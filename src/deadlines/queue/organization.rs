@@ -1,4 +1,5 @@
-//! An organization's work: milestones, evaluation windows, followed categories, complaint
+//! An organization's work: milestones, evaluation windows, followed categories, changed
+//! procurement documents, complaint
 //! windows, 差 reviews to rectify and annual reports.
 
 use super::{date, Push, Scope};
@@ -72,6 +73,23 @@ pub(super) async fn organization(
             format!("/projects/{number}"),
         );
         // Bids close at a moment, not at the end of the day.
+        if let Some(last) = p.out.last_mut() {
+            last.at = Some(crate::procurement::shanghai_time(deadline));
+        }
+    }
+    // Documents obtained, and changed since: the bidder reads the marked version before the
+    // deadline (and may replace its bid).
+    let newer: Vec<(i64, i64, String, String, i64, i64)> =
+        store::newer_documents(c, &scope.org_member, now).await?;
+    for (id, org, number, subject, deadline, _newest) in newer {
+        let due = crate::domain::calendar::shanghai_date(crate::platform::clock::from_ms(deadline));
+        p.add(
+            "queue-docs-newer",
+            id,
+            subject,
+            Some((due, false)),
+            format!("/projects/{number}/documents?org={org}"),
+        );
         if let Some(last) = p.out.last_mut() {
             last.at = Some(crate::procurement::shanghai_time(deadline));
         }

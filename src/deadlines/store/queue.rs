@@ -272,6 +272,27 @@ pub async fn followed_projects(
     .await
 }
 
+/// Projects still open for bids whose documents the organization obtained and which have a
+/// newer version since (issue 21): (project, org, number, subject, deadline, newest version).
+pub async fn newer_documents(
+    c: &mut Conn,
+    orgs: &[i64],
+    now: i64,
+) -> Result<Vec<(i64, i64, String, String, i64, i64)>, sqlx::Error> {
+    let list = id_list(orgs);
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT pr.id, d.org_id, pr.number, pr.number || ' · ' || pr.title, pr.deadline_at, \
+         (SELECT MAX(v.version) FROM project_documents v WHERE v.project_id = pr.id AND v.round = pr.round) \
+         FROM doc_obtained d JOIN projects pr ON pr.id = d.project_id AND pr.round = d.round \
+         WHERE d.org_id IN ({list}) AND pr.status = 'published' AND pr.deadline_at > $1 \
+         AND d.version < (SELECT MAX(v.version) FROM project_documents v WHERE v.project_id = pr.id AND v.round = pr.round) \
+         ORDER BY pr.deadline_at, pr.id"
+    )))
+    .bind(now)
+    .fetch_all(&mut *c)
+    .await
+}
+
 /// The organizations' challenges answered (or past their answer period) and not complained of.
 pub async fn complaint_windows(
     c: &mut Conn,

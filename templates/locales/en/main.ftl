@@ -2000,6 +2000,7 @@ mail-digest-subject = Huoban: your tasks today
 nav-tasks-waiting =  tasks waiting
 queue-contract-suspended = Contract suspended (hold deliverables until the challenge is answered or the suspension ends)
 queue-new-project = New project in a category you follow (bids close)
+queue-docs-newer = Documents you obtained have a new version: read the marked changes (bids close)
 queue-complaint-window = Challenge answered or answer period over: you may complain to the supervisor
 queue-annual-review = Annual report to review
 

@@ -1997,6 +1997,7 @@ mail-digest-subject = 伙伴平台：今日待办事项
 nav-tasks-waiting =  项待办
 queue-contract-suspended = 合同中止履行（暂停提交成果，等待质疑答复或暂停期满）
 queue-new-project = 关注类别的新采购项目（投标截止）
+queue-docs-newer = 已获取的采购文件有新版本，请阅读标注的修改（投标截止）
 queue-complaint-window = 质疑已答复或答复期满：可向监督部门投诉
 queue-annual-review = 年度工作报告待审查
 
