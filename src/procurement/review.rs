@@ -184,6 +184,11 @@ impl Procurement<'_> {
         for r in &list {
             match decisions.get(&r.bid.bid_id) {
                 None => return Ok(Err("err-review-every-bid")),
+                // The qualification is the purchaser's, and a supplier with a record of a major
+                // violation in the last three years does not qualify (政府采购法 art. 22(5);
+                // 实施条例 art. 19): the serious-violation list is read at this step, not left
+                // to the panel's compliance check.
+                Some((true, _)) if r.serious => return Ok(Err("err-review-serious")),
                 Some((false, reason)) if reason.chars().count() < 2 => {
                     return Ok(Err("err-review-reason"))
                 }

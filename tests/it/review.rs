@@ -731,3 +731,59 @@ async fn a_tender_one_fen_below_ten_million_yuan_is_judged_by_five() {
     assert_eq!(status, Status::SeeOther);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM panels").await, 1);
 }
+
+/// 政府采购法 art. 22: the qualification is the purchaser's, and the serious-violation list is
+/// read at that step — a bidder listed since it sealed its bid cannot be passed there, the page
+/// says why, and nothing is recorded until the purchaser rejects it with a reason.
+#[rocket::async_test]
+async fn a_bidder_on_the_serious_list_cannot_pass_the_purchasers_qualification() {
+    let app = TestApp::spawn().await;
+    let (id, bids) = opened_project(&app, "NB-REVIEW-07", ["380000", "385000", "372500"]).await;
+    let org = sunshine(&app).await;
+    crate::evaluation_flow::exec(&app, &format!("INSERT INTO credit_listings (org_id, list, reason, listed_on, created_at) VALUES ({org}, 'serious', 'test', '2026-12-19', 0)")).await;
+    let (_, page) = app.get(&format!("/purchase/projects/{id}")).await;
+    assert!(page.contains("列入严重违法失信名单（不得通过）"), "{page}");
+    let path = format!("/purchase/projects/{id}/qualification");
+    let all_pass: Vec<(String, String)> = bids
+        .iter()
+        .map(|b| (format!("decision[{b}]"), "pass".to_string()))
+        .collect();
+    let body: Vec<(&str, &str)> = all_pass
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let r = app.post(&path, &body).await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    assert!(r
+        .into_string()
+        .await
+        .unwrap()
+        .contains("列入严重违法失信名单的供应商不能通过审查"));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM bid_reviews").await, 0);
+    // Sunshine's bid is the first by organization id; rejected with its reason, it is recorded.
+    let sunshine_bid = app
+        .scalar_of(&format!(
+            "SELECT id FROM bids WHERE project_id = {id} AND org_id = {org}"
+        ))
+        .await;
+    let mut fields = all_pass.clone();
+    for f in fields.iter_mut() {
+        if f.0 == format!("decision[{sunshine_bid}]") {
+            f.1 = "fail".into();
+        }
+    }
+    fields.push((
+        format!("reason[{sunshine_bid}]"),
+        "列入严重违法失信名单".into(),
+    ));
+    let body: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    assert_eq!(app.post(&path, &body).await.status(), Status::SeeOther);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM bid_reviews WHERE stage = 'qualification' AND passed = 0")
+            .await,
+        1
+    );
+}
