@@ -20,6 +20,9 @@ pub struct Challenge {
     pub kind: String,
     /// documents | process | result
     pub target: String,
+    /// For a challenge to the process: the step it is about (`domain::challenge::ProcessStep`);
+    /// none on process challenges filed before steps were asked (they ran from the opening).
+    pub step: Option<String>,
     pub body: String,
     pub filed_at: i64,
     pub due_at: i64,
@@ -49,7 +52,7 @@ pub struct Complaint {
 
 const CHALLENGE: &str =
     "SELECT c.id, c.project_id, c.round, c.org_id, o.name AS org_name, c.user_id, c.kind, \
-    c.target, c.body, c.filed_at, c.due_at, c.suspends, c.answer, c.answered_at FROM challenges c \
+    c.target, c.step, c.body, c.filed_at, c.due_at, c.suspends, c.answer, c.answered_at FROM challenges c \
     JOIN organizations o ON o.id = c.org_id";
 
 const COMPLAINT: &str = "SELECT k.id, k.challenge_id, k.project_id, p.number, p.title, o.name AS org_name, k.body, \
@@ -66,6 +69,7 @@ fn challenge(r: &AnyRow) -> Result<Challenge, sqlx::Error> {
         user_id: r.try_get("user_id")?,
         kind: r.try_get("kind")?,
         target: r.try_get("target")?,
+        step: r.try_get("step")?,
         body: r.try_get("body")?,
         filed_at: r.try_get("filed_at")?,
         due_at: r.try_get("due_at")?,
@@ -182,6 +186,7 @@ pub struct NewChallenge<'a> {
     pub user: i64,
     pub kind: &'a str,
     pub target: &'a str,
+    pub step: Option<&'a str>,
     pub body: &'a str,
     pub filed_at: i64,
     pub due_at: i64,
@@ -191,8 +196,8 @@ pub struct NewChallenge<'a> {
 /// Files an inquiry or a challenge; its id.
 pub async fn add(c: &mut Conn, ch: &NewChallenge<'_>) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "INSERT INTO challenges (project_id, round, org_id, user_id, kind, target, body, filed_at, due_at, suspends) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        "INSERT INTO challenges (project_id, round, org_id, user_id, kind, target, step, body, filed_at, due_at, suspends) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(ch.project)
     .bind(ch.round)
@@ -200,6 +205,7 @@ pub async fn add(c: &mut Conn, ch: &NewChallenge<'_>) -> Result<i64, sqlx::Error
     .bind(ch.user)
     .bind(ch.kind)
     .bind(ch.target)
+    .bind(ch.step)
     .bind(ch.body)
     .bind(ch.filed_at)
     .bind(ch.due_at)

@@ -181,6 +181,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0028_documents.sql"),
         postgres: include_str!("../../migrations/postgres/0028_documents.sql"),
     },
+    Step {
+        version: 33,
+        name: "challenge_steps",
+        sqlite: include_str!("../../migrations/sqlite/0033_challenge_steps.sql"),
+        postgres: include_str!("../../migrations/postgres/0033_challenge_steps.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

@@ -557,6 +557,23 @@ pub async fn add_event(
     .await
 }
 
+/// When the round's first event of `kind` was recorded, if it was.
+pub async fn event_at(
+    c: &mut Conn,
+    project: i64,
+    round: i64,
+    kind: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT MIN(at) FROM project_events WHERE project_id = $1 AND round = $2 AND kind = $3",
+    )
+    .bind(project)
+    .bind(round)
+    .bind(kind)
+    .fetch_one(&mut *c)
+    .await
+}
+
 pub async fn events(c: &mut Conn, project: i64) -> Result<Vec<Event>, sqlx::Error> {
     let rows: Vec<(i64, i64, i64, String, String)> = sqlx::query_as(
         "SELECT id, round, at, kind, data FROM project_events WHERE project_id = $1 ORDER BY id",

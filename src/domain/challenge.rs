@@ -20,6 +20,38 @@ codes!(Kind {
     Challenge => "challenge",
 });
 
+/// The step of the procedure a challenge to the process (采购过程) is about. Its 7 working days
+/// run from the end of that step (实施条例 art. 53(2): "对采购过程提出质疑的，为各采购程序环节结束之日"),
+/// so each step opens its own window: the opening, the purchaser's qualification result, the
+/// panel's compliance result, and the panel's report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProcessStep {
+    Opening,
+    Qualification,
+    Compliance,
+    Report,
+}
+
+codes!(ProcessStep {
+    Opening => "opening",
+    Qualification => "qualification",
+    Compliance => "compliance",
+    Report => "report",
+});
+
+impl ProcessStep {
+    /// The project events that end the step (whichever outcome it had); the opening ends at
+    /// the opening's own time instead.
+    pub fn ending_events(self) -> &'static [&'static str] {
+        match self {
+            ProcessStep::Opening => &[],
+            ProcessStep::Qualification => &["qualified", "review_failed"],
+            ProcessStep::Compliance => &["compliance", "compliance_failed"],
+            ProcessStep::Report => &["report_delivered"],
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Outcome {
     Upheld,

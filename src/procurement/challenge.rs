@@ -12,7 +12,7 @@ use crate::db::challenges::{self as challenges, NewChallenge, NewComplaint};
 use crate::db::projects::{self as store, Project};
 use crate::db::Conn;
 use crate::deadlines::DueClock;
-use crate::domain::challenge::{transition, Action, Facts, Kind, Outcome};
+use crate::domain::challenge::{transition, Action, Facts, Kind, Outcome, ProcessStep};
 use crate::platform::audit::Actor;
 use crate::platform::error::AppResult;
 use crate::platform::ids::UserId;
@@ -47,26 +47,71 @@ pub async fn took_part(c: &mut Conn, p: &Project, org: i64) -> AppResult<bool> {
     Ok(challenges::took_part(c, p.id, p.round, org).await?)
 }
 
-/// The moment the 7 working days of a challenge run from: for the documents, when the
-/// organization obtained them (or the notice, if it did not); the opening (process); the end
-/// of the award notice (result). `None` while it has not happened.
+/// The moment the 7 working days of a challenge run from (实施条例 art. 53): for the documents,
+/// when the organization obtained them (or the notice, if it did not); for the process, the end
+/// of the step challenged (`step`; the opening when none is named); the end of the award notice
+/// (result). `None` while it has not happened.
 pub async fn relevant_date(
     c: &mut Conn,
     p: &Project,
     org: i64,
     target: &str,
+    step: Option<ProcessStep>,
 ) -> AppResult<Option<i64>> {
     Ok(match target {
         "documents" => {
             let obtained = crate::db::project_qa::obtained_at(c, p.id, p.round, org).await?;
             obtained.or(p.notice_at)
         }
-        "process" => crate::procurement::review::opening_of(c, p)
-            .await?
-            .map(|o| o.opened_at),
+        "process" => step_ended(c, p, step.unwrap_or(ProcessStep::Opening)).await?,
         "result" => award_of(c, p).await?.and_then(|a| a.notice_end_at),
         _ => None,
     })
+}
+
+/// When a step of the round's procedure ended, if it has.
+pub async fn step_ended(c: &mut Conn, p: &Project, step: ProcessStep) -> AppResult<Option<i64>> {
+    if step == ProcessStep::Opening {
+        return Ok(crate::procurement::review::opening_of(c, p)
+            .await?
+            .map(|o| o.opened_at));
+    }
+    let mut ended: Option<i64> = None;
+    for kind in step.ending_events() {
+        if let Some(at) = store::event_at(c, p.id, p.round, kind).await? {
+            ended = Some(ended.map_or(at, |e| e.min(at)));
+        }
+    }
+    Ok(ended)
+}
+
+/// One step's challenge window as a bidder sees it: when the step ended and the last instant a
+/// challenge to it may be filed.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StepWindow {
+    pub step: ProcessStep,
+    pub ended_at: Option<i64>,
+    pub last: Option<i64>,
+}
+
+impl Procurement<'_> {
+    /// The windows of the round's process steps.
+    pub async fn step_windows(&self, c: &mut Conn, p: &Project) -> AppResult<Vec<StepWindow>> {
+        let mut out = Vec::new();
+        for step in ProcessStep::ALL {
+            let ended_at = step_ended(c, p, *step).await?;
+            let last = match ended_at {
+                Some(at) => Some(working_days_after(self, c, at, 7).await?),
+                None => None,
+            };
+            out.push(StepWindow {
+                step: *step,
+                ended_at,
+                last,
+            });
+        }
+        Ok(out)
+    }
 }
 
 /// The longest findings or decision text, in characters.
@@ -84,6 +129,8 @@ pub struct Filing<'a> {
     pub user: i64,
     pub kind: &'a str,
     pub target: &'a str,
+    /// The step a challenge to the process is about (`ProcessStep` code).
+    pub step: &'a str,
     pub body: &'a str,
 }
 
@@ -108,11 +155,18 @@ impl Procurement<'_> {
         if !took_part(c, p, f.org).await? {
             return Ok(Err("err-challenge-not-bidder"));
         }
+        // A challenge to the process names its step: each step's result opens its own 7
+        // working days (实施条例 art. 53). An inquiry may name one.
+        let step = match (f.target, ProcessStep::parse(f.step)) {
+            ("process", Some(s)) => Some(s),
+            ("process", None) if f.kind == "challenge" => return Ok(Err("err-challenge-step")),
+            _ => None,
+        };
         let now = self.clock.now_ms();
         let (counted, suspends) = if f.kind == "inquiry" {
             (count_working_days(self, c, now, 3).await?, false)
         } else {
-            let Some(from) = relevant_date(c, p, f.org, f.target).await? else {
+            let Some(from) = relevant_date(c, p, f.org, f.target, step).await? else {
                 return Ok(Err("err-challenge-too-early"));
             };
             if now > working_days_after(self, c, from, 7).await? {
@@ -135,6 +189,7 @@ impl Procurement<'_> {
                 user: f.user,
                 kind: f.kind,
                 target: f.target,
+                step: step.map(ProcessStep::code),
                 body: f.body.trim(),
                 filed_at: now,
                 due_at: due,
@@ -153,7 +208,8 @@ impl Procurement<'_> {
             } else {
                 "challenge"
             },
-            &json!({ "challenge": id, "target": f.target, "due_at": due, "suspends": suspends }),
+            &json!({ "challenge": id, "target": f.target, "step": step, "due_at": due,
+                     "suspends": suspends }),
             None,
             now,
         )

@@ -161,6 +161,7 @@ mod tests {
             user_id: 1,
             kind: "challenge".into(),
             target: "result".into(),
+            step: None,
             body: "质疑".into(),
             filed_at: filed,
             due_at: due,

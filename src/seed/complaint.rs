@@ -51,6 +51,7 @@ pub async fn seed(c: &mut Conn, project_number: &str, org: i64, now: i64) -> App
             user,
             kind: "challenge",
             target: "process",
+            step: Some("opening"),
             body: "开标记录显示我方投标文件递交时间晚于实际递交时间约两小时，可能影响评审对我方响应及时性的判断。请采购人核实递交记录并说明开标过程是否符合采购文件规定。",
             filed_at: filed,
             due_at: due,

@@ -119,6 +119,7 @@ async fn challenges_page(
     let p = by_number(state, number).await?;
     let mut c = state.db.acquire().await?;
     let took_part = challenge::took_part(&mut c, &p, org.0).await?;
+    let windows = Procurement::of(state).step_windows(&mut c, &p).await?;
     let mut own = Vec::new();
     for ch in challenge::of_project(&mut c, p.id).await? {
         if ch.org_id == org.0 {
@@ -128,7 +129,7 @@ async fn challenges_page(
     }
     Ok(page.render(
         "projects/challenges",
-        json!({ "p": p, "org": org.0, "took_part": took_part, "own": own,
+        json!({ "p": p, "org": org.0, "took_part": took_part, "own": own, "windows": windows,
                 "now": state.clock.now_ms(), "values": values, "errors": errors }),
     ))
 }
@@ -150,6 +151,7 @@ async fn challenges(
 pub struct FileForm {
     kind: Option<String>,
     target: Option<String>,
+    step: Option<String>,
     body: Option<String>,
 }
 
@@ -170,6 +172,7 @@ async fn file(
         user: user.id().0,
         kind: text(&f.kind),
         target: text(&f.target),
+        step: text(&f.step),
         body: text(&f.body),
     };
     match Procurement::of(state)
@@ -182,9 +185,14 @@ async fn file(
         )),
         Err((_, key)) => {
             let mut e = FormErrors::default();
-            e.add(page.lang, "body", key);
-            let values =
-                json!({ "kind": filing.kind, "target": filing.target, "body": filing.body });
+            let field = if key == "err-challenge-step" {
+                "step"
+            } else {
+                "body"
+            };
+            e.add(page.lang, field, key);
+            let values = json!({ "kind": filing.kind, "target": filing.target,
+                                 "step": filing.step, "body": filing.body });
             let t = challenges_page(&page, state, number, org, values, e).await?;
             Ok(Reply::page(Http::UnprocessableEntity, t))
         }

@@ -811,6 +811,7 @@ async fn without_an_answer_a_complaint_waits_for_the_answer_period_and_signing_l
             &[
                 ("kind", "challenge"),
                 ("target", "process"),
+                ("step", "qualification"),
                 ("body", "开标后资格审查未通知我方结果，程序不当。"),
             ],
         )
@@ -888,4 +889,94 @@ pub async fn signed_contract(app: &TestApp, number: &str) -> i64 {
         number,
     )
     .await
+}
+
+/// 实施条例 art. 53 (issue 22, item 8): a challenge to the process runs 7 working days from the
+/// end of the step it names, so the qualification result opens its own window after the
+/// opening's has closed; a step not yet ended cannot be challenged; the step must be named.
+#[rocket::async_test]
+async fn a_process_challenge_runs_seven_working_days_from_the_end_of_the_step_it_names() {
+    let app = TestApp::spawn().await;
+    // Opened on Sunday 20 December, 10:00 Beijing: its window ends with Tuesday the 29th.
+    let (id, bids) =
+        crate::review::opened_project(&app, "NB-STEP-01", ["380000", "385000", "372500"]).await;
+    // Qualified on Monday the 21st, 10:00 Beijing: its window ends with Wednesday the 30th.
+    app.clock.set(datetime!(2026-12-21 02:00 UTC));
+    let pass: Vec<(String, String)> = bids
+        .iter()
+        .map(|b| (format!("decision[{b}]"), "pass".to_string()))
+        .collect();
+    let pass: Vec<(&str, &str)> = pass.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let r = app
+        .post(&format!("/purchase/projects/{id}/qualification"), &pass)
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    app.logout().await;
+    app.login_as(CHARITY).await;
+    let page = "/projects/NB-STEP-01/challenges/4";
+    let file = |step: &'static str| {
+        let app = &app;
+        async move {
+            let mut f = vec![
+                ("kind", "challenge"),
+                ("target", "process"),
+                (
+                    "body",
+                    "资格审查未说明我方资格证明文件的审查标准，程序不当。",
+                ),
+            ];
+            if !step.is_empty() {
+                f.push(("step", step));
+            }
+            let r = app.post(page, &f).await;
+            let status = r.status();
+            (status, r.into_string().await.unwrap_or_default())
+        }
+    };
+    let (_, form) = app.get(page).await;
+    assert!(
+        form.contains("资格审查结果") && form.contains("质疑截止"),
+        "{form}"
+    );
+    // The last moment of Wednesday the 30th in Beijing.
+    app.clock.set(datetime!(2026-12-30 15:59:59 UTC));
+    let (s, body) = file("").await;
+    assert_eq!(s, Status::UnprocessableEntity);
+    assert!(body.contains("请选择所质疑的采购环节"), "{body}");
+    let (s, body) = file("opening").await;
+    assert_eq!(
+        s,
+        Status::UnprocessableEntity,
+        "the opening's window closed on the 29th"
+    );
+    assert!(body.contains("已超过提出质疑的期限"));
+    let (s, body) = file("compliance").await;
+    assert_eq!(s, Status::UnprocessableEntity, "no compliance result yet");
+    assert!(body.contains("尚未发生"));
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM challenges WHERE project_id IN (SELECT id FROM projects WHERE number = 'NB-STEP-01')")
+            .await,
+        0
+    );
+    let (s, _) = file("qualification").await;
+    assert_eq!(
+        s,
+        Status::SeeOther,
+        "within the qualification's 7 working days"
+    );
+    let step = {
+        let mut c = app.db.acquire().await.unwrap();
+        sqlx::query_scalar::<_, String>("SELECT step FROM challenges ORDER BY id DESC LIMIT 1")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap()
+    };
+    assert_eq!(step, "qualification");
+    let (_, own) = app.get(page).await;
+    assert!(own.contains("采购过程（资格审查结果）"), "{own}");
+    // One second into Thursday the 31st in Beijing, that window has closed too.
+    app.clock.set(datetime!(2026-12-30 16:00:01 UTC));
+    let (s, body) = file("qualification").await;
+    assert_eq!(s, Status::UnprocessableEntity);
+    assert!(body.contains("已超过提出质疑的期限"));
 }
