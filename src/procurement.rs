@@ -13,6 +13,7 @@ pub mod panel;
 pub mod panel_scoring;
 pub mod qual_docs;
 pub mod reading;
+pub mod related;
 pub mod review;
 pub mod sealing;
 

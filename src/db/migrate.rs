@@ -187,6 +187,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0033_challenge_steps.sql"),
         postgres: include_str!("../../migrations/postgres/0033_challenge_steps.sql"),
     },
+    Step {
+        version: 38,
+        name: "org_relations",
+        sqlite: include_str!("../../migrations/sqlite/0038_org_relations.sql"),
+        postgres: include_str!("../../migrations/postgres/0038_org_relations.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

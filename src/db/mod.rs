@@ -32,6 +32,7 @@ pub mod project_docs;
 pub mod project_qa;
 pub mod projects;
 pub mod qual_docs;
+pub mod relations;
 pub mod reminders;
 pub mod roles;
 pub mod scale;

@@ -50,6 +50,7 @@ pub mod procurement_docs;
 pub mod project;
 pub mod qualdocs;
 pub mod registration;
+pub mod related;
 pub mod role;
 pub mod scoring;
 pub mod search;

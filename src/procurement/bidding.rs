@@ -339,6 +339,17 @@ impl Procurement<'_> {
                 "err-project-closed"
             }));
         }
+        // Two related suppliers may not both bid for one contract (实施条例 art. 18): the
+        // second is refused, under the lock, so two cannot slip in together.
+        if envelope == "initial" {
+            if let Some(r) =
+                crate::procurement::related::related_to_sealed(&mut tx, p.id, p.round, org).await?
+            {
+                drop(tx);
+                self.discard(&written);
+                return Ok(Err(crate::procurement::related::refusal(r)));
+            }
+        }
         if let Err(key) = store::end_sealed(
             &mut tx,
             p.id,

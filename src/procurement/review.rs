@@ -30,6 +30,8 @@ pub struct Row {
     /// On the abnormal-operation list now (shown to the panel), on the serious list (excluded).
     pub abnormal: bool,
     pub serious: bool,
+    /// The other opened bidders this one is related to (实施条例 art. 18), with how.
+    pub related: Vec<crate::domain::related::Flag>,
 }
 
 /// The highest price a bid may offer: the maximum price when one is published, and never more
@@ -59,8 +61,14 @@ pub async fn rows(c: &mut Conn, p: &Project) -> AppResult<Vec<Row>> {
         return Ok(Vec::new());
     };
     let recorded = bids::reviews_of(c, o.id).await?;
+    let opened = bids::opened(c, o.id).await?;
+    let keys: Vec<(i64, i64, String)> = opened
+        .iter()
+        .map(|b| (b.bid_id, b.org_id, b.org_name.clone()))
+        .collect();
+    let mut related = crate::procurement::related::flags(c, &keys).await?;
     let mut out = Vec::new();
-    for b in bids::opened(c, o.id).await? {
+    for b in opened {
         let find = |stage: &str| recorded.iter().find(|r| r.0 == b.bid_id && r.1 == stage);
         let (q, k) = (find("qualification"), find("compliance"));
         let abnormal = crate::db::orgs::on_list(c, b.org_id, "abnormal").await?;
@@ -73,6 +81,7 @@ pub async fn rows(c: &mut Conn, p: &Project) -> AppResult<Vec<Row>> {
             compliance_reason: k.and_then(|r| r.3.clone()),
             abnormal,
             serious,
+            related: related.remove(&b.bid_id).unwrap_or_default(),
             bid: b,
         });
     }

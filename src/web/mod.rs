@@ -38,6 +38,7 @@ pub mod home;
 pub mod ocds;
 pub mod opendata;
 pub mod org_procurement;
+pub mod org_relations;
 pub mod orgs;
 pub mod oversight;
 pub mod page_cache;
@@ -88,6 +89,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(bids::routes());
     r.extend(bid_reading::routes());
     r.extend(org_procurement::routes());
+    r.extend(org_relations::routes());
     r.extend(suppliers::routes());
     r.extend(experts::routes());
     r.extend(panel_seat::routes());
