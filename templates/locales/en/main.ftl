@@ -2213,6 +2213,7 @@ projevent-documents_file_deadline = A file was added to the documents; the deadl
 # Related suppliers (实施条例 art. 18; issue 22, item 6)
 related-title = Related suppliers declaration
 related-rule = Suppliers whose person in charge is the same person, or where one directly controls or manages the other, may not both take part in the procurement of one contract (Implementing Regulations of the Government Procurement Law, art. 18). Declare your person in charge and the units with which you have a direct control or management relation; bids are checked against it when sealed and the purchaser sees any pair at qualification. The legal representative the registry holds is checked too.
+related-kind = What is declared
 related-current = Declarations in force
 related-who = Person or unit
 related-declared-at = Declared

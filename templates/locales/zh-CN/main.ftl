@@ -2210,6 +2210,7 @@ projevent-documents_file_deadline = 补充采购文件附件，投标截止时�
 # Related suppliers (实施条例 art. 18; issue 22, item 6)
 related-title = 关联供应商声明
 related-rule = 单位负责人为同一人或者存在直接控股、管理关系的不同供应商，不得参加同一合同项下的政府采购活动（政府采购法实施条例第十八条）。请如实声明本单位负责人以及与本单位存在直接控股、管理关系的单位；系统在递交投标时据此核对，并在资格审查时向采购人标示。登记机关掌握的法定代表人信息同样参与核对。
+related-kind = 声明类型
 related-current = 现行声明
 related-who = 人员或单位
 related-declared-at = 声明时间
