@@ -50,6 +50,16 @@ pub fn bars_of(round: &Round) -> Bars {
     }
 }
 
+/// How the round aggregates, as recorded when it opened: the mean or trimmed mean, the grade
+/// thresholds and the disagreement percentage.
+pub fn method(round: &Round) -> scoring::Method {
+    scoring::Method {
+        how: Aggregate::parse(&round.aggregate).unwrap_or(Aggregate::Mean),
+        thresholds: scoring::parse_thresholds(&round.thresholds).unwrap_or_default(),
+        disagree_percent: round.disagreement_pct,
+    }
+}
+
 /// How many experts must have submitted before the aggregate proposes a grade.
 pub const PROPOSAL_EXPERTS: usize = 3;
 
@@ -200,9 +210,7 @@ impl<'a> Evaluation<'a> {
         // Experts who submitted without any score row still count (every base item is
         // required, so this does not happen; kept exact anyway).
         let experts: Vec<_> = per.into_values().collect();
-        let how = Aggregate::parse(&round.aggregate).unwrap_or(Aggregate::Mean);
-        let th = scoring::parse_thresholds(&round.thresholds).unwrap_or_default();
-        Ok(scoring::outcome(&standard, &experts, how, &th))
+        Ok(scoring::outcome(&standard, &experts, &method(round)))
     }
 
     /// Stores the proposal once at least three experts have submitted (after each submission).
@@ -314,11 +322,23 @@ impl<'a> Evaluation<'a> {
 
 pub use crate::evaluation::daily::*;
 
-/// The newest standard for an organization type (for a new application).
-pub async fn standard_for(c: &mut Conn, org_type: &str) -> AppResult<(i64, Standard)> {
-    standards::latest(c, org_type)
+/// The standard a new application in `round` is scored under (issue 22, item 11): among the
+/// standards of the organization's type loaded when the round opened, the newest of its
+/// category's (社会团体 行业协会商会, 学术类, 联合类, 公益类; 社会服务机构 by field), or else the
+/// newest general one. A standard loaded mid-round applies to the next round.
+pub async fn standard_for(
+    c: &mut Conn,
+    org_type: &str,
+    category: &str,
+    round: &Round,
+) -> AppResult<(i64, Standard)> {
+    let all = standards::of_type(c, org_type, round.standards_upto)
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let id = crate::domain::standard::choose(&all, category)
+        .ok_or(AppError::Conflict("err-eval-no-standard"))?;
+    all.into_iter()
+        .find(|(i, _)| *i == id)
         .ok_or(AppError::Conflict("err-eval-no-standard"))
 }
 

@@ -181,6 +181,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0028_documents.sql"),
         postgres: include_str!("../../migrations/postgres/0028_documents.sql"),
     },
+    Step {
+        version: 30,
+        name: "eval_law",
+        sqlite: include_str!("../../migrations/sqlite/0030_eval_law.sql"),
+        postgres: include_str!("../../migrations/postgres/0030_eval_law.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

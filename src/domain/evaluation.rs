@@ -129,10 +129,15 @@ pub fn aggregate(scores: &[Decimal], how: Aggregate) -> Option<Decimal> {
     Some(round2(sum / Decimal::from(used.len())))
 }
 
-/// Experts disagree on an item when their scores differ by more than 30% of its maximum.
-pub fn disagree(scores: &[Decimal], max: Decimal) -> bool {
+/// The disagreement threshold of 39号令's standards as DOMAIN §4 gives it: 30% of an item's
+/// maximum (the setting `evaluation.disagreement_percent`, recorded with each round).
+pub const DEFAULT_DISAGREEMENT_PERCENT: i64 = 30;
+
+/// Experts disagree on an item when their scores differ by more than `percent` % of its
+/// maximum (exactly that much is not a disagreement).
+pub fn disagree(scores: &[Decimal], max: Decimal, percent: i64) -> bool {
     match (scores.iter().min(), scores.iter().max()) {
-        (Some(lo), Some(hi)) => (*hi - *lo) * Decimal::from(10) > max * Decimal::from(3),
+        (Some(lo), Some(hi)) => (*hi - *lo) * Decimal::from(100) > max * Decimal::from(percent),
         _ => false,
     }
 }
@@ -373,9 +378,16 @@ mod tests {
 
     #[test]
     fn disagreement_is_more_than_thirty_percent_of_the_maximum() {
-        assert!(!disagree(&[dec!(10), dec!(16)], dec!(20)), "exactly 30%");
-        assert!(disagree(&[dec!(10), dec!(16.01)], dec!(20)));
-        assert!(!disagree(&[dec!(5)], dec!(20)));
+        assert!(
+            !disagree(&[dec!(10), dec!(16)], dec!(20), 30),
+            "exactly 30%"
+        );
+        assert!(disagree(&[dec!(10), dec!(16.01)], dec!(20), 30));
+        assert!(!disagree(&[dec!(5)], dec!(20), 30));
+        // Another percentage in force: 25% of 20 is 5 points, to the hundredth.
+        assert!(!disagree(&[dec!(10), dec!(15)], dec!(20), 25));
+        assert!(disagree(&[dec!(10), dec!(15.01)], dec!(20), 25));
+        assert!(disagree(&[dec!(10), dec!(16)], dec!(20), 25));
     }
 
     #[test]

@@ -2198,3 +2198,8 @@ err-docfile-description = Describe the file (2 to 200 characters)
 err-docfile-closed = Files can be attached only while the notice is open, before the deadline
 complaint-decisions = Complaint decisions
 projevent-documents_file_deadline = A file was added to the documents; the deadline moved to keep the margin
+# Issue 22, items 11–15 (evaluation under MCA Order 39 and the standards).
+setting-evaluation-disagreement_percent = Expert disagreement (score gap above this percentage of the item's maximum)
+eval-sheet-hint-pct = One column per expert who has submitted, with their score and comment for each item; items on which the experts differ by more than { $pct }% of the maximum (as set when the round opened) are marked "Experts disagree".
+review-settings-version = graded under settings version { $version }
+eval-veto-no-grade = Veto: no grade is given

@@ -2195,3 +2195,8 @@ err-docfile-description = 请填写附件说明（2 至 200 字）
 err-docfile-closed = 投标截止后或项目未处于公告期时，不能再补充采购文件附件
 complaint-decisions = 投诉处理决定
 projevent-documents_file_deadline = 补充采购文件附件，投标截止时间相应顺延
+# Issue 22, items 11–15 (evaluation under 39号令 and the standards).
+setting-evaluation-disagreement_percent = 专家评分分歧标准（分差超过该项满分的百分比）
+eval-sheet-hint-pct = 每列为一位已提交评分的专家，格内为其得分和意见；专家之间分差超过该项满分 { $pct }% 的指标标为“专家分歧”（本轮开启时的参数）。
+review-settings-version = 按参数版本 { $version } 定级
+eval-veto-no-grade = 一票否决：不予评定等级
