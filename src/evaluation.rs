@@ -394,7 +394,12 @@ impl Evaluation<'_> {
             return Ok(Err("err-downgrade-decided"));
         }
         if outcome == DowngradeOutcome::Confirmed {
-            store::end_grade(&mut tx, old.id, &day, "downgraded").await?;
+            // The old certificate is void from today and due back within 15 days (issue 22,
+            // item 15); the lower grade, if 3A or above, gets a certificate of its own.
+            let due = Grade::parse(&old.grade)
+                .and_then(|g| ev::certificate_return_due(g, today))
+                .map(iso_date);
+            store::end_grade(&mut tx, old.id, &day, "downgraded", due.as_deref()).await?;
             if let Some(g) = lower {
                 // The lower grade runs for the rest of the old grade's validity.
                 let (_, to) = ev::validity(today);
@@ -559,6 +564,41 @@ impl Evaluation<'_> {
             }
             None => {}
         }
+        tx.commit().await?;
+        Ok(Ok(()))
+    }
+}
+
+impl Evaluation<'_> {
+    /// The officer records that a void certificate (of an organization under one of
+    /// `authorities`) was returned; once. `Ok(Err(key))` is a refusal; nothing written.
+    pub async fn certificate_returned(
+        &self,
+        grade: i64,
+        user: UserId,
+        authorities: &[i64],
+    ) -> AppResult<Result<(), &'static str>> {
+        let day = iso_date(self.today());
+        let mut tx = self.db.begin_write().await?;
+        let g = store::grades_where(&mut tx, "g.id", grade)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(AppError::NotFound)?;
+        if !g.authority_id.is_some_and(|a| authorities.contains(&a)) {
+            return Err(AppError::Forbidden);
+        }
+        if !store::certificate_returned(&mut tx, g.id, &day, user.0).await? {
+            return Ok(Err("err-certificate-returned"));
+        }
+        self.audit(
+            &mut tx,
+            Actor::User(user),
+            "evaluation.certificate_returned",
+            ("org", g.org_id),
+            json!({ "grade": g.id, "level": g.grade, "due": g.certificate_due_on, "on": day }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(Ok(()))
     }

@@ -10,7 +10,10 @@ ALTER TABLE perf_reviews ADD COLUMN settings_version BIGINT;
 -- migration keep the standards loaded by then.
 ALTER TABLE eval_rounds ADD COLUMN standards_upto BIGINT;
 UPDATE eval_rounds SET standards_upto = (SELECT MAX(id) FROM eval_standards);
--- Item 15: a certificate of a grade that ended (downgraded or expired) is void from that day
--- and is to be returned within 15 days; the return is recorded here.
+-- Item 15: the certificate of a 3A-or-above grade that ends (downgraded or expired) is void
+-- from that day and is to be returned within 15 days: the day it is due is written when the
+-- grade ends (NULL for grades that ended before this migration: nothing to track), and the
+-- return when the officer records it.
+ALTER TABLE org_grades ADD COLUMN certificate_due_on TEXT;
 ALTER TABLE org_grades ADD COLUMN certificate_returned_on TEXT;
 ALTER TABLE org_grades ADD COLUMN certificate_returned_by BIGINT REFERENCES users(id);

@@ -170,6 +170,20 @@ pub fn validity(announced: Date) -> (Date, Date) {
     (from, to)
 }
 
+/// Days within which the certificate and plaque of a grade that ended are returned: 15 from
+/// the notice of the downgrade (民政部公告第432号 (2018) and its predecessors under 39号令
+/// art. 30: 收到通知书之日起15日内将原评估等级证书、牌匾退回…拒不退回的，由民政部公告作废). The
+/// certificate is void from the day the grade ends; the return is tracked.
+pub const CERTIFICATE_RETURN_DAYS: i64 = 15;
+
+/// The last day to return the certificate of a grade that ended on `ended` (3A and above only
+/// have one); the 15th day after it, counted in calendar days.
+pub fn certificate_return_due(grade: Grade, ended: Date) -> Option<Date> {
+    grade
+        .certified()
+        .then(|| ended + time::Duration::days(CERTIFICATE_RETURN_DAYS))
+}
+
 /// A grade on record with its validity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Awarded {
@@ -437,6 +451,22 @@ mod tests {
             Some(Grade::A4)
         );
         assert_eq!(in_force(&[old, new], date!(2032 - 01 - 01)), None);
+    }
+
+    #[test]
+    fn a_void_certificate_is_due_back_on_the_fifteenth_day() {
+        // Issue 22, item 15.
+        let ended = date!(2027 - 03 - 01);
+        assert_eq!(
+            certificate_return_due(Grade::A3, ended),
+            Some(date!(2027 - 03 - 16))
+        );
+        assert_eq!(
+            certificate_return_due(Grade::A5, date!(2026 - 12 - 20)),
+            Some(date!(2027 - 01 - 04))
+        );
+        // 1A and 2A have no certificate to return.
+        assert_eq!(certificate_return_due(Grade::A2, ended), None);
     }
 
     #[test]

@@ -99,6 +99,16 @@ pub(super) async fn evaluation_officer(
             "/evaluation/objections".into(),
         );
     }
+    // A void certificate is due back within 15 days of its grade's end (issue 22, item 15).
+    for (id, org, due) in store::certificates_to_return(c, authorities).await? {
+        p.add(
+            "queue-eval-certificate-return",
+            id,
+            org,
+            date(&due),
+            "/evaluation/downgrades#certificates".into(),
+        );
+    }
     let downgrades: Vec<(i64, String)> = store::undecided_downgrades(c).await?;
     for (id, org) in downgrades {
         p.add(
