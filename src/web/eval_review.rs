@@ -56,6 +56,8 @@ async fn view(
         .filter(|e| !assigned.contains(&e.id))
         .collect();
     let sheets = ev.sheets(&mut c, &app, &round).await?;
+    // The standard the application is scored under: its category's, as the round opened with.
+    let standard = ev.standard_of(&mut c, &app).await?.title;
     let evidence = store::evidence(&mut c, app.id).await?;
     let objections = store::objections_where(&mut c, "j.eval_application_id", app.id).await?;
     let decisions = store::decisions(&mut c, app.id).await?;
@@ -65,7 +67,7 @@ async fn view(
         .count();
     Ok(page.render(
         "evaluation/application",
-        json!({ "app": app, "round": round, "assignments": assignments, "experts": experts,
+        json!({ "app": app, "round": round, "standard": standard, "assignments": assignments, "experts": experts,
                 "proposed_code": sheets.sheet.outcome.proposed.map(crate::domain::evaluation::Grade::code),
                 "outcome": sheets.sheet.outcome, "sheets": sheets, "evidence": evidence, "objections": objections,
                 "decisions": decisions, "active": active, "needs": 3_usize.saturating_sub(active),

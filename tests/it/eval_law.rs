@@ -297,9 +297,9 @@ async fn a_downgraded_or_expired_grades_certificate_is_void_at_once_and_due_back
         .await;
     assert_eq!(r.status(), Status::SeeOther);
     assert_eq!(
-        app.scalar_of(&format!(
+        app.scalar(
             "SELECT COUNT(*) FROM audit_log WHERE action = 'evaluation.certificate_returned'"
-        ))
+        )
         .await,
         1,
         "once"
@@ -335,4 +335,69 @@ async fn a_downgraded_or_expired_grades_certificate_is_void_at_once_and_due_back
 
 fn html_unescape_pair((s, body): (Status, String)) -> (Status, String) {
     (s, html_unescape(&body))
+}
+
+#[rocket::async_test]
+async fn fraud_marked_by_a_majority_of_the_experts_leaves_the_application_without_a_grade() {
+    // Issue 22, item 12: full marks, 1000 points, and no grade — not a 1A cap.
+    let app = TestApp::spawn().await;
+    let (org, round) = (sunshine(&app).await, round_id(&app).await);
+    switch(&app, NGO_ADMIN).await;
+    let pdf: &[u8] = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+    let text = "本中心近两年按章程开展社会工作服务（一票否决测试）。";
+    let (status, body) = apply(&app, org, round, text, &[("a.pdf", pdf)]).await;
+    assert_eq!(status, Status::SeeOther, "{body}");
+    let id = int(
+        &app,
+        "SELECT id FROM eval_applications WHERE self_assessment = $1",
+        text,
+    )
+    .await;
+    switch(&app, EVALUATION).await;
+    for who in [EXPERT, EXPERT2, EXPERT3] {
+        let uid = int(&app, "SELECT id FROM users WHERE email = $1", who.0).await;
+        ok_post(
+            &app,
+            &format!("/evaluation/applications/{id}/assign"),
+            &[("expert", &uid.to_string())],
+        )
+        .await;
+    }
+    for (who, fraud) in [(EXPERT, true), (EXPERT2, false), (EXPERT3, true)] {
+        switch(&app, who).await;
+        let a = app
+            .scalar_of(&format!(
+                "SELECT s.id FROM eval_assignments s JOIN users u ON u.id = s.expert_user_id \
+                 WHERE u.email = '{}' AND s.eval_application_id = {id}",
+                who.0
+            ))
+            .await;
+        ok_post(
+            &app,
+            &format!("/scoring/{a}/declare"),
+            &[("conflict", "none")],
+        )
+        .await;
+        let mut fields = full_marks("0");
+        if fraud {
+            fields.push(("score[V02]".into(), "1".into()));
+            fields.push((
+                "comment[V02]".into(),
+                "自评材料中的服务台账与实际不符".into(),
+            ));
+        }
+        fields.push(("action".into(), "submit".into()));
+        let (s, body) = post_owned(&app, &format!("/scoring/{a}"), &fields).await;
+        assert_eq!(s, Status::SeeOther, "{body}");
+    }
+    let row = app
+        .text(&format!(
+            "SELECT CAST(total_centi AS TEXT) || '|' || COALESCE(proposed_grade, '-') || '|' || COALESCE(veto, '-') \
+             FROM eval_applications WHERE id = {id}"
+        ))
+        .await;
+    assert_eq!(row, "100000|-|V02");
+    switch(&app, EVALUATION).await;
+    let (_, page) = app.get(&format!("/evaluation/applications/{id}")).await;
+    assert!(page.contains("一票否决：不予评定等级"), "{page}");
 }

@@ -2219,3 +2219,4 @@ certificate-record-return = Record as returned
 flash-certificate-returned = The certificate's return is recorded.
 err-certificate-returned = This certificate is not due back or its return is recorded already
 queue-eval-certificate-return = Void grade certificate to be returned
+eval-standard = Indicator standard

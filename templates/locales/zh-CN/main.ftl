@@ -2216,3 +2216,4 @@ certificate-record-return = 登记已交回
 flash-certificate-returned = 已登记证书交回。
 err-certificate-returned = 该证书无需交回或已登记交回
 queue-eval-certificate-return = 作废等级证书待交回
+eval-standard = 评估标准
