@@ -290,6 +290,16 @@ async fn a_downgraded_or_expired_grades_certificate_is_void_at_once_and_due_back
         dash.contains("作废等级证书待交回") && dash.contains("/evaluation/downgrades#certificates"),
         "{dash}"
     );
+    // The organization's admin is told too, with the same last day.
+    exec(&app, &format!("UPDATE memberships SET kind = 'admin' WHERE org_id = {volunteers} AND user_id = (SELECT id FROM users WHERE email = '{}')", NGO_MEMBER.0)).await;
+    switch(&app, NGO_MEMBER).await;
+    let dash = html_unescape(&app.get("/dashboard").await.1);
+    assert!(
+        dash.contains("交回已作废的评估等级证书和牌匾")
+            && dash.contains(&format!("/grades/{old}/certificate")),
+        "{dash}"
+    );
+    switch(&app, EVALUATION).await;
     // Recorded as returned once: off the queue, and the certificate says when.
     ok_post(&app, &format!("/evaluation/grades/{old}/returned"), &[]).await;
     let r = app

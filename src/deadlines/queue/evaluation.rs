@@ -1,5 +1,5 @@
 //! Evaluation work: the expert's sheets and panel seats, the evaluation officer's
-//! applications, rounds, objections and downgrades.
+//! applications, rounds, objections, downgrades and void certificates to be returned.
 
 use super::{date, Push};
 use crate::db::Conn;

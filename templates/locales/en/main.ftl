@@ -2220,3 +2220,4 @@ flash-certificate-returned = The certificate's return is recorded.
 err-certificate-returned = This certificate is not due back or its return is recorded already
 queue-eval-certificate-return = Void grade certificate to be returned
 eval-standard = Indicator standard
+queue-org-certificate-return = Return the void grade certificate and plaque

@@ -2217,3 +2217,4 @@ flash-certificate-returned = 已登记证书交回。
 err-certificate-returned = 该证书无需交回或已登记交回
 queue-eval-certificate-return = 作废等级证书待交回
 eval-standard = 评估标准
+queue-org-certificate-return = 交回已作废的评估等级证书和牌匾
