@@ -129,8 +129,8 @@ pub fn aggregate(scores: &[Decimal], how: Aggregate) -> Option<Decimal> {
     Some(round2(sum / Decimal::from(used.len())))
 }
 
-/// The disagreement threshold of 39号令's standards as DOMAIN §4 gives it: 30% of an item's
-/// maximum (the setting `evaluation.disagreement_percent`, recorded with each round).
+/// The disagreement threshold DOMAIN §4 gives: 30% of an item's maximum (the default of the
+/// setting `evaluation.disagreement_percent`, recorded with each round; 39号令 fixes no figure).
 pub const DEFAULT_DISAGREEMENT_PERCENT: i64 = 30;
 
 /// Experts disagree on an item when their scores differ by more than `percent` % of its

@@ -129,8 +129,8 @@ pub const DEFINITIONS: &[Definition] = &[
     flag("calendar.roll.bid_window", "false", "§5"),
     flag("calendar.roll.contract_signing", "false", "§5"),
     // Experts disagree on an item when their scores differ by more than this percentage of
-    // its maximum (DOMAIN §4; the 30% of the standards' 评估细则, e.g. 民政部 全国性社会组织
-    // 评估 指标说明). Dated: a round keeps the value in force when it opened (issue 22, item 14).
+    // its maximum (DOMAIN §4 gives 30%; 39号令 fixes no figure, so it is the bureau's to set).
+    // Dated: a round keeps the value in force when it opened (issue 22, item 14).
     int("evaluation.disagreement_percent", 1, 100, "30", "§4"),
 ];
 
