@@ -50,6 +50,16 @@ pub fn bars_of(round: &Round) -> Bars {
     }
 }
 
+/// How the round aggregates, as recorded when it opened: the mean or trimmed mean, the grade
+/// thresholds and the disagreement percentage.
+pub fn method(round: &Round) -> scoring::Method {
+    scoring::Method {
+        how: Aggregate::parse(&round.aggregate).unwrap_or(Aggregate::Mean),
+        thresholds: scoring::parse_thresholds(&round.thresholds).unwrap_or_default(),
+        disagree_percent: round.disagreement_pct,
+    }
+}
+
 /// How many experts must have submitted before the aggregate proposes a grade.
 pub const PROPOSAL_EXPERTS: usize = 3;
 
@@ -200,9 +210,7 @@ impl<'a> Evaluation<'a> {
         // Experts who submitted without any score row still count (every base item is
         // required, so this does not happen; kept exact anyway).
         let experts: Vec<_> = per.into_values().collect();
-        let how = Aggregate::parse(&round.aggregate).unwrap_or(Aggregate::Mean);
-        let th = scoring::parse_thresholds(&round.thresholds).unwrap_or_default();
-        Ok(scoring::outcome(&standard, &experts, how, &th))
+        Ok(scoring::outcome(&standard, &experts, &method(round)))
     }
 
     /// Stores the proposal once at least three experts have submitted (after each submission).
@@ -314,11 +322,23 @@ impl<'a> Evaluation<'a> {
 
 pub use crate::evaluation::daily::*;
 
-/// The newest standard for an organization type (for a new application).
-pub async fn standard_for(c: &mut Conn, org_type: &str) -> AppResult<(i64, Standard)> {
-    standards::latest(c, org_type)
+/// The standard a new application in `round` is scored under (issue 22, item 11): among the
+/// standards of the organization's type loaded when the round opened, the newest of its
+/// category's (社会团体 行业协会商会, 学术类, 联合类, 公益类; 社会服务机构 by field), or else the
+/// newest general one. A standard loaded mid-round applies to the next round.
+pub async fn standard_for(
+    c: &mut Conn,
+    org_type: &str,
+    category: &str,
+    round: &Round,
+) -> AppResult<(i64, Standard)> {
+    let all = standards::of_type(c, org_type, round.standards_upto)
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let id = crate::domain::standard::choose(&all, category)
+        .ok_or(AppError::Conflict("err-eval-no-standard"))?;
+    all.into_iter()
+        .find(|(i, _)| *i == id)
         .ok_or(AppError::Conflict("err-eval-no-standard"))
 }
 
@@ -374,7 +394,12 @@ impl Evaluation<'_> {
             return Ok(Err("err-downgrade-decided"));
         }
         if outcome == DowngradeOutcome::Confirmed {
-            store::end_grade(&mut tx, old.id, &day, "downgraded").await?;
+            // The old certificate is void from today and due back within 15 days (issue 22,
+            // item 15); the lower grade, if 3A or above, gets a certificate of its own.
+            let due = Grade::parse(&old.grade)
+                .and_then(|g| ev::certificate_return_due(g, today))
+                .map(iso_date);
+            store::end_grade(&mut tx, old.id, &day, "downgraded", due.as_deref()).await?;
             if let Some(g) = lower {
                 // The lower grade runs for the rest of the old grade's validity.
                 let (_, to) = ev::validity(today);
@@ -539,6 +564,41 @@ impl Evaluation<'_> {
             }
             None => {}
         }
+        tx.commit().await?;
+        Ok(Ok(()))
+    }
+}
+
+impl Evaluation<'_> {
+    /// The officer records that a void certificate (of an organization under one of
+    /// `authorities`) was returned; once. `Ok(Err(key))` is a refusal; nothing written.
+    pub async fn certificate_returned(
+        &self,
+        grade: i64,
+        user: UserId,
+        authorities: &[i64],
+    ) -> AppResult<Result<(), &'static str>> {
+        let day = iso_date(self.today());
+        let mut tx = self.db.begin_write().await?;
+        let g = store::grades_where(&mut tx, "g.id", grade)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(AppError::NotFound)?;
+        if !g.authority_id.is_some_and(|a| authorities.contains(&a)) {
+            return Err(AppError::Forbidden);
+        }
+        if !store::certificate_returned(&mut tx, g.id, &day, user.0).await? {
+            return Ok(Err("err-certificate-returned"));
+        }
+        self.audit(
+            &mut tx,
+            Actor::User(user),
+            "evaluation.certificate_returned",
+            ("org", g.org_id),
+            json!({ "grade": g.id, "level": g.grade, "due": g.certificate_due_on, "on": day }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(Ok(()))
     }

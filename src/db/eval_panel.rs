@@ -443,6 +443,8 @@ pub struct GradeRow {
     pub id: i64,
     pub org_id: i64,
     pub org_name: String,
+    /// The organization's registering authority (whose officers track its certificate).
+    pub authority_id: Option<i64>,
     pub app_id: Option<i64>,
     pub grade: String,
     pub announced_on: String,
@@ -450,6 +452,9 @@ pub struct GradeRow {
     pub valid_to: String,
     pub ended_on: Option<String>,
     pub end_reason: Option<String>,
+    /// A void certificate's last day to be returned, and the day it was (issue 22, item 15).
+    pub certificate_due_on: Option<String>,
+    pub certificate_returned_on: Option<String>,
 }
 
 pub struct NewGrade<'a> {
@@ -477,8 +482,8 @@ pub async fn add_grade(c: &mut Conn, g: &NewGrade<'_>, now: i64) -> Result<i64, 
     .await
 }
 
-const GRADE_SELECT: &str = "SELECT g.*, o.name AS org_name FROM org_grades g \
-    JOIN organizations o ON o.id = g.org_id";
+const GRADE_SELECT: &str = "SELECT g.*, o.name AS org_name, o.authority_id AS authority_id \
+    FROM org_grades g JOIN organizations o ON o.id = g.org_id";
 
 pub async fn grades_where(c: &mut Conn, cond: &str, id: i64) -> Result<Vec<GradeRow>, sqlx::Error> {
     let sql = format!("{GRADE_SELECT} WHERE {cond} = $1 ORDER BY g.valid_from, g.id");
@@ -486,43 +491,85 @@ pub async fn grades_where(c: &mut Conn, cond: &str, id: i64) -> Result<Vec<Grade
         .bind(id)
         .fetch_all(c)
         .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(GradeRow {
-                id: r.try_get("id")?,
-                org_id: r.try_get("org_id")?,
-                org_name: r.try_get("org_name")?,
-                app_id: r.try_get("eval_application_id")?,
-                grade: r.try_get("grade")?,
-                announced_on: r.try_get("announced_on")?,
-                valid_from: r.try_get("valid_from")?,
-                valid_to: r.try_get("valid_to")?,
-                ended_on: r.try_get("ended_on")?,
-                end_reason: r.try_get("end_reason")?,
-            })
-        })
-        .collect()
+    rows.iter().map(grade_row).collect()
 }
 
-/// Ends a grade early (downgrade) or records its expiry; false if already ended.
-pub async fn end_grade(c: &mut Conn, id: i64, on: &str, reason: &str) -> Result<bool, sqlx::Error> {
+fn grade_row(r: &AnyRow) -> Result<GradeRow, sqlx::Error> {
+    Ok(GradeRow {
+        id: r.try_get("id")?,
+        org_id: r.try_get("org_id")?,
+        org_name: r.try_get("org_name")?,
+        authority_id: r.try_get("authority_id")?,
+        app_id: r.try_get("eval_application_id")?,
+        grade: r.try_get("grade")?,
+        announced_on: r.try_get("announced_on")?,
+        valid_from: r.try_get("valid_from")?,
+        valid_to: r.try_get("valid_to")?,
+        ended_on: r.try_get("ended_on")?,
+        end_reason: r.try_get("end_reason")?,
+        certificate_due_on: r.try_get("certificate_due_on")?,
+        certificate_returned_on: r.try_get("certificate_returned_on")?,
+    })
+}
+
+/// Ends a grade early (downgrade) or records its expiry, with the day its certificate is due
+/// back (none below 3A); false if already ended.
+pub async fn end_grade(
+    c: &mut Conn,
+    id: i64,
+    on: &str,
+    reason: &str,
+    certificate_due: Option<&str>,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE org_grades SET ended_on = $1, end_reason = $2 WHERE id = $3 AND ended_on IS NULL",
+        "UPDATE org_grades SET ended_on = $1, end_reason = $2, certificate_due_on = $3 \
+         WHERE id = $4 AND ended_on IS NULL",
     )
     .bind(on)
     .bind(reason)
+    .bind(certificate_due)
     .bind(id)
     .execute(c)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
-/// Grades past their validity not yet recorded as expired.
-pub async fn lapsed_grades(c: &mut Conn, today: &str) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT id FROM org_grades WHERE ended_on IS NULL AND valid_to < $1")
+/// Grades past their validity not yet recorded as expired: (id, grade).
+pub async fn lapsed_grades(c: &mut Conn, today: &str) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, grade FROM org_grades WHERE ended_on IS NULL AND valid_to < $1")
         .bind(today)
         .fetch_all(c)
         .await
+}
+
+/// The certificates void because their grade ended, newest first, with their return (the
+/// public list and the officer's): only those whose return is tracked (ended since issue 22).
+pub async fn void_certificates(c: &mut Conn) -> Result<Vec<GradeRow>, sqlx::Error> {
+    let sql = format!(
+        "{GRADE_SELECT} WHERE g.certificate_due_on IS NOT NULL ORDER BY g.ended_on DESC, g.id DESC"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(c).await?;
+    rows.iter().map(grade_row).collect()
+}
+
+/// Records that a void certificate came back (compare-and-set: once); false if it was not
+/// due back or is recorded already.
+pub async fn certificate_returned(
+    c: &mut Conn,
+    id: i64,
+    on: &str,
+    by: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE org_grades SET certificate_returned_on = $1, certificate_returned_by = $2 \
+         WHERE id = $3 AND certificate_due_on IS NOT NULL AND certificate_returned_on IS NULL",
+    )
+    .bind(on)
+    .bind(by)
+    .bind(id)
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Organizations holding `grade` on `day` (validity covers it and not ended before it).

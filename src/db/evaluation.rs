@@ -23,6 +23,11 @@ pub struct Round {
     pub upgrade_allowed: bool,
     pub bars: String,
     pub settings_version: Option<i64>,
+    /// Experts disagree on an item beyond this percentage of its maximum (the setting in force
+    /// when the round opened).
+    pub disagreement_pct: i64,
+    /// The round uses the standards loaded when it opened: ids up to this one.
+    pub standards_upto: Option<i64>,
     pub status: crate::domain::eval_life::RoundStatus,
     pub committee_on: Option<String>,
     pub committee_members: Option<i64>,
@@ -45,6 +50,7 @@ pub struct NewRound<'a> {
     pub upgrade_allowed: bool,
     pub bars: &'a str,
     pub settings_version: i64,
+    pub disagreement_pct: i64,
     pub created_by: i64,
 }
 
@@ -68,6 +74,8 @@ fn round(r: &AnyRow) -> Result<Round, sqlx::Error> {
         upgrade_allowed: r.try_get::<i64, _>("upgrade_allowed")? != 0,
         bars: r.try_get("bars")?,
         settings_version: r.try_get("settings_version")?,
+        disagreement_pct: r.try_get("disagreement_pct")?,
+        standards_upto: r.try_get("standards_upto")?,
         status: {
             let code: String = r.try_get("status")?;
             crate::domain::eval_life::RoundStatus::parse(&code).ok_or_else(|| {
@@ -86,12 +94,15 @@ fn round(r: &AnyRow) -> Result<Round, sqlx::Error> {
     })
 }
 
+/// Opens a round with the standards loaded by now (a standard loaded later applies to the
+/// next round).
 pub async fn create_round(c: &mut Conn, n: &NewRound<'_>, now: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO eval_rounds (authority_id, year, title, apply_from, apply_to, scoring_due, \
          notice_days, thresholds, aggregate, upgrade_allowed, bars, settings_version, status, \
-         created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13, $14) \
-         RETURNING id",
+         created_by, created_at, disagreement_pct, standards_upto) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13, $14, $15, \
+         (SELECT MAX(id) FROM eval_standards)) RETURNING id",
     )
     .bind(n.authority_id)
     .bind(n.year)
@@ -107,6 +118,7 @@ pub async fn create_round(c: &mut Conn, n: &NewRound<'_>, now: i64) -> Result<i6
     .bind(n.settings_version)
     .bind(n.created_by)
     .bind(now)
+    .bind(n.disagreement_pct)
     .fetch_one(c)
     .await
 }
@@ -487,6 +499,14 @@ pub async fn evidence(c: &mut Conn, app: i64) -> Result<Vec<Evidence>, sqlx::Err
             })
         })
         .collect()
+}
+
+/// The organization's registration category (what picks its evaluation standard).
+pub async fn org_category(c: &mut Conn, org: i64) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT category FROM organizations WHERE id = $1")
+        .bind(org)
+        .fetch_optional(&mut *c)
+        .await
 }
 
 /// How many applications the organization has in the round (0 or 1).

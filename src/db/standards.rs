@@ -1,6 +1,8 @@
-//! Indicator standards as stored: each (type, version) once, with its text and digest. Loading
-//! the same text again changes nothing; a different text under a version already stored is
-//! refused (a version a round may have used never changes).
+//! Indicator standards as stored: each (key, version) once, with its text and digest. The key
+//! (column `org_type`) is the type for a general standard and `type.category` for a category
+//! standard (`social_group.academic`), so each is versioned on its own. Loading the same text
+//! again changes nothing; a different text under a version already stored is refused (a
+//! version a round may have used never changes).
 
 use super::Conn;
 use crate::domain::standard::{Standard, StandardError};
@@ -29,7 +31,7 @@ pub async fn load(c: &mut Conn, text: &str, now: i64) -> Result<(Loaded, Standar
     let existing: Option<(i64, String)> = sqlx::query_as(
         "SELECT id, sha256 FROM eval_standards WHERE org_type = $1 AND version = $2",
     )
-    .bind(&standard.code)
+    .bind(standard.key())
     .bind(standard.version)
     .fetch_optional(&mut *c)
     .await?;
@@ -38,7 +40,7 @@ pub async fn load(c: &mut Conn, text: &str, now: i64) -> Result<(Loaded, Standar
             return Ok((Loaded::Unchanged(id), standard));
         }
         return Err(LoadError::VersionChanged {
-            org_type: standard.code.clone(),
+            org_type: standard.key(),
             version: standard.version,
         });
     }
@@ -46,7 +48,7 @@ pub async fn load(c: &mut Conn, text: &str, now: i64) -> Result<(Loaded, Standar
         "INSERT INTO eval_standards (org_type, version, title, body, sha256, loaded_at) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
-    .bind(&standard.code)
+    .bind(standard.key())
     .bind(standard.version)
     .bind(&standard.title)
     .bind(text)
@@ -77,4 +79,25 @@ pub async fn latest(c: &mut Conn, org_type: &str) -> Result<Option<(i64, Standar
         Some((id, body)) => Ok(Some((id, Standard::parse(&body)?))),
         None => Ok(None),
     }
+}
+
+/// Every standard of a type (general and by category) loaded up to `upto` (a round's
+/// standards: those loaded when it opened; `None`, every one loaded).
+pub async fn of_type(
+    c: &mut Conn,
+    org_type: &str,
+    upto: Option<i64>,
+) -> Result<Vec<(i64, Standard)>, LoadError> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, body FROM eval_standards WHERE (org_type = $1 OR org_type LIKE $2) \
+         AND id <= $3 ORDER BY id",
+    )
+    .bind(org_type)
+    .bind(format!("{org_type}.%"))
+    .bind(upto.unwrap_or(i64::MAX))
+    .fetch_all(&mut *c)
+    .await?;
+    rows.into_iter()
+        .map(|(id, body)| Ok((id, Standard::parse(&body)?)))
+        .collect()
 }

@@ -30,13 +30,18 @@ pub async fn survey_of(c: &mut Conn, token: &str) -> AppResult<Option<(i64, i64,
     store::survey_of_digest(c, &tokens::digest(token)).await
 }
 
-pub async fn thresholds(c: &mut Conn, now: i64) -> AppResult<Thresholds> {
+/// The grade ladder in force at `now` and the settings version it came from (a review records
+/// the version it was graded under: DOMAIN's "the value in force recorded on each decision").
+pub async fn thresholds(c: &mut Conn, now: i64) -> AppResult<(Thresholds, i64)> {
     let s = settings::snapshot(c, now).await?;
-    Ok(Thresholds {
-        excellent: s.int("performance.threshold.excellent").unwrap_or(90),
-        good: s.int("performance.threshold.good").unwrap_or(80),
-        fair: s.int("performance.threshold.fair").unwrap_or(60),
-    })
+    Ok((
+        Thresholds {
+            excellent: s.int("performance.threshold.excellent").unwrap_or(90),
+            good: s.int("performance.threshold.good").unwrap_or(80),
+            fair: s.int("performance.threshold.fair").unwrap_or(60),
+        },
+        s.version,
+    ))
 }
 
 /// Parses the reviewer's scores: every item within [0, max] with at most 2 decimals.
@@ -220,7 +225,8 @@ impl Procurement<'_> {
         };
         let total = scores.values().sum::<Decimal>() + satisfaction;
         let now = self.clock.now_ms();
-        let grade = rules::grade(total, thresholds(&mut tx, now).await?);
+        let (ladder, settings_version) = thresholds(&mut tx, now).await?;
+        let grade = rules::grade(total, ladder);
         let (_, event) = match rules::review_transition(
             r.status,
             ReviewAction::Submit {
@@ -240,6 +246,7 @@ impl Procurement<'_> {
                 survey_centi: centi(satisfaction),
                 total_centi: centi(total),
                 grade,
+                settings_version,
                 at: now,
             },
         )
@@ -257,10 +264,10 @@ impl Procurement<'_> {
             crate::delivery::contract::Logged {
                 kind: "review",
                 data: json!({ "contract": k.id, "review": r.id, "milestone": r.milestone, "total": total.to_string(),
-                     "grade": grade, "surveys": pcts.len() }),
+                     "grade": grade, "surveys": pcts.len(), "settings_version": settings_version }),
                 action: "review.submitted",
                 entity: ("perf_review", r.id),
-                summary: json!({ "total": total.to_string(), "grade": grade }),
+                summary: json!({ "total": total.to_string(), "grade": grade, "settings_version": settings_version }),
             },
         )
         .await?;

@@ -129,10 +129,15 @@ pub fn aggregate(scores: &[Decimal], how: Aggregate) -> Option<Decimal> {
     Some(round2(sum / Decimal::from(used.len())))
 }
 
-/// Experts disagree on an item when their scores differ by more than 30% of its maximum.
-pub fn disagree(scores: &[Decimal], max: Decimal) -> bool {
+/// The disagreement threshold DOMAIN §4 gives: 30% of an item's maximum (the default of the
+/// setting `evaluation.disagreement_percent`, recorded with each round; 39号令 fixes no figure).
+pub const DEFAULT_DISAGREEMENT_PERCENT: i64 = 30;
+
+/// Experts disagree on an item when their scores differ by more than `percent` % of its
+/// maximum (exactly that much is not a disagreement).
+pub fn disagree(scores: &[Decimal], max: Decimal, percent: i64) -> bool {
     match (scores.iter().min(), scores.iter().max()) {
-        (Some(lo), Some(hi)) => (*hi - *lo) * Decimal::from(10) > max * Decimal::from(3),
+        (Some(lo), Some(hi)) => (*hi - *lo) * Decimal::from(100) > max * Decimal::from(percent),
         _ => false,
     }
 }
@@ -163,6 +168,20 @@ pub fn validity(announced: Date) -> (Date, Date) {
     let to =
         Date::from_calendar_date(announced.year() + 5, Month::December, 31).unwrap_or(announced);
     (from, to)
+}
+
+/// Days within which the certificate and plaque of a grade that ended are returned: 15 from
+/// the notice of the downgrade (民政部公告第432号 (2018) and its predecessors under 39号令
+/// art. 30: 收到通知书之日起15日内将原评估等级证书、牌匾退回…拒不退回的，由民政部公告作废). The
+/// certificate is void from the day the grade ends; the return is tracked.
+pub const CERTIFICATE_RETURN_DAYS: i64 = 15;
+
+/// The last day to return the certificate of a grade that ended on `ended` (3A and above only
+/// have one); the 15th day after it, counted in calendar days.
+pub fn certificate_return_due(grade: Grade, ended: Date) -> Option<Date> {
+    grade
+        .certified()
+        .then(|| ended + time::Duration::days(CERTIFICATE_RETURN_DAYS))
 }
 
 /// A grade on record with its validity.
@@ -373,9 +392,16 @@ mod tests {
 
     #[test]
     fn disagreement_is_more_than_thirty_percent_of_the_maximum() {
-        assert!(!disagree(&[dec!(10), dec!(16)], dec!(20)), "exactly 30%");
-        assert!(disagree(&[dec!(10), dec!(16.01)], dec!(20)));
-        assert!(!disagree(&[dec!(5)], dec!(20)));
+        assert!(
+            !disagree(&[dec!(10), dec!(16)], dec!(20), 30),
+            "exactly 30%"
+        );
+        assert!(disagree(&[dec!(10), dec!(16.01)], dec!(20), 30));
+        assert!(!disagree(&[dec!(5)], dec!(20), 30));
+        // Another percentage in force: 25% of 20 is 5 points, to the hundredth.
+        assert!(!disagree(&[dec!(10), dec!(15)], dec!(20), 25));
+        assert!(disagree(&[dec!(10), dec!(15.01)], dec!(20), 25));
+        assert!(disagree(&[dec!(10), dec!(16)], dec!(20), 25));
     }
 
     #[test]
@@ -425,6 +451,22 @@ mod tests {
             Some(Grade::A4)
         );
         assert_eq!(in_force(&[old, new], date!(2032 - 01 - 01)), None);
+    }
+
+    #[test]
+    fn a_void_certificate_is_due_back_on_the_fifteenth_day() {
+        // Issue 22, item 15.
+        let ended = date!(2027 - 03 - 01);
+        assert_eq!(
+            certificate_return_due(Grade::A3, ended),
+            Some(date!(2027 - 03 - 16))
+        );
+        assert_eq!(
+            certificate_return_due(Grade::A5, date!(2026 - 12 - 20)),
+            Some(date!(2027 - 01 - 04))
+        );
+        // 1A and 2A have no certificate to return.
+        assert_eq!(certificate_return_due(Grade::A2, ended), None);
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! One application's scores under its standard (DOMAIN §4): what an expert may enter (bounds,
 //! a comment for every deduction, every base item before submitting), and the aggregate of the
 //! submitted experts — per item mean (or trimmed mean) rounded half-up to 2 places, items where
-//! experts differ by more than 30% of the maximum flagged, total = sum of rounded base items +
-//! capped bonus − capped deductions, the grade from the round's thresholds, capped by a veto
-//! that a majority of the experts marked.
+//! experts differ by more than the round's percentage of the maximum (30% by default) flagged,
+//! total = sum of rounded base items + capped bonus − capped deductions, the grade from the
+//! round's thresholds, capped — or withheld altogether — by a veto a majority of the experts
+//! marked.
 
 use crate::domain::evaluation::{self as ev, Aggregate, Grade, Thresholds};
-use crate::domain::standard::{ExtraKind, Standard};
+use crate::domain::standard::{ExtraKind, Standard, VetoEffect};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -106,20 +107,37 @@ pub struct Outcome {
     pub total: Decimal,
     pub veto: Option<String>,
     pub veto_cap: Option<Grade>,
+    /// The veto that counted means no grade at all (39号令 standards: 评估中弄虚作假).
+    pub veto_no_grade: bool,
     pub proposed: Option<Grade>,
     pub flagged: Vec<String>,
 }
 
+/// How a round aggregates: the mean (or trimmed mean), the grade ladder and the disagreement
+/// percentage, all as recorded with the round when it opened.
+#[derive(Debug, Clone, Copy)]
+pub struct Method {
+    pub how: Aggregate,
+    pub thresholds: Thresholds,
+    pub disagree_percent: i64,
+}
+
+impl Default for Method {
+    fn default() -> Self {
+        Method {
+            how: Aggregate::Mean,
+            thresholds: Thresholds::default(),
+            disagree_percent: ev::DEFAULT_DISAGREEMENT_PERCENT,
+        }
+    }
+}
+
 /// Aggregates the submitted experts' scores (one map per expert, item code → score).
-pub fn outcome(
-    s: &Standard,
-    experts: &[BTreeMap<String, Decimal>],
-    how: Aggregate,
-    thresholds: &Thresholds,
-) -> Outcome {
+pub fn outcome(s: &Standard, experts: &[BTreeMap<String, Decimal>], m: &Method) -> Outcome {
+    let (how, thresholds) = (m.how, &m.thresholds);
     let mut items = Vec::new();
     let (mut base, mut bonus, mut deduction) = (Vec::new(), Decimal::ZERO, Decimal::ZERO);
-    let (mut veto, mut veto_cap) = (None, None);
+    let (mut veto, mut effect): (Option<String>, Option<VetoEffect>) = (None, None);
     for line in lines(s) {
         let scores: Vec<Decimal> = experts
             .iter()
@@ -128,7 +146,7 @@ pub fn outcome(
         let value = ev::aggregate(&scores, how);
         let flagged = match line.kind {
             "veto" => scores.iter().any(|v| *v > Decimal::ZERO),
-            _ => ev::disagree(&scores, line.max),
+            _ => ev::disagree(&scores, line.max, m.disagree_percent),
         };
         let v = value.unwrap_or(Decimal::ZERO);
         match line.kind {
@@ -138,11 +156,12 @@ pub fn outcome(
             _ => {
                 // A veto counts when a majority of the experts marked it.
                 let marked = scores.iter().filter(|v| **v > Decimal::ZERO).count();
+                // The strongest one counts: no grade before the lowest cap.
                 if marked * 2 > scores.len() {
-                    let cap = s.veto_cap(&line.code);
-                    if veto_cap.is_none() || cap < veto_cap {
+                    let this = s.veto_effect(&line.code);
+                    if this.is_some() && (effect.is_none() || this < effect) {
                         veto = Some(line.code.clone());
-                        veto_cap = cap;
+                        effect = this;
                     }
                 }
             }
@@ -168,9 +187,16 @@ pub fn outcome(
         bonus: bonus.min(s.bonus_cap),
         deduction: deduction.min(s.deduction_cap),
         total,
-        proposed: thresholds.grade(total, veto_cap),
+        proposed: match effect {
+            Some(e) => e.apply(thresholds.grade(total, None)),
+            None => thresholds.grade(total, None),
+        },
         veto,
-        veto_cap,
+        veto_cap: match effect {
+            Some(VetoEffect::Cap(g)) => Some(g),
+            _ => None,
+        },
+        veto_no_grade: effect == Some(VetoEffect::NoGrade),
         flagged,
         items,
     }
@@ -206,21 +232,13 @@ pub struct Sheet {
 }
 
 /// The side-by-side sheet of the submitted experts (one map per expert, item code → entry).
-pub fn sheet(
-    s: &Standard,
-    experts: &[BTreeMap<String, Cell>],
-    how: Aggregate,
-    thresholds: &Thresholds,
-) -> Sheet {
+pub fn sheet(s: &Standard, experts: &[BTreeMap<String, Cell>], m: &Method) -> Sheet {
     let scores: Vec<BTreeMap<String, Decimal>> = experts
         .iter()
         .map(|m| m.iter().map(|(k, c)| (k.clone(), c.score)).collect())
         .collect();
-    let outcome = outcome(s, &scores, how, thresholds);
-    let totals = scores
-        .iter()
-        .map(|one| outcome_of_one(s, one, how, thresholds))
-        .collect();
+    let outcome = outcome(s, &scores, m);
+    let totals = scores.iter().map(|one| outcome_of_one(s, one, m)).collect();
     let rows = outcome
         .items
         .iter()
@@ -242,13 +260,8 @@ pub fn sheet(
 }
 
 /// One expert's total: the aggregate of that expert alone.
-fn outcome_of_one(
-    s: &Standard,
-    one: &BTreeMap<String, Decimal>,
-    how: Aggregate,
-    thresholds: &Thresholds,
-) -> Decimal {
-    outcome(s, std::slice::from_ref(one), how, thresholds).total
+fn outcome_of_one(s: &Standard, one: &BTreeMap<String, Decimal>, m: &Method) -> Decimal {
+    outcome(s, std::slice::from_ref(one), m).total
 }
 
 /// Thresholds as recorded with a round: "950,900,850,800,700".
@@ -309,9 +322,18 @@ mod tests {
     }
 
     fn standard() -> Standard {
-        match Standard::parse(crate::domain::standard::BUILT_IN[0].1) {
+        match Standard::parse(
+            crate::domain::standard::built_in("social_group-v2.toml").unwrap_or_default(),
+        ) {
             Ok(s) => s,
             Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn method(how: Aggregate) -> Method {
+        Method {
+            how,
+            ..Method::default()
         }
     }
 
@@ -375,9 +397,9 @@ mod tests {
     #[test]
     fn the_aggregate_rounds_each_item_flags_disagreement_caps_extras_and_applies_a_veto() {
         let s = standard();
-        let th = Thresholds::default();
+        let (mean, trimmed) = (method(Aggregate::Mean), method(Aggregate::TrimmedMean));
         let a = full(&s);
-        let outcome1 = outcome(&s, &[a.clone(), a.clone(), a.clone()], Aggregate::Mean, &th);
+        let outcome1 = outcome(&s, &[a.clone(), a.clone(), a.clone()], &mean);
         assert_eq!(outcome1.total, d("1000"));
         assert_eq!(outcome1.proposed, Some(Grade::A5));
         assert!(outcome1.flagged.is_empty());
@@ -387,18 +409,18 @@ mod tests {
         let (c0, m0) = items[0].clone();
         let mut b = a.clone();
         b.insert(c0.clone(), m0 - d("0.01"));
-        let o = outcome(&s, &[a.clone(), a.clone(), b], Aggregate::Mean, &th);
+        let o = outcome(&s, &[a.clone(), a.clone(), b], &mean);
         let it = o.items.iter().find(|i| i.code == c0).map(|i| i.value);
         assert_eq!(it, Some(Some(m0)));
         let mut z = a.clone();
         z.insert(c0.clone(), Decimal::ZERO);
-        let o = outcome(&s, &[a.clone(), z.clone(), z.clone()], Aggregate::Mean, &th);
+        let o = outcome(&s, &[a.clone(), z.clone(), z.clone()], &mean);
         assert!(o.flagged.contains(&c0));
         let want = crate::domain::evaluation::round2(m0 / d("3"));
         assert_eq!(o.items[0].value, Some(want));
         assert_eq!(o.total, d("1000") - m0 + want);
         // Trimmed mean drops the highest and lowest of three: the middle one is the value.
-        let o = outcome(&s, &[a.clone(), z.clone(), z], Aggregate::TrimmedMean, &th);
+        let o = outcome(&s, &[a.clone(), z.clone(), z], &trimmed);
         assert_eq!(o.items[0].value, Some(Decimal::ZERO));
         // Bonus and deduction are capped.
         let mut extra = a.clone();
@@ -411,7 +433,7 @@ mod tests {
             .filter(|e| e.kind == ExtraKind::Bonus)
             .filter_map(|e| e.max)
             .sum();
-        let o = outcome(&s, &[extra.clone()], Aggregate::Mean, &th);
+        let o = outcome(&s, &[extra.clone()], &mean);
         assert_eq!(o.bonus, bonus_total.min(s.bonus_cap));
         assert!(o.deduction <= s.deduction_cap);
         // A veto marked by two of three experts caps the grade; by one of three, it only flags.
@@ -419,13 +441,86 @@ mod tests {
         if let Some(v) = veto {
             let mut m = a.clone();
             m.insert(v.code.clone(), Decimal::ONE);
-            let o = outcome(&s, &[m.clone(), m.clone(), a.clone()], Aggregate::Mean, &th);
+            let o = outcome(&s, &[m.clone(), m.clone(), a.clone()], &mean);
             assert_eq!(o.veto.as_deref(), Some(v.code.as_str()));
             assert!(o.proposed <= s.veto_cap(&v.code));
-            let o = outcome(&s, &[m, a.clone(), a.clone()], Aggregate::Mean, &th);
+            let o = outcome(&s, &[m, a.clone(), a.clone()], &mean);
             assert_eq!(o.veto, None);
             assert!(o.flagged.contains(&v.code));
         }
+    }
+
+    #[test]
+    fn a_no_grade_veto_withholds_the_grade_however_high_the_total() {
+        // Issue 22, item 12: 评估中弄虚作假 means no grade, not a cap.
+        let s = standard();
+        let mean = method(Aggregate::Mean);
+        let no_grade = s
+            .extras
+            .iter()
+            .find(|e| e.kind == ExtraKind::Veto && e.no_grade)
+            .map(|e| e.code.clone());
+        let capping = s
+            .extras
+            .iter()
+            .find(|e| e.kind == ExtraKind::Veto && !e.no_grade)
+            .map(|e| e.code.clone());
+        let (Some(ng), Some(cap)) = (no_grade, capping) else {
+            panic!("the seed standard has both kinds of veto")
+        };
+        let a = full(&s);
+        let mut marked = a.clone();
+        marked.insert(ng.clone(), Decimal::ONE);
+        // Two of three experts: it counts; the total stays 1000 but there is no grade.
+        let o = outcome(&s, &[marked.clone(), marked.clone(), a.clone()], &mean);
+        assert_eq!(o.total, d("1000"));
+        assert_eq!(o.veto.as_deref(), Some(ng.as_str()));
+        assert!(o.veto_no_grade);
+        assert_eq!(o.proposed, None);
+        // One of three: only flagged, the grade stands.
+        let o = outcome(&s, &[marked.clone(), a.clone(), a.clone()], &mean);
+        assert_eq!(o.proposed, Some(Grade::A5));
+        assert!(!o.veto_no_grade);
+        // Both vetoes marked: no grade wins over the cap.
+        marked.insert(cap.clone(), Decimal::ONE);
+        let o = outcome(&s, &[marked.clone(), marked.clone(), a.clone()], &mean);
+        assert_eq!((o.veto.as_deref(), o.proposed), (Some(ng.as_str()), None));
+        // The cap alone caps.
+        let mut capped = a.clone();
+        capped.insert(cap.clone(), Decimal::ONE);
+        let o = outcome(&s, &[capped.clone(), capped, a], &mean);
+        assert_eq!(o.proposed, s.veto_cap(&cap));
+        assert!(o.proposed.is_some() && !o.veto_no_grade);
+    }
+
+    #[test]
+    fn the_disagreement_flag_follows_the_rounds_percentage() {
+        // Issue 22, item 14: the percentage is the round's, not a constant.
+        let s = standard();
+        let (code, max) = match s.items().next() {
+            Some(i) => (i.code.clone(), i.max),
+            None => panic!("empty standard"),
+        };
+        let a = full(&s);
+        // Two experts apart by exactly 30% of the maximum, and by 30% and one hundredth.
+        let gap = max * d("0.3");
+        let mut low = a.clone();
+        low.insert(code.clone(), max - gap);
+        let mut lower = a.clone();
+        lower.insert(code.clone(), max - gap - d("0.01"));
+        let at = |pct: i64, other: &BTreeMap<String, Decimal>| {
+            let m = Method {
+                disagree_percent: pct,
+                ..method(Aggregate::Mean)
+            };
+            outcome(&s, &[a.clone(), other.clone()], &m)
+                .flagged
+                .contains(&code)
+        };
+        assert!(!at(30, &low), "exactly 30% is not a disagreement");
+        assert!(at(30, &lower));
+        assert!(at(29, &low), "a lower percentage in force flags it");
+        assert!(!at(31, &lower));
     }
 
     #[test]
@@ -439,7 +534,7 @@ mod tests {
     #[test]
     fn the_sheet_puts_each_experts_entries_side_by_side_with_their_totals_and_the_flags() {
         let s = standard();
-        let th = Thresholds::default();
+        let mean = method(Aggregate::Mean);
         let full: BTreeMap<String, Cell> = s
             .items()
             .map(|i| {
@@ -462,7 +557,7 @@ mod tests {
                 comment: "未提供".into(),
             },
         );
-        let sh = sheet(&s, &[full.clone(), low, full], Aggregate::Mean, &th);
+        let sh = sheet(&s, &[full.clone(), low, full], &mean);
         assert_eq!(sh.totals, vec![d("1000"), d("1000") - max, d("1000")]);
         let row = &sh.rows[0];
         assert_eq!(row.code, code);

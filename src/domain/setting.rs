@@ -128,6 +128,10 @@ pub const DEFINITIONS: &[Definition] = &[
     flag("calendar.roll.registry_decision", "false", "§2"),
     flag("calendar.roll.bid_window", "false", "§5"),
     flag("calendar.roll.contract_signing", "false", "§5"),
+    // Experts disagree on an item when their scores differ by more than this percentage of
+    // its maximum (DOMAIN §4 gives 30%; 39号令 fixes no figure, so it is the bureau's to set).
+    // Dated: a round keeps the value in force when it opened (issue 22, item 14).
+    int("evaluation.disagreement_percent", 1, 100, "30", "§4"),
 ];
 
 pub fn definition(key: &str) -> Option<&'static Definition> {

@@ -85,8 +85,8 @@ impl Evaluation<'_> {
         Ok(filed)
     }
 
-    /// The organization applies to `round` under the standard of its type, with its evidence
-    /// files (stored already); once per round.
+    /// The organization applies to `round` under the standard of its type and category that
+    /// the round opened with, with its evidence files (stored already); once per round.
     pub async fn apply(
         &self,
         by: UserId,
@@ -98,7 +98,13 @@ impl Evaluation<'_> {
     ) -> AppResult<i64> {
         let now = self.clock.now_ms();
         let mut tx = self.db.begin_write().await?;
-        let (standard_id, _) = standard_for(&mut tx, org_type).await?;
+        let r = store::round_by_id(&mut tx, round)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let category = store::org_category(&mut tx, org.0)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let (standard_id, _) = standard_for(&mut tx, org_type, &category, &r).await?;
         if store::applied(&mut tx, round, org.0).await? > 0 {
             return Err(AppError::Conflict("err-eval-applied"));
         }

@@ -73,8 +73,13 @@ impl Evaluation<'_> {
                 }
             }
         }
-        for id in store::lapsed_grades(&mut tx, &day).await? {
-            if store::end_grade(&mut tx, id, &day, "expired").await? {
+        // An expired grade's certificate is void at once and due back within 15 days (issue
+        // 22, item 15; 39号令 art. 30 as the ministry applies it).
+        for (id, grade) in store::lapsed_grades(&mut tx, &day).await? {
+            let due = crate::domain::evaluation::Grade::parse(&grade)
+                .and_then(|g| crate::domain::evaluation::certificate_return_due(g, today))
+                .map(iso_date);
+            if store::end_grade(&mut tx, id, &day, "expired", due.as_deref()).await? {
                 report.expired += 1;
             }
         }

@@ -5,7 +5,7 @@
 use super::{from_centi, Evaluation, PROPOSAL_EXPERTS};
 use crate::db::evaluation::{self as store, Assignment, EvalApp, Round, Score};
 use crate::db::{standards, Conn};
-use crate::domain::evaluation::{Aggregate, Grade};
+use crate::domain::evaluation::Grade;
 use crate::domain::scoring::{self, Cell, Sheet};
 use crate::domain::standard::Standard;
 use crate::platform::error::{AppError, AppResult};
@@ -78,9 +78,7 @@ fn side_by_side(
         .iter()
         .map(|a| per.remove(&a.id).unwrap_or_default())
         .collect();
-    let how = Aggregate::parse(&round.aggregate).unwrap_or(Aggregate::Mean);
-    let th = scoring::parse_thresholds(&round.thresholds).unwrap_or_default();
-    let sheet = scoring::sheet(standard, &columns, how, &th);
+    let sheet = scoring::sheet(standard, &columns, &super::method(round));
     let enough = sheet.outcome.experts >= PROPOSAL_EXPERTS;
     ExpertSheets {
         experts: submitted

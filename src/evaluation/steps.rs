@@ -233,6 +233,11 @@ impl Evaluation<'_> {
                 upgrade_allowed: s.get("evaluation.upgrade_allowed") == Some("true"),
                 bars: &bars,
                 settings_version: s.version,
+                // Issue 22, item 14: the disagreement threshold in force when the round opens.
+                disagreement_pct: int(
+                    "evaluation.disagreement_percent",
+                    crate::domain::evaluation::DEFAULT_DISAGREEMENT_PERCENT,
+                ),
                 created_by: by.0,
             },
             now,

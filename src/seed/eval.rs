@@ -60,14 +60,17 @@ pub async fn seed_result(
 ) -> Result<(), DemoError> {
     use crate::db::evaluation as ev;
     use rust_decimal::Decimal;
-    let org_type: String = sqlx::query_scalar("SELECT org_type FROM organizations WHERE id = $1")
-        .bind(org.0)
-        .fetch_one(&mut *tx)
-        .await?;
-    let (standard_id, standard) = crate::db::standards::latest(tx, &org_type)
+    let (org_type, category): (String, String) =
+        sqlx::query_as("SELECT org_type, category FROM organizations WHERE id = $1")
+            .bind(org.0)
+            .fetch_one(&mut *tx)
+            .await?;
+    let r = ev::round_by_id(tx, round)
+        .await?
+        .ok_or_else(|| DemoError::Invalid(format!("no round {round}")))?;
+    let (standard_id, standard) = crate::evaluation::standard_for(tx, &org_type, &category, &r)
         .await
-        .map_err(|e| DemoError::Invalid(e.to_string()))?
-        .ok_or_else(|| DemoError::Invalid(format!("no standard for {org_type}")))?;
+        .map_err(|e| DemoError::Invalid(format!("no standard for {org_type}: {e}")))?;
     let applicant = users::by_email(tx, &res.applicant)
         .await?
         .ok_or_else(|| DemoError::Invalid(format!("unknown user {}", res.applicant)))?;
@@ -122,12 +125,10 @@ pub async fn seed_result(
         ev::submit(tx, a, now).await?;
         sheets.push(sheet);
     }
-    let th = crate::domain::evaluation::Thresholds::default();
     let o = crate::domain::scoring::outcome(
         &standard,
         &sheets,
-        crate::domain::evaluation::Aggregate::Mean,
-        &th,
+        &crate::domain::scoring::Method::default(),
     );
     let grade = o.proposed.map(crate::domain::evaluation::Grade::code);
     ev::set_proposal(

@@ -431,6 +431,9 @@ pub async fn load(
                 upgrade_allowed: false,
                 bars: "",
                 settings_version: s.version,
+                disagreement_pct: s
+                    .int("evaluation.disagreement_percent")
+                    .unwrap_or(crate::domain::evaluation::DEFAULT_DISAGREEMENT_PERCENT),
                 created_by: by.id.0,
             },
             now,

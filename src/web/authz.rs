@@ -245,6 +245,12 @@ pub const MATRIX: &[Rule] = &[
     rule("GET", "/evaluation/rounds/<id>/objections", Who::Anyone),
     rule("GET", "/evaluation/objections/ref/<token>", Who::Anyone),
     rule("GET", "/grades/<id>/certificate", Who::Anyone),
+    rule("GET", "/grades/void", Who::Anyone),
+    rule(
+        "POST",
+        "/evaluation/grades/<id>/returned",
+        Who::Role(Role::EvaluationOfficer),
+    ),
     // Service purchase: the public side, organizations, purchasers.
     rule("GET", "/projects?<f..>", Who::Anyone),
     rule("GET", "/intentions?<f..>", Who::Anyone),

@@ -1,8 +1,9 @@
 //! Public evaluation pages, no login: the notices (公示) of proposed grades with the objection
 //! form anyone may use during the notice period (with contact details), each objection's own
 //! page behind its secret link (reference, status, due date, the written answer), the round's
-//! answered objections without personal data, the announced results, and the printable
-//! certificate of a 3A-or-above grade.
+//! answered objections without personal data, the announced results, the printable
+//! certificate of a 3A-or-above grade (marked void once the grade ends), and the public list
+//! of void certificates (作废公告) with their return.
 
 use crate::db::documents::IssuerRef;
 use crate::db::evaluation::{self as store, NewObjection, Round};
@@ -25,7 +26,15 @@ use serde::Serialize;
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {
-    routes![notices, notice, object, objection, answered, certificate]
+    routes![
+        notices,
+        notice,
+        object,
+        objection,
+        answered,
+        certificate,
+        void_certificates
+    ]
 }
 
 fn public(r: &Round) -> bool {
@@ -238,5 +247,18 @@ async fn certificate(page: Page, state: &State<AppState>, id: GradeId) -> AppRes
         .next()
         .filter(|g| Grade::parse(&g.grade).is_some_and(Grade::certified))
         .ok_or(AppError::NotFound)?;
-    Ok(page.render("evaluation/certificate", json!({ "g": g })))
+    // A grade that ended (downgraded or expired) voids its certificate at once (issue 22,
+    // item 15): the page says so, with the day it is due back and whether it came back.
+    let today = iso_date(Evaluation::of(state).today());
+    let void = g.ended_on.as_deref().is_some_and(|e| e <= today.as_str());
+    Ok(page.render("evaluation/certificate", json!({ "g": g, "void": void })))
+}
+
+/// The public notice of void certificates (评估等级证书作废公告): every certificate whose grade
+/// ended since the return is tracked, newest first, with its return.
+#[get("/grades/void")]
+async fn void_certificates(page: Page, state: &State<AppState>) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let rows = store::void_certificates(&mut c).await?;
+    Ok(page.render("evaluation/void", json!({ "rows": rows })))
 }

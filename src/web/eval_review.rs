@@ -12,16 +12,16 @@ use crate::evaluation::Evaluation;
 use crate::platform::app::AppState;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::error::{AppError, AppResult};
-use crate::platform::ids::{EvalAppId, ObjectionId};
+use crate::platform::ids::{EvalAppId, GradeId, ObjectionId};
 use crate::web::ctx::{Page, Reply};
 use crate::web::evaluation::{evaluates, officer_of, officers_round, Officer};
-use crate::web::forms::text;
+use crate::web::forms::{text, Empty};
 use rocket::{get, post, routes, FromForm, Route, State};
 use rocket_dyn_templates::Template;
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {
-    routes![view, assign, objections, answer, downgrades, decide]
+    routes![view, assign, objections, answer, downgrades, decide, returned]
 }
 
 async fn officers_app(
@@ -56,6 +56,8 @@ async fn view(
         .filter(|e| !assigned.contains(&e.id))
         .collect();
     let sheets = ev.sheets(&mut c, &app, &round).await?;
+    // The standard the application is scored under: its category's, as the round opened with.
+    let standard = ev.standard_of(&mut c, &app).await?.title;
     let evidence = store::evidence(&mut c, app.id).await?;
     let objections = store::objections_where(&mut c, "j.eval_application_id", app.id).await?;
     let decisions = store::decisions(&mut c, app.id).await?;
@@ -65,7 +67,7 @@ async fn view(
         .count();
     Ok(page.render(
         "evaluation/application",
-        json!({ "app": app, "round": round, "assignments": assignments, "experts": experts,
+        json!({ "app": app, "round": round, "standard": standard, "assignments": assignments, "experts": experts,
                 "proposed_code": sheets.sheet.outcome.proposed.map(crate::domain::evaluation::Grade::code),
                 "outcome": sheets.sheet.outcome, "sheets": sheets, "evidence": evidence, "objections": objections,
                 "decisions": decisions, "active": active, "needs": 3_usize.saturating_sub(active),
@@ -219,10 +221,41 @@ async fn downgrades(
         .into_iter()
         .filter(|d| evaluates(staff.user, d.authority_id))
         .collect();
+    // The void certificates of the officer's organizations, to be returned within 15 days.
+    let certificates: Vec<_> = store::void_certificates(&mut c)
+        .await?
+        .into_iter()
+        .filter(|g| evaluates(staff.user, g.authority_id))
+        .collect();
     Ok(page.render(
         "evaluation/downgrades",
-        json!({ "rows": rows, "grades": Grade::ALL.iter().map(|g| g.code()).collect::<Vec<_>>() }),
+        json!({ "rows": rows, "certificates": certificates,
+                "grades": Grade::ALL.iter().map(|g| g.code()).collect::<Vec<_>>() }),
     ))
+}
+
+/// The officer records that a void certificate was returned (issue 22, item 15).
+#[post("/evaluation/grades/<id>/returned", data = "<form>")]
+async fn returned(
+    page: Page,
+    state: &State<AppState>,
+    staff: Officer<'_>,
+    id: GradeId,
+    form: CsrfForm<Empty>,
+) -> AppResult<Reply> {
+    let _ = form.into_inner();
+    let back = "/evaluation/downgrades#certificates";
+    let authorities: Vec<i64> = staff
+        .user
+        .authorities(crate::domain::role::Role::EvaluationOfficer)
+        .collect();
+    match Evaluation::of(state)
+        .certificate_returned(id.0, staff.user.id(), &authorities)
+        .await?
+    {
+        Ok(()) => Ok(Reply::flash(back, page.t("flash-certificate-returned"))),
+        Err(key) => Ok(Reply::flash_error(back, page.t(key))),
+    }
 }
 
 #[derive(FromForm)]

@@ -5,7 +5,7 @@ use crate::helpers::*;
 #[rocket::async_test]
 async fn the_built_in_standards_are_loaded_once_at_start() {
     let app = TestApp::spawn().await;
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM eval_standards").await, 3);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM eval_standards").await, 12);
     let mut c = app.db.acquire().await.unwrap();
     for t in ["social_group", "social_service_institution", "foundation"] {
         let (_, s) = huoban::db::standards::latest(&mut c, t)
@@ -26,6 +26,6 @@ async fn the_built_in_standards_are_loaded_once_at_start() {
     huoban::platform::app::prepare(&app.db, &app.resolved, &app.clock)
         .await
         .unwrap();
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM eval_standards").await, 3);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM eval_standards").await, 12);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_log").await, before);
 }

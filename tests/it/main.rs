@@ -18,6 +18,7 @@ mod csrf;
 mod delivery;
 mod directory;
 mod documents;
+mod eval_law;
 mod evaluation;
 mod evaluation_dossier;
 mod evaluation_flow;

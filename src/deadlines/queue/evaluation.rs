@@ -1,5 +1,5 @@
 //! Evaluation work: the expert's sheets and panel seats, the evaluation officer's
-//! applications, rounds, objections and downgrades.
+//! applications, rounds, objections, downgrades and void certificates to be returned.
 
 use super::{date, Push};
 use crate::db::Conn;
@@ -97,6 +97,16 @@ pub(super) async fn evaluation_officer(
             org,
             date(&due),
             "/evaluation/objections".into(),
+        );
+    }
+    // A void certificate is due back within 15 days of its grade's end (issue 22, item 15).
+    for (id, org, due) in store::certificates_to_return(c, authorities).await? {
+        p.add(
+            "queue-eval-certificate-return",
+            id,
+            org,
+            date(&due),
+            "/evaluation/downgrades#certificates".into(),
         );
     }
     let downgrades: Vec<(i64, String)> = store::undecided_downgrades(c).await?;

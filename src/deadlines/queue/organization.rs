@@ -1,6 +1,6 @@
 //! An organization's work: milestones, evaluation windows, followed categories, changed
 //! procurement documents, complaint
-//! windows, 差 reviews to rectify and annual reports.
+//! windows, 差 reviews to rectify, void grade certificates to return and annual reports.
 
 use super::{date, Push, Scope};
 use crate::db::Conn;
@@ -125,6 +125,17 @@ pub(super) async fn organization(
                 format!("{title} · {milestone}"),
                 None,
                 format!("/orgs/{org}/contracts/{k}#reviews"),
+            );
+        }
+        // A void grade certificate (downgraded or expired) goes back within 15 days (issue
+        // 22, item 15).
+        for (id, org, due) in store::own_certificates_to_return(c, &scope.org_admin).await? {
+            p.add(
+                "queue-org-certificate-return",
+                id,
+                org,
+                date(&due),
+                format!("/grades/{id}/certificate"),
             );
         }
         let year = i64::from(p.today.year()) - 1;

@@ -126,6 +126,37 @@ pub async fn open_objections(
     .await
 }
 
+/// Void certificates not yet returned, of organizations under these authorities: (grade id,
+/// organization, the last day to return it). Issue 22, item 15.
+pub async fn certificates_to_return(
+    c: &mut Conn,
+    authorities: &[i64],
+) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+    let list = id_list(authorities);
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT g.id, o.name, g.certificate_due_on FROM org_grades g JOIN organizations o ON o.id = g.org_id \
+         WHERE o.authority_id IN ({list}) AND g.certificate_due_on IS NOT NULL \
+         AND g.certificate_returned_on IS NULL ORDER BY g.certificate_due_on, g.id"
+    )))
+    .fetch_all(&mut *c)
+    .await
+}
+
+/// The same certificates seen by the organizations that are to return them (their admins).
+pub async fn own_certificates_to_return(
+    c: &mut Conn,
+    orgs: &[i64],
+) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+    let list = id_list(orgs);
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT g.id, o.name, g.certificate_due_on FROM org_grades g JOIN organizations o ON o.id = g.org_id \
+         WHERE g.org_id IN ({list}) AND g.certificate_due_on IS NOT NULL \
+         AND g.certificate_returned_on IS NULL ORDER BY g.certificate_due_on, g.id"
+    )))
+    .fetch_all(&mut *c)
+    .await
+}
+
 /// Downgrade proposals not yet decided.
 pub async fn undecided_downgrades(c: &mut Conn) -> Result<Vec<(i64, String)>, sqlx::Error> {
     sqlx::query_as(

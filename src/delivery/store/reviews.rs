@@ -28,6 +28,8 @@ pub struct Review {
     pub surveys_answered: i64,
     pub rectification: Option<String>,
     pub rectified_at: Option<i64>,
+    /// The settings version its grade ladder came from (none before issue 22).
+    pub settings_version: Option<i64>,
     /// Its lifecycle state: open, passed, poor (waiting for rectification), rectified.
     pub status: ReviewStatus,
 }
@@ -45,10 +47,11 @@ type ReviewRow = (
     Option<String>,
     i64,
     Option<i64>,
+    Option<i64>,
 );
 
 const REVIEW: &str = "SELECT r.id, r.contract_id, r.milestone, r.reviewer_kind, r.reviewer_user_id, u.display_name, \
-    r.scores, r.survey_centi, r.total_centi, r.grade, r.created_at, r.submitted_at \
+    r.scores, r.survey_centi, r.total_centi, r.grade, r.created_at, r.submitted_at, r.settings_version \
     FROM perf_reviews r JOIN users u ON u.id = r.reviewer_user_id";
 
 async fn complete(c: &mut Conn, row: ReviewRow) -> AppResult<Review> {
@@ -84,6 +87,7 @@ async fn complete(c: &mut Conn, row: ReviewRow) -> AppResult<Review> {
         surveys_answered: answered,
         rectification: rect.as_ref().map(|r| r.0.clone()),
         rectified_at: rect.map(|r| r.1),
+        settings_version: row.12,
     })
 }
 
@@ -244,6 +248,8 @@ pub struct Submission<'a> {
     pub survey_centi: i64,
     pub total_centi: i64,
     pub grade: &'a str,
+    /// The settings version the grade ladder came from (issue 22, item 14).
+    pub settings_version: i64,
     pub at: i64,
 }
 
@@ -251,8 +257,8 @@ pub struct Submission<'a> {
 /// `submitted_at`); the rows changed.
 pub async fn submit_review(c: &mut Conn, review: i64, s: &Submission<'_>) -> AppResult<u64> {
     Ok(sqlx::query(
-        "UPDATE perf_reviews SET scores = $2, survey_centi = $3, total_centi = $4, grade = $5, submitted_at = $6 \
-         WHERE id = $1 AND submitted_at IS NULL",
+        "UPDATE perf_reviews SET scores = $2, survey_centi = $3, total_centi = $4, grade = $5, submitted_at = $6, \
+         settings_version = $7 WHERE id = $1 AND submitted_at IS NULL",
     )
     .bind(review)
     .bind(s.scores)
@@ -260,6 +266,7 @@ pub async fn submit_review(c: &mut Conn, review: i64, s: &Submission<'_>) -> App
     .bind(s.total_centi)
     .bind(s.grade)
     .bind(s.at)
+    .bind(s.settings_version)
     .execute(&mut *c)
     .await?
     .rows_affected())
