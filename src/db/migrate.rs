@@ -181,6 +181,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0028_documents.sql"),
         postgres: include_str!("../../migrations/postgres/0028_documents.sql"),
     },
+    Step {
+        version: 31,
+        name: "project_publication",
+        sqlite: include_str!("../../migrations/sqlite/0031_project_publication.sql"),
+        postgres: include_str!("../../migrations/postgres/0031_project_publication.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

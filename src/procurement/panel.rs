@@ -44,11 +44,12 @@ pub struct Panel {
 }
 
 /// The smallest panel for the project: a tender's 5, or 7 when its budget reaches the amount
-/// in force at its notice (`procurement.panel_seven_budget_yuan`, 87号令 art. 47); 3 for the
-/// other methods.
+/// in force at its publication (`procurement.panel_seven_budget_yuan`, read with the settings
+/// version the publication recorded) or the purchaser marked it technically complex (87号令
+/// art. 47); 3 for the other methods.
 pub async fn minimum_size(c: &mut Conn, p: &Project, now: i64) -> AppResult<usize> {
     let tender = matches!(p.method.as_str(), "open_tender" | "invited_tender");
-    let s = crate::db::settings::snapshot(c, p.notice_at.unwrap_or(now)).await?;
+    let s = crate::procurement::publication::rules_of(c, p, now).await?;
     let yuan = s
         .int("procurement.panel_seven_budget_yuan")
         .unwrap_or(10_000_000);
@@ -56,6 +57,7 @@ pub async fn minimum_size(c: &mut Conn, p: &Project, now: i64) -> AppResult<usiz
         tender,
         p.budget_fen,
         yuan.saturating_mul(100),
+        p.technically_complex,
     ))
 }
 

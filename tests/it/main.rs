@@ -36,6 +36,7 @@ mod parity;
 mod performance;
 mod procurement;
 mod procurement_docs;
+mod publication;
 mod qual_docs;
 mod registry;
 mod registry_decisions;

@@ -17,7 +17,7 @@ pub async fn opened_project(app: &TestApp, number: &str, prices: [&str; 3]) -> (
 
 /// Sunshine, the volunteers and the charity bid `prices` on the published project, which the
 /// job opens at its deadline (20 December, 10:00); the bids' ids in that order.
-async fn bid_and_open(app: &TestApp, id: i64, prices: [&str; 3]) -> Vec<i64> {
+pub(crate) async fn bid_and_open(app: &TestApp, id: i64, prices: [&str; 3]) -> Vec<i64> {
     let p = {
         let mut c = app.db.acquire().await.unwrap();
         huoban::db::projects::by_id(&mut c, id)
