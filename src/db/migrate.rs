@@ -187,6 +187,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0031_project_publication.sql"),
         postgres: include_str!("../../migrations/postgres/0031_project_publication.sql"),
     },
+    Step {
+        version: 36,
+        name: "expert_pools",
+        sqlite: include_str!("../../migrations/sqlite/0036_expert_pools.sql"),
+        postgres: include_str!("../../migrations/postgres/0036_expert_pools.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

@@ -22,6 +22,7 @@ mod evaluation;
 mod evaluation_dossier;
 mod evaluation_flow;
 mod evaluation_rules;
+mod expert_pools;
 mod guards;
 mod i18n;
 mod import;

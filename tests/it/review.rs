@@ -207,6 +207,19 @@ async fn the_panel_is_drawn_without_conflicted_experts_and_the_draw_is_recorded(
          SELECT id, 'expert', 0, 1 FROM users WHERE email = 'registrar@demo.huoban.cn'",
     )
     .await;
+    // In the procurement library, reviewing the project's category (issue 22, item 20).
+    crate::evaluation_flow::exec(
+        &app,
+        "INSERT INTO expert_pools (user_id, pool, since) \
+         SELECT id, 'procurement', 0 FROM users WHERE email = 'registrar@demo.huoban.cn'",
+    )
+    .await;
+    crate::evaluation_flow::exec(
+        &app,
+        "INSERT INTO expert_categories (user_id, category_code) \
+         SELECT id, 'elderly-care' FROM users WHERE email = 'registrar@demo.huoban.cn'",
+    )
+    .await;
     let purchaser = int(&app, "SELECT id FROM users WHERE email = $1", PURCHASER.0)
         .await
         .to_string();

@@ -2234,3 +2234,9 @@ approvals-approve = Approve this method
 flash-method-approved = The project's method is approved.
 err-method-approval-reason = Give the reason for the approval (5 to 2000 characters).
 err-method-approval-not-needed = This project is not a draft whose method needs approval (it is published, or its method needs none).
+# Issue 22, item 20: expert libraries
+experts-pools-intro = Procurement review experts and organization evaluation experts are separate libraries: a bid panel is drawn only from the procurement library, by the project's service category; an evaluation assigns only experts of the evaluation library.
+experts-pools = Libraries
+experts-categories = Service categories reviewed
+expertpool-procurement = Procurement review experts
+expertpool-evaluation = Organization evaluation experts

@@ -2231,3 +2231,9 @@ approvals-approve = 批准该采购方式
 flash-method-approved = 已批准该项目的采购方式。
 err-method-approval-reason = 请填写批准理由（5 至 2000 字）。
 err-method-approval-not-needed = 该项目不是须经批准的草稿（已发布，或其采购方式无须批准）。
+# Issue 22, item 20: expert libraries
+experts-pools-intro = 政府采购评审专家与社会组织评估专家是两个专家库：评标委员会只从政府采购评审专家库中、按项目的服务品目抽取；评估只能指派评估专家库中的专家。
+experts-pools = 所在专家库
+experts-categories = 评审品目（服务类别）
+expertpool-procurement = 政府采购评审专家库
+expertpool-evaluation = 社会组织评估专家库
