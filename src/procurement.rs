@@ -213,6 +213,11 @@ impl<'a> Procurement<'a> {
             decided.intention_late_reason.as_deref(),
         )
         .await?;
+        // The fewest bids is the rule in force at publication, not when the draft was saved.
+        let consultation_min = in_force
+            .int("procurement.consultation_min_bids")
+            .unwrap_or(3);
+        store::set_min_bids(c, p.id, method.minimum_bids(consultation_min)).await?;
         let fresh = store::by_id(c, p.id).await?.ok_or(AppError::NotFound)?;
         let criteria = store::criteria(c, p.id).await?;
         let qual_docs = crate::db::qual_docs::of_project(c, p.id).await?;

@@ -478,6 +478,16 @@ pub async fn set_published_rules(
     Ok(())
 }
 
+/// The fewest bids the published project opens with, as the settings at publication set it.
+pub async fn set_min_bids(c: &mut Conn, id: i64, min_bids: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE projects SET min_bids = $2 WHERE id = $1")
+        .bind(id)
+        .bind(min_bids)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
 /// Cancels the project (from draft or published) with its reason.
 pub async fn cancel(
     c: &mut Conn,

@@ -195,6 +195,40 @@ async fn publication_records_the_settings_version_in_force() {
     assert!(notice.contains("适用规则版本"), "{notice}");
 }
 
+/// Item 14: the fewest bids is the setting in force at publication, not when the draft was
+/// saved, and the recorded version is the one that set it.
+#[rocket::async_test]
+async fn the_fewest_bids_is_set_by_the_settings_at_publication() {
+    let app = TestApp::spawn().await;
+    let id = draft(&app, "NB-VER-03", "consultation", &[]).await;
+    let min_bids = format!("SELECT min_bids FROM projects WHERE id = {id}");
+    assert_eq!(app.scalar_of(&min_bids).await, 3);
+    app.login_as(ADMIN).await;
+    let r = app
+        .post(
+            "/admin/settings",
+            &[
+                ("key", "procurement.consultation_min_bids"),
+                ("value", "2"),
+                ("reason", "政府购买服务项目，财库〔2015〕124号"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    assert_eq!(publish(&app, id, None).await.0, Status::SeeOther);
+    assert_eq!(app.scalar_of(&min_bids).await, 2);
+    let version = app
+        .scalar_of(&format!(
+            "SELECT settings_version FROM projects WHERE id = {id}"
+        ))
+        .await;
+    assert_eq!(
+        version,
+        app.scalar("SELECT MAX(id) FROM settings WHERE key = 'procurement.consultation_min_bids'")
+            .await
+    );
+}
+
 /// An opened tender of `budget` whose three bids all pass qualification.
 pub(crate) async fn qualified_tender(app: &TestApp, number: &str, changes: &[(&str, &str)]) -> i64 {
     app.login_as(PURCHASER).await;
