@@ -18,6 +18,7 @@ pub mod review;
 pub mod sealing;
 
 pub mod procedure;
+pub mod publication;
 pub mod supplier;
 
 use crate::db::project_qa::{self as qa, NewAmendment};
@@ -36,7 +37,6 @@ use crate::platform::mail::{Mailer, Recipient};
 use crate::procurement::sealing::Sealer;
 use serde_json::{json, Value};
 use std::path::PathBuf;
-use time::OffsetDateTime;
 
 pub struct Procurement<'a> {
     pub db: &'a Db,
@@ -79,6 +79,9 @@ pub fn published_data(
         "min_bids": p.min_bids, "notice_at": p.notice_at, "deadline_at": p.deadline_at,
         "intention_id": p.intention_id, "requirements": p.requirements, "criteria": criteria,
         "qual_docs": qual_docs.iter().map(|r| r.key()).collect::<Vec<_>>(),
+        "technically_complex": p.technically_complex,
+        "intention_late_reason": p.intention_late_reason,
+        "settings_version": p.settings_version,
     })
 }
 
@@ -172,36 +175,58 @@ impl<'a> Procurement<'a> {
         self.tell_followers(c, &i.category_code, data).await
     }
 
-    /// Publishes a draft now: the deadline must respect the method's window from now.
-    /// Returns the earliest lawful deadline when it does not.
+    /// Publishes a draft now: the deadline must respect the method's window from now, a
+    /// project published soon after its intention needs `intention_reason`, and a method other
+    /// than 公开招标 at the open-tender threshold the supervisor's approval. The settings
+    /// version in force is recorded with the notice (issue 22, item 14). A refusal writes
+    /// nothing.
     pub async fn publish(
         &self,
         c: &mut Conn,
         p: &Project,
+        intention_reason: Option<&str>,
         user: i64,
-    ) -> AppResult<Result<(), OffsetDateTime>> {
+    ) -> AppResult<Result<(), publication::PublishRefusal>> {
         if project::transition(p.status, project::Action::Publish).is_err() {
             return Err(AppError::Conflict("err-project-not-draft"));
         }
         let now = self.clock.now();
         let method = Self::method(p)?;
         let cal = self.calendars.exact(c).await?;
-        let roll = crate::db::settings::snapshot(c, to_ms(now))
-            .await?
-            .flag("calendar.roll.bid_window")
-            .unwrap_or(false);
+        let in_force = crate::db::settings::snapshot(c, to_ms(now)).await?;
+        let roll = in_force.flag("calendar.roll.bid_window").unwrap_or(false);
         let earliest = rules::earliest_deadline(&cal, method, now, roll);
         let deadline = p.deadline_at.map(from_ms);
         if deadline.is_none_or(|d| d < earliest) {
-            return Ok(Err(earliest));
+            return Ok(Err(publication::PublishRefusal::Deadline(earliest)));
         }
+        let decided = match publication::check(c, p, &in_force, now, intention_reason).await? {
+            Ok(d) => d,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
         let now_ms = to_ms(now);
         store::advance(c, p, project::Action::Publish, now_ms).await?;
         store::set_notice_at(c, p.id, now_ms).await?;
+        store::set_published_rules(
+            c,
+            p.id,
+            decided.settings_version,
+            decided.intention_late_reason.as_deref(),
+        )
+        .await?;
+        // The fewest bids is the rule in force at publication, not when the draft was saved.
+        let consultation_min = in_force
+            .int("procurement.consultation_min_bids")
+            .unwrap_or(3);
+        store::set_min_bids(c, p.id, method.minimum_bids(consultation_min)).await?;
         let fresh = store::by_id(c, p.id).await?.ok_or(AppError::NotFound)?;
         let criteria = store::criteria(c, p.id).await?;
         let qual_docs = crate::db::qual_docs::of_project(c, p.id).await?;
-        let data = published_data(&fresh, &criteria, &qual_docs);
+        let mut data = published_data(&fresh, &criteria, &qual_docs);
+        if let Some(a) = &decided.approval {
+            data["method_approval"] = json!({ "by": a.approver, "at": a.approved_at,
+                                              "reason": a.reason, "method": a.method });
+        }
         store::add_event(c, p.id, p.round, "published", &data, Some(user), now_ms).await?;
         documents::snapshot(c, p.id, documents::Change::Published, Some(user), now_ms).await?;
         self.audit(

@@ -691,10 +691,12 @@ pub struct ExpertRow {
     pub person_id: i64,
 }
 
-/// Users holding the expert role now (and not disabled).
+/// Users holding the expert role now (and not disabled) in the evaluation library: the
+/// procurement review experts are a separate library (issue 22, item 20).
 pub async fn experts(c: &mut Conn) -> Result<Vec<ExpertRow>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT DISTINCT u.id, u.display_name, u.person_id FROM users u JOIN role_grants g ON g.user_id = u.id \
+         JOIN expert_pools p ON p.user_id = u.id AND p.pool = 'evaluation' \
          WHERE g.role = 'expert' AND g.revoked_at IS NULL AND u.disabled_at IS NULL ORDER BY u.id",
     )
     .fetch_all(c)

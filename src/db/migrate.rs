@@ -188,10 +188,22 @@ const STEPS: &[Step] = &[
         postgres: include_str!("../../migrations/postgres/0030_eval_law.sql"),
     },
     Step {
+        version: 31,
+        name: "project_publication",
+        sqlite: include_str!("../../migrations/sqlite/0031_project_publication.sql"),
+        postgres: include_str!("../../migrations/postgres/0031_project_publication.sql"),
+    },
+    Step {
         version: 33,
         name: "challenge_steps",
         sqlite: include_str!("../../migrations/sqlite/0033_challenge_steps.sql"),
         postgres: include_str!("../../migrations/postgres/0033_challenge_steps.sql"),
+    },
+    Step {
+        version: 36,
+        name: "expert_pools",
+        sqlite: include_str!("../../migrations/sqlite/0036_expert_pools.sql"),
+        postgres: include_str!("../../migrations/postgres/0036_expert_pools.sql"),
     },
     Step {
         version: 38,

@@ -22,6 +22,7 @@ pub mod leases;
 pub mod mail;
 pub mod maintenance;
 pub mod meta;
+pub mod method_approvals;
 pub mod migrate;
 pub mod ocds;
 pub mod opendata;

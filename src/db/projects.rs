@@ -46,6 +46,15 @@ pub struct Project {
     pub agency_zh: Option<String>,
     pub agency_en: Option<String>,
     pub entrusted_at: Option<i64>,
+    /// The purchaser marked the project technically complex (技术复杂): a tender's panel has
+    /// at least 7 members (87号令 art. 47).
+    pub technically_complex: bool,
+    /// Why the project was published less than the set days after its intention
+    /// (财库〔2020〕10号), shown on the notice.
+    pub intention_late_reason: Option<String>,
+    /// The settings version in force when the project was published: the project's rules are
+    /// read as they were then (`procurement::rules_of`).
+    pub settings_version: Option<i64>,
 }
 
 const PROJECT: &str = "SELECT p.id, p.number, p.kind, p.department_id, d.name_zh AS department_zh, \
@@ -53,7 +62,8 @@ const PROJECT: &str = "SELECT p.id, p.number, p.kind, p.department_id, d.name_zh
     p.method, p.price_weight_pct, p.tie_rule, p.grade_use, p.intention_id, p.city_division, p.min_grade, \
     p.need_inspection, p.min_bids, p.round, p.status, p.notice_at, p.deadline_at, p.cancel_reason, \
     p.final_deadline_at, p.created_by, p.created_at, p.updated_at, p.agency_id, ag.name_zh AS agency_zh, \
-    ag.name_en AS agency_en, p.entrusted_at FROM projects p JOIN departments d ON d.id = p.department_id \
+    ag.name_en AS agency_en, p.entrusted_at, p.technically_complex, p.intention_late_reason, \
+    p.settings_version FROM projects p JOIN departments d ON d.id = p.department_id \
     LEFT JOIN agencies ag ON ag.id = p.agency_id";
 
 fn project(r: &AnyRow) -> Result<Project, sqlx::Error> {
@@ -99,6 +109,9 @@ fn project(r: &AnyRow) -> Result<Project, sqlx::Error> {
         agency_zh: r.try_get("agency_zh")?,
         agency_en: r.try_get("agency_en")?,
         entrusted_at: r.try_get("entrusted_at")?,
+        technically_complex: r.try_get::<i64, _>("technically_complex")? != 0,
+        intention_late_reason: r.try_get("intention_late_reason")?,
+        settings_version: r.try_get("settings_version")?,
     })
 }
 
@@ -273,6 +286,7 @@ pub struct NewProject<'a> {
     pub min_bids: i64,
     pub notice_at: Option<i64>,
     pub deadline_at: Option<i64>,
+    pub technically_complex: bool,
 }
 
 /// The purchasing department a project belongs to.
@@ -302,8 +316,9 @@ pub async fn create(
     sqlx::query_scalar(
         "INSERT INTO projects (number, kind, department_id, title, category_code, requirements, budget_fen, \
          max_price_fen, method, price_weight_pct, tie_rule, grade_use, intention_id, city_division, min_grade, \
-         need_inspection, min_bids, round, status, notice_at, deadline_at, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 1, 'draft', $18, $19, $20, $21, $21) \
+         need_inspection, min_bids, round, status, notice_at, deadline_at, created_by, created_at, updated_at, \
+         technically_complex) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 1, 'draft', $18, $19, $20, $21, $21, $22) \
          RETURNING id",
     )
     .bind(p.number)
@@ -327,6 +342,7 @@ pub async fn create(
     .bind(p.deadline_at)
     .bind(user)
     .bind(now)
+    .bind(i64::from(p.technically_complex))
     .fetch_one(&mut *c)
     .await
 }
@@ -341,8 +357,8 @@ pub async fn update_draft(
     Ok(sqlx::query(
         "UPDATE projects SET title = $2, category_code = $3, requirements = $4, budget_fen = $5, max_price_fen = $6, \
          method = $7, price_weight_pct = $8, tie_rule = $9, grade_use = $10, intention_id = $11, city_division = $12, \
-         min_grade = $13, need_inspection = $14, min_bids = $15, notice_at = $16, deadline_at = $17, updated_at = $18 \
-         WHERE id = $1 AND status = 'draft'",
+         min_grade = $13, need_inspection = $14, min_bids = $15, notice_at = $16, deadline_at = $17, updated_at = $18, \
+         technically_complex = $19 WHERE id = $1 AND status = 'draft'",
     )
     .bind(id)
     .bind(p.title)
@@ -362,6 +378,7 @@ pub async fn update_draft(
     .bind(p.notice_at)
     .bind(p.deadline_at)
     .bind(now)
+    .bind(i64::from(p.technically_complex))
     .execute(&mut *c)
     .await?
     .rows_affected())
@@ -442,6 +459,35 @@ pub async fn set_notice_at(c: &mut Conn, id: i64, at: i64) -> Result<(), sqlx::E
     Ok(())
 }
 
+/// Records what the publication decided: the settings version in force then (issue 22, item
+/// 14) and the reason for publishing soon after the intention, if one was needed.
+pub async fn set_published_rules(
+    c: &mut Conn,
+    id: i64,
+    settings_version: i64,
+    intention_late_reason: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE projects SET settings_version = $2, intention_late_reason = $3 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(settings_version)
+    .bind(intention_late_reason)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// The fewest bids the published project opens with, as the settings at publication set it.
+pub async fn set_min_bids(c: &mut Conn, id: i64, min_bids: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE projects SET min_bids = $2 WHERE id = $1")
+        .bind(id)
+        .bind(min_bids)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
 /// Cancels the project (from draft or published) with its reason.
 pub async fn cancel(
     c: &mut Conn,
@@ -466,8 +512,8 @@ pub async fn next_round(
 ) -> Result<(), crate::platform::error::AppError> {
     advance(c, p, crate::domain::project::Action::Republish, now).await?;
     sqlx::query(
-        "UPDATE projects SET round = round + 1, notice_at = NULL, deadline_at = NULL, final_deadline_at = NULL \
-         WHERE id = $1",
+        "UPDATE projects SET round = round + 1, notice_at = NULL, deadline_at = NULL, final_deadline_at = NULL, \
+         settings_version = NULL, intention_late_reason = NULL WHERE id = $1",
     )
     .bind(p.id)
     .execute(&mut *c)

@@ -145,9 +145,15 @@ pub enum PanelProblem {
 }
 
 /// The smallest panel (87号令 art. 47; DOMAIN §5): odd and at least 5 for a tender (open or
-/// invited), at least 7 when the budget reaches `seven_from_fen`; at least 3 otherwise.
-pub fn panel_minimum(tender: bool, budget_fen: i64, seven_from_fen: i64) -> usize {
-    match (tender, budget_fen >= seven_from_fen) {
+/// invited), at least 7 when the budget reaches `seven_from_fen` ("采购预算金额在1000万元以上")
+/// or the project is technically complex ("技术复杂"); at least 3 otherwise.
+pub fn panel_minimum(
+    tender: bool,
+    budget_fen: i64,
+    seven_from_fen: i64,
+    technically_complex: bool,
+) -> usize {
+    match (tender, budget_fen >= seven_from_fen || technically_complex) {
         (true, true) => 7,
         (true, false) => 5,
         (false, _) => 3,
@@ -487,10 +493,14 @@ mod status_tests {
     #[test]
     fn a_tender_of_ten_million_yuan_or_more_needs_seven_panelists() {
         let ten_million = 10_000_000 * 100;
-        assert_eq!(panel_minimum(true, ten_million, ten_million), 7);
-        assert_eq!(panel_minimum(true, ten_million - 1, ten_million), 5);
-        assert_eq!(panel_minimum(true, ten_million + 1, ten_million), 7);
-        assert_eq!(panel_minimum(false, ten_million, ten_million), 3);
+        assert_eq!(panel_minimum(true, ten_million, ten_million, false), 7);
+        assert_eq!(panel_minimum(true, ten_million - 1, ten_million, false), 5);
+        assert_eq!(panel_minimum(true, ten_million + 1, ten_million, false), 7);
+        assert_eq!(panel_minimum(false, ten_million, ten_million, false), 3);
+        // 技术复杂 (87号令 art. 47 (二)): 7 for a tender of any budget; a consultation keeps 3.
+        assert_eq!(panel_minimum(true, 1, ten_million, true), 7);
+        assert_eq!(panel_minimum(true, ten_million - 1, ten_million, true), 7);
+        assert_eq!(panel_minimum(false, ten_million - 1, ten_million, true), 3);
         assert_eq!(
             panel_problem(5, 7, 1),
             Some(PanelProblem::Size { minimum: 7 })

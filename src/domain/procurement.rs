@@ -120,7 +120,9 @@ impl Method {
 /// The project documents stay available at least this many working days (87号令 27).
 pub const DOCUMENT_WORKING_DAYS: u32 = 5;
 
-/// A procurement intention is published at least this many days before the notice.
+/// A procurement intention is published at least this many days before the notice: the
+/// default of the dated setting `procurement.intention_days` (财库〔2020〕10号, 三: "原则上不得
+/// 晚于采购活动开始前30日").
 pub const INTENTION_DAYS: i64 = 30;
 
 fn add_span(cal: &Calendar, at: OffsetDateTime, span: Span) -> OffsetDateTime {
@@ -270,9 +272,29 @@ pub fn deadline_after_amendment(
     deadline.max(keep)
 }
 
-/// Whether the intention came early enough: published at least 30 days before the notice.
-pub fn intention_in_time(intention_published: OffsetDateTime, notice: OffsetDateTime) -> bool {
-    intention_published + Duration::days(INTENTION_DAYS) <= notice
+/// Days from the intention's publication to the notice, counted by their dates in Beijing (the
+/// day of publication is not counted: 民法典 art. 201).
+pub fn days_after_intention(intention_published: OffsetDateTime, notice: OffsetDateTime) -> i64 {
+    (shanghai_date(notice) - shanghai_date(intention_published)).whole_days()
+}
+
+/// Whether the intention came early enough: published at least `days` days before the notice
+/// (财库〔2020〕10号, 三; `days` is the setting `procurement.intention_days`). "原则上" allows an
+/// exception, which the purchaser gives a reason for at publication.
+pub fn intention_in_time(
+    intention_published: OffsetDateTime,
+    notice: OffsetDateTime,
+    days: i64,
+) -> bool {
+    days_after_intention(intention_published, notice) >= days
+}
+
+/// 政府采购法 art. 27: a procurement whose budget reaches the open-tender threshold
+/// ("达到公开招标数额标准", so from the threshold itself) is procured by 公开招标; another method
+/// needs the procurement supervisor's approval before the procurement starts. A programme is
+/// not procurement.
+pub fn needs_method_approval(method: Method, budget_fen: i64, threshold_fen: i64) -> bool {
+    method.is_procurement() && method != Method::OpenTender && budget_fen >= threshold_fen
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -695,9 +717,56 @@ mod tests {
 
     #[test]
     fn intention_thirty_days() {
+        // Counted by dates in Beijing: 29 days is too soon, 30 and 31 are in time.
         let p = datetime!(2026-01-01 09:00 +8);
-        assert!(intention_in_time(p, datetime!(2026-01-31 09:00 +8)));
-        assert!(!intention_in_time(p, datetime!(2026-01-31 08:59 +8)));
+        assert!(!intention_in_time(p, datetime!(2026-01-30 23:59 +8), 30));
+        assert!(intention_in_time(p, datetime!(2026-01-31 00:00 +8), 30));
+        assert!(intention_in_time(p, datetime!(2026-02-01 09:00 +8), 30));
+        assert_eq!(days_after_intention(p, datetime!(2026-01-30 09:00 +8)), 29);
+        // Midnight in Beijing is 16:00 UTC the day before.
+        assert_eq!(
+            days_after_intention(
+                datetime!(2025-12-31 16:00 UTC),
+                datetime!(2026-01-31 00:00 +8)
+            ),
+            30
+        );
+        assert!(!intention_in_time(p, datetime!(2026-01-31 00:00 +8), 31));
+    }
+
+    #[test]
+    fn another_method_at_the_open_tender_threshold_needs_approval() {
+        let threshold = 2_000_000 * 100;
+        assert!(needs_method_approval(
+            Method::Consultation,
+            threshold,
+            threshold
+        ));
+        assert!(needs_method_approval(
+            Method::Consultation,
+            threshold + 1,
+            threshold
+        ));
+        assert!(!needs_method_approval(
+            Method::Consultation,
+            threshold - 1,
+            threshold
+        ));
+        assert!(!needs_method_approval(
+            Method::OpenTender,
+            threshold * 5,
+            threshold
+        ));
+        assert!(!needs_method_approval(
+            Method::Programme,
+            threshold * 5,
+            threshold
+        ));
+        assert!(needs_method_approval(
+            Method::InvitedTender,
+            threshold,
+            threshold
+        ));
     }
 
     #[test]

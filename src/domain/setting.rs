@@ -132,6 +132,92 @@ pub const DEFINITIONS: &[Definition] = &[
     // its maximum (DOMAIN §4 gives 30%; 39号令 fixes no figure, so it is the bureau's to set).
     // Dated: a round keeps the value in force when it opened (issue 22, item 14).
     int("evaluation.disagreement_percent", 1, 100, "30", "§4"),
+    // 财库〔2020〕10号 (三、公开时间): the 采购意向 is published "原则上不得晚于采购活动开始前30
+    // 日"; a project published sooner after its intention records the purchaser's reason.
+    int("procurement.intention_days", 0, 365, "30", "§5"),
+    // 政府采购法 art. 27: a procurement whose budget reaches the 公开招标数额标准 (yuan) uses
+    // 公开招标 unless the procurement supervisor approved another method before it starts.
+    // 2,000,000 yuan is the services threshold of the State Council's 2020 list (国办发〔2019〕55
+    // 号, 四: "单项采购金额达到200万元以上的，必须采用公开招标方式"); provinces set their own
+    // for local budgets, hence a dated setting.
+    int(
+        "procurement.open_tender_yuan",
+        1,
+        100_000_000_000,
+        "2000000",
+        "§5",
+    ),
+    // The threshold for one service category (yuan); 0: the general one above.
+    int(
+        "procurement.open_tender_yuan.elderly-care",
+        0,
+        100_000_000_000,
+        "0",
+        "§5",
+    ),
+    int(
+        "procurement.open_tender_yuan.child-welfare",
+        0,
+        100_000_000_000,
+        "0",
+        "§5",
+    ),
+    int(
+        "procurement.open_tender_yuan.disability",
+        0,
+        100_000_000_000,
+        "0",
+        "§5",
+    ),
+    int(
+        "procurement.open_tender_yuan.social-assistance",
+        0,
+        100_000_000_000,
+        "0",
+        "§5",
+    ),
+    int(
+        "procurement.open_tender_yuan.community-governance",
+        0,
+        100_000_000_000,
+        "0",
+        "§5",
+    ),
+    int(
+        "procurement.open_tender_yuan.social-work",
+        0,
+        100_000_000_000,
+        "0",
+        "§5",
+    ),
+    int(
+        "procurement.open_tender_yuan.volunteer",
+        0,
+        100_000_000_000,
+        "0",
+        "§5",
+    ),
+    int(
+        "procurement.open_tender_yuan.health-promotion",
+        0,
+        100_000_000_000,
+        "0",
+        "§5",
+    ),
+    int(
+        "procurement.open_tender_yuan.legal-aid",
+        0,
+        100_000_000_000,
+        "0",
+        "§5",
+    ),
+    int(
+        "procurement.open_tender_yuan.evaluation-services",
+        0,
+        100_000_000_000,
+        "0",
+        "§5",
+    ),
 ];
 
 pub fn definition(key: &str) -> Option<&'static Definition> {

@@ -44,11 +44,12 @@ pub struct Panel {
 }
 
 /// The smallest panel for the project: a tender's 5, or 7 when its budget reaches the amount
-/// in force at its notice (`procurement.panel_seven_budget_yuan`, 87号令 art. 47); 3 for the
-/// other methods.
+/// in force at its publication (`procurement.panel_seven_budget_yuan`, read with the settings
+/// version the publication recorded) or the purchaser marked it technically complex (87号令
+/// art. 47); 3 for the other methods.
 pub async fn minimum_size(c: &mut Conn, p: &Project, now: i64) -> AppResult<usize> {
     let tender = matches!(p.method.as_str(), "open_tender" | "invited_tender");
-    let s = crate::db::settings::snapshot(c, p.notice_at.unwrap_or(now)).await?;
+    let s = crate::procurement::publication::rules_of(c, p, now).await?;
     let yuan = s
         .int("procurement.panel_seven_budget_yuan")
         .unwrap_or(10_000_000);
@@ -56,6 +57,7 @@ pub async fn minimum_size(c: &mut Conn, p: &Project, now: i64) -> AppResult<usiz
         tender,
         p.budget_fen,
         yuan.saturating_mul(100),
+        p.technically_complex,
     ))
 }
 
@@ -135,7 +137,9 @@ impl Procurement<'_> {
         let since = iso_date(shanghai_date(self.clock.now()) - Duration::days(3 * 365));
         let mut candidates = Vec::new();
         let mut excluded: Vec<(i64, String)> = Vec::new();
-        for (expert, person) in crate::db::experts::with_persons(c).await? {
+        // Only the procurement library's experts of the project's service category (issue 22,
+        // item 20).
+        for (expert, person) in crate::db::experts::with_persons(c, &p.category_code).await? {
             if representatives.contains(&expert) {
                 continue;
             }
@@ -263,15 +267,34 @@ async fn seat(
 }
 
 impl Procurement<'_> {
-    /// The procurement supervisor keeps an expert's fields in the library panels are drawn
-    /// from; only a current expert has them.
-    pub async fn set_expert_fields(&self, by: UserId, expert: i64, fields: &str) -> AppResult<()> {
+    /// The procurement supervisor keeps an expert's fields, libraries (procurement review,
+    /// evaluation: issue 22, item 20) and service categories in the library panels are drawn
+    /// from; only a current expert has them. Unknown libraries and categories are dropped.
+    pub async fn set_expert_fields(
+        &self,
+        by: UserId,
+        expert: i64,
+        fields: &str,
+        pools: &[String],
+        categories: &[String],
+    ) -> AppResult<()> {
         let now = self.clock.now_ms();
         let mut tx = self.db.begin_write().await?;
         if !crate::db::experts::is_expert(&mut tx, expert).await? {
             return Err(crate::platform::error::AppError::NotFound);
         }
+        let pools: Vec<&str> = crate::db::experts::POOLS
+            .into_iter()
+            .filter(|p| pools.iter().any(|q| q == p))
+            .collect();
+        let categories: Vec<String> = crate::db::projects::service_category_codes(&mut tx)
+            .await?
+            .into_iter()
+            .filter(|k| categories.contains(k))
+            .collect();
         crate::db::experts::set_fields(&mut tx, expert, fields, by.0, now).await?;
+        crate::db::experts::set_pools_and_categories(&mut tx, expert, &pools, &categories, now)
+            .await?;
         self.auditor
             .record(
                 &mut tx,
@@ -279,7 +302,7 @@ impl Procurement<'_> {
                 Actor::User(by),
                 "expert.fields",
                 ("user", expert.to_string()),
-                json!({ "fields": fields }),
+                json!({ "fields": fields, "pools": pools, "categories": categories }),
             )
             .await?;
         tx.commit().await?;

@@ -411,14 +411,16 @@ impl Procurement<'_> {
         Ok(id)
     }
 
-    /// Publishes a draft; refused with the earliest lawful deadline when its own is too soon.
+    /// Publishes a draft; refused with the earliest lawful deadline when its own is too soon,
+    /// or for a missing reason or approval (`PublishRefusal`).
     pub async fn publish_project(
         &self,
         id: i64,
+        intention_reason: Option<&str>,
         user: UserId,
-    ) -> AppResult<Result<(), time::OffsetDateTime>> {
+    ) -> AppResult<Result<(), crate::procurement::publication::PublishRefusal>> {
         let (mut tx, p) = self.locked(id).await?;
-        let r = self.publish(&mut tx, &p, user.0).await?;
+        let r = self.publish(&mut tx, &p, intention_reason, user.0).await?;
         if r.is_ok() {
             tx.commit().await?;
         }

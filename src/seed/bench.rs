@@ -102,6 +102,7 @@ pub async fn bidders(
             min_bids: 3,
             notice_at: Some(now),
             deadline_at: Some(deadline),
+            technically_complex: false,
         },
         creator,
         now,

@@ -138,6 +138,11 @@ pub struct UserSeed {
     pub roles: Vec<RoleSeed>,
     #[serde(default)]
     memberships: Vec<MembershipSeed>,
+    /// An expert's libraries (procurement, evaluation) and service categories.
+    #[serde(default)]
+    expert_pools: Vec<String>,
+    #[serde(default)]
+    expert_categories: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -326,6 +331,26 @@ pub async fn load(
                 now,
             };
             roles::grant_role(&mut tx, &g).await?;
+        }
+        if !u.expert_pools.is_empty() || !u.expert_categories.is_empty() {
+            let pools: Vec<&str> = crate::db::experts::POOLS
+                .into_iter()
+                .filter(|p| u.expert_pools.iter().any(|q| q == p))
+                .collect();
+            if pools.len() != u.expert_pools.len() {
+                return Err(DemoError::Invalid(format!(
+                    "unknown library for {}",
+                    u.email
+                )));
+            }
+            crate::db::experts::set_pools_and_categories(
+                &mut tx,
+                uid.0,
+                &pools,
+                &u.expert_categories,
+                now,
+            )
+            .await?;
         }
         let person = users::by_id(&mut tx, uid)
             .await?

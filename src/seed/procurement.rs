@@ -176,11 +176,10 @@ async fn project(
     // Published through the project's lifecycle, as the purchaser would.
     let draft = store::by_id(c, id).await?.ok_or(AppError::NotFound)?;
     store::advance(c, &draft, crate::domain::project::Action::Publish, notice).await?;
-    sqlx::query("UPDATE projects SET notice_at = $2 WHERE id = $1")
-        .bind(id)
-        .bind(notice)
-        .execute(&mut *c)
-        .await?;
+    store::set_notice_at(c, id, notice).await?;
+    // The settings in force at the notice, as publication records them (issue 22, item 14).
+    let version = crate::db::settings::snapshot(c, notice).await?.version;
+    store::set_published_rules(c, id, version, None).await?;
     let row = store::by_id(c, id).await?.ok_or(AppError::NotFound)?;
     store::add_event(
         c,
@@ -257,6 +256,7 @@ pub async fn seed(
             min_bids: 3,
             notice_at: None,
             deadline_at: Some(at_0930(now, 20)),
+            technically_complex: false,
         },
         &open_list,
         &demo_docs(&[]),
@@ -342,6 +342,7 @@ pub async fn seed(
             min_bids: 3,
             notice_at: None,
             deadline_at: Some(deadline),
+            technically_complex: false,
         },
         &closed_list,
         &closed_docs,

@@ -554,6 +554,17 @@ pub const MATRIX: &[Rule] = &[
     rule("GET", "/admin/calendar/<y>", Who::Role(Role::Admin)),
     rule("POST", "/admin/calendar/preview", Who::Role(Role::Admin)),
     rule("POST", "/admin/calendar", Who::Role(Role::Admin)),
+    // The procurement supervisor's approvals of a method other than 公开招标 (政府采购法 art. 27).
+    rule(
+        "GET",
+        "/method-approvals",
+        Who::Role(Role::ProcurementSupervisor),
+    ),
+    rule(
+        "POST",
+        "/method-approvals/<id>",
+        Who::Role(Role::ProcurementSupervisor),
+    ),
 ];
 
 pub fn rule_for(method: &str, uri: &str) -> Option<&'static Rule> {

@@ -21,14 +21,12 @@ type Supervisor<'r> = Staff<'r, role::ProcurementSupervisor>;
 
 async fn page_of(page: &Page, state: &AppState, errors: FormErrors) -> AppResult<Template> {
     let mut c = state.db.acquire().await?;
-    let rows = crate::db::experts::library(&mut c).await?;
-    let experts: Vec<_> = rows
-        .into_iter()
-        .map(|(id, name, email, fields)| json!({ "id": id, "name": name, "email": email, "fields": fields }))
-        .collect();
+    let experts = crate::db::experts::library(&mut c).await?;
+    let categories = crate::db::projects::categories(&mut c).await?;
     Ok(page.render(
         "experts/index",
-        json!({ "experts": experts, "errors": errors }),
+        json!({ "experts": experts, "errors": errors, "pools": crate::db::experts::POOLS,
+                "categories": categories }),
     ))
 }
 
@@ -40,6 +38,10 @@ async fn index(page: Page, state: &State<AppState>, _staff: Supervisor<'_>) -> A
 #[derive(FromForm)]
 pub struct FieldsForm {
     fields: Option<String>,
+    /// The libraries ticked (procurement, evaluation).
+    pool: Vec<String>,
+    /// The service categories ticked.
+    category: Vec<String>,
 }
 
 #[post("/experts/<user>", data = "<form>")]
@@ -50,7 +52,8 @@ async fn save(
     user: i64,
     form: CsrfForm<FieldsForm>,
 ) -> AppResult<Reply> {
-    let fields = text(&form.into_inner().fields).to_string();
+    let form = form.into_inner();
+    let fields = text(&form.fields).to_string();
     if fields.chars().count() > 500 {
         let mut e = FormErrors::default();
         e.add(page.lang, &format!("fields-{user}"), "err-expert-fields");
@@ -58,7 +61,7 @@ async fn save(
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     }
     Procurement::of(state)
-        .set_expert_fields(staff.user.id(), user, &fields)
+        .set_expert_fields(staff.user.id(), user, &fields, &form.pool, &form.category)
         .await?;
     Ok(Reply::flash("/experts", page.t("flash-expert-fields")))
 }

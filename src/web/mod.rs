@@ -35,6 +35,7 @@ pub mod forms;
 pub mod headers;
 pub mod history;
 pub mod home;
+pub mod method_approval;
 pub mod ocds;
 pub mod opendata;
 pub mod org_procurement;
@@ -92,6 +93,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(org_relations::routes());
     r.extend(suppliers::routes());
     r.extend(experts::routes());
+    r.extend(method_approval::routes());
     r.extend(panel_seat::routes());
     r.extend(award::routes());
     r.extend(award_public::routes());

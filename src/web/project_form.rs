@@ -41,6 +41,8 @@ pub struct ProjectForm {
     pub qual_doc: Vec<String>,
     /// The documents the project adds, one name a line.
     pub qual_added: Vec<String>,
+    /// 技术复杂: a tender's panel then has at least 7 members (87号令 art. 47).
+    pub technically_complex: Option<bool>,
 }
 
 /// A checked form, owning its strings.
@@ -61,6 +63,7 @@ pub struct Checked {
     pub conditions: Conditions,
     pub criteria: Vec<Criterion>,
     pub qual_docs: Vec<Requirement>,
+    pub technically_complex: bool,
 }
 
 impl Checked {
@@ -89,6 +92,7 @@ impl Checked {
             min_bids,
             notice_at: None,
             deadline_at: Some(self.deadline_at),
+            technically_complex: self.technically_complex,
         }
     }
 }
@@ -328,6 +332,7 @@ pub fn check(f: &ProjectForm, cx: &Context<'_>) -> Result<Checked, FormErrors> {
             conditions,
             criteria,
             qual_docs,
+            technically_complex: f.technically_complex.unwrap_or(false),
         }),
         _ => {
             if e.is_empty() {

@@ -106,6 +106,11 @@ async fn show_page(
     let now = state.clock.now_ms();
     let open = p.status == crate::domain::project::Status::Published
         && p.deadline_at.is_some_and(|d| now < d);
+    // The rules the publication recorded: its settings version, the method's approval.
+    let publication = match p.notice_at {
+        Some(_) => Some(crate::procurement::publication::standing(&mut c, p, now).await?),
+        None => None,
+    };
     let method = Procurement::method(p)?;
     let decisions = crate::db::challenges::decided_of_project(&mut c, p.id).await?;
     let category = store::categories(&mut c)
@@ -116,7 +121,7 @@ async fn show_page(
         "projects/show",
         json!({ "p": p, "criteria": criteria, "questions": questions, "amendments": amendments,
                 "qual_docs": qual_docs, "events": events, "openings": openings, "intention": intention, "open": open,
-                "review": review, "decisions": decisions,
+                "review": review, "decisions": decisions, "publication": publication,
                 "orgs": orgs, "method_label": page.t(&method.label_key()), "category": category,
                 "errors": errors, "values": values }),
     ))

@@ -15,7 +15,7 @@ use crate::platform::app::AppState;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::auth::guards::{role, CurrentUser, Staff};
 use crate::platform::error::{AppError, AppResult};
-use crate::procurement::{from_ms, shanghai_time, Procurement};
+use crate::procurement::{shanghai_time, Procurement};
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{positive_money, text, FormErrors};
 use crate::web::project_form::{self as pf, local_value, ProjectForm};
@@ -255,9 +255,16 @@ async fn form_page(
         .collect();
     let agency_list =
         crate::db::directory::list(&mut c, crate::db::directory::UnitKind::Agency).await?;
+    let publication = match project {
+        Some(p) => {
+            Some(crate::procurement::publication::standing(&mut c, p, state.clock.now_ms()).await?)
+        }
+        None => None,
+    };
     Ok(page.render(
         "purchase/form",
         json!({ "project": project, "p": project, "values": values, "errors": errors, "categories": categories,
+                "publication": publication,
                 "intentions": intentions, "methods": methods, "departments": units, "grades": grades,
                 "agencies": agency_list, "qual_checklist": QualDoc::ALL,
                 "qual_added_max": crate::domain::qualdocs::MAX_ADDED,
@@ -277,6 +284,7 @@ async fn values_of(state: &AppState, p: &Project) -> AppResult<serde_json::Value
         "method": p.method, "price_weight": p.price_weight_pct.to_string(), "tie_rule": p.tie_rule,
         "grade_use": p.grade_use, "intention": p.intention_id, "deadline": p.deadline_at.map(local_value),
         "city_division": p.city_division, "min_grade": p.min_grade, "need_inspection": p.need_inspection,
+        "technically_complex": p.technically_complex,
         "criterion_name": criteria.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
         "criterion_max": criteria.iter().map(|c| rust_decimal::Decimal::new(c.max_centi, 2).normalize().to_string()).collect::<Vec<_>>(),
         "criterion_guidance": criteria.iter().map(|c| c.guidance.clone()).collect::<Vec<_>>(),
@@ -424,10 +432,14 @@ pub(crate) async fn manage_page(
         None => None,
     };
     let now = state.clock.now();
-    let notice = p.notice_at.map(from_ms).unwrap_or(now);
-    let intention_ok = intention
-        .as_ref()
-        .is_some_and(|i| rules::intention_in_time(from_ms(i.published_at), notice));
+    let publication =
+        crate::procurement::publication::standing(&mut c, p, crate::platform::clock::to_ms(now))
+            .await?;
+    // In time, or sooner with the reason recorded at publication (财库〔2020〕10号).
+    let intention_ok = publication
+        .days_after_intention
+        .is_some_and(|d| d >= publication.intention_days)
+        || (intention.is_some() && p.intention_late_reason.is_some());
     let method = Procurement::method(p)?;
     let roll = {
         let mut c = state.db.acquire().await?;
@@ -456,7 +468,7 @@ pub(crate) async fn manage_page(
                 "unanswered": unanswered,
                 "review": review_view, "review_open": review_open, "panel": panel, "reads": reads,
                 "panel_open": panel_open, "purchasers": purchasers,
-                "panel_minimum": panel_minimum,
+                "panel_minimum": panel_minimum, "publication": publication,
                 "intention_warning": p.kind == "procurement" && !intention_ok,
                 "earliest": earliest, "deadline_passed": deadline_passed,
                 "method_label": page.t(&method.label_key()), "errors": errors,
@@ -527,33 +539,69 @@ async fn update(
     ))
 }
 
-#[post("/purchase/projects/<id>/publish", data = "<_form>")]
+#[derive(FromForm)]
+pub struct PublishForm {
+    /// Why the project is published sooner after its intention than the set days.
+    intention_reason: Option<String>,
+}
+
+#[post("/purchase/projects/<id>/publish", data = "<form>")]
 async fn publish(
     page: Page,
     state: &State<AppState>,
     staff: Purchaser<'_>,
     id: i64,
-    _form: CsrfForm<crate::web::forms::Empty>,
+    form: CsrfForm<PublishForm>,
 ) -> AppResult<Reply> {
+    use crate::procurement::publication::PublishRefusal;
     let user = staff.user;
     let p = purchasers_project(state, user, id).await?;
+    let reason = text(&form.into_inner().intention_reason).to_string();
+    let reason = (!reason.is_empty()).then_some(reason.as_str());
+    let mut e = FormErrors::default();
     match Procurement::of(state)
-        .publish_project(p.id, user.id())
+        .publish_project(p.id, reason, user.id())
         .await?
     {
-        Ok(()) => Ok(Reply::flash(
-            format!("/purchase/projects/{id}"),
-            page.t("flash-project-published"),
-        )),
-        Err(earliest) => {
+        Ok(()) => {
+            return Ok(Reply::flash(
+                format!("/purchase/projects/{id}"),
+                page.t("flash-project-published"),
+            ))
+        }
+        Err(PublishRefusal::Deadline(earliest)) => {
             let msg = format!(
                 "{} {}",
                 page.t("err-project-deadline-early"),
                 shanghai_time(crate::platform::clock::to_ms(earliest))
             );
-            Ok(Reply::flash_error(format!("/purchase/projects/{id}"), msg))
+            return Ok(Reply::flash_error(format!("/purchase/projects/{id}"), msg));
         }
+        Err(PublishRefusal::IntentionReason { days, after }) => e.add_text(
+            "intention_reason",
+            crate::platform::i18n::t_args(
+                page.lang,
+                "err-project-intention-reason",
+                &[("days", days.to_string()), ("after", after.to_string())],
+            ),
+        ),
+        Err(PublishRefusal::MethodApproval { threshold_fen }) => e.add_text(
+            "method",
+            crate::platform::i18n::t_args(
+                page.lang,
+                "err-project-method-approval",
+                &[(
+                    "threshold",
+                    format!("¥{}", Money::from_fen(threshold_fen).grouped()),
+                )],
+            ),
+        ),
     }
+    // Nothing was written: the draft again, with the message and the reason as typed.
+    let mut values = values_of(state, &p).await?;
+    values["intention_reason"] = json!(reason.unwrap_or(""));
+    let t = form_page(&page, state, user, Some(&p), values, e).await?;
+    Ok(Reply::page(Http::UnprocessableEntity, t))
 }
 
 #[derive(FromForm)]

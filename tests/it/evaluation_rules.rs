@@ -86,6 +86,8 @@ async fn a_recent_member_is_recused_automatically_and_a_declared_conflict_recuse
     let id = applied(&app).await;
     // The organization's member (since 2025) becomes an expert: recused at assignment.
     exec(&app, "INSERT INTO role_grants (user_id, role, granted_at, settings_version) SELECT id, 'expert', 0, 1 FROM users WHERE email = 'ngo.member@demo.huoban.cn'").await;
+    // In the evaluation library (issue 22, item 20).
+    exec(&app, "INSERT INTO expert_pools (user_id, pool, since) SELECT id, 'evaluation', 0 FROM users WHERE email = 'ngo.member@demo.huoban.cn'").await;
     switch(&app, EVALUATION).await;
     let (s, page) = assign(&app, id, NGO_MEMBER.0).await;
     assert_eq!(s, Status::SeeOther);

@@ -17,7 +17,7 @@ pub async fn opened_project(app: &TestApp, number: &str, prices: [&str; 3]) -> (
 
 /// Sunshine, the volunteers and the charity bid `prices` on the published project, which the
 /// job opens at its deadline (20 December, 10:00); the bids' ids in that order.
-async fn bid_and_open(app: &TestApp, id: i64, prices: [&str; 3]) -> Vec<i64> {
+pub(crate) async fn bid_and_open(app: &TestApp, id: i64, prices: [&str; 3]) -> Vec<i64> {
     let p = {
         let mut c = app.db.acquire().await.unwrap();
         huoban::db::projects::by_id(&mut c, id)
@@ -205,6 +205,19 @@ async fn the_panel_is_drawn_without_conflicted_experts_and_the_draw_is_recorded(
         &app,
         "INSERT INTO role_grants (user_id, role, granted_at, settings_version) \
          SELECT id, 'expert', 0, 1 FROM users WHERE email = 'registrar@demo.huoban.cn'",
+    )
+    .await;
+    // In the procurement library, reviewing the project's category (issue 22, item 20).
+    crate::evaluation_flow::exec(
+        &app,
+        "INSERT INTO expert_pools (user_id, pool, since) \
+         SELECT id, 'procurement', 0 FROM users WHERE email = 'registrar@demo.huoban.cn'",
+    )
+    .await;
+    crate::evaluation_flow::exec(
+        &app,
+        "INSERT INTO expert_categories (user_id, category_code) \
+         SELECT id, 'elderly-care' FROM users WHERE email = 'registrar@demo.huoban.cn'",
     )
     .await;
     let purchaser = int(&app, "SELECT id FROM users WHERE email = $1", PURCHASER.0)
