@@ -182,6 +182,12 @@ const STEPS: &[Step] = &[
         postgres: include_str!("../../migrations/postgres/0028_documents.sql"),
     },
     Step {
+        version: 32,
+        name: "ranking",
+        sqlite: include_str!("../../migrations/sqlite/0032_ranking.sql"),
+        postgres: include_str!("../../migrations/postgres/0032_ranking.sql"),
+    },
+    Step {
         version: 33,
         name: "challenge_steps",
         sqlite: include_str!("../../migrations/sqlite/0033_challenge_steps.sql"),

@@ -2,12 +2,14 @@
 //! each technical criterion of each valid bid within its maximum, independently (no page shows
 //! a panelist anyone else's scores before the report), and submits once. The evaluation report
 //! — complete when every seated panelist has submitted — has per criterion the mean over the
-//! panel, the price score by the formula, totals, and the ranking under the project's tie rule
-//! with the panel's recorded seed, plus every panelist's scores.
+//! panel, the price score by the formula, totals, and the ranking: total, price, the grade in
+//! force at the deadline when the project published the priority "under equal conditions",
+//! the published tie rule, and last a draw whose seed is drawn when the last panelist submits
+//! (issue 22, item 1), plus every panelist's scores.
 
 use crate::db::projects::{self as store, Project};
 use crate::db::Conn;
-use crate::domain::award::{self, Scored, TieRule};
+use crate::domain::award::{self, Decider, TieOrder, TieRule};
 use crate::platform::error::AppResult;
 use crate::procurement::panel::{panel_of, Panel};
 use crate::procurement::review;
@@ -110,6 +112,10 @@ pub struct ReportRow {
     pub price_score: Decimal,
     pub technical: Vec<Decimal>,
     pub total: Decimal,
+    /// The grade in force at the deadline, when the project published the grade priority.
+    pub grade: Option<String>,
+    /// What separated this place from the next when their totals were equal.
+    pub decided: Option<Decider>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -121,7 +127,13 @@ pub struct Report {
     /// budget or the maximum price (organization name, reason key).
     pub left_out: Vec<(String, &'static str)>,
     pub drawn: bool,
+    /// The seed the ranking's draw used: drawn when the last panelist submitted; a panel
+    /// completed before that existed used the panel draw's seed (`legacy_seed`).
     pub seed: String,
+    pub seed_at: Option<i64>,
+    pub legacy_seed: bool,
+    /// The project published the priority of the higher grade "under equal conditions".
+    pub grade_priority: bool,
     pub rows: Vec<ReportRow>,
     /// Each seated panelist's name and scores per bid (in criterion order).
     pub panelists: Vec<(String, Vec<BidScores>)>,
@@ -197,20 +209,50 @@ pub async fn report(c: &mut Conn, p: &Project) -> AppResult<Option<Report>> {
             (b.bid.bid_id, *price, technical)
         })
         .collect();
-    let seed: u64 = panel.seed.parse().unwrap_or(0);
-    let (ranked, drawn): (Vec<Scored>, bool) = award::rank(
-        award::score_all(p.price_weight_pct, &input),
-        TieRule::parse(&p.tie_rule),
-        seed,
-    );
+    let grade_priority = crate::domain::procurement::GradeUse::parse(&p.grade_use)
+        == Some(crate::domain::procurement::GradeUse::EqualConditions);
+    // The grade "in force at the deadline": the bidders' standing when the bids closed.
+    let on = crate::domain::calendar::iso_date(crate::domain::calendar::shanghai_date(
+        crate::procurement::from_ms(p.deadline_at.unwrap_or(0)),
+    ));
+    let mut grades: HashMap<i64, Option<crate::domain::evaluation::Grade>> = HashMap::new();
+    if grade_priority {
+        for (b, _) in &priced {
+            let held = crate::db::bidders::grades_as_of(c, b.bid.org_id, &on).await?;
+            let best = held
+                .iter()
+                .filter_map(|g| crate::domain::evaluation::Grade::parse(g))
+                .max();
+            grades.insert(b.bid.bid_id, best);
+        }
+    }
+    let drawn_seed = crate::db::panel::rank_seed(c, panel.id).await?;
+    let legacy_seed = drawn_seed.is_none() && complete;
+    let (seed_text, seed_at) = match drawn_seed {
+        Some((s, at)) => (s, Some(at)),
+        None => (panel.seed.clone(), None),
+    };
+    let seed: u64 = seed_text.parse().unwrap_or(0);
+    let mut scored = award::score_all(p.price_weight_pct, &input);
+    for s in &mut scored {
+        s.grade = award::priority_level(grades.get(&s.bid).copied().flatten());
+    }
+    let order = TieOrder {
+        grade_priority,
+        rule: TieRule::parse(&p.tie_rule),
+    };
+    let ranking = award::rank(scored, order, seed);
+    let drawn = ranking.drawn();
     let names: HashMap<i64, (i64, String)> = bids
         .iter()
         .map(|b| (b.bid.bid_id, (b.bid.org_id, b.bid.org_name.clone())))
         .collect();
-    let rows = ranked
+    let rows = ranking
+        .rows
         .into_iter()
+        .zip(ranking.decided)
         .enumerate()
-        .map(|(i, s)| ReportRow {
+        .map(|(i, (s, decided))| ReportRow {
             rank: i + 1,
             bid_id: s.bid,
             org_id: names.get(&s.bid).map(|n| n.0).unwrap_or_default(),
@@ -218,6 +260,12 @@ pub async fn report(c: &mut Conn, p: &Project) -> AppResult<Option<Report>> {
             price_fen: s.price_fen,
             price_score: s.price_score,
             total: s.total(),
+            grade: grades
+                .get(&s.bid)
+                .copied()
+                .flatten()
+                .map(|g| g.code().to_string()),
+            decided,
             technical: s.technical,
         })
         .collect();
@@ -226,7 +274,10 @@ pub async fn report(c: &mut Conn, p: &Project) -> AppResult<Option<Report>> {
         awaiting_final,
         left_out,
         drawn,
-        seed: panel.seed,
+        seed: seed_text,
+        seed_at,
+        legacy_seed,
+        grade_priority,
         rows,
         panelists,
     }))

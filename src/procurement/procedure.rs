@@ -182,7 +182,35 @@ impl Procurement<'_> {
             json!({ "scores": scores.len() }),
         )
         .await?;
+        self.draw_rank_seed(&mut tx, member, now).await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// With the last seated panelist's sheet, the seed of the ranking's draw (issue 22, item 1):
+    /// drawn now, when every score is fixed, and recorded; never the panel draw's seed, which
+    /// was known before anyone scored (87号令 art. 68: a tie the documents leave open is drawn).
+    async fn draw_rank_seed(
+        &self,
+        c: &mut crate::db::Conn,
+        member: i64,
+        now: i64,
+    ) -> AppResult<()> {
+        let (panel, all) = crate::db::panel::all_submitted(c, member).await?;
+        if !all {
+            return Ok(());
+        }
+        let seed = rand::RngCore::next_u64(&mut rand::thread_rng()).to_string();
+        if crate::db::panel::set_rank_seed(c, panel, &seed, now).await? {
+            self.audit(
+                c,
+                Actor::System,
+                "panel.rank_seed",
+                ("panel", panel),
+                json!({ "seed": seed }),
+            )
+            .await?;
+        }
         Ok(())
     }
 

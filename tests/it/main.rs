@@ -37,6 +37,7 @@ mod performance;
 mod procurement;
 mod procurement_docs;
 mod qual_docs;
+mod ranking;
 mod registry;
 mod registry_decisions;
 mod related;
