@@ -70,3 +70,11 @@ pub async fn grades_as_of(c: &mut Conn, org: i64, on: &str) -> Result<Vec<String
     .fetch_all(&mut *c)
     .await
 }
+
+/// The organization's type (`enterprise` for an enterprise supplier), if it exists.
+pub async fn org_type(c: &mut Conn, org: i64) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT org_type FROM organizations WHERE id = $1")
+        .bind(org)
+        .fetch_optional(&mut *c)
+        .await
+}

@@ -23,6 +23,41 @@ pub fn price_score(base_fen: i64, bid_fen: i64, w_pct: i64) -> Option<Decimal> {
     Some(round2(raw))
 }
 
+/// An enterprise's size as its 中小企业声明函 declares it (政府采购促进中小企业发展管理办法,
+/// 财库〔2020〕46号, art. 2: medium, small and micro enterprises by the State Council's size
+/// standards; other suppliers — social organizations, public institutions — are not enterprises
+/// and declare nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EnterpriseSize {
+    Medium,
+    Small,
+    Micro,
+}
+
+codes!(EnterpriseSize {
+    Medium => "medium",
+    Small => "small",
+    Micro => "micro",
+});
+
+impl EnterpriseSize {
+    /// Whether the price deduction applies: small and micro enterprises only (46号 art. 9).
+    pub fn deducted(self) -> bool {
+        matches!(self, EnterpriseSize::Small | EnterpriseSize::Micro)
+    }
+}
+
+/// The price a small or micro enterprise's bid is evaluated at: the bid price less `pct`
+/// percent, rounded half-up to the fen (46号 art. 9, "用扣除后的价格参加评审"; the range for
+/// goods and services raised to 10–20 % by 财库〔2022〕19号). The bid price stays the amount
+/// of the award.
+pub fn evaluated_price(price_fen: i64, pct: i64) -> i64 {
+    let kept = Decimal::from(price_fen) * Decimal::from(100 - pct) / Decimal::from(100);
+    kept.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+        .try_into()
+        .unwrap_or(price_fen)
+}
+
 /// The technical score of one criterion: the mean of the panelists' scores, rounded.
 pub fn criterion_score(scores: &[Decimal]) -> Option<Decimal> {
     if scores.is_empty() {
@@ -355,6 +390,24 @@ mod tests {
         assert_eq!(price_score(2, 3, 10), Some(d("6.67")));
         assert_eq!(price_score(1, 80, 10), Some(d("0.13")));
         assert_eq!(price_score(100, 0, 30), None);
+    }
+
+    #[test]
+    fn a_small_enterprise_is_evaluated_at_its_price_less_the_deduction_to_the_fen() {
+        // ¥380,000.00 less 10 % is ¥342,000.00; less 20 % ¥304,000.00.
+        assert_eq!(evaluated_price(380_000_00, 10), 342_000_00);
+        assert_eq!(evaluated_price(380_000_00, 20), 304_000_00);
+        // ¥333,333.33 less 10 %: 29,999,999.7 fen → 30,000,000 (half-up to the fen).
+        assert_eq!(evaluated_price(333_333_33, 10), 300_000_00);
+        // ¥0.05 less 10 %: 4.5 fen → 5; ¥0.15 less 10 %: 13.5 → 14.
+        assert_eq!(evaluated_price(5, 10), 5);
+        assert_eq!(evaluated_price(15, 10), 14);
+        assert_eq!(evaluated_price(380_000_00, 0), 380_000_00);
+        assert!(EnterpriseSize::Micro.deducted() && EnterpriseSize::Small.deducted());
+        assert!(!EnterpriseSize::Medium.deducted());
+        for s in EnterpriseSize::ALL {
+            assert_eq!(EnterpriseSize::parse(s.code()), Some(*s));
+        }
     }
 
     #[test]

@@ -108,7 +108,14 @@ pub struct ReportRow {
     pub bid_id: i64,
     pub org_id: i64,
     pub org_name: String,
+    /// The bid price (the amount an award is made at).
     pub price_fen: i64,
+    /// The price the score is computed from: the bid price less the small-enterprise
+    /// deduction, when one applies.
+    pub evaluated_fen: i64,
+    pub deduction_pct: Option<i64>,
+    /// The accepted size declaration.
+    pub sme: Option<String>,
     pub price_score: Decimal,
     pub technical: Vec<Decimal>,
     pub total: Decimal,
@@ -134,6 +141,8 @@ pub struct Report {
     pub legacy_seed: bool,
     /// The project published the priority of the higher grade "under equal conditions".
     pub grade_priority: bool,
+    /// The small-enterprise price deduction in force at the notice (percent).
+    pub sme_pct: i64,
     pub rows: Vec<ReportRow>,
     /// Each seated panelist's name and scores per bid (in criterion order).
     pub panelists: Vec<(String, Vec<BidScores>)>,
@@ -196,6 +205,26 @@ pub async fn report(c: &mut Conn, p: &Project) -> AppResult<Option<Report>> {
             },
         }
     }
+    // Small and micro enterprises whose declaration the purchaser accepted are evaluated at
+    // their price less the deduction in force at the notice (财库〔2020〕46号 art. 9, range
+    // raised by 财库〔2022〕19号); the award stays at the bid price.
+    let sme_pct = crate::db::settings::snapshot(c, p.notice_at.unwrap_or(0))
+        .await?
+        .int("procurement.sme_price_deduction_pct")
+        .unwrap_or(10);
+    let mut quoted: HashMap<i64, (i64, Option<i64>)> = HashMap::new();
+    for (b, price) in priced.iter_mut() {
+        let deducted = b.sme_ok == Some(true)
+            && b.bid
+                .sme
+                .as_deref()
+                .and_then(award::EnterpriseSize::parse)
+                .is_some_and(award::EnterpriseSize::deducted);
+        quoted.insert(b.bid.bid_id, (*price, deducted.then_some(sme_pct)));
+        if deducted {
+            *price = award::evaluated_price(*price, sme_pct);
+        }
+    }
     let input: Vec<(i64, i64, Vec<Decimal>)> = priced
         .iter()
         .map(|(b, price)| {
@@ -243,9 +272,12 @@ pub async fn report(c: &mut Conn, p: &Project) -> AppResult<Option<Report>> {
     };
     let ranking = award::rank(scored, order, seed);
     let drawn = ranking.drawn();
-    let names: HashMap<i64, (i64, String)> = bids
+    let names: HashMap<i64, (i64, String, Option<String>)> = bids
         .iter()
-        .map(|b| (b.bid.bid_id, (b.bid.org_id, b.bid.org_name.clone())))
+        .map(|b| {
+            let sme = b.bid.sme.clone().filter(|_| b.sme_ok == Some(true));
+            (b.bid.bid_id, (b.bid.org_id, b.bid.org_name.clone(), sme))
+        })
         .collect();
     let rows = ranking
         .rows
@@ -257,7 +289,10 @@ pub async fn report(c: &mut Conn, p: &Project) -> AppResult<Option<Report>> {
             bid_id: s.bid,
             org_id: names.get(&s.bid).map(|n| n.0).unwrap_or_default(),
             org_name: names.get(&s.bid).map(|n| n.1.clone()).unwrap_or_default(),
-            price_fen: s.price_fen,
+            price_fen: quoted.get(&s.bid).map_or(s.price_fen, |q| q.0),
+            evaluated_fen: s.price_fen,
+            deduction_pct: quoted.get(&s.bid).and_then(|q| q.1),
+            sme: names.get(&s.bid).and_then(|n| n.2.clone()),
             price_score: s.price_score,
             total: s.total(),
             grade: grades
@@ -278,6 +313,7 @@ pub async fn report(c: &mut Conn, p: &Project) -> AppResult<Option<Report>> {
         seed_at,
         legacy_seed,
         grade_priority,
+        sme_pct,
         rows,
         panelists,
     }))

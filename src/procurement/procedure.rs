@@ -90,15 +90,25 @@ impl Procurement<'_> {
         Self::settle(tx, p, r).await
     }
 
-    /// The purchaser's qualification check of every opened bid.
+    /// The purchaser's qualification check of every opened bid, with the check of each size
+    /// declaration (`declarations`: bid → accepted, reason), in one transaction.
     pub async fn qualify_bids(
         &self,
         id: i64,
         decisions: &HashMap<i64, (bool, String)>,
+        declarations: &HashMap<i64, (bool, String)>,
         user: UserId,
     ) -> AppResult<Result<Outcome, Refused>> {
         let (mut tx, p) = self.locked(id).await?;
-        let r = self.qualify(&mut tx, &p, decisions, user.0).await?;
+        let mut r = self.qualify(&mut tx, &p, decisions, user.0).await?;
+        if r.is_ok() {
+            if let Err(key) = self
+                .check_declarations(&mut tx, &p, declarations, user.0)
+                .await?
+            {
+                r = Err(key);
+            }
+        }
         Self::settle(tx, p, r).await
     }
 

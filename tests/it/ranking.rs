@@ -4,10 +4,14 @@
 //! project published the priority "under equal conditions") → the published tie rule → a
 //! draw whose seed is drawn when the last panelist submits (87号令 arts. 55 and 68).
 
-use crate::evaluation_flow::{exec, int, sunshine};
+use crate::evaluation_flow::{exec, int, sunshine, switch};
 use crate::helpers::*;
+use crate::procurement::{publish_project, state, PROPOSAL};
 use crate::review::scored_with;
+use huoban::domain::award::EnterpriseSize;
+use huoban::procurement::Procurement;
 use rocket::http::Status;
+use time::macros::datetime;
 
 /// The bid of an organization in the project.
 async fn bid_of(app: &TestApp, project: i64, org: i64) -> i64 {
@@ -283,4 +287,307 @@ async fn the_criteria_rule_decides_what_the_technical_total_cannot() {
     let (s, report) = app.get(&format!("/purchase/projects/{id}/report")).await;
     assert_eq!(s, Status::Ok);
     assert!(report.contains("部分名次经抽签确定"));
+}
+
+// Item 5: small and micro enterprises (政府采购促进中小企业发展管理办法, 财库〔2020〕46号 art. 9;
+// 财库〔2022〕19号 raised the deduction for services to 10–20 %).
+
+/// Submits the bid as the signed-in organization admin through the form, with a declaration.
+async fn bid_declaring(
+    app: &TestApp,
+    number: &str,
+    org: i64,
+    price: &str,
+    sme: &str,
+) -> (Status, String) {
+    let token = app.csrf().await;
+    let (ct, body) = multipart(
+        &[
+            ("_csrf", &token),
+            ("price", price),
+            ("proposal", PROPOSAL),
+            ("sme", sme),
+        ],
+        &[],
+    );
+    let r = app
+        .client
+        .post(format!("/projects/{number}/bid/{org}"))
+        .header(ct)
+        .body(body)
+        .dispatch()
+        .await;
+    let s = r.status();
+    (s, r.into_string().await.unwrap_or_default())
+}
+
+#[rocket::async_test]
+async fn only_an_enterprise_declares_its_size_sealed_with_its_bid() {
+    let app = TestApp::spawn().await;
+    app.login_as(PURCHASER).await;
+    publish_project(&app, "NB-SME-01", "open_tender", "2026-12-20T10:00").await;
+    switch(&app, NGO_ADMIN).await;
+    let org = sunshine(&app).await;
+    let (_, page) = app.get(&format!("/projects/NB-SME-01/bid/{org}")).await;
+    assert!(page.contains("中小企业声明函（企业规模）"));
+    // A social organization is not an enterprise (46号 art. 2): refused, nothing stored.
+    let (s, page) = bid_declaring(&app, "NB-SME-01", org, "380000", "small").await;
+    assert_eq!(s, Status::UnprocessableEntity);
+    assert!(page.contains("只有企业可以提交中小企业声明函"));
+    let (s, page) = bid_declaring(&app, "NB-SME-01", org, "380000", "huge").await;
+    assert_eq!(s, Status::UnprocessableEntity);
+    assert!(page.contains("请选择企业规模或不声明"));
+    assert_eq!(
+        app.scalar_of(&format!(
+            "SELECT COUNT(*) FROM bids WHERE org_id = {org} AND project_id = \
+             (SELECT id FROM projects WHERE number = 'NB-SME-01')"
+        ))
+        .await,
+        0
+    );
+    // As an enterprise it declares; the declaration is in the sealed content (its digest).
+    exec(
+        &app,
+        &format!("UPDATE organizations SET org_type = 'enterprise' WHERE id = {org}"),
+    )
+    .await;
+    let (s, page) = bid_declaring(&app, "NB-SME-01", org, "380000", "small").await;
+    assert_eq!(s, Status::Ok, "{page}");
+    assert!(page.contains("中小企业声明函：</dt><dd>小型企业"));
+    let p = {
+        let mut c = app.db.acquire().await.unwrap();
+        huoban::db::projects::by_id(
+            &mut c,
+            app.scalar("SELECT id FROM projects WHERE number = 'NB-SME-01'")
+                .await,
+        )
+        .await
+        .unwrap()
+        .unwrap()
+    };
+    let own = {
+        let mut c = app.db.acquire().await.unwrap();
+        Procurement::of(state(&app))
+            .own_bid(&mut c, &p, org, "initial")
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    assert_eq!(own.1.sme.as_deref(), Some("small"));
+    assert_eq!(own.1.digest(), own.0.digest);
+    // Without a declaration the content has no size at all (older bids keep their digest).
+    let (s, _) = bid_declaring(&app, "NB-SME-01", org, "380000", "").await;
+    assert_eq!(s, Status::Ok);
+    let own = {
+        let mut c = app.db.acquire().await.unwrap();
+        Procurement::of(state(&app))
+            .own_bid(&mut c, &p, org, "initial")
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    assert!(!String::from_utf8(own.1.canonical())
+        .unwrap()
+        .contains("sme"));
+}
+
+/// An open tender (deadline 20 December 2026) where sunshine (a small enterprise) bids `sun`,
+/// the volunteers 345,000 without a declaration and the charity (a micro enterprise) 372,500;
+/// opened, the qualification posted with `sme` decisions for sunshine and the charity; then,
+/// when it passed, a panel of three scores every bid 30 + 20. The project id and the bids.
+async fn declared_and_scored(
+    app: &TestApp,
+    number: &str,
+    sun: &str,
+    sme: [(&str, &str); 2],
+) -> (i64, Vec<i64>, Status) {
+    app.login_as(PURCHASER).await;
+    let id = publish_project(app, number, "open_tender", "2026-12-20T10:00").await;
+    let sun_id = sunshine(app).await;
+    exec(
+        app,
+        &format!("UPDATE organizations SET org_type = 'enterprise' WHERE id IN ({sun_id}, 4)"),
+    )
+    .await;
+    let p = {
+        let mut c = app.db.acquire().await.unwrap();
+        huoban::db::projects::by_id(&mut c, id)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let pr = Procurement::of(state(app));
+    for (org, price, size) in [
+        (sun_id, sun, Some(EnterpriseSize::Small)),
+        (3, "345000", None),
+        (4, "372500", Some(EnterpriseSize::Micro)),
+    ] {
+        let input = huoban::procurement::bidding::BidInput {
+            price: huoban::domain::money::Money::parse(price).unwrap(),
+            proposal: PROPOSAL.into(),
+            files: vec![],
+        };
+        assert!(pr
+            .submit_declared_bid(&p, org, 1, "initial", input, size)
+            .await
+            .unwrap()
+            .is_ok());
+    }
+    app.clock.set(datetime!(2026-12-20 02:00 UTC));
+    pr.run_due().await.unwrap();
+    let bids: Vec<i64> = {
+        let mut c = app.db.acquire().await.unwrap();
+        sqlx::query_scalar("SELECT id FROM bids WHERE project_id = $1 ORDER BY org_id")
+            .bind(id)
+            .fetch_all(&mut *c)
+            .await
+            .unwrap()
+    };
+    let (b_sun, b_char) = (bid_of(app, id, sun_id).await, bid_of(app, id, 4).await);
+    let mut f: Vec<(String, String)> = bids
+        .iter()
+        .map(|b| (format!("decision[{b}]"), "pass".to_string()))
+        .collect();
+    for (b, (decision, reason)) in [b_sun, b_char].iter().zip(sme) {
+        if !decision.is_empty() {
+            f.push((format!("sme[{b}]"), decision.to_string()));
+            f.push((format!("sme_reason[{b}]"), reason.to_string()));
+        }
+    }
+    let body: Vec<(&str, &str)> = f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let r = app
+        .post(&format!("/purchase/projects/{id}/qualification"), &body)
+        .await;
+    let status = r.status();
+    if status != Status::SeeOther {
+        return (id, bids, status);
+    }
+    let purchaser = int(app, "SELECT id FROM users WHERE email = $1", PURCHASER.0)
+        .await
+        .to_string();
+    let r = app
+        .post(
+            &format!("/purchase/projects/{id}/panel"),
+            &[("size", "5"), ("representative", purchaser.as_str())],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let seats: Vec<(i64, String)> = {
+        let mut c = app.db.acquire().await.unwrap();
+        sqlx::query_as(
+            "SELECT m.id, u.email FROM panel_members m JOIN users u ON u.id = m.user_id \
+             JOIN panels p ON p.id = m.panel_id WHERE p.project_id = $1 ORDER BY m.id",
+        )
+        .bind(id)
+        .fetch_all(&mut *c)
+        .await
+        .unwrap()
+    };
+    let pass: Vec<(String, String)> = bids
+        .iter()
+        .map(|b| (format!("decision[{b}]"), "pass".to_string()))
+        .collect();
+    let pass: Vec<(&str, &str)> = pass.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    for (i, (seat, email)) in seats.iter().enumerate() {
+        let password = if email == PURCHASER.0 {
+            PURCHASER.1
+        } else {
+            "demo-expert-2026"
+        };
+        switch(app, (email, password)).await;
+        app.post(&format!("/panel/{seat}/declare"), &[("conflict", "no")])
+            .await;
+        if i == 0 {
+            let r = app.post(&format!("/panel/{seat}/compliance"), &pass).await;
+            assert_eq!(r.status(), Status::SeeOther);
+        }
+        let mut body: Vec<(String, String)> = Vec::new();
+        for b in &bids {
+            body.push((format!("score[{b}-0]"), "30".into()));
+            body.push((format!("score[{b}-1]"), "20".into()));
+        }
+        body.push(("confirm".into(), "yes".into()));
+        let body: Vec<(&str, &str)> = body.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let r = app
+            .post(&format!("/panel/{seat}/scores/confirm"), &body)
+            .await;
+        assert_eq!(r.status(), Status::SeeOther);
+    }
+    switch(app, PURCHASER).await;
+    (id, bids, status)
+}
+
+#[rocket::async_test]
+async fn a_small_enterprises_price_is_evaluated_less_the_deduction_to_the_fen() {
+    let app = TestApp::spawn().await;
+    // Every declaration needs the purchaser's check at qualification; a refusal needs its
+    // reason. Missing either: shown again, nothing recorded (the qualification neither).
+    let (id, _, s) =
+        declared_and_scored(&app, "NB-SME-02", "380000.05", [("pass", ""), ("", "")]).await;
+    assert_eq!(s, Status::UnprocessableEntity);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM bid_reviews").await, 0);
+    let (_, page) = app.get(&format!("/purchase/projects/{id}")).await;
+    assert!(page.contains("中小企业声明函：") && page.contains("微型企业"));
+    let app = TestApp::spawn().await;
+    let (id, _, s) = declared_and_scored(
+        &app,
+        "NB-SME-02",
+        "380000.05",
+        [("pass", ""), ("fail", "从业人员和营业收入超过微型企业标准")],
+    )
+    .await;
+    assert_eq!(s, Status::SeeOther);
+    let (_, report) = app.get(&format!("/purchase/projects/{id}/report")).await;
+    // Sunshine (small, accepted): 380,000.05 less 10 % = 342,000.045 → 342,000.05 (half-up
+    // to the fen), the base price, 30 points; the volunteers 342,000.05 / 345,000 × 30 =
+    // 29.7391… → 29.74; the charity's refused declaration: 342,000.05 / 372,500 × 30 =
+    // 27.5436… → 27.54. Without the deduction the volunteers (345,000) would be the base.
+    assert!(
+        report.contains("342,000.05"),
+        "the evaluated price: {report}"
+    );
+    assert!(report.contains("小型企业 −10%"));
+    for total in ["80.00", "79.74", "77.54"] {
+        assert!(report.contains(total), "{total} in the report");
+    }
+    assert!(report.find("80.00") < report.find("79.74"));
+    assert!(report.contains("本项目公告时的扣除比例：10%"));
+    // The award is at the bid price, not the evaluated one.
+    let ranking = app
+        .text(&format!(
+            "SELECT ranking FROM awards WHERE project_id = {id}"
+        ))
+        .await;
+    assert!(ranking.contains("38000005"), "{ranking}");
+    // The purchaser's page shows the check: the charity's declaration refused with its reason.
+    let (_, page) = app.get(&format!("/purchase/projects/{id}")).await;
+    assert!(page.contains("声明不予认可（不享受价格扣除）：从业人员和营业收入超过微型企业标准"));
+    // The deduction is the dated setting in force at the notice: 20 % from before the
+    // notice applies (380,000.05 × 0.8 = 304,000.04); a value from after it would not.
+    exec(
+        &app,
+        "INSERT INTO settings (key, value, valid_from, changed_by, changed_at, reason) \
+         VALUES ('procurement.sme_price_deduction_pct', '20', 1, NULL, 1, 'test')",
+    )
+    .await;
+    let (_, report) = app.get(&format!("/purchase/projects/{id}/report")).await;
+    assert!(report.contains("304,000.04") && report.contains("小型企业 −20%"));
+    exec(
+        &app,
+        "UPDATE settings SET valid_from = 4102444800000 WHERE key = 'procurement.sme_price_deduction_pct' AND value = '20'",
+    )
+    .await;
+    let (_, report) = app.get(&format!("/purchase/projects/{id}/report")).await;
+    assert!(report.contains("342,000.05"));
+}
+
+#[test]
+fn the_deduction_setting_stays_within_the_regulations_range() {
+    use huoban::domain::setting::{normalize, SettingProblem};
+    let key = "procurement.sme_price_deduction_pct";
+    assert_eq!(normalize(key, "10"), Ok("10".to_string()));
+    assert_eq!(normalize(key, "20"), Ok("20".to_string()));
+    let out = Err(SettingProblem::OutOfRange { min: 10, max: 20 });
+    assert_eq!(normalize(key, "9"), out);
+    assert_eq!(normalize(key, "21"), out);
 }
