@@ -194,6 +194,12 @@ const STEPS: &[Step] = &[
         postgres: include_str!("../../migrations/postgres/0033_challenge_steps.sql"),
     },
     Step {
+        version: 37,
+        name: "low_prices",
+        sqlite: include_str!("../../migrations/sqlite/0037_low_prices.sql"),
+        postgres: include_str!("../../migrations/postgres/0037_low_prices.sql"),
+    },
+    Step {
         version: 38,
         name: "org_relations",
         sqlite: include_str!("../../migrations/sqlite/0038_org_relations.sql"),

@@ -720,3 +720,124 @@ mod status_tests {
         assert_eq!(panel_problem(7, 7, 2), None);
     }
 }
+
+/// How an abnormally-low-price query ended (87号令 art. 60): the panel accepted the bidder's
+/// written explanation, or rejected the bid (its reason in the report), or the bidder did not
+/// explain in time and the bid is rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LowPriceOutcome {
+    Accepted,
+    Rejected,
+    Lapsed,
+}
+
+codes!(LowPriceOutcome {
+    Accepted => "accepted",
+    Rejected => "rejected",
+    Lapsed => "lapsed",
+});
+
+impl LowPriceOutcome {
+    /// Whether the bid is invalid (作为无效投标处理).
+    pub fn invalid(self) -> bool {
+        self != LowPriceOutcome::Accepted
+    }
+}
+
+/// Where a low-price query stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "state", content = "outcome")]
+pub enum LowPriceState {
+    /// Waiting for the bidder's explanation, before the due time.
+    Waiting,
+    /// Explained; waiting for the panel.
+    Answered,
+    /// Not explained by the due time: the bid is to be rejected.
+    Late,
+    Closed(LowPriceOutcome),
+}
+
+/// A query's state from its facts at `now`.
+pub fn low_price_state(
+    answered: bool,
+    outcome: Option<LowPriceOutcome>,
+    due_at: i64,
+    now: i64,
+) -> LowPriceState {
+    match (outcome, answered) {
+        (Some(o), _) => LowPriceState::Closed(o),
+        (None, true) => LowPriceState::Answered,
+        (None, false) if now >= due_at => LowPriceState::Late,
+        (None, false) => LowPriceState::Waiting,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LowPriceAction {
+    /// The bidder's written explanation.
+    Answer,
+    /// The panel's decision on the explanation.
+    Accept,
+    Reject,
+    /// The due time passed without an explanation.
+    Lapse,
+}
+
+/// The one transition function of a low-price query (87号令 art. 60).
+pub fn low_price_transition(
+    s: LowPriceState,
+    a: LowPriceAction,
+) -> Result<LowPriceState, &'static str> {
+    use LowPriceAction as A;
+    use LowPriceState as S;
+    match (s, a) {
+        (S::Waiting, A::Answer) => Ok(S::Answered),
+        (S::Answered, A::Accept) => Ok(S::Closed(LowPriceOutcome::Accepted)),
+        (S::Answered, A::Reject) => Ok(S::Closed(LowPriceOutcome::Rejected)),
+        (S::Late, A::Lapse) => Ok(S::Closed(LowPriceOutcome::Lapsed)),
+        (S::Late, A::Answer) => Err("err-lowprice-late"),
+        (S::Waiting, A::Accept | A::Reject) => Err("err-lowprice-unanswered"),
+        _ => Err("err-lowprice-closed"),
+    }
+}
+
+#[cfg(test)]
+mod low_price_tests {
+    use super::*;
+
+    #[test]
+    fn a_bidder_explains_before_the_due_time_and_the_panel_decides() {
+        use LowPriceAction as A;
+        use LowPriceState as S;
+        let due = 1_000;
+        // Just before the due time: waiting, and an answer is taken.
+        assert_eq!(low_price_state(false, None, due, due - 1), S::Waiting);
+        assert_eq!(low_price_transition(S::Waiting, A::Answer), Ok(S::Answered));
+        // At the due time without an answer: late; the answer is refused, the bid lapses.
+        assert_eq!(low_price_state(false, None, due, due), S::Late);
+        assert_eq!(
+            low_price_transition(S::Late, A::Answer),
+            Err("err-lowprice-late")
+        );
+        assert_eq!(
+            low_price_transition(S::Late, A::Lapse),
+            Ok(S::Closed(LowPriceOutcome::Lapsed))
+        );
+        // An answer given in time stays answered after the due time.
+        assert_eq!(low_price_state(true, None, due, due + 1), S::Answered);
+        assert_eq!(
+            low_price_transition(S::Answered, A::Reject),
+            Ok(S::Closed(LowPriceOutcome::Rejected))
+        );
+        assert_eq!(
+            low_price_transition(S::Waiting, A::Accept),
+            Err("err-lowprice-unanswered")
+        );
+        let closed = S::Closed(LowPriceOutcome::Accepted);
+        for a in [A::Answer, A::Accept, A::Reject, A::Lapse] {
+            assert_eq!(low_price_transition(closed, a), Err("err-lowprice-closed"));
+        }
+        assert!(LowPriceOutcome::Lapsed.invalid() && LowPriceOutcome::Rejected.invalid());
+        assert!(!LowPriceOutcome::Accepted.invalid());
+    }
+}

@@ -132,6 +132,9 @@ pub const DEFINITIONS: &[Definition] = &[
     // price is evaluated less this percentage; 财库〔2022〕19号 raised the range for goods and
     // services from 6–10 % to 10–20 %. Dated: a project uses the value in force at its notice.
     int("procurement.sme_price_deduction_pct", 10, 20, "10", "§5"),
+    // 87号令 art. 60: a bidder asked to explain a markedly low price answers in writing within
+    // a reasonable time; here, this many hours from the panel's request.
+    int("procurement.low_price_answer_hours", 1, 168, "24", "§5"),
 ];
 
 pub fn definition(key: &str) -> Option<&'static Definition> {

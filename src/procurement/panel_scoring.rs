@@ -61,12 +61,15 @@ pub async fn own_scores(c: &mut Conn, member: i64) -> AppResult<HashMap<(i64, i6
     Ok(rows.into_iter().map(|(b, p, v)| ((b, p), v)).collect())
 }
 
-/// The bids the panel scores: those that passed the qualification review and the price check.
+/// The bids the panel scores: those that passed the qualification review and the price check,
+/// less any the panel rejected for an abnormally low price (87号令 art. 60).
 pub async fn valid_bids(c: &mut Conn, p: &Project) -> AppResult<Vec<review::Row>> {
+    let rejected = crate::procurement::low_price::rejected_bids(c, p).await?;
     Ok(review::rows(c, p)
         .await?
         .into_iter()
         .filter(|r| r.price_ok && r.qualified == Some(true) && r.compliant == Some(true))
+        .filter(|r| !rejected.contains(&r.bid.bid_id))
         .collect())
 }
 
@@ -144,6 +147,8 @@ pub struct Report {
     /// The small-enterprise price deduction in force at the notice (percent).
     pub sme_pct: i64,
     pub rows: Vec<ReportRow>,
+    /// The abnormally-low-price queries of the round and their outcomes.
+    pub low_prices: Vec<crate::procurement::low_price::View>,
     /// Each seated panelist's name and scores per bid (in criterion order).
     pub panelists: Vec<(String, Vec<BidScores>)>,
 }
@@ -191,6 +196,20 @@ pub async fn report(c: &mut Conn, p: &Project) -> AppResult<Option<Report>> {
         complete = false;
     }
     let mut left_out = Vec::new();
+    // An open low-price query holds the ranking; a bid rejected for its price leaves it.
+    // (Open means undecided; a late answer is closed by the job, so no clock is needed here.)
+    let low_prices = crate::procurement::low_price::queries(c, p, 0).await?;
+    if low_prices.iter().any(|q| q.open) {
+        complete = false;
+    }
+    for q in low_prices.iter().filter(|q| {
+        q.q.outcome
+            .as_deref()
+            .and_then(award::LowPriceOutcome::parse)
+            .is_some_and(award::LowPriceOutcome::invalid)
+    }) {
+        left_out.push((q.org_name.clone(), "lowprice-left-out"));
+    }
     let mut priced = Vec::new();
     for b in &bids {
         match &finals {
@@ -314,6 +333,7 @@ pub async fn report(c: &mut Conn, p: &Project) -> AppResult<Option<Report>> {
         legacy_seed,
         grade_priority,
         sme_pct,
+        low_prices,
         rows,
         panelists,
     }))

@@ -35,6 +35,7 @@ pub mod forms;
 pub mod headers;
 pub mod history;
 pub mod home;
+pub mod low_price;
 pub mod ocds;
 pub mod opendata;
 pub mod org_procurement;
@@ -93,6 +94,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(suppliers::routes());
     r.extend(experts::routes());
     r.extend(panel_seat::routes());
+    r.extend(low_price::routes());
     r.extend(award::routes());
     r.extend(award_public::routes());
     r.extend(complaints::routes());

@@ -591,3 +591,315 @@ fn the_deduction_setting_stays_within_the_regulations_range() {
     assert_eq!(normalize(key, "9"), out);
     assert_eq!(normalize(key, "21"), out);
 }
+
+// Item 4: abnormally low prices (87号令 art. 60).
+
+/// An open tender (deadline 20 December 2026) opened with sunshine 380,000, the volunteers
+/// 385,000 and the charity 250,000, all qualified; a panel of five drawn, every panelist
+/// declared and the first one's compliance check recorded (all compliant). The purchaser is
+/// signed in at the end. (project, bids in org order, seats with their emails)
+async fn low_price_panel(app: &TestApp, number: &str) -> (i64, Vec<i64>, Vec<(i64, String)>) {
+    app.login_as(PURCHASER).await;
+    let id = publish_project(app, number, "open_tender", "2026-12-20T10:00").await;
+    let p = {
+        let mut c = app.db.acquire().await.unwrap();
+        huoban::db::projects::by_id(&mut c, id)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let pr = Procurement::of(state(app));
+    for (org, price) in [
+        (sunshine(app).await, "380000"),
+        (3, "385000"),
+        (4, "250000"),
+    ] {
+        let input = huoban::procurement::bidding::BidInput {
+            price: huoban::domain::money::Money::parse(price).unwrap(),
+            proposal: PROPOSAL.into(),
+            files: vec![],
+        };
+        assert!(pr
+            .submit_bid(&p, org, 1, "initial", input)
+            .await
+            .unwrap()
+            .is_ok());
+    }
+    app.clock.set(datetime!(2026-12-20 02:00 UTC));
+    pr.run_due().await.unwrap();
+    let bids: Vec<i64> = {
+        let mut c = app.db.acquire().await.unwrap();
+        sqlx::query_scalar("SELECT id FROM bids WHERE project_id = $1 ORDER BY org_id")
+            .bind(id)
+            .fetch_all(&mut *c)
+            .await
+            .unwrap()
+    };
+    let pass: Vec<(String, String)> = bids
+        .iter()
+        .map(|b| (format!("decision[{b}]"), "pass".to_string()))
+        .collect();
+    let pass: Vec<(&str, &str)> = pass.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let r = app
+        .post(&format!("/purchase/projects/{id}/qualification"), &pass)
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let purchaser = int(app, "SELECT id FROM users WHERE email = $1", PURCHASER.0)
+        .await
+        .to_string();
+    let r = app
+        .post(
+            &format!("/purchase/projects/{id}/panel"),
+            &[("size", "5"), ("representative", purchaser.as_str())],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let seats: Vec<(i64, String)> = {
+        let mut c = app.db.acquire().await.unwrap();
+        sqlx::query_as(
+            "SELECT m.id, u.email FROM panel_members m JOIN users u ON u.id = m.user_id \
+             JOIN panels p ON p.id = m.panel_id WHERE p.project_id = $1 ORDER BY m.id",
+        )
+        .bind(id)
+        .fetch_all(&mut *c)
+        .await
+        .unwrap()
+    };
+    for (i, (seat, email)) in seats.iter().enumerate() {
+        sign_in_seat(app, email).await;
+        app.post(&format!("/panel/{seat}/declare"), &[("conflict", "no")])
+            .await;
+        if i == 0 {
+            let r = app.post(&format!("/panel/{seat}/compliance"), &pass).await;
+            assert_eq!(r.status(), Status::SeeOther);
+        }
+    }
+    switch(app, PURCHASER).await;
+    (id, bids, seats)
+}
+
+async fn sign_in_seat(app: &TestApp, email: &str) {
+    let password = if email == PURCHASER.0 {
+        PURCHASER.1
+    } else {
+        "demo-expert-2026"
+    };
+    switch(app, (email, password)).await;
+}
+
+/// Every seat submits 30 + 20 for every bid still valid.
+async fn submit_all(app: &TestApp, id: i64, seats: &[(i64, String)]) {
+    for (seat, email) in seats {
+        sign_in_seat(app, email).await;
+        let bids: Vec<i64> = {
+            let mut c = app.db.acquire().await.unwrap();
+            let p = huoban::db::projects::by_id(&mut c, id)
+                .await
+                .unwrap()
+                .unwrap();
+            huoban::procurement::panel_scoring::valid_bids(&mut c, &p)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.bid.bid_id)
+                .collect()
+        };
+        let mut body: Vec<(String, String)> = Vec::new();
+        for b in &bids {
+            body.push((format!("score[{b}-0]"), "30".into()));
+            body.push((format!("score[{b}-1]"), "20".into()));
+        }
+        body.push(("confirm".into(), "yes".into()));
+        let body: Vec<(&str, &str)> = body.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let r = app
+            .post(&format!("/panel/{seat}/scores/confirm"), &body)
+            .await;
+        assert_eq!(r.status(), Status::SeeOther);
+    }
+    switch(app, PURCHASER).await;
+}
+
+#[rocket::async_test]
+async fn a_bid_not_explained_by_the_due_hour_is_rejected_and_leaves_the_ranking() {
+    let app = TestApp::spawn().await;
+    let (id, bids, seats) = low_price_panel(&app, "NB-LOW-01").await;
+    let charity_bid = bids[2];
+    let (seat, email) = seats[1].clone();
+    sign_in_seat(&app, &email).await;
+    let path = format!("/panel/{seat}/low-prices");
+    let (s, page) = app.get(&path).await;
+    assert_eq!(s, Status::Ok);
+    assert!(page.contains("¥250,000.00"));
+    // A request needs its reason: shown again with the message, nothing written.
+    let b = charity_bid.to_string();
+    let r = app.post(&path, &[("bid", &b), ("reason", "")]).await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    assert!(r.into_string().await.unwrap().contains("请写明理由"));
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM low_price_queries").await,
+        0
+    );
+    let reason = "报价比其他两家低约三分之一，可能无法配足持证社工";
+    let r = app.post(&path, &[("bid", &b), ("reason", reason)]).await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let r = app.post(&path, &[("bid", &b), ("reason", reason)]).await;
+    assert_eq!(r.status(), Status::UnprocessableEntity, "once per bid");
+    // Due 24 hours (the setting in force) after the request.
+    let asked = app.scalar("SELECT asked_at FROM low_price_queries").await;
+    let due = app.scalar("SELECT due_at FROM low_price_queries").await;
+    assert_eq!(due - asked, 24 * 3_600_000);
+    let q = app.scalar("SELECT id FROM low_price_queries").await;
+    // The bidder is told by mail and finds it on its dashboard.
+    let (_, body) = app
+        .last_mail_to(crate::procurement::CHARITY.0)
+        .await
+        .unwrap();
+    assert!(body.contains("书面说明") && body.contains(reason));
+    switch(&app, crate::procurement::CHARITY).await;
+    let (_, dash) = app.get("/dashboard").await;
+    assert!(dash.contains("报价明显偏低：请提交书面说明"));
+    assert!(html_unescape(&dash).contains(&format!("/orgs/4/low-price/{q}")));
+    // Everyone scores; the open request holds the report: nothing reaches the purchaser.
+    submit_all(&app, id, &seats).await;
+    assert_eq!(
+        app.scalar_of(&format!(
+            "SELECT COUNT(*) FROM awards WHERE project_id = {id}"
+        ))
+        .await,
+        0
+    );
+    let (_, report) = app.get(&format!("/purchase/projects/{id}/report")).await;
+    assert!(report.contains("尚未处理完毕"));
+    let pr = Procurement::of(state(&app));
+    // One millisecond before the due time nothing lapses.
+    app.clock.set(huoban::platform::clock::from_ms(due - 1));
+    pr.run_awards().await.unwrap();
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM low_price_queries WHERE outcome IS NULL")
+            .await,
+        1
+    );
+    // At the due time the explanation is refused, and the job rejects the bid.
+    app.clock.set(huoban::platform::clock::from_ms(due));
+    switch(&app, crate::procurement::CHARITY).await;
+    let r = app
+        .post(
+            &format!("/orgs/4/low-price/{q}"),
+            &[(
+                "answer",
+                "我们的人员成本由本会志愿者分担，报价可以覆盖全部服务。",
+            )],
+        )
+        .await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    assert!(r.into_string().await.unwrap().contains("说明期限已过"));
+    pr.run_awards().await.unwrap();
+    assert_eq!(
+        app.text("SELECT outcome FROM low_price_queries").await,
+        "lapsed"
+    );
+    switch(&app, PURCHASER).await;
+    let (_, report) = app.get(&format!("/purchase/projects/{id}/report")).await;
+    assert!(report.contains("逾期未说明，投标无效"));
+    assert!(report.contains("报价明显偏低且未能证明其合理性，投标无效"));
+    // The report went to the purchaser without the charity.
+    let ranking = app
+        .text(&format!(
+            "SELECT ranking FROM awards WHERE project_id = {id}"
+        ))
+        .await;
+    let charity = app
+        .text("SELECT name FROM organizations WHERE id = 4")
+        .await;
+    assert!(!ranking.contains(&charity), "{ranking}");
+    assert!(ranking.contains("38000000"));
+}
+
+#[rocket::async_test]
+async fn the_panel_accepts_an_explanation_or_rejects_the_bid_with_its_reason() {
+    let app = TestApp::spawn().await;
+    let (id, bids, seats) = low_price_panel(&app, "NB-LOW-02").await;
+    let (seat, email) = seats[0].clone();
+    sign_in_seat(&app, &email).await;
+    let path = format!("/panel/{seat}/low-prices");
+    for (b, why) in [(bids[2], "报价明显低于其他投标"), (bids[0], "报价明显偏低")] {
+        let b = b.to_string();
+        let r = app.post(&path, &[("bid", &b), ("reason", why)]).await;
+        assert_eq!(r.status(), Status::SeeOther);
+    }
+    let ids: Vec<i64> = {
+        let mut c = app.db.acquire().await.unwrap();
+        sqlx::query_scalar("SELECT id FROM low_price_queries ORDER BY id")
+            .fetch_all(&mut *c)
+            .await
+            .unwrap()
+    };
+    // Deciding before the bidder explains is refused.
+    let r = app
+        .post(&format!("{path}/{}", ids[0]), &[("decision", "accept")])
+        .await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    assert!(r
+        .into_string()
+        .await
+        .unwrap()
+        .contains("投标人尚未作出说明"));
+    // The charity explains just in time (a millisecond before the due hour); too short first.
+    let due = app
+        .scalar("SELECT MIN(due_at) FROM low_price_queries")
+        .await;
+    app.clock.set(huoban::platform::clock::from_ms(due - 1));
+    switch(&app, crate::procurement::CHARITY).await;
+    let answer_path = format!("/orgs/4/low-price/{}", ids[0]);
+    let r = app.post(&answer_path, &[("answer", "便宜")]).await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    let r = app
+        .post(
+            &answer_path,
+            &[("answer", "本会有 40 名注册志愿者参与服务，社工人力成本由公益基金资助，报价能够覆盖服务全部成本。")],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    // Sunshine's admin explains too.
+    switch(&app, NGO_ADMIN).await;
+    let sun = sunshine(&app).await;
+    let r = app
+        .post(
+            &format!("/orgs/{sun}/low-price/{}", ids[1]),
+            &[("answer", "我们的报价按市场价格测算，已含全部人员成本。")],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    // The panel accepts the charity's; rejects sunshine's, and a rejection needs its reason.
+    sign_in_seat(&app, &email).await;
+    let r = app
+        .post(&format!("{path}/{}", ids[0]), &[("decision", "accept")])
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let r = app
+        .post(&format!("{path}/{}", ids[1]), &[("decision", "reject")])
+        .await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    let why = "未提供人员成本测算的证明材料";
+    let r = app
+        .post(
+            &format!("{path}/{}", ids[1]),
+            &[("decision", "reject"), ("reason", why)],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    submit_all(&app, id, &seats).await;
+    let (_, report) = app.get(&format!("/purchase/projects/{id}/report")).await;
+    assert!(report.contains("说明合理，投标继续有效"));
+    assert!(report.contains(&format!("不能证明报价合理性，投标无效（{why}）")));
+    let ranking = app
+        .text(&format!(
+            "SELECT ranking FROM awards WHERE project_id = {id}"
+        ))
+        .await;
+    let sun_name = app
+        .text(&format!("SELECT name FROM organizations WHERE id = {sun}"))
+        .await;
+    assert!(!ranking.contains(&sun_name));
+    assert!(ranking.contains("25000000"), "the charity stays");
+}
