@@ -9,6 +9,7 @@ pub mod bidding;
 pub mod challenge;
 pub mod documents;
 pub mod dossier;
+pub mod low_price;
 pub mod panel;
 pub mod panel_scoring;
 pub mod qual_docs;

@@ -57,3 +57,24 @@ pub async fn admins(c: &mut Conn, org: i64) -> Result<Vec<i64>, sqlx::Error> {
     .fetch_all(&mut *c)
     .await
 }
+
+/// The organization's grades in force on the date `on` (`YYYY-MM-DD`) as they stood then: a
+/// grade ended (downgraded, voided) after that date still counts.
+pub async fn grades_as_of(c: &mut Conn, org: i64, on: &str) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT grade FROM org_grades WHERE org_id = $1 AND (ended_on IS NULL OR ended_on > $2) \
+         AND valid_from <= $2 AND valid_to >= $2",
+    )
+    .bind(org)
+    .bind(on)
+    .fetch_all(&mut *c)
+    .await
+}
+
+/// The organization's type (`enterprise` for an enterprise supplier), if it exists.
+pub async fn org_type(c: &mut Conn, org: i64) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT org_type FROM organizations WHERE id = $1")
+        .bind(org)
+        .fetch_optional(&mut *c)
+        .await
+}

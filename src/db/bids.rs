@@ -279,14 +279,14 @@ pub async fn reviews_of(
     opening: i64,
 ) -> Result<Vec<(i64, String, i64, Option<String>)>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT bid_id, stage, passed, reason FROM bid_reviews WHERE opening_id = $1 AND stage IN ('qualification', 'compliance')",
+        "SELECT bid_id, stage, passed, reason FROM bid_reviews WHERE opening_id = $1 AND stage IN ('qualification', 'compliance', 'sme')",
     )
     .bind(opening)
     .fetch_all(&mut *c)
     .await
 }
 
-/// Records one check (`stage`: qualification, price, compliance) of one opened bid.
+/// Records one check (`stage`: qualification, price, compliance, sme) of one opened bid.
 #[allow(clippy::too_many_arguments)]
 pub async fn add_review(
     c: &mut Conn,
@@ -315,7 +315,16 @@ pub async fn add_review(
 }
 
 type OpeningRow = (i64, i64, i64, String, i64, String, i64, i64);
-type OpenedRow = (i64, i64, String, Option<String>, i64, String, i64);
+type OpenedRow = (
+    i64,
+    i64,
+    String,
+    Option<String>,
+    i64,
+    String,
+    i64,
+    Option<String>,
+);
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Opening {
@@ -381,11 +390,13 @@ pub struct OpenedBid {
     pub price_fen: i64,
     pub digest: String,
     pub submitted_at: i64,
+    /// The enterprise size its 中小企业声明函 declares, if any.
+    pub sme: Option<String>,
 }
 
 pub async fn add_opened(c: &mut Conn, opening: i64, b: &OpenedBid) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO opening_bids (opening_id, bid_id, org_id, price_fen, digest, submitted_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO opening_bids (opening_id, bid_id, org_id, price_fen, digest, submitted_at, sme) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(opening)
     .bind(b.bid_id)
@@ -393,6 +404,7 @@ pub async fn add_opened(c: &mut Conn, opening: i64, b: &OpenedBid) -> Result<(),
     .bind(b.price_fen)
     .bind(&b.digest)
     .bind(b.submitted_at)
+    .bind(&b.sme)
     .execute(&mut *c)
     .await?;
     Ok(())
@@ -400,7 +412,7 @@ pub async fn add_opened(c: &mut Conn, opening: i64, b: &OpenedBid) -> Result<(),
 
 pub async fn opened(c: &mut Conn, opening: i64) -> Result<Vec<OpenedBid>, sqlx::Error> {
     let rows: Vec<OpenedRow> = sqlx::query_as(
-        "SELECT b.bid_id, b.org_id, o.name, o.uscc, b.price_fen, b.digest, b.submitted_at FROM opening_bids b \
+        "SELECT b.bid_id, b.org_id, o.name, o.uscc, b.price_fen, b.digest, b.submitted_at, b.sme FROM opening_bids b \
          JOIN organizations o ON o.id = b.org_id WHERE b.opening_id = $1 ORDER BY b.submitted_at, b.bid_id",
     )
     .bind(opening)
@@ -409,7 +421,7 @@ pub async fn opened(c: &mut Conn, opening: i64) -> Result<Vec<OpenedBid>, sqlx::
     Ok(rows
         .into_iter()
         .map(
-            |(bid_id, org_id, org_name, uscc, price_fen, digest, submitted_at)| OpenedBid {
+            |(bid_id, org_id, org_name, uscc, price_fen, digest, submitted_at, sme)| OpenedBid {
                 bid_id,
                 org_id,
                 org_name,
@@ -417,6 +429,7 @@ pub async fn opened(c: &mut Conn, opening: i64) -> Result<Vec<OpenedBid>, sqlx::
                 price_fen,
                 digest,
                 submitted_at,
+                sme,
             },
         )
         .collect())

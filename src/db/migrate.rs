@@ -194,6 +194,12 @@ const STEPS: &[Step] = &[
         postgres: include_str!("../../migrations/postgres/0031_project_publication.sql"),
     },
     Step {
+        version: 32,
+        name: "ranking",
+        sqlite: include_str!("../../migrations/sqlite/0032_ranking.sql"),
+        postgres: include_str!("../../migrations/postgres/0032_ranking.sql"),
+    },
+    Step {
         version: 33,
         name: "challenge_steps",
         sqlite: include_str!("../../migrations/sqlite/0033_challenge_steps.sql"),
@@ -204,6 +210,12 @@ const STEPS: &[Step] = &[
         name: "expert_pools",
         sqlite: include_str!("../../migrations/sqlite/0036_expert_pools.sql"),
         postgres: include_str!("../../migrations/postgres/0036_expert_pools.sql"),
+    },
+    Step {
+        version: 37,
+        name: "low_prices",
+        sqlite: include_str!("../../migrations/sqlite/0037_low_prices.sql"),
+        postgres: include_str!("../../migrations/postgres/0037_low_prices.sql"),
     },
     Step {
         version: 38,

@@ -215,3 +215,4 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
         _ => false,
     }
 }
+pub mod low_prices;

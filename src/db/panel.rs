@@ -262,3 +262,44 @@ pub async fn clear_draft(c: &mut Conn, member: i64) -> Result<(), sqlx::Error> {
         .await?;
     Ok(())
 }
+
+/// The ranking's draw seed and when it was drawn, once drawn (issue 22, item 1).
+pub async fn rank_seed(c: &mut Conn, panel: i64) -> Result<Option<(String, i64)>, sqlx::Error> {
+    let row: Option<(Option<String>, Option<i64>)> =
+        sqlx::query_as("SELECT rank_seed, rank_seed_at FROM panels WHERE id = $1")
+            .bind(panel)
+            .fetch_optional(&mut *c)
+            .await?;
+    Ok(row.and_then(|(s, at)| Some((s?, at?))))
+}
+
+/// Records the ranking's draw seed, once: compare-and-set on a missing seed; whether it applied.
+pub async fn set_rank_seed(
+    c: &mut Conn,
+    panel: i64,
+    seed: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let n = sqlx::query(
+        "UPDATE panels SET rank_seed = $2, rank_seed_at = $3 WHERE id = $1 AND rank_seed IS NULL",
+    )
+    .bind(panel)
+    .bind(seed)
+    .bind(now)
+    .execute(&mut *c)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// The panel of a seat, and whether every seated member of it has submitted.
+pub async fn all_submitted(c: &mut Conn, member: i64) -> Result<(i64, bool), sqlx::Error> {
+    let (panel, waiting): (i64, i64) = sqlx::query_as(
+        "SELECT m.panel_id, CAST((SELECT COUNT(*) FROM panel_members o WHERE o.panel_id = m.panel_id \
+         AND o.status = 'seated' AND o.submitted_at IS NULL) AS BIGINT) FROM panel_members m WHERE m.id = $1",
+    )
+    .bind(member)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok((panel, waiting == 0))
+}

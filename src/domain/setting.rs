@@ -218,6 +218,13 @@ pub const DEFINITIONS: &[Definition] = &[
         "0",
         "§5",
     ),
+    // 政府采购促进中小企业发展管理办法 (财库〔2020〕46号) art. 9: a small or micro enterprise's
+    // price is evaluated less this percentage; 财库〔2022〕19号 raised the range for goods and
+    // services from 6–10 % to 10–20 %. Dated: a project uses the value in force at its notice.
+    int("procurement.sme_price_deduction_pct", 10, 20, "10", "§5"),
+    // 87号令 art. 60: a bidder asked to explain a markedly low price answers in writing within
+    // a reasonable time; here, this many hours from the panel's request.
+    int("procurement.low_price_answer_hours", 1, 168, "24", "§5"),
 ];
 
 pub fn definition(key: &str) -> Option<&'static Definition> {

@@ -405,7 +405,8 @@ impl Procurement<'_> {
             let due = awards::confirmations_due(&mut c, now).await?;
             (opened, due)
         };
-        let mut done = 0;
+        // A bid not explained in time is rejected before any report is delivered.
+        let mut done = self.lapse_low_prices().await?;
         for id in opened {
             if self.deliver_project(id).await? {
                 done += 1;

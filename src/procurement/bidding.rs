@@ -8,6 +8,7 @@ use crate::db::bidders;
 use crate::db::bids::{self as store, NewBid, OpenedBid, Opening};
 use crate::db::projects::{self as projects, Project};
 use crate::db::Conn;
+use crate::domain::award::EnterpriseSize;
 use crate::domain::calendar::{iso_date, shanghai_date};
 use crate::domain::evaluation::Grade;
 use crate::domain::money::Money;
@@ -97,6 +98,19 @@ pub fn seal(
     proposal: &str,
     files: Vec<BidFile>,
 ) -> AppResult<(BidContent, Sealed)> {
+    seal_declared(sealer, p, org, envelope, (price, proposal), files, None)
+}
+
+/// `seal` with the enterprise size the bid's 中小企业声明函 declares, sealed in the content.
+pub fn seal_declared(
+    sealer: &Sealer,
+    p: &Project,
+    org: i64,
+    envelope: &str,
+    (price, proposal): (Money, &str),
+    files: Vec<BidFile>,
+    sme: Option<EnterpriseSize>,
+) -> AppResult<(BidContent, Sealed)> {
     let content = BidContent {
         v: 1,
         project: p.number.clone(),
@@ -106,6 +120,7 @@ pub fn seal(
         price: price.decimal().to_string(),
         proposal: proposal.replace("\r\n", "\n"),
         files,
+        sme: sme.map(|s| s.code().to_string()),
         salt: new_salt(),
     };
     let sealed = sealer
@@ -160,6 +175,7 @@ pub async fn record_opening(
                 price_fen: price.fen(),
                 digest: b.digest.clone(),
                 submitted_at: b.submitted_at,
+                sme: content.sme.clone(),
             };
             store::add_opened(c, o.id, &ob).await?;
             record.push(ob);
@@ -211,6 +227,27 @@ pub async fn bidder(c: &mut Conn, org: i64, on: &str) -> AppResult<Bidder> {
     })
 }
 
+/// Why a bid may not carry this size declaration (46号 art. 2: only enterprises are small
+/// and medium enterprises; the policy is procurement's, declared with the response).
+async fn declaration_problem(
+    c: &mut Conn,
+    p: &Project,
+    org: i64,
+    envelope: &str,
+    sme: Option<EnterpriseSize>,
+) -> AppResult<Option<&'static str>> {
+    if sme.is_none() {
+        return Ok(None);
+    }
+    if p.kind == "programme" || envelope != "initial" {
+        return Ok(Some("err-bid-sme-not-here"));
+    }
+    if bidders::org_type(c, org).await?.as_deref() != Some("enterprise") {
+        return Ok(Some("err-bid-sme-enterprise"));
+    }
+    Ok(None)
+}
+
 impl Procurement<'_> {
     /// Why this organization may not bid on the project (empty: it may).
     pub async fn exclusions(
@@ -256,8 +293,26 @@ impl Procurement<'_> {
         envelope: &str,
         input: BidInput,
     ) -> AppResult<Result<Receipt, &'static str>> {
+        self.submit_declared_bid(p, org, user, envelope, input, None)
+            .await
+    }
+
+    /// `submit_bid` with the enterprise size the bid's 中小企业声明函 declares, sealed with it
+    /// (issue 22, item 5): only in a procurement's response, and only from an enterprise.
+    pub async fn submit_declared_bid(
+        &self,
+        p: &Project,
+        org: i64,
+        user: i64,
+        envelope: &str,
+        input: BidInput,
+        sme: Option<EnterpriseSize>,
+    ) -> AppResult<Result<Receipt, &'static str>> {
         {
             let mut c = self.db.acquire().await?;
+            if let Some(key) = declaration_problem(&mut c, p, org, envelope, sme).await? {
+                return Ok(Err(key));
+            }
             if let Some(why) = self.exclusions(&mut c, p, org).await?.first() {
                 return Ok(Err(why.message_key()));
             }
@@ -309,14 +364,14 @@ impl Procurement<'_> {
                 requirement: f.requirement.clone(),
             });
         }
-        let (content, sealed) = seal(
+        let (content, sealed) = seal_declared(
             self.sealer,
             p,
             org,
             envelope,
-            input.price,
-            &input.proposal,
+            (input.price, &input.proposal),
             files,
+            sme,
         )?;
         let digest = content.digest();
         let mut tx = self.db.begin_write().await?;

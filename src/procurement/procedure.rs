@@ -90,15 +90,25 @@ impl Procurement<'_> {
         Self::settle(tx, p, r).await
     }
 
-    /// The purchaser's qualification check of every opened bid.
+    /// The purchaser's qualification check of every opened bid, with the check of each size
+    /// declaration (`declarations`: bid → accepted, reason), in one transaction.
     pub async fn qualify_bids(
         &self,
         id: i64,
         decisions: &HashMap<i64, (bool, String)>,
+        declarations: &HashMap<i64, (bool, String)>,
         user: UserId,
     ) -> AppResult<Result<Outcome, Refused>> {
         let (mut tx, p) = self.locked(id).await?;
-        let r = self.qualify(&mut tx, &p, decisions, user.0).await?;
+        let mut r = self.qualify(&mut tx, &p, decisions, user.0).await?;
+        if r.is_ok() {
+            if let Err(key) = self
+                .check_declarations(&mut tx, &p, declarations, user.0)
+                .await?
+            {
+                r = Err(key);
+            }
+        }
         Self::settle(tx, p, r).await
     }
 
@@ -182,7 +192,35 @@ impl Procurement<'_> {
             json!({ "scores": scores.len() }),
         )
         .await?;
+        self.draw_rank_seed(&mut tx, member, now).await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// With the last seated panelist's sheet, the seed of the ranking's draw (issue 22, item 1):
+    /// drawn now, when every score is fixed, and recorded; never the panel draw's seed, which
+    /// was known before anyone scored (87号令 art. 68: a tie the documents leave open is drawn).
+    async fn draw_rank_seed(
+        &self,
+        c: &mut crate::db::Conn,
+        member: i64,
+        now: i64,
+    ) -> AppResult<()> {
+        let (panel, all) = crate::db::panel::all_submitted(c, member).await?;
+        if !all {
+            return Ok(());
+        }
+        let seed = rand::RngCore::next_u64(&mut rand::thread_rng()).to_string();
+        if crate::db::panel::set_rank_seed(c, panel, &seed, now).await? {
+            self.audit(
+                c,
+                Actor::System,
+                "panel.rank_seed",
+                ("panel", panel),
+                json!({ "seed": seed }),
+            )
+            .await?;
+        }
         Ok(())
     }
 

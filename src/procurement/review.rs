@@ -32,6 +32,9 @@ pub struct Row {
     pub serious: bool,
     /// The other opened bidders this one is related to (实施条例 art. 18), with how.
     pub related: Vec<crate::domain::related::Flag>,
+    /// The purchaser's check of the bid's size declaration (中小企业声明函), once recorded.
+    pub sme_ok: Option<bool>,
+    pub sme_reason: Option<String>,
 }
 
 /// The highest price a bid may offer: the maximum price when one is published, and never more
@@ -70,7 +73,7 @@ pub async fn rows(c: &mut Conn, p: &Project) -> AppResult<Vec<Row>> {
     let mut out = Vec::new();
     for b in opened {
         let find = |stage: &str| recorded.iter().find(|r| r.0 == b.bid_id && r.1 == stage);
-        let (q, k) = (find("qualification"), find("compliance"));
+        let (q, k, d) = (find("qualification"), find("compliance"), find("sme"));
         let abnormal = crate::db::orgs::on_list(c, b.org_id, "abnormal").await?;
         let serious = crate::db::orgs::on_list(c, b.org_id, "serious").await?;
         out.push(Row {
@@ -82,6 +85,8 @@ pub async fn rows(c: &mut Conn, p: &Project) -> AppResult<Vec<Row>> {
             abnormal,
             serious,
             related: related.remove(&b.bid_id).unwrap_or_default(),
+            sme_ok: d.map(|r| r.2 != 0),
+            sme_reason: d.and_then(|r| r.3.clone()),
             bid: b,
         });
     }
@@ -318,5 +323,54 @@ impl Procurement<'_> {
         Ok(Ok(self
             .conclude(c, p, events, valid, rejected, user, now)
             .await?))
+    }
+}
+
+impl Procurement<'_> {
+    /// With the qualification, the purchaser's check of each size declaration (中小企业声明函)
+    /// sealed in a bid (issue 22, item 5; 财库〔2020〕46号 arts. 2 and 11): accepted, or not
+    /// accepted with its reason — a declaration not accepted earns no price deduction.
+    /// `decisions`: bid → (accepted, reason); every declaring bid needs one.
+    pub async fn check_declarations(
+        &self,
+        c: &mut Conn,
+        p: &Project,
+        decisions: &HashMap<i64, (bool, String)>,
+        user: i64,
+    ) -> AppResult<Result<(), &'static str>> {
+        let Some(o) = opening_of(c, p).await? else {
+            return Ok(Err("err-review-not-opened"));
+        };
+        let declaring: Vec<Row> = rows(c, p)
+            .await?
+            .into_iter()
+            .filter(|r| r.bid.sme.is_some())
+            .collect();
+        for r in &declaring {
+            match decisions.get(&r.bid.bid_id) {
+                None => return Ok(Err("err-review-sme")),
+                Some((false, reason)) if reason.chars().count() < 2 => {
+                    return Ok(Err("err-review-reason"))
+                }
+                _ => {}
+            }
+        }
+        let now = self.clock.now_ms();
+        for r in &declaring {
+            let (accepted, reason) = decisions.get(&r.bid.bid_id).cloned().unwrap_or_default();
+            let reason = (!accepted).then_some(reason);
+            record(
+                c,
+                o.id,
+                r.bid.bid_id,
+                "sme",
+                accepted,
+                reason.as_deref(),
+                Some(user),
+                now,
+            )
+            .await?;
+        }
+        Ok(Ok(()))
     }
 }

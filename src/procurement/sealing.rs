@@ -75,6 +75,11 @@ pub struct BidContent {
     pub price: String,
     pub proposal: String,
     pub files: Vec<BidFile>,
+    /// The enterprise size the bid's 中小企业声明函 declares (`EnterpriseSize` code), if any
+    /// (issue 22, item 5). Absent from the canonical JSON when none, so bids sealed before it
+    /// existed keep their digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sme: Option<String>,
     /// 32 random bytes, hex: the digest of a bare price could otherwise be guessed.
     pub salt: String,
 }
@@ -249,6 +254,7 @@ mod tests {
             price: "385000.00".into(),
             proposal: "社区居家养老服务方案".into(),
             files: vec![],
+            sme: None,
             salt: new_salt(),
         }
     }

@@ -471,6 +471,11 @@ pub const MATRIX: &[Rule] = &[
     rule("POST", "/panel/<member>/compliance", Who::SignedIn),
     rule("POST", "/panel/<member>/scores", Who::SignedIn),
     rule("POST", "/panel/<member>/scores/confirm", Who::SignedIn),
+    rule("GET", "/panel/<member>/low-prices", Who::SignedIn),
+    rule("POST", "/panel/<member>/low-prices", Who::SignedIn),
+    rule("POST", "/panel/<member>/low-prices/<id>", Who::SignedIn),
+    rule("GET", "/orgs/<org>/low-price/<id>", Who::OrgAdmin),
+    rule("POST", "/orgs/<org>/low-price/<id>", Who::OrgAdmin),
     rule("GET", "/purchase/projects/<id>/report", Who::Procurer),
     rule(
         "POST",

@@ -84,7 +84,7 @@ async fn bid_page(
     let final_open = accepts(&p, "final", now) && was_opened(&mut c, &p, org.0).await?;
     let view = |(b, content): (store::Bid, crate::procurement::sealing::BidContent)| {
         json!({ "id": b.id, "submitted_at": b.submitted_at, "digest": b.digest,
-                "price": content.price, "proposal": content.proposal,
+                "price": content.price, "proposal": content.proposal, "sme": content.sme,
                 "files": files_view(&content.files), "salt": content.salt })
     };
     let required = pr.required_docs(&mut c, &p).await?;
@@ -126,6 +126,8 @@ async fn page(
 pub struct BidForm<'r> {
     price: Option<String>,
     proposal: Option<String>,
+    /// The enterprise size the 中小企业声明函 declares (empty: none).
+    sme: Option<String>,
     files: Vec<Upload<'r>>,
     /// One file per required qualification document, by its position in the project's list.
     qual: HashMap<usize, Upload<'r>>,
@@ -196,6 +198,16 @@ async fn take(
     if proposal.chars().count() < least || proposal.chars().count() > 50_000 {
         e.add(lang, "proposal", "err-bid-proposal");
     }
+    let sme = match text(&f.sme) {
+        "" => None,
+        code => {
+            let size = crate::domain::award::EnterpriseSize::parse(code);
+            if size.is_none() {
+                e.add(lang, "sme", "err-bid-sme");
+            }
+            size
+        }
+    };
     let mut files = Vec::new();
     for up in &f.files {
         match read_upload(Some(up), state.config.upload_max_bytes).await {
@@ -253,7 +265,7 @@ async fn take(
     }
     // The form is shown again with what was typed (to the bidder only); nothing is stored.
     // Files cannot be put back into a file field: the page says to choose them again.
-    let values = json!({ "price": text(&f.price), "proposal": proposal,
+    let values = json!({ "price": text(&f.price), "proposal": proposal, "sme": text(&f.sme),
                          "missing": missing.iter().map(Requirement::key).collect::<Vec<_>>() });
     let Some(price) = price.filter(|_| e.is_empty()) else {
         let t = bid_page(&page, state, user, number, org, values, e, None).await?;
@@ -265,7 +277,7 @@ async fn take(
         files,
     };
     match pr
-        .submit_bid(&p, org.0, user.id().0, envelope, input)
+        .submit_declared_bid(&p, org.0, user.id().0, envelope, input, sme)
         .await?
     {
         Ok(r) => {

@@ -35,6 +35,7 @@ pub mod forms;
 pub mod headers;
 pub mod history;
 pub mod home;
+pub mod low_price;
 pub mod method_approval;
 pub mod ocds;
 pub mod opendata;
@@ -95,6 +96,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(experts::routes());
     r.extend(method_approval::routes());
     r.extend(panel_seat::routes());
+    r.extend(low_price::routes());
     r.extend(award::routes());
     r.extend(award_public::routes());
     r.extend(complaints::routes());

@@ -199,9 +199,12 @@ pub fn check(f: &ProjectForm, cx: &Context<'_>) -> Result<Checked, FormErrors> {
             );
         }
     }
+    // 87号令 art. 68: the documents state how tied candidates are decided. The old "higher
+    // technical score" rule could never decide (equal totals and prices give equal technical
+    // totals) and is not offered any more; projects that published it still read.
     let tie_rule = match text(&f.tie_rule) {
         "" | "random" => "random",
-        "technical" => "technical",
+        "criteria" => "criteria",
         _ => {
             e.add(lang, "tie_rule", "err-project-tie-rule");
             "random"

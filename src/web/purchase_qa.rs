@@ -132,6 +132,9 @@ async fn final_quotes(
 pub struct QualifyForm {
     decision: std::collections::HashMap<i64, String>,
     reason: std::collections::HashMap<i64, String>,
+    /// Each size declaration's check: `sme[bid]` = pass | fail, `sme_reason[bid]`.
+    sme: std::collections::HashMap<i64, String>,
+    sme_reason: std::collections::HashMap<i64, String>,
 }
 
 /// The purchaser's qualification check of every opened bid, each rejection with its reason.
@@ -147,8 +150,9 @@ async fn qualification(
     let p = procured_project(state, user, id).await?;
     let f = form.into_inner();
     let decisions = crate::procurement::review::decisions(&f.decision, &f.reason);
+    let declarations = crate::procurement::review::decisions(&f.sme, &f.sme_reason);
     match Procurement::of(state)
-        .qualify_bids(p.id, &decisions, user.id())
+        .qualify_bids(p.id, &decisions, &declarations, user.id())
         .await?
     {
         Ok(outcome) => {

@@ -40,6 +40,7 @@ mod procurement;
 mod procurement_docs;
 mod publication;
 mod qual_docs;
+mod ranking;
 mod registry;
 mod registry_decisions;
 mod related;

@@ -637,6 +637,7 @@ async fn sealed_bids_are_secret_until_opening_and_match_their_receipts() {
         price: "379999.99".into(),
         proposal: PROPOSAL.into(),
         files: vec![],
+        sme: None,
         salt,
     };
     assert_eq!(content.digest(), digest);

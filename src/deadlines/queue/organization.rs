@@ -95,6 +95,23 @@ pub(super) async fn organization(
         }
     }
     if !scope.org_admin.is_empty() {
+        // The panel asked for a written explanation of a markedly low price (87号令 art. 60):
+        // due at a moment, after which the bid is rejected.
+        let asked = crate::db::low_prices::waiting_for(c, &scope.org_admin, now).await?;
+        for (id, org, subject, due_at) in asked {
+            let due =
+                crate::domain::calendar::shanghai_date(crate::platform::clock::from_ms(due_at));
+            p.add(
+                "queue-low-price",
+                id,
+                subject,
+                Some((due, true)),
+                format!("/orgs/{org}/low-price/{id}"),
+            );
+            if let Some(last) = p.out.last_mut() {
+                last.at = Some(crate::procurement::shanghai_time(due_at));
+            }
+        }
         // A challenge answered (or left unanswered past its 7 working days) may be taken to
         // the supervisor within 15 working days after the answer period: the admin who filed
         // it is told until when.
