@@ -181,6 +181,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0028_documents.sql"),
         postgres: include_str!("../../migrations/postgres/0028_documents.sql"),
     },
+    Step {
+        version: 29,
+        name: "registry_law",
+        sqlite: include_str!("../../migrations/sqlite/0029_registry_law.sql"),
+        postgres: include_str!("../../migrations/postgres/0029_registry_law.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

@@ -210,7 +210,10 @@ async fn apply_change(
     if !name.is_empty() {
         let mut c = state.db.acquire().await?;
         let org_type = crate::db::orgs::org_type(&mut c, org).await?;
-        for p in org_name::check(name, org_type.as_deref() == Some("social_group")) {
+        let org_type = org_type
+            .as_deref()
+            .and_then(crate::domain::registration::OrgType::parse);
+        for p in org_name::check(name, org_type) {
             errors.add(page.lang, "name", p.message_key());
         }
         if crate::registry::name_taken(&mut c, name, Some(org), None).await? {

@@ -39,6 +39,7 @@ mod procurement_docs;
 mod qual_docs;
 mod registry;
 mod registry_decisions;
+mod registry_law;
 mod review;
 mod settings;
 mod smtp;

@@ -280,7 +280,7 @@ err-money-negative = The amount cannot be negative
 err-money-too-large = The amount is larger than allowed
 err-org-name-required = Enter the organization's name
 err-org-name-long = The name must be 50 characters or fewer
-err-org-name-forbidden = A local organization's name may not contain 中国, 全国 or 中华
+err-org-name-forbidden = A local organization's name may not begin with 中国, 全国 or 中华
 err-org-name-group-order = A social group's name is region, field, then form, such as 宁波市养老服务业协会
 err-reg-members = A social group needs at least 50 individual members, or 30 unit members; mixed, 50 in total
 err-reg-funds = The funds are below the minimum of { $amount } yuan for this type
@@ -2198,3 +2198,12 @@ err-docfile-description = Describe the file (2 to 200 characters)
 err-docfile-closed = Files can be attached only while the notice is open, before the deadline
 complaint-decisions = Complaint decisions
 projevent-documents_file_deadline = A file was added to the documents; the deadline moved to keep the margin
+
+## Registry and credit lists checked against the law (issue 22, items 16-19)
+err-org-name-foundation-order = A foundation's name is region, trade name, field, then 基金会, such as 宁波市善园公益基金会 (MCA Order 69 art. 8)
+err-org-name-institution-order = A social service institution's name is region, trade name, field, then form, such as 宁波市阳光社会工作服务中心 (MCA Order 69 art. 8)
+reg-name-flag-national = The name contains these words inside it (not as its prefix; not a reason to refuse by itself, the registrar judges):
+reg-name-reason = Reason for accepting this name
+reg-name-reason-hint = A name with a flag is approved only with a recorded reason; it goes into the review record.
+reg-name-accepted = Reason the name was accepted
+err-reg-name-reason = The name is flagged: give the reason for accepting it

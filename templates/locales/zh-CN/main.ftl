@@ -280,7 +280,7 @@ err-money-negative = 金额不能为负数
 err-money-too-large = 金额超出允许的范围
 err-org-name-required = 请填写组织名称
 err-org-name-long = 组织名称不能超过 50 个字
-err-org-name-forbidden = 地方性社会组织的名称不得使用“中国”“全国”“中华”等字样
+err-org-name-forbidden = 地方性社会组织的名称不得冠以“中国”“全国”“中华”等字样
 err-org-name-group-order = 社会团体名称应依次为地域、业务领域和组织形式，例如“宁波市养老服务业协会”
 err-reg-members = 社会团体应有 50 个以上个人会员，或 30 个以上单位会员；混合的，会员总数不少于 50 个
 err-reg-funds = 资金低于该类型的最低限额 { $amount } 元
@@ -2195,3 +2195,12 @@ err-docfile-description = 请填写附件说明（2 至 200 字）
 err-docfile-closed = 投标截止后或项目未处于公告期时，不能再补充采购文件附件
 complaint-decisions = 投诉处理决定
 projevent-documents_file_deadline = 补充采购文件附件，投标截止时间相应顺延
+
+## Registry and credit lists checked against the law (issue 22, items 16-19)
+err-org-name-foundation-order = 基金会名称应依次为行政区划名称、字号、业务领域和“基金会”，例如“宁波市善园公益基金会”（民政部令第69号第八条）
+err-org-name-institution-order = 社会服务机构名称应依次为行政区划名称、字号、业务领域和组织形式，例如“宁波市阳光社会工作服务中心”（民政部令第69号第八条）
+reg-name-flag-national = 名称中间含有以下字词（不是冠以，不当然退回，由登记管理机关判断）：
+reg-name-reason = 核准该名称的理由
+reg-name-reason-hint = 名称有相近或须判断的提示时，须记录核准理由，记入审查记录。
+reg-name-accepted = 名称核准理由
+err-reg-name-reason = 名称有提示，请填写核准该名称的理由
