@@ -3,6 +3,7 @@
 //! Each change runs in one write transaction with exactly one audit entry and its mail.
 
 pub mod import;
+pub mod listings;
 pub mod supervision;
 
 pub mod membership;

@@ -594,3 +594,17 @@ pub async fn events(c: &mut Conn, app: ApplicationId) -> Result<Vec<Event>, sqlx
 
 pub use super::org_events::*;
 pub use super::uscc_blocks::*;
+
+/// The organization's approved change registrations not revoked (id, decision day), newest
+/// first.
+pub async fn approved_changes(c: &mut Conn, org: OrgId) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT p.id, COALESCE(p.decided_on, '') FROM applications p WHERE p.org_id = $1 \
+         AND p.kind = 'change' AND p.status = 'approved' AND NOT EXISTS (SELECT 1 FROM credit_listings l \
+         WHERE l.org_id = p.org_id AND l.reason = 'change_revoked' \
+         AND l.detail = 'application:' || CAST(p.id AS TEXT)) ORDER BY p.id DESC",
+    )
+    .bind(org.0)
+    .fetch_all(&mut *c)
+    .await
+}

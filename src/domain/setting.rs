@@ -88,6 +88,9 @@ pub const DEFINITIONS: &[Definition] = &[
     // The first report year the daily job enforces: earlier years were kept outside this
     // system (a register imported at cut-over has no report history to check).
     int("registry.credit_first_year", 2000, 2100, "2025", "§2"),
+    // 民政部令60 art. 13: an abnormal listing whose rectification is verified is removed
+    // within 5 working days of the verification (自查实之日起5个工作日内).
+    int("credit.removal_working_days", 1, 30, "5", "§2"),
     flag("evaluation.upgrade_allowed", "false", "§4"),
     Definition {
         key: "evaluation.aggregate",

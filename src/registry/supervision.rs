@@ -17,6 +17,7 @@ use crate::platform::error::{AppError, AppResult};
 use crate::platform::ids::OrgId;
 use crate::platform::ids::UserId;
 use crate::platform::mail::Recipient;
+use crate::registry::listings;
 use crate::registry::Registry;
 use serde::Serialize;
 use serde_json::json;
@@ -147,6 +148,7 @@ async fn list_missing(
     .await?;
     let on = iso_date(today);
     let now = reg.clock.now_ms();
+    let mailer = std::sync::Arc::new(reg.mailer.clone());
     in_batches(
         reg,
         &ids,
@@ -154,35 +156,22 @@ async fn list_missing(
         json!({ "list": "abnormal", "reason": "annual_report_missing", "year": year }),
         |c, id| {
             let on = on.clone();
+            let mailer = mailer.clone();
             Box::pin(async move {
-                add_listing(
-                    c,
-                    OrgId(id),
-                    "abnormal",
-                    "annual_report_missing",
-                    Some(year),
-                    &on,
-                    now,
-                )
-                .await?;
-                add_event(c, OrgId(id), &on, "listed_abnormal", now).await
+                let l = credit_store::NewListing {
+                    org: OrgId(id),
+                    list: "abnormal",
+                    reason: "annual_report_missing",
+                    year: Some(year),
+                    on: &on,
+                    detail: "",
+                };
+                listings::list(c, &mailer, &l, now).await.map(|_| ())
             })
         },
     )
     .await?;
     Ok(ids.len())
-}
-
-pub async fn add_listing(
-    c: &mut Conn,
-    org: OrgId,
-    list: &str,
-    reason: &str,
-    year: Option<i32>,
-    on: &str,
-    now: i64,
-) -> AppResult<i64> {
-    Ok(credit_store::add_listing(c, org, list, reason, year, on, now).await?)
 }
 
 /// A public event on the organization's record.
@@ -271,9 +260,12 @@ async fn open_listings(c: &mut Conn, list: &str) -> AppResult<Vec<Open>> {
     for r in rows {
         let filed = r.filed;
         let reason = r.reason;
-        // A missing report is rectified once it is filed; other causes stay until a registrar
-        // verifies the rectification and removes the listing.
-        let reason = if reason == "annual_report_missing" && filed > 0 {
+        // A missing report is rectified once it is filed, a penalty's listing has nothing to
+        // rectify (民政部令60 art. 13); other causes stay until a registrar verifies the
+        // rectification and removes the listing.
+        let reason = if (reason == "annual_report_missing" && filed > 0)
+            || credit::nothing_to_rectify(&reason)
+        {
             "rectified".to_string()
         } else {
             reason
@@ -402,6 +394,7 @@ async fn serious(reg: &Registry<'_>, today: Date) -> AppResult<(usize, usize)> {
     let now = reg.clock.now_ms();
     let reasons: BTreeMap<i64, &'static str> = to_list.iter().copied().collect();
     let ids: Vec<i64> = to_list.iter().map(|(o, _)| *o).collect();
+    let mailer = std::sync::Arc::new(reg.mailer.clone());
     in_batches(
         reg,
         &ids,
@@ -410,9 +403,18 @@ async fn serious(reg: &Registry<'_>, today: Date) -> AppResult<(usize, usize)> {
         |c, id| {
             let on = on.clone();
             let why = reasons.get(&id).copied().unwrap_or("serious");
+            let mailer = mailer.clone();
             Box::pin(async move {
-                add_listing(c, OrgId(id), "serious", why, None, &on, now).await?;
-                add_event(c, OrgId(id), &on, "listed_serious", now).await
+                // Moving to the serious list ends the abnormal listings (民政部令60 art. 14).
+                let l = credit_store::NewListing {
+                    org: OrgId(id),
+                    list: "serious",
+                    reason: why,
+                    year: None,
+                    on: &on,
+                    detail: "",
+                };
+                listings::list(c, &mailer, &l, now).await.map(|_| ())
             })
         },
     )
@@ -534,6 +536,17 @@ impl Registry<'_> {
         )
         .await?;
         let today = iso_date(self.today());
+        // 民政部令60 art. 10(5): a warning or a fine under 50,000 yuan lists on the abnormal
+        // list at once, with its notice.
+        let listing = super::listings::list_for_penalty(
+            &mut tx,
+            self.mailer,
+            org,
+            (id, p.kind, p.amount),
+            &today,
+            now,
+        )
+        .await?;
         let proposed = crate::evaluation::daily::propose_downgrades(&mut tx, &today, now).await?;
         self.record_changed(
             tx,
@@ -541,7 +554,7 @@ impl Registry<'_> {
             org,
             "penalty.recorded",
             json!({ "penalty": id, "kind": p.kind.code(), "amount_fen": p.amount.map(Money::fen),
-                    "downgrades_proposed": proposed }),
+                    "downgrades_proposed": proposed, "listing": listing }),
         )
         .await
     }
@@ -555,56 +568,6 @@ impl Registry<'_> {
         }
         self.record_changed(tx, by, org, "penalty.closed", json!({ "penalty": penalty }))
             .await
-    }
-
-    /// Lists an organization on the abnormal-activity list for a cause a registrar finds.
-    pub async fn list_abnormal(&self, by: UserId, org: OrgId, reason: &str) -> AppResult<()> {
-        let now = self.clock.now_ms();
-        let today = iso_date(self.today());
-        let mut tx = self.db.begin_write().await?;
-        let id = add_listing(&mut tx, org, "abnormal", reason, None, &today, now).await?;
-        add_event(&mut tx, org, &today, "listed_abnormal", now).await?;
-        self.record_changed(
-            tx,
-            by,
-            org,
-            "credit.listed",
-            json!({ "listing": id, "list": "abnormal", "reason": reason }),
-        )
-        .await
-    }
-
-    /// Removes an abnormal listing whose cause is rectified (a missing report only once it is
-    /// filed); a serious listing is not removed by hand.
-    pub async fn remove_rectified(&self, by: UserId, org: OrgId, listing: i64) -> AppResult<()> {
-        let now = self.clock.now_ms();
-        let today = iso_date(self.today());
-        let mut tx = self.db.begin_write().await?;
-        let Some((reason, year, list)) = credit_store::open_listing(&mut tx, org, listing).await?
-        else {
-            return Err(AppError::NotFound);
-        };
-        if list != "abnormal" {
-            return Err(AppError::Conflict("err-listing-serious"));
-        }
-        if reason == "annual_report_missing"
-            && credit_store::reports_for_year(&mut tx, org, year).await? == 0
-        {
-            return Err(AppError::Conflict("err-listing-not-rectified"));
-        }
-        // Removed meanwhile (by another registrar or the daily job): nothing is open to remove.
-        if !credit_store::remove_rectified(&mut tx, listing, &today).await? {
-            return Err(AppError::NotFound);
-        }
-        add_event(&mut tx, org, &today, "removed_abnormal", now).await?;
-        self.record_changed(
-            tx,
-            by,
-            org,
-            "credit.removed",
-            json!({ "listing": listing, "removal": "rectified" }),
-        )
-        .await
     }
 
     /// Revokes a registration (撤销登记) on `ground`: the organization's waiting applications

@@ -21,7 +21,13 @@ use rocket_dyn_templates::Template;
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {
-    routes![org_record, file_report, apply_change, apply_deregistration]
+    routes![
+        org_record,
+        file_report,
+        apply_change,
+        apply_deregistration,
+        file_listing_request
+    ]
 }
 
 /// The organization's public record: registered facts, annual reports and their outcomes,
@@ -62,7 +68,16 @@ pub async fn record(state: &AppState, org: OrgId) -> AppResult<serde_json::Value
             }
         }
     }
+    let requests = crate::db::credit::requests(&mut c, org).await?;
+    let approved_changes: Vec<serde_json::Value> =
+        crate::db::applications::approved_changes(&mut c, org)
+            .await?
+            .into_iter()
+            .map(|(id, on)| json!({ "id": id, "decided_on": on }))
+            .collect();
     if let Some(m) = v.as_object_mut() {
+        m.insert("requests".into(), json!(requests));
+        m.insert("approved_changes".into(), json!(approved_changes));
         m.insert("due_years".into(), json!(due_years));
         m.insert(
             "penalty_kinds".into(),
@@ -289,5 +304,48 @@ async fn apply_deregistration(
     Ok(Reply::flash(
         format!("/applications/{id}"),
         page.t("flash-app-submitted"),
+    ))
+}
+
+#[derive(FromForm)]
+pub struct ListingRequestForm {
+    kind: Option<String>,
+    statement: Option<String>,
+}
+
+/// The organization objects to a listing, or asks for its removal once the cause is
+/// rectified (民政部令60 art. 13); the registrar sees it on the record and in the queue.
+#[post("/orgs/<org>/listings/<listing>/requests", data = "<form>")]
+async fn file_listing_request(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    org: OrgId,
+    listing: i64,
+    form: CsrfForm<ListingRequestForm>,
+) -> AppResult<Reply> {
+    if !user.is_org_admin(org) {
+        return Err(AppError::Forbidden);
+    }
+    let f = form.into_inner();
+    let kind = crate::registry::listings::RequestKind::parse(text(&f.kind));
+    let statement = text(&f.statement).to_string();
+    let mut errors = FormErrors::default();
+    if kind.is_none() {
+        errors.add(page.lang, "kind", "err-listreq-kind");
+    }
+    if statement.is_empty() || statement.chars().count() > 5000 {
+        errors.add(page.lang, "statement", "err-listreq-statement");
+    }
+    let (Some(kind), true) = (kind, errors.is_empty()) else {
+        let t = org_page(&page, state, user, org, errors).await?;
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    };
+    Registry::of(state)
+        .file_listing_request(user.id(), org, listing, kind, &statement)
+        .await?;
+    Ok(Reply::flash(
+        format!("/orgs/{org}/registry#listings"),
+        page.t("flash-listreq-filed"),
     ))
 }

@@ -89,3 +89,233 @@ async fn an_institution_name_without_its_region_is_refused_and_a_clean_name_need
     assert_eq!(status_of(&app, clean).await, "approved");
     assert_eq!(field(&app, clean, "name_accepted_reason").await, None);
 }
+
+async fn open_listings(app: &TestApp, org: i64, list: &str) -> Vec<String> {
+    let mut c = app.db.acquire().await.unwrap();
+    sqlx::query_scalar::<_, String>(
+        "SELECT reason FROM credit_listings WHERE org_id = $1 AND list = $2 AND removed_on IS NULL ORDER BY id",
+    )
+    .bind(org)
+    .bind(list)
+    .fetch_all(&mut *c)
+    .await
+    .unwrap()
+}
+
+async fn daily(app: &TestApp) -> huoban::registry::supervision::DailyReport {
+    huoban::registry::supervision::run_daily(&app.jobs().registry())
+        .await
+        .expect("daily job")
+}
+
+const HAISHU: (&str, &str) = crate::registry::REGISTRAR_HAISHU;
+
+async fn penalty(app: &TestApp, kind: &str, amount: &str) {
+    ok_post(
+        app,
+        "/registry/orgs/1/penalties",
+        &[
+            ("kind", kind),
+            ("decided_on", "2026-11-20"),
+            ("amount", amount),
+            ("reason", "违规开展活动"),
+        ],
+    )
+    .await;
+}
+
+/// Item 16: a warning or a fine under 50,000 yuan lists on the abnormal list at once, with a
+/// notice (民政部令60 art. 10(5)); 50,000.00 does not (it is serious, art. 14(4)); moving to
+/// the serious list closes the abnormal listings.
+#[rocket::async_test]
+async fn a_warning_or_a_fine_under_fifty_thousand_lists_on_the_abnormal_list_with_a_notice() {
+    let app = TestApp::spawn().await;
+    app.login_as(HAISHU).await;
+    penalty(&app, "fine", "50,000.00").await;
+    assert!(
+        open_listings(&app, 1, "abnormal").await.is_empty(),
+        "a fine of 50,000.00 is not an abnormal-list event"
+    );
+    penalty(&app, "fine", "49,999.99").await;
+    assert_eq!(open_listings(&app, 1, "abnormal").await, vec!["small_fine"]);
+    let (subject, body) = app.last_mail_to(NGO_ADMIN.0).await.unwrap();
+    assert!(subject.contains("列入信用名单"), "{subject}");
+    assert!(
+        body.contains("活动异常名录")
+            && body.contains("不满 5 万元罚款")
+            && body.contains("5 个工作日")
+            && body.contains("异议")
+            && body.contains("/orgs/1/registry#listings"),
+        "{body}"
+    );
+    // The large fine puts it on the serious list: the abnormal listing closes.
+    app.logout().await;
+    let report = daily(&app).await;
+    assert_eq!(report.listed_serious, 1, "{report:?}");
+    assert!(open_listings(&app, 1, "abnormal").await.is_empty());
+    let removal = app
+        .text("SELECT removal FROM credit_listings WHERE org_id = 1 AND reason = 'small_fine'")
+        .await;
+    assert_eq!(removal, "moved_serious");
+    let (_, body) = app.last_mail_to(NGO_ADMIN.0).await.unwrap();
+    assert!(
+        body.contains("严重违法失信名单") && body.contains("满 2 年"),
+        "{body}"
+    );
+    // On the serious list, a warning lists on no abnormal list.
+    app.login_as(HAISHU).await;
+    penalty(&app, "warning", "").await;
+    assert!(open_listings(&app, 1, "abnormal").await.is_empty());
+    let (_, profile) = app.get("/organizations/1").await;
+    assert!(profile.contains("转入严重违法失信名单"), "{profile}");
+}
+
+/// Item 16: the organization objects or asks for removal (recorded, in the registrar's queue);
+/// a verified rectification is removed within 5 working days of the verification (民政部令60
+/// art. 13), a clock on the registrar's dashboard.
+#[rocket::async_test]
+async fn objections_and_removal_requests_are_recorded_and_a_verified_rectification_has_five_working_days(
+) {
+    let app = TestApp::spawn().await;
+    app.login_as(HAISHU).await;
+    penalty(&app, "warning", "").await;
+    let listing = app
+        .scalar("SELECT id FROM credit_listings WHERE org_id = 1 AND reason = 'penalty_warning'")
+        .await;
+    app.logout().await;
+    app.login_as(NGO_ADMIN).await;
+    let path = format!("/orgs/1/listings/{listing}/requests");
+    let r = app
+        .post(&path, &[("kind", "removal"), ("statement", "")])
+        .await;
+    assert_eq!(
+        r.status(),
+        Status::UnprocessableEntity,
+        "a statement is needed"
+    );
+    ok_post(
+        &app,
+        &path,
+        &[("kind", "objection"), ("statement", "警告决定认定事实有误")],
+    )
+    .await;
+    ok_post(
+        &app,
+        &path,
+        &[("kind", "removal"), ("statement", "已按要求整改完毕")],
+    )
+    .await;
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM listing_requests WHERE org_id = 1 AND answered_on IS NULL"
+        )
+        .await,
+        2
+    );
+    app.logout().await;
+    app.login_as(HAISHU).await;
+    let dash = app.get("/dashboard").await.1;
+    assert!(
+        dash.contains("信用名单异议待答复") && dash.contains("申请移出信用名单，待核实"),
+        "{dash}"
+    );
+    let (_, record) = app.get("/registry/orgs/1").await;
+    assert!(record.contains("警告决定认定事实有误"), "{record}");
+    // Verified on Saturday 28 November 2026: five working days end on Friday 4 December.
+    ok_post(
+        &app,
+        &format!("/registry/orgs/1/listings/{listing}/verify"),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        app.text(&format!(
+            "SELECT remove_by FROM credit_listings WHERE id = {listing}"
+        ))
+        .await,
+        "2026-12-04"
+    );
+    let r = app
+        .post(&format!("/registry/orgs/1/listings/{listing}/verify"), &[])
+        .await;
+    assert_eq!(r.status(), Status::Conflict, "verified once");
+    let dash = app.get("/dashboard").await.1;
+    assert!(dash.contains("已核实整改，应移出活动异常名录"), "{dash}");
+    assert!(
+        !dash.contains("申请移出信用名单，待核实"),
+        "answered by the verification"
+    );
+    let objection = app
+        .scalar("SELECT id FROM listing_requests WHERE kind = 'objection'")
+        .await;
+    ok_post(
+        &app,
+        &format!("/registry/orgs/1/requests/{objection}/answer"),
+        &[("answer", "经核实，警告决定认定事实无误")],
+    )
+    .await;
+    ok_post(
+        &app,
+        &format!("/registry/orgs/1/listings/{listing}/remove"),
+        &[],
+    )
+    .await;
+    assert!(open_listings(&app, 1, "abnormal").await.is_empty());
+    let dash = app.get("/dashboard").await.1;
+    assert!(
+        !dash.contains("应移出活动异常名录") && !dash.contains("信用名单异议待答复"),
+        "{dash}"
+    );
+    app.logout().await;
+    app.login_as(NGO_ADMIN).await;
+    let (_, own) = app.get("/orgs/1/registry").await;
+    assert!(own.contains("经核实，警告决定认定事实无误"), "{own}");
+}
+
+/// Item 16: a change registration obtained by fraud is revoked; the organization goes on the
+/// serious list at once (民政部令60 art. 14(2)) and its abnormal listing closes.
+#[rocket::async_test]
+async fn a_change_registration_revoked_for_fraud_lists_on_the_serious_list() {
+    let app = TestApp::spawn().await;
+    app.login_as(NGO_ADMIN).await;
+    ok_post(
+        &app,
+        "/orgs/1/changes",
+        &[
+            ("domicile", "宁波市海曙区药行街 1 号"),
+            ("changed_on", "2026-11-20"),
+        ],
+    )
+    .await;
+    let id = app.scalar("SELECT MAX(id) FROM applications").await;
+    app.logout().await;
+    app.login_as(HAISHU).await;
+    ok_post(&app, &format!("/registry/applications/{id}/accept"), &[]).await;
+    ok_post(&app, &format!("/registry/applications/{id}/approve"), &[]).await;
+    ok_post(
+        &app,
+        "/registry/orgs/1/listings",
+        &[("reason", "unreachable")],
+    )
+    .await;
+    assert_eq!(
+        open_listings(&app, 1, "abnormal").await,
+        vec!["unreachable"]
+    );
+    let path = format!("/registry/orgs/1/changes/{id}/revoke");
+    let r = app.post(&path, &[("reason", "")]).await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    ok_post(&app, &path, &[("reason", "提交伪造的场所使用证明")]).await;
+    assert_eq!(
+        open_listings(&app, 1, "serious").await,
+        vec!["change_revoked"]
+    );
+    assert!(open_listings(&app, 1, "abnormal").await.is_empty());
+    let r = app.post(&path, &[("reason", "again")]).await;
+    assert_eq!(r.status(), Status::Conflict, "once");
+    app.logout().await;
+    assert_eq!(daily(&app).await.listed_serious, 0, "listed already");
+    let (_, profile) = app.get("/organizations/1").await;
+    assert!(profile.contains("弄虚作假办理变更登记"), "{profile}");
+    assert!(app.verify_audit().await.ok());
+}
