@@ -650,16 +650,40 @@ impl Registry<'_> {
     }
 
     /// Opens a change or deregistration application for the organization, submitted at once.
+    /// `event_on` is the day of the underlying change (a change registration is due within 30
+    /// days: 社团条例 art. 18, 民非条例 art. 15) or of the end of liquidation (deregistration
+    /// within 15 days: 社团条例 art. 21, 民非条例 art. 16, 基金会条例 art. 18); a filing after
+    /// the period (calendar days from the next day, a last day off work rolling to the next
+    /// working day: 民法典 arts. 201, 203) is flagged for the registrar, not refused.
     pub async fn open_org_application(
         &self,
         by: UserId,
         org: OrgId,
         kind: &str,
         changes: serde_json::Value,
+        event_on: Date,
     ) -> AppResult<crate::platform::ids::ApplicationId> {
         use crate::db::applications::{self as store, Value};
         let now = self.clock.now_ms();
         let mut tx = self.db.begin_write().await?;
+        let key = if kind == "deregistration" {
+            "registry.deregistration_days"
+        } else {
+            "registry.change_registration_days"
+        };
+        let days = settings::snapshot(&mut tx, now)
+            .await?
+            .int(key)
+            .and_then(|d| u32::try_from(d).ok())
+            .unwrap_or(if kind == "deregistration" { 15 } else { 30 });
+        let cal = self.calendars.exact(&mut tx).await?;
+        let last_day = cal
+            .due(
+                event_on,
+                crate::domain::calendar::Period::Days { days, roll: true },
+            )
+            .on;
+        let filed_late = self.today() > last_day;
         let o = crate::db::orgs::registered(&mut tx, org).await?;
         if !crate::domain::org_life::OrgStatus::parse(&o.status).is_some_and(|s| s.active()) {
             return Err(AppError::Conflict("err-reg-action-state"));
@@ -694,6 +718,8 @@ impl Registry<'_> {
                 ("district_code", Value::Text(o.district_code)),
                 ("charity", Value::Int(o.charity)),
                 ("changes", Value::OptText(Some(changes.to_string()))),
+                ("event_on", Value::OptText(Some(iso_date(event_on)))),
+                ("filed_late", Value::Int(i64::from(filed_late))),
                 ("received_on", Value::Text(iso_date(received))),
                 ("submitted_at", Value::OptInt(Some(now))),
                 ("accept_by", accept_by),
@@ -708,7 +734,8 @@ impl Registry<'_> {
             Actor::User(by),
             "application.submitted",
             &app,
-            json!({ "kind": kind, "org": org, "changes": changes }),
+            json!({ "kind": kind, "org": org, "changes": changes, "event_on": iso_date(event_on),
+                    "last_day": iso_date(last_day), "filed_late": filed_late }),
         )
         .await?;
         self.notify(&mut tx, &app, "submitted").await?;

@@ -192,6 +192,25 @@ pub struct ChangeForm {
     business_scope: Option<String>,
     funds: Option<String>,
     reason: Option<String>,
+    /// The day of the underlying change (change registration).
+    changed_on: Option<String>,
+    /// The day liquidation ended (deregistration).
+    liquidation_ended_on: Option<String>,
+}
+
+/// The day the form states: required, a date, not after today.
+fn stated_day(
+    page: &Page,
+    state: &AppState,
+    raw: &Option<String>,
+    field: &'static str,
+    errors: &mut FormErrors,
+) -> Option<time::Date> {
+    let d = parse_iso_date(text(raw)).filter(|d| *d <= Registry::of(state).today());
+    if d.is_none() {
+        errors.add(page.lang, field, "err-event-date");
+    }
+    d
 }
 
 /// Opens a change or deregistration application for the organization, submitted at once.
@@ -201,9 +220,10 @@ async fn open_application(
     org: OrgId,
     kind: &str,
     changes: serde_json::Value,
+    event_on: time::Date,
 ) -> AppResult<crate::platform::ids::ApplicationId> {
     Registry::of(state)
-        .open_org_application(user.id(), org, kind, changes)
+        .open_org_application(user.id(), org, kind, changes, event_on)
         .await
 }
 
@@ -256,16 +276,18 @@ async fn apply_change(
     if changes.is_empty() && errors.is_empty() {
         errors.add(page.lang, "name", "err-change-empty");
     }
-    if !errors.is_empty() {
+    let changed_on = stated_day(&page, state, &f.changed_on, "changed_on", &mut errors);
+    let (Some(changed_on), true) = (changed_on, errors.is_empty()) else {
         let t = org_page(&page, state, user, org, errors).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
-    }
+    };
     let id = open_application(
         state,
         user,
         org,
         "change",
         serde_json::Value::Object(changes),
+        changed_on,
     )
     .await?;
     Ok(Reply::flash(
@@ -287,18 +309,28 @@ async fn apply_deregistration(
     }
     let f = form.into_inner();
     let reason = text(&f.reason).to_string();
+    let mut errors = FormErrors::default();
     if reason.is_empty() {
-        let mut errors = FormErrors::default();
         errors.add(page.lang, "reason", "err-dereg-reason");
+    }
+    let ended = stated_day(
+        &page,
+        state,
+        &f.liquidation_ended_on,
+        "liquidation_ended_on",
+        &mut errors,
+    );
+    let (Some(ended), true) = (ended, errors.is_empty()) else {
         let t = org_page(&page, state, user, org, errors).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
-    }
+    };
     let id = open_application(
         state,
         user,
         org,
         "deregistration",
         json!({ "liquidation": reason }),
+        ended,
     )
     .await?;
     Ok(Reply::flash(

@@ -319,3 +319,123 @@ async fn a_change_registration_revoked_for_fraud_lists_on_the_serious_list() {
     assert!(profile.contains("弄虚作假办理变更登记"), "{profile}");
     assert!(app.verify_audit().await.ok());
 }
+
+/// Item 17: a change registration states the day of the change and is due within 30 days of
+/// it (社团条例 art. 18), a deregistration within 15 days of the end of liquidation (art. 21):
+/// counted from the next day, a last day off work rolling to the next working day; a late
+/// filing is flagged to the registrar, not refused.
+#[rocket::async_test]
+async fn change_and_deregistration_filings_state_their_day_and_late_ones_are_flagged() {
+    let app = TestApp::spawn().await;
+    app.login_as(NGO_ADMIN).await;
+    let r = app
+        .post(
+            "/orgs/1/changes",
+            &[("domicile", "宁波市海曙区药行街 1 号")],
+        )
+        .await;
+    assert_eq!(r.status(), Status::UnprocessableEntity, "the day is asked");
+    let r = app
+        .post(
+            "/orgs/1/changes",
+            &[
+                ("domicile", "宁波市海曙区药行街 1 号"),
+                ("changed_on", "2026-11-29"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::UnprocessableEntity, "not a day to come");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM applications WHERE kind = 'change'")
+            .await,
+        0
+    );
+    // Changed on 29 October: the 30th day is Saturday 28 November, which rolls to Monday 30
+    // November; filed on the 28th, on time.
+    ok_post(
+        &app,
+        "/orgs/1/changes",
+        &[
+            ("domicile", "宁波市海曙区药行街 1 号"),
+            ("changed_on", "2026-10-29"),
+        ],
+    )
+    .await;
+    let on_time = app.scalar("SELECT MAX(id) FROM applications").await;
+    assert_eq!(
+        field(&app, on_time, "event_on").await.as_deref(),
+        Some("2026-10-29")
+    );
+    assert_eq!(
+        app.scalar_of(&format!(
+            "SELECT filed_late FROM applications WHERE id = {on_time}"
+        ))
+        .await,
+        0
+    );
+    app.logout().await;
+    app.login_as(HAISHU).await;
+    ok_post(
+        &app,
+        &format!("/registry/applications/{on_time}/accept"),
+        &[],
+    )
+    .await;
+    ok_post(
+        &app,
+        &format!("/registry/applications/{on_time}/approve"),
+        &[],
+    )
+    .await;
+    app.logout().await;
+    // Changed on 28 October: the 30th day, Friday 27 November, has passed: late.
+    app.login_as(NGO_ADMIN).await;
+    ok_post(
+        &app,
+        "/orgs/1/changes",
+        &[
+            ("business_scope", "社区养老服务"),
+            ("changed_on", "2026-10-28"),
+        ],
+    )
+    .await;
+    let late = app.scalar("SELECT MAX(id) FROM applications").await;
+    assert_eq!(
+        app.scalar_of(&format!(
+            "SELECT filed_late FROM applications WHERE id = {late}"
+        ))
+        .await,
+        1
+    );
+    // Liquidation ended on 13 November: the 15th day rolls from Saturday to Monday: on time.
+    let r = app
+        .post("/orgs/1/deregistration", &[("reason", "清算完毕")])
+        .await;
+    assert_eq!(r.status(), Status::UnprocessableEntity, "the day is asked");
+    ok_post(
+        &app,
+        "/orgs/1/deregistration",
+        &[
+            ("reason", "清算完毕"),
+            ("liquidation_ended_on", "2026-11-13"),
+        ],
+    )
+    .await;
+    let dereg = app.scalar("SELECT MAX(id) FROM applications").await;
+    assert_eq!(
+        app.scalar_of(&format!(
+            "SELECT filed_late FROM applications WHERE id = {dereg}"
+        ))
+        .await,
+        0
+    );
+    app.logout().await;
+    app.login_as(HAISHU).await;
+    let (_, review) = app.get(&format!("/registry/applications/{late}")).await;
+    assert!(review.contains("逾期申请（超过 30 日）"), "{review}");
+    let (_, review) = app.get(&format!("/registry/applications/{dereg}")).await;
+    assert!(
+        review.contains("清算结束日期") && !review.contains("逾期申请"),
+        "{review}"
+    );
+}
