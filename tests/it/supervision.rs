@@ -461,7 +461,10 @@ async fn a_revoked_organization_cannot_change_or_deregister() {
     ok_post(
         &app,
         "/orgs/1/changes",
-        &[("domicile", "宁波市海曙区新址 2 号")],
+        &[
+            ("domicile", "宁波市海曙区新址 2 号"),
+            ("changed_on", "2026-11-20"),
+        ],
     )
     .await;
     app.logout().await;
@@ -481,7 +484,10 @@ async fn a_revoked_organization_cannot_change_or_deregister() {
     app.logout().await;
     app.login_as(NGO_ADMIN).await;
     let r = app
-        .post("/orgs/1/deregistration", &[("reason", "清算")])
+        .post(
+            "/orgs/1/deregistration",
+            &[("reason", "清算"), ("liquidation_ended_on", "2026-11-20")],
+        )
         .await;
     assert_eq!(r.status(), Status::Conflict);
 }
