@@ -273,6 +273,9 @@ impl<'a> Registry<'a> {
         )
         .await?;
         orgs::set_particulars(c, org, &app.purpose, &app.business_scope, app.funds_fen).await?;
+        // The supervising unit does the preliminary review of its annual reports (issue 22,
+        // item 17).
+        orgs::set_supervising_unit(c, org, app.supervising_unit.trim()).await?;
         store::record_issued(
             c,
             uscc.subject_identifier(),

@@ -17,12 +17,16 @@ pub struct Report {
     pub summary: String,
     pub outcome: Option<String>,
     pub outcome_on: Option<String>,
+    /// The supervising unit's preliminary review (初审), where there is one.
+    pub supervisor_reviewed_on: Option<String>,
+    /// Filed for the simplified inspection a 4A-or-above organization may use.
+    pub simplified: bool,
 }
 
 pub async fn reports(c: &mut Conn, org: OrgId) -> Result<Vec<Report>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT id, year, due_on, filed_on, summary, outcome, outcome_on FROM annual_reports \
-         WHERE org_id = $1 ORDER BY year DESC",
+        "SELECT id, year, due_on, filed_on, summary, outcome, outcome_on, supervisor_reviewed_on, simplified \
+         FROM annual_reports WHERE org_id = $1 ORDER BY year DESC",
     )
     .bind(org.0)
     .fetch_all(&mut *c)
@@ -37,6 +41,8 @@ pub async fn reports(c: &mut Conn, org: OrgId) -> Result<Vec<Report>, sqlx::Erro
                 summary: r.try_get("summary")?,
                 outcome: r.try_get("outcome")?,
                 outcome_on: r.try_get("outcome_on")?,
+                supervisor_reviewed_on: r.try_get("supervisor_reviewed_on")?,
+                simplified: r.try_get::<i64, _>("simplified")? != 0,
             })
         })
         .collect()
@@ -50,13 +56,16 @@ pub struct NewReport<'a> {
     pub filed_on: &'a str,
     pub filed_by: UserId,
     pub summary: &'a str,
+    pub supervisor_reviewed_on: Option<&'a str>,
+    pub simplified: bool,
     pub now: i64,
 }
 
 pub async fn file_report(c: &mut Conn, r: &NewReport<'_>) -> Result<bool, sqlx::Error> {
     let inserted = sqlx::query(
-        "INSERT INTO annual_reports (org_id, year, due_on, filed_on, filed_by, summary, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (org_id, year) DO NOTHING",
+        "INSERT INTO annual_reports (org_id, year, due_on, filed_on, filed_by, summary, created_at, \
+         supervisor_reviewed_on, simplified) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (org_id, year) DO NOTHING",
     )
     .bind(r.org.0)
     .bind(r.year)
@@ -65,6 +74,8 @@ pub async fn file_report(c: &mut Conn, r: &NewReport<'_>) -> Result<bool, sqlx::
     .bind(r.filed_by.0)
     .bind(r.summary)
     .bind(r.now)
+    .bind(r.supervisor_reviewed_on)
+    .bind(i64::from(r.simplified))
     .execute(&mut *c)
     .await?;
     Ok(inserted.rows_affected() > 0)

@@ -27,6 +27,29 @@ pub fn exempt(registered: Date, year: i32, cutoff_month_day: &str) -> bool {
     }
 }
 
+/// Whether an organization holding `grades` (codes of the grades in force) may file for the
+/// simplified annual inspection when the setting names `min` ("4a", "5a"; anything else:
+/// nobody). 39号令 (社会组织评估管理办法): an organization graded 4A or above may use a simplified
+/// annual inspection (简化年度检查程序).
+pub fn simplified_allowed(grades: &[String], min: &str) -> bool {
+    use crate::domain::evaluation::Grade;
+    let Some(min) = Grade::parse(min) else {
+        return false;
+    };
+    grades
+        .iter()
+        .filter_map(|g| Grade::parse(g))
+        .any(|g| g >= min)
+}
+
+/// Whether the supervising unit's preliminary review (初审) of the report for `year`, done on
+/// `reviewed_on`, came after its day (`month_day` of the next year, 31 March by default:
+/// 社团条例 art. 31, 民非条例 art. 23 — 每年3月31日前向业务主管单位报送, 初审同意后 5月31日前
+/// 报送登记管理机关).
+pub fn review_late(year: i32, reviewed_on: Date, month_day: &str) -> bool {
+    report_due(year, month_day).is_some_and(|due| reviewed_on > due)
+}
+
 /// Adds calendar months, clamping the day to the month's end.
 pub fn add_months(d: Date, months: i32) -> Date {
     let total = d.year() * 12 + i32::from(u8::from(d.month())) - 1 + months;
@@ -190,6 +213,23 @@ mod tests {
         assert!(!exempt(date!(2025 - 07 - 01), 2026, "06-30"));
         assert!(exempt(date!(2026 - 01 - 01), 2025, "06-30"));
         assert!(!exempt(date!(2019 - 04 - 16), 2025, "06-30"));
+    }
+
+    #[test]
+    fn four_a_and_above_may_use_the_simplified_inspection() {
+        let g = |codes: &[&str]| codes.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        assert!(simplified_allowed(&g(&["4a"]), "4a"));
+        assert!(simplified_allowed(&g(&["5a"]), "4a"));
+        assert!(!simplified_allowed(&g(&["3a"]), "4a"));
+        assert!(!simplified_allowed(&g(&["4a"]), "5a"));
+        assert!(!simplified_allowed(&g(&["5a"]), "none"));
+        assert!(!simplified_allowed(&[], "4a"));
+    }
+
+    #[test]
+    fn the_preliminary_review_is_due_by_the_31st_of_march() {
+        assert!(!review_late(2025, date!(2026 - 03 - 31), "03-31"));
+        assert!(review_late(2025, date!(2026 - 04 - 01), "03-31"));
     }
 
     #[test]

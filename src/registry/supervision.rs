@@ -440,6 +440,15 @@ async fn serious(reg: &Registry<'_>, today: Date) -> AppResult<(usize, usize)> {
     Ok((ids.len(), to_end.len()))
 }
 
+/// What an annual report's filing states besides its summary.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ReportFiling {
+    /// The day the supervising unit did its preliminary review (初审).
+    pub supervisor_reviewed_on: Option<Date>,
+    /// Filed for the simplified inspection.
+    pub simplified: bool,
+}
+
 /// A registrar's penalty or investigation, as decided.
 pub struct PenaltyDecision<'a> {
     pub kind: PenaltyKind,
@@ -607,7 +616,9 @@ impl Registry<'_> {
         .await
     }
 
-    /// Files the organization's annual report for `year`, due on `due_on`.
+    /// Files the organization's annual report for `year`, due on `due_on`: with the day of the
+    /// supervising unit's preliminary review where there is one, and the simplified inspection
+    /// where asked for and the organization's grade allows it (`ReportFiling`).
     pub async fn file_report(
         &self,
         by: UserId,
@@ -615,10 +626,24 @@ impl Registry<'_> {
         year: i64,
         due_on: Option<&str>,
         summary: &str,
+        filing: &ReportFiling,
     ) -> AppResult<()> {
         let now = self.clock.now_ms();
         let today = iso_date(self.today());
         let mut tx = self.db.begin_write().await?;
+        let (unit, _, grades) = crate::db::orgs::inspection_facts(&mut tx, org, &today)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if !unit.is_empty() && filing.supervisor_reviewed_on.is_none() {
+            return Err(AppError::Conflict("err-report-review-missing"));
+        }
+        let snapshot = settings::snapshot(&mut tx, now).await?;
+        let min = snapshot
+            .get("registry.simplified_inspection_min_grade")
+            .unwrap_or("4a");
+        if filing.simplified && !credit::simplified_allowed(&grades, min) {
+            return Err(AppError::Conflict("err-report-simplified"));
+        }
         let filed = credit_store::file_report(
             &mut tx,
             &credit_store::NewReport {
@@ -628,6 +653,8 @@ impl Registry<'_> {
                 filed_on: &today,
                 filed_by: by,
                 summary,
+                supervisor_reviewed_on: filing.supervisor_reviewed_on.map(iso_date).as_deref(),
+                simplified: filing.simplified,
                 now,
             },
         )
@@ -642,7 +669,9 @@ impl Registry<'_> {
                 Actor::User(by),
                 "annual_report.filed",
                 ("org", org.to_string()),
-                json!({ "year": year, "late": due_on.is_some_and(|d| d < today.as_str()) }),
+                json!({ "year": year, "late": due_on.is_some_and(|d| d < today.as_str()),
+                        "supervisor_reviewed_on": filing.supervisor_reviewed_on.map(iso_date),
+                        "simplified": filing.simplified }),
             )
             .await?;
         tx.commit().await?;

@@ -110,10 +110,15 @@ async fn outcome(
 ) -> AppResult<Reply> {
     handles_org(state, staff.user, org).await?;
     let f = form.into_inner();
-    let Some(outcome) = ["qualified", "basically_qualified", "unqualified"]
-        .into_iter()
-        .find(|o| *o == text(&f.outcome))
-    else {
+    // A charity files its annual work report (年报, 慈善法 art. 13) instead of the annual
+    // inspection: the registrar records it received, not a 年检 conclusion.
+    let charity = record(state, org).await?["charity"].as_bool() == Some(true);
+    let outcomes: &[&str] = if charity {
+        &["received"]
+    } else {
+        &["qualified", "basically_qualified", "unqualified"]
+    };
+    let Some(outcome) = outcomes.iter().copied().find(|o| *o == text(&f.outcome)) else {
         let mut errors = FormErrors::default();
         errors.add(page.lang, "outcome", "err-outcome");
         let t = registrar_page(&page, state, org, errors).await?;

@@ -68,6 +68,34 @@ pub async fn record(state: &AppState, org: OrgId) -> AppResult<serde_json::Value
             }
         }
     }
+    // The supervising unit's preliminary review (by 31 March) and the simplified inspection
+    // of 4A and above (issue 22, item 17).
+    let (unit, charity, grades) = crate::db::orgs::inspection_facts(&mut c, org, &iso_date(today))
+        .await?
+        .unwrap_or_default();
+    let review_due = s
+        .get("registry.supervisor_review_due")
+        .unwrap_or("03-31")
+        .to_string();
+    let simplified = credit::simplified_allowed(
+        &grades,
+        s.get("registry.simplified_inspection_min_grade")
+            .unwrap_or("4a"),
+    );
+    if let Some(reports) = v["reports"].as_array_mut() {
+        for r in reports {
+            let late = match (
+                r["year"].as_i64().and_then(|y| i32::try_from(y).ok()),
+                r["supervisor_reviewed_on"]
+                    .as_str()
+                    .and_then(parse_iso_date),
+            ) {
+                (Some(y), Some(on)) => credit::review_late(y, on, &review_due),
+                _ => false,
+            };
+            r["review_late"] = json!(late);
+        }
+    }
     let requests = crate::db::credit::requests(&mut c, org).await?;
     let approved_changes: Vec<serde_json::Value> =
         crate::db::applications::approved_changes(&mut c, org)
@@ -77,6 +105,9 @@ pub async fn record(state: &AppState, org: OrgId) -> AppResult<serde_json::Value
             .collect();
     if let Some(m) = v.as_object_mut() {
         m.insert("requests".into(), json!(requests));
+        m.insert("supervising_unit".into(), json!(unit));
+        m.insert("charity".into(), json!(charity));
+        m.insert("simplified_allowed".into(), json!(simplified));
         m.insert("approved_changes".into(), json!(approved_changes));
         m.insert("due_years".into(), json!(due_years));
         m.insert(
@@ -145,6 +176,10 @@ async fn org_record(
 pub struct ReportForm {
     year: Option<i64>,
     summary: Option<String>,
+    /// The day the supervising unit did its preliminary review (初审), where there is one.
+    supervisor_reviewed_on: Option<String>,
+    /// Filed for the simplified inspection (4A and above).
+    simplified: bool,
 }
 
 #[post("/orgs/<org>/annual-reports", data = "<form>")]
@@ -171,12 +206,34 @@ async fn file_report(
     if summary.is_empty() || summary.chars().count() > 5000 {
         errors.add(page.lang, "summary", "err-report-summary");
     }
+    // 社团条例 art. 31, 民非条例 art. 23: the supervising unit reviews the report first.
+    let reviewed = if v["supervising_unit"]
+        .as_str()
+        .is_some_and(|u| !u.is_empty())
+    {
+        stated_day(
+            &page,
+            state,
+            &f.supervisor_reviewed_on,
+            "supervisor_reviewed_on",
+            &mut errors,
+        )
+    } else {
+        None
+    };
+    if f.simplified && v["simplified_allowed"].as_bool() != Some(true) {
+        errors.add(page.lang, "simplified", "err-report-simplified");
+    }
     let (Some(due), Some(year), true) = (due, f.year, errors.is_empty()) else {
         let t = org_page(&page, state, user, org, errors).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     };
+    let filing = crate::registry::supervision::ReportFiling {
+        supervisor_reviewed_on: reviewed,
+        simplified: f.simplified,
+    };
     Registry::of(state)
-        .file_report(user.id(), org, year, due["due"].as_str(), &summary)
+        .file_report(user.id(), org, year, due["due"].as_str(), &summary, &filing)
         .await?;
     Ok(Reply::flash(
         format!("/orgs/{org}/registry"),

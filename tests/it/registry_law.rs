@@ -439,3 +439,111 @@ async fn change_and_deregistration_filings_state_their_day_and_late_ones_are_fla
         "{review}"
     );
 }
+
+async fn exec(app: &TestApp, sql: &str) {
+    let mut c = app.db.acquire().await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+        .execute(&mut *c)
+        .await
+        .unwrap();
+}
+
+/// Item 17: an organization with a supervising unit states the unit's preliminary review,
+/// due by 31 March (社团条例 art. 31; a late one is flagged); only 4A and above may ask for the
+/// simplified inspection (39号令; a setting); a charity's annual work report is received, not
+/// given a 年检 conclusion (慈善法 art. 13).
+#[rocket::async_test]
+async fn the_preliminary_review_the_simplified_inspection_and_the_charity_report() {
+    let app = TestApp::spawn().await;
+    exec(
+        &app,
+        "DELETE FROM annual_reports WHERE org_id = 1 AND year = 2025",
+    )
+    .await;
+    exec(&app, "DELETE FROM org_grades WHERE org_id = 1").await;
+    exec(
+        &app,
+        "UPDATE organizations SET supervising_unit = '宁波市海曙区卫生健康局' WHERE id = 1",
+    )
+    .await;
+    app.login_as(NGO_ADMIN).await;
+    let (_, own) = app.get("/orgs/1/registry").await;
+    assert!(
+        own.contains("业务主管单位初审日期") && !own.contains("申请简化年检"),
+        "{own}"
+    );
+    let report = |reviewed: &'static str, simplified: &'static str| {
+        vec![
+            ("year", "2025"),
+            ("summary", "全年开展社区服务 120 次"),
+            ("supervisor_reviewed_on", reviewed),
+            ("simplified", simplified),
+        ]
+    };
+    let r = app
+        .post("/orgs/1/annual-reports", &report("", "false"))
+        .await;
+    assert_eq!(
+        r.status(),
+        Status::UnprocessableEntity,
+        "the preliminary review is asked"
+    );
+    let r = app
+        .post("/orgs/1/annual-reports", &report("2026-03-31", "true"))
+        .await;
+    assert_eq!(
+        r.status(),
+        Status::UnprocessableEntity,
+        "no grade: no simplified inspection"
+    );
+    // A 3A grade is not enough; a 4A grade is.
+    let grade = |g: &str| {
+        format!(
+            "INSERT INTO org_grades (org_id, grade, announced_on, valid_from, valid_to, created_at) \
+             VALUES (1, '{g}', '2025-01-01', '2025-01-01', '2029-12-31', 0)"
+        )
+    };
+    exec(&app, &grade("3a")).await;
+    let r = app
+        .post("/orgs/1/annual-reports", &report("2026-03-31", "true"))
+        .await;
+    assert_eq!(r.status(), Status::UnprocessableEntity, "3A");
+    exec(&app, "DELETE FROM org_grades WHERE org_id = 1").await;
+    exec(&app, &grade("4a")).await;
+    ok_post(
+        &app,
+        "/orgs/1/annual-reports",
+        &report("2026-04-01", "true"),
+    )
+    .await;
+    assert_eq!(
+        app.scalar("SELECT simplified FROM annual_reports WHERE org_id = 1 AND year = 2025")
+            .await,
+        1
+    );
+    app.logout().await;
+    app.login_as(HAISHU).await;
+    let (_, record) = app.get("/registry/orgs/1").await;
+    assert!(
+        record.contains("简化年检") && record.contains("初审晚于 3 月 31 日"),
+        "{record}"
+    );
+    // Reviewed on 31 March: not late.
+    exec(&app, "UPDATE annual_reports SET supervisor_reviewed_on = '2026-03-31' WHERE org_id = 1 AND year = 2025").await;
+    let (_, record) = app.get("/registry/orgs/1").await;
+    assert!(!record.contains("初审晚于 3 月 31 日"), "{record}");
+    // A charity's report is received, not given a 年检 conclusion.
+    exec(&app, "UPDATE organizations SET charity = 1 WHERE id = 1").await;
+    let id = app
+        .scalar("SELECT id FROM annual_reports WHERE org_id = 1 AND year = 2025")
+        .await;
+    let path = format!("/registry/orgs/1/reports/{id}/outcome");
+    let r = app.post(&path, &[("outcome", "qualified")]).await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    ok_post(&app, &path, &[("outcome", "received")]).await;
+    assert_eq!(
+        app.text("SELECT outcome FROM annual_reports WHERE org_id = 1 AND year = 2025")
+            .await,
+        "received"
+    );
+}
