@@ -149,16 +149,15 @@ mod tests {
     #[test]
     fn preparation_then_founding_within_six_months() {
         let approved = date!(2026 - 06 - 01);
-        let preparing = transition(
-            Stage::PreparationApplied,
-            Event::ApprovePreparation { on: approved },
-        )
-        .unwrap();
+        let preparing = Stage::Preparing {
+            approved_on: approved,
+        };
         assert_eq!(
-            preparing,
-            Stage::Preparing {
-                approved_on: approved
-            }
+            transition(
+                Stage::PreparationApplied,
+                Event::ApprovePreparation { on: approved }
+            ),
+            Ok(preparing)
         );
         // On the last day of the 6 months: on time.
         let meeting = date!(2026 - 11 - 20);
