@@ -3,6 +3,7 @@
 //! Each change runs in one write transaction with exactly one audit entry and its mail.
 
 pub mod import;
+pub mod listings;
 pub mod supervision;
 
 pub mod membership;
@@ -272,6 +273,9 @@ impl<'a> Registry<'a> {
         )
         .await?;
         orgs::set_particulars(c, org, &app.purpose, &app.business_scope, app.funds_fen).await?;
+        // The supervising unit does the preliminary review of its annual reports (issue 22,
+        // item 17).
+        orgs::set_supervising_unit(c, org, app.supervising_unit.trim()).await?;
         store::record_issued(
             c,
             uscc.subject_identifier(),
@@ -434,6 +438,30 @@ pub async fn name_taken(
     Ok(pending.iter().any(|n| org_name::identical(n, name)))
 }
 
+/// What a registrar must answer with a recorded reason before approving the name an
+/// application asks for (DOMAIN §2, 民政部令69): the names found similar at submission, and
+/// 中国/全国/中华 inside the name rather than as its prefix. A change registration is read for
+/// the new name it asks for.
+pub fn name_flags(app: &Application) -> (Vec<String>, Vec<&'static str>) {
+    let similar: Vec<String> = app
+        .similar_names
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_default();
+    let name = if app.kind == "registration" {
+        Some(app.name.clone())
+    } else {
+        app.changes
+            .as_deref()
+            .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+            .and_then(|v| v["name"].as_str().map(String::from))
+    };
+    let national = name
+        .map(|n| org_name::flags(&n).into_iter().map(|f| f.word()).collect())
+        .unwrap_or_default();
+    (similar, national)
+}
+
 /// One problem found at submission: the section it belongs to and its message key, with an
 /// argument for the message where it needs one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -476,7 +504,7 @@ pub async fn check(
     if name.is_empty() {
         out.push(problem("basics", "err-app-name-missing"));
     } else {
-        for p in org_name::check(name, org_type == Some(OrgType::SocialGroup)) {
+        for p in org_name::check(name, org_type) {
             out.push(problem("basics", p.message_key()));
         }
     }

@@ -53,6 +53,12 @@ pub struct Application {
     pub decline_text: Option<String>,
     pub similar_names: Option<String>,
     pub changes: Option<String>,
+    /// The registrar's reason for approving a flagged name (民政部令69; issue 22 item 18).
+    pub name_accepted_reason: Option<String>,
+    /// The day of the underlying change or of the end of liquidation (issue 22 item 17).
+    pub event_on: Option<String>,
+    /// Filed after the statutory period counted from `event_on`.
+    pub filed_late: bool,
     pub settings_version: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -116,6 +122,9 @@ fn application(r: &AnyRow) -> Result<Application, sqlx::Error> {
         decline_text: r.try_get("decline_text")?,
         similar_names: r.try_get("similar_names")?,
         changes: r.try_get("changes")?,
+        name_accepted_reason: r.try_get("name_accepted_reason")?,
+        event_on: r.try_get("event_on")?,
+        filed_late: flag(r, "filed_late")?,
         settings_version: r.try_get("settings_version")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
@@ -585,3 +594,17 @@ pub async fn events(c: &mut Conn, app: ApplicationId) -> Result<Vec<Event>, sqlx
 
 pub use super::org_events::*;
 pub use super::uscc_blocks::*;
+
+/// The organization's approved change registrations not revoked (id, decision day), newest
+/// first.
+pub async fn approved_changes(c: &mut Conn, org: OrgId) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT p.id, COALESCE(p.decided_on, '') FROM applications p WHERE p.org_id = $1 \
+         AND p.kind = 'change' AND p.status = 'approved' AND NOT EXISTS (SELECT 1 FROM credit_listings l \
+         WHERE l.org_id = p.org_id AND l.reason = 'change_revoked' \
+         AND l.detail = 'application:' || CAST(p.id AS TEXT)) ORDER BY p.id DESC",
+    )
+    .bind(org.0)
+    .fetch_all(&mut *c)
+    .await
+}

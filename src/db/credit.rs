@@ -17,12 +17,16 @@ pub struct Report {
     pub summary: String,
     pub outcome: Option<String>,
     pub outcome_on: Option<String>,
+    /// The supervising unit's preliminary review (初审), where there is one.
+    pub supervisor_reviewed_on: Option<String>,
+    /// Filed for the simplified inspection a 4A-or-above organization may use.
+    pub simplified: bool,
 }
 
 pub async fn reports(c: &mut Conn, org: OrgId) -> Result<Vec<Report>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT id, year, due_on, filed_on, summary, outcome, outcome_on FROM annual_reports \
-         WHERE org_id = $1 ORDER BY year DESC",
+        "SELECT id, year, due_on, filed_on, summary, outcome, outcome_on, supervisor_reviewed_on, simplified \
+         FROM annual_reports WHERE org_id = $1 ORDER BY year DESC",
     )
     .bind(org.0)
     .fetch_all(&mut *c)
@@ -37,6 +41,8 @@ pub async fn reports(c: &mut Conn, org: OrgId) -> Result<Vec<Report>, sqlx::Erro
                 summary: r.try_get("summary")?,
                 outcome: r.try_get("outcome")?,
                 outcome_on: r.try_get("outcome_on")?,
+                supervisor_reviewed_on: r.try_get("supervisor_reviewed_on")?,
+                simplified: r.try_get::<i64, _>("simplified")? != 0,
             })
         })
         .collect()
@@ -50,13 +56,16 @@ pub struct NewReport<'a> {
     pub filed_on: &'a str,
     pub filed_by: UserId,
     pub summary: &'a str,
+    pub supervisor_reviewed_on: Option<&'a str>,
+    pub simplified: bool,
     pub now: i64,
 }
 
 pub async fn file_report(c: &mut Conn, r: &NewReport<'_>) -> Result<bool, sqlx::Error> {
     let inserted = sqlx::query(
-        "INSERT INTO annual_reports (org_id, year, due_on, filed_on, filed_by, summary, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (org_id, year) DO NOTHING",
+        "INSERT INTO annual_reports (org_id, year, due_on, filed_on, filed_by, summary, created_at, \
+         supervisor_reviewed_on, simplified) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (org_id, year) DO NOTHING",
     )
     .bind(r.org.0)
     .bind(r.year)
@@ -65,6 +74,8 @@ pub async fn file_report(c: &mut Conn, r: &NewReport<'_>) -> Result<bool, sqlx::
     .bind(r.filed_by.0)
     .bind(r.summary)
     .bind(r.now)
+    .bind(r.supervisor_reviewed_on)
+    .bind(i64::from(r.simplified))
     .execute(&mut *c)
     .await?;
     Ok(inserted.rows_affected() > 0)
@@ -228,12 +239,15 @@ pub struct Listing {
     pub listed_on: String,
     pub removed_on: Option<String>,
     pub removal: Option<String>,
+    pub detail: String,
+    pub verified_on: Option<String>,
+    pub remove_by: Option<String>,
 }
 
 pub async fn listings(c: &mut Conn, org: OrgId) -> Result<Vec<Listing>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT id, list, reason, ref_year, listed_on, removed_on, removal FROM credit_listings \
-         WHERE org_id = $1 ORDER BY listed_on DESC, id DESC",
+        "SELECT id, list, reason, ref_year, listed_on, removed_on, removal, detail, verified_on, remove_by \
+         FROM credit_listings WHERE org_id = $1 ORDER BY listed_on DESC, id DESC",
     )
     .bind(org.0)
     .fetch_all(&mut *c)
@@ -248,6 +262,9 @@ pub async fn listings(c: &mut Conn, org: OrgId) -> Result<Vec<Listing>, sqlx::Er
                 listed_on: r.try_get("listed_on")?,
                 removed_on: r.try_get("removed_on")?,
                 removal: r.try_get("removal")?,
+                detail: r.try_get("detail")?,
+                verified_on: r.try_get("verified_on")?,
+                remove_by: r.try_get("remove_by")?,
             })
         })
         .collect()
@@ -325,28 +342,207 @@ pub async fn orgs_without_report(
         .await
 }
 
+/// A listing to add: the organization, the list, the reason and the year it concerns, the
+/// day, and what caused it besides its reason (a penalty's or an application's id).
+pub struct NewListing<'a> {
+    pub org: OrgId,
+    pub list: &'a str,
+    pub reason: &'a str,
+    pub year: Option<i32>,
+    pub on: &'a str,
+    pub detail: &'a str,
+}
+
 /// Lists the organization on a credit list; returns the listing's id.
-pub async fn add_listing(
-    c: &mut Conn,
-    org: OrgId,
-    list: &str,
-    reason: &str,
-    year: Option<i32>,
-    on: &str,
-    now: i64,
-) -> Result<i64, sqlx::Error> {
+pub async fn add_listing(c: &mut Conn, l: &NewListing<'_>, now: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "INSERT INTO credit_listings (org_id, list, reason, ref_year, listed_on, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO credit_listings (org_id, list, reason, ref_year, listed_on, detail, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
-    .bind(org.0)
-    .bind(list)
-    .bind(reason)
-    .bind(year.map(i64::from))
-    .bind(on)
+    .bind(l.org.0)
+    .bind(l.list)
+    .bind(l.reason)
+    .bind(l.year.map(i64::from))
+    .bind(l.on)
+    .bind(l.detail)
     .bind(now)
     .fetch_one(&mut *c)
     .await
+}
+
+/// Ends the organization's open abnormal listings because it moved to the serious list
+/// (removal `moved_serious`); how many.
+pub async fn end_abnormal_for_serious(
+    c: &mut Conn,
+    org: OrgId,
+    on: &str,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE credit_listings SET removed_on = $1, removal = 'moved_serious' \
+         WHERE org_id = $2 AND list = 'abnormal' AND removed_on IS NULL",
+    )
+    .bind(on)
+    .bind(org.0)
+    .execute(&mut *c)
+    .await?
+    .rows_affected())
+}
+
+/// How many listings of the organization on `list` are open.
+pub async fn open_on(c: &mut Conn, org: OrgId, list: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM credit_listings WHERE org_id = $1 AND list = $2 AND removed_on IS NULL",
+    )
+    .bind(org.0)
+    .bind(list)
+    .fetch_one(&mut *c)
+    .await
+}
+
+/// How many listings of the organization were made for `reason` with this `detail`.
+pub async fn listed_for(
+    c: &mut Conn,
+    org: OrgId,
+    reason: &str,
+    detail: &str,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM credit_listings WHERE org_id = $1 AND reason = $2 AND detail = $3",
+    )
+    .bind(org.0)
+    .bind(reason)
+    .bind(detail)
+    .fetch_one(&mut *c)
+    .await
+}
+
+/// Records that a registrar verified the rectification of an open abnormal listing, and the
+/// last day to remove it; `false` when the listing is not open, not abnormal or verified
+/// already (compare-and-set on `verified_on`).
+pub async fn verify_listing(
+    c: &mut Conn,
+    org: OrgId,
+    listing: i64,
+    on: &str,
+    remove_by: &str,
+) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE credit_listings SET verified_on = $1, remove_by = $2 WHERE id = $3 AND org_id = $4 \
+         AND list = 'abnormal' AND removed_on IS NULL AND verified_on IS NULL",
+    )
+    .bind(on)
+    .bind(remove_by)
+    .bind(listing)
+    .bind(org.0)
+    .execute(&mut *c)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// An objection to a listing or a request to remove it, as the organization filed it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListingRequest {
+    pub id: i64,
+    pub listing_id: i64,
+    pub kind: String,
+    pub statement: String,
+    pub filed_on: String,
+    pub answered_on: Option<String>,
+    pub answer: Option<String>,
+}
+
+pub struct NewRequest<'a> {
+    pub org: OrgId,
+    pub listing: i64,
+    pub kind: &'a str,
+    pub statement: &'a str,
+    pub on: &'a str,
+    pub by: UserId,
+    pub now: i64,
+}
+
+/// Records an objection or removal request against one of the organization's listings;
+/// `None` when the listing is not the organization's.
+pub async fn add_request(c: &mut Conn, r: &NewRequest<'_>) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO listing_requests (listing_id, org_id, kind, statement, filed_on, filed_by, created_at) \
+         SELECT id, org_id, $1, $2, $3, $4, $5 FROM credit_listings WHERE id = $6 AND org_id = $7 RETURNING id",
+    )
+    .bind(r.kind)
+    .bind(r.statement)
+    .bind(r.on)
+    .bind(r.by.0)
+    .bind(r.now)
+    .bind(r.listing)
+    .bind(r.org.0)
+    .fetch_optional(&mut *c)
+    .await
+}
+
+/// The organization's objections and removal requests, newest first.
+pub async fn requests(c: &mut Conn, org: OrgId) -> Result<Vec<ListingRequest>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, listing_id, kind, statement, filed_on, answered_on, answer FROM listing_requests \
+         WHERE org_id = $1 ORDER BY id DESC",
+    )
+    .bind(org.0)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ListingRequest {
+                id: r.try_get("id")?,
+                listing_id: r.try_get("listing_id")?,
+                kind: r.try_get("kind")?,
+                statement: r.try_get("statement")?,
+                filed_on: r.try_get("filed_on")?,
+                answered_on: r.try_get("answered_on")?,
+                answer: r.try_get("answer")?,
+            })
+        })
+        .collect()
+}
+
+/// Answers one open request of the organization (compare-and-set on `answered_on`).
+pub async fn answer_request(
+    c: &mut Conn,
+    org: OrgId,
+    request: i64,
+    on: &str,
+    answer: &str,
+) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE listing_requests SET answered_on = $1, answer = $2 \
+         WHERE id = $3 AND org_id = $4 AND answered_on IS NULL",
+    )
+    .bind(on)
+    .bind(answer)
+    .bind(request)
+    .bind(org.0)
+    .execute(&mut *c)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Answers the open removal requests of a listing with `answer`; how many.
+pub async fn answer_removal_requests(
+    c: &mut Conn,
+    listing: i64,
+    on: &str,
+    answer: &str,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE listing_requests SET answered_on = $1, answer = $2 \
+         WHERE listing_id = $3 AND kind = 'removal' AND answered_on IS NULL",
+    )
+    .bind(on)
+    .bind(answer)
+    .bind(listing)
+    .execute(&mut *c)
+    .await?
+    .rows_affected())
 }
 
 /// An open listing of any organization, with how many reports were filed for its year.

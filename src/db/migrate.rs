@@ -182,6 +182,12 @@ const STEPS: &[Step] = &[
         postgres: include_str!("../../migrations/postgres/0028_documents.sql"),
     },
     Step {
+        version: 29,
+        name: "registry_law",
+        sqlite: include_str!("../../migrations/sqlite/0029_registry_law.sql"),
+        postgres: include_str!("../../migrations/postgres/0029_registry_law.sql"),
+    },
+    Step {
         version: 30,
         name: "eval_law",
         sqlite: include_str!("../../migrations/sqlite/0030_eval_law.sql"),

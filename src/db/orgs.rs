@@ -517,6 +517,34 @@ pub async fn set_particulars(
     Ok(())
 }
 
+/// Records the organization's supervising unit (业务主管单位; empty when registered directly).
+pub async fn set_supervising_unit(c: &mut Conn, org: OrgId, unit: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE organizations SET supervising_unit = $1 WHERE id = $2")
+        .bind(unit)
+        .bind(org.0)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// The organization's supervising unit, charity flag and grades in force on `on`.
+pub async fn inspection_facts(
+    c: &mut Conn,
+    org: OrgId,
+    on: &str,
+) -> Result<Option<(String, bool, Vec<String>)>, sqlx::Error> {
+    let row: Option<(String, i64)> =
+        sqlx::query_as("SELECT supervising_unit, charity FROM organizations WHERE id = $1")
+            .bind(org.0)
+            .fetch_optional(&mut *c)
+            .await?;
+    let Some((unit, charity)) = row else {
+        return Ok(None);
+    };
+    let grades = crate::db::bidders::grades_on(c, org.0, on).await?;
+    Ok(Some((unit, charity != 0, grades)))
+}
+
 /// The text columns a change registration may set (besides the name, which the directory's
 /// index writes, and the funds).
 pub const CHANGEABLE: [&str; 3] = ["domicile", "legal_representative", "business_scope"];

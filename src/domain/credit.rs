@@ -27,6 +27,29 @@ pub fn exempt(registered: Date, year: i32, cutoff_month_day: &str) -> bool {
     }
 }
 
+/// Whether an organization holding `grades` (codes of the grades in force) may file for the
+/// simplified annual inspection when the setting names `min` ("4a", "5a"; anything else:
+/// nobody). 39号令 (社会组织评估管理办法): an organization graded 4A or above may use a simplified
+/// annual inspection (简化年度检查程序).
+pub fn simplified_allowed(grades: &[String], min: &str) -> bool {
+    use crate::domain::evaluation::Grade;
+    let Some(min) = Grade::parse(min) else {
+        return false;
+    };
+    grades
+        .iter()
+        .filter_map(|g| Grade::parse(g))
+        .any(|g| g >= min)
+}
+
+/// Whether the supervising unit's preliminary review (初审) of the report for `year`, done on
+/// `reviewed_on`, came after its day (`month_day` of the next year, 31 March by default:
+/// 社团条例 art. 31, 民非条例 art. 23 — 每年3月31日前向业务主管单位报送, 初审同意后 5月31日前
+/// 报送登记管理机关).
+pub fn review_late(year: i32, reviewed_on: Date, month_day: &str) -> bool {
+    report_due(year, month_day).is_some_and(|due| reviewed_on > due)
+}
+
 /// Adds calendar months, clamping the day to the month's end.
 pub fn add_months(d: Date, months: i32) -> Date {
     let total = d.year() * 12 + i32::from(u8::from(d.month())) - 1 + months;
@@ -56,17 +79,27 @@ pub enum PenaltyKind {
     Revocation,
     Investigation,
     DishonestDebtor,
+    /// A change registration revoked because it was obtained by fraud (弄虚作假办理变更登记，
+    /// 被撤销变更登记: 民政部令60 art. 14(2)).
+    ChangeRevoked,
 }
 
 impl PenaltyKind {
-    pub const ALL: [PenaltyKind; 6] = [
+    pub const ALL: [PenaltyKind; 7] = [
         PenaltyKind::Warning,
         PenaltyKind::Fine,
         PenaltyKind::Suspension,
         PenaltyKind::Revocation,
         PenaltyKind::Investigation,
         PenaltyKind::DishonestDebtor,
+        PenaltyKind::ChangeRevoked,
     ];
+
+    /// Kinds a registrar records through the penalty form (revocations have their own
+    /// actions).
+    pub fn by_form(self) -> bool {
+        !matches!(self, PenaltyKind::Revocation | PenaltyKind::ChangeRevoked)
+    }
 
     pub fn code(self) -> &'static str {
         match self {
@@ -76,6 +109,7 @@ impl PenaltyKind {
             PenaltyKind::Revocation => "revocation",
             PenaltyKind::Investigation => "investigation",
             PenaltyKind::DishonestDebtor => "dishonest_debtor",
+            PenaltyKind::ChangeRevoked => "change_revoked",
         }
     }
 
@@ -91,9 +125,29 @@ pub struct Penalty {
     pub amount: Option<Money>,
 }
 
-/// A fine of at least this much puts an organization on the serious list.
+/// A fine of at least this much puts an organization on the serious list (民政部令60 art.
+/// 14(4)); a smaller one on the abnormal list (art. 10(5)).
 pub fn large_fine() -> Money {
     Money::yuan(50_000)
+}
+
+/// The abnormal-list reason a penalty gives at once: a warning or a fine under 50,000 yuan
+/// (民政部令60 art. 10(5): 受到警告或者不满5万元罚款处罚的). Other penalties lead to the serious
+/// list (art. 14) through `serious_events`.
+pub fn abnormal_reason(kind: PenaltyKind, amount: Option<Money>) -> Option<&'static str> {
+    match kind {
+        PenaltyKind::Warning => Some("penalty_warning"),
+        PenaltyKind::Fine if amount.is_some_and(|a| a < large_fine()) => Some("small_fine"),
+        _ => None,
+    }
+}
+
+/// Whether an abnormal listing for `reason` leaves anything to rectify: a penalty's listing
+/// does not (the penalty is the sanction), so it ends by itself after 6 months (民政部令60 art.
+/// 13: 如不存在应当整改或者履行相关义务情形的，自列入之日起满6个月后移出); a missing report, an
+/// unreachable address or a rectification not done stay until rectified.
+pub fn nothing_to_rectify(reason: &str) -> bool {
+    matches!(reason, "penalty_warning" | "small_fine" | "rectified")
 }
 
 /// The events that put an organization on the serious-violation list, with their dates:
@@ -122,6 +176,8 @@ pub fn serious_events(
             PenaltyKind::Revocation => out.push(("revoked", p.on)),
             PenaltyKind::Suspension => out.push(("suspension", p.on)),
             PenaltyKind::DishonestDebtor => out.push(("dishonest_debtor", p.on)),
+            // 民政部令60 art. 14(2).
+            PenaltyKind::ChangeRevoked => out.push(("change_revoked", p.on)),
             PenaltyKind::Fine if p.amount.is_some_and(|a| a >= large_fine()) => {
                 out.push(("large_fine", p.on));
             }
@@ -160,6 +216,23 @@ mod tests {
     }
 
     #[test]
+    fn four_a_and_above_may_use_the_simplified_inspection() {
+        let g = |codes: &[&str]| codes.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        assert!(simplified_allowed(&g(&["4a"]), "4a"));
+        assert!(simplified_allowed(&g(&["5a"]), "4a"));
+        assert!(!simplified_allowed(&g(&["3a"]), "4a"));
+        assert!(!simplified_allowed(&g(&["4a"]), "5a"));
+        assert!(!simplified_allowed(&g(&["5a"]), "none"));
+        assert!(!simplified_allowed(&[], "4a"));
+    }
+
+    #[test]
+    fn the_preliminary_review_is_due_by_the_31st_of_march() {
+        assert!(!review_late(2025, date!(2026 - 03 - 31), "03-31"));
+        assert!(review_late(2025, date!(2026 - 04 - 01), "03-31"));
+    }
+
+    #[test]
     fn months_clamp_to_the_end_of_the_month() {
         assert_eq!(add_months(date!(2026 - 08 - 31), 6), date!(2027 - 02 - 28));
         assert_eq!(add_months(date!(2026 - 06 - 01), 6), date!(2026 - 12 - 01));
@@ -172,6 +245,36 @@ mod tests {
         assert!(!abnormal_ends(listed, date!(2026 - 11 - 30), true));
         assert!(abnormal_ends(listed, date!(2026 - 12 - 01), true));
         assert!(!abnormal_ends(listed, date!(2027 - 12 - 01), false));
+    }
+
+    #[test]
+    fn warnings_and_fines_under_fifty_thousand_list_on_the_abnormal_list() {
+        // 民政部令60 art. 10(5), to the fen.
+        let fine = |fen| abnormal_reason(PenaltyKind::Fine, Some(Money::from_fen(fen)));
+        assert_eq!(fine(4_999_999), Some("small_fine"));
+        assert_eq!(fine(5_000_000), None, "50,000.00 is serious (art. 14(4))");
+        assert_eq!(fine(5_000_001), None);
+        assert_eq!(
+            abnormal_reason(PenaltyKind::Warning, None),
+            Some("penalty_warning")
+        );
+        assert_eq!(abnormal_reason(PenaltyKind::Suspension, None), None);
+        assert!(nothing_to_rectify("penalty_warning"));
+        assert!(!nothing_to_rectify("annual_report_missing"));
+    }
+
+    #[test]
+    fn a_change_registration_revoked_for_fraud_is_a_serious_event() {
+        let p = Penalty {
+            kind: PenaltyKind::ChangeRevoked,
+            on: date!(2026 - 11 - 20),
+            amount: None,
+        };
+        assert_eq!(
+            serious_events(&[p], &[], date!(2026 - 11 - 28)),
+            vec![("change_revoked", date!(2026 - 11 - 20))]
+        );
+        assert!(!PenaltyKind::ChangeRevoked.by_form());
     }
 
     #[test]

@@ -1,12 +1,16 @@
-//! Names of social organizations (DOMAIN §2): normalised so that width, spacing and punctuation
-//! do not make a different name; words a local organization may not use; the order a social
-//! group's name follows (region + field + form); and similarity (same core once region and
-//! organization-form words are removed, or most character bigrams shared), which is flagged to
-//! the registrar rather than refused.
+//! Names of social organizations (DOMAIN §2; 民政部令69 社会组织名称管理办法, in force
+//! 2024-05-01): normalised so that width, spacing and punctuation do not make a different name;
+//! the words a local organization may not be prefixed with; the order of a name's parts for
+//! each type; and similarity (same core once region and organization-form words are removed,
+//! or most character bigrams shared), which is flagged to the registrar rather than refused.
 
+use crate::domain::registration::OrgType;
 use std::collections::BTreeSet;
 
-/// Words a local organization may not put in its name.
+/// Words a local organization may not be prefixed with (冠以). 社团条例 art. 10(3): "地方性的社会
+/// 团体的名称不得冠以'中国'、'全国'、'中华'等字样"; 民政部令69 art. 8(3): only organizations the
+/// State Council's civil-affairs department registers may, with approval, be 冠以 these words.
+/// Inside a name (宁波市中国画研究会, a field) they are no prefix: a registrar's judgement, flagged.
 pub const FORBIDDEN_LOCAL: [&str; 3] = ["中国", "全国", "中华"];
 
 /// Region words of Ningbo (with the retired 江东区 and 奉化市), longest first.
@@ -68,6 +72,9 @@ const FORMS: &[&str] = &[
     "社",
 ];
 
+/// Forms a foundation's name ends with (民政部令69 art. 8(2)).
+const FOUNDATION_FORMS: &[&str] = &["基金会"];
+
 /// Forms a social group's name ends with.
 const GROUP_FORMS: &[&str] = &[
     "行业协会",
@@ -120,10 +127,39 @@ fn bigrams(s: &str) -> BTreeSet<(char, char)> {
 pub enum NameProblem {
     Empty,
     TooLong,
-    /// 中国, 全国 or 中华 in a local organization's name.
+    /// A local organization's name prefixed with 中国, 全国 or 中华 (冠以).
     Forbidden(&'static str),
-    /// A social group's name is region + field + form (宁波市…协会).
+    /// A social group's name is region + field (or members) + form (宁波市…协会):
+    /// 民政部令69 art. 8(1).
     GroupOrder,
+    /// A foundation's name is region + 字号 + field + 基金会: 民政部令69 art. 8(2).
+    FoundationOrder,
+    /// A social service institution's (民办非企业单位) name is region + 字号 + field + form:
+    /// 民政部令69 art. 8(2).
+    InstitutionOrder,
+}
+
+/// What a registrar is shown about a name that is not refused; accepting a flagged name takes
+/// a recorded reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameFlag {
+    /// 中国, 全国 or 中华 inside the name, not as its prefix (民政部令69 art. 8(3) governs only
+    /// the prefix; whether the word oversteps the organization's remit is for the registrar).
+    NationalWord(&'static str),
+}
+
+impl NameFlag {
+    pub fn message_key(self) -> &'static str {
+        match self {
+            NameFlag::NationalWord(_) => "reg-name-flag-national",
+        }
+    }
+
+    pub fn word(self) -> &'static str {
+        match self {
+            NameFlag::NationalWord(w) => w,
+        }
+    }
 }
 
 impl NameProblem {
@@ -133,12 +169,32 @@ impl NameProblem {
             NameProblem::TooLong => "err-org-name-long",
             NameProblem::Forbidden(_) => "err-org-name-forbidden",
             NameProblem::GroupOrder => "err-org-name-group-order",
+            NameProblem::FoundationOrder => "err-org-name-foundation-order",
+            NameProblem::InstitutionOrder => "err-org-name-institution-order",
         }
     }
 }
 
-/// The rules a name must meet at submission. `social_group` adds the order rule.
-pub fn check(name: &str, social_group: bool) -> Vec<NameProblem> {
+/// The part of a normalised name after its leading region words, if it starts with one.
+fn after_region(n: &str) -> Option<&str> {
+    REGIONS
+        .iter()
+        .find(|r| n.starts_with(**r))
+        .map(|r| strip_regions(&n[r.len()..]))
+}
+
+/// Whether `n` is a region, then at least `min_middle` characters, then one of `forms`.
+fn ordered(n: &str, forms: &[&str], min_middle: usize) -> bool {
+    after_region(n).is_some_and(|rest| {
+        forms.iter().any(|f| {
+            rest.ends_with(f) && rest[..rest.len() - f.len()].chars().count() >= min_middle
+        })
+    })
+}
+
+/// The rules a name must meet at submission, for an organization of `org_type` (the order rule
+/// of its type when known).
+pub fn check(name: &str, org_type: Option<OrgType>) -> Vec<NameProblem> {
     let n = normalize(name);
     let mut out = Vec::new();
     if n.is_empty() {
@@ -147,26 +203,57 @@ pub fn check(name: &str, social_group: bool) -> Vec<NameProblem> {
     if name.chars().count() > 50 {
         out.push(NameProblem::TooLong);
     }
+    // 社团条例 art. 10(3), 民政部令69 art. 8(3): refused only as the prefix (冠以).
     for w in FORBIDDEN_LOCAL {
-        if n.contains(w) {
+        if n.starts_with(w) {
             out.push(NameProblem::Forbidden(w));
         }
     }
-    if social_group {
-        let after_region = REGIONS
-            .iter()
-            .find(|r| n.starts_with(**r))
-            .map(|r| strip_regions(&n[r.len()..]));
-        let field_then_form = after_region.is_some_and(|rest| {
-            GROUP_FORMS
-                .iter()
-                .any(|f| rest.len() > f.len() && rest.ends_with(f))
-        });
-        if !field_then_form {
+    match org_type {
+        // 民政部令69 art. 8(1): 行政区划名称、行(事)业领域或者会员组成、组织形式依次构成.
+        Some(OrgType::SocialGroup) if !ordered(&n, GROUP_FORMS, 1) => {
             out.push(NameProblem::GroupOrder);
         }
+        // 民政部令69 art. 8(2): 行政区划名称、字号、行(事)业领域、组织形式依次构成. The 字号 and
+        // the field cannot be told apart by machine: together at least two characters.
+        Some(OrgType::Foundation) if !ordered(&n, FOUNDATION_FORMS, 2) => {
+            out.push(NameProblem::FoundationOrder);
+        }
+        Some(OrgType::ServiceInstitution) if !ordered(&n, INSTITUTION_FORMS, 2) => {
+            out.push(NameProblem::InstitutionOrder);
+        }
+        _ => {}
     }
     out
+}
+
+/// Forms a social service institution's name ends with: the forms that are neither a social
+/// group's nor a foundation's.
+const INSTITUTION_FORMS: &[&str] = &[
+    "社会工作服务中心",
+    "服务中心",
+    "发展中心",
+    "研究中心",
+    "指导中心",
+    "研究院",
+    "服务社",
+    "服务站",
+    "中心",
+    "学校",
+    "医院",
+    "书院",
+    "院",
+    "社",
+];
+
+/// What the registrar is shown about a name that passes `check`.
+pub fn flags(name: &str) -> Vec<NameFlag> {
+    let n = normalize(name);
+    FORBIDDEN_LOCAL
+        .into_iter()
+        .filter(|w| n.contains(w) && !n.starts_with(w))
+        .map(NameFlag::NationalWord)
+        .collect()
 }
 
 /// Two names that are the same once normalised: the second is refused.
@@ -236,39 +323,98 @@ mod tests {
         assert!(!similar("宁波市慈善助学基金会", "宁波市志愿者协会"));
     }
 
+    const GROUP: Option<OrgType> = Some(OrgType::SocialGroup);
+    const FOUNDATION: Option<OrgType> = Some(OrgType::Foundation);
+    const INSTITUTION: Option<OrgType> = Some(OrgType::ServiceInstitution);
+
     #[test]
-    fn local_organizations_may_not_use_national_words() {
+    fn national_words_are_refused_only_as_the_prefix() {
+        // 社团条例 art. 10(3), 民政部令69 art. 8(3): 冠以, the prefix.
         assert_eq!(
-            check("中国宁波养老协会", true),
+            check("中国宁波养老协会", GROUP),
             vec![NameProblem::Forbidden("中国"), NameProblem::GroupOrder]
         );
         assert_eq!(
-            check("宁波市中华文化促进会", true),
-            vec![NameProblem::Forbidden("中华")]
+            check(" 全 国宁波市养老服务中心", None),
+            vec![NameProblem::Forbidden("全国")],
+            "spaces do not hide a prefix"
+        );
+        // Inside the name: no refusal, a flag for the registrar.
+        assert!(check("宁波市中华文化促进会", GROUP).is_empty());
+        assert_eq!(
+            flags("宁波市中华文化促进会"),
+            vec![NameFlag::NationalWord("中华")]
+        );
+        assert!(check("宁波市中国画研究会", GROUP).is_empty());
+        assert_eq!(
+            flags("宁波市全 国性服务中心"),
+            vec![NameFlag::NationalWord("全国")]
         );
         assert!(
-            check("宁波市全 国性服务中心", false).contains(&NameProblem::Forbidden("全国")),
-            "spaces do not hide a word"
+            flags("中华宁波服务中心").is_empty(),
+            "the prefix is refused, not flagged"
         );
+        assert!(flags("宁波市阳光社会工作服务中心").is_empty());
     }
 
     #[test]
     fn a_social_groups_name_is_region_field_form() {
-        assert!(check("宁波市养老服务业协会", true).is_empty());
-        assert_eq!(check("养老服务业协会", true), vec![NameProblem::GroupOrder]);
+        assert!(check("宁波市养老服务业协会", GROUP).is_empty());
         assert_eq!(
-            check("宁波市养老服务中心", true),
+            check("养老服务业协会", GROUP),
             vec![NameProblem::GroupOrder]
         );
         assert_eq!(
-            check("宁波市协会", true),
+            check("宁波市养老服务中心", GROUP),
+            vec![NameProblem::GroupOrder]
+        );
+        assert_eq!(
+            check("宁波市协会", GROUP),
             vec![NameProblem::GroupOrder],
             "no field"
         );
         assert!(
-            check("养老服务中心", false).is_empty(),
-            "the order rule is for social groups"
+            check("养老服务中心", None).is_empty(),
+            "no order rule without a type"
         );
-        assert_eq!(check("  ", false), vec![NameProblem::Empty]);
+        assert_eq!(check("  ", None), vec![NameProblem::Empty]);
+    }
+
+    #[test]
+    fn foundations_and_institutions_are_region_name_field_form() {
+        // 民政部令69 art. 8(2).
+        assert!(check("宁波市善园公益基金会", FOUNDATION).is_empty());
+        assert!(check("宁波市慈善助学基金会", FOUNDATION).is_empty());
+        assert_eq!(
+            check("善园公益基金会", FOUNDATION),
+            vec![NameProblem::FoundationOrder],
+            "no region"
+        );
+        assert_eq!(
+            check("宁波市善基金会", FOUNDATION),
+            vec![NameProblem::FoundationOrder],
+            "one character cannot be a 字号 and a field"
+        );
+        assert_eq!(
+            check("宁波市善园公益促进会", FOUNDATION),
+            vec![NameProblem::FoundationOrder],
+            "a foundation's form is 基金会"
+        );
+        assert!(check("宁波市海曙区阳光社会工作服务中心", INSTITUTION).is_empty());
+        assert!(check("宁波市江北区晨曦社区服务中心", INSTITUTION).is_empty());
+        assert_eq!(
+            check("阳光社会工作服务中心", INSTITUTION),
+            vec![NameProblem::InstitutionOrder],
+            "no region"
+        );
+        assert_eq!(
+            check("宁波市阳光养老协会", INSTITUTION),
+            vec![NameProblem::InstitutionOrder],
+            "a social group's form"
+        );
+        assert_eq!(
+            check("宁波市阳光基金会", INSTITUTION),
+            vec![NameProblem::InstitutionOrder]
+        );
     }
 }

@@ -88,6 +88,27 @@ pub const DEFINITIONS: &[Definition] = &[
     // The first report year the daily job enforces: earlier years were kept outside this
     // system (a register imported at cut-over has no report history to check).
     int("registry.credit_first_year", 2000, 2100, "2025", "§2"),
+    // A change registration is applied for within 30 days of the change (社团条例 art. 18,
+    // 民非条例 art. 15), a deregistration within 15 days of the end of liquidation (社团条例
+    // art. 21, 民非条例 art. 16, 基金会条例 art. 18).
+    int("registry.change_registration_days", 1, 365, "30", "§2"),
+    int("registry.deregistration_days", 1, 365, "15", "§2"),
+    // An organization with a supervising unit has its annual report reviewed by the unit first
+    // (初审, 社团条例 art. 28; 民非条例 art. 23), by 31 March.
+    day("registry.supervisor_review_due", "03-31", "§2"),
+    // 39号令 (社会组织评估管理办法): an organization graded 4A or above may use a simplified
+    // annual inspection; the lowest grade that may ("none": nobody).
+    Definition {
+        key: "registry.simplified_inspection_min_grade",
+        kind: Kind::Choice {
+            options: &["4a", "5a", "none"],
+        },
+        default: "4a",
+        source: "§2",
+    },
+    // 民政部令60 art. 13: an abnormal listing whose rectification is verified is removed
+    // within 5 working days of the verification (自查实之日起5个工作日内).
+    int("credit.removal_working_days", 1, 30, "5", "§2"),
     flag("evaluation.upgrade_allowed", "false", "§4"),
     Definition {
         key: "evaluation.aggregate",

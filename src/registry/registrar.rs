@@ -52,6 +52,21 @@ impl Registry<'_> {
             Action::Refuse => (Status::Refused, "refused"),
             Action::Approve => (Status::Approved, "approved"),
         };
+        // A flagged name is approved only with the registrar's reason, recorded on the
+        // application and in its event (民政部令69; DOMAIN §2: similar names are flagged, not
+        // refused).
+        let reason = fields.iter().find_map(|(k, v)| match (k, v) {
+            (&"name_accepted_reason", Value::OptText(Some(r))) if !r.trim().is_empty() => {
+                Some(r.clone())
+            }
+            _ => None,
+        });
+        if act == Action::Approve {
+            let (similar, national) = super::name_flags(&app);
+            if (!similar.is_empty() || !national.is_empty()) && reason.is_none() {
+                return Err(AppError::Conflict("err-reg-name-reason"));
+            }
+        }
         let mut summary = json!({ "from": app.status, "to": to.code() });
         if act == Action::Accept {
             let from = if lapsed {
@@ -72,15 +87,17 @@ impl Registry<'_> {
             } else {
                 self.deregister(&mut tx, &app).await?;
             }
-            summary =
-                json!({ "from": app.status, "to": to.code(), "kind": app.kind, "org": app.org_id });
+            store::set(&mut tx, id, &fields, now).await?;
+            summary = json!({ "from": app.status, "to": to.code(), "kind": app.kind,
+                              "org": app.org_id, "name_accepted_reason": reason });
         } else if act == Action::Approve {
             let Some((org, uscc)) = self.approve(&mut tx, &app, by).await? else {
                 drop(tx);
                 return Ok(Err(app));
             };
-            summary =
-                json!({ "from": app.status, "to": to.code(), "org": org, "uscc": uscc.as_str() });
+            store::set(&mut tx, id, &fields, now).await?;
+            summary = json!({ "from": app.status, "to": to.code(), "org": org,
+                              "uscc": uscc.as_str(), "name_accepted_reason": reason });
         } else {
             let sent = app.correction_sent_at.is_some();
             if store::advance(&mut tx, id, status, Step::Registrar(act), sent, now)

@@ -17,6 +17,7 @@ use crate::platform::error::{AppError, AppResult};
 use crate::platform::ids::OrgId;
 use crate::platform::ids::UserId;
 use crate::platform::mail::Recipient;
+use crate::registry::listings;
 use crate::registry::Registry;
 use serde::Serialize;
 use serde_json::json;
@@ -147,6 +148,7 @@ async fn list_missing(
     .await?;
     let on = iso_date(today);
     let now = reg.clock.now_ms();
+    let mailer = std::sync::Arc::new(reg.mailer.clone());
     in_batches(
         reg,
         &ids,
@@ -154,35 +156,22 @@ async fn list_missing(
         json!({ "list": "abnormal", "reason": "annual_report_missing", "year": year }),
         |c, id| {
             let on = on.clone();
+            let mailer = mailer.clone();
             Box::pin(async move {
-                add_listing(
-                    c,
-                    OrgId(id),
-                    "abnormal",
-                    "annual_report_missing",
-                    Some(year),
-                    &on,
-                    now,
-                )
-                .await?;
-                add_event(c, OrgId(id), &on, "listed_abnormal", now).await
+                let l = credit_store::NewListing {
+                    org: OrgId(id),
+                    list: "abnormal",
+                    reason: "annual_report_missing",
+                    year: Some(year),
+                    on: &on,
+                    detail: "",
+                };
+                listings::list(c, &mailer, &l, now).await.map(|_| ())
             })
         },
     )
     .await?;
     Ok(ids.len())
-}
-
-pub async fn add_listing(
-    c: &mut Conn,
-    org: OrgId,
-    list: &str,
-    reason: &str,
-    year: Option<i32>,
-    on: &str,
-    now: i64,
-) -> AppResult<i64> {
-    Ok(credit_store::add_listing(c, org, list, reason, year, on, now).await?)
 }
 
 /// A public event on the organization's record.
@@ -271,9 +260,12 @@ async fn open_listings(c: &mut Conn, list: &str) -> AppResult<Vec<Open>> {
     for r in rows {
         let filed = r.filed;
         let reason = r.reason;
-        // A missing report is rectified once it is filed; other causes stay until a registrar
-        // verifies the rectification and removes the listing.
-        let reason = if reason == "annual_report_missing" && filed > 0 {
+        // A missing report is rectified once it is filed, a penalty's listing has nothing to
+        // rectify (民政部令60 art. 13); other causes stay until a registrar verifies the
+        // rectification and removes the listing.
+        let reason = if (reason == "annual_report_missing" && filed > 0)
+            || credit::nothing_to_rectify(&reason)
+        {
             "rectified".to_string()
         } else {
             reason
@@ -402,6 +394,7 @@ async fn serious(reg: &Registry<'_>, today: Date) -> AppResult<(usize, usize)> {
     let now = reg.clock.now_ms();
     let reasons: BTreeMap<i64, &'static str> = to_list.iter().copied().collect();
     let ids: Vec<i64> = to_list.iter().map(|(o, _)| *o).collect();
+    let mailer = std::sync::Arc::new(reg.mailer.clone());
     in_batches(
         reg,
         &ids,
@@ -410,9 +403,18 @@ async fn serious(reg: &Registry<'_>, today: Date) -> AppResult<(usize, usize)> {
         |c, id| {
             let on = on.clone();
             let why = reasons.get(&id).copied().unwrap_or("serious");
+            let mailer = mailer.clone();
             Box::pin(async move {
-                add_listing(c, OrgId(id), "serious", why, None, &on, now).await?;
-                add_event(c, OrgId(id), &on, "listed_serious", now).await
+                // Moving to the serious list ends the abnormal listings (民政部令60 art. 14).
+                let l = credit_store::NewListing {
+                    org: OrgId(id),
+                    list: "serious",
+                    reason: why,
+                    year: None,
+                    on: &on,
+                    detail: "",
+                };
+                listings::list(c, &mailer, &l, now).await.map(|_| ())
             })
         },
     )
@@ -436,6 +438,15 @@ async fn serious(reg: &Registry<'_>, today: Date) -> AppResult<(usize, usize)> {
     )
     .await?;
     Ok((ids.len(), to_end.len()))
+}
+
+/// What an annual report's filing states besides its summary.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ReportFiling {
+    /// The day the supervising unit did its preliminary review (初审).
+    pub supervisor_reviewed_on: Option<Date>,
+    /// Filed for the simplified inspection.
+    pub simplified: bool,
 }
 
 /// A registrar's penalty or investigation, as decided.
@@ -534,6 +545,17 @@ impl Registry<'_> {
         )
         .await?;
         let today = iso_date(self.today());
+        // 民政部令60 art. 10(5): a warning or a fine under 50,000 yuan lists on the abnormal
+        // list at once, with its notice.
+        let listing = super::listings::list_for_penalty(
+            &mut tx,
+            self.mailer,
+            org,
+            (id, p.kind, p.amount),
+            &today,
+            now,
+        )
+        .await?;
         let proposed = crate::evaluation::daily::propose_downgrades(&mut tx, &today, now).await?;
         self.record_changed(
             tx,
@@ -541,7 +563,7 @@ impl Registry<'_> {
             org,
             "penalty.recorded",
             json!({ "penalty": id, "kind": p.kind.code(), "amount_fen": p.amount.map(Money::fen),
-                    "downgrades_proposed": proposed }),
+                    "downgrades_proposed": proposed, "listing": listing }),
         )
         .await
     }
@@ -555,56 +577,6 @@ impl Registry<'_> {
         }
         self.record_changed(tx, by, org, "penalty.closed", json!({ "penalty": penalty }))
             .await
-    }
-
-    /// Lists an organization on the abnormal-activity list for a cause a registrar finds.
-    pub async fn list_abnormal(&self, by: UserId, org: OrgId, reason: &str) -> AppResult<()> {
-        let now = self.clock.now_ms();
-        let today = iso_date(self.today());
-        let mut tx = self.db.begin_write().await?;
-        let id = add_listing(&mut tx, org, "abnormal", reason, None, &today, now).await?;
-        add_event(&mut tx, org, &today, "listed_abnormal", now).await?;
-        self.record_changed(
-            tx,
-            by,
-            org,
-            "credit.listed",
-            json!({ "listing": id, "list": "abnormal", "reason": reason }),
-        )
-        .await
-    }
-
-    /// Removes an abnormal listing whose cause is rectified (a missing report only once it is
-    /// filed); a serious listing is not removed by hand.
-    pub async fn remove_rectified(&self, by: UserId, org: OrgId, listing: i64) -> AppResult<()> {
-        let now = self.clock.now_ms();
-        let today = iso_date(self.today());
-        let mut tx = self.db.begin_write().await?;
-        let Some((reason, year, list)) = credit_store::open_listing(&mut tx, org, listing).await?
-        else {
-            return Err(AppError::NotFound);
-        };
-        if list != "abnormal" {
-            return Err(AppError::Conflict("err-listing-serious"));
-        }
-        if reason == "annual_report_missing"
-            && credit_store::reports_for_year(&mut tx, org, year).await? == 0
-        {
-            return Err(AppError::Conflict("err-listing-not-rectified"));
-        }
-        // Removed meanwhile (by another registrar or the daily job): nothing is open to remove.
-        if !credit_store::remove_rectified(&mut tx, listing, &today).await? {
-            return Err(AppError::NotFound);
-        }
-        add_event(&mut tx, org, &today, "removed_abnormal", now).await?;
-        self.record_changed(
-            tx,
-            by,
-            org,
-            "credit.removed",
-            json!({ "listing": listing, "removal": "rectified" }),
-        )
-        .await
     }
 
     /// Revokes a registration (撤销登记) on `ground`: the organization's waiting applications
@@ -644,7 +616,9 @@ impl Registry<'_> {
         .await
     }
 
-    /// Files the organization's annual report for `year`, due on `due_on`.
+    /// Files the organization's annual report for `year`, due on `due_on`: with the day of the
+    /// supervising unit's preliminary review where there is one, and the simplified inspection
+    /// where asked for and the organization's grade allows it (`ReportFiling`).
     pub async fn file_report(
         &self,
         by: UserId,
@@ -652,10 +626,24 @@ impl Registry<'_> {
         year: i64,
         due_on: Option<&str>,
         summary: &str,
+        filing: &ReportFiling,
     ) -> AppResult<()> {
         let now = self.clock.now_ms();
         let today = iso_date(self.today());
         let mut tx = self.db.begin_write().await?;
+        let (unit, _, grades) = crate::db::orgs::inspection_facts(&mut tx, org, &today)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if !unit.is_empty() && filing.supervisor_reviewed_on.is_none() {
+            return Err(AppError::Conflict("err-report-review-missing"));
+        }
+        let snapshot = settings::snapshot(&mut tx, now).await?;
+        let min = snapshot
+            .get("registry.simplified_inspection_min_grade")
+            .unwrap_or("4a");
+        if filing.simplified && !credit::simplified_allowed(&grades, min) {
+            return Err(AppError::Conflict("err-report-simplified"));
+        }
         let filed = credit_store::file_report(
             &mut tx,
             &credit_store::NewReport {
@@ -665,6 +653,8 @@ impl Registry<'_> {
                 filed_on: &today,
                 filed_by: by,
                 summary,
+                supervisor_reviewed_on: filing.supervisor_reviewed_on.map(iso_date).as_deref(),
+                simplified: filing.simplified,
                 now,
             },
         )
@@ -679,7 +669,9 @@ impl Registry<'_> {
                 Actor::User(by),
                 "annual_report.filed",
                 ("org", org.to_string()),
-                json!({ "year": year, "late": due_on.is_some_and(|d| d < today.as_str()) }),
+                json!({ "year": year, "late": due_on.is_some_and(|d| d < today.as_str()),
+                        "supervisor_reviewed_on": filing.supervisor_reviewed_on.map(iso_date),
+                        "simplified": filing.simplified }),
             )
             .await?;
         tx.commit().await?;
@@ -687,16 +679,40 @@ impl Registry<'_> {
     }
 
     /// Opens a change or deregistration application for the organization, submitted at once.
+    /// `event_on` is the day of the underlying change (a change registration is due within 30
+    /// days: 社团条例 art. 18, 民非条例 art. 15) or of the end of liquidation (deregistration
+    /// within 15 days: 社团条例 art. 21, 民非条例 art. 16, 基金会条例 art. 18); a filing after
+    /// the period (calendar days from the next day, a last day off work rolling to the next
+    /// working day: 民法典 arts. 201, 203) is flagged for the registrar, not refused.
     pub async fn open_org_application(
         &self,
         by: UserId,
         org: OrgId,
         kind: &str,
         changes: serde_json::Value,
+        event_on: Date,
     ) -> AppResult<crate::platform::ids::ApplicationId> {
         use crate::db::applications::{self as store, Value};
         let now = self.clock.now_ms();
         let mut tx = self.db.begin_write().await?;
+        let key = if kind == "deregistration" {
+            "registry.deregistration_days"
+        } else {
+            "registry.change_registration_days"
+        };
+        let days = settings::snapshot(&mut tx, now)
+            .await?
+            .int(key)
+            .and_then(|d| u32::try_from(d).ok())
+            .unwrap_or(if kind == "deregistration" { 15 } else { 30 });
+        let cal = self.calendars.exact(&mut tx).await?;
+        let last_day = cal
+            .due(
+                event_on,
+                crate::domain::calendar::Period::Days { days, roll: true },
+            )
+            .on;
+        let filed_late = self.today() > last_day;
         let o = crate::db::orgs::registered(&mut tx, org).await?;
         if !crate::domain::org_life::OrgStatus::parse(&o.status).is_some_and(|s| s.active()) {
             return Err(AppError::Conflict("err-reg-action-state"));
@@ -731,6 +747,8 @@ impl Registry<'_> {
                 ("district_code", Value::Text(o.district_code)),
                 ("charity", Value::Int(o.charity)),
                 ("changes", Value::OptText(Some(changes.to_string()))),
+                ("event_on", Value::OptText(Some(iso_date(event_on)))),
+                ("filed_late", Value::Int(i64::from(filed_late))),
                 ("received_on", Value::Text(iso_date(received))),
                 ("submitted_at", Value::OptInt(Some(now))),
                 ("accept_by", accept_by),
@@ -745,7 +763,8 @@ impl Registry<'_> {
             Actor::User(by),
             "application.submitted",
             &app,
-            json!({ "kind": kind, "org": org, "changes": changes }),
+            json!({ "kind": kind, "org": org, "changes": changes, "event_on": iso_date(event_on),
+                    "last_day": iso_date(last_day), "filed_late": filed_late }),
         )
         .await?;
         self.notify(&mut tx, &app, "submitted").await?;

@@ -154,6 +154,21 @@ pub const MATRIX: &[Rule] = &[
         Who::RegistrarOfOrg,
     ),
     rule("POST", "/registry/orgs/<org>/revoke", Who::RegistrarOfOrg),
+    rule(
+        "POST",
+        "/registry/orgs/<org>/listings/<listing>/verify",
+        Who::RegistrarOfOrg,
+    ),
+    rule(
+        "POST",
+        "/registry/orgs/<org>/requests/<request>/answer",
+        Who::RegistrarOfOrg,
+    ),
+    rule(
+        "POST",
+        "/registry/orgs/<org>/changes/<app>/revoke",
+        Who::RegistrarOfOrg,
+    ),
     // Organizations: own organization only.
     rule("GET", "/orgs/<org>/members", Who::OrgMember),
     rule("POST", "/orgs/<org>/invitations", Who::OrgAdmin),
@@ -167,6 +182,11 @@ pub const MATRIX: &[Rule] = &[
     rule("POST", "/orgs/<org>/annual-reports", Who::OrgAdmin),
     rule("POST", "/orgs/<org>/changes", Who::OrgAdmin),
     rule("POST", "/orgs/<org>/deregistration", Who::OrgAdmin),
+    rule(
+        "POST",
+        "/orgs/<org>/listings/<listing>/requests",
+        Who::OrgAdmin,
+    ),
     // Evaluation: officers on their own authority's rounds, experts on their own assignments
     // (anyone else's is absent), organizations on their own applications; notices public.
     rule("GET", "/evaluation", Who::Role(Role::EvaluationOfficer)),

@@ -10,7 +10,7 @@ use crate::platform::app::AppState;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::auth::guards::{role, CurrentUser, Staff};
 use crate::platform::error::{AppError, AppResult};
-use crate::platform::ids::OrgId;
+use crate::platform::ids::{ApplicationId, OrgId};
 use crate::registry::supervision::PenaltyDecision;
 use crate::registry::Registry;
 use crate::web::ctx::{Page, Reply};
@@ -28,6 +28,9 @@ pub fn routes() -> Vec<Route> {
         close_penalty,
         list_org,
         remove_listing,
+        verify_listing,
+        answer_objection,
+        revoke_change,
         revoke
     ]
 }
@@ -107,10 +110,15 @@ async fn outcome(
 ) -> AppResult<Reply> {
     handles_org(state, staff.user, org).await?;
     let f = form.into_inner();
-    let Some(outcome) = ["qualified", "basically_qualified", "unqualified"]
-        .into_iter()
-        .find(|o| *o == text(&f.outcome))
-    else {
+    // A charity files its annual work report (年报, 慈善法 art. 13) instead of the annual
+    // inspection: the registrar records it received, not a 年检 conclusion.
+    let charity = record(state, org).await?["charity"].as_bool() == Some(true);
+    let outcomes: &[&str] = if charity {
+        &["received"]
+    } else {
+        &["qualified", "basically_qualified", "unqualified"]
+    };
+    let Some(outcome) = outcomes.iter().copied().find(|o| *o == text(&f.outcome)) else {
         let mut errors = FormErrors::default();
         errors.add(page.lang, "outcome", "err-outcome");
         let t = registrar_page(&page, state, org, errors).await?;
@@ -142,7 +150,7 @@ async fn add_penalty(
     let f = form.into_inner();
     let mut errors = FormErrors::default();
     let kind = PenaltyKind::parse(text(&f.kind));
-    if kind.is_none() || kind == Some(PenaltyKind::Revocation) {
+    if !kind.is_some_and(PenaltyKind::by_form) {
         errors.add(page.lang, "kind", "err-penalty-kind");
     }
     let on = parse_iso_date(text(&f.decided_on));
@@ -296,6 +304,78 @@ async fn revoke(
     let authority = handles_org(state, staff.user, org).await?;
     Registry::of(state)
         .revoke(staff.user.id(), org, authority, ground, &reason)
+        .await?;
+    Ok(saved(&page, org))
+}
+
+/// The registrar verifies (查实) that a listing's cause is rectified: the listing is to be
+/// removed within 5 working days (民政部令60 art. 13), a clock in the registrar's queue.
+#[post("/registry/orgs/<org>/listings/<listing>/verify", data = "<_form>")]
+async fn verify_listing(
+    page: Page,
+    state: &State<AppState>,
+    staff: Registrar<'_>,
+    org: OrgId,
+    listing: i64,
+    _form: CsrfForm<crate::web::forms::Empty>,
+) -> AppResult<Reply> {
+    handles_org(state, staff.user, org).await?;
+    Registry::of(state)
+        .verify_rectification(staff.user.id(), org, listing)
+        .await?;
+    Ok(saved(&page, org))
+}
+
+#[derive(FromForm)]
+pub struct AnswerForm {
+    answer: Option<String>,
+}
+
+/// The registrar answers an organization's objection to a listing.
+#[post("/registry/orgs/<org>/requests/<request>/answer", data = "<form>")]
+async fn answer_objection(
+    page: Page,
+    state: &State<AppState>,
+    staff: Registrar<'_>,
+    org: OrgId,
+    request: i64,
+    form: CsrfForm<AnswerForm>,
+) -> AppResult<Reply> {
+    handles_org(state, staff.user, org).await?;
+    let answer = text(&form.into_inner().answer).to_string();
+    if answer.is_empty() {
+        let mut errors = FormErrors::default();
+        errors.add(page.lang, "answer", "err-reg-reason-missing");
+        let t = registrar_page(&page, state, org, errors).await?;
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    }
+    Registry::of(state)
+        .answer_objection(staff.user.id(), org, request, &answer)
+        .await?;
+    Ok(saved(&page, org))
+}
+
+/// 撤销变更登记: a change registration obtained by fraud is revoked; the organization goes on
+/// the serious-violation list at once (民政部令60 art. 14(2)).
+#[post("/registry/orgs/<org>/changes/<app>/revoke", data = "<form>")]
+async fn revoke_change(
+    page: Page,
+    state: &State<AppState>,
+    staff: Registrar<'_>,
+    org: OrgId,
+    app: ApplicationId,
+    form: CsrfForm<ListingForm>,
+) -> AppResult<Reply> {
+    let authority = handles_org(state, staff.user, org).await?;
+    let reason = text(&form.into_inner().reason).to_string();
+    if reason.is_empty() {
+        let mut errors = FormErrors::default();
+        errors.add(page.lang, "change_reason", "err-reg-reason-missing");
+        let t = registrar_page(&page, state, org, errors).await?;
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    }
+    Registry::of(state)
+        .revoke_change(staff.user.id(), org, app, authority, &reason)
         .await?;
     Ok(saved(&page, org))
 }

@@ -142,6 +142,8 @@ async fn review_page(
         m.insert("due".into(), json!(due));
         m.insert("days_left".into(), json!(days_left));
         m.insert("allowed".into(), json!(allowed));
+        let (_, national) = crate::registry::name_flags(app);
+        m.insert("national_words".into(), json!(national));
         m.insert("refusal_grounds".into(), json!(rules::REFUSAL_GROUNDS));
         m.insert("attachment_kinds".into(), json!(rules::ATTACHMENT_KINDS));
         m.insert("values".into(), values);
@@ -172,6 +174,7 @@ pub struct ActionForm {
     decline_text: Option<String>,
     grounds: Vec<String>,
     refusal_text: Option<String>,
+    name_reason: Option<String>,
 }
 
 #[post("/registry/applications/<id>/<action>", data = "<form>")]
@@ -268,7 +271,18 @@ async fn act(
             fields.push(("refusal_text", Value::OptText(Some(why))));
             fields.push(("decided_on", Value::Text(iso_date(today))));
         }
-        Action::Approve => {}
+        Action::Approve => {
+            // A flagged name needs the registrar's recorded reason (民政部令69; DOMAIN §2).
+            let (similar, national) = crate::registry::name_flags(&app);
+            let why = text(&f.name_reason).to_string();
+            if (!similar.is_empty() || !national.is_empty()) && why.is_empty() {
+                errors.add(lang, "name_reason", "err-reg-name-reason");
+            }
+            if !why.is_empty() {
+                note = Some(why.clone());
+                fields.push(("name_accepted_reason", Value::OptText(Some(why))));
+            }
+        }
     }
     if !errors.is_empty() {
         let values = serde_json::to_value(&f).unwrap_or_default();

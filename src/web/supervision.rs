@@ -21,7 +21,13 @@ use rocket_dyn_templates::Template;
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {
-    routes![org_record, file_report, apply_change, apply_deregistration]
+    routes![
+        org_record,
+        file_report,
+        apply_change,
+        apply_deregistration,
+        file_listing_request
+    ]
 }
 
 /// The organization's public record: registered facts, annual reports and their outcomes,
@@ -62,7 +68,47 @@ pub async fn record(state: &AppState, org: OrgId) -> AppResult<serde_json::Value
             }
         }
     }
+    // The supervising unit's preliminary review (by 31 March) and the simplified inspection
+    // of 4A and above (issue 22, item 17).
+    let (unit, charity, grades) = crate::db::orgs::inspection_facts(&mut c, org, &iso_date(today))
+        .await?
+        .unwrap_or_default();
+    let review_due = s
+        .get("registry.supervisor_review_due")
+        .unwrap_or("03-31")
+        .to_string();
+    let simplified = credit::simplified_allowed(
+        &grades,
+        s.get("registry.simplified_inspection_min_grade")
+            .unwrap_or("4a"),
+    );
+    if let Some(reports) = v["reports"].as_array_mut() {
+        for r in reports {
+            let late = match (
+                r["year"].as_i64().and_then(|y| i32::try_from(y).ok()),
+                r["supervisor_reviewed_on"]
+                    .as_str()
+                    .and_then(parse_iso_date),
+            ) {
+                (Some(y), Some(on)) => credit::review_late(y, on, &review_due),
+                _ => false,
+            };
+            r["review_late"] = json!(late);
+        }
+    }
+    let requests = crate::db::credit::requests(&mut c, org).await?;
+    let approved_changes: Vec<serde_json::Value> =
+        crate::db::applications::approved_changes(&mut c, org)
+            .await?
+            .into_iter()
+            .map(|(id, on)| json!({ "id": id, "decided_on": on }))
+            .collect();
     if let Some(m) = v.as_object_mut() {
+        m.insert("requests".into(), json!(requests));
+        m.insert("supervising_unit".into(), json!(unit));
+        m.insert("charity".into(), json!(charity));
+        m.insert("simplified_allowed".into(), json!(simplified));
+        m.insert("approved_changes".into(), json!(approved_changes));
         m.insert("due_years".into(), json!(due_years));
         m.insert(
             "penalty_kinds".into(),
@@ -130,6 +176,10 @@ async fn org_record(
 pub struct ReportForm {
     year: Option<i64>,
     summary: Option<String>,
+    /// The day the supervising unit did its preliminary review (初审), where there is one.
+    supervisor_reviewed_on: Option<String>,
+    /// Filed for the simplified inspection (4A and above).
+    simplified: bool,
 }
 
 #[post("/orgs/<org>/annual-reports", data = "<form>")]
@@ -156,12 +206,34 @@ async fn file_report(
     if summary.is_empty() || summary.chars().count() > 5000 {
         errors.add(page.lang, "summary", "err-report-summary");
     }
+    // 社团条例 art. 31, 民非条例 art. 23: the supervising unit reviews the report first.
+    let reviewed = if v["supervising_unit"]
+        .as_str()
+        .is_some_and(|u| !u.is_empty())
+    {
+        stated_day(
+            &page,
+            state,
+            &f.supervisor_reviewed_on,
+            "supervisor_reviewed_on",
+            &mut errors,
+        )
+    } else {
+        None
+    };
+    if f.simplified && v["simplified_allowed"].as_bool() != Some(true) {
+        errors.add(page.lang, "simplified", "err-report-simplified");
+    }
     let (Some(due), Some(year), true) = (due, f.year, errors.is_empty()) else {
         let t = org_page(&page, state, user, org, errors).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     };
+    let filing = crate::registry::supervision::ReportFiling {
+        supervisor_reviewed_on: reviewed,
+        simplified: f.simplified,
+    };
     Registry::of(state)
-        .file_report(user.id(), org, year, due["due"].as_str(), &summary)
+        .file_report(user.id(), org, year, due["due"].as_str(), &summary, &filing)
         .await?;
     Ok(Reply::flash(
         format!("/orgs/{org}/registry"),
@@ -177,6 +249,25 @@ pub struct ChangeForm {
     business_scope: Option<String>,
     funds: Option<String>,
     reason: Option<String>,
+    /// The day of the underlying change (change registration).
+    changed_on: Option<String>,
+    /// The day liquidation ended (deregistration).
+    liquidation_ended_on: Option<String>,
+}
+
+/// The day the form states: required, a date, not after today.
+fn stated_day(
+    page: &Page,
+    state: &AppState,
+    raw: &Option<String>,
+    field: &'static str,
+    errors: &mut FormErrors,
+) -> Option<time::Date> {
+    let d = parse_iso_date(text(raw)).filter(|d| *d <= Registry::of(state).today());
+    if d.is_none() {
+        errors.add(page.lang, field, "err-event-date");
+    }
+    d
 }
 
 /// Opens a change or deregistration application for the organization, submitted at once.
@@ -186,9 +277,10 @@ async fn open_application(
     org: OrgId,
     kind: &str,
     changes: serde_json::Value,
+    event_on: time::Date,
 ) -> AppResult<crate::platform::ids::ApplicationId> {
     Registry::of(state)
-        .open_org_application(user.id(), org, kind, changes)
+        .open_org_application(user.id(), org, kind, changes, event_on)
         .await
 }
 
@@ -210,7 +302,10 @@ async fn apply_change(
     if !name.is_empty() {
         let mut c = state.db.acquire().await?;
         let org_type = crate::db::orgs::org_type(&mut c, org).await?;
-        for p in org_name::check(name, org_type.as_deref() == Some("social_group")) {
+        let org_type = org_type
+            .as_deref()
+            .and_then(crate::domain::registration::OrgType::parse);
+        for p in org_name::check(name, org_type) {
             errors.add(page.lang, "name", p.message_key());
         }
         if crate::registry::name_taken(&mut c, name, Some(org), None).await? {
@@ -238,16 +333,18 @@ async fn apply_change(
     if changes.is_empty() && errors.is_empty() {
         errors.add(page.lang, "name", "err-change-empty");
     }
-    if !errors.is_empty() {
+    let changed_on = stated_day(&page, state, &f.changed_on, "changed_on", &mut errors);
+    let (Some(changed_on), true) = (changed_on, errors.is_empty()) else {
         let t = org_page(&page, state, user, org, errors).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
-    }
+    };
     let id = open_application(
         state,
         user,
         org,
         "change",
         serde_json::Value::Object(changes),
+        changed_on,
     )
     .await?;
     Ok(Reply::flash(
@@ -269,22 +366,75 @@ async fn apply_deregistration(
     }
     let f = form.into_inner();
     let reason = text(&f.reason).to_string();
+    let mut errors = FormErrors::default();
     if reason.is_empty() {
-        let mut errors = FormErrors::default();
         errors.add(page.lang, "reason", "err-dereg-reason");
+    }
+    let ended = stated_day(
+        &page,
+        state,
+        &f.liquidation_ended_on,
+        "liquidation_ended_on",
+        &mut errors,
+    );
+    let (Some(ended), true) = (ended, errors.is_empty()) else {
         let t = org_page(&page, state, user, org, errors).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
-    }
+    };
     let id = open_application(
         state,
         user,
         org,
         "deregistration",
         json!({ "liquidation": reason }),
+        ended,
     )
     .await?;
     Ok(Reply::flash(
         format!("/applications/{id}"),
         page.t("flash-app-submitted"),
+    ))
+}
+
+#[derive(FromForm)]
+pub struct ListingRequestForm {
+    kind: Option<String>,
+    statement: Option<String>,
+}
+
+/// The organization objects to a listing, or asks for its removal once the cause is
+/// rectified (民政部令60 art. 13); the registrar sees it on the record and in the queue.
+#[post("/orgs/<org>/listings/<listing>/requests", data = "<form>")]
+async fn file_listing_request(
+    page: Page,
+    state: &State<AppState>,
+    user: &CurrentUser,
+    org: OrgId,
+    listing: i64,
+    form: CsrfForm<ListingRequestForm>,
+) -> AppResult<Reply> {
+    if !user.is_org_admin(org) {
+        return Err(AppError::Forbidden);
+    }
+    let f = form.into_inner();
+    let kind = crate::registry::listings::RequestKind::parse(text(&f.kind));
+    let statement = text(&f.statement).to_string();
+    let mut errors = FormErrors::default();
+    if kind.is_none() {
+        errors.add(page.lang, "kind", "err-listreq-kind");
+    }
+    if statement.is_empty() || statement.chars().count() > 5000 {
+        errors.add(page.lang, "statement", "err-listreq-statement");
+    }
+    let (Some(kind), true) = (kind, errors.is_empty()) else {
+        let t = org_page(&page, state, user, org, errors).await?;
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    };
+    Registry::of(state)
+        .file_listing_request(user.id(), org, listing, kind, &statement)
+        .await?;
+    Ok(Reply::flash(
+        format!("/orgs/{org}/registry#listings"),
+        page.t("flash-listreq-filed"),
     ))
 }

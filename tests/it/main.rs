@@ -43,6 +43,7 @@ mod qual_docs;
 mod ranking;
 mod registry;
 mod registry_decisions;
+mod registry_law;
 mod related;
 mod review;
 mod settings;

@@ -308,6 +308,7 @@ async fn change_registration_renames_the_organization_in_the_directory() {
         &[
             ("name", "宁波市海曙区晴川社会工作服务中心"),
             ("domicile", "宁波市海曙区药行街 1 号"),
+            ("changed_on", "2026-11-20"),
         ],
     )
     .await;
@@ -387,7 +388,10 @@ async fn revocation_and_deregistration_end_the_registration() {
     ok_post(
         &app,
         "/orgs/3/deregistration",
-        &[("reason", "清算完毕，剩余财产已转赠同类组织")],
+        &[
+            ("reason", "清算完毕，剩余财产已转赠同类组织"),
+            ("liquidation_ended_on", "2026-11-20"),
+        ],
     )
     .await;
     let id = app.scalar("SELECT MAX(id) FROM applications").await;
@@ -457,7 +461,10 @@ async fn a_revoked_organization_cannot_change_or_deregister() {
     ok_post(
         &app,
         "/orgs/1/changes",
-        &[("domicile", "宁波市海曙区新址 2 号")],
+        &[
+            ("domicile", "宁波市海曙区新址 2 号"),
+            ("changed_on", "2026-11-20"),
+        ],
     )
     .await;
     app.logout().await;
@@ -477,7 +484,10 @@ async fn a_revoked_organization_cannot_change_or_deregister() {
     app.logout().await;
     app.login_as(NGO_ADMIN).await;
     let r = app
-        .post("/orgs/1/deregistration", &[("reason", "清算")])
+        .post(
+            "/orgs/1/deregistration",
+            &[("reason", "清算"), ("liquidation_ended_on", "2026-11-20")],
+        )
         .await;
     assert_eq!(r.status(), Status::Conflict);
 }

@@ -1,9 +1,10 @@
-//! Registry work: annual reports and listings to remove for the registrar, corrections for
-//! the applicant.
+//! Registry work: annual reports, listings to remove, objections and removal requests and the
+//! removal clock of a verified rectification for the registrar, corrections for the applicant.
 
 use super::Push;
 use crate::db::Conn;
 use crate::deadlines::store::queue as store;
+use crate::domain::calendar::parse_iso_date;
 
 /// Annual reports filed with the registrar's authorities and not yet given an outcome.
 pub(super) async fn registrar(
@@ -30,6 +31,27 @@ pub(super) async fn registrar(
             id,
             format!("{name} · {year}"),
             None,
+            format!("/registry/orgs/{org}#listings"),
+        );
+    }
+    // An organization's objection or removal request to answer.
+    for (id, org, name, kind) in store::listing_requests_waiting(c, authorities).await? {
+        p.add(
+            &format!("queue-listreq-{kind}"),
+            id,
+            name,
+            None,
+            format!("/registry/orgs/{org}#listings"),
+        );
+    }
+    // A verified rectification: removed within 5 working days of the verification (民政部令60
+    // art. 13), counted on the calendar when verified.
+    for (id, org, name, remove_by) in store::verified_listings(c, authorities).await? {
+        p.add(
+            "queue-listing-remove-by",
+            id,
+            name,
+            parse_iso_date(&remove_by).map(|d| (d, true)),
             format!("/registry/orgs/{org}#listings"),
         );
     }

@@ -38,6 +38,36 @@ pub async fn listings_to_remove(
     .await
 }
 
+/// Objections and removal requests the organizations filed and no registrar answered.
+pub async fn listing_requests_waiting(
+    c: &mut Conn,
+    authorities: &[i64],
+) -> Result<Vec<(i64, i64, String, String)>, sqlx::Error> {
+    let list = id_list(authorities);
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT q.id, o.id, o.name, q.kind FROM listing_requests q JOIN organizations o ON o.id = q.org_id \
+         WHERE o.authority_id IN ({list}) AND q.answered_on IS NULL ORDER BY q.filed_on, q.id"
+    )))
+    .fetch_all(&mut *c)
+    .await
+}
+
+/// Abnormal listings whose rectification a registrar verified and that are not yet removed,
+/// with the last day to remove them (民政部令60 art. 13).
+pub async fn verified_listings(
+    c: &mut Conn,
+    authorities: &[i64],
+) -> Result<Vec<(i64, i64, String, String)>, sqlx::Error> {
+    let list = id_list(authorities);
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT l.id, o.id, o.name, l.remove_by FROM credit_listings l JOIN organizations o ON o.id = l.org_id \
+         WHERE o.authority_id IN ({list}) AND l.removed_on IS NULL AND l.verified_on IS NOT NULL \
+         AND l.remove_by IS NOT NULL ORDER BY l.remove_by, l.id"
+    )))
+    .fetch_all(&mut *c)
+    .await
+}
+
 /// A person's registration applications returned for correction.
 pub async fn applications_to_correct(
     c: &mut Conn,
