@@ -41,14 +41,16 @@ pub fn datetime(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Va
 }
 
 /// `{{ fen | money }}`: an amount in fen as ¥1,234,567.00.
+/// Fen as an integer, or an amount in yuan as text (a `Money` serialized), grouped.
 pub fn money(value: &Value, _args: &HashMap<String, Value>) -> tera::Result<Value> {
-    match value.as_i64() {
-        Some(f) => Ok(Value::String(format!(
-            "¥{}",
-            crate::domain::money::Money::from_fen(f).grouped()
-        ))),
-        None => Ok(Value::String(String::new())),
-    }
+    use crate::domain::money::Money;
+    let amount = value
+        .as_i64()
+        .map(Money::from_fen)
+        .or_else(|| value.as_str().and_then(|s| Money::parse(s).ok()));
+    Ok(Value::String(
+        amount.map_or_else(String::new, |m| format!("¥{}", m.grouped())),
+    ))
 }
 
 /// `{{ "2026-11-28" | date(lang=page.lang) }}`: a calendar date.
@@ -193,5 +195,16 @@ mod due_tests {
             due_parts(&Value::from("2027-01-05")),
             Some((date!(2027 - 01 - 05), None))
         );
+    }
+
+    #[test]
+    fn money_groups_fen_and_yuan_text_alike_and_leaves_anything_else_empty() {
+        let none = HashMap::new();
+        let m = |v: Value| money(&v, &none).unwrap();
+        assert_eq!(m(Value::from(38_123_456)), Value::from("¥381,234.56"));
+        assert_eq!(m(Value::from("381234.56")), Value::from("¥381,234.56"));
+        assert_eq!(m(Value::from("0.01")), Value::from("¥0.01"));
+        assert_eq!(m(Value::from("abc")), Value::from(""));
+        assert_eq!(m(Value::Null), Value::from(""));
     }
 }

@@ -456,7 +456,7 @@ async fn sealed_bids_are_secret_until_opening_and_match_their_receipts() {
     );
     let (_, own) = app.get(&format!("/projects/NB-TEST-020/bid/{org}")).await;
     assert!(
-        own.contains("379999.99"),
+        own.contains("¥379,999.99"),
         "the organization reads its own bid"
     );
     // Nobody else can: the purchaser, an admin, another organization, the public, guessed URLs.

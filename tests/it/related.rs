@@ -216,12 +216,12 @@ async fn a_member_of_two_bidders_sees_only_the_bid_of_the_organization_it_acts_f
     let (s, own) = app.get(&format!("/projects/NB-RELATED-03/bid/{sun}")).await;
     assert_eq!(s, Status::Ok);
     assert!(
-        own.contains("381234.56") && !own.contains("376543.21"),
+        own.contains("381,234.56") && !own.contains("376,543.21"),
         "{own}"
     );
     let (_, other) = app.get("/projects/NB-RELATED-03/bid/3").await;
     assert!(
-        other.contains("376543.21") && !other.contains("381234.56"),
+        other.contains("376,543.21") && !other.contains("381,234.56"),
         "{other}"
     );
     let (s, _) = app.get("/projects/NB-RELATED-03/bid/4").await;
