@@ -185,7 +185,9 @@ impl Registry<'_> {
             .await?
             .filter(|a| a.org_id == Some(org) && a.kind == "change")
             .ok_or(AppError::NotFound)?;
-        if a.status != "approved" {
+        if crate::domain::application::Status::parse(&a.status)
+            != Some(crate::domain::application::Status::Approved)
+        {
             return Err(AppError::Conflict("err-reg-action-state"));
         }
         let detail = format!("application:{}", app.0);
