@@ -136,6 +136,25 @@ pub fn transition(from: Status, step: Step, correction_sent: bool) -> Result<Sta
     Ok(to)
 }
 
+/// A social group registers in one stage (issue 22, item 19). The 1998 regulation
+/// (社会团体登记管理条例, 国务院令250) had two: 申请筹备 (arts. 9, 11), approval of preparation
+/// within 60 days (art. 12), the founding meeting and 成立登记 within 6 months (art. 14), and a
+/// 30-day review of that (art. 16). 国务院令666 (国务院关于修改部分行政法规的决定, 6 February
+/// 2016, item 18) replaced 申请筹备 with 申请登记 in arts. 9, 11 and 13, rewrote art. 12 — the
+/// authority decides 准予或者不予登记 within 60 days of receiving all valid documents — and
+/// deleted arts. 14 and 16. So a social group's application is decided like any other, on the
+/// 60-day clock of `registry.decision_days`. What is left of preparation is art. 9 para. 2:
+/// 筹备期间不得开展筹备以外的活动 — until registered, the founders do nothing but prepare,
+/// which the applicant is told while the application is open.
+pub fn preparation_only(org_type: &str, status: Status) -> bool {
+    crate::domain::registration::OrgType::parse(org_type)
+        == Some(crate::domain::registration::OrgType::SocialGroup)
+        && matches!(
+            status,
+            Status::Draft | Status::Submitted | Status::Correction | Status::Accepted
+        )
+}
+
 /// The parts of the application form, in the order of the task list.
 pub const SECTIONS: [&str; 6] = [
     "basics",
@@ -392,6 +411,19 @@ mod tests {
         assert!(!Action::Refuse.allowed(Status::Approved, false));
         for s in Status::ALL {
             assert_eq!(Status::parse(s.code()), Some(s));
+        }
+    }
+
+    #[test]
+    fn only_an_open_social_group_application_is_told_to_do_nothing_but_prepare() {
+        for s in Status::ALL {
+            let open = matches!(
+                s,
+                Status::Draft | Status::Submitted | Status::Correction | Status::Accepted
+            );
+            assert_eq!(preparation_only("social_group", s), open, "{s:?}");
+            assert!(!preparation_only("social_service_institution", s));
+            assert!(!preparation_only("foundation", s));
         }
     }
 

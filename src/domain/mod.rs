@@ -36,7 +36,6 @@ pub mod docnum;
 pub mod email;
 pub mod eval_life;
 pub mod evaluation;
-pub mod group_stages;
 pub mod holiday_law;
 pub mod id_number;
 pub mod lang;

@@ -247,5 +247,8 @@ pub async fn view(state: &AppState, app: &Application) -> AppResult<serde_json::
         "district_name": division::name_zh(&app.district_code),
         "sections": rules::SECTIONS,
         "editable": Status::parse(&app.status).is_some_and(Status::editable),
+        "preparation_only": app.kind == "registration"
+            && Status::parse(&app.status)
+                .is_some_and(|st| rules::preparation_only(&app.org_type, st)),
     }))
 }

@@ -1,7 +1,7 @@
 //! The registry and the credit lists checked against the law (issue 22, items 16-19): names
 //! (民政部令69), listing triggers and their notices, objections and removal requests
 //! (民政部令60), the filing clocks of change registration and deregistration, and a social
-//! group's two stages (社团条例).
+//! group's one-stage registration (社团条例 as amended by 国务院令666).
 
 use crate::helpers::*;
 use crate::registry::{complete_application, field, ok_post, status_of};
@@ -546,4 +546,72 @@ async fn the_preliminary_review_the_simplified_inspection_and_the_charity_report
             .await,
         "received"
     );
+}
+
+/// Item 19: the regulation in force has no separate 筹备 stage (国务院令666, 2016, replaced
+/// 申请筹备 with 申请登记 and deleted arts. 14 and 16 of 社团条例): a social group is registered on
+/// one application decided within 60 days of acceptance (art. 12), and until then its
+/// applicant is told that preparation is all it may do (art. 9 para. 2).
+#[rocket::async_test]
+async fn a_social_group_registers_in_one_stage_and_is_told_to_do_nothing_but_prepare() {
+    let app = TestApp::spawn().await;
+    app.login_as(NGO_ADMIN).await;
+    let id = complete_application(&app, "宁波市江北区邻里互助协会", "30000", false).await;
+    ok_post(
+        &app,
+        &format!("/applications/{id}/basics"),
+        &[
+            ("name", "宁波市江北区邻里互助协会"),
+            ("org_type", "social_group"),
+            ("category", "community_service"),
+        ],
+    )
+    .await;
+    ok_post(
+        &app,
+        &format!("/applications/{id}/funds"),
+        &[
+            ("funds", "30000"),
+            ("purpose", "为社区居民提供互助服务"),
+            ("business_scope", "邻里互助、居家照护咨询"),
+            ("individual_members", "50"),
+        ],
+    )
+    .await;
+    let notice = "不得开展筹备以外的活动";
+    let (_, draft) = app.get(&format!("/applications/{id}")).await;
+    assert!(draft.contains(notice), "{draft}");
+    ok_post(&app, &format!("/applications/{id}/submit"), &[]).await;
+    let (_, submitted) = app.get(&format!("/applications/{id}")).await;
+    assert!(submitted.contains(notice), "{submitted}");
+    app.logout().await;
+    app.login_as(REGISTRAR).await;
+    ok_post(&app, &format!("/registry/applications/{id}/accept"), &[]).await;
+    // Art. 12: 60 days from the day all valid documents were received (accepted 28 November).
+    assert_eq!(
+        field(&app, id, "decision_due").await.as_deref(),
+        Some("2027-01-27")
+    );
+    ok_post(&app, &format!("/registry/applications/{id}/approve"), &[]).await;
+    assert_eq!(status_of(&app, id).await, "approved");
+    // One decision registers the group: no preparation approval in between.
+    let org = app
+        .scalar_of(&format!("SELECT org_id FROM applications WHERE id = {id}"))
+        .await;
+    assert_eq!(
+        app.scalar_of(&format!(
+            "SELECT COUNT(*) FROM organizations WHERE id = {org} AND org_type = 'social_group' \
+             AND status = 'registered'"
+        ))
+        .await,
+        1
+    );
+    app.logout().await;
+    app.login_as(NGO_ADMIN).await;
+    let (_, decided) = app.get(&format!("/applications/{id}")).await;
+    assert!(!decided.contains(notice), "{decided}");
+    // Another type is never told so.
+    let other = complete_application(&app, "宁波市江北区晨光服务中心", "50000", false).await;
+    let (_, page) = app.get(&format!("/applications/{other}")).await;
+    assert!(!page.contains(notice), "{page}");
 }

@@ -360,6 +360,7 @@ app-check-link = Check and submit
 app-withdraw = Withdraw the application
 app-history = Record of handling
 app-received-on = Received on
+app-preparation-only = Until it is registered, a social group is in preparation and may do nothing but prepare (Regulation on the Registration of Social Groups, art. 9(2)).
 app-accept-by = Accept by
 app-accepted-on = Accepted on
 app-accepted-auto = no decision within the time limit, so accepted as from the day received

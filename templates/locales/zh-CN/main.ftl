@@ -360,6 +360,7 @@ app-check-link = 检查并提交
 app-withdraw = 撤回申请
 app-history = 办理记录
 app-received-on = 收件日期
+app-preparation-only = 社会团体在准予登记前处于筹备期，不得开展筹备以外的活动（《社会团体登记管理条例》第九条第二款）。
 app-accept-by = 受理期限
 app-accepted-on = 受理日期
 app-accepted-auto = 逾期未作受理决定，自收到之日起视为受理
