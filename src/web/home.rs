@@ -1,25 +1,63 @@
 //! The home page, the stylesheet, and the language switch.
 
 use crate::domain::lang::Lang;
+use crate::opendata::{self, Dataset, Query};
 use crate::platform::app::AppState;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::auth::guards::CurrentUser;
 use crate::platform::error::AppResult;
-use crate::web::ctx::{Page, LANG_COOKIE};
+use crate::web::ctx::{PublicPage, LANG_COOKIE};
 use crate::web::forms::safe_next;
+use crate::web::page_cache::{self, Html};
 use rocket::http::{ContentType, Cookie, CookieJar, SameSite};
 use rocket::response::Redirect;
 use rocket::{get, post, routes, FromForm, Route, State};
-use rocket_dyn_templates::Template;
+use rocket_dyn_templates::Metadata;
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {
     routes![home, stylesheet, sheet_script, link_lang, switch_lang]
 }
 
+/// The public areas the front door shows, each with its list and how many rows it holds
+/// (issue 24, item 1): the same count the list page shows under the same default filter.
+const AREAS: [Dataset; 9] = [
+    Dataset::Organizations,
+    Dataset::Grades,
+    Dataset::Intentions,
+    Dataset::Projects,
+    Dataset::Openings,
+    Dataset::Awards,
+    Dataset::Contracts,
+    Dataset::Payments,
+    Dataset::Reviews,
+];
+
+async fn home_context(state: &AppState) -> AppResult<serde_json::Value> {
+    let mut c = state.db.acquire().await?;
+    let scope = crate::web::opendata::scope(state);
+    let mut areas = Vec::with_capacity(AREAS.len());
+    for ds in AREAS {
+        let mut q = Query::default();
+        // The projects list shows the open ones unless asked otherwise.
+        if ds == Dataset::Projects {
+            q.status = Some("open".into());
+        }
+        let count = opendata::count(&mut c, &scope, ds, &q).await?;
+        areas.push(json!({
+            "slug": ds.slug(),
+            "href": ds.list_path(),
+            "count": count,
+        }));
+    }
+    Ok(json!({ "areas": areas, "cap": opendata::COUNT_CAP }))
+}
+
+/// The front door: every public area with its live count, served through the public page cache.
 #[get("/")]
-fn home(page: Page) -> Template {
-    page.render("home", json!({}))
+async fn home(pg: PublicPage, state: &State<AppState>, templates: Metadata<'_>) -> AppResult<Html> {
+    let today = crate::web::opendata::scope(state).today;
+    page_cache::serve(&pg, state, &templates, "home", &today, home_context(state)).await
 }
 
 const CSS: &str = include_str!("../../templates/static/app.css");

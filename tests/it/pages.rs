@@ -50,6 +50,12 @@ async fn responses_carry_the_security_headers() {
         Some("nosniff")
     );
     assert_eq!(r.headers().get_one("Referrer-Policy"), Some("same-origin"));
+    // The home page is public and kept in the page cache: no form token; a form page sets one.
+    assert!(r
+        .headers()
+        .get("Set-Cookie")
+        .all(|c| !c.starts_with("huoban_csrf=")));
+    let r = app.client.get("/login").dispatch().await;
     let cookie = r
         .headers()
         .get("Set-Cookie")

@@ -1,0 +1,78 @@
+//! The front door (issue 24, item 1): the home page shows every public area with the count its
+//! list page shows and a link to it, and the header reaches the results, contracts and data.
+
+use crate::helpers::*;
+use rocket::http::Status;
+
+/// The number in `<h2 id="results">共 N …` of a list page.
+fn results(page: &str) -> i64 {
+    let at = page.find("<h2 id=\"results\">").expect("results heading") + 17;
+    page[at..]
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .expect("a count")
+}
+
+/// The figure on the home page's card for `href`.
+fn figure(home: &str, href: &str) -> i64 {
+    // The cards are in the main content, after the header's navigation.
+    let main = home.find("<main").expect("main");
+    let card = home[main..]
+        .find("<h3 id=\"sec-")
+        .and_then(|first| {
+            home[main + first..]
+                .find(&format!("<a href=\"{href}\">"))
+                .map(|at| main + first + at)
+        })
+        .unwrap_or_else(|| panic!("no card for {href}"));
+    let at = home[card..].find("<strong>").expect("a figure") + card + 8;
+    home[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .expect("a number")
+}
+
+#[rocket::async_test]
+async fn the_home_page_counts_every_public_area_as_its_list_does() {
+    let app = TestApp::spawn().await;
+    let (status, home) = app.get("/").await;
+    let home = html_unescape(&home);
+    assert_eq!(status, Status::Ok);
+    assert!(!home.contains("即将开放"), "{home}");
+    for href in [
+        "/directory",
+        "/grades",
+        "/intentions",
+        "/projects",
+        "/openings",
+        "/awards",
+        "/contracts",
+        "/payments",
+        "/performance",
+    ] {
+        let (status, list) = app.get(href).await;
+        assert_eq!(status, Status::Ok, "{href}");
+        assert_eq!(figure(&home, href), results(&list), "{href}");
+    }
+    for href in ["/data", "/statistics", "/audit/heads"] {
+        assert!(home.contains(&format!("href=\"{href}\"")), "{href}");
+    }
+    // The demo has registered organizations and an open project: the figures are not all 0.
+    assert!(figure(&home, "/directory") > 0);
+    assert!(figure(&home, "/projects") > 0);
+    // The header reaches the results, the contracts and the open data from any page.
+    let (_, page) = app.get("/directory").await;
+    for href in ["/awards", "/contracts", "/data"] {
+        let nav = page.find("<nav").expect("nav");
+        let end = page[nav..].find("</nav>").expect("end of nav") + nav;
+        assert!(
+            page[nav..end].contains(&format!("href=\"{href}\"")),
+            "{href}"
+        );
+    }
+}
