@@ -27,6 +27,7 @@ pub mod migrate;
 pub mod ocds;
 pub mod opendata;
 pub mod org_events;
+pub mod org_public;
 pub mod orgs;
 pub mod panel;
 pub mod project_docs;

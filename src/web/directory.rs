@@ -286,6 +286,14 @@ async fn profile_context(state: &AppState, id: OrgId) -> AppResult<serde_json::V
             "performance".into(),
             json!(crate::delivery::performance::history_of_org(&mut c, id.0).await?),
         );
+        m.insert(
+            "awards".into(),
+            json!(crate::db::org_public::awards_of(&mut c, id.0).await?),
+        );
+        m.insert(
+            "contracts".into(),
+            json!(crate::db::org_public::contracts_of(&mut c, id.0).await?),
+        );
     }
     Ok(v)
 }

@@ -76,3 +76,66 @@ async fn the_home_page_counts_every_public_area_as_its_list_does() {
         );
     }
 }
+
+/// An organization's profile lists its grades, the awards published in its name and its
+/// contracts with what has been paid and what remains, to the fen.
+#[rocket::async_test]
+async fn a_profile_lists_awards_and_contracts_with_paid_and_remaining() {
+    use huoban::domain::money::Money;
+    let app = TestApp::spawn().await;
+    let k = crate::award::signed_contract(&app, "NB-FRONT-01").await;
+    let org = app
+        .scalar_of(&format!("SELECT org_id FROM contracts WHERE id = {k}"))
+        .await;
+    let amount = app
+        .scalar_of(&format!("SELECT amount_fen FROM contracts WHERE id = {k}"))
+        .await;
+    let approver = app
+        .scalar_of(&format!(
+            "SELECT id FROM users WHERE email = '{}'",
+            PURCHASER.0
+        ))
+        .await;
+    let pr = huoban::procurement::Procurement::of(crate::procurement::state(&app));
+    let paid = Money::parse("100,000.01").unwrap().fen();
+    pr.record_payment(
+        &huoban::delivery::ledger::Payment {
+            contract: k,
+            installment: 1,
+            amount_fen: paid,
+            value_date: time::macros::date!(2027 - 01 - 05),
+            voucher_no: "记-2027-0009",
+            payee_account: "6222 0000 1111 2222",
+            invoice_no: "33021270009",
+            approved_by: approver,
+            key: "front-1",
+        },
+        1,
+        30,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let (status, page) = app.get(&format!("/organizations/{org}")).await;
+    assert_eq!(status, Status::Ok);
+    let page = html_unescape(&page);
+    let grouped = |fen: i64| format!("¥{}", Money::from_fen(fen).grouped());
+    assert!(
+        page.contains(&format!("<a href=\"/contracts/{k}\">")),
+        "{page}"
+    );
+    assert!(page.contains(&grouped(amount)), "{page}");
+    assert!(page.contains("¥100,000.01"), "{page}");
+    // What remains is the amount less what was paid, to the fen.
+    assert!(page.contains(&grouped(amount - paid)), "{page}");
+    assert!(page.contains("/projects/NB-FRONT-01/award"), "{page}");
+    assert!(page.contains("履行中"), "{page}");
+    // Another organization's profile lists none of it.
+    let other = app
+        .scalar_of(&format!(
+            "SELECT MIN(id) FROM organizations WHERE id <> {org}"
+        ))
+        .await;
+    let (_, page) = app.get(&format!("/organizations/{other}")).await;
+    assert!(!page.contains("NB-FRONT-01"), "{page}");
+}
