@@ -277,6 +277,11 @@ pub fn resolve(mut config: Config, mode: Mode) -> Result<Resolved, ConfigError> 
         ));
     }
     if mode == Mode::Demo {
+        // Links the demo mails and publishes (mail, OCDS `next`, feeds) point at the port it
+        // actually serves, unless an address was configured (issue 24, item 6).
+        if config.public_url == Config::default().public_url {
+            config.public_url = demo_public_url(&config.address, config.port);
+        }
         fill_demo_keys(&mut config)?;
         if config.audit_heads_file.is_none() {
             config.audit_heads_file = Some(config.data_dir.join("huoban-demo-audit-heads.txt"));
@@ -289,6 +294,20 @@ pub fn resolve(mut config: Config, mode: Mode) -> Result<Resolved, ConfigError> 
         database_url,
         keys,
     })
+}
+
+/// The address the demo is reached at: the served port on this machine (a wildcard listen
+/// address is reached through the loopback one).
+pub fn demo_public_url(address: &str, port: u16) -> String {
+    let host = match address {
+        "0.0.0.0" | "::" | "" => "127.0.0.1",
+        a => a,
+    };
+    if host.contains(':') {
+        format!("http://[{host}]:{port}")
+    } else {
+        format!("http://{host}:{port}")
+    }
 }
 
 fn validate(c: &Config) -> Result<(), ConfigError> {
@@ -530,6 +549,30 @@ mod tests {
         ));
         c.database_url = None;
         assert!(resolve(c, Mode::Demo).is_ok());
+    }
+
+    #[test]
+    fn the_demo_links_to_the_port_it_serves() {
+        assert_eq!(demo_public_url("127.0.0.1", 8128), "http://127.0.0.1:8128");
+        assert_eq!(demo_public_url("0.0.0.0", 8000), "http://127.0.0.1:8000");
+        assert_eq!(demo_public_url("::1", 9000), "http://[::1]:9000");
+        assert_eq!(demo_public_url("192.168.1.5", 80), "http://192.168.1.5:80");
+        let dir = std::env::temp_dir().join(format!("huoban-demo-url-{}", std::process::id()));
+        let c = Config {
+            port: 8128,
+            data_dir: dir.clone(),
+            ..Config::default()
+        };
+        let r = resolve(c.clone(), Mode::Demo).map(|r| r.config.public_url);
+        assert_eq!(r.ok().as_deref(), Some("http://127.0.0.1:8128"));
+        // A configured address is kept.
+        let c = Config {
+            public_url: "https://demo.example.cn".into(),
+            ..c
+        };
+        let r = resolve(c, Mode::Demo).map(|r| r.config.public_url);
+        assert_eq!(r.ok().as_deref(), Some("https://demo.example.cn"));
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]
