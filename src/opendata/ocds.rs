@@ -4,7 +4,21 @@
 //! id (`<ocid>-<event id>`) and the event's date, so a release is never rewritten. Core schema
 //! only: planning, tender (tenderers and their number after the opening — bid prices stay on the
 //! opening record), awards, contracts, and implementation (transactions for payments,
-//! milestones for reviews). Parties are `CN-USCC-<code>`; currency CNY; no personal data.
+//! milestones for reviews). Parties are `CN-USCI-<code>` with an identifier in the
+//! org-id.guide scheme `CN-USCI` (the unified social credit identifier); currency CNY; no
+//! personal data.
+//!
+//! Issue 24, item 2 — releases follow the events as OCDS 1.1 reads them:
+//! - every release lists each party known so far with all the roles it holds so far, because
+//!   a compiled release replaces a party's `roles` array with the newest release's
+//!   (merging: <https://standard.open-contracting.org/1.1/en/schema/merging/>);
+//! - a winner passed over has its award `cancelled` with the reason, and the next-ranked gets a
+//!   new `active` award (tag `awardUpdate`), so a contract's `awardID` always names an award
+//!   that exists;
+//! - a contract accepted and paid in full is `terminated` (the 1.1 contractStatus codelist's
+//!   "the contract was signed and subsequently ended"), with the reason in `statusDetails`;
+//! - a failed round keeps its reason in `tender.statusDetails`;
+//! - a payment's transaction is dated by its value date, not when it was recorded.
 
 use crate::db::projects::{self as store, Event, Project};
 use crate::db::Conn;
@@ -45,7 +59,7 @@ pub async fn org_parties(c: &mut Conn, project: i64) -> AppResult<HashMap<i64, (
     Ok(rows
         .into_iter()
         .map(|(id, uscc, name)| {
-            let pid = uscc.map_or_else(|| format!("HUOBAN-ORG-{id}"), |u| format!("CN-USCC-{u}"));
+            let pid = uscc.map_or_else(|| format!("HUOBAN-ORG-{id}"), |u| format!("{USCI}-{u}"));
             (id, (pid, name))
         })
         .collect())
@@ -58,8 +72,46 @@ fn procuring_entity(p: &Project) -> Option<Value> {
     Some(json!({ "id": format!("HUOBAN-AGENCY-{}", p.agency_id?), "name": name }))
 }
 
+/// The org-id.guide scheme of the unified social credit identifier.
+const USCI: &str = "CN-USCI";
+
+/// A party with one role; an organization known by its USCC carries it as its identifier.
 fn party(id: &str, name: &str, role: &str) -> Value {
-    json!({ "id": id, "name": name, "roles": [role] })
+    let mut v = json!({ "id": id, "name": name, "roles": [role] });
+    if let Some(code) = id.strip_prefix(USCI).and_then(|r| r.strip_prefix('-')) {
+        v["identifier"] = json!({ "scheme": USCI, "id": code, "legalName": name });
+    }
+    v
+}
+
+/// Folds a release's parties into those known so far (roles united, in order of first
+/// appearance) and gives the release the whole list.
+fn accumulate_parties(known: &mut Vec<Value>, release: &mut Value) {
+    for p in release["parties"].as_array().cloned().unwrap_or_default() {
+        match known.iter_mut().find(|k| k["id"] == p["id"]) {
+            Some(k) => {
+                for role in p["roles"].as_array().into_iter().flatten() {
+                    if let Some(roles) = k["roles"].as_array_mut() {
+                        if !roles.contains(role) {
+                            roles.push(role.clone());
+                        }
+                    }
+                }
+            }
+            None => known.push(p),
+        }
+    }
+    release["parties"] = Value::Array(known.clone());
+}
+
+/// What the releases track across events: each contract's cap, what has been paid, whether it
+/// was accepted, and whether it has been reported complete.
+#[derive(Default)]
+struct ContractState {
+    cap_fen: i64,
+    paid_fen: i64,
+    accepted: bool,
+    complete: bool,
 }
 
 fn method(m: &str) -> (&'static str, &'static str) {
@@ -96,12 +148,55 @@ pub async fn releases(c: &mut Conn, prefix: &str, p: &Project) -> AppResult<Vec<
             }));
         }
     }
+    let mut known: Vec<Value> = out
+        .first()
+        .and_then(|r| r["parties"].as_array().cloned())
+        .unwrap_or_default();
+    let mut states: HashMap<i64, ContractState> = HashMap::new();
     for e in &events {
-        if let Some(r) = release(&oc, p, &buyer, &orgs, &contracts, e) {
+        if let Some(mut r) = release(&oc, p, &buyer, &orgs, &contracts, e) {
+            complete_contract(&mut states, e, &mut r);
+            accumulate_parties(&mut known, &mut r);
             out.push(r);
         }
     }
     Ok(out)
+}
+
+/// Tracks the contract an event moves; when it is both accepted and paid in full (payments
+/// less reversals reach the signed amount with its add-ons), the release reports it
+/// `terminated` as complete; a reversal after that reports it `active` again.
+fn complete_contract(states: &mut HashMap<i64, ContractState>, e: &Event, r: &mut Value) {
+    let d = &e.data;
+    let Some(k) = d["contract"].as_i64() else {
+        return;
+    };
+    let st = states.entry(k).or_default();
+    let amount = d["amount_fen"].as_i64().unwrap_or(0);
+    match e.kind.as_str() {
+        "contract_signed" | "contract_addon" => st.cap_fen += amount,
+        "payment" => st.paid_fen += amount,
+        "payment_reversed" => st.paid_fen -= amount.abs(),
+        "contract_accepted" => st.accepted = true,
+        _ => return,
+    }
+    let complete = st.accepted && st.cap_fen > 0 && st.paid_fen >= st.cap_fen;
+    if complete == st.complete {
+        return;
+    }
+    st.complete = complete;
+    if let Some(c) = r.pointer_mut("/contracts/0").and_then(Value::as_object_mut) {
+        if complete {
+            c.insert("status".into(), json!("terminated"));
+            c.insert(
+                "statusDetails".into(),
+                json!("履约完成：已终验合格，合同款项已全额支付"),
+            );
+        } else {
+            c.insert("status".into(), json!("active"));
+            c.insert("statusDetails".into(), Value::Null);
+        }
+    }
 }
 
 fn org(orgs: &HashMap<i64, (String, String)>, id: i64) -> (String, String) {
@@ -181,7 +276,8 @@ fn release(
             tag = "tenderUpdate";
             r.insert(
                 "tender".into(),
-                json!({ "id": tender_id, "status": "unsuccessful" }),
+                json!({ "id": tender_id, "status": "unsuccessful",
+                        "statusDetails": failure_reason(&e.kind, d) }),
             );
         }
         "awarded" | "awarded_by_rule" => {
@@ -202,6 +298,49 @@ fn release(
             r.insert(
                 "tender".into(),
                 json!({ "id": tender_id, "status": "complete" }),
+            );
+        }
+        "winner_changed" => {
+            // The winner passed over (refused to sign, or disqualified): its award is
+            // cancelled with the reason, and the next-ranked, if any, gets an award of its own.
+            tag = "awardUpdate";
+            let award = d["award"].as_i64().unwrap_or(0);
+            let by_name = |key: &str| {
+                d[format!("{key}_org")].as_i64().or_else(|| {
+                    let name = d[key].as_str()?;
+                    orgs.iter().find(|(_, (_, n))| n == name).map(|(id, _)| *id)
+                })
+            };
+            let mut awards = Vec::new();
+            if let Some(from) = by_name("from") {
+                // OCDS 1.1's core award has no reason field: the reason goes in `description`
+                // (core) and in `statusDetails` (the field OCDS 1.2 adds; an additional field
+                // to a 1.1 validator, not an error).
+                let why = d["reason"].as_str().unwrap_or("");
+                awards.push(
+                    json!({ "id": format!("{award}-{from}"), "status": "cancelled",
+                    "statusDetails": why, "description": format!("已取消：{why}") }),
+                );
+            }
+            if let Some(to) = by_name("to") {
+                let (id, name) = org(orgs, to);
+                parties.push(party(&id, &name, "supplier"));
+                awards.push(
+                    json!({ "id": format!("{award}-{to}"), "status": "active", "date": date(e.at),
+                    "value": amount(d["amount_fen"].as_i64().unwrap_or(0)),
+                    "suppliers": [{ "id": id, "name": name }] }),
+                );
+            }
+            r.insert("awards".into(), Value::Array(awards));
+        }
+        "contract_accepted" => {
+            tag = "contractUpdate";
+            let k = d["contract"].as_i64().unwrap_or(0);
+            r.insert(
+                "contracts".into(),
+                json!([{ "id": k.to_string(), "awardID": award_id(contracts, k),
+                "implementation": { "milestones": [{ "id": "final-acceptance", "title": "终验",
+                "type": "delivery", "status": "met", "dateMet": date(e.at) }] } }]),
             );
         }
         "contract_signed" => {
@@ -242,7 +381,7 @@ fn release(
             let (payee, name) = org(orgs, oid);
             parties.push(party(&payee, &name, "payee"));
             r.insert("contracts".into(), json!([{ "id": k.to_string(), "awardID": award_id(contracts, k), "implementation": { "transactions": [{
-                "id": e.id.to_string(), "source": "", "date": date(e.at),
+                "id": e.id.to_string(), "source": "", "date": value_date(d, e.at),
                 "value": amount(d["amount_fen"].as_i64().unwrap_or(0)),
                 "payer": { "id": buyer_id(p), "name": p.department_zh },
                 "payee": { "id": payee, "name": name } }] } }]));
@@ -274,6 +413,39 @@ fn release(
         m.extend(r);
     }
     Some(base)
+}
+
+/// Why a round failed, in words (the counts its event recorded).
+fn failure_reason(kind: &str, d: &Value) -> String {
+    let n = |k: &str| d[k].as_i64().unwrap_or(0);
+    match kind {
+        "failed" | "final_failed" => format!(
+            "递交投标（响应）文件的供应商 {} 家，少于规定的 {} 家",
+            n("bid_count"),
+            n("min_bids")
+        ),
+        "review_failed" => format!(
+            "资格审查后有效投标 {} 家，少于规定的 {} 家",
+            n("valid"),
+            n("min_bids")
+        ),
+        _ => format!(
+            "符合性审查后有效投标 {} 家，少于规定的 {} 家",
+            n("valid"),
+            n("min_bids")
+        ),
+    }
+}
+
+/// A payment's value date as an OCDS date (the start of that day in Beijing), or the time it
+/// was recorded for entries without one.
+fn value_date(d: &Value, at: i64) -> String {
+    match d["value_date"].as_str() {
+        Some(v) if crate::domain::calendar::parse_iso_date(v).is_some() => {
+            format!("{v}T00:00:00+08:00")
+        }
+        _ => date(at),
+    }
 }
 
 /// The award a contract belongs to, as the award releases name it (`<award>-<org>`).
@@ -371,6 +543,119 @@ mod tests {
             let back: Decimal = text.parse().unwrap_or_default();
             assert_eq!(back, Decimal::new(fen, 2), "{fen} fen printed as {text}");
         }
+    }
+
+    fn event(id: i64, kind: &str, data: Value) -> Event {
+        Event {
+            id,
+            round: 1,
+            at: 1_800_000_000_000 + id,
+            kind: kind.into(),
+            data,
+        }
+    }
+
+    /// Replays events through the completion tracker; the contract status each release reports.
+    fn statuses(events: &[Event]) -> Vec<Option<String>> {
+        let mut states = HashMap::new();
+        events
+            .iter()
+            .map(|e| {
+                let mut r = json!({ "contracts": [{ "id": "7" }] });
+                complete_contract(&mut states, e, &mut r);
+                r["contracts"][0]["status"].as_str().map(String::from)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_contract_is_complete_when_accepted_and_paid_to_the_fen_of_its_cap() {
+        let k = |extra: Value| {
+            let mut d = json!({ "contract": 7 });
+            if let (Some(m), Some(x)) = (d.as_object_mut(), extra.as_object()) {
+                m.extend(x.clone());
+            }
+            d
+        };
+        let signed = event(1, "contract_signed", k(json!({ "amount_fen": 100_000 })));
+        let addon = event(2, "contract_addon", k(json!({ "amount_fen": 1_000 })));
+        let accepted = event(3, "contract_accepted", k(json!({})));
+        // One fen short of the cap with its add-on: not complete.
+        let short = event(4, "payment", k(json!({ "amount_fen": 100_999 })));
+        let last = event(5, "payment", k(json!({ "amount_fen": 1 })));
+        let reversed = event(6, "payment_reversed", k(json!({ "amount_fen": -1 })));
+        let again = event(7, "payment", k(json!({ "amount_fen": 1 })));
+        let got = statuses(&[
+            signed.clone(),
+            addon.clone(),
+            accepted.clone(),
+            short.clone(),
+            last.clone(),
+            reversed,
+            again,
+        ]);
+        assert_eq!(
+            got,
+            vec![
+                None,
+                None,
+                None,
+                None,
+                Some("terminated".into()),
+                Some("active".into()),
+                Some("terminated".into())
+            ]
+        );
+        // Paid in full but not accepted: never complete; accepted afterwards: complete then.
+        let full = event(4, "payment", k(json!({ "amount_fen": 101_000 })));
+        let got = statuses(&[signed, addon, full, accepted]);
+        assert_eq!(got, vec![None, None, None, Some("terminated".into())]);
+    }
+
+    #[test]
+    fn every_release_lists_each_party_with_all_its_roles_so_far() {
+        let mut known = Vec::new();
+        let mut r1 =
+            json!({ "parties": [party("CN-USCI-X", "甲", "tenderer"), party("B", "乙", "buyer")] });
+        accumulate_parties(&mut known, &mut r1);
+        let mut r2 =
+            json!({ "parties": [party("B", "乙", "buyer"), party("CN-USCI-X", "甲", "supplier")] });
+        accumulate_parties(&mut known, &mut r2);
+        let mut r3 = json!({ "parties": [party("CN-USCI-X", "甲", "payee")] });
+        accumulate_parties(&mut known, &mut r3);
+        assert_eq!(r3["parties"].as_array().map(Vec::len), Some(2));
+        assert_eq!(
+            r3["parties"][0]["roles"],
+            json!(["tenderer", "supplier", "payee"])
+        );
+        assert_eq!(r3["parties"][1]["roles"], json!(["buyer"]));
+        assert_eq!(r3["parties"][0]["identifier"]["scheme"], "CN-USCI");
+        assert_eq!(r3["parties"][0]["identifier"]["id"], "X");
+        assert!(r3["parties"][1].get("identifier").is_none());
+        // The compiled release keeps every role.
+        let c = compile("x", &[r1, r2, r3]);
+        assert_eq!(
+            c["parties"][0]["roles"],
+            json!(["tenderer", "supplier", "payee"])
+        );
+    }
+
+    #[test]
+    fn a_failed_round_says_why_and_a_payment_is_dated_by_its_value_date() {
+        let d = json!({ "bid_count": 2, "min_bids": 3 });
+        assert!(failure_reason("failed", &d).contains("2 家，少于规定的 3 家"));
+        let d = json!({ "valid": 1, "min_bids": 3 });
+        assert!(failure_reason("review_failed", &d).starts_with("资格审查"));
+        assert!(failure_reason("compliance_failed", &d).starts_with("符合性审查"));
+        assert_eq!(
+            value_date(&json!({ "value_date": "2027-01-05" }), 0),
+            "2027-01-05T00:00:00+08:00"
+        );
+        assert_eq!(
+            value_date(&json!({ "value_date": "2027-02-30" }), 0),
+            date(0)
+        );
+        assert_eq!(value_date(&json!({}), 0), date(0));
     }
 
     #[test]

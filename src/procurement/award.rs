@@ -353,8 +353,9 @@ impl Procurement<'_> {
                             .map(|x| x.amount_fen)
                             .sum::<i64>()
         });
-        let data = json!({ "award": a.id, "from": w.org_name, "kind": kind, "reason": reason,
-                           "to": next.map(|r| r.org_name.clone()), "amount_fen": next.map(|r| r.price_fen) });
+        let data = json!({ "award": a.id, "from": w.org_name, "from_org": w.org_id, "kind": kind,
+                           "reason": reason, "to": next.map(|r| r.org_name.clone()),
+                           "to_org": next.map(|r| r.org_id), "amount_fen": next.map(|r| r.price_fen) });
         if let Some(r) = next {
             self.add_winner(c, a.id, r, now).await?;
             let counted = count_working_days(self, c, now, 1).await?;

@@ -32,6 +32,7 @@ mod instances;
 mod ledger;
 mod mail;
 mod ocds;
+mod ocds_events;
 mod opendata;
 mod orgs;
 mod pages;

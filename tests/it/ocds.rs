@@ -116,7 +116,7 @@ async fn a_process_compiles_into_a_record_that_matches_the_database() {
         .await;
     assert_eq!((paid * 100.0).round() as i64, db_paid);
     let supplier = &compiled["awards"][0]["suppliers"][0]["id"];
-    assert!(supplier.as_str().unwrap().starts_with("CN-USCC-"));
+    assert!(supplier.as_str().unwrap().starts_with("CN-USCI-"));
     assert!(!body.contains("6222 0000 1111 2222"), "no bank account");
     assert!(
         !body.contains("372500") && !body.contains("385000"),

@@ -1,0 +1,135 @@
+//! OCDS that follows events (issue 24, item 2): a winner passed over has its award cancelled
+//! and the next-ranked gets an award of its own, which the contract names; every release
+//! carries each party with all its roles so far, so the compiled release keeps them after
+//! payments; a payment is dated by its value date.
+
+use crate::evaluation_flow::int;
+use crate::helpers::*;
+use crate::procurement::state;
+use crate::review::scored_tender;
+use huoban::procurement::Procurement;
+use rocket::http::Status;
+use serde_json::Value;
+use time::macros::datetime;
+
+#[rocket::async_test]
+async fn a_change_of_winner_cancels_the_award_and_the_contract_names_the_new_one() {
+    let app = TestApp::spawn().await;
+    let (id, _) = scored_tender(&app, "NB-OCDS-09").await;
+    let pr = Procurement::of(state(&app));
+    // The rule of silence confirms the first-ranked.
+    app.clock.set(datetime!(2026-12-25 16:00 UTC));
+    pr.run_awards().await.unwrap();
+    let award = app.scalar("SELECT MIN(id) FROM awards").await;
+    let (first_winner, first_org) = (
+        app.scalar("SELECT MIN(id) FROM award_winners").await,
+        app.scalar("SELECT org_id FROM award_winners").await,
+    );
+    let r = app
+        .post(
+            &format!("/purchase/projects/{id}/award/pass"),
+            &[
+                ("winner", &first_winner.to_string()),
+                ("kind", "refused"),
+                ("reason", "中标人书面表示放弃签订合同"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let (new_winner, new_org) = (
+        app.scalar("SELECT id FROM award_winners WHERE status = 'winner'")
+            .await,
+        app.scalar("SELECT org_id FROM award_winners WHERE status = 'winner'")
+            .await,
+    );
+    assert_ne!(new_org, first_org);
+    app.clock.set(datetime!(2026-12-29 02:00 UTC));
+    let r = app
+        .post(
+            &format!("/purchase/projects/{id}/contracts"),
+            &[
+                ("winner", new_winner.to_string().as_str()),
+                ("starts_on", "2027-01-01"),
+                ("ends_on", "2027-12-31"),
+                ("mode", "percent"),
+                ("value[0]", "100"),
+                ("condition[0]", "signing"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let k = int(
+        &app,
+        "SELECT k.id FROM contracts k JOIN projects p ON p.id = k.project_id WHERE p.number = $1",
+        "NB-OCDS-09",
+    )
+    .await;
+    let amount = app
+        .scalar_of(&format!("SELECT amount_fen FROM contracts WHERE id = {k}"))
+        .await;
+    let purchaser = int(&app, "SELECT id FROM users WHERE email = $1", PURCHASER.0).await;
+    let paid = huoban::delivery::ledger::Payment {
+        contract: k,
+        installment: 1,
+        amount_fen: amount,
+        value_date: time::macros::date!(2027 - 01 - 05),
+        voucher_no: "记-2027-0100",
+        payee_account: "6222 0000 1111 2222",
+        invoice_no: "33021270100",
+        approved_by: purchaser,
+        key: "ocds-events-1",
+    };
+    assert!(pr.record_payment(&paid, 1, 30).await.unwrap().is_ok());
+    app.logout().await;
+
+    let (s, body) = app.get("/ocds/records/ocds-hb2026-NB-OCDS-09.json").await;
+    assert_eq!(s, Status::Ok);
+    let rec: Value = serde_json::from_str(&body).unwrap();
+    let compiled = &rec["records"][0]["compiledRelease"];
+    let awards = compiled["awards"].as_array().unwrap();
+    let by_id = |id: String| awards.iter().find(|a| a["id"] == id.as_str()).cloned();
+    let cancelled = by_id(format!("{award}-{first_org}")).expect("the first award");
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(cancelled["statusDetails"], "中标人书面表示放弃签订合同");
+    let active = by_id(format!("{award}-{new_org}")).expect("the new award");
+    assert_eq!(active["status"], "active");
+    // The contract names the award that exists and is active.
+    let contract = &compiled["contracts"][0];
+    assert_eq!(contract["awardID"], active["id"]);
+    // After the payment the winner still holds every role it had: bidder, supplier, payee.
+    let uscc: String = {
+        let mut c = app.db.acquire().await.unwrap();
+        sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(format!(
+            "SELECT uscc FROM organizations WHERE id = {new_org}"
+        )))
+        .fetch_one(&mut *c)
+        .await
+        .unwrap()
+    };
+    let party = compiled["parties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == format!("CN-USCI-{uscc}").as_str())
+        .expect("the winner as a party");
+    for role in ["tenderer", "supplier", "payee"] {
+        assert!(
+            party["roles"]
+                .as_array()
+                .unwrap()
+                .contains(&Value::from(role)),
+            "{role}: {party}"
+        );
+    }
+    assert_eq!(party["identifier"]["scheme"], "CN-USCI");
+    assert_eq!(party["identifier"]["id"], uscc.as_str());
+    // Paid in full but not accepted: still active. The payment is dated by its value date.
+    assert_eq!(contract["status"], "active");
+    assert_eq!(
+        contract["implementation"]["transactions"][0]["date"],
+        "2027-01-05T00:00:00+08:00"
+    );
+    let target = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+    std::fs::create_dir_all(&target).unwrap();
+    std::fs::write(target.join("ocds-sample-events.json"), body).unwrap();
+}
