@@ -47,6 +47,32 @@ pub fn ocid(prefix: &str, number: &str) -> String {
     format!("{prefix}-{number}")
 }
 
+/// A round's contracting process. A re-tender is a process of its own (OCDS's pattern for a
+/// repeated procedure: a separate ocid whose `relatedProcesses` names the unsuccessful one,
+/// relationship `unsuccessfulProcess`), so each round keeps its own tenderers and its own end:
+/// round 1 is `<prefix>-<number>`, round n is `<prefix>-<number>-R<n>`.
+pub fn round_ocid(base: &str, round: i64) -> String {
+    if round <= 1 {
+        base.to_string()
+    } else {
+        format!("{base}-R{round}")
+    }
+}
+
+/// The project number and round an ocid names (the inverse of `round_ocid` after the prefix):
+/// `NB-1-R2` is round 2 of `NB-1` unless `NB-1-R2` is itself a number, which `exists` decides.
+pub fn split_round(rest: &str) -> Vec<(String, i64)> {
+    let mut out = vec![(rest.to_string(), 1)];
+    if let Some((number, r)) = rest.rsplit_once("-R") {
+        if let Ok(n) = r.parse::<i64>() {
+            if n >= 2 && !r.starts_with('0') && !number.is_empty() {
+                out.push((number.to_string(), n));
+            }
+        }
+    }
+    out
+}
+
 /// The buyer's party id (departments have no USCC in the register).
 fn buyer_id(p: &Project) -> String {
     format!("HUOBAN-DEPT-{}", p.department_id)
@@ -153,8 +179,19 @@ pub async fn releases(c: &mut Conn, prefix: &str, p: &Project) -> AppResult<Vec<
         .and_then(|r| r["parties"].as_array().cloned())
         .unwrap_or_default();
     let mut states: HashMap<i64, ContractState> = HashMap::new();
+    let mut round = 1;
     for e in &events {
-        if let Some(mut r) = release(&oc, p, &buyer, &orgs, &contracts, e) {
+        let process = round_ocid(&oc, e.round);
+        if e.round != round {
+            // A new process: its parties start afresh.
+            round = e.round;
+            known.clear();
+        }
+        if let Some(mut r) = release(&process, p, &buyer, &orgs, &contracts, e) {
+            if e.kind == "published" && e.round > 1 {
+                r["relatedProcesses"] = json!([{ "id": "1", "relationship": ["unsuccessfulProcess"],
+                    "title": p.title, "scheme": "ocid", "identifier": round_ocid(&oc, e.round - 1) }]);
+            }
             complete_contract(&mut states, e, &mut r);
             accumulate_parties(&mut known, &mut r);
             out.push(r);
@@ -656,6 +693,20 @@ mod tests {
             date(0)
         );
         assert_eq!(value_date(&json!({}), 0), date(0));
+    }
+
+    #[test]
+    fn a_rounds_ocid_reads_back_to_its_number_and_round() {
+        assert_eq!(round_ocid("p-NB-1", 1), "p-NB-1");
+        assert_eq!(round_ocid("p-NB-1", 2), "p-NB-1-R2");
+        assert_eq!(
+            split_round("NB-1-R2"),
+            vec![("NB-1-R2".to_string(), 1), ("NB-1".to_string(), 2)]
+        );
+        assert_eq!(split_round("NB-1"), vec![("NB-1".to_string(), 1)]);
+        assert_eq!(split_round("NB-1-R1"), vec![("NB-1-R1".to_string(), 1)]);
+        assert_eq!(split_round("NB-1-R02"), vec![("NB-1-R02".to_string(), 1)]);
+        assert_eq!(split_round("-R2"), vec![("-R2".to_string(), 1)]);
     }
 
     #[test]

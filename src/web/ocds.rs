@@ -92,16 +92,32 @@ async fn record(
     // Without the `.json` suffix (or with odd characters) there is no such record.
     let ocid = ocid.map_err(|_| AppError::NotFound)?;
     let prefix = format!("{}-", state.config.ocds_prefix);
-    let number = ocid.0.strip_prefix(&prefix).ok_or(AppError::NotFound)?;
-    if !crate::domain::procurement::valid_number(number) {
+    let rest = ocid.0.strip_prefix(&prefix).ok_or(AppError::NotFound)?;
+    let mut c = state.db.acquire().await?;
+    // The process is a project's round (`<number>` or `<number>-R<n>`): its releases only.
+    let mut rs = Vec::new();
+    for (number, _) in ocds::split_round(rest) {
+        if !crate::domain::procurement::valid_number(&number) {
+            continue;
+        }
+        let Some(p) = store::by_number(&mut c, &number)
+            .await?
+            .filter(|p| !(p.status == crate::domain::project::Status::Draft && p.round == 1))
+        else {
+            continue;
+        };
+        rs = ocds::releases(&mut c, &state.config.ocds_prefix, &p)
+            .await?
+            .into_iter()
+            .filter(|r| r["ocid"] == ocid.0.as_str())
+            .collect();
+        if !rs.is_empty() {
+            break;
+        }
+    }
+    if rs.is_empty() {
         return Err(AppError::NotFound);
     }
-    let mut c = state.db.acquire().await?;
-    let p = store::by_number(&mut c, number)
-        .await?
-        .filter(|p| !(p.status == crate::domain::project::Status::Draft && p.round == 1))
-        .ok_or(AppError::NotFound)?;
-    let rs = ocds::releases(&mut c, &state.config.ocds_prefix, &p).await?;
     let uri = format!("{}/ocds/records/{}.json", base(state), ocid.0);
     let pkg = ocds::record_package(&uri, state.clock.now_ms(), &ocid.0, rs);
     Ok((ContentType::JSON, pkg.to_string()))

@@ -133,3 +133,87 @@ async fn a_change_of_winner_cancels_the_award_and_the_contract_names_the_new_one
     std::fs::create_dir_all(&target).unwrap();
     std::fs::write(target.join("ocds-sample-events.json"), body).unwrap();
 }
+
+/// A re-tender is a process of its own: round 1 keeps its failure and reason, round 2 names
+/// round 1 as the unsuccessful process it repeats and has no tenderers of round 1.
+#[rocket::async_test]
+async fn a_re_tender_is_its_own_process_linked_to_the_failed_round() {
+    let app = TestApp::spawn().await;
+    app.login_as(PURCHASER).await;
+    let id =
+        crate::procurement::publish_project(&app, "NB-OCDS-RT", "open_tender", "2026-12-20T10:00")
+            .await;
+    app.logout().await;
+    app.login_as(NGO_ADMIN).await;
+    let org = crate::evaluation_flow::sunshine(&app).await;
+    let (s, _) = crate::procurement::bid(&app, "NB-OCDS-RT", org, "350000", None).await;
+    assert_eq!(s, Status::Ok);
+    app.logout().await;
+    app.clock.set(datetime!(2026-12-20 02:00 UTC));
+    Procurement::of(state(&app)).run_due().await.unwrap();
+    app.login_as(PURCHASER).await;
+    let r = app
+        .post(&format!("/purchase/projects/{id}/republish"), &[])
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let r = app
+        .post(
+            &format!("/purchase/projects/{id}"),
+            &crate::procurement::project_fields("NB-OCDS-RT", "open_tender", "2027-01-20T10:00"),
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let r = app
+        .post(&format!("/purchase/projects/{id}/publish"), &[])
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    app.logout().await;
+    let record = |body: String| -> Value {
+        let v: Value = serde_json::from_str(&body).unwrap();
+        v["records"][0]["compiledRelease"].clone()
+    };
+    let (s, first) = app.get("/ocds/records/ocds-hb2026-NB-OCDS-RT.json").await;
+    assert_eq!(s, Status::Ok);
+    let first = record(first);
+    assert_eq!(first["tender"]["status"], "unsuccessful");
+    assert!(
+        first["tender"]["statusDetails"]
+            .as_str()
+            .unwrap()
+            .contains("1 家，少于规定的 3 家"),
+        "{first}"
+    );
+    assert_eq!(first["tender"]["id"], "NB-OCDS-RT-1");
+    let (s, second) = app
+        .get("/ocds/records/ocds-hb2026-NB-OCDS-RT-R2.json")
+        .await;
+    assert_eq!(s, Status::Ok);
+    let second = record(second);
+    assert_eq!(second["ocid"], "ocds-hb2026-NB-OCDS-RT-R2");
+    assert_eq!(second["tender"]["status"], "active");
+    assert_eq!(second["tender"]["id"], "NB-OCDS-RT-2");
+    assert!(second["tender"].get("tenderers").is_none(), "{second}");
+    assert_eq!(
+        second["relatedProcesses"][0]["identifier"],
+        "ocds-hb2026-NB-OCDS-RT"
+    );
+    assert_eq!(
+        second["relatedProcesses"][0]["relationship"],
+        serde_json::json!(["unsuccessfulProcess"])
+    );
+    // No third round, and a round number that is not one is not found.
+    for missing in ["NB-OCDS-RT-R3", "NB-OCDS-RT-R02", "NB-OCDS-RT-R1"] {
+        let (s, _) = app
+            .get(&format!("/ocds/records/ocds-hb2026-{missing}.json"))
+            .await;
+        assert_eq!(s, Status::NotFound, "{missing}");
+    }
+    // The bulk package holds both processes' releases and validates.
+    let (_, bulk) = app.get("/ocds/bulk.json").await;
+    assert!(
+        bulk.contains("ocds-hb2026-NB-OCDS-RT-R2") && bulk.contains("\"ocds-hb2026-NB-OCDS-RT\"")
+    );
+    let target = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+    std::fs::create_dir_all(&target).unwrap();
+    std::fs::write(target.join("ocds-sample-retender.json"), bulk).unwrap();
+}
