@@ -654,6 +654,9 @@ async fn backup(db: &Db, resolved: &Resolved, file: &std::path::Path) -> Result<
             db::maintenance::vacuum_into(db, path)
                 .await
                 .map_err(|e| e.to_string())?;
+            // A backup holds everything the database does: the service user's alone.
+            crate::platform::files::make_private(file)
+                .map_err(|e| format!("{} not made private: {e}", file.display()))?;
             println!("backup written to {}", file.display());
             Ok(())
         }

@@ -495,7 +495,8 @@ fn fill_demo_keys(config: &mut Config) -> Result<(), ConfigError> {
         }
     }
     if changed {
-        std::fs::create_dir_all(&config.data_dir).map_err(|e| err(e.to_string()))?;
+        crate::platform::files::create_dir_private(&config.data_dir)
+            .map_err(|e| err(e.to_string()))?;
         let text = toml::to_string(&stored).map_err(|e| err(e.to_string()))?;
         write_private(&path, &text).map_err(|e| err(e.to_string()))?;
     }

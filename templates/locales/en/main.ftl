@@ -192,6 +192,7 @@ setting-performance-threshold-excellent = Minimum score for "excellent"
 setting-performance-threshold-good = Minimum score for "good"
 setting-performance-threshold-fair = Minimum score for "fair"
 setting-payment-term_days = Payment term (days)
+setting-storage-org_quota_kib = Storage quota per organization for uploaded files (KiB)
 
 flash-logged-out = You have signed out.
 flash-logged-out-everywhere = You are signed out on every device. Please sign in again.
@@ -474,6 +475,7 @@ err-upload-empty = Choose a file to upload (it cannot be empty)
 err-upload-too-large = The file is too large or could not be read; each file must be within the upload limit
 err-upload-type = Only PDF, JPEG or PNG files are accepted; this file's content is none of them
 err-upload-unreadable = The file could not be read; please upload it again
+err-upload-quota = This file would take the organization past its storage quota; remove files it no longer needs or ask the administrator
 reg-queue-title = Registry review
 reg-queue-hint = Ordered by statutory deadline: accept or send one correction notice within 5 working days of receipt; decide within the configured period after acceptance (30 days for a charity).
 reg-queue-empty = No applications are waiting.

@@ -192,6 +192,7 @@ setting-performance-threshold-excellent = 绩效“优”最低分
 setting-performance-threshold-good = 绩效“良”最低分
 setting-performance-threshold-fair = 绩效“中”最低分
 setting-payment-term_days = 付款期限（天）
+setting-storage-org_quota_kib = 每个组织上传文件的存储空间上限（KiB）
 
 flash-logged-out = 您已退出登录。
 flash-logged-out-everywhere = 已退出所有设备上的登录，请重新登录。
@@ -474,6 +475,7 @@ err-upload-empty = 请选择要上传的文件（文件不能为空）
 err-upload-too-large = 文件过大或无法读取，单个文件不能超过上传上限
 err-upload-type = 只接受 PDF、JPEG 或 PNG 文件；这个文件的内容不是其中任何一种
 err-upload-unreadable = 文件无法读取，请重新上传
+err-upload-quota = 保存此文件将超出本组织的存储空间上限；请删除不再需要的文件，或联系系统管理员
 reg-queue-title = 登记审查
 reg-queue-hint = 按法定期限排序：提交后 5 个工作日内须受理或一次性告知补正；受理后按设置的期限作出决定（慈善组织 30 日）。
 reg-queue-empty = 目前没有待办的申请。
