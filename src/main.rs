@@ -9,6 +9,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[rocket::main]
 async fn main() {
+    // Before anything is created: the data folder, the database and its WAL, backups, uploads
+    // and the heads file are the service user's alone.
+    huoban::platform::files::restrict_umask();
     let cli = huoban::platform::cli::Cli::parse();
     if let Err(e) = huoban::platform::cli::run(cli).await {
         eprintln!("huoban: {e}");

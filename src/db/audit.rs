@@ -21,9 +21,12 @@ pub struct AuditRow {
     pub hash: String,
     pub hmac: String,
     pub hmac_key_id: String,
+    /// Which formula chained the entry (`platform::audit::FORMAT`; 1 before every column was
+    /// covered).
+    pub format: i64,
 }
 
-const COLUMNS: &str = "seq, at, actor_user_id, actor, action, entity, entity_id, summary, prev_hash, hash, hmac, hmac_key_id";
+const COLUMNS: &str = "seq, at, actor_user_id, actor, action, entity, entity_id, summary, prev_hash, hash, hmac, hmac_key_id, format";
 
 fn from_row(r: &AnyRow) -> Result<AuditRow, sqlx::Error> {
     Ok(AuditRow {
@@ -39,6 +42,7 @@ fn from_row(r: &AnyRow) -> Result<AuditRow, sqlx::Error> {
         hash: r.try_get("hash")?,
         hmac: r.try_get("hmac")?,
         hmac_key_id: r.try_get("hmac_key_id")?,
+        format: r.try_get("format")?,
     })
 }
 
@@ -56,7 +60,7 @@ pub async fn lock_head(c: &mut Conn, for_update: &str) -> Result<(i64, String), 
 }
 
 pub async fn append(c: &mut Conn, row: &AuditRow) -> Result<(), sqlx::Error> {
-    let sql = format!("INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
+    let sql = format!("INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(row.seq)
         .bind(row.at)
@@ -70,6 +74,7 @@ pub async fn append(c: &mut Conn, row: &AuditRow) -> Result<(), sqlx::Error> {
         .bind(&row.hash)
         .bind(&row.hmac)
         .bind(&row.hmac_key_id)
+        .bind(row.format)
         .execute(&mut *c)
         .await?;
     sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
@@ -150,7 +155,8 @@ pub struct PublishedHead {
     pub published_at: i64,
 }
 
-/// Publishes the current head for `day` unless that day has one. Returns it when it was
+/// Publishes the current head under `day` (a Beijing day, `2026-11-28`, or hour,
+/// `2026-11-28T10`) unless that label has one. Returns it when it was
 /// published now.
 pub async fn publish_head(
     c: &mut Conn,
@@ -175,9 +181,19 @@ pub async fn publish_head(
     }))
 }
 
+/// Every published head, newest first.
 pub async fn published(c: &mut Conn) -> Result<Vec<PublishedHead>, sqlx::Error> {
+    published_limited(c, i64::MAX).await
+}
+
+/// The newest `limit` published heads, newest first.
+pub async fn published_limited(
+    c: &mut Conn,
+    limit: i64,
+) -> Result<Vec<PublishedHead>, sqlx::Error> {
     let rows =
-        sqlx::query("SELECT day, seq, hash, published_at FROM audit_published ORDER BY day DESC")
+        sqlx::query("SELECT day, seq, hash, published_at FROM audit_published ORDER BY published_at DESC, day DESC LIMIT $1")
+            .bind(limit)
             .fetch_all(&mut *c)
             .await?;
     rows.iter()

@@ -229,6 +229,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0038_org_relations.sql"),
         postgres: include_str!("../../migrations/postgres/0038_org_relations.sql"),
     },
+    Step {
+        version: 41,
+        name: "audit_coverage",
+        sqlite: include_str!("../../migrations/sqlite/0041_audit_coverage.sql"),
+        postgres: include_str!("../../migrations/postgres/0041_audit_coverage.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

@@ -42,6 +42,7 @@ pub mod search;
 pub mod settings;
 pub mod standards;
 pub mod stats;
+pub mod storage;
 pub mod suppliers;
 pub mod throttle;
 pub mod tokens;
@@ -122,6 +123,20 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error>
         sqlx::query("PRAGMA journal_mode = WAL")
             .execute(&pool)
             .await?;
+        // The database and its WAL are the service user's alone, whatever the umask of the
+        // process that created them (the binary sets 077; an embedding program may not).
+        if let Some(path) = sqlite_file(url) {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = path.clone().into_os_string();
+                p.push(suffix);
+                let p = std::path::PathBuf::from(p);
+                if p.exists() {
+                    if let Err(e) = crate::platform::files::make_private(&p) {
+                        log::warn!("{} not made private: {e}", p.display());
+                    }
+                }
+            }
+        }
     }
     Ok(Db { pool, backend })
 }
@@ -154,7 +169,7 @@ fn ensure_sqlite_parent(url: &str) {
     };
     if let Some(parent) = path.parent() {
         if !parent.as_os_str().is_empty() {
-            let _ = std::fs::create_dir_all(parent);
+            let _ = crate::platform::files::create_dir_private(parent);
         }
     }
 }

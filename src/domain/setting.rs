@@ -142,6 +142,15 @@ pub const DEFINITIONS: &[Definition] = &[
     int("performance.threshold.good", 0, 100, "80", "§6"),
     int("performance.threshold.fair", 0, 100, "60", "§6"),
     int("payment.term_days", 1, 60, "30", "§6"),
+    // What an organization may keep in uploaded files (registration, evaluation, deliverables),
+    // in KiB; 500 MiB by default.
+    int(
+        "storage.org_quota_kib",
+        1,
+        1_000_000_000,
+        "512000",
+        "SECURITY.md",
+    ),
     // Years in which a 差 performance review bars an applicant from programmes (0: never).
     int("performance.poor_bar_years", 0, 10, "0", "§6"),
     // Calendar-day periods that end on a holiday or weekend move to the next working day

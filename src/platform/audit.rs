@@ -49,20 +49,28 @@ pub struct Auditor {
     backend: Backend,
 }
 
-/// The fields that are hashed, in canonical JSON.
-fn canonical(
-    seq: i64,
-    at: i64,
-    actor: &str,
-    action: &str,
-    entity: &str,
-    entity_id: &str,
-    summary: &Value,
-) -> String {
-    chain::canonical_json(&json!({
-        "seq": seq, "at": at, "actor": actor, "action": action,
-        "entity": entity, "entity_id": entity_id, "summary": summary,
-    }))
+/// The formula new entries are chained with: every column of the entry. Format 1 (entries
+/// written before migration 0041) covered the sequence number, time, actor label, action, entity,
+/// entity id and summary; format 2 adds the actor's user id, the HMAC key id, the previous hash
+/// and the format itself, so no column of an entry can change without breaking its hash.
+pub const FORMAT: i64 = 2;
+
+/// The text an entry's hash and HMAC are taken over (canonical JSON), in the entry's format;
+/// `None` for a format this version does not know.
+pub fn canonical_text(row: &AuditRow, summary: &Value) -> Option<String> {
+    match row.format {
+        1 => Some(chain::canonical_json(&json!({
+            "seq": row.seq, "at": row.at, "actor": row.actor, "action": row.action,
+            "entity": row.entity, "entity_id": row.entity_id, "summary": summary,
+        }))),
+        2 => Some(chain::canonical_json(&json!({
+            "format": 2, "seq": row.seq, "at": row.at,
+            "actor": row.actor, "actor_user_id": row.actor_user_id,
+            "action": row.action, "entity": row.entity, "entity_id": row.entity_id,
+            "summary": summary, "hmac_key_id": row.hmac_key_id, "prev_hash": row.prev_hash,
+        }))),
+        _ => None,
+    }
 }
 
 impl Auditor {
@@ -85,24 +93,25 @@ impl Auditor {
             Backend::Sqlite => "",
         };
         let (head_seq, head_hash) = store::lock_head(c, for_update).await?;
-        let seq = head_seq + 1;
-        let actor_label = actor.label();
         let summary_text = chain::canonical_json(&summary);
-        let text = canonical(seq, at, &actor_label, action, entity.0, &entity.1, &summary);
-        let row = AuditRow {
-            seq,
+        let mut row = AuditRow {
+            seq: head_seq + 1,
             at,
             actor_user_id: actor.user_id(),
-            actor: actor_label,
+            actor: actor.label(),
             action: action.to_string(),
             entity: entity.0.to_string(),
             entity_id: entity.1,
             summary: summary_text,
-            hash: chain::entry_hash(&head_hash, &text),
-            hmac: chain::entry_hmac(&self.key.bytes, &head_hash, &text),
+            hash: String::new(),
+            hmac: String::new(),
             prev_hash: head_hash,
             hmac_key_id: self.key.id.clone(),
+            format: FORMAT,
         };
+        let text = canonical_text(&row, &summary).unwrap_or_default();
+        row.hash = chain::entry_hash(&row.prev_hash, &text);
+        row.hmac = chain::entry_hmac(&self.key.bytes, &row.prev_hash, &text);
         store::append(c, &row).await
     }
 }
@@ -112,6 +121,8 @@ impl Auditor {
 pub struct Report {
     pub entries: i64,
     pub head_hash: String,
+    /// The entry count of the newest published head (database or heads file), if any.
+    pub newest_published: Option<i64>,
     /// The first problem, naming the entry.
     pub problem: Option<String>,
 }
@@ -123,8 +134,9 @@ impl Report {
 }
 
 /// Checks the whole chain: contiguous sequence numbers, each entry's link to the previous, its
-/// hash and its HMAC (with the key whose id it records), the head row, and every published head
-/// (in the database and, if given, in the external heads file) against the entry it names.
+/// hash and its HMAC (with the key whose id it records, in the formula of its format), the head
+/// row, and every published head (in the database and, if given, in the external heads file)
+/// against the entry it names; the trail must reach the newest published head.
 pub async fn verify(
     db: &Db,
     keys: &[KeyMaterial],
@@ -133,6 +145,7 @@ pub async fn verify(
     let mut c = db.acquire().await?;
     let by_id: BTreeMap<&str, &KeyMaterial> = keys.iter().map(|k| (k.id.as_str(), k)).collect();
     let mut prev = chain::GENESIS.to_string();
+    let mut prev_format = 1;
     let mut expected_seq = 1;
     let mut hashes: BTreeMap<i64, String> = BTreeMap::new();
     let mut problem = None;
@@ -142,11 +155,12 @@ pub async fn verify(
             break;
         }
         for row in page {
-            if let Some(p) = check_row(&row, expected_seq, &prev, &by_id) {
+            if let Some(p) = check_row(&row, expected_seq, &prev, prev_format, &by_id) {
                 problem = Some(p);
                 break 'pages;
             }
             prev = row.hash.clone();
+            prev_format = row.format;
             hashes.insert(row.seq, row.hash);
             expected_seq += 1;
         }
@@ -160,6 +174,7 @@ pub async fn verify(
             ));
         }
     }
+    let mut newest_published = None;
     if problem.is_none() {
         let mut published: Vec<(String, i64, String)> = store::published(&mut c)
             .await?
@@ -176,22 +191,27 @@ pub async fn verify(
                 Err(e) => problem = Some(format!("cannot read the heads file {path}: {e}")),
             }
         }
+        // The chain only grows, so the newest head is the one counting the most entries: it is
+        // checked first, and the trail must reach it.
+        published.sort_by_key(|(_, seq, _)| std::cmp::Reverse(*seq));
+        newest_published = published.first().map(|(_, seq, _)| *seq);
         for (what, seq, hash) in published {
+            if problem.is_some() {
+                break;
+            }
             if seq == 0 {
                 continue;
             }
             match hashes.get(&seq) {
                 None => {
                     problem = Some(format!(
-                        "{what} names entry {seq}, which is missing: the trail was truncated"
+                        "{what} names entry {seq}, which is missing: the trail was truncated (it has {entries} entries)"
                     ));
-                    break;
                 }
                 Some(h) if !chain::same_hex(h, &hash) => {
                     problem = Some(format!(
                         "{what} does not match entry {seq}: history was rewritten"
                     ));
-                    break;
                 }
                 Some(_) => {}
             }
@@ -200,6 +220,7 @@ pub async fn verify(
     Ok(Report {
         entries,
         head_hash: prev,
+        newest_published,
         problem,
     })
 }
@@ -208,6 +229,7 @@ fn check_row(
     row: &AuditRow,
     expected_seq: i64,
     prev: &str,
+    prev_format: i64,
     keys: &BTreeMap<&str, &KeyMaterial>,
 ) -> Option<String> {
     let seq = row.seq;
@@ -222,19 +244,39 @@ fn check_row(
             seq - 1
         ));
     }
+    if row.format < prev_format {
+        return Some(format!(
+            "entry {seq} claims the older format {} after an entry of format {prev_format}: it was altered",
+            row.format
+        ));
+    }
+    // The actor's label and user id say the same, so an entry of format 1 (whose hash covers
+    // only the label) cannot be made to name another user either.
+    let label_user = row
+        .actor
+        .strip_prefix("user:")
+        .and_then(|id| id.parse::<i64>().ok());
+    if label_user != row.actor_user_id {
+        return Some(format!(
+            "entry {seq} ({} on {} {}) was altered: its actor `{}` and user id {} disagree",
+            row.action,
+            row.entity,
+            row.entity_id,
+            row.actor,
+            row.actor_user_id
+                .map_or_else(|| "(none)".to_string(), |u| u.to_string())
+        ));
+    }
     let summary: Value = match serde_json::from_str(&row.summary) {
         Ok(v) => v,
         Err(_) => return Some(format!("entry {seq} has a summary that is not JSON")),
     };
-    let text = canonical(
-        seq,
-        row.at,
-        &row.actor,
-        &row.action,
-        &row.entity,
-        &row.entity_id,
-        &summary,
-    );
+    let Some(text) = canonical_text(row, &summary) else {
+        return Some(format!(
+            "entry {seq} has format {}, which this version does not know",
+            row.format
+        ));
+    };
     if !chain::same_hex(&chain::entry_hash(prev, &text), &row.hash) {
         return Some(format!(
             "entry {seq} ({} on {} {}) was altered: its hash does not match its content",

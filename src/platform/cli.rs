@@ -132,6 +132,11 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         println!("{name} = \"{}\"", config::new_key_line(name));
         return Ok(());
     }
+    if let Command::VerifyAudit { heads } = &command {
+        // Before `config::load`, which would generate demo keys: a trail checked against a new
+        // key only "finds" tampering.
+        return verify_audit(heads.clone()).await;
+    }
     let resolved = config::load().map_err(|e| e.to_string())?;
     let clock = Clock::system_ahead(resolved.config.clock_offset_hours);
     if resolved.config.clock_offset_hours != 0 {
@@ -203,7 +208,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             crate::seed::bench::verify(&db, &resolved, &number).await
         }
         Command::ImportOrgs { file } => import_orgs(&db, &resolved, &clock, &file).await,
-        Command::VerifyAudit { heads } => verify_audit(&db, &resolved, heads).await,
+        Command::VerifyAudit { .. } => Ok(()),
         Command::Backup { file } => backup(&db, &resolved, &file).await,
         Command::UsccBlock {
             authority,
@@ -649,34 +654,38 @@ async fn backup(db: &Db, resolved: &Resolved, file: &std::path::Path) -> Result<
             db::maintenance::vacuum_into(db, path)
                 .await
                 .map_err(|e| e.to_string())?;
+            // A backup holds everything the database does: the service user's alone.
+            crate::platform::files::make_private(file)
+                .map_err(|e| format!("{} not made private: {e}", file.display()))?;
             println!("backup written to {}", file.display());
             Ok(())
         }
     }
 }
 
-async fn verify_audit(db: &Db, resolved: &Resolved, heads: Option<PathBuf>) -> Result<(), String> {
-    let heads = heads.or_else(|| {
-        resolved
-            .config
-            .audit_heads_file
-            .clone()
-            .filter(|p| p.exists())
-    });
+async fn verify_audit(heads: Option<PathBuf>) -> Result<(), String> {
+    let setup = config::load_for_audit().map_err(|e| e.to_string())?;
+    let db = db::connect(&setup.database_url, 2)
+        .await
+        .map_err(|e| format!("cannot open the database: {e}"))?;
+    let heads = heads.or_else(|| setup.heads_file.clone().filter(|p| p.exists()));
     let path = heads.as_ref().map(|p| p.display().to_string());
-    let report = audit::verify(
-        db,
-        std::slice::from_ref(&resolved.keys.audit_hmac),
-        path.as_deref(),
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+    let report = audit::verify(&db, &setup.audit_keys, path.as_deref())
+        .await
+        .map_err(|e| e.to_string())?;
     match report.problem {
         None => {
             println!(
                 "audit trail verified: {} entries, head {}",
                 report.entries, report.head_hash
             );
+            match report.newest_published {
+                Some(seq) => println!(
+                    "the newest published head counts {seq} entries; {} written since",
+                    report.entries - seq
+                ),
+                None => println!("no head has been published yet"),
+            }
             if let Some(p) = path {
                 println!("published heads checked, including {p}");
             }

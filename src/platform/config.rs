@@ -37,6 +37,10 @@ pub struct KeyConfig {
     pub cookie_secret: Option<Secret>,
     /// HMAC key of the audit trail: `[id:]base64` of at least 32 bytes.
     pub audit_hmac: Option<Secret>,
+    /// Earlier audit keys, kept after a rotation so `verify-audit` can check the entries they
+    /// signed (never used to sign).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audit_hmac_retired: Vec<Secret>,
     /// Bid-sealing key: `[id:]base64` of exactly 32 bytes.
     pub bid_sealing: Option<Secret>,
     /// Key of the identity-number hash: `[id:]base64` of at least 32 bytes.
@@ -208,6 +212,8 @@ pub enum ConfigError {
     BadDatabaseUrl,
     #[error("{0}")]
     Invalid(String),
+    #[error("verify-audit needs the audit key, and never creates one: {0}")]
+    MissingAuditKey(String),
     #[error("demo key file {0}: {1}")]
     KeyFile(PathBuf, String),
 }
@@ -240,6 +246,94 @@ pub fn load() -> Result<Resolved, ConfigError> {
         Mode::Demo
     };
     resolve(config, mode)
+}
+
+/// What `verify-audit` needs: the database and every audit key, current and retired.
+#[derive(Debug, Clone)]
+pub struct AuditSetup {
+    pub database_url: String,
+    pub audit_keys: Vec<KeyMaterial>,
+    pub heads_file: Option<PathBuf>,
+}
+
+/// Reads the configuration for `verify-audit`. Unlike `load`, it never generates keys (a
+/// trail checked against a fresh key only "finds" tampering) and never creates the demo
+/// database: it says which key or file is missing instead.
+pub fn load_for_audit() -> Result<AuditSetup, ConfigError> {
+    let file = config_file();
+    let config: Config = figment(&file)
+        .extract()
+        .map_err(|e| ConfigError::Figment(e.to_string()))?;
+    let mode = if file.exists() || config.database_url.is_some() {
+        Mode::Production
+    } else {
+        Mode::Demo
+    };
+    audit_setup(config, mode)
+}
+
+pub fn audit_setup(mut config: Config, mode: Mode) -> Result<AuditSetup, ConfigError> {
+    let database_url = match (&config.database_url, mode) {
+        (Some(url), _) => url.clone(),
+        (None, Mode::Production) => {
+            return Err(ConfigError::Invalid(
+                "production mode needs database_url".into(),
+            ))
+        }
+        (None, Mode::Demo) => {
+            let db = demo_database_path(&config);
+            if !db.exists() {
+                return Err(ConfigError::Invalid(format!(
+                    "there is no demo database at {} to verify",
+                    db.display()
+                )));
+            }
+            format!("sqlite://{}", db.display())
+        }
+    };
+    if mode == Mode::Demo {
+        let path = demo_keys_path(&config);
+        if config.keys.audit_hmac.is_none() {
+            if !path.exists() {
+                return Err(ConfigError::MissingAuditKey(format!(
+                    "the demo key file {} does not exist",
+                    path.display()
+                )));
+            }
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| ConfigError::KeyFile(path.clone(), e.to_string()))?;
+            let stored: KeyConfig = toml::from_str(&text)
+                .map_err(|e| ConfigError::KeyFile(path.clone(), e.to_string()))?;
+            config.keys.audit_hmac = stored.audit_hmac;
+            if config.keys.audit_hmac.is_none() {
+                return Err(ConfigError::MissingAuditKey(format!(
+                    "the demo key file {} has no audit_hmac",
+                    path.display()
+                )));
+            }
+            config
+                .keys
+                .audit_hmac_retired
+                .extend(stored.audit_hmac_retired);
+        }
+        if config.audit_heads_file.is_none() {
+            config.audit_heads_file = Some(config.data_dir.join("huoban-demo-audit-heads.txt"));
+        }
+    }
+    let Some(current) = &config.keys.audit_hmac else {
+        return Err(ConfigError::MissingAuditKey(
+            "audit_hmac is not configured (Huoban.toml [keys] or HUOBAN_KEYS__AUDIT_HMAC)".into(),
+        ));
+    };
+    let mut audit_keys = vec![parse_key("audit_hmac", current, 32, 128)?];
+    for old in &config.keys.audit_hmac_retired {
+        audit_keys.push(parse_key("audit_hmac_retired", old, 32, 128)?);
+    }
+    Ok(AuditSetup {
+        database_url,
+        audit_keys,
+        heads_file: config.audit_heads_file,
+    })
 }
 
 pub fn demo_database_path(config: &Config) -> PathBuf {
@@ -420,7 +514,8 @@ fn fill_demo_keys(config: &mut Config) -> Result<(), ConfigError> {
         }
     }
     if changed {
-        std::fs::create_dir_all(&config.data_dir).map_err(|e| err(e.to_string()))?;
+        crate::platform::files::create_dir_private(&config.data_dir)
+            .map_err(|e| err(e.to_string()))?;
         let text = toml::to_string(&stored).map_err(|e| err(e.to_string()))?;
         write_private(&path, &text).map_err(|e| err(e.to_string()))?;
     }
@@ -497,6 +592,9 @@ fn parse_keys(k: &KeyConfig) -> Result<Keys, ConfigError> {
         .collect();
     if !missing.is_empty() {
         return Err(ConfigError::MissingKeys(missing.join(", ")));
+    }
+    for old in &k.audit_hmac_retired {
+        parse_key("audit_hmac_retired", old, 32, 128)?;
     }
     let get = |s: &Option<Secret>| s.clone().unwrap_or(Secret(String::new()));
     Ok(Keys {

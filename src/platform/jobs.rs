@@ -109,35 +109,44 @@ impl JobContext {
     }
 }
 
-/// Publishes today's audit head (Beijing date) if it is not published yet: in the database, in
-/// the log, and appended to the configured heads file. Idempotent.
+/// The labels a head published at `now` goes under: the Beijing hour (`2026-11-28T10`) and the
+/// Beijing day (`2026-11-28`).
+pub fn head_labels(now: time::OffsetDateTime) -> [String; 2] {
+    let local = now.to_offset(crate::domain::calendar::SHANGHAI);
+    let day = iso_date(shanghai_date(now));
+    [format!("{day}T{:02}", local.hour()), day]
+}
+
+/// Publishes the audit head for this hour and for today (Beijing time), each once: in the
+/// database (the public page `/audit/heads`), in the log, and appended to the configured heads
+/// file. Idempotent; true when something was published.
 pub async fn publish_audit_head(ctx: &JobContext) -> Result<bool, sqlx::Error> {
     let now = ctx.clock.now();
-    let day = iso_date(shanghai_date(now));
     let mut c = ctx.db.acquire().await?;
-    let Some(head) =
-        audit_store::publish_head(&mut c, &day, crate::platform::clock::to_ms(now)).await?
-    else {
-        return Ok(false);
-    };
-    log::info!(
-        "audit head for {}: entry {} hash {}",
-        head.day,
-        head.seq,
-        head.hash
-    );
-    if let Some(path) = &ctx.heads_file {
-        let line = audit::heads_file_line(&head.day, head.seq, &head.hash);
-        let write = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .and_then(|mut f| f.write_all(line.as_bytes()));
-        if let Err(e) = write {
-            log::error!("audit head not written to {}: {e}", path.display());
+    let mut any = false;
+    for label in head_labels(now) {
+        let Some(head) =
+            audit_store::publish_head(&mut c, &label, crate::platform::clock::to_ms(now)).await?
+        else {
+            continue;
+        };
+        any = true;
+        log::info!(
+            "audit head for {}: entry {} hash {}",
+            head.day,
+            head.seq,
+            head.hash
+        );
+        if let Some(path) = &ctx.heads_file {
+            let line = audit::heads_file_line(&head.day, head.seq, &head.hash);
+            let write = crate::platform::files::open_append_private(path)
+                .and_then(|mut f| f.write_all(line.as_bytes()));
+            if let Err(e) = write {
+                log::error!("audit head not written to {}: {e}", path.display());
+            }
         }
     }
-    Ok(true)
+    Ok(any)
 }
 
 async fn mail_loop(ctx: JobContext) {

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod documents;
 pub mod error;
+pub mod files;
 pub mod i18n;
 pub mod ids;
 pub mod jobs;

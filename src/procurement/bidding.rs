@@ -343,9 +343,11 @@ impl Procurement<'_> {
             let path = dir.join(&id);
             let d = dir.clone();
             let write = rocket::tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-                std::fs::create_dir_all(&d)?;
-                std::fs::write(&path, &sealed)?;
-                std::fs::File::open(&path)?.sync_all()
+                use std::io::Write;
+                crate::platform::files::create_dir_private(&d)?;
+                let mut f = crate::platform::files::create_new_private(&path)?;
+                f.write_all(&sealed)?;
+                f.sync_all()
             })
             .await;
             if !matches!(write, Ok(Ok(()))) {

@@ -120,7 +120,7 @@ fn demo_files(
     org_key: &str,
 ) -> AppResult<Vec<BidFile>> {
     let dir = uploads.join("bids");
-    std::fs::create_dir_all(&dir)
+    crate::platform::files::create_dir_private(&dir)
         .map_err(|e| AppError::Internal(format!("demo bid files: {e}")))?;
     let mut out = Vec::new();
     for (i, r) in docs.iter().enumerate() {
@@ -133,7 +133,8 @@ fn demo_files(
         let sealed = sealer
             .seal_file(p.id, &id, &bytes)
             .map_err(|e| AppError::Internal(e.to_string()))?;
-        std::fs::write(dir.join(&id), &sealed)
+        crate::platform::files::create_new_private(&dir.join(&id))
+            .and_then(|mut f| std::io::Write::write_all(&mut f, &sealed))
             .map_err(|e| AppError::Internal(format!("demo bid files: {e}")))?;
         let name = match r {
             Requirement::Listed(d) => format!("{}.pdf", d.code()),

@@ -96,19 +96,22 @@ pub async fn read_upload(file: Option<&Upload<'_>>, max: u64) -> Result<Vec<u8>,
     Ok(bytes)
 }
 
-/// Writes the content under its digest (once; an identical file is already there).
-fn store_file(dir: &std::path::Path, digest: &str, bytes: &[u8]) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
+/// Writes the content under its digest (once; an identical file is already there), private to
+/// the service user. True when this call created the file.
+fn store_file(dir: &std::path::Path, digest: &str, bytes: &[u8]) -> std::io::Result<bool> {
+    use std::io::Write;
+    crate::platform::files::create_dir_private(dir)?;
     let path = dir.join(digest);
     if path.exists() {
-        return Ok(());
+        return Ok(false);
     }
     let tmp = dir.join(format!(
         ".{digest}.{}",
         crate::platform::auth::tokens::new_token()
     ));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, &path)
+    crate::platform::files::create_new_private(&tmp)?.write_all(bytes)?;
+    std::fs::rename(&tmp, &path)?;
+    Ok(true)
 }
 
 #[post("/applications/<id>/attachments", data = "<form>")]
@@ -133,9 +136,18 @@ async fn upload(
     let Some(kind) = kind else {
         return Ok(refuse("err-upload-kind"));
     };
-    let stored = match take_file(state, f.file.as_ref()).await? {
+    let checked = match check_file(state, f.file.as_ref()).await {
         Ok(s) => s,
         Err(key) => return Ok(refuse(key)),
+    };
+    if let Some(org) = app.org_id {
+        if let Err(key) = within_quota(state, org.0, &[&checked]).await? {
+            return Ok(refuse(key));
+        }
+    }
+    let (mut stored, kept) = store_checked(state, vec![checked]).await?;
+    let Some(stored) = stored.pop() else {
+        return Ok(refuse("err-upload-empty"));
     };
     let (digest, content_type, size) = (stored.sha256, stored.content_type, stored.size_bytes);
     let original = stored.original_name;
@@ -155,6 +167,7 @@ async fn upload(
             },
         )
         .await?;
+    kept.keep();
     Ok(Reply::flash(
         format!("/applications/{id}/documents"),
         page.t("flash-upload-done"),
@@ -294,33 +307,25 @@ pub struct Stored {
     pub original_name: String,
 }
 
-/// Reads, checks (size, type by content) and stores an uploaded file; the refusal is a
-/// catalogue key.
-pub async fn take_file(
+/// A file read from a form and checked (size, type by content): nothing is written yet. A
+/// handler checks every field first and stores the files only when the whole form is valid.
+pub struct Checked {
+    bytes: Vec<u8>,
+    pub sha256: String,
+    pub content_type: &'static str,
+    pub size_bytes: i64,
+    pub original_name: String,
+}
+
+/// Reads and checks an uploaded file without writing it; the refusal is a catalogue key.
+pub async fn check_file(
     state: &AppState,
     file: Option<&Upload<'_>>,
-) -> Result<Result<Stored, &'static str>, AppError> {
-    let bytes = match read_upload(file, state.config.upload_max_bytes).await {
-        Ok(b) => b,
-        Err(key) => return Ok(Err(key)),
-    };
+) -> Result<Checked, &'static str> {
+    let bytes = read_upload(file, state.config.upload_max_bytes).await?;
     let Some(content_type) = rules::sniff(&bytes) else {
-        return Ok(Err("err-upload-type"));
+        return Err("err-upload-type");
     };
-    let digest = hex::encode(Sha256::digest(&bytes));
-    let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
-    let dir = uploads_dir(state);
-    let write = {
-        let dir = dir.clone();
-        let digest = digest.clone();
-        rocket::tokio::task::spawn_blocking(move || store_file(&dir, &digest, &bytes)).await
-    };
-    if !matches!(write, Ok(Ok(()))) {
-        return Err(AppError::Internal(format!(
-            "upload not written to {}",
-            dir.display()
-        )));
-    }
     let original_name = match file {
         Some(Upload::File(t)) => t
             .raw_name()
@@ -334,12 +339,109 @@ pub async fn take_file(
             .unwrap_or_default(),
         _ => String::new(),
     };
-    Ok(Ok(Stored {
-        sha256: digest,
+    Ok(Checked {
+        sha256: hex::encode(Sha256::digest(&bytes)),
+        size_bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
         content_type,
-        size_bytes: size,
         original_name,
-    }))
+        bytes,
+    })
+}
+
+/// The files a request wrote, removed again unless the request's change was saved (`keep`): a
+/// refusal after the files were stored leaves nothing behind. Files that were already there
+/// (the same content uploaded before) are never removed.
+#[must_use = "call keep() once the change that refers to the files is saved"]
+pub struct Kept {
+    created: Vec<PathBuf>,
+}
+
+impl Kept {
+    pub fn keep(mut self) {
+        self.created.clear();
+    }
+}
+
+impl Drop for Kept {
+    fn drop(&mut self) {
+        for path in self.created.drain(..) {
+            if let Err(e) = std::fs::remove_file(&path) {
+                log::warn!("refused upload not removed from {}: {e}", path.display());
+            }
+        }
+    }
+}
+
+/// Writes checked files to the uploads folder; they stay only if `keep` is called.
+pub async fn store_checked(
+    state: &AppState,
+    files: Vec<Checked>,
+) -> AppResult<(Vec<Stored>, Kept)> {
+    let dir = uploads_dir(state);
+    let mut kept = Kept {
+        created: Vec::new(),
+    };
+    let mut stored = Vec::with_capacity(files.len());
+    for f in files {
+        let write = {
+            let dir = dir.clone();
+            let digest = f.sha256.clone();
+            let bytes = f.bytes;
+            rocket::tokio::task::spawn_blocking(move || store_file(&dir, &digest, &bytes)).await
+        };
+        match write {
+            Ok(Ok(created)) => {
+                if created {
+                    kept.created.push(dir.join(&f.sha256));
+                }
+            }
+            _ => {
+                return Err(AppError::Internal(format!(
+                    "upload not written to {}",
+                    dir.display()
+                )))
+            }
+        }
+        stored.push(Stored {
+            sha256: f.sha256,
+            content_type: f.content_type,
+            size_bytes: f.size_bytes,
+            original_name: f.original_name,
+        });
+    }
+    Ok((stored, kept))
+}
+
+/// Whether `files` fit in what is left of the organization's storage quota
+/// (`storage.org_quota_kib`); the refusal is a catalogue key.
+pub async fn within_quota(
+    state: &AppState,
+    org: i64,
+    files: &[&Checked],
+) -> AppResult<Result<(), &'static str>> {
+    let new: i64 = files.iter().map(|f| f.size_bytes).sum();
+    within_quota_bytes(state, org, new).await
+}
+
+/// As `within_quota`, for `new` bytes.
+pub async fn within_quota_bytes(
+    state: &AppState,
+    org: i64,
+    new: i64,
+) -> AppResult<Result<(), &'static str>> {
+    let mut c = state.db.acquire().await?;
+    let quota_kib = crate::db::settings::snapshot(&mut c, state.clock.now_ms())
+        .await?
+        .int("storage.org_quota_kib")
+        .unwrap_or(i64::MAX / 1024);
+    let used = crate::db::storage::org_usage(&mut c, org).await?;
+    Ok(
+        if used.saturating_add(new) <= quota_kib.saturating_mul(1024) {
+            Ok(())
+        } else {
+            Err("err-upload-quota")
+        },
+    )
 }
 
 /// The bytes of a file stored under its digest.

@@ -267,6 +267,13 @@ async fn take(
     // Files cannot be put back into a file field: the page says to choose them again.
     let values = json!({ "price": text(&f.price), "proposal": proposal, "sme": text(&f.sme),
                          "missing": missing.iter().map(Requirement::key).collect::<Vec<_>>() });
+    if e.is_empty() {
+        let bytes: usize = files.iter().map(|f| f.bytes.len()).sum();
+        let bytes = i64::try_from(bytes).unwrap_or(i64::MAX);
+        if let Err(key) = crate::web::attachments::within_quota_bytes(state, org.0, bytes).await? {
+            e.add(lang, "files", key);
+        }
+    }
     let Some(price) = price.filter(|_| e.is_empty()) else {
         let t = bid_page(&page, state, user, number, org, values, e, None).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));

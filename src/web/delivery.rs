@@ -11,7 +11,7 @@ use crate::platform::auth::guards::CurrentUser;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::ids::OrgId;
 use crate::procurement::Procurement;
-use crate::web::attachments::{take_file, FileReply, Upload};
+use crate::web::attachments::{check_file, store_checked, within_quota, FileReply, Upload};
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, FormErrors};
 use rocket::http::Status as Http;
@@ -122,14 +122,14 @@ async fn file_deliverable(
     let f = form.into_inner();
     let values =
         json!({ "milestone": text(&f.milestone), "kind": text(&f.kind), "body": text(&f.body) });
-    let mut stored = Vec::new();
+    let mut checked = Vec::new();
     let chosen = f.files.iter().filter(|u| match u {
         Upload::File(t) => t.len() > 0,
         Upload::Refused => true,
     });
     for up in chosen.take(5) {
-        match take_file(state, Some(up)).await? {
-            Ok(s) => stored.push(s),
+        match check_file(state, Some(up)).await {
+            Ok(s) => checked.push(s),
             Err(key) => {
                 let mut e = FormErrors::default();
                 e.add(page.lang, "files", key);
@@ -138,6 +138,14 @@ async fn file_deliverable(
             }
         }
     }
+    if let Err(key) = within_quota(state, org.0, &checked.iter().collect::<Vec<_>>()).await? {
+        let mut e = FormErrors::default();
+        e.add(page.lang, "files", key);
+        let t = org_page(&page, state, org, &k, values, e).await?;
+        return Ok(Reply::page(Http::UnprocessableEntity, t));
+    }
+    // Written only now; removed again if the deliverable is refused.
+    let (stored, kept) = store_checked(state, checked).await?;
     match Procurement::of(state)
         .file_deliverable(
             &k,
@@ -149,10 +157,13 @@ async fn file_deliverable(
         )
         .await?
     {
-        Ok(_) => Ok(Reply::flash(
-            format!("/orgs/{}/contracts/{id}", org.0),
-            page.t("flash-deliverable-filed"),
-        )),
+        Ok(_) => {
+            kept.keep();
+            Ok(Reply::flash(
+                format!("/orgs/{}/contracts/{id}", org.0),
+                page.t("flash-deliverable-filed"),
+            ))
+        }
         Err(key) => {
             let mut e = FormErrors::default();
             e.add(page.lang, "body", key);

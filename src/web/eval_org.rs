@@ -10,7 +10,7 @@ use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::auth::guards::CurrentUser;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::ids::{EvalAppId, OrgId, RoundId};
-use crate::web::attachments::{serve, take_file, FileReply, Upload};
+use crate::web::attachments::{check_file, serve, store_checked, within_quota, FileReply, Upload};
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, FormErrors};
 use rocket::http::Status as Http;
@@ -150,7 +150,7 @@ async fn apply(
     }
     let mut files = Vec::new();
     for up in &f.evidence {
-        match take_file(state, Some(up)).await? {
+        match check_file(state, Some(up)).await {
             Ok(s) => files.push(s),
             Err("err-upload-empty") => {}
             Err(key) => errors.add(lang, "evidence", key),
@@ -158,12 +158,16 @@ async fn apply(
     }
     if files.is_empty() {
         errors.add(lang, "evidence", "err-eval-evidence");
+    } else if let Err(key) = within_quota(state, org.0, &files.iter().collect::<Vec<_>>()).await? {
+        errors.add(lang, "evidence", key);
     }
     if !errors.is_empty() {
         let values = json!({ "round": r.id, "self_assessment": body });
         let t = index_page(&page, state, org, values, errors).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     }
+    // Only now, with the whole form valid, are the files written.
+    let (files, kept) = store_checked(state, files).await?;
     let evidence: Vec<Evidence> = files
         .iter()
         .map(|s| Evidence {
@@ -176,6 +180,7 @@ async fn apply(
         .collect();
     ev.apply(user.id(), org, &org_type, r.id, &body, &evidence)
         .await?;
+    kept.keep();
     Ok(Reply::flash(
         format!("/orgs/{}/evaluation", org.0),
         page.t("flash-eval-applied"),

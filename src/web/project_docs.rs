@@ -15,7 +15,7 @@ use crate::platform::auth::guards::CurrentUser;
 use crate::platform::error::{AppError, AppResult};
 use crate::procurement::documents::{self as service, Attached};
 use crate::procurement::Procurement;
-use crate::web::attachments::{take_file, FileReply, Upload};
+use crate::web::attachments::{check_file, store_checked, FileReply, Upload};
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::text;
 use crate::web::projects::by_number;
@@ -158,9 +158,13 @@ async fn attach(
     if !open {
         return refuse(&page, state, user, &p, "docfile", "err-docfile-closed").await;
     }
-    let stored = match take_file(state, f.file.as_ref()).await? {
+    let checked = match check_file(state, f.file.as_ref()).await {
         Ok(s) => s,
         Err(key) => return refuse(&page, state, user, &p, "docfile", key).await,
+    };
+    let (mut stored, kept) = store_checked(state, vec![checked]).await?;
+    let Some(stored) = stored.pop() else {
+        return refuse(&page, state, user, &p, "docfile", "err-upload-empty").await;
     };
     let name = if stored.original_name.trim().is_empty() {
         format!("{}.{}", description, ext(stored.content_type))
@@ -178,10 +182,13 @@ async fn attach(
         .attach_document_file(p.id, &attached, user.id())
         .await?
     {
-        Ok(v) => Ok(Reply::flash(
-            format!("/purchase/projects/{id}#documents"),
-            format!("{} {}", page.t("flash-docfile-added"), v.doc_no),
-        )),
+        Ok(v) => Ok({
+            kept.keep();
+            Reply::flash(
+                format!("/purchase/projects/{id}#documents"),
+                format!("{} {}", page.t("flash-docfile-added"), v.doc_no),
+            )
+        }),
         Err((p, key)) => refuse(&page, state, user, &p, "docfile", key).await,
     }
 }

@@ -12,7 +12,7 @@ use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::auth::guards::{role, CurrentUser, Staff};
 use crate::platform::error::{AppError, AppResult};
 use crate::procurement::Procurement;
-use crate::web::attachments::{serve, take_file, FileReply, Upload};
+use crate::web::attachments::{check_file, serve, store_checked, FileReply, Upload};
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, FormErrors};
 use rocket::http::Status as Http;
@@ -99,7 +99,7 @@ async fn apply(
         }
     }
     let stored = if e.is_empty() {
-        match take_file(state, f.certificate.as_ref()).await? {
+        match check_file(state, f.certificate.as_ref()).await {
             Ok(s) => Some(s),
             Err(key) => {
                 e.add(lang, "certificate", key);
@@ -116,6 +116,10 @@ async fn apply(
         let values = json!({ "kind": kind, "name": name, "uscc": text(&f.uscc), "registered_with": registered_with, "address": address });
         let t = mine_page(&page, state, user, values, e).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
+    };
+    let (mut stored, kept) = store_checked(state, vec![cert]).await?;
+    let Some(cert) = stored.pop() else {
+        return Err(AppError::Internal("the certificate was not stored".into()));
     };
     let now = state.clock.now_ms();
     Procurement::of(state)
@@ -134,6 +138,7 @@ async fn apply(
             },
         )
         .await?;
+    kept.keep();
     Ok(Reply::flash(
         "/suppliers/apply",
         page.t("flash-supplier-applied"),

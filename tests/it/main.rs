@@ -48,6 +48,7 @@ mod registry_decisions;
 mod registry_law;
 mod related;
 mod review;
+mod security_audit;
 mod settings;
 mod smtp;
 mod supervision;
