@@ -41,7 +41,7 @@ pub fn routes() -> Vec<Route> {
 /// A JSON answer with its status and media type.
 pub type JsonReply = (Status, (ContentType, String));
 
-fn problem(invalid: Vec<(&'static str, &'static str)>) -> JsonReply {
+pub(crate) fn problem(invalid: Vec<(&'static str, &'static str)>) -> JsonReply {
     let params: Vec<Value> = invalid
         .iter()
         .map(|(name, reason)| json!({ "name": name, "reason": reason }))

@@ -55,20 +55,49 @@ fn base(state: &AppState) -> String {
     state.config.public_url.trim_end_matches('/').to_string()
 }
 
+/// `since` as an instant: an RFC 3339 date-time with any offset (`2027-01-01T08:00:00+08:00`),
+/// or a bare date meaning its midnight in UTC, the zone the release dates are written in.
+pub fn parse_since(s: &str) -> Option<time::OffsetDateTime> {
+    use time::format_description::well_known::Rfc3339;
+    if let Ok(t) = time::OffsetDateTime::parse(s, &Rfc3339) {
+        return Some(t);
+    }
+    crate::domain::calendar::parse_iso_date(s)
+        .filter(|_| s.len() == 10)
+        .map(|d| d.midnight().assume_utc())
+}
+
 #[get("/ocds/releases.json?<page>&<since>")]
 async fn releases(
     state: &State<AppState>,
     page: Option<usize>,
     since: Option<&str>,
-) -> AppResult<(ContentType, String)> {
+) -> AppResult<Either<(ContentType, String), crate::web::api_data::JsonReply>> {
+    use time::format_description::well_known::Rfc3339;
     let page = page.unwrap_or(1).clamp(1, 1_000_000);
+    let since = since.filter(|s| !s.is_empty());
+    let from = match since.map(parse_since) {
+        Some(None) => {
+            return Ok(Either::Right(crate::web::api_data::problem(vec![(
+                "since",
+                "expected an RFC 3339 date-time (e.g. 2027-01-01T08:00:00+08:00) or a date",
+            )])))
+        }
+        Some(Some(t)) => Some(t),
+        None => None,
+    };
     let mut c = state.db.acquire().await?;
     let mut all = Vec::new();
     for n in numbers(&mut c).await? {
         all.extend(of_number(state, &mut c, &n).await?);
     }
-    if let Some(s) = since.filter(|s| !s.is_empty()) {
-        all.retain(|r| r["date"].as_str().is_some_and(|d| d >= s));
+    if let Some(t) = from {
+        all.retain(|r| {
+            r["date"]
+                .as_str()
+                .and_then(|d| time::OffsetDateTime::parse(d, &Rfc3339).ok())
+                .is_some_and(|d| d >= t)
+        });
     }
     all.sort_by(|a, b| {
         (a["date"].as_str(), a["id"].as_str()).cmp(&(b["date"].as_str(), b["id"].as_str()))
@@ -78,10 +107,13 @@ async fn releases(
     let uri = format!("{}/ocds/releases.json?page={page}", base(state));
     let mut pkg = ocds::package(&uri, state.clock.now_ms(), slice);
     if page * PAGE < total {
-        let since = since.map(|s| format!("&since={s}")).unwrap_or_default();
+        let since = from
+            .and_then(|t| t.format(&Rfc3339).ok())
+            .map(|s| format!("&since={}", s.replace('+', "%2B")))
+            .unwrap_or_default();
         pkg["links"] = json!({ "next": format!("{}/ocds/releases.json?page={}{since}", base(state), page + 1) });
     }
-    Ok((ContentType::JSON, pkg.to_string()))
+    Ok(Either::Left((ContentType::JSON, pkg.to_string())))
 }
 
 #[get("/ocds/records/<ocid>")]

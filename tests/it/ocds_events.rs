@@ -217,3 +217,61 @@ async fn a_re_tender_is_its_own_process_linked_to_the_failed_round() {
     std::fs::create_dir_all(&target).unwrap();
     std::fs::write(target.join("ocds-sample-retender.json"), bulk).unwrap();
 }
+
+/// `since` is an instant in any offset: a release at 02:00 UTC is "since 10:00 +08:00" and not
+/// "since 10:00:01 +08:00"; anything else is a 400 problem naming the parameter.
+#[rocket::async_test]
+async fn since_reads_any_offset_and_refuses_what_is_not_a_time() {
+    use time::format_description::well_known::Rfc3339;
+    let app = TestApp::spawn().await;
+    app.login_as(PURCHASER).await;
+    crate::procurement::publish_project(&app, "NB-OCDS-SN", "open_tender", "2026-12-20T10:00")
+        .await;
+    app.logout().await;
+    let (_, body) = app.get("/ocds/releases.json").await;
+    let all: Value = serde_json::from_str(&body).unwrap();
+    let newest = all["releases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["date"].as_str())
+        .filter_map(|d| time::OffsetDateTime::parse(d, &Rfc3339).ok())
+        .max()
+        .unwrap();
+    let beijing = |t: time::OffsetDateTime| {
+        t.to_offset(time::macros::offset!(+8))
+            .format(&Rfc3339)
+            .unwrap()
+            .replace('+', "%2B")
+    };
+    let count = |body: String| {
+        let v: Value = serde_json::from_str(&body).unwrap();
+        v["releases"].as_array().map(Vec::len).unwrap_or(0)
+    };
+    let (s, at) = app
+        .get(&format!("/ocds/releases.json?since={}", beijing(newest)))
+        .await;
+    assert_eq!(s, Status::Ok);
+    assert!(count(at) >= 1);
+    let (_, after) = app
+        .get(&format!(
+            "/ocds/releases.json?since={}",
+            beijing(newest + time::Duration::seconds(1))
+        ))
+        .await;
+    assert_eq!(count(after), 0);
+    for bad in ["yesterday", "2027-02-30", "2027-01-01T25:00:00Z"] {
+        let r = app
+            .client
+            .get(format!("/ocds/releases.json?since={bad}"))
+            .dispatch()
+            .await;
+        assert_eq!(r.status(), Status::BadRequest, "{bad}");
+        assert_eq!(
+            r.content_type().map(|c| c.to_string()).as_deref(),
+            Some("application/problem+json")
+        );
+        let body = r.into_string().await.unwrap();
+        assert!(body.contains("\"since\""), "{body}");
+    }
+}
