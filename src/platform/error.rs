@@ -98,7 +98,18 @@ struct ErrorPage {
 }
 
 pub fn is_api(req: &Request<'_>) -> bool {
-    req.uri().path().as_str().starts_with("/api/")
+    is_data_path(req.uri().path().as_str())
+}
+
+/// The machine-readable public data: the API, OCDS and the dataset files. Their errors are
+/// JSON problems, and other origins may read them (issue 24, item 4).
+pub fn is_data_path(path: &str) -> bool {
+    path.starts_with("/api/")
+        || path.starts_with("/ocds/")
+        || (path.starts_with("/data/")
+            && [".csv", ".xlsx", ".json"]
+                .iter()
+                .any(|ext| path.ends_with(ext)))
 }
 
 /// Renders an error for `req`: a JSON problem under /api, otherwise a page in the layout.

@@ -2,7 +2,7 @@
 //! a strict referrer policy.
 
 use rocket::fairing::{Fairing, Info, Kind};
-use rocket::http::Header;
+use rocket::http::{Header, Method};
 use rocket::{Request, Response};
 
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -19,7 +19,15 @@ impl Fairing for SecurityHeaders {
         }
     }
 
-    async fn on_response<'r>(&self, _req: &'r Request<'_>, res: &mut Response<'r>) {
+    async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
+        // Read-only public data may be read by a page on any origin; no credentials are sent
+        // with such requests, and no cookie is set on them.
+        if matches!(req.method(), Method::Get | Method::Head)
+            && crate::platform::error::is_data_path(req.uri().path().as_str())
+        {
+            res.set_header(Header::new("Access-Control-Allow-Origin", "*"));
+            res.remove_header("Set-Cookie");
+        }
         res.set_header(Header::new("Content-Security-Policy", CSP));
         res.set_header(Header::new("X-Frame-Options", "DENY"));
         res.set_header(Header::new("X-Content-Type-Options", "nosniff"));

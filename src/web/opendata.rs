@@ -388,7 +388,7 @@ fn csv_stream(state: &AppState, ds: Dataset, q: Query) -> ByteStream![Vec<u8> + 
 
 #[get("/data/<file>?<f..>")]
 async fn download<'a>(
-    pg: Page,
+    pg: PublicPage,
     state: &'a State<AppState>,
     file: Result<ExportFile, &str>,
     f: Params,

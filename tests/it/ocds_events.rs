@@ -275,3 +275,37 @@ async fn since_reads_any_offset_and_refuses_what_is_not_a_time() {
         assert!(body.contains("\"since\""), "{body}");
     }
 }
+
+/// The public data (API, OCDS, dataset files) may be read from any origin, sets no cookie,
+/// and its errors are JSON problems; the HTML pages are not opened to other origins.
+#[rocket::async_test]
+async fn public_data_is_readable_from_any_origin_without_cookies() {
+    let app = TestApp::spawn().await;
+    for path in [
+        "/api/v1/awards",
+        "/ocds/releases.json",
+        "/data/awards.csv",
+        "/data/grades.xlsx",
+    ] {
+        let r = app.client.get(path).dispatch().await;
+        assert_eq!(r.status(), Status::Ok, "{path}");
+        assert_eq!(
+            r.headers().get_one("Access-Control-Allow-Origin"),
+            Some("*"),
+            "{path}"
+        );
+        assert_eq!(r.headers().get("Set-Cookie").count(), 0, "{path}");
+    }
+    let r = app
+        .client
+        .get("/ocds/records/ocds-hb2026-NB-NOPE-1.json")
+        .dispatch()
+        .await;
+    assert_eq!(r.status(), Status::NotFound);
+    assert_eq!(
+        r.content_type().map(|c| c.to_string()).as_deref(),
+        Some("application/problem+json")
+    );
+    let r = app.client.get("/directory").dispatch().await;
+    assert_eq!(r.headers().get_one("Access-Control-Allow-Origin"), None);
+}
