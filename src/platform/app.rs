@@ -249,6 +249,7 @@ pub fn build(resolved: &Resolved, state: AppState) -> Rocket<Build> {
                 .register_filter("due", web::filters::due(calendars.clone()));
         }))
         .attach(web::headers::SecurityHeaders)
+        .attach(web::headers::DataValidators)
         .attach(web::chunks::WholeBodies)
         .attach(web::api_data::MethodNotAllowed)
         .attach(crate::platform::jobs::fairing())

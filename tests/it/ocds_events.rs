@@ -309,3 +309,61 @@ async fn public_data_is_readable_from_any_origin_without_cookies() {
     let r = app.client.get("/directory").dispatch().await;
     assert_eq!(r.headers().get_one("Access-Control-Allow-Origin"), None);
 }
+
+/// A harvester asking again with the tag it was given gets a 304 until the data changes.
+#[rocket::async_test]
+async fn public_data_answers_304_until_the_data_changes() {
+    let app = TestApp::spawn().await;
+    for path in [
+        "/ocds/releases.json",
+        "/api/v1/projects",
+        "/data/projects.csv",
+    ] {
+        let r = app.client.get(path).dispatch().await;
+        assert_eq!(r.status(), Status::Ok, "{path}");
+        let tag = r.headers().get_one("ETag").expect("an ETag").to_string();
+        assert_eq!(r.headers().get_one("Cache-Control"), Some("no-cache"));
+        let again = app
+            .client
+            .get(path)
+            .header(rocket::http::Header::new("If-None-Match", tag.clone()))
+            .dispatch()
+            .await;
+        assert_eq!(again.status(), Status::NotModified, "{path}");
+        assert!(again.into_bytes().await.unwrap_or_default().is_empty());
+        // Another tag: the whole answer.
+        let other = app
+            .client
+            .get(path)
+            .header(rocket::http::Header::new("If-None-Match", "W/\"d0-x\""))
+            .dispatch()
+            .await;
+        assert_eq!(other.status(), Status::Ok, "{path}");
+    }
+    let r = app.client.get("/ocds/releases.json").dispatch().await;
+    let tag = r.headers().get_one("ETag").unwrap().to_string();
+    // A project published: the data changed, the old tag no longer matches.
+    app.login_as(PURCHASER).await;
+    crate::procurement::publish_project(&app, "NB-OCDS-ET", "open_tender", "2026-12-20T10:00")
+        .await;
+    app.logout().await;
+    let r = app
+        .client
+        .get("/ocds/releases.json")
+        .header(rocket::http::Header::new("If-None-Match", tag.clone()))
+        .dispatch()
+        .await;
+    assert_eq!(r.status(), Status::Ok);
+    assert_ne!(r.headers().get_one("ETag"), Some(tag.as_str()));
+    // The next day (grades and contract states change with it) the tag changes too.
+    let r = app.client.get("/ocds/releases.json").dispatch().await;
+    let tag = r.headers().get_one("ETag").unwrap().to_string();
+    app.clock.set(time::macros::datetime!(2026-12-29 02:00 UTC));
+    let r = app
+        .client
+        .get("/ocds/releases.json")
+        .header(rocket::http::Header::new("If-None-Match", tag))
+        .dispatch()
+        .await;
+    assert_eq!(r.status(), Status::Ok);
+}
