@@ -56,4 +56,5 @@ pub mod scoring;
 pub mod search;
 pub mod setting;
 pub mod standard;
+pub mod text;
 pub mod uscc;
