@@ -40,6 +40,7 @@ pub mod holiday_law;
 pub mod id_number;
 pub mod lang;
 pub mod ledger;
+pub mod milestone;
 pub mod money;
 pub mod org_life;
 pub mod org_name;
