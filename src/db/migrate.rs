@@ -229,6 +229,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0038_org_relations.sql"),
         postgres: include_str!("../../migrations/postgres/0038_org_relations.sql"),
     },
+    Step {
+        version: 43,
+        name: "bid_references",
+        sqlite: include_str!("../../migrations/sqlite/0043_bid_references.sql"),
+        postgres: include_str!("../../migrations/postgres/0043_bid_references.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

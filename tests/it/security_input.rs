@@ -406,3 +406,144 @@ async fn a_textarea_keeps_its_line_breaks_and_tabs() {
     assert_eq!(r.status(), Status::UnprocessableEntity);
 }
 
+// Issue #23 item 6: no counts leak.
+
+async fn last_bid(app: &TestApp) -> (i64, String) {
+    let mut c = app.db.acquire().await.unwrap();
+    sqlx::query_as("SELECT id, reference FROM bids ORDER BY id DESC LIMIT 1")
+        .fetch_one(&mut *c)
+        .await
+        .unwrap()
+}
+
+#[rocket::async_test]
+async fn a_bid_s_number_is_a_random_reference_that_counts_nothing() {
+    use crate::procurement::{bid, publish_project};
+    const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+    let app = TestApp::spawn().await;
+    app.login_as(PURCHASER).await;
+    publish_project(&app, "NB-TEST-023", "consultation", "2026-12-20T10:00").await;
+    crate::evaluation_flow::switch(&app, NGO_ADMIN).await;
+    let org = crate::evaluation_flow::sunshine(&app).await;
+    let (s, first_page) = bid(&app, "NB-TEST-023", org, "381,234.50", Some(PDF)).await;
+    assert_eq!(s, Status::Ok, "{first_page}");
+    let (id1, ref1) = last_bid(&app).await;
+    let (_, second_page) = bid(&app, "NB-TEST-023", org, "379999.99", Some(PDF)).await;
+    let (id2, ref2) = last_bid(&app).await;
+    assert_ne!(ref1, ref2);
+    for (id, reference, page) in [(id1, &ref1, &first_page), (id2, &ref2, &second_page)] {
+        assert_eq!(reference.len(), 12, "{reference}");
+        assert!(reference
+            .chars()
+            .all(|c| "0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains(c)));
+        assert!(
+            page.contains(&format!("<dd>{reference}</dd>")),
+            "the receipt shows it"
+        );
+        assert!(
+            !page.contains(&format!("<dd>{id}</dd>")),
+            "the receipt shows no row id"
+        );
+    }
+    // The bidder's page lists both by reference and links the receipt by it.
+    let (_, own) = app.get(&format!("/projects/NB-TEST-023/bid/{org}")).await;
+    assert!(own.contains(&format!("<td>{ref1}</td>")) && own.contains(&format!("<td>{ref2}</td>")));
+    assert!(!own.contains(&format!("<td>{id1}</td>")));
+    assert!(own.contains(&format!("/receipt/{ref2}\"")));
+    let (s, receipt) = app
+        .get(&format!("/projects/NB-TEST-023/bid/{org}/receipt/{ref1}"))
+        .await;
+    assert_eq!(s, Status::Ok);
+    assert!(receipt.contains(&format!("<dd>{ref1}</dd>")));
+    let (s, _) = app
+        .get(&format!("/projects/NB-TEST-023/bid/{org}/receipt/{id1}"))
+        .await;
+    assert_eq!(s, Status::NotFound, "a row id opens no receipt");
+    // Every bid, the demo's included, has its own reference.
+    assert_eq!(
+        app.scalar("SELECT CAST(COUNT(DISTINCT reference) AS BIGINT) FROM bids")
+            .await,
+        app.scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM bids")
+            .await
+    );
+}
+
+/// The entries `/admin/mail` shows with a sealed recipient.
+async fn sealed_entries(app: &TestApp) -> usize {
+    let (s, page) = app.get("/admin/mail").await;
+    assert_eq!(s, Status::Ok);
+    page.matches("开标前收件人保密").count()
+}
+
+#[rocket::async_test]
+async fn an_amendment_mailed_to_every_obtainer_is_one_masked_outbox_entry() {
+    use crate::procurement::{publish_project, CHARITY};
+    use time::macros::datetime;
+    let app = TestApp::spawn().await;
+    app.login_as(PURCHASER).await;
+    let id = publish_project(&app, "NB-TEST-024", "consultation", "2026-12-20T10:00").await;
+    crate::evaluation_flow::switch(&app, NGO_ADMIN).await;
+    let org = crate::evaluation_flow::sunshine(&app).await;
+    let r = app
+        .post("/projects/NB-TEST-024/obtain", &[("org", &org.to_string())])
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    crate::evaluation_flow::switch(&app, CHARITY).await;
+    let charity = app
+        .scalar_of(&format!(
+            "SELECT org_id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = '{}'",
+            CHARITY.0
+        ))
+        .await;
+    let r = app
+        .post(
+            "/projects/NB-TEST-024/obtain",
+            &[("org", &charity.to_string())],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    crate::evaluation_flow::switch(&app, ADMIN).await;
+    let before = sealed_entries(&app).await;
+    let mails_before = app
+        .scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM mail_outbox WHERE template = 'procurement'")
+        .await;
+
+    crate::evaluation_flow::switch(&app, PURCHASER).await;
+    app.clock.set(datetime!(2026-12-01 02:00 UTC));
+    let r = app
+        .post(
+            &format!("/purchase/projects/{id}/amendments"),
+            &[
+                ("body", "服务对象增加至 350 名，请相应调整方案。"),
+                ("affects", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let mailed = app
+        .scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM mail_outbox WHERE template = 'procurement'")
+        .await
+        - mails_before;
+    assert!(mailed >= 2, "each obtainer is mailed ({mailed})");
+    crate::evaluation_flow::switch(&app, ADMIN).await;
+    assert_eq!(
+        sealed_entries(&app).await,
+        before + 1,
+        "one entry for the amendment, whatever the number of obtainers"
+    );
+    // A second amendment is a second entry.
+    crate::evaluation_flow::switch(&app, PURCHASER).await;
+    app.clock.set(datetime!(2026-12-02 02:00 UTC));
+    let r = app
+        .post(
+            &format!("/purchase/projects/{id}/amendments"),
+            &[
+                ("body", "服务时间调整为每周一至周五。"),
+                ("affects", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    crate::evaluation_flow::switch(&app, ADMIN).await;
+    assert_eq!(sealed_entries(&app).await, before + 2);
+}
