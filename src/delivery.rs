@@ -33,10 +33,10 @@ impl Procurement<'_> {
         files: &[Stored],
         user: i64,
     ) -> AppResult<Result<i64, &'static str>> {
-        let milestone = milestone.trim();
-        if !(2..=30).contains(&milestone.chars().count()) {
-            return Ok(Err("err-review-milestone"));
-        }
+        let milestone = match crate::domain::milestone::Milestone::parse(milestone) {
+            Ok(m) => m,
+            Err(key) => return Ok(Err(key)),
+        };
         if !matches!(kind, "progress" | "deliverable") {
             return Ok(Err("err-deliverable-kind"));
         }
@@ -49,8 +49,9 @@ impl Procurement<'_> {
             return Ok(Err(r.message_key()));
         }
         let now = self.clock.now_ms();
-        let id = dstore::insert_deliverable(&mut tx, k.id, milestone, kind, body.trim(), user, now)
-            .await?;
+        let id =
+            dstore::insert_deliverable(&mut tx, k.id, &milestone, kind, body.trim(), user, now)
+                .await?;
         for f in files {
             dstore::insert_file(
                 &mut tx,

@@ -11,6 +11,8 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize)]
 pub struct Bid {
     pub id: i64,
+    /// What the bidder is shown as the bid's number (投标编号): random, so it counts nothing.
+    pub reference: String,
     pub project_id: i64,
     pub round: i64,
     pub org_id: i64,
@@ -22,10 +24,11 @@ pub struct Bid {
     pub sealed: Sealed,
 }
 
-const BID: &str = "SELECT id, project_id, round, org_id, envelope, status, submitted_at, digest, key_id, nonce, sealed FROM bids";
+const BID: &str = "SELECT id, reference, project_id, round, org_id, envelope, status, submitted_at, digest, key_id, nonce, sealed FROM bids";
 
 type BidRow = (
     i64,
+    String,
     i64,
     i64,
     i64,
@@ -41,6 +44,7 @@ type BidRow = (
 fn bid(r: BidRow) -> Bid {
     let (
         id,
+        reference,
         project_id,
         round,
         org_id,
@@ -54,6 +58,7 @@ fn bid(r: BidRow) -> Bid {
     ) = r;
     Bid {
         id,
+        reference,
         project_id,
         round,
         org_id,
@@ -200,10 +205,21 @@ pub async fn end_sealed(
     })
 }
 
-pub async fn insert(c: &mut Conn, b: &NewBid<'_>) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "INSERT INTO bids (project_id, round, org_id, envelope, status, submitted_at, submitted_by, key_id, nonce, sealed, digest) \
-         VALUES ($1, $2, $3, $4, 'sealed', $5, $6, $7, $8, $9, $10) RETURNING id",
+/// A new bid reference: 12 characters of Crockford's base32 (60 random bits; no I, L, O, U).
+pub fn new_reference() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut rng = rand::rngs::OsRng;
+    (0..12)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// Stores a sealed bid with a new random reference; returns its id and reference.
+pub async fn insert(c: &mut Conn, b: &NewBid<'_>) -> Result<(i64, String), sqlx::Error> {
+    sqlx::query_as(
+        "INSERT INTO bids (project_id, round, org_id, envelope, status, submitted_at, submitted_by, key_id, nonce, sealed, digest, reference) \
+         VALUES ($1, $2, $3, $4, 'sealed', $5, $6, $7, $8, $9, $10, $11) RETURNING id, reference",
     )
     .bind(b.project)
     .bind(b.round)
@@ -215,8 +231,19 @@ pub async fn insert(c: &mut Conn, b: &NewBid<'_>) -> Result<i64, sqlx::Error> {
     .bind(&b.sealed.nonce)
     .bind(&b.sealed.sealed)
     .bind(b.digest)
+    .bind(new_reference())
     .fetch_one(&mut *c)
     .await
+}
+
+/// The bid with this reference.
+pub async fn by_reference(c: &mut Conn, reference: &str) -> Result<Option<Bid>, sqlx::Error> {
+    let row: Option<BidRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("{BID} WHERE reference = $1")))
+            .bind(reference)
+            .fetch_optional(&mut *c)
+            .await?;
+    Ok(row.map(bid))
 }
 
 pub async fn add_file(c: &mut Conn, id: &str, bid: i64, at: i64) -> Result<(), sqlx::Error> {

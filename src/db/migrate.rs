@@ -235,6 +235,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0041_audit_coverage.sql"),
         postgres: include_str!("../../migrations/postgres/0041_audit_coverage.sql"),
     },
+    Step {
+        version: 43,
+        name: "bid_references",
+        sqlite: include_str!("../../migrations/sqlite/0043_bid_references.sql"),
+        postgres: include_str!("../../migrations/postgres/0043_bid_references.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

@@ -11,6 +11,7 @@ use crate::db::Conn;
 use crate::deadlines::DueClock;
 use crate::domain::award::{check_amounts, plan_from_percentages, PlanProblem};
 use crate::domain::calendar::iso_date;
+use crate::domain::milestone::Milestone;
 use crate::domain::money::Money;
 use crate::platform::audit::Actor;
 use crate::platform::error::AppResult;
@@ -75,7 +76,7 @@ pub struct PlanLine {
 /// Checks the plan (`mode` percent | amount) against the contract amount: the installments'
 /// amounts with their conditions. Blank lines are skipped.
 /// A checked installment: amount (fen), condition, the review's name.
-pub type Planned = (i64, String, Option<String>);
+pub type Planned = (i64, String, Option<Milestone>);
 
 pub fn check_plan(
     amount_fen: i64,
@@ -92,7 +93,7 @@ pub fn check_plan(
     for l in &lines {
         match l.condition.as_str() {
             "signing" | "acceptance" => {}
-            "review" if l.review.trim().chars().count() >= 2 => {}
+            "review" if Milestone::parse(&l.review).is_ok() => {}
             "review" => return Err("err-plan-review-name"),
             _ => return Err("err-plan-condition"),
         }
@@ -132,7 +133,8 @@ pub fn check_plan(
         .map(|(a, l)| {
             let review = (crate::domain::ledger::Condition::parse(&l.condition)
                 == Some(crate::domain::ledger::Condition::Review))
-            .then(|| l.review.trim().to_string());
+            .then(|| Milestone::parse(&l.review).ok())
+            .flatten();
             (a, l.condition.clone(), review)
         })
         .collect())
@@ -213,15 +215,8 @@ impl Procurement<'_> {
         .await?;
         counted.record(c, DueClock::ContractFiling, id, now).await?;
         for (pos, (amount, condition, review)) in d.plan.iter().enumerate() {
-            kstore::insert_installment(
-                c,
-                id,
-                pos as i64 + 1,
-                *amount,
-                condition,
-                review.as_deref(),
-            )
-            .await?;
+            kstore::insert_installment(c, id, pos as i64 + 1, *amount, condition, review.as_ref())
+                .await?;
         }
         let cal = self.calendars.exact(c).await?;
         let roll = crate::db::settings::snapshot(c, now)
@@ -372,6 +367,27 @@ mod tests {
         }
     }
 
+    /// Issue #23 item 8: a plan could name a milestone (one character, or over 30) that the
+    /// review form refuses, leaving its installment unpayable.
+    #[test]
+    fn a_plan_names_only_milestones_a_review_can_be_opened_at() {
+        for name in ["中", &"评".repeat(31), "中期\u{7}"] {
+            assert_eq!(
+                check_plan(10_000, "amount", &[line("100", "review", name)]),
+                Err("err-plan-review-name"),
+                "{name}"
+            );
+        }
+        let at = "评".repeat(30);
+        for name in ["中期", at.as_str(), " 中期  评估 "] {
+            let plan = check_plan(10_000, "amount", &[line("100", "review", name)]);
+            let stored = plan.map(|p| p[0].2.clone());
+            // The name stored is the name the review form makes of the same text.
+            let review = Milestone::parse(name);
+            assert_eq!(stored, Ok(review.ok()), "{name}");
+        }
+    }
+
     #[test]
     fn a_term_over_a_year_needs_its_reason_and_three_years_is_the_limit() {
         let s = date!(2027 - 01 - 01);
@@ -407,7 +423,7 @@ mod tests {
         let amounts: Vec<i64> = plan.iter().map(|p| p.0).collect();
         assert_eq!(amounts, vec![3_333_000, 3_333_000, 3_334_001]);
         assert_eq!(amounts.iter().sum::<i64>(), 10_000_001);
-        assert_eq!(plan[1].2.as_deref(), Some("中期评估"));
+        assert_eq!(plan[1].2.as_ref().map(Milestone::as_str), Some("中期评估"));
         assert_eq!(plan[0].2, None);
     }
 

@@ -13,6 +13,7 @@ use crate::domain::calendar::iso_date;
 use crate::domain::ledger::{
     self as rules, Entry, InstallmentAction, InstallmentFacts, InstallmentStatus, Refusal,
 };
+use crate::domain::milestone::Milestone;
 use crate::domain::performance::ReviewStatus;
 use crate::platform::error::{AppError, AppResult};
 use crate::procurement::Procurement;
@@ -320,11 +321,15 @@ impl Procurement<'_> {
             return Ok(Err("err-change-reason"));
         }
         let review = rules::Condition::parse(condition) == Some(rules::Condition::Review);
-        if rules::Condition::parse(condition).is_none()
-            || (review && review_name.is_none_or(|r| r.trim().chars().count() < 2))
-        {
+        if rules::Condition::parse(condition).is_none() {
             return Ok(Err("err-plan-condition"));
         }
+        let milestone = match review_name.filter(|_| review).map(Milestone::parse) {
+            Some(Ok(m)) => Some(m),
+            Some(Err(_)) => return Ok(Err("err-plan-review-name")),
+            None if review => return Ok(Err("err-plan-review-name")),
+            None => None,
+        };
         let mut tx = self.db.begin_write().await?;
         let k = lock_contract(self, &mut tx, contract).await?;
         let standing = crate::delivery::standing(&mut tx, &k, self.calendars.today()).await?;
@@ -354,7 +359,7 @@ impl Procurement<'_> {
             pos,
             amount_fen,
             condition,
-            review_name.map(str::trim).filter(|_| review),
+            milestone.as_ref(),
         )
         .await?;
         self.log_contract(

@@ -80,12 +80,12 @@ impl Procurement<'_> {
         third_party: bool,
         user: i64,
     ) -> AppResult<Result<i64, &'static str>> {
-        let milestone = milestone.trim();
-        if !(2..=30).contains(&milestone.chars().count()) {
-            return Ok(Err("err-review-milestone"));
-        }
+        let milestone = match crate::domain::milestone::Milestone::parse(milestone) {
+            Ok(m) => m,
+            Err(key) => return Ok(Err(key)),
+        };
         let mut tx = self.db.begin_write().await?;
-        let open = store::open_reviews_at(&mut tx, k.id, milestone).await?;
+        let open = store::open_reviews_at(&mut tx, k.id, milestone.as_str()).await?;
         if open > 0 {
             return Ok(Err("err-review-open"));
         }
@@ -94,7 +94,7 @@ impl Procurement<'_> {
             &mut tx,
             &store::NewReview {
                 contract: k.id,
-                milestone,
+                milestone: &milestone,
                 third_party,
                 reviewer,
                 at: now,

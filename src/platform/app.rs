@@ -248,6 +248,8 @@ pub fn build(resolved: &Resolved, state: AppState) -> Rocket<Build> {
                 .tera
                 .register_filter("due", web::filters::due(calendars.clone()));
         }))
+        // First, so that the page it answers with still gets the headers below.
+        .attach(web::clean_input::CleanInput)
         .attach(web::headers::SecurityHeaders)
         .attach(web::headers::DataValidators)
         .attach(web::chunks::WholeBodies)

@@ -76,6 +76,11 @@ pub fn status_message_key(status: Status) -> &'static str {
     }
 }
 
+/// Marks a form refused for a field's text (`domain::text`), with the message key, so the
+/// 422 page can say why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextRefused(pub Option<&'static str>);
+
 /// Marks a request refused for its CSRF token, so the 403 page can say so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CsrfRefused(pub bool);

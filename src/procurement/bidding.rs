@@ -45,6 +45,8 @@ pub const PRICE_OVER_LIMIT: &str = "err-bid-over-limit";
 #[derive(Debug, Clone, Serialize)]
 pub struct Receipt {
     pub bid_id: i64,
+    /// The bid's number as the bidder sees it (random, `db::bids::new_reference`).
+    pub reference: String,
     pub submitted_at: i64,
     pub digest: String,
     pub salt: String,
@@ -423,7 +425,7 @@ impl Procurement<'_> {
             self.discard(&written);
             return Ok(Err(key));
         }
-        let id = store::insert(
+        let (id, reference) = store::insert(
             &mut tx,
             &NewBid {
                 project: p.id,
@@ -451,6 +453,7 @@ impl Procurement<'_> {
         tx.commit().await?;
         Ok(Ok(Receipt {
             bid_id: id,
+            reference,
             submitted_at: now,
             digest,
             salt: content.salt,

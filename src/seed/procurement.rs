@@ -371,7 +371,7 @@ pub async fn seed(
         )?;
         let user = signer(c, o, purchaser).await?;
         let at = deadline - (3 - i as i64) * DAY;
-        let id = bids::insert(
+        let (id, _) = bids::insert(
             c,
             &NewBid {
                 project: p.id,

@@ -241,6 +241,10 @@ async fn outbox(page: Page, state: &State<AppState>, _admin: Admin<'_>) -> AppRe
     // Procurement notices go to those who obtained a project's documents or bid on it: who
     // they are is secret until the opening (DOMAIN §5), so their recipients and bodies are not
     // shown here.
+    // Nor how many they are: the mails of one notice (an amendment to every organization that
+    // obtained the documents, queued in one transaction at one instant) are shown as one entry.
+    let mut seen = std::collections::HashSet::new();
+    mails.retain(|m| m.template != "procurement" || seen.insert(m.created_at));
     for m in mails.iter_mut().filter(|m| m.template == "procurement") {
         m.to_addr = page.t("mail-recipient-sealed");
         m.body_text = String::new();

@@ -83,7 +83,7 @@ async fn bid_page(
     let open = accepts(&p, "initial", now);
     let final_open = accepts(&p, "final", now) && was_opened(&mut c, &p, org.0).await?;
     let view = |(b, content): (store::Bid, crate::procurement::sealing::BidContent)| {
-        json!({ "id": b.id, "submitted_at": b.submitted_at, "digest": b.digest,
+        json!({ "reference": b.reference, "submitted_at": b.submitted_at, "digest": b.digest,
                 "price": content.price, "proposal": content.proposal, "sme": content.sme,
                 "files": files_view(&content.files), "salt": content.salt })
     };
@@ -288,7 +288,7 @@ async fn take(
         .await?
     {
         Ok(r) => {
-            let receipt = json!({ "bid_id": r.bid_id, "submitted_at": r.submitted_at,
+            let receipt = json!({ "reference": r.reference, "submitted_at": r.submitted_at,
                                   "digest": r.digest, "salt": r.salt });
             let t = bid_page(
                 &page,
@@ -351,7 +351,8 @@ async fn withdraw(
     }
 }
 
-/// The receipt of one of the organization's bids: time, digest and the salt (no content).
+/// The receipt of one of the organization's bids, named by its reference: time, digest and
+/// the salt (no content).
 #[get("/projects/<number>/bid/<org>/receipt/<bid>")]
 async fn receipt(
     page: Page,
@@ -359,12 +360,12 @@ async fn receipt(
     user: &CurrentUser,
     number: &str,
     org: i64,
-    bid: i64,
+    bid: &str,
 ) -> AppResult<Template> {
     let org = member_org(user, org)?;
     let p = by_number(state, number).await?;
     let mut c = state.db.acquire().await?;
-    let b = store::by_id(&mut c, bid)
+    let b = store::by_reference(&mut c, bid)
         .await?
         .filter(|b| b.org_id == org.0 && b.project_id == p.id)
         .ok_or(AppError::NotFound)?;

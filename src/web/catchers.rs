@@ -1,7 +1,7 @@
 //! Error pages for 400/401/403/404/422/500 (and the other statuses Rocket may raise) inside the
 //! layout, JSON problems under /api. A browser without a session is sent to the login page.
 
-use crate::platform::error::{is_api, render_error, CsrfRefused};
+use crate::platform::error::{is_api, render_error, CsrfRefused, TextRefused};
 use rocket::http::Status;
 use rocket::response::{self, Redirect, Responder};
 use rocket::{catch, catchers, Catcher, Request};
@@ -16,8 +16,11 @@ impl<'r> Responder<'r, 'static> for ErrorResponse {
             let target = format!("/login?next={}", crate::web::forms::urlencode(&next));
             return Redirect::to(target).respond_to(req);
         }
+        let text = req.local_cache(|| TextRefused(None)).0;
         let key = if status == Status::Forbidden && req.local_cache(|| CsrfRefused(false)).0 {
             "err-csrf"
+        } else if let Some(key) = text.filter(|_| status == Status::UnprocessableEntity) {
+            key
         } else {
             crate::platform::error::status_message_key(status)
         };

@@ -15,6 +15,7 @@ pub mod bids;
 pub mod calendar_admin;
 pub mod catchers;
 pub mod chunks;
+pub mod clean_input;
 pub mod complaints;
 pub mod contract_manage;
 pub mod ctx;

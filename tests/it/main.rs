@@ -49,6 +49,7 @@ mod registry_law;
 mod related;
 mod review;
 mod security_audit;
+mod security_input;
 mod settings;
 mod smtp;
 mod supervision;

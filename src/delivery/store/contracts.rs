@@ -2,6 +2,7 @@
 //! transactions, audit and mail.
 
 use crate::db::Conn;
+use crate::domain::milestone::Milestone;
 use crate::platform::error::AppResult;
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -230,7 +231,7 @@ pub async fn insert_installment(
     pos: i64,
     amount_fen: i64,
     condition: &str,
-    review_name: Option<&str>,
+    review_name: Option<&Milestone>,
 ) -> AppResult<()> {
     sqlx::query(
         "INSERT INTO installments (contract_id, pos, amount_fen, condition, review_name) VALUES ($1, $2, $3, $4, $5)",
@@ -239,7 +240,7 @@ pub async fn insert_installment(
     .bind(pos)
     .bind(amount_fen)
     .bind(condition)
-    .bind(review_name)
+    .bind(review_name.map(Milestone::as_str))
     .execute(&mut *c)
     .await?;
     Ok(())

@@ -2,6 +2,7 @@
 //! audit and mail.
 
 use crate::db::Conn;
+use crate::domain::milestone::Milestone;
 use crate::platform::error::AppResult;
 use serde::Serialize;
 
@@ -104,7 +105,7 @@ pub async fn file_of(
 pub async fn insert_deliverable(
     c: &mut Conn,
     contract: i64,
-    milestone: &str,
+    milestone: &Milestone,
     kind: &str,
     body: &str,
     by: i64,
@@ -115,7 +116,7 @@ pub async fn insert_deliverable(
          VALUES ($1, $2, $3, $4, $5, $6, 'submitted') RETURNING id",
     )
     .bind(contract)
-    .bind(milestone)
+    .bind(milestone.as_str())
     .bind(kind)
     .bind(body)
     .bind(by)

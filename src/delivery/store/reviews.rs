@@ -2,6 +2,7 @@
 //! reads: the performance service keeps its transactions, audit and mail.
 
 use crate::db::Conn;
+use crate::domain::milestone::Milestone;
 use crate::domain::performance::ReviewStatus;
 use crate::platform::error::AppResult;
 use rust_decimal::Decimal;
@@ -161,7 +162,7 @@ pub async fn open_reviews_at(c: &mut Conn, contract: i64, milestone: &str) -> Ap
 
 pub struct NewReview<'a> {
     pub contract: i64,
-    pub milestone: &'a str,
+    pub milestone: &'a Milestone,
     pub third_party: bool,
     pub reviewer: i64,
     pub at: i64,
@@ -174,7 +175,7 @@ pub async fn insert_review(c: &mut Conn, r: &NewReview<'_>) -> AppResult<i64> {
          VALUES ($1, $2, $3, $4, '{}', $5) RETURNING id",
     )
     .bind(r.contract)
-    .bind(r.milestone)
+    .bind(r.milestone.as_str())
     .bind(if r.third_party { "third_party" } else { "purchaser" })
     .bind(r.reviewer)
     .bind(r.at)

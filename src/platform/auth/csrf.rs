@@ -2,11 +2,14 @@
 //! cookie, created on the first page (so pre-login forms have one) and renewed at login and
 //! logout; every form carries it in a hidden `_csrf` field. `CsrfForm<T>` is the data guard of
 //! every state-changing route: without a valid token the request is refused with 403 before the
-//! handler runs, so nothing is written.
+//! handler runs, so nothing is written. It is also where every form field's name and value
+//! passes `domain::text` (the URL's are checked by `web::clean_input`): a refused value is
+//! answered with 422 and the reason, before the handler runs.
 
+use crate::domain::text::{self, Origin, TextError};
 use crate::platform::app::AppState;
 use crate::platform::auth::tokens;
-use crate::platform::error::{AppError, CsrfRefused};
+use crate::platform::error::{AppError, CsrfRefused, TextRefused};
 use rocket::data::{self, Data, FromData};
 use rocket::form::{self, DataField, Form, FromForm, Options, ValueField};
 use rocket::http::{Cookie, CookieJar, SameSite, Status};
@@ -57,11 +60,14 @@ fn valid(req: &Request<'_>, submitted: Option<&str>) -> bool {
 pub struct WithCsrf<'r, T: FromForm<'r>> {
     token: Option<String>,
     inner: form::Result<'r, T>,
+    /// The first field whose name or value `domain::text` refuses, and why.
+    refused: Option<(String, TextError)>,
 }
 
 pub struct WithCsrfContext<'r, T: FromForm<'r>> {
     token: Option<String>,
     inner: T::Context,
+    refused: Option<(String, TextError)>,
 }
 
 #[rocket::async_trait]
@@ -72,11 +78,19 @@ impl<'r, T: FromForm<'r>> FromForm<'r> for WithCsrf<'r, T> {
         WithCsrfContext {
             token: None,
             inner: T::init(opts),
+            refused: None,
         }
     }
 
     fn push_value(ctxt: &mut Self::Context, field: ValueField<'r>) {
-        if field.name.source().as_str() == FIELD {
+        let name = field.name.source().as_str();
+        let problem = text::check(name, Origin::Url)
+            .and_then(|()| text::check(field.value, Origin::Body))
+            .err();
+        if let Some(problem) = problem {
+            // The field never reaches the form: nothing downstream sees the value.
+            ctxt.refused.get_or_insert((name.to_string(), problem));
+        } else if name == FIELD {
             ctxt.token = Some(field.value.to_string());
         } else {
             T::push_value(&mut ctxt.inner, field);
@@ -91,6 +105,7 @@ impl<'r, T: FromForm<'r>> FromForm<'r> for WithCsrf<'r, T> {
         Ok(WithCsrf {
             token: ctxt.token,
             inner: T::finalize(ctxt.inner),
+            refused: ctxt.refused,
         })
     }
 }
@@ -119,6 +134,14 @@ impl<'r, T: FromForm<'r> + 'r> FromData<'r> for CsrfForm<T> {
                 let form = form.into_inner();
                 if !valid(req, form.token.as_deref()) {
                     return refuse(req);
+                }
+                if let Some((field, problem)) = form.refused {
+                    log::info!("form field {field:?} refused: {problem:?}");
+                    req.local_cache(|| TextRefused(Some(problem.message_key())));
+                    return data::Outcome::Error((
+                        Status::UnprocessableEntity,
+                        AppError::Unprocessable(problem.message_key()),
+                    ));
                 }
                 match form.inner {
                     Ok(v) => data::Outcome::Success(CsrfForm(v)),
