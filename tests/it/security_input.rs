@@ -7,8 +7,25 @@
 use crate::helpers::*;
 use rocket::http::{ContentType, Status};
 
-/// Refused wherever they appear: as typed (percent-encoded where needed) and raw escapes.
+/// On PostgreSQL the values the database itself would refuse (NUL) or mangle (invalid
+/// UTF-8) are what the second run adds: the other text values are refused at the boundary
+/// before any database is involved, the same on both, and the SQLite run covers them. This
+/// keeps the PostgreSQL pass within CI's time.
 fn hostile() -> Vec<(&'static str, String)> {
+    let all = full_corpus();
+    if std::env::var("HUOBAN_TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+        return all
+            .into_iter()
+            .filter(|(label, _)| {
+                matches!(*label, "NUL" | "a lone continuation byte" | "a megabyte")
+            })
+            .collect();
+    }
+    all
+}
+
+/// Refused wherever they appear: as typed (percent-encoded where needed) and raw escapes.
+fn full_corpus() -> Vec<(&'static str, String)> {
     vec![
         ("NUL", "%00".into()),
         ("a control character", "a%01b".into()),
