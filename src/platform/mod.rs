@@ -18,3 +18,6 @@ pub mod scale;
 
 pub mod accounts;
 pub mod admin;
+pub mod limits;
+pub mod sessions;
+pub mod signin;

@@ -206,6 +206,26 @@ impl TestApp {
         Self::instance(app.resolved.clone(), db, app.clock.clone(), true).await
     }
 
+    /// As `spawn`, with the application in demo mode (the demo banner; one-time links shown
+    /// to admins at `/admin/mail`).
+    pub async fn spawn_demo() -> TestApp {
+        let app = Self::spawn().await;
+        let url = app.resolved.database_url.clone();
+        let db = db::connect(&url, 5).await.expect("connect");
+        let mut state = app::state(&app.resolved, db.clone(), app.clock.clone()).expect("state");
+        state.mode = Mode::Demo;
+        let client = Client::tracked(app::build(&app.resolved, state))
+            .await
+            .expect("rocket");
+        TestApp {
+            client,
+            clock: app.clock.clone(),
+            db,
+            resolved: app.resolved.clone(),
+            mail: Arc::new(Memory::default()),
+        }
+    }
+
     /// The application on `db`. Tests drive the mail worker themselves (`deliver_mail`) with
     /// `mail`; `delivering` also gives the application state that transport, as SMTP would.
     async fn instance(resolved: Resolved, db: Db, clock: Clock, delivering: bool) -> TestApp {

@@ -46,6 +46,7 @@ mod registry_decisions;
 mod registry_law;
 mod related;
 mod review;
+mod security_sessions;
 mod settings;
 mod smtp;
 mod supervision;
