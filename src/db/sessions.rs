@@ -151,3 +151,20 @@ pub async fn purge_expired(
     .await?;
     Ok(())
 }
+
+/// Deletes every session idle since before `idle_before` or made before `made_before` (the
+/// daily tidy-up of sessions nobody came back to).
+pub async fn purge_all_expired(
+    c: &mut Conn,
+    idle_before: i64,
+    made_before: i64,
+) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query("DELETE FROM sessions WHERE last_seen_at <= $1 OR created_at <= $2")
+            .bind(idle_before)
+            .bind(made_before)
+            .execute(&mut *c)
+            .await?
+            .rows_affected(),
+    )
+}

@@ -108,6 +108,18 @@ pub async fn clear_account(c: &mut Conn, prefix: &str) -> Result<(), sqlx::Error
     Ok(())
 }
 
+/// Deletes the pairs whose run is over and who are not waiting (the daily tidy-up).
+pub async fn purge(c: &mut Conn, now: i64) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query("DELETE FROM login_throttle WHERE window_start <= $1 AND locked_until <= $2")
+            .bind(now - RUN_MS)
+            .bind(now)
+            .execute(&mut *c)
+            .await?
+            .rows_affected(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

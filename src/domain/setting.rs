@@ -248,12 +248,24 @@ pub const DEFINITIONS: &[Definition] = &[
     int("procurement.low_price_answer_hours", 1, 168, "24", "§5"),
     // Sessions (issue 23): a staff session ends after 30 idle minutes, any other after two
     // idle hours (a bidder filling a long form), and every session 12 hours after sign-in.
-    int("auth.session_idle_minutes.staff", 5, 720, "30", "security"),
-    int("auth.session_idle_minutes.other", 5, 720, "120", "security"),
-    int("auth.session_absolute_hours", 1, 168, "12", "security"),
+    int(
+        "auth.session_idle_minutes.staff",
+        5,
+        720,
+        "30",
+        "SECURITY.md",
+    ),
+    int(
+        "auth.session_idle_minutes.other",
+        5,
+        720,
+        "120",
+        "SECURITY.md",
+    ),
+    int("auth.session_absolute_hours", 1, 168, "12", "SECURITY.md"),
     // Sign-in throttling: failures of one (account, address) pair before it backs off, and the
     // failures one address may make in 15 minutes (an office behind one NAT address).
-    int("auth.login_free_failures", 2, 50, "5", "security"),
+    int("auth.login_free_failures", 2, 50, "5", "SECURITY.md"),
     int(
         "auth.address_failures_per_15min",
         10,
@@ -263,8 +275,8 @@ pub const DEFINITIONS: &[Definition] = &[
     ),
     // Password-reset mails per account per hour; public objections and questions per address
     // per hour.
-    int("auth.reset_mails_per_hour", 1, 50, "3", "security"),
-    int("auth.public_posts_per_hour", 1, 10_000, "20", "security"),
+    int("auth.reset_mails_per_hour", 1, 50, "3", "SECURITY.md"),
+    int("auth.public_posts_per_hour", 1, 10_000, "20", "SECURITY.md"),
 ];
 
 pub fn definition(key: &str) -> Option<&'static Definition> {

@@ -2,7 +2,7 @@
 //! numbers (settings `auth.*`), the keys they count under, and the per-address limit on
 //! public objections and questions. The sign-in throttle itself is `platform::signin`.
 
-use crate::db::{rate, settings, Conn, Db};
+use crate::db::{rate, sessions, settings, throttle, Conn, Db};
 use crate::platform::clock::Clock;
 use crate::platform::error::AppResult;
 use crate::platform::ids::UserId;
@@ -66,4 +66,19 @@ pub async fn allow_public_post(db: &Db, clock: &Clock, address: &str) -> AppResu
     let limit = limits(&mut c, now).await?.public_posts_per_hour;
     let hits = rate::hit(&mut c, &format!("post:{address}"), now, HOUR_MS).await?;
     Ok(hits <= limit)
+}
+
+/// Deletes what no longer counts: expired sessions, counters whose window is long over,
+/// throttle pairs whose run is over. Run daily; the number of rows deleted.
+pub async fn tidy(db: &Db, clock: &Clock) -> AppResult<u64> {
+    let now = clock.now_ms();
+    let mut tx = db.begin_write().await?;
+    let life = crate::platform::sessions::lifetimes(&mut tx, now).await?;
+    let longest_idle = life.idle_staff_ms.max(life.idle_other_ms);
+    let mut n =
+        sessions::purge_all_expired(&mut tx, now - longest_idle, now - life.absolute_ms).await?;
+    n += rate::purge(&mut tx, now - 24 * HOUR_MS).await?;
+    n += throttle::purge(&mut tx, now).await?;
+    tx.commit().await?;
+    Ok(n)
 }

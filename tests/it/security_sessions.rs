@@ -386,6 +386,42 @@ async fn revoking_a_role_still_ends_its_holders_sessions() {
     assert!(!cookie_works(&app, &expert).await);
 }
 
+#[rocket::async_test]
+async fn the_daily_tidy_up_deletes_expired_sessions_and_spent_counters_only() {
+    let app = TestApp::spawn().await;
+    app.login_as(NGO_MEMBER).await;
+    login_from(&app, "192.0.2.90", "x", (EXPERT.0, "wrong-guess-1")).await;
+    app.post("/password/forgot", &[("email", EXPERT.0)]).await;
+    let count = |table: &'static str| {
+        let app = &app;
+        async move {
+            app.scalar_of(&format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {table}"))
+                .await
+        }
+    };
+    assert_eq!(count("sessions").await, 1);
+    assert!(count("rate_counters").await >= 2);
+    assert_eq!(count("login_throttle").await, 1);
+    // Nothing is spent yet.
+    huoban::platform::limits::tidy(&app.db, &app.clock)
+        .await
+        .unwrap();
+    assert_eq!(count("sessions").await, 1);
+    assert_eq!(count("login_throttle").await, 1);
+    app.clock.advance(Duration::days(2));
+    app.login_as(ADMIN).await;
+    huoban::platform::limits::tidy(&app.db, &app.clock)
+        .await
+        .unwrap();
+    assert_eq!(count("sessions").await, 1, "only the live session is left");
+    assert!(signed_in(&app).await);
+    assert_eq!(count("login_throttle").await, 0);
+    let old = app
+        .scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM rate_counters WHERE key <> 'addr:unknown'")
+        .await;
+    assert_eq!(old, 0, "only the counter of today's sign-in is left");
+}
+
 // ---- Item 3: nothing readable that opens an account --------------------------------------
 
 /// The sunshine centre (the NGO admin's organization) with a sealed bid on the demo's open
