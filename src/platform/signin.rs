@@ -108,6 +108,32 @@ pub async fn sign_in(
     Ok(Outcome::Started(sid))
 }
 
+/// Checks the current password of a signed-in user (a password change), counted on the same
+/// (account, address) pair as sign-ins: a stolen session cannot guess it faster than a
+/// sign-in could. `Started` is never returned; `Failed` or `Throttled` refuse, `Unconfirmed`
+/// never happens for a signed-in user, and `Ok(None)` means the password is right.
+pub async fn check_current_password(
+    state: &AppState,
+    user: &User,
+    password: &str,
+    client: &Client,
+) -> AppResult<Option<Outcome>> {
+    let now = state.clock.now_ms();
+    let mut c = state.db.acquire().await?;
+    let free = limits::limits(&mut c, now).await?.free_failures;
+    let pair = limits::pair_key(&user.email, &client.address);
+    if let Attempt::Refused { until } = throttle::attempt(&mut c, &pair, now, free).await? {
+        return Ok(Some(Outcome::Throttled {
+            minutes: minutes_until(until, now),
+        }));
+    }
+    if !password::verify_off_thread(password, &user.password_hash).await {
+        return Ok(Some(Outcome::Failed));
+    }
+    throttle::clear(&mut c, &pair).await?;
+    Ok(None)
+}
+
 /// Tells the account's holder that a pair is backing off: once an hour at most.
 async fn notify_failures(
     state: &AppState,

@@ -213,6 +213,7 @@ pub struct PasswordForm {
 /// A new password, given the current one: the account's other sessions end, this one goes on.
 #[post("/account/password", data = "<form>")]
 async fn change_password(
+    client: Client,
     page: Page,
     state: &State<AppState>,
     user: &CurrentUser,
@@ -223,8 +224,21 @@ async fn change_password(
     let pw = f.password.clone().unwrap_or_default();
     let mut errors = FormErrors::default();
     let old = f.current_password.clone().unwrap_or_default();
-    if !password::verify_off_thread(&old, &user.user.password_hash).await {
-        errors.add(page.lang, "current_password", "err-current-password");
+    let mut status = Status::UnprocessableEntity;
+    match signin::check_current_password(state, &user.user, &old, &client).await? {
+        None => {}
+        Some(Outcome::Throttled { minutes }) => {
+            status = Status::TooManyRequests;
+            errors.add_text(
+                "current_password",
+                i18n::t_args(
+                    page.lang,
+                    "err-login-throttled",
+                    &[("minutes", minutes.to_string())],
+                ),
+            );
+        }
+        Some(_) => errors.add(page.lang, "current_password", "err-current-password"),
     }
     check_new_password_pair(
         &mut errors,
@@ -239,7 +253,7 @@ async fn change_password(
             errors,
         };
         let t = account_page(&page, state, user, current, again).await?;
-        return Ok(Reply::page(Status::UnprocessableEntity, t));
+        return Ok(Reply::page(status, t));
     }
     let hash = password::hash_off_thread(&pw, state.config.password_hash)
         .await

@@ -319,6 +319,36 @@ async fn a_password_change_ends_the_other_sessions_and_keeps_this_one() {
     assert!(body.contains("当前密码不正确"), "{body}");
     assert_eq!(sessions_of(&app, NGO_MEMBER.0).await, 2);
     assert!(cookie_works(&app, &other).await);
+    // Guessing the current password is throttled like a sign-in.
+    for _ in 0..4 {
+        let r = app
+            .post(
+                "/account/password",
+                &[
+                    ("current_password", "another-guess"),
+                    ("password", "a-brand-new-password"),
+                    ("password_confirm", "a-brand-new-password"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), Status::UnprocessableEntity);
+    }
+    let r = app
+        .post(
+            "/account/password",
+            &[
+                ("current_password", NGO_MEMBER.1),
+                ("password", "a-brand-new-password"),
+                ("password_confirm", "a-brand-new-password"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        Status::TooManyRequests,
+        "the sixth attempt waits"
+    );
+    app.clock.advance(Duration::minutes(1));
     // A new password too short: refused as well.
     let r = app
         .post(
