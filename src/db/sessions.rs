@@ -2,6 +2,7 @@
 //! its cookie carries. Deleting the row ends the session everywhere at once (every process
 //! reads the same table).
 
+use super::users::{self, User};
 use super::Conn;
 use crate::platform::ids::UserId;
 use serde::Serialize;
@@ -57,13 +58,34 @@ pub async fn insert(c: &mut Conn, s: NewSession<'_>) -> Result<i64, sqlx::Error>
     .await
 }
 
-pub async fn by_token_hash(c: &mut Conn, hash: &str) -> Result<Option<Session>, sqlx::Error> {
-    let sql = format!("SELECT {COLUMNS} FROM sessions WHERE token_hash = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(hash)
-        .fetch_optional(&mut *c)
-        .await?;
-    row.as_ref().map(from_row).transpose()
+/// The session behind a token's digest with its user, in one round trip (every signed-in
+/// request asks this).
+pub async fn with_user_by_token_hash(
+    c: &mut Conn,
+    hash: &str,
+) -> Result<Option<(Session, User)>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT s.id AS s_id, s.epoch AS s_epoch, s.created_at AS s_created_at, \
+         s.last_seen_at AS s_last_seen_at, s.address AS s_address, s.user_agent AS s_user_agent, u.* \
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+    )
+    .bind(hash)
+    .fetch_optional(&mut *c)
+    .await?;
+    let Some(r) = row else {
+        return Ok(None);
+    };
+    let user = users::from_row(&r)?;
+    let session = Session {
+        id: r.try_get("s_id")?,
+        user_id: user.id,
+        epoch: r.try_get("s_epoch")?,
+        created_at: r.try_get("s_created_at")?,
+        last_seen_at: r.try_get("s_last_seen_at")?,
+        address: r.try_get("s_address")?,
+        user_agent: r.try_get("s_user_agent")?,
+    };
+    Ok(Some((session, user)))
 }
 
 /// The user's sessions, newest use first.

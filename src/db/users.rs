@@ -24,7 +24,7 @@ pub struct User {
 const COLUMNS: &str = "id, person_id, email, display_name, phone, preferred_lang, password_hash, \
     email_confirmed_at, session_epoch, disabled_at, created_at";
 
-fn from_row(r: &AnyRow) -> Result<User, sqlx::Error> {
+pub(crate) fn from_row(r: &AnyRow) -> Result<User, sqlx::Error> {
     Ok(User {
         id: UserId(r.try_get("id")?),
         person_id: PersonId(r.try_get("person_id")?),

@@ -8,7 +8,7 @@ use crate::db::orgs::Membership;
 use crate::db::roles::Grant;
 use crate::db::sessions::{self, NewSession, Session};
 use crate::db::users::User;
-use crate::db::{orgs, roles, settings, users, Conn, Db};
+use crate::db::{orgs, roles, settings, Conn, Db};
 use crate::platform::audit::{Actor, Auditor};
 use crate::platform::auth::session::Client;
 use crate::platform::auth::tokens;
@@ -66,22 +66,17 @@ pub struct Resolved {
 /// its row is deleted).
 pub async fn resolve(db: &Db, sid: &str, now: i64) -> Result<Option<Resolved>, sqlx::Error> {
     let mut c = db.acquire().await?;
-    let Some(s) = sessions::by_token_hash(&mut c, &tokens::digest(sid)).await? else {
+    let Some((s, user)) = sessions::with_user_by_token_hash(&mut c, &tokens::digest(sid)).await?
+    else {
         return Ok(None);
     };
-    let user = match users::by_id(&mut c, s.user_id).await? {
-        Some(u)
-            if u.session_epoch == s.epoch
-                && u.disabled_at.is_none()
-                && u.email_confirmed_at.is_some() =>
-        {
-            u
-        }
-        _ => {
-            sessions::delete(&mut c, s.id).await?;
-            return Ok(None);
-        }
-    };
+    if user.session_epoch != s.epoch
+        || user.disabled_at.is_some()
+        || user.email_confirmed_at.is_none()
+    {
+        sessions::delete(&mut c, s.id).await?;
+        return Ok(None);
+    }
     let grants = roles::active_for_user(&mut c, user.id).await?;
     let life = lifetimes(&mut c, now).await?;
     if !life.alive(&s, !grants.is_empty(), now) {
