@@ -122,7 +122,8 @@ impl<'a> Sessions<'a> {
     }
 
     /// Starts a session for `user` on `c` (the sign-in's transaction), dropping the user's
-    /// expired ones. The random id for the cookie.
+    /// expired ones. The random id for the cookie. A sign-in changes no record, so it writes
+    /// no audit entry: the session row (when, from where, which browser) is its trace.
     pub async fn start_on(
         &self,
         c: &mut Conn,
@@ -134,7 +135,7 @@ impl<'a> Sessions<'a> {
         let longest_idle = life.idle_staff_ms.max(life.idle_other_ms);
         sessions::purge_expired(c, user.id, now - longest_idle, now - life.absolute_ms).await?;
         let sid = tokens::new_token();
-        let id = sessions::insert(
+        sessions::insert(
             c,
             NewSession {
                 token_hash: &tokens::digest(&sid),
@@ -146,17 +147,6 @@ impl<'a> Sessions<'a> {
             },
         )
         .await?;
-        let summary = json!({ "session": id, "address": client.address });
-        self.auditor
-            .record(
-                c,
-                now,
-                Actor::User(user.id),
-                "user.signed_in",
-                ("user", user.id.to_string()),
-                summary,
-            )
-            .await?;
         Ok(sid)
     }
 

@@ -145,7 +145,7 @@ async fn a_cookie_copied_before_logout_no_longer_works_for_pages_or_posts() {
 
 #[rocket::async_test]
 async fn a_staff_session_ends_after_thirty_idle_minutes_and_not_before() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn().await.with_real_session_lifetimes().await;
     let t0 = app.clock.now();
     app.login_as(ADMIN).await;
     // Just below: used 29:59 after sign-in, alive; that use is recorded.
@@ -167,7 +167,7 @@ async fn a_staff_session_ends_after_thirty_idle_minutes_and_not_before() {
 
 #[rocket::async_test]
 async fn a_session_without_a_staff_role_idles_for_two_hours() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn().await.with_real_session_lifetimes().await;
     let t0 = app.clock.now();
     app.login_as(NGO_MEMBER).await;
     app.clock.set(t0 + Duration::minutes(31));
@@ -210,7 +210,7 @@ async fn used_until(
 
 #[rocket::async_test]
 async fn every_session_ends_twelve_hours_after_sign_in_however_busy() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn().await.with_real_session_lifetimes().await;
     let t0 = app.clock.now();
     app.login_as(NGO_MEMBER).await;
     assert!(
@@ -418,7 +418,7 @@ async fn revoking_a_role_still_ends_its_holders_sessions() {
 
 #[rocket::async_test]
 async fn the_daily_tidy_up_deletes_expired_sessions_and_spent_counters_only() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn().await.with_real_session_lifetimes().await;
     app.login_as(NGO_MEMBER).await;
     login_from(&app, "192.0.2.90", "x", (EXPERT.0, "wrong-guess-1")).await;
     app.post("/password/forgot", &[("email", EXPERT.0)]).await;
