@@ -46,14 +46,14 @@ pub async fn sign_in(
     let lim = limits::limits(&mut c, now).await?;
     // Count the attempt first, in one statement each: parallel guesses cannot all pass a
     // check made before counting.
-    let addr = limits::address_key(&client.address);
+    let addr = limits::address_key(&client.network);
     if rate::hit(&mut c, &addr, now, ADDRESS_WINDOW_MS).await? > lim.address_failures {
         let start = rate::window_start(&mut c, &addr).await?.unwrap_or(now);
         return Ok(Outcome::Throttled {
             minutes: minutes_until(start + ADDRESS_WINDOW_MS, now),
         });
     }
-    let pair = limits::pair_key(email, &client.address);
+    let pair = limits::pair_key(email, &client.network);
     let failures = match throttle::attempt(&mut c, &pair, now, lim.free_failures).await? {
         Attempt::Refused { until } => {
             // Not checked, so not a failure of the address either.
@@ -121,7 +121,7 @@ pub async fn check_current_password(
     let now = state.clock.now_ms();
     let mut c = state.db.acquire().await?;
     let free = limits::limits(&mut c, now).await?.free_failures;
-    let pair = limits::pair_key(&user.email, &client.address);
+    let pair = limits::pair_key(&user.email, &client.network);
     if let Attempt::Refused { until } = throttle::attempt(&mut c, &pair, now, free).await? {
         return Ok(Some(Outcome::Throttled {
             minutes: minutes_until(until, now),

@@ -184,7 +184,7 @@ async fn object(
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     };
     // Anyone may object, so an address may send only so many an hour.
-    if !limits::allow_public_post(&state.db, &state.clock, &client.address).await? {
+    if !limits::allow_public_post(&state.db, &state.clock, &client.network).await? {
         errors.add(lang, "body", "err-too-many-posts");
         let values = serde_json::to_value(&f).unwrap_or_default();
         let t = notice_page(&page, state, id.0, values, errors).await?;

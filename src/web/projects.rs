@@ -234,7 +234,7 @@ async fn ask(
         let t = show_page(&page, state, Some(user), &p, e, json!({ "question": body })).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     }
-    if !limits::allow_public_post(&state.db, &state.clock, &client.address).await? {
+    if !limits::allow_public_post(&state.db, &state.clock, &client.network).await? {
         let mut e = FormErrors::default();
         e.add(page.lang, "question", "err-too-many-posts");
         let t = show_page(&page, state, Some(user), &p, e, json!({ "question": body })).await?;

@@ -12,6 +12,16 @@ use time::Duration;
 
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << >> endobj\n% annex\ntrailer << >>\n%%EOF\n";
 
+/// A client socket at `addr` (IPv4 or IPv6).
+fn socket(addr: &str) -> SocketAddr {
+    let text = if addr.contains(':') {
+        format!("[{addr}]:4000")
+    } else {
+        format!("{addr}:4000")
+    };
+    text.parse().unwrap()
+}
+
 /// Signs in from `addr` with a browser named `agent`: the status and page.
 async fn login_from(
     app: &TestApp,
@@ -23,7 +33,7 @@ async fn login_from(
     let r = app
         .client
         .post("/login")
-        .remote(format!("{addr}:4000").parse::<SocketAddr>().unwrap())
+        .remote(socket(addr))
         .header(Header::new("User-Agent", agent))
         .header(ContentType::Form)
         .body(encode(&[
@@ -591,6 +601,24 @@ async fn five_wrong_passwords_from_one_address_do_not_stop_the_right_one_from_an
     assert_eq!(s, Status::TooManyRequests, "that pair waits");
     let (s, _) = login_from(&app, "198.51.100.1", "Holder", PURCHASER).await;
     assert_eq!(s, Status::SeeOther, "the holder, elsewhere, signs in");
+}
+
+#[rocket::async_test]
+async fn an_ipv6_client_is_throttled_by_its_64_network() {
+    let app = TestApp::spawn().await;
+    for i in 1..=5 {
+        let from = format!("2001:db8:7:7::{i}");
+        let (s, _) = login_from(&app, &from, "x", (PURCHASER.0, "wrong-guess-1")).await;
+        assert_eq!(s, Status::UnprocessableEntity);
+    }
+    let (s, _) = login_from(&app, "2001:db8:7:7::99", "x", PURCHASER).await;
+    assert_eq!(
+        s,
+        Status::TooManyRequests,
+        "another address of the same /64"
+    );
+    let (s, _) = login_from(&app, "2001:db8:7:8::1", "x", PURCHASER).await;
+    assert_eq!(s, Status::SeeOther, "another /64");
 }
 
 #[rocket::async_test]

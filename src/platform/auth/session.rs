@@ -54,13 +54,30 @@ pub fn end(jar: &CookieJar<'_>) {
 pub struct Client {
     /// The client's address (`unknown` when the server cannot tell).
     pub address: String,
+    /// The address as the throttles count it: an IPv6 client by its /64 network, since one
+    /// holder of a /64 can use any of its 2^64 addresses.
+    pub network: String,
     /// The `User-Agent` header, cut to a bounded length, without control characters.
     pub user_agent: String,
 }
 
 impl Client {
     pub fn new(address: Option<std::net::IpAddr>, user_agent: Option<&str>) -> Client {
+        let address = address.map(|a| match a {
+            std::net::IpAddr::V6(v6) => v6
+                .to_ipv4_mapped()
+                .map_or(std::net::IpAddr::V6(v6), std::net::IpAddr::V4),
+            v4 => v4,
+        });
         Client {
+            network: match address {
+                Some(std::net::IpAddr::V6(v6)) => {
+                    let s = v6.segments();
+                    format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+                }
+                Some(v4) => v4.to_string(),
+                None => "unknown".into(),
+            },
             address: address
                 .map(|a| a.to_string())
                 .unwrap_or_else(|| "unknown".into()),
@@ -83,5 +100,25 @@ impl<'r> FromRequest<'r> for Client {
             req.client_ip(),
             req.headers().get_one("User-Agent"),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Client;
+
+    #[test]
+    fn an_ipv6_client_counts_by_its_64_network_and_a_mapped_ipv4_as_ipv4() {
+        let c = Client::new("2001:db8:1:2:aaaa::1".parse().ok(), Some("UA\u{7}x"));
+        assert_eq!(c.address, "2001:db8:1:2:aaaa::1");
+        assert_eq!(c.network, "2001:db8:1:2::/64");
+        assert_eq!(c.user_agent, "UAx", "control characters are dropped");
+        let c = Client::new("::ffff:192.0.2.9".parse().ok(), None);
+        assert_eq!(
+            (c.address.as_str(), c.network.as_str()),
+            ("192.0.2.9", "192.0.2.9")
+        );
+        let c = Client::new(None, None);
+        assert_eq!(c.network, "unknown");
     }
 }
