@@ -119,6 +119,21 @@ pub async fn sealed_of(
     Ok(row.map(bid))
 }
 
+/// Whether the organization has a sealed bid on a project whose bid (or final-quote) deadline
+/// is still ahead at `now`: a bid an intruder into its admin's account could read or replace.
+pub async fn org_has_pending_sealed(c: &mut Conn, org: i64, now: i64) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM bids b JOIN projects p ON p.id = b.project_id \
+         WHERE b.org_id = $1 AND b.status = 'sealed' \
+         AND (COALESCE(p.deadline_at, 0) > $2 OR COALESCE(p.final_deadline_at, 0) > $2)",
+    )
+    .bind(org)
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(n > 0)
+}
+
 /// Every bid (any status) the organization made on a project, newest first.
 pub async fn history_of(c: &mut Conn, project: i64, org: i64) -> Result<Vec<Bid>, sqlx::Error> {
     let rows: Vec<BidRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(

@@ -230,6 +230,18 @@ const STEPS: &[Step] = &[
         postgres: include_str!("../../migrations/postgres/0038_org_relations.sql"),
     },
     Step {
+        version: 39,
+        name: "sessions",
+        sqlite: include_str!("../../migrations/sqlite/0039_sessions.sql"),
+        postgres: include_str!("../../migrations/postgres/0039_sessions.sql"),
+    },
+    Step {
+        version: 40,
+        name: "rate_limits",
+        sqlite: include_str!("../../migrations/sqlite/0040_rate_limits.sql"),
+        postgres: include_str!("../../migrations/postgres/0040_rate_limits.sql"),
+    },
+    Step {
         version: 41,
         name: "audit_coverage",
         sqlite: include_str!("../../migrations/sqlite/0041_audit_coverage.sql"),

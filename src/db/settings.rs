@@ -83,6 +83,28 @@ pub async fn snapshot(c: &mut Conn, at: i64) -> Result<Snapshot, sqlx::Error> {
     Ok(Snapshot { version, values })
 }
 
+/// As `snapshot`, reading only the keys that start with `prefix` (the others keep their
+/// defaults): for checks made on every request, such as a session's lifetimes.
+pub async fn snapshot_of(c: &mut Conn, prefix: &str, at: i64) -> Result<Snapshot, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, key, value FROM settings WHERE valid_from <= $1 \
+         AND substr(key, 1, CAST($3 AS INTEGER)) = $2 ORDER BY valid_from, id",
+    )
+    .bind(at)
+    .bind(prefix)
+    .bind(prefix.chars().count() as i64)
+    .fetch_all(&mut *c)
+    .await?;
+    let mut values = setting::defaults();
+    let mut version = 0;
+    for r in rows {
+        let id: i64 = r.try_get("id")?;
+        values.insert(r.try_get("key")?, r.try_get("value")?);
+        version = version.max(id);
+    }
+    Ok(Snapshot { version, values })
+}
+
 /// The values a decision made at `at` with settings `version` used: rows written by then
 /// (id up to the version) that were already valid at that instant.
 pub async fn as_used(

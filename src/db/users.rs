@@ -24,7 +24,7 @@ pub struct User {
 const COLUMNS: &str = "id, person_id, email, display_name, phone, preferred_lang, password_hash, \
     email_confirmed_at, session_epoch, disabled_at, created_at";
 
-fn from_row(r: &AnyRow) -> Result<User, sqlx::Error> {
+pub(crate) fn from_row(r: &AnyRow) -> Result<User, sqlx::Error> {
     Ok(User {
         id: UserId(r.try_get("id")?),
         person_id: PersonId(r.try_get("person_id")?),
@@ -108,22 +108,28 @@ pub async fn confirm_email(c: &mut Conn, id: UserId, now: i64) -> Result<(), sql
 
 /// Sets a new password hash and ends every session of the user.
 pub async fn set_password(c: &mut Conn, id: UserId, hash: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE users SET password_hash = $1, session_epoch = session_epoch + 1 WHERE id = $2",
-    )
-    .bind(hash)
-    .bind(id.0)
-    .execute(&mut *c)
-    .await?;
+    set_password_hash(c, id, hash).await?;
+    bump_epoch(c, id).await
+}
+
+/// Sets a new password hash, sessions untouched (the caller ends those it must).
+pub async fn set_password_hash(c: &mut Conn, id: UserId, hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(id.0)
+        .execute(&mut *c)
+        .await?;
     Ok(())
 }
 
-/// Ends every session of the user at once: sessions carry the epoch they were made in.
+/// Ends every session of the user at once: their rows go, and a session row carries the
+/// epoch it was made in, so one written concurrently with this change dies too.
 pub async fn bump_epoch(c: &mut Conn, id: UserId) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1")
         .bind(id.0)
         .execute(&mut *c)
         .await?;
+    super::sessions::delete_all_but(c, id, None).await?;
     Ok(())
 }
 

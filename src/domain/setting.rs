@@ -255,6 +255,37 @@ pub const DEFINITIONS: &[Definition] = &[
     // 87号令 art. 60: a bidder asked to explain a markedly low price answers in writing within
     // a reasonable time; here, this many hours from the panel's request.
     int("procurement.low_price_answer_hours", 1, 168, "24", "§5"),
+    // Sessions (issue 23): a staff session ends after 30 idle minutes, any other after two
+    // idle hours (a bidder filling a long form), and every session 12 hours after sign-in.
+    int(
+        "auth.session_idle_minutes.staff",
+        5,
+        720,
+        "30",
+        "SECURITY.md",
+    ),
+    int(
+        "auth.session_idle_minutes.other",
+        5,
+        720,
+        "120",
+        "SECURITY.md",
+    ),
+    int("auth.session_absolute_hours", 1, 168, "12", "SECURITY.md"),
+    // Sign-in throttling: failures of one (account, address) pair before it backs off, and the
+    // failures one address may make in 15 minutes (an office behind one NAT address).
+    int("auth.login_free_failures", 2, 50, "5", "SECURITY.md"),
+    int(
+        "auth.address_failures_per_15min",
+        10,
+        100_000,
+        "100",
+        "security",
+    ),
+    // Password-reset mails per account per hour; public objections and questions per address
+    // per hour.
+    int("auth.reset_mails_per_hour", 1, 50, "3", "SECURITY.md"),
+    int("auth.public_posts_per_hour", 1, 10_000, "20", "SECURITY.md"),
 ];
 
 pub fn definition(key: &str) -> Option<&'static Definition> {

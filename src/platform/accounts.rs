@@ -1,10 +1,10 @@
 //! A person's account: sign-up with email confirmation, password reset by a mailed one-time
-//! token, the profile, and ending every session. Each change is one write transaction with its
+//! token (a few an hour), the profile, a password change, and ending every session. Each change is one write transaction with its
 //! audit entry and mail; the answers never tell whether an address has an account.
 
 use crate::db::tokens::Purpose;
 use crate::db::users::{self, User};
-use crate::db::{self, throttle, Db};
+use crate::db::{self, rate, throttle, Db};
 use crate::domain::email::EmailAddress;
 use crate::domain::lang::Lang;
 use crate::platform::audit::{Actor, Auditor};
@@ -13,6 +13,7 @@ use crate::platform::clock::Clock;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::ids::UserId;
 use crate::platform::mail::{Mailer, Recipient};
+use crate::platform::{limits, signin};
 use serde_json::json;
 
 const RESET_TTL_MS: i64 = 3600 * 1000;
@@ -103,11 +104,46 @@ impl<'a> Accounts<'a> {
         Ok(())
     }
 
-    /// Mails a reset link to the account of `email`, if there is one (nothing otherwise).
+    /// Changes the password inside the account (the current one was checked): every other
+    /// session of the account ends, the one making the change (`keep`) goes on.
+    pub async fn change_password(&self, user: UserId, keep: i64, hash: &str) -> AppResult<()> {
+        let mut tx = self.db.begin_write().await?;
+        users::set_password_hash(&mut tx, user, hash).await?;
+        let ended = db::sessions::delete_all_but(&mut tx, user, Some(keep)).await?;
+        self.audit(
+            &mut tx,
+            Actor::User(user),
+            "user.password_changed",
+            user,
+            json!({ "other_sessions_ended": ended }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Mails a reset link to the account of `email`, if there is one (nothing otherwise), at
+    /// most `auth.reset_mails_per_hour` an hour: more would let anyone fill a mailbox (the
+    /// answer is the same either way).
     pub async fn request_reset(&self, email: &EmailAddress) -> AppResult<()> {
         let now = self.clock.now_ms();
         let mut tx = self.db.begin_write().await?;
         if let Some(user) = users::by_email(&mut tx, email.as_str()).await? {
+            let limit = limits::limits(&mut tx, now).await?.reset_mails_per_hour;
+            let sent =
+                rate::hit(&mut tx, &limits::reset_key(user.id), now, limits::HOUR_MS).await?;
+            if sent > limit {
+                self.audit(
+                    &mut tx,
+                    Actor::Anonymous,
+                    "user.password_reset_limited",
+                    user.id,
+                    json!({ "limit": limit }),
+                )
+                .await?;
+                tx.commit().await?;
+                return Ok(());
+            }
             let token = tokens::new_token();
             db::tokens::insert(
                 &mut tx,
@@ -147,8 +183,9 @@ impl<'a> Accounts<'a> {
     }
 
     /// Sets the new password (hashed) with the reset token, once: every session ends, the
-    /// address counts as confirmed and the sign-in throttle is cleared.
-    pub async fn reset_password(&self, token: &str, hash: &str) -> AppResult<()> {
+    /// address counts as confirmed and the sign-in throttle is cleared. The other admins of
+    /// an organization the account administers are told when it has a sealed bid pending.
+    pub async fn reset_password(&self, token: &str, hash: &str, address: &str) -> AppResult<()> {
         let now = self.clock.now_ms();
         let mut tx = self.db.begin_write().await?;
         let Some(user) =
@@ -163,7 +200,9 @@ impl<'a> Accounts<'a> {
         // Receiving the mail proves the address, so an unconfirmed account is confirmed too.
         users::confirm_email(&mut tx, user, now).await?;
         if let Some(u) = users::by_id(&mut tx, user).await? {
-            throttle::clear(&mut tx, &format!("acct:{}", u.email)).await?;
+            throttle::clear_account(&mut tx, &limits::account_prefix(&u.email)).await?;
+            signin::alert_org_admins(&mut tx, self.mailer, &u, "password_reset", address, now)
+                .await?;
         }
         self.audit(
             &mut tx,

@@ -260,6 +260,8 @@ pub async fn daily_supervision(ctx: &JobContext) -> crate::platform::error::AppR
     let digests =
         crate::deadlines::digest::send(&ctx.db, &ctx.clock, &ctx.calendars, &ctx.mailer).await?;
     log::info!("daily reminders for {day}: {digests} mailed");
+    let tidied = crate::platform::limits::tidy(&ctx.db, &ctx.clock).await?;
+    log::info!("expired sessions and rate counters deleted: {tidied}");
     let mut c = ctx.db.acquire().await?;
     crate::db::meta::set(&mut c, "supervision.ran_on", &day).await?;
     Ok(true)

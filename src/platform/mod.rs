@@ -19,3 +19,6 @@ pub mod scale;
 
 pub mod accounts;
 pub mod admin;
+pub mod limits;
+pub mod sessions;
+pub mod signin;

@@ -10,6 +10,7 @@ use crate::platform::admin::Administration;
 use crate::platform::app::AppState;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::auth::guards::Admin;
+use crate::platform::config::Mode;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::ids::{RoleGrantId, UserId};
 use crate::web::ctx::{Page, Reply};
@@ -249,12 +250,32 @@ async fn outbox(page: Page, state: &State<AppState>, _admin: Admin<'_>) -> AppRe
         m.to_addr = page.t("mail-recipient-sealed");
         m.body_text = String::new();
     }
-    // Bodies hold one-time links until delivery. Where mail is delivered (SMTP configured) an
-    // admin sees who was mailed what and its state, never the links; where it is not (the
-    // demo), this page is how a new user's link reaches them.
-    let show_bodies = state.mail_transport.is_none();
+    // A one-time link (reset, confirmation, invitation) opens an account: whoever reads it
+    // can take the account over, bids and all. Outside the demo no admin ever sees one:
+    // where mail is delivered no body is shown; where it is not, the bodies are shown with
+    // their links cut, and mail that holds one says it waits for a mail server.
+    let demo = state.mode == Mode::Demo;
+    let delivering = state.mail_transport.is_some();
+    let view: Vec<_> = mails
+        .into_iter()
+        .map(|m| {
+            let one_time = !demo && crate::platform::mail::opens_an_account(&m.template);
+            let body = if demo {
+                m.body_text.clone()
+            } else {
+                crate::platform::mail::worker::scrub_links(&m.body_text)
+            };
+            let undelivered = !delivering && m.status == "pending";
+            json!({
+                "id": m.id, "subject": m.subject, "to_addr": m.to_addr, "status": m.status,
+                "created_at": m.created_at, "body_text": if one_time { String::new() } else { body },
+                "one_time": one_time, "undelivered": undelivered,
+            })
+        })
+        .collect();
+    let show_bodies = !delivering || demo;
     Ok(page.render(
         "admin/mail",
-        json!({ "mails": mails, "show_bodies": show_bodies }),
+        json!({ "mails": view, "show_bodies": show_bodies }),
     ))
 }

@@ -82,6 +82,8 @@ pub const MATRIX: &[Rule] = &[
     rule("GET", "/dashboard", Who::SignedIn),
     rule("GET", "/account", Who::SignedIn),
     rule("POST", "/account/profile", Who::SignedIn),
+    rule("POST", "/account/password", Who::SignedIn),
+    rule("POST", "/account/sessions/<id>/end", Who::SignedIn),
     rule("POST", "/account/logout-all", Who::SignedIn),
     rule("GET", "/api/v1/me", Who::SignedIn),
     rule("GET", "/invitations/<token>", Who::SignedIn),

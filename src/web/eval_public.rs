@@ -14,9 +14,11 @@ use crate::evaluation::Evaluation;
 use crate::platform::app::AppState;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::auth::guards::CurrentUser;
+use crate::platform::auth::session::Client;
 use crate::platform::documents;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::ids::{GradeId, RoundId};
+use crate::platform::limits;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, FormErrors};
 use rocket::http::Status as Http;
@@ -127,6 +129,7 @@ pub struct ObjectionForm {
 /// An objection (举报) by anyone during the notice: answered in writing within 15 days.
 #[post("/evaluation/rounds/<id>/objections", data = "<form>")]
 async fn object(
+    client: Client,
     page: Page,
     state: &State<AppState>,
     user: Option<&CurrentUser>,
@@ -180,6 +183,13 @@ async fn object(
         let t = notice_page(&page, state, id.0, values, errors).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     };
+    // Anyone may object, so an address may send only so many an hour.
+    if !limits::allow_public_post(&state.db, &state.clock, &client.network).await? {
+        errors.add(lang, "body", "err-too-many-posts");
+        let values = serde_json::to_value(&f).unwrap_or_default();
+        let t = notice_page(&page, state, id.0, values, errors).await?;
+        return Ok(Reply::page(Http::TooManyRequests, t));
+    }
     let filed = ev
         .report_objection(&NewObjection {
             app_id: app.id,

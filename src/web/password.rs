@@ -6,6 +6,7 @@ use crate::domain::email::EmailAddress;
 use crate::platform::accounts::Accounts;
 use crate::platform::app::AppState;
 use crate::platform::auth::csrf::CsrfForm;
+use crate::platform::auth::session::Client;
 use crate::platform::auth::{password, tokens};
 use crate::platform::error::{AppError, AppResult};
 use crate::web::ctx::{Page, Reply};
@@ -81,6 +82,7 @@ pub struct ResetForm {
 
 #[post("/password/reset/<token>", data = "<form>")]
 async fn reset(
+    client: Client,
     page: Page,
     state: &State<AppState>,
     token: &str,
@@ -108,6 +110,8 @@ async fn reset(
     let hash = password::hash_off_thread(&pw, state.config.password_hash)
         .await
         .map_err(AppError::Internal)?;
-    Accounts::of(state).reset_password(token, &hash).await?;
+    Accounts::of(state)
+        .reset_password(token, &hash, &client.address)
+        .await?;
     Ok(Reply::flash("/login", page.t("flash-password-reset")))
 }

@@ -10,8 +10,10 @@ use crate::db::projects::{self as store, Project};
 use crate::platform::app::AppState;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::auth::guards::CurrentUser;
+use crate::platform::auth::session::Client;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::ids::OrgId;
+use crate::platform::limits;
 use crate::procurement::Procurement;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, FormErrors};
@@ -211,6 +213,7 @@ pub struct AskForm {
 
 #[post("/projects/<number>/questions", data = "<form>")]
 async fn ask(
+    client: Client,
     page: Page,
     state: &State<AppState>,
     user: &CurrentUser,
@@ -230,6 +233,12 @@ async fn ask(
         e.add(page.lang, "question", "err-question-text");
         let t = show_page(&page, state, Some(user), &p, e, json!({ "question": body })).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
+    }
+    if !limits::allow_public_post(&state.db, &state.clock, &client.network).await? {
+        let mut e = FormErrors::default();
+        e.add(page.lang, "question", "err-too-many-posts");
+        let t = show_page(&page, state, Some(user), &p, e, json!({ "question": body })).await?;
+        return Ok(Reply::page(Http::TooManyRequests, t));
     }
     Procurement::of(state)
         .ask_question(&p, org.0, user.id(), &body)

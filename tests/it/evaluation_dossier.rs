@@ -171,7 +171,7 @@ async fn the_committee_reads_the_aggregate_sheet_of_each_application() {
 }
 
 /// The committee decides the proposed 5A and the notice is published (signed out after).
-async fn in_notice(app: &TestApp, id: i64, round: i64) {
+pub async fn in_notice(app: &TestApp, id: i64, round: i64) {
     switch(app, EVALUATION).await;
     let (s, body) = post_owned(
         app,

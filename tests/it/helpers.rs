@@ -165,7 +165,51 @@ pub async fn fresh_db() -> (Db, String) {
     (db, url)
 }
 
+/// Tests that run a procedure over weeks keep one person signed in while they move the clock;
+/// the session lifetimes (issue 23: 30 minutes idle for staff, 12 hours in all) would sign
+/// them out at every jump. Here the lifetimes are set beyond any jump (written directly: the
+/// settings form bounds them far lower). `security_sessions` restores the real ones with
+/// `TestApp::with_real_session_lifetimes`.
+async fn sessions_outlive_the_clock(db: &Db) {
+    let mut c = db.acquire().await.expect("conn");
+    for key in [
+        "auth.session_idle_minutes.staff",
+        "auth.session_idle_minutes.other",
+        "auth.session_absolute_hours",
+    ] {
+        sqlx::query(
+            "INSERT INTO settings (key, value, valid_from, changed_by, changed_at, reason) \
+             VALUES ($1, '100000000', 0, NULL, 0, 'test harness: sessions outlive clock jumps')",
+        )
+        .bind(key)
+        .execute(&mut *c)
+        .await
+        .expect("session lifetimes for tests");
+    }
+}
+
 impl TestApp {
+    /// Gives sessions their real lifetimes again (the defaults), for tests of the lifetimes.
+    pub async fn with_real_session_lifetimes(self) -> TestApp {
+        let mut c = self.db.acquire().await.expect("conn");
+        for d in huoban::domain::setting::DEFINITIONS
+            .iter()
+            .filter(|d| d.key.starts_with("auth.session_"))
+        {
+            sqlx::query(
+                "INSERT INTO settings (key, value, valid_from, changed_by, changed_at, reason) \
+                 VALUES ($1, $2, 0, NULL, 0, 'test: the real session lifetimes')",
+            )
+            .bind(d.key)
+            .bind(d.default)
+            .execute(&mut *c)
+            .await
+            .expect("real session lifetimes");
+        }
+        drop(c);
+        self
+    }
+
     /// The application with the demo data (one user per role) on a fresh database.
     pub async fn spawn() -> TestApp {
         let (db, url) = fresh_db().await;
@@ -195,6 +239,7 @@ impl TestApp {
         huoban::seed::load(&db, CHEAP_HASH, &clock, &auditor, &sealer, &uploads)
             .await
             .expect("demo data");
+        sessions_outlive_the_clock(&db).await;
         Self::instance(resolved, db, clock, false).await
     }
 
@@ -204,6 +249,26 @@ impl TestApp {
         let url = app.resolved.database_url.clone();
         let db = db::connect(&url, 5).await.expect("connect");
         Self::instance(app.resolved.clone(), db, app.clock.clone(), true).await
+    }
+
+    /// As `spawn`, with the application in demo mode (the demo banner; one-time links shown
+    /// to admins at `/admin/mail`).
+    pub async fn spawn_demo() -> TestApp {
+        let app = Self::spawn().await;
+        let url = app.resolved.database_url.clone();
+        let db = db::connect(&url, 5).await.expect("connect");
+        let mut state = app::state(&app.resolved, db.clone(), app.clock.clone()).expect("state");
+        state.mode = Mode::Demo;
+        let client = Client::tracked(app::build(&app.resolved, state))
+            .await
+            .expect("rocket");
+        TestApp {
+            client,
+            clock: app.clock.clone(),
+            db,
+            resolved: app.resolved.clone(),
+            mail: Arc::new(Memory::default()),
+        }
     }
 
     /// The application on `db`. Tests drive the mail worker themselves (`deliver_mail`) with

@@ -8,6 +8,17 @@ use std::collections::BTreeMap;
 async fn two_instances_deliver_each_mail_exactly_once() {
     let a = TestApp::spawn().await;
     let b = a.second_instance().await;
+    // Fifteen reset mails to each of two accounts: above the hourly limit of three (issue 23).
+    {
+        let mut c = a.db.acquire().await.unwrap();
+        sqlx::query(
+            "INSERT INTO settings (key, value, valid_from, changed_by, changed_at, reason) \
+             VALUES ('auth.reset_mails_per_hour', '15', 0, NULL, 0, 'test')",
+        )
+        .execute(&mut *c)
+        .await
+        .unwrap();
+    }
     for i in 0..30 {
         let who = if i % 2 == 0 { EXPERT.0 } else { PURCHASER.0 };
         let app = if i % 3 == 0 { &a } else { &b };

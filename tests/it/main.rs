@@ -50,6 +50,7 @@ mod related;
 mod review;
 mod security_audit;
 mod security_input;
+mod security_sessions;
 mod settings;
 mod smtp;
 mod supervision;

@@ -1,4 +1,4 @@
-//! Layered request guards: `&CurrentUser` (401 without a live session) → `Staff<R>` (403 without
+//! Layered request guards: `&CurrentUser` (401 without a live session, see `platform::sessions`) → `Staff<R>` (403 without
 //! the role) and `OrgMember`. A failing guard answers 401/403 with a page, never a silent
 //! forward. Object-level checks (this organization is yours) are made in the handler against
 //! the database rows loaded here.
@@ -6,12 +6,12 @@
 use crate::db::orgs::{MemberKind, Membership};
 use crate::db::roles::Grant;
 use crate::db::users::User;
-use crate::db::{orgs, roles, users};
 use crate::domain::role::Role;
 use crate::platform::app::AppState;
 use crate::platform::auth::session;
 use crate::platform::error::AppError;
 use crate::platform::ids::{OrgId, UserId};
+use crate::platform::sessions;
 use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
 use std::marker::PhantomData;
@@ -75,7 +75,8 @@ impl CurrentUser {
 /// What the session resolved to for this request; cached so it is loaded once.
 enum Loaded {
     Anonymous,
-    User(Box<CurrentUser>),
+    /// The user and the id of the session row.
+    User(Box<CurrentUser>, i64),
     Failed,
 }
 
@@ -86,33 +87,19 @@ async fn load(req: &Request<'_>) -> Loaded {
     let Some(state) = req.rocket().state::<AppState>() else {
         return Loaded::Failed;
     };
-    let result: Result<Loaded, sqlx::Error> = async {
-        let mut c = state.db.acquire().await?;
-        let Some(user) = users::by_id(&mut c, UserId(cookie.uid)).await? else {
-            return Ok(Loaded::Anonymous);
-        };
-        if user.session_epoch != cookie.epoch
-            || user.disabled_at.is_some()
-            || user.email_confirmed_at.is_none()
-        {
-            return Ok(Loaded::Anonymous);
-        }
-        let grants = roles::active_for_user(&mut c, user.id).await?;
-        let memberships = orgs::active_for_user(&mut c, user.id).await?;
-        Ok(Loaded::User(Box::new(CurrentUser {
-            user,
-            grants,
-            memberships,
-        })))
-    }
-    .await;
-    match result {
-        Ok(l) => {
-            if matches!(l, Loaded::Anonymous) {
-                // A stale or revoked session: drop the cookie.
-                session::end(req.cookies());
-            }
-            l
+    match sessions::resolve(&state.db, &cookie.sid, state.clock.now_ms()).await {
+        Ok(Some(r)) => Loaded::User(
+            Box::new(CurrentUser {
+                user: r.user,
+                grants: r.grants,
+                memberships: r.memberships,
+            }),
+            r.session,
+        ),
+        Ok(None) => {
+            // An ended, expired or revoked session: drop the cookie.
+            session::end(req.cookies());
+            Loaded::Anonymous
         }
         Err(e) => {
             log::error!("loading the session user failed: {e}");
@@ -125,7 +112,7 @@ async fn load(req: &Request<'_>) -> Loaded {
 pub async fn current<'r>(req: &'r Request<'_>) -> Result<Option<&'r CurrentUser>, AppError> {
     match req.local_cache_async(load(req)).await {
         Loaded::Anonymous => Ok(None),
-        Loaded::User(u) => Ok(Some(u)),
+        Loaded::User(u, _) => Ok(Some(u)),
         Loaded::Failed => Err(AppError::Internal("session lookup failed".into())),
     }
 }
@@ -134,8 +121,29 @@ pub async fn current<'r>(req: &'r Request<'_>) -> Result<Option<&'r CurrentUser>
 /// are rendered synchronously, after the guards ran).
 pub fn already_loaded<'r>(req: &'r Request<'_>) -> Option<&'r CurrentUser> {
     match req.local_cache(|| Loaded::Anonymous) {
-        Loaded::User(u) => Some(u),
+        Loaded::User(u, _) => Some(u),
         _ => None,
+    }
+}
+
+/// The id of the signed-in user's session row (401 without a live session): the account
+/// page marks it and a password change keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CurrentSession(pub i64);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for CurrentSession {
+    type Error = AppError;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        match req.local_cache_async(load(req)).await {
+            Loaded::User(_, id) => Outcome::Success(CurrentSession(*id)),
+            Loaded::Anonymous => Outcome::Error((Status::Unauthorized, AppError::Unauthorized)),
+            Loaded::Failed => Outcome::Error((
+                Status::InternalServerError,
+                AppError::Internal("session lookup failed".into()),
+            )),
+        }
     }
 }
 

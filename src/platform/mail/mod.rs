@@ -14,6 +14,12 @@ use rocket_dyn_templates::tera::{Context, Tera};
 use serde::Serialize;
 use std::path::Path;
 
+/// Mail whose body holds a one-time link that opens an account (reset, confirmation,
+/// invitation): outside the demo only its recipient may ever read it.
+pub fn opens_an_account(template: &str) -> bool {
+    matches!(template, "reset_password" | "confirm_email" | "invitation")
+}
+
 /// Who a mail goes to and in which language.
 pub struct Recipient<'a> {
     pub addr: &'a str,

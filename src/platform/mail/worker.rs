@@ -174,7 +174,7 @@ impl Worker<'_> {
 }
 
 /// Paths whose last segment is a one-time token.
-const TOKEN_PATHS: [&str; 3] = ["/confirm/", "/password/reset/", "/invitations/"];
+const TOKEN_PATHS: [&str; 4] = ["/confirm/", "/password/reset/", "/invitations/", "/survey/"];
 
 /// The text with the token of every one-time link replaced by `…`.
 pub fn scrub_links(body: &str) -> String {
