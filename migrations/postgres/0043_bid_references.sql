@@ -2,5 +2,6 @@
 -- of its own bids must not learn how many bids were placed in between (issue #23).
 ALTER TABLE bids ADD COLUMN reference TEXT;
 UPDATE bids SET reference = upper(substr(md5(random()::text || clock_timestamp()::text || id::text), 1, 12));
-ALTER TABLE bids ALTER COLUMN reference SET NOT NULL;
+-- Nullable as in SQLite, which cannot add a NOT NULL column without a default (the folders end
+-- with the same shape); the bid store always writes one, and the unique index keeps them apart.
 CREATE UNIQUE INDEX bids_reference ON bids (reference);
