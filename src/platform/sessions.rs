@@ -103,7 +103,42 @@ pub struct SessionView {
     pub last_seen_at: i64,
     pub address: String,
     pub user_agent: String,
+    /// The browser and system the user agent names, short enough for a phone's table.
+    pub device: String,
     pub current: bool,
+}
+
+/// "Chrome · Windows" from a user agent string; the first known names found, else a short
+/// cut of the string itself.
+pub fn device_label(ua: &str) -> String {
+    // Order matters: Edge and WeChat also say Chrome, Chrome also says Safari.
+    const BROWSERS: [(&str, &str); 8] = [
+        ("MicroMessenger", "WeChat"),
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("HeadlessChrome/", "Chrome (headless)"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+        ("curl/", "curl"),
+    ];
+    const SYSTEMS: [(&str, &str); 6] = [
+        ("Android", "Android"),
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("Linux", "Linux"),
+    ];
+    let browser = BROWSERS.iter().find(|(k, _)| ua.contains(k)).map(|x| x.1);
+    let system = SYSTEMS.iter().find(|(k, _)| ua.contains(k)).map(|x| x.1);
+    match (browser, system) {
+        (Some(b), Some(s)) => format!("{b} · {s}"),
+        (Some(b), None) => b.to_string(),
+        (None, Some(s)) => s.to_string(),
+        (None, None) if ua.trim().is_empty() => "—".to_string(),
+        (None, None) => ua.chars().take(32).collect(),
+    }
 }
 
 pub struct Sessions<'a> {
@@ -177,6 +212,7 @@ impl<'a> Sessions<'a> {
                 created_at: s.created_at,
                 last_seen_at: s.last_seen_at,
                 address: s.address,
+                device: device_label(&s.user_agent),
                 user_agent: s.user_agent,
             })
             .collect())
@@ -200,5 +236,25 @@ impl<'a> Sessions<'a> {
             .await?;
         tx.commit().await?;
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_user_agent_reads_as_browser_and_system() {
+        let chrome_win = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36";
+        assert_eq!(device_label(chrome_win), "Chrome · Windows");
+        let edge =
+            "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/120.0 Safari/537.36 Edg/120.0";
+        assert_eq!(device_label(edge), "Edge · Windows");
+        let wechat = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile MicroMessenger/8.0";
+        assert_eq!(device_label(wechat), "WeChat · iPhone");
+        let safari = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Version/17.0 Safari/605.1.15";
+        assert_eq!(device_label(safari), "Safari · macOS");
+        assert_eq!(device_label(""), "—");
+        assert_eq!(device_label("某个客户端"), "某个客户端");
     }
 }
