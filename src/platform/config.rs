@@ -236,6 +236,13 @@ pub fn figment(file: &Path) -> Figment {
 
 /// Reads, resolves and validates the configuration.
 pub fn load() -> Result<Resolved, ConfigError> {
+    let (config, mode) = read()?;
+    resolve(config, mode)
+}
+
+/// The configuration as given (file, environment) and the mode it means: production when a
+/// configuration file exists or a database is named, the demo otherwise.
+fn read() -> Result<(Config, Mode), ConfigError> {
     let file = config_file();
     let config: Config = figment(&file)
         .extract()
@@ -245,7 +252,7 @@ pub fn load() -> Result<Resolved, ConfigError> {
     } else {
         Mode::Demo
     };
-    resolve(config, mode)
+    Ok((config, mode))
 }
 
 /// What `verify-audit` needs: the database and every audit key, current and retired.
@@ -260,15 +267,7 @@ pub struct AuditSetup {
 /// trail checked against a fresh key only "finds" tampering) and never creates the demo
 /// database: it says which key or file is missing instead.
 pub fn load_for_audit() -> Result<AuditSetup, ConfigError> {
-    let file = config_file();
-    let config: Config = figment(&file)
-        .extract()
-        .map_err(|e| ConfigError::Figment(e.to_string()))?;
-    let mode = if file.exists() || config.database_url.is_some() {
-        Mode::Production
-    } else {
-        Mode::Demo
-    };
+    let (config, mode) = read()?;
     audit_setup(config, mode)
 }
 
