@@ -141,7 +141,17 @@ async fn delivered_mail_keeps_no_usable_link_and_admins_do_not_see_bodies_where_
         "the admin sees what was sent to whom"
     );
     assert!(!html_unescape(&page).contains(&link), "but not the link");
+    // Its state in words, not the stored code.
+    assert!(
+        page.contains("待发送") && !page.contains(">pending<"),
+        "{page}"
+    );
     app.deliver_mail().await;
+    let (_, page) = app.get("/admin/mail").await;
+    assert!(
+        page.contains("已发送") && !page.contains(">sent<"),
+        "{page}"
+    );
     assert!(
         app.mail.sent()[0].body.contains(&link),
         "the recipient got the link"
