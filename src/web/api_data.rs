@@ -361,9 +361,15 @@ fn filter_schema(ds: Dataset, f: Filter, categories: &[String]) -> ObjectBuilder
             .schema_type(SchemaType::new(Type::String))
             .min_length(Some(1))
             .max_length(Some(50))
-            .pattern(Some(r"\S"))
+            // At least one non-space, and none of what `domain::text::check` refuses at the
+            // boundary (C0 and C1 controls, DEL, bidirectional overrides and isolates, U+FFFD):
+            // the document promises only what the server accepts.
+            .pattern(Some(
+                r"^[^\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069\uFFFD]*[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069\uFFFD][^\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069\uFFFD]*$",
+            ))
             .description(Some(
-                "words in the title, number or name; surrounding spaces are ignored",
+                "words in the title, number or name; surrounding spaces are ignored; no control \
+                 or text-direction characters",
             )),
         Filter::Year => ObjectBuilder::new()
             .schema_type(SchemaType::new(Type::Integer))
