@@ -265,7 +265,9 @@ async fn outbox(page: Page, state: &State<AppState>, _admin: Admin<'_>) -> AppRe
             } else {
                 crate::platform::mail::worker::scrub_links(&m.body_text)
             };
-            let undelivered = !delivering && m.status == "pending";
+            let undelivered = !delivering
+                && crate::platform::mail::MailStatus::parse(&m.status)
+                    == Some(crate::platform::mail::MailStatus::Pending);
             json!({
                 "id": m.id, "subject": m.subject, "to_addr": m.to_addr, "status": m.status,
                 "created_at": m.created_at, "body_text": if one_time { String::new() } else { body },

@@ -2,6 +2,38 @@
 //! (subject from the catalogue key `mail-<name>-subject`) and written to the outbox in the
 //! caller's transaction, so a mail exists exactly when the change that caused it does.
 
+/// Where a mail is in the outbox: waiting (or waiting to be retried), claimed by a worker,
+/// delivered, or given up. The stored `status` column holds its code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailStatus {
+    Pending,
+    Sending,
+    Sent,
+    Failed,
+}
+
+impl MailStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            MailStatus::Pending => "pending",
+            MailStatus::Sending => "sending",
+            MailStatus::Sent => "sent",
+            MailStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MailStatus> {
+        [
+            MailStatus::Pending,
+            MailStatus::Sending,
+            MailStatus::Sent,
+            MailStatus::Failed,
+        ]
+        .into_iter()
+        .find(|m| m.code() == s)
+    }
+}
+
 pub mod transport;
 pub mod worker;
 

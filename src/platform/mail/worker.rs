@@ -4,6 +4,7 @@
 //! the final failure.
 
 use super::transport::{Outgoing, SendError, Transport};
+use super::MailStatus;
 use crate::db::mail as mail_store;
 use crate::db::Db;
 use crate::platform::audit::{Actor, Auditor};
@@ -99,15 +100,15 @@ impl Worker<'_> {
             let retry =
                 matches!(&result, Err(SendError::Transient(_)) if attempts + 1 < MAX_ATTEMPTS);
             let (status, action, error, next) = match &result {
-                Ok(()) => ("sent", "mail.sent", None, 0),
+                Ok(()) => (MailStatus::Sent, "mail.sent", None, 0),
                 Err(SendError::Transient(e)) if retry => (
-                    "pending",
+                    MailStatus::Pending,
                     "mail.retry_scheduled",
                     Some(e.clone()),
                     now + backoff_ms(attempts + 1),
                 ),
                 Err(SendError::Transient(e)) | Err(SendError::Permanent(e)) => {
-                    ("failed", "mail.failed", Some(e.clone()), 0)
+                    (MailStatus::Failed, "mail.failed", Some(e.clone()), 0)
                 }
             };
             // Once a mail is delivered or given up, its one-time links are of no more use to
@@ -122,7 +123,7 @@ impl Worker<'_> {
                 mail.id,
                 self.holder,
                 &mail_store::Outcome {
-                    status,
+                    status: status.code(),
                     error: error.as_deref(),
                     next_attempt_at: next,
                     now,
@@ -150,8 +151,8 @@ impl Worker<'_> {
                 .await?;
             tx.commit().await?;
             match status {
-                "sent" => round.sent += 1,
-                "pending" => {
+                MailStatus::Sent => round.sent += 1,
+                MailStatus::Pending => {
                     log::warn!(
                         "mail {} not delivered (will retry): {}",
                         mail.id,
