@@ -232,6 +232,11 @@ impl Dataset {
         ALL.into_iter().find(|d| d.slug() == s)
     }
 
+    /// The status a list shows when none is asked for: the projects list shows the open ones.
+    pub fn default_status(self) -> Option<&'static str> {
+        (self == Dataset::Projects).then_some("open")
+    }
+
     /// The public list page.
     pub fn list_path(self) -> &'static str {
         match self {

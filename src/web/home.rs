@@ -38,11 +38,10 @@ async fn home_context(state: &AppState) -> AppResult<serde_json::Value> {
     let scope = crate::web::opendata::scope(state);
     let mut areas = Vec::with_capacity(AREAS.len());
     for ds in AREAS {
-        let mut q = Query::default();
-        // The projects list shows the open ones unless asked otherwise.
-        if ds == Dataset::Projects {
-            q.status = Some("open".into());
-        }
+        let q = Query {
+            status: ds.default_status().map(String::from),
+            ..Query::default()
+        };
         let count = opendata::count(&mut c, &scope, ds, &q).await?;
         areas.push(json!({
             "slug": ds.slug(),

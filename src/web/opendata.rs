@@ -206,8 +206,8 @@ async fn list_context(
     };
     let codes: Vec<String> = categories.iter().map(|x| x.code.clone()).collect();
     let mut q = clean_with(ds, params, &codes);
-    if ds == Dataset::Projects && q.status.is_none() {
-        q.status = Some("open".into());
+    if q.status.is_none() {
+        q.status = ds.default_status().map(String::from);
     }
     let page_no = params
         .page
