@@ -41,6 +41,15 @@ impl TextError {
             TextError::TooLong => "err-input-too-long",
         }
     }
+
+    /// The message for a refused URL (a path segment or query parameter): no form to go back to.
+    pub fn url_message_key(self) -> &'static str {
+        match self {
+            TextError::Control => "url-input-control",
+            TextError::Encoding => "url-input-encoding",
+            TextError::TooLong => "url-input-too-long",
+        }
+    }
 }
 
 /// Whether `c` is refused in a value from `origin`.

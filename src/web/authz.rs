@@ -53,6 +53,7 @@ pub const MATRIX: &[Rule] = &[
     rule("GET", "/", Who::Anyone),
     rule("GET", "/static/app.css", Who::Anyone),
     rule("GET", "/static/sheet.js", Who::Anyone),
+    rule("GET", "/static/form-check.js", Who::Anyone),
     rule("GET", "/lang?<lang>&<next>", Who::Anyone),
     rule("POST", "/lang", Who::Anyone),
     rule("GET", "/login?<next>", Who::Anyone),

@@ -53,7 +53,7 @@ impl Fairing for CleanInput {
 
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
         if let Refused(Some(problem)) = req.local_cache(|| Refused(None)) {
-            if let Ok(page) = render_error(req, Status::BadRequest, problem.message_key()) {
+            if let Ok(page) = render_error(req, Status::BadRequest, problem.url_message_key()) {
                 *res = page;
             }
         }

@@ -16,7 +16,7 @@ use rocket_dyn_templates::Metadata;
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {
-    routes![home, stylesheet, sheet_script, link_lang, switch_lang]
+    routes![home, stylesheet, sheet_script, form_check_script, link_lang, switch_lang]
 }
 
 /// The public areas the front door shows, each with its list and how many rows it holds
@@ -72,6 +72,14 @@ const SHEET_JS: &str = include_str!("../../templates/static/sheet.js");
 #[get("/static/sheet.js")]
 fn sheet_script() -> (ContentType, &'static str) {
     (ContentType::JavaScript, SHEET_JS)
+}
+
+const FORM_CHECK_JS: &str = include_str!("../../templates/static/form-check.js");
+
+/// Every form's text check before it is sent (the server's rule, shown as a field error).
+#[get("/static/form-check.js")]
+fn form_check_script() -> (ContentType, &'static str) {
+    (ContentType::JavaScript, FORM_CHECK_JS)
 }
 
 #[derive(FromForm)]

@@ -306,8 +306,9 @@ function killServerNow() {
 // ---------------------------------------------------------------------------------------------
 // Browser helpers
 
-async function newContext(locale = 'zh-CN') {
+async function newContext(locale = 'zh-CN', options = {}) {
   const ctx = await browser.newContext({
+    ...options,
     locale,
     viewport: { width: 1280, height: 900 },
     baseURL: server.base,
@@ -424,6 +425,47 @@ async function anonymousChecks() {
         throw new Error('submitting the empty sign-up form showed no .error-summary');
       }
       return axe(page, '/signup (errors)');
+    });
+    // Issue 23, item 1: a value the server would refuse (here a vertical tab pasted into a
+    // name) is shown as a field error in the form before it is sent, with what was typed kept.
+    await check('a refused character is a field error in the form, the input kept', async () => {
+      await goto(page, '/signup');
+      await page.fill('#display_name', '宁波\u000B社工');
+      await page.fill('#email', 'field-check@example.cn');
+      await page.click('main form[action="/signup"] button[type="submit"]');
+      const summary = page.locator('.error-summary[data-form-check]');
+      await summary.waitFor();
+      const text = await summary.innerText();
+      if (!text.includes('姓名') && !text.includes('名称')) throw new Error(`the summary names no field: ${text}`);
+      if (!text.includes('不允许的字符')) throw new Error(`the summary gives no reason: ${text}`);
+      if (new URL(page.url()).pathname !== '/signup') throw new Error(`the form was sent: ${page.url()}`);
+      if ((await page.inputValue('#email')) !== 'field-check@example.cn') throw new Error('the e-mail typed was lost');
+      if ((await page.getAttribute('#display_name', 'aria-invalid')) !== 'true') throw new Error('the field is not marked invalid');
+      if (!(await page.locator('.field-error #display_name').count())) throw new Error('the field is not shown in error');
+      await axe(page, '/signup (a refused character)');
+      // Fixed, the same form is sent and the client-side errors go.
+      await page.fill('#display_name', '宁波社工');
+      await Promise.all([
+        page.waitForNavigation({ waitUntil: 'load' }),
+        page.click('main form[action="/signup"] button[type="submit"]'),
+      ]);
+      if (await page.locator('[data-form-check]').count()) throw new Error('the client-side error stayed');
+    });
+    await check('without script the server refuses the same value and saves nothing (422)', async () => {
+      const plain = await newContext('zh-CN', { javaScriptEnabled: false });
+      try {
+        const p = await newPage(plain);
+        await goto(p, '/signup');
+        await p.fill('#display_name', '宁波\u000B社工');
+        const [response] = await Promise.all([
+          p.waitForNavigation({ waitUntil: 'load' }),
+          p.click('main form[action="/signup"] button[type="submit"]'),
+        ]);
+        if (response.status() !== 422) throw new Error(`status ${response.status()}`);
+        if (!(await p.content()).includes('不允许的字符')) throw new Error('the 422 page gives no reason');
+      } finally {
+        await plain.close().catch(() => {});
+      }
     });
   } finally {
     await ctx.close().catch(() => {});

@@ -364,6 +364,10 @@ async fn the_api_refuses_bad_text_with_a_json_problem() {
     let body = r.into_string().await.unwrap_or_default();
     let v: serde_json::Value = serde_json::from_str(&body).expect("a JSON problem");
     assert_eq!(v["status"], 400);
+    // It says what was wrong with the address, not to go back to a form there never was.
+    let detail = v["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("网址"), "{detail}");
+    assert!(!detail.contains("返回"), "{detail}");
     let r = app.client.get("/api/v1/projects?q=%C0").dispatch().await;
     assert_eq!(r.status(), Status::BadRequest);
 }
