@@ -1411,12 +1411,16 @@ async function main() {
   browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS, timeout: 30_000 });
   log(`browser: Chromium ${browser.version()}, axe tags ${AXE_TAGS.join(', ')}`);
 
-  await anonymousChecks();
-  await registrationJourney();
-  await evaluationJourney();
-  await procurementJourney();
+  // HUOBAN_BROWSER_ONLY=anonymous,registration,... runs only those parts (a developer's loop;
+  // CI runs everything).
+  const only = (process.env.HUOBAN_BROWSER_ONLY || '').split(',').filter(Boolean);
+  const run = (name) => only.length === 0 || only.includes(name);
+  if (run('anonymous')) await anonymousChecks();
+  if (run('registration')) await registrationJourney();
+  if (run('evaluation')) await evaluationJourney();
+  if (run('procurement')) await procurementJourney();
   // Two identities at a time keeps the run short without starving a two-core machine.
-  const queue = [...USERS];
+  const queue = run('users') ? [...USERS] : [];
   const worker = async () => {
     while (queue.length) {
       const [email, password] = queue.shift();
@@ -1424,12 +1428,12 @@ async function main() {
     }
   };
   await Promise.all([worker(), worker()]);
-  await agencyJourney();
+  if (run('agency')) await agencyJourney();
   // Last: it restarts the server with the demo clock ahead.
-  await awardJourney();
-  await complaintJourney();
-  await documentsPrint();
-  await calendarJourney();
+  if (run('award')) await awardJourney();
+  if (run('complaint')) await complaintJourney();
+  if (run('documents')) await documentsPrint();
+  if (run('calendar')) await calendarJourney();
 
   log(`browser: checks done at ${elapsed()}; screenshots in ${SHOT_DIR}`);
 }
