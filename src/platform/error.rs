@@ -69,9 +69,12 @@ pub fn status_message_key(status: Status) -> &'static str {
         401 => "err-401",
         403 => "err-403",
         404 => "err-404",
+        405 => "err-405",
+        409 => "err-409",
         413 => "err-413",
         415 => "err-415",
         422 => "err-422",
+        429 => "err-429",
         _ => "err-500",
     }
 }
@@ -100,6 +103,40 @@ struct ErrorPage {
     status: u16,
     title: String,
     detail: String,
+    /// A fault's reference, also written to the log with the cause, so an admin can find it.
+    reference: Option<String>,
+    /// The page the person came from (same site only), for a refusal they can correct there.
+    back: Option<String>,
+}
+
+/// A short reference for a fault: the time of day it happened and four random characters, easy
+/// to read out on the telephone and to search for in the log.
+pub fn fault_reference() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::thread_rng();
+    let tail: String = (0..4)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect();
+    let now = time::OffsetDateTime::now_utc();
+    format!(
+        "{:02}{:02}{:02}-{tail}",
+        now.hour(),
+        now.minute(),
+        now.second()
+    )
+}
+
+/// The Referer's path when it is this site's own page (never another site's address).
+pub fn same_site_referer(req: &Request<'_>) -> Option<String> {
+    let referer = req.headers().get_one("Referer")?;
+    let host = req.headers().get_one("Host")?;
+    let rest = referer
+        .strip_prefix("http://")
+        .or_else(|| referer.strip_prefix("https://"))?;
+    let path = rest.strip_prefix(host)?;
+    (path.starts_with('/') && !path.starts_with("//") && path != req.uri().path().as_str())
+        .then(|| path.to_string())
 }
 
 pub fn is_api(req: &Request<'_>) -> bool {
@@ -119,6 +156,25 @@ pub fn is_data_path(path: &str) -> bool {
 
 /// Renders an error for `req`: a JSON problem under /api, otherwise a page in the layout.
 pub fn render_error(req: &Request<'_>, status: Status, key: &str) -> response::Result<'static> {
+    let reference = (status.code >= 500).then(|| {
+        let r = fault_reference();
+        log::error!(
+            "{} {}: answered {} (reference {r})",
+            req.method(),
+            req.uri(),
+            status.code
+        );
+        r
+    });
+    render_error_ref(req, status, key, reference)
+}
+
+fn render_error_ref(
+    req: &Request<'_>,
+    status: Status,
+    key: &str,
+    reference: Option<String>,
+) -> response::Result<'static> {
     let pref =
         crate::platform::auth::guards::already_loaded(req).map(|u| u.user.preferred_lang.as_str());
     let lang = crate::web::ctx::negotiate_lang(req, pref);
@@ -146,6 +202,10 @@ pub fn render_error(req: &Request<'_>, status: Status, key: &str) -> response::R
             status: status.code,
             title,
             detail,
+            reference,
+            back: matches!(status.code, 409 | 422)
+                .then(|| same_site_referer(req))
+                .flatten(),
         },
     );
     let mut resp = tpl.respond_to(req)?;
@@ -155,13 +215,29 @@ pub fn render_error(req: &Request<'_>, status: Status, key: &str) -> response::R
 
 impl<'r> Responder<'r, 'static> for AppError {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
-        match &self {
-            AppError::Db(e) => log::error!("{} {}: database error: {e}", req.method(), req.uri()),
-            AppError::Internal(e) => log::error!("{} {}: {e}", req.method(), req.uri()),
-            _ => {}
-        }
+        let reference = match &self {
+            AppError::Db(e) => {
+                let r = fault_reference();
+                log::error!(
+                    "{} {}: database error (reference {r}): {e}",
+                    req.method(),
+                    req.uri()
+                );
+                Some(r)
+            }
+            AppError::Internal(e) => {
+                let r = fault_reference();
+                log::error!("{} {}: {e} (reference {r})", req.method(), req.uri());
+                Some(r)
+            }
+            _ => None,
+        };
         let status = self.status();
         let key = self.message_key();
-        render_error(req, status, key)
+        if reference.is_some() {
+            render_error_ref(req, status, key, reference)
+        } else {
+            render_error(req, status, key)
+        }
     }
 }

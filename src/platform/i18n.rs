@@ -26,11 +26,27 @@ pub fn t(lang: Lang, key: &str) -> String {
     LOCALES.lookup(&langid(lang), key)
 }
 
-/// The message `key` in `lang` with named arguments.
+/// The message `key` in `lang`, if the catalogue has it.
+pub fn try_t(lang: Lang, key: &str) -> Option<String> {
+    LOCALES.try_lookup(&langid(lang), key)
+}
+
+/// The message `key` in `lang` with named arguments. An argument that is a whole number is
+/// passed as a number, so a message can choose its plural form (`[one] 1 day`).
 pub fn t_args(lang: Lang, key: &str, args: &[(&'static str, String)]) -> String {
-    let map: HashMap<Cow<'static, str>, fluent_templates::fluent_bundle::FluentValue> = args
+    use fluent_templates::fluent_bundle::FluentValue;
+    let map: HashMap<Cow<'static, str>, FluentValue> = args
         .iter()
-        .map(|(k, v)| (Cow::Borrowed(*k), v.clone().into()))
+        .map(|(k, v)| {
+            let value = match v.parse::<i64>() {
+                // As typed: "+1" and "01" stay text.
+                Ok(n) if n.to_string() == *v => {
+                    FluentValue::from(n)
+                }
+                _ => v.clone().into(),
+            };
+            (Cow::Borrowed(*k), value)
+        })
         .collect();
     LOCALES.lookup_with_args(&langid(lang), key, &map)
 }

@@ -16,6 +16,12 @@ impl<'r> Responder<'r, 'static> for ErrorResponse {
             let target = format!("/login?next={}", crate::web::forms::urlencode(&next));
             return Redirect::to(target).respond_to(req);
         }
+        if let Some(pending) = &req
+            .local_cache(crate::web::confirm::ConfirmNeeded::default)
+            .0
+        {
+            return crate::web::confirm::render(req, pending);
+        }
         let text = req.local_cache(|| TextRefused(None)).0;
         let key = if status == Status::Forbidden && req.local_cache(|| CsrfRefused(false)).0 {
             "err-csrf"

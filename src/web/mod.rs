@@ -17,6 +17,7 @@ pub mod catchers;
 pub mod chunks;
 pub mod clean_input;
 pub mod complaints;
+pub mod confirm;
 pub mod contract_manage;
 pub mod ctx;
 pub mod dashboard;

@@ -167,7 +167,7 @@ async fn add_penalty(
     };
     let reason = text(&f.reason).to_string();
     if reason.is_empty() {
-        errors.add(page.lang, "reason", "err-reg-reason-missing");
+        errors.add(page.lang, "penalty_reason", "err-reg-reason-missing");
     }
     let (Some(kind), Some(on), true) = (kind, on, errors.is_empty()) else {
         let t = registrar_page(&page, state, org, errors).await?;
@@ -282,7 +282,7 @@ async fn revoke(
         errors.add(page.lang, "ground", "err-revoke-ground");
     }
     if reason.is_empty() {
-        errors.add(page.lang, "reason", "err-reg-reason-missing");
+        errors.add(page.lang, "revoke_reason", "err-reg-reason-missing");
     }
     if ground == Some("inactive_one_year") {
         let mut c = state.db.acquire().await?;

@@ -10,6 +10,7 @@ use crate::platform::app::AppState;
 use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::auth::guards::CurrentUser;
 use crate::platform::error::{AppError, AppResult};
+use crate::platform::i18n;
 use crate::platform::ids::OrgId;
 use crate::registry::supervision::due_setting;
 use crate::registry::Registry;
@@ -59,15 +60,35 @@ pub async fn record(state: &AppState, org: OrgId) -> AppResult<serde_json::Value
         .to_string();
     let md = s.get(due_setting(&org_type)).unwrap_or("05-31").to_string();
     let today = Registry::of(state).today();
+    // A year already reported is not offered again: the form's first choice is always one
+    // that can be filed, and the page says which were filed and when the next one opens.
+    let filed: std::collections::HashMap<i64, String> = v["reports"]
+        .as_array()
+        .map(|rs| {
+            rs.iter()
+                .filter_map(|r| Some((r["year"].as_i64()?, r["filed_on"].as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
     let mut due_years = Vec::new();
+    let mut filed_years = Vec::new();
     if let Some(reg) = registered {
         for y in (today.year() - 3).max(reg.year())..today.year() {
-            if !credit::exempt(reg, y, &cutoff) {
-                due_years
-                    .push(json!({ "year": y, "due": credit::report_due(y, &md).map(iso_date) }));
+            if credit::exempt(reg, y, &cutoff) {
+                continue;
+            }
+            let due = credit::report_due(y, &md).map(iso_date);
+            match filed.get(&i64::from(y)) {
+                Some(on) => filed_years.push(json!({ "year": y, "filed_on": on })),
+                None => due_years.push(json!({ "year": y, "due": due })),
             }
         }
     }
+    let next_report = json!({
+        "year": today.year(),
+        "opens": format!("{}-01-01", today.year() + 1),
+        "due": credit::report_due(today.year(), &md).map(iso_date),
+    });
     // The supervising unit's preliminary review (by 31 March) and the simplified inspection
     // of 4A and above (issue 22, item 17).
     let (unit, charity, grades) = crate::db::orgs::inspection_facts(&mut c, org, &iso_date(today))
@@ -110,6 +131,8 @@ pub async fn record(state: &AppState, org: OrgId) -> AppResult<serde_json::Value
         m.insert("simplified_allowed".into(), json!(simplified));
         m.insert("approved_changes".into(), json!(approved_changes));
         m.insert("due_years".into(), json!(due_years));
+        m.insert("filed_years".into(), json!(filed_years));
+        m.insert("next_report".into(), next_report);
         m.insert(
             "penalty_kinds".into(),
             json!(PenaltyKind::ALL.map(PenaltyKind::code)),
@@ -147,10 +170,13 @@ async fn org_page(
     user: &CurrentUser,
     org: OrgId,
     errors: FormErrors,
+    values: serde_json::Value,
 ) -> AppResult<Template> {
     let mut v = record(state, org).await?;
     if let Some(m) = v.as_object_mut() {
         m.insert("is_admin".into(), json!(user.is_org_admin(org)));
+        // What was sent, shown again beside its errors so nothing typed is lost.
+        m.insert("values".into(), values);
         m.insert(
             "errors".into(),
             serde_json::to_value(&errors).unwrap_or_default(),
@@ -169,7 +195,7 @@ async fn org_record(
     if user.membership(org).is_none() {
         return Err(AppError::Forbidden);
     }
-    org_page(&page, state, user, org, FormErrors::default()).await
+    org_page(&page, state, user, org, FormErrors::default(), json!({})).await
 }
 
 #[derive(FromForm)]
@@ -200,8 +226,31 @@ async fn file_report(
         .and_then(|ys| ys.iter().find(|y| y["year"].as_i64() == f.year).cloned());
     let summary = text(&f.summary).to_string();
     let mut errors = FormErrors::default();
-    if due.is_none() {
-        errors.add(page.lang, "year", "err-report-year");
+    // A year already filed says when it was, rather than only "choose a year".
+    let done = v["filed_years"]
+        .as_array()
+        .and_then(|ys| ys.iter().find(|y| y["year"].as_i64() == f.year));
+    match (&due, done) {
+        (None, Some(done)) => errors.add_text(
+            "year",
+            i18n::t_args(
+                page.lang,
+                "err-report-year-filed",
+                &[
+                    ("year", done["year"].to_string()),
+                    (
+                        "date",
+                        done["filed_on"]
+                            .as_str()
+                            .and_then(parse_iso_date)
+                            .map(|d| crate::web::filters::day_text(d, page.lang.code()))
+                            .unwrap_or_default(),
+                    ),
+                ],
+            ),
+        ),
+        (None, None) => errors.add(page.lang, "year", "err-report-year"),
+        _ => {}
     }
     if summary.is_empty() || summary.chars().count() > 5000 {
         errors.add(page.lang, "summary", "err-report-summary");
@@ -224,17 +273,41 @@ async fn file_report(
     if f.simplified && v["simplified_allowed"].as_bool() != Some(true) {
         errors.add(page.lang, "simplified", "err-report-simplified");
     }
+    let values = json!({
+        "year": f.year, "summary": summary, "simplified": f.simplified,
+        "supervisor_reviewed_on": text(&f.supervisor_reviewed_on),
+    });
+    // A year already filed is a rule's refusal (409), the rest are the form's (422).
+    let status = if due.is_none() && done.is_some() {
+        Http::Conflict
+    } else {
+        Http::UnprocessableEntity
+    };
     let (Some(due), Some(year), true) = (due, f.year, errors.is_empty()) else {
-        let t = org_page(&page, state, user, org, errors).await?;
-        return Ok(Reply::page(Http::UnprocessableEntity, t));
+        let t = org_page(&page, state, user, org, errors, values).await?;
+        return Ok(Reply::page(status, t));
     };
     let filing = crate::registry::supervision::ReportFiling {
         supervisor_reviewed_on: reviewed,
         simplified: f.simplified,
     };
-    Registry::of(state)
+    let filed = Registry::of(state)
         .file_report(user.id(), org, year, due["due"].as_str(), &summary, &filing)
-        .await?;
+        .await;
+    // A rule refusal (filed meanwhile, the review or the simplified inspection) is shown on
+    // the form with what was typed, not on an error page.
+    if let Err(AppError::Conflict(key)) = filed {
+        let field = match key {
+            "err-report-review-missing" => "supervisor_reviewed_on",
+            "err-report-simplified" => "simplified",
+            _ => "year",
+        };
+        let mut errors = FormErrors::default();
+        errors.add(page.lang, field, key);
+        let t = org_page(&page, state, user, org, errors, values).await?;
+        return Ok(Reply::page(Http::Conflict, t));
+    }
+    filed?;
     Ok(Reply::flash(
         format!("/orgs/{org}/registry"),
         page.t("flash-report-filed"),
@@ -335,7 +408,7 @@ async fn apply_change(
     }
     let changed_on = stated_day(&page, state, &f.changed_on, "changed_on", &mut errors);
     let (Some(changed_on), true) = (changed_on, errors.is_empty()) else {
-        let t = org_page(&page, state, user, org, errors).await?;
+        let t = org_page(&page, state, user, org, errors, json!(f)).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     };
     let id = open_application(
@@ -378,7 +451,7 @@ async fn apply_deregistration(
         &mut errors,
     );
     let (Some(ended), true) = (ended, errors.is_empty()) else {
-        let t = org_page(&page, state, user, org, errors).await?;
+        let t = org_page(&page, state, user, org, errors, json!(f)).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     };
     let id = open_application(
@@ -421,13 +494,18 @@ async fn file_listing_request(
     let statement = text(&f.statement).to_string();
     let mut errors = FormErrors::default();
     if kind.is_none() {
-        errors.add(page.lang, "kind", "err-listreq-kind");
+        errors.add(page.lang, &format!("kind-{listing}"), "err-listreq-kind");
     }
     if statement.is_empty() || statement.chars().count() > 5000 {
-        errors.add(page.lang, "statement", "err-listreq-statement");
+        errors.add(
+            page.lang,
+            &format!("statement-{listing}"),
+            "err-listreq-statement",
+        );
     }
     let (Some(kind), true) = (kind, errors.is_empty()) else {
-        let t = org_page(&page, state, user, org, errors).await?;
+        let values = json!({ "listing": listing, "kind": text(&f.kind), "statement": statement });
+        let t = org_page(&page, state, user, org, errors, values).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     };
     Registry::of(state)

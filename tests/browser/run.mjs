@@ -56,7 +56,7 @@ const NAV_TIMEOUT_MS = 20_000;
 const CHECK_TIMEOUT_MS = 90_000;
 // A guard against a hung run, not a speed target: the suite grew with the panel reading every
 // bid (issue 21) and runs ≈200 s alone on two cores.
-const TOTAL_TIMEOUT_MS = 480_000;
+const TOTAL_TIMEOUT_MS = 900_000;
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const FAILING_IMPACTS = new Set(['serious', 'critical']);
 
@@ -558,8 +558,23 @@ const JOURNEY = {
   query: '浏览',
 };
 
+/** On a confirmation page (an irreversible action, web::confirm): checks it states that the
+ * action cannot be undone, then confirms. Returns whether there was one. */
+async function confirmIfAsked(page) {
+  const form = page.locator('main form:has(input[name="_confirmed"])');
+  if ((await form.count()) === 0) return false;
+  const text = await page.locator('main').innerText();
+  if (!text.includes('此操作不能撤销') && !text.includes('cannot be undone')) {
+    throw new Error(`a confirmation page that does not say what cannot be undone: ${text.slice(0, 200)}`);
+  }
+  await axe(page, `confirmation of ${new URL(page.url()).pathname}`);
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), form.locator('button[type="submit"]').click()]);
+  return true;
+}
+
 async function submitForm(page, selector) {
   await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(selector)]);
+  await confirmIfAsked(page);
   const summary = page.locator('.error-summary');
   if ((await summary.count()) > 0) {
     throw new Error(`the form answered with errors: ${(await summary.innerText()).replace(/\s+/g, ' ')}`);
@@ -1189,6 +1204,7 @@ async function deliveryJourney(contract, open) {
     const last = f.locator('main form[action$="/reverse"]').last();
     await last.locator('input[name="reason"]').fill('（浏览器测试）凭证号录入错误');
     await Promise.all([f.waitForNavigation({ waitUntil: 'load' }), last.locator('button').click()]);
+    if (!(await confirmIfAsked(f))) throw new Error('a reversal was recorded without a confirmation');
     await pay(2);
     return `¥${a1} and ¥${a2}, one reversed and paid again`;
   });
@@ -1400,6 +1416,101 @@ async function documentsPrint() {
   }
 }
 
+// Issue 25, items 4 and 6: every page each identity reaches by links from its dashboard (and
+// the public from the front door), at 390×844: no 5xx, no page titled as a system error, no
+// sideways scrolling of the page itself, no id used twice, every control at least 24 px.
+const CRAWL_LIMIT = Number(process.env.HUOBAN_CRAWL_LIMIT || 70);
+const CRAWL_SKIP = /^\/(logout|lang)\b|\.(csv|xlsx|json|pdf|xml|atom|zip|gz)(\?|$)|\/download\b|\/attachments?\/|\/files?\/|\/history\/mail\//;
+
+async function pageProblems(page) {
+  return page.evaluate(() => {
+    const out = [];
+    const sw = document.documentElement.scrollWidth;
+    if (sw > window.innerWidth) out.push(`scrolls sideways (${sw} px wide)`);
+    const seen = new Map();
+    document.querySelectorAll('[id]').forEach((el) => seen.set(el.id, (seen.get(el.id) || 0) + 1));
+    const twice = [...seen].filter(([, n]) => n > 1).map(([id]) => id);
+    if (twice.length) out.push(`ids used twice: ${twice.join(', ')}`);
+    const small = [];
+    document.querySelectorAll('button, input[type=checkbox], input[type=radio], input[type=submit], select, .button').forEach((el) => {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) return; // not shown
+      if (r.width < 24 || r.height < 24) small.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''} ${Math.round(r.width)}×${Math.round(r.height)}`);
+    });
+    if (small.length) out.push(`controls under 24 px: ${small.slice(0, 4).join(', ')}${small.length > 4 ? ` (+${small.length - 4})` : ''}`);
+    if (/^(系统出现问题|错误：系统)/.test(document.title) || document.querySelector('main h1')?.textContent.includes('系统出现问题')) out.push('titled as a system error');
+    if (!document.querySelector('main h1')) out.push('no <h1>');
+    return out;
+  });
+}
+
+async function crawl(page, start, who) {
+  const queue = [...start];
+  const seen = new Set(queue);
+  const problems = [];
+  let visited = 0;
+  while (queue.length && visited < CRAWL_LIMIT) {
+    const url = queue.shift();
+    let res;
+    try {
+      res = await page.goto(url, { waitUntil: 'load' });
+    } catch (e) {
+      problems.push(`${url}: ${e.message.split('\n')[0]}`);
+      continue;
+    }
+    visited++;
+    const status = res ? res.status() : 0;
+    if (status >= 500) problems.push(`${url}: HTTP ${status}`);
+    const type = (res && res.headers()['content-type']) || '';
+    if (!type.includes('text/html')) continue;
+    for (const p of await pageProblems(page)) problems.push(`${url}: ${p}`);
+    const hrefs = await page.$$eval('a[href]', (as) => as.map((a) => a.getAttribute('href')));
+    for (const h of hrefs) {
+      if (!h || h.startsWith('#') || /^(mailto|tel|javascript):/.test(h)) continue;
+      let u;
+      try {
+        u = new URL(h, page.url());
+      } catch {
+        continue;
+      }
+      if (u.origin !== new URL(page.url()).origin) continue;
+      const key = u.pathname + u.search;
+      if (CRAWL_SKIP.test(key)) continue;
+      // One of each shape of address is enough: /projects/N and /projects/M look the same.
+      const shape = u.pathname.replace(/[0-9]+/g, 'N') + (u.search ? '?' : '');
+      if (seen.has(key) || seen.has(shape)) continue;
+      seen.add(key);
+      seen.add(shape);
+      queue.push(key);
+    }
+  }
+  if (problems.length) {
+    for (const p of problems) log(`      ${who}: ${p}`);
+    throw new Error(`${problems.length} problem(s) on ${visited} page(s) as ${who}:\n` + problems.join('\n'));
+  }
+  return `${visited} page(s) reached by links, none with a problem`;
+}
+
+async function crawlChecks() {
+  const identities = [[null, null], ...USERS];
+  for (const [email, password] of identities) {
+    const who = email ? email.split('@')[0] : 'anonymous';
+    const ctx = await newContext('zh-CN', { viewport: { width: 390, height: 844 } });
+    try {
+      const page = await newPage(ctx);
+      if (email) {
+        const ok = await check(`crawl: login ${who}`, () => login(page, email, password));
+        if (!ok) continue;
+      }
+      await check(`crawl at 390 px from ${email ? '/dashboard' : '/'} (${who})`, () =>
+        crawl(page, email ? ['/dashboard'] : ['/'], who),
+      );
+    } finally {
+      await ctx.close().catch(() => {});
+    }
+  }
+}
+
 async function main() {
   fs.mkdirSync(SHOT_DIR, { recursive: true });
 
@@ -1434,6 +1545,7 @@ async function main() {
   if (run('complaint')) await complaintJourney();
   if (run('documents')) await documentsPrint();
   if (run('calendar')) await calendarJourney();
+  if (run('crawl')) await crawlChecks();
 
   log(`browser: checks done at ${elapsed()}; screenshots in ${SHOT_DIR}`);
 }

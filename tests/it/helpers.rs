@@ -365,8 +365,18 @@ impl TestApp {
         extract_csrf(&body).expect("a CSRF token on the login page")
     }
 
-    /// Posts a form as a browser would: urlencoded, with this client's CSRF token.
+    /// Posts a form as a browser would: urlencoded, with this client's CSRF token, and as
+    /// a person who has confirmed an irreversible action on its confirmation page
+    /// (`web::confirm`; `post_unconfirmed` is the first click).
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> LocalResponse<'_> {
+        let token = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = vec![("_csrf", token.as_str()), ("_confirmed", "yes")];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &encode(&all)).await
+    }
+
+    /// Posts a form without the confirmation an irreversible action asks for.
+    pub async fn post_unconfirmed(&self, path: &str, fields: &[(&str, &str)]) -> LocalResponse<'_> {
         let token = self.csrf().await;
         let mut all: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
         all.extend_from_slice(fields);

@@ -43,6 +43,7 @@ mod procurement_docs;
 mod publication;
 mod qual_docs;
 mod ranking;
+mod refusals;
 mod registry;
 mod registry_decisions;
 mod registry_law;

@@ -62,12 +62,18 @@ pub struct WithCsrf<'r, T: FromForm<'r>> {
     inner: form::Result<'r, T>,
     /// The first field whose name or value `domain::text` refuses, and why.
     refused: Option<(String, TextError)>,
+    /// The fields as sent (not the token), for a confirmation page to send again.
+    fields: Vec<(String, String)>,
+    /// Whether the form carries `_confirmed=yes` (from a confirmation page).
+    confirmed: bool,
 }
 
 pub struct WithCsrfContext<'r, T: FromForm<'r>> {
     token: Option<String>,
     inner: T::Context,
     refused: Option<(String, TextError)>,
+    fields: Vec<(String, String)>,
+    confirmed: bool,
 }
 
 #[rocket::async_trait]
@@ -79,6 +85,8 @@ impl<'r, T: FromForm<'r>> FromForm<'r> for WithCsrf<'r, T> {
             token: None,
             inner: T::init(opts),
             refused: None,
+            fields: Vec::new(),
+            confirmed: false,
         }
     }
 
@@ -92,7 +100,11 @@ impl<'r, T: FromForm<'r>> FromForm<'r> for WithCsrf<'r, T> {
             ctxt.refused.get_or_insert((name.to_string(), problem));
         } else if name == FIELD {
             ctxt.token = Some(field.value.to_string());
+        } else if name == crate::web::confirm::FIELD {
+            ctxt.confirmed = field.value == "yes";
         } else {
+            ctxt.fields
+                .push((name.to_string(), field.value.to_string()));
             T::push_value(&mut ctxt.inner, field);
         }
     }
@@ -106,6 +118,8 @@ impl<'r, T: FromForm<'r>> FromForm<'r> for WithCsrf<'r, T> {
             token: ctxt.token,
             inner: T::finalize(ctxt.inner),
             refused: ctxt.refused,
+            fields: ctxt.fields,
+            confirmed: ctxt.confirmed,
         })
     }
 }
@@ -142,6 +156,22 @@ impl<'r, T: FromForm<'r> + 'r> FromData<'r> for CsrfForm<T> {
                         Status::UnprocessableEntity,
                         AppError::Unprocessable(problem.message_key()),
                     ));
+                }
+                // An irreversible action waits for its confirmation page (web::confirm).
+                if let Some(action) = crate::web::confirm::irreversible(req) {
+                    if !form.confirmed {
+                        req.local_cache(|| {
+                            crate::web::confirm::ConfirmNeeded(Some(crate::web::confirm::Pending {
+                                action: action.action,
+                                consequence: action.consequence,
+                                fields: form.fields.clone(),
+                            }))
+                        });
+                        return data::Outcome::Error((
+                            Status::PreconditionRequired,
+                            AppError::Unprocessable("err-422"),
+                        ));
+                    }
                 }
                 match form.inner {
                     Ok(v) => data::Outcome::Success(CsrfForm(v)),

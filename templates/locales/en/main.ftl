@@ -248,6 +248,12 @@ check-input-too-long = is too long; please shorten it and send again
 url-input-control = The address contains characters that are not allowed (such as control characters or text-direction overrides); the request was not processed.
 url-input-encoding = The address contains characters in an encoding that could not be read; the request was not processed.
 url-input-too-long = The address is too long; the request was not processed.
+err-405 = Method not allowed
+err-409 = This cannot be done
+err-429 = Too many requests; please wait a moment and try again
+error-title-prefix = Error:{" "}
+error-reference = If you contact the administrator, quote the reference:
+error-back-to-form = Back to the previous page
 err-500 = Something went wrong; please try again later
 err-csrf = This page has expired or the form's origin could not be verified. Go back, reload the page and submit again.
 err-login-failed = The email address or password is not right.
@@ -328,7 +334,10 @@ dir-district = District
 dir-status = Status
 dir-any = All
 dir-search = Search
-dir-count = { $count } organizations
+dir-count = { $count ->
+    [one] 1 organization
+   *[other] { $count } organizations
+}
 dir-count-capped = More than { $cap } organizations; narrow the search
 dir-name = Name
 dir-uscc = Unified social credit code
@@ -584,6 +593,11 @@ report-filed-on = Filed on
 report-outcome = Outcome
 report-none = No annual reports yet.
 report-file-title = File an annual report
+err-report-year-filed = The { $year } report was filed on { $date }; it cannot be filed twice.
+report-filed-list = Filed:
+report-filed-item = { $year } (filed on { $date })
+report-none-now = Years that can be reported now: none.
+report-next = The { $year } report can be filed from { $opens }; it is due by { $due }.
 report-none-due = No report is due now (an organization registered after 30 June skips that year).
 report-summary = Summary (activities, finances, governance)
 report-submit = File
@@ -1883,7 +1897,10 @@ festival-mid_autumn = Mid-Autumn Festival
 festival-national_day = National Day
 cal-check-title = Check the { $year } holiday arrangement
 cal-check-lead = Compare each month with the State Council notice. Nothing is saved until you confirm; then every due date still ahead that depends on this year is recomputed and the parties are told.
-cal-days = { $n } days
+cal-days = { $n ->
+    [one] 1 day
+   *[other] { $n } days
+}
 cal-replaces = Replaces
 cal-replaces-version = version { $version } in force ({ $reference }), kept in the history
 cal-replaces-provisional = the provisional calendar from the law (no official version yet)
@@ -1906,8 +1923,14 @@ cal-legend-holiday = holiday
 cal-legend-working = adjusted working day
 cal-legend-weekend = weekend
 cal-month = { $month }/{ $year }
-cal-month-holidays = { $n } days off
-cal-month-working = { $n } working weekend days
+cal-month-holidays = { $n ->
+    [one] 1 day off
+   *[other] { $n } days off
+}
+cal-month-working = { $n ->
+    [one] 1 working weekend day
+   *[other] { $n } working weekend days
+}
 weekday-mon = Monday
 weekday-tue = Tuesday
 weekday-wed = Wednesday
@@ -1956,10 +1979,22 @@ tasks-title = Waiting on you ({ $n })
 tasks-col-subject = Application or project
 tasks-col-due = Due
 tasks-col-left = Left
-tasks-left-working = { $n } working days left
-tasks-left-days = { $n } days left
-tasks-overdue-working = overdue by { $n } working days
-tasks-overdue-days = overdue by { $n } days
+tasks-left-working = { $n ->
+    [one] 1 working day left
+   *[other] { $n } working days left
+}
+tasks-left-days = { $n ->
+    [one] 1 day left
+   *[other] { $n } days left
+}
+tasks-overdue-working = { $n ->
+    [one] overdue by 1 working day
+   *[other] overdue by { $n } working days
+}
+tasks-overdue-days = { $n ->
+    [one] overdue by 1 day
+   *[other] overdue by { $n } days
+}
 tasks-col-what = What
 dash-link-registry = Registry queue
 dash-link-filings = Community filings
@@ -2341,6 +2376,8 @@ proj-method-approved = Method approved by the procurement supervisor
 proj-method-approval = Approval of the method
 proj-method-approval-reason = Reason for the approval
 proj-settings-version = Rules version applied
+nav-finance = Payments
+nav-reviews = Reviews
 nav-method-approvals = Method approvals
 approvals-title = Method approvals
 approvals-intro = Drafts whose budget reaches the open-tender threshold and whose method is not open tender need the procurement supervisor's approval before publication (Government Procurement Law, art. 27). The approver, date and reason are shown on the notice.
@@ -2515,3 +2552,167 @@ setting-auth-login_free_failures = Failed sign-ins of one account from one addre
 setting-auth-address_failures_per_15min = Failed sign-ins one address may make in 15 minutes
 setting-auth-reset_mails_per_hour = Password-reset mails per account per hour
 setting-auth-public_posts_per_hour = Public objections and questions per address per hour
+
+# Confirmation of irreversible actions (web::confirm)
+irrev-title = Please confirm:{" "}
+irrev-cannot-undo = This cannot be undone.
+irrev-your-reason = The reason you gave
+irrev-do = Confirm:{" "}
+irrev-cancel = Cancel and go back
+irrev-withdraw-application = withdraw the application
+irrev-withdraw-application-consequence = The application ends and cannot be restored; to go on you would have to apply again.
+irrev-withdraw-bid = withdraw the bid
+irrev-withdraw-bid-consequence = This bid will not be opened or evaluated; until the deadline you may still submit a new one.
+irrev-award = confirm the award
+irrev-award-consequence = The award notice is published and every bidder is told; after this the result changes only through a challenge or complaint.
+irrev-pass-over = pass over this candidate
+irrev-pass-over-consequence = The candidate no longer wins; the next-ranked takes its place, and the reason is recorded in the project and the open data.
+irrev-cancel-project = cancel the procurement
+irrev-cancel-project-consequence = The cancellation and its reason are published, bids received are not opened, and this round cannot be resumed.
+irrev-terminate-contract = terminate the contract
+irrev-terminate-contract-consequence = No further payments are scheduled; the reason and the date are published.
+irrev-reverse-payment = reverse the payment
+irrev-reverse-payment-consequence = A reversal entry of the opposite amount is recorded; the original payment stays in the ledger and the reversal cannot be deleted either.
+irrev-revoke-registration = revoke the registration
+irrev-revoke-registration-consequence = The registration certificate ceases to be valid and the decision is published; the organization may no longer act as a registered social organization.
+irrev-revoke-change = revoke the change of registration
+irrev-revoke-change-consequence = The change is revoked, the registered particulars return to what they were before, and the decision is published.
+
+# History in words (web::history)
+hist-yes = yes
+hist-no = no
+hist-entity-user = Account
+hist-entity-org = Organization
+hist-entity-setting = Setting
+hist-entity-mail = Mail
+hist-entity-settings = Settings
+hist-entity-demo = Demo data
+hist-entity-calendar = Calendar
+hist-entity-application = Application
+hist-entity-project = Project
+hist-entity-contract = Contract
+hist-entity-round = Round
+hist-entity-complaint = Complaint
+hist-entity-challenge = Challenge
+hist-entity-supplier = Supplier
+hist-entity-programme = Programme
+hist-action-annual-report-filed = Annual report filed
+hist-action-annual-report-outcome = Inspection outcome
+hist-action-annual-report-reminded = Annual report reminder
+hist-action-application-accepted-automatically = Application accepted by lapse of time
+hist-action-application-attachment-added = Attachment added
+hist-action-application-attachment-removed = Attachment removed
+hist-action-application-created = Application started
+hist-action-application-officer-added = Officer added
+hist-action-application-officer-removed = Officer removed
+hist-action-application-section-saved = Section saved
+hist-action-application-submitted = Application submitted
+hist-action-application-withdrawn = Application withdrawn
+hist-action-award-confirmed = Award confirmed
+hist-action-award-passed-over = Candidate passed over
+hist-action-award-report-delivered = Evaluation report delivered
+hist-action-challenge-answered = Challenge answered
+hist-action-challenge-filed = Challenge filed
+hist-action-complaint-decided = Complaint decided
+hist-action-complaint-filed = Complaint filed
+hist-action-complaint-suspension-lifted = Suspension lifted
+hist-action-complaint-suspension-ordered = Suspension ordered
+hist-action-contract-accepted = Contract accepted
+hist-action-contract-addon = Add-on agreed
+hist-action-contract-filed = Contract filed
+hist-action-contract-signed = Contract signed
+hist-action-contract-terminated = Contract terminated
+hist-action-credit-change-revoked = Change of registration revoked
+hist-action-credit-listed = Listed
+hist-action-credit-objection-answered = Objection answered
+hist-action-credit-removed = Removed from the list
+hist-action-credit-verified = Rectification verified
+hist-action-intention-published = Procurement intention published
+hist-action-invitation-accepted = Invitation accepted
+hist-action-invitation-created = Invitation sent
+hist-action-ledger-payment = Payment recorded
+hist-action-ledger-reversal = Payment reversed
+hist-action-org-admin-handover = Admin handed over
+hist-action-org-relation-declared = Relationship declared
+hist-action-org-relation-ended = Relationship ended
+hist-action-org-revoked = Registration revoked
+hist-action-panel-drawn = Panel drawn
+hist-action-panel-scored = Scores submitted
+hist-action-penalty-closed = Investigation closed
+hist-action-penalty-recorded = Penalty recorded
+hist-action-project-amended = Documents amended
+hist-action-project-cancelled = Procurement cancelled
+hist-action-project-created = Project created
+hist-action-project-documents-obtained = Documents obtained
+hist-action-project-draft-saved = Draft saved
+hist-action-project-entrusted = Entrusted to an agency
+hist-action-project-method-approved = Method approved
+hist-action-project-opened = Bids opened
+hist-action-project-published = Notice published
+hist-action-project-question-answered = Question answered
+hist-action-project-question-asked = Question asked
+hist-action-project-round-opened = New round opened
+hist-action-review-opened = Review opened
+hist-action-review-rectified = Rectified
+hist-action-review-submitted = Review submitted
+hist-action-review-surveys-issued = Surveys issued
+hist-action-role-granted = Role granted
+hist-action-role-revoked = Role revoked
+hist-action-setting-changed = Setting changed
+hist-action-calendar-loaded = Calendar loaded
+hist-action-supplier-applied = Supplier applied
+hist-action-user-created = Account created
+hist-action-user-email-confirmed = E-mail confirmed
+hist-action-user-language-changed = Language changed
+hist-action-user-password-changed = Password changed
+hist-action-user-password-reset = Password reset
+hist-action-user-password-reset-requested = Password reset requested
+hist-action-user-profile-changed = Profile changed
+hist-action-user-session-ended = Session ended
+hist-action-user-sessions-ended = Other sessions ended
+hist-action-user-signed-up = Signed up
+hist-field-reason = Reason
+hist-field-year = Year
+hist-field-late = Late
+hist-field-status = Status
+hist-field-title = Title
+hist-field-number = Number
+hist-field-org = Organization
+hist-field-project = Project
+hist-field-ground = Ground
+hist-field-kind = Kind
+hist-field-amount = Amount
+hist-field-amount_fen = Amount
+hist-field-value_date = Value date
+hist-field-milestone = Milestone
+hist-field-list = List
+hist-field-email = E-mail
+hist-field-role = Role
+hist-field-from = From
+hist-field-to = To
+hist-field-from_org = Previous winner
+hist-field-to_org = New winner
+hist-field-version = Version
+hist-field-key = Setting
+hist-field-value = Value
+hist-field-old = Old value
+hist-field-new = New value
+hist-field-decided_on = Decided on
+hist-field-summary = Summary
+hist-field-section = Section
+hist-field-name = Name
+hist-field-outcome = Outcome
+hist-field-grade = Grade
+hist-field-simplified = Simplified inspection
+hist-field-supervisor_reviewed_on = Preliminary review on
+hist-field-application = Application
+hist-field-contract = Contract
+hist-field-round = Round
+hist-field-entry = Entry
+hist-field-invoice = Invoice
+hist-field-voucher = Voucher
+hist-field-at = Time
+hist-field-created_at = Created
+hist-field-due_on = Due on
+hist-field-filed_on = Filed on
+hist-field-lang = Language
