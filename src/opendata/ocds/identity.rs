@@ -7,9 +7,10 @@
 //! internal id (`HUOBAN-DEPT-<id>`, `HUOBAN-AGENCY-<id>`) with no identifier; no contact
 //! person, phone or e-mail is ever published.
 //!
-//! OCDS 1.1 Organization.address is the core Address object (streetAddress, locality, region,
-//! postalCode, countryName; `countryCode` only arrives in 1.2):
-//! <https://standard.open-contracting.org/1.1/en/schema/reference/#address>.
+//! OCDS 1.1 Organization.address is the core Address object, whose fields (1.1.5 release
+//! schema) are streetAddress, locality, region, postalCode and countryName — no country code:
+//! <https://standard.open-contracting.org/1.1/en/schema/reference/#address>. The register has
+//! no postal code, so none is given.
 
 use crate::domain::division;
 use crate::domain::uscc::Uscc;
