@@ -142,6 +142,29 @@ pub async fn insert_unit(
         .await
 }
 
+/// A department's or agency's unified social credit code and division (migration 0047): what
+/// open data identifies it by. Authorities have no such columns.
+pub async fn set_unit_identity(
+    c: &mut Conn,
+    kind: UnitKind,
+    id: i64,
+    uscc: Option<&str>,
+    district_code: &str,
+) -> Result<(), sqlx::Error> {
+    let table = match kind {
+        UnitKind::Department | UnitKind::Agency => kind.table(),
+        UnitKind::Authority => return Ok(()),
+    };
+    let sql = format!("UPDATE {table} SET uscc = $1, district_code = $2 WHERE id = $3");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(uscc)
+        .bind(district_code)
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
 /// An authority's level and division code, if it exists.
 pub async fn authority_level(
     c: &mut Conn,

@@ -253,6 +253,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0043_bid_references.sql"),
         postgres: include_str!("../../migrations/postgres/0043_bid_references.sql"),
     },
+    Step {
+        version: 47,
+        name: "unit_identity",
+        sqlite: include_str!("../../migrations/sqlite/0047_unit_identity.sql"),
+        postgres: include_str!("../../migrations/postgres/0047_unit_identity.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

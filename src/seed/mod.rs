@@ -109,6 +109,10 @@ struct UnitSeed {
     phone: String,
     #[serde(default)]
     address: String,
+    /// The unit's own unified social credit code (organs and public institutions have one).
+    uscc: Option<String>,
+    #[serde(default)]
+    district_code: String,
 }
 
 #[derive(Deserialize)]
@@ -253,6 +257,15 @@ pub async fn load(
                 _ => IssuerRef::Department(id),
             };
             documents::set_contact(&mut tx, who, &u.phone, &u.address).await?;
+            let uscc = match &u.uscc {
+                Some(code) => Some(
+                    Uscc::parse(code)
+                        .map_err(|e| DemoError::Invalid(format!("USCC of {}: {e:?}", u.code)))?,
+                ),
+                None => None,
+            };
+            let code = uscc.as_ref().map(Uscc::as_str);
+            directory::set_unit_identity(&mut tx, kind, id, code, &u.district_code).await?;
             units.insert(u.code.clone(), (kind, id));
         }
     }

@@ -223,6 +223,15 @@ async fn entrusting_is_the_purchasers_decision_until_the_opening() {
         .await;
     assert_eq!(r.status(), Status::SeeOther);
     let (_, releases) = app.get("/ocds/releases.json").await;
-    assert!(releases.contains(&format!("HUOBAN-AGENCY-{agency}")));
+    // By the agency's own unified social credit code (issue 24, item 2).
+    let code: String = {
+        let mut c = app.db.acquire().await.unwrap();
+        sqlx::query_scalar("SELECT uscc FROM agencies WHERE id = $1")
+            .bind(agency)
+            .fetch_one(&mut *c)
+            .await
+            .unwrap()
+    };
+    assert!(releases.contains(&format!("\"CN-USCI-{code}\"")));
     assert!(releases.contains("procuringEntity"));
 }

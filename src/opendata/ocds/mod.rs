@@ -4,9 +4,10 @@
 //! id (`<ocid>-<event id>`) and the event's date, so a release is never rewritten. Core schema
 //! only: planning, tender (tenderers and their number after the opening — bid prices stay on the
 //! opening record), awards, contracts, and implementation (transactions for payments,
-//! milestones for reviews). Parties are `CN-USCI-<code>` with an identifier in the
-//! org-id.guide scheme `CN-USCI` (the unified social credit identifier); currency CNY; no
-//! personal data.
+//! milestones for reviews). Parties — organizations, the buyer and the agency — are
+//! `CN-USCI-<code>` with an identifier in the org-id.guide scheme `CN-USCI` (the unified
+//! social credit identifier) and an address (`identity`); the service bought is an item
+//! classified by CPV (`items`); currency CNY; no personal data.
 //!
 //! Issue 24, item 2 — releases follow the events as OCDS 1.1 reads them:
 //! - every release lists each party known so far with all the roles it holds so far, because
@@ -31,10 +32,15 @@ use std::collections::HashMap;
 use time::format_description::well_known::Rfc3339;
 
 mod follow;
+mod identity;
+mod items;
 mod package;
 
 use follow::{accumulate_parties, complete_contract, ContractState};
 pub use follow::{round_ocid, split_round};
+pub use identity::Party;
+use identity::USCI;
+pub use items::classification;
 pub use package::{compile, package, record_package};
 
 /// An instant as OCDS wants it (RFC 3339, UTC).
@@ -54,35 +60,64 @@ pub fn ocid(prefix: &str, number: &str) -> String {
     format!("{prefix}-{number}")
 }
 
-/// The buyer's party id (departments have no USCC in the register).
-fn buyer_id(p: &Project) -> String {
-    format!("HUOBAN-DEPT-{}", p.department_id)
+/// The parties one project's releases name: the buyer (the purchasing department), the
+/// procuring entity (the agency entrusted, if any) and the organizations taking part (its
+/// bidders, winners and contractors) by organization id.
+pub struct Cast {
+    pub buyer: Party,
+    pub agency: Option<Party>,
+    pub orgs: HashMap<i64, Party>,
 }
 
-/// What one project's releases need to know about organizations (its bidders, winners and
-/// contractors): id → (party id, name).
-pub async fn org_parties(c: &mut Conn, project: i64) -> AppResult<HashMap<i64, (String, String)>> {
-    let rows = crate::db::ocds::parties(c, project).await?;
-    Ok(rows
+/// Reads the project's parties from the register.
+pub async fn cast(c: &mut Conn, p: &Project) -> AppResult<Cast> {
+    let rows = crate::db::ocds::parties(c, p.id).await?;
+    let orgs = rows
         .into_iter()
-        .map(|(id, uscc, name)| {
-            let pid = uscc.map_or_else(|| format!("HUOBAN-ORG-{id}"), |u| format!("{USCI}-{u}"));
-            (id, (pid, name))
+        .map(|(id, uscc, name, district, domicile)| {
+            let street = domicile.unwrap_or_default();
+            (
+                id,
+                Party::org(id, uscc.as_deref(), &name, &district, &street),
+            )
         })
-        .collect())
+        .collect();
+    let (uscc, district, street) = crate::db::ocds::unit(c, false, p.department_id)
+        .await?
+        .unwrap_or_default();
+    let buyer = Party::unit(
+        "HUOBAN-DEPT",
+        p.department_id,
+        uscc.as_deref(),
+        &p.department_zh,
+        &district,
+        &street,
+    );
+    let agency = match (p.agency_id, p.agency_zh.as_deref()) {
+        (Some(id), Some(name)) => {
+            let (uscc, district, street) = crate::db::ocds::unit(c, true, id)
+                .await?
+                .unwrap_or_default();
+            Some(Party::unit(
+                "HUOBAN-AGENCY",
+                id,
+                uscc.as_deref(),
+                name,
+                &district,
+                &street,
+            ))
+        }
+        _ => None,
+    };
+    Ok(Cast {
+        buyer,
+        agency,
+        orgs,
+    })
 }
 
-/// The procurement agency running the procedure, when the purchaser entrusted one (OCDS's
-/// procuring entity; the purchaser stays the buyer).
-fn procuring_entity(p: &Project) -> Option<Value> {
-    let name = p.agency_zh.as_deref()?;
-    Some(json!({ "id": format!("HUOBAN-AGENCY-{}", p.agency_id?), "name": name }))
-}
-
-/// The org-id.guide scheme of the unified social credit identifier.
-const USCI: &str = "CN-USCI";
-
-/// A party with one role; an organization known by its USCC carries it as its identifier.
+/// A party with one role; one whose id is `CN-USCI-<code>` carries the code as its
+/// identifier.
 fn party(id: &str, name: &str, role: &str) -> Value {
     let mut v = json!({ "id": id, "name": name, "roles": [role] });
     if let Some(code) = id.strip_prefix(USCI).and_then(|r| r.strip_prefix('-')) {
@@ -108,19 +143,23 @@ pub async fn contract_facts(c: &mut Conn, project: i64) -> AppResult<HashMap<i64
 
 /// The releases of one project, oldest first.
 pub async fn releases(c: &mut Conn, prefix: &str, p: &Project) -> AppResult<Vec<Value>> {
-    let orgs = org_parties(c, p.id).await?;
+    let cast = cast(c, p).await?;
     let contracts = contract_facts(c, p.id).await?;
+    let category = crate::db::ocds::category_name(c, &p.category_code)
+        .await?
+        .unwrap_or_else(|| p.category_code.clone());
+    let goods = items::items(&p.category_code, &category);
     let events = store::events(c, p.id).await?;
     let mut out = Vec::new();
     let oc = ocid(prefix, &p.number);
-    let buyer = json!({ "id": buyer_id(p), "name": p.department_zh });
+    let buyer = cast.buyer.reference();
     if let Some(i) = p.intention_id {
         let row = crate::db::ocds::intention(c, i).await?;
         if let Some((title, budget, need, at)) = row {
             out.push(json!({
                 "ocid": oc, "id": format!("{oc}-intention-{i}"), "date": date(at), "tag": ["planning"],
                 "initiationType": "tender", "language": "zh",
-                "parties": [party(&buyer_id(p), &p.department_zh, "buyer")], "buyer": buyer,
+                "parties": [cast.buyer.with_role("buyer")], "buyer": buyer,
                 "planning": { "rationale": need, "budget": { "description": title, "amount": amount(budget) } },
             }));
         }
@@ -138,7 +177,12 @@ pub async fn releases(c: &mut Conn, prefix: &str, p: &Project) -> AppResult<Vec<
             round = e.round;
             known.clear();
         }
-        if let Some(mut r) = release(&process, p, &buyer, &orgs, &contracts, e) {
+        let facts = Facts {
+            cast: &cast,
+            contracts: &contracts,
+            items: &goods,
+        };
+        if let Some(mut r) = release(&process, p, &facts, e) {
             if e.kind == "published" && e.round > 1 {
                 r["relatedProcesses"] = json!([{ "id": "1", "relationship": ["unsuccessfulProcess"],
                     "title": p.title, "scheme": "ocid", "identifier": round_ocid(&oc, e.round - 1) }]);
@@ -151,25 +195,32 @@ pub async fn releases(c: &mut Conn, prefix: &str, p: &Project) -> AppResult<Vec<
     Ok(out)
 }
 
-fn org(orgs: &HashMap<i64, (String, String)>, id: i64) -> (String, String) {
-    orgs.get(&id)
-        .cloned()
-        .unwrap_or_else(|| (format!("HUOBAN-ORG-{id}"), String::new()))
+/// What every release of a project reads besides its event.
+struct Facts<'a> {
+    cast: &'a Cast,
+    contracts: &'a HashMap<i64, (i64, i64)>,
+    /// The process's items, classified (`items::items`).
+    items: &'a Value,
+}
+
+impl Facts<'_> {
+    fn org(&self, id: i64) -> Party {
+        self.cast
+            .orgs
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| Party::bare(format!("HUOBAN-ORG-{id}"), String::new()))
+    }
 }
 
 /// One event's release, or `None` for events that are not part of the open-data record
 /// (drafts, questions, internal review steps).
-fn release(
-    oc: &str,
-    p: &Project,
-    buyer: &Value,
-    orgs: &HashMap<i64, (String, String)>,
-    contracts: &HashMap<i64, (i64, i64)>,
-    e: &Event,
-) -> Option<Value> {
+fn release(oc: &str, p: &Project, f: &Facts, e: &Event) -> Option<Value> {
     let d = &e.data;
+    let contracts = f.contracts;
+    let buyer = f.cast.buyer.reference();
     let tender_id = format!("{}-{}", p.number, e.round);
-    let mut parties = vec![party(&buyer_id(p), &p.department_zh, "buyer")];
+    let mut parties = vec![f.cast.buyer.with_role("buyer")];
     let mut r = Map::new();
     let tag: &str;
     match e.kind.as_str() {
@@ -181,14 +232,14 @@ fn release(
                 "mainProcurementCategory": "services", "procurementMethod": m,
                 "procurementMethodDetails": details,
                 "value": amount(d["budget_fen"].as_i64().unwrap_or(p.budget_fen)),
-                "procuringEntity": procuring_entity(p).unwrap_or_else(|| buyer.clone()),
+                "procuringEntity": f.cast.agency.as_ref().map_or_else(|| buyer.clone(), Party::reference),
+                "items": f.items,
             });
-            if let (Some(id), Some(name)) = (p.agency_id, p.agency_zh.as_deref()) {
-                parties.push(party(
-                    &format!("HUOBAN-AGENCY-{id}"),
-                    name,
-                    "procuringEntity",
-                ));
+            // The agency entrusted runs the procedure (OCDS's procuring entity); without one
+            // the purchaser does, and holds both roles.
+            match &f.cast.agency {
+                Some(a) => parties.push(a.with_role("procuringEntity")),
+                None => parties.push(f.cast.buyer.with_role("procuringEntity")),
             }
             if let (Some(n), Some(dl)) = (d["notice_at"].as_i64(), d["deadline_at"].as_i64()) {
                 t["tenderPeriod"] = json!({ "startDate": date(n), "endDate": date(dl) });
@@ -215,9 +266,9 @@ fn release(
             tag = "tenderUpdate";
             let mut tenderers = Vec::new();
             for b in d["bids"].as_array().into_iter().flatten() {
-                let (id, name) = org(orgs, b["org_id"].as_i64().unwrap_or(0));
-                tenderers.push(json!({ "id": id, "name": name }));
-                parties.push(party(&id, &name, "tenderer"));
+                let o = f.org(b["org_id"].as_i64().unwrap_or(0));
+                tenderers.push(o.reference());
+                parties.push(o.with_role("tenderer"));
             }
             r.insert(
                 "tender".into(),
@@ -238,12 +289,12 @@ fn release(
             let award = d["award"].as_i64().unwrap_or(0);
             for w in d["winners"].as_array().into_iter().flatten() {
                 let oid = w["org_id"].as_i64().unwrap_or(0);
-                let (id, name) = org(orgs, oid);
-                parties.push(party(&id, &name, "supplier"));
+                let o = f.org(oid);
+                parties.push(o.with_role("supplier"));
                 awards.push(
                     json!({ "id": format!("{award}-{oid}"), "status": "active", "date": date(e.at),
                     "value": amount(w["amount_fen"].as_i64().unwrap_or(0)),
-                    "suppliers": [{ "id": id, "name": name }] }),
+                    "suppliers": [o.reference()], "items": f.items }),
                 );
             }
             r.insert("awards".into(), Value::Array(awards));
@@ -260,7 +311,11 @@ fn release(
             let by_name = |key: &str| {
                 d[format!("{key}_org")].as_i64().or_else(|| {
                     let name = d[key].as_str()?;
-                    orgs.iter().find(|(_, (_, n))| n == name).map(|(id, _)| *id)
+                    f.cast
+                        .orgs
+                        .iter()
+                        .find(|(_, o)| o.name == name)
+                        .map(|(id, _)| *id)
                 })
             };
             let mut awards = Vec::new();
@@ -275,12 +330,12 @@ fn release(
                 );
             }
             if let Some(to) = by_name("to") {
-                let (id, name) = org(orgs, to);
-                parties.push(party(&id, &name, "supplier"));
+                let o = f.org(to);
+                parties.push(o.with_role("supplier"));
                 awards.push(
                     json!({ "id": format!("{award}-{to}"), "status": "active", "date": date(e.at),
                     "value": amount(d["amount_fen"].as_i64().unwrap_or(0)),
-                    "suppliers": [{ "id": id, "name": name }] }),
+                    "suppliers": [o.reference()], "items": f.items }),
                 );
             }
             r.insert("awards".into(), Value::Array(awards));
@@ -301,6 +356,7 @@ fn release(
             r.insert("contracts".into(), json!([{
                 "id": k.to_string(), "awardID": award_id(contracts, k), "status": "active",
                 "dateSigned": date(e.at), "value": amount(d["amount_fen"].as_i64().unwrap_or(0)),
+                "items": f.items,
                 "period": { "startDate": format!("{}T00:00:00+08:00", d["starts_on"].as_str().unwrap_or("")),
                             "endDate": format!("{}T23:59:59+08:00", d["ends_on"].as_str().unwrap_or("")) },
             }]));
@@ -330,13 +386,13 @@ fn release(
             };
             let k = d["contract"].as_i64().unwrap_or(0);
             let (_, oid) = contracts.get(&k).copied().unwrap_or((0, 0));
-            let (payee, name) = org(orgs, oid);
-            parties.push(party(&payee, &name, "payee"));
+            let payee = f.org(oid);
+            parties.push(payee.with_role("payee"));
+            parties.push(f.cast.buyer.with_role("payer"));
             r.insert("contracts".into(), json!([{ "id": k.to_string(), "awardID": award_id(contracts, k), "implementation": { "transactions": [{
                 "id": e.id.to_string(), "source": "", "date": value_date(d, e.at),
                 "value": amount(d["amount_fen"].as_i64().unwrap_or(0)),
-                "payer": { "id": buyer_id(p), "name": p.department_zh },
-                "payee": { "id": payee, "name": name } }] } }]));
+                "payer": buyer, "payee": payee.reference() }] } }]));
         }
         "review" => {
             tag = "implementationUpdate";
@@ -359,7 +415,7 @@ fn release(
     }
     let mut base = json!({
         "ocid": oc, "id": format!("{oc}-{}", e.id), "date": date(e.at), "tag": [tag],
-        "initiationType": "tender", "language": "zh", "parties": parties, "buyer": buyer,
+        "initiationType": "tender", "language": "zh", "parties": parties, "buyer": f.cast.buyer.reference(),
     });
     if let Some(m) = base.as_object_mut() {
         m.extend(r);

@@ -15,7 +15,10 @@ pub fn package(uri: &str, published: i64, releases: Vec<Value>) -> Value {
 }
 
 /// Merges releases into a compiled release (OCDS merge rules, simplified for the core
-/// schema: objects merge, arrays of objects with ids merge by id, other values are replaced).
+/// schema: objects merge, arrays of objects with ids merge by id, other values are replaced,
+/// and a field set to null is removed — "if the value is null, remove the field",
+/// <https://standard.open-contracting.org/1.1/en/schema/merging/>). CI compiles the same
+/// releases with ocdskit and compares (tests/ocds_compile_check.py).
 pub fn compile(oc: &str, releases: &[Value]) -> Value {
     let mut out = json!({});
     for r in releases {
@@ -32,10 +35,14 @@ fn merge(into: &mut Value, from: &Value) {
     match (into, from) {
         (Value::Object(a), Value::Object(b)) => {
             for (k, v) in b {
+                if v.is_null() {
+                    a.remove(k);
+                    continue;
+                }
                 match a.get_mut(k) {
                     Some(slot) => merge(slot, v),
                     None => {
-                        a.insert(k.clone(), v.clone());
+                        a.insert(k.clone(), without_nulls(v));
                     }
                 }
             }
@@ -46,11 +53,25 @@ fn merge(into: &mut Value, from: &Value) {
             for item in b {
                 match a.iter_mut().find(|x| x.get("id") == item.get("id")) {
                     Some(slot) => merge(slot, item),
-                    None => a.push(item.clone()),
+                    None => a.push(without_nulls(item)),
                 }
             }
         }
-        (slot, v) => *slot = v.clone(),
+        (slot, v) => *slot = without_nulls(v),
+    }
+}
+
+/// A value with its objects' null fields removed, as merging leaves them.
+fn without_nulls(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(_, x)| !x.is_null())
+                .map(|(k, x)| (k.clone(), without_nulls(x)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(without_nulls).collect()),
+        other => other.clone(),
     }
 }
 
@@ -88,5 +109,13 @@ mod tests {
             Some(2)
         );
         assert_eq!(c["tag"], json!(["compiled"]));
+        // A null removes the field, at any depth; a new object keeps no null of its own.
+        let r4 = json!({ "tender": { "title": null, "status": "complete" },
+                         "contracts": [{ "id": "2", "statusDetails": null, "status": "active" }] });
+        let c = compile("x", &[c, r4]);
+        assert!(c["tender"].get("title").is_none());
+        assert_eq!(c["tender"]["status"], "complete");
+        assert!(c["contracts"][1].get("statusDetails").is_none());
+        assert_eq!(c["contracts"][1]["status"], "active");
     }
 }
