@@ -40,9 +40,7 @@ pub fn t_args(lang: Lang, key: &str, args: &[(&'static str, String)]) -> String 
         .map(|(k, v)| {
             let value = match v.parse::<i64>() {
                 // As typed: "+1" and "01" stay text.
-                Ok(n) if n.to_string() == *v => {
-                    FluentValue::from(n)
-                }
+                Ok(n) if n.to_string() == *v => FluentValue::from(n),
                 _ => v.clone().into(),
             };
             (Cow::Borrowed(*k), value)

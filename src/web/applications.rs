@@ -303,8 +303,9 @@ async fn add_officer(
         let values = serde_json::to_value(&f).unwrap_or_default();
         let mut v = current_values(&app);
         if let (Some(m), Some(o)) = (v.as_object_mut(), values.as_object()) {
+            // Everything typed comes back, the ID number too (issue 25, item 3): it goes
+            // only to the person who typed it, and is stored nowhere until it is valid.
             m.extend(o.clone());
-            m.remove("id_number");
         }
         let t = section_page(&page, state, &app, "people", v, errors).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));

@@ -387,6 +387,26 @@ pub(crate) async fn manage_page(
     p: &Project,
     errors: FormErrors,
 ) -> AppResult<Template> {
+    manage_page_with(
+        page,
+        state,
+        user,
+        p,
+        errors,
+        json!({ "representative": [] }),
+    )
+    .await
+}
+
+/// The manage page with what a refused form sent, shown again (issue 25, item 3).
+pub(crate) async fn manage_page_with(
+    page: &Page,
+    state: &AppState,
+    user: &CurrentUser,
+    p: &Project,
+    errors: FormErrors,
+    values: serde_json::Value,
+) -> AppResult<Template> {
     let mut c = state.db.acquire().await?;
     let agency_list =
         crate::db::directory::list(&mut c, crate::db::directory::UnitKind::Agency).await?;
@@ -473,7 +493,7 @@ pub(crate) async fn manage_page(
                 "earliest": earliest, "deadline_passed": deadline_passed,
                 "method_label": page.t(&method.label_key()), "errors": errors,
                 "purchaser": purchases(user, p), "agencies": agency_list,
-                "list": documents }),
+                "list": documents, "values": values }),
     ))
 }
 
@@ -668,9 +688,31 @@ pub(crate) async fn refuse(
     field: &str,
     key: &str,
 ) -> AppResult<Reply> {
+    refuse_with(
+        page,
+        state,
+        user,
+        p,
+        field,
+        key,
+        json!({ "representative": [] }),
+    )
+    .await
+}
+
+/// As `refuse`, keeping what the form sent.
+pub(crate) async fn refuse_with(
+    page: &Page,
+    state: &AppState,
+    user: &CurrentUser,
+    p: &Project,
+    field: &str,
+    key: &str,
+    values: serde_json::Value,
+) -> AppResult<Reply> {
     let mut e = FormErrors::default();
     e.add(page.lang, field, key);
-    let t = manage_page(page, state, user, p, e).await?;
+    let t = manage_page_with(page, state, user, p, e, values).await?;
     Ok(Reply::page(Http::UnprocessableEntity, t))
 }
 

@@ -8,7 +8,7 @@ use crate::procurement::Procurement;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::text;
 use crate::web::project_form as pf;
-use crate::web::purchase::{procured_project, refuse, Procurer};
+use crate::web::purchase::{procured_project, refuse, refuse_with, Procurer};
 use rocket::{post, routes, FromForm, Route, State};
 
 pub fn routes() -> Vec<Route> {
@@ -199,11 +199,23 @@ async fn draw(
             .map(|u| u.0)
             .collect()
     };
+    // A refused draw shows the form again as sent: the size and the representatives ticked
+    // (a panel must not be drawn again without the representative by accident).
+    let values = serde_json::json!({ "size": f.size, "representative": reps });
     if reps.iter().any(|r| !allowed.contains(r)) {
-        return refuse(&page, state, user, &p, "panel", "err-panel-representatives").await;
+        return refuse_with(
+            &page,
+            state,
+            user,
+            &p,
+            "panel",
+            "err-panel-representatives",
+            values,
+        )
+        .await;
     }
     let Some(size) = f.size else {
-        return refuse(&page, state, user, &p, "panel", "err-panel-size").await;
+        return refuse_with(&page, state, user, &p, "panel", "err-panel-size", values).await;
     };
     match Procurement::of(state)
         .draw_panel_of(p.id, size, &reps, user.id())
@@ -213,7 +225,7 @@ async fn draw(
             format!("/purchase/projects/{id}#panel"),
             page.t("flash-panel-drawn"),
         )),
-        Err((p, key)) => refuse(&page, state, user, &p, "panel", key).await,
+        Err((p, key)) => refuse_with(&page, state, user, &p, "panel", key, values).await,
     }
 }
 

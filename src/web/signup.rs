@@ -76,7 +76,7 @@ async fn signup(
         errors.add(lang, "id_number", "err-id-number-invalid");
     }
     let Some(email) = email.filter(|_| errors.is_empty()) else {
-        let values = json!({ "display_name": name, "email": text(&f.email), "phone": phone });
+        let values = json!({ "display_name": name, "email": text(&f.email), "phone": phone, "id_number": id_raw });
         return Ok(Reply::page(
             Status::UnprocessableEntity,
             page.render(

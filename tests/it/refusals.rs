@@ -402,3 +402,73 @@ fn an_english_count_of_one_is_singular() {
         "01 days left"
     );
 }
+
+#[rocket::async_test]
+async fn a_refused_panel_draw_keeps_the_size_and_the_representative_ticked() {
+    let app = TestApp::spawn().await;
+    let (id, bids) =
+        crate::review::opened_project(&app, "NB-KEEP-01", ["380000", "385000", "372500"]).await;
+    let fields: Vec<(String, String)> = bids
+        .iter()
+        .map(|b| (format!("decision[{b}]"), "pass".to_string()))
+        .collect();
+    let f: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    app.post(&format!("/purchase/projects/{id}/qualification"), &f)
+        .await;
+    let purchaser = app
+        .scalar_of(&format!(
+            "SELECT id FROM users WHERE email = '{}'",
+            PURCHASER.0
+        ))
+        .await
+        .to_string();
+    // Someone who is not a purchaser of the department: refused, nothing drawn.
+    let r = app
+        .post(
+            &format!("/purchase/projects/{id}/panel"),
+            &[
+                ("size", "4"),
+                ("representative", purchaser.as_str()),
+                ("representative", "999999"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    let body = r.into_string().await.unwrap_or_default();
+    assert!(
+        body.contains(&format!(
+            r#"id="rep-{purchaser}" name="representative" value="{purchaser}" checked"#
+        )),
+        "the representative stays ticked: {body}"
+    );
+    assert!(body.contains(r#"name="size" type="number" class="short" value="4""#));
+    assert_eq!(
+        app.scalar_of(&format!("SELECT COUNT(*) FROM panel_members m JOIN panels p ON p.id = m.panel_id WHERE p.project_id = {id}"))
+            .await,
+        0
+    );
+}
+
+#[rocket::async_test]
+async fn a_sign_up_refused_for_its_password_keeps_the_id_number_typed() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .post(
+            "/signup",
+            &[
+                ("display_name", "王小明"),
+                ("email", "keep-id@example.cn"),
+                ("password", "short"),
+                ("password_confirm", "short"),
+                ("id_number", "11010519491231002X"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    let body = r.into_string().await.unwrap_or_default();
+    assert!(body.contains(r#"value="11010519491231002X""#), "{body}");
+    assert!(body.contains(r#"value="keep-id@example.cn""#));
+}
