@@ -89,7 +89,7 @@ pub fn json_row(cols: &[Col], r: &Row, base: &str) -> Value {
 /// The exact decimal `d` as a spreadsheet number (the format stores doubles, written in their
 /// shortest round-trip form), only if that form reads back as exactly `d`; otherwise the
 /// caller writes the exact text. No rounding happens anywhere: the comparison is of decimals.
-fn exact_number(d: Decimal) -> Option<f64> {
+pub fn exact_number(d: Decimal) -> Option<f64> {
     let f = f64::from_str(&d.to_string()).ok()?;
     let back = Decimal::from_str(&f.to_string()).ok()?;
     (back == d).then_some(f)

@@ -298,7 +298,7 @@ impl Dataset {
             Dataset::Contracts => &["delivery", "accepted", "terminated"],
             Dataset::Organizations => &crate::domain::registration::ORG_STATUSES,
             Dataset::Abnormal | Dataset::Serious => &["listed", "removed", "all"],
-            Dataset::Failures => &["failed", "cancelled"],
+            Dataset::Failures => &["failed", "cancelled", "all"],
             _ => &[],
         }
     }
