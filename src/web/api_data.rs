@@ -1,7 +1,9 @@
 //! The public JSON API (`/api/v1/<dataset>`): the same datasets, filters and rows as the lists
 //! and downloads, a page at a time. Unlike the pages, which ignore a filter value they do not
-//! know, the API refuses it with a problem document naming the parameter. The OpenAPI document
-//! at `/api/v1/openapi.json` is made by utoipa: the health check from its annotations, the
+//! know, the API refuses it with a problem document naming the parameter. Parameters no dataset
+//! takes (`?uscc=`, `?page_size=`) are refused the same way, here and on the downloads
+//! (`/data/<dataset>.csv`), since Rocket's forms would skip them. The OpenAPI document at
+//! `/api/v1/openapi.json` is made by utoipa: the health check from its annotations, the
 //! datasets' operations and row schemas from the same column and filter definitions that
 //! produce the data, so the description cannot drift from the responses.
 
@@ -547,7 +549,8 @@ impl Modify for Datasets {
                     "400",
                     ResponseBuilder::new()
                         .description(
-                            "A filter the dataset does not take, or a value it does not know",
+                            "An unknown parameter, one given twice, a filter the dataset does not \
+                             take or a value it does not know, each named in invalid_params",
                         )
                         .content(
                             "application/problem+json",
