@@ -14,7 +14,7 @@ pub fn columns(ds: Dataset) -> &'static [Col] {
             const C: &[Col] = &[
                 col("published_on", Ty::Date),
                 col("department", NAME),
-                col("title", Ty::Text),
+                link("title", Ty::Text),
                 col("category", NAME),
                 col("budget", Ty::Money),
                 col("planned_month", Ty::Date),
@@ -315,7 +315,7 @@ fn spec(ds: Dataset) -> Spec {
     };
     match ds {
         Dataset::Intentions => Spec {
-            select: "i.id, NULL, i.published_on, d.name_zh, d.name_en, i.title, c.name_zh, c.name_en, \
+            select: "i.id, '/intentions/' || CAST(i.id AS TEXT), i.published_on, d.name_zh, d.name_en, i.title, c.name_zh, c.name_en, \
                      i.budget_fen, i.planned_month, i.need",
             from: "intentions i JOIN departments d ON d.id = i.department_id \
                    JOIN service_categories c ON c.code = i.category_code",

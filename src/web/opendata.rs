@@ -26,7 +26,7 @@ use serde_json::{json, Value};
 pub fn routes() -> Vec<Route> {
     routes![
         intentions, projects, openings, bids, awards, contracts, payments, reviews, grades,
-        abnormal, serious, challenges, complaints, failures, download, dictionary, hub
+        abnormal, serious, challenges, complaints, failures, intention, download, dictionary, hub
     ]
 }
 
@@ -301,6 +301,20 @@ list_route!(
     Dataset::Complaints
 );
 list_route!(failures, "/failures?<f..>", Dataset::Failures);
+
+/// One procurement intention (采购意向), the page its dataset row links to.
+#[get("/intentions/<id>")]
+async fn intention(pg: PublicPage, state: &State<AppState>, id: i64) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let i = crate::db::intentions::intention_by_id(&mut c, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let category = crate::db::intentions::categories(&mut c)
+        .await?
+        .into_iter()
+        .find(|k| k.code == i.category_code);
+    Ok(pg.render("data/intention", json!({ "i": i, "category": category })))
+}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Format {

@@ -438,6 +438,17 @@ async fn every_row_has_its_id_and_url_and_projects_download_whole_with_status_al
             assert_eq!(x[url], Data::String(c[url].clone()));
         }
     }
+    // An intention's row links to the intention's own page.
+    let (h, rows) = csv_of(&app, "/data/intentions.csv").await;
+    assert!(!rows.is_empty());
+    for r in &rows {
+        let path = r[col(&h, "url")].strip_prefix(&base).unwrap().to_string();
+        assert_eq!(path, format!("/intentions/{}", r[col(&h, "id")]));
+        let (s, page) = app.get(&path).await;
+        assert_eq!(s, Status::Ok, "{path}");
+        assert!(page.contains(&r[col(&h, "title")]), "{path}");
+    }
+    assert_eq!(app.get("/intentions/999999").await.0, Status::NotFound);
     // Every dataset's header ends so, and the OpenAPI rows require both.
     for ds in huoban::opendata::ALL {
         let (h, _) = csv_of(&app, &format!("/data/{}.csv", ds.slug())).await;
