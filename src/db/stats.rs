@@ -1,7 +1,41 @@
 //! The public statistics' figures: spending by service category and by district, projects and
-//! bids per month, grades in force and registrations per year.
+//! bids per month, grades in force and registrations per year; each for all time or for one
+//! year (`Span`).
 
 use super::{Backend, Conn};
+
+/// One year: its first and next year's first instant (epoch ms, Beijing time) and days.
+#[derive(Clone, Debug)]
+pub struct Span {
+    pub from_ms: i64,
+    pub to_ms: i64,
+    /// `YYYY-01-01` of the year and of the next.
+    pub from_day: String,
+    pub to_day: String,
+}
+
+/// `AND col >= from AND col < to` of an epoch-ms column, or nothing for all time.
+fn within_ms(col: &str, span: Option<&Span>) -> String {
+    match span {
+        Some(s) => format!(" AND {col} >= {} AND {col} < {}", s.from_ms, s.to_ms),
+        None => String::new(),
+    }
+}
+
+/// The same for a `YYYY-MM-DD` column (the days are digits and dashes, made by the caller
+/// from a year number, never from input text).
+fn within_day(col: &str, span: Option<&Span>) -> String {
+    match span {
+        Some(s) if is_day(&s.from_day) && is_day(&s.to_day) => {
+            format!(" AND {col} >= '{}' AND {col} < '{}'", s.from_day, s.to_day)
+        }
+        _ => String::new(),
+    }
+}
+
+fn is_day(d: &str) -> bool {
+    d.len() == 10 && d.chars().all(|c| c.is_ascii_digit() || c == '-')
+}
 
 /// The Beijing-time month of an epoch-milliseconds column, as `YYYY-MM`.
 fn month_of(backend: Backend, col: &str) -> String {
@@ -21,29 +55,32 @@ async fn grouped(c: &mut Conn, sql: String) -> Result<Vec<(String, i64)>, sqlx::
 
 /// Paid amounts (fen) by the organization's district (code twice) or by service category
 /// (Chinese and English name), largest first.
+/// In a year, the payments whose value date falls in it.
 pub async fn spending(
     c: &mut Conn,
     by_district: bool,
+    span: Option<&Span>,
 ) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
-    if by_district {
-        sqlx::query_as(
+    let when = within_day("e.value_date", span);
+    let sql = if by_district {
+        format!(
             "SELECT g.district_code, g.district_code, CAST(SUM(e.amount_fen) AS BIGINT) \
              FROM ledger_entries e JOIN contracts k ON k.id = e.contract_id \
-             JOIN organizations g ON g.id = k.org_id GROUP BY g.district_code ORDER BY 3 DESC",
+             JOIN organizations g ON g.id = k.org_id WHERE 1 = 1{when} \
+             GROUP BY g.district_code ORDER BY 3 DESC, 1"
         )
-        .fetch_all(&mut *c)
-        .await
     } else {
-        sqlx::query_as(
+        format!(
             "SELECT c.name_zh, c.name_en, CAST(SUM(e.amount_fen) AS BIGINT) \
              FROM ledger_entries e JOIN contracts k ON k.id = e.contract_id \
              JOIN projects p ON p.id = k.project_id \
-             JOIN service_categories c ON c.code = p.category_code \
-             GROUP BY c.name_zh, c.name_en ORDER BY 3 DESC",
+             JOIN service_categories c ON c.code = p.category_code WHERE 1 = 1{when} \
+             GROUP BY c.name_zh, c.name_en ORDER BY 3 DESC, 1"
         )
+    };
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .fetch_all(&mut *c)
         .await
-    }
 }
 
 /// Opened bids (or published projects) per Beijing month, the newest `months`, newest first.
@@ -52,18 +89,22 @@ pub async fn per_month(
     backend: Backend,
     bids: bool,
     months: i64,
+    span: Option<&Span>,
 ) -> Result<Vec<(String, i64)>, sqlx::Error> {
     let sql = if bids {
         let m = month_of(backend, "o.opened_at");
+        let when = within_ms("o.opened_at", span);
         format!(
             "SELECT {m} AS m, CAST(COUNT(*) AS BIGINT) FROM opening_bids ob \
-             JOIN openings o ON o.id = ob.opening_id GROUP BY {m} ORDER BY m DESC LIMIT {months}"
+             JOIN openings o ON o.id = ob.opening_id WHERE 1 = 1{when} \
+             GROUP BY {m} ORDER BY m DESC LIMIT {months}"
         )
     } else {
         let m = month_of(backend, "notice_at");
+        let when = within_ms("notice_at", span);
         format!(
             "SELECT {m} AS m, CAST(COUNT(*) AS BIGINT) FROM projects \
-             WHERE notice_at IS NOT NULL GROUP BY {m} ORDER BY m DESC LIMIT {months}"
+             WHERE notice_at IS NOT NULL{when} GROUP BY {m} ORDER BY m DESC LIMIT {months}"
         )
     };
     grouped(c, sql).await
@@ -81,13 +122,39 @@ pub async fn grades_in_force(c: &mut Conn, today: &str) -> Result<Vec<(String, i
     .await
 }
 
-/// Registrations per year.
-pub async fn registrations_per_year(c: &mut Conn) -> Result<Vec<(String, i64)>, sqlx::Error> {
+/// Registrations per year, or per month (`YYYY-MM`) of one year.
+pub async fn registrations(
+    c: &mut Conn,
+    span: Option<&Span>,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let n = if span.is_some() { 7 } else { 4 };
+    let when = within_day("registered_on", span);
     grouped(
         c,
-        "SELECT SUBSTR(registered_on, 1, 4) AS y, CAST(COUNT(*) AS BIGINT) FROM organizations \
-         WHERE registered_on IS NOT NULL GROUP BY SUBSTR(registered_on, 1, 4) ORDER BY y"
-            .to_string(),
+        format!(
+            "SELECT SUBSTR(registered_on, 1, {n}) AS y, CAST(COUNT(*) AS BIGINT) FROM organizations \
+             WHERE registered_on IS NOT NULL{when} GROUP BY SUBSTR(registered_on, 1, {n}) ORDER BY y"
+        ),
     )
     .await
+}
+
+/// The years anything was published, paid or registered in (for the year selector), newest
+/// first.
+pub async fn years(c: &mut Conn, backend: Backend) -> Result<Vec<String>, sqlx::Error> {
+    let y = |col: &str| {
+        month_of(backend, col)
+            .replace("%Y-%m", "%Y")
+            .replace("YYYY-MM", "YYYY")
+    };
+    let sql = format!(
+        "SELECT y FROM (SELECT {} AS y FROM projects WHERE notice_at IS NOT NULL \
+         UNION SELECT SUBSTR(value_date, 1, 4) AS y FROM ledger_entries \
+         UNION SELECT SUBSTR(registered_on, 1, 4) AS y FROM organizations \
+         WHERE registered_on IS NOT NULL) t WHERE y IS NOT NULL ORDER BY y DESC",
+        y("notice_at")
+    );
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *c)
+        .await
 }

@@ -1,7 +1,7 @@
 //! The datasets' columns, filters and SQL. Every query selects the row key, the public link and
 //! then the columns in order; filters are bound parameters, never spliced text.
 
-use super::{col, link, Bind, Col, Dataset, Filter, Query, Row, Scope, Ty, COUNT_CAP};
+use super::{col, link, Bind, Cell, Col, Dataset, Filter, Query, Row, Scope, Ty, COUNT_CAP};
 use crate::db::search::{self, Filters};
 use crate::db::Conn;
 use crate::domain::calendar::SHANGHAI;
@@ -14,7 +14,7 @@ pub fn columns(ds: Dataset) -> &'static [Col] {
             const C: &[Col] = &[
                 col("published_on", Ty::Date),
                 col("department", NAME),
-                col("title", Ty::Text),
+                link("title", Ty::Text),
                 col("category", NAME),
                 col("budget", Ty::Money),
                 col("planned_month", Ty::Date),
@@ -107,6 +107,7 @@ pub fn columns(ds: Dataset) -> &'static [Col] {
                 col("value_date", Ty::Date),
                 link("number", Ty::Text),
                 col("title", Ty::Text),
+                col("category", NAME),
                 col("supplier", Ty::Text),
                 col("uscc", Ty::Text),
                 col("installment", Ty::Int),
@@ -155,6 +156,113 @@ pub fn columns(ds: Dataset) -> &'static [Col] {
             ];
             C
         }
+        Dataset::Abnormal | Dataset::Serious => {
+            const C: &[Col] = &[
+                link("organization", Ty::Text),
+                col("uscc", Ty::Text),
+                col("district", Ty::District),
+                col("listing_reason", Ty::Code("listing-")),
+                col("ref_year", Ty::Int),
+                col("listed_on", Ty::Date),
+                col("removed_on", Ty::Date),
+                col("removal", Ty::Code("removal-")),
+            ];
+            C
+        }
+        Dataset::Challenges => {
+            const C: &[Col] = &[
+                col("filed_at", Ty::Time),
+                link("number", Ty::Text),
+                col("title", Ty::Text),
+                col("department", NAME),
+                col("category", NAME),
+                col("round", Ty::Int),
+                col("target", Ty::Code("challengetarget-")),
+                col("step", Ty::Code("challengestep-")),
+                col("due_at", Ty::Time),
+                col("answered_at", Ty::Time),
+                col("suspends", Ty::Code("yesno-")),
+                col("complained", Ty::Code("yesno-")),
+            ];
+            C
+        }
+        Dataset::Complaints => {
+            const C: &[Col] = &[
+                col("decided_at", Ty::Time),
+                col("number", Ty::Text),
+                link("title", Ty::Text),
+                col("department", NAME),
+                col("category", NAME),
+                col("complainant", Ty::Text),
+                col("uscc", Ty::Text),
+                col("target", Ty::Code("challengetarget-")),
+                col("complaint_filed_at", Ty::Time),
+                col("decision_outcome", Ty::Code("complaintoutcome-")),
+                col("findings", Ty::Text),
+                col("decision", Ty::Text),
+            ];
+            C
+        }
+        Dataset::Failures => {
+            const C: &[Col] = &[
+                col("failed_at", Ty::Time),
+                link("number", Ty::Text),
+                col("title", Ty::Text),
+                col("department", NAME),
+                col("category", NAME),
+                col("round", Ty::Int),
+                col("stage", Ty::Code("failstage-")),
+                col("valid_bids", Ty::Int),
+                col("min_bids", Ty::Int),
+                col("failure_reason", NAME),
+            ];
+            C
+        }
+    }
+}
+
+/// Failed and cancelled rounds: the event kinds, and the stage each names.
+const FAILURE_KINDS: &str =
+    "e.kind IN ('failed', 'final_failed', 'review_failed', 'compliance_failed', 'cancelled')";
+
+/// Fills a failure row's counts and reason from its event's recorded data (the same counts the
+/// project page and the OCDS release state): bids received (or valid after a review), the
+/// minimum, and the reason in words, Chinese and English; a cancellation's is the purchaser's.
+pub(super) fn failure_cells(stage: &str, data: &str, cells: &mut [Cell]) {
+    let d: serde_json::Value = serde_json::from_str(data).unwrap_or_default();
+    let n = |k: &str| d[k].as_i64();
+    let (valid, min) = match stage {
+        "opening" | "final-opening" => (n("bid_count"), n("min_bids")),
+        "cancelled" => (None, None),
+        _ => (n("valid"), n("min_bids")),
+    };
+    let (v, m) = (valid.unwrap_or(0), min.unwrap_or(0));
+    let reason = match stage {
+        "cancelled" => {
+            let r = d["reason"].as_str().unwrap_or_default().to_string();
+            (r.clone(), r)
+        }
+        "opening" | "final-opening" => (
+            format!("递交投标（响应）文件的供应商 {v} 家，少于规定的 {m} 家"),
+            format!("{v} bid(s) received, fewer than the required {m}"),
+        ),
+        "qualification" => (
+            format!("资格审查后有效投标 {v} 家，少于规定的 {m} 家"),
+            format!("{v} valid bid(s) after the qualification check, fewer than the required {m}"),
+        ),
+        _ => (
+            format!("符合性审查后有效投标 {v} 家，少于规定的 {m} 家"),
+            format!("{v} valid bid(s) after the compliance check, fewer than the required {m}"),
+        ),
+    };
+    if let [.., valid_c, min_c, reason_c] = cells {
+        *valid_c = valid.map(Cell::Int).unwrap_or(Cell::Null);
+        *min_c = min.map(Cell::Int).unwrap_or(Cell::Null);
+        *reason_c = if reason.0.is_empty() {
+            Cell::Null
+        } else {
+            Cell::Name(reason.0, reason.1)
+        };
     }
 }
 
@@ -169,6 +277,9 @@ pub fn filters(ds: Dataset) -> &'static [Filter] {
         Dataset::Payments | Dataset::Reviews => &[Q, Category, District, Year],
         Dataset::Grades => &[Q, Grade, District, Year],
         Dataset::Organizations => &[Q, OrgType, Category, District, Status, Grade],
+        Dataset::Abnormal | Dataset::Serious => &[Q, Status, District, Year],
+        Dataset::Challenges | Dataset::Complaints => &[Q, Category, Year],
+        Dataset::Failures => &[Q, Status, Category, District, Year],
     }
 }
 
@@ -204,7 +315,7 @@ fn spec(ds: Dataset) -> Spec {
     };
     match ds {
         Dataset::Intentions => Spec {
-            select: "i.id, NULL, i.published_on, d.name_zh, d.name_en, i.title, c.name_zh, c.name_en, \
+            select: "i.id, '/intentions/' || CAST(i.id AS TEXT), i.published_on, d.name_zh, d.name_en, i.title, c.name_zh, c.name_en, \
                      i.budget_fen, i.planned_month, i.need",
             from: "intentions i JOIN departments d ON d.id = i.department_id \
                    JOIN service_categories c ON c.code = i.category_code",
@@ -291,11 +402,12 @@ fn spec(ds: Dataset) -> Spec {
         },
         // Public facts of a payment only: never the voucher, the account or the invoice.
         Dataset::Payments => Spec {
-            select: "e.id, '/contracts/' || CAST(k.id AS TEXT), e.value_date, p.number, p.title, g.name, \
-                     g.uscc, e.installment_pos, e.amount_fen, \
+            select: "e.id, '/contracts/' || CAST(k.id AS TEXT), e.value_date, p.number, p.title, \
+                     c.name_zh, c.name_en, g.name, g.uscc, e.installment_pos, e.amount_fen, \
                      CASE WHEN e.reverses_id IS NULL THEN 'payment' ELSE 'reversal' END, e.recorded_at",
             from: "ledger_entries e JOIN contracts k ON k.id = e.contract_id \
-                   JOIN projects p ON p.id = k.project_id JOIN organizations g ON g.id = k.org_id",
+                   JOIN projects p ON p.id = k.project_id JOIN organizations g ON g.id = k.org_id \
+                   JOIN service_categories c ON c.code = p.category_code",
             key: "e.id",
             q: &["p.title", "p.number", "g.name"],
             category: Some("p.category_code"),
@@ -328,6 +440,80 @@ fn spec(ds: Dataset) -> Spec {
             ..none
         },
         Dataset::Organizations => none,
+        // The listings as the organization's public profile shows them: the list, the reason
+        // and its year, the dates and how a listing ended; never the registrar's notes.
+        Dataset::Abnormal | Dataset::Serious => Spec {
+            select: "l.id, '/organizations/' || CAST(g.id AS TEXT), g.name, g.uscc, g.district_code, \
+                     l.reason, l.ref_year, l.listed_on, l.removed_on, l.removal",
+            from: "credit_listings l JOIN organizations g ON g.id = l.org_id",
+            key: "l.id",
+            always: if ds == Dataset::Abnormal {
+                "l.list = 'abnormal'"
+            } else {
+                "l.list = 'serious'"
+            },
+            q: &["g.name", "g.uscc"],
+            district: Some("g.district_code"),
+            year: Some(YearOf::Text("l.listed_on")),
+            ..none
+        },
+        // A challenge's public facts: what it is about, its dates, whether it suspended
+        // signing and whether a complaint followed. The challenger, its text and the answer
+        // are the parties' (the answer goes to the challenger and the suppliers concerned).
+        Dataset::Challenges => Spec {
+            select: "ch.id, '/projects/' || p.number, ch.filed_at, p.number, p.title, d.name_zh, \
+                     d.name_en, c.name_zh, c.name_en, ch.round, ch.target, ch.step, ch.due_at, \
+                     ch.answered_at, CASE WHEN ch.suspends <> 0 THEN 'yes' ELSE 'no' END, \
+                     CASE WHEN EXISTS (SELECT 1 FROM complaints k WHERE k.challenge_id = ch.id) \
+                     THEN 'yes' ELSE 'no' END",
+            from: "challenges ch JOIN projects p ON p.id = ch.project_id \
+                   JOIN departments d ON d.id = p.department_id \
+                   JOIN service_categories c ON c.code = p.category_code",
+            key: "ch.id",
+            always: "ch.kind = 'challenge'",
+            q: &["p.title", "p.number"],
+            category: Some("p.category_code"),
+            year: Some(YearOf::Ms("ch.filed_at")),
+            ..none
+        },
+        // What the public 投诉处理决定书 prints: the complainant organization, the facts found
+        // and the decision; never the complaint's own text (it may name people).
+        Dataset::Complaints => Spec {
+            select: "k.id, '/complaints/' || CAST(k.id AS TEXT) || '/decision', k.decided_at, \
+                     p.number, p.title, d.name_zh, d.name_en, c.name_zh, c.name_en, g.name, g.uscc, \
+                     ch.target, k.filed_at, k.outcome, k.findings, k.decision",
+            from: "complaints k JOIN challenges ch ON ch.id = k.challenge_id \
+                   JOIN projects p ON p.id = k.project_id \
+                   JOIN departments d ON d.id = p.department_id \
+                   JOIN service_categories c ON c.code = p.category_code \
+                   JOIN organizations g ON g.id = k.org_id",
+            key: "k.id",
+            always: "k.decided_at IS NOT NULL",
+            q: &["p.title", "p.number", "g.name"],
+            category: Some("p.category_code"),
+            year: Some(YearOf::Ms("k.decided_at")),
+            ..none
+        },
+        // Every failed or cancelled round, kept when the project is re-tendered; the counts
+        // and the reason come from the event (`failure_cells`), selected last.
+        Dataset::Failures => Spec {
+            select: "e.id, '/projects/' || p.number, e.at, p.number, p.title, d.name_zh, d.name_en, \
+                     c.name_zh, c.name_en, e.round, \
+                     CASE e.kind WHEN 'failed' THEN 'opening' WHEN 'final_failed' THEN 'final-opening' \
+                     WHEN 'review_failed' THEN 'qualification' \
+                     WHEN 'compliance_failed' THEN 'compliance' ELSE 'cancelled' END, \
+                     NULL, NULL, NULL, NULL, e.data",
+            from: "project_events e JOIN projects p ON p.id = e.project_id \
+                   JOIN departments d ON d.id = p.department_id \
+                   JOIN service_categories c ON c.code = p.category_code",
+            key: "e.id",
+            always: FAILURE_KINDS,
+            q: &["p.title", "p.number"],
+            category: Some("p.category_code"),
+            district: Some("p.city_division"),
+            year: Some(YearOf::Ms("e.at")),
+            ..none
+        },
     }
 }
 
@@ -397,6 +583,13 @@ fn conditions(ds: Dataset, s: &Spec, q: &Query, binds: &mut Vec<Bind>) -> Vec<St
         }
         (Dataset::Projects, Some("all")) => {}
         (Dataset::Projects, _) => w.push("p.status = 'published'".into()),
+        (Dataset::Abnormal | Dataset::Serious, Some("removed")) => {
+            w.push("l.removed_on IS NOT NULL".into())
+        }
+        (Dataset::Abnormal | Dataset::Serious, Some("all")) => {}
+        (Dataset::Abnormal | Dataset::Serious, _) => w.push("l.removed_on IS NULL".into()),
+        (Dataset::Failures, Some("failed")) => w.push("e.kind <> 'cancelled'".into()),
+        (Dataset::Failures, Some("cancelled")) => w.push("e.kind = 'cancelled'".into()),
         (Dataset::Contracts, Some("terminated")) => w.push("k.terminated_at IS NOT NULL".into()),
         (Dataset::Contracts, Some("accepted")) => {
             w.push("k.terminated_at IS NULL AND k.accepted_at IS NOT NULL".into())

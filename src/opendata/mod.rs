@@ -36,9 +36,19 @@ pub enum Dataset {
     Reviews,
     Grades,
     Organizations,
+    /// 活动异常名录: listings on the abnormal activity list (民政部令60).
+    Abnormal,
+    /// 严重违法失信名单: listings on the serious violation list.
+    Serious,
+    /// 质疑: the public facts of each challenge (never its text, the answer or who filed it).
+    Challenges,
+    /// 投诉处理决定: the decided complaints, as their public decision page shows them.
+    Complaints,
+    /// Failed (废标) and cancelled rounds with their reasons.
+    Failures,
 }
 
-pub const ALL: [Dataset; 10] = [
+pub const ALL: [Dataset; 15] = [
     Dataset::Intentions,
     Dataset::Projects,
     Dataset::Openings,
@@ -49,6 +59,11 @@ pub const ALL: [Dataset; 10] = [
     Dataset::Reviews,
     Dataset::Grades,
     Dataset::Organizations,
+    Dataset::Abnormal,
+    Dataset::Serious,
+    Dataset::Challenges,
+    Dataset::Complaints,
+    Dataset::Failures,
 ];
 
 /// How a column's values are written.
@@ -225,6 +240,11 @@ impl Dataset {
             Dataset::Reviews => "reviews",
             Dataset::Grades => "grades",
             Dataset::Organizations => "organizations",
+            Dataset::Abnormal => "abnormal",
+            Dataset::Serious => "serious",
+            Dataset::Challenges => "challenges",
+            Dataset::Complaints => "complaints",
+            Dataset::Failures => "failures",
         }
     }
 
@@ -232,9 +252,14 @@ impl Dataset {
         ALL.into_iter().find(|d| d.slug() == s)
     }
 
-    /// The status a list shows when none is asked for: the projects list shows the open ones.
+    /// The status a list shows when none is asked for: the projects list shows the open ones,
+    /// a credit list the organizations listed now.
     pub fn default_status(self) -> Option<&'static str> {
-        (self == Dataset::Projects).then_some("open")
+        match self {
+            Dataset::Projects => Some("open"),
+            Dataset::Abnormal | Dataset::Serious => Some("listed"),
+            _ => None,
+        }
     }
 
     /// The public list page.
@@ -250,6 +275,11 @@ impl Dataset {
             Dataset::Reviews => "/performance",
             Dataset::Grades => "/grades",
             Dataset::Organizations => "/directory",
+            Dataset::Abnormal => "/credit/abnormal",
+            Dataset::Serious => "/credit/serious",
+            Dataset::Challenges => "/challenges",
+            Dataset::Complaints => "/complaint-decisions",
+            Dataset::Failures => "/failures",
         }
     }
 
@@ -267,6 +297,8 @@ impl Dataset {
             Dataset::Projects => &["open", "closed", "all"],
             Dataset::Contracts => &["delivery", "accepted", "terminated"],
             Dataset::Organizations => &crate::domain::registration::ORG_STATUSES,
+            Dataset::Abnormal | Dataset::Serious => &["listed", "removed", "all"],
+            Dataset::Failures => &["failed", "cancelled", "all"],
             _ => &[],
         }
     }
@@ -309,6 +341,14 @@ fn read_row(ds: Dataset, r: &AnyRow) -> Result<Row, sqlx::Error> {
         };
         i += 1;
         cells.push(cell);
+    }
+    if ds == Dataset::Failures {
+        let data: Option<String> = r.try_get(i)?;
+        let stage = match cells.get(6) {
+            Some(Cell::Code(_, s)) => s.clone(),
+            _ => String::new(),
+        };
+        datasets::failure_cells(&stage, data.as_deref().unwrap_or("{}"), &mut cells);
     }
     Ok(Row { key, link, cells })
 }

@@ -1,7 +1,9 @@
 //! The public JSON API (`/api/v1/<dataset>`): the same datasets, filters and rows as the lists
 //! and downloads, a page at a time. Unlike the pages, which ignore a filter value they do not
-//! know, the API refuses it with a problem document naming the parameter. The OpenAPI document
-//! at `/api/v1/openapi.json` is made by utoipa: the health check from its annotations, the
+//! know, the API refuses it with a problem document naming the parameter. Parameters no dataset
+//! takes (`?uscc=`, `?page_size=`) are refused the same way, here and on the downloads
+//! (`/data/<dataset>.csv`), since Rocket's forms would skip them. The OpenAPI document at
+//! `/api/v1/openapi.json` is made by utoipa: the health check from its annotations, the
 //! datasets' operations and row schemas from the same column and filter definitions that
 //! produce the data, so the description cannot drift from the responses.
 
@@ -12,6 +14,7 @@ use crate::platform::error::AppResult;
 use crate::web::opendata::{clean, codes, query_string, scope, Params};
 use rocket::fairing::{Fairing, Info, Kind};
 use rocket::http::{ContentType, Header, Method, Status};
+use rocket::request::{self, FromRequest};
 use rocket::{get, routes, Route, State};
 use rocket::{Request, Response};
 use serde_json::{json, Value};
@@ -34,17 +37,22 @@ pub fn routes() -> Vec<Route> {
         payments,
         reviews,
         grades,
-        organizations
+        organizations,
+        abnormal,
+        serious,
+        challenges,
+        complaints,
+        failures
     ]
 }
 
 /// A JSON answer with its status and media type.
 pub type JsonReply = (Status, (ContentType, String));
 
-pub(crate) fn problem(invalid: Vec<(&'static str, &'static str)>) -> JsonReply {
+pub(crate) fn problem<N: AsRef<str>>(invalid: Vec<(N, &'static str)>) -> JsonReply {
     let params: Vec<Value> = invalid
         .iter()
-        .map(|(name, reason)| json!({ "name": name, "reason": reason }))
+        .map(|(name, reason)| json!({ "name": name.as_ref(), "reason": reason }))
         .collect();
     let body = json!({
         "type": "about:blank",
@@ -60,6 +68,67 @@ pub(crate) fn problem(invalid: Vec<(&'static str, &'static str)>) -> JsonReply {
             body.to_string(),
         ),
     )
+}
+
+/// The names of the query's parameters as sent, decoded. Rocket's forms skip a field they do
+/// not declare, so a misspelt or unsupported filter (`?uscc=`, `?page_size=`) would otherwise
+/// answer 200 with every row, and a consumer would believe it had filtered.
+pub struct QueryNames(pub Vec<String>);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for QueryNames {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, Self::Error> {
+        request::Outcome::Success(QueryNames(
+            req.query_fields()
+                .map(|f| f.name.source().to_string())
+                .collect(),
+        ))
+    }
+}
+
+/// Every parameter a dataset URL may carry: the filters and, on the API, the page.
+const PARAMS: [&str; 9] = [
+    "q", "status", "category", "district", "year", "grade", "kind", "org_type", "page",
+];
+
+/// The parameters sent that no dataset URL takes (each named once, cut to 50 characters);
+/// `page` too for a download, which holds every row.
+pub(crate) fn unknown(names: &QueryNames, paged: bool) -> Vec<(String, &'static str)> {
+    let mut out: Vec<(String, &'static str)> = Vec::new();
+    for n in &names.0 {
+        let known = PARAMS.contains(&n.as_str()) && (paged || n != "page");
+        let name: String = n.chars().take(50).collect();
+        if !known && !out.iter().any(|(m, _)| *m == name) {
+            out.push((name, "unknown parameter"));
+        }
+    }
+    out
+}
+
+/// What is wrong with a dataset query: unknown parameters, parameters given twice, filters
+/// the dataset does not take and values it does not know.
+pub(crate) fn refusals(
+    ds: Dataset,
+    names: &QueryNames,
+    paged: bool,
+    p: &Params,
+    twice: Vec<&'static str>,
+    q: &Query,
+) -> Vec<(String, &'static str)> {
+    let mut bad = unknown(names, paged);
+    bad.extend(
+        twice
+            .into_iter()
+            .map(|n| (n.to_string(), "given more than once")),
+    );
+    bad.extend(
+        invalid(ds, p, q)
+            .into_iter()
+            .map(|(n, r)| (n.to_string(), r)),
+    );
+    bad
 }
 
 /// The parameters given that the dataset does not take, or whose values it does not know.
@@ -120,11 +189,11 @@ pub struct ApiParams {
 
 impl ApiParams {
     /// The single values, and the names of the parameters given more than once.
-    fn single(self) -> (Params, Vec<(&'static str, &'static str)>) {
+    pub(crate) fn single(self) -> (Params, Vec<&'static str>) {
         let mut twice = Vec::new();
         let mut one = |name: &'static str, mut v: Vec<String>| {
             if v.len() > 1 {
-                twice.push((name, "given more than once"));
+                twice.push(name);
             }
             v.pop()
         };
@@ -143,14 +212,19 @@ impl ApiParams {
     }
 }
 
-async fn list(state: &AppState, ds: Dataset, given: ApiParams) -> AppResult<JsonReply> {
-    let (p, mut bad) = given.single();
+async fn list(
+    state: &AppState,
+    ds: Dataset,
+    names: QueryNames,
+    given: ApiParams,
+) -> AppResult<JsonReply> {
+    let (p, twice) = given.single();
     let mut c = state.db.acquire().await?;
     let q = clean(&mut c, ds, &p).await?;
-    bad.extend(invalid(ds, &p, &q));
+    let mut bad = refusals(ds, &names, true, &p, twice, &q);
     let page = page_of(&p);
     if page.is_none() {
-        bad.push(("page", "an integer from 1 to 500"));
+        bad.push(("page".into(), "an integer from 1 to 500"));
     }
     let Some(page) = page.filter(|_| bad.is_empty()) else {
         return Ok(problem(bad));
@@ -173,7 +247,7 @@ async fn list(state: &AppState, ds: Dataset, given: ApiParams) -> AppResult<Json
         "page_size": opendata::PAGE_SIZE,
         "count": count,
         "next": next,
-        "rows": rows.iter().map(|r| export::json_row(ds.columns(), r)).collect::<Vec<_>>(),
+        "rows": rows.iter().map(|r| export::json_row(ds.columns(), r, base)).collect::<Vec<_>>(),
     });
     Ok((Status::Ok, (ContentType::JSON, body.to_string())))
 }
@@ -181,8 +255,12 @@ async fn list(state: &AppState, ds: Dataset, given: ApiParams) -> AppResult<Json
 macro_rules! api_route {
     ($name:ident, $path:literal, $ds:expr) => {
         #[get($path)]
-        async fn $name(state: &State<AppState>, f: ApiParams) -> AppResult<JsonReply> {
-            list(state, $ds, f).await
+        async fn $name(
+            state: &State<AppState>,
+            names: QueryNames,
+            f: ApiParams,
+        ) -> AppResult<JsonReply> {
+            list(state, $ds, names, f).await
         }
     };
 }
@@ -201,6 +279,11 @@ api_route!(
     "/api/v1/organizations?<f..>",
     Dataset::Organizations
 );
+api_route!(abnormal, "/api/v1/abnormal?<f..>", Dataset::Abnormal);
+api_route!(serious, "/api/v1/serious?<f..>", Dataset::Serious);
+api_route!(challenges, "/api/v1/challenges?<f..>", Dataset::Challenges);
+api_route!(complaints, "/api/v1/complaints?<f..>", Dataset::Complaints);
+api_route!(failures, "/api/v1/failures?<f..>", Dataset::Failures);
 
 /// The service's health.
 #[derive(utoipa::ToSchema, serde::Serialize)]
@@ -271,12 +354,23 @@ fn row_schema(ds: Dataset) -> Schema {
         };
         o = o.property(c.key, prop).required(c.key);
     }
-    o = o.property(
-        "url",
-        ObjectBuilder::new()
-            .schema_type(SchemaType::new(Type::String))
-            .description(Some("the row's public page")),
-    );
+    o = o
+        .property(
+            "id",
+            ObjectBuilder::new()
+                .schema_type(SchemaType::new(Type::Integer))
+                .description(Some("the row's key in the dataset")),
+        )
+        .required("id")
+        .property(
+            "url",
+            ObjectBuilder::new()
+                .schema_type(nullable(Type::String))
+                .description(Some(
+                    "the row's public page, absolute; null for a row without a page",
+                )),
+        )
+        .required("url");
     Schema::Object(o.build())
 }
 
@@ -455,7 +549,8 @@ impl Modify for Datasets {
                     "400",
                     ResponseBuilder::new()
                         .description(
-                            "A filter the dataset does not take, or a value it does not know",
+                            "An unknown parameter, one given twice, a filter the dataset does not \
+                             take or a value it does not know, each named in invalid_params",
                         )
                         .content(
                             "application/problem+json",

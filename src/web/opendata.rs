@@ -12,6 +12,7 @@ use crate::domain::registration::{Category, OrgType};
 use crate::opendata::{self, export, Cell, Dataset, Filter, Query, Row, Scope, Ty};
 use crate::platform::app::AppState;
 use crate::platform::error::{AppError, AppResult};
+use crate::web::api_data::{problem, refusals, ApiParams, JsonReply, QueryNames};
 use crate::web::ctx::{Page, PublicPage};
 use crate::web::forms::urlencode;
 use crate::web::page_cache::{self, Html};
@@ -25,7 +26,7 @@ use serde_json::{json, Value};
 pub fn routes() -> Vec<Route> {
     routes![
         intentions, projects, openings, bids, awards, contracts, payments, reviews, grades,
-        download, dictionary, hub
+        abnormal, serious, challenges, complaints, failures, intention, download, dictionary, hub
     ]
 }
 
@@ -242,6 +243,9 @@ async fn list_context(
         "qs": qs,
         "datasets": opendata::ALL.iter().map(|d| json!({"slug": d.slug(), "path": d.list_path()})).collect::<Vec<_>>(),
         "xlsx_cap": export::XLSX_CAP,
+        // The datasets of issue 24 say in a sentence what they hold and leave out.
+        "lead": matches!(ds, Dataset::Abnormal | Dataset::Serious | Dataset::Challenges
+                             | Dataset::Complaints | Dataset::Failures),
     }))
 }
 
@@ -288,6 +292,29 @@ list_route!(contracts, "/contracts?<f..>", Dataset::Contracts);
 list_route!(payments, "/payments?<f..>", Dataset::Payments);
 list_route!(reviews, "/performance?<f..>", Dataset::Reviews);
 list_route!(grades, "/grades?<f..>", Dataset::Grades);
+list_route!(abnormal, "/credit/abnormal?<f..>", Dataset::Abnormal);
+list_route!(serious, "/credit/serious?<f..>", Dataset::Serious);
+list_route!(challenges, "/challenges?<f..>", Dataset::Challenges);
+list_route!(
+    complaints,
+    "/complaint-decisions?<f..>",
+    Dataset::Complaints
+);
+list_route!(failures, "/failures?<f..>", Dataset::Failures);
+
+/// One procurement intention (采购意向), the page its dataset row links to.
+#[get("/intentions/<id>")]
+async fn intention(pg: PublicPage, state: &State<AppState>, id: i64) -> AppResult<Template> {
+    let mut c = state.db.acquire().await?;
+    let i = crate::db::intentions::intention_by_id(&mut c, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let category = crate::db::intentions::categories(&mut c)
+        .await?
+        .into_iter()
+        .find(|k| k.code == i.category_code);
+    Ok(pg.render("data/intention", json!({ "i": i, "category": category })))
+}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -370,7 +397,7 @@ fn csv_stream(state: &AppState, ds: Dataset, q: Query) -> ByteStream![Vec<u8> + 
                     before = rows.last().map(|r| r.key);
                     offset += n;
                     if n > 0 {
-                        yield export::csv_rows(&rows);
+                        yield export::csv_rows(&rows, &state.config.public_url);
                     }
                     if n < opendata::BATCH {
                         break;
@@ -386,16 +413,30 @@ fn csv_stream(state: &AppState, ds: Dataset, q: Query) -> ByteStream![Vec<u8> + 
     }
 }
 
+/// The dataset as CSV (every row, streamed) or XLSX (capped). Its query is held to the API's
+/// rules: an unknown parameter, a repeated one, a filter the dataset does not take or a value
+/// it does not know is a 400 problem naming it, never a file of every row.
 #[get("/data/<file>?<f..>")]
 async fn download<'a>(
     pg: PublicPage,
     state: &'a State<AppState>,
     file: Result<ExportFile, &str>,
-    f: Params,
-) -> AppResult<rocket::Either<Download<ByteStream![Vec<u8> + 'a]>, Download<Vec<u8>>>> {
+    names: QueryNames,
+    f: ApiParams,
+) -> AppResult<
+    rocket::Either<
+        Download<ByteStream![Vec<u8> + 'a]>,
+        rocket::Either<Download<Vec<u8>>, JsonReply>,
+    >,
+> {
     let ExportFile(ds, format) = file.map_err(|_| AppError::NotFound)?;
+    let (p, twice) = f.single();
     let mut c = state.db.acquire().await?;
-    let q = clean(&mut c, ds, &f).await?;
+    let q = clean(&mut c, ds, &p).await?;
+    let bad = refusals(ds, &names, false, &p, twice, &q);
+    if !bad.is_empty() {
+        return Ok(rocket::Either::Right(rocket::Either::Right(problem(bad))));
+    }
     if format == Format::Csv {
         drop(c);
         return Ok(rocket::Either::Left(Download {
@@ -416,22 +457,49 @@ async fn download<'a>(
     let labels: Vec<String> = ds
         .columns()
         .iter()
-        .map(|c| pg.t(&format!("col-{}", c.key)))
+        .map(|c| c.key)
+        .chain(export::ROW_KEYS)
+        .map(|k| pg.t(&format!("col-{k}")))
         .collect();
     let note = pg
         .t("data-xlsx-truncated")
         .replace("%N%", &export::XLSX_CAP.to_string());
-    let bytes = export::xlsx(ds.slug(), &labels, ds.columns(), &rows, more, &note)
-        .map_err(|e| AppError::Internal(format!("xlsx: {e}")))?;
-    Ok(rocket::Either::Right(Download {
+    let bytes = export::xlsx(
+        ds.slug(),
+        &labels,
+        ds.columns(),
+        &rows,
+        more,
+        &note,
+        &state.config.public_url,
+    )
+    .map_err(|e| AppError::Internal(format!("xlsx: {e}")))?;
+    Ok(rocket::Either::Right(rocket::Either::Left(Download {
         body: bytes,
         kind: ContentType::new(
             "application",
             "vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ),
         disposition: attachment(format!("{}.xlsx", ds.slug())),
-    }))
+    })))
 }
+
+/// The reasons a credit listing gives (民政部令60 arts. 10 and 14; `domain::credit`).
+const LISTING_REASONS: [&str; 13] = [
+    "annual_report_missing",
+    "unreachable",
+    "rectification_not_done",
+    "penalty_warning",
+    "small_fine",
+    "rectified",
+    "abnormal_two_years",
+    "revoked",
+    "change_revoked",
+    "suspension",
+    "large_fine",
+    "repeated_penalties",
+    "dishonest_debtor",
+];
 
 /// The values a code column takes.
 pub fn codes(prefix: &str) -> Vec<String> {
@@ -463,6 +531,19 @@ pub fn codes(prefix: &str) -> Vec<String> {
         "orgtype-" => OrgType::ALL.iter().map(|t| t.code()).collect(),
         "category-" => Category::ALL.iter().map(|t| t.code()).collect(),
         "orgstatus-" => crate::domain::registration::ORG_STATUSES.to_vec(),
+        "listing-" => LISTING_REASONS.to_vec(),
+        "removal-" => vec!["rectified", "moved_serious", "automatic"],
+        "challengetarget-" => vec!["documents", "process", "result"],
+        "challengestep-" => vec!["opening", "qualification", "compliance", "report"],
+        "yesno-" => vec!["yes", "no"],
+        "complaintoutcome-" => vec!["upheld", "dismissed"],
+        "failstage-" => vec![
+            "opening",
+            "final-opening",
+            "qualification",
+            "compliance",
+            "cancelled",
+        ],
         _ => Vec::new(),
     };
     list.into_iter().map(str::to_string).collect()
@@ -487,7 +568,7 @@ fn dictionary(pg: Page) -> Template {
     let sets: Vec<Value> = opendata::ALL
         .iter()
         .map(|ds| {
-            let cols: Vec<Value> = ds
+            let mut cols: Vec<Value> = ds
                 .columns()
                 .iter()
                 .map(|c| {
@@ -501,6 +582,10 @@ fn dictionary(pg: Page) -> Template {
                     json!({ "key": c.key, "ty": ty_key(c.ty), "values": values })
                 })
                 .collect();
+            // Every format's last two columns.
+            for (key, ty) in export::ROW_KEYS.iter().zip([Ty::Int, Ty::Text]) {
+                cols.push(json!({ "key": key, "ty": ty_key(ty), "values": [] }));
+            }
             json!({ "slug": ds.slug(), "path": ds.list_path(), "columns": cols })
         })
         .collect();
@@ -509,9 +594,18 @@ fn dictionary(pg: Page) -> Template {
 
 #[get("/data")]
 fn hub(pg: Page) -> Template {
+    // A list that shows a part by default (open projects, current listings) is downloaded whole
+    // from here: `status=all`.
     let sets: Vec<Value> = opendata::ALL
         .iter()
-        .map(|d| json!({ "slug": d.slug(), "path": d.list_path() }))
+        .map(|d| {
+            let qs = if d.default_status().is_some() {
+                "?status=all"
+            } else {
+                ""
+            };
+            json!({ "slug": d.slug(), "path": d.list_path(), "qs": qs })
+        })
         .collect();
     pg.render(
         "data/hub",

@@ -16,6 +16,7 @@ mod bid_reading;
 mod calendar;
 mod cli;
 mod csrf;
+mod datasets_more;
 mod delivery;
 mod directory;
 mod documents;
