@@ -183,6 +183,19 @@ async fn a_re_tender_is_its_own_process_linked_to_the_failed_round() {
             .contains("1 家，少于规定的 3 家"),
         "{first}"
     );
+    // The reason also in a core 1.1 field: a cancellationDetails tender document.
+    let docs = first["tender"]["documents"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        docs.iter()
+            .any(|d| d["documentType"] == "cancellationDetails"
+                && d["description"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("少于规定的 3 家"))),
+        "{first}"
+    );
     assert_eq!(first["tender"]["id"], "NB-OCDS-RT-1");
     let (s, second) = app
         .get("/ocds/records/ocds-hb2026-NB-OCDS-RT-R2.json")

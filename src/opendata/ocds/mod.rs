@@ -18,7 +18,10 @@
 //!   that exists;
 //! - a contract accepted and paid in full is `terminated` (the 1.1 contractStatus codelist's
 //!   "the contract was signed and subsequently ended"), with the reason in `statusDetails`;
-//! - a failed round keeps its reason in `tender.statusDetails`;
+//! - a failed or cancelled round keeps its reason in a core field: a tender document of type
+//!   `cancellationDetails` ("documentation of the arrangements, or reasons, for cancellation
+//!   of a procurement process", OCDS 1.1 documentType codelist) whose `description` is the
+//!   reason; `tender.statusDetails` (OCDS 1.2's field, an additional field to 1.1) repeats it;
 //! - a payment's transaction is dated by its value date, not when it was recorded.
 
 use crate::db::projects::{self as store, Event, Project};
@@ -259,7 +262,8 @@ fn release(oc: &str, p: &Project, f: &Facts, e: &Event) -> Option<Value> {
             tag = "tenderCancellation";
             r.insert(
                 "tender".into(),
-                json!({ "id": tender_id, "status": "cancelled", "statusDetails": d["reason"] }),
+                json!({ "id": tender_id, "status": "cancelled", "statusDetails": d["reason"],
+                        "documents": [reason_document(&tender_id, e.id, "终止原因", d["reason"].as_str().unwrap_or(""))] }),
             );
         }
         "opened" | "final_opened" => {
@@ -280,7 +284,8 @@ fn release(oc: &str, p: &Project, f: &Facts, e: &Event) -> Option<Value> {
             r.insert(
                 "tender".into(),
                 json!({ "id": tender_id, "status": "unsuccessful",
-                        "statusDetails": failure_reason(&e.kind, d) }),
+                        "statusDetails": failure_reason(&e.kind, d),
+                        "documents": [reason_document(&tender_id, e.id, "失败原因", &failure_reason(&e.kind, d))] }),
             );
         }
         "awarded" | "awarded_by_rule" => {
@@ -509,4 +514,16 @@ mod tests {
         );
         assert_eq!(value_date(&json!({}), 0), date(0));
     }
+}
+
+/// The reason a round failed or was cancelled, as a core 1.1 tender document
+/// (`cancellationDetails`), one per event so a later round's reason never replaces it.
+fn reason_document(tender_id: &str, event: i64, title: &str, reason: &str) -> Value {
+    json!({
+        "id": format!("{tender_id}-reason-{event}"),
+        "documentType": "cancellationDetails",
+        "title": title,
+        "description": reason,
+        "language": "zh",
+    })
 }
