@@ -41,10 +41,10 @@ pub fn routes() -> Vec<Route> {
 /// A JSON answer with its status and media type.
 pub type JsonReply = (Status, (ContentType, String));
 
-pub(crate) fn problem(invalid: Vec<(&'static str, &'static str)>) -> JsonReply {
+pub(crate) fn problem<N: AsRef<str>>(invalid: Vec<(N, &'static str)>) -> JsonReply {
     let params: Vec<Value> = invalid
         .iter()
-        .map(|(name, reason)| json!({ "name": name, "reason": reason }))
+        .map(|(name, reason)| json!({ "name": name.as_ref(), "reason": reason }))
         .collect();
     let body = json!({
         "type": "about:blank",

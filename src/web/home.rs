@@ -16,7 +16,14 @@ use rocket_dyn_templates::Metadata;
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {
-    routes![home, stylesheet, sheet_script, form_check_script, link_lang, switch_lang]
+    routes![
+        home,
+        stylesheet,
+        sheet_script,
+        form_check_script,
+        link_lang,
+        switch_lang
+    ]
 }
 
 /// The public areas the front door shows, each with its list and how many rows it holds
