@@ -33,6 +33,7 @@ mod ledger;
 mod mail;
 mod ocds;
 mod ocds_events;
+mod ocds_feed;
 mod opendata;
 mod orgs;
 mod pages;

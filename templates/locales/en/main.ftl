@@ -1730,6 +1730,7 @@ data-hub-sets = Datasets
 data-hub-set = Dataset
 data-more = More
 data-ocds = every release in the Open Contracting Data Standard 1.1
+data-ocds-years = releases by year (Beijing time)
 data-api = the JSON API described in OpenAPI 3.1
 data-feed-projects = new projects
 data-feed-awards = award notices

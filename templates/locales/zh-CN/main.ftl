@@ -1730,6 +1730,7 @@ data-hub-sets = 数据集
 data-hub-set = 数据集
 data-more = 更多
 data-ocds = 开放合同数据标准（OCDS 1.1）格式的全部发布
+data-ocds-years = 按年份（北京时间）的发布
 data-api = JSON 接口说明（OpenAPI 3.1）
 data-feed-projects = 新项目
 data-feed-awards = 中标公告
