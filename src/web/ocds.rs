@@ -1,8 +1,20 @@
-//! OCDS endpoints (DOMAIN §7), public and stable: `/ocds/releases.json` (a release package,
-//! 100 releases a page, `page` from 1, `since` an RFC 3339 date or day), `/ocds/records/<ocid>.json`
-//! (a record package with the compiled release), `/ocds/bulk.json` (every release in one
-//! package, streamed project by project).
-
+//! OCDS endpoints (DOMAIN §7), public and stable:
+//! - `/ocds/releases.json`: a release package of up to 100 releases, by keyset
+//!   (`opendata::feed`): `links.next` carries `after=<at>.<event>.<part>`, the key of the last
+//!   release served, so the next page costs what the first does and a harvest that follows
+//!   `next` sees every release once even while data is added. `since` is an RFC 3339 date-time
+//!   in any offset or a date (its midnight UTC); `page=1` is the start, any other `page` is a
+//!   400 naming it (offset pages shifted as data was added, and cost more the further they
+//!   were: an old link must not silently skip or repeat releases).
+//! - `/ocds/records/<ocid>.json`: a record package with the compiled release.
+//! - `/ocds/bulk.json`: every release in one package, and `/ocds/bulk/<year>.json` the releases
+//!   dated in that year in Beijing (`[YYYY-01-01T00:00+08:00, next year)`), both streamed
+//!   process by process (the whole set is never held), gzip when accepted.
+//!
+//! Any other query parameter, or one given twice, is a 400 problem naming it. The feed and the
+//! bulk files are expensive: one client address may have `opendata.expensive_per_address` of
+//! them running at once; one more is a 429 problem with `Retry-After` (issue 26 item 4). The
+//! validators (`ETag`, `Last-Modified`, 304) are `web::headers::DataValidators`'.
 use crate::db::ocds_feed::Key;
 use crate::db::projects as store;
 use crate::db::Conn;
