@@ -11,6 +11,9 @@ use super::Conn;
 /// A position in the feed: `(at, event id, 0 intention | 1 event)`, ordered as a tuple.
 pub type Key = (i64, i64, i64);
 
+/// (at, event id, project, round, intention, its publication).
+type EventRow = (i64, i64, i64, i64, Option<i64>, Option<i64>);
+
 /// One release event of a public process, in feed order.
 pub struct Row {
     pub at: i64,
@@ -49,14 +52,13 @@ pub async fn after(
          AND e.at >= $1 AND (e.at > $1 OR e.id > $2 OR (e.id = $2 AND $3 < 1)) \
          ORDER BY e.at, e.id LIMIT $4"
     );
-    let rows: Vec<(i64, i64, i64, i64, Option<i64>, Option<i64>)> =
-        sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(after.0)
-            .bind(after.1)
-            .bind(after.2)
-            .bind(limit)
-            .fetch_all(&mut *c)
-            .await?;
+    let rows: Vec<EventRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(after.0)
+        .bind(after.1)
+        .bind(after.2)
+        .bind(limit)
+        .fetch_all(&mut *c)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|(at, event, project, round, i, published)| Row {

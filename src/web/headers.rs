@@ -187,9 +187,9 @@ mod tests {
 
     #[test]
     fn http_dates_read_back_and_a_second_not_yet_over_is_not_sent() {
-        let s = http_date(1_798_761_600).unwrap();
-        assert_eq!(s, "Fri, 01 Jan 2027 00:00:00 GMT");
-        assert_eq!(parse_http_date(&s), Some(1_798_761_600));
+        let s = "Fri, 01 Jan 2027 00:00:00 GMT";
+        assert_eq!(http_date(1_798_761_600).as_deref(), Some(s));
+        assert_eq!(parse_http_date(s), Some(1_798_761_600));
         assert_eq!(parse_http_date("yesterday"), None);
         let day = time::macros::date!(2027 - 01 - 01);
         let midnight = 1_798_761_600 - 8 * 3600;

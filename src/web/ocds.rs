@@ -83,6 +83,11 @@ pub fn parse_since(s: &str) -> Option<time::OffsetDateTime> {
         .map(|d| d.midnight().assume_utc())
 }
 
+/// Parameters by name, as given.
+type Params = Vec<(String, String)>;
+/// Parameters refused, each with why.
+type Invalid = Vec<(String, &'static str)>;
+
 /// The query as sent, each parameter with its values in order.
 pub struct RawQuery(Vec<(String, String)>);
 
@@ -108,7 +113,7 @@ impl RawQuery {
     /// The parameters by name when every one is among `allowed` and none is repeated; a
     /// problem naming each one that is not (a consumer who mistyped a filter must not believe
     /// the answer was filtered).
-    fn strict(&self, allowed: &[&str]) -> Result<Vec<(String, String)>, JsonReply> {
+    fn strict(&self, allowed: &[&str]) -> Result<Params, Invalid> {
         let mut bad: Vec<(String, &'static str)> = Vec::new();
         let mut seen: Vec<(String, String)> = Vec::new();
         for (k, v) in &self.0 {
@@ -127,7 +132,7 @@ impl RawQuery {
         if bad.is_empty() {
             Ok(seen)
         } else {
-            Err(crate::web::api_data::problem(bad))
+            Err(bad)
         }
     }
 }
@@ -164,7 +169,11 @@ async fn releases(
     };
     let given = match query.strict(&["since", "after", "page"]) {
         Ok(g) => g,
-        Err(p) => return Ok(Either::Right(Refusal::Bad(p))),
+        Err(p) => {
+            return Ok(Either::Right(Refusal::Bad(crate::web::api_data::problem(
+                p,
+            ))))
+        }
     };
     let mut bad: Vec<(&'static str, &'static str)> = Vec::new();
     let from = match param(&given, "since").map(parse_since) {
@@ -351,7 +360,9 @@ async fn record(
     // Without the `.json` suffix (or with odd characters) there is no such record.
     let ocid = ocid.map_err(|_| AppError::NotFound)?;
     if let Err(p) = query.strict(&[]) {
-        return Ok(Either::Right(Refusal::Bad(p)));
+        return Ok(Either::Right(Refusal::Bad(crate::web::api_data::problem(
+            p,
+        ))));
     }
     let prefix = format!("{}-", state.config.ocds_prefix);
     let rest = ocid.0.strip_prefix(&prefix).ok_or(AppError::NotFound)?;
@@ -563,7 +574,7 @@ fn bulk<'a>(
         Err(busy) => return Either::Right(Refusal::Busy(busy)),
     };
     if let Err(p) = query.strict(&[]) {
-        return Either::Right(Refusal::Bad(p));
+        return Either::Right(Refusal::Bad(crate::web::api_data::problem(p)));
     }
     Either::Left(bulk_stream(
         state,
@@ -608,7 +619,9 @@ fn bulk_year<'a>(
         Err(busy) => return Ok(Either::Right(Refusal::Busy(busy))),
     };
     if let Err(p) = query.strict(&[]) {
-        return Ok(Either::Right(Refusal::Bad(p)));
+        return Ok(Either::Right(Refusal::Bad(crate::web::api_data::problem(
+            p,
+        ))));
     }
     let path = format!("/ocds/bulk/{}.json", year.0);
     Ok(Either::Left(bulk_stream(

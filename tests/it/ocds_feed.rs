@@ -156,7 +156,7 @@ async fn a_harvest_is_the_bulk_file_each_release_once_even_with_data_added_mid_h
         "the planning release of the project published mid-harvest"
     );
     // Following an old cursor again gives the same releases after it (stable).
-    let (a, _) = page(&app, &"/ocds/releases.json?after=0.0.0").await;
+    let (a, _) = page(&app, "/ocds/releases.json?after=0.0.0").await;
     let (b, _) = page(&app, "/ocds/releases.json").await;
     assert_eq!(a, b);
 }
