@@ -2516,3 +2516,4 @@ setting-auth-login_free_failures = Failed sign-ins of one account from one addre
 setting-auth-address_failures_per_15min = Failed sign-ins one address may make in 15 minutes
 setting-auth-reset_mails_per_hour = Password-reset mails per account per hour
 setting-auth-public_posts_per_hour = Public objections and questions per address per hour
+setting-opendata-expensive_per_address = OCDS feed and bulk-file requests one address may have running at once

@@ -2513,3 +2513,4 @@ setting-auth-login_free_failures = 同一账号在同一地址登录失败多少
 setting-auth-address_failures_per_15min = 同一地址 15 分钟内允许的登录失败次数
 setting-auth-reset_mails_per_hour = 每个账号每小时的重设密码邮件数
 setting-auth-public_posts_per_hour = 每个地址每小时可提交的公开举报与提问数
+setting-opendata-expensive_per_address = 每个地址可同时进行的 OCDS 发布流与批量下载请求数
