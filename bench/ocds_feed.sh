@@ -12,6 +12,7 @@
 #   bench/ocds_feed.sh [P]          P processes (default 10000)
 #   WORK=DIR bench/ocds_feed.sh P   reuse (or keep) the data set in DIR
 #   BIN=path                        measure another build
+#   SKIP_BULK=1                     pages only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 P="${1:-10000}"
@@ -93,6 +94,7 @@ measure last "/ocds/releases.json?after=$LAST"
 measure since "/ocds/releases.json?since=2026-06-01T00:00:00%2B08:00"
 echo "RSS after the pages: $(( $(rss VmRSS) / 1024 )) MB, peak $(( $(rss VmHWM) / 1024 )) MB"
 
+[ -n "${SKIP_BULK:-}" ] && exit 0
 echo
 echo "== one year's bulk file (streamed, process by process)"
 YEAR=$(sqlite3 "$DB" "SELECT strftime('%Y', (MAX(at) + 8 * 3600000) / 1000, 'unixepoch') FROM project_events")
