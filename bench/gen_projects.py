@@ -66,7 +66,10 @@ pid, bid, oid, aid, wid, kid, eid, lid = (ids(t) for t in (
 
 P_SQL, P_T = inserter("projects", tp, ["id", "number", "title", "category_code", "department_id", "budget_fen",
                                        "method", "status", "notice_at", "deadline_at", "created_at", "updated_at"])
-B_SQL, B_T = inserter("bids", tb, ["id", "project_id", "org_id", "status", "submitted_at", "digest"])
+# A bid's reference (migration 0043) is unique: one per bid, when the column exists.
+B_REF = "reference" in columns("bids")
+B_SQL, B_T = inserter("bids", tb, ["id", "project_id", "org_id", "status", "submitted_at", "digest"]
+                      + (["reference"] if B_REF else []))
 O_SQL, O_T = inserter("openings", to, ["id", "project_id", "opened_at", "outcome", "bid_count"])
 OB_SQL = "INSERT INTO opening_bids (opening_id, bid_id, org_id, price_fen, digest, submitted_at) VALUES (?, ?, ?, ?, ?, ?)"
 A_SQL = ("INSERT INTO awards (id, project_id, round, ranking, report_at, confirm_due_at, confirmed_at, confirmed_by, "
@@ -121,7 +124,7 @@ for i in range(1, N + 1):
         price = budget - random.randrange(1, 50_000) * 100
         digest = f"{i:032x}{j:032x}"
         submitted = deadline - (j + 1) * 3_600_000
-        rows["b"].append((bid, pid, o, "opened", submitted, digest))
+        rows["b"].append((bid, pid, o, "opened", submitted, digest) + ((f"BM{bid:010X}",) if B_REF else ()))
         rows["ob"].append((oid, bid, o, price, digest, submitted))
         name, uscc = org_name(o)
         listed.append({"bid_id": bid, "digest": digest, "org_id": o, "org_name": name, "price_fen": price,

@@ -214,3 +214,11 @@ pub async fn data_version(c: &mut Conn) -> Result<i64, sqlx::Error> {
         .fetch_one(&mut *c)
         .await
 }
+
+/// When the entry `seq` was written (ms): with `data_version`, when the data last changed.
+pub async fn written_at(c: &mut Conn, seq: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT at FROM audit_log WHERE seq = $1")
+        .bind(seq)
+        .fetch_optional(&mut *c)
+        .await
+}

@@ -25,6 +25,7 @@ pub mod meta;
 pub mod method_approvals;
 pub mod migrate;
 pub mod ocds;
+pub mod ocds_feed;
 pub mod opendata;
 pub mod org_events;
 pub mod org_public;

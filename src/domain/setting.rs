@@ -286,6 +286,9 @@ pub const DEFINITIONS: &[Definition] = &[
     // per hour.
     int("auth.reset_mails_per_hour", 1, 50, "3", "SECURITY.md"),
     int("auth.public_posts_per_hour", 1, 10_000, "20", "SECURITY.md"),
+    // Issue 26 item 4: the expensive public endpoints (the OCDS feed and bulk files) one
+    // client address may have running at once; one more is answered 429.
+    int("opendata.expensive_per_address", 1, 64, "2", "SECURITY.md"),
 ];
 
 pub fn definition(key: &str) -> Option<&'static Definition> {

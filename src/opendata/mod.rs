@@ -7,6 +7,7 @@
 mod datasets;
 pub mod export;
 
+pub mod feed;
 pub mod ocds;
 
 use crate::db::Conn;

@@ -251,7 +251,8 @@ pub fn build(resolved: &Resolved, state: AppState) -> Rocket<Build> {
         // First, so that the page it answers with still gets the headers below.
         .attach(web::clean_input::CleanInput)
         .attach(web::headers::SecurityHeaders)
-        .attach(web::headers::DataValidators)
+        .attach(web::headers::DataValidators::default())
+        .manage(std::sync::Arc::new(web::ocds::Expensive::default()))
         .attach(web::chunks::WholeBodies)
         .attach(web::api_data::MethodNotAllowed)
         .attach(crate::platform::jobs::fairing())

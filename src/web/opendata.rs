@@ -593,7 +593,7 @@ fn dictionary(pg: Page) -> Template {
 }
 
 #[get("/data")]
-fn hub(pg: Page) -> Template {
+async fn hub(pg: Page, state: &State<AppState>) -> AppResult<Template> {
     // A list that shows a part by default (open projects, current listings) is downloaded whole
     // from here: `status=all`.
     let sets: Vec<Value> = opendata::ALL
@@ -607,8 +607,11 @@ fn hub(pg: Page) -> Template {
             json!({ "slug": d.slug(), "path": d.list_path(), "qs": qs })
         })
         .collect();
-    pg.render(
+    // The years of the OCDS bulk files by year (`/ocds/bulk/<year>.json`).
+    let mut c = state.db.acquire().await?;
+    let years = opendata::feed::years(&mut c).await?;
+    Ok(pg.render(
         "data/hub",
-        json!({ "sets": sets, "xlsx_cap": export::XLSX_CAP }),
-    )
+        json!({ "sets": sets, "xlsx_cap": export::XLSX_CAP, "ocds_years": years }),
+    ))
 }

@@ -34,6 +34,7 @@ mod ledger;
 mod mail;
 mod ocds;
 mod ocds_events;
+mod ocds_feed;
 mod ocds_identity;
 mod opendata;
 mod orgs;

@@ -216,6 +216,32 @@ impl Facts<'_> {
     }
 }
 
+/// The event kinds `release` makes a release of (every other kind makes none). The feed's
+/// keyset (`db::ocds_feed`) selects events by this list, so a kind added to `release` must be
+/// added here: the unit test below and `tests/it/ocds_feed.rs` (a harvest equals the bulk file)
+/// fail otherwise.
+pub const RELEASE_KINDS: &[&str] = &[
+    "published",
+    "amendment",
+    "cancelled",
+    "opened",
+    "final_opened",
+    "failed",
+    "final_failed",
+    "review_failed",
+    "compliance_failed",
+    "awarded",
+    "awarded_by_rule",
+    "winner_changed",
+    "contract_accepted",
+    "contract_signed",
+    "contract_addon",
+    "contract_terminated",
+    "payment",
+    "payment_reversed",
+    "review",
+];
+
 /// One event's release, or `None` for events that are not part of the open-data record
 /// (drafts, questions, internal review steps).
 fn release(oc: &str, p: &Project, f: &Facts, e: &Event) -> Option<Value> {
@@ -495,6 +521,25 @@ mod tests {
             let back: Decimal = text.parse().unwrap_or_default();
             assert_eq!(back, Decimal::new(fen, 2), "{fen} fen printed as {text}");
         }
+    }
+
+    #[test]
+    fn release_kinds_are_exactly_the_kinds_that_make_a_release() {
+        // The arms of `release`'s match on the event kind, read from this file.
+        let src = include_str!("mod.rs");
+        let body = &src[src.find("\nfn release(").unwrap_or(0)..];
+        let body = &body[..body.find("\nfn failure_reason").unwrap_or(body.len())];
+        let mut arms: Vec<&str> = body
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with('"') && l.ends_with("=> {"))
+            .flat_map(|l| l.trim_end_matches("=> {").split('|'))
+            .map(|k| k.trim().trim_matches('"'))
+            .collect();
+        let mut listed = RELEASE_KINDS.to_vec();
+        arms.sort_unstable();
+        listed.sort_unstable();
+        assert_eq!(arms, listed);
     }
 
     #[test]
