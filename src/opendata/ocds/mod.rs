@@ -502,6 +502,18 @@ fn grade_zh(g: &str) -> &'static str {
     }
 }
 
+/// The reason a round failed or was cancelled, as a core 1.1 tender document
+/// (`cancellationDetails`), one per event so a later round's reason never replaces it.
+fn reason_document(tender_id: &str, event: i64, title: &str, reason: &str) -> Value {
+    json!({
+        "id": format!("{tender_id}-reason-{event}"),
+        "documentType": "cancellationDetails",
+        "title": title,
+        "description": reason,
+        "language": "zh",
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -559,16 +571,4 @@ mod tests {
         );
         assert_eq!(value_date(&json!({}), 0), date(0));
     }
-}
-
-/// The reason a round failed or was cancelled, as a core 1.1 tender document
-/// (`cancellationDetails`), one per event so a later round's reason never replaces it.
-fn reason_document(tender_id: &str, event: i64, title: &str, reason: &str) -> Value {
-    json!({
-        "id": format!("{tender_id}-reason-{event}"),
-        "documentType": "cancellationDetails",
-        "title": title,
-        "description": reason,
-        "language": "zh",
-    })
 }
