@@ -18,8 +18,13 @@ pub fn datetime(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Va
     let Some(ms) = value.as_i64() else {
         return Ok(Value::String(String::new()));
     };
+    Ok(Value::String(datetime_text(ms, lang_of(args))))
+}
+
+/// An instant (epoch milliseconds) in Beijing time: 2027年1月5日 09:30 / 5 Jan 2027 09:30.
+pub fn datetime_text(ms: i64, lang: &str) -> String {
     let t = from_ms(ms).to_offset(SHANGHAI);
-    let s = match lang_of(args) {
+    match lang {
         "en" => format!(
             "{} {} {} {:02}:{:02}",
             t.day(),
@@ -36,8 +41,7 @@ pub fn datetime(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Va
             t.hour(),
             t.minute()
         ),
-    };
-    Ok(Value::String(s))
+    }
 }
 
 /// `{{ fen | money }}`: an amount in fen as ¥1,234,567.00.

@@ -62,13 +62,7 @@ fn value_text(lang: Lang, entity: &str, name: &str, v: &Value) -> String {
             Some(ms)
                 if (name.ends_with("_at") || name.ends_with("_ms")) && ms > 100_000_000_000 =>
             {
-                crate::web::filters::datetime(
-                    &json!(ms),
-                    &std::iter::once(("lang".to_string(), json!(lang.code()))).collect(),
-                )
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_else(|| ms.to_string())
+                crate::web::filters::datetime_text(ms, lang.code())
             }
             Some(fen) if name.ends_with("_fen") => {
                 format!("¥{}", crate::domain::money::Money::from_fen(fen).grouped())

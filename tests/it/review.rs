@@ -327,16 +327,7 @@ async fn the_panel_is_drawn_without_conflicted_experts_and_the_draw_is_recorded(
 /// The purchaser (signed in) passes every bid's qualification and draws a panel of three with
 /// itself as the purchaser's representative.
 pub async fn qualify_and_draw(app: &TestApp, id: i64, bids: &[i64]) {
-    let fields: Vec<(String, String)> = bids
-        .iter()
-        .map(|b| (format!("decision[{b}]"), "pass".to_string()))
-        .collect();
-    let f: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
-        .collect();
-    app.post(&format!("/purchase/projects/{id}/qualification"), &f)
-        .await;
+    qualify(app, id, bids).await;
     let purchaser = int(app, "SELECT id FROM users WHERE email = $1", PURCHASER.0)
         .await
         .to_string();
@@ -799,4 +790,18 @@ async fn a_bidder_on_the_serious_list_cannot_pass_the_purchasers_qualification()
             .await,
         1
     );
+}
+
+/// The purchaser passes every bid at the qualification review.
+pub async fn qualify(app: &TestApp, id: i64, bids: &[i64]) {
+    let fields: Vec<(String, String)> = bids
+        .iter()
+        .map(|b| (format!("decision[{b}]"), "pass".to_string()))
+        .collect();
+    let f: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    app.post(&format!("/purchase/projects/{id}/qualification"), &f)
+        .await;
 }

@@ -62,8 +62,9 @@ pub struct WithCsrf<'r, T: FromForm<'r>> {
     inner: form::Result<'r, T>,
     /// The first field whose name or value `domain::text` refuses, and why.
     refused: Option<(String, TextError)>,
-    /// The fields as sent (not the token), for a confirmation page to send again.
-    fields: Vec<(String, String)>,
+    /// The fields as sent (not the token), borrowed from the request's body: copied only
+    /// when a confirmation page sends them again.
+    fields: Vec<(&'r str, &'r str)>,
     /// Whether the form carries `_confirmed=yes` (from a confirmation page).
     confirmed: bool,
 }
@@ -72,7 +73,7 @@ pub struct WithCsrfContext<'r, T: FromForm<'r>> {
     token: Option<String>,
     inner: T::Context,
     refused: Option<(String, TextError)>,
-    fields: Vec<(String, String)>,
+    fields: Vec<(&'r str, &'r str)>,
     confirmed: bool,
 }
 
@@ -103,8 +104,7 @@ impl<'r, T: FromForm<'r>> FromForm<'r> for WithCsrf<'r, T> {
         } else if name == crate::web::confirm::FIELD {
             ctxt.confirmed = field.value == "yes";
         } else {
-            ctxt.fields
-                .push((name.to_string(), field.value.to_string()));
+            ctxt.fields.push((name, field.value));
             T::push_value(&mut ctxt.inner, field);
         }
     }
@@ -164,7 +164,11 @@ impl<'r, T: FromForm<'r> + 'r> FromData<'r> for CsrfForm<T> {
                             crate::web::confirm::ConfirmNeeded(Some(crate::web::confirm::Pending {
                                 action: action.action,
                                 consequence: action.consequence,
-                                fields: form.fields.clone(),
+                                fields: form
+                                    .fields
+                                    .iter()
+                                    .map(|(n, v)| (n.to_string(), v.to_string()))
+                                    .collect(),
                             }))
                         });
                         return data::Outcome::Error((
