@@ -469,3 +469,12 @@ async fn a_sign_up_refused_for_its_password_keeps_the_id_number_typed() {
     assert!(body.contains(r#"value="11010519491231002X""#), "{body}");
     assert!(body.contains(r#"value="keep-id@example.cn""#));
 }
+
+#[rocket::async_test]
+async fn an_organization_s_admin_reaches_its_registration_record_from_the_dashboard() {
+    let app = TestApp::spawn().await;
+    app.login_as(NGO_ADMIN).await;
+    let (_, dash) = app.get("/dashboard").await;
+    assert!(dash.contains(r#"href="/orgs/1/registry""#), "{dash}");
+    assert!(dash.contains("登记事项与年度报告"));
+}

@@ -2377,6 +2377,7 @@ proj-method-approved = Method approved by the procurement supervisor
 proj-method-approval = Approval of the method
 proj-method-approval-reason = Reason for the approval
 proj-settings-version = Rules version applied
+org-registry-link = Registration and annual reports
 nav-finance = Payments
 nav-reviews = Reviews
 nav-method-approvals = Method approvals

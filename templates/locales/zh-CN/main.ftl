@@ -2350,6 +2350,7 @@ proj-method-approved = 采购方式已获采购监督管理部门批准
 proj-method-approval = 采购方式批准
 proj-method-approval-reason = 批准理由
 proj-settings-version = 适用规则版本
+org-registry-link = 登记事项与年度报告
 nav-finance = 付款管理
 nav-reviews = 绩效评价
 nav-method-approvals = 采购方式审批
