@@ -3,7 +3,8 @@
 
 Each process is what the application records for an open tender that ran to a contract: the
 project, three sealed bids and their opening record, the award with its winner and notice, the
-signed contract, the events the OCDS releases are built from (published, opened, awarded,
+signed contract with its plan (30 % on signing, 70 % on acceptance), the events the OCDS
+releases are built from (published, opened, awarded,
 contract_signed) and, for every other contract, a first payment. Rows are cloned from the demo's
 opened project (NBMZ-2026-018) where the schema has columns this script does not set, so it
 keeps working when migrations add columns. Bidders are drawn from the organizations present
@@ -78,6 +79,11 @@ W_SQL = ("INSERT INTO award_winners (id, award_id, bid_id, org_id, rank, amount_
          "VALUES (?, ?, ?, ?, 1, ?, 'winner', ?)")
 K_SQL = ("INSERT INTO contracts (id, project_id, award_id, winner_id, org_id, kind, amount_fen, starts_on, ends_on, "
          "signed_at, signed_by, published_at, filing_due_at) VALUES (?, ?, ?, ?, ?, 'contract', ?, ?, ?, ?, ?, ?, ?)")
+# The plan: 30 % on signing (paid on every other contract), 70 % on acceptance; with the
+# running sum beside each installment once migration 0050 has added it.
+I_PAID = "paid_fen" in columns("installments")
+I_SQL = ("INSERT INTO installments (contract_id, pos, amount_fen, condition, review_name"
+         + (", paid_fen" if I_PAID else "") + ") VALUES (?, ?, ?, ?, NULL" + (", ?" if I_PAID else "") + ")")
 E_SQL = "INSERT INTO project_events (id, project_id, round, at, kind, data, actor_user_id) VALUES (?, ?, 1, ?, ?, ?, ?)"
 L_SQL = ("INSERT INTO ledger_entries (id, contract_id, installment_pos, amount_fen, value_date, voucher_no, payee_account, "
          "invoice_no, approved_by, recorded_by, recorded_at, idempotency_key) VALUES (?, ?, 1, ?, ?, ?, '-', ?, ?, ?, ?, ?)")
@@ -86,12 +92,13 @@ DAY = 86_400_000
 START = 1_704_038_400_000  # 2024-01-01 00:00 Beijing
 t0 = time.time()
 cur.execute("BEGIN")
-rows = {k: [] for k in ("p", "b", "o", "ob", "a", "w", "k", "e", "l")}
+rows = {k: [] for k in ("p", "b", "o", "ob", "a", "w", "k", "e", "l", "i")}
 
 
 def flush():
     for key, sql, tail in (("p", P_SQL, P_T), ("b", B_SQL, B_T), ("o", O_SQL, O_T), ("ob", OB_SQL, ()),
-                           ("a", A_SQL, ()), ("w", W_SQL, ()), ("k", K_SQL, ()), ("e", E_SQL, ()), ("l", L_SQL, ())):
+                           ("a", A_SQL, ()), ("w", W_SQL, ()), ("k", K_SQL, ()), ("e", E_SQL, ()), ("l", L_SQL, ()),
+                           ("i", I_SQL, ())):
         cur.executemany(sql, [r + tail for r in rows[key]])
         rows[key].clear()
 
@@ -149,8 +156,11 @@ for i in range(1, N + 1):
                       json.dumps({"contract": kid, "amount_fen": first[2], "starts_on": f"{y}-01-01",
                                   "ends_on": f"{y}-12-31"}), user))
     eid += 1
+    on_signing = first[2] * 3 // 10
+    paid = on_signing if i % 2 == 0 else 0
+    for pos, amount, cond, done in ((1, on_signing, "signing", paid), (2, first[2] - on_signing, "acceptance", 0)):
+        rows["i"].append((kid, pos, amount, cond) + ((done,) if I_PAID else ()))
     if i % 2 == 0:
-        paid = first[2] * 3 // 10
         rows["l"].append((lid, kid, paid, f"{y}-02-01", f"记-{i}", f"INV-{i}", user, user, signed + 30 * DAY,
                           f"bench-{i}"))
         lid += 1

@@ -9,6 +9,7 @@ pub mod suspension;
 
 pub mod contract;
 pub mod ledger;
+pub mod overview;
 pub mod performance;
 
 use crate::db::Conn;

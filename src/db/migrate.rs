@@ -259,6 +259,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0047_unit_identity.sql"),
         postgres: include_str!("../../migrations/postgres/0047_unit_identity.sql"),
     },
+    Step {
+        version: 50,
+        name: "open_installments",
+        sqlite: include_str!("../../migrations/sqlite/0050_open_installments.sql"),
+        postgres: include_str!("../../migrations/postgres/0050_open_installments.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

@@ -40,8 +40,8 @@ pub fn sign_due(cal: &crate::domain::calendar::Calendar, notice_at: i64, roll: b
 
 use super::store::contracts as kstore;
 pub use super::store::contracts::{
-    by_id, contract_of_winner, installments, of_org, of_project, paid_by_category, still_open,
-    Contract, Installment,
+    by_id, contract_of_winner, installments, of_org, of_project, paid_by_category, Contract,
+    Installment,
 };
 
 /// `years` calendar years after `d` (29 February falls to 1 March).

@@ -498,6 +498,28 @@ pub struct Summary {
     pub standing: crate::delivery::Standing,
 }
 
+/// The contract's installments that can be paid now, each with what is left of it within the
+/// contract's cap (`term_days`: the payment term, for the days overdue).
+pub async fn payable_now(
+    c: &mut Conn,
+    k: &Contract,
+    now: i64,
+    term_days: i64,
+) -> AppResult<Vec<(InstallmentState, i64)>> {
+    let list = entries(c, k.id).await?;
+    let plan = contract::installments(c, k.id).await?;
+    let states = states(c, k, &plan, &list, now, term_days).await?;
+    let remaining = cap(c, k).await? - rules::paid(&rule_entries(&list));
+    Ok(states
+        .into_iter()
+        .filter_map(|i| {
+            // What can still be paid on it: the installment's rest, within the contract's cap.
+            let left = (i.amount_fen - i.paid_fen).min(remaining);
+            (i.status.payable() && left > 0).then_some((i, left))
+        })
+        .collect())
+}
+
 pub async fn summary(c: &mut Conn, k: &Contract, now: i64) -> AppResult<Summary> {
     let term = crate::db::settings::snapshot(c, now)
         .await?

@@ -9,6 +9,7 @@ use crate::platform::auth::csrf::CsrfForm;
 use crate::platform::error::{AppError, AppResult};
 use crate::procurement::Procurement;
 use crate::web::ctx::{Page, Reply};
+use crate::web::finance::OverviewAt;
 use crate::web::forms::{positive_money, text, FormErrors};
 use crate::web::purchase::{departments, purchasers_project, Purchaser};
 use rocket::http::Status as Http;
@@ -31,14 +32,15 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-#[get("/purchase/delivery")]
+#[get("/purchase/delivery?<at..>")]
 async fn dashboard(
     page: Page,
     state: &State<AppState>,
     staff: Purchaser<'_>,
+    at: OverviewAt,
 ) -> AppResult<Template> {
     let mine = departments(staff.user);
-    let data = crate::web::finance::overview(state, Some(&mine)).await?;
+    let data = crate::web::finance::overview(state, Some(&mine), &at).await?;
     Ok(page.render("purchase/delivery", data))
 }
 

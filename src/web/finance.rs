@@ -6,6 +6,7 @@
 
 use crate::delivery::contract::{self, Contract};
 use crate::delivery::ledger::{self, Payment};
+use crate::delivery::overview::Cursors;
 use crate::domain::calendar::parse_iso_date;
 use crate::domain::money::Money;
 use crate::platform::app::AppState;
@@ -26,35 +27,87 @@ pub fn routes() -> Vec<Route> {
 
 type Finance<'r> = Staff<'r, role::FinanceOfficer>;
 
-/// One line of a contracts overview: the contract with its money summary.
-pub async fn overview(state: &AppState, department: Option<&[i64]>) -> AppResult<Value> {
+/// Where each of an overview's lists starts, from the page's query (`after`: the last
+/// contract's `publishedAt-id`; `payable_after`, `overdue_after`: the last contract id). A key
+/// that is not one is a 400, not the first page.
+#[derive(FromForm, Default)]
+pub struct OverviewAt {
+    after: Option<String>,
+    payable_after: Option<String>,
+    overdue_after: Option<String>,
+}
+
+impl OverviewAt {
+    fn cursors(&self) -> AppResult<Cursors> {
+        let rows = match &self.after {
+            None => None,
+            Some(s) => {
+                let (at, id) = s
+                    .split_once('-')
+                    .ok_or(AppError::BadRequest("err-page-key"))?;
+                let at = at
+                    .parse()
+                    .map_err(|_| AppError::BadRequest("err-page-key"))?;
+                let id = id
+                    .parse()
+                    .map_err(|_| AppError::BadRequest("err-page-key"))?;
+                Some((at, id))
+            }
+        };
+        let key = |v: &Option<String>| match v {
+            None => Ok(0),
+            Some(s) => s
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or(AppError::BadRequest("err-page-key")),
+        };
+        Ok(Cursors {
+            rows,
+            payable: key(&self.payable_after)?,
+            overdue: key(&self.overdue_after)?,
+        })
+    }
+}
+
+/// A contracts overview (the finance officer's, or a purchaser's departments'): a page of each
+/// list (`delivery::overview`) and the spending chart.
+pub async fn overview(
+    state: &AppState,
+    department: Option<&[i64]>,
+    at: &OverviewAt,
+) -> AppResult<Value> {
+    let cursors = at.cursors()?;
     let mut c = state.db.acquire().await?;
     let now = state.clock.now_ms();
-    let mut rows = Vec::new();
-    let mut payable = Vec::new();
-    let mut overdue = Vec::new();
-    for k in contract::still_open(&mut c, department).await? {
-        let s = ledger::summary(&mut c, &k, now).await?;
-        for i in &s.installments {
-            // What can still be paid on it: the installment's rest, within the contract's cap.
-            let left = (i.amount_fen - i.paid_fen).min(s.remaining_fen);
-            if i.status.payable() && left > 0 {
-                let line = json!({ "k": k, "i": i, "left_fen": left });
-                if i.overdue_days.is_some() {
-                    overdue.push(line.clone());
-                }
-                payable.push(line);
-            }
-        }
-        let reviews_due = crate::delivery::performance::of_contract(&mut c, k.id)
-            .await?
-            .iter()
-            .filter(|r| r.submitted_at.is_none())
-            .count();
-        rows.push(json!({ "k": k, "s": { "cap_fen": s.cap_fen, "paid_fen": s.paid_fen,
-            "remaining_fen": s.remaining_fen, "terminated_at": s.terminated_at, "accepted_at": s.accepted_at },
-            "reviews_due": reviews_due }));
-    }
+    let o = crate::delivery::overview::overview(
+        &mut c,
+        department,
+        now,
+        cursors,
+        crate::delivery::overview::PAGE,
+    )
+    .await?;
+    let line =
+        |l: &crate::delivery::overview::Line| json!({ "k": l.k, "i": l.i, "left_fen": l.left_fen });
+    let payable: Vec<Value> = o.payable.iter().map(line).collect();
+    let overdue: Vec<Value> = o.overdue.iter().map(line).collect();
+    let rows: Vec<Value> = o
+        .rows
+        .iter()
+        .map(|r| {
+            let cap = r.settlement_fen.unwrap_or(r.amount_fen + r.addons_fen);
+            json!({ "k": r.k, "s": { "cap_fen": cap, "paid_fen": r.paid_fen,
+                "remaining_fen": cap - r.paid_fen, "terminated_at": r.terminated_at, "accepted_at": r.accepted_at },
+                "reviews_due": r.reviews_due })
+        })
+        .collect();
+    let next = json!({
+        "rows": o.next_rows.map(|(at, id)| format!("{at}-{id}")),
+        "payable": o.next_payable,
+        "overdue": o.next_overdue,
+        "first": cursors.rows.is_some() || cursors.payable > 0 || cursors.overdue > 0,
+    });
     let categories = crate::db::projects::categories(&mut c).await?;
     let by_category = contract::paid_by_category(&mut c, department).await?;
     let max = by_category.iter().map(|x| x.1).max().unwrap_or(0).max(1);
@@ -74,13 +127,18 @@ pub async fn overview(state: &AppState, department: Option<&[i64]>) -> AppResult
         .collect();
     Ok(
         json!({ "rows": rows, "payable": payable, "overdue": overdue, "chart": chart,
-               "chart_height": 20 + chart.len() * 28 }),
+               "chart_height": 20 + chart.len() * 28, "next": next }),
     )
 }
 
-#[get("/finance")]
-async fn index(page: Page, state: &State<AppState>, _f: Finance<'_>) -> AppResult<Template> {
-    let data = overview(state, None).await?;
+#[get("/finance?<at..>")]
+async fn index(
+    page: Page,
+    state: &State<AppState>,
+    _f: Finance<'_>,
+    at: OverviewAt,
+) -> AppResult<Template> {
+    let data = overview(state, None, &at).await?;
     Ok(page.render("finance/index", data))
 }
 

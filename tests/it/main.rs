@@ -38,6 +38,7 @@ mod ocds_feed;
 mod ocds_identity;
 mod opendata;
 mod orgs;
+mod overview_paging;
 mod pages;
 mod parity;
 mod performance;

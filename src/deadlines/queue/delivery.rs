@@ -5,6 +5,10 @@ use super::Push;
 use crate::db::Conn;
 use crate::deadlines::store::queue as store;
 
+/// Contracts whose payable installments the finance officer's work list shows (the rest are
+/// on `/finance`, page by page).
+const WORK_CONTRACTS: i64 = 100;
+
 /// The finance officer's installments that can be paid now, due by the payment term (calendar
 /// days from the day the condition was met).
 pub(super) async fn payable(
@@ -16,33 +20,30 @@ pub(super) async fn payable(
         .await?
         .int("payment.term_days")
         .unwrap_or(30);
-    for k in crate::delivery::contract::still_open(c, None).await? {
-        let s = crate::delivery::ledger::summary(c, &k, now).await?;
-        for i in &s.installments {
-            let left = (i.amount_fen - i.paid_fen).min(s.remaining_fen);
-            let Some(since) = i.payable_since.filter(|_| i.status.payable() && left > 0) else {
-                continue;
-            };
-            let due =
-                crate::domain::calendar::shanghai_date(crate::platform::clock::from_ms(since))
-                    + time::Duration::days(term);
-            p.add(
-                "queue-payable",
-                k.id * 100 + i.pos,
-                // Which installment (its number in the plan, as the plan table shows it) and
-                // what is left of it.
-                format!(
-                    "{} · {} · {} · #{} · ¥{}",
-                    k.number,
-                    k.title,
-                    k.org_name,
-                    i.pos,
-                    crate::domain::money::Money::from_fen(left).grouped()
-                ),
-                Some((due, false)),
-                format!("/finance/contracts/{}", k.id),
-            );
-        }
+    // A work list, not the ledger: the oldest contracts' installments, bounded.
+    for l in crate::delivery::overview::payable_work(c, now, WORK_CONTRACTS).await? {
+        let (k, i, left) = (&l.k, &l.i, l.left_fen);
+        let Some(since) = i.payable_since else {
+            continue;
+        };
+        let due = crate::domain::calendar::shanghai_date(crate::platform::clock::from_ms(since))
+            + time::Duration::days(term);
+        p.add(
+            "queue-payable",
+            k.id * 100 + i.pos,
+            // Which installment (its number in the plan, as the plan table shows it) and
+            // what is left of it.
+            format!(
+                "{} · {} · {} · #{} · ¥{}",
+                k.number,
+                k.title,
+                k.org_name,
+                i.pos,
+                crate::domain::money::Money::from_fen(left).grouped()
+            ),
+            Some((due, false)),
+            format!("/finance/contracts/{}", k.id),
+        );
     }
     Ok(())
 }

@@ -113,23 +113,6 @@ fn department_filter(departments: Option<&[i64]>, binds: &mut Vec<i64>) -> Strin
     }
 }
 
-/// Contracts that still need delivery or money — neither accepted nor terminated, or with
-/// part of their cap (amount and add-ons, or the settlement) unpaid — of `departments` (all
-/// when `None`), newest first.
-pub async fn still_open(c: &mut Conn, departments: Option<&[i64]>) -> AppResult<Vec<Contract>> {
-    let mut binds = Vec::new();
-    let dep = department_filter(departments, &mut binds);
-    let sql = format!(
-        "{CONTRACT} WHERE {dep} AND ((k.terminated_at IS NULL AND k.accepted_at IS NULL) OR          (SELECT COALESCE(SUM(e.amount_fen), 0) FROM ledger_entries e WHERE e.contract_id = k.id) <          CASE WHEN k.terminated_at IS NOT NULL THEN COALESCE(k.settlement_fen, 0)          ELSE k.amount_fen + (SELECT COALESCE(SUM(x.amount_fen), 0) FROM contract_changes x          WHERE x.contract_id = k.id AND x.kind = 'addon') END)          ORDER BY k.published_at DESC, k.id DESC"
-    );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for b in binds {
-        q = q.bind(b);
-    }
-    let rows = q.fetch_all(&mut *c).await?;
-    Ok(rows.iter().map(contract).collect::<Result<_, _>>()?)
-}
-
 /// Payments net of reversals by service category, of `departments` (all when `None`).
 pub async fn paid_by_category(
     c: &mut Conn,
@@ -274,4 +257,133 @@ pub async fn set_filed(
         .execute(&mut *c)
         .await?
         .rows_affected())
+}
+
+/// One open contract of an overview page with its money and reviews, read in the page's query.
+#[derive(Debug, Clone)]
+pub struct OpenRow {
+    pub k: Contract,
+    pub amount_fen: i64,
+    pub addons_fen: i64,
+    pub settlement_fen: Option<i64>,
+    pub paid_fen: i64,
+    pub terminated_at: Option<i64>,
+    pub accepted_at: Option<i64>,
+    pub reviews_due: i64,
+}
+
+/// Where a page of open contracts starts: after the contract published at `.0` with id `.1`
+/// (newest first).
+pub type PageKey = (i64, i64);
+
+/// The contracts that still need delivery or money — neither accepted nor terminated, or with
+/// part of their cap (amount and add-ons, or the settlement) unpaid — of `departments`, newest first, `limit` of them
+/// after `after`: one query whatever the page, its sums taken for the page's rows only (the
+/// keyset walks `contracts_published`).
+pub async fn open_page(
+    c: &mut Conn,
+    departments: Option<&[i64]>,
+    after: Option<PageKey>,
+    limit: i64,
+) -> AppResult<Vec<OpenRow>> {
+    let mut binds = Vec::new();
+    let dep = department_filter(departments, &mut binds);
+    let keyset = match after {
+        None => "1 = 1".to_string(),
+        Some((at, id)) => {
+            binds.push(at);
+            binds.push(id);
+            let (a, b) = (binds.len() - 1, binds.len());
+            format!("(k.published_at < ${a} OR (k.published_at = ${a} AND k.id < ${b}))")
+        }
+    };
+    binds.push(limit);
+    let lim = binds.len();
+    let sql = format!(
+        "{CONTRACT_PAGE} WHERE {dep} AND {keyset} AND {OPEN} \
+         ORDER BY k.published_at DESC, k.id DESC LIMIT ${lim}"
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for b in binds {
+        q = q.bind(b);
+    }
+    let rows = q.fetch_all(&mut *c).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        out.push(OpenRow {
+            k: contract(r)?,
+            amount_fen: r.try_get("amount_fen")?,
+            addons_fen: r.try_get("addons_fen")?,
+            settlement_fen: r.try_get("settlement_fen")?,
+            paid_fen: r.try_get("paid_fen")?,
+            terminated_at: r.try_get("terminated_at")?,
+            accepted_at: r.try_get("accepted_at")?,
+            reviews_due: r.try_get("reviews_due")?,
+        });
+    }
+    Ok(out)
+}
+
+/// A contract row with the sums an overview shows.
+const CONTRACT_PAGE: &str = "SELECT k.id, k.project_id, p.number, p.title, d.name_zh AS department_zh, a.round, \
+    k.award_id, k.winner_id, k.org_id, o.name AS org_name, k.kind, k.amount_fen, k.starts_on, k.ends_on, k.term_reason, \
+    k.signed_at, k.published_at, k.filing_due_at, k.filed_at, k.filing_ref, k.settlement_fen, k.terminated_at, k.accepted_at, \
+    (SELECT CAST(COALESCE(SUM(e.amount_fen), 0) AS BIGINT) FROM ledger_entries e WHERE e.contract_id = k.id) AS paid_fen, \
+    (SELECT CAST(COALESCE(SUM(x.amount_fen), 0) AS BIGINT) FROM contract_changes x WHERE x.contract_id = k.id AND x.kind = 'addon') AS addons_fen, \
+    (SELECT CAST(COUNT(*) AS BIGINT) FROM perf_reviews r WHERE r.contract_id = k.id AND r.submitted_at IS NULL) AS reviews_due \
+    FROM contracts k \
+    JOIN projects p ON p.id = k.project_id JOIN departments d ON d.id = p.department_id \
+    JOIN awards a ON a.id = k.award_id JOIN organizations o ON o.id = k.org_id";
+
+/// `still_open`'s condition on `k`.
+const OPEN: &str = "((k.terminated_at IS NULL AND k.accepted_at IS NULL) OR \
+    (SELECT COALESCE(SUM(e.amount_fen), 0) FROM ledger_entries e WHERE e.contract_id = k.id) < \
+    CASE WHEN k.terminated_at IS NOT NULL THEN COALESCE(k.settlement_fen, 0) \
+    ELSE k.amount_fen + (SELECT COALESCE(SUM(x.amount_fen), 0) FROM contract_changes x \
+    WHERE x.contract_id = k.id AND x.kind = 'addon') END)";
+
+/// The contracts (ids, ascending, after `after`, at most `limit`) of `departments` with an
+/// installment not yet paid in full whose condition may be met — signed; the contract
+/// accepted; its milestone's review submitted — and, with `met_before`, may have been met
+/// before that instant (the superset the overdue list is decided from). The ledger rules
+/// decide each installment; this narrows to the contracts worth asking about, through the
+/// index of unpaid installments (`installments_open`): the cost follows the live contracts,
+/// not the paid history.
+pub async fn payable_candidates(
+    c: &mut Conn,
+    departments: Option<&[i64]>,
+    met_before: Option<i64>,
+    after: i64,
+    limit: i64,
+) -> AppResult<Vec<i64>> {
+    let mut binds = Vec::new();
+    let dep = department_filter(departments, &mut binds);
+    let cut = |col: &str, binds: &mut Vec<i64>| match met_before {
+        None => format!("{col} IS NOT NULL"),
+        Some(t) => {
+            binds.push(t);
+            format!("{col} < ${}", binds.len())
+        }
+    };
+    let signed = cut("k.signed_at", &mut binds);
+    let accepted = cut("k.accepted_at", &mut binds);
+    let reviewed = cut("r.submitted_at", &mut binds);
+    binds.push(after);
+    let a = binds.len();
+    binds.push(limit);
+    let lim = binds.len();
+    let sql = format!(
+        "SELECT DISTINCT i.contract_id FROM installments i JOIN contracts k ON k.id = i.contract_id \
+         JOIN projects p ON p.id = k.project_id \
+         WHERE i.paid_fen < i.amount_fen AND {dep} AND i.contract_id > ${a} AND \
+         ((i.condition = 'signing' AND {signed}) OR (i.condition = 'acceptance' AND {accepted}) OR \
+          (i.condition = 'review' AND EXISTS (SELECT 1 FROM perf_reviews r WHERE r.contract_id = k.id \
+           AND r.milestone = i.review_name AND {reviewed}))) \
+         ORDER BY i.contract_id LIMIT ${lim}"
+    );
+    let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
+    for b in binds {
+        q = q.bind(b);
+    }
+    Ok(q.fetch_all(&mut *c).await?)
 }

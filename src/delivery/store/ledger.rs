@@ -141,8 +141,23 @@ pub struct NewEntry<'a> {
     pub key: &'a str,
 }
 
+/// Adds an entry's amount to its installment's running sum (`installments.paid_fen`, the
+/// open-installments index's key), in the entry's own transaction.
+async fn add_to_installment(c: &mut Conn, e: &NewEntry<'_>) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE installments SET paid_fen = paid_fen + $1 WHERE contract_id = $2 AND pos = $3",
+    )
+    .bind(e.amount_fen)
+    .bind(e.contract)
+    .bind(e.installment)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
 /// Inserts a payment; its id.
 pub async fn insert_payment(c: &mut Conn, e: &NewEntry<'_>) -> AppResult<i64> {
+    add_to_installment(c, e).await?;
     Ok(sqlx::query_scalar(
         "INSERT INTO ledger_entries (contract_id, installment_pos, amount_fen, value_date, voucher_no, payee_account, \
          invoice_no, approved_by, recorded_by, recorded_at, idempotency_key) \
@@ -170,6 +185,7 @@ pub async fn insert_reversal(
     original: i64,
     reason: &str,
 ) -> AppResult<i64> {
+    add_to_installment(c, e).await?;
     Ok(sqlx::query_scalar(
         "INSERT INTO ledger_entries (contract_id, installment_pos, amount_fen, value_date, voucher_no, payee_account, \
          invoice_no, approved_by, recorded_by, recorded_at, idempotency_key, reverses_id, reason) \
