@@ -77,6 +77,18 @@ pub fn date(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value>
     Ok(Value::String(s))
 }
 
+/// `{{ district | division(lang=page.lang) }}`: a Ningbo division (its code or its Chinese name)
+/// named in the page's language.
+pub fn division(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
+    match value.as_str() {
+        Some(s) => Ok(Value::String(crate::domain::division::name_for(
+            s,
+            lang_of(args) == "en",
+        ))),
+        None => Ok(value.clone()),
+    }
+}
+
 const WEEKDAYS_ZH: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
 const WEEKDAYS_EN: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 

@@ -2813,3 +2813,12 @@ stats-registrations-month-label = Month
 stats-registrations-month-value = Registrations
 stats-registrations-month-year-summary = Registrations in { $n } months of { $year }; the most in { $top } ({ $value }).
 setting-opendata-expensive_per_address = OCDS feed and bulk-file requests one address may have running at once
+
+## Page titles that say what the page is (issue 25, item 6)
+pt-user = User
+pt-eval-round = Evaluation round
+pt-org-members = Members
+pt-registry-org = Registration record
+pt-registry-review = Registration review
+pt-supplier = Supplier application
+pt-manage = Project management

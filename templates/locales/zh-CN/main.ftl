@@ -2786,3 +2786,12 @@ stats-registrations-month-label = 月份
 stats-registrations-month-value = 登记数
 stats-registrations-month-year-summary = { $year } 年有 { $n } 个月份有登记，最多的是 { $top }（{ $value } 家）。
 setting-opendata-expensive_per_address = 每个地址可同时进行的 OCDS 发布流与批量下载请求数
+
+## Page titles that say what the page is (issue 25, item 6)
+pt-user = 用户
+pt-eval-round = 评估轮次
+pt-org-members = 成员
+pt-registry-org = 登记记录
+pt-registry-review = 登记申请审查
+pt-supplier = 供应商登记申请
+pt-manage = 项目管理
