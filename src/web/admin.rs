@@ -126,13 +126,23 @@ async fn revoke(
     id: RoleGrantId,
     _form: CsrfForm<Empty>,
 ) -> AppResult<Reply> {
-    let holder = Administration::of(state)
+    match Administration::of(state)
         .revoke_grant(admin.user.id(), id)
-        .await?;
-    Ok(Reply::flash(
-        format!("/admin/users/{holder}"),
-        page.t("flash-role-revoked"),
-    ))
+        .await
+    {
+        Ok(holder) => Ok(Reply::flash(
+            format!("/admin/users/{holder}"),
+            page.t("flash-role-revoked"),
+        )),
+        // The rule (no admin revokes their own admin role) said on their own page (409).
+        Err(AppError::Conflict(key @ "err-revoke-own-admin")) => {
+            let mut errors = FormErrors::default();
+            errors.add(page.lang, "grants", key);
+            let t = detail_page(&page, state, admin.user.id(), errors).await?;
+            Ok(Reply::page(Status::Conflict, t))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 async fn settings_view(

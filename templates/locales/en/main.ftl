@@ -2822,3 +2822,11 @@ pt-registry-org = Registration record
 pt-registry-review = Registration review
 pt-supplier = Supplier application
 pt-manage = Project management
+
+## Rule refusals said on the form (issue 25, item 2)
+err-round-announce-notice = The notice period runs until { $to }: results cannot be announced during it. Announce them on or after { $from }.
+err-round-announce-objections = Some requests for review or objections have no written answer yet, and results cannot be announced before they do. Answer each under "Re-review requests and objections", then announce.
+err-project-publish-deadline = The deadline is inside the legal minimum window, so the project cannot be published: published now, the earliest deadline is { $earliest }. Move the deadline to then or later, save, and publish.
+err-score-locked-sheet = This sheet was submitted, and submitted scores cannot change. If something is wrong, contact the evaluation office.
+err-score-recused = You withdrew from this application and cannot score it.
+err-score-declare-first = Before scoring, declare whether you have a conflict of interest with the organization: declare it on this page, then score.

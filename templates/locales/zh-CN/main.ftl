@@ -2795,3 +2795,11 @@ pt-registry-org = 登记记录
 pt-registry-review = 登记申请审查
 pt-supplier = 供应商登记申请
 pt-manage = 项目管理
+
+## Rule refusals said on the form (issue 25, item 2)
+err-round-announce-notice = 公示期至 { $to } 结束，公示期内不能公告评估结果；请于 { $from } 起再公告。
+err-round-announce-objections = 还有复核申请或异议未答复，全部书面答复前不能公告评估结果；请先在“复核申请和异议”中逐件答复，再公告。
+err-project-publish-deadline = 截止时间早于法定最短期限，不能发布：若现在发布，截止时间最早可定为 { $earliest }。请把截止时间改到此后并保存，再发布。
+err-score-locked-sheet = 本评分表已提交，提交后不能修改评分；如发现错误，请联系评估工作人员。
+err-score-recused = 您已回避本申请，不能为其评分。
+err-score-declare-first = 评分前须先声明与申请组织有无利益冲突：请在本页声明后再评分。
