@@ -599,3 +599,39 @@ async fn revoking_one_s_own_admin_role_is_refused_on_one_s_own_page() {
         1
     );
 }
+
+/// A second change application while one is handled is refused on the form with what was
+/// typed and where to follow the first (409), and nothing is filed.
+#[rocket::async_test]
+async fn a_second_change_while_one_is_handled_is_refused_on_the_form_with_the_input() {
+    let app = TestApp::spawn().await;
+    app.login_as(NGO_ADMIN).await;
+    let fields = [
+        ("domicile", "海曙区新街 8 号"),
+        ("changed_on", "2026-11-20"),
+    ];
+    let r = app.post("/orgs/1/changes", &fields).await;
+    assert_eq!(r.status(), Status::SeeOther, "the first is filed");
+    let count = || app.scalar("SELECT COUNT(*) FROM applications WHERE kind = 'change'");
+    let before = count().await;
+    let r = app
+        .post(
+            "/orgs/1/changes",
+            &[
+                ("domicile", "海曙区新街 10 号"),
+                ("changed_on", "2026-11-21"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::Conflict);
+    let body = r.into_string().await.unwrap_or_default();
+    assert!(body.contains("已有一件变更登记申请正在办理"), "{body}");
+    assert!(body.contains("可在“登记申请”中查看其进度"));
+    assert!(
+        body.contains(r#"value="海曙区新街 10 号""#),
+        "what was typed is kept"
+    );
+    assert!(body.contains(r#"id="change-error""#) && body.contains(r##"href="#change""##));
+    assert_eq!(crate::accessibility::problems(&body), Vec::<String>::new());
+    assert_eq!(count().await, before, "nothing filed");
+}

@@ -2830,3 +2830,6 @@ err-project-publish-deadline = The deadline is inside the legal minimum window, 
 err-score-locked-sheet = This sheet was submitted, and submitted scores cannot change. If something is wrong, contact the evaluation office.
 err-score-recused = You withdrew from this application and cannot score it.
 err-score-declare-first = Before scoring, declare whether you have a conflict of interest with the organization: declare it on this page, then score.
+err-listing-report-first = The organization was listed for a missing annual report, and that report has still not been filed, so the listing can be neither verified nor removed. Do it once the organization has filed the report.
+err-change-pending-do = A change application is already being handled and another cannot be filed until it is decided. Follow it under "Registration applications".
+err-deregistration-pending-do = A deregistration application is already being handled and another cannot be filed until it is decided. Follow it under "Registration applications".

@@ -2803,3 +2803,6 @@ err-project-publish-deadline = 截止时间早于法定最短期限，不能发�
 err-score-locked-sheet = 本评分表已提交，提交后不能修改评分；如发现错误，请联系评估工作人员。
 err-score-recused = 您已回避本申请，不能为其评分。
 err-score-declare-first = 评分前须先声明与申请组织有无利益冲突：请在本页声明后再评分。
+err-listing-report-first = 列入的原因是未按时报送年度报告，该年度报告至今仍未报送，因此不能查实整改或移出；请待该组织报送后再办理。
+err-change-pending-do = 已有一件变更登记申请正在办理，办结（准予或不予变更）前不能再提交；可在“登记申请”中查看其进度。
+err-deregistration-pending-do = 已有一件注销登记申请正在办理，办结前不能再提交；可在“登记申请”中查看其进度。
