@@ -390,11 +390,77 @@ struct Crawl {
     /// The form actions whose empty submission came back with error messages, all checked.
     refused: BTreeSet<String>,
     problems: BTreeMap<String, Vec<String>>,
+    prefixes: Vec<String>,
+}
+
+/// The prefixes of the message keys templates build from data (`t(key="projstatus-" ~ …)`):
+/// a status or kind shown raw would carry one.
+fn built_key_prefixes() -> Vec<String> {
+    let mut files = Vec::new();
+    let mut dirs = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates")];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "tera") {
+                files.push(p);
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    for f in files {
+        let text = std::fs::read_to_string(f).unwrap_or_default();
+        for part in text.split("t(key=\"").skip(1) {
+            if let Some((prefix, rest)) = part.split_once('"') {
+                if prefix.ends_with('-') && rest.trim_start().starts_with('~') {
+                    out.insert(prefix.to_string());
+                }
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// Words of a page's text that are message keys (a status or kind not translated).
+fn raw_keys(body: &str, prefixes: &[String]) -> Vec<String> {
+    let mut text = String::new();
+    let mut inside = false;
+    let main = body.split("<main").nth(1).unwrap_or(body);
+    for ch in main.chars() {
+        match ch {
+            '<' => inside = true,
+            '>' => {
+                inside = false;
+                text.push(' ');
+            }
+            _ if !inside => text.push(ch),
+            _ => {}
+        }
+    }
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .filter(|w| {
+            prefixes.iter().any(|p| {
+                w.len() > p.len()
+                    && w.starts_with(p.as_str())
+                    && w.chars().all(|c| !c.is_ascii_uppercase())
+            })
+        })
+        .map(str::to_string)
+        .collect()
 }
 
 impl Crawl {
     fn check(&mut self, what: &str, body: &str) {
-        let p = problems(body);
+        let mut p = problems(body);
+        if self.prefixes.is_empty() {
+            self.prefixes = built_key_prefixes();
+        }
+        p.extend(
+            raw_keys(body, &self.prefixes)
+                .into_iter()
+                .map(|k| format!("the message key {k} is shown untranslated")),
+        );
         if !p.is_empty() {
             self.problems.insert(what.to_string(), p);
         }
@@ -484,6 +550,15 @@ async fn crawl_as(app: &TestApp, who: (&str, &str), limit: usize, crawl: &mut Cr
         }
     }
     app.logout().await;
+}
+
+#[test]
+fn a_status_shown_as_its_key_is_found() {
+    let prefixes = built_key_prefixes();
+    assert!(prefixes.iter().any(|p| p == "projstatus-"), "{prefixes:?}");
+    let page = "<main><p>状态：projstatus-frobbed</p><p>projstatus-</p></main>";
+    assert_eq!(raw_keys(page, &prefixes), vec!["projstatus-frobbed"]);
+    assert!(raw_keys("<main><p>已发布</p></main>", &prefixes).is_empty());
 }
 
 /// The checker itself: it finds what it is meant to find.
