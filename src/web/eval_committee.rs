@@ -188,10 +188,10 @@ fn announce_refusal(page: &Page, r: &crate::db::evaluation::Round, key: &str) ->
             page.lang,
             "err-round-announce-notice",
             &[
-                ("to", crate::web::filters::date_text(to, lang).into()),
+                ("to", crate::web::filters::date_text(to, lang)),
                 (
                     "from",
-                    crate::web::filters::date_text(to.next_day().unwrap_or(to), lang).into(),
+                    crate::web::filters::date_text(to.next_day().unwrap_or(to), lang),
                 ),
             ],
         ),
