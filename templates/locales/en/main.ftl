@@ -2833,3 +2833,4 @@ err-score-declare-first = Before scoring, declare whether you have a conflict of
 err-listing-report-first = The organization was listed for a missing annual report, and that report has still not been filed, so the listing can be neither verified nor removed. Do it once the organization has filed the report.
 err-change-pending-do = A change application is already being handled and another cannot be filed until it is decided. Follow it under "Registration applications".
 err-deregistration-pending-do = A deregistration application is already being handled and another cannot be filed until it is decided. Follow it under "Registration applications".
+err-reg-accept-lapsed-do = The 5 working days to accept have passed: by law the application counts as accepted from its receipt, so corrections can no longer be asked and it can no longer be declined. Review it and decide to register or refuse.
