@@ -246,6 +246,9 @@ pub fn build(resolved: &Resolved, state: AppState) -> Rocket<Build> {
             engines.tera.register_filter("day", web::filters::day);
             engines
                 .tera
+                .register_filter("division", web::filters::division);
+            engines
+                .tera
                 .register_filter("due", web::filters::due(calendars.clone()));
         }))
         // First, so that the page it answers with still gets the headers below.

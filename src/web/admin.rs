@@ -126,13 +126,23 @@ async fn revoke(
     id: RoleGrantId,
     _form: CsrfForm<Empty>,
 ) -> AppResult<Reply> {
-    let holder = Administration::of(state)
+    match Administration::of(state)
         .revoke_grant(admin.user.id(), id)
-        .await?;
-    Ok(Reply::flash(
-        format!("/admin/users/{holder}"),
-        page.t("flash-role-revoked"),
-    ))
+        .await
+    {
+        Ok(holder) => Ok(Reply::flash(
+            format!("/admin/users/{holder}"),
+            page.t("flash-role-revoked"),
+        )),
+        // The rule (no admin revokes their own admin role) said on their own page (409).
+        Err(AppError::Conflict(key @ "err-revoke-own-admin")) => {
+            let mut errors = FormErrors::default();
+            errors.add(page.lang, "grants", key);
+            let t = detail_page(&page, state, admin.user.id(), errors).await?;
+            Ok(Reply::page(Status::Conflict, t))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 async fn settings_view(
@@ -268,9 +278,11 @@ async fn outbox(page: Page, state: &State<AppState>, _admin: Admin<'_>) -> AppRe
             let undelivered = !delivering
                 && crate::platform::mail::MailStatus::parse(&m.status)
                     == Some(crate::platform::mail::MailStatus::Pending);
+            let body = if one_time { String::new() } else { body };
+            let parts = mail_parts(&body, demo.then_some(state.config.public_url.as_str()));
             json!({
                 "id": m.id, "subject": m.subject, "to_addr": m.to_addr, "status": m.status,
-                "created_at": m.created_at, "body_text": if one_time { String::new() } else { body },
+                "created_at": m.created_at, "body_text": body, "parts": parts,
                 "one_time": one_time, "undelivered": undelivered,
             })
         })
@@ -280,4 +292,111 @@ async fn outbox(page: Page, state: &State<AppState>, _admin: Admin<'_>) -> AppRe
         "admin/mail",
         json!({ "mails": view, "show_bodies": show_bodies }),
     ))
+}
+
+/// One piece of a mail body on `/admin/mail`: text, or a link (shown clickable).
+#[derive(Debug, PartialEq, Eq, serde::Serialize)]
+pub struct MailPart {
+    pub text: String,
+    pub href: Option<String>,
+}
+
+/// A mail body cut into text and links. In the demo (`rebase` is the address the demo serves),
+/// a link to a loopback address is moved onto it: a mail written before a restart on
+/// another port still opens the running demo.
+pub fn mail_parts(body: &str, rebase: Option<&str>) -> Vec<MailPart> {
+    let mut out = Vec::new();
+    let mut rest = body;
+    while let Some(at) = ["http://", "https://"]
+        .iter()
+        .filter_map(|p| rest.find(p))
+        .min()
+    {
+        let end = rest[at..]
+            .find(|c: char| c.is_whitespace() || "<>\"'（）()，。；、".contains(c))
+            .map_or(rest.len(), |e| at + e);
+        let url = rest[at..end].trim_end_matches(['.', ',', ':', ';']);
+        let end = at + url.len();
+        if at > 0 {
+            out.push(MailPart {
+                text: rest[..at].to_string(),
+                href: None,
+            });
+        }
+        let href = match rebase {
+            Some(base) => rebased(url, base),
+            None => url.to_string(),
+        };
+        out.push(MailPart {
+            text: href.clone(),
+            href: Some(href),
+        });
+        rest = &rest[end..];
+    }
+    if !rest.is_empty() {
+        out.push(MailPart {
+            text: rest.to_string(),
+            href: None,
+        });
+    }
+    out
+}
+
+/// `url` on `base` when it points at a loopback address (any port), else as it is.
+fn rebased(url: &str, base: &str) -> String {
+    let scheme_end = url.find("://").map_or(0, |i| i + 3);
+    let path_at = url[scheme_end..]
+        .find('/')
+        .map_or(url.len(), |i| scheme_end + i);
+    let host = &url[scheme_end..path_at];
+    let host_only = if host.starts_with('[') {
+        host.split(']')
+            .next()
+            .map(|h| format!("{h}]"))
+            .unwrap_or_default()
+    } else {
+        host.split(':').next().unwrap_or("").to_string()
+    };
+    let loopback = matches!(
+        host_only.as_str(),
+        "127.0.0.1" | "localhost" | "[::1]" | "0.0.0.0"
+    );
+    if loopback {
+        format!("{}{}", base.trim_end_matches('/'), &url[path_at..])
+    } else {
+        url.to_string()
+    }
+}
+
+#[cfg(test)]
+mod mail_part_tests {
+    use super::*;
+
+    #[test]
+    fn a_mail_body_s_links_are_cut_out_and_moved_onto_the_demo_s_address() {
+        let body =
+            "请打开 http://127.0.0.1:8000/confirm/abc，完成确认。\nSee https://gov.example.cn/x.";
+        let parts = mail_parts(body, Some("http://127.0.0.1:8128"));
+        let links: Vec<&str> = parts.iter().filter_map(|p| p.href.as_deref()).collect();
+        assert_eq!(
+            links,
+            vec![
+                "http://127.0.0.1:8128/confirm/abc",
+                "https://gov.example.cn/x"
+            ]
+        );
+        let text: String = parts.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(
+            text,
+            "请打开 http://127.0.0.1:8128/confirm/abc，完成确认。\nSee https://gov.example.cn/x."
+        );
+        // Outside the demo the links stay as written.
+        let parts = mail_parts(body, None);
+        assert_eq!(
+            parts[1].href.as_deref(),
+            Some("http://127.0.0.1:8000/confirm/abc")
+        );
+        assert_eq!(mail_parts("", None), Vec::<MailPart>::new());
+        assert_eq!(mail_parts("no link", None)[0].href, None);
+    }
 }

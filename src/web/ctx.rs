@@ -43,8 +43,53 @@ pub struct Flash {
     pub message: String,
 }
 
+/// The punctuation a template writes between its words, in the page's language: full width
+/// in Chinese, half width (with its spaces) in English (`{{ page.pu.colon }}`).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Punctuation {
+    /// An opening bracket: `（` / ` (`.
+    pub lp: &'static str,
+    /// A closing bracket: `）` / `)`.
+    pub rp: &'static str,
+    pub colon: &'static str,
+    pub semi: &'static str,
+    pub comma: &'static str,
+    /// The enumeration comma `、` (a comma in English).
+    pub list: &'static str,
+    pub stop: &'static str,
+}
+
+pub const ZH_PUNCTUATION: Punctuation = Punctuation {
+    lp: "（",
+    rp: "）",
+    colon: "：",
+    semi: "；",
+    comma: "，",
+    list: "、",
+    stop: "。",
+};
+
+pub const EN_PUNCTUATION: Punctuation = Punctuation {
+    lp: " (",
+    rp: ")",
+    colon: ": ",
+    semi: "; ",
+    comma: ", ",
+    list: ", ",
+    stop: ". ",
+};
+
+pub fn punctuation(lang: Lang) -> Punctuation {
+    match lang {
+        Lang::ZhCn => ZH_PUNCTUATION,
+        Lang::En => EN_PUNCTUATION,
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct PageBase {
+    /// The page language's punctuation.
+    pub pu: Punctuation,
     pub lang: &'static str,
     pub other_lang: &'static str,
     pub csrf: Option<String>,
@@ -93,6 +138,7 @@ impl PageBase {
     pub fn for_error(req: &Request<'_>, lang: Lang) -> PageBase {
         let user = guards::already_loaded(req);
         PageBase {
+            pu: punctuation(lang),
             lang: lang.code(),
             other_lang: other(lang),
             csrf: req
@@ -215,6 +261,7 @@ impl Page {
         };
         Outcome::Success(Page {
             base: PageBase {
+                pu: punctuation(lang),
                 lang: lang.code(),
                 other_lang: other(lang),
                 csrf: (token == FormToken::Always || user.is_some()).then(|| csrf::token(req)),

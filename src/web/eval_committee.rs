@@ -156,11 +156,46 @@ pub async fn announce(
     _form: CsrfForm<crate::web::forms::Empty>,
 ) -> AppResult<Reply> {
     let r = officers_round(state, staff.user, id.0).await?;
-    Evaluation::of(state)
-        .announce(r.id, staff.user.id())
-        .await?;
-    Ok(Reply::flash(
-        format!("/evaluation/rounds/{}", r.id),
-        page.t("flash-round-announced"),
-    ))
+    match Evaluation::of(state).announce(r.id, staff.user.id()).await {
+        Ok(_) => Ok(Reply::flash(
+            format!("/evaluation/rounds/{}", r.id),
+            page.t("flash-round-announced"),
+        )),
+        // A rule's refusal (the notice still running, an objection unanswered) is said on the
+        // round's page, at the announcement, with the rule and what to do (409).
+        Err(AppError::Conflict(key))
+            if key == "err-round-notice-running" || key == "err-round-objections-open" =>
+        {
+            let message = announce_refusal(&page, &r, key);
+            let mut errors = FormErrors::default();
+            errors.add_text("announce", message);
+            let t = round_page(&page, state, &r, serde_json::json!({}), errors).await?;
+            Ok(Reply::page(Http::Conflict, t))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Why a round cannot be announced yet, and from when (or after what) it can.
+fn announce_refusal(page: &Page, r: &crate::db::evaluation::Round, key: &str) -> String {
+    let lang = page.lang.code();
+    let ends = r
+        .notice_to
+        .as_deref()
+        .and_then(crate::domain::calendar::parse_iso_date);
+    match (key, ends) {
+        ("err-round-notice-running", Some(to)) => crate::platform::i18n::t_args(
+            page.lang,
+            "err-round-announce-notice",
+            &[
+                ("to", crate::web::filters::date_text(to, lang)),
+                (
+                    "from",
+                    crate::web::filters::date_text(to.next_day().unwrap_or(to), lang),
+                ),
+            ],
+        ),
+        ("err-round-objections-open", _) => page.t("err-round-announce-objections"),
+        _ => page.t(key),
+    }
 }

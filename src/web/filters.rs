@@ -65,7 +65,12 @@ pub fn date(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value>
     else {
         return Ok(value.clone());
     };
-    let s = match lang_of(args) {
+    Ok(Value::String(date_text(d, lang_of(args))))
+}
+
+/// A calendar date the way each language writes it: 2026年12月5日 / 5 Dec 2026.
+pub fn date_text(d: time::Date, lang: &str) -> String {
+    match lang {
         "en" => format!(
             "{} {} {}",
             d.day(),
@@ -73,8 +78,19 @@ pub fn date(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value>
             d.year()
         ),
         _ => format!("{}年{}月{}日", d.year(), u8::from(d.month()), d.day()),
-    };
-    Ok(Value::String(s))
+    }
+}
+
+/// `{{ district | division(lang=page.lang) }}`: a Ningbo division (its code or its Chinese name)
+/// named in the page's language.
+pub fn division(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
+    match value.as_str() {
+        Some(s) => Ok(Value::String(crate::domain::division::name_for(
+            s,
+            lang_of(args) == "en",
+        ))),
+        None => Ok(value.clone()),
+    }
 }
 
 const WEEKDAYS_ZH: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];

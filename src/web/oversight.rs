@@ -250,10 +250,38 @@ async fn remove_listing(
     _form: CsrfForm<crate::web::forms::Empty>,
 ) -> AppResult<Reply> {
     handles_org(state, staff.user, org).await?;
-    Registry::of(state)
+    let done = Registry::of(state)
         .remove_rectified(staff.user.id(), org, listing)
-        .await?;
-    Ok(saved(&page, org))
+        .await;
+    listing_refused(&page, state, org, listing, done.map(|_| ())).await
+}
+
+/// A listing's verification or removal: saved, or a rule's refusal (the report still missing,
+/// a serious listing) said at the listing on the registrar's page (409).
+async fn listing_refused(
+    page: &Page,
+    state: &AppState,
+    org: OrgId,
+    listing: i64,
+    done: AppResult<()>,
+) -> AppResult<Reply> {
+    match done {
+        Ok(()) => Ok(saved(page, org)),
+        Err(AppError::Conflict(key))
+            if key == "err-listing-not-rectified" || key == "err-listing-serious" =>
+        {
+            let mut errors = FormErrors::default();
+            let key = if key == "err-listing-not-rectified" {
+                "err-listing-report-first"
+            } else {
+                key
+            };
+            errors.add(page.lang, &format!("listing-{listing}"), key);
+            let t = registrar_page(page, state, org, errors).await?;
+            Ok(Reply::page(Http::Conflict, t))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 #[derive(FromForm)]
@@ -320,10 +348,10 @@ async fn verify_listing(
     _form: CsrfForm<crate::web::forms::Empty>,
 ) -> AppResult<Reply> {
     handles_org(state, staff.user, org).await?;
-    Registry::of(state)
+    let done = Registry::of(state)
         .verify_rectification(staff.user.id(), org, listing)
-        .await?;
-    Ok(saved(&page, org))
+        .await;
+    listing_refused(&page, state, org, listing, done.map(|_| ())).await
 }
 
 #[derive(FromForm)]

@@ -589,13 +589,24 @@ async fn publish(
                 page.t("flash-project-published"),
             ))
         }
+        // The draft's deadline no longer leaves the legal minimum (the draft waited): the
+        // draft again, the message at its deadline with the earliest lawful one (409).
         Err(PublishRefusal::Deadline(earliest)) => {
-            let msg = format!(
-                "{} {}",
-                page.t("err-project-deadline-early"),
-                shanghai_time(crate::platform::clock::to_ms(earliest))
+            e.add_text(
+                "deadline",
+                crate::platform::i18n::t_args(
+                    page.lang,
+                    "err-project-publish-deadline",
+                    &[(
+                        "earliest",
+                        shanghai_time(crate::platform::clock::to_ms(earliest)),
+                    )],
+                ),
             );
-            return Ok(Reply::flash_error(format!("/purchase/projects/{id}"), msg));
+            let mut values = values_of(state, &p).await?;
+            values["intention_reason"] = json!(reason.unwrap_or(""));
+            let t = form_page(&page, state, user, Some(&p), values, e).await?;
+            return Ok(Reply::page(Http::Conflict, t));
         }
         Err(PublishRefusal::IntentionReason { days, after }) => e.add_text(
             "intention_reason",

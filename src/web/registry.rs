@@ -289,10 +289,24 @@ async fn act(
         let t = review_page(&page, state, &app, values, errors).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     }
-    let event = match reg
+    let values = serde_json::to_value(&f).unwrap_or_default();
+    let acted = reg
         .registrar_act(user.id(), id, act, fields, note, today)
-        .await?
-    {
+        .await;
+    // The acceptance period lapsed (the application counts as accepted by law): a correction
+    // notice or a decline is refused at its own field with what is left to do (409).
+    if let Err(AppError::Conflict("err-reg-accept-lapsed")) = acted {
+        let field = if matches!(act, Action::Correct) {
+            "correction_text"
+        } else {
+            "decline_text"
+        };
+        let mut errors = FormErrors::default();
+        errors.add(lang, field, "err-reg-accept-lapsed-do");
+        let t = review_page(&page, state, &app, values, errors).await?;
+        return Ok(Reply::page(Http::Conflict, t));
+    }
+    let event = match acted? {
         Ok(event) => event,
         Err(app) => {
             let mut errors = FormErrors::default();

@@ -158,12 +158,6 @@ async fn save(
     form: CsrfForm<ScoreForm>,
 ) -> AppResult<Reply> {
     let a = own(state, staff.user.id().0, id.0).await?;
-    if a.submitted_at.is_some() {
-        return Err(AppError::Conflict("err-score-locked"));
-    }
-    if a.recused_at.is_some() || a.declared_at.is_none() {
-        return Err(AppError::Conflict("err-score-not-open"));
-    }
     let f = form.into_inner();
     let submitting = text(&f.action) == "submit";
     let ev = Evaluation::of(state);
@@ -205,6 +199,23 @@ async fn save(
             }
         };
         entries.insert(line.code.clone(), Entry { score, comment });
+    }
+    // A sheet submitted, or not open to this expert (recused, no declaration yet): said on the
+    // sheet with the marks as typed and what to do (409), nothing written.
+    let refusal = if a.submitted_at.is_some() {
+        Some(("scores", "err-score-locked-sheet"))
+    } else if a.recused_at.is_some() {
+        Some(("scores", "err-score-recused"))
+    } else if a.declared_at.is_none() {
+        Some(("declare", "err-score-declare-first"))
+    } else {
+        None
+    };
+    if let Some((field, key)) = refusal {
+        let mut errors = FormErrors::default();
+        errors.add(page.lang, field, key);
+        let t = sheet_page(&page, state, &a, Some(entries), errors).await?;
+        return Ok(Reply::page(Http::Conflict, t));
     }
     for (code, key) in scoring::problems(&standard, &entries, submitting) {
         errors.add(page.lang, &format!("score-{code}"), key);

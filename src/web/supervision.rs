@@ -411,7 +411,7 @@ async fn apply_change(
         let t = org_page(&page, state, user, org, errors, json!(f)).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     };
-    let id = open_application(
+    let opened = open_application(
         state,
         user,
         org,
@@ -419,11 +419,40 @@ async fn apply_change(
         serde_json::Value::Object(changes),
         changed_on,
     )
-    .await?;
-    Ok(Reply::flash(
-        format!("/applications/{id}"),
-        page.t("flash-app-submitted"),
-    ))
+    .await;
+    opened_or_refused(&page, state, user, org, "change", json!(f), opened).await
+}
+
+/// A change or deregistration application opened, or refused by a rule (one of its kind is
+/// still being handled): said on the form with what was typed and where to follow the open
+/// one (409).
+async fn opened_or_refused(
+    page: &Page,
+    state: &AppState,
+    user: &CurrentUser,
+    org: OrgId,
+    form: &str,
+    values: serde_json::Value,
+    opened: AppResult<crate::platform::ids::ApplicationId>,
+) -> AppResult<Reply> {
+    match opened {
+        Ok(id) => Ok(Reply::flash(
+            format!("/applications/{id}"),
+            page.t("flash-app-submitted"),
+        )),
+        Err(AppError::Conflict("err-change-pending")) => {
+            let mut errors = FormErrors::default();
+            let key = if form == "change" {
+                "err-change-pending-do"
+            } else {
+                "err-deregistration-pending-do"
+            };
+            errors.add(page.lang, form, key);
+            let t = org_page(page, state, user, org, errors, values).await?;
+            Ok(Reply::page(Http::Conflict, t))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 #[post("/orgs/<org>/deregistration", data = "<form>")]
@@ -454,7 +483,7 @@ async fn apply_deregistration(
         let t = org_page(&page, state, user, org, errors, json!(f)).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     };
-    let id = open_application(
+    let opened = open_application(
         state,
         user,
         org,
@@ -462,11 +491,8 @@ async fn apply_deregistration(
         json!({ "liquidation": reason }),
         ended,
     )
-    .await?;
-    Ok(Reply::flash(
-        format!("/applications/{id}"),
-        page.t("flash-app-submitted"),
-    ))
+    .await;
+    opened_or_refused(&page, state, user, org, "deregistration", json!(f), opened).await
 }
 
 #[derive(FromForm)]

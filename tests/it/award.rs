@@ -462,7 +462,7 @@ async fn an_award_runs_to_a_signed_filed_contract_through_a_challenge_and_a_comp
         "¥114,000.00",
         "¥152,000.00",
         "中期评估",
-        "2027-12-31",
+        "2027年12月31日",
         "应于以下时间前报财政部门备案",
     ] {
         assert!(page.contains(needle), "{needle} on the contract page");

@@ -190,12 +190,17 @@ async fn an_expert_sees_only_their_own_sheet_scores_within_bounds_and_submits_on
     // Before declaring, no scoring form and no saving.
     let (_, page) = app.get(&format!("/scoring/{a1}")).await;
     assert!(page.contains("利益冲突声明") && !page.contains("7.77"));
-    assert_eq!(
-        app.post(&format!("/scoring/{a1}"), &[("action", "save")])
-            .await
-            .status(),
-        Status::Conflict
+    // Said on the sheet with what to do (issue 25, item 2), nothing saved.
+    let r = app
+        .post(&format!("/scoring/{a1}"), &[("action", "save")])
+        .await;
+    assert_eq!(r.status(), Status::Conflict);
+    let body = r.into_string().await.unwrap_or_default();
+    assert!(
+        body.contains("评分前须先声明与申请组织有无利益冲突"),
+        "{body}"
     );
+    assert!(body.contains(r#"id="declare-error""#) && !body.contains("无法办理"));
     ok_post(
         &app,
         &format!("/scoring/{a1}/declare"),

@@ -6,6 +6,7 @@
 mod front_door;
 mod helpers;
 
+mod accessibility;
 mod accounts;
 mod agency;
 mod architecture;

@@ -478,3 +478,160 @@ async fn an_organization_s_admin_reaches_its_registration_record_from_the_dashbo
     assert!(dash.contains(r#"href="/orgs/1/registry""#), "{dash}");
     assert!(dash.contains("登记事项与年度报告"));
 }
+
+/// Issue 25, item 2: announcing during the notice period is said on the round's page, with the
+/// day the notice ends and the day announcing opens (409), and nothing is announced.
+#[rocket::async_test]
+async fn announcing_during_the_notice_says_when_it_ends_on_the_round_page() {
+    use crate::evaluation_flow::{round_id, scored_application, switch};
+    let app = TestApp::spawn().await;
+    let id = scored_application(&app).await;
+    let round = round_id(&app).await;
+    crate::evaluation_dossier::in_notice(&app, id, round).await;
+    let to = app
+        .text(&format!(
+            "SELECT notice_to FROM eval_rounds WHERE id = {round}"
+        ))
+        .await;
+    switch(&app, EVALUATION).await;
+    let r = app
+        .post(&format!("/evaluation/rounds/{round}/announce"), &[])
+        .await;
+    assert_eq!(r.status(), Status::Conflict);
+    let body = r.into_string().await.unwrap_or_default();
+    assert!(
+        !body.contains("系统出现问题") && !body.contains("无法办理"),
+        "{body}"
+    );
+    let day = |iso: &str| {
+        let d = huoban::domain::calendar::parse_iso_date(iso).expect("a date");
+        huoban::web::filters::date_text(d, "zh-CN")
+    };
+    let next = huoban::domain::calendar::parse_iso_date(&to)
+        .and_then(|d| d.next_day())
+        .map(|d| huoban::web::filters::date_text(d, "zh-CN"))
+        .expect("the next day");
+    assert!(
+        body.contains(&format!("公示期至 {} 结束", day(&to))) && body.contains(&next),
+        "the rule and when it can be done: {body}"
+    );
+    assert!(body.contains(r##"<a href="#announce">"##), "in the summary");
+    assert!(body.contains(r#"id="announce-error""#));
+    assert_eq!(
+        app.text(&format!(
+            "SELECT status FROM eval_rounds WHERE id = {round}"
+        ))
+        .await,
+        "notice",
+        "nothing announced"
+    );
+    assert_eq!(crate::accessibility::problems(&body), Vec::<String>::new());
+}
+
+/// A draft whose deadline the legal minimum has overtaken is refused on its own form, at its
+/// deadline, with the earliest lawful one (409); it stays a draft.
+#[rocket::async_test]
+async fn publishing_a_draft_with_too_short_a_period_says_the_earliest_deadline_at_the_field() {
+    let app = TestApp::spawn().await;
+    app.login_as(PURCHASER).await;
+    // Open tender: 20 days. Saved on 28 November with a deadline of 18 December 10:00 (the
+    // earliest then), published a day later: 19 December is the earliest.
+    let fields =
+        crate::procurement::project_fields("NB-SHORT-01", "open_tender", "2026-12-18T10:00");
+    let r = app.post("/purchase/projects", &fields).await;
+    assert_eq!(r.status(), Status::SeeOther, "saved as a draft");
+    let id = app
+        .scalar_of("SELECT id FROM projects WHERE number = 'NB-SHORT-01'")
+        .await;
+    app.clock.set(time::macros::datetime!(2026-11-29 02:00 UTC));
+    let r = app
+        .post(&format!("/purchase/projects/{id}/publish"), &[])
+        .await;
+    assert_eq!(r.status(), Status::Conflict);
+    let body = r.into_string().await.unwrap_or_default();
+    assert!(
+        body.contains("截止时间早于法定最短期限，不能发布"),
+        "{body}"
+    );
+    assert!(
+        body.contains("2026-12-19 10:00"),
+        "the earliest deadline: {body}"
+    );
+    assert!(body.contains("请把截止时间改到此后并保存，再发布"));
+    assert!(body.contains(r#"id="deadline-error""#), "at the deadline");
+    assert!(
+        body.contains(r#"value="2026-12-18T10:00""#),
+        "the draft's values"
+    );
+    assert_eq!(
+        app.text(&format!("SELECT status FROM projects WHERE id = {id}"))
+            .await,
+        "draft"
+    );
+    assert_eq!(crate::accessibility::problems(&body), Vec::<String>::new());
+}
+
+/// An admin revoking their own admin role is told on their page who may do it (409).
+#[rocket::async_test]
+async fn revoking_one_s_own_admin_role_is_refused_on_one_s_own_page() {
+    let app = TestApp::spawn().await;
+    app.login_as(ADMIN).await;
+    let grant = app
+        .scalar_of(&format!(
+            "SELECT g.id FROM role_grants g JOIN users u ON u.id = g.user_id \
+             WHERE u.email = '{}' AND g.role = 'admin' AND g.revoked_at IS NULL",
+            ADMIN.0
+        ))
+        .await;
+    let r = app
+        .post(&format!("/admin/grants/{grant}/revoke"), &[])
+        .await;
+    assert_eq!(r.status(), Status::Conflict);
+    let body = r.into_string().await.unwrap_or_default();
+    assert!(body.contains("不能撤销自己的系统管理员角色，请由另一位管理员操作"));
+    assert!(body.contains(r#"id="grants-error""#) && body.contains(r##"href="#grants""##));
+    assert!(!body.contains("无法办理"));
+    assert_eq!(
+        app.scalar_of(&format!(
+            "SELECT COUNT(*) FROM role_grants WHERE id = {grant} AND revoked_at IS NULL"
+        ))
+        .await,
+        1
+    );
+}
+
+/// A second change application while one is handled is refused on the form with what was
+/// typed and where to follow the first (409), and nothing is filed.
+#[rocket::async_test]
+async fn a_second_change_while_one_is_handled_is_refused_on_the_form_with_the_input() {
+    let app = TestApp::spawn().await;
+    app.login_as(NGO_ADMIN).await;
+    let fields = [
+        ("domicile", "海曙区新街 8 号"),
+        ("changed_on", "2026-11-20"),
+    ];
+    let r = app.post("/orgs/1/changes", &fields).await;
+    assert_eq!(r.status(), Status::SeeOther, "the first is filed");
+    let count = || app.scalar("SELECT COUNT(*) FROM applications WHERE kind = 'change'");
+    let before = count().await;
+    let r = app
+        .post(
+            "/orgs/1/changes",
+            &[
+                ("domicile", "海曙区新街 10 号"),
+                ("changed_on", "2026-11-21"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::Conflict);
+    let body = r.into_string().await.unwrap_or_default();
+    assert!(body.contains("已有一件变更登记申请正在办理"), "{body}");
+    assert!(body.contains("可在“登记申请”中查看其进度"));
+    assert!(
+        body.contains(r#"value="海曙区新街 10 号""#),
+        "what was typed is kept"
+    );
+    assert!(body.contains(r#"id="change-error""#) && body.contains(r##"href="#change""##));
+    assert_eq!(crate::accessibility::problems(&body), Vec::<String>::new());
+    assert_eq!(count().await, before, "nothing filed");
+}

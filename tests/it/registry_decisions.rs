@@ -175,10 +175,21 @@ async fn review_findings_hold() {
     let r = app
         .post(
             &format!("/registry/applications/{id}/correct"),
-            &[("correction_text", "x")],
+            &[("correction_text", "请补交验资报告")],
         )
         .await;
     assert_eq!(r.status(), Status::Conflict);
+    // Said at the correction's own field with what is left to do, the text kept (issue 25,
+    // item 2).
+    let body = r.into_string().await.unwrap_or_default();
+    assert!(
+        body.contains("依法视为自收到申请材料之日起受理")
+            && body.contains("请审查后作出准予登记或不予登记的决定"),
+        "{body}"
+    );
+    assert!(body.contains(r#"id="correction_text-error""#));
+    assert!(body.contains("请补交验资报告</textarea>"));
+    assert_eq!(crate::accessibility::problems(&body), Vec::<String>::new());
     ok_post(&app, &format!("/registry/applications/{id}/accept"), &[]).await;
     assert_eq!(
         field(&app, id, "accepted_on").await.as_deref(),

@@ -586,6 +586,12 @@ async fn the_demo_shows_one_time_links_to_its_admin_under_the_demo_banner() {
         outbox.contains("class=\"demo-banner"),
         "under the demo banner"
     );
+    // The link is one to click (issue 25, item 5).
+    let anchor = format!("<a href=\"http://huoban.test{link}\">");
+    assert!(
+        html_unescape(&outbox).contains(&anchor),
+        "{anchor} in {outbox}"
+    );
 }
 
 // ---- Item 5: throttling that cannot be turned against users ------------------------------

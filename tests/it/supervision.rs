@@ -523,3 +523,41 @@ async fn years_before_the_cut_over_are_not_enforced() {
         vec![("annual_report_missing".to_string(), Some(2024))]
     );
 }
+
+/// Issue 25, item 2: verifying or removing a listing whose missing report is still missing is
+/// refused at the listing on the registrar's page with what to wait for (409), not on an error
+/// page.
+#[rocket::async_test]
+async fn a_listing_for_a_report_still_missing_is_refused_at_the_listing() {
+    let app = TestApp::spawn().await;
+    exec(
+        &app,
+        "DELETE FROM annual_reports WHERE org_id = 1 AND year = 2025",
+    )
+    .await;
+    daily(&app).await;
+    app.login_as(REGISTRAR_HAISHU).await;
+    let id = app
+        .scalar("SELECT id FROM credit_listings WHERE org_id = 1 AND removed_on IS NULL")
+        .await;
+    for action in ["verify", "remove"] {
+        let r = app
+            .post(&format!("/registry/orgs/1/listings/{id}/{action}"), &[])
+            .await;
+        assert_eq!(r.status(), Status::Conflict, "{action}");
+        let body = r.into_string().await.unwrap_or_default();
+        assert!(
+            body.contains("该年度报告至今仍未报送") && body.contains("请待该组织报送后再办理"),
+            "{body}"
+        );
+        assert!(body.contains(&format!(r#"id="listing-{id}-error""#)));
+        assert!(body.contains(&format!(r##"href="#listing-{id}""##)));
+        assert!(!body.contains("无法办理"));
+        assert_eq!(crate::accessibility::problems(&body), Vec::<String>::new());
+    }
+    assert_eq!(
+        open_listings(&app, 1, "abnormal").await.len(),
+        1,
+        "still listed"
+    );
+}

@@ -179,7 +179,7 @@ async fn a_complaint_suspends_only_by_order_and_the_order_lapses_after_thirty_da
         "{dash}"
     );
     let (_, public) = app.get(&format!("/contracts/{k}")).await;
-    assert!(public.contains("需调取评审录像核实") && public.contains("2027-01-21"));
+    assert!(public.contains("需调取评审录像核实") && public.contains("2027年1月21日"));
     // Its last day (23:00 in Beijing) it still holds; the next day it has lapsed by itself.
     app.clock.set(datetime!(2027-01-21 15:00 UTC));
     assert_eq!(pay(&app, k, "c3").await, Err(Refusal::Suspended));

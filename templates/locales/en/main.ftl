@@ -2817,3 +2817,24 @@ stats-registrations-month-label = Month
 stats-registrations-month-value = Registrations
 stats-registrations-month-year-summary = Registrations in { $n } months of { $year }; the most in { $top } ({ $value }).
 setting-opendata-expensive_per_address = OCDS feed and bulk-file requests one address may have running at once
+
+## Page titles that say what the page is (issue 25, item 6)
+pt-user = User
+pt-eval-round = Evaluation round
+pt-org-members = Members
+pt-registry-org = Registration record
+pt-registry-review = Registration review
+pt-supplier = Supplier application
+pt-manage = Project management
+
+## Rule refusals said on the form (issue 25, item 2)
+err-round-announce-notice = The notice period runs until { $to }: results cannot be announced during it. Announce them on or after { $from }.
+err-round-announce-objections = Some requests for review or objections have no written answer yet, and results cannot be announced before they do. Answer each under "Re-review requests and objections", then announce.
+err-project-publish-deadline = The deadline is inside the legal minimum window, so the project cannot be published: published now, the earliest deadline is { $earliest }. Move the deadline to then or later, save, and publish.
+err-score-locked-sheet = This sheet was submitted, and submitted scores cannot change. If something is wrong, contact the evaluation office.
+err-score-recused = You withdrew from this application and cannot score it.
+err-score-declare-first = Before scoring, declare whether you have a conflict of interest with the organization: declare it on this page, then score.
+err-listing-report-first = The organization was listed for a missing annual report, and that report has still not been filed, so the listing can be neither verified nor removed. Do it once the organization has filed the report.
+err-change-pending-do = A change application is already being handled and another cannot be filed until it is decided. Follow it under "Registration applications".
+err-deregistration-pending-do = A deregistration application is already being handled and another cannot be filed until it is decided. Follow it under "Registration applications".
+err-reg-accept-lapsed-do = The 5 working days to accept have passed: by law the application counts as accepted from its receipt, so corrections can no longer be asked and it can no longer be declined. Review it and decide to register or refuse.

@@ -2790,3 +2790,24 @@ stats-registrations-month-label = 月份
 stats-registrations-month-value = 登记数
 stats-registrations-month-year-summary = { $year } 年有 { $n } 个月份有登记，最多的是 { $top }（{ $value } 家）。
 setting-opendata-expensive_per_address = 每个地址可同时进行的 OCDS 发布流与批量下载请求数
+
+## Page titles that say what the page is (issue 25, item 6)
+pt-user = 用户
+pt-eval-round = 评估轮次
+pt-org-members = 成员
+pt-registry-org = 登记记录
+pt-registry-review = 登记申请审查
+pt-supplier = 供应商登记申请
+pt-manage = 项目管理
+
+## Rule refusals said on the form (issue 25, item 2)
+err-round-announce-notice = 公示期至 { $to } 结束，公示期内不能公告评估结果；请于 { $from } 起再公告。
+err-round-announce-objections = 还有复核申请或异议未答复，全部书面答复前不能公告评估结果；请先在“复核申请和异议”中逐件答复，再公告。
+err-project-publish-deadline = 截止时间早于法定最短期限，不能发布：若现在发布，截止时间最早可定为 { $earliest }。请把截止时间改到此后并保存，再发布。
+err-score-locked-sheet = 本评分表已提交，提交后不能修改评分；如发现错误，请联系评估工作人员。
+err-score-recused = 您已回避本申请，不能为其评分。
+err-score-declare-first = 评分前须先声明与申请组织有无利益冲突：请在本页声明后再评分。
+err-listing-report-first = 列入的原因是未按时报送年度报告，该年度报告至今仍未报送，因此不能查实整改或移出；请待该组织报送后再办理。
+err-change-pending-do = 已有一件变更登记申请正在办理，办结（准予或不予变更）前不能再提交；可在“登记申请”中查看其进度。
+err-deregistration-pending-do = 已有一件注销登记申请正在办理，办结前不能再提交；可在“登记申请”中查看其进度。
+err-reg-accept-lapsed-do = 已超过 5 个工作日的受理期限，依法视为自收到申请材料之日起受理，不能再告知补正或不予受理；请审查后作出准予登记或不予登记的决定。
