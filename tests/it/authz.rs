@@ -236,3 +236,56 @@ fn every_staff_role_appears_in_the_demo_identities() {
         );
     }
 }
+
+/// A census path for a matrix row: `concrete`'s, with the demo's real keys where a made-up one
+/// would only measure a 404 (the demo's opened project, its contract, a dataset file, a year).
+fn census_path(uri: &str) -> String {
+    let path = concrete(uri);
+    let real = [
+        ("/projects/1", "/projects/NBMZ-2026-018"),
+        ("/data/1", "/data/projects.csv"),
+        ("/ocds/bulk/1", "/ocds/bulk/2026.json"),
+        ("/ocds/records/1", "/ocds/records/ocds-huoban-NBMZ-2026-018"),
+        ("/admin/calendar/1", "/admin/calendar/2026"),
+        ("/history/1/1", "/history/organization/1"),
+    ];
+    for (from, to) in real {
+        if let Some(rest) = path.strip_prefix(from) {
+            if rest.is_empty() || rest.starts_with('/') {
+                return format!("{to}{rest}");
+            }
+        }
+    }
+    path
+}
+
+/// The page census's route list (`bench/census.sh`): every GET row of the matrix as a path with
+/// the first demo identity allowed to call it (none: anyone may), written to
+/// `target/census-routes.json`, so the census follows the matrix as routes are added.
+#[test]
+fn the_census_route_list_follows_the_matrix() {
+    let ids = identities();
+    let mut rows = Vec::new();
+    for r in MATRIX.iter().filter(|r| r.method == "GET") {
+        let id = ids
+            .iter()
+            .find(|i| allowed(r.who, i))
+            .unwrap_or_else(|| panic!("{}: nobody may call it", r.uri));
+        rows.push(serde_json::json!({
+            "uri": r.uri,
+            "path": census_path(r.uri),
+            "login": id.login.as_ref().map(|(e, p)| [e, p]),
+        }));
+    }
+    assert_eq!(
+        rows.len(),
+        MATRIX.iter().filter(|r| r.method == "GET").count()
+    );
+    let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
+    std::fs::create_dir_all(&dir).expect("target dir");
+    std::fs::write(
+        format!("{dir}/census-routes.json"),
+        serde_json::to_vec_pretty(&rows).expect("json"),
+    )
+    .expect("write the census route list");
+}
