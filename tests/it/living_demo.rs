@@ -78,3 +78,62 @@ async fn two_runs_write_the_same_history() {
         assert_eq!(names(&a, sql).await, names(&b, sql).await, "{sql}");
     }
 }
+
+/// The thirteen demo logins (seeds/demo.toml).
+const IDENTITIES: [(&str, &str); 13] = [
+    ("admin@demo.huoban.cn", "demo-admin-2026"),
+    ("registrar@demo.huoban.cn", "demo-registrar-2026"),
+    ("registrar.haishu@demo.huoban.cn", "demo-registrar-2026"),
+    ("evaluation@demo.huoban.cn", "demo-evaluation-2026"),
+    ("expert@demo.huoban.cn", "demo-expert-2026"),
+    ("purchaser@demo.huoban.cn", "demo-purchaser-2026"),
+    ("agency@demo.huoban.cn", "demo-agency-2026"),
+    ("supervisor@demo.huoban.cn", "demo-supervisor-2026"),
+    ("reviewer@demo.huoban.cn", "demo-reviewer-2026"),
+    ("finance@demo.huoban.cn", "demo-finance-2026"),
+    ("ngo@demo.huoban.cn", "demo-ngo-2026"),
+    ("ngo.member@demo.huoban.cn", "demo-member-2026"),
+    ("charity@demo.huoban.cn", "demo-charity-2026"),
+];
+
+#[rocket::async_test]
+async fn every_demo_identity_finds_a_task_on_its_dashboard() {
+    let app = TestApp::spawn_city().await;
+    let mut without = Vec::new();
+    for who in IDENTITIES {
+        app.login_as(who).await;
+        let (s, page) = app.get("/dashboard").await;
+        assert_eq!(s, Status::Ok, "{}", who.0);
+        let page = html_unescape(&page);
+        // The task table, with a link to where the first task is done.
+        let table = page.split("id=\"tasks-title\"").nth(1);
+        if !table.is_some_and(|t| t.split("</table>").next().is_some_and(|t| t.contains("<a href=\"/"))) {
+            without.push(who.0);
+        }
+        app.logout().await;
+    }
+    assert!(without.is_empty(), "no task for {without:?}");
+}
+
+#[rocket::async_test]
+async fn scratch_counts() {
+    let app = TestApp::spawn_city().await;
+    for sql in [
+        "SELECT status || ' ' || CAST(COUNT(*) AS TEXT) FROM projects GROUP BY status",
+        "SELECT 'contracts ' || CAST(COUNT(*) AS TEXT) FROM contracts",
+        "SELECT 'ledger ' || CAST(COUNT(*) AS TEXT) FROM ledger_entries",
+        "SELECT 'reviews ' || CAST(COUNT(*) AS TEXT) FROM perf_reviews",
+        "SELECT 'challenges ' || CAST(COUNT(*) AS TEXT) FROM challenges",
+        "SELECT 'complaints ' || CAST(COUNT(*) AS TEXT) FROM complaints",
+        "SELECT 'awards ' || CAST(COUNT(*) AS TEXT) FROM awards",
+        "SELECT 'mail ' || CAST(COUNT(*) AS TEXT) FROM mail_outbox",
+        "SELECT 'audit ' || CAST(COUNT(*) AS TEXT) FROM audit_log",
+    ] {
+        eprintln!("COUNTS {:?}", names(&app, sql).await);
+    }
+    for path in ["/awards", "/contracts", "/payments", "/performance", "/grades", "/statistics"] {
+        let (s, page) = app.get(path).await;
+        let main = page.split("<main").nth(1).unwrap_or("");
+        eprintln!("PAGE {path} {s} {}", &main.chars().take(1500).collect::<String>().replace('\n', " "));
+    }
+}

@@ -62,6 +62,8 @@ pub(crate) struct City {
     pub rng: Rng,
     /// The loading day (Beijing): the history ends here.
     pub today: Date,
+    /// The loading instant: nothing is done after it.
+    pub end: OffsetDateTime,
     pub orgs: Vec<CityOrg>,
     pub staff: HashMap<String, i64>,
     /// One password hash for every generated account (nobody knows its password; the
@@ -78,6 +80,25 @@ impl City {
             .with_time(Time::from_hms(hh, mm, 0).unwrap_or(Time::MIDNIGHT))
             .assume_offset(SHANGHAI);
         self.state.clock.set(t);
+    }
+
+    /// The instant `days` before the loading day at `hh:mm` Beijing time, in milliseconds.
+    pub fn instant(&self, days: i64, hh: u8, mm: u8) -> i64 {
+        let d = self.today - Duration::days(days);
+        to_ms(
+            d.with_time(Time::from_hms(hh, mm, 0).unwrap_or(Time::MIDNIGHT))
+                .assume_offset(SHANGHAI),
+        )
+    }
+
+    /// Moves the clock to that instant when it is not after the loading instant; false (the
+    /// clock left where it was) when it is: that step waits for the real clock.
+    pub fn when(&self, days: i64, hh: u8, mm: u8) -> bool {
+        if self.instant(days, hh, mm) > to_ms(self.end) {
+            return false;
+        }
+        self.at(days, hh, mm);
+        true
     }
 
     pub fn now_ms(&self) -> i64 {
@@ -140,6 +161,7 @@ pub async fn run(db: &Db, resolved: &Resolved, clock: &Clock) -> Result<Summary,
         state,
         rng: Rng(SEED),
         today,
+        end,
         orgs: Vec::new(),
         staff,
         hash,
@@ -148,7 +170,6 @@ pub async fn run(db: &Db, resolved: &Resolved, clock: &Clock) -> Result<Summary,
     orgs::run(&mut city).await?;
     buy::run(&mut city).await?;
     grades::run(&mut city).await?;
-    deliver::run(&mut city).await?;
     orgs::reports(&mut city).await?;
     // The history ends where the real clock stands.
     city.state.clock.set(end);
