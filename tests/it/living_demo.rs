@@ -107,7 +107,11 @@ async fn every_demo_identity_finds_a_task_on_its_dashboard() {
         let page = html_unescape(&page);
         // The task table, with a link to where the first task is done.
         let table = page.split("id=\"tasks-title\"").nth(1);
-        if !table.is_some_and(|t| t.split("</table>").next().is_some_and(|t| t.contains("<a href=\"/"))) {
+        if !table.is_some_and(|t| {
+            t.split("</table>")
+                .next()
+                .is_some_and(|t| t.contains("<a href=\"/"))
+        }) {
             without.push(who.0);
         }
         app.logout().await;
@@ -115,25 +119,117 @@ async fn every_demo_identity_finds_a_task_on_its_dashboard() {
     assert!(without.is_empty(), "no task for {without:?}");
 }
 
+/// The "共 N 条" count of a list page.
+fn count(page: &str) -> i64 {
+    page.split("共 ")
+        .filter_map(|t| t.split(" 条").next())
+        .find_map(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no count on the page"))
+}
+
 #[rocket::async_test]
-async fn scratch_counts() {
+async fn the_public_pages_show_who_won_what_for_how_much_and_how_it_went() {
     let app = TestApp::spawn_city().await;
-    for sql in [
-        "SELECT status || ' ' || CAST(COUNT(*) AS TEXT) FROM projects GROUP BY status",
-        "SELECT 'contracts ' || CAST(COUNT(*) AS TEXT) FROM contracts",
-        "SELECT 'ledger ' || CAST(COUNT(*) AS TEXT) FROM ledger_entries",
-        "SELECT 'reviews ' || CAST(COUNT(*) AS TEXT) FROM perf_reviews",
-        "SELECT 'challenges ' || CAST(COUNT(*) AS TEXT) FROM challenges",
-        "SELECT 'complaints ' || CAST(COUNT(*) AS TEXT) FROM complaints",
-        "SELECT 'awards ' || CAST(COUNT(*) AS TEXT) FROM awards",
-        "SELECT 'mail ' || CAST(COUNT(*) AS TEXT) FROM mail_outbox",
-        "SELECT 'audit ' || CAST(COUNT(*) AS TEXT) FROM audit_log",
+    let contracts = app.scalar("SELECT COUNT(*) FROM contracts").await;
+    assert!(contracts >= 20, "{contracts} contracts");
+    // A filed contract of the city's: its winner is named on the award and the contract pages.
+    let number = app
+        .text("SELECT p.number FROM contracts k JOIN projects p ON p.id = k.project_id ORDER BY k.id LIMIT 1")
+        .await;
+    let winner = app
+        .text(&format!(
+            "SELECT o.name FROM contracts k JOIN projects p ON p.id = k.project_id \
+             JOIN organizations o ON o.id = k.org_id WHERE p.number = '{number}'"
+        ))
+        .await;
+    for (path, at_least) in [
+        ("/awards", contracts),
+        ("/contracts", contracts),
+        ("/payments", 30),
+        ("/performance", 10),
+        ("/grades", 20),
     ] {
-        eprintln!("COUNTS {:?}", names(&app, sql).await);
-    }
-    for path in ["/awards", "/contracts", "/payments", "/performance", "/grades", "/statistics"] {
         let (s, page) = app.get(path).await;
-        let main = page.split("<main").nth(1).unwrap_or("");
-        eprintln!("PAGE {path} {s} {}", &main.chars().take(1500).collect::<String>().replace('\n', " "));
+        assert_eq!(s, Status::Ok, "{path}");
+        let n = count(&page);
+        assert!(
+            n >= at_least,
+            "{path}: {n} rows, expected at least {at_least}"
+        );
+    }
+    for path in ["/awards", "/contracts"] {
+        let (_, page) = app.get(&format!("{path}?q={number}")).await;
+        assert!(page.contains(&winner), "{winner} on {path}?q={number}");
+    }
+    // Grades in force from this January: the two finished rounds' announced grades.
+    assert!(
+        app.scalar("SELECT COUNT(*) FROM org_grades WHERE valid_from <= '2026-11-28' AND eval_application_id IS NOT NULL")
+            .await
+            >= 20
+    );
+    let (s, stats) = app.get("/statistics").await;
+    assert_eq!(s, Status::Ok);
+    assert!(!stats.contains("暂无数据"), "statistics have data");
+    assert!(stats.contains("按服务类别的支付金额") && stats.contains("养老服务"));
+    // The states along the way are all there.
+    for (status, at_least) in [
+        ("contracted", 20),
+        ("published", 1),
+        ("opened", 3),
+        ("cancelled", 2),
+        ("failed", 1),
+    ] {
+        let n = app
+            .scalar_of(&format!(
+                "SELECT COUNT(*) FROM projects WHERE status = '{status}'"
+            ))
+            .await;
+        assert!(n >= at_least, "{n} {status}");
+    }
+    for (sql, at_least) in [
+        ("SELECT COUNT(*) FROM intentions", 40),
+        (
+            "SELECT COUNT(*) FROM challenges WHERE answered_at IS NOT NULL",
+            3,
+        ),
+        (
+            "SELECT COUNT(*) FROM complaints WHERE decided_at IS NOT NULL",
+            1,
+        ),
+        (
+            "SELECT COUNT(*) FROM complaints WHERE decided_at IS NULL",
+            1,
+        ),
+        (
+            "SELECT COUNT(*) FROM ledger_entries WHERE reverses_id IS NOT NULL",
+            1,
+        ),
+        (
+            "SELECT COUNT(*) FROM contracts WHERE terminated_at IS NOT NULL",
+            1,
+        ),
+        (
+            "SELECT COUNT(*) FROM contracts WHERE accepted_at IS NOT NULL",
+            3,
+        ),
+        (
+            "SELECT COUNT(*) FROM survey_links WHERE answered_at IS NOT NULL",
+            10,
+        ),
+        (
+            "SELECT COUNT(*) FROM eval_rounds WHERE status = 'announced'",
+            2,
+        ),
+        (
+            "SELECT COUNT(*) FROM eval_applications WHERE status = 'review'",
+            2,
+        ),
+        (
+            "SELECT COUNT(*) FROM eval_applications WHERE status = 'scored'",
+            2,
+        ),
+    ] {
+        let n = app.scalar_of(sql).await;
+        assert!(n >= at_least, "{sql}: {n}");
     }
 }

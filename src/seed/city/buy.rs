@@ -130,7 +130,16 @@ const TITLES: [(&str, &str, &str); 10] = [
 ];
 
 const PLACES: [&str; 11] = [
-    "宁波市", "海曙区", "江北区", "北仑区", "镇海区", "鄞州区", "奉化区", "象山县", "宁海县", "余姚市",
+    "宁波市",
+    "海曙区",
+    "江北区",
+    "北仑区",
+    "镇海区",
+    "鄞州区",
+    "奉化区",
+    "象山县",
+    "宁海县",
+    "余姚市",
     "慈溪市",
 ];
 
@@ -268,7 +277,11 @@ pub async fn run(city: &mut City) -> Result<(), DemoError> {
         let number = format!("NBMZ-{}-{:03}", notice_day.year(), 101 + i);
         let deadline = city.instant(plan.notice - 25, 9, 30);
         let criteria = vec![
-            criterion("服务方案", 40, "需求分析准确，服务内容、频次和质量控制措施完整可行"),
+            criterion(
+                "服务方案",
+                40,
+                "需求分析准确，服务内容、频次和质量控制措施完整可行",
+            ),
             criterion("团队与经验", 30, "持证社工比例、同类项目经验和督导安排"),
         ];
         let requirements = format!("{need}服务期一年。");
@@ -474,7 +487,8 @@ async fn tender(
         .map_err(step("opening"))?;
     // A re-tender goes on from its failed first round.
     let failed = opened.is_none_or(|o| o.outcome == "failed");
-    Ok(run.stop != Stop::Failed && (!failed || (run.twist == Twist::Retender && run.bids.len() < 3)))
+    Ok(run.stop != Stop::Failed
+        && (!failed || (run.twist == Twist::Retender && run.bids.len() < 3)))
 }
 
 pub(crate) async fn project(city: &City, id: i64) -> Result<Project, DemoError> {
@@ -538,7 +552,11 @@ async fn award(city: &mut City, run: &Run, opened: i64) -> Result<(), DemoError>
             .unwrap_or_default()
     };
     // Each bid's quality, as the panel sees it; each expert a little apart.
-    let quality: Vec<i64> = run.bids.iter().map(|_| 60 + city.below(35) as i64).collect();
+    let quality: Vec<i64> = run
+        .bids
+        .iter()
+        .map(|_| 60 + city.below(35) as i64)
+        .collect();
     for (n, (seat, user)) in seats.iter().enumerate() {
         city.when(opened - 3, 9, 10 + u8::try_from(n).unwrap_or(0) * 5);
         let mut scores = Vec::new();

@@ -9,9 +9,9 @@ use super::buy::{Run, Stop, Twist};
 use super::{refused, step, City};
 use crate::delivery::contract::{by_id, PlanLine};
 use crate::delivery::ledger::Payment;
+use crate::platform::ids::UserId;
 use crate::procurement::procedure::Term;
 use crate::procurement::Procurement;
-use crate::platform::ids::UserId;
 use crate::seed::DemoError;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -167,7 +167,9 @@ pub async fn contract(city: &mut City, run: &Run, day: i64) -> Result<(), DemoEr
         .await
         .map_err(step("surveys"))?
         .map_err(|key| refused("surveys", key))?;
-    let questions = crate::domain::performance::Template::shipped().questions.len();
+    let questions = crate::domain::performance::Template::shipped()
+        .questions
+        .len();
     for (n, t) in tokens.iter().take(5).enumerate() {
         if !city.when(start - 181 - i64::try_from(n).unwrap_or(0), 19, 0) {
             return Ok(());
@@ -224,7 +226,10 @@ async fn review_row(
         .ok_or_else(|| DemoError::Invalid(format!("review {id}")))
 }
 
-async fn contract_row(city: &City, k: i64) -> Result<crate::delivery::contract::Contract, DemoError> {
+async fn contract_row(
+    city: &City,
+    k: i64,
+) -> Result<crate::delivery::contract::Contract, DemoError> {
     let mut c = city.state.db.acquire().await?;
     by_id(&mut c, k)
         .await
@@ -236,11 +241,13 @@ async fn contract_row(city: &City, k: i64) -> Result<crate::delivery::contract::
 async fn pay(city: &City, k: i64, pos: i64, n: &str) -> Result<(), DemoError> {
     let amount: i64 = {
         let mut c = city.state.db.acquire().await?;
-        sqlx::query_scalar("SELECT amount_fen FROM installments WHERE contract_id = $1 AND pos = $2")
-            .bind(k)
-            .bind(pos)
-            .fetch_one(&mut *c)
-            .await?
+        sqlx::query_scalar(
+            "SELECT amount_fen FROM installments WHERE contract_id = $1 AND pos = $2",
+        )
+        .bind(k)
+        .bind(pos)
+        .fetch_one(&mut *c)
+        .await?
     };
     let today = super::beijing_day(city.state.clock.now());
     let voucher = format!("记-{}-{:04}{pos}{n}", today.year(), k);
