@@ -233,3 +233,38 @@ async fn the_public_pages_show_who_won_what_for_how_much_and_how_it_went() {
         assert!(n >= at_least, "{sql}: {n}");
     }
 }
+
+#[rocket::async_test]
+async fn the_ocds_bulk_package_covers_every_stage_of_the_citys_year() {
+    let app = TestApp::spawn_city().await;
+    let (s, body) = app.get("/ocds/bulk.json").await;
+    assert_eq!(s, Status::Ok);
+    let bulk: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let releases = bulk["releases"].as_array().expect("releases");
+    let mut tags = std::collections::BTreeSet::new();
+    for r in releases {
+        for t in r["tag"].as_array().into_iter().flatten() {
+            tags.insert(t.as_str().unwrap_or("").to_string());
+        }
+    }
+    for stage in ["planning", "tender", "award", "contract", "implementation"] {
+        assert!(
+            tags.iter().any(|t| t.starts_with(stage)),
+            "{stage} in {tags:?}"
+        );
+    }
+    // Implementation carries the payments.
+    assert!(
+        releases
+            .iter()
+            .any(|r| r["contracts"][0]["implementation"]["transactions"]
+                .as_array()
+                .is_some_and(|t| !t.is_empty())),
+        "a release with payments"
+    );
+    assert!(releases.len() > 200, "{} releases", releases.len());
+    // For CI's offline validator (.ci/run).
+    let target = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+    std::fs::create_dir_all(&target).unwrap();
+    std::fs::write(target.join("ocds-sample-city.json"), body).unwrap();
+}
