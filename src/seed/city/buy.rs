@@ -322,10 +322,7 @@ pub async fn run(city: &mut City) -> Result<(), DemoError> {
         } else {
             purchaser
         };
-        svc.publish_project(id, None, UserId(purchaser))
-            .await
-            .map_err(step("publish"))?
-            .map_err(|r| DemoError::Invalid(format!("publish {number}: {r:?}")))?;
+        let deadline = publish(city, id, &new, &criteria, purchaser).await?;
         city.summary.projects += 1;
         let mut run = Run {
             id,
@@ -341,10 +338,10 @@ pub async fn run(city: &mut City) -> Result<(), DemoError> {
         } else {
             3 + city.below(3)
         };
-        if !tender(city, &mut run, plan.notice, bidders, budget).await? {
+        if !tender(city, &mut run, plan.notice, deadline, bidders, budget).await? {
             continue;
         }
-        let opened = plan.notice - 25;
+        let opened = deadline;
         if plan.twist == Twist::Retender {
             // Failed for too few bids; published again two days later with three weeks and
             // more for the new bids.
@@ -362,20 +359,59 @@ pub async fn run(city: &mut City) -> Result<(), DemoError> {
             svc.save_draft(id, &again, &criteria, &[], UserId(purchaser))
                 .await
                 .map_err(step("re-tender draft"))?;
-            svc.publish_project(id, None, UserId(purchaser))
-                .await
-                .map_err(step("re-publish"))?
-                .map_err(|r| DemoError::Invalid(format!("re-publish: {r:?}")))?;
+            let deadline = publish(city, id, &again, &criteria, purchaser).await?;
             run.bids.clear();
-            if !tender(city, &mut run, opened - 2, 4, budget).await? {
+            if !tender(city, &mut run, opened - 2, deadline, 4, budget).await? {
                 continue;
             }
-            award(city, &run, opened - 27).await?;
+            award(city, &run, deadline).await?;
         } else {
             award(city, &run, opened).await?;
         }
     }
     Ok(())
+}
+
+/// Publishes the draft. When a holiday moves the earliest lawful deadline past the planned
+/// one, the purchaser sets the deadline to 09:30 the day after the earliest (as the form's
+/// refusal suggests) and publishes again. Returns the deadline's day, counted back.
+async fn publish(
+    city: &City,
+    id: i64,
+    new: &NewProject<'_>,
+    criteria: &[Criterion],
+    purchaser: i64,
+) -> Result<i64, DemoError> {
+    use crate::procurement::publication::PublishRefusal;
+    let svc = Procurement::of(&city.state);
+    match svc
+        .publish_project(id, None, UserId(purchaser))
+        .await
+        .map_err(step("publish"))?
+    {
+        Ok(()) => {}
+        Err(PublishRefusal::Deadline(earliest)) => {
+            let day = super::beijing_day(earliest);
+            let back = (city.today - day).whole_days() - 1;
+            let later = NewProject {
+                deadline_at: Some(city.instant(back, 9, 30)),
+                ..*new
+            };
+            svc.save_draft(id, &later, criteria, &[], UserId(purchaser))
+                .await
+                .map_err(step("draft"))?;
+            svc.publish_project(id, None, UserId(purchaser))
+                .await
+                .map_err(step("publish"))?
+                .map_err(|r| DemoError::Invalid(format!("publish {}: {r:?}", new.number)))?;
+        }
+        Err(r) => return Err(DemoError::Invalid(format!("publish {}: {r:?}", new.number))),
+    }
+    let p = project(city, id).await?;
+    let at = p
+        .deadline_at
+        .ok_or_else(|| DemoError::Invalid("no deadline".into()))?;
+    Ok((city.today - super::beijing_day(crate::platform::clock::from_ms(at))).whole_days())
 }
 
 fn criterion(name: &str, points: i64, guidance: &str) -> Criterion {
@@ -386,13 +422,14 @@ fn criterion(name: &str, points: i64, guidance: &str) -> Criterion {
     }
 }
 
-/// Bidding from the notice (`notice` days back) to the opening 25 days later: documents
+/// Bidding from the notice (`notice` days back) to the opening after the deadline: documents
 /// obtained, a question asked and answered, `n` sealed bids. False when the history stops
 /// before or at the opening (still open, cancelled or failed).
 async fn tender(
     city: &mut City,
     run: &mut Run,
     notice: i64,
+    deadline: i64,
     n: usize,
     budget: Money,
 ) -> Result<bool, DemoError> {
@@ -478,7 +515,7 @@ async fn tender(
         run.bids.push((*org, *admin, receipt.bid_id));
     }
     // Opened by the job one minute after the deadline.
-    if !city.when(notice - 25, 9, 31) {
+    if !city.when(deadline, 9, 31) {
         return Ok(false);
     }
     let opened = Procurement::of(&city.state)

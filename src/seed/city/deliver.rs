@@ -10,7 +10,7 @@ use super::{refused, step, City};
 use crate::delivery::contract::{by_id, PlanLine};
 use crate::delivery::ledger::Payment;
 use crate::platform::ids::UserId;
-use crate::procurement::procedure::Term;
+use crate::procurement::procedure::{SignRefusal, Term};
 use crate::procurement::Procurement;
 use crate::seed::DemoError;
 use rust_decimal::Decimal;
@@ -45,30 +45,46 @@ pub async fn contract(city: &mut City, run: &Run, day: i64) -> Result<(), DemoEr
             .find(|w| w.status == crate::domain::award::WinnerStatus::Winner)
             .ok_or_else(|| DemoError::Invalid(format!("no winner on {}", run.number)))?
     };
-    let start = day - 8;
-    let starts_on = city.day(start);
-    let term = Term {
-        starts_on,
-        ends_on: starts_on + Duration::days(TERM_DAYS - 1),
-        reason: String::new(),
-    };
     let lines = [
         line("30", "signing", ""),
         line("40", "review", MIDTERM),
         line("30", "acceptance", ""),
     ];
-    let k = Procurement::of(&city.state)
-        .sign_contract(
-            run.id,
-            Some(winner.id),
-            "percent",
-            &lines,
-            Some(term),
-            UserId(run.purchaser),
-        )
-        .await
-        .map_err(step("signing"))?
-        .map_err(|(_, r)| DemoError::Invalid(format!("signing {} refused: {r:?}", run.number)))?;
+    // While a holiday keeps the award notice running, signing waits for the next day.
+    let mut day = day;
+    let k = loop {
+        let starts_on = city.day(day - 8);
+        let term = Term {
+            starts_on,
+            ends_on: starts_on + Duration::days(TERM_DAYS - 1),
+            reason: String::new(),
+        };
+        let r = Procurement::of(&city.state)
+            .sign_contract(
+                run.id,
+                Some(winner.id),
+                "percent",
+                &lines,
+                Some(term),
+                UserId(run.purchaser),
+            )
+            .await
+            .map_err(step("signing"))?;
+        match r {
+            Ok(k) => break k,
+            Err((_, SignRefusal::Step("err-contract-notice"))) if city.when(day - 1, 10, 0) => {
+                day -= 1;
+            }
+            Err((_, SignRefusal::Step("err-contract-notice"))) => return Ok(()),
+            Err((_, r)) => {
+                return Err(DemoError::Invalid(format!(
+                    "signing {} refused: {r:?}",
+                    run.number
+                )))
+            }
+        }
+    };
+    let start = day - 8;
     city.summary.contracts += 1;
     if run.stop == Stop::File || !city.when(day - 2, 15, 0) {
         return Ok(());

@@ -29,6 +29,8 @@ use std::collections::HashMap;
 use time::{Date, Duration, OffsetDateTime, Time};
 
 const LOADED_KEY: &str = "city_loaded";
+/// How many organizations (each with its administrator's account) the city adds.
+pub const ORGANIZATIONS: usize = orgs::COUNT;
 /// How far back the city's history starts.
 pub const HISTORY_DAYS: i64 = 540;
 /// The generator's seed: the same history on every run.
