@@ -227,6 +227,17 @@ async fn the_public_pages_show_who_won_what_for_how_much_and_how_it_went() {
             "SELECT COUNT(*) FROM eval_rounds WHERE status = 'announced'",
             2,
         ),
+        // Programmes fund several applicants each, with an agreement each.
+        (
+            "SELECT COUNT(*) FROM contracts k JOIN projects p ON p.id = k.project_id \
+             WHERE p.kind = 'programme'",
+            5,
+        ),
+        (
+            "SELECT COUNT(DISTINCT p.id) FROM contracts k JOIN projects p ON p.id = k.project_id \
+             WHERE p.kind = 'programme'",
+            2,
+        ),
         (
             "SELECT COUNT(*) FROM eval_applications WHERE status = 'review'",
             2,

@@ -71,6 +71,9 @@ pub(crate) enum Twist {
 struct Plan {
     /// The notice's day, counted back from the loading day.
     notice: i64,
+    /// A special-fund programme (公益创投): requests ranked, funded in order within the budget,
+    /// an agreement with each.
+    programme: bool,
     stop: Stop,
     twist: Twist,
     entrusted: bool,
@@ -210,6 +213,7 @@ fn plans() -> Vec<Plan> {
             };
             Plan {
                 notice,
+                programme: matches!(i, 3 | 13 | 24),
                 stop,
                 twist,
                 // The procurement centre runs every third procedure, and the one waiting to be
@@ -248,7 +252,11 @@ pub async fn run(city: &mut City) -> Result<(), DemoError> {
     for (i, plan) in plans().into_iter().enumerate() {
         let (category, what, need) = TITLES[i % TITLES.len()];
         let place = PLACES[(i * 7) % PLACES.len()];
-        let title = format!("{place}{what}");
+        let title = if plan.programme {
+            format!("{place}社区公益创投（{what}）")
+        } else {
+            format!("{place}{what}")
+        };
         let budget = Money::yuan(200_000 + 10_000 * i64::try_from(city.below(70)).unwrap_or(0));
         // The intention 40 days before the notice (the law asks for 30).
         city.at(plan.notice + 40, 9, 0);
@@ -274,28 +282,41 @@ pub async fn run(city: &mut City) -> Result<(), DemoError> {
             continue;
         }
         city.at(plan.notice, 9, 0);
-        let number = format!("NBMZ-{}-{:03}", notice_day.year(), 101 + i);
+        let number = if plan.programme {
+            format!("NBGY-{}-{:03}", notice_day.year(), 101 + i)
+        } else {
+            format!("NBMZ-{}-{:03}", notice_day.year(), 101 + i)
+        };
         let deadline = city.instant(plan.notice - 25, 9, 30);
+        let (solution, team) = if plan.programme { (60, 40) } else { (40, 30) };
         let criteria = vec![
             criterion(
                 "服务方案",
-                40,
+                solution,
                 "需求分析准确，服务内容、频次和质量控制措施完整可行",
             ),
-            criterion("团队与经验", 30, "持证社工比例、同类项目经验和督导安排"),
+            criterion("团队与经验", team, "持证社工比例、同类项目经验和督导安排"),
         ];
         let requirements = format!("{need}服务期一年。");
         let new = NewProject {
             number: &number,
-            kind: "procurement",
+            kind: if plan.programme {
+                "programme"
+            } else {
+                "procurement"
+            },
             department_id: department,
             title: &title,
             category_code: category,
             requirements: &requirements,
             budget_fen: budget.fen(),
             max_price_fen: None,
-            method: "open_tender",
-            price_weight_pct: 30,
+            method: if plan.programme {
+                "programme"
+            } else {
+                "open_tender"
+            },
+            price_weight_pct: if plan.programme { 0 } else { 30 },
             tie_rule: "random",
             grade_use: "equal_conditions",
             intention_id: Some(intention),
@@ -494,7 +515,12 @@ async fn tender(
                 .map_err(step("cancel"))?;
             return Ok(false);
         }
-        let share = 86 + city.below(13) as i64;
+        // A programme's applicants request a share of its fund; a tender's bid near the budget.
+        let share = if p_programme(run) {
+            22 + city.below(12) as i64
+        } else {
+            86 + city.below(13) as i64
+        };
         let price = Money::from_fen(budget.fen() / 100 * share / 100 * 100);
         let p = project(city, run.id).await?;
         let receipt = Procurement::of(&city.state)
@@ -526,6 +552,10 @@ async fn tender(
     let failed = opened.is_none_or(|o| o.outcome == "failed");
     Ok(run.stop != Stop::Failed
         && (!failed || (run.twist == Twist::Retender && run.bids.len() < 3)))
+}
+
+fn p_programme(run: &Run) -> bool {
+    run.number.starts_with("NBGY-")
 }
 
 pub(crate) async fn project(city: &City, id: i64) -> Result<Project, DemoError> {
@@ -565,7 +595,12 @@ async fn award(city: &mut City, run: &Run, opened: i64) -> Result<(), DemoError>
         return Ok(());
     }
     Procurement::of(&city.state)
-        .draw_panel_of(run.id, 5, &[run.purchaser], UserId(run.runner))
+        .draw_panel_of(
+            run.id,
+            if p_programme(run) { 3 } else { 5 },
+            &[run.purchaser],
+            UserId(run.runner),
+        )
         .await
         .map_err(step("panel"))?
         .map_err(|(_, k)| refused("panel", k))?;
@@ -599,8 +634,9 @@ async fn award(city: &mut City, run: &Run, opened: i64) -> Result<(), DemoError>
         let mut scores = Vec::new();
         for ((_, _, bid), q) in run.bids.iter().zip(&quality) {
             let q = (q + city.below(7) as i64 - 3).clamp(40, 100);
-            scores.push((*bid, 0, 40 * q));
-            scores.push((*bid, 1, 30 * q));
+            let (a, b) = if p_programme(run) { (60, 40) } else { (40, 30) };
+            scores.push((*bid, 0, a * q));
+            scores.push((*bid, 1, b * q));
         }
         let svc = Procurement::of(&city.state);
         svc.declare_no_conflict(*seat, UserId(*user))

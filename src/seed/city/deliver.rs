@@ -29,9 +29,10 @@ fn line(value: &str, condition: &str, review: &str) -> PlanLine {
     }
 }
 
-/// Signs on `day` (days back) and runs the contract as far as the loading day.
+/// Signs on `day` (days back) with each winner (a programme funds several) and runs each
+/// contract as far as the loading day.
 pub async fn contract(city: &mut City, run: &Run, day: i64) -> Result<(), DemoError> {
-    let winner = {
+    let winners: Vec<crate::db::awards::Winner> = {
         let mut c = city.state.db.acquire().await?;
         let p = super::buy::project(city, run.id).await?;
         let a = crate::procurement::award::award_of(&mut c, &p)
@@ -42,9 +43,25 @@ pub async fn contract(city: &mut City, run: &Run, day: i64) -> Result<(), DemoEr
             .await
             .map_err(step("winners"))?
             .into_iter()
-            .find(|w| w.status == crate::domain::award::WinnerStatus::Winner)
-            .ok_or_else(|| DemoError::Invalid(format!("no winner on {}", run.number)))?
+            .filter(|w| w.status == crate::domain::award::WinnerStatus::Winner)
+            .collect()
     };
+    if winners.is_empty() {
+        return Err(DemoError::Invalid(format!("no winner on {}", run.number)));
+    }
+    for w in &winners {
+        city.when(day, 10, 0);
+        one(city, run, day, w).await?;
+    }
+    Ok(())
+}
+
+async fn one(
+    city: &mut City,
+    run: &Run,
+    day: i64,
+    winner: &crate::db::awards::Winner,
+) -> Result<(), DemoError> {
     let lines = [
         line("30", "signing", ""),
         line("40", "review", MIDTERM),
