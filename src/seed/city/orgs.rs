@@ -194,10 +194,12 @@ pub async fn run(city: &mut City) -> Result<(), DemoError> {
 }
 
 /// The year's annual reports and what follows them. The report year is the last one whose
-/// due day (31 May of the next year) lies inside the history and a month before its end.
+/// due day (31 May of the next year) lies inside the history at least four months before its
+/// end, so the late filings and the inspections have happened; any that would fall after the
+/// loading instant wait.
 pub async fn reports(city: &mut City) -> Result<(), DemoError> {
     let end = city.today;
-    let year = if end.month() as u8 >= 7 {
+    let year = if end.month() as u8 >= 10 {
         end.year() - 1
     } else {
         end.year() - 2
@@ -234,8 +236,9 @@ pub async fn reports(city: &mut City) -> Result<(), DemoError> {
         .map_err(step("daily registry job"))?;
     late.sort_by_key(|(_, d)| *d);
     for (o, after) in &late {
-        city.at(days_before(due_day) - after, 15, 0);
-        file(city, o, year, &due).await?;
+        if city.when(days_before(due_day) - after, 15, 0) {
+            file(city, o, year, &due).await?;
+        }
     }
     // The registrars inspect the reports through the summer; the last thirty wait.
     let registrar = city.user("registrar@demo.huoban.cn")?;
@@ -244,20 +247,24 @@ pub async fn reports(city: &mut City) -> Result<(), DemoError> {
         let mut c = city.state.db.acquire().await?;
         let mut out = Vec::new();
         for (o, _) in on_time.iter().chain(late.iter()) {
-            let id: i64 =
+            let id: Option<i64> =
                 sqlx::query_scalar("SELECT id FROM annual_reports WHERE org_id = $1 AND year = $2")
                     .bind(o.id)
                     .bind(i64::from(year))
-                    .fetch_one(&mut *c)
+                    .fetch_optional(&mut *c)
                     .await?;
-            out.push((o.id, id, o.district, o.charity));
+            if let Some(id) = id {
+                out.push((o.id, id, o.district, o.charity));
+            }
         }
         out
     };
     let inspected = filed.len().saturating_sub(30);
     for (n, (org, report, district, charity)) in filed.iter().take(inspected).enumerate() {
         let n = i64::try_from(n).unwrap_or(0);
-        city.at(days_before(due_day) - 30 - n / 4, 14, 0);
+        if !city.when(days_before(due_day) - 30 - n / 4, 14, 0) {
+            break;
+        }
         let outcome = match (charity, city.below(20)) {
             (true, _) => "received",
             (_, 0) => "unqualified",
@@ -282,7 +289,9 @@ pub async fn reports(city: &mut City) -> Result<(), DemoError> {
         .or_else(|| live.last())
         .cloned()
         .ok_or_else(|| DemoError::Invalid("no organization to revoke".into()))?;
-    city.at(days_before(due_day) - 75, 10, 30);
+    if !city.when(days_before(due_day) - 75, 10, 30) {
+        city.at(1, 10, 30);
+    }
     let authority = {
         let mut c = city.state.db.acquire().await?;
         crate::db::directory::id_by_code(&mut c, UnitKind::Authority, "nb-city").await?
