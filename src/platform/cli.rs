@@ -193,6 +193,17 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             )
             .await
             .map_err(|e| e.to_string())?;
+            let started = std::time::Instant::now();
+            let s = crate::seed::city::run(&db, &resolved, &clock)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "a city's year: {} organizations, {} projects, {} contracts ({:.1?})",
+                s.organizations,
+                s.projects,
+                s.contracts,
+                started.elapsed()
+            );
             print_logins();
             Ok(())
         }

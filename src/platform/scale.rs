@@ -15,7 +15,7 @@ use crate::platform::audit::{Actor, Auditor};
 use crate::platform::clock::Clock;
 use std::collections::HashMap;
 
-const BRANDS: &[&str] = &[
+pub(crate) const BRANDS: &[&str] = &[
     "阳光", "乐龄", "爱心", "同心", "德馨", "和美", "善行", "明德", "春晖", "晨曦", "彩虹", "星火",
     "博爱", "仁和", "安康", "惠民", "邻里", "馨园", "暖阳", "朝阳", "启明", "致远", "正心", "怀仁",
     "悦心", "雨露", "甬爱", "甬心", "四明", "天一", "月湖", "三江", "东钱", "梁祝", "海天", "蓝海",
@@ -26,7 +26,7 @@ const BRANDS: &[&str] = &[
     "筑梦", "圆梦", "梦想", "希望", "曙光", "晨光",
 ];
 
-const FIELDS: &[&str] = &[
+pub(crate) const FIELDS: &[&str] = &[
     "社会工作",
     "养老",
     "居家养老",
@@ -69,7 +69,7 @@ const FIELDS: &[&str] = &[
     "家电",
 ];
 
-const STREETS: &[&str] = &[
+pub(crate) const STREETS: &[&str] = &[
     "",
     "鼓楼街道",
     "月湖街道",
@@ -88,16 +88,16 @@ const STREETS: &[&str] = &[
     "庄桥街道",
 ];
 
-const SURNAMES: &[&str] = &[
+pub(crate) const SURNAMES: &[&str] = &[
     "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "周", "吴", "徐", "孙", "胡", "朱", "高", "林",
     "何", "郭", "马", "罗",
 ];
-const GIVEN: &[&str] = &[
+pub(crate) const GIVEN: &[&str] = &[
     "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明",
     "超", "秀英", "华", "慧",
 ];
 
-fn forms(t: OrgType) -> &'static [&'static str] {
+pub(crate) fn forms(t: OrgType) -> &'static [&'static str] {
     match t {
         OrgType::SocialGroup => &["协会", "促进会", "研究会", "联合会", "商会"],
         OrgType::ServiceInstitution => &[
@@ -118,10 +118,10 @@ fn forms(t: OrgType) -> &'static [&'static str] {
 }
 
 /// A tiny deterministic generator (splitmix64), so the same N gives the same data.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -129,7 +129,7 @@ impl Rng {
         z ^ (z >> 31)
     }
 
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
 }

@@ -3,6 +3,7 @@
 //! into a new database in demo mode, or by `huoban demo`.
 
 pub mod bench;
+pub mod city;
 pub mod complaint;
 pub mod eval;
 pub mod procurement;
@@ -195,6 +196,9 @@ pub async fn load_if_new(db: &Db, resolved: &Resolved, clock: &Clock) -> Result<
         &uploads,
     )
     .await?;
+    // The city's year on top of the base demo (never inside `load`: the integration tests keep
+    // their small fixture).
+    city::run(db, resolved, clock).await?;
     Ok(true)
 }
 

@@ -87,6 +87,11 @@ fn migrate_demo_create_user_and_backup_on_a_sqlite_file() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("admin@demo.huoban.cn"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("a city's year: 320 organizations"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert!(!run(&["demo"]).status.success(), "demo data loads once");
     // The contact printed under a body's notices; an unknown unit is named in the refusal.
     let issuer = |unit: &str| {
@@ -201,8 +206,17 @@ fn migrate_demo_create_user_and_backup_on_a_sqlite_file() {
             .unwrap();
         (orgs, page.count)
     });
-    assert_eq!(orgs, 304, "four demo organizations and 300 generated");
-    assert_eq!(counted, 304, "all of them counted by the directory");
+    let city = huoban::seed::city::ORGANIZATIONS as i64;
+    assert_eq!(
+        orgs,
+        4 + city + 300,
+        "four demo organizations, the city's and 300 generated"
+    );
+    assert_eq!(
+        counted,
+        4 + city + 300,
+        "all of them counted by the directory"
+    );
     // Import from a legacy file, twice: the second run adds nothing.
     let csv_path = dir.join("legacy.csv");
     std::fs::write(&csv_path, "名称,统一社会信用代码,类型,地区代码,成立日期\n福建早期机构,91350100M0001TGQXM,社会团体,330200,2001-03-01\n无代码机构,,社会团体,330200,2001-03-01\n").unwrap();
@@ -340,8 +354,8 @@ fn with_no_configuration_it_serves_the_demo_and_keeps_its_keys_across_restarts()
     });
     assert_eq!(
         users,
-        huoban::seed::data().unwrap().users.len() as i64,
-        "demo data loaded once"
+        (huoban::seed::data().unwrap().users.len() + huoban::seed::city::ORGANIZATIONS) as i64,
+        "demo data and the city's organizations' administrators, loaded once"
     );
 }
 

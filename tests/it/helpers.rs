@@ -243,6 +243,16 @@ impl TestApp {
         Self::instance(resolved, db, clock, false).await
     }
 
+    /// As `spawn`, with the city's year written after the base demo (`seed::city::run`), as
+    /// a first start in demo mode does.
+    pub async fn spawn_city() -> TestApp {
+        let app = Self::spawn().await;
+        huoban::seed::city::run(&app.db, &app.resolved, &app.clock)
+            .await
+            .expect("the city's year");
+        app
+    }
+
     /// As `spawn`, with a mail transport configured (as with SMTP in production).
     pub async fn spawn_delivering() -> TestApp {
         let app = Self::spawn().await;

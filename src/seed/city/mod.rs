@@ -1,0 +1,200 @@
+//! A city's year: a deterministic history of Ningbo over the last eighteen months, written on
+//! top of the base demo (`seed::load`, which runs first and keeps its fixed IDs) by calling the
+//! same services the pages call, under a clock of its own that starts in the past and is moved
+//! forward between steps, so the services observe every statutory period themselves (notice
+//! periods, bid deadlines, the award notice, challenge windows, signing, milestones).
+//!
+//! Direct writes are used only where no service exists: organizations registered long before
+//! the system (back-dated, as `seed::load` does) and their people. Everything else — reports,
+//! listings, revocation, procurement, awards, contracts, payments, reviews, evaluation — goes
+//! through the services, so the audit chain, OCDS, datasets and statistics agree with it.
+//!
+//! The same database content comes out on every run (names, numbers, amounts): a fixed seed
+//! drives the one generator, and dates are counted back from the loading day.
+
+mod buy;
+mod deliver;
+mod grades;
+mod orgs;
+
+use crate::db::{meta, users, Db};
+use crate::domain::calendar::SHANGHAI;
+use crate::platform::app::{self, AppState};
+use crate::platform::clock::{to_ms, Clock};
+use crate::platform::config::Resolved;
+use crate::platform::ids::UserId;
+use crate::platform::scale::Rng;
+use crate::seed::DemoError;
+use std::collections::HashMap;
+use time::{Date, Duration, OffsetDateTime, Time};
+
+const LOADED_KEY: &str = "city_loaded";
+/// How many organizations (each with its administrator's account) the city adds.
+pub const ORGANIZATIONS: usize = orgs::COUNT;
+/// How far back the city's history starts.
+pub const HISTORY_DAYS: i64 = 540;
+/// The generator's seed: the same history on every run.
+const SEED: u64 = 0x4e49_4e47_424f_2026;
+
+/// What the city added, for the caller's message.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Summary {
+    pub organizations: usize,
+    pub projects: usize,
+    pub contracts: usize,
+}
+
+/// A generated organization and the account of its administrator.
+#[derive(Debug, Clone)]
+pub(crate) struct CityOrg {
+    pub id: i64,
+    pub name: String,
+    pub admin: i64,
+    pub district: &'static str,
+    pub org_type: &'static str,
+    pub status: &'static str,
+    /// Recognized as a charity (its reports are received, not graded).
+    pub charity: bool,
+}
+
+/// The history being written: the services' state on a clock of its own, the generator, the
+/// organizations made so far and the demo's staff by e-mail.
+pub(crate) struct City {
+    pub state: AppState,
+    pub rng: Rng,
+    /// The loading day (Beijing): the history ends here.
+    pub today: Date,
+    /// The loading instant: nothing is done after it.
+    pub end: OffsetDateTime,
+    pub orgs: Vec<CityOrg>,
+    pub staff: HashMap<String, i64>,
+    /// One password hash for every generated account (nobody knows its password; the
+    /// accounts stand for the organizations' people, who would reset it).
+    pub hash: String,
+    pub summary: Summary,
+}
+
+impl City {
+    /// Sets the clock to `days` before the loading day at `hh:mm` Beijing time.
+    pub fn at(&self, days: i64, hh: u8, mm: u8) {
+        let d = self.today - Duration::days(days);
+        let t = d
+            .with_time(Time::from_hms(hh, mm, 0).unwrap_or(Time::MIDNIGHT))
+            .assume_offset(SHANGHAI);
+        self.state.clock.set(t);
+    }
+
+    /// The instant `days` before the loading day at `hh:mm` Beijing time, in milliseconds.
+    pub fn instant(&self, days: i64, hh: u8, mm: u8) -> i64 {
+        let d = self.today - Duration::days(days);
+        to_ms(
+            d.with_time(Time::from_hms(hh, mm, 0).unwrap_or(Time::MIDNIGHT))
+                .assume_offset(SHANGHAI),
+        )
+    }
+
+    /// Moves the clock to that instant when it is not after the loading instant; false (the
+    /// clock left where it was) when it is: that step waits for the real clock.
+    pub fn when(&self, days: i64, hh: u8, mm: u8) -> bool {
+        if self.instant(days, hh, mm) > to_ms(self.end) {
+            return false;
+        }
+        self.at(days, hh, mm);
+        true
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.state.clock.now_ms()
+    }
+
+    /// `days` before the loading day.
+    pub fn day(&self, days: i64) -> Date {
+        self.today - Duration::days(days)
+    }
+
+    /// A demo staff member's user id.
+    pub fn staff(&self, email: &str) -> Result<i64, DemoError> {
+        self.staff
+            .get(email)
+            .copied()
+            .ok_or_else(|| DemoError::Invalid(format!("demo user {email}")))
+    }
+
+    pub fn user(&self, email: &str) -> Result<UserId, DemoError> {
+        self.staff(email).map(UserId)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        self.rng.below(n.max(1))
+    }
+}
+
+/// The error of a service step, named.
+pub(crate) fn step<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> DemoError + '_ {
+    move |e| DemoError::Invalid(format!("{what}: {e}"))
+}
+
+/// A refusal the history did not expect: its step and message key.
+pub(crate) fn refused(what: &str, key: &str) -> DemoError {
+    DemoError::Invalid(format!("{what} refused: {key}"))
+}
+
+/// Writes the city's history after the base demo. Refuses when it was written already.
+pub async fn run(db: &Db, resolved: &Resolved, clock: &Clock) -> Result<Summary, DemoError> {
+    let end = clock.now();
+    let mut c = db.acquire().await?;
+    if meta::get(&mut c, LOADED_KEY).await?.is_some() {
+        return Err(DemoError::Invalid("the city is already loaded".into()));
+    }
+    let mut staff = HashMap::new();
+    for u in users::all(&mut c).await? {
+        staff.insert(u.email.clone(), u.id.0);
+    }
+    drop(c);
+    // One hash of a random password, for every generated account.
+    let secret = crate::platform::config::new_key_line("city");
+    let hash = crate::platform::auth::password::hash(&secret, resolved.config.password_hash)
+        .map_err(DemoError::Invalid)?;
+    let today = end.to_offset(SHANGHAI).date();
+    let start = end - Duration::days(HISTORY_DAYS);
+    let state = app::state(resolved, db.clone(), Clock::fixed(start))
+        .map_err(|e| DemoError::Invalid(e.to_string()))?;
+    let mut city = City {
+        state,
+        rng: Rng(SEED),
+        today,
+        end,
+        orgs: Vec::new(),
+        staff,
+        hash,
+        summary: Summary::default(),
+    };
+    orgs::run(&mut city).await?;
+    buy::run(&mut city).await?;
+    grades::run(&mut city).await?;
+    orgs::reports(&mut city).await?;
+    // The history ends where the real clock stands.
+    city.state.clock.set(end);
+    let mut tx = db.begin_write().await?;
+    meta::set(&mut tx, LOADED_KEY, &to_ms(end).to_string()).await?;
+    let s = city.summary;
+    city.state
+        .auditor
+        .record(
+            &mut tx,
+            to_ms(end),
+            crate::platform::audit::Actor::System,
+            "demo.city_loaded",
+            ("demo", "city".into()),
+            serde_json::json!({ "organizations": s.organizations, "projects": s.projects,
+                                "contracts": s.contracts }),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(s)
+}
+
+/// The day of `at` in Beijing.
+pub(crate) fn beijing_day(at: OffsetDateTime) -> Date {
+    at.to_offset(SHANGHAI).date()
+}
