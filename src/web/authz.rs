@@ -370,8 +370,8 @@ pub const MATRIX: &[Rule] = &[
         Who::Role(Role::ProcurementSupervisor),
     ),
     rule("GET", "/purchase/projects/<id>/award", Who::Procurer),
-    rule("GET", "/finance", Who::Role(Role::FinanceOfficer)),
-    rule("GET", "/purchase/delivery", Who::Role(Role::Purchaser)),
+    rule("GET", "/finance?<at..>", Who::Role(Role::FinanceOfficer)),
+    rule("GET", "/purchase/delivery?<at..>", Who::Role(Role::Purchaser)),
     rule(
         "GET",
         "/purchase/contracts/<id>",

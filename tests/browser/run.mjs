@@ -981,7 +981,8 @@ async function awardJourney() {
       const page = email.startsWith('purchaser') ? p : await open(email, password);
       // The seat waits on each panelist's dashboard (the purchaser's representative too).
       await goto(page, '/dashboard');
-      const seat = page.locator('section[aria-labelledby="tasks-title"] a[href^="/panel/"]');
+      // This project's seat (the city's year seats the experts on its own panels too).
+      const seat = page.locator('section[aria-labelledby="tasks-title"] a[href^="/panel/"]', { hasText: NUMBER });
       if ((await seat.count()) === 0) continue;
       seated += 1;
       const ok = await check(`award: ${who} reaches the seat from the dashboard, declares and scores independently`, async () => {
