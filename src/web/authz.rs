@@ -371,7 +371,11 @@ pub const MATRIX: &[Rule] = &[
     ),
     rule("GET", "/purchase/projects/<id>/award", Who::Procurer),
     rule("GET", "/finance?<at..>", Who::Role(Role::FinanceOfficer)),
-    rule("GET", "/purchase/delivery?<at..>", Who::Role(Role::Purchaser)),
+    rule(
+        "GET",
+        "/purchase/delivery?<at..>",
+        Who::Role(Role::Purchaser),
+    ),
     rule(
         "GET",
         "/purchase/contracts/<id>",
