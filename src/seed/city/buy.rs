@@ -132,20 +132,6 @@ const TITLES: [(&str, &str, &str); 10] = [
     ),
 ];
 
-const PLACES: [&str; 11] = [
-    "宁波市",
-    "海曙区",
-    "江北区",
-    "北仑区",
-    "镇海区",
-    "鄞州区",
-    "奉化区",
-    "象山县",
-    "宁海县",
-    "余姚市",
-    "慈溪市",
-];
-
 /// The forty projects' fates, oldest first: notices from about 500 days back to a few days
 /// ago, the last ones stopped where each demo identity finds work waiting.
 fn plans() -> Vec<Plan> {
@@ -251,7 +237,9 @@ pub async fn run(city: &mut City) -> Result<(), DemoError> {
     let agency = agency.ok_or_else(|| DemoError::Invalid("agency".into()))?;
     for (i, plan) in plans().into_iter().enumerate() {
         let (category, what, need) = TITLES[i % TITLES.len()];
-        let place = PLACES[(i * 7) % PLACES.len()];
+        // The places of Ningbo, in the divisions' order (the city first).
+        let places = crate::domain::division::NINGBO;
+        let place = places[(i * 7) % places.len()].1;
         let title = if plan.programme {
             format!("{place}社区公益创投（{what}）")
         } else {
