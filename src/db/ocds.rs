@@ -59,3 +59,90 @@ pub async fn intention(
         .fetch_optional(&mut *c)
         .await
 }
+
+/// `IN (...)` over row ids (integers, written into the SQL: no input reaches it as text).
+fn id_list(ids: &[i64]) -> String {
+    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+    list.join(", ")
+}
+
+/// The bidders and contractors of each of `projects`, as (project, organization).
+pub async fn parties_of(c: &mut Conn, projects: &[i64]) -> Result<Vec<(i64, OrgRow)>, sqlx::Error> {
+    if projects.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = id_list(projects);
+    let sql = format!(
+        "SELECT x.project_id, o.id, o.uscc, o.name, o.district_code, o.domicile FROM organizations o \
+         JOIN (SELECT project_id, org_id FROM bids WHERE project_id IN ({ids}) \
+         UNION SELECT project_id, org_id FROM contracts WHERE project_id IN ({ids})) x ON x.org_id = o.id"
+    );
+    let rows: Vec<(i64, i64, Option<String>, String, String, Option<String>)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut *c)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(p, id, uscc, name, district, domicile)| (p, (id, uscc, name, district, domicile)))
+        .collect())
+}
+
+/// Departments (or, with `agency`, agencies) by id: (id, USCC, district code, office address).
+pub async fn units(
+    c: &mut Conn,
+    agency: bool,
+    ids: &[i64],
+) -> Result<Vec<(i64, Option<String>, String, String)>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let table = if agency { "agencies" } else { "departments" };
+    let sql = format!(
+        "SELECT id, uscc, district_code, contact_address FROM {table} WHERE id IN ({})",
+        id_list(ids)
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *c)
+        .await
+}
+
+/// Every service category's Chinese name, by code (a short reference table).
+pub async fn category_names(c: &mut Conn) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT code, name_zh FROM service_categories")
+        .fetch_all(&mut *c)
+        .await
+}
+
+/// (project, id, award id, org id) of the contracts of `projects`.
+pub async fn contracts_of(
+    c: &mut Conn,
+    projects: &[i64],
+) -> Result<Vec<(i64, i64, i64, i64)>, sqlx::Error> {
+    if projects.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT project_id, id, award_id, org_id FROM contracts WHERE project_id IN ({})",
+        id_list(projects)
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *c)
+        .await
+}
+
+/// (id, title, budget, need, published at) of procurement intentions by id.
+pub async fn intentions(
+    c: &mut Conn,
+    ids: &[i64],
+) -> Result<Vec<(i64, String, i64, String, i64)>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT id, title, budget_fen, need, published_at FROM intentions WHERE id IN ({})",
+        id_list(ids)
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *c)
+        .await
+}

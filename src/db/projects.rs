@@ -154,6 +154,21 @@ pub async fn by_id(c: &mut Conn, id: i64) -> Result<Option<Project>, sqlx::Error
         .transpose()
 }
 
+/// The projects with these ids (in no particular order); ids not found are left out.
+pub async fn by_ids(c: &mut Conn, ids: &[i64]) -> Result<Vec<Project>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+    let sql = format!("{PROJECT} WHERE p.id IN ({})", list.join(", "));
+    sqlx::query(AssertSqlSafe(sql))
+        .fetch_all(&mut *c)
+        .await?
+        .iter()
+        .map(project)
+        .collect()
+}
+
 pub async fn by_number(c: &mut Conn, number: &str) -> Result<Option<Project>, sqlx::Error> {
     let sql = format!("{PROJECT} WHERE p.number = $1");
     sqlx::query(AssertSqlSafe(sql))
@@ -635,6 +650,38 @@ pub async fn events(c: &mut Conn, project: i64) -> Result<Vec<Event>, sqlx::Erro
             at,
             kind,
             data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
+        })
+        .collect())
+}
+
+/// The event histories of several projects, each in order: (project, event).
+pub async fn events_of(c: &mut Conn, projects: &[i64]) -> Result<Vec<(i64, Event)>, sqlx::Error> {
+    if projects.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list: Vec<String> = projects.iter().map(i64::to_string).collect();
+    let sql = format!(
+        "SELECT project_id, id, round, at, kind, data FROM project_events WHERE project_id IN ({}) \
+         ORDER BY project_id, id",
+        list.join(", ")
+    );
+    let rows: Vec<(i64, i64, i64, i64, String, String)> = sqlx::query_as(AssertSqlSafe(sql))
+        .fetch_all(&mut *c)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(project, id, round, at, kind, data)| {
+            let data = serde_json::from_str(&data).unwrap_or(serde_json::Value::Null);
+            (
+                project,
+                Event {
+                    id,
+                    round,
+                    at,
+                    kind,
+                    data,
+                },
+            )
         })
         .collect())
 }

@@ -1,7 +1,8 @@
 //! The OCDS release feed at scale (issue 24 item 3, issue 26 item 2): a page of releases is
 //! found by keyset over the release events (`db::ocds_feed`), so its cost depends neither on
 //! the page's position nor on how many processes there are, and only the processes on the page
-//! are built, one at a time, by `ocds::releases` itself — the feed holds exactly the releases
+//! are built, read together in a fixed number of queries (`ocds::inputs::many`) and made by
+//! `ocds::build`, the same code as every other release: the feed holds exactly the releases
 //! the bulk file holds, with the same content, whatever that content becomes. Nothing is stored:
 //! there is no second copy of a release to fall out of date.
 //!
@@ -85,24 +86,28 @@ pub async fn page(
     } else {
         None
     };
-    // The processes on the page, each built once, one at a time; only the wanted kept.
+    // The processes on the page, read together (`ocds::inputs::many`: a fixed number of
+    // queries for the page) and each built once; only the wanted releases are kept.
     let mut order: Vec<i64> = Vec::new();
     for w in &wants {
         if !order.contains(&w.project) {
             order.push(w.project);
         }
     }
+    let found = projects::by_ids(c, &order).await?;
+    let refs: Vec<&projects::Project> = found.iter().collect();
+    let inputs = ocds::inputs::many(c, &refs).await?;
     let mut built: HashMap<String, Value> = HashMap::new();
     let mut ids: Vec<Option<String>> = vec![None; wants.len()];
-    for project in order {
-        let Some(p) = projects::by_id(c, project).await? else {
+    for p in &found {
+        let Some(input) = inputs.get(&p.id) else {
             continue;
         };
         let oc = ocds::ocid(prefix, &p.number);
         let mine: Vec<(usize, String)> = wants
             .iter()
             .enumerate()
-            .filter(|(_, w)| w.project == project)
+            .filter(|(_, w)| w.project == p.id)
             .map(|(n, w)| {
                 let id = match w.what {
                     Part::Intention(i) => format!("{oc}-intention-{i}"),
@@ -113,7 +118,7 @@ pub async fn page(
                 (n, id)
             })
             .collect();
-        for r in ocds::releases(c, prefix, &p).await? {
+        for r in ocds::build(prefix, p, input) {
             if let Some(id) = r["id"].as_str() {
                 if mine.iter().any(|(_, m)| m == id) {
                     built.insert(id.to_string(), r);

@@ -522,3 +522,51 @@ async fn one_address_gets_its_limit_of_expensive_requests_at_once_and_no_more() 
     }
     assert_eq!(ok, HashSet::from([Status::Ok]));
 }
+
+/// The feed reads a page's processes together (`ocds::inputs::many`) while the bulk file reads
+/// them one at a time (`ocds::inputs::one`): on the city's year — agencies, intentions,
+/// re-tenders, awards, contracts, terminations, payments and reversals — both must give
+/// every release with the same content (the change of winner is `ocds_events`' case).
+#[rocket::async_test]
+async fn on_the_city_s_year_the_feed_read_in_batches_is_the_bulk_file() {
+    let app = TestApp::spawn_city().await;
+    let mut seen = Vec::new();
+    let mut link = Some("/ocds/releases.json".to_string());
+    let mut pages = 0;
+    while let Some(l) = link {
+        let (rs, n) = page(&app, &l).await;
+        seen.extend(rs);
+        link = n;
+        pages += 1;
+        assert!(pages < 200, "the harvest ends");
+    }
+    let all = by_id(bulk(&app, "/ocds/bulk.json").await);
+    let kinds: HashSet<&str> = all
+        .values()
+        .flat_map(|r| r["tag"].as_array().into_iter().flatten())
+        .filter_map(Value::as_str)
+        .collect();
+    for tag in [
+        "planning",
+        "tender",
+        "award",
+        "contract",
+        "contractTermination",
+        "implementation",
+        "implementationUpdate",
+    ] {
+        assert!(
+            kinds.contains(tag),
+            "the city has a {tag} release: {kinds:?}"
+        );
+    }
+    assert!(pages > 2, "several pages: {pages}");
+    let harvested = by_id(seen);
+    assert_eq!(
+        harvested.keys().collect::<Vec<_>>(),
+        all.keys().collect::<Vec<_>>()
+    );
+    for (id, r) in &all {
+        assert_eq!(&harvested[id], r, "release {id}");
+    }
+}

@@ -24,7 +24,7 @@
 //!   reason; `tender.statusDetails` (OCDS 1.2's field, an additional field to 1.1) repeats it;
 //! - a payment's transaction is dated by its value date, not when it was recorded.
 
-use crate::db::projects::{self as store, Event, Project};
+use crate::db::projects::{Event, Project};
 use crate::db::Conn;
 use crate::platform::clock::from_ms;
 use crate::platform::error::AppResult;
@@ -36,6 +36,7 @@ use time::format_description::well_known::Rfc3339;
 
 mod follow;
 mod identity;
+pub mod inputs;
 mod items;
 mod package;
 
@@ -43,6 +44,7 @@ use follow::{accumulate_parties, complete_contract, ContractState};
 pub use follow::{round_ocid, split_round};
 pub use identity::Party;
 use identity::USCI;
+pub use inputs::Inputs;
 pub use items::classification;
 pub use package::{compile, package, record_package};
 
@@ -72,53 +74,6 @@ pub struct Cast {
     pub orgs: HashMap<i64, Party>,
 }
 
-/// Reads the project's parties from the register.
-pub async fn cast(c: &mut Conn, p: &Project) -> AppResult<Cast> {
-    let rows = crate::db::ocds::parties(c, p.id).await?;
-    let orgs = rows
-        .into_iter()
-        .map(|(id, uscc, name, district, domicile)| {
-            let street = domicile.unwrap_or_default();
-            (
-                id,
-                Party::org(id, uscc.as_deref(), &name, &district, &street),
-            )
-        })
-        .collect();
-    let (uscc, district, street) = crate::db::ocds::unit(c, false, p.department_id)
-        .await?
-        .unwrap_or_default();
-    let buyer = Party::unit(
-        "HUOBAN-DEPT",
-        p.department_id,
-        uscc.as_deref(),
-        &p.department_zh,
-        &district,
-        &street,
-    );
-    let agency = match (p.agency_id, p.agency_zh.as_deref()) {
-        (Some(id), Some(name)) => {
-            let (uscc, district, street) = crate::db::ocds::unit(c, true, id)
-                .await?
-                .unwrap_or_default();
-            Some(Party::unit(
-                "HUOBAN-AGENCY",
-                id,
-                uscc.as_deref(),
-                name,
-                &district,
-                &street,
-            ))
-        }
-        _ => None,
-    };
-    Ok(Cast {
-        buyer,
-        agency,
-        orgs,
-    })
-}
-
 /// A party with one role; one whose id is `CN-USCI-<code>` carries the code as its
 /// identifier.
 fn party(id: &str, name: &str, role: &str) -> Value {
@@ -138,32 +93,32 @@ fn method(m: &str) -> (&'static str, &'static str) {
     }
 }
 
-/// The contracts' fixed facts: id → (award id, winner's org id).
-pub async fn contract_facts(c: &mut Conn, project: i64) -> AppResult<HashMap<i64, (i64, i64)>> {
-    let rows = crate::db::ocds::contracts(c, project).await?;
-    Ok(rows.into_iter().map(|(k, a, o)| (k, (a, o))).collect())
-}
-
 /// The releases of one project, oldest first.
 pub async fn releases(c: &mut Conn, prefix: &str, p: &Project) -> AppResult<Vec<Value>> {
-    let cast = cast(c, p).await?;
-    let contracts = contract_facts(c, p.id).await?;
-    let category = crate::db::ocds::category_name(c, &p.category_code)
-        .await?
-        .unwrap_or_else(|| p.category_code.clone());
-    let goods = items::items(&p.category_code, &category);
-    let events = store::events(c, p.id).await?;
+    let inputs = inputs::one(c, p).await?;
+    Ok(build(prefix, p, &inputs))
+}
+
+/// The releases of one project from what was read of it (`inputs`), oldest first.
+pub fn build(prefix: &str, p: &Project, inputs: &Inputs) -> Vec<Value> {
+    let Inputs {
+        cast,
+        contracts,
+        category,
+        events,
+        intention,
+    } = inputs;
+    let goods = items::items(&p.category_code, category);
     let mut out = Vec::new();
     let oc = ocid(prefix, &p.number);
     let buyer = cast.buyer.reference();
     if let Some(i) = p.intention_id {
-        let row = crate::db::ocds::intention(c, i).await?;
-        if let Some((title, budget, need, at)) = row {
+        if let Some((title, budget, need, at)) = intention {
             out.push(json!({
-                "ocid": oc, "id": format!("{oc}-intention-{i}"), "date": date(at), "tag": ["planning"],
+                "ocid": oc, "id": format!("{oc}-intention-{i}"), "date": date(*at), "tag": ["planning"],
                 "initiationType": "tender", "language": "zh",
                 "parties": [cast.buyer.with_role("buyer")], "buyer": buyer,
-                "planning": { "rationale": need, "budget": { "description": title, "amount": amount(budget) } },
+                "planning": { "rationale": need, "budget": { "description": title, "amount": amount(*budget) } },
             }));
         }
     }
@@ -173,7 +128,7 @@ pub async fn releases(c: &mut Conn, prefix: &str, p: &Project) -> AppResult<Vec<
         .unwrap_or_default();
     let mut states: HashMap<i64, ContractState> = HashMap::new();
     let mut round = 1;
-    for e in &events {
+    for e in events {
         let process = round_ocid(&oc, e.round);
         if e.round != round {
             // A new process: its parties start afresh.
@@ -181,8 +136,8 @@ pub async fn releases(c: &mut Conn, prefix: &str, p: &Project) -> AppResult<Vec<
             known.clear();
         }
         let facts = Facts {
-            cast: &cast,
-            contracts: &contracts,
+            cast,
+            contracts,
             items: &goods,
         };
         if let Some(mut r) = release(&process, p, &facts, e) {
@@ -195,7 +150,7 @@ pub async fn releases(c: &mut Conn, prefix: &str, p: &Project) -> AppResult<Vec<
             out.push(r);
         }
     }
-    Ok(out)
+    out
 }
 
 /// What every release of a project reads besides its event.
