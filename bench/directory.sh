@@ -19,7 +19,10 @@ cargo build --release -q
 BIN="$PWD/target/release/huoban"
 WORK="$(mktemp -d)"
 PORT=18080
-trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
+SERVER=""
+# Only the server this script started (by its PID): never another on the machine.
+stop() { if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; SERVER=""; fi; }
+trap stop EXIT
 
 keys() { for k in cookie_secret audit_hmac bid_sealing identity; do "$BIN" gen-key "$k"; done; }
 
@@ -37,7 +40,10 @@ run_one() { # kind database_url location
     SELECT id, CASE id % 100 WHEN 0 THEN '5a' WHEN 20 THEN '4a' WHEN 40 THEN '3a' WHEN 60 THEN '2a' ELSE '1a' END, \
     '2025-12-01', '2026-01-01', '2030-12-31', 0 FROM organizations WHERE id % 20 = 0"
   if [ "$kind" = sqlite ]; then sqlite3 "$loc" "$grades"; else psql "$loc" -qc "$grades"; fi
-  (cd "$dir" && "$BIN" serve > "$dir/serve.log" 2>&1 &)
+  cd "$dir"
+  "$BIN" serve > "$dir/serve.log" 2>&1 &
+  SERVER=$!
+  cd - > /dev/null
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/" >/dev/null && break; sleep 0.2; done
   echo "== $kind: search latency (sequential)"
   python3 bench/latency.py "http://127.0.0.1:$PORT" "$kind" "$loc" 20
@@ -45,8 +51,7 @@ run_one() { # kind database_url location
   wrk -t2 -c64 -d20s --latency "http://127.0.0.1:$PORT/directory?q=%E5%AE%81%E6%B3%A2" | sed -n '/Latency Distribution/,/Requests\/sec/p'
   echo "== $kind: the same, every request a new address (no page cache: search + rendering)"
   wrk -t2 -c64 -d20s --latency -s bench/nocache.lua "http://127.0.0.1:$PORT" | sed -n '/Latency Distribution/,/Requests\/sec/p'
-  pkill -f "$BIN serve" || true
-  sleep 1
+  stop
 }
 
 if [ "$WHICH" != postgres ]; then

@@ -29,9 +29,11 @@ REUSE="${WORK:-}"
 WORK="${WORK:-$(mktemp -d)}"
 PORT=18080
 NGINX_PORT=18081
+SERVER=""
 cleanup() {
   [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
-  pkill -f "$BIN serve" 2>/dev/null || true
+  # Only the server this script started (by its PID): never another on the machine.
+  if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
 }
 trap cleanup EXIT
 
