@@ -265,6 +265,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0050_open_installments.sql"),
         postgres: include_str!("../../migrations/postgres/0050_open_installments.sql"),
     },
+    Step {
+        version: 52,
+        name: "project_lists",
+        sqlite: include_str!("../../migrations/sqlite/0052_project_lists.sql"),
+        postgres: include_str!("../../migrations/postgres/0052_project_lists.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

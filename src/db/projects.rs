@@ -207,16 +207,44 @@ pub async fn list(
         .filter(|s| s.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'))
         .map(|s| format!("'{s}'"))
         .collect();
-    let mut sql = format!("{PROJECT} WHERE p.status IN ({})", quoted.join(","));
-    if let Some(w) = of {
-        if w.departments.is_empty() && w.agencies.is_empty() {
-            return Ok(Vec::new());
+    let statuses = quoted.join(",");
+    let order = "COALESCE(p.notice_at, p.created_at) DESC, p.id DESC";
+    let sql = match of {
+        None => format!("{PROJECT} WHERE p.status IN ({statuses}) ORDER BY {order} LIMIT {limit}"),
+        Some(w) => {
+            // One arm per department and per agency, each read newest first through its
+            // index (`projects_listed_department`, `projects_listed_agency`: migration 0052)
+            // and stopped at `limit`, then merged: the cost is the rows shown, not the
+            // department's whole history (issue 26 item 2). UNION drops a project that is
+            // both the department's and its agency's.
+            let listed = PROJECT.replacen(
+                "SELECT ",
+                "SELECT COALESCE(p.notice_at, p.created_at) AS listed_at, ",
+                1,
+            );
+            let conds = w
+                .departments
+                .iter()
+                .map(|d| format!("p.department_id = {d}"))
+                .chain(w.agencies.iter().map(|a| format!("p.agency_id = {a}")));
+            let arms: Vec<String> = conds
+                .enumerate()
+                .map(|(n, cond)| {
+                    format!(
+                        "SELECT * FROM ({listed} WHERE {cond} AND p.status IN ({statuses}) \
+                         ORDER BY {order} LIMIT {limit}) a{n}"
+                    )
+                })
+                .collect();
+            if arms.is_empty() {
+                return Ok(Vec::new());
+            }
+            format!(
+                "SELECT * FROM ({}) u ORDER BY u.listed_at DESC, u.id DESC LIMIT {limit}",
+                arms.join(" UNION ")
+            )
         }
-        sql.push_str(&format!(" AND {}", w.filter("p")));
-    }
-    sql.push_str(&format!(
-        " ORDER BY COALESCE(p.notice_at, p.created_at) DESC, p.id DESC LIMIT {limit}"
-    ));
+    };
     sqlx::query(AssertSqlSafe(sql))
         .fetch_all(&mut *c)
         .await?

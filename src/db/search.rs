@@ -532,9 +532,13 @@ pub async fn reindex<'a>(
     index_name(c, org, &name, &new).await
 }
 
-/// The directory filtered by grade in force on `day`: graded organizations are few, so the
-/// query starts from the grades (by grade and validity) and tests the name and filters on
-/// each; the count is exact.
+/// The directory filtered by grade in force on `day`. Graded organizations are few (a grade is
+/// earned by evaluation), so the query starts from the grades: the organizations holding the
+/// grade are found through `org_grades_grade` as a set of ids (`o.id IN (...)`), which SQLite
+/// walks in id order, seeking each organization by its key — the page stops at `limit` with no
+/// sort of the whole set (issue 26: the join with `DISTINCT ... ORDER BY o.id` sorted every
+/// graded organization per request, p95 99.7 ms at a million). The name and the filters are
+/// tested on each; the count is exact.
 pub async fn search_graded(
     c: &mut Conn,
     query: &str,
@@ -546,7 +550,8 @@ pub async fn search_graded(
 ) -> Result<Page, sqlx::Error> {
     let mut binds = vec![grade.to_string(), day.to_string()];
     let mut wheres = vec![
-        "gr.grade = $1 AND gr.valid_from <= $2 AND gr.valid_to >= $2 AND (gr.ended_on IS NULL OR gr.ended_on > $2)"
+        "o.id IN (SELECT gr.org_id FROM org_grades gr WHERE gr.grade = $1 AND gr.valid_to >= $2 \
+         AND gr.valid_from <= $2 AND (gr.ended_on IS NULL OR gr.ended_on > $2))"
             .to_string(),
     ];
     let needle = crate::domain::org_name::normalize(query.trim());
@@ -560,11 +565,11 @@ pub async fn search_graded(
         ));
     }
     wheres.extend(filters.conditions("o", &mut binds));
-    let from = "org_grades gr JOIN organizations o ON o.id = gr.org_id";
+    let from = "organizations o";
     let where_sql = wheres.join(" AND ");
     let n = binds.len();
     let sql = format!(
-        "SELECT DISTINCT {HIT_COLUMNS} FROM {from} WHERE {where_sql} ORDER BY o.id LIMIT ${} OFFSET ${}",
+        "SELECT {HIT_COLUMNS} FROM {from} WHERE {where_sql} ORDER BY o.id LIMIT ${} OFFSET ${}",
         n + 1,
         n + 2
     );
@@ -574,7 +579,7 @@ pub async fn search_graded(
     }
     let rows = q.bind(limit).bind(offset).fetch_all(&mut *c).await?;
     let hits = rows.iter().map(hit).collect::<Result<Vec<_>, _>>()?;
-    let count_sql = format!("SELECT COUNT(DISTINCT o.id) FROM {from} WHERE {where_sql}");
+    let count_sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {from} WHERE {where_sql}");
     let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql));
     for b in &binds {
         q = q.bind(b.clone());

@@ -12,12 +12,13 @@ use crate::platform::ids::OrgId;
 use crate::procurement::award::{award_of, panel_names, winners};
 use crate::procurement::challenge::{self, Filing};
 use crate::procurement::Procurement;
-use crate::web::ctx::{Page, Reply};
+use crate::web::ctx::{Page, PublicPage, Reply};
 use crate::web::forms::{text, FormErrors};
+use crate::web::page_cache::{self, Html};
 use crate::web::projects::by_number;
 use rocket::http::Status as Http;
 use rocket::{get, post, routes, FromForm, Route, State};
-use rocket_dyn_templates::Template;
+use rocket_dyn_templates::{Metadata, Template};
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {
@@ -27,9 +28,31 @@ pub fn routes() -> Vec<Route> {
 use crate::web::bids::member_org;
 
 /// The award notice, once the award is confirmed (404 before).
+/// An anonymous visitor's copy is kept in the page cache (issue 26 item 3): nothing on it
+/// changes but by a data change.
 #[get("/projects/<number>/award")]
-async fn notice(page: Page, state: &State<AppState>, number: &str) -> AppResult<Template> {
+async fn notice(
+    pg: PublicPage,
+    state: &State<AppState>,
+    templates: Metadata<'_>,
+    number: &str,
+) -> AppResult<Html> {
     let p = by_number(state, number).await?;
+    page_cache::serve(
+        &pg,
+        state,
+        &templates,
+        "projects/award",
+        "",
+        notice_context(state, p),
+    )
+    .await
+}
+
+async fn notice_context(
+    state: &AppState,
+    p: crate::db::projects::Project,
+) -> AppResult<serde_json::Value> {
     let mut c = state.db.acquire().await?;
     let a = award_of(&mut c, &p)
         .await?
@@ -59,15 +82,35 @@ async fn notice(page: Page, state: &State<AppState>, number: &str) -> AppResult<
         },
     )
     .await?;
-    Ok(page.render(
-        "projects/award",
+    Ok(
         json!({ "p": p, "award": a, "winners": ws, "panel": panel, "contracts": contracts,
-                "official": official }),
-    ))
+               "official": official }),
+    )
 }
 
+/// An anonymous visitor's copy is kept in the page cache (issue 26 item 3). Time alone changes
+/// what it shows (an installment or the filing becoming overdue), so the key holds the minute:
+/// a kept page is at most a minute behind the clock, and never behind the data.
 #[get("/contracts/<id>")]
-async fn contract_show(page: Page, state: &State<AppState>, id: i64) -> AppResult<Template> {
+async fn contract_show(
+    pg: PublicPage,
+    state: &State<AppState>,
+    templates: Metadata<'_>,
+    id: i64,
+) -> AppResult<Html> {
+    let minute = (state.clock.now_ms().div_euclid(60_000)).to_string();
+    page_cache::serve(
+        &pg,
+        state,
+        &templates,
+        "contracts/show",
+        &minute,
+        contract_context(state, id),
+    )
+    .await
+}
+
+async fn contract_context(state: &AppState, id: i64) -> AppResult<serde_json::Value> {
     let mut c = state.db.acquire().await?;
     let k = contract::by_id(&mut c, id)
         .await?
@@ -90,13 +133,12 @@ async fn contract_show(page: Page, state: &State<AppState>, id: i64) -> AppResul
         .into_iter()
         .filter(|r| r.submitted_at.is_some())
         .collect();
-    Ok(page.render(
-        "contracts/show",
+    Ok(
         json!({ "k": k, "plan": plan, "now": now, "payments": payments, "changes": changes,
-                "reviews": reviews, "standing": s.standing,
-                "money": { "cap_fen": s.cap_fen, "paid_fen": s.paid_fen, "remaining_fen": s.remaining_fen,
-                           "accepted_at": s.accepted_at, "terminated_at": s.terminated_at } }),
-    ))
+               "reviews": reviews, "standing": s.standing,
+               "money": { "cap_fen": s.cap_fen, "paid_fen": s.paid_fen, "remaining_fen": s.remaining_fen,
+                          "accepted_at": s.accepted_at, "terminated_at": s.terminated_at } }),
+    )
 }
 
 /// Challenges and complaints are filed for the organization by its admin.

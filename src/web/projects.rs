@@ -15,11 +15,12 @@ use crate::platform::error::{AppError, AppResult};
 use crate::platform::ids::OrgId;
 use crate::platform::limits;
 use crate::procurement::Procurement;
-use crate::web::ctx::{Page, Reply};
+use crate::web::ctx::{Page, PublicPage, Reply};
 use crate::web::forms::{text, FormErrors};
+use crate::web::page_cache::{self, Html};
 use rocket::http::Status as Http;
 use rocket::{get, post, routes, FromForm, Route, State};
-use rocket_dyn_templates::Template;
+use rocket_dyn_templates::{Metadata, Template};
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {
@@ -69,6 +70,19 @@ async fn show_page(
     errors: FormErrors,
     values: serde_json::Value,
 ) -> AppResult<Template> {
+    let context = show_context(page, state, user, p, errors, values).await?;
+    Ok(page.render("projects/show", context))
+}
+
+/// The project page's context (`projects/show`).
+async fn show_context(
+    page: &Page,
+    state: &AppState,
+    user: Option<&CurrentUser>,
+    p: &Project,
+    errors: FormErrors,
+    values: serde_json::Value,
+) -> AppResult<serde_json::Value> {
     let orgs = my_orgs(state, user, p).await?;
     let mut c = state.db.acquire().await?;
     let criteria = store::criteria(&mut c, p.id).await?;
@@ -119,25 +133,32 @@ async fn show_page(
         .await?
         .into_iter()
         .find(|k| k.code == p.category_code);
-    Ok(page.render(
-        "projects/show",
+    Ok(
         json!({ "p": p, "criteria": criteria, "questions": questions, "amendments": amendments,
                 "qual_docs": qual_docs, "events": events, "openings": openings, "intention": intention, "open": open,
                 "review": review, "decisions": decisions, "publication": publication,
                 "orgs": orgs, "method_label": page.t(&method.label_key()), "category": category,
                 "errors": errors, "values": values }),
-    ))
+    )
 }
 
+/// The public project page. An anonymous visitor's copy is kept in the page cache (issue 26
+/// item 3) while nothing changes; the only thing it shows that time alone changes is whether
+/// bids are still taken (`open`), so that is part of the key.
 #[get("/projects/<number>")]
 async fn show(
-    page: Page,
+    pg: PublicPage,
     state: &State<AppState>,
+    templates: Metadata<'_>,
     user: Option<&CurrentUser>,
     number: &str,
-) -> AppResult<Template> {
+) -> AppResult<Html> {
     let p = by_number(state, number).await?;
-    show_page(&page, state, user, &p, FormErrors::default(), json!({})).await
+    let open = p.status == crate::domain::project::Status::Published
+        && p.deadline_at.is_some_and(|d| state.clock.now_ms() < d);
+    let key = if open { "open" } else { "closed" };
+    let context = show_context(&pg, state, user, &p, FormErrors::default(), json!({}));
+    page_cache::serve(&pg, state, &templates, "projects/show", key, context).await
 }
 
 #[get("/projects/<number>/documents?<org>")]

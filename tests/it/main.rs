@@ -32,6 +32,7 @@ mod i18n;
 mod import;
 mod instances;
 mod ledger;
+mod lists_at_scale;
 mod living_demo;
 mod mail;
 mod ocds;

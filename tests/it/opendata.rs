@@ -497,3 +497,76 @@ async fn follows_every_kind_of_change(app: TestApp) {
     assert!(r.expired >= 1);
     assert!(seen(&viewer, "/grades", "2029-01-0").await);
 }
+
+/// The project page, the award notice and the contract page are kept for anonymous visitors
+/// (issue 26 item 3) and follow every change: a payment shows at once, and the end of the
+/// bidding period — a change of time alone, no data written — takes the "take part" box off
+/// the project page.
+#[rocket::async_test]
+async fn project_award_and_contract_pages_are_kept_for_visitors_and_follow_changes() {
+    let app = TestApp::spawn().await;
+    let viewer = app.second_instance().await;
+    app.login_as(PURCHASER).await;
+    // Signing moves the clock to 2026-12-22 and later; the other project is published after.
+    let k = signed_contract(&app, "NB-KEEP-02").await;
+    publish_project(&app, "NB-KEEP-01", "open_tender", "2027-02-20T10:00").await;
+    let pages = [
+        "/projects/NB-KEEP-01".to_string(),
+        "/projects/NB-KEEP-02/award".to_string(),
+        format!("/contracts/{k}"),
+    ];
+    let before = viewer.page_cache().len();
+    let mut first = Vec::new();
+    for p in &pages {
+        let (s, body) = viewer.get(p).await;
+        assert_eq!(s, Status::Ok, "{p}");
+        first.push(body);
+    }
+    assert_eq!(
+        viewer.page_cache().len(),
+        before + pages.len(),
+        "all three kept"
+    );
+    for (p, body) in pages.iter().zip(&first) {
+        assert_eq!(&viewer.get(p).await.1, body, "{p} served as kept");
+    }
+    assert_eq!(viewer.page_cache().len(), before + pages.len());
+    assert!(first[0].contains("id=\"take-part\""), "bids still taken");
+    let paid_row = "<td>2027年1月5日</td>";
+    assert!(!first[2].contains(paid_row));
+    // A signed-in person is not served the visitor's copy (their page has their forms).
+    let (_, signed_in) = app.get("/projects/NB-KEEP-01").await;
+    assert!(signed_in.contains("/logout"));
+    assert!(!first[0].contains("/logout"));
+    // Paid: the contract page shows it at once.
+    let purchaser = int(&app, "SELECT id FROM users WHERE email = $1", PURCHASER.0).await;
+    let pay = Payment {
+        contract: k,
+        installment: 1,
+        amount_fen: 11_400_000,
+        value_date: date!(2027 - 01 - 05),
+        voucher_no: "记-2027-0009",
+        payee_account: "6222 0000 1111 2222",
+        invoice_no: "33021270009",
+        approved_by: purchaser,
+        key: "keep-1",
+    };
+    let pr = Procurement::of(state(&app));
+    assert!(pr.record_payment(&pay, 1, 30).await.unwrap().is_ok());
+    let (_, paid) = viewer.get(&pages[2]).await;
+    assert!(
+        paid.contains(paid_row),
+        "the payment, dated by its value date"
+    );
+    // Kept again at the new version, then the bidding period ends with nothing written (the
+    // opening job has not run).
+    assert!(viewer.get(&pages[0]).await.1.contains("id=\"take-part\""));
+    let version = viewer.page_cache().version(&viewer.db).await.unwrap();
+    app.clock.set(datetime!(2027-02-20 02:00 UTC));
+    let (_, closed) = viewer.get(&pages[0]).await;
+    assert_eq!(
+        viewer.page_cache().version(&viewer.db).await.unwrap(),
+        version
+    );
+    assert!(!closed.contains("id=\"take-part\""), "no longer offered");
+}

@@ -1,0 +1,236 @@
+//! Lists read through an index and stopped at what is shown (issue 26 item 2): a unit's
+//! project list (`/purchase`) merged from one index range per department and agency, and the
+//! directory's grade filter started from the grades. Each is checked against the same answer
+//! worked out here from all the rows.
+
+use crate::helpers::*;
+use huoban::db::projects::{self, Worked};
+use huoban::db::search::{self, Filters};
+use sqlx::{Column, Row};
+
+/// Copies of project `from` with a new number, unit, dates and status.
+async fn copy_project(
+    app: &TestApp,
+    from: i64,
+    number: &str,
+    department: i64,
+    agency: Option<i64>,
+    notice_at: Option<i64>,
+    created_at: i64,
+    status: &str,
+) {
+    let mut c = app.db.acquire().await.expect("conn");
+    let row = sqlx::query("SELECT * FROM projects WHERE id = $1")
+        .bind(from)
+        .fetch_one(&mut *c)
+        .await
+        .expect("a project to copy");
+    let cols: Vec<String> = row
+        .columns()
+        .iter()
+        .map(|k| k.name().to_string())
+        .filter(|k| k != "id")
+        .collect();
+    let values: Vec<String> = cols
+        .iter()
+        .map(|k| match k.as_str() {
+            "number" => format!("'{number}'"),
+            "department_id" => department.to_string(),
+            "agency_id" => agency.map_or("NULL".into(), |a| a.to_string()),
+            "notice_at" => notice_at.map_or("NULL".into(), |a| a.to_string()),
+            "created_at" => created_at.to_string(),
+            "status" => format!("'{status}'"),
+            "intention_id" => "NULL".into(),
+            other => other.to_string(),
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO projects ({}) SELECT {} FROM projects WHERE id = {from}",
+        cols.join(", "),
+        values.join(", ")
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .execute(&mut *c)
+        .await
+        .expect("copy");
+}
+
+#[rocket::async_test]
+async fn a_unit_s_project_list_is_newest_first_across_its_department_and_agency_each_once() {
+    let app = TestApp::spawn().await;
+    let from = app.scalar("SELECT MIN(id) FROM projects").await;
+    let dept = app.scalar("SELECT MIN(id) FROM departments").await;
+    let other = app
+        .scalar_of(&format!(
+            "SELECT MIN(id) FROM departments WHERE id <> {dept}"
+        ))
+        .await;
+    let agency = app.scalar("SELECT MIN(id) FROM agencies").await;
+    assert!(other > 0 && agency > 0, "two departments and an agency");
+    // Ties on the sort key (the same notice time) are broken by id, newest first; a project
+    // without a notice sorts by its creation; a cancelled one is listed, a status not asked
+    // for is not; one of the department's own projects is also entrusted to the agency.
+    let plan: Vec<(&str, i64, Option<i64>, Option<i64>, i64, &str)> = vec![
+        ("LS-01", dept, None, Some(5_000), 1_000, "published"),
+        ("LS-02", dept, None, None, 7_000, "draft"),
+        ("LS-03", other, Some(agency), Some(6_000), 1_000, "opened"),
+        ("LS-04", other, None, Some(9_000), 1_000, "published"),
+        ("LS-05", dept, Some(agency), Some(8_000), 1_000, "cancelled"),
+        ("LS-06", dept, None, Some(8_000), 1_000, "awarded"),
+        (
+            "LS-07",
+            other,
+            Some(agency),
+            Some(8_000),
+            1_000,
+            "contracted",
+        ),
+        ("LS-08", dept, None, Some(9_500), 1_000, "failed"),
+        ("LS-09", other, Some(agency), None, 3_000, "draft"),
+    ];
+    for (n, d, a, notice, created, status) in &plan {
+        copy_project(&app, from, n, *d, *a, *notice, *created, status).await;
+    }
+    let statuses = [
+        "draft",
+        "published",
+        "opened",
+        "awarded",
+        "contracted",
+        "cancelled",
+    ];
+    let mut c = app.db.acquire().await.expect("conn");
+    let all = projects::list(&mut c, &statuses, None, 10_000)
+        .await
+        .expect("all");
+    let mine = |p: &&projects::Project| p.department_id == dept || p.agency_id == Some(agency);
+    let expected: Vec<String> = all.iter().filter(mine).map(|p| p.number.clone()).collect();
+    // The unfiltered list is itself newest first by (notice or creation, id).
+    let key = |p: &projects::Project| (p.notice_at.unwrap_or(p.created_at), p.id);
+    assert!(all.windows(2).all(|w| key(&w[0]) > key(&w[1])));
+    for limit in [1, 2, 3, 5, 100] {
+        let got: Vec<String> = projects::list(
+            &mut c,
+            &statuses,
+            Some(Worked {
+                departments: &[dept],
+                agencies: &[agency],
+            }),
+            limit,
+        )
+        .await
+        .expect("the unit's list")
+        .into_iter()
+        .map(|p| p.number)
+        .collect();
+        let want: Vec<String> = expected.iter().take(limit as usize).cloned().collect();
+        assert_eq!(got, want, "limit {limit}");
+    }
+    let got: Vec<String> = projects::list(
+        &mut c,
+        &statuses,
+        Some(Worked {
+            departments: &[dept],
+            agencies: &[agency],
+        }),
+        100,
+    )
+    .await
+    .expect("list")
+    .into_iter()
+    .map(|p| p.number)
+    .filter(|n| n.starts_with("LS-"))
+    .collect();
+    assert_eq!(
+        got,
+        ["LS-07", "LS-06", "LS-05", "LS-02", "LS-03", "LS-01", "LS-09"],
+        "ties at 8,000 newest id first; LS-02 by its creation; LS-04 is another department's; \
+         LS-08 is failed (not asked for); LS-05 (the department's and the agency's) once"
+    );
+    let none = projects::list(
+        &mut c,
+        &statuses,
+        Some(Worked {
+            departments: &[],
+            agencies: &[],
+        }),
+        100,
+    )
+    .await
+    .expect("no unit");
+    assert!(none.is_empty());
+}
+
+#[rocket::async_test]
+async fn the_grade_filter_pages_graded_organizations_by_id_each_once_with_an_exact_count() {
+    let app = TestApp::spawn_city().await;
+    let day = "2026-11-28";
+    // A second, overlapping 4A row for one organization (re-announced), an expired 4A and an
+    // ended 4A: the first is counted once, the others not at all.
+    let twice = app
+        .scalar("SELECT MIN(org_id) FROM org_grades WHERE grade = '4a'")
+        .await;
+    assert!(twice > 0, "the city has 4A organizations");
+    let mut c = app.db.acquire().await.expect("conn");
+    let extra = [
+        (twice, "2026-01-01", "2029-12-31", None),
+        (1, "2020-01-01", "2026-11-27", None),
+        (2, "2026-01-01", "2029-12-31", Some("2026-11-28")),
+        (3, "2026-11-28", "2026-11-28", None),
+    ];
+    for (org, from, to, ended) in extra {
+        sqlx::query(
+            "INSERT INTO org_grades (org_id, grade, announced_on, valid_from, valid_to, ended_on, created_at) \
+             VALUES ($1, '4a', $2, $2, $3, $4, 0)",
+        )
+        .bind(org)
+        .bind(from)
+        .bind(to)
+        .bind(ended)
+        .execute(&mut *c)
+        .await
+        .expect("grade");
+    }
+    // Worked out from every row: organizations with a 4A in force on the day, by id.
+    let rows: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT org_id, valid_from, valid_to, ended_on FROM org_grades WHERE grade = '4a'",
+    )
+    .fetch_all(&mut *c)
+    .await
+    .expect("grades");
+    let mut want: Vec<i64> = rows
+        .iter()
+        .filter(|(_, f, t, e)| {
+            f.as_str() <= day && t.as_str() >= day && e.as_deref().is_none_or(|e| e > day)
+        })
+        .map(|(o, ..)| *o)
+        .collect();
+    want.sort_unstable();
+    want.dedup();
+    assert!(want.contains(&twice) && want.contains(&3), "{want:?}");
+    assert!(!want.contains(&2), "an ended grade is not in force");
+    assert!(want.len() > 4, "several 4A organizations: {want:?}");
+    let filters = Filters::default();
+    let mut seen = Vec::new();
+    for offset in (0..want.len() as i64 + 3).step_by(3) {
+        let page = search::search_graded(&mut c, "", &filters, "4a", day, offset, 3)
+            .await
+            .expect("page");
+        assert_eq!(page.count, want.len() as i64, "exact count");
+        seen.extend(page.hits.iter().map(|h| h.id.0));
+    }
+    assert_eq!(seen, want, "every graded organization once, by id");
+    // With a name: only those whose name holds it.
+    let name: String = sqlx::query_scalar("SELECT name FROM organizations WHERE id = $1")
+        .bind(twice)
+        .fetch_one(&mut *c)
+        .await
+        .expect("name");
+    let word: String = name.chars().take(4).collect();
+    let page = search::search_graded(&mut c, &word, &filters, "4a", day, 0, 50)
+        .await
+        .expect("named");
+    assert!(page.hits.iter().any(|h| h.id.0 == twice));
+    assert!(page.hits.iter().all(|h| h.name.contains(&word)));
+    assert_eq!(page.count, page.hits.len() as i64);
+}
