@@ -41,4 +41,11 @@ fi
 SERVER=$!
 for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$PORT/" >/dev/null && break; sleep 0.2; done
 OUT="${OUT:-$TARGET/census.json}"
+# The data the keys of keyed routes are taken from: the database URL in WORK's Huoban.toml, or
+# the SQLite file the server made (DB=... overrides).
+if [ -z "${DB:-}" ]; then
+  [ -f Huoban.toml ] && DB="$(sed -n 's/^database_url = "\(postgres[^"]*\)".*/\1/p; s/^database_url = "sqlite:\/\/\([^?"]*\).*/\1/p' Huoban.toml | head -1)"
+  [ -n "${DB:-}" ] || DB="$(find "$PWD" -maxdepth 2 -name '*.sqlite3' | head -1)"
+fi
+export DB
 python3 "$HERE/bench/census.py" "http://127.0.0.1:$PORT" "$TARGET/census-routes.json" "$SERVER" "$OUT"
