@@ -131,6 +131,11 @@ pub struct Config {
     /// The OCDS ocid prefix registered with the Open Contracting Partnership (`ocds-` and six
     /// letters or digits); ocids are `<prefix>-<project number>`.
     pub ocds_prefix: String,
+    /// Send a `Server-Timing` header with each public page rendered from scratch: the time
+    /// spent reading its data (`data`), rendering its template (`render`, escaping included)
+    /// and, as an estimate of the escaping's share, escaping every text of its context once
+    /// (`escape`). For the benchmarks (issue 26 item 3); off by default.
+    pub server_timing: bool,
     pub keys: KeyConfig,
 }
 
@@ -165,6 +170,7 @@ impl Default for Config {
             upload_max_bytes: 10 * 1024 * 1024,
             clock_offset_hours: 0,
             ocds_prefix: "ocds-hb2026".into(),
+            server_timing: false,
             keys: KeyConfig::default(),
         }
     }

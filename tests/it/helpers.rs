@@ -309,6 +309,16 @@ impl TestApp {
         Self::instance(self.resolved.clone(), db, self.clock.clone(), false).await
     }
 
+    /// Another instance on the same database, its configuration changed by `change`.
+    pub async fn instance_with(&self, change: impl FnOnce(&mut Config)) -> TestApp {
+        let mut resolved = self.resolved.clone();
+        change(&mut resolved.config);
+        let db = db::connect(&resolved.database_url, 5)
+            .await
+            .expect("connect");
+        Self::instance(resolved, db, self.clock.clone(), false).await
+    }
+
     /// This instance's cache of public pages.
     pub fn page_cache(&self) -> &huoban::web::page_cache::PageCache {
         &self

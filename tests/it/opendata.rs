@@ -570,3 +570,36 @@ async fn project_award_and_contract_pages_are_kept_for_visitors_and_follow_chang
     );
     assert!(!closed.contains("id=\"take-part\""), "no longer offered");
 }
+
+/// With `server_timing` on (for the benchmarks), a public page read and rendered now says where
+/// its time went; one served from the cache, or with the setting off, says nothing.
+#[rocket::async_test]
+async fn with_server_timing_a_page_rendered_now_says_where_its_time_went() {
+    let app = TestApp::spawn().await;
+    let timed = app.instance_with(|c| c.server_timing = true).await;
+    async fn timing(app: &TestApp, path: &str) -> Option<String> {
+        let r = app.client.get(path.to_string()).dispatch().await;
+        assert_eq!(r.status(), Status::Ok, "{path}");
+        r.headers().get_one("Server-Timing").map(str::to_string)
+    }
+    let t = timing(&timed, "/directory?q=%E5%AE%81%E6%B3%A2")
+        .await
+        .expect("timed");
+    let parts: Vec<(String, f64)> = t
+        .split(", ")
+        .map(|p| {
+            let (name, dur) = p.split_once(";dur=").expect("name;dur=ms");
+            (name.to_string(), dur.parse().expect("a number"))
+        })
+        .collect();
+    let names: Vec<&str> = parts.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["data", "render", "escape"]);
+    assert!(parts.iter().all(|(_, d)| *d >= 0.0));
+    assert!(parts[1].1 > 0.0, "a render takes time: {t}");
+    assert_eq!(
+        timing(&timed, "/directory?q=%E5%AE%81%E6%B3%A2").await,
+        None,
+        "served as kept"
+    );
+    assert_eq!(timing(&app, "/awards").await, None, "off by default");
+}
