@@ -92,7 +92,9 @@ const EXTRA_PAGES = {
 // page itself (wide tables scroll inside their own frame).
 const PHONE_PAGES = {
   'evaluation@demo.huoban.cn': ['/evaluation/applications/1', '/evaluation/rounds/2'],
-  'purchaser@demo.huoban.cn': ['/purchase/projects/2'],
+  // The delivery overviews with the city's payments: the spending chart once made them 696 px.
+  'purchaser@demo.huoban.cn': ['/purchase/projects/2', '/purchase/delivery'],
+  'finance@demo.huoban.cn': ['/finance'],
   'supervisor@demo.huoban.cn': ['/complaints/1'],
   'charity@demo.huoban.cn': ['/projects/NBMZ-2026-031/documents/v/2'],
 };
