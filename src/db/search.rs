@@ -579,7 +579,15 @@ pub async fn search_graded(
     }
     let rows = q.bind(limit).bind(offset).fetch_all(&mut *c).await?;
     let hits = rows.iter().map(hit).collect::<Result<Vec<_>, _>>()?;
-    let count_sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {from} WHERE {where_sql}");
+    // The grade alone: counted from the grades' index without reading an organization (at a
+    // million organizations the 10,000 reads of their rows were most of the request).
+    let count_sql = if wheres.len() == 1 {
+        "SELECT CAST(COUNT(DISTINCT gr.org_id) AS BIGINT) FROM org_grades gr WHERE gr.grade = $1 \
+         AND gr.valid_to >= $2 AND gr.valid_from <= $2 AND (gr.ended_on IS NULL OR gr.ended_on > $2)"
+            .to_string()
+    } else {
+        format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {from} WHERE {where_sql}")
+    };
     let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql));
     for b in &binds {
         q = q.bind(b.clone());
