@@ -516,12 +516,7 @@ pub async fn check(
         }
         let core = org_name::core(name);
         let candidates: Vec<String> = if core.chars().count() >= 2 {
-            orgs::names_like(
-                c,
-                app.authority_id,
-                format!("%{}%", org_name::normalize(&core)),
-            )
-            .await?
+            crate::db::search::names_containing(c, app.authority_id, &core, 200).await?
         } else {
             Vec::new()
         };

@@ -271,6 +271,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0052_project_lists.sql"),
         postgres: include_str!("../../migrations/postgres/0052_project_lists.sql"),
     },
+    Step {
+        version: 53,
+        name: "org_name_lookup",
+        sqlite: include_str!("../../migrations/sqlite/0053_org_name_lookup.sql"),
+        postgres: include_str!("../../migrations/postgres/0053_org_name_lookup.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

@@ -592,22 +592,6 @@ pub async fn count_live_named(
     .await
 }
 
-/// Up to 200 names of the authority's organizations whose normalised name matches `pattern`
-/// (a LIKE pattern).
-pub async fn names_like(
-    c: &mut Conn,
-    authority: i64,
-    pattern: String,
-) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT name FROM organizations WHERE authority_id = $1 AND name_norm LIKE $2 LIMIT 200",
-    )
-    .bind(authority)
-    .bind(pattern)
-    .fetch_all(&mut *c)
-    .await
-}
-
 /// The organization carrying this USCC, if any.
 pub async fn id_by_uscc(c: &mut Conn, uscc: &str) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar("SELECT id FROM organizations WHERE uscc = $1")
