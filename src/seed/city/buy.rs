@@ -7,7 +7,7 @@
 //! newest ones wait where they are: open for bids, to be qualified, scored, confirmed, signed.
 //! Some stop on purpose: a cancellation, a failed round re-tendered, one that is never bid for.
 
-use super::deliver;
+use super::award;
 use super::{refused, step, City};
 use crate::db::intentions::NewIntention;
 use crate::db::projects::{Criterion, NewProject, Project};
@@ -15,10 +15,8 @@ use crate::domain::calendar::iso_date;
 use crate::domain::money::Money;
 use crate::platform::ids::UserId;
 use crate::procurement::bidding::BidInput;
-use crate::procurement::challenge::{Filing, Ruling};
 use crate::procurement::Procurement;
 use crate::seed::DemoError;
-use std::collections::HashMap;
 
 /// How many projects the city runs.
 pub const PROJECTS: usize = 40;
@@ -373,9 +371,9 @@ pub async fn run(city: &mut City) -> Result<(), DemoError> {
             if !tender(city, &mut run, opened - 2, deadline, 4, budget).await? {
                 continue;
             }
-            award(city, &run, deadline).await?;
+            award::award(city, &run, deadline).await?;
         } else {
-            award(city, &run, opened).await?;
+            award::award(city, &run, opened).await?;
         }
     }
     Ok(())
@@ -542,7 +540,7 @@ async fn tender(
         && (!failed || (run.twist == Twist::Retender && run.bids.len() < 3)))
 }
 
-fn p_programme(run: &Run) -> bool {
+pub(super) fn p_programme(run: &Run) -> bool {
     run.number.starts_with("NBGY-")
 }
 
@@ -561,175 +559,4 @@ async fn question_of(city: &City, project: i64) -> Result<i64, DemoError> {
             .fetch_one(&mut *c)
             .await?,
     )
-}
-
-/// From the opening (`opened` days back): qualification, the panel, its scores, the report,
-/// the award, challenges, the contract; then delivery.
-async fn award(city: &mut City, run: &Run, opened: i64) -> Result<(), DemoError> {
-    let pass: HashMap<i64, (bool, String)> = run
-        .bids
-        .iter()
-        .map(|(_, _, b)| (*b, (true, String::new())))
-        .collect();
-    if run.stop == Stop::Qualify || !city.when(opened - 1, 10, 0) {
-        return Ok(());
-    }
-    Procurement::of(&city.state)
-        .qualify_bids(run.id, &pass, &HashMap::new(), UserId(run.runner))
-        .await
-        .map_err(step("qualification"))?
-        .map_err(|(_, k)| refused("qualification", k))?;
-    if run.stop == Stop::Draw || !city.when(opened - 1, 14, 0) {
-        return Ok(());
-    }
-    Procurement::of(&city.state)
-        .draw_panel_of(
-            run.id,
-            if p_programme(run) { 3 } else { 5 },
-            &[run.purchaser],
-            UserId(run.runner),
-        )
-        .await
-        .map_err(step("panel"))?
-        .map_err(|(_, k)| refused("panel", k))?;
-    if run.stop == Stop::Score || !city.when(opened - 3, 9, 0) {
-        return Ok(());
-    }
-    let seats: Vec<(i64, i64)> = {
-        let mut c = city.state.db.acquire().await?;
-        let p = project(city, run.id).await?;
-        crate::procurement::panel::panel_of(&mut c, &p)
-            .await
-            .map_err(step("panel"))?
-            .map(|panel| {
-                panel
-                    .members
-                    .iter()
-                    .filter(|m| m.status == crate::domain::award::SeatStatus::Seated)
-                    .map(|m| (m.id, m.user_id))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    // Each bid's quality, as the panel sees it; each expert a little apart.
-    let quality: Vec<i64> = run
-        .bids
-        .iter()
-        .map(|_| 60 + city.below(35) as i64)
-        .collect();
-    for (n, (seat, user)) in seats.iter().enumerate() {
-        city.when(opened - 3, 9, 10 + u8::try_from(n).unwrap_or(0) * 5);
-        let mut scores = Vec::new();
-        for ((_, _, bid), q) in run.bids.iter().zip(&quality) {
-            let q = (q + city.below(7) as i64 - 3).clamp(40, 100);
-            let (a, b) = if p_programme(run) { (60, 40) } else { (40, 30) };
-            scores.push((*bid, 0, a * q));
-            scores.push((*bid, 1, b * q));
-        }
-        let svc = Procurement::of(&city.state);
-        svc.declare_no_conflict(*seat, UserId(*user))
-            .await
-            .map_err(step("declaration"))?;
-        if n == 0 {
-            svc.comply_bids(run.id, &pass, UserId(*user))
-                .await
-                .map_err(step("compliance"))?
-                .map_err(|(_, k)| refused("compliance", k))?;
-        }
-        svc.submit_scores(*seat, &scores, UserId(*user))
-            .await
-            .map_err(step("scores"))?;
-    }
-    Procurement::of(&city.state)
-        .deliver_project(run.id)
-        .await
-        .map_err(step("report"))?;
-    if run.stop == Stop::Confirm || !city.when(opened - 5, 10, 0) {
-        return Ok(());
-    }
-    Procurement::of(&city.state)
-        .confirm_award(run.id, UserId(run.purchaser))
-        .await
-        .map_err(step("confirmation"))?
-        .map_err(|(_, k)| refused("confirmation", k))?;
-    if matches!(
-        run.twist,
-        Twist::Challenge | Twist::ComplaintDecided | Twist::ComplaintOpen
-    ) {
-        challenge(city, run, opened).await?;
-    }
-    if run.stop == Stop::Sign || !city.when(opened - 12, 10, 0) {
-        return Ok(());
-    }
-    deliver::contract(city, run, opened - 12).await
-}
-
-/// The second-ranked challenges the result two days after the notice; the answer (by whoever
-/// runs the procedure) maintains it; a complaint may follow.
-async fn challenge(city: &mut City, run: &Run, opened: i64) -> Result<(), DemoError> {
-    let Some(&(org, admin, _)) = run.bids.get(1) else {
-        return Ok(());
-    };
-    if !city.when(opened - 7, 15, 0) {
-        return Ok(());
-    }
-    let id = Procurement::of(&city.state)
-        .file_challenge_on(
-            run.id,
-            &Filing {
-                org,
-                user: admin,
-                kind: "challenge",
-                target: "result",
-                step: "",
-                body: "我方服务方案在团队与经验一项的得分明显偏低，与投标文件所附同类项目业绩不符，请予复核。",
-            },
-        )
-        .await
-        .map_err(step("challenge"))?
-        .map_err(|(_, k)| refused("challenge", k))?;
-    if !city.when(opened - 9, 10, 0) {
-        return Ok(());
-    }
-    Procurement::of(&city.state)
-        .answer_challenge_of(
-            run.id,
-            id,
-            "经组织原评审委员会复核，评分符合采购文件规定的评分标准，维持原评审结果。",
-            UserId(run.runner),
-        )
-        .await
-        .map_err(step("answer"))?
-        .map_err(|(_, k)| refused("answer", k))?;
-    if run.twist == Twist::Challenge || !city.when(opened - 11, 11, 0) {
-        return Ok(());
-    }
-    let complaint = Procurement::of(&city.state)
-        .complain_on(
-            run.id,
-            org,
-            id,
-            "答复未说明团队与经验一项的具体评分理由，请监督部门依法处理。",
-            UserId(admin),
-        )
-        .await
-        .map_err(step("complaint"))?
-        .map_err(|(_, k)| refused("complaint", k))?;
-    if run.twist == Twist::ComplaintOpen || !city.when(opened - 30, 10, 0) {
-        return Ok(());
-    }
-    Procurement::of(&city.state)
-        .decide_complaint_by_id(
-            complaint,
-            &Ruling {
-                outcome: "dismissed",
-                findings: "经调取评审记录，评审委员会按照采购文件规定的评分标准独立评分，评分理由记录完整，未发现违法违规情形。",
-                decision: "根据《政府采购质疑和投诉办法》第二十九条，驳回投诉。",
-            },
-            city.user("supervisor@demo.huoban.cn")?,
-        )
-        .await
-        .map_err(step("complaint decision"))?
-        .map_err(|k| refused("complaint decision", k))?;
-    Ok(())
 }

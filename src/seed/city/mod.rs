@@ -12,9 +12,11 @@
 //! The same database content comes out on every run (names, numbers, amounts): a fixed seed
 //! drives the one generator, and dates are counted back from the loading day.
 
+mod award;
 mod buy;
 mod deliver;
 mod grades;
+mod mailbox;
 mod orgs;
 
 use crate::db::{meta, users, Db};
@@ -157,8 +159,10 @@ pub async fn run(db: &Db, resolved: &Resolved, clock: &Clock) -> Result<Summary,
         .map_err(DemoError::Invalid)?;
     let today = end.to_offset(SHANGHAI).date();
     let start = end - Duration::days(HISTORY_DAYS);
-    let state = app::state(resolved, db.clone(), Clock::fixed(start))
+    let mut state = app::state(resolved, db.clone(), Clock::fixed(start))
         .map_err(|e| DemoError::Invalid(e.to_string()))?;
+    // The panels' draws from the history's own sequence: the same experts on every run.
+    state.draws = crate::platform::draws::Draws::seeded(SEED ^ 0x5041_4e45_4c53);
     let mut city = City {
         state,
         rng: Rng(SEED),
@@ -173,6 +177,7 @@ pub async fn run(db: &Db, resolved: &Resolved, clock: &Clock) -> Result<Summary,
     buy::run(&mut city).await?;
     grades::run(&mut city).await?;
     orgs::reports(&mut city).await?;
+    mailbox::run(&mut city).await?;
     // The history ends where the real clock stands.
     city.state.clock.set(end);
     let mut tx = db.begin_write().await?;
