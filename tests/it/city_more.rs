@@ -309,3 +309,60 @@ async fn a_bad_vote_on_the_committee_sheet_is_said_at_its_field_and_kept() {
         0
     );
 }
+
+/// The city's entries of the audit chain, in the chain's order: (seq, at, action).
+async fn city_audit(at: Option<time::OffsetDateTime>) -> (TestApp, Vec<(i64, i64, String)>) {
+    let app = TestApp::spawn().await;
+    if let Some(at) = at {
+        app.clock.set(at);
+    }
+    // The base demo's entries come first, at the loading instant; the city's history after
+    // them starts in the past.
+    let before = app.scalar("SELECT MAX(seq) FROM audit_log").await;
+    huoban::seed::city::run(&app.db, &app.resolved, &app.clock)
+        .await
+        .expect("the city's year");
+    let rows: Vec<(i64, i64, String)> = {
+        let mut c = app.db.acquire().await.unwrap();
+        sqlx::query_as("SELECT seq, at, action FROM audit_log WHERE seq > $1 ORDER BY seq")
+            .bind(before)
+            .fetch_all(&mut *c)
+            .await
+            .unwrap()
+    };
+    (app, rows)
+}
+
+/// The city's phases and projects run side by side in time order: along the audit chain's
+/// order its times never go back, and the chain verifies.
+#[rocket::async_test]
+async fn the_citys_audit_times_follow_the_chains_order() {
+    use time::macros::datetime;
+    for at in [None, Some(datetime!(2027-05-03 09:00 UTC))] {
+        let (app, rows) = city_audit(at).await;
+        assert!(rows.len() > 1000, "{} entries", rows.len());
+        let back: Vec<String> = rows
+            .windows(2)
+            .filter(|w| w[1].1 < w[0].1)
+            .map(|w| format!("{} {} → {} {}", w[0].0, w[0].2, w[1].0, w[1].2))
+            .collect();
+        assert!(
+            back.is_empty(),
+            "{at:?}: {} steps back in time, first {:?}",
+            back.len(),
+            back.iter().take(5).collect::<Vec<_>>()
+        );
+        // Every phase is there, mixed in time (a project's intention after a round opened).
+        for action in [
+            "evaluation.round_opened",
+            "intention.published",
+            "annual_report.filed",
+            "mail.failed",
+            "demo.city_loaded",
+        ] {
+            assert!(rows.iter().any(|r| r.2 == action), "{action}");
+        }
+        let report = app.verify_audit().await;
+        assert!(report.problem.is_none(), "{:?}", report.problem);
+    }
+}

@@ -13,13 +13,13 @@ use std::collections::HashMap;
 
 /// From the opening (`opened` days back): qualification, the panel, its scores, the report,
 /// the award, challenges, the contract; then delivery.
-pub(super) async fn award(city: &mut City, run: &Run, opened: i64) -> Result<(), DemoError> {
+pub(super) async fn award(city: &City, run: &Run, opened: i64) -> Result<(), DemoError> {
     let pass: HashMap<i64, (bool, String)> = run
         .bids
         .iter()
         .map(|(_, _, b)| (*b, (true, String::new())))
         .collect();
-    if run.stop == Stop::Qualify || !city.when(opened - 1, 10, 0) {
+    if run.stop == Stop::Qualify || !city.when(opened - 1, 10, 0).await {
         return Ok(());
     }
     Procurement::of(&city.state)
@@ -27,7 +27,7 @@ pub(super) async fn award(city: &mut City, run: &Run, opened: i64) -> Result<(),
         .await
         .map_err(step("qualification"))?
         .map_err(|(_, k)| refused("qualification", k))?;
-    if run.stop == Stop::Draw || !city.when(opened - 1, 14, 0) {
+    if run.stop == Stop::Draw || !city.when(opened - 1, 14, 0).await {
         return Ok(());
     }
     Procurement::of(&city.state)
@@ -43,7 +43,7 @@ pub(super) async fn award(city: &mut City, run: &Run, opened: i64) -> Result<(),
     if run.stop == Stop::Score {
         return recuse_one(city, run, opened).await;
     }
-    if !city.when(opened - 3, 9, 0) {
+    if !city.when(opened - 3, 9, 0).await {
         return Ok(());
     }
     let seats = seated(city, run).await?;
@@ -54,7 +54,8 @@ pub(super) async fn award(city: &mut City, run: &Run, opened: i64) -> Result<(),
         .map(|_| 60 + city.below(35) as i64)
         .collect();
     for (n, (seat, user)) in seats.iter().enumerate() {
-        city.when(opened - 3, 9, 10 + u8::try_from(n).unwrap_or(0) * 5);
+        city.when(opened - 3, 9, 10 + u8::try_from(n).unwrap_or(0) * 5)
+            .await;
         let mut scores = Vec::new();
         for ((_, _, bid), q) in run.bids.iter().zip(&quality) {
             let q = (q + city.below(7) as i64 - 3).clamp(40, 100);
@@ -80,7 +81,7 @@ pub(super) async fn award(city: &mut City, run: &Run, opened: i64) -> Result<(),
         .deliver_project(run.id)
         .await
         .map_err(step("report"))?;
-    if run.stop == Stop::Confirm || !city.when(opened - 5, 10, 0) {
+    if run.stop == Stop::Confirm || !city.when(opened - 5, 10, 0).await {
         return Ok(());
     }
     Procurement::of(&city.state)
@@ -94,7 +95,7 @@ pub(super) async fn award(city: &mut City, run: &Run, opened: i64) -> Result<(),
     ) {
         challenge(city, run, opened).await?;
     }
-    if run.stop == Stop::Sign || !city.when(opened - 12, 10, 0) {
+    if run.stop == Stop::Sign || !city.when(opened - 12, 10, 0).await {
         return Ok(());
     }
     deliver::contract(city, run, opened - 12).await
@@ -121,7 +122,7 @@ async fn seated(city: &City, run: &Run) -> Result<Vec<(i64, i64)>, DemoError> {
 /// On the panel still scoring, an expert of both libraries (who also has the evaluation's
 /// sheets to score) reports a conflict with a bidder and is recused; the next candidate in
 /// the draw's order takes the seat. So every procurement expert has a sheet waiting.
-async fn recuse_one(city: &mut City, run: &Run, opened: i64) -> Result<(), DemoError> {
+async fn recuse_one(city: &City, run: &Run, opened: i64) -> Result<(), DemoError> {
     let both = [
         city.staff("expert@demo.huoban.cn")?,
         city.staff("expert2@demo.huoban.cn")?,
@@ -135,7 +136,7 @@ async fn recuse_one(city: &mut City, run: &Run, opened: i64) -> Result<(), DemoE
         return Ok(());
     };
     // Half an hour after the draw.
-    if !city.when(opened - 1, 14, 30) {
+    if !city.when(opened - 1, 14, 30).await {
         return Ok(());
     }
     Procurement::of(&city.state)
@@ -153,11 +154,11 @@ async fn recuse_one(city: &mut City, run: &Run, opened: i64) -> Result<(), DemoE
 
 /// The second-ranked challenges the result two days after the notice; the answer (by whoever
 /// runs the procedure) maintains it; a complaint may follow.
-async fn challenge(city: &mut City, run: &Run, opened: i64) -> Result<(), DemoError> {
+async fn challenge(city: &City, run: &Run, opened: i64) -> Result<(), DemoError> {
     let Some(&(org, admin, _)) = run.bids.get(1) else {
         return Ok(());
     };
-    if !city.when(opened - 7, 15, 0) {
+    if !city.when(opened - 7, 15, 0).await {
         return Ok(());
     }
     let id = Procurement::of(&city.state)
@@ -175,7 +176,7 @@ async fn challenge(city: &mut City, run: &Run, opened: i64) -> Result<(), DemoEr
         .await
         .map_err(step("challenge"))?
         .map_err(|(_, k)| refused("challenge", k))?;
-    if !city.when(opened - 9, 10, 0) {
+    if !city.when(opened - 9, 10, 0).await {
         return Ok(());
     }
     Procurement::of(&city.state)
@@ -188,7 +189,7 @@ async fn challenge(city: &mut City, run: &Run, opened: i64) -> Result<(), DemoEr
         .await
         .map_err(step("answer"))?
         .map_err(|(_, k)| refused("answer", k))?;
-    if run.twist == Twist::Challenge || !city.when(opened - 11, 11, 0) {
+    if run.twist == Twist::Challenge || !city.when(opened - 11, 11, 0).await {
         return Ok(());
     }
     let complaint = Procurement::of(&city.state)
@@ -202,7 +203,7 @@ async fn challenge(city: &mut City, run: &Run, opened: i64) -> Result<(), DemoEr
         .await
         .map_err(step("complaint"))?
         .map_err(|(_, k)| refused("complaint", k))?;
-    if run.twist == Twist::ComplaintOpen || !city.when(opened - 30, 10, 0) {
+    if run.twist == Twist::ComplaintOpen || !city.when(opened - 30, 10, 0).await {
         return Ok(());
     }
     Procurement::of(&city.state)

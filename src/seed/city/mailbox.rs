@@ -32,11 +32,11 @@ impl Transport for Bounce {
 }
 
 /// The invitation, a day before the loading day, and its refusal a minute later.
-pub async fn run(city: &mut City) -> Result<(), DemoError> {
-    let Some(o) = city.orgs.iter().find(|o| o.status == "registered").cloned() else {
+pub async fn run(city: &City) -> Result<(), DemoError> {
+    let Some(o) = city.orgs().into_iter().find(|o| o.status == "registered") else {
         return Ok(());
     };
-    city.at(1, 16, 0);
+    city.at(1, 16, 0).await;
     let mut c = city.state.db.acquire().await?;
     let user = users::by_id(&mut c, UserId(o.admin))
         .await?
@@ -57,7 +57,7 @@ pub async fn run(city: &mut City) -> Result<(), DemoError> {
         .await?
         .ok_or_else(|| DemoError::Invalid("the invitation's mail".into()))?;
     drop(c);
-    city.at(1, 16, 1);
+    city.at(1, 16, 1).await;
     let s = &city.state;
     let worker = Worker {
         db: &s.db,
