@@ -12,6 +12,7 @@
 //! The same database content comes out on every run (names, numbers, amounts): a fixed seed
 //! drives the one generator, and dates are counted back from the loading day.
 
+mod apply;
 mod award;
 mod buy;
 mod deliver;
@@ -208,6 +209,7 @@ pub async fn run(db: &Db, resolved: &Resolved, clock: &Clock) -> Result<Summary,
     flows.push(Box::pin(grades::run(city)));
     flows.push(Box::pin(orgs::reports(city)));
     flows.push(Box::pin(mailbox::run(city)));
+    flows.extend(apply::flows(city));
     city.timeline
         .run(
             &city.state.clock,
