@@ -270,7 +270,7 @@ async fn outbox(page: Page, state: &State<AppState>, _admin: Admin<'_>) -> AppRe
     };
     let failed: Vec<_> = failed.into_iter().map(view_of).collect();
     let view: Vec<_> = mails.into_iter().map(view_of).collect();
-    let show_bodies = !state.mail_transport.is_some() || state.mode == Mode::Demo;
+    let show_bodies = state.mail_transport.is_none() || state.mode == Mode::Demo;
     Ok(page.render(
         "admin/mail",
         json!({ "mails": view, "failed": failed, "show_bodies": show_bodies }),

@@ -31,6 +31,11 @@ async fn the_admin_finds_the_refused_mail_and_sends_it_again() {
         .nth(1)
         .expect("a work list");
     assert!(tasks.contains(&link), "the refused mail on the work list");
+    // And the working-day table the statutory clocks need next (2027 is not loaded here).
+    assert!(
+        tasks.contains("href=\"/admin/calendar?year=2027#load\""),
+        "the missing 2027 calendar on the work list"
+    );
     let (s, page) = app.get("/admin/mail").await;
     assert_eq!(s, Status::Ok);
     let page = html_unescape(&page);

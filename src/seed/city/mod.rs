@@ -30,8 +30,6 @@ use crate::platform::ids::UserId;
 use crate::platform::scale::Rng;
 use crate::seed::DemoError;
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Mutex;
 use time::{Date, Duration, OffsetDateTime, Time};
 
@@ -157,7 +155,7 @@ impl City {
 }
 
 /// A flow of the history: its steps, each at its instant.
-pub(crate) type Flow<'a> = Pin<Box<dyn Future<Output = Result<(), DemoError>> + Send + 'a>>;
+pub(crate) type Flow<'a> = timeline::Flow<'a, DemoError>;
 
 /// The error of a service step, named.
 pub(crate) fn step<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> DemoError + '_ {

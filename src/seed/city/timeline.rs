@@ -16,6 +16,9 @@ use std::pin::Pin;
 use std::sync::Mutex;
 use std::task::{Context, Poll, Waker};
 
+/// A flow: its steps, awaited in turn.
+pub(crate) type Flow<'a, E> = Pin<Box<dyn Future<Output = Result<(), E>> + Send + 'a>>;
+
 #[derive(Default)]
 pub(crate) struct Timeline {
     inner: Mutex<Sched>,
@@ -64,7 +67,7 @@ impl Timeline {
         &self,
         clock: &Clock,
         start: i64,
-        flows: Vec<Pin<Box<dyn Future<Output = Result<(), E>> + Send + 'a>>>,
+        flows: Vec<Flow<'a, E>>,
     ) -> Result<(), E> {
         self.lock().active = flows.len();
         let all = flows.into_iter().map(|f| async move {
@@ -149,6 +152,7 @@ impl Future for Wait<'_> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::Timeline;
     use crate::platform::clock::{from_ms, Clock};
