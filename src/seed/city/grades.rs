@@ -79,10 +79,20 @@ pub async fn run(city: &City) -> Result<(), DemoError> {
         scoring_due: -45,
     };
     let id = open(city, authority, i64::from(city.today.year()), &title, &d).await?;
-    let orgs = &pool[24..34];
+    // Ten apply. The annual reports run alongside (the timeline): an organization listed
+    // by then for a missing report may not apply, and the next one in the pool does.
+    let mut candidates = pool[24..].iter();
     let mut apps = Vec::new();
-    for (n, o) in orgs.iter().enumerate() {
-        city.at(40 - 3 * i64::try_from(n).unwrap_or(0), 10, 0).await;
+    for n in 0..10 {
+        city.at(40 - 3 * n, 10, 0).await;
+        let mut next = None;
+        for o in candidates.by_ref() {
+            if !listed(city, o.id).await? {
+                next = Some(o);
+                break;
+            }
+        }
+        let Some(o) = next else { break };
         apps.push(apply(city, id, o).await?);
     }
     // The first four get their experts; two of them are scored by all three.
@@ -95,6 +105,13 @@ pub async fn run(city: &City) -> Result<(), DemoError> {
         }
     }
     Ok(())
+}
+
+/// On the abnormal or the serious list now.
+async fn listed(city: &City, org: i64) -> Result<bool, DemoError> {
+    let mut c = city.state.db.acquire().await?;
+    Ok(crate::db::orgs::on_list(&mut c, org, "abnormal").await?
+        || crate::db::orgs::on_list(&mut c, org, "serious").await?)
 }
 
 async fn open(
