@@ -21,6 +21,7 @@ use time::Date;
 mod backfill;
 pub mod digest;
 mod queue;
+pub use queue::calendar_years_due;
 pub mod store;
 mod tasks;
 pub use backfill::{backfill, unregistered, Unregistered};

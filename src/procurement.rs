@@ -47,6 +47,8 @@ pub struct Procurement<'a> {
     pub calendars: &'a Calendars,
     pub sealer: &'a Sealer,
     pub uploads: PathBuf,
+    /// The seeds of the panel draw and of a tie's draw in the ranking.
+    pub draws: &'a crate::platform::draws::Draws,
 }
 
 pub use crate::platform::clock::from_ms;
@@ -96,6 +98,7 @@ impl<'a> Procurement<'a> {
             calendars: &state.calendars,
             sealer: &state.sealer,
             uploads: crate::web::attachments::uploads_dir(state),
+            draws: &state.draws,
         }
     }
 

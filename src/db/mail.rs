@@ -16,6 +16,8 @@ pub struct Mail {
     pub body_text: String,
     pub status: String,
     pub created_at: i64,
+    /// The last delivery attempt's error (a failed mail's reason).
+    pub last_error: Option<String>,
 }
 
 pub struct NewMail<'a> {
@@ -54,25 +56,80 @@ pub async fn pending(c: &mut Conn) -> Result<i64, sqlx::Error> {
 
 pub async fn recent(c: &mut Conn, limit: i64) -> Result<Vec<Mail>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT id, to_addr, lang, template, subject, body_text, status, created_at FROM mail_outbox ORDER BY id DESC LIMIT $1",
+        "SELECT id, to_addr, lang, template, subject, body_text, status, created_at, last_error FROM mail_outbox ORDER BY id DESC LIMIT $1",
     )
     .bind(limit)
     .fetch_all(&mut *c)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Mail {
-                id: MailId(r.try_get("id")?),
-                to_addr: r.try_get("to_addr")?,
-                lang: r.try_get("lang")?,
-                template: r.try_get("template")?,
-                subject: r.try_get("subject")?,
-                body_text: r.try_get("body_text")?,
-                status: r.try_get("status")?,
-                created_at: r.try_get("created_at")?,
-            })
+    rows.iter().map(mail_of).collect()
+}
+
+/// Every mail given up for good, oldest first: the admin looks at each and may send it again.
+pub async fn failed(c: &mut Conn) -> Result<Vec<Mail>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, to_addr, lang, template, subject, body_text, status, created_at, last_error FROM mail_outbox WHERE status = 'failed' ORDER BY id",
+    )
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter().map(mail_of).collect()
+}
+
+fn mail_of(r: &sqlx::any::AnyRow) -> Result<Mail, sqlx::Error> {
+    Ok(Mail {
+        id: MailId(r.try_get("id")?),
+        to_addr: r.try_get("to_addr")?,
+        lang: r.try_get("lang")?,
+        template: r.try_get("template")?,
+        subject: r.try_get("subject")?,
+        body_text: r.try_get("body_text")?,
+        status: r.try_get("status")?,
+        created_at: r.try_get("created_at")?,
+        last_error: r.try_get("last_error")?,
+    })
+}
+
+/// Puts a failed mail back in the queue, due at `now`, with its attempts counted afresh;
+/// false when it is not (or no longer) failed.
+pub async fn retry(c: &mut Conn, id: i64, now: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE mail_outbox SET status = 'pending', attempts = 0, next_attempt_at = $1 \
+         WHERE id = $2 AND status = 'failed'",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&mut *c)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Claims one pending mail for `holder` until `lease_until` (the worker then sends it as any
+/// claimed mail); false when it is not pending.
+pub async fn claim_one(
+    c: &mut Conn,
+    id: i64,
+    holder: &str,
+    lease_until: i64,
+) -> Result<Option<Claimed>, sqlx::Error> {
+    let row = sqlx::query(
+        "UPDATE mail_outbox SET status = 'sending', lease_owner = $1, lease_until = $2 \
+         WHERE id = $3 AND status = 'pending' RETURNING id, to_addr, lang, subject, body_text, attempts",
+    )
+    .bind(holder)
+    .bind(lease_until)
+    .bind(id)
+    .fetch_optional(&mut *c)
+    .await?;
+    row.map(|r| {
+        Ok(Claimed {
+            id: r.try_get("id")?,
+            to_addr: r.try_get("to_addr")?,
+            lang: r.try_get("lang")?,
+            subject: r.try_get("subject")?,
+            body_text: r.try_get("body_text")?,
+            attempts: r.try_get("attempts")?,
         })
-        .collect()
+    })
+    .transpose()
 }
 
 /// A mail claimed for delivery, with its attempts so far.
@@ -177,4 +234,12 @@ pub async fn record_outcome(
     .execute(&mut *c)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// The newest mail to `addr`.
+pub async fn last_to(c: &mut Conn, addr: &str) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT MAX(id) FROM mail_outbox WHERE to_addr = $1")
+        .bind(addr)
+        .fetch_one(&mut *c)
+        .await
 }

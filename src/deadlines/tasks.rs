@@ -39,6 +39,8 @@ pub struct Scope {
     /// The authorities whose evaluation rounds they run.
     pub evaluates: Vec<i64>,
     pub finance: bool,
+    /// The system's administrator: undelivered mail, missing working-day tables.
+    pub admin: bool,
     /// Organizations they administer, and those they are a member of.
     pub org_admin: Vec<i64>,
     pub org_member: Vec<i64>,
@@ -56,6 +58,7 @@ impl Scope {
             supervisor: user.has(Role::ProcurementSupervisor),
             evaluates: user.authorities(Role::EvaluationOfficer).collect(),
             finance: user.has(Role::FinanceOfficer),
+            admin: user.has(Role::Admin),
             org_admin: user
                 .memberships
                 .iter()

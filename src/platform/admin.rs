@@ -49,6 +49,27 @@ impl<'a> Administration<'a> {
             .await
     }
 
+    /// Sends a failed mail again: back in the queue, due now, its attempts counted afresh (the
+    /// worker delivers it where mail is delivered). False when it is not failed (already sent
+    /// again, or never failed).
+    pub async fn retry_mail(&self, by: UserId, id: i64) -> AppResult<bool> {
+        let now = self.clock.now_ms();
+        let mut tx = self.db.begin_write().await?;
+        if !crate::db::mail::retry(&mut tx, id, now).await? {
+            return Ok(false);
+        }
+        self.audit(
+            &mut tx,
+            by,
+            "mail.retry_requested",
+            ("mail", id.to_string()),
+            json!({ "mail_id": id }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Grants `role` to `user`. A scoped role must name a unit of the right kind (`unit`:
     /// `authority:1`, `department:2`, `agency:1`); the grant records the settings version in
     /// force. The grant's id, or the refusals.

@@ -39,6 +39,8 @@ pub struct AppState {
     pub sealer: crate::procurement::sealing::Sealer,
     /// Each signed-in person's number of waiting tasks, shown in the navigation.
     pub task_counts: Arc<crate::deadlines::Counts>,
+    /// The seeds of the draws the law asks for (the system's generator; the city's seeded).
+    pub draws: crate::platform::draws::Draws,
 }
 
 impl AppState {
@@ -197,6 +199,7 @@ pub fn state(resolved: &Resolved, db: Db, clock: Clock) -> Result<AppState, Star
         ),
         sealer: crate::procurement::sealing::Sealer::new(&resolved.keys.bid_sealing),
         task_counts: Arc::default(),
+        draws: crate::platform::draws::Draws::os(),
         db,
     })
 }

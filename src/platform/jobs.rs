@@ -41,6 +41,7 @@ pub struct JobContext {
     pub calendars: Arc<crate::platform::calendars::Calendars>,
     pub sealer: crate::procurement::sealing::Sealer,
     pub uploads: PathBuf,
+    pub draws: crate::platform::draws::Draws,
 }
 
 impl JobContext {
@@ -56,6 +57,7 @@ impl JobContext {
             calendars: state.calendars.clone(),
             sealer: state.sealer.clone(),
             uploads: crate::web::attachments::uploads_dir(state),
+            draws: state.draws.clone(),
             holder: format!(
                 "{}-{}",
                 std::process::id(),
@@ -95,6 +97,7 @@ impl JobContext {
             calendars: &self.calendars,
             sealer: &self.sealer,
             uploads: self.uploads.clone(),
+            draws: &self.draws,
         }
     }
 

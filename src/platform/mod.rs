@@ -9,6 +9,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod documents;
+pub mod draws;
 pub mod error;
 pub mod files;
 pub mod i18n;

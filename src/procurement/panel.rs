@@ -15,7 +15,6 @@ use crate::platform::audit::Actor;
 use crate::platform::error::AppResult;
 use crate::platform::ids::UserId;
 use crate::procurement::Procurement;
-use rand::RngCore;
 use serde::Serialize;
 use serde_json::json;
 use time::Duration;
@@ -153,7 +152,7 @@ impl Procurement<'_> {
                 }
             }
         }
-        let seed = rand::thread_rng().next_u64();
+        let seed = self.draws.next_seed();
         let out: Vec<i64> = excluded.iter().map(|e| e.0).collect();
         let drawn = match award::draw_panel(&candidates, &out, size - representatives.len(), seed) {
             Ok(d) => d,

@@ -210,7 +210,7 @@ impl Procurement<'_> {
         if !all {
             return Ok(());
         }
-        let seed = rand::RngCore::next_u64(&mut rand::thread_rng()).to_string();
+        let seed = self.draws.next_seed().to_string();
         if crate::db::panel::set_rank_seed(c, panel, &seed, now).await? {
             self.audit(
                 c,

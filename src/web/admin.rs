@@ -28,7 +28,8 @@ pub fn routes() -> Vec<Route> {
         revoke,
         settings_page,
         change_setting,
-        outbox
+        outbox,
+        retry_mail
     ]
 }
 
@@ -248,7 +249,11 @@ async fn change_setting(
 #[get("/admin/mail")]
 async fn outbox(page: Page, state: &State<AppState>, _admin: Admin<'_>) -> AppResult<Template> {
     let mut c = state.db.acquire().await?;
+    // Mail given up for good comes first, however old: each is the admin's to look at and
+    // send again (the dashboard's work list links to it).
+    let failed = mail::failed(&mut c).await?;
     let mut mails = mail::recent(&mut c, 200).await?;
+    mails.retain(|m| m.status != "failed");
     // Procurement notices go to those who obtained a project's documents or bid on it: who
     // they are is secret until the opening (DOMAIN §5), so their recipients and bodies are not
     // shown here.
@@ -256,42 +261,65 @@ async fn outbox(page: Page, state: &State<AppState>, _admin: Admin<'_>) -> AppRe
     // obtained the documents, queued in one transaction at one instant) are shown as one entry.
     let mut seen = std::collections::HashSet::new();
     mails.retain(|m| m.template != "procurement" || seen.insert(m.created_at));
-    for m in mails.iter_mut().filter(|m| m.template == "procurement") {
-        m.to_addr = page.t("mail-recipient-sealed");
-        m.body_text = String::new();
-    }
-    // A one-time link (reset, confirmation, invitation) opens an account: whoever reads it
-    // can take the account over, bids and all. Outside the demo no admin ever sees one:
-    // where mail is delivered no body is shown; where it is not, the bodies are shown with
-    // their links cut, and mail that holds one says it waits for a mail server.
-    let demo = state.mode == Mode::Demo;
-    let delivering = state.mail_transport.is_some();
-    let view: Vec<_> = mails
-        .into_iter()
-        .map(|m| {
-            let one_time = !demo && crate::platform::mail::opens_an_account(&m.template);
-            let body = if demo {
-                m.body_text.clone()
-            } else {
-                crate::platform::mail::worker::scrub_links(&m.body_text)
-            };
-            let undelivered = !delivering
-                && crate::platform::mail::MailStatus::parse(&m.status)
-                    == Some(crate::platform::mail::MailStatus::Pending);
-            let body = if one_time { String::new() } else { body };
-            let parts = mail_parts(&body, demo.then_some(state.config.public_url.as_str()));
-            json!({
-                "id": m.id, "subject": m.subject, "to_addr": m.to_addr, "status": m.status,
-                "created_at": m.created_at, "body_text": body, "parts": parts,
-                "one_time": one_time, "undelivered": undelivered,
-            })
-        })
-        .collect();
-    let show_bodies = !delivering || demo;
+    let view_of = |mut m: mail::Mail| {
+        if m.template == "procurement" {
+            m.to_addr = page.t("mail-recipient-sealed");
+            m.body_text = String::new();
+        }
+        mail_view(state, m)
+    };
+    let failed: Vec<_> = failed.into_iter().map(view_of).collect();
+    let view: Vec<_> = mails.into_iter().map(view_of).collect();
+    let show_bodies = state.mail_transport.is_none() || state.mode == Mode::Demo;
     Ok(page.render(
         "admin/mail",
-        json!({ "mails": view, "show_bodies": show_bodies }),
+        json!({ "mails": view, "failed": failed, "show_bodies": show_bodies }),
     ))
+}
+
+/// A mail as `/admin/mail` shows it. A one-time link (reset, confirmation, invitation) opens
+/// an account: whoever reads it can take the account over, bids and all. Outside the demo no
+/// admin ever sees one: where mail is delivered no body is shown; where it is not, the bodies
+/// are shown with their links cut, and mail that holds one says it waits for a mail server.
+fn mail_view(state: &AppState, m: mail::Mail) -> serde_json::Value {
+    let demo = state.mode == Mode::Demo;
+    let delivering = state.mail_transport.is_some();
+    let one_time = !demo && crate::platform::mail::opens_an_account(&m.template);
+    let body = if demo {
+        m.body_text.clone()
+    } else {
+        crate::platform::mail::worker::scrub_links(&m.body_text)
+    };
+    let undelivered = !delivering
+        && crate::platform::mail::MailStatus::parse(&m.status)
+            == Some(crate::platform::mail::MailStatus::Pending);
+    let body = if one_time { String::new() } else { body };
+    let parts = mail_parts(&body, demo.then_some(state.config.public_url.as_str()));
+    json!({
+        "id": m.id, "subject": m.subject, "to_addr": m.to_addr, "status": m.status,
+        "created_at": m.created_at, "body_text": body, "parts": parts,
+        "one_time": one_time, "undelivered": undelivered, "last_error": m.last_error,
+    })
+}
+
+/// Sends a failed mail again (after the admin looked at its address and error).
+#[post("/admin/mail/<id>/retry", data = "<_form>")]
+async fn retry_mail(
+    page: Page,
+    state: &State<AppState>,
+    admin: Admin<'_>,
+    id: i64,
+    _form: CsrfForm<Empty>,
+) -> AppResult<Reply> {
+    let key = if Administration::of(state)
+        .retry_mail(admin.user.id(), id)
+        .await?
+    {
+        "flash-mail-retried"
+    } else {
+        "flash-mail-not-failed"
+    };
+    Ok(Reply::flash("/admin/mail", page.t(key)))
 }
 
 /// One piece of a mail body on `/admin/mail`: text, or a link (shown clickable).

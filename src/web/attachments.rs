@@ -323,9 +323,6 @@ pub async fn check_file(
     file: Option<&Upload<'_>>,
 ) -> Result<Checked, &'static str> {
     let bytes = read_upload(file, state.config.upload_max_bytes).await?;
-    let Some(content_type) = rules::sniff(&bytes) else {
-        return Err("err-upload-type");
-    };
     let original_name = match file {
         Some(Upload::File(t)) => t
             .raw_name()
@@ -338,6 +335,18 @@ pub async fn check_file(
             })
             .unwrap_or_default(),
         _ => String::new(),
+    };
+    check_bytes(bytes, original_name)
+}
+
+/// Checks a file's content as an upload's is (its type by content), without a request: for a
+/// caller that has the bytes (the demo's city, whose organizations attach their documents).
+pub fn check_bytes(bytes: Vec<u8>, original_name: String) -> Result<Checked, &'static str> {
+    if bytes.is_empty() {
+        return Err("err-upload-empty");
+    }
+    let Some(content_type) = rules::sniff(&bytes) else {
+        return Err("err-upload-type");
     };
     Ok(Checked {
         sha256: hex::encode(Sha256::digest(&bytes)),

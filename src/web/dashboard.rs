@@ -20,13 +20,8 @@ pub fn routes() -> Vec<Route> {
 /// Years the admin must be warned about: this year, and next year from November (when the
 /// State Council publishes it), if their working-day table is missing.
 pub fn calendar_warnings(state: &AppState) -> Vec<i32> {
-    let today = shanghai_date(state.clock.now());
-    let last = if u8::from(today.month()) >= 11 {
-        today.year() + 1
-    } else {
-        today.year()
-    };
-    state.calendars.now().missing_years(today.year(), last)
+    let (first, last) = crate::deadlines::calendar_years_due(shanghai_date(state.clock.now()));
+    state.calendars.now().missing_years(first, last)
 }
 
 #[get("/dashboard")]

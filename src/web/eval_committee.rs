@@ -20,10 +20,12 @@ use rocket::{post, FromForm, State};
 use serde::Serialize;
 use std::collections::HashMap;
 
+/// One application's decision as typed: the votes as text, so a count that is not a number
+/// comes back to the officer as typed, with the message at the field.
 #[derive(FromForm, Serialize, Default)]
 pub struct Decision {
     grade: Option<String>,
-    votes: Option<i64>,
+    votes: Option<String>,
     reason: Option<String>,
 }
 
@@ -67,6 +69,7 @@ pub async fn committee(
             .iter()
             .any(|a| a.status == crate::domain::eval_life::AppStatus::Review)
     {
+        // Said above the decisions' table (`id="decisions"`).
         errors.add(lang, "decisions", "err-committee-unscored");
     }
     let mut decided = Vec::new();
@@ -74,8 +77,10 @@ pub async fn committee(
         .iter()
         .filter(|a| a.status == crate::domain::eval_life::AppStatus::Scored)
     {
+        // Each error is keyed by its field's id on the sheet (`g<id>`, `v<id>`, `why<id>`):
+        // the message stands at the field and the summary links to it.
         let d = f.decisions.get(&a.id);
-        let field = format!("decisions[{}].grade", a.id);
+        let field = format!("g{}", a.id);
         let choice = d.map(|d| text(&d.grade)).unwrap_or("");
         let grade = match choice {
             "none" => None,
@@ -87,17 +92,15 @@ pub async fn committee(
                 }
             },
         };
-        let votes = d.and_then(|d| d.votes).unwrap_or(-1);
+        let votes = d
+            .and_then(|d| text(&d.votes).parse::<i64>().ok())
+            .unwrap_or(-1);
         if let Some(k) = scoring::majority(members, present, votes) {
-            errors.add(lang, &format!("decisions[{}].votes", a.id), k);
+            errors.add(lang, &format!("v{}", a.id), k);
         }
         let reason = d.map(|d| text(&d.reason).to_string()).unwrap_or_default();
         if grade != a.proposed_grade.as_deref() && reason.is_empty() {
-            errors.add(
-                lang,
-                &format!("decisions[{}].reason", a.id),
-                "err-committee-reason",
-            );
+            errors.add(lang, &format!("why{}", a.id), "err-committee-reason");
         }
         decided.push((a.id, grade, votes, reason));
     }

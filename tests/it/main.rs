@@ -15,6 +15,7 @@ mod authz;
 mod award;
 mod bid_reading;
 mod calendar;
+mod city_more;
 mod cli;
 mod csrf;
 mod datasets_more;

@@ -6,6 +6,7 @@
 //! Each item names what, for which organization or project, by when, and links to where it is
 //! done; the dashboard merges them with the register's clocks.
 
+mod admin;
 mod delivery;
 mod evaluation;
 mod organization;
@@ -17,6 +18,8 @@ use super::Task;
 use crate::db::Conn;
 use crate::domain::calendar::{iso_date, parse_iso_date, Calendar};
 use time::Date;
+
+pub use admin::calendar_years_due;
 
 pub(super) struct Push<'a> {
     pub(super) out: Vec<Task>,
@@ -95,6 +98,9 @@ pub async fn waiting(
     }
     if scope.finance {
         delivery::payable(c, now, &mut p).await?;
+    }
+    if scope.admin {
+        admin::admin(c, cal, &mut p).await?;
     }
     Ok(p.out)
 }

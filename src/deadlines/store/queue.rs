@@ -487,3 +487,13 @@ pub async fn pending_suppliers(c: &mut Conn) -> Result<Vec<(i64, String)>, sqlx:
     .fetch_all(&mut *c)
     .await
 }
+
+/// Mail given up for good (`failed`): the address, the subject and the last error, oldest
+/// first.
+pub async fn failed_mail(c: &mut Conn) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, to_addr, subject FROM mail_outbox WHERE status = 'failed' ORDER BY id",
+    )
+    .fetch_all(&mut *c)
+    .await
+}

@@ -70,6 +70,30 @@ impl Worker<'_> {
         Ok(out)
     }
 
+    /// Claims the one pending mail `id` for this process, due or not (the same lease): empty
+    /// when it is not pending.
+    pub async fn claim_mail(&self, id: i64) -> Result<Vec<(Outgoing, i64)>, sqlx::Error> {
+        let mut tx = self.db.begin_write().await?;
+        let row =
+            mail_store::claim_one(&mut tx, id, self.holder, self.clock.now_ms() + LEASE_MS).await?;
+        tx.commit().await?;
+        Ok(row
+            .into_iter()
+            .map(|r| {
+                (
+                    Outgoing {
+                        id: r.id,
+                        to: r.to_addr,
+                        lang: r.lang,
+                        subject: r.subject,
+                        body: r.body_text,
+                    },
+                    r.attempts,
+                )
+            })
+            .collect())
+    }
+
     /// One pass: claim what is due, send it, record each outcome.
     pub async fn run_once(&self) -> Result<Round, sqlx::Error> {
         let batch = self.claim().await?;

@@ -7,18 +7,16 @@
 //! newest ones wait where they are: open for bids, to be qualified, scored, confirmed, signed.
 //! Some stop on purpose: a cancellation, a failed round re-tendered, one that is never bid for.
 
-use super::deliver;
-use super::{refused, step, City};
+use super::award;
+use super::{refused, step, City, Flow};
 use crate::db::intentions::NewIntention;
 use crate::db::projects::{Criterion, NewProject, Project};
 use crate::domain::calendar::iso_date;
 use crate::domain::money::Money;
 use crate::platform::ids::UserId;
 use crate::procurement::bidding::BidInput;
-use crate::procurement::challenge::{Filing, Ruling};
 use crate::procurement::Procurement;
 use crate::seed::DemoError;
-use std::collections::HashMap;
 
 /// How many projects the city runs.
 pub const PROJECTS: usize = 40;
@@ -222,7 +220,8 @@ pub(crate) struct Run {
     pub bids: Vec<(i64, i64, i64)>,
 }
 
-pub async fn run(city: &mut City) -> Result<(), DemoError> {
+/// One flow per project (see `timeline`): the procurement's side of the history.
+pub async fn flows(city: &City) -> Result<Vec<Flow<'_>>, DemoError> {
     let purchaser = city.staff("purchaser@demo.huoban.cn")?;
     let agency_user = city.staff("agency@demo.huoban.cn")?;
     let (department, agency) = {
@@ -235,148 +234,176 @@ pub async fn run(city: &mut City) -> Result<(), DemoError> {
     };
     let department = department.ok_or_else(|| DemoError::Invalid("department".into()))?;
     let agency = agency.ok_or_else(|| DemoError::Invalid("agency".into()))?;
-    for (i, plan) in plans().into_iter().enumerate() {
-        let (category, what, need) = TITLES[i % TITLES.len()];
-        // The places of Ningbo, in the divisions' order (the city first).
-        let places = crate::domain::division::NINGBO;
-        let place = places[(i * 7) % places.len()].1;
-        let title = if plan.programme {
-            format!("{place}社区公益创投（{what}）")
+    let who = Who {
+        department,
+        agency,
+        purchaser,
+        agency_user,
+    };
+    Ok(plans()
+        .into_iter()
+        .enumerate()
+        .map(|(i, plan)| Box::pin(flow(city, i, plan, who)) as Flow<'_>)
+        .collect())
+}
+
+/// Who buys: the department, the agency it may entrust, and their users.
+#[derive(Clone, Copy)]
+struct Who {
+    department: i64,
+    agency: i64,
+    purchaser: i64,
+    agency_user: i64,
+}
+
+/// A project from its intention on.
+async fn flow(city: &City, i: usize, plan: Plan, who: Who) -> Result<(), DemoError> {
+    let Who {
+        department,
+        agency,
+        purchaser,
+        agency_user,
+    } = who;
+    let (category, what, need) = TITLES[i % TITLES.len()];
+    // The places of Ningbo, in the divisions' order (the city first).
+    let places = crate::domain::division::NINGBO;
+    let place = places[(i * 7) % places.len()].1;
+    let title = if plan.programme {
+        format!("{place}社区公益创投（{what}）")
+    } else {
+        format!("{place}{what}")
+    };
+    let budget = Money::yuan(200_000 + 10_000 * i64::try_from(city.below(70)).unwrap_or(0));
+    // The intention 40 days before the notice (the law asks for 30).
+    city.at(plan.notice + 40, 9, 0).await;
+    let notice_day = city.day(plan.notice);
+    let intention = Procurement::of(&city.state)
+        .add_intention(
+            &NewIntention {
+                department_id: department,
+                title: &title,
+                category_code: category,
+                budget_fen: budget.fen(),
+                need,
+                planned_month: &iso_date(notice_day)[..7],
+                published_at: city.now_ms(),
+                published_on: &iso_date(city.day(plan.notice + 40)),
+                created_by: purchaser,
+            },
+            UserId(purchaser),
+        )
+        .await
+        .map_err(step("intention"))?;
+    if plan.stop == Stop::Intention {
+        return Ok(());
+    }
+    city.at(plan.notice, 9, 0).await;
+    let number = if plan.programme {
+        format!("NBGY-{}-{:03}", notice_day.year(), 101 + i)
+    } else {
+        format!("NBMZ-{}-{:03}", notice_day.year(), 101 + i)
+    };
+    let deadline = city.instant(plan.notice - 25, 9, 30);
+    let (solution, team) = if plan.programme { (60, 40) } else { (40, 30) };
+    let criteria = vec![
+        criterion(
+            "服务方案",
+            solution,
+            "需求分析准确，服务内容、频次和质量控制措施完整可行",
+        ),
+        criterion("团队与经验", team, "持证社工比例、同类项目经验和督导安排"),
+    ];
+    let requirements = format!("{need}服务期一年。");
+    let new = NewProject {
+        number: &number,
+        kind: if plan.programme {
+            "programme"
         } else {
-            format!("{place}{what}")
-        };
-        let budget = Money::yuan(200_000 + 10_000 * i64::try_from(city.below(70)).unwrap_or(0));
-        // The intention 40 days before the notice (the law asks for 30).
-        city.at(plan.notice + 40, 9, 0);
-        let notice_day = city.day(plan.notice);
-        let intention = Procurement::of(&city.state)
-            .add_intention(
-                &NewIntention {
-                    department_id: department,
-                    title: &title,
-                    category_code: category,
-                    budget_fen: budget.fen(),
-                    need,
-                    planned_month: &iso_date(notice_day)[..7],
-                    published_at: city.now_ms(),
-                    published_on: &iso_date(city.day(plan.notice + 40)),
-                    created_by: purchaser,
-                },
-                UserId(purchaser),
-            )
+            "procurement"
+        },
+        department_id: department,
+        title: &title,
+        category_code: category,
+        requirements: &requirements,
+        budget_fen: budget.fen(),
+        max_price_fen: None,
+        method: if plan.programme {
+            "programme"
+        } else {
+            "open_tender"
+        },
+        price_weight_pct: if plan.programme { 0 } else { 30 },
+        tie_rule: "random",
+        grade_use: "equal_conditions",
+        intention_id: Some(intention),
+        city_division: None,
+        min_grade: None,
+        need_inspection: false,
+        min_bids: 3,
+        notice_at: None,
+        deadline_at: Some(deadline),
+        technically_complex: false,
+    };
+    let svc = Procurement::of(&city.state);
+    let id = svc
+        .create_project(&new, &criteria, &[], UserId(purchaser))
+        .await
+        .map_err(step("project"))?
+        .map_err(|k| refused("project", k))?;
+    let runner = if plan.entrusted {
+        svc.entrust(id, Some(agency), purchaser)
             .await
-            .map_err(step("intention"))?;
-        if plan.stop == Stop::Intention {
-            continue;
+            .map_err(step("entrust"))?
+            .map_err(|k| refused("entrust", k))?;
+        agency_user
+    } else {
+        purchaser
+    };
+    let deadline = publish(city, id, &new, &criteria, purchaser).await?;
+    city.count(|s| s.projects += 1);
+    let mut run = Run {
+        id,
+        number: number.clone(),
+        purchaser,
+        runner,
+        twist: plan.twist,
+        stop: plan.stop,
+        bids: Vec::new(),
+    };
+    let bidders = if plan.stop == Stop::Failed || plan.twist == Twist::Retender {
+        2
+    } else {
+        3 + city.below(3)
+    };
+    if !tender(city, &mut run, plan.notice, deadline, bidders, budget).await? {
+        return Ok(());
+    }
+    let opened = deadline;
+    if plan.twist == Twist::Retender {
+        // Failed for too few bids; published again two days later with three weeks and
+        // more for the new bids.
+        if !city.when(opened - 2, 10, 0).await {
+            return Ok(());
         }
-        city.at(plan.notice, 9, 0);
-        let number = if plan.programme {
-            format!("NBGY-{}-{:03}", notice_day.year(), 101 + i)
-        } else {
-            format!("NBMZ-{}-{:03}", notice_day.year(), 101 + i)
-        };
-        let deadline = city.instant(plan.notice - 25, 9, 30);
-        let (solution, team) = if plan.programme { (60, 40) } else { (40, 30) };
-        let criteria = vec![
-            criterion(
-                "服务方案",
-                solution,
-                "需求分析准确，服务内容、频次和质量控制措施完整可行",
-            ),
-            criterion("团队与经验", team, "持证社工比例、同类项目经验和督导安排"),
-        ];
-        let requirements = format!("{need}服务期一年。");
-        let new = NewProject {
-            number: &number,
-            kind: if plan.programme {
-                "programme"
-            } else {
-                "procurement"
-            },
-            department_id: department,
-            title: &title,
-            category_code: category,
-            requirements: &requirements,
-            budget_fen: budget.fen(),
-            max_price_fen: None,
-            method: if plan.programme {
-                "programme"
-            } else {
-                "open_tender"
-            },
-            price_weight_pct: if plan.programme { 0 } else { 30 },
-            tie_rule: "random",
-            grade_use: "equal_conditions",
-            intention_id: Some(intention),
-            city_division: None,
-            min_grade: None,
-            need_inspection: false,
-            min_bids: 3,
-            notice_at: None,
-            deadline_at: Some(deadline),
-            technically_complex: false,
-        };
         let svc = Procurement::of(&city.state);
-        let id = svc
-            .create_project(&new, &criteria, &[], UserId(purchaser))
+        svc.republish_project(id, UserId(runner))
             .await
-            .map_err(step("project"))?
-            .map_err(|k| refused("project", k))?;
-        let runner = if plan.entrusted {
-            svc.entrust(id, Some(agency), purchaser)
-                .await
-                .map_err(step("entrust"))?
-                .map_err(|k| refused("entrust", k))?;
-            agency_user
-        } else {
-            purchaser
+            .map_err(step("re-tender"))?;
+        let again = NewProject {
+            deadline_at: Some(city.instant(opened - 27, 9, 30)),
+            ..new
         };
-        let deadline = publish(city, id, &new, &criteria, purchaser).await?;
-        city.summary.projects += 1;
-        let mut run = Run {
-            id,
-            number: number.clone(),
-            purchaser,
-            runner,
-            twist: plan.twist,
-            stop: plan.stop,
-            bids: Vec::new(),
-        };
-        let bidders = if plan.stop == Stop::Failed || plan.twist == Twist::Retender {
-            2
-        } else {
-            3 + city.below(3)
-        };
-        if !tender(city, &mut run, plan.notice, deadline, bidders, budget).await? {
-            continue;
+        svc.save_draft(id, &again, &criteria, &[], UserId(purchaser))
+            .await
+            .map_err(step("re-tender draft"))?;
+        let deadline = publish(city, id, &again, &criteria, purchaser).await?;
+        run.bids.clear();
+        if !tender(city, &mut run, opened - 2, deadline, 4, budget).await? {
+            return Ok(());
         }
-        let opened = deadline;
-        if plan.twist == Twist::Retender {
-            // Failed for too few bids; published again two days later with three weeks and
-            // more for the new bids.
-            if !city.when(opened - 2, 10, 0) {
-                continue;
-            }
-            let svc = Procurement::of(&city.state);
-            svc.republish_project(id, UserId(runner))
-                .await
-                .map_err(step("re-tender"))?;
-            let again = NewProject {
-                deadline_at: Some(city.instant(opened - 27, 9, 30)),
-                ..new
-            };
-            svc.save_draft(id, &again, &criteria, &[], UserId(purchaser))
-                .await
-                .map_err(step("re-tender draft"))?;
-            let deadline = publish(city, id, &again, &criteria, purchaser).await?;
-            run.bids.clear();
-            if !tender(city, &mut run, opened - 2, deadline, 4, budget).await? {
-                continue;
-            }
-            award(city, &run, deadline).await?;
-        } else {
-            award(city, &run, opened).await?;
-        }
+        award::award(city, &run, deadline).await?;
+    } else {
+        award::award(city, &run, opened).await?;
     }
     Ok(())
 }
@@ -435,7 +462,7 @@ fn criterion(name: &str, points: i64, guidance: &str) -> Criterion {
 /// obtained, a question asked and answered, `n` sealed bids. False when the history stops
 /// before or at the opening (still open, cancelled or failed).
 async fn tender(
-    city: &mut City,
+    city: &City,
     run: &mut Run,
     notice: i64,
     deadline: i64,
@@ -443,7 +470,7 @@ async fn tender(
     budget: Money,
 ) -> Result<bool, DemoError> {
     let live: Vec<(i64, i64)> = city
-        .orgs
+        .orgs()
         .iter()
         .filter(|o| o.status == "registered")
         .map(|o| (o.id, o.admin))
@@ -457,7 +484,7 @@ async fn tender(
     }
     for (k, (org, admin)) in chosen.iter().enumerate() {
         let day = notice - 3 - 4 * i64::try_from(k).unwrap_or(0);
-        if !city.when(day, 10 + u8::try_from(k).unwrap_or(0), 15) {
+        if !city.when(day, 10 + u8::try_from(k).unwrap_or(0), 15).await {
             return Ok(false);
         }
         let p = project(city, run.id).await?;
@@ -474,7 +501,7 @@ async fn tender(
             )
             .await
             .map_err(step("question"))?;
-            if city.when(day - 1, 16, 0) {
+            if city.when(day - 1, 16, 0).await {
                 let q = question_of(city, run.id).await?;
                 Procurement::of(&city.state)
                     .answer_question(
@@ -489,10 +516,10 @@ async fn tender(
             } else {
                 return Ok(false);
             }
-            city.when(day, 10, 15);
+            city.when(day, 10, 15).await;
         }
         if run.stop == Stop::Cancelled && k == 1 {
-            city.when(day - 1, 11, 0);
+            city.when(day - 1, 11, 0).await;
             Procurement::of(&city.state)
                 .cancel_project(
                     run.id,
@@ -529,7 +556,7 @@ async fn tender(
         run.bids.push((*org, *admin, receipt.bid_id));
     }
     // Opened by the job one minute after the deadline.
-    if !city.when(deadline, 9, 31) {
+    if !city.when(deadline, 9, 31).await {
         return Ok(false);
     }
     let opened = Procurement::of(&city.state)
@@ -542,7 +569,7 @@ async fn tender(
         && (!failed || (run.twist == Twist::Retender && run.bids.len() < 3)))
 }
 
-fn p_programme(run: &Run) -> bool {
+pub(super) fn p_programme(run: &Run) -> bool {
     run.number.starts_with("NBGY-")
 }
 
@@ -561,175 +588,4 @@ async fn question_of(city: &City, project: i64) -> Result<i64, DemoError> {
             .fetch_one(&mut *c)
             .await?,
     )
-}
-
-/// From the opening (`opened` days back): qualification, the panel, its scores, the report,
-/// the award, challenges, the contract; then delivery.
-async fn award(city: &mut City, run: &Run, opened: i64) -> Result<(), DemoError> {
-    let pass: HashMap<i64, (bool, String)> = run
-        .bids
-        .iter()
-        .map(|(_, _, b)| (*b, (true, String::new())))
-        .collect();
-    if run.stop == Stop::Qualify || !city.when(opened - 1, 10, 0) {
-        return Ok(());
-    }
-    Procurement::of(&city.state)
-        .qualify_bids(run.id, &pass, &HashMap::new(), UserId(run.runner))
-        .await
-        .map_err(step("qualification"))?
-        .map_err(|(_, k)| refused("qualification", k))?;
-    if run.stop == Stop::Draw || !city.when(opened - 1, 14, 0) {
-        return Ok(());
-    }
-    Procurement::of(&city.state)
-        .draw_panel_of(
-            run.id,
-            if p_programme(run) { 3 } else { 5 },
-            &[run.purchaser],
-            UserId(run.runner),
-        )
-        .await
-        .map_err(step("panel"))?
-        .map_err(|(_, k)| refused("panel", k))?;
-    if run.stop == Stop::Score || !city.when(opened - 3, 9, 0) {
-        return Ok(());
-    }
-    let seats: Vec<(i64, i64)> = {
-        let mut c = city.state.db.acquire().await?;
-        let p = project(city, run.id).await?;
-        crate::procurement::panel::panel_of(&mut c, &p)
-            .await
-            .map_err(step("panel"))?
-            .map(|panel| {
-                panel
-                    .members
-                    .iter()
-                    .filter(|m| m.status == crate::domain::award::SeatStatus::Seated)
-                    .map(|m| (m.id, m.user_id))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    // Each bid's quality, as the panel sees it; each expert a little apart.
-    let quality: Vec<i64> = run
-        .bids
-        .iter()
-        .map(|_| 60 + city.below(35) as i64)
-        .collect();
-    for (n, (seat, user)) in seats.iter().enumerate() {
-        city.when(opened - 3, 9, 10 + u8::try_from(n).unwrap_or(0) * 5);
-        let mut scores = Vec::new();
-        for ((_, _, bid), q) in run.bids.iter().zip(&quality) {
-            let q = (q + city.below(7) as i64 - 3).clamp(40, 100);
-            let (a, b) = if p_programme(run) { (60, 40) } else { (40, 30) };
-            scores.push((*bid, 0, a * q));
-            scores.push((*bid, 1, b * q));
-        }
-        let svc = Procurement::of(&city.state);
-        svc.declare_no_conflict(*seat, UserId(*user))
-            .await
-            .map_err(step("declaration"))?;
-        if n == 0 {
-            svc.comply_bids(run.id, &pass, UserId(*user))
-                .await
-                .map_err(step("compliance"))?
-                .map_err(|(_, k)| refused("compliance", k))?;
-        }
-        svc.submit_scores(*seat, &scores, UserId(*user))
-            .await
-            .map_err(step("scores"))?;
-    }
-    Procurement::of(&city.state)
-        .deliver_project(run.id)
-        .await
-        .map_err(step("report"))?;
-    if run.stop == Stop::Confirm || !city.when(opened - 5, 10, 0) {
-        return Ok(());
-    }
-    Procurement::of(&city.state)
-        .confirm_award(run.id, UserId(run.purchaser))
-        .await
-        .map_err(step("confirmation"))?
-        .map_err(|(_, k)| refused("confirmation", k))?;
-    if matches!(
-        run.twist,
-        Twist::Challenge | Twist::ComplaintDecided | Twist::ComplaintOpen
-    ) {
-        challenge(city, run, opened).await?;
-    }
-    if run.stop == Stop::Sign || !city.when(opened - 12, 10, 0) {
-        return Ok(());
-    }
-    deliver::contract(city, run, opened - 12).await
-}
-
-/// The second-ranked challenges the result two days after the notice; the answer (by whoever
-/// runs the procedure) maintains it; a complaint may follow.
-async fn challenge(city: &mut City, run: &Run, opened: i64) -> Result<(), DemoError> {
-    let Some(&(org, admin, _)) = run.bids.get(1) else {
-        return Ok(());
-    };
-    if !city.when(opened - 7, 15, 0) {
-        return Ok(());
-    }
-    let id = Procurement::of(&city.state)
-        .file_challenge_on(
-            run.id,
-            &Filing {
-                org,
-                user: admin,
-                kind: "challenge",
-                target: "result",
-                step: "",
-                body: "我方服务方案在团队与经验一项的得分明显偏低，与投标文件所附同类项目业绩不符，请予复核。",
-            },
-        )
-        .await
-        .map_err(step("challenge"))?
-        .map_err(|(_, k)| refused("challenge", k))?;
-    if !city.when(opened - 9, 10, 0) {
-        return Ok(());
-    }
-    Procurement::of(&city.state)
-        .answer_challenge_of(
-            run.id,
-            id,
-            "经组织原评审委员会复核，评分符合采购文件规定的评分标准，维持原评审结果。",
-            UserId(run.runner),
-        )
-        .await
-        .map_err(step("answer"))?
-        .map_err(|(_, k)| refused("answer", k))?;
-    if run.twist == Twist::Challenge || !city.when(opened - 11, 11, 0) {
-        return Ok(());
-    }
-    let complaint = Procurement::of(&city.state)
-        .complain_on(
-            run.id,
-            org,
-            id,
-            "答复未说明团队与经验一项的具体评分理由，请监督部门依法处理。",
-            UserId(admin),
-        )
-        .await
-        .map_err(step("complaint"))?
-        .map_err(|(_, k)| refused("complaint", k))?;
-    if run.twist == Twist::ComplaintOpen || !city.when(opened - 30, 10, 0) {
-        return Ok(());
-    }
-    Procurement::of(&city.state)
-        .decide_complaint_by_id(
-            complaint,
-            &Ruling {
-                outcome: "dismissed",
-                findings: "经调取评审记录，评审委员会按照采购文件规定的评分标准独立评分，评分理由记录完整，未发现违法违规情形。",
-                decision: "根据《政府采购质疑和投诉办法》第二十九条，驳回投诉。",
-            },
-            city.user("supervisor@demo.huoban.cn")?,
-        )
-        .await
-        .map_err(step("complaint decision"))?
-        .map_err(|k| refused("complaint decision", k))?;
-    Ok(())
 }

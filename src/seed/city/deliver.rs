@@ -31,7 +31,7 @@ fn line(value: &str, condition: &str, review: &str) -> PlanLine {
 
 /// Signs on `day` (days back) with each winner (a programme funds several) and runs each
 /// contract as far as the loading day.
-pub async fn contract(city: &mut City, run: &Run, day: i64) -> Result<(), DemoError> {
+pub async fn contract(city: &City, run: &Run, day: i64) -> Result<(), DemoError> {
     let winners: Vec<crate::db::awards::Winner> = {
         let mut c = city.state.db.acquire().await?;
         let p = super::buy::project(city, run.id).await?;
@@ -50,14 +50,14 @@ pub async fn contract(city: &mut City, run: &Run, day: i64) -> Result<(), DemoEr
         return Err(DemoError::Invalid(format!("no winner on {}", run.number)));
     }
     for w in &winners {
-        city.when(day, 10, 0);
+        city.when(day, 10, 0).await;
         one(city, run, day, w).await?;
     }
     Ok(())
 }
 
 async fn one(
-    city: &mut City,
+    city: &City,
     run: &Run,
     day: i64,
     winner: &crate::db::awards::Winner,
@@ -89,7 +89,9 @@ async fn one(
             .map_err(step("signing"))?;
         match r {
             Ok(k) => break k,
-            Err((_, SignRefusal::Step("err-contract-notice"))) if city.when(day - 1, 10, 0) => {
+            Err((_, SignRefusal::Step("err-contract-notice")))
+                if city.when(day - 1, 10, 0).await =>
+            {
                 day -= 1;
             }
             Err((_, SignRefusal::Step("err-contract-notice"))) => return Ok(()),
@@ -102,8 +104,8 @@ async fn one(
         }
     };
     let start = day - 8;
-    city.summary.contracts += 1;
-    if run.stop == Stop::File || !city.when(day - 2, 15, 0) {
+    city.count(|s| s.contracts += 1);
+    if run.stop == Stop::File || !city.when(day - 2, 15, 0).await {
         return Ok(());
     }
     let reference = format!("甬财采备〔{}〕{}号", city.day(day - 2).year(), 200 + k);
@@ -113,18 +115,18 @@ async fn one(
         .map_err(step("filing"))?
         .map_err(|(_, key)| refused("filing", key))?;
     let admin = city
-        .orgs
+        .orgs()
         .iter()
         .find(|o| o.id == winner.org_id)
         .map(|o| o.admin)
         .ok_or_else(|| DemoError::Invalid("winner's administrator".into()))?;
     // The first installment, ten days after signing (the newest contract's waits).
-    if !city.when(day - 10, 14, 0) || day < 60 {
+    if !city.when(day - 10, 14, 0).await || day < 60 {
         return Ok(());
     }
     pay(city, k, 1, "01").await?;
     if run.twist == Twist::Reversal {
-        city.when(day - 11, 9, 30);
+        city.when(day - 11, 9, 30).await;
         let entry = last_entry(city, k).await?;
         let key = format!("city-{k}-1-reversal");
         Procurement::of(&city.state)
@@ -138,11 +140,11 @@ async fn one(
             .await
             .map_err(step("reversal"))?
             .map_err(|key| refused("reversal", key))?;
-        city.when(day - 11, 10, 0);
+        city.when(day - 11, 10, 0).await;
         pay(city, k, 1, "02").await?;
     }
     if run.twist == Twist::Terminated {
-        if !city.when(start - 120, 10, 0) {
+        if !city.when(start - 120, 10, 0).await {
             return Ok(());
         }
         let paid = paid(city, k).await?;
@@ -159,7 +161,7 @@ async fn one(
         return Ok(());
     }
     // The midterm deliverable, accepted; the review by the third party.
-    if !city.when(start - 170, 10, 0) {
+    if !city.when(start - 170, 10, 0).await {
         return Ok(());
     }
     let contract = contract_row(city, k).await?;
@@ -176,7 +178,7 @@ async fn one(
         .await
         .map_err(step("deliverable"))?
         .map_err(|key| refused("deliverable", key))?;
-    if !city.when(start - 174, 11, 0) {
+    if !city.when(start - 174, 11, 0).await {
         return Ok(());
     }
     Procurement::of(&city.state)
@@ -184,7 +186,7 @@ async fn one(
         .await
         .map_err(step("deliverable decision"))?
         .map_err(|key| refused("deliverable decision", key))?;
-    if !city.when(start - 180, 10, 0) {
+    if !city.when(start - 180, 10, 0).await {
         return Ok(());
     }
     let reviewer = city.staff("reviewer@demo.huoban.cn")?;
@@ -204,7 +206,10 @@ async fn one(
         .questions
         .len();
     for (n, t) in tokens.iter().take(5).enumerate() {
-        if !city.when(start - 181 - i64::try_from(n).unwrap_or(0), 19, 0) {
+        if !city
+            .when(start - 181 - i64::try_from(n).unwrap_or(0), 19, 0)
+            .await
+        {
             return Ok(());
         }
         let answers: Vec<i64> = (0..questions).map(|_| 3 + city.below(3) as i64).collect();
@@ -214,7 +219,7 @@ async fn one(
             .map_err(step("survey"))?
             .map_err(|key| refused("survey", key))?;
     }
-    if run.twist == Twist::ReviewWaits || !city.when(start - 188, 16, 0) {
+    if run.twist == Twist::ReviewWaits || !city.when(start - 188, 16, 0).await {
         return Ok(());
     }
     let r = review_row(city, review).await?;
@@ -228,13 +233,13 @@ async fn one(
         .await
         .map_err(step("review sheet"))?
         .map_err(|key| refused("review sheet", key))?;
-    if !city.when(start - 195, 14, 0) {
+    if !city.when(start - 195, 14, 0).await {
         return Ok(());
     }
     pay(city, k, 2, "01").await?;
     // Final acceptance after the term, the last installment a fortnight later.
     let end = start - TERM_DAYS + 1;
-    if !city.when(end - 3, 10, 0) {
+    if !city.when(end - 3, 10, 0).await {
         return Ok(());
     }
     Procurement::of(&city.state)
@@ -242,7 +247,7 @@ async fn one(
         .await
         .map_err(step("final acceptance"))?
         .map_err(|l| DemoError::Invalid(format!("final acceptance refused: {l:?}")))?;
-    if !city.when(end - 15, 14, 0) {
+    if !city.when(end - 15, 14, 0).await {
         return Ok(());
     }
     pay(city, k, 3, "01").await

@@ -29,7 +29,7 @@ struct Dates {
     scoring_due: i64,
 }
 
-pub async fn run(city: &mut City) -> Result<(), DemoError> {
+pub async fn run(city: &City) -> Result<(), DemoError> {
     let authority = {
         let mut c = city.state.db.acquire().await?;
         crate::db::directory::id_by_code(&mut c, UnitKind::Authority, "nb-city")
@@ -38,7 +38,7 @@ pub async fn run(city: &mut City) -> Result<(), DemoError> {
     };
     // The city authority's organizations, registered long ago, in the generator's order.
     let pool: Vec<CityOrg> = city
-        .orgs
+        .orgs()
         .iter()
         .filter(|o| o.status == "registered" && o.district != "330203")
         .cloned()
@@ -79,22 +79,39 @@ pub async fn run(city: &mut City) -> Result<(), DemoError> {
         scoring_due: -45,
     };
     let id = open(city, authority, i64::from(city.today.year()), &title, &d).await?;
-    let orgs = &pool[24..34];
+    // Ten apply. The annual reports run alongside (the timeline): an organization listed
+    // by then for a missing report may not apply, and the next one in the pool does.
+    let mut candidates = pool[24..].iter();
     let mut apps = Vec::new();
-    for (n, o) in orgs.iter().enumerate() {
-        city.at(40 - 3 * i64::try_from(n).unwrap_or(0), 10, 0);
+    for n in 0..10 {
+        city.at(40 - 3 * n, 10, 0).await;
+        let mut next = None;
+        for o in candidates.by_ref() {
+            if !listed(city, o.id).await? {
+                next = Some(o);
+                break;
+            }
+        }
+        let Some(o) = next else { break };
         apps.push(apply(city, id, o).await?);
     }
     // The first four get their experts; two of them are scored by all three.
     for (n, app) in apps.iter().take(4).enumerate() {
-        city.at(3, 9, 0);
+        city.at(3, 9, 0).await;
         assign(city, *app).await?;
         if n < 2 {
-            city.at(2, 10 + u8::try_from(n).unwrap_or(0), 0);
+            city.at(2, 10 + u8::try_from(n).unwrap_or(0), 0).await;
             score(city, *app).await?;
         }
     }
     Ok(())
+}
+
+/// On the abnormal or the serious list now.
+async fn listed(city: &City, org: i64) -> Result<bool, DemoError> {
+    let mut c = city.state.db.acquire().await?;
+    Ok(crate::db::orgs::on_list(&mut c, org, "abnormal").await?
+        || crate::db::orgs::on_list(&mut c, org, "serious").await?)
 }
 
 async fn open(
@@ -104,7 +121,7 @@ async fn open(
     title: &str,
     d: &Dates,
 ) -> Result<i64, DemoError> {
-    city.at(d.open, 9, 0);
+    city.at(d.open, 9, 0).await;
     Evaluation::of(&city.state)
         .open_round(
             city.user("evaluation@demo.huoban.cn")?,
@@ -160,7 +177,7 @@ async fn app_and_round(city: &City, app: i64) -> Result<(store::EvalApp, store::
 }
 
 /// Each assigned expert declares no conflict and submits a sheet.
-async fn score(city: &mut City, app: i64) -> Result<(), DemoError> {
+async fn score(city: &City, app: i64) -> Result<(), DemoError> {
     let (a, _) = app_and_round(city, app).await?;
     let (assignments, standard) = {
         let mut c = city.state.db.acquire().await?;
@@ -198,22 +215,25 @@ async fn score(city: &mut City, app: i64) -> Result<(), DemoError> {
 }
 
 /// Applications, experts, scores, the committee, the notice and the announcement.
-async fn finish(city: &mut City, round: i64, d: &Dates, orgs: &[CityOrg]) -> Result<(), DemoError> {
+async fn finish(city: &City, round: i64, d: &Dates, orgs: &[CityOrg]) -> Result<(), DemoError> {
     let mut apps = Vec::new();
     for (n, o) in orgs.iter().enumerate() {
-        city.at(d.open - 2 - i64::try_from(n).unwrap_or(0) * 2, 10, 0);
+        city.at(d.open - 2 - i64::try_from(n).unwrap_or(0) * 2, 10, 0)
+            .await;
         apps.push(apply(city, round, o).await?);
     }
     for (n, app) in apps.iter().enumerate() {
-        city.at(d.apply_to - 3, 9, u8::try_from(n).unwrap_or(0));
+        city.at(d.apply_to - 3, 9, u8::try_from(n).unwrap_or(0))
+            .await;
         assign(city, *app).await?;
     }
     for (n, app) in apps.iter().enumerate() {
-        city.at(d.apply_to - 8 - i64::try_from(n).unwrap_or(0), 15, 0);
+        city.at(d.apply_to - 8 - i64::try_from(n).unwrap_or(0), 15, 0)
+            .await;
         score(city, *app).await?;
     }
     // The committee after the scoring's due day: seven members, six present, five for each.
-    city.at(d.scoring_due - 5, 14, 0);
+    city.at(d.scoring_due - 5, 14, 0).await;
     let (_, r) = app_and_round(city, apps[0]).await?;
     let decided: Vec<CommitteeDecision> = {
         let mut c = city.state.db.acquire().await?;
@@ -246,7 +266,7 @@ async fn finish(city: &mut City, round: i64, d: &Dates, orgs: &[CityOrg]) -> Res
         )
         .await
         .map_err(step("committee"))?;
-    city.at(d.scoring_due - 6, 10, 0);
+    city.at(d.scoring_due - 6, 10, 0).await;
     let (_, r) = app_and_round(city, apps[0]).await?;
     Evaluation::of(&city.state)
         .publish_notice(officer, &r)
@@ -254,7 +274,7 @@ async fn finish(city: &mut City, round: i64, d: &Dates, orgs: &[CityOrg]) -> Res
         .map_err(step("notice"))?;
     // The announcement the day after the notice ends.
     let days = r.notice_days.max(1);
-    city.at(d.scoring_due - 6 - days - 1, 10, 0);
+    city.at(d.scoring_due - 6 - days - 1, 10, 0).await;
     Evaluation::of(&city.state)
         .announce(round, officer)
         .await

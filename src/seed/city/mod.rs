@@ -12,10 +12,14 @@
 //! The same database content comes out on every run (names, numbers, amounts): a fixed seed
 //! drives the one generator, and dates are counted back from the loading day.
 
+mod apply;
+mod award;
 mod buy;
 mod deliver;
 mod grades;
+mod mailbox;
 mod orgs;
+mod timeline;
 
 use crate::db::{meta, users, Db};
 use crate::domain::calendar::SHANGHAI;
@@ -26,6 +30,7 @@ use crate::platform::ids::UserId;
 use crate::platform::scale::Rng;
 use crate::seed::DemoError;
 use std::collections::HashMap;
+use std::sync::Mutex;
 use time::{Date, Duration, OffsetDateTime, Time};
 
 const LOADED_KEY: &str = "city_loaded";
@@ -61,27 +66,28 @@ pub(crate) struct CityOrg {
 /// organizations made so far and the demo's staff by e-mail.
 pub(crate) struct City {
     pub state: AppState,
-    pub rng: Rng,
+    rng: Mutex<Rng>,
     /// The loading day (Beijing): the history ends here.
     pub today: Date,
     /// The loading instant: nothing is done after it.
     pub end: OffsetDateTime,
-    pub orgs: Vec<CityOrg>,
+    /// The organizations made so far (and their status as the history moves on).
+    pub orgs: Mutex<Vec<CityOrg>>,
     pub staff: HashMap<String, i64>,
     /// One password hash for every generated account (nobody knows its password; the
     /// accounts stand for the organizations' people, who would reset it).
     pub hash: String,
-    pub summary: Summary,
+    pub summary: Mutex<Summary>,
+    /// The flows' steps in time order.
+    timeline: timeline::Timeline,
 }
 
 impl City {
-    /// Sets the clock to `days` before the loading day at `hh:mm` Beijing time.
-    pub fn at(&self, days: i64, hh: u8, mm: u8) {
-        let d = self.today - Duration::days(days);
-        let t = d
-            .with_time(Time::from_hms(hh, mm, 0).unwrap_or(Time::MIDNIGHT))
-            .assume_offset(SHANGHAI);
-        self.state.clock.set(t);
+    /// Waits (see `timeline`) until the flows' earlier steps ran, then stands at `days`
+    /// before the loading day at `hh:mm` Beijing time.
+    pub async fn at(&self, days: i64, hh: u8, mm: u8) {
+        let at = self.instant(days, hh, mm);
+        self.timeline.wait(&self.state.clock, at).await;
     }
 
     /// The instant `days` before the loading day at `hh:mm` Beijing time, in milliseconds.
@@ -93,13 +99,13 @@ impl City {
         )
     }
 
-    /// Moves the clock to that instant when it is not after the loading instant; false (the
-    /// clock left where it was) when it is: that step waits for the real clock.
-    pub fn when(&self, days: i64, hh: u8, mm: u8) -> bool {
+    /// As `at` when that instant is not after the loading instant; false (the clock left
+    /// where it was) when it is: that step waits for the real clock.
+    pub async fn when(&self, days: i64, hh: u8, mm: u8) -> bool {
         if self.instant(days, hh, mm) > to_ms(self.end) {
             return false;
         }
-        self.at(days, hh, mm);
+        self.at(days, hh, mm).await;
         true
     }
 
@@ -124,10 +130,32 @@ impl City {
         self.staff(email).map(UserId)
     }
 
-    pub fn below(&mut self, n: usize) -> usize {
-        self.rng.below(n.max(1))
+    pub fn below(&self, n: usize) -> usize {
+        self.rng
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .below(n.max(1))
+    }
+
+    /// The organizations as they stand.
+    pub fn orgs(&self) -> Vec<CityOrg> {
+        self.orgs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Counts what the history added.
+    pub fn count(&self, f: impl FnOnce(&mut Summary)) {
+        f(&mut self
+            .summary
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner));
     }
 }
+
+/// A flow of the history: its steps, each at its instant.
+pub(crate) type Flow<'a> = timeline::Flow<'a, DemoError>;
 
 /// The error of a service step, named.
 pub(crate) fn step<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> DemoError + '_ {
@@ -157,27 +185,44 @@ pub async fn run(db: &Db, resolved: &Resolved, clock: &Clock) -> Result<Summary,
         .map_err(DemoError::Invalid)?;
     let today = end.to_offset(SHANGHAI).date();
     let start = end - Duration::days(HISTORY_DAYS);
-    let state = app::state(resolved, db.clone(), Clock::fixed(start))
+    let mut state = app::state(resolved, db.clone(), Clock::fixed(start))
         .map_err(|e| DemoError::Invalid(e.to_string()))?;
+    // The panels' draws from the history's own sequence: the same experts on every run.
+    state.draws = crate::platform::draws::Draws::seeded(SEED ^ 0x5041_4e45_4c53);
     let mut city = City {
         state,
-        rng: Rng(SEED),
+        rng: Mutex::new(Rng(SEED)),
         today,
         end,
-        orgs: Vec::new(),
+        orgs: Mutex::default(),
         staff,
         hash,
-        summary: Summary::default(),
+        summary: Mutex::default(),
+        timeline: timeline::Timeline::default(),
     };
     orgs::run(&mut city).await?;
-    buy::run(&mut city).await?;
-    grades::run(&mut city).await?;
-    orgs::reports(&mut city).await?;
+    // Then every flow side by side, step by step in time order.
+    let city = &city;
+    let mut flows = buy::flows(city).await?;
+    flows.push(Box::pin(grades::run(city)));
+    flows.push(Box::pin(orgs::reports(city)));
+    flows.push(Box::pin(mailbox::run(city)));
+    flows.extend(apply::flows(city));
+    city.timeline
+        .run(
+            &city.state.clock,
+            to_ms(start - Duration::days(HISTORY_DAYS)),
+            flows,
+        )
+        .await?;
     // The history ends where the real clock stands.
     city.state.clock.set(end);
     let mut tx = db.begin_write().await?;
     meta::set(&mut tx, LOADED_KEY, &to_ms(end).to_string()).await?;
-    let s = city.summary;
+    let s = *city
+        .summary
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     city.state
         .auditor
         .record(

@@ -178,18 +178,21 @@ pub async fn run(city: &mut City) -> Result<(), DemoError> {
             )
             .await?;
         }
-        city.orgs.push(CityOrg {
-            id: id.0,
-            name,
-            admin: admin.0,
-            district: district.0,
-            org_type: org_type.code(),
-            status,
-            charity,
-        });
+        city.orgs
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(CityOrg {
+                id: id.0,
+                name,
+                admin: admin.0,
+                district: district.0,
+                org_type: org_type.code(),
+                status,
+                charity,
+            });
     }
     tx.commit().await?;
-    city.summary.organizations = COUNT;
+    city.count(|s| s.organizations = COUNT);
     Ok(())
 }
 
@@ -197,7 +200,7 @@ pub async fn run(city: &mut City) -> Result<(), DemoError> {
 /// due day (31 May of the next year) lies inside the history at least four months before its
 /// end, so the late filings and the inspections have happened; any that would fall after the
 /// loading instant wait.
-pub async fn reports(city: &mut City) -> Result<(), DemoError> {
+pub async fn reports(city: &City) -> Result<(), DemoError> {
     let end = city.today;
     let year = if end.month() as u8 >= 10 {
         end.year() - 1
@@ -209,7 +212,7 @@ pub async fn reports(city: &mut City) -> Result<(), DemoError> {
         .ok_or_else(|| DemoError::Invalid(format!("due day {due}")))?;
     let days_before = |d: time::Date| (end - d).whole_days();
     let live: Vec<CityOrg> = city
-        .orgs
+        .orgs()
         .iter()
         .filter(|o| o.status == "registered")
         .cloned()
@@ -226,17 +229,17 @@ pub async fn reports(city: &mut City) -> Result<(), DemoError> {
     }
     on_time.sort_by_key(|(_, d)| -d);
     for (o, before) in &on_time {
-        city.at(days_before(due_day) + before, 10, 0);
+        city.at(days_before(due_day) + before, 10, 0).await;
         file(city, o, year, &due).await?;
     }
     // The day after the due day the daily job lists whoever has not filed.
-    city.at(days_before(due_day) - 1, 1, 30);
+    city.at(days_before(due_day) - 1, 1, 30).await;
     crate::registry::supervision::run_daily(&Registry::of(&city.state))
         .await
         .map_err(step("daily registry job"))?;
     late.sort_by_key(|(_, d)| *d);
     for (o, after) in &late {
-        if city.when(days_before(due_day) - after, 15, 0) {
+        if city.when(days_before(due_day) - after, 15, 0).await {
             file(city, o, year, &due).await?;
         }
     }
@@ -262,7 +265,7 @@ pub async fn reports(city: &mut City) -> Result<(), DemoError> {
     let inspected = filed.len().saturating_sub(30);
     for (n, (org, report, district, charity)) in filed.iter().take(inspected).enumerate() {
         let n = i64::try_from(n).unwrap_or(0);
-        if !city.when(days_before(due_day) - 30 - n / 4, 14, 0) {
+        if !city.when(days_before(due_day) - 30 - n / 4, 14, 0).await {
             break;
         }
         let outcome = match (charity, city.below(20)) {
@@ -289,8 +292,8 @@ pub async fn reports(city: &mut City) -> Result<(), DemoError> {
         .or_else(|| live.last())
         .cloned()
         .ok_or_else(|| DemoError::Invalid("no organization to revoke".into()))?;
-    if !city.when(days_before(due_day) - 75, 10, 30) {
-        city.at(1, 10, 30);
+    if !city.when(days_before(due_day) - 75, 10, 30).await {
+        city.at(1, 10, 30).await;
     }
     let authority = {
         let mut c = city.state.db.acquire().await?;
@@ -306,7 +309,13 @@ pub async fn reports(city: &mut City) -> Result<(), DemoError> {
         )
         .await
         .map_err(step("revocation"))?;
-    if let Some(o) = city.orgs.iter_mut().find(|o| o.id == target.id) {
+    if let Some(o) = city
+        .orgs
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .iter_mut()
+        .find(|o| o.id == target.id)
+    {
         o.status = "revoked";
     }
     Ok(())
