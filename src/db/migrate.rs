@@ -273,9 +273,9 @@ const STEPS: &[Step] = &[
     },
     Step {
         version: 53,
-        name: "org_name_lookup",
-        sqlite: include_str!("../../migrations/sqlite/0053_org_name_lookup.sql"),
-        postgres: include_str!("../../migrations/postgres/0053_org_name_lookup.sql"),
+        name: "lookups_at_scale",
+        sqlite: include_str!("../../migrations/sqlite/0053_lookups_at_scale.sql"),
+        postgres: include_str!("../../migrations/postgres/0053_lookups_at_scale.sql"),
     },
 ];
 
