@@ -555,10 +555,7 @@ pub async fn names_containing(
     )
     .bind(gram)
     .bind(authority)
-    .bind(format!(
-        "%{}%",
-        crate::domain::org_name::normalize(text)
-    ))
+    .bind(format!("%{}%", crate::domain::org_name::normalize(text)))
     .bind(limit)
     .fetch_all(&mut *c)
     .await

@@ -206,7 +206,7 @@ fn migrate_demo_create_user_and_backup_on_a_sqlite_file() {
             .unwrap();
         (orgs, page.count)
     });
-    let city = huoban::seed::city::ORGANIZATIONS as i64;
+    let city = (huoban::seed::city::ORGANIZATIONS + huoban::seed::city::REGISTERED) as i64;
     assert_eq!(
         orgs,
         4 + city + 300,
@@ -354,7 +354,9 @@ fn with_no_configuration_it_serves_the_demo_and_keeps_its_keys_across_restarts()
     });
     assert_eq!(
         users,
-        (huoban::seed::data().unwrap().users.len() + huoban::seed::city::ORGANIZATIONS) as i64,
+        (huoban::seed::data().unwrap().users.len()
+            + huoban::seed::city::ORGANIZATIONS
+            + huoban::seed::city::APPLICANTS) as i64,
         "demo data and the city's organizations' administrators, loaded once"
     );
 }

@@ -105,6 +105,21 @@ const APPLICATIONS: [Apply; 4] = [
 ];
 
 /// The documents every registration attaches (`registry::check`).
+/// How many of the city's applications are approved (each a new organization) and how many
+/// applicants (each a new account) come in through the registration service.
+pub const APPROVED: usize = {
+    let mut n = 0;
+    let mut i = 0;
+    while i < APPLICATIONS.len() {
+        if !APPLICATIONS[i].waits {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+};
+pub const APPLICANTS: usize = APPLICATIONS.len();
+
 const DOCUMENTS: [(&str, &str); 4] = [
     ("articles", "章程"),
     ("capital", "验资报告"),

@@ -36,6 +36,10 @@ use time::{Date, Duration, OffsetDateTime, Time};
 const LOADED_KEY: &str = "city_loaded";
 /// How many organizations (each with its administrator's account) the city adds.
 pub const ORGANIZATIONS: usize = orgs::COUNT;
+/// How many organizations the city's registration applications add (approved), and how many
+/// applicants' accounts they open.
+pub const REGISTERED: usize = apply::APPROVED;
+pub const APPLICANTS: usize = apply::APPLICANTS;
 /// How far back the city's history starts.
 pub const HISTORY_DAYS: i64 = 540;
 /// The generator's seed: the same history on every run.
