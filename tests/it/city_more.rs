@@ -65,6 +65,28 @@ async fn the_admin_finds_the_refused_mail_and_sends_it_again() {
     );
     let (_, dash) = app.get("/dashboard").await;
     assert!(!html_unescape(&dash).contains(&link));
+    // What goes again is a link that still opens: a mail given up keeps its one-time link
+    // (only a delivered one has it cut), so the invitation works once it arrives.
+    let body = app
+        .text(&format!(
+            "SELECT body_text FROM mail_outbox WHERE id = {id}"
+        ))
+        .await;
+    let start = body.find("/invitations/").expect("the invitation's link");
+    let path: String = body[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || "/-_".contains(*c))
+        .collect();
+    assert!(
+        path.len() > "/invitations/".len() + 16,
+        "a whole token: {path}"
+    );
+    let (s, invitation) = app.get(&path).await;
+    assert_eq!(s, Status::Ok, "{path}");
+    assert!(
+        invitation.contains("name=\"_csrf\""),
+        "the invitation's form"
+    );
     // A second press finds nothing to send again: said, nothing written.
     let r = app.post(&retry, &[]).await;
     assert_eq!(r.status(), Status::SeeOther);

@@ -135,12 +135,15 @@ impl Worker<'_> {
                     (MailStatus::Failed, "mail.failed", Some(e.clone()), 0)
                 }
             };
-            // Once a mail is delivered or given up, its one-time links are of no more use to
-            // anyone reading the outbox: they are cut from the stored text.
-            let body = if retry {
-                mail.body.clone()
-            } else {
+            // Once a mail is delivered its one-time links are of no more use to anyone reading
+            // the outbox: they are cut from the stored text. A mail given up keeps them, so
+            // the administrator's "send again" (`/admin/mail`) delivers a link that still
+            // opens (the token's own expiry still applies); outside the demo `/admin/mail`
+            // never shows such a body.
+            let body = if status == MailStatus::Sent {
                 scrub_links(&mail.body)
+            } else {
+                mail.body.clone()
             };
             let recorded = mail_store::record_outcome(
                 &mut tx,
