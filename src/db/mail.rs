@@ -88,6 +88,18 @@ fn mail_of(r: &sqlx::any::AnyRow) -> Result<Mail, sqlx::Error> {
     })
 }
 
+/// Sets a failed mail aside (handled another way): off the administrator's work list, kept in
+/// the outbox as it was; false when it is not (or no longer) failed.
+pub async fn dismiss(c: &mut Conn, id: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE mail_outbox SET status = 'dismissed' WHERE id = $1 AND status = 'failed'",
+    )
+    .bind(id)
+    .execute(&mut *c)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Puts a failed mail back in the queue, due at `now`, with its attempts counted afresh;
 /// false when it is not (or no longer) failed.
 pub async fn retry(c: &mut Conn, id: i64, now: i64) -> Result<bool, sqlx::Error> {

@@ -70,6 +70,25 @@ impl<'a> Administration<'a> {
         Ok(true)
     }
 
+    /// Sets a failed mail aside, audited: the administrator has handled it another way (told
+    /// the sender the address is wrong, say). False when it is not failed.
+    pub async fn dismiss_mail(&self, by: UserId, id: i64) -> AppResult<bool> {
+        let mut tx = self.db.begin_write().await?;
+        if !crate::db::mail::dismiss(&mut tx, id).await? {
+            return Ok(false);
+        }
+        self.audit(
+            &mut tx,
+            by,
+            "mail.dismissed",
+            ("mail", id.to_string()),
+            json!({ "mail_id": id }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Grants `role` to `user`. A scoped role must name a unit of the right kind (`unit`:
     /// `authority:1`, `department:2`, `agency:1`); the grant records the settings version in
     /// force. The grant's id, or the refusals.

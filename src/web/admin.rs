@@ -29,7 +29,8 @@ pub fn routes() -> Vec<Route> {
         settings_page,
         change_setting,
         outbox,
-        retry_mail
+        retry_mail,
+        dismiss_mail
     ]
 }
 
@@ -316,6 +317,27 @@ async fn retry_mail(
         .await?
     {
         "flash-mail-retried"
+    } else {
+        "flash-mail-not-failed"
+    };
+    Ok(Reply::flash("/admin/mail", page.t(key)))
+}
+
+/// Sets a failed mail aside: handled another way (a mistyped address is for the sender to
+/// correct by sending anew), so it leaves the work list; kept in the outbox, audited.
+#[post("/admin/mail/<id>/dismiss", data = "<_form>")]
+async fn dismiss_mail(
+    page: Page,
+    state: &State<AppState>,
+    admin: Admin<'_>,
+    id: i64,
+    _form: CsrfForm<Empty>,
+) -> AppResult<Reply> {
+    let key = if Administration::of(state)
+        .dismiss_mail(admin.user.id(), id)
+        .await?
+    {
+        "flash-mail-dismissed"
     } else {
         "flash-mail-not-failed"
     };

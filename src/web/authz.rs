@@ -598,6 +598,7 @@ pub const MATRIX: &[Rule] = &[
     rule("POST", "/admin/settings", Who::Role(Role::Admin)),
     rule("GET", "/admin/mail", Who::Role(Role::Admin)),
     rule("POST", "/admin/mail/<id>/retry", Who::Role(Role::Admin)),
+    rule("POST", "/admin/mail/<id>/dismiss", Who::Role(Role::Admin)),
     rule("GET", "/admin/calendar?<year>", Who::Role(Role::Admin)),
     rule("GET", "/admin/calendar/<y>", Who::Role(Role::Admin)),
     rule("POST", "/admin/calendar/preview", Who::Role(Role::Admin)),

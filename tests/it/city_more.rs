@@ -103,6 +103,58 @@ async fn the_admin_finds_the_refused_mail_and_sends_it_again() {
     assert_eq!(r.status(), Status::Forbidden);
 }
 
+/// A refused mail whose address is itself wrong cannot be helped by sending it again: the
+/// admin marks it handled (after telling the sender); it leaves the work list, stays in the
+/// outbox with its state in words, and the step is audited once.
+#[rocket::async_test]
+async fn a_refused_mail_handled_otherwise_leaves_the_work_list() {
+    let app = TestApp::spawn_city().await;
+    let id = app
+        .scalar("SELECT MAX(id) FROM mail_outbox WHERE status = 'failed'")
+        .await;
+    app.login_as(ADMIN).await;
+    let link = format!("href=\"/admin/mail#mail-{id}\"");
+    assert!(html_unescape(&app.get("/dashboard").await.1).contains(&link));
+    let (_, page) = app.get("/admin/mail").await;
+    let dismiss = format!("/admin/mail/{id}/dismiss");
+    assert!(
+        page.contains(&format!("action=\"{dismiss}\"")),
+        "offered beside 'send again'"
+    );
+    let r = app.post(&dismiss, &[]).await;
+    assert_eq!(r.status(), Status::SeeOther);
+    drop(r);
+    assert_eq!(
+        app.text(&format!("SELECT status FROM mail_outbox WHERE id = {id}"))
+            .await,
+        "dismissed"
+    );
+    let audited = format!(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'mail.dismissed' AND entity_id = '{id}'"
+    );
+    assert_eq!(app.scalar_of(&audited).await, 1);
+    assert!(!html_unescape(&app.get("/dashboard").await.1).contains(&link));
+    let (_, page) = app.get("/admin/mail").await;
+    assert!(!page.contains(&format!("action=\"{dismiss}\"")));
+    // Once is enough: a second press writes nothing, and it cannot be sent again now.
+    let r = app.post(&dismiss, &[]).await;
+    assert_eq!(r.status(), Status::SeeOther);
+    drop(r);
+    let r = app.post(&format!("/admin/mail/{id}/retry"), &[]).await;
+    assert_eq!(r.status(), Status::SeeOther);
+    drop(r);
+    assert_eq!(app.scalar_of(&audited).await, 1);
+    assert_eq!(
+        app.text(&format!("SELECT status FROM mail_outbox WHERE id = {id}"))
+            .await,
+        "dismissed"
+    );
+    app.logout().await;
+    app.login_as(("ngo@demo.huoban.cn", "demo-ngo-2026")).await;
+    let r = app.post(&dismiss, &[]).await;
+    assert_eq!(r.status(), Status::Forbidden);
+}
+
 /// Columns that hold secrets or what is derived from them, different on every run by design:
 /// password hashes, tokens and their digests, the sealed bids (envelopes, nonces, their
 /// digests and references), and the audit chain's hashes and HMACs (keyed per instance).

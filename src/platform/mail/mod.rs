@@ -3,13 +3,16 @@
 //! caller's transaction, so a mail exists exactly when the change that caused it does.
 
 /// Where a mail is in the outbox: waiting (or waiting to be retried), claimed by a worker,
-/// delivered, or given up. The stored `status` column holds its code.
+/// delivered, given up, or given up and then set aside by the administrator (handled another
+/// way: a mistyped address is not the administrator's to correct). The stored `status` column
+/// holds its code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MailStatus {
     Pending,
     Sending,
     Sent,
     Failed,
+    Dismissed,
 }
 
 impl MailStatus {
@@ -19,6 +22,7 @@ impl MailStatus {
             MailStatus::Sending => "sending",
             MailStatus::Sent => "sent",
             MailStatus::Failed => "failed",
+            MailStatus::Dismissed => "dismissed",
         }
     }
 
@@ -28,6 +32,7 @@ impl MailStatus {
             MailStatus::Sending,
             MailStatus::Sent,
             MailStatus::Failed,
+            MailStatus::Dismissed,
         ]
         .into_iter()
         .find(|m| m.code() == s)
