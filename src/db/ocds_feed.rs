@@ -96,10 +96,17 @@ pub async fn projects_dated(
 /// The years (as Beijing reckons them, from `first` and `last` release event) the feed spans:
 /// the earliest and latest release event times, if any.
 pub async fn span(c: &mut Conn, release_kinds: &[&str]) -> Result<Option<(i64, i64)>, sqlx::Error> {
+    // Each end read from the `(at)` index's end, stopping at the first release event: MIN and
+    // MAX under a kind filter read every event (1.1 s for `/data` at 100,000 processes).
     let k = kinds(release_kinds);
-    let sql = format!("SELECT MIN(at), MAX(at) FROM project_events WHERE kind IN ({k})");
-    let r: (Option<i64>, Option<i64>) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .fetch_one(&mut *c)
+    let end = |dir: &str| {
+        format!("SELECT at FROM project_events WHERE kind IN ({k}) ORDER BY at {dir} LIMIT 1")
+    };
+    let first: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(end("ASC")))
+        .fetch_optional(&mut *c)
         .await?;
-    Ok(r.0.zip(r.1))
+    let last: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(end("DESC")))
+        .fetch_optional(&mut *c)
+        .await?;
+    Ok(first.zip(last))
 }

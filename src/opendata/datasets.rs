@@ -221,7 +221,9 @@ pub fn columns(ds: Dataset) -> &'static [Col] {
     }
 }
 
-/// Failed and cancelled rounds: the event kinds, and the stage each names.
+/// Failed and cancelled rounds: the event kinds, and the stage each names. Migration 0053's
+/// partial index `project_events_failures` has this condition word for word (SQLite uses a
+/// partial index only for a query holding its condition as written): change both together.
 const FAILURE_KINDS: &str =
     "e.kind IN ('failed', 'final_failed', 'review_failed', 'compliance_failed', 'cancelled')";
 
