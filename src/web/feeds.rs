@@ -57,6 +57,9 @@ async fn feed(
     Ok((ContentType::new("application", "atom+xml"), out))
 }
 
+// The kinds below are written word for word in the partial indexes of migration 0053
+// (`project_events_published`, `project_events_awarded`): SQLite uses a partial index only for
+// a query holding its condition as written, so change both together.
 #[get("/feeds/projects.atom")]
 async fn projects(state: &State<AppState>) -> AppResult<(ContentType, String)> {
     feed(
