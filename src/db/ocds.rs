@@ -77,10 +77,11 @@ pub async fn parties_of(c: &mut Conn, projects: &[i64]) -> Result<Vec<(i64, OrgR
          JOIN (SELECT project_id, org_id FROM bids WHERE project_id IN ({ids}) \
          UNION SELECT project_id, org_id FROM contracts WHERE project_id IN ({ids})) x ON x.org_id = o.id"
     );
-    let rows: Vec<(i64, i64, Option<String>, String, String, Option<String>)> =
-        sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .fetch_all(&mut *c)
-            .await?;
+    // The project, then an `OrgRow`'s columns.
+    type Joined = (i64, i64, Option<String>, String, String, Option<String>);
+    let rows: Vec<Joined> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *c)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|(p, id, uscc, name, district, domicile)| (p, (id, uscc, name, district, domicile)))

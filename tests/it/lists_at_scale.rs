@@ -8,17 +8,12 @@ use huoban::db::projects::{self, Worked};
 use huoban::db::search::{self, Filters};
 use sqlx::{Column, Row};
 
-/// Copies of project `from` with a new number, unit, dates and status.
-async fn copy_project(
-    app: &TestApp,
-    from: i64,
-    number: &str,
-    department: i64,
-    agency: Option<i64>,
-    notice_at: Option<i64>,
-    created_at: i64,
-    status: &str,
-) {
+/// A copy of a project: (number, department, agency, notice, creation, status).
+type Planned<'a> = (&'a str, i64, Option<i64>, Option<i64>, i64, &'a str);
+
+/// A copy of project `from` with a new number, unit, dates and status.
+async fn copy_project(app: &TestApp, from: i64, planned: Planned<'_>) {
+    let (number, department, agency, notice_at, created_at, status) = planned;
     let mut c = app.db.acquire().await.expect("conn");
     let row = sqlx::query("SELECT * FROM projects WHERE id = $1")
         .bind(from)
@@ -70,7 +65,7 @@ async fn a_unit_s_project_list_is_newest_first_across_its_department_and_agency_
     // Ties on the sort key (the same notice time) are broken by id, newest first; a project
     // without a notice sorts by its creation; a cancelled one is listed, a status not asked
     // for is not; one of the department's own projects is also entrusted to the agency.
-    let plan: Vec<(&str, i64, Option<i64>, Option<i64>, i64, &str)> = vec![
+    let plan: Vec<Planned> = vec![
         ("LS-01", dept, None, Some(5_000), 1_000, "published"),
         ("LS-02", dept, None, None, 7_000, "draft"),
         ("LS-03", other, Some(agency), Some(6_000), 1_000, "opened"),
@@ -88,8 +83,8 @@ async fn a_unit_s_project_list_is_newest_first_across_its_department_and_agency_
         ("LS-08", dept, None, Some(9_500), 1_000, "failed"),
         ("LS-09", other, Some(agency), None, 3_000, "draft"),
     ];
-    for (n, d, a, notice, created, status) in &plan {
-        copy_project(&app, from, n, *d, *a, *notice, *created, status).await;
+    for planned in &plan {
+        copy_project(&app, from, *planned).await;
     }
     let statuses = [
         "draft",
