@@ -254,7 +254,10 @@ async fn outbox(page: Page, state: &State<AppState>, _admin: Admin<'_>) -> AppRe
     // send again (the dashboard's work list links to it).
     let failed = mail::failed(&mut c).await?;
     let mut mails = mail::recent(&mut c, 200).await?;
-    mails.retain(|m| m.status != "failed");
+    mails.retain(|m| {
+        crate::platform::mail::MailStatus::parse(&m.status)
+            != Some(crate::platform::mail::MailStatus::Failed)
+    });
     // Procurement notices go to those who obtained a project's documents or bid on it: who
     // they are is secret until the opening (DOMAIN §5), so their recipients and bodies are not
     // shown here.
@@ -312,15 +315,17 @@ async fn retry_mail(
     id: i64,
     _form: CsrfForm<Empty>,
 ) -> AppResult<Reply> {
-    let key = if Administration::of(state)
+    let done = Administration::of(state)
         .retry_mail(admin.user.id(), id)
-        .await?
-    {
-        "flash-mail-retried"
-    } else {
-        "flash-mail-not-failed"
-    };
-    Ok(Reply::flash("/admin/mail", page.t(key)))
+        .await?;
+    Ok(failed_mail_done(&page, done, "flash-mail-retried"))
+}
+
+/// Back to `/admin/mail` after acting on a failed mail: what was done, or that the mail was
+/// no longer failed (acted on already, or never refused).
+fn failed_mail_done(page: &Page, done: bool, key: &str) -> Reply {
+    let key = if done { key } else { "flash-mail-not-failed" };
+    Reply::flash("/admin/mail", page.t(key))
 }
 
 /// Sets a failed mail aside: handled another way (a mistyped address is for the sender to
@@ -333,15 +338,10 @@ async fn dismiss_mail(
     id: i64,
     _form: CsrfForm<Empty>,
 ) -> AppResult<Reply> {
-    let key = if Administration::of(state)
+    let done = Administration::of(state)
         .dismiss_mail(admin.user.id(), id)
-        .await?
-    {
-        "flash-mail-dismissed"
-    } else {
-        "flash-mail-not-failed"
-    };
-    Ok(Reply::flash("/admin/mail", page.t(key)))
+        .await?;
+    Ok(failed_mail_done(&page, done, "flash-mail-dismissed"))
 }
 
 /// One piece of a mail body on `/admin/mail`: text, or a link (shown clickable).

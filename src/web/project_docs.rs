@@ -153,8 +153,7 @@ async fn attach(
         return refuse(&page, state, user, &p, "docfile", "err-docfile-description").await;
     }
     let now = state.clock.now_ms();
-    let open = p.status == crate::domain::project::Status::Published
-        && p.deadline_at.is_some_and(|d| now < d);
+    let open = crate::web::projects::bids_open(&p, now);
     if !open {
         return refuse(&page, state, user, &p, "docfile", "err-docfile-closed").await;
     }

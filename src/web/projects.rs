@@ -120,8 +120,7 @@ async fn show_context(
         None => None,
     };
     let now = state.clock.now_ms();
-    let open = p.status == crate::domain::project::Status::Published
-        && p.deadline_at.is_some_and(|d| now < d);
+    let open = bids_open(p, now);
     // The rules the publication recorded: its settings version, the method's approval.
     let publication = match p.notice_at {
         Some(_) => Some(crate::procurement::publication::standing(&mut c, p, now).await?),
@@ -142,6 +141,12 @@ async fn show_context(
     )
 }
 
+/// Whether the project takes bids at `now`: published and before its deadline. The project
+/// page's "take part" box, its cache key and the documents pages all read this one rule.
+pub fn bids_open(p: &Project, now: i64) -> bool {
+    p.status == crate::domain::project::Status::Published && p.deadline_at.is_some_and(|d| now < d)
+}
+
 /// The public project page. An anonymous visitor's copy is kept in the page cache (issue 26
 /// item 3) while nothing changes; the only thing it shows that time alone changes is whether
 /// bids are still taken (`open`), so that is part of the key.
@@ -154,9 +159,11 @@ async fn show(
     number: &str,
 ) -> AppResult<Html> {
     let p = by_number(state, number).await?;
-    let open = p.status == crate::domain::project::Status::Published
-        && p.deadline_at.is_some_and(|d| state.clock.now_ms() < d);
-    let key = if open { "open" } else { "closed" };
+    let key = if bids_open(&p, state.clock.now_ms()) {
+        "open"
+    } else {
+        "closed"
+    };
     let context = show_context(&pg, state, user, &p, FormErrors::default(), json!({}));
     page_cache::serve(&pg, state, &templates, "projects/show", key, context).await
 }
@@ -186,8 +193,7 @@ async fn documents(
     let obtained = crate::db::project_docs::obtained_version(&mut c, p.id, p.round, org.0).await?;
     let list = crate::web::project_docs::listing(&mut c, &p).await?;
     let now = state.clock.now_ms();
-    let open = p.status == crate::domain::project::Status::Published
-        && p.deadline_at.is_some_and(|d| now < d);
+    let open = bids_open(&p, now);
     Ok(page.render(
         "projects/documents",
         json!({ "p": p, "criteria": criteria, "amendments": amendments, "org": org.0,
