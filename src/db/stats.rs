@@ -139,8 +139,8 @@ pub async fn registrations(
     .await
 }
 
-/// The years anything was published, paid or registered in (for the year selector), newest
-/// first.
+/// Every year from the earliest anything was published, paid or registered in to the latest
+/// (for the year selector), newest first: the ends of the days' indexes, not every row.
 pub async fn years(c: &mut Conn, backend: Backend) -> Result<Vec<String>, sqlx::Error> {
     let y = |col: &str| {
         month_of(backend, col)
@@ -148,13 +148,21 @@ pub async fn years(c: &mut Conn, backend: Backend) -> Result<Vec<String>, sqlx::
             .replace("YYYY-MM", "YYYY")
     };
     let sql = format!(
-        "SELECT y FROM (SELECT {} AS y FROM projects WHERE notice_at IS NOT NULL \
-         UNION SELECT SUBSTR(value_date, 1, 4) AS y FROM ledger_entries \
-         UNION SELECT SUBSTR(registered_on, 1, 4) AS y FROM organizations \
-         WHERE registered_on IS NOT NULL) t WHERE y IS NOT NULL ORDER BY y DESC",
-        y("notice_at")
+        "SELECT MIN(y), MAX(y) FROM (\
+         SELECT {lo} AS y FROM projects \
+         UNION ALL SELECT {hi} FROM projects \
+         UNION ALL SELECT SUBSTR(MIN(value_date), 1, 4) FROM ledger_entries \
+         UNION ALL SELECT SUBSTR(MAX(value_date), 1, 4) FROM ledger_entries \
+         UNION ALL SELECT SUBSTR(MIN(registered_on), 1, 4) FROM organizations \
+         UNION ALL SELECT SUBSTR(MAX(registered_on), 1, 4) FROM organizations) t",
+        lo = y("MIN(notice_at)"),
+        hi = y("MAX(notice_at)"),
     );
-    sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-        .fetch_all(&mut *c)
-        .await
+    let (lo, hi): (Option<String>, Option<String>) =
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_one(&mut *c).await?;
+    let num = |s: Option<String>| s.and_then(|s| s.parse::<i32>().ok());
+    Ok(match (num(lo), num(hi)) {
+        (Some(lo), Some(hi)) => (lo..=hi).rev().map(|y| format!("{y:04}")).collect(),
+        _ => Vec::new(),
+    })
 }

@@ -8,6 +8,7 @@ mod datasets;
 pub mod export;
 
 pub mod feed;
+pub mod figures;
 pub mod ocds;
 
 use crate::db::Conn;

@@ -41,6 +41,8 @@ pub struct AppState {
     pub task_counts: Arc<crate::deadlines::Counts>,
     /// The seeds of the draws the law asks for (the system's generator; the city's seeded).
     pub draws: crate::platform::draws::Draws,
+    /// The public statistics' kept figures (`opendata::figures`).
+    pub figures: Arc<crate::opendata::figures::Figures>,
 }
 
 impl AppState {
@@ -200,6 +202,7 @@ pub fn state(resolved: &Resolved, db: Db, clock: Clock) -> Result<AppState, Star
         sealer: crate::procurement::sealing::Sealer::new(&resolved.keys.bid_sealing),
         task_counts: Arc::default(),
         draws: crate::platform::draws::Draws::os(),
+        figures: Arc::default(),
         db,
     })
 }
@@ -262,6 +265,7 @@ pub fn build(resolved: &Resolved, state: AppState) -> Rocket<Build> {
         .attach(web::chunks::WholeBodies)
         .attach(web::api_data::MethodNotAllowed)
         .attach(crate::platform::jobs::fairing())
+        .attach(crate::opendata::figures::warm_up())
         .mount("/", web::routes())
         .register("/", web::catchers())
 }

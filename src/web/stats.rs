@@ -22,8 +22,6 @@ pub fn routes() -> Vec<Route> {
 
 /// Bar length out of this many pixels.
 const BAR: i64 = 400;
-/// Months shown at most.
-const MONTHS: i64 = 24;
 
 /// One bar: its label, value and how the value reads.
 struct Bar {
@@ -113,101 +111,76 @@ fn year_of(year: Option<&str>) -> Result<Option<i32>, ()> {
     }
 }
 
-fn span(year: i32) -> Option<crate::db::stats::Span> {
-    let start = |y: i32| {
-        time::Date::from_calendar_date(y, time::Month::January, 1)
-            .ok()
-            .map(|d| {
-                crate::platform::clock::to_ms(
-                    d.midnight()
-                        .assume_offset(crate::domain::calendar::SHANGHAI),
-                )
-            })
+/// The kept figures of `year` (`opendata::figures`).
+async fn snapshot(
+    state: &AppState,
+    year: Option<i32>,
+) -> AppResult<std::sync::Arc<crate::opendata::figures::Snapshot>> {
+    let src = crate::opendata::figures::Source {
+        db: state.db.clone(),
+        clock: state.clock.clone(),
+        version: state.page_cache.version(&state.db).await?,
     };
-    Some(crate::db::stats::Span {
-        from_ms: start(year)?,
-        to_ms: start(year + 1)?,
-        from_day: format!("{year:04}-01-01"),
-        to_day: format!("{:04}-01-01", year + 1),
-    })
+    let inline = std::time::Duration::from_millis(state.config.statistics_inline_ms);
+    Ok(state.figures.get(src, year, inline).await?)
 }
 
-/// Every chart's figures, for all time or for `year` (grades: in force on the year's last day,
-/// or today for the current year; registrations: per month of the year).
-async fn series(pg: &Page, state: &AppState, year: Option<i32>) -> AppResult<Vec<Series>> {
+/// Every chart's figures from `raw`, labelled in the reader's language.
+fn series(pg: &Page, raw: &crate::opendata::figures::Raw, year: Option<i32>) -> Vec<Series> {
     let en = pg.lang.code() == "en";
-    let mut c = state.db.acquire().await?;
-    let backend = state.db.backend;
-    let sp = year.and_then(span);
-    let sp = sp.as_ref();
-    let today = crate::web::opendata::scope(state).today;
-    // Grades in force on the year's last day, today within the current year, and none for a
-    // year still to come (nothing is in force in it yet).
-    let on = match year {
-        Some(y) if format!("{y:04}-12-31") < today => Some(format!("{y:04}-12-31")),
-        Some(y) if format!("{y:04}-01-01") > today => None,
-        _ => Some(today),
-    };
     let mut out = Vec::new();
-    for by_district in [false, true] {
-        let rows = crate::db::stats::spending(&mut c, by_district, sp).await?;
+    for (id, rows) in [("category", &raw.category), ("district", &raw.district)] {
+        let by_district = id == "district";
         let figures = rows
-            .into_iter()
+            .iter()
             .filter(|r| r.2 > 0)
             .map(|(zh, e, fen)| Figure {
                 shown_label: if by_district {
-                    crate::opendata::district_name(&zh, en)
+                    crate::opendata::district_name(zh, en)
                 } else if en {
-                    e
+                    e.clone()
                 } else {
                     zh.clone()
                 },
-                raw: zh,
-                value: fen,
+                raw: zh.clone(),
+                value: *fen,
             })
             .collect();
-        let id = if by_district { "district" } else { "category" };
         out.push(Series {
             id,
             unit: Unit::Yuan,
             figures,
         });
     }
-    let plain = |rows: Vec<(String, i64)>| -> Vec<Figure> {
-        rows.into_iter()
+    let plain = |rows: &[(String, i64)]| -> Vec<Figure> {
+        rows.iter()
             .map(|(label, n)| Figure {
                 shown_label: label.clone(),
-                raw: label,
-                value: n,
+                raw: label.clone(),
+                value: *n,
             })
             .collect()
     };
-    for (id, bids) in [("projects", false), ("bids", true)] {
-        let mut rows = crate::db::stats::per_month(&mut c, backend, bids, MONTHS, sp).await?;
-        rows.reverse();
+    for (id, rows) in [("projects", &raw.projects), ("bids", &raw.bids)] {
         out.push(Series {
             id,
             unit: Unit::Count,
             figures: plain(rows),
         });
     }
-    let grades = match on {
-        Some(on) => crate::db::stats::grades_in_force(&mut c, &on).await?,
-        None => Vec::new(),
-    };
     out.push(Series {
         id: "grades",
         unit: Unit::Count,
-        figures: grades
-            .into_iter()
+        figures: raw
+            .grades
+            .iter()
             .map(|(g, n)| Figure {
                 shown_label: pg.t(&format!("grade-{g}")),
-                raw: g,
-                value: n,
+                raw: g.clone(),
+                value: *n,
             })
             .collect(),
     });
-    let regs = crate::db::stats::registrations(&mut c, sp).await?;
     out.push(Series {
         id: if year.is_some() {
             "registrations-month"
@@ -215,15 +188,18 @@ async fn series(pg: &Page, state: &AppState, year: Option<i32>) -> AppResult<Vec
             "registrations"
         },
         unit: Unit::Count,
-        figures: plain(regs),
+        figures: plain(&raw.registrations),
     });
-    Ok(out)
+    out
 }
 
-async fn context(pg: &Page, state: &AppState, year: Option<i32>) -> AppResult<Value> {
-    let today = crate::web::opendata::scope(state).today;
-    let charts: Vec<Value> = series(pg, state, year)
-        .await?
+fn context(
+    pg: &Page,
+    snap: &crate::opendata::figures::Snapshot,
+    year: Option<i32>,
+) -> Value {
+    let today = &snap.today;
+    let charts: Vec<Value> = series(pg, &snap.raw, year)
         .into_iter()
         .map(|s| {
             let bars = s
@@ -241,14 +217,15 @@ async fn context(pg: &Page, state: &AppState, year: Option<i32>) -> AppResult<Va
             chart(pg, s.id, year, bars)
         })
         .collect();
-    let mut c = state.db.acquire().await?;
-    let mut years = crate::db::stats::years(&mut c, state.db.backend).await?;
+    let mut years = snap.raw.years.clone();
     let this = today.get(..4).unwrap_or_default().to_string();
     if !years.contains(&this) {
-        years.insert(0, this);
+        years.push(this);
+        years.sort_unstable_by(|a, b| b.cmp(a));
     }
     let qs = year.map(|y| format!("?year={y}")).unwrap_or_default();
-    Ok(json!({ "charts": charts, "today": today, "year": year, "years": years, "qs": qs }))
+    json!({ "charts": charts, "today": today, "year": year, "years": years, "qs": qs,
+            "as_of": snap.as_of_ms })
 }
 
 #[get("/statistics?<year>")]
@@ -259,16 +236,13 @@ async fn statistics(
     year: Option<&str>,
 ) -> AppResult<Html> {
     let year = year_of(year).map_err(|_| AppError::BadRequest("err-stats-year"))?;
-    let today = crate::web::opendata::scope(state).today;
-    let key = format!("{today}|{}", year.unwrap_or(0));
-    page_cache::serve(
-        &pg,
-        state,
-        &templates,
-        "stats/index",
-        &key,
-        context(&pg, state, year),
-    )
+    let snap = snapshot(state, year).await?;
+    // The kept figures' own instant: a page rendered from figures since computed again is not
+    // served for them.
+    let key = format!("{}|{}|{}", snap.today, year.unwrap_or(0), snap.as_of_ms);
+    page_cache::serve(&pg, state, &templates, "stats/index", &key, async {
+        Ok(context(&pg, &snap, year))
+    })
     .await
 }
 
@@ -301,7 +275,8 @@ async fn figures_download(
     if !bad.is_empty() {
         return Ok(Either::Right(problem(bad)));
     }
-    let all = series(pg, state, year).await?;
+    let snap = snapshot(state, year).await?;
+    let all = series(pg, &snap.raw, year);
     let name = match year {
         Some(y) => format!("statistics-{y}"),
         None => "statistics".to_string(),

@@ -603,3 +603,65 @@ async fn with_server_timing_a_page_rendered_now_says_where_its_time_went() {
     );
     assert_eq!(timing(&app, "/awards").await, None, "off by default");
 }
+
+/// Issue 26: statistics slow to compute (at a nation's scale; here any, with
+/// `statistics_inline_ms = 0`) are not computed again while the visitor waits. After a payment the
+/// page shows the figures it has, saying what instant they are of; the computation that is due
+/// runs in the background, and the page then shows the payment with the new instant.
+#[rocket::async_test]
+async fn slow_statistics_are_brought_up_to_date_in_the_background_and_say_when_they_are_of() {
+    let app = TestApp::spawn().await;
+    let k = signed_contract(&app, "NB-DATA-05").await;
+    let viewer = app.instance_with(|c| c.statistics_inline_ms = 0).await;
+    let as_of = |app: &TestApp| {
+        format!(
+            "数据截至 {}",
+            huoban::web::filters::datetime_text(app.clock.now_ms(), "zh-CN")
+        )
+    };
+    let then = as_of(&app);
+    let (s, before) = viewer.get("/statistics").await;
+    assert_eq!(s, Status::Ok);
+    assert!(before.contains(&then), "{then}");
+    assert!(!before.contains("¥114,000.00"));
+    let purchaser = int(&app, "SELECT id FROM users WHERE email = $1", PURCHASER.0).await;
+    let pay = Payment {
+        contract: k,
+        installment: 1,
+        amount_fen: 11_400_000,
+        value_date: huoban::domain::calendar::shanghai_date(app.clock.now()),
+        voucher_no: "记-2026-0005",
+        payee_account: "6222 0000 1111 2222",
+        invoice_no: "33021270005",
+        approved_by: purchaser,
+        key: "c5",
+    };
+    let pr = Procurement::of(state(&app));
+    assert!(pr.record_payment(&pay, 1, 30).await.unwrap().is_ok());
+    // The payment is public at once on its contract; the statistics still show their instant.
+    let (_, stale) = viewer.get("/statistics").await;
+    assert!(stale.contains(&then));
+    assert!(!stale.contains("¥114,000.00"), "not computed while the visitor waited");
+    let (_, csv) = viewer.get("/statistics.csv").await;
+    assert!(!csv.contains("114000.00"), "the download is of the same figures");
+    // Ten minutes on, a computation is due: it runs in the background.
+    app.clock.advance(time::Duration::minutes(10));
+    let now = as_of(&app);
+    assert_ne!(now, then);
+    let mut page = String::new();
+    for _ in 0..500 {
+        page = viewer.get("/statistics").await.1;
+        if page.contains("¥114,000.00") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(page.contains("¥114,000.00"), "brought up to date");
+    assert!(page.contains(&now));
+    let (_, csv) = viewer.get("/statistics.csv").await;
+    assert!(csv.contains("114000.00"));
+    // The base instance computes them while the visitor waits (quick figures): no instant
+    // older than the payment.
+    let (_, fresh) = app.get("/statistics").await;
+    assert!(fresh.contains("¥114,000.00"));
+}

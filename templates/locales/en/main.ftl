@@ -1802,6 +1802,7 @@ ty-name = Name
 ty-district = Division code
 stats-title = Public statistics
 stats-lead = These figures follow the data; every chart has its data table below it. Raw data:
+stats-as-of = Figures as of { $at } (Beijing time); after a change they are brought up to date within minutes.
 stats-table = data table
 stats-empty = No data yet.
 stats-category = Payments by service category

@@ -1799,6 +1799,7 @@ ty-name = 名称
 ty-district = 行政区划代码
 stats-title = 公开统计
 stats-lead = 以下统计随数据更新，图表下附数据表。原始数据见
+stats-as-of = 数据截至 { $at }（北京时间）；数据变动后，统计将在数分钟内更新。
 stats-table = 数据表
 stats-empty = 暂无数据。
 stats-category = 按服务类别的支付金额
