@@ -194,14 +194,29 @@ pub async fn lock(c: &mut Conn, id: i64, for_update: &str) -> Result<Option<Proj
     }
 }
 
-/// Projects in the given statuses, newest notice first; when `of` is given, only those of its
-/// departments or entrusted to its agencies.
+/// A place in a project list: the project's notice (or creation) instant and its id.
+pub type ListKey = (i64, i64);
+
+/// A project's place in the lists.
+pub fn list_key(p: &Project) -> ListKey {
+    (p.notice_at.unwrap_or(p.created_at), p.id)
+}
+
+/// Projects in the given statuses, newest notice first (then newest id), after `before` when
+/// given (the last one of the previous page); when `of` is given, only those of its departments
+/// or entrusted to its agencies.
 pub async fn list(
     c: &mut Conn,
     statuses: &[&str],
     of: Option<Worked<'_>>,
+    before: Option<ListKey>,
     limit: i64,
 ) -> Result<Vec<Project>, sqlx::Error> {
+    // Numbers only: written into the text.
+    let after = match before {
+        Some((at, id)) => format!(" AND (COALESCE(p.notice_at, p.created_at), p.id) < ({at}, {id})"),
+        None => String::new(),
+    };
     let quoted: Vec<String> = statuses
         .iter()
         .filter(|s| s.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'))
@@ -210,7 +225,9 @@ pub async fn list(
     let statuses = quoted.join(",");
     let order = "COALESCE(p.notice_at, p.created_at) DESC, p.id DESC";
     let sql = match of {
-        None => format!("{PROJECT} WHERE p.status IN ({statuses}) ORDER BY {order} LIMIT {limit}"),
+        None => format!(
+            "{PROJECT} WHERE p.status IN ({statuses}){after} ORDER BY {order} LIMIT {limit}"
+        ),
         Some(w) => {
             // One arm per department and per agency, each read newest first through its
             // index (`projects_listed_department`, `projects_listed_agency`: migration 0052)
@@ -231,7 +248,7 @@ pub async fn list(
                 .enumerate()
                 .map(|(n, cond)| {
                     format!(
-                        "SELECT * FROM ({listed} WHERE {cond} AND p.status IN ({statuses}) \
+                        "SELECT * FROM ({listed} WHERE {cond} AND p.status IN ({statuses}){after} \
                          ORDER BY {order} LIMIT {limit}) a{n}"
                     )
                 })

@@ -539,7 +539,7 @@ pub const MATRIX: &[Rule] = &[
     rule("GET", "/orgs/<org>/relations", Who::OrgMember),
     rule("POST", "/orgs/<org>/relations", Who::OrgAdmin),
     rule("POST", "/orgs/<org>/relations/<id>/end", Who::OrgAdmin),
-    rule("GET", "/purchase", Who::Procurer),
+    rule("GET", "/purchase?<after>", Who::Procurer),
     rule("POST", "/purchase/intentions", Who::Role(Role::Purchaser)),
     rule("GET", "/purchase/projects/new", Who::Role(Role::Purchaser)),
     rule("POST", "/purchase/projects", Who::Role(Role::Purchaser)),

@@ -87,17 +87,34 @@ pub(crate) async fn purchasers_project(
     Ok(p)
 }
 
+/// Projects listed per page of `/purchase`.
+const LIST_PAGE: i64 = 50;
+
+/// A list page's key (`at-id` of the last project of the previous page), or a 400.
+fn list_key(after: Option<&str>) -> AppResult<Option<store::ListKey>> {
+    let Some(s) = after else {
+        return Ok(None);
+    };
+    let bad = || AppError::BadRequest("err-page-key");
+    let (at, id) = s.split_once('-').ok_or_else(bad)?;
+    Ok(Some((
+        at.parse().map_err(|_| bad())?,
+        id.parse().map_err(|_| bad())?,
+    )))
+}
+
 async fn index_page(
     page: &Page,
     state: &AppState,
     user: &CurrentUser,
+    before: Option<store::ListKey>,
     values: serde_json::Value,
     errors: FormErrors,
 ) -> AppResult<Template> {
     let mine = departments(user);
     let entrusted = agencies(user);
     let mut c = state.db.acquire().await?;
-    let projects = store::list(
+    let mut projects = store::list(
         &mut c,
         &[
             "draft",
@@ -112,9 +129,21 @@ async fn index_page(
             departments: &mine,
             agencies: &entrusted,
         }),
-        500,
+        before,
+        LIST_PAGE + 1,
     )
     .await?;
+    // One more than a page is read to learn whether there is a next page.
+    let next = (projects.len() > LIST_PAGE as usize).then(|| {
+        projects.truncate(LIST_PAGE as usize);
+        projects
+            .last()
+            .map(|p| {
+                let (at, id) = store::list_key(p);
+                format!("{at}-{id}")
+            })
+            .unwrap_or_default()
+    });
     let intentions = store::intentions(&mut c, Some(&mine)).await?;
     let categories = store::categories(&mut c).await?;
     let units: Vec<_> = user
@@ -125,15 +154,30 @@ async fn index_page(
         .collect();
     Ok(page.render(
         "purchase/index",
-        json!({ "projects": projects, "intentions": intentions, "categories": categories,
+        json!({ "projects": projects, "next": next, "paged": before.is_some(),
+                "intentions": intentions, "categories": categories,
                 "departments": units, "values": values, "errors": errors,
                 "purchaser": !mine.is_empty() }),
     ))
 }
 
-#[get("/purchase")]
-async fn index(page: Page, state: &State<AppState>, staff: Procurer<'_>) -> AppResult<Template> {
-    index_page(&page, state, staff.user, json!({}), FormErrors::default()).await
+#[get("/purchase?<after>")]
+async fn index(
+    page: Page,
+    state: &State<AppState>,
+    staff: Procurer<'_>,
+    after: Option<&str>,
+) -> AppResult<Template> {
+    let before = list_key(after)?;
+    index_page(
+        &page,
+        state,
+        staff.user,
+        before,
+        json!({}),
+        FormErrors::default(),
+    )
+    .await
 }
 
 #[derive(FromForm, serde::Serialize)]
@@ -198,7 +242,7 @@ async fn intention(
     }
     if !e.is_empty() {
         let values = json!({ "intention": f });
-        let t = index_page(&page, state, user, values, e).await?;
+        let t = index_page(&page, state, user, None, values, e).await?;
         return Ok(Reply::page(Http::UnprocessableEntity, t));
     }
     let now = state.clock.now();

@@ -6,6 +6,7 @@
 use crate::helpers::*;
 use huoban::db::projects::{self, Worked};
 use huoban::db::search::{self, Filters};
+use rocket::http::Status;
 use sqlx::{Column, Row};
 
 /// A copy of a project: (number, department, agency, notice, creation, status).
@@ -95,7 +96,7 @@ async fn a_unit_s_project_list_is_newest_first_across_its_department_and_agency_
         "cancelled",
     ];
     let mut c = app.db.acquire().await.expect("conn");
-    let all = projects::list(&mut c, &statuses, None, 10_000)
+    let all = projects::list(&mut c, &statuses, None, None, 10_000)
         .await
         .expect("all");
     let mine = |p: &&projects::Project| p.department_id == dept || p.agency_id == Some(agency);
@@ -111,6 +112,7 @@ async fn a_unit_s_project_list_is_newest_first_across_its_department_and_agency_
                 departments: &[dept],
                 agencies: &[agency],
             }),
+            None,
             limit,
         )
         .await
@@ -128,6 +130,7 @@ async fn a_unit_s_project_list_is_newest_first_across_its_department_and_agency_
             departments: &[dept],
             agencies: &[agency],
         }),
+        None,
         100,
     )
     .await
@@ -142,6 +145,36 @@ async fn a_unit_s_project_list_is_newest_first_across_its_department_and_agency_
         "ties at 8,000 newest id first; LS-02 by its creation; LS-04 is another department's; \
          LS-08 is failed (not asked for); LS-05 (the department's and the agency's) once"
     );
+    // Page by page (`/purchase?after=`), each page starting after the last one's key: the
+    // same projects in the same order, each once, whatever the page size; the unfiltered list
+    // too.
+    for size in [1, 2, 3, 7] {
+        for unit in [true, false] {
+            let worked = Worked {
+                departments: &[dept],
+                agencies: &[agency],
+            };
+            let mut paged: Vec<String> = Vec::new();
+            let mut before = None;
+            loop {
+                let page = projects::list(&mut c, &statuses, unit.then_some(worked), before, size)
+                    .await
+                    .expect("a page");
+                assert!(page.len() <= size as usize);
+                paged.extend(page.iter().map(|p| p.number.clone()));
+                match page.last() {
+                    Some(p) if page.len() == size as usize => before = Some(projects::list_key(p)),
+                    _ => break,
+                }
+            }
+            let want: Vec<String> = if unit {
+                expected.clone()
+            } else {
+                all.iter().map(|p| p.number.clone()).collect()
+            };
+            assert_eq!(paged, want, "pages of {size}, unit {unit}");
+        }
+    }
     let none = projects::list(
         &mut c,
         &statuses,
@@ -149,6 +182,7 @@ async fn a_unit_s_project_list_is_newest_first_across_its_department_and_agency_
             departments: &[],
             agencies: &[],
         }),
+        None,
         100,
     )
     .await
@@ -228,4 +262,72 @@ async fn the_grade_filter_pages_graded_organizations_by_id_each_once_with_an_exa
     assert!(page.hits.iter().any(|h| h.id.0 == twice));
     assert!(page.hits.iter().all(|h| h.name.contains(&word)));
     assert_eq!(page.count, page.hits.len() as i64);
+}
+
+/// `/purchase` lists 50 projects a page, newest first, with a link to the older ones and back
+/// to the newest; a key that is not one is refused, not taken for the first page.
+#[rocket::async_test]
+async fn the_purchaser_s_list_pages_through_every_project_once() {
+    let app = TestApp::spawn().await;
+    app.login_as(PURCHASER).await;
+    let email = PURCHASER.0;
+    let dept = app
+        .scalar_of(&format!(
+            "SELECT MIN(g.department_id) FROM role_grants g JOIN users u ON u.id = g.user_id \
+             WHERE u.email = '{email}' AND g.department_id IS NOT NULL"
+        ))
+        .await;
+    let from = app
+        .scalar_of(&format!("SELECT MIN(id) FROM projects WHERE department_id = {dept}"))
+        .await;
+    for n in 0..60 {
+        let number = format!("PG-{n:02}");
+        copy_project(&app, from, (&number, dept, None, Some(1_000 + n), 1_000, "published")).await;
+    }
+    let listed = |body: &str| -> Vec<String> {
+        body.split("\">PG-")
+            .skip(1)
+            .map(|s| format!("PG-{}", &s[..2]))
+            .collect()
+    };
+    let (s, first) = app.get("/purchase").await;
+    assert_eq!(s, Status::Ok);
+    assert_eq!(first.matches("<a href=\"/purchase/projects/").count(), 50);
+    assert!(!first.contains("回到第一页"));
+    let next = first
+        .split("href=\"/purchase?after=")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a link to the older projects")
+        .to_string();
+    let (s, second) = app.get(&format!("/purchase?after={next}")).await;
+    assert_eq!(s, Status::Ok);
+    assert!(second.contains("href=\"/purchase\""), "back to the newest");
+    let total = app
+        .scalar_of(&format!(
+            "SELECT COUNT(*) FROM projects WHERE department_id = {dept} OR agency_id IN \
+             (SELECT g.agency_id FROM role_grants g JOIN users u ON u.id = g.user_id WHERE u.email = '{email}')"
+        ))
+        .await;
+    let mut seen = listed(&first);
+    seen.extend(listed(&second));
+    let mut page = second;
+    let mut rows = 50 + page.matches("<a href=\"/purchase/projects/").count() as i64;
+    while let Some(n) = page
+        .split("href=\"/purchase?after=")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .map(str::to_string)
+    {
+        page = app.get(&format!("/purchase?after={n}")).await.1;
+        rows += page.matches("<a href=\"/purchase/projects/").count() as i64;
+        seen.extend(listed(&page));
+    }
+    assert_eq!(rows, total, "every project once");
+    let want: Vec<String> = (0..60).rev().map(|n| format!("PG-{n:02}")).collect();
+    assert_eq!(seen, want, "newest first, each once");
+    for bad in ["x", "12", "12-x", "-", "9223372036854775808-1"] {
+        let (s, _) = app.get(&format!("/purchase?after={bad}")).await;
+        assert_eq!(s, Status::BadRequest, "{bad}");
+    }
 }

@@ -1066,6 +1066,7 @@ proj-grade-use = Use of the organization grade
 proj-programme-conditions = Entry conditions (special-fund programmes only)
 proj-programme-conditions-hint = Procurement may not restrict by region, grade or inspection; these conditions apply only to civil affairs' special-fund programmes.
 purchase-title = Purchasing
+purchase-older = Older projects
 purchase-new-project = New project
 purchase-projects = Our projects
 purchase-new-intention = Publish a procurement intention

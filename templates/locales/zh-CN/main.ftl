@@ -1063,6 +1063,7 @@ proj-grade-use = 评估等级的使用
 proj-programme-conditions = 参与条件（仅限专项资金项目）
 proj-programme-conditions-hint = 政府采购项目不得以地域、等级或年检设限；这些条件只适用于民政部门的专项资金、公益创投项目。
 purchase-title = 采购管理
+purchase-older = 更早的项目
 purchase-new-project = 新建项目
 purchase-projects = 本部门的项目
 purchase-new-intention = 公开采购意向
