@@ -31,17 +31,10 @@ fn kinds(kinds: &[&str]) -> String {
     list.join(", ")
 }
 
-/// Up to `limit` release events after `after` (and at or after `from`, in ms), in key order.
-/// An event keyed exactly at `after` is returned when its intention part was served and its
-/// event part was not (the caller skips what is not after the cursor).
-pub async fn after(
-    c: &mut Conn,
-    release_kinds: &[&str],
-    after: Key,
-    limit: i64,
-) -> Result<Vec<Row>, sqlx::Error> {
+/// The query of `after` (its plan is tested: `tests/it/plans.rs`).
+pub fn after_sql(release_kinds: &[&str]) -> String {
     let k = kinds(release_kinds);
-    let sql = format!(
+    format!(
         "SELECT e.at, e.id, e.project_id, e.round, \
          CASE WHEN p.intention_id IS NOT NULL AND e.id = \
            (SELECT MIN(f.id) FROM project_events f WHERE f.project_id = e.project_id AND f.kind IN ({k})) \
@@ -51,7 +44,19 @@ pub async fn after(
          WHERE e.kind IN ({k}) AND NOT (p.status = 'draft' AND p.round = 1) \
          AND e.at >= $1 AND (e.at > $1 OR e.id > $2 OR (e.id = $2 AND $3 < 1)) \
          ORDER BY e.at, e.id LIMIT $4"
-    );
+    )
+}
+
+/// Up to `limit` release events after `after` (and at or after `from`, in ms), in key order.
+/// An event keyed exactly at `after` is returned when its intention part was served and its
+/// event part was not (the caller skips what is not after the cursor).
+pub async fn after(
+    c: &mut Conn,
+    release_kinds: &[&str],
+    after: Key,
+    limit: i64,
+) -> Result<Vec<Row>, sqlx::Error> {
+    let sql = after_sql(release_kinds);
     let rows: Vec<EventRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(after.0)
         .bind(after.1)

@@ -202,19 +202,22 @@ pub fn list_key(p: &Project) -> ListKey {
     (p.notice_at.unwrap_or(p.created_at), p.id)
 }
 
-/// Projects in the given statuses, newest notice first (then newest id), after `before` when
-/// given (the last one of the previous page); when `of` is given, only those of its departments
-/// or entrusted to its agencies.
-pub async fn list(
-    c: &mut Conn,
+/// The query of `list` (its plan is tested: `tests/it/plans.rs`); `None` for a unit with no
+/// department and no agency.
+pub fn list_sql(
     statuses: &[&str],
     of: Option<Worked<'_>>,
     before: Option<ListKey>,
     limit: i64,
-) -> Result<Vec<Project>, sqlx::Error> {
+) -> Option<String> {
     // Numbers only: written into the text.
     let after = match before {
-        Some((at, id)) => format!(" AND (COALESCE(p.notice_at, p.created_at), p.id) < ({at}, {id})"),
+        // Written as a range on the index's expression, which SQLite reads from the index
+        // (it does not for a row value holding an expression).
+        Some((at, id)) => format!(
+            " AND COALESCE(p.notice_at, p.created_at) <= {at} \
+             AND (COALESCE(p.notice_at, p.created_at) < {at} OR p.id < {id})"
+        ),
         None => String::new(),
     };
     let quoted: Vec<String> = statuses
@@ -224,7 +227,7 @@ pub async fn list(
         .collect();
     let statuses = quoted.join(",");
     let order = "COALESCE(p.notice_at, p.created_at) DESC, p.id DESC";
-    let sql = match of {
+    Some(match of {
         None => format!(
             "{PROJECT} WHERE p.status IN ({statuses}){after} ORDER BY {order} LIMIT {limit}"
         ),
@@ -254,13 +257,28 @@ pub async fn list(
                 })
                 .collect();
             if arms.is_empty() {
-                return Ok(Vec::new());
+                return None;
             }
             format!(
                 "SELECT * FROM ({}) u ORDER BY u.listed_at DESC, u.id DESC LIMIT {limit}",
                 arms.join(" UNION ")
             )
         }
+    })
+}
+
+/// Projects in the given statuses, newest notice first (then newest id), after `before` when
+/// given (the last one of the previous page); when `of` is given, only those of its departments
+/// or entrusted to its agencies.
+pub async fn list(
+    c: &mut Conn,
+    statuses: &[&str],
+    of: Option<Worked<'_>>,
+    before: Option<ListKey>,
+    limit: i64,
+) -> Result<Vec<Project>, sqlx::Error> {
+    let Some(sql) = list_sql(statuses, of, before, limit) else {
+        return Ok(Vec::new());
     };
     sqlx::query(AssertSqlSafe(sql))
         .fetch_all(&mut *c)
@@ -753,13 +771,24 @@ pub async fn feed_events(
     c: &mut Conn,
     kinds: &str,
 ) -> Result<Vec<(i64, i64, String, String, String, String)>, sqlx::Error> {
-    sqlx::query_as(AssertSqlSafe(format!(
+    sqlx::query_as(AssertSqlSafe(feed_events_sql(kinds)))
+        .fetch_all(&mut *c)
+        .await
+}
+
+/// The Atom feeds' kinds, written word for word in the partial indexes of migration 0053
+/// (`project_events_published`, `project_events_awarded`): SQLite uses a partial index only for
+/// a query holding its condition as written, so change both together.
+pub const FEED_PUBLISHED: &str = "'published'";
+pub const FEED_AWARDED: &str = "'awarded', 'awarded_by_rule'";
+
+/// The query of `feed_events` (its plan is tested: `tests/it/plans.rs`).
+pub fn feed_events_sql(kinds: &str) -> String {
+    format!(
         "SELECT e.id, e.at, p.number, p.title, d.name_zh, p.requirements FROM project_events e \
          JOIN projects p ON p.id = e.project_id JOIN departments d ON d.id = p.department_id \
          WHERE e.kind IN ({kinds}) ORDER BY e.at DESC, e.id DESC LIMIT 50"
-    )))
-    .fetch_all(&mut *c)
-    .await
+    )
 }
 
 /// The public projects' numbers, oldest first (a first-round draft is not public).

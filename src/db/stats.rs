@@ -158,8 +158,9 @@ pub async fn years(c: &mut Conn, backend: Backend) -> Result<Vec<String>, sqlx::
         lo = y("MIN(notice_at)"),
         hi = y("MAX(notice_at)"),
     );
-    let (lo, hi): (Option<String>, Option<String>) =
-        sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_one(&mut *c).await?;
+    let (lo, hi): (Option<String>, Option<String>) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .fetch_one(&mut *c)
+        .await?;
     let num = |s: Option<String>| s.and_then(|s| s.parse::<i32>().ok());
     Ok(match (num(lo), num(hi)) {
         (Some(lo), Some(hi)) => (lo..=hi).rev().map(|y| format!("{y:04}")).collect(),

@@ -303,15 +303,24 @@ mod tests {
     #[test]
     fn kept_figures_are_served_while_the_data_and_the_day_are_unchanged() {
         let s = snap(7, "2026-12-06", 0, 9000);
-        assert_eq!(decide(Some(&s), false, 7, "2026-12-06", 1, INLINE), Use::Serve);
-        assert_eq!(decide(None, false, 7, "2026-12-06", 1, INLINE), Use::Compute);
+        assert_eq!(
+            decide(Some(&s), false, 7, "2026-12-06", 1, INLINE),
+            Use::Serve
+        );
+        assert_eq!(
+            decide(None, false, 7, "2026-12-06", 1, INLINE),
+            Use::Compute
+        );
     }
 
     #[test]
     fn quick_figures_are_computed_again_at_once_and_slow_ones_in_the_background() {
         // At the inline limit: computed while the visitor waits; a millisecond over: not.
         let quick = snap(7, "2026-12-06", 0, 250);
-        assert_eq!(decide(Some(&quick), false, 8, "2026-12-06", 1, INLINE), Use::Compute);
+        assert_eq!(
+            decide(Some(&quick), false, 8, "2026-12-06", 1, INLINE),
+            Use::Compute
+        );
         let slow = snap(7, "2026-12-06", 0, 251);
         // Due again after ten times its duration: 2,510 ms.
         assert_eq!(

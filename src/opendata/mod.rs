@@ -375,6 +375,11 @@ pub async fn page(
     fetch(c, ds, &sql, &binds).await
 }
 
+/// The query of a list's first page of `size` (its plan is tested: `tests/it/plans.rs`).
+pub fn page_sql(ds: Dataset, q: &Query, size: i64) -> String {
+    datasets::select(ds, q, None, size, Some(0)).0
+}
+
 /// The next batch after the row key `before` (`None` for the first): newest first, except
 /// organizations, which come in the directory's id order (`before` is then the last id seen).
 pub async fn batch(

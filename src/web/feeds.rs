@@ -57,14 +57,11 @@ async fn feed(
     Ok((ContentType::new("application", "atom+xml"), out))
 }
 
-// The kinds below are written word for word in the partial indexes of migration 0053
-// (`project_events_published`, `project_events_awarded`): SQLite uses a partial index only for
-// a query holding its condition as written, so change both together.
 #[get("/feeds/projects.atom")]
 async fn projects(state: &State<AppState>) -> AppResult<(ContentType, String)> {
     feed(
         state,
-        "'published'",
+        crate::db::projects::FEED_PUBLISHED,
         "/feeds/projects.atom",
         "伙伴 · 新发布的政府购买服务项目",
         |n| format!("/projects/{n}"),
@@ -76,7 +73,7 @@ async fn projects(state: &State<AppState>) -> AppResult<(ContentType, String)> {
 async fn awards(state: &State<AppState>) -> AppResult<(ContentType, String)> {
     feed(
         state,
-        "'awarded', 'awarded_by_rule'",
+        crate::db::projects::FEED_AWARDED,
         "/feeds/awards.atom",
         "伙伴 · 中标（成交）结果公告",
         |n| format!("/projects/{n}/award"),

@@ -193,11 +193,7 @@ fn series(pg: &Page, raw: &crate::opendata::figures::Raw, year: Option<i32>) -> 
     out
 }
 
-fn context(
-    pg: &Page,
-    snap: &crate::opendata::figures::Snapshot,
-    year: Option<i32>,
-) -> Value {
+fn context(pg: &Page, snap: &crate::opendata::figures::Snapshot, year: Option<i32>) -> Value {
     let today = &snap.today;
     let charts: Vec<Value> = series(pg, &snap.raw, year)
         .into_iter()

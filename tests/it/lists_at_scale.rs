@@ -278,11 +278,18 @@ async fn the_purchaser_s_list_pages_through_every_project_once() {
         ))
         .await;
     let from = app
-        .scalar_of(&format!("SELECT MIN(id) FROM projects WHERE department_id = {dept}"))
+        .scalar_of(&format!(
+            "SELECT MIN(id) FROM projects WHERE department_id = {dept}"
+        ))
         .await;
     for n in 0..60 {
         let number = format!("PG-{n:02}");
-        copy_project(&app, from, (&number, dept, None, Some(1_000 + n), 1_000, "published")).await;
+        copy_project(
+            &app,
+            from,
+            (&number, dept, None, Some(1_000 + n), 1_000, "published"),
+        )
+        .await;
     }
     let listed = |body: &str| -> Vec<String> {
         body.split("\">PG-")

@@ -46,6 +46,7 @@ mod overview_paging;
 mod pages;
 mod parity;
 mod performance;
+mod plans;
 mod procurement;
 mod procurement_docs;
 mod publication;

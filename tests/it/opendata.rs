@@ -641,9 +641,15 @@ async fn slow_statistics_are_brought_up_to_date_in_the_background_and_say_when_t
     // The payment is public at once on its contract; the statistics still show their instant.
     let (_, stale) = viewer.get("/statistics").await;
     assert!(stale.contains(&then));
-    assert!(!stale.contains("¥114,000.00"), "not computed while the visitor waited");
+    assert!(
+        !stale.contains("¥114,000.00"),
+        "not computed while the visitor waited"
+    );
     let (_, csv) = viewer.get("/statistics.csv").await;
-    assert!(!csv.contains("114000.00"), "the download is of the same figures");
+    assert!(
+        !csv.contains("114000.00"),
+        "the download is of the same figures"
+    );
     // Ten minutes on, a computation is due: it runs in the background.
     app.clock.advance(time::Duration::minutes(10));
     let now = as_of(&app);

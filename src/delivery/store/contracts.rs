@@ -342,20 +342,14 @@ const OPEN: &str = "((k.terminated_at IS NULL AND k.accepted_at IS NULL) OR \
     ELSE k.amount_fen + (SELECT COALESCE(SUM(x.amount_fen), 0) FROM contract_changes x \
     WHERE x.contract_id = k.id AND x.kind = 'addon') END)";
 
-/// The contracts (ids, ascending, after `after`, at most `limit`) of `departments` with an
-/// installment not yet paid in full whose condition may be met — signed; the contract
-/// accepted; its milestone's review submitted — and, with `met_before`, may have been met
-/// before that instant (the superset the overdue list is decided from). The ledger rules
-/// decide each installment; this narrows to the contracts worth asking about, through the
-/// index of unpaid installments (`installments_open`): the cost follows the live contracts,
-/// not the paid history.
-pub async fn payable_candidates(
-    c: &mut Conn,
+/// The query of `payable_candidates` with its values (its plan is tested:
+/// `tests/it/plans.rs`).
+pub fn payable_candidates_sql(
     departments: Option<&[i64]>,
     met_before: Option<i64>,
     after: i64,
     limit: i64,
-) -> AppResult<Vec<i64>> {
+) -> (String, Vec<i64>) {
     let mut binds = Vec::new();
     let dep = department_filter(departments, &mut binds);
     let cut = |col: &str, binds: &mut Vec<i64>| match met_before {
@@ -381,6 +375,24 @@ pub async fn payable_candidates(
            AND r.milestone = i.review_name AND {reviewed}))) \
          ORDER BY i.contract_id LIMIT ${lim}"
     );
+    (sql, binds)
+}
+
+/// The contracts (ids, ascending, after `after`, at most `limit`) of `departments` with an
+/// installment not yet paid in full whose condition may be met — signed; the contract
+/// accepted; its milestone's review submitted — and, with `met_before`, may have been met
+/// before that instant (the superset the overdue list is decided from). The ledger rules
+/// decide each installment; this narrows to the contracts worth asking about, through the
+/// index of unpaid installments (`installments_open`): the cost follows the live contracts,
+/// not the paid history.
+pub async fn payable_candidates(
+    c: &mut Conn,
+    departments: Option<&[i64]>,
+    met_before: Option<i64>,
+    after: i64,
+    limit: i64,
+) -> AppResult<Vec<i64>> {
+    let (sql, binds) = payable_candidates_sql(departments, met_before, after, limit);
     let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
     for b in binds {
         q = q.bind(b);

@@ -1,0 +1,115 @@
+//! The query plans the page census found fast (issue 26), held on the embedded SQLite: each
+//! query below reads through the index that serves its order and stops at the page, and would
+//! read (or sort) every row without it. A change to a query's text or to an index that loses the
+//! plan fails here, not at a nation's scale. (PostgreSQL plans by statistics; its figures are in
+//! the census.)
+
+use crate::helpers::*;
+use huoban::db::Backend;
+
+/// SQLite's plan of `sql` (placeholders given a number each: the plan shape is the same), one
+/// step a line.
+async fn plan(app: &TestApp, sql: &str) -> String {
+    let mut text = sql.to_string();
+    for n in (1..=20).rev() {
+        text = text.replace(&format!("${n}"), "1");
+    }
+    let mut c = app.db.acquire().await.expect("conn");
+    let rows: Vec<(i64, i64, i64, String)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {text}")))
+            .fetch_all(&mut *c)
+            .await
+            .expect("a plan");
+    rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("\n")
+}
+
+fn uses(plan: &str, index: &str) -> bool {
+    plan.lines().any(|l| {
+        l.contains(&format!("USING INDEX {index}"))
+            || l.contains(&format!("USING COVERING INDEX {index}"))
+    })
+}
+
+/// No step reads a whole table (`SCAN x` without an index) among `tables`.
+fn scans_none(plan: &str, tables: &[&str]) -> bool {
+    !plan.lines().any(|l| {
+        tables.iter().any(|t| {
+            l.trim() == format!("SCAN {t}")
+                || l.starts_with(&format!("SCAN {t} ")) && !l.contains("INDEX")
+        })
+    })
+}
+
+#[rocket::async_test]
+async fn the_feeds_and_lists_read_through_their_indexes() {
+    let app = TestApp::spawn().await;
+    if app.db.backend != Backend::Sqlite {
+        return;
+    }
+    // The OCDS release feed: the events in (at, id) order through the (at) index, never sorted.
+    let feed = plan(
+        &app,
+        &huoban::db::ocds_feed::after_sql(huoban::opendata::ocds::RELEASE_KINDS),
+    )
+    .await;
+    assert!(uses(&feed, "project_events_at"), "{feed}");
+    assert!(!feed.contains("TEMP B-TREE FOR ORDER BY"), "{feed}");
+    // The Atom feeds: the newest 50 of their kind through their partial indexes.
+    for (kinds, index) in [
+        (
+            huoban::db::projects::FEED_PUBLISHED,
+            "project_events_published",
+        ),
+        (huoban::db::projects::FEED_AWARDED, "project_events_awarded"),
+    ] {
+        let p = plan(&app, &huoban::db::projects::feed_events_sql(kinds)).await;
+        assert!(uses(&p, index), "{kinds}: {p}");
+        assert!(!p.contains("TEMP B-TREE FOR ORDER BY"), "{kinds}: {p}");
+    }
+    // The failed rounds' list (`/failures`) through its partial index.
+    let failures = plan(
+        &app,
+        &huoban::opendata::page_sql(
+            huoban::opendata::Dataset::Failures,
+            &huoban::opendata::Query::default(),
+            20,
+        ),
+    )
+    .await;
+    assert!(uses(&failures, "project_events_failures"), "{failures}");
+    // A unit's project list (`/purchase`), a later page: one index range per department and
+    // agency, no project read beyond them.
+    let list = huoban::db::projects::list_sql(
+        &["draft", "published"],
+        Some(huoban::db::projects::Worked {
+            departments: &[1, 2],
+            agencies: &[1],
+        }),
+        Some((1_800_000_000_000, 500)),
+        51,
+    )
+    .expect("a unit");
+    let p = plan(&app, &list).await;
+    assert!(uses(&p, "projects_listed_department"), "{p}");
+    assert!(uses(&p, "projects_listed_agency"), "{p}");
+    assert!(scans_none(&p, &["p", "projects"]), "{p}");
+    // The page's key bounds each range (a later page does not walk the newer projects).
+    assert!(
+        p.lines()
+            .filter(|l| l.contains("projects_listed_"))
+            .all(|l| l.contains("=? AND <expr><")),
+        "{p}"
+    );
+    // The delivery overviews' payable and overdue candidates, through the unpaid installments.
+    for met_before in [None, Some(1_800_000_000_000)] {
+        let (sql, _) = huoban::delivery::store::contracts::payable_candidates_sql(
+            Some(&[1]),
+            met_before,
+            0,
+            21,
+        );
+        let p = plan(&app, &sql).await;
+        assert!(uses(&p, "installments_open"), "{p}");
+        assert!(scans_none(&p, &["i", "installments"]), "{p}");
+    }
+}
