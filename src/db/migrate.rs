@@ -277,6 +277,18 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0053_lookups_at_scale.sql"),
         postgres: include_str!("../../migrations/postgres/0053_lookups_at_scale.sql"),
     },
+    Step {
+        version: 54,
+        name: "statistics_spans",
+        sqlite: include_str!("../../migrations/sqlite/0054_statistics_spans.sql"),
+        postgres: include_str!("../../migrations/postgres/0054_statistics_spans.sql"),
+    },
+    Step {
+        version: 55,
+        name: "spending_totals",
+        sqlite: include_str!("../../migrations/sqlite/0055_spending_totals.sql"),
+        postgres: include_str!("../../migrations/postgres/0055_spending_totals.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

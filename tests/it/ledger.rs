@@ -289,8 +289,36 @@ async fn random_sequences_keep_the_balance_between_zero_and_the_cap() {
                 over, 0,
                 "case {case} step {n} {o:?}: an installment is overpaid"
             );
+            let (kept, summed) = spending(&app).await;
+            assert_eq!(
+                kept, summed,
+                "case {case} step {n} {o:?}: the spending chart's running sums are the entries'"
+            );
         }
     }
+}
+
+/// The spending chart's running sums (`spending_totals`) and the same sums worked out from
+/// every ledger entry, by department and service category.
+async fn spending(app: &TestApp) -> (Vec<(i64, String, i64)>, Vec<(i64, String, i64)>) {
+    let mut c = app.db.acquire().await.unwrap();
+    let kept = sqlx::query_as(
+        "SELECT department_id, category_code, paid_fen FROM spending_totals \
+         ORDER BY department_id, category_code",
+    )
+    .fetch_all(&mut *c)
+    .await
+    .unwrap();
+    let summed = sqlx::query_as(
+        "SELECT p.department_id, p.category_code, CAST(SUM(e.amount_fen) AS BIGINT) \
+         FROM ledger_entries e JOIN contracts k ON k.id = e.contract_id \
+         JOIN projects p ON p.id = k.project_id \
+         GROUP BY p.department_id, p.category_code ORDER BY p.department_id, p.category_code",
+    )
+    .fetch_all(&mut *c)
+    .await
+    .unwrap();
+    (kept, summed)
 }
 
 async fn sum(app: &TestApp, contract: i64) -> i64 {

@@ -113,7 +113,9 @@ fn department_filter(departments: Option<&[i64]>, binds: &mut Vec<i64>) -> Strin
     }
 }
 
-/// Payments net of reversals by service category, of `departments` (all when `None`).
+/// Payments net of reversals by service category, of `departments` (all when `None`): the
+/// running sums the ledger keeps (`spending_totals`, migration 0055), a row per department and
+/// category.
 pub async fn paid_by_category(
     c: &mut Conn,
     departments: Option<&[i64]>,
@@ -121,7 +123,8 @@ pub async fn paid_by_category(
     let mut binds = Vec::new();
     let dep = department_filter(departments, &mut binds);
     let sql = format!(
-        "SELECT p.category_code, CAST(SUM(e.amount_fen) AS BIGINT) FROM ledger_entries e          JOIN contracts k ON k.id = e.contract_id JOIN projects p ON p.id = k.project_id          WHERE {dep} GROUP BY p.category_code ORDER BY p.category_code"
+        "SELECT p.category_code, CAST(SUM(p.paid_fen) AS BIGINT) FROM spending_totals p \
+         WHERE {dep} GROUP BY p.category_code ORDER BY p.category_code"
     );
     let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
     for b in binds {

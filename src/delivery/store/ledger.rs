@@ -141,8 +141,9 @@ pub struct NewEntry<'a> {
     pub key: &'a str,
 }
 
-/// Adds an entry's amount to its installment's running sum (`installments.paid_fen`, the
-/// open-installments index's key), in the entry's own transaction.
+/// Adds an entry's amount to the running sums kept beside the entries, in the entry's own
+/// transaction: its installment's (`installments.paid_fen`, the open-installments index's key)
+/// and its department's for its service category (`spending_totals`, the spending chart's).
 async fn add_to_installment(c: &mut Conn, e: &NewEntry<'_>) -> AppResult<()> {
     sqlx::query(
         "UPDATE installments SET paid_fen = paid_fen + $1 WHERE contract_id = $2 AND pos = $3",
@@ -150,6 +151,17 @@ async fn add_to_installment(c: &mut Conn, e: &NewEntry<'_>) -> AppResult<()> {
     .bind(e.amount_fen)
     .bind(e.contract)
     .bind(e.installment)
+    .execute(&mut *c)
+    .await?;
+    sqlx::query(
+        "INSERT INTO spending_totals (department_id, category_code, paid_fen) \
+         SELECT p.department_id, p.category_code, $1 FROM contracts k \
+         JOIN projects p ON p.id = k.project_id WHERE k.id = $2 \
+         ON CONFLICT (department_id, category_code) \
+         DO UPDATE SET paid_fen = spending_totals.paid_fen + excluded.paid_fen",
+    )
+    .bind(e.amount_fen)
+    .bind(e.contract)
     .execute(&mut *c)
     .await?;
     Ok(())
