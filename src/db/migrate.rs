@@ -289,6 +289,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0055_spending_totals.sql"),
         postgres: include_str!("../../migrations/postgres/0055_spending_totals.sql"),
     },
+    Step {
+        version: 56,
+        name: "contracts_department",
+        sqlite: include_str!("../../migrations/sqlite/0056_contracts_department.sql"),
+        postgres: include_str!("../../migrations/postgres/0056_contracts_department.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

@@ -43,6 +43,8 @@ pub struct AppState {
     pub draws: crate::platform::draws::Draws,
     /// The public statistics' kept figures (`opendata::figures`).
     pub figures: Arc<crate::opendata::figures::Figures>,
+    /// The home page's kept counts (`web::home::counts`).
+    pub home_counts: Arc<crate::web::home::Counts>,
 }
 
 impl AppState {
@@ -202,7 +204,8 @@ pub fn state(resolved: &Resolved, db: Db, clock: Clock) -> Result<AppState, Star
         sealer: crate::procurement::sealing::Sealer::new(&resolved.keys.bid_sealing),
         task_counts: Arc::default(),
         draws: crate::platform::draws::Draws::os(),
-        figures: Arc::default(),
+        figures: Arc::new(crate::opendata::figures::figures()),
+        home_counts: Arc::new(crate::web::home::counts()),
         db,
     })
 }
@@ -266,6 +269,7 @@ pub fn build(resolved: &Resolved, state: AppState) -> Rocket<Build> {
         .attach(web::api_data::MethodNotAllowed)
         .attach(crate::platform::jobs::fairing())
         .attach(crate::opendata::figures::warm_up())
+        .attach(crate::web::home::warm_up())
         .mount("/", web::routes())
         .register("/", web::catchers())
 }

@@ -136,11 +136,12 @@ pub struct Config {
     /// and, as an estimate of the escaping's share, escaping every text of its context once
     /// (`escape`). For the benchmarks (issue 26 item 3); off by default.
     pub server_timing: bool,
-    /// The public statistics are computed again, while the visitor waits, when the data has
-    /// changed and their last computation took at most this many milliseconds; a slower one
-    /// (a nation's data) is redone in the background, at most once per ten times its own
-    /// duration, and the page shows the figures it has with the instant they are of.
-    pub statistics_inline_ms: u64,
+    /// The public statistics and the home page's counts (`platform::kept`) are computed again,
+    /// while the visitor waits, when the data has changed and their last computation took at
+    /// most this many milliseconds; a slower one (a nation's data) is redone in the background,
+    /// at most once per ten times its own duration, and the page shows the figures it has (the
+    /// statistics with the instant they are of).
+    pub figures_inline_ms: u64,
     pub keys: KeyConfig,
 }
 
@@ -176,7 +177,7 @@ impl Default for Config {
             clock_offset_hours: 0,
             ocds_prefix: "ocds-hb2026".into(),
             server_timing: false,
-            statistics_inline_ms: 250,
+            figures_inline_ms: 250,
             keys: KeyConfig::default(),
         }
     }

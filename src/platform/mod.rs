@@ -15,6 +15,7 @@ pub mod files;
 pub mod i18n;
 pub mod ids;
 pub mod jobs;
+pub mod kept;
 pub mod mail;
 pub mod scale;
 

@@ -115,13 +115,13 @@ fn year_of(year: Option<&str>) -> Result<Option<i32>, ()> {
 async fn snapshot(
     state: &AppState,
     year: Option<i32>,
-) -> AppResult<std::sync::Arc<crate::opendata::figures::Snapshot>> {
-    let src = crate::opendata::figures::Source {
+) -> AppResult<std::sync::Arc<crate::platform::kept::Snapshot<crate::opendata::figures::Raw>>> {
+    let src = crate::platform::kept::Source {
         db: state.db.clone(),
         clock: state.clock.clone(),
         version: state.page_cache.version(&state.db).await?,
     };
-    let inline = std::time::Duration::from_millis(state.config.statistics_inline_ms);
+    let inline = std::time::Duration::from_millis(state.config.figures_inline_ms);
     Ok(state.figures.get(src, year, inline).await?)
 }
 
@@ -193,9 +193,13 @@ fn series(pg: &Page, raw: &crate::opendata::figures::Raw, year: Option<i32>) -> 
     out
 }
 
-fn context(pg: &Page, snap: &crate::opendata::figures::Snapshot, year: Option<i32>) -> Value {
+fn context(
+    pg: &Page,
+    snap: &crate::platform::kept::Snapshot<crate::opendata::figures::Raw>,
+    year: Option<i32>,
+) -> Value {
     let today = &snap.today;
-    let charts: Vec<Value> = series(pg, &snap.raw, year)
+    let charts: Vec<Value> = series(pg, &snap.value, year)
         .into_iter()
         .map(|s| {
             let bars = s
@@ -213,7 +217,7 @@ fn context(pg: &Page, snap: &crate::opendata::figures::Snapshot, year: Option<i3
             chart(pg, s.id, year, bars)
         })
         .collect();
-    let mut years = snap.raw.years.clone();
+    let mut years = snap.value.years.clone();
     let this = today.get(..4).unwrap_or_default().to_string();
     if !years.contains(&this) {
         years.push(this);
@@ -272,7 +276,7 @@ async fn figures_download(
         return Ok(Either::Right(problem(bad)));
     }
     let snap = snapshot(state, year).await?;
-    let all = series(pg, &snap.raw, year);
+    let all = series(pg, &snap.value, year);
     let name = match year {
         Some(y) => format!("statistics-{y}"),
         None => "statistics".to_string(),

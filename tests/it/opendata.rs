@@ -605,14 +605,14 @@ async fn with_server_timing_a_page_rendered_now_says_where_its_time_went() {
 }
 
 /// Issue 26: statistics slow to compute (at a nation's scale; here any, with
-/// `statistics_inline_ms = 0`) are not computed again while the visitor waits. After a payment the
+/// `figures_inline_ms = 0`) are not computed again while the visitor waits. After a payment the
 /// page shows the figures it has, saying what instant they are of; the computation that is due
 /// runs in the background, and the page then shows the payment with the new instant.
 #[rocket::async_test]
 async fn slow_statistics_are_brought_up_to_date_in_the_background_and_say_when_they_are_of() {
     let app = TestApp::spawn().await;
     let k = signed_contract(&app, "NB-DATA-05").await;
-    let viewer = app.instance_with(|c| c.statistics_inline_ms = 0).await;
+    let viewer = app.instance_with(|c| c.figures_inline_ms = 0).await;
     let as_of = |app: &TestApp| {
         format!(
             "数据截至 {}",
@@ -624,6 +624,20 @@ async fn slow_statistics_are_brought_up_to_date_in_the_background_and_say_when_t
     assert_eq!(s, Status::Ok);
     assert!(before.contains(&then), "{then}");
     assert!(!before.contains("¥114,000.00"));
+    // The home page's count of payments, kept the same way.
+    let payments = |page: &str| -> i64 {
+        let card = page
+            .split("id=\"sec-payments\"")
+            .nth(1)
+            .expect("the payments card");
+        card.split("<strong>")
+            .nth(1)
+            .and_then(|x| x.split('<').next())
+            .expect("a count")
+            .parse()
+            .expect("a number")
+    };
+    let paid_before = payments(&viewer.get("/").await.1);
     let purchaser = int(&app, "SELECT id FROM users WHERE email = $1", PURCHASER.0).await;
     let pay = Payment {
         contract: k,
@@ -664,6 +678,19 @@ async fn slow_statistics_are_brought_up_to_date_in_the_background_and_say_when_t
     }
     assert!(page.contains("¥114,000.00"), "brought up to date");
     assert!(page.contains(&now));
+    let mut home = String::new();
+    for _ in 0..500 {
+        home = viewer.get("/").await.1;
+        if payments(&home) == paid_before + 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        payments(&home),
+        paid_before + 1,
+        "the home page's count too"
+    );
     let (_, csv) = viewer.get("/statistics.csv").await;
     assert!(csv.contains("114000.00"));
     // The base instance computes them while the visitor waits (quick figures): no instant

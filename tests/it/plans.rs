@@ -100,6 +100,12 @@ async fn the_feeds_and_lists_read_through_their_indexes() {
             .all(|l| l.contains("=? AND <expr><")),
         "{p}"
     );
+    // A department's contracts in delivery (`/purchase/delivery`), newest first from their own
+    // index, never sorted.
+    let (sql, _) = huoban::delivery::store::contracts::open_page_sql(Some(&[1]), None, 21);
+    let p = plan(&app, &sql).await;
+    assert!(uses(&p, "contracts_department"), "{p}");
+    assert!(!p.contains("TEMP B-TREE FOR ORDER BY"), "{p}");
     // The delivery overviews' payable and overdue candidates, through the unpaid installments.
     for met_before in [None, Some(1_800_000_000_000)] {
         let (sql, _) = huoban::delivery::store::contracts::payable_candidates_sql(

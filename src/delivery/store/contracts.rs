@@ -91,9 +91,9 @@ pub async fn by_id(c: &mut Conn, id: i64) -> AppResult<Option<Contract>> {
     Ok(row.as_ref().map(contract).transpose()?)
 }
 
-/// `k.project's department IN (…)` for `departments` (none: every department), its values
-/// appended to `binds`.
-fn department_filter(departments: Option<&[i64]>, binds: &mut Vec<i64>) -> String {
+/// `col IN (…)` for `departments` (a contract's `k.department_id`, migration 0056, or a
+/// running sum's), `1 = 1` for every department; its values appended to `binds`.
+fn department_filter(col: &str, departments: Option<&[i64]>, binds: &mut Vec<i64>) -> String {
     match departments {
         None => "1 = 1".into(),
         Some(ds) => {
@@ -107,7 +107,7 @@ fn department_filter(departments: Option<&[i64]>, binds: &mut Vec<i64>) -> Strin
             if marks.is_empty() {
                 "1 = 0".into()
             } else {
-                format!("p.department_id IN ({})", marks.join(", "))
+                format!("{col} IN ({})", marks.join(", "))
             }
         }
     }
@@ -121,7 +121,7 @@ pub async fn paid_by_category(
     departments: Option<&[i64]>,
 ) -> AppResult<Vec<(String, i64)>> {
     let mut binds = Vec::new();
-    let dep = department_filter(departments, &mut binds);
+    let dep = department_filter("p.department_id", departments, &mut binds);
     let sql = format!(
         "SELECT p.category_code, CAST(SUM(p.paid_fen) AS BIGINT) FROM spending_totals p \
          WHERE {dep} GROUP BY p.category_code ORDER BY p.category_code"
@@ -279,18 +279,14 @@ pub struct OpenRow {
 /// (newest first).
 pub type PageKey = (i64, i64);
 
-/// The contracts that still need delivery or money — neither accepted nor terminated, or with
-/// part of their cap (amount and add-ons, or the settlement) unpaid — of `departments`, newest first, `limit` of them
-/// after `after`: one query whatever the page, its sums taken for the page's rows only (the
-/// keyset walks `contracts_published`).
-pub async fn open_page(
-    c: &mut Conn,
+/// The query of `open_page` with its values (its plan is tested: `tests/it/plans.rs`).
+pub fn open_page_sql(
     departments: Option<&[i64]>,
     after: Option<PageKey>,
     limit: i64,
-) -> AppResult<Vec<OpenRow>> {
+) -> (String, Vec<i64>) {
     let mut binds = Vec::new();
-    let dep = department_filter(departments, &mut binds);
+    let dep = department_filter("k.department_id", departments, &mut binds);
     let keyset = match after {
         None => "1 = 1".to_string(),
         Some((at, id)) => {
@@ -306,6 +302,20 @@ pub async fn open_page(
         "{CONTRACT_PAGE} WHERE {dep} AND {keyset} AND {OPEN} \
          ORDER BY k.published_at DESC, k.id DESC LIMIT ${lim}"
     );
+    (sql, binds)
+}
+
+/// The contracts that still need delivery or money — neither accepted nor terminated, or with
+/// part of their cap (amount and add-ons, or the settlement) unpaid — of `departments`, newest first, `limit` of them
+/// after `after`: one query whatever the page, its sums taken for the page's rows only (the
+/// keyset walks `contracts_published`).
+pub async fn open_page(
+    c: &mut Conn,
+    departments: Option<&[i64]>,
+    after: Option<PageKey>,
+    limit: i64,
+) -> AppResult<Vec<OpenRow>> {
+    let (sql, binds) = open_page_sql(departments, after, limit);
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
     for b in binds {
         q = q.bind(b);
@@ -354,7 +364,7 @@ pub fn payable_candidates_sql(
     limit: i64,
 ) -> (String, Vec<i64>) {
     let mut binds = Vec::new();
-    let dep = department_filter(departments, &mut binds);
+    let dep = department_filter("k.department_id", departments, &mut binds);
     let cut = |col: &str, binds: &mut Vec<i64>| match met_before {
         None => format!("{col} IS NOT NULL"),
         Some(t) => {
@@ -371,7 +381,6 @@ pub fn payable_candidates_sql(
     let lim = binds.len();
     let sql = format!(
         "SELECT DISTINCT i.contract_id FROM installments i JOIN contracts k ON k.id = i.contract_id \
-         JOIN projects p ON p.id = k.project_id \
          WHERE i.paid_fen < i.amount_fen AND {dep} AND i.contract_id > ${a} AND \
          ((i.condition = 'signing' AND {signed}) OR (i.condition = 'acceptance' AND {accepted}) OR \
           (i.condition = 'review' AND EXISTS (SELECT 1 FROM perf_reviews r WHERE r.contract_id = k.id \
