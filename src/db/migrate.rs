@@ -295,6 +295,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0056_contracts_department.sql"),
         postgres: include_str!("../../migrations/postgres/0056_contracts_department.sql"),
     },
+    Step {
+        version: 57,
+        name: "installments_payable",
+        sqlite: include_str!("../../migrations/sqlite/0057_installments_payable.sql"),
+        postgres: include_str!("../../migrations/postgres/0057_installments_payable.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

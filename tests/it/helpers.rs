@@ -621,3 +621,57 @@ pub fn concrete(uri: &str) -> String {
         .collect::<Vec<_>>()
         .join("/")
 }
+
+/// What the database keeps beside the ledger and the contracts (migrations 0050, 0055–0057)
+/// that differs from the same worked out from the records: each finding names the row. Empty
+/// when every kept figure is right.
+pub async fn kept_drift(app: &TestApp) -> Vec<String> {
+    let mut c = app.db.acquire().await.expect("conn");
+    let queries = [
+        (
+            "installment paid",
+            "SELECT i.id FROM installments i WHERE i.paid_fen <> (SELECT COALESCE(SUM(e.amount_fen), 0) \
+             FROM ledger_entries e WHERE e.contract_id = i.contract_id AND e.installment_pos = i.pos)",
+        ),
+        (
+            "installment department",
+            "SELECT i.id FROM installments i JOIN contracts k ON k.id = i.contract_id \
+             WHERE i.department_id IS NULL OR i.department_id <> k.department_id",
+        ),
+        (
+            "contract department",
+            "SELECT k.id FROM contracts k JOIN projects p ON p.id = k.project_id \
+             WHERE k.department_id IS NULL OR k.department_id <> p.department_id",
+        ),
+        (
+            "installment payable since",
+            "SELECT i.id FROM installments i JOIN contracts k ON k.id = i.contract_id \
+             WHERE COALESCE(i.payable_since, -1) <> COALESCE(CASE i.condition \
+               WHEN 'signing' THEN k.signed_at WHEN 'acceptance' THEN k.accepted_at \
+               WHEN 'review' THEN (SELECT MIN(r.submitted_at) FROM perf_reviews r \
+                 WHERE r.contract_id = i.contract_id AND r.milestone = i.review_name) END, -1)",
+        ),
+        (
+            "spending total",
+            "SELECT t.department_id FROM spending_totals t WHERE t.paid_fen <> \
+             (SELECT COALESCE(SUM(e.amount_fen), 0) FROM ledger_entries e \
+              JOIN contracts k ON k.id = e.contract_id JOIN projects p ON p.id = k.project_id \
+              WHERE p.department_id = t.department_id AND p.category_code = t.category_code)",
+        ),
+        (
+            "spending total missing",
+            "SELECT DISTINCT p.department_id FROM ledger_entries e JOIN contracts k ON k.id = e.contract_id \
+             JOIN projects p ON p.id = k.project_id WHERE NOT EXISTS (SELECT 1 FROM spending_totals t \
+             WHERE t.department_id = p.department_id AND t.category_code = p.category_code)",
+        ),
+    ];
+    let mut out = Vec::new();
+    for (what, sql) in queries {
+        let ids: Vec<i64> = sqlx::query_scalar(sql)
+            .fetch_all(&mut *c)
+            .await
+            .expect(what);
+        out.extend(ids.into_iter().map(|id| format!("{what}: {id}")));
+    }
+    out
+}

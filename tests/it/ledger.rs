@@ -294,6 +294,11 @@ async fn random_sequences_keep_the_balance_between_zero_and_the_cap() {
                 kept, summed,
                 "case {case} step {n} {o:?}: the spending chart's running sums are the entries'"
             );
+            assert_eq!(
+                kept_drift(&app).await,
+                Vec::<String>::new(),
+                "case {case} step {n} {o:?}"
+            );
         }
     }
 }

@@ -364,28 +364,24 @@ pub fn payable_candidates_sql(
     limit: i64,
 ) -> (String, Vec<i64>) {
     let mut binds = Vec::new();
-    let dep = department_filter("k.department_id", departments, &mut binds);
-    let cut = |col: &str, binds: &mut Vec<i64>| match met_before {
-        None => format!("{col} IS NOT NULL"),
+    let dep = department_filter("i.department_id", departments, &mut binds);
+    let met = match met_before {
+        None => String::new(),
         Some(t) => {
             binds.push(t);
-            format!("{col} < ${}", binds.len())
+            format!(" AND i.payable_since < ${}", binds.len())
         }
     };
-    let signed = cut("k.signed_at", &mut binds);
-    let accepted = cut("k.accepted_at", &mut binds);
-    let reviewed = cut("r.submitted_at", &mut binds);
     binds.push(after);
     let a = binds.len();
     binds.push(limit);
     let lim = binds.len();
+    // The partial indexes' condition (`installments_payable`, `installments_payable_all`:
+    // migration 0057) as written there, so that SQLite reads them.
     let sql = format!(
-        "SELECT DISTINCT i.contract_id FROM installments i JOIN contracts k ON k.id = i.contract_id \
-         WHERE i.paid_fen < i.amount_fen AND {dep} AND i.contract_id > ${a} AND \
-         ((i.condition = 'signing' AND {signed}) OR (i.condition = 'acceptance' AND {accepted}) OR \
-          (i.condition = 'review' AND EXISTS (SELECT 1 FROM perf_reviews r WHERE r.contract_id = k.id \
-           AND r.milestone = i.review_name AND {reviewed}))) \
-         ORDER BY i.contract_id LIMIT ${lim}"
+        "SELECT DISTINCT i.contract_id FROM installments i \
+         WHERE i.paid_fen < i.amount_fen AND i.payable_since IS NOT NULL AND {dep}{met} \
+         AND i.contract_id > ${a} ORDER BY i.contract_id LIMIT ${lim}"
     );
     (sql, binds)
 }
@@ -395,8 +391,9 @@ pub fn payable_candidates_sql(
 /// accepted; its milestone's review submitted — and, with `met_before`, may have been met
 /// before that instant (the superset the overdue list is decided from). The ledger rules
 /// decide each installment; this narrows to the contracts worth asking about, through the
-/// index of unpaid installments (`installments_open`): the cost follows the live contracts,
-/// not the paid history.
+/// index of the unpaid installments whose condition was met (`installments_payable`, with the
+/// department and the instant kept beside each installment: migration 0057): the cost follows
+/// the page, not the department's contracts or the paid history.
 pub async fn payable_candidates(
     c: &mut Conn,
     departments: Option<&[i64]>,
