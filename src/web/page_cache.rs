@@ -22,7 +22,9 @@ use tokio::sync::oneshot;
 
 const MAX_ENTRIES: usize = 2000;
 /// Pages are kept for any address (a query string can be anything), so their bytes are bounded too.
-const MAX_BYTES: usize = 32 << 20;
+/// 16 MiB: the page census (issue 26) fills the cache with a fresh address per request, and the
+/// server's whole budget is 200 MB.
+const MAX_BYTES: usize = 16 << 20;
 
 #[derive(Default)]
 struct Pages {
