@@ -231,7 +231,8 @@ async fn list(
     };
     let sc = scope(state);
     let rows = opendata::page(&mut c, &sc, ds, &q, page, opendata::PAGE_SIZE).await?;
-    let count = opendata::count(&mut c, &sc, ds, &q).await?;
+    drop(c);
+    let count = crate::web::home::list_count(state, &sc, ds, &q).await?;
     let full = rows.len() as i64 == opendata::PAGE_SIZE;
     let more = match count {
         Some(n) => page * opendata::PAGE_SIZE < n,

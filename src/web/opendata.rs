@@ -218,7 +218,8 @@ async fn list_context(
         .clamp(1, opendata::MAX_PAGE);
     let sc = scope(state);
     let rows = opendata::page(&mut c, &sc, ds, &q, page_no, opendata::PAGE_SIZE).await?;
-    let count = opendata::count(&mut c, &sc, ds, &q).await?;
+    drop(c);
+    let count = crate::web::home::list_count(state, &sc, ds, &q).await?;
     let pages = match count {
         Some(n) => ((n + opendata::PAGE_SIZE - 1) / opendata::PAGE_SIZE).max(1),
         None if rows.len() as i64 == opendata::PAGE_SIZE => page_no + 1,
