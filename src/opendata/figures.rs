@@ -55,7 +55,7 @@ pub fn warm_up() -> rocket::fairing::AdHoc {
 }
 
 /// The year's first and next year's first instant and days.
-pub fn span(year: i32) -> Option<Span> {
+fn span(year: i32) -> Option<Span> {
     let start = |y: i32| {
         time::Date::from_calendar_date(y, time::Month::January, 1)
             .ok()

@@ -194,6 +194,26 @@ where
     }
 }
 
+/// The value of `key` of `kept` to show now, against the application's current data version
+/// and its `figures_inline_ms`.
+pub async fn current<K, V>(
+    state: &crate::platform::app::AppState,
+    kept: &Arc<Kept<K, V>>,
+    key: K,
+) -> crate::platform::error::AppResult<Arc<Snapshot<V>>>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Send + Sync + 'static,
+{
+    let src = Source {
+        db: state.db.clone(),
+        clock: state.clock.clone(),
+        version: state.page_cache.version(&state.db).await?,
+    };
+    let inline = Duration::from_millis(state.config.figures_inline_ms);
+    Ok(kept.get(src, key, inline).await?)
+}
+
 /// At lift-off, computes `key` of the kept values `pick` chooses from the application state in
 /// the background, so that the first visitor does not wait for it.
 pub fn warm_up<K, V>(

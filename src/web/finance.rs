@@ -39,21 +39,11 @@ pub struct OverviewAt {
 
 impl OverviewAt {
     fn cursors(&self) -> AppResult<Cursors> {
-        let rows = match &self.after {
-            None => None,
-            Some(s) => {
-                let (at, id) = s
-                    .split_once('-')
-                    .ok_or(AppError::BadRequest("err-page-key"))?;
-                let at = at
-                    .parse()
-                    .map_err(|_| AppError::BadRequest("err-page-key"))?;
-                let id = id
-                    .parse()
-                    .map_err(|_| AppError::BadRequest("err-page-key"))?;
-                Some((at, id))
-            }
-        };
+        let rows = self
+            .after
+            .as_deref()
+            .map(crate::web::forms::page_key)
+            .transpose()?;
         let key = |v: &Option<String>| match v {
             None => Ok(0),
             Some(s) => s

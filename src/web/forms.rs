@@ -110,6 +110,17 @@ pub fn check_new_password_pair(
 }
 
 /// Percent-encodes a value for a URL query or path (unreserved characters and `/` kept).
+/// A keyset page's key from the address, `at-id` (the last row of the previous page: its
+/// instant and id), or a 400: a key that is not one is not taken for the first page.
+pub fn page_key(s: &str) -> crate::platform::error::AppResult<(i64, i64)> {
+    let bad = || crate::platform::error::AppError::BadRequest("err-page-key");
+    let (at, id) = s.split_once('-').ok_or_else(bad)?;
+    Ok((
+        at.parse().map_err(|_| bad())?,
+        id.parse().map_err(|_| bad())?,
+    ))
+}
+
 pub fn urlencode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {

@@ -85,13 +85,7 @@ fn default_query(ds: Dataset) -> Query {
 async fn kept_counts(
     state: &AppState,
 ) -> AppResult<std::sync::Arc<crate::platform::kept::Snapshot<AreaCounts>>> {
-    let src = crate::platform::kept::Source {
-        db: state.db.clone(),
-        clock: state.clock.clone(),
-        version: state.page_cache.version(&state.db).await?,
-    };
-    let inline = std::time::Duration::from_millis(state.config.figures_inline_ms);
-    Ok(state.home_counts.get(src, (), inline).await?)
+    crate::platform::kept::current(state, &state.home_counts, ()).await
 }
 
 /// A list's row count under `q`: for a public area's default filter, the kept count the home

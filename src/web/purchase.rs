@@ -90,19 +90,6 @@ pub(crate) async fn purchasers_project(
 /// Projects listed per page of `/purchase`.
 const LIST_PAGE: i64 = 50;
 
-/// A list page's key (`at-id` of the last project of the previous page), or a 400.
-fn list_key(after: Option<&str>) -> AppResult<Option<store::ListKey>> {
-    let Some(s) = after else {
-        return Ok(None);
-    };
-    let bad = || AppError::BadRequest("err-page-key");
-    let (at, id) = s.split_once('-').ok_or_else(bad)?;
-    Ok(Some((
-        at.parse().map_err(|_| bad())?,
-        id.parse().map_err(|_| bad())?,
-    )))
-}
-
 async fn index_page(
     page: &Page,
     state: &AppState,
@@ -168,7 +155,7 @@ async fn index(
     staff: Procurer<'_>,
     after: Option<&str>,
 ) -> AppResult<Template> {
-    let before = list_key(after)?;
+    let before = after.map(crate::web::forms::page_key).transpose()?;
     index_page(
         &page,
         state,

@@ -116,13 +116,7 @@ async fn snapshot(
     state: &AppState,
     year: Option<i32>,
 ) -> AppResult<std::sync::Arc<crate::platform::kept::Snapshot<crate::opendata::figures::Raw>>> {
-    let src = crate::platform::kept::Source {
-        db: state.db.clone(),
-        clock: state.clock.clone(),
-        version: state.page_cache.version(&state.db).await?,
-    };
-    let inline = std::time::Duration::from_millis(state.config.figures_inline_ms);
-    Ok(state.figures.get(src, year, inline).await?)
+    crate::platform::kept::current(state, &state.figures, year).await
 }
 
 /// Every chart's figures from `raw`, labelled in the reader's language.
