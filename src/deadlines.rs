@@ -25,7 +25,7 @@ pub use queue::calendar_years_due;
 pub mod store;
 mod tasks;
 pub use backfill::{backfill, unregistered, Unregistered};
-pub use tasks::{sort, tasks, Counts, Scope, Task};
+pub use tasks::{sort, tasks, Counts, Scope, Task, TaskCount};
 
 /// The stored due dates that follow the calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -186,7 +186,8 @@ pub async fn waiting_for(
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT q.id, q.org_id, p.number || ' · ' || p.title, q.due_at FROM low_price_queries q \
          JOIN projects p ON p.id = q.project_id WHERE q.org_id IN ({list}) AND q.answered_at IS NULL \
-         AND q.outcome IS NULL AND q.due_at > $1 ORDER BY q.due_at, q.id"
+         AND q.outcome IS NULL AND q.due_at > $1 ORDER BY q.due_at, q.id LIMIT {}",
+        crate::deadlines::store::queue::CAP + 1
     )))
     .bind(now)
     .fetch_all(&mut *c)

@@ -71,6 +71,25 @@ pub async fn active_for_user(c: &mut Conn, user: UserId) -> Result<Vec<Grant>, s
     )
 }
 
+/// The grants in force of several users (a page of the administrator's list), in one read.
+pub async fn active_for_users(c: &mut Conn, users: &[UserId]) -> Result<Vec<Grant>, sqlx::Error> {
+    if users.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = users
+        .iter()
+        .map(|u| u.0.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql =
+        format!("{SELECT} WHERE g.user_id IN ({list}) AND g.revoked_at IS NULL ORDER BY g.id");
+    collect(
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut *c)
+            .await?,
+    )
+}
+
 /// Every grant of a user, revoked ones included.
 pub async fn history_for_user(c: &mut Conn, user: UserId) -> Result<Vec<Grant>, sqlx::Error> {
     let sql = format!("{SELECT} WHERE g.user_id = $1 ORDER BY g.id");

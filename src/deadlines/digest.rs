@@ -16,6 +16,18 @@ use serde_json::json;
 
 /// One line of the digest, already in the reader's language.
 fn line(lang: Lang, k: &Task) -> serde_json::Value {
+    if k.is_more() {
+        // A list cut short: which kind, and where the rest is.
+        let cap = super::store::queue::CAP.to_string();
+        let link = if k.link.is_empty() {
+            "/dashboard"
+        } else {
+            k.link.as_str()
+        };
+        return json!({ "what": t(lang, &k.subject), "subject": t_args(lang, "tasks-more", &[("n", cap)]),
+                       "due_on": "", "left": t(lang, "tasks-more-all"), "working": false, "at": null,
+                       "overdue": false, "link": link });
+    }
     let left = if k.due_on.is_empty() {
         t(lang, "tasks-no-due")
     } else {
@@ -78,7 +90,8 @@ pub async fn send(
                     lang,
                 },
                 "digest",
-                &json!({ "name": who.user.display_name, "day": day, "count": list.len(),
+                &json!({ "name": who.user.display_name, "day": day, "count": list.iter().filter(|k| !k.is_more()).count(),
+                         "more": list.iter().any(Task::is_more),
                          "overdue": overdue,
                          "tasks": list.iter().map(|k| line(lang, k)).collect::<Vec<_>>() }),
                 now,

@@ -321,8 +321,9 @@ pub async fn running_for(
     let sql = format!(
         "SELECT d.entity_id, d.due_on, d.span_kind, {subject} AS subject, {project} AS project \
          FROM deadlines d JOIN {table} e ON e.id = d.entity_id {join} \
-         WHERE d.clock = $1 AND {} AND {filter} ORDER BY d.due_on, d.entity_id",
-        running(clock)
+         WHERE d.clock = $1 AND {} AND {filter} ORDER BY d.due_on, d.entity_id LIMIT {}",
+        running(clock),
+        queue::CAP + 1
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(clock.code())

@@ -26,6 +26,29 @@ pub struct Task {
     pub link: String,
 }
 
+impl Task {
+    /// The kind of rows whose list was cut at `CAP` (`deadlines::store::queue::CAP`): one
+    /// row says there are more of `what` and links to `all`, where every one is.
+    pub const MORE: &'static str = "queue-more";
+
+    pub fn more(what: &str, all: &str) -> Task {
+        Task {
+            what: Self::MORE.into(),
+            at: None,
+            entity_id: 0,
+            due_on: String::new(),
+            days_left: 0,
+            working: false,
+            subject: what.into(),
+            link: all.into(),
+        }
+    }
+
+    pub fn is_more(&self) -> bool {
+        self.what == Self::MORE
+    }
+}
+
 /// Whose clocks a person works: the registering authorities they register for, the purchasing
 /// departments they buy for, and whether they decide complaints.
 #[derive(Debug, Clone, Default)]
@@ -94,7 +117,18 @@ pub async fn tasks(
             DueClock::ComplaintDecision if scope.supervisor => Whose::AllProjects,
             _ => continue,
         };
-        for r in store::running_for(c, clock, whose).await? {
+        let mut rows = store::running_for(c, clock, whose).await?;
+        if rows.len() > super::store::queue::CAP {
+            rows.truncate(super::store::queue::CAP);
+            // Every running clock of the kind is on its area's list.
+            let all = match clock {
+                DueClock::AcceptBy | DueClock::Decision => "/registry",
+                DueClock::ComplaintDecision => "/complaints",
+                _ => "/purchase",
+            };
+            out.push(Task::more(&format!("clock-{}", clock.code()), all));
+        }
+        for r in rows {
             let Some(due) = parse_iso_date(&r.due_on) else {
                 continue;
             };
@@ -123,16 +157,33 @@ pub async fn tasks(
     Ok(out)
 }
 
-/// Soonest first (overdue at the top); work without a due date of its own after every dated one.
+/// Soonest first (overdue at the top); work without a due date of its own after every dated one,
+/// and the lists cut short last.
 pub fn sort(tasks: &mut [Task]) {
     tasks.sort_by(|a, b| {
-        (a.due_on.is_empty(), &a.due_on, &a.what, a.entity_id).cmp(&(
-            b.due_on.is_empty(),
-            &b.due_on,
-            &b.what,
-            b.entity_id,
-        ))
+        (
+            a.is_more(),
+            a.due_on.is_empty(),
+            &a.due_on,
+            &a.what,
+            a.entity_id,
+        )
+            .cmp(&(
+                b.is_more(),
+                b.due_on.is_empty(),
+                &b.due_on,
+                &b.what,
+                b.entity_id,
+            ))
     });
+}
+
+/// How many tasks a person's list shows, and whether some lists were cut short (the
+/// navigation then says "100+").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TaskCount {
+    pub n: usize,
+    pub more: bool,
 }
 
 /// How many tasks wait on each signed-in person, for the navigation: kept per person with the
@@ -142,7 +193,9 @@ pub fn sort(tasks: &mut [Task]) {
 /// read fresh).
 #[derive(Default)]
 pub struct Counts {
-    kept: std::sync::Mutex<std::collections::HashMap<i64, (i64, Date, usize, std::time::Instant)>>,
+    kept: std::sync::Mutex<
+        std::collections::HashMap<i64, (i64, Date, TaskCount, std::time::Instant)>,
+    >,
     /// One count at a time per person: the pages a person's browser asks for together wait for
     /// one count rather than each making its own (a purchaser's list at 50,000 contracts takes a
     /// quarter of a second to count).
@@ -163,7 +216,7 @@ impl Counts {
         version: i64,
         now: i64,
         changing: bool,
-    ) -> crate::platform::error::AppResult<usize> {
+    ) -> crate::platform::error::AppResult<TaskCount> {
         let today = crate::domain::calendar::shanghai_date(crate::platform::clock::from_ms(now));
         let id = user.id().0;
         if changing {
@@ -174,7 +227,7 @@ impl Counts {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .remove(&id)
-                .map_or(0, |k| k.2));
+                .map_or(TaskCount::default(), |k| k.2));
         }
         let current = || {
             let kept = self
@@ -205,7 +258,11 @@ impl Counts {
         if let Some(n) = current() {
             return Ok(n);
         }
-        let n = tasks(c, &Scope::of(user), cal, today, now).await?.len();
+        let list = tasks(c, &Scope::of(user), cal, today, now).await?;
+        let n = TaskCount {
+            n: list.iter().filter(|t| !t.is_more()).count(),
+            more: list.iter().any(Task::is_more),
+        };
         let mut map = self
             .kept
             .lock()

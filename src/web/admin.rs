@@ -34,16 +34,50 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-#[get("/admin/users")]
-async fn user_list(page: Page, state: &State<AppState>, _admin: Admin<'_>) -> AppResult<Template> {
+/// Accounts a page of the administrator's list shows.
+const USERS_PAGE: usize = 50;
+
+/// Every account by id, a page at a time (`after=` the last id shown), or those whose address
+/// or name holds `q`; each with its roles in force, read for the whole page at once.
+#[get("/admin/users?<q>&<after>")]
+async fn user_list(
+    page: Page,
+    state: &State<AppState>,
+    _admin: Admin<'_>,
+    q: Option<&str>,
+    after: Option<&str>,
+) -> AppResult<Template> {
+    let q = q.map(str::trim).filter(|q| !q.is_empty());
+    let after = match after {
+        Some(a) => a
+            .parse::<i64>()
+            .map_err(|_| crate::platform::error::AppError::BadRequest("err-page-key"))?,
+        None => 0,
+    };
     let mut c = state.db.acquire().await?;
-    let mut rows = Vec::new();
-    for u in users::all(&mut c).await? {
-        let grants = roles::active_for_user(&mut c, u.id).await?;
-        let roles: Vec<&str> = grants.iter().map(|g| g.role.code()).collect();
-        rows.push(json!({ "id": u.id, "email": u.email, "name": u.display_name, "confirmed": u.email_confirmed_at.is_some(), "roles": roles }));
-    }
-    Ok(page.render("admin/users", json!({ "users": rows })))
+    let mut list = users::page(&mut c, q, after, USERS_PAGE as i64 + 1).await?;
+    let next = (list.len() > USERS_PAGE).then(|| {
+        list.truncate(USERS_PAGE);
+        list.last().map(|u| u.id.0)
+    });
+    let ids: Vec<_> = list.iter().map(|u| u.id).collect();
+    let grants = roles::active_for_users(&mut c, &ids).await?;
+    let rows: Vec<_> = list
+        .iter()
+        .map(|u| {
+            let roles: Vec<&str> = grants
+                .iter()
+                .filter(|g| g.user_id == u.id)
+                .map(|g| g.role.code())
+                .collect();
+            json!({ "id": u.id, "email": u.email, "name": u.display_name, "confirmed": u.email_confirmed_at.is_some(), "roles": roles })
+        })
+        .collect();
+    Ok(page.render(
+        "admin/users",
+        json!({ "users": rows, "q": q, "next": next.flatten(), "paged": after > 0,
+                "q_param": q.map(crate::web::forms::urlencode) }),
+    ))
 }
 
 async fn detail_page(

@@ -590,7 +590,7 @@ pub const MATRIX: &[Rule] = &[
     ),
     // Staff.
     rule("GET", "/history/<entity>/<id>", Who::AnyStaff),
-    rule("GET", "/admin/users", Who::Role(Role::Admin)),
+    rule("GET", "/admin/users?<q>&<after>", Who::Role(Role::Admin)),
     rule("GET", "/admin/users/<id>", Who::Role(Role::Admin)),
     rule("POST", "/admin/users/<id>/roles", Who::Role(Role::Admin)),
     rule("POST", "/admin/grants/<id>/revoke", Who::Role(Role::Admin)),

@@ -99,6 +99,8 @@ pub struct PageBase {
     pub flash: Option<Flash>,
     /// The signed-in person's waiting tasks (the navigation shows the number).
     pub tasks: usize,
+    /// Some of the person's lists were cut short: the number is a floor ("100+").
+    pub tasks_more: bool,
 }
 
 /// Cookie, then the user's preference, then Accept-Language, then Chinese.
@@ -150,6 +152,7 @@ impl PageBase {
             user: user.map(UserView::of),
             flash: None,
             tasks: 0,
+            tasks_more: false,
         }
     }
 }
@@ -219,7 +222,7 @@ impl Page {
         let lang = negotiate_lang(req, user.map(|u| u.user.preferred_lang.as_str()));
         // Pages that show due dates read the calendar in force; the kept public pages do not.
         // A signed-in person's navigation shows how many tasks wait on them.
-        let mut tasks = 0;
+        let mut tasks = crate::deadlines::TaskCount::default();
         if token == FormToken::Always || user.is_some() {
             if let Some(state) = req.rocket().state::<crate::platform::app::AppState>() {
                 let followed = async {
@@ -269,7 +272,8 @@ impl Page {
                 path,
                 user,
                 flash,
-                tasks,
+                tasks: tasks.n,
+                tasks_more: tasks.more,
             },
             lang,
         })

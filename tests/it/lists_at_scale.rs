@@ -338,3 +338,148 @@ async fn the_purchaser_s_list_pages_through_every_project_once() {
         assert_eq!(s, Status::BadRequest, "{bad}");
     }
 }
+
+/// A person's work list shows at most `CAP` rows of a kind (issue 26: a department's 50,000
+/// contracts to accept were read and sorted on every page's count): at the cap every row and no
+/// note; one past it the same rows, a row saying there are more with a link to the full list,
+/// and the navigation's number as a floor ("+").
+#[rocket::async_test]
+async fn a_kind_of_work_lists_its_first_hundred_and_says_there_are_more() {
+    let app = TestApp::spawn().await;
+    let cap = i64::try_from(huoban::deadlines::store::queue::CAP).expect("cap");
+    let dept = app
+        .scalar(
+            "SELECT g.department_id FROM role_grants g JOIN users u ON u.id = g.user_id \
+             WHERE u.email = 'purchaser@demo.huoban.cn' AND g.role = 'purchaser' \
+             AND g.revoked_at IS NULL ORDER BY g.id LIMIT 1",
+        )
+        .await;
+    let drafts = app
+        .scalar_of(&format!(
+            "SELECT COUNT(*) FROM projects WHERE department_id = {dept} AND status = 'draft'"
+        ))
+        .await;
+    assert!(drafts < cap, "{drafts} drafts already");
+    let from = app.scalar("SELECT MIN(id) FROM projects").await;
+    for i in drafts..cap {
+        let number = format!("CAP-{i:03}");
+        copy_project(&app, from, (&number, dept, None, None, 1_000 + i, "draft")).await;
+    }
+    // (items, "more" rows, the navigation's number ends with "+")
+    let read = |page: String| {
+        let page = html_unescape(&page);
+        let items = page
+            .matches("<td>采购项目草稿待发布</td><td><a href=")
+            .count();
+        let more = page
+            .matches("<tr class=\"more-row\"><td>采购项目草稿待发布</td>")
+            .count();
+        let floor = page
+            .split("class=\"nav-count\">")
+            .nth(1)
+            .is_some_and(|n| n.split('<').next().is_some_and(|n| n.ends_with('+')));
+        (items, more, floor)
+    };
+    app.login_as(PURCHASER).await;
+    let (s, page) = app.get("/dashboard").await;
+    assert_eq!(s, Status::Ok);
+    assert_eq!(read(page), (100, 0, false), "at the cap");
+    app.logout().await;
+
+    copy_project(&app, from, ("CAP-XTRA", dept, None, None, 999, "draft")).await;
+    app.login_as(PURCHASER).await;
+    let (_, page) = app.get("/dashboard").await;
+    assert!(
+        html_unescape(&page).contains("<a href=\"/purchase\">查看全部</a>"),
+        "the full list is linked"
+    );
+    assert_eq!(read(page), (100, 1, true), "one past the cap");
+    // The one left out is the newest (the list is the oldest drafts, by id).
+    let (_, page) = app.get("/dashboard").await;
+    assert!(!page.contains("CAP-XTRA"));
+}
+
+/// The administrator's account list (issue 26: every account, each with a query for its roles,
+/// on one page): 50 a page by id, every account once across the pages, each with its roles;
+/// a search by address or name, case-insensitive, where `%` and `_` are only characters.
+#[rocket::async_test]
+async fn the_administrator_s_account_list_pages_and_searches() {
+    let app = TestApp::spawn().await;
+    let person = app.scalar("SELECT MIN(person_id) FROM users").await;
+    let mut c = app.db.acquire().await.expect("conn");
+    for i in 0..120 {
+        let (email, name) = if i == 0 {
+            ("percent@example.cn".to_string(), "百分之%".to_string())
+        } else {
+            (
+                format!("pager-{i:03}@example.cn"),
+                format!("分页用户{i:03}"),
+            )
+        };
+        sqlx::query(
+            "INSERT INTO users (person_id, email, display_name, preferred_lang, password_hash, \
+             session_epoch, created_at) VALUES ($1, $2, $3, 'zh-CN', 'x', 0, 0)",
+        )
+        .bind(person)
+        .bind(email)
+        .bind(name)
+        .execute(&mut *c)
+        .await
+        .expect("user");
+    }
+    drop(c);
+    let all: Vec<i64> = {
+        let mut c = app.db.acquire().await.expect("conn");
+        sqlx::query_scalar("SELECT id FROM users ORDER BY id")
+            .fetch_all(&mut *c)
+            .await
+            .expect("ids")
+    };
+    let ids = |page: &str| -> Vec<i64> {
+        page.split("<a href=\"/admin/users/")
+            .skip(1)
+            .filter_map(|s| s.split('"').next()?.parse().ok())
+            .collect()
+    };
+    let next = |page: &str| -> Option<String> {
+        let page = html_unescape(page);
+        let tail = page.split("rel=\"next\"").next()?;
+        let href = tail.rsplit("href=\"").next()?;
+        page.contains("rel=\"next\"")
+            .then(|| href.split('"').next().unwrap_or_default().to_string())
+    };
+    app.login_as(ADMIN).await;
+    let (s, first) = app.get("/admin/users").await;
+    assert_eq!(s, Status::Ok);
+    assert_eq!(ids(&first).len(), 50);
+    assert!(first.contains("采购人"), "roles are shown");
+    let mut seen = ids(&first);
+    let mut at = next(&first);
+    while let Some(href) = at {
+        let (s, page) = app.get(&href).await;
+        assert_eq!(s, Status::Ok, "{href}");
+        let got = ids(&page);
+        assert!(got.len() <= 50 && !got.is_empty(), "{href}");
+        seen.extend(got);
+        at = next(&page);
+    }
+    assert_eq!(seen, all, "every account once, in id order");
+    // The search, case-insensitive: pager-110 … pager-119.
+    let (_, page) = app.get("/admin/users?q=PAGER-11").await;
+    assert_eq!(ids(&page).len(), 10);
+    assert!(next(&page).is_none());
+    // By name, paged with the query kept: 分页用户001 … 119 are 119 rows.
+    let (_, page) = app.get("/admin/users?q=%E5%88%86%E9%A1%B5").await;
+    assert_eq!(ids(&page).len(), 50);
+    assert!(
+        next(&page).is_some_and(|h| h.starts_with("/admin/users?q=")),
+        "the search is kept"
+    );
+    // `%` is a character, not a wildcard.
+    let (_, page) = app.get("/admin/users?q=%25").await;
+    assert_eq!(ids(&page).len(), 1);
+    let (_, page) = app.get("/admin/users?q=_").await;
+    assert_eq!(ids(&page).len(), 0);
+    let (s, _) = app.get("/admin/users?after=abc").await;
+    assert_eq!(s, Status::BadRequest);
+}

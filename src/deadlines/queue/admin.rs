@@ -25,7 +25,8 @@ pub(super) async fn admin(
     cal: &Calendar,
     p: &mut Push<'_>,
 ) -> Result<(), sqlx::Error> {
-    for (id, to, subject) in store::failed_mail(c).await? {
+    let failed = store::failed_mail(c).await?;
+    for (id, to, subject) in p.capped("queue-mail-failed", "/admin/mail", failed) {
         p.add(
             "queue-mail-failed",
             id,

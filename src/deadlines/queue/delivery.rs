@@ -21,8 +21,19 @@ pub(super) async fn payable(
         .int("payment.term_days")
         .unwrap_or(30);
     // A work list, not the ledger: the oldest contracts' installments, bounded.
-    for l in crate::delivery::overview::payable_work(c, now, WORK_CONTRACTS).await? {
+    let mut contracts: Vec<i64> = Vec::new();
+    for l in crate::delivery::overview::payable_work(c, now, WORK_CONTRACTS + 1).await? {
         let (k, i, left) = (&l.k, &l.i, l.left_fen);
+        // The lines come contract by contract: one past the list's contracts says there are
+        // more (on `/finance`, page by page).
+        if !contracts.contains(&k.id) {
+            if i64::try_from(contracts.len()).unwrap_or(i64::MAX) == WORK_CONTRACTS {
+                p.out
+                    .push(crate::deadlines::Task::more("queue-payable", "/finance"));
+                break;
+            }
+            contracts.push(k.id);
+        }
         let Some(since) = i.payable_since else {
             continue;
         };
@@ -51,7 +62,7 @@ pub(super) async fn payable(
 /// Performance reviews assigned to this person (the purchaser's own or a third party's).
 pub(super) async fn reviewer(c: &mut Conn, user: i64, p: &mut Push<'_>) -> Result<(), sqlx::Error> {
     let rows: Vec<(i64, String, String)> = store::reviews_assigned(c, user).await?;
-    for (id, milestone, title) in rows {
+    for (id, milestone, title) in p.capped("queue-review", "/reviews", rows) {
         p.add(
             "queue-review",
             id,
@@ -73,7 +84,7 @@ pub(super) async fn purchaser_delivery(
     // Deliverables filed and waiting for acceptance or return.
     let filed: Vec<(i64, i64, String, String)> =
         store::deliverables_to_accept(c, departments).await?;
-    for (id, k, title, milestone) in filed {
+    for (id, k, title, milestone) in p.capped("queue-deliverable", "/purchase/delivery", filed) {
         p.add(
             "queue-deliverable",
             id,
@@ -85,7 +96,7 @@ pub(super) async fn purchaser_delivery(
     // 差 reviews waiting for the purchaser's rectification decision (payment is held back).
     let poor: Vec<(i64, i64, String, String)> =
         store::poor_reviews_to_decide(c, departments).await?;
-    for (id, k, title, milestone) in poor {
+    for (id, k, title, milestone) in p.capped("queue-rectify", "/purchase/delivery", poor) {
         p.add(
             "queue-rectify",
             id,
@@ -97,7 +108,7 @@ pub(super) async fn purchaser_delivery(
     // Milestones whose deliverable was accepted and whose installment waits for a review
     // that nobody has opened yet.
     let unreviewed: Vec<(i64, String, String)> = store::reviews_to_open(c, departments).await?;
-    for (k, title, milestone) in unreviewed {
+    for (k, title, milestone) in p.capped("queue-review-open", "/purchase/delivery", unreviewed) {
         p.add(
             "queue-review-open",
             k,
@@ -109,7 +120,7 @@ pub(super) async fn purchaser_delivery(
     // Contracts whose term has ended, not yet finally accepted: the acceptance (验收).
     let ended: Vec<(i64, String, String)> =
         store::ended_unaccepted(c, departments, p.today).await?;
-    for (k, title, _ends) in ended {
+    for (k, title, _ends) in p.capped("queue-accept-final", "/purchase/delivery", ended) {
         p.add(
             "queue-accept-final",
             k,

@@ -9,7 +9,7 @@ use crate::domain::calendar::parse_iso_date;
 /// An expert's evaluation sheets (declare first, then score) and procurement panel seats.
 pub(super) async fn expert(c: &mut Conn, user: i64, p: &mut Push<'_>) -> Result<(), sqlx::Error> {
     let rows: Vec<(i64, Option<i64>, String, String)> = store::expert_sheets(c, user).await?;
-    for (id, declared, org, due) in rows {
+    for (id, declared, org, due) in p.capped("queue-expert-sheet", "/scoring", rows) {
         let what = if declared.is_some() {
             "queue-expert-sheet"
         } else {
@@ -18,7 +18,7 @@ pub(super) async fn expert(c: &mut Conn, user: i64, p: &mut Push<'_>) -> Result<
         p.add(what, id, org, date(&due), format!("/scoring/{id}"));
     }
     let seats: Vec<(i64, Option<i64>, String, i64)> = store::panel_seats(c, user).await?;
-    for (id, declared, title, drawn_at) in seats {
+    for (id, declared, title, drawn_at) in p.capped("queue-panel-score", "", seats) {
         let what = if declared.is_some() {
             "queue-panel-score"
         } else {
@@ -42,7 +42,7 @@ pub(super) async fn evaluation_officer(
     // Applications that still need experts (three who have not stepped aside).
     let apps: Vec<(i64, String, String)> =
         store::applications_without_experts(c, authorities).await?;
-    for (id, org, due) in apps {
+    for (id, org, due) in p.capped("queue-eval-assign", "/evaluation", apps) {
         p.add(
             "queue-eval-assign",
             id,
@@ -55,7 +55,9 @@ pub(super) async fn evaluation_officer(
     let rounds: Vec<(i64, String, String, Option<String>, i64, i64)> =
         store::rounds_in_progress(c, authorities).await?;
     // The round's next step, asked of its lifecycle: whichever action it would take now.
-    for (id, title, status, notice_to, apps, in_review) in rounds {
+    for (id, title, status, notice_to, apps, in_review) in
+        p.capped("queue-eval-committee", "/evaluation", rounds)
+    {
         use crate::domain::eval_life::{round_transition, RoundAction, RoundStatus};
         let Some(status) = RoundStatus::parse(&status) else {
             continue;
@@ -90,7 +92,7 @@ pub(super) async fn evaluation_officer(
         }
     }
     let objections: Vec<(i64, String, String)> = store::open_objections(c, authorities).await?;
-    for (id, org, due) in objections {
+    for (id, org, due) in p.capped("queue-eval-objection", "/evaluation/objections", objections) {
         p.add(
             "queue-eval-objection",
             id,
@@ -100,7 +102,12 @@ pub(super) async fn evaluation_officer(
         );
     }
     // A void certificate is due back within 15 days of its grade's end (issue 22, item 15).
-    for (id, org, due) in store::certificates_to_return(c, authorities).await? {
+    let certificates = store::certificates_to_return(c, authorities).await?;
+    for (id, org, due) in p.capped(
+        "queue-eval-certificate-return",
+        "/evaluation/downgrades#certificates",
+        certificates,
+    ) {
         p.add(
             "queue-eval-certificate-return",
             id,
@@ -110,7 +117,7 @@ pub(super) async fn evaluation_officer(
         );
     }
     let downgrades: Vec<(i64, String)> = store::undecided_downgrades(c).await?;
-    for (id, org) in downgrades {
+    for (id, org) in p.capped("queue-eval-downgrade", "/evaluation/downgrades", downgrades) {
         p.add(
             "queue-eval-downgrade",
             id,

@@ -17,7 +17,7 @@ pub(super) async fn organization(
     let contracts: Vec<(i64, i64, String, String)> =
         store::milestones_due(c, &scope.org_member).await?;
     let mut suspended: Vec<i64> = Vec::new();
-    for (k, org, title, milestone) in contracts {
+    for (k, org, title, milestone) in p.capped("queue-milestone", "", contracts) {
         // A suspended contract is not performed: the organization is told so instead.
         let held = match crate::delivery::contract::by_id(c, k).await? {
             Some(contract) => {
@@ -51,7 +51,7 @@ pub(super) async fn organization(
     }
     let rounds: Vec<(i64, i64, String, String)> =
         store::open_windows(c, &scope.org_member, p.today).await?;
-    for (id, org, title, to) in rounds {
+    for (id, org, title, to) in p.capped("queue-eval-window", "", rounds) {
         p.add(
             "queue-eval-window",
             id,
@@ -63,7 +63,7 @@ pub(super) async fn organization(
     // Projects open for bids in a category the organization follows, not yet taken up.
     let open: Vec<(i64, i64, String, String, i64)> =
         store::followed_projects(c, &scope.org_member, now).await?;
-    for (id, _org, number, subject, deadline) in open {
+    for (id, _org, number, subject, deadline) in p.capped("queue-new-project", "/projects", open) {
         let due = crate::domain::calendar::shanghai_date(crate::platform::clock::from_ms(deadline));
         p.add(
             "queue-new-project",
@@ -81,7 +81,7 @@ pub(super) async fn organization(
     // deadline (and may replace its bid).
     let newer: Vec<(i64, i64, String, String, i64, i64)> =
         store::newer_documents(c, &scope.org_member, now).await?;
-    for (id, org, number, subject, deadline, _newest) in newer {
+    for (id, org, number, subject, deadline, _newest) in p.capped("queue-docs-newer", "", newer) {
         let due = crate::domain::calendar::shanghai_date(crate::platform::clock::from_ms(deadline));
         p.add(
             "queue-docs-newer",
@@ -98,7 +98,7 @@ pub(super) async fn organization(
         // The panel asked for a written explanation of a markedly low price (87号令 art. 60):
         // due at a moment, after which the bid is rejected.
         let asked = crate::db::low_prices::waiting_for(c, &scope.org_admin, now).await?;
-        for (id, org, subject, due_at) in asked {
+        for (id, org, subject, due_at) in p.capped("queue-low-price", "", asked) {
             let due =
                 crate::domain::calendar::shanghai_date(crate::platform::clock::from_ms(due_at));
             p.add(
@@ -117,7 +117,8 @@ pub(super) async fn organization(
         // it is told until when.
         let challenges: Vec<(i64, i64, String, String, i64)> =
             store::complaint_windows(c, &scope.org_admin, now).await?;
-        for (id, org, number, subject, due_at) in challenges {
+        for (id, org, number, subject, due_at) in p.capped("queue-complaint-window", "", challenges)
+        {
             let last = crate::procurement::award::end_of_working_days(p.cal, due_at, 15);
             if now > last {
                 continue;
@@ -135,7 +136,7 @@ pub(super) async fn organization(
         // A 差 review of the organization's contract: it rectifies, the purchaser decides.
         let poor: Vec<(i64, i64, i64, String, String)> =
             store::poor_reviews_to_rectify(c, &scope.org_admin).await?;
-        for (id, org, k, title, milestone) in poor {
+        for (id, org, k, title, milestone) in p.capped("queue-review-poor", "", poor) {
             p.add(
                 "queue-review-poor",
                 id,
@@ -146,7 +147,8 @@ pub(super) async fn organization(
         }
         // A void grade certificate (downgraded or expired) goes back within 15 days (issue
         // 22, item 15).
-        for (id, org, due) in store::own_certificates_to_return(c, &scope.org_admin).await? {
+        let certificates = store::own_certificates_to_return(c, &scope.org_admin).await?;
+        for (id, org, due) in p.capped("queue-org-certificate-return", "", certificates) {
             p.add(
                 "queue-org-certificate-return",
                 id,
@@ -158,7 +160,7 @@ pub(super) async fn organization(
         let year = i64::from(p.today.year()) - 1;
         let missing: Vec<(i64, String)> =
             store::annual_reports_missing(c, &scope.org_admin, p.today).await?;
-        for (org, name) in missing {
+        for (org, name) in p.capped("queue-annual-report", "", missing) {
             p.add(
                 "queue-annual-report",
                 org,

@@ -16,7 +16,7 @@ pub(super) async fn procedure(
     // Questions on published notices waiting for an answer, by the bid deadline.
     let asked: Vec<(i64, i64, String, Option<i64>)> =
         store::unanswered_questions(c, &scope.departments, &scope.agencies).await?;
-    for (id, project, title, deadline) in asked {
+    for (id, project, title, deadline) in p.capped("queue-question", "/purchase", asked) {
         let due = deadline.map(|d| {
             (
                 crate::domain::calendar::shanghai_date(crate::platform::clock::from_ms(d)),
@@ -38,7 +38,8 @@ pub(super) async fn procedure(
     // Opened rounds: qualification and compliance of each opened bid, then the panel.
     let opened: Vec<(i64, String, i64, i64, i64)> =
         store::opened_rounds(c, &scope.departments, &scope.agencies).await?;
-    for (id, title, bids, reviewed, panels) in opened {
+    for (id, title, bids, reviewed, panels) in p.capped("queue-qualification", "/purchase", opened)
+    {
         if reviewed < bids * 2 {
             p.add(
                 "queue-qualification",
@@ -66,7 +67,7 @@ pub(super) async fn purchaser(
     p: &mut Push<'_>,
 ) -> Result<(), sqlx::Error> {
     let drafts: Vec<(i64, String)> = store::drafts(c, departments).await?;
-    for (id, title) in drafts {
+    for (id, title) in p.capped("queue-draft", "/purchase", drafts) {
         p.add(
             "queue-draft",
             id,
@@ -77,7 +78,7 @@ pub(super) async fn purchaser(
     }
     // Winners to sign with, once the award notice has ended: 30 days from the notice.
     let unsigned: Vec<(i64, i64, String, i64)> = store::winners_to_sign(c, departments).await?;
-    for (id, project, subject, notice_at) in unsigned {
+    for (id, project, subject, notice_at) in p.capped("queue-sign", "/purchase", unsigned) {
         let due = crate::domain::calendar::shanghai_date(crate::platform::clock::from_ms(
             crate::delivery::contract::sign_due(p.cal, notice_at, false),
         ));
@@ -94,7 +95,7 @@ pub(super) async fn purchaser(
 
 pub(super) async fn supervisor(c: &mut Conn, p: &mut Push<'_>) -> Result<(), sqlx::Error> {
     let orders: Vec<(i64, i64, String, String)> = store::running_orders(c).await?;
-    for (id, complaint, title, until) in orders {
+    for (id, complaint, title, until) in p.capped("queue-order", "/complaints", orders) {
         if let Some(d) = parse_iso_date(&until).filter(|d| *d >= p.today) {
             p.add(
                 "queue-order",
@@ -106,7 +107,7 @@ pub(super) async fn supervisor(c: &mut Conn, p: &mut Push<'_>) -> Result<(), sql
         }
     }
     let suppliers: Vec<(i64, String)> = store::pending_suppliers(c).await?;
-    for (id, name) in suppliers {
+    for (id, name) in p.capped("queue-supplier", "/suppliers", suppliers) {
         p.add("queue-supplier", id, name, None, "/suppliers".into());
     }
     Ok(())

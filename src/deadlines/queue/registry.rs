@@ -13,7 +13,7 @@ pub(super) async fn registrar(
     p: &mut Push<'_>,
 ) -> Result<(), sqlx::Error> {
     let rows: Vec<(i64, i64, String, i64)> = store::annual_reports_waiting(c, authorities).await?;
-    for (id, org, name, year) in rows {
+    for (id, org, name, year) in p.capped("queue-annual-review", "/registry", rows) {
         p.add(
             "queue-annual-review",
             id,
@@ -25,7 +25,7 @@ pub(super) async fn registrar(
     // Abnormal listings for a missing annual report whose report has since been filed: the
     // registrar verifies and removes them (the daily job would only after 6 months).
     let rectified: Vec<(i64, i64, String, i64)> = store::listings_to_remove(c, authorities).await?;
-    for (id, org, name, year) in rectified {
+    for (id, org, name, year) in p.capped("queue-listing-removal", "/registry", rectified) {
         p.add(
             "queue-listing-removal",
             id,
@@ -35,7 +35,8 @@ pub(super) async fn registrar(
         );
     }
     // An organization's objection or removal request to answer.
-    for (id, org, name, kind) in store::listing_requests_waiting(c, authorities).await? {
+    let requests = store::listing_requests_waiting(c, authorities).await?;
+    for (id, org, name, kind) in p.capped("queue-listreq", "/registry", requests) {
         p.add(
             &format!("queue-listreq-{kind}"),
             id,
@@ -46,7 +47,8 @@ pub(super) async fn registrar(
     }
     // A verified rectification: removed within 5 working days of the verification (民政部令60
     // art. 13), counted on the calendar when verified.
-    for (id, org, name, remove_by) in store::verified_listings(c, authorities).await? {
+    let verified = store::verified_listings(c, authorities).await?;
+    for (id, org, name, remove_by) in p.capped("queue-listing-remove-by", "/registry", verified) {
         p.add(
             "queue-listing-remove-by",
             id,
@@ -65,7 +67,7 @@ pub(super) async fn applicant(
     p: &mut Push<'_>,
 ) -> Result<(), sqlx::Error> {
     let rows: Vec<(i64, String)> = store::applications_to_correct(c, user).await?;
-    for (id, name) in rows {
+    for (id, name) in p.capped("queue-app-correction", "/applications", rows) {
         p.add(
             "queue-app-correction",
             id,

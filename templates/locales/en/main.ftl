@@ -137,6 +137,9 @@ member-kind-admin = Organization admin
 member-kind-member = Member
 
 admin-nav = Administration navigation
+admin-users-search = Find by e-mail or name
+admin-users-none = No user matches.
+admin-users-next = Next page
 admin-users = Users and roles
 admin-settings = Rule settings
 admin-mail = Mail
@@ -2075,6 +2078,9 @@ eval-rereview-committee = Re-review committee
 eval-rereview-hint = Changing the grade needs a decision of the re-review committee: give its members, those present and the votes for (two thirds present; a majority of all members). The evaluation committee's decision stays on record.
 
 ## Work queues (issue 20)
+tasks-more = There are more of these: only the first { $n } are listed here
+tasks-more-all = See them all
+queue-listreq = Objections and removal requests on credit listings
 tasks-no-due = as soon as possible
 queue-expert-declare = Evaluation: declare conflicts first
 queue-expert-sheet = Evaluation: fill in the score sheet

@@ -137,6 +137,9 @@ member-kind-admin = 组织管理员
 member-kind-member = 成员
 
 admin-nav = 系统管理导航
+admin-users-search = 按邮箱或姓名查找
+admin-users-none = 没有符合条件的用户。
+admin-users-next = 下一页
 admin-users = 用户与角色
 admin-settings = 规则参数
 admin-mail = 邮件
@@ -2048,6 +2051,9 @@ eval-rereview-committee = 评估复核委员会
 eval-rereview-hint = 改变等级的，须由评估复核委员会作出决定：填写委员总数、出席人数和赞成票数（出席须达三分之二，决定须经全体委员过半数同意）。原评估委员会的决定保留在记录中。
 
 ## Work queues (issue 20)
+tasks-more = 此类事项较多，这里只列出最早的 { $n } 项
+tasks-more-all = 查看全部
+queue-listreq = 信用名单的异议和移出申请
 tasks-no-due = 尽快办理
 queue-expert-declare = 评估：先作回避声明
 queue-expert-sheet = 评估：填写评分表
