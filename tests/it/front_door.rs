@@ -139,3 +139,32 @@ async fn a_profile_lists_awards_and_contracts_with_paid_and_remaining() {
     let (_, page) = app.get(&format!("/organizations/{other}")).await;
     assert!(!page.contains("NB-FRONT-01"), "{page}");
 }
+
+/// Every dataset's list and API page under its default filter shows the kept count (issue 26:
+/// the bids' list counted on every request), and the kept count is the count of the records.
+#[rocket::async_test]
+async fn every_list_shows_its_records_count_under_the_default_filter() {
+    let app = TestApp::spawn().await;
+    let today = huoban::domain::calendar::iso_date(huoban::domain::calendar::shanghai_date(
+        app.clock.now(),
+    ));
+    let scope = huoban::opendata::Scope {
+        backend: app.db.backend,
+        today,
+    };
+    for ds in huoban::opendata::ALL {
+        let q = huoban::opendata::Query {
+            status: ds.default_status().map(String::from),
+            ..Default::default()
+        };
+        let mut c = app.db.acquire().await.expect("conn");
+        let want = huoban::opendata::count(&mut c, &scope, ds, &q)
+            .await
+            .expect("count")
+            .expect("under the cap");
+        drop(c);
+        let (status, list) = app.get(ds.list_path()).await;
+        assert_eq!(status, Status::Ok, "{}", ds.list_path());
+        assert_eq!(results(&list), want, "{}", ds.list_path());
+    }
+}
