@@ -178,11 +178,7 @@ pub async fn waiting_for(
     if orgs.is_empty() {
         return Ok(Vec::new());
     }
-    let list = orgs
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = super::id_list(orgs);
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT q.id, q.org_id, p.number || ' · ' || p.title, q.due_at FROM low_price_queries q \
          JOIN projects p ON p.id = q.project_id WHERE q.org_id IN ({list}) AND q.answered_at IS NULL \

@@ -83,6 +83,18 @@ impl Backend {
     }
 }
 
+/// A SQL list of row ids ("1, 2, 3"), written into the SQL (integers: no input reaches it as
+/// text); `NULL` for none, so `IN (NULL)` matches nothing.
+pub fn id_list(ids: &[i64]) -> String {
+    if ids.is_empty() {
+        return "NULL".into();
+    }
+    ids.iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Opens a pool. File databases get WAL and a busy timeout; every SQLite connection enforces
 /// foreign keys.
 pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error> {

@@ -60,11 +60,7 @@ pub async fn intention(
         .await
 }
 
-/// `IN (...)` over row ids (integers, written into the SQL: no input reaches it as text).
-fn id_list(ids: &[i64]) -> String {
-    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
-    list.join(", ")
-}
+use super::id_list;
 
 /// The bidders and contractors of each of `projects`, as (project, organization).
 pub async fn parties_of(c: &mut Conn, projects: &[i64]) -> Result<Vec<(i64, OrgRow)>, sqlx::Error> {

@@ -76,11 +76,7 @@ pub async fn active_for_users(c: &mut Conn, users: &[UserId]) -> Result<Vec<Gran
     if users.is_empty() {
         return Ok(Vec::new());
     }
-    let list = users
-        .iter()
-        .map(|u| u.0.to_string())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = super::id_list(&users.iter().map(|u| u.0).collect::<Vec<_>>());
     let sql =
         format!("{SELECT} WHERE g.user_id IN ({list}) AND g.revoked_at IS NULL ORDER BY g.id");
     collect(

@@ -48,16 +48,7 @@ fn running(clock: DueClock) -> &'static str {
     }
 }
 
-/// A SQL list of ids ("1, 2, 3"); `NULL` for none, so `IN (NULL)` matches nothing.
-pub(super) fn id_list(ids: &[i64]) -> String {
-    if ids.is_empty() {
-        return "NULL".into();
-    }
-    ids.iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+pub(super) use crate::db::id_list;
 
 /// The SQL condition for projects (aliased `alias`) whose procedure is run by `departments`
 /// (not entrusted to an agency) or entrusted to `agencies`.

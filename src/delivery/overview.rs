@@ -6,7 +6,7 @@
 //! the data.
 
 use crate::db::Conn;
-use crate::delivery::contract::{self, Contract};
+use crate::delivery::contract::Contract;
 use crate::delivery::ledger::{self, InstallmentState};
 use crate::delivery::store::contracts::{self as kstore, OpenRow, PageKey};
 use crate::platform::error::AppResult;
@@ -112,14 +112,15 @@ async fn lines(
     let mut ids = kstore::payable_candidates(c, departments, met_before, after, page + 1).await?;
     let next = more(&mut ids, page).then(|| ids.last().copied()).flatten();
     let mut out = Vec::new();
+    let new: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|id| !seen.contains_key(id))
+        .collect();
+    for (k, due) in ledger::payable_now_many(c, &new, now, term).await? {
+        seen.insert(k.id, (k, due));
+    }
     for id in ids {
-        if let std::collections::hash_map::Entry::Vacant(slot) = seen.entry(id) {
-            let Some(k) = contract::by_id(c, id).await? else {
-                continue;
-            };
-            let due = ledger::payable_now(c, &k, now, term).await?;
-            slot.insert((k, due));
-        }
         if let Some((k, due)) = seen.get(&id) {
             for (i, left) in due {
                 out.push(Line {
@@ -141,11 +142,9 @@ pub async fn payable_work(c: &mut Conn, now: i64, limit: i64) -> AppResult<Vec<L
         .int("payment.term_days")
         .unwrap_or(30);
     let mut out = Vec::new();
-    for id in kstore::payable_candidates(c, None, None, 0, limit).await? {
-        let Some(k) = contract::by_id(c, id).await? else {
-            continue;
-        };
-        for (i, left) in ledger::payable_now(c, &k, now, term).await? {
+    let ids = kstore::payable_candidates(c, None, None, 0, limit).await?;
+    for (k, due) in ledger::payable_now_many(c, &ids, now, term).await? {
+        for (i, left) in due {
             out.push(Line {
                 k: k.clone(),
                 i,

@@ -299,8 +299,43 @@ async fn random_sequences_keep_the_balance_between_zero_and_the_cap() {
                 Vec::<String>::new(),
                 "case {case} step {n} {o:?}"
             );
+            assert_eq!(
+                payable_read_together(&app).await,
+                Vec::<String>::new(),
+                "case {case} step {n} {o:?}"
+            );
         }
     }
+}
+
+/// Every contract whose installments payable now, read together for a page
+/// (`ledger::payable_now_many`), differ from the same read for the contract alone
+/// (`ledger::payable_now`).
+async fn payable_read_together(app: &TestApp) -> Vec<String> {
+    let mut c = app.db.acquire().await.unwrap();
+    let now = app.clock.now_ms();
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM contracts ORDER BY id DESC")
+        .fetch_all(&mut *c)
+        .await
+        .unwrap();
+    let together = huoban::delivery::ledger::payable_now_many(&mut c, &ids, now, TERM)
+        .await
+        .unwrap();
+    assert_eq!(
+        together.iter().map(|(k, _)| k.id).collect::<Vec<_>>(),
+        ids,
+        "every contract, in the order asked"
+    );
+    let mut out = Vec::new();
+    for (k, due) in together {
+        let alone = huoban::delivery::ledger::payable_now(&mut c, &k, now, TERM)
+            .await
+            .unwrap();
+        if serde_json::to_value(&due).unwrap() != serde_json::to_value(&alone).unwrap() {
+            out.push(format!("contract {}: {due:?} / {alone:?}", k.id));
+        }
+    }
+    out
 }
 
 /// The spending chart's running sums (`spending_totals`) and the same sums worked out from

@@ -91,6 +91,48 @@ pub async fn by_id(c: &mut Conn, id: i64) -> AppResult<Option<Contract>> {
     Ok(row.as_ref().map(contract).transpose()?)
 }
 
+/// The contracts of `ids` (a page of an overview), in one read; in no particular order.
+pub async fn by_ids(c: &mut Conn, ids: &[i64]) -> AppResult<Vec<Contract>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{CONTRACT} WHERE k.id IN ({})",
+        crate::db::id_list(ids)
+    )))
+    .fetch_all(&mut *c)
+    .await?;
+    Ok(rows.iter().map(contract).collect::<Result<_, _>>()?)
+}
+
+/// The installment plans of the contracts of `ids`, in one read: (contract, installment), each
+/// plan in order.
+pub async fn installments_of(c: &mut Conn, ids: &[i64]) -> AppResult<Vec<(i64, Installment)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(i64, i64, i64, String, Option<String>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT contract_id, pos, amount_fen, condition, review_name FROM installments          WHERE contract_id IN ({}) ORDER BY contract_id, pos",
+        crate::db::id_list(ids)
+    )))
+    .fetch_all(&mut *c)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(k, pos, amount_fen, condition, review_name)| {
+            (
+                k,
+                Installment {
+                    pos,
+                    amount_fen,
+                    condition,
+                    review_name,
+                },
+            )
+        })
+        .collect())
+}
+
 /// `col IN (…)` for `departments` (a contract's `k.department_id`, migration 0056, or a
 /// running sum's), `1 = 1` for every department; its values appended to `binds`.
 fn department_filter(col: &str, departments: Option<&[i64]>, binds: &mut Vec<i64>) -> String {

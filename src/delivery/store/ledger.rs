@@ -57,6 +57,54 @@ pub async fn entries(c: &mut Conn, contract: i64) -> AppResult<Vec<LedgerEntry>>
     Ok(rows.iter().map(entry).collect::<Result<_, _>>()?)
 }
 
+/// The entries of the contracts of `ids`, in one read, each contract's in order.
+pub async fn entries_of(c: &mut Conn, ids: &[i64]) -> AppResult<Vec<LedgerEntry>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{ENTRY} WHERE e.contract_id IN ({}) ORDER BY e.contract_id, e.id",
+        crate::db::id_list(ids)
+    )))
+    .fetch_all(&mut *c)
+    .await?;
+    Ok(rows.iter().map(entry).collect::<Result<_, _>>()?)
+}
+
+/// What the payment cap and the installments' conditions read of each contract of `ids`, in
+/// one read: (contract, terminated_at, settlement, accepted_at, add-ons).
+pub async fn cap_facts_of(
+    c: &mut Conn,
+    ids: &[i64],
+) -> AppResult<Vec<(i64, Option<i64>, Option<i64>, Option<i64>, i64)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT k.id, k.terminated_at, k.settlement_fen, k.accepted_at,          CAST(COALESCE((SELECT SUM(x.amount_fen) FROM contract_changes x            WHERE x.contract_id = k.id AND x.kind = 'addon'), 0) AS BIGINT)          FROM contracts k WHERE k.id IN ({})",
+        crate::db::id_list(ids)
+    )))
+    .fetch_all(&mut *c)
+    .await?)
+}
+
+/// The submitted reviews of the contracts of `ids`, in one read, each contract's oldest first:
+/// (contract, milestone, grade, submitted_at, rectified_at).
+pub async fn submitted_reviews_of(
+    c: &mut Conn,
+    ids: &[i64],
+) -> AppResult<Vec<(i64, String, String, i64, Option<i64>)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT r.contract_id, r.milestone, r.grade, r.submitted_at, x.decided_at FROM perf_reviews r          LEFT JOIN rectifications x ON x.review_id = r.id          WHERE r.contract_id IN ({}) AND r.submitted_at IS NOT NULL          ORDER BY r.contract_id, r.submitted_at, r.id",
+        crate::db::id_list(ids)
+    )))
+    .fetch_all(&mut *c)
+    .await?)
+}
+
 /// The entry an idempotency key already recorded; a key is used once in the whole ledger.
 pub async fn entry_by_key(c: &mut Conn, key: &str) -> AppResult<Option<LedgerEntry>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
