@@ -301,6 +301,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0057_installments_payable.sql"),
         postgres: include_str!("../../migrations/postgres/0057_installments_payable.sql"),
     },
+    Step {
+        version: 58,
+        name: "work_lists",
+        sqlite: include_str!("../../migrations/sqlite/0058_work_lists.sql"),
+        postgres: include_str!("../../migrations/postgres/0058_work_lists.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

@@ -60,6 +60,18 @@ pub(super) fn runs(departments: &[i64], agencies: &[i64], alias: &str) -> String
     )
 }
 
+/// `runs` for the projects in `status` (a literal of the code's own), with the status inside
+/// each branch so each is read from its unit's index by status (migration 0058) rather than
+/// from every project of the unit.
+pub(super) fn runs_in(departments: &[i64], agencies: &[i64], alias: &str, status: &str) -> String {
+    format!(
+        "(({alias}.department_id IN ({}) AND {alias}.status = '{status}' AND {alias}.agency_id IS NULL) \
+         OR ({alias}.agency_id IN ({}) AND {alias}.status = '{status}'))",
+        id_list(departments),
+        id_list(agencies)
+    )
+}
+
 /// Records (or re-records) how a stored due date was computed.
 pub async fn record(
     c: &mut Conn,

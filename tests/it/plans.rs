@@ -128,4 +128,22 @@ async fn the_feeds_and_lists_read_through_their_indexes() {
         assert!(uses(&p, "installments_payable_all"), "{p}");
         assert!(!p.contains("TEMP B-TREE FOR ORDER BY"), "{p}");
     }
+    // A purchaser's work list (migration 0058): contracts to accept by the day they end, from
+    // the open contracts' own index, never sorted; the review installments waiting, from theirs;
+    // the opened rounds from projects by status, not a walk of every project.
+    let q = huoban::deadlines::store::queue::ended_unaccepted_sql(&[1]);
+    let p = plan(&app, &q).await;
+    assert!(uses(&p, "contracts_to_accept"), "{p}");
+    assert!(!p.contains("TEMP B-TREE FOR ORDER BY"), "{p}");
+    let q = huoban::deadlines::store::queue::reviews_to_open_sql(&[1]);
+    let p = plan(&app, &q).await;
+    assert!(uses(&p, "installments_awaiting_review"), "{p}");
+    assert!(
+        scans_none(&p, &["i", "installments", "k", "contracts"]),
+        "{p}"
+    );
+    let q = huoban::deadlines::store::queue::opened_rounds_sql(&[1], &[1]);
+    let p = plan(&app, &q).await;
+    assert!(scans_none(&p, &["pr", "projects"]), "{p}");
+    assert!(p.lines().any(|l| l.starts_with("SEARCH pr USING")), "{p}");
 }

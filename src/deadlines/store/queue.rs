@@ -2,7 +2,7 @@
 //! one waiting state for the people it names; the queue turns them into tasks with a due date
 //! and a link.
 
-use super::{id_list, runs};
+use super::{id_list, runs_in};
 use crate::db::Conn;
 use crate::domain::calendar::iso_date;
 use time::Date;
@@ -253,19 +253,25 @@ pub async fn reviews_to_open(
     c: &mut Conn,
     departments: &[i64],
 ) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(reviews_to_open_sql(departments)))
+        .fetch_all(&mut *c)
+        .await
+}
+
+/// `reviews_to_open`'s query (for the plan test).
+pub fn reviews_to_open_sql(departments: &[i64]) -> String {
     let list = id_list(departments);
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    format!(
         "SELECT k.id, pr.number || ' · ' || pr.title, i.review_name FROM installments i \
          JOIN contracts k ON k.id = i.contract_id JOIN projects pr ON pr.id = k.project_id \
-         WHERE pr.department_id IN ({list}) AND i.condition = 'review' AND i.review_name IS NOT NULL \
+         WHERE i.department_id IN ({list}) AND i.condition = 'review' AND i.payable_since IS NULL \
+         AND i.review_name IS NOT NULL \
          AND k.terminated_at IS NULL AND k.accepted_at IS NULL \
          AND EXISTS (SELECT 1 FROM deliverables d WHERE d.contract_id = k.id AND d.milestone = i.review_name \
                      AND d.status = 'accepted') \
          AND NOT EXISTS (SELECT 1 FROM perf_reviews r WHERE r.contract_id = k.id AND r.milestone = i.review_name) \
-         ORDER BY k.id, i.pos LIMIT {LIMIT}"
-    )))
-    .fetch_all(&mut *c)
-    .await
+         ORDER BY i.contract_id, i.pos LIMIT {LIMIT}"
+    )
 }
 
 /// Contracts whose term has ended by `today`, not yet finally accepted.
@@ -274,15 +280,20 @@ pub async fn ended_unaccepted(
     departments: &[i64],
     today: Date,
 ) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(ended_unaccepted_sql(departments)))
+        .bind(iso_date(today))
+        .fetch_all(&mut *c)
+        .await
+}
+
+/// `ended_unaccepted`'s query (for the plan test).
+pub fn ended_unaccepted_sql(departments: &[i64]) -> String {
     let list = id_list(departments);
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    format!(
         "SELECT k.id, pr.number || ' · ' || pr.title, k.ends_on FROM contracts k JOIN projects pr ON pr.id = k.project_id \
-         WHERE pr.department_id IN ({list}) AND k.terminated_at IS NULL AND k.accepted_at IS NULL \
+         WHERE k.department_id IN ({list}) AND k.terminated_at IS NULL AND k.accepted_at IS NULL \
          AND k.ends_on <= $1 ORDER BY k.ends_on, k.id LIMIT {LIMIT}"
-    )))
-    .bind(iso_date(today))
-    .fetch_all(&mut *c)
-    .await
+    )
 }
 
 /// Milestones of the organizations' running contracts with no deliverable filed or accepted.
@@ -420,34 +431,48 @@ pub async fn unanswered_questions(
     departments: &[i64],
     agencies: &[i64],
 ) -> Result<Vec<(i64, i64, String, Option<i64>)>, sqlx::Error> {
-    let runs = runs(departments, agencies, "pr");
+    let runs = runs_in(departments, agencies, "pr", "published");
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT q.id, pr.id, pr.number || ' · ' || pr.title, pr.deadline_at FROM project_questions q \
          JOIN projects pr ON pr.id = q.project_id AND q.round = pr.round \
-         WHERE {runs} AND pr.status = 'published' AND q.answered_at IS NULL ORDER BY q.id LIMIT {LIMIT}"
+         WHERE {runs} AND q.answered_at IS NULL ORDER BY q.id LIMIT {LIMIT}"
     )))
     .fetch_all(&mut *c)
     .await
 }
 
 /// Opened rounds without an award: bids opened, qualification and compliance decisions, panels.
+/// Read from the unit's opened projects (`+pr.id`: SQLite would otherwise walk every project
+/// in id order to skip the sort of a handful).
 pub async fn opened_rounds(
     c: &mut Conn,
     departments: &[i64],
     agencies: &[i64],
 ) -> Result<Vec<(i64, String, i64, i64, i64)>, sqlx::Error> {
-    let runs = runs(departments, agencies, "pr");
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT pr.id, pr.number || ' · ' || pr.title, \
-         (SELECT COUNT(*) FROM opening_bids ob WHERE ob.opening_id = op.id), \
-         (SELECT COUNT(*) FROM bid_reviews br WHERE br.opening_id = op.id AND br.stage IN ('qualification', 'compliance')), \
-         (SELECT COUNT(*) FROM panels pn WHERE pn.project_id = pr.id AND pn.round = pr.round) \
-         FROM projects pr JOIN openings op ON op.project_id = pr.id AND op.round = pr.round AND op.envelope = 'initial' \
-         WHERE {runs} AND pr.status = 'opened' \
-         AND NOT EXISTS (SELECT 1 FROM awards a WHERE a.project_id = pr.id AND a.round = pr.round) ORDER BY pr.id LIMIT {LIMIT}"
+    sqlx::query_as(sqlx::AssertSqlSafe(opened_rounds_sql(
+        departments,
+        agencies,
     )))
     .fetch_all(&mut *c)
     .await
+}
+
+/// `opened_rounds`'s query (for the plan test).
+pub fn opened_rounds_sql(departments: &[i64], agencies: &[i64]) -> String {
+    let runs = runs_in(departments, agencies, "pr", "opened");
+    format!(
+        "SELECT pr.id, pr.number || ' · ' || pr.title, \
+         (SELECT COUNT(*) FROM opening_bids ob JOIN openings op ON op.id = ob.opening_id \
+          WHERE op.project_id = pr.id AND op.round = pr.round AND op.envelope = 'initial'), \
+         (SELECT COUNT(*) FROM bid_reviews br JOIN openings op ON op.id = br.opening_id \
+          WHERE op.project_id = pr.id AND op.round = pr.round AND op.envelope = 'initial' \
+          AND br.stage IN ('qualification', 'compliance')), \
+         (SELECT COUNT(*) FROM panels pn WHERE pn.project_id = pr.id AND pn.round = pr.round) \
+         FROM projects pr WHERE {runs} \
+         AND EXISTS (SELECT 1 FROM openings op WHERE op.project_id = pr.id AND op.round = pr.round AND op.envelope = 'initial') \
+         AND NOT EXISTS (SELECT 1 FROM awards a WHERE a.project_id = pr.id AND a.round = pr.round) \
+         ORDER BY +pr.id LIMIT {LIMIT}"
+    )
 }
 
 /// The departments' draft projects.
