@@ -307,6 +307,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0058_work_lists.sql"),
         postgres: include_str!("../../migrations/postgres/0058_work_lists.sql"),
     },
+    Step {
+        version: 59,
+        name: "winners_to_sign",
+        sqlite: include_str!("../../migrations/sqlite/0059_winners_to_sign.sql"),
+        postgres: include_str!("../../migrations/postgres/0059_winners_to_sign.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

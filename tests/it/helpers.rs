@@ -622,7 +622,7 @@ pub fn concrete(uri: &str) -> String {
         .join("/")
 }
 
-/// What the database keeps beside the ledger and the contracts (migrations 0050, 0055–0057)
+/// What the database keeps beside the ledger and the contracts (migrations 0050, 0055–0057, 0059)
 /// that differs from the same worked out from the records: each finding names the row. Empty
 /// when every kept figure is right.
 pub async fn kept_drift(app: &TestApp) -> Vec<String> {
@@ -650,6 +650,11 @@ pub async fn kept_drift(app: &TestApp) -> Vec<String> {
                WHEN 'signing' THEN k.signed_at WHEN 'acceptance' THEN k.accepted_at \
                WHEN 'review' THEN (SELECT MIN(r.submitted_at) FROM perf_reviews r \
                  WHERE r.contract_id = i.contract_id AND r.milestone = i.review_name) END, -1)",
+        ),
+        (
+            "winner signed",
+            "SELECT w.id FROM award_winners w WHERE COALESCE(w.signed_at, -1) <> \
+             COALESCE((SELECT MIN(k.signed_at) FROM contracts k WHERE k.winner_id = w.id), -1)",
         ),
         (
             "spending total",

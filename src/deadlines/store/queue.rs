@@ -495,7 +495,7 @@ pub async fn winners_to_sign(
         "SELECT w.id, pr.id, pr.number || ' · ' || pr.title || ' · ' || o.name, a.notice_at FROM award_winners w \
          JOIN awards a ON a.id = w.award_id JOIN projects pr ON pr.id = a.project_id \
          JOIN organizations o ON o.id = w.org_id \
-         WHERE pr.department_id IN ({list}) AND w.status = 'winner' AND a.round = pr.round \
+         WHERE w.status = 'winner' AND w.signed_at IS NULL AND pr.department_id IN ({list}) AND a.round = pr.round \
          AND a.notice_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM contracts k WHERE k.winner_id = w.id) ORDER BY w.id LIMIT {LIMIT}"
     )))
     .fetch_all(&mut *c)
