@@ -269,7 +269,8 @@ pub fn build(resolved: &Resolved, state: AppState) -> Rocket<Build> {
         .attach(web::api_data::MethodNotAllowed)
         .attach(crate::platform::jobs::fairing())
         .attach(crate::opendata::figures::warm_up())
-        .attach(crate::web::home::warm_up())
+        .attach(crate::web::home::warm_up(crate::web::home::Group::Areas))
+        .attach(crate::web::home::warm_up(crate::web::home::Group::Others))
         .mount("/", web::routes())
         .register("/", web::catchers())
 }
