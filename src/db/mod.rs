@@ -128,6 +128,13 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error>
                     sqlx::query("PRAGMA busy_timeout = 10000")
                         .execute(&mut *conn)
                         .await?;
+                    // 1 MiB of page cache per connection rather than SQLite's 2 MiB: the
+                    // operating system caches the file for all of them, and sixteen full
+                    // caches put the server over its 200 MB budget at a nation's scale
+                    // (issue 26: 207 MB in the census).
+                    sqlx::query("PRAGMA cache_size = -1024")
+                        .execute(&mut *conn)
+                        .await?;
                 }
                 Ok(())
             })
