@@ -117,18 +117,14 @@ pub async fn tasks(
             DueClock::ComplaintDecision if scope.supervisor => Whose::AllProjects,
             _ => continue,
         };
-        let mut rows = store::running_for(c, clock, whose).await?;
-        if rows.len() > super::store::queue::CAP {
-            rows.truncate(super::store::queue::CAP);
-            // Every running clock of the kind is on its area's list.
-            let all = match clock {
-                DueClock::AcceptBy | DueClock::Decision => "/registry",
-                DueClock::ComplaintDecision => "/complaints",
-                _ => "/purchase",
-            };
-            out.push(Task::more(&format!("clock-{}", clock.code()), all));
-        }
-        for r in rows {
+        // Every running clock of a kind is on its area's list.
+        let all = match clock {
+            DueClock::AcceptBy | DueClock::Decision => "/registry",
+            DueClock::ComplaintDecision => "/complaints",
+            _ => "/purchase",
+        };
+        let rows = store::running_for(c, clock, whose).await?;
+        for r in capped(&mut out, &format!("clock-{}", clock.code()), all, rows) {
             let Some(due) = parse_iso_date(&r.due_on) else {
                 continue;
             };
@@ -184,6 +180,35 @@ pub fn sort(tasks: &mut [Task]) {
 pub struct TaskCount {
     pub n: usize,
     pub more: bool,
+}
+
+impl TaskCount {
+    /// The count of a list (its rows saying a kind was cut short are not tasks).
+    pub fn of(list: &[Task]) -> TaskCount {
+        TaskCount {
+            n: list.iter().filter(|t| !t.is_more()).count(),
+            more: list.iter().any(Task::is_more),
+        }
+    }
+
+    /// As shown: the number, a floor ("100+") when some lists were cut short.
+    pub fn shown(self) -> String {
+        if self.more {
+            format!("{}+", self.n)
+        } else {
+            self.n.to_string()
+        }
+    }
+}
+
+/// At most `CAP` of `rows` (`deadlines::store::queue::CAP`; the reads stop one past it): when
+/// there were more, a row saying so is added to `out`, linking to `all` where every one is.
+pub(super) fn capped<T>(out: &mut Vec<Task>, what: &str, all: &str, mut rows: Vec<T>) -> Vec<T> {
+    if rows.len() > super::store::queue::CAP {
+        rows.truncate(super::store::queue::CAP);
+        out.push(Task::more(what, all));
+    }
+    rows
 }
 
 /// How many tasks wait on each signed-in person, for the navigation: kept per person with the
@@ -259,10 +284,7 @@ impl Counts {
             return Ok(n);
         }
         let list = tasks(c, &Scope::of(user), cal, today, now).await?;
-        let n = TaskCount {
-            n: list.iter().filter(|t| !t.is_more()).count(),
-            more: list.iter().any(Task::is_more),
-        };
+        let n = TaskCount::of(&list);
         let mut map = self
             .kept
             .lock()

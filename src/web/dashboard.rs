@@ -71,12 +71,7 @@ async fn dashboard(page: Page, state: &State<AppState>, user: &CurrentUser) -> A
         .await?
     };
     // Lists cut short make the number a floor.
-    let shown = tasks.iter().filter(|k| !k.is_more()).count();
-    let task_count = if tasks.iter().any(crate::deadlines::Task::is_more) {
-        format!("{shown}+")
-    } else {
-        shown.to_string()
-    };
+    let task_count = crate::deadlines::TaskCount::of(&tasks).shown();
     Ok(page.render(
         "dashboard",
         json!({ "panels": panels, "memberships": user.memberships, "admin": admin,

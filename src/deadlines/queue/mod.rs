@@ -16,7 +16,6 @@ mod registry;
 use super::Scope;
 use super::Task;
 use crate::db::Conn;
-use crate::deadlines::store::queue::CAP;
 use crate::domain::calendar::{iso_date, parse_iso_date, Calendar};
 use time::Date;
 
@@ -31,12 +30,8 @@ pub(super) struct Push<'a> {
 impl Push<'_> {
     /// The rows of one kind of work, at most `CAP` of them: a read that found more (it stops
     /// one past) adds a row saying so, linking to `all` where every one is listed.
-    pub(super) fn capped<T>(&mut self, what: &str, all: &str, mut rows: Vec<T>) -> Vec<T> {
-        if rows.len() > CAP {
-            rows.truncate(CAP);
-            self.out.push(Task::more(what, all));
-        }
-        rows
+    pub(super) fn capped<T>(&mut self, what: &str, all: &str, rows: Vec<T>) -> Vec<T> {
+        super::tasks::capped(&mut self.out, what, all, rows)
     }
 
     /// An item: `due` is a calendar-day or working-day last day, or none.
