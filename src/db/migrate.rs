@@ -313,6 +313,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0059_winners_to_sign.sql"),
         postgres: include_str!("../../migrations/postgres/0059_winners_to_sign.sql"),
     },
+    Step {
+        version: 60,
+        name: "authority_names",
+        sqlite: include_str!("../../migrations/sqlite/0060_authority_names.sql"),
+        postgres: include_str!("../../migrations/postgres/0060_authority_names.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

@@ -483,3 +483,76 @@ async fn the_administrator_s_account_list_pages_and_searches() {
     let (s, _) = app.get("/admin/users?after=abc").await;
     assert_eq!(s, Status::BadRequest);
 }
+
+/// The registration check's similar names: the authority's names containing a text, found
+/// either from the authority's own names or from the rarest pair's postings (whichever is
+/// fewer), are exactly those worked out from every organization, whichever way is taken; an
+/// organization of another authority or of none is never among them.
+#[rocket::async_test]
+async fn the_names_an_authority_registered_are_found_either_way_each_once() {
+    let app = TestApp::spawn_city().await;
+    let mut c = app.db.acquire().await.expect("conn");
+    let all: Vec<(Option<i64>, String, String)> =
+        sqlx::query_as("SELECT authority_id, name, name_norm FROM organizations")
+            .fetch_all(&mut *c)
+            .await
+            .expect("organizations");
+    let authorities: Vec<i64> = {
+        let mut a: Vec<i64> = all.iter().filter_map(|r| r.0).collect();
+        a.sort_unstable();
+        a.dedup();
+        a
+    };
+    assert!(authorities.len() >= 2, "{authorities:?}");
+    let (mut by_authority, mut by_gram) = (0, 0);
+    for text in [
+        "服务",
+        "服务中心",
+        "社会工作",
+        "协会",
+        "宁波市",
+        "养老",
+        "古琴",
+        "无此名称",
+    ] {
+        let norm = huoban::domain::org_name::normalize(text);
+        let postings: i64 = text
+            .chars()
+            .collect::<Vec<_>>()
+            .windows(2)
+            .map(|w| w.iter().collect::<String>())
+            .map(|g| {
+                all.iter()
+                    .filter(|r| huoban::domain::org_name::normalize(&r.1).contains(&g))
+                    .count() as i64
+            })
+            .min()
+            .unwrap_or(0);
+        for &a in &authorities {
+            let mut want: Vec<String> = all
+                .iter()
+                .filter(|r| r.0 == Some(a) && r.2.contains(&norm))
+                .map(|r| r.1.clone())
+                .collect();
+            want.sort();
+            let mut got = search::names_containing(&mut c, a, text, 1000)
+                .await
+                .expect("names");
+            got.sort();
+            assert_eq!(got, want, "{text} in authority {a}");
+            let registered = all.iter().filter(|r| r.0 == Some(a)).count() as i64;
+            if postings > 0 && registered < postings {
+                by_authority += 1;
+            } else if postings > 0 {
+                by_gram += 1;
+            }
+        }
+    }
+    assert!(by_authority > 0 && by_gram > 0, "{by_authority} {by_gram}");
+    // The limit holds on the authority's own names.
+    let big = authorities[0];
+    let got = search::names_containing(&mut c, big, "宁波", 3)
+        .await
+        .expect("names");
+    assert_eq!(got.len(), 3);
+}
