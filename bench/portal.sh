@@ -51,21 +51,31 @@ sqlite3 "$DB" "SELECT 'projects: ' || COUNT(*) FROM projects; SELECT 'award winn
 echo "database: $(du -h "$DB" | cut -f1)"
 }
 cd "$WORK"
+# A reused directory may have been left on another port (bench/census.sh sets its own).
+sed -i "s/^port = .*/port = $PORT/" Huoban.toml
 
 "$BIN" serve > "$WORK/serve.log" 2>&1 &
 SERVER=$!
 for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$PORT/" >/dev/null && break; sleep 0.2; done
 # A contractor of the last process: its profile has a contract and a grade-less history.
 ORG=$(sqlite3 "$DB" "SELECT org_id FROM contracts ORDER BY id DESC LIMIT 1")
+# The same process's public project page, award notice and contract (issue 26 item 3: cached
+# for anonymous visitors like the lists).
+NUMBER=$(sqlite3 "$DB" "SELECT p.number FROM contracts k JOIN projects p ON p.id = k.project_id ORDER BY k.id DESC LIMIT 1")
+CONTRACT=$(sqlite3 "$DB" "SELECT id FROM contracts ORDER BY id DESC LIMIT 1")
 declare -A PAGES=(
   [awards]="/awards"
   [profile]="/organizations/$ORG"
   [directory]="/directory?q=%E5%AE%81%E6%B3%A2"
+  [project]="/projects/$NUMBER"
+  [notice]="/projects/$NUMBER/award"
+  [contract]="/contracts/$CONTRACT"
   # Rocket's own floor: a static body from memory, no guard, no lookup, no page work.
   [stylesheet]="/static/app.css"
 )
 mkdir -p "$WORK/static"
-for k in awards profile directory stylesheet; do
+ORDER=(awards profile directory project notice contract stylesheet)
+for k in "${ORDER[@]}"; do
   # The first request renders and caches; the bytes nginx serves are the cached page's.
   curl -sf "http://127.0.0.1:$PORT${PAGES[$k]}" -o /dev/null
   curl -sf "http://127.0.0.1:$PORT${PAGES[$k]}" -o "$WORK/static/$k.html"
@@ -116,7 +126,8 @@ echo
 echo "rps at 64 connections; p99 latency; cpu = the server's CPU time per request (µs)"
 printf '%-10s %6s | %9s %7s %5s | %9s %7s %5s %5s | %9s %7s %5s %5s\n' page bytes \
   nginx p99 cpu first p99 ratio cpu returning p99 ratio cpu
-for k in awards profile directory stylesheet; do
+declare -A FIRST
+for k in "${ORDER[@]}"; do
   # shellcheck disable=SC2086
   read -r nr np nc <<<"$(measure "http://127.0.0.1:$NGINX_PORT/$k.html" "" $NGINX_PIDS)"
   read -r hr hp hc <<<"$(measure "http://127.0.0.1:$PORT${PAGES[$k]}" "" "$SERVER")"
@@ -124,6 +135,13 @@ for k in awards profile directory stylesheet; do
   printf '%-10s %6s | %9.0f %7s %5s | %9.0f %7s %4.0f%% %5s | %9.0f %7s %4.0f%% %5s\n' "$k" \
     "$(stat -c %s "$WORK/static/$k.html")" "$nr" "$np" "$nc" \
     "$hr" "$hp" "$(python3 -c "print(100*$hr/$nr)")" "$hc" "$cr" "$cp" "$(python3 -c "print(100*$cr/$nr)")" "$cc"
+  FIRST[$k]=$hr
+done
+echo
+echo "first visits' requests per second as a share of the stylesheet's (Rocket's ceiling, same run):"
+for k in "${ORDER[@]}"; do
+  [ "$k" = stylesheet ] && continue
+  printf '  %-10s %5.0f%%\n' "$k" "$(python3 -c "print(100*${FIRST[$k]}/${FIRST[stylesheet]})")"
 done
 
 echo

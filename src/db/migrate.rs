@@ -319,6 +319,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0060_authority_names.sql"),
         postgres: include_str!("../../migrations/postgres/0060_authority_names.sql"),
     },
+    Step {
+        version: 61,
+        name: "facet_sums",
+        sqlite: include_str!("../../migrations/sqlite/0061_facet_sums.sql"),
+        postgres: include_str!("../../migrations/postgres/0061_facet_sums.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

@@ -240,11 +240,6 @@ pub async fn search(
     let mut wheres: Vec<String> = vec!["g.gram = $1".into()];
     let conditions = filters.conditions("g", &mut binds);
     wheres.extend(conditions);
-    let facet_where = wheres
-        .iter()
-        .map(|w| w.replace("g.", ""))
-        .collect::<Vec<_>>()
-        .join(" AND ");
     if let Some(n) = &needle {
         return match backend {
             // SQLite walks the pair's index range and checks each name on the way: one join.
@@ -256,9 +251,7 @@ pub async fn search(
     }
     let facet_binds = binds.clone();
     let hits = page_of(c, &wheres.join(" AND "), &binds, offset, limit).await?;
-    let sql = format!(
-        "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM org_gram_facets WHERE {facet_where}"
-    );
+    let (sql, _) = facet_count_sql(&facet_binds[0], filters);
     let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
     for b in &facet_binds {
         q = q.bind(b.clone());
@@ -270,6 +263,29 @@ pub async fn search(
         // Exact from the facets: never capped.
         capped: false,
     })
+}
+
+/// The exact count of the organizations under `gram` (the empty gram: every organization) and
+/// `filters`, summed from the facet counts with its values (`$1` the gram). It reads only the
+/// covering index `org_gram_facets_sums` (migration 0061; its plan is held in
+/// `tests/it/plans.rs`): the table's rows, looked up one by one from its key, were 70 % of an
+/// unfiltered directory page's queries at a million organizations.
+pub fn facet_count_sql(gram: &str, filters: &Filters) -> (String, Vec<String>) {
+    let mut binds = vec![gram.to_string()];
+    let mut wheres = vec!["gram = $1".to_string()];
+    wheres.extend(
+        filters
+            .conditions("f", &mut binds)
+            .iter()
+            .map(|w| w.replace("f.", "")),
+    );
+    (
+        format!(
+            "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM org_gram_facets WHERE {}",
+            wheres.join(" AND ")
+        ),
+        binds,
+    )
 }
 
 /// A longer query on SQLite: one statement that walks the rarest pair's index range in id

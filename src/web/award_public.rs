@@ -37,22 +37,19 @@ async fn notice(
     templates: Metadata<'_>,
     number: &str,
 ) -> AppResult<Html> {
-    let p = by_number(state, number).await?;
     page_cache::serve(
         &pg,
         state,
         &templates,
         "projects/award",
         "",
-        notice_context(state, p),
+        notice_context(state, number),
     )
     .await
 }
 
-async fn notice_context(
-    state: &AppState,
-    p: crate::db::projects::Project,
-) -> AppResult<serde_json::Value> {
+async fn notice_context(state: &AppState, number: &str) -> AppResult<serde_json::Value> {
+    let p = by_number(state, number).await?;
     let mut c = state.db.acquire().await?;
     let a = award_of(&mut c, &p)
         .await?

@@ -33,9 +33,11 @@ struct Pages {
     bytes: usize,
 }
 
-/// A rendered page and the data version it shows.
+/// A rendered page, the data version it shows, and the instant (ms) from which time alone
+/// changes it (a project page stops taking bids at its deadline).
 struct Stored {
     version: i64,
+    stale_at: Option<i64>,
     body: Arc<[u8]>,
 }
 
@@ -58,11 +60,12 @@ impl PageCache {
         }
     }
 
-    /// The page for `key` at `version`, if it is cached.
-    pub fn get(&self, key: &str, version: i64) -> Option<Arc<[u8]>> {
+    /// The page for `key` at `version` and instant `now`, if it is cached.
+    pub fn get(&self, key: &str, version: i64, now: i64) -> Option<Arc<[u8]>> {
         let pages = lock(&self.pages);
         let stored = pages.map.get(key)?;
-        (stored.version == version).then(|| stored.body.clone())
+        (stored.version == version && stored.stale_at.is_none_or(|t| now < t))
+            .then(|| stored.body.clone())
     }
 
     /// The number of pages kept.
@@ -84,8 +87,8 @@ impl PageCache {
         *lock(&self.pages) = Pages::default();
     }
 
-    /// Keeps `body` for `key` at `version`.
-    pub fn put(&self, key: String, version: i64, body: Arc<[u8]>) {
+    /// Keeps `body` for `key` at `version`, until `stale_at` if time alone changes it.
+    pub fn put(&self, key: String, version: i64, stale_at: Option<i64>, body: Arc<[u8]>) {
         if body.len() > MAX_BYTES / 16 {
             return;
         }
@@ -100,7 +103,14 @@ impl PageCache {
             }
         }
         pages.bytes += body.len();
-        if let Some(old) = pages.map.insert(key, Stored { version, body }) {
+        if let Some(old) = pages.map.insert(
+            key,
+            Stored {
+                version,
+                stale_at,
+                body,
+            },
+        ) {
             pages.bytes = pages.bytes.saturating_sub(old.body.len());
         }
     }
@@ -306,24 +316,46 @@ pub async fn serve<F>(
 where
     F: std::future::Future<Output = AppResult<serde_json::Value>>,
 {
+    serve_until(pg, state, templates, name, key, async {
+        Ok((build.await?, None))
+    })
+    .await
+}
+
+/// `serve` for a page that time alone changes: `build` gives the context and the instant (ms)
+/// from which the page is no longer true, and a kept copy is served only before it. The cache
+/// is asked before anything is read, so a kept page costs no query (issue 26 item 3: the project
+/// page looked its project up first for the key, a third of the other cached pages' rate).
+pub async fn serve_until<F>(
+    pg: &PublicPage,
+    state: &AppState,
+    templates: &Metadata<'_>,
+    name: &'static str,
+    key: &str,
+    build: F,
+) -> AppResult<Html>
+where
+    F: std::future::Future<Output = AppResult<(serde_json::Value, Option<i64>)>>,
+{
     let cache_key = format!("{}|{}|{key}", pg.base.path, pg.lang.code());
     let mut version = None;
     if pg.cacheable() {
         let v = state.page_cache.version(&state.db).await?;
-        if let Some(body) = state.page_cache.get(&cache_key, v) {
+        if let Some(body) = state.page_cache.get(&cache_key, v, state.clock.now_ms()) {
             return Ok(Html::Cached(body));
         }
         version = Some(v);
     }
     let started = std::time::Instant::now();
-    let context = pg.context(build.await?);
+    let (context, stale_at) = build.await?;
+    let context = pg.context(context);
     let data = started.elapsed();
     if let Some(v) = version {
         let started = std::time::Instant::now();
         if let Some((_, html)) = templates.render(name, &context) {
             let render = started.elapsed();
             let body: Arc<[u8]> = html.into_bytes().into();
-            state.page_cache.put(cache_key, v, body.clone());
+            state.page_cache.put(cache_key, v, stale_at, body.clone());
             if state.config.server_timing {
                 let timing = format!(
                     "data;dur={:.3}, render;dur={:.3}, escape;dur={:.3}",
@@ -374,15 +406,31 @@ mod tests {
         cache.put(
             "/directory?q=x|zh-CN".into(),
             7,
+            None,
             Arc::from(&b"<p>x</p>"[..]),
         );
         assert_eq!(
-            cache.get("/directory?q=x|zh-CN", 7).as_deref(),
+            cache.get("/directory?q=x|zh-CN", 7, 0).as_deref(),
             Some(&b"<p>x</p>"[..])
         );
-        assert_eq!(cache.get("/directory?q=x|zh-CN", 8), None);
-        assert_eq!(cache.get("/directory?q=x|en", 7), None);
-        assert_eq!(cache.get("/directory?q=y|zh-CN", 7), None);
+        assert_eq!(cache.get("/directory?q=x|zh-CN", 8, 0), None);
+        assert_eq!(cache.get("/directory?q=x|en", 7, 0), None);
+        assert_eq!(cache.get("/directory?q=y|zh-CN", 7, 0), None);
+    }
+
+    #[test]
+    fn a_page_time_changes_is_served_until_the_instant_it_changes() {
+        let cache = PageCache::default();
+        cache.put(
+            "/projects/A|zh-CN|".into(),
+            7,
+            Some(1_000),
+            Arc::from(&b"open"[..]),
+        );
+        assert!(cache.get("/projects/A|zh-CN|", 7, 999).is_some());
+        assert_eq!(cache.get("/projects/A|zh-CN|", 7, 1_000), None);
+        assert_eq!(cache.get("/projects/A|zh-CN|", 7, 1_001), None);
+        assert_eq!(cache.get("/projects/A|zh-CN|", 8, 999), None);
     }
 
     #[test]
@@ -390,18 +438,18 @@ mod tests {
         let cache = PageCache::default();
         let page = |n: usize| Arc::from(vec![b'a'; n]);
         // Put again at the same address: counted once.
-        cache.put("/a|zh-CN".into(), 1, page(1000));
-        cache.put("/a|zh-CN".into(), 1, page(3000));
+        cache.put("/a|zh-CN".into(), 1, None, page(1000));
+        cache.put("/a|zh-CN".into(), 1, None, page(3000));
         assert_eq!(cache.bytes(), 3000);
         for i in 0..40 {
             let key = format!("/awards?x={i}|zh-CN");
-            cache.put(key.clone(), 1, page(MAX_BYTES / 16));
+            cache.put(key.clone(), 1, None, page(MAX_BYTES / 16));
             assert!(cache.bytes() <= MAX_BYTES, "{} bytes", cache.bytes());
-            assert!(cache.get(&key, 1).is_some(), "the newest page is kept");
+            assert!(cache.get(&key, 1, 0).is_some(), "the newest page is kept");
         }
         // A page too large to keep is served but not kept.
-        cache.put("/huge|zh-CN".into(), 1, page(MAX_BYTES / 16 + 1));
-        assert!(cache.get("/huge|zh-CN", 1).is_none());
+        cache.put("/huge|zh-CN".into(), 1, None, page(MAX_BYTES / 16 + 1));
+        assert!(cache.get("/huge|zh-CN", 1, 0).is_none());
         cache.clear();
         assert_eq!((cache.len(), cache.bytes()), (0, 0));
     }

@@ -149,7 +149,7 @@ pub fn bids_open(p: &Project, now: i64) -> bool {
 
 /// The public project page. An anonymous visitor's copy is kept in the page cache (issue 26
 /// item 3) while nothing changes; the only thing it shows that time alone changes is whether
-/// bids are still taken (`open`), so that is part of the key.
+/// bids are still taken (`open`), so a copy showing them open is kept only until the deadline.
 #[get("/projects/<number>")]
 async fn show(
     pg: PublicPage,
@@ -158,14 +158,15 @@ async fn show(
     user: Option<&CurrentUser>,
     number: &str,
 ) -> AppResult<Html> {
-    let p = by_number(state, number).await?;
-    let key = if bids_open(&p, state.clock.now_ms()) {
-        "open"
-    } else {
-        "closed"
+    let context = async {
+        let p = by_number(state, number).await?;
+        let stale_at = bids_open(&p, state.clock.now_ms())
+            .then_some(p.deadline_at)
+            .flatten();
+        let context = show_context(&pg, state, user, &p, FormErrors::default(), json!({})).await?;
+        Ok((context, stale_at))
     };
-    let context = show_context(&pg, state, user, &p, FormErrors::default(), json!({}));
-    page_cache::serve(&pg, state, &templates, "projects/show", key, context).await
+    page_cache::serve_until(&pg, state, &templates, "projects/show", "", context).await
 }
 
 #[get("/projects/<number>/documents?<org>")]

@@ -314,3 +314,39 @@ async fn longer_queries_match_a_plain_scan_at_scale() {
     }
     assert!(checked > 0, "the queries match something");
 }
+
+/// A project page kept for anonymous visitors while it takes bids is served only until its
+/// deadline: from that instant it says bids are closed, with nothing written in between (the
+/// copy is taken from the cache before the project is read, so time is part of what it keeps).
+#[rocket::async_test]
+async fn a_kept_project_page_stops_taking_bids_at_its_deadline() {
+    let app = TestApp::spawn().await;
+    let (number, deadline): (String, i64) = sqlx::query_as(
+        "SELECT number, deadline_at FROM projects WHERE status = 'published' AND deadline_at > $1 \
+         ORDER BY deadline_at LIMIT 1",
+    )
+    .bind(app.clock.now_ms())
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("a project taking bids");
+    let at = |ms: i64| {
+        time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).expect("ms")
+    };
+    let url = format!("/projects/{number}");
+    let (_, first) = app.get(&url).await;
+    assert!(first.contains("id=\"take-part\""), "{first}");
+    let kept = app.page_cache().len();
+    app.clock.set(at(deadline - 1));
+    let (_, still) = app.get(&url).await;
+    assert_eq!(still, first, "the kept copy, a millisecond before");
+    assert_eq!(app.page_cache().len(), kept);
+    app.clock.set(at(deadline));
+    let (_, closed) = app.get(&url).await;
+    assert!(
+        !closed.contains("id=\"take-part\""),
+        "closed at the deadline"
+    );
+    app.clock.set(at(deadline + 1));
+    let (_, after) = app.get(&url).await;
+    assert_eq!(after, closed, "the closed page is kept from then on");
+}

@@ -104,6 +104,23 @@ async fn the_feeds_and_lists_read_through_their_indexes() {
             .all(|l| l.contains("=? AND <expr><")),
         "{p}"
     );
+    // The directory's exact counts (unfiltered, and by district and status), from the facets'
+    // covering index alone: never a row of the table. (With every filter the key is whole and
+    // one row is read by it.)
+    for filters in [
+        huoban::db::search::Filters::default(),
+        huoban::db::search::Filters {
+            district: Some("330203".into()),
+            status: Some("registered".into()),
+            ..Default::default()
+        },
+    ] {
+        let (sql, binds) = huoban::db::search::facet_count_sql("", &filters);
+        assert_eq!(sql.matches('$').count(), binds.len(), "{sql}");
+        let p = plan(&app, &sql).await;
+        assert!(uses(&p, "org_gram_facets_sums"), "{p}");
+        assert!(p.contains("USING COVERING INDEX"), "{p}");
+    }
     // A department's contracts in delivery (`/purchase/delivery`), newest first from their own
     // index, never sorted.
     let (sql, _) = huoban::delivery::store::contracts::open_page_sql(Some(&[1]), None, 21);
