@@ -325,6 +325,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0061_facet_sums.sql"),
         postgres: include_str!("../../migrations/postgres/0061_facet_sums.sql"),
     },
+    Step {
+        version: 62,
+        name: "payable_since_in_index",
+        sqlite: include_str!("../../migrations/sqlite/0062_payable_since_in_index.sql"),
+        postgres: include_str!("../../migrations/postgres/0062_payable_since_in_index.sql"),
+    },
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

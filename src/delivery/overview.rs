@@ -56,22 +56,22 @@ pub async fn overview(
         .unwrap_or(30);
     let mut rows = kstore::open_page(c, departments, at.rows, page + 1).await?;
     let next_rows = more(&mut rows, page).then(|| rows.last().map(|r| (r.k.published_at, r.k.id)));
-    let mut seen = HashMap::new();
-    let (payable, next_payable) =
-        lines(c, departments, now, term, None, at.payable, page, &mut seen).await?;
+    // Both lists' candidates first, then every candidate decided in one batch of reads.
+    let (payable_ids, next_payable) = candidates(c, departments, None, at.payable, page).await?;
     // Overdue: payable since before the term's start; the rules give the days.
     let cutoff = now - term * DAY_MS;
-    let (overdue, next_overdue) = lines(
-        c,
-        departments,
-        now,
-        term,
-        Some(cutoff),
-        at.overdue,
-        page,
-        &mut seen,
-    )
-    .await?;
+    let (overdue_ids, next_overdue) =
+        candidates(c, departments, Some(cutoff), at.overdue, page).await?;
+    let mut all: Vec<i64> = payable_ids.iter().chain(&overdue_ids).copied().collect();
+    all.sort_unstable();
+    all.dedup();
+    let decided: Decided = ledger::payable_now_many(c, &all, now, term)
+        .await?
+        .into_iter()
+        .map(|(k, due)| (k.id, (k, due)))
+        .collect();
+    let payable = lines(&decided, &payable_ids);
+    let overdue = lines(&decided, &overdue_ids);
     let overdue = overdue
         .into_iter()
         .filter(|l| l.i.overdue_days.is_some())
@@ -96,32 +96,25 @@ fn more<T>(v: &mut Vec<T>, page: i64) -> bool {
 
 type Decided = HashMap<i64, (Contract, Vec<(InstallmentState, i64)>)>;
 
-#[allow(clippy::too_many_arguments)]
-/// The payable lines of a page of candidate contracts after `after`, and the last candidate
-/// when there are more. `seen` keeps what was decided for a contract, for the other list.
-async fn lines(
+/// A page of candidate contracts after `after` (payable, or with `met_before` possibly
+/// overdue), and the last of them when there are more.
+async fn candidates(
     c: &mut Conn,
     departments: Option<&[i64]>,
-    now: i64,
-    term: i64,
     met_before: Option<i64>,
     after: i64,
     page: i64,
-    seen: &mut Decided,
-) -> AppResult<(Vec<Line>, Option<i64>)> {
+) -> AppResult<(Vec<i64>, Option<i64>)> {
     let mut ids = kstore::payable_candidates(c, departments, met_before, after, page + 1).await?;
     let next = more(&mut ids, page).then(|| ids.last().copied()).flatten();
+    Ok((ids, next))
+}
+
+/// The payable lines of `ids`, in their order, from what was decided.
+fn lines(decided: &Decided, ids: &[i64]) -> Vec<Line> {
     let mut out = Vec::new();
-    let new: Vec<i64> = ids
-        .iter()
-        .copied()
-        .filter(|id| !seen.contains_key(id))
-        .collect();
-    for (k, due) in ledger::payable_now_many(c, &new, now, term).await? {
-        seen.insert(k.id, (k, due));
-    }
     for id in ids {
-        if let Some((k, due)) = seen.get(&id) {
+        if let Some((k, due)) = decided.get(id) {
             for (i, left) in due {
                 out.push(Line {
                     k: k.clone(),
@@ -131,7 +124,7 @@ async fn lines(
             }
         }
     }
-    Ok((out, next))
+    out
 }
 
 /// Every installment payable now of every department, for the finance officer's work list:
