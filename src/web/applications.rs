@@ -355,6 +355,12 @@ fn problems_to_errors(lang: Lang, problems: &[registry::Problem]) -> FormErrors 
                 &[("kind", i18n::t(lang, &format!("attachment-{k}")))],
             ),
             (Some(a), _) => i18n::t_args(lang, p.key, &[("amount", a.clone())]),
+            // Which part: three "this part is not complete" in a row said nothing.
+            (None, "err-app-section-incomplete") => i18n::t_args(
+                lang,
+                p.key,
+                &[("section", i18n::t(lang, &format!("section-{}", p.section)))],
+            ),
             (None, _) => i18n::t(lang, p.key),
         };
         errors.add_text(&format!("section-{}", p.section), msg);

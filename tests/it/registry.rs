@@ -528,3 +528,29 @@ async fn the_decision_clock_follows_the_settings_and_is_shorter_for_a_charity() 
     let (_, queue) = app.get("/registry").await;
     assert!(queue.contains("已超期"), "{queue}");
 }
+
+/// The check page names each part not yet complete, in the error summary a person reads first
+/// (three "this part is not complete yet" in a row told them nothing).
+#[rocket::async_test]
+async fn the_check_page_names_each_part_not_yet_complete() {
+    let app = TestApp::spawn().await;
+    app.login_as(NGO_ADMIN).await;
+    let authority = city(&app).await.to_string();
+    let r = app
+        .post("/applications", &[("authority", &authority)])
+        .await;
+    let id = r
+        .headers()
+        .get_one("Location")
+        .unwrap()
+        .trim_start_matches("/applications/")
+        .to_string();
+    let (_, page) = app.get(&format!("/applications/{id}/check")).await;
+    let page = html_unescape(&page);
+    for part in ["名称、类型和类别", "住所", "法定代表人和负责人"] {
+        assert!(
+            page.contains(&format!("“{part}”这一部分还没有完成")),
+            "{part}: {page}"
+        );
+    }
+}
