@@ -8,13 +8,19 @@
 use crate::helpers::*;
 use huoban::db::Backend;
 
-/// SQLite's plan of `sql` (placeholders given a number each: the plan shape is the same), one
-/// step a line.
-async fn plan(app: &TestApp, sql: &str) -> String {
+/// `sql` with each placeholder given a number (the plan's shape is the same).
+fn numbered(sql: &str) -> String {
     let mut text = sql.to_string();
     for n in (1..=20).rev() {
         text = text.replace(&format!("${n}"), "1");
     }
+    text
+}
+
+/// SQLite's plan of `sql` (placeholders given a number each: the plan shape is the same), one
+/// step a line.
+async fn plan(app: &TestApp, sql: &str) -> String {
+    let text = numbered(sql);
     let mut c = app.db.acquire().await.expect("conn");
     let rows: Vec<(i64, i64, i64, String)> =
         sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {text}")))
@@ -169,10 +175,7 @@ async fn the_feeds_and_lists_read_through_their_indexes() {
 /// PostgreSQL's plan of `sql` (placeholders given a number each), with sequential scans made
 /// dear so the plan shows the index it would read.
 async fn pg_plan(c: &mut huoban::db::Conn, sql: &str) -> String {
-    let mut text = sql.to_string();
-    for n in (1..=20).rev() {
-        text = text.replace(&format!("${n}"), "1");
-    }
+    let text = numbered(sql);
     sqlx::query("SET enable_seqscan = off")
         .execute(&mut *c)
         .await

@@ -305,17 +305,7 @@ async fn submission_names_every_rule_broken_and_flags_similar_names() {
 async fn uploads_are_checked_by_content_and_refusals_say_why() {
     let app = TestApp::spawn().await;
     app.login_as(NGO_ADMIN).await;
-    let authority = city(&app).await.to_string();
-    let r = app
-        .post("/applications", &[("authority", &authority)])
-        .await;
-    let id: i64 = r
-        .headers()
-        .get_one("Location")
-        .unwrap()
-        .trim_start_matches("/applications/")
-        .parse()
-        .unwrap();
+    let id = new_application(&app).await;
     let (status, _) = upload(&app, id, "articles", b"<html><script>alert(1)</script>").await;
     assert_eq!(status, Status::SeeOther);
     let (_, page) = app.get(&format!("/applications/{id}/documents")).await;
@@ -535,16 +525,7 @@ async fn the_decision_clock_follows_the_settings_and_is_shorter_for_a_charity() 
 async fn the_check_page_names_each_part_not_yet_complete() {
     let app = TestApp::spawn().await;
     app.login_as(NGO_ADMIN).await;
-    let authority = city(&app).await.to_string();
-    let r = app
-        .post("/applications", &[("authority", &authority)])
-        .await;
-    let id = r
-        .headers()
-        .get_one("Location")
-        .unwrap()
-        .trim_start_matches("/applications/")
-        .to_string();
+    let id = new_application(&app).await;
     let (_, page) = app.get(&format!("/applications/{id}/check")).await;
     let page = html_unescape(&page);
     for part in ["名称、类型和类别", "住所", "法定代表人和负责人"] {
@@ -553,4 +534,18 @@ async fn the_check_page_names_each_part_not_yet_complete() {
             "{part}: {page}"
         );
     }
+}
+
+/// A new, empty application to the city's bureau by the signed-in person: its id.
+async fn new_application(app: &TestApp) -> i64 {
+    let authority = city(app).await.to_string();
+    let r = app
+        .post("/applications", &[("authority", &authority)])
+        .await;
+    r.headers()
+        .get_one("Location")
+        .unwrap()
+        .trim_start_matches("/applications/")
+        .parse()
+        .unwrap()
 }
