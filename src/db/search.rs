@@ -249,9 +249,8 @@ pub async fn search(
             }
         };
     }
-    let facet_binds = binds.clone();
     let hits = page_of(c, &wheres.join(" AND "), &binds, offset, limit).await?;
-    let (sql, _) = facet_count_sql(&facet_binds[0], filters);
+    let (sql, facet_binds) = facet_count_sql(&binds[0], filters);
     let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
     for b in &facet_binds {
         q = q.bind(b.clone());
@@ -584,7 +583,7 @@ pub async fn names_containing(
     .bind(postings)
     .fetch_one(&mut *c)
     .await?;
-    if registered < postings {
+    if reads_authority(registered, postings) {
         return sqlx::query_scalar(
             "SELECT name FROM organizations WHERE authority_id = $1 AND name_norm LIKE $2 \
              ORDER BY name_norm LIMIT $3",
@@ -605,6 +604,12 @@ pub async fn names_containing(
     .bind(limit)
     .fetch_all(&mut *c)
     .await
+}
+
+/// Whether the similar-name search reads the authority's own names (`registered` of them,
+/// counted up to `postings`) rather than the rarest pair's `postings`: only when they are fewer.
+fn reads_authority(registered: i64, postings: i64) -> bool {
+    registered < postings
 }
 
 /// The directory filtered by grade in force on `day`. Graded organizations are few (a grade is
@@ -673,4 +678,17 @@ pub async fn search_graded(
         count,
         capped: false,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_similar_names_come_from_the_authority_only_when_it_has_fewer() {
+        assert!(reads_authority(296, 297));
+        assert!(!reads_authority(297, 297));
+        assert!(!reads_authority(298, 297));
+        assert!(!reads_authority(0, 0));
+    }
 }

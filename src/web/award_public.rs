@@ -86,8 +86,8 @@ async fn notice_context(state: &AppState, number: &str) -> AppResult<serde_json:
 }
 
 /// An anonymous visitor's copy is kept in the page cache (issue 26 item 3). Time alone changes
-/// what it shows (an installment or the filing becoming overdue), so the key holds the minute:
-/// a kept page is at most a minute behind the clock, and never behind the data.
+/// what it shows (an installment or the filing becoming overdue), so a copy is kept until the
+/// next minute begins: at most a minute behind the clock, and never behind the data.
 #[get("/contracts/<id>")]
 async fn contract_show(
     pg: PublicPage,
@@ -95,15 +95,10 @@ async fn contract_show(
     templates: Metadata<'_>,
     id: i64,
 ) -> AppResult<Html> {
-    let minute = (state.clock.now_ms().div_euclid(60_000)).to_string();
-    page_cache::serve(
-        &pg,
-        state,
-        &templates,
-        "contracts/show",
-        &minute,
-        contract_context(state, id),
-    )
+    let next_minute = (state.clock.now_ms().div_euclid(60_000) + 1) * 60_000;
+    page_cache::serve_until(&pg, state, &templates, "contracts/show", "", async {
+        Ok((contract_context(state, id).await?, Some(next_minute)))
+    })
     .await
 }
 
