@@ -50,6 +50,13 @@ async fn sheet_page(
     let criteria = store::criteria(&mut c, p.id).await?;
     let bids = scoring::valid_bids(&mut c, &p).await?;
     let checks = scoring::qualified_bids(&mut c, &p).await?;
+    // The declaration is about every bidder whose bid was opened, whatever its checks say: the
+    // scored rows are empty until qualification and compliance are checked.
+    let bidders: Vec<String> = crate::procurement::review::rows(&mut c, &p)
+        .await?
+        .into_iter()
+        .map(|r| r.bid.org_name)
+        .collect();
     let compliance_open = checks.iter().all(|r| r.compliant.is_none());
     let own = scoring::own_scores(&mut c, seat.member).await?;
     let draft = crate::db::panel::draft_of(&mut c, seat.member).await?;
@@ -89,7 +96,7 @@ async fn sheet_page(
         json!({ "seat": seat, "p": p, "criteria": criteria.iter().map(|k| json!({
                     "name": k.name, "guidance": k.guidance,
                     "max": Decimal::new(k.max_centi, 2).normalize().to_string() })).collect::<Vec<_>>(),
-                "rows": rows, "errors": errors, "draft_saved": draft_saved,
+                "rows": rows, "bidders": bidders, "errors": errors, "draft_saved": draft_saved,
                 "checks": checks, "compliance_open": compliance_open }),
     ))
 }

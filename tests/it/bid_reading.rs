@@ -131,6 +131,26 @@ async fn judges_read_opened_bids_and_files_and_every_read_is_recorded() {
     // The declaration lists the bidders and ticks nothing: choosing is the panelist's.
     let (_, sheet) = app.get(&format!("/panel/{seat}")).await;
     assert!(sheet.contains("id=\"conflict-no\" name=\"conflict\" value=\"no\">"));
+    let bidders: Vec<String> = {
+        let mut c = app.db.acquire().await.unwrap();
+        sqlx::query_scalar(
+            "SELECT o.name FROM bids b JOIN organizations o ON o.id = b.org_id \
+             WHERE b.project_id = $1",
+        )
+        .bind(id)
+        .fetch_all(&mut *c)
+        .await
+        .unwrap()
+    };
+    assert!(bidders.len() >= 2, "{bidders:?}");
+    let sheet_text = html_unescape(&sheet);
+    for b in &bidders {
+        // Before compliance is checked (nothing is scored yet), every bidder is named.
+        assert!(
+            sheet_text.contains(&format!("<li>{b}</li>")),
+            "{b}: {sheet}"
+        );
+    }
     let r = app.post(&format!("/panel/{seat}/declare"), &[]).await;
     assert_eq!(r.status(), Status::UnprocessableEntity);
     assert!(r
