@@ -45,6 +45,8 @@ pub struct AppState {
     pub figures: Arc<crate::opendata::figures::Figures>,
     /// The home page's kept counts (`web::home::counts`).
     pub home_counts: Arc<crate::web::home::Counts>,
+    /// The service catalogue the public lists show (`web::opendata::categories`).
+    pub service_categories: Arc<crate::web::opendata::Categories>,
 }
 
 impl AppState {
@@ -206,6 +208,7 @@ pub fn state(resolved: &Resolved, db: Db, clock: Clock) -> Result<AppState, Star
         draws: crate::platform::draws::Draws::os(),
         figures: Arc::new(crate::opendata::figures::figures()),
         home_counts: Arc::new(crate::web::home::counts()),
+        service_categories: Arc::new(crate::web::opendata::categories()),
         db,
     })
 }
@@ -246,7 +249,7 @@ pub fn build(resolved: &Resolved, state: AppState) -> Rocket<Build> {
         .attach(Template::custom(move |engines| {
             engines
                 .tera
-                .register_function("t", fluent_templates::FluentLoader::new(&*i18n::LOCALES));
+                .register_function("t", i18n::TemplateT::default());
             engines
                 .tera
                 .register_filter("datetime", web::filters::datetime);

@@ -48,3 +48,138 @@ pub fn t_args(lang: Lang, key: &str, args: &[(&'static str, String)]) -> String 
         .collect();
     LOCALES.lookup_with_args(&langid(lang), key, &map)
 }
+
+/// How many formatted messages `TemplateT` keeps per language. Keys come from the templates
+/// (some joined with a code, `"orgstatus-" ~ o.status`), so the set is small; the bound only
+/// keeps an unexpected one from growing it.
+const KEPT_PER_LANG: usize = 4096;
+
+/// The templates' `t(key=..., lang=...)`. A message called with no arguments is the same text
+/// every time, so it is formatted once and kept: a public list page calls `t` some sixty times,
+/// and each call through `FluentLoader` parsed the language tag, built an argument map and
+/// formatted the message again (issue 26: the uncached list pages' render). Calls with
+/// arguments, or with a language other than the two codes pages pass, go to `FluentLoader`.
+pub struct TemplateT {
+    loader: fluent_templates::FluentLoader<&'static fluent_templates::StaticLoader>,
+    kept: [std::sync::RwLock<HashMap<String, serde_json::Value>>; 2],
+}
+
+impl Default for TemplateT {
+    fn default() -> Self {
+        TemplateT {
+            loader: fluent_templates::FluentLoader::new(&*LOCALES),
+            kept: Default::default(),
+        }
+    }
+}
+
+impl TemplateT {
+    /// The kept text of `key` in `lang`, formatted now if not yet kept.
+    fn plain(&self, lang: Lang, key: &str) -> serde_json::Value {
+        let kept = &self.kept[lang as usize];
+        let read = kept
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(v) = read.get(key) {
+            return v.clone();
+        }
+        drop(read);
+        let v = serde_json::Value::String(t(lang, key));
+        let mut write = kept
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if write.len() < KEPT_PER_LANG {
+            write.insert(key.to_string(), v.clone());
+        }
+        v
+    }
+}
+
+impl rocket_dyn_templates::tera::Function for TemplateT {
+    fn call(
+        &self,
+        args: &HashMap<String, serde_json::Value>,
+    ) -> rocket_dyn_templates::tera::Result<serde_json::Value> {
+        use serde_json::Value::String as S;
+        if args.len() == 2 {
+            if let (Some(S(key)), Some(S(lang))) = (args.get("key"), args.get("lang")) {
+                let lang = match lang.as_str() {
+                    "zh-CN" => Some(Lang::ZhCn),
+                    "en" => Some(Lang::En),
+                    _ => None,
+                };
+                if let Some(lang) = lang {
+                    return Ok(self.plain(lang, key));
+                }
+            }
+        }
+        self.loader.call(args)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rocket_dyn_templates::tera::Function;
+    use serde_json::json;
+
+    fn call(f: &TemplateT, args: serde_json::Value) -> serde_json::Value {
+        let args: HashMap<String, serde_json::Value> = serde_json::from_value(args).unwrap();
+        f.call(&args).unwrap()
+    }
+
+    #[test]
+    fn the_template_function_answers_as_the_fluent_loader_does() {
+        let ours = TemplateT::default();
+        let theirs = fluent_templates::FluentLoader::new(&*LOCALES);
+        let cases = [
+            json!({"key": "nav-directory", "lang": "zh-CN"}),
+            json!({"key": "nav-directory", "lang": "en"}),
+            json!({"key": "no-such-message", "lang": "en"}),
+            json!({"key": "data-count", "lang": "en", "count": 3}),
+            json!({"key": "data-count", "lang": "zh-CN", "count": 1}),
+            json!({"key": "nav-directory", "lang": "en-GB"}),
+        ];
+        for _ in 0..2 {
+            // The second round is served from what the first kept.
+            for args in &cases {
+                let a: HashMap<String, serde_json::Value> =
+                    serde_json::from_value(args.clone()).unwrap();
+                assert_eq!(
+                    call(&ours, args.clone()),
+                    theirs.call(&a).unwrap(),
+                    "{args}"
+                );
+            }
+        }
+        assert_ne!(
+            call(&ours, json!({"key": "nav-directory", "lang": "zh-CN"})),
+            call(&ours, json!({"key": "nav-directory", "lang": "en"})),
+            "each language keeps its own text"
+        );
+        assert_ne!(
+            call(
+                &ours,
+                json!({"key": "data-count", "lang": "en", "count": 3})
+            ),
+            call(
+                &ours,
+                json!({"key": "data-count", "lang": "en", "count": 4})
+            ),
+            "a message with arguments is formatted for them"
+        );
+    }
+
+    #[test]
+    fn no_more_than_the_bound_is_kept() {
+        let ours = TemplateT::default();
+        for i in 0..KEPT_PER_LANG + 10 {
+            call(&ours, json!({"key": format!("missing-{i}"), "lang": "en"}));
+        }
+        assert_eq!(
+            ours.kept[Lang::En as usize].read().unwrap().len(),
+            KEPT_PER_LANG
+        );
+        assert_eq!(ours.kept[Lang::ZhCn as usize].read().unwrap().len(), 0);
+    }
+}

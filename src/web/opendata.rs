@@ -51,6 +51,22 @@ pub fn scope(state: &AppState) -> Scope {
     }
 }
 
+/// The service catalogue as the list pages show it, kept per data version and day (every list
+/// page with a category filter read it: 0.1 ms of an uncached page's 1.3 ms at 100,000
+/// processes). The catalogue changes only at start-up (`load_catalogue`), which also clears the
+/// page cache; a server started before another process reloaded it sees the new names at the
+/// next change of data or day, as its kept pages do.
+pub type Categories = crate::platform::kept::Kept<(), Vec<ServiceCategory>>;
+
+pub fn categories() -> Categories {
+    crate::platform::kept::Kept::new(|db, (), _today| {
+        Box::pin(async move {
+            let mut c = db.acquire().await?;
+            crate::db::intentions::categories(&mut c).await
+        })
+    })
+}
+
 pub async fn service_categories(c: &mut Conn) -> AppResult<Vec<String>> {
     Ok(crate::db::projects::service_category_codes(c).await?)
 }
@@ -198,14 +214,16 @@ async fn list_context(
     ds: Dataset,
     params: &Params,
 ) -> AppResult<Value> {
-    let mut c = state.db.acquire().await?;
-    // The service categories, read once: the filter's valid codes and the form's choices.
-    let categories = if takes_service_category(ds) {
-        crate::db::intentions::categories(&mut c).await?
+    // The service categories: the filter's valid codes and the form's choices.
+    let kept;
+    let categories: &[ServiceCategory] = if takes_service_category(ds) {
+        kept = crate::platform::kept::current(state, &state.service_categories, ()).await?;
+        &kept.value
     } else {
-        Vec::new()
+        &[]
     };
     let codes: Vec<String> = categories.iter().map(|x| x.code.clone()).collect();
+    let mut c = state.db.acquire().await?;
     let mut q = clean_with(ds, params, &codes);
     if q.status.is_none() {
         q.status = ds.default_status().map(String::from);
@@ -240,7 +258,7 @@ async fn list_context(
             "status": q.status, "category": q.category, "district": q.district,
             "grade": q.grade, "kind": q.kind, "org_type": q.org_type,
         },
-        "choices": choices(pg, ds, &categories),
+        "choices": choices(pg, ds, categories),
         "qs": qs,
         "datasets": opendata::ALL.iter().map(|d| json!({"slug": d.slug(), "path": d.list_path()})).collect::<Vec<_>>(),
         "xlsx_cap": export::XLSX_CAP,

@@ -602,3 +602,63 @@ async fn statistics_by_year_with_a_download_of_the_same_figures() {
         );
     }
 }
+
+/// A public list offers the service catalogue's categories and filters by them (an unknown code
+/// is no filter); the catalogue is kept per data version, so a category renamed (as a new
+/// catalogue loaded at start-up does) shows under its new name once the data has changed.
+#[rocket::async_test]
+async fn the_lists_offer_the_catalogue_and_show_a_renamed_category_after_a_change() {
+    let app = TestApp::spawn().await;
+    let list = |q: &'static str| {
+        let app = &app;
+        async move { html_unescape(&app.get(q).await.1) }
+    };
+    let page = list("/projects?status=all").await;
+    assert!(
+        page.contains(r#"<option value="elderly-care">养老服务</option>"#),
+        "the catalogue's choices"
+    );
+    let count = |n: i64| format!("共 {n} 条");
+    let elderly = app
+        .scalar("SELECT COUNT(*) FROM projects WHERE status <> 'draft' AND category_code = 'elderly-care'")
+        .await;
+    let all = app
+        .scalar("SELECT COUNT(*) FROM projects WHERE status <> 'draft'")
+        .await;
+    assert!(
+        0 < elderly && elderly < all,
+        "the demo has projects of several categories"
+    );
+    let filtered = list("/projects?status=all&category=elderly-care").await;
+    assert!(
+        filtered.contains(&count(elderly)),
+        "filtered to the category"
+    );
+    assert!(
+        filtered.contains(r#"<option value="elderly-care" selected>养老服务</option>"#),
+        "the chosen category stays chosen"
+    );
+    let unknown = list("/projects?status=all&category=no-such-code").await;
+    assert!(
+        unknown.contains(&count(all)),
+        "an unknown code is no filter"
+    );
+
+    let mut c = app.db.acquire().await.unwrap();
+    sqlx::query(
+        "UPDATE service_categories SET name_zh = '居家养老服务' WHERE code = 'elderly-care'",
+    )
+    .execute(&mut *c)
+    .await
+    .unwrap();
+    drop(c);
+    // A change of data (a project published) and the list is rendered with the new name.
+    app.login_as(PURCHASER).await;
+    publish_project(&app, "NB-CAT-001", "consultation", "2026-12-20T10:00").await;
+    app.logout().await;
+    let page = list("/projects?status=all").await;
+    assert!(
+        page.contains(r#"<option value="elderly-care">居家养老服务</option>"#),
+        "the renamed category"
+    );
+}
