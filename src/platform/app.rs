@@ -244,6 +244,7 @@ pub fn rocket_figment(resolved: &Resolved) -> Figment {
 
 pub fn build(resolved: &Resolved, state: AppState) -> Rocket<Build> {
     let calendars = state.calendars.clone();
+    let engine = state.page_cache.engine.clone();
     rocket::custom(rocket_figment(resolved))
         .manage(state)
         .attach(Template::custom(move |engines| {
@@ -262,6 +263,8 @@ pub fn build(resolved: &Resolved, state: AppState) -> Rocket<Build> {
             engines
                 .tera
                 .register_filter("due", web::filters::due(calendars.clone()));
+            // Last: the kept pages' renderer gets the templates as customised.
+            engine.keep(&engines.tera);
         }))
         // First, so that the page it answers with still gets the headers below.
         .attach(web::clean_input::CleanInput)

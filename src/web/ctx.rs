@@ -299,6 +299,21 @@ impl Page {
         serde_json::Value::Object(value)
     }
 
+    /// `context` for a page's own data that is already a JSON object: `page` is added to it in
+    /// place (`context` would copy every value).
+    pub fn with_page(&self, data: serde_json::Value) -> serde_json::Value {
+        match data {
+            serde_json::Value::Object(mut m) => {
+                m.insert(
+                    "page".into(),
+                    serde_json::to_value(&self.base).unwrap_or(serde_json::Value::Null),
+                );
+                serde_json::Value::Object(m)
+            }
+            other => self.context(other),
+        }
+    }
+
     /// A message from the catalogue in the page's language.
     pub fn t(&self, key: &str) -> String {
         crate::platform::i18n::t(self.lang, key)

@@ -13,6 +13,7 @@ use crate::web::ctx::PublicPage;
 use rocket::http::ContentType;
 use rocket::request::Request;
 use rocket::response::{Responder, Response};
+use rocket_dyn_templates::tera::{Context, Tera};
 use rocket_dyn_templates::{Metadata, Template};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -45,6 +46,27 @@ struct Stored {
 pub struct PageCache {
     pages: Mutex<Pages>,
     versions: Versions,
+    /// The templates the pages kept here are rendered with.
+    pub engine: Engine,
+}
+
+/// The parsed templates, shared with `Template`'s customisation, which hands them over each time
+/// it (re)loads them. A page to keep is rendered here from its JSON context as it is: through
+/// `Metadata::render` the context was converted to figment's value and back before Tera saw
+/// it, two copies of every text on the page, a third of an uncached directory page's render
+/// (issue 26 item 3, measured with perf).
+#[derive(Default, Clone)]
+pub struct Engine(Arc<std::sync::RwLock<Option<Arc<Tera>>>>);
+
+impl Engine {
+    /// Keeps `tera` (its templates, functions and filters) for rendering.
+    pub fn keep(&self, tera: &Tera) {
+        *self.0.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(tera.clone()));
+    }
+
+    fn get(&self) -> Option<Arc<Tera>> {
+        self.0.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
 }
 
 impl PageCache {
@@ -57,6 +79,7 @@ impl PageCache {
                 signal,
                 ..Shared::default()
             })),
+            engine: Engine::default(),
         }
     }
 
@@ -348,27 +371,51 @@ where
     }
     let started = std::time::Instant::now();
     let (context, stale_at) = build.await?;
-    let context = pg.context(context);
+    let context = pg.with_page(context);
     let data = started.elapsed();
     if let Some(v) = version {
+        // Measured before the context is given to the renderer.
+        let escape = state.config.server_timing.then(|| escaping(&context));
         let started = std::time::Instant::now();
-        if let Some((_, html)) = templates.render(name, &context) {
-            let render = started.elapsed();
-            let body: Arc<[u8]> = html.into_bytes().into();
-            state.page_cache.put(cache_key, v, stale_at, body.clone());
-            if state.config.server_timing {
-                let timing = format!(
-                    "data;dur={:.3}, render;dur={:.3}, escape;dur={:.3}",
-                    data.as_secs_f64() * 1000.0,
-                    render.as_secs_f64() * 1000.0,
-                    escaping(&context).as_secs_f64() * 1000.0
-                );
-                return Ok(Html::Timed(body, timing));
-            }
-            return Ok(Html::Cached(body));
+        let html = match state.page_cache.engine.get() {
+            Some(tera) => render(&tera, name, context)?,
+            None => templates
+                .render(name, &context)
+                .map(|(_, html)| html)
+                .ok_or_else(|| AppError::Internal(format!("template {name} failed to render")))?,
+        };
+        let render = started.elapsed();
+        let body: Arc<[u8]> = html.into_bytes().into();
+        state.page_cache.put(cache_key, v, stale_at, body.clone());
+        if let Some(escape) = escape {
+            let timing = format!(
+                "data;dur={:.3}, render;dur={:.3}, escape;dur={:.3}",
+                data.as_secs_f64() * 1000.0,
+                render.as_secs_f64() * 1000.0,
+                escape.as_secs_f64() * 1000.0
+            );
+            return Ok(Html::Timed(body, timing));
         }
+        return Ok(Html::Cached(body));
     }
     Ok(Html::Rendered(Box::new(Template::render(name, context))))
+}
+
+/// `name` rendered by `tera` with `context` (an object), which it takes as it is.
+fn render(tera: &Tera, name: &str, context: serde_json::Value) -> AppResult<String> {
+    let failed = |e: rocket_dyn_templates::tera::Error| {
+        // The whole chain: Tera's own message names only the template.
+        let mut why = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            why.push_str(": ");
+            why.push_str(&s.to_string());
+            source = s.source();
+        }
+        AppError::Internal(format!("template {name}: {why}"))
+    };
+    let context = Context::from_value(context).map_err(failed)?;
+    tera.render(name, &context).map_err(failed)
 }
 
 /// The time to HTML-escape every text in `context` once, as the template's `{{ }}` do: an
