@@ -7,14 +7,12 @@ use crate::platform::audit::{Actor, Auditor};
 use crate::platform::calendars::Calendars;
 use crate::platform::clock::Clock;
 use crate::platform::config::{Config, Keys, Mode, Resolved};
-use crate::platform::i18n;
 use crate::platform::mail::transport::{Smtp, Transport};
 use crate::platform::mail::Mailer;
 use crate::{seed, web};
 use base64::{engine::general_purpose::STANDARD as B64, Engine};
 use figment::Figment;
 use rocket::{Build, Rocket};
-use rocket_dyn_templates::Template;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -45,6 +43,8 @@ pub struct AppState {
     pub figures: Arc<crate::opendata::figures::Figures>,
     /// The home page's kept counts (`web::home::counts`).
     pub home_counts: Arc<crate::web::home::Counts>,
+    /// The page templates (`web::template`).
+    pub pages: Arc<crate::web::template::Engine>,
     /// The service catalogue the public lists show (`web::opendata::categories`).
     pub service_categories: Arc<crate::web::opendata::Categories>,
 }
@@ -186,6 +186,10 @@ pub fn state(resolved: &Resolved, db: Db, clock: Clock) -> Result<AppState, Star
         calendars.clone(),
     )
     .map_err(StartError::Other)?;
+    let pages = Arc::new(
+        crate::web::template::Engine::load(&resolved.config.template_dir, calendars.clone())
+            .map_err(StartError::Other)?,
+    );
     let mail_transport: Option<Arc<dyn Transport>> = match &resolved.config.smtp {
         Some(c) => Some(Arc::new(Smtp::new(c).map_err(StartError::Other)?)),
         None => None,
@@ -209,6 +213,7 @@ pub fn state(resolved: &Resolved, db: Db, clock: Clock) -> Result<AppState, Star
         figures: Arc::new(crate::opendata::figures::figures()),
         home_counts: Arc::new(crate::web::home::counts()),
         service_categories: Arc::new(crate::web::opendata::categories()),
+        pages,
         db,
     })
 }
@@ -243,29 +248,8 @@ pub fn rocket_figment(resolved: &Resolved) -> Figment {
 }
 
 pub fn build(resolved: &Resolved, state: AppState) -> Rocket<Build> {
-    let calendars = state.calendars.clone();
-    let engine = state.page_cache.engine.clone();
     rocket::custom(rocket_figment(resolved))
         .manage(state)
-        .attach(Template::custom(move |engines| {
-            engines
-                .tera
-                .register_function("t", i18n::TemplateT::default());
-            engines
-                .tera
-                .register_filter("datetime", web::filters::datetime);
-            engines.tera.register_filter("date", web::filters::date);
-            engines.tera.register_filter("money", web::filters::money);
-            engines.tera.register_filter("day", web::filters::day);
-            engines
-                .tera
-                .register_filter("division", web::filters::division);
-            engines
-                .tera
-                .register_filter("due", web::filters::due(calendars.clone()));
-            // Last: the kept pages' renderer gets the templates as customised.
-            engine.keep(&engines.tera);
-        }))
         // First, so that the page it answers with still gets the headers below.
         .attach(web::clean_input::CleanInput)
         .attach(web::headers::SecurityHeaders)

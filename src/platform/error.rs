@@ -3,10 +3,10 @@
 
 use crate::platform::i18n;
 use crate::web::ctx::PageBase;
+use crate::web::template::Template;
 use rocket::http::{ContentType, Status};
 use rocket::request::Request;
 use rocket::response::{self, Responder, Response};
-use rocket_dyn_templates::Template;
 use serde::Serialize;
 use std::io::Cursor;
 

@@ -17,10 +17,10 @@ use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{
     check_name, check_new_password_pair, check_phone, safe_next, text, Empty, FormErrors,
 };
+use crate::web::template::Template;
 use rocket::http::CookieJar;
 use rocket::http::Status;
 use rocket::{get, post, routes, FromForm, Route, State};
-use rocket_dyn_templates::Template;
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {

@@ -15,9 +15,9 @@ use crate::platform::error::{AppError, AppResult};
 use crate::platform::ids::{RoleGrantId, UserId};
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, Empty, FormErrors};
+use crate::web::template::Template;
 use rocket::http::Status;
 use rocket::{get, post, routes, FromForm, Route, State};
-use rocket_dyn_templates::Template;
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {

@@ -20,9 +20,9 @@ use crate::registry::{self, OfficerInput, Registry};
 use crate::web::application_form::{parse_section, view, SectionForm};
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{check_name, text, Empty, FormErrors};
+use crate::web::template::Template;
 use rocket::http::Status as Http;
 use rocket::{get, post, routes, FromForm, Route, State};
-use rocket_dyn_templates::Template;
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {

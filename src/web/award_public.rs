@@ -16,9 +16,9 @@ use crate::web::ctx::{Page, PublicPage, Reply};
 use crate::web::forms::{text, FormErrors};
 use crate::web::page_cache::{self, Html};
 use crate::web::projects::by_number;
+use crate::web::template::Template;
 use rocket::http::Status as Http;
 use rocket::{get, post, routes, FromForm, Route, State};
-use rocket_dyn_templates::{Metadata, Template};
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {
@@ -31,16 +31,10 @@ use crate::web::bids::member_org;
 /// An anonymous visitor's copy is kept in the page cache (issue 26 item 3): nothing on it
 /// changes but by a data change.
 #[get("/projects/<number>/award")]
-async fn notice(
-    pg: PublicPage,
-    state: &State<AppState>,
-    templates: Metadata<'_>,
-    number: &str,
-) -> AppResult<Html> {
+async fn notice(pg: PublicPage, state: &State<AppState>, number: &str) -> AppResult<Html> {
     page_cache::serve(
         &pg,
         state,
-        &templates,
         "projects/award",
         "",
         notice_context(state, number),
@@ -89,14 +83,9 @@ async fn notice_context(state: &AppState, number: &str) -> AppResult<serde_json:
 /// what it shows (an installment or the filing becoming overdue), so a copy is kept until the
 /// next minute begins: at most a minute behind the clock, and never behind the data.
 #[get("/contracts/<id>")]
-async fn contract_show(
-    pg: PublicPage,
-    state: &State<AppState>,
-    templates: Metadata<'_>,
-    id: i64,
-) -> AppResult<Html> {
+async fn contract_show(pg: PublicPage, state: &State<AppState>, id: i64) -> AppResult<Html> {
     let next_minute = (state.clock.now_ms().div_euclid(60_000) + 1) * 60_000;
-    page_cache::serve_until(&pg, state, &templates, "contracts/show", "", async {
+    page_cache::serve_until(&pg, state, "contracts/show", "", async {
         Ok((contract_context(state, id).await?, Some(next_minute)))
     })
     .await

@@ -17,9 +17,9 @@ use crate::web::attachments::{read_upload, Upload};
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{positive_money, text, FormErrors};
 use crate::web::projects::by_number;
+use crate::web::template::Template;
 use rocket::http::{ContentType, Status as Http};
 use rocket::{get, post, routes, FromForm, Route, State};
-use rocket_dyn_templates::Template;
 use serde_json::json;
 use std::collections::HashMap;
 

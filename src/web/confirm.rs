@@ -6,10 +6,10 @@
 
 use crate::platform::i18n;
 use crate::web::ctx::PageBase;
+use crate::web::template::Template;
 use rocket::http::{Method, Status};
 use rocket::response::{self, Responder};
 use rocket::Request;
-use rocket_dyn_templates::Template;
 use serde::Serialize;
 
 /// The field a confirmation page adds.

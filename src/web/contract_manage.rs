@@ -12,9 +12,9 @@ use crate::web::ctx::{Page, Reply};
 use crate::web::finance::OverviewAt;
 use crate::web::forms::{positive_money, text, FormErrors};
 use crate::web::purchase::{departments, purchasers_project, Purchaser};
+use crate::web::template::Template;
 use rocket::http::Status as Http;
 use rocket::{get, post, routes, FromForm, Route, State};
-use rocket_dyn_templates::Template;
 use serde_json::{json, Value};
 
 pub fn routes() -> Vec<Route> {

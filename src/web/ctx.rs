@@ -7,9 +7,9 @@ use crate::platform::app::AppState;
 use crate::platform::auth::{csrf, guards};
 use crate::platform::config::Mode;
 use crate::platform::error::AppError;
+use crate::web::template::Template;
 use rocket::http::Status;
 use rocket::request::{FlashMessage, FromRequest, Outcome, Request};
-use rocket_dyn_templates::Template;
 use serde::Serialize;
 
 pub const LANG_COOKIE: &str = "huoban_lang";
@@ -283,7 +283,7 @@ impl Page {
 impl Page {
     /// Renders `name` with the page's own data (a struct or map) plus `page`.
     pub fn render<T: Serialize>(&self, name: &'static str, data: T) -> Template {
-        Template::render(name, self.context(data))
+        Template::of(name, self.context(data))
     }
 
     /// The page's own data plus `page`, as the template sees it.

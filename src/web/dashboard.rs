@@ -9,8 +9,8 @@ use crate::platform::app::AppState;
 use crate::platform::auth::guards::CurrentUser;
 use crate::platform::error::AppResult;
 use crate::web::ctx::Page;
+use crate::web::template::Template;
 use rocket::{get, routes, Route, State};
-use rocket_dyn_templates::Template;
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {

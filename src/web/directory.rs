@@ -15,7 +15,6 @@ use crate::web::ctx::PublicPage;
 use crate::web::forms::urlencode;
 use crate::web::page_cache::{self, Html};
 use rocket::{get, routes, Route, State};
-use rocket_dyn_templates::Metadata;
 use serde::Serialize;
 use serde_json::json;
 
@@ -73,7 +72,6 @@ fn allowed(v: Option<String>, ok: impl Fn(&str) -> bool) -> Option<String> {
 async fn directory(
     pg: PublicPage,
     state: &State<AppState>,
-    templates: Metadata<'_>,
     q: Option<String>,
     org_type: Option<String>,
     category: Option<String>,
@@ -96,7 +94,6 @@ async fn directory(
     page_cache::serve(
         &pg,
         state,
-        &templates,
         "directory/index",
         &today,
         directory_context(state, ask, today.clone()),
@@ -233,18 +230,12 @@ pub async fn public_facts(c: &mut Conn, id: OrgId) -> AppResult<Option<serde_jso
 }
 
 #[get("/organizations/<id>")]
-async fn profile(
-    pg: PublicPage,
-    state: &State<AppState>,
-    templates: Metadata<'_>,
-    id: OrgId,
-) -> AppResult<Html> {
+async fn profile(pg: PublicPage, state: &State<AppState>, id: OrgId) -> AppResult<Html> {
     // Grades come into force on a date: the day is part of the key.
     let today = iso_date(shanghai_date(state.clock.now()));
     page_cache::serve(
         &pg,
         state,
-        &templates,
         "directory/profile",
         &today,
         profile_context(state, id),

@@ -13,9 +13,9 @@ use crate::platform::ids::{EvalAppId, OrgId, RoundId};
 use crate::web::attachments::{check_file, serve, store_checked, within_quota, FileReply, Upload};
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, FormErrors};
+use crate::web::template::Template;
 use rocket::http::Status as Http;
 use rocket::{get, post, routes, FromForm, Route, State};
-use rocket_dyn_templates::Template;
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {

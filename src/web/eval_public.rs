@@ -21,9 +21,9 @@ use crate::platform::ids::{GradeId, RoundId};
 use crate::platform::limits;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, FormErrors};
+use crate::web::template::Template;
 use rocket::http::Status as Http;
 use rocket::{get, post, routes, FromForm, Route, State};
-use rocket_dyn_templates::Template;
 use serde::Serialize;
 use serde_json::json;
 

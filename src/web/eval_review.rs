@@ -16,8 +16,8 @@ use crate::platform::ids::{EvalAppId, GradeId, ObjectionId};
 use crate::web::ctx::{Page, Reply};
 use crate::web::evaluation::{evaluates, officer_of, officers_round, Officer};
 use crate::web::forms::{text, Empty};
+use crate::web::template::Template;
 use rocket::{get, post, routes, FromForm, Route, State};
-use rocket_dyn_templates::Template;
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {

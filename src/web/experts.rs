@@ -8,9 +8,9 @@ use crate::platform::error::AppResult;
 use crate::procurement::Procurement;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, FormErrors};
+use crate::web::template::Template;
 use rocket::http::Status as Http;
 use rocket::{get, post, routes, FromForm, Route, State};
-use rocket_dyn_templates::Template;
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {

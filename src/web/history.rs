@@ -8,8 +8,8 @@ use crate::platform::auth::guards::CurrentUser;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::i18n;
 use crate::web::ctx::Page;
+use crate::web::template::Template;
 use rocket::{get, routes, Route, State};
-use rocket_dyn_templates::Template;
 use serde_json::{json, Value};
 
 pub fn routes() -> Vec<Route> {

@@ -12,7 +12,6 @@ use crate::web::page_cache::{self, Html};
 use rocket::http::{ContentType, Cookie, CookieJar, SameSite};
 use rocket::response::Redirect;
 use rocket::{get, post, routes, FromForm, Route, State};
-use rocket_dyn_templates::Metadata;
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {
@@ -154,12 +153,12 @@ fn home_context(counts: &AreaCounts) -> serde_json::Value {
 
 /// The front door: every public area with its live count, served through the public page cache.
 #[get("/")]
-async fn home(pg: PublicPage, state: &State<AppState>, templates: Metadata<'_>) -> AppResult<Html> {
+async fn home(pg: PublicPage, state: &State<AppState>) -> AppResult<Html> {
     let counts = kept_counts(state, Group::Areas).await?;
     // The counts' own instant: a page rendered from counts since computed again is not served
     // for them.
     let key = format!("{}|{}", counts.today, counts.as_of_ms);
-    page_cache::serve(&pg, state, &templates, "home", &key, async {
+    page_cache::serve(&pg, state, "home", &key, async {
         Ok(home_context(&counts.value))
     })
     .await

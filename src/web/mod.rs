@@ -59,6 +59,7 @@ pub mod signup;
 pub mod stats;
 pub mod supervision;
 pub mod suppliers;
+pub mod template;
 
 use rocket::{Catcher, Route};
 

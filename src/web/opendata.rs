@@ -16,11 +16,11 @@ use crate::web::api_data::{problem, refusals, ApiParams, JsonReply, QueryNames};
 use crate::web::ctx::{Page, PublicPage};
 use crate::web::forms::urlencode;
 use crate::web::page_cache::{self, Html};
+use crate::web::template::Template;
 use rocket::http::{ContentType, Header};
 use rocket::request::FromParam;
 use rocket::response::stream::ByteStream;
 use rocket::{get, routes, FromForm, Responder, Route, State};
-use rocket_dyn_templates::{Metadata, Template};
 use serde_json::{json, Value};
 
 pub fn routes() -> Vec<Route> {
@@ -268,19 +268,12 @@ async fn list_context(
     }))
 }
 
-async fn list(
-    pg: PublicPage,
-    state: &AppState,
-    templates: Metadata<'_>,
-    ds: Dataset,
-    params: Params,
-) -> AppResult<Html> {
+async fn list(pg: PublicPage, state: &AppState, ds: Dataset, params: Params) -> AppResult<Html> {
     // Grades and contract states change with the day: the day is part of the key.
     let today = scope(state).today;
     page_cache::serve(
         &pg,
         state,
-        &templates,
         "data/list",
         &today,
         list_context(&pg, state, ds, &params),
@@ -291,13 +284,8 @@ async fn list(
 macro_rules! list_route {
     ($name:ident, $path:literal, $ds:expr) => {
         #[get($path)]
-        async fn $name(
-            pg: PublicPage,
-            state: &State<AppState>,
-            templates: Metadata<'_>,
-            f: Params,
-        ) -> AppResult<Html> {
-            list(pg, state, templates, $ds, f).await
+        async fn $name(pg: PublicPage, state: &State<AppState>, f: Params) -> AppResult<Html> {
+            list(pg, state, $ds, f).await
         }
     };
 }

@@ -10,8 +10,8 @@ use crate::platform::error::{AppError, AppResult};
 use crate::platform::ids::OrgId;
 use crate::procurement::Procurement;
 use crate::web::ctx::{Page, Reply};
+use crate::web::template::Template;
 use rocket::{get, post, routes, FromForm, Route, State};
-use rocket_dyn_templates::Template;
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {

@@ -12,9 +12,9 @@ use crate::platform::ids::{MembershipId, OrgId};
 use crate::registry::membership::Members;
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, Empty, FormErrors};
+use crate::web::template::Template;
 use rocket::http::Status;
 use rocket::{get, post, routes, FromForm, Route, State};
-use rocket_dyn_templates::Template;
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {

@@ -10,11 +10,10 @@ use crate::db::Db;
 use crate::platform::app::AppState;
 use crate::platform::error::{AppError, AppResult};
 use crate::web::ctx::PublicPage;
+use crate::web::template::Template;
 use rocket::http::ContentType;
 use rocket::request::Request;
 use rocket::response::{Responder, Response};
-use rocket_dyn_templates::tera::{Context, Tera};
-use rocket_dyn_templates::{Metadata, Template};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -46,27 +45,6 @@ struct Stored {
 pub struct PageCache {
     pages: Mutex<Pages>,
     versions: Versions,
-    /// The templates the pages kept here are rendered with.
-    pub engine: Engine,
-}
-
-/// The parsed templates, shared with `Template`'s customisation, which hands them over each time
-/// it (re)loads them. A page to keep is rendered here from its JSON context as it is: through
-/// `Metadata::render` the context was converted to figment's value and back before Tera saw
-/// it, two copies of every text on the page, a third of an uncached directory page's render
-/// (issue 26 item 3, measured with perf).
-#[derive(Default, Clone)]
-pub struct Engine(Arc<std::sync::RwLock<Option<Arc<Tera>>>>);
-
-impl Engine {
-    /// Keeps `tera` (its templates, functions and filters) for rendering.
-    pub fn keep(&self, tera: &Tera) {
-        *self.0.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(tera.clone()));
-    }
-
-    fn get(&self) -> Option<Arc<Tera>> {
-        self.0.read().unwrap_or_else(PoisonError::into_inner).clone()
-    }
 }
 
 impl PageCache {
@@ -79,7 +57,6 @@ impl PageCache {
                 signal,
                 ..Shared::default()
             })),
-            engine: Engine::default(),
         }
     }
 
@@ -331,7 +308,6 @@ impl<'r> Responder<'r, 'static> for Html {
 pub async fn serve<F>(
     pg: &PublicPage,
     state: &AppState,
-    templates: &Metadata<'_>,
     name: &'static str,
     key: &str,
     build: F,
@@ -339,10 +315,7 @@ pub async fn serve<F>(
 where
     F: std::future::Future<Output = AppResult<serde_json::Value>>,
 {
-    serve_until(pg, state, templates, name, key, async {
-        Ok((build.await?, None))
-    })
-    .await
+    serve_until(pg, state, name, key, async { Ok((build.await?, None)) }).await
 }
 
 /// `serve` for a page that time alone changes: `build` gives the context and the instant (ms)
@@ -352,7 +325,6 @@ where
 pub async fn serve_until<F>(
     pg: &PublicPage,
     state: &AppState,
-    templates: &Metadata<'_>,
     name: &'static str,
     key: &str,
     build: F,
@@ -377,13 +349,7 @@ where
         // Measured before the context is given to the renderer.
         let escape = state.config.server_timing.then(|| escaping(&context));
         let started = std::time::Instant::now();
-        let html = match state.page_cache.engine.get() {
-            Some(tera) => render(&tera, name, context)?,
-            None => templates
-                .render(name, &context)
-                .map(|(_, html)| html)
-                .ok_or_else(|| AppError::Internal(format!("template {name} failed to render")))?,
-        };
+        let html = state.pages.render(name, context)?;
         let render = started.elapsed();
         let body: Arc<[u8]> = html.into_bytes().into();
         state.page_cache.put(cache_key, v, stale_at, body.clone());
@@ -398,24 +364,7 @@ where
         }
         return Ok(Html::Cached(body));
     }
-    Ok(Html::Rendered(Box::new(Template::render(name, context))))
-}
-
-/// `name` rendered by `tera` with `context` (an object), which it takes as it is.
-fn render(tera: &Tera, name: &str, context: serde_json::Value) -> AppResult<String> {
-    let failed = |e: rocket_dyn_templates::tera::Error| {
-        // The whole chain: Tera's own message names only the template.
-        let mut why = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(s) = source {
-            why.push_str(": ");
-            why.push_str(&s.to_string());
-            source = s.source();
-        }
-        AppError::Internal(format!("template {name}: {why}"))
-    };
-    let context = Context::from_value(context).map_err(failed)?;
-    tera.render(name, &context).map_err(failed)
+    Ok(Html::Rendered(Box::new(Template::of(name, context))))
 }
 
 /// The time to HTML-escape every text in `context` once, as the template's `{{ }}` do: an

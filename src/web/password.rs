@@ -11,9 +11,9 @@ use crate::platform::auth::{password, tokens};
 use crate::platform::error::{AppError, AppResult};
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{check_new_password_pair, text, FormErrors};
+use crate::web::template::Template;
 use rocket::http::Status;
 use rocket::{get, post, routes, FromForm, Route, State};
-use rocket_dyn_templates::Template;
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {

@@ -20,9 +20,9 @@ use crate::web::ctx::{Page, Reply};
 use crate::web::forms::text;
 use crate::web::projects::by_number;
 use crate::web::purchase::{procured_project, procures, refuse, Procurer};
+use crate::web::template::Template;
 use rocket::http::ContentType;
 use rocket::{get, post, routes, FromForm, Responder, Route, State};
-use rocket_dyn_templates::Template;
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {

@@ -18,9 +18,9 @@ use crate::procurement::Procurement;
 use crate::web::ctx::{Page, PublicPage, Reply};
 use crate::web::forms::{text, FormErrors};
 use crate::web::page_cache::{self, Html};
+use crate::web::template::Template;
 use rocket::http::Status as Http;
 use rocket::{get, post, routes, FromForm, Route, State};
-use rocket_dyn_templates::{Metadata, Template};
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {
@@ -154,7 +154,6 @@ pub fn bids_open(p: &Project, now: i64) -> bool {
 async fn show(
     pg: PublicPage,
     state: &State<AppState>,
-    templates: Metadata<'_>,
     user: Option<&CurrentUser>,
     number: &str,
 ) -> AppResult<Html> {
@@ -166,7 +165,7 @@ async fn show(
         let context = show_context(&pg, state, user, &p, FormErrors::default(), json!({})).await?;
         Ok((context, stale_at))
     };
-    page_cache::serve_until(&pg, state, &templates, "projects/show", "", context).await
+    page_cache::serve_until(&pg, state, "projects/show", "", context).await
 }
 
 #[get("/projects/<number>/documents?<org>")]

@@ -19,9 +19,9 @@ use crate::procurement::{shanghai_time, Procurement};
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{positive_money, text, FormErrors};
 use crate::web::project_form::{self as pf, local_value, ProjectForm};
+use crate::web::template::Template;
 use rocket::http::Status as Http;
 use rocket::{get, post, routes, FromForm, Route, State};
-use rocket_dyn_templates::Template;
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {

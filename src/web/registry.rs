@@ -19,9 +19,9 @@ use crate::web::application_form::view;
 use crate::web::attachments::{handles, may_read};
 use crate::web::ctx::{Page, Reply};
 use crate::web::forms::{text, FormErrors};
+use crate::web::template::Template;
 use rocket::http::Status as Http;
 use rocket::{get, post, routes, FromForm, Route, State};
-use rocket_dyn_templates::Template;
 use serde::Serialize;
 use serde_json::json;
 

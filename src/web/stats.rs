@@ -13,7 +13,6 @@ use crate::web::ctx::{Page, PublicPage};
 use crate::web::page_cache::{self, Html};
 use rocket::http::{ContentType, Header};
 use rocket::{get, routes, Either, Responder, Route, State};
-use rocket_dyn_templates::Metadata;
 use serde_json::{json, Value};
 
 pub fn routes() -> Vec<Route> {
@@ -226,7 +225,6 @@ fn context(
 async fn statistics(
     pg: PublicPage,
     state: &State<AppState>,
-    templates: Metadata<'_>,
     year: Option<&str>,
 ) -> AppResult<Html> {
     let year = year_of(year).map_err(|_| AppError::BadRequest("err-stats-year"))?;
@@ -234,7 +232,7 @@ async fn statistics(
     // The kept figures' own instant: a page rendered from figures since computed again is not
     // served for them.
     let key = format!("{}|{}|{}", snap.today, year.unwrap_or(0), snap.as_of_ms);
-    page_cache::serve(&pg, state, &templates, "stats/index", &key, async {
+    page_cache::serve(&pg, state, "stats/index", &key, async {
         Ok(context(&pg, &snap, year))
     })
     .await
