@@ -118,6 +118,7 @@ impl rocket_dyn_templates::tera::Function for TemplateT {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use rocket_dyn_templates::tera::Function;

@@ -152,6 +152,7 @@ impl<'r> Responder<'r, 'static> for Template {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -210,7 +211,10 @@ mod tests {
             page("zh-CN"),
             "<main>&lt;b&gt;&amp;|组织名录|¥1,234.50</main>"
         );
-        assert_eq!(page("en"), "<main>&lt;b&gt;&amp;|Directory|¥1,234.50</main>");
+        assert_eq!(
+            page("en"),
+            "<main>&lt;b&gt;&amp;|Directory|¥1,234.50</main>"
+        );
         assert!(
             !e.has("part/mail.en.txt") && !e.has("part/mail"),
             "mail templates are the mailer's"
