@@ -95,11 +95,11 @@ impl TemplateT {
     }
 }
 
-impl rocket_dyn_templates::tera::Function for TemplateT {
+impl tera::Function for TemplateT {
     fn call(
         &self,
         args: &HashMap<String, serde_json::Value>,
-    ) -> rocket_dyn_templates::tera::Result<serde_json::Value> {
+    ) -> tera::Result<serde_json::Value> {
         use serde_json::Value::String as S;
         if args.len() == 2 {
             if let (Some(S(key)), Some(S(lang))) = (args.get("key"), args.get("lang")) {
@@ -121,7 +121,7 @@ impl rocket_dyn_templates::tera::Function for TemplateT {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use rocket_dyn_templates::tera::Function;
+    use tera::Function;
     use serde_json::json;
 
     fn call(f: &TemplateT, args: serde_json::Value) -> serde_json::Value {

@@ -2,7 +2,7 @@
 
 use crate::domain::calendar::SHANGHAI;
 use crate::platform::clock::from_ms;
-use rocket_dyn_templates::tera::{self, Value};
+use tera::{self, Value};
 use std::collections::HashMap;
 
 fn lang_of(args: &HashMap<String, Value>) -> &str {

@@ -14,7 +14,7 @@ use crate::platform::i18n;
 use rocket::http::{ContentType, Status};
 use rocket::request::Request;
 use rocket::response::{self, Responder, Response};
-use rocket_dyn_templates::tera::{Context, Tera};
+use tera::{Context, Tera};
 use serde::Serialize;
 use std::borrow::Cow;
 use std::path::Path;
@@ -57,7 +57,7 @@ impl Engine {
 
     /// `name` rendered with `context` (a JSON object), which it takes as it is.
     pub fn render(&self, name: &str, context: serde_json::Value) -> AppResult<String> {
-        let failed = |e: rocket_dyn_templates::tera::Error| {
+        let failed = |e: tera::Error| {
             AppError::Internal(format!("template {name}: {}", chain(&e)))
         };
         let context = Context::from_value(context).map_err(failed)?;

@@ -47,7 +47,7 @@ use crate::domain::lang::Lang;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::i18n;
 use crate::platform::ids::UserId;
-use rocket_dyn_templates::tera::{Context, Tera};
+use tera::{Context, Tera};
 use serde::Serialize;
 use std::path::Path;
 
