@@ -96,10 +96,7 @@ impl TemplateT {
 }
 
 impl tera::Function for TemplateT {
-    fn call(
-        &self,
-        args: &HashMap<String, serde_json::Value>,
-    ) -> tera::Result<serde_json::Value> {
+    fn call(&self, args: &HashMap<String, serde_json::Value>) -> tera::Result<serde_json::Value> {
         use serde_json::Value::String as S;
         if args.len() == 2 {
             if let (Some(S(key)), Some(S(lang))) = (args.get("key"), args.get("lang")) {
@@ -121,8 +118,8 @@ impl tera::Function for TemplateT {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use tera::Function;
     use serde_json::json;
+    use tera::Function;
 
     fn call(f: &TemplateT, args: serde_json::Value) -> serde_json::Value {
         let args: HashMap<String, serde_json::Value> = serde_json::from_value(args).unwrap();

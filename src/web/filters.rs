@@ -2,8 +2,8 @@
 
 use crate::domain::calendar::SHANGHAI;
 use crate::platform::clock::from_ms;
-use tera::{self, Value};
 use std::collections::HashMap;
+use tera::{self, Value};
 
 fn lang_of(args: &HashMap<String, Value>) -> &str {
     args.get("lang").and_then(Value::as_str).unwrap_or("zh-CN")

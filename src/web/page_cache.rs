@@ -372,9 +372,7 @@ where
 fn escaping(context: &serde_json::Value) -> std::time::Duration {
     fn walk(v: &serde_json::Value, out: &mut usize) {
         match v {
-            serde_json::Value::String(s) => {
-                *out += tera::escape_html(s).len()
-            }
+            serde_json::Value::String(s) => *out += tera::escape_html(s).len(),
             serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
             serde_json::Value::Object(m) => m.values().for_each(|x| walk(x, out)),
             _ => {}

@@ -14,10 +14,10 @@ use crate::platform::i18n;
 use rocket::http::{ContentType, Status};
 use rocket::request::Request;
 use rocket::response::{self, Responder, Response};
-use tera::{Context, Tera};
 use serde::Serialize;
 use std::borrow::Cow;
 use std::path::Path;
+use tera::{Context, Tera};
 
 /// The suffix of a page template's file.
 const SUFFIX: &str = ".html.tera";
@@ -57,9 +57,7 @@ impl Engine {
 
     /// `name` rendered with `context` (a JSON object), which it takes as it is.
     pub fn render(&self, name: &str, context: serde_json::Value) -> AppResult<String> {
-        let failed = |e: tera::Error| {
-            AppError::Internal(format!("template {name}: {}", chain(&e)))
-        };
+        let failed = |e: tera::Error| AppError::Internal(format!("template {name}: {}", chain(&e)));
         let context = Context::from_value(context).map_err(failed)?;
         self.0.render(name, &context).map_err(failed)
     }

@@ -47,9 +47,9 @@ use crate::domain::lang::Lang;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::i18n;
 use crate::platform::ids::UserId;
-use tera::{Context, Tera};
 use serde::Serialize;
 use std::path::Path;
+use tera::{Context, Tera};
 
 /// Mail whose body holds a one-time link that opens an account (reset, confirmation,
 /// invitation): outside the demo only its recipient may ever read it.
