@@ -73,10 +73,18 @@ impl Default for TemplateT {
     }
 }
 
+/// Where `TemplateT` keeps a language's messages.
+fn slot(lang: Lang) -> usize {
+    match lang {
+        Lang::ZhCn => 0,
+        Lang::En => 1,
+    }
+}
+
 impl TemplateT {
     /// The kept text of `key` in `lang`, formatted now if not yet kept.
     fn plain(&self, lang: Lang, key: &str) -> serde_json::Value {
-        let kept = &self.kept[lang as usize];
+        let kept = &self.kept[slot(lang)];
         let read = kept
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -175,9 +183,9 @@ mod tests {
             call(&ours, json!({"key": format!("missing-{i}"), "lang": "en"}));
         }
         assert_eq!(
-            ours.kept[Lang::En as usize].read().unwrap().len(),
+            ours.kept[slot(Lang::En)].read().unwrap().len(),
             KEPT_PER_LANG
         );
-        assert_eq!(ours.kept[Lang::ZhCn as usize].read().unwrap().len(), 0);
+        assert_eq!(ours.kept[slot(Lang::ZhCn)].read().unwrap().len(), 0);
     }
 }

@@ -288,30 +288,21 @@ impl Page {
 
     /// The page's own data plus `page`, as the template sees it.
     pub fn context<T: Serialize>(&self, data: T) -> serde_json::Value {
-        let mut value = match serde_json::to_value(data) {
-            Ok(serde_json::Value::Object(m)) => m,
+        self.with_page(serde_json::to_value(data).unwrap_or(serde_json::Value::Null))
+    }
+
+    /// `context` for data already made into JSON: `page` is added to the object in place (no
+    /// copy of its values); anything but an object gives `page` alone.
+    pub fn with_page(&self, data: serde_json::Value) -> serde_json::Value {
+        let mut m = match data {
+            serde_json::Value::Object(m) => m,
             _ => serde_json::Map::new(),
         };
-        value.insert(
+        m.insert(
             "page".into(),
             serde_json::to_value(&self.base).unwrap_or(serde_json::Value::Null),
         );
-        serde_json::Value::Object(value)
-    }
-
-    /// `context` for a page's own data that is already a JSON object: `page` is added to it in
-    /// place (`context` would copy every value).
-    pub fn with_page(&self, data: serde_json::Value) -> serde_json::Value {
-        match data {
-            serde_json::Value::Object(mut m) => {
-                m.insert(
-                    "page".into(),
-                    serde_json::to_value(&self.base).unwrap_or(serde_json::Value::Null),
-                );
-                serde_json::Value::Object(m)
-            }
-            other => self.context(other),
-        }
+        serde_json::Value::Object(m)
     }
 
     /// A message from the catalogue in the page's language.

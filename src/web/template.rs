@@ -51,7 +51,8 @@ impl Engine {
     }
 
     /// Whether a template of this name was loaded.
-    pub fn has(&self, name: &str) -> bool {
+    #[cfg(test)]
+    fn has(&self, name: &str) -> bool {
         self.0.get_template(name).is_ok()
     }
 
@@ -154,11 +155,14 @@ impl<'r> Responder<'r, 'static> for Template {
 mod tests {
     use super::*;
 
-    fn engine() -> Engine {
-        let calendars = std::sync::Arc::new(crate::platform::calendars::Calendars::new(
+    fn calendars() -> std::sync::Arc<crate::platform::calendars::Calendars> {
+        std::sync::Arc::new(crate::platform::calendars::Calendars::new(
             crate::platform::clock::Clock::system(),
-        ));
-        Engine::load(Path::new("templates"), calendars).expect("templates")
+        ))
+    }
+
+    fn engine() -> Engine {
+        Engine::load(Path::new("templates"), calendars()).expect("templates")
     }
 
     #[test]
@@ -193,10 +197,7 @@ mod tests {
         )
         .unwrap();
         std::fs::write(dir.join("part/mail.en.txt.tera"), "{{ v }}").unwrap();
-        let calendars = std::sync::Arc::new(crate::platform::calendars::Calendars::new(
-            crate::platform::clock::Clock::system(),
-        ));
-        let e = Engine::load(&dir, calendars).unwrap();
+        let e = Engine::load(&dir, calendars()).unwrap();
         let page = |lang: &str| {
             Template::render(
                 "part/page",
@@ -229,10 +230,7 @@ mod tests {
             "a context that is not an object"
         );
         std::fs::write(dir.join("part/broken.html.tera"), "{% if %}").unwrap();
-        let calendars = std::sync::Arc::new(crate::platform::calendars::Calendars::new(
-            crate::platform::clock::Clock::system(),
-        ));
-        let err = Engine::load(&dir, calendars)
+        let err = Engine::load(&dir, calendars())
             .err()
             .expect("a template that does not parse");
         assert!(err.contains("broken"), "{err}");
